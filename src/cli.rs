@@ -1,0 +1,71 @@
+//! Command-line types (clap derive). Nothing else in the crate sees clap;
+//! `app` turns these into plain values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Capacity and cost simulator for ACR build-task agent pools.
+#[derive(Debug, Parser)]
+#[command(name = "poolcast", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario, print a summary and write the outputs.
+    Run(RunArgs),
+    /// Parse and validate a scenario without simulating.
+    Validate {
+        /// The scenario TOML file.
+        scenario: PathBuf,
+    },
+    /// Print the tier, price and quota table in force.
+    Tiers {
+        /// Show the prices and quota of this scenario instead of the defaults.
+        scenario: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for people.
+    Table,
+    /// One JSON object (DESIGN section 5).
+    Json,
+    /// CSV.
+    Csv,
+}
+
+/// Options of `poolcast run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario TOML file.
+    pub scenario: PathBuf,
+    /// Output folder [default: output/<scenario name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Base seed, overriding [simulation] seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications, overriding [simulation] replications.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing but the results (no progress, no notes on stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}

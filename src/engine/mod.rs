@@ -1,0 +1,13 @@
+//! The domain-free discrete-event kernel: a time-ordered event queue and
+//! seeded random streams.
+//!
+//! Ordering guarantee: events come out in order of their tick; events with the
+//! same tick come out in the order they were pushed (FIFO). A run is therefore
+//! fully determined by its inputs and seeds. The kernel knows nothing of
+//! pools, tasks or money, and never prints.
+
+mod queue;
+mod rng;
+
+pub use queue::EventQueue;
+pub use rng::{SimRng, derive_seed, stream_rng};

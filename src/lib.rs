@@ -1,0 +1,29 @@
+//! poolcast: a discrete-event capacity and cost simulator for ACR build-task
+//! agent pools.
+//!
+//! Layers, lowest first (a layer never imports a higher one):
+//! `units`, `engine` (domain-free kernel) → `model`, `workload` (the domain)
+//! → `scenario` (TOML in), `stats` (streaming statistics) → `sim` (one
+//! replication) → `replication` (many, in parallel) → `report` (files out)
+//! → `app` and `cli` (the command line). Nothing below `app` prints.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let scenario = poolcast::scenario::load(Path::new("scenarios/default.toml")).unwrap();
+//! let summary = poolcast::replication::run(&scenario, &|| {});
+//! println!("{}", summary.totals.get("wait_p95_s").mean);
+//! ```
+#![warn(missing_docs)]
+
+pub mod analytic;
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod replication;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod stats;
+pub mod units;
+pub mod workload;

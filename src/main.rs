@@ -1,0 +1,16 @@
+//! The `poolcast` binary: parse the command line, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = poolcast::cli::Cli::parse();
+    match poolcast::app::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            poolcast::app::exit_code(&e)
+        }
+    }
+}

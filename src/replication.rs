@@ -1,0 +1,172 @@
+//! Replications: R independent runs of a scenario, in parallel, combined into
+//! means with 95% intervals. Results are collected in replication order, so
+//! the summary is identical whatever the number of threads.
+
+use rayon::prelude::*;
+
+use crate::model::{Target, Tier};
+use crate::scenario::{DEFAULT_COMPUTE, Scenario};
+use crate::sim::run_replication;
+use crate::stats::{
+    DEFAULT_COMPUTE_METRICS, MetricSet, POOL_METRICS, ReplicationStats, ReplicationSummary,
+    TOTAL_METRICS, WORKLOAD_METRICS,
+};
+use crate::units::SimDuration;
+
+/// A pool's metrics over the replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSummary {
+    /// Pool name.
+    pub name: String,
+    /// Pool tier.
+    pub tier: Tier,
+    /// `POOL_METRICS`.
+    pub metrics: MetricSet,
+}
+
+/// A workload's metrics over the replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSummary {
+    /// Workload name.
+    pub name: String,
+    /// Pool name, or `"default"`.
+    pub pool: String,
+    /// `WORKLOAD_METRICS`.
+    pub metrics: MetricSet,
+}
+
+/// The queue-length time series, averaged over replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSeries {
+    /// Interval between samples.
+    pub interval: SimDuration,
+    /// Per pool, per sample: (mean queued runs, mean busy instances).
+    pub pools: Vec<Vec<(f64, f64)>>,
+}
+
+/// Everything a run of a scenario produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Number of replications.
+    pub replications: u32,
+    /// Base seed.
+    pub seed: u64,
+    /// Per pool.
+    pub pools: Vec<PoolSummary>,
+    /// Per workload.
+    pub workloads: Vec<WorkloadSummary>,
+    /// `DEFAULT_COMPUTE_METRICS`, when a workload runs on the default compute.
+    pub default_compute: Option<MetricSet>,
+    /// `TOTAL_METRICS`.
+    pub totals: MetricSet,
+    /// Whether the SLO was met (by the mean over replications); `None` when
+    /// the scenario sets no SLO.
+    pub slo_met: Option<bool>,
+    /// Queue-length time series.
+    pub series: QueueSeries,
+    /// Each replication's own metrics, in replication order.
+    pub per_replication: Vec<ReplicationSummary>,
+}
+
+/// Runs one replication with the standard statistics.
+pub fn run_one(scenario: &Scenario, replication: u32) -> ReplicationSummary {
+    let mut stats = ReplicationStats::new(scenario);
+    run_replication(scenario, replication, &mut stats);
+    stats.finish()
+}
+
+/// Runs every replication of `scenario` on the current rayon pool and
+/// summarises them; `progress` is called once per finished replication.
+pub fn run(scenario: &Scenario, progress: &(dyn Fn() + Sync)) -> RunSummary {
+    let reps: Vec<ReplicationSummary> = (0..scenario.simulation.replications)
+        .into_par_iter()
+        .map(|r| {
+            let s = run_one(scenario, r);
+            progress();
+            s
+        })
+        .collect();
+    summarise(scenario, reps)
+}
+
+/// Combines per-replication metrics (in replication order) into a summary.
+pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSummary {
+    let set = |keys, pick: &dyn Fn(&ReplicationSummary) -> &[f64]| {
+        let rows: Vec<&[f64]> = reps.iter().map(pick).collect();
+        MetricSet::from_replications(keys, &rows)
+    };
+    let pools = scenario
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PoolSummary {
+            name: p.name.clone(),
+            tier: p.tier,
+            metrics: set(POOL_METRICS, &|r| &r.pools[i]),
+        })
+        .collect();
+    let workloads = scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WorkloadSummary {
+            name: w.name.clone(),
+            pool: match w.target {
+                Target::Pool(p) => scenario.pools[p.0 as usize].name.clone(),
+                Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
+            },
+            metrics: set(WORKLOAD_METRICS, &|r| &r.workloads[i]),
+        })
+        .collect();
+    let default_compute = reps
+        .first()
+        .and_then(|r| r.default_compute.as_ref())
+        .map(|_| {
+            set(DEFAULT_COMPUTE_METRICS, &|r| {
+                r.default_compute.as_deref().unwrap_or(&[])
+            })
+        });
+    let totals = set(TOTAL_METRICS, &|r| &r.totals);
+    let slo = &scenario.slo;
+    let slo_met = slo.is_set().then(|| {
+        let wait_ok = slo
+            .wait_p95
+            .is_none_or(|t| totals.get("wait_p95_s").mean <= t.as_secs_f64());
+        let cost_ok = slo
+            .max_cost_per_day_usd
+            .is_none_or(|m| totals.get("cost_per_day_usd").mean <= m);
+        wait_ok && cost_ok
+    });
+    let n = reps.len() as f64;
+    let series = QueueSeries {
+        interval: scenario.simulation.sample_interval,
+        pools: (0..scenario.pools.len())
+            .map(|p| {
+                let len = reps.iter().map(|r| r.series[p].len()).min().unwrap_or(0);
+                (0..len)
+                    .map(|k| {
+                        let (q, b) = reps.iter().fold((0.0, 0.0), |(q, b), r| {
+                            let (rq, rb) = r.series[p][k];
+                            (q + f64::from(rq), b + f64::from(rb))
+                        });
+                        (q / n, b / n)
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
+    RunSummary {
+        scenario: scenario.name.clone(),
+        replications: scenario.simulation.replications,
+        seed: scenario.simulation.seed,
+        pools,
+        workloads,
+        default_compute,
+        totals,
+        slo_met,
+        series,
+        per_replication: reps,
+    }
+}

@@ -1,0 +1,126 @@
+//! CSV files: one row per pool or workload (every metric followed by its 95%
+//! interval bounds), the queue time series, and a long form for stdout.
+
+use ::csv::Writer;
+
+use crate::replication::RunSummary;
+use crate::stats::{Estimate, MetricSet};
+
+fn cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        x.to_string()
+    }
+}
+
+fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().expect("writing CSV to memory cannot fail")
+}
+
+/// Header cells for `metrics`: `m, m_ci95_low, m_ci95_high` each.
+fn metric_header(metrics: &MetricSet) -> Vec<String> {
+    metrics
+        .iter()
+        .flat_map(|(k, _)| {
+            [
+                k.to_string(),
+                format!("{k}_ci95_low"),
+                format!("{k}_ci95_high"),
+            ]
+        })
+        .collect()
+}
+
+fn metric_cells(metrics: &MetricSet) -> Vec<String> {
+    metrics
+        .iter()
+        .flat_map(|(_, e): (_, Estimate)| {
+            let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+            [cell(e.mean), cell(lo), cell(hi)]
+        })
+        .collect()
+}
+
+fn table<'a>(head: &[&str], rows: impl Iterator<Item = (Vec<String>, &'a MetricSet)>) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    let mut header_done = false;
+    for (labels, metrics) in rows {
+        if !header_done {
+            let mut h: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+            h.extend(metric_header(metrics));
+            w.write_record(&h).expect("in-memory CSV");
+            header_done = true;
+        }
+        let mut cells = labels;
+        cells.extend(metric_cells(metrics));
+        w.write_record(&cells).expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+/// `pools.csv`: `name, tier`, then every pool metric with its interval.
+pub fn pools_csv(run: &RunSummary) -> Vec<u8> {
+    table(
+        &["name", "tier"],
+        run.pools
+            .iter()
+            .map(|p| (vec![p.name.clone(), p.tier.to_string()], &p.metrics)),
+    )
+}
+
+/// `workloads.csv`: `name, pool`, then every workload metric with its interval.
+pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
+    table(
+        &["name", "pool"],
+        run.workloads
+            .iter()
+            .map(|w| (vec![w.name.clone(), w.pool.clone()], &w.metrics)),
+    )
+}
+
+/// `queue.csv`: `time_s, pool, queue_len, busy` (means over replications).
+pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "pool", "queue_len", "busy"])
+        .expect("in-memory CSV");
+    let step = run.series.interval.as_secs_f64();
+    for (pool, series) in run.pools.iter().zip(&run.series.pools) {
+        for (k, (q, b)) in series.iter().enumerate() {
+            w.write_record([cell(k as f64 * step), pool.name.clone(), cell(*q), cell(*b)])
+                .expect("in-memory CSV");
+        }
+    }
+    finish(w)
+}
+
+/// Every metric in long form, for `--format csv` on stdout:
+/// `scope, name, metric, mean, ci95_low, ci95_high`.
+pub fn metrics_long_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record(["scope", "name", "metric", "mean", "ci95_low", "ci95_high"])
+        .expect("in-memory CSV");
+    let scopes = run
+        .pools
+        .iter()
+        .map(|p| ("pool", p.name.as_str(), &p.metrics))
+        .chain(
+            run.workloads
+                .iter()
+                .map(|w| ("workload", w.name.as_str(), &w.metrics)),
+        )
+        .chain(
+            run.default_compute
+                .iter()
+                .map(|m| ("default_compute", "default", m)),
+        )
+        .chain(std::iter::once(("totals", "all", &run.totals)));
+    for (scope, name, metrics) in scopes {
+        for (key, e) in metrics.iter() {
+            let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+            w.write_record([scope, name, key, &cell(e.mean), &cell(lo), &cell(hi)])
+                .expect("in-memory CSV");
+        }
+    }
+    finish(w)
+}

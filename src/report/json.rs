@@ -1,0 +1,90 @@
+//! `summary.json` and `run --format json`: the keys of DESIGN section 5.
+
+use serde_json::{Map, Value, json};
+
+use crate::replication::RunSummary;
+use crate::scenario::Scenario;
+use crate::stats::MetricSet;
+
+/// A number, or null when undefined (NaN).
+fn num(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// Adds `m` and, with an interval, `m_ci95 = [low, high]` for every metric.
+fn put_metrics(obj: &mut Map<String, Value>, metrics: &MetricSet) {
+    for (key, e) in metrics.iter() {
+        obj.insert(key.to_string(), num(e.mean));
+        if let Some((lo, hi)) = e.ci95 {
+            obj.insert(format!("{key}_ci95"), json!([num(lo), num(hi)]));
+        }
+    }
+}
+
+fn object(head: &[(&str, Value)], metrics: &MetricSet) -> Value {
+    let mut obj: Map<String, Value> = head
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    put_metrics(&mut obj, metrics);
+    Value::Object(obj)
+}
+
+/// The summary object, pretty-printed with a trailing newline.
+pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
+    let sim = &scenario.simulation;
+    let mut totals = Map::new();
+    put_metrics(&mut totals, &run.totals);
+    totals.insert(
+        "slo_met".into(),
+        run.slo_met.map_or(Value::Null, Value::Bool),
+    );
+    let mut root = Map::new();
+    root.insert("scenario".into(), json!(run.scenario));
+    root.insert("replications".into(), json!(run.replications));
+    root.insert("seed".into(), json!(run.seed));
+    root.insert("horizon_s".into(), num(sim.horizon.as_secs_f64()));
+    root.insert("warmup_s".into(), num(sim.warmup.as_secs_f64()));
+    root.insert(
+        "pools".into(),
+        run.pools
+            .iter()
+            .map(|p| {
+                object(
+                    &[("name", json!(p.name)), ("tier", json!(p.tier.name()))],
+                    &p.metrics,
+                )
+            })
+            .collect(),
+    );
+    root.insert(
+        "workloads".into(),
+        run.workloads
+            .iter()
+            .map(|w| {
+                object(
+                    &[("name", json!(w.name)), ("pool", json!(w.pool))],
+                    &w.metrics,
+                )
+            })
+            .collect(),
+    );
+    if let Some(dc) = &run.default_compute {
+        root.insert("default_compute".into(), object(&[], dc));
+    }
+    root.insert("totals".into(), Value::Object(totals));
+    let slo = &scenario.slo;
+    if slo.is_set() {
+        root.insert(
+            "slo".into(),
+            json!({
+                "wait_p95_s": slo.wait_p95.map(|d| d.as_secs_f64()),
+                "max_cost_per_day_usd": slo.max_cost_per_day_usd,
+            }),
+        );
+    }
+    let mut text =
+        serde_json::to_string_pretty(&Value::Object(root)).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,13 @@
+//! Turning a `RunSummary` into bytes: JSON, CSV and terminal tables, and
+//! writing files atomically. The only module that writes files; it sees
+//! result structs only, never the simulation.
+
+mod csv;
+mod json;
+mod output;
+mod table;
+
+pub use self::csv::{metrics_long_csv, pools_csv, queue_csv, workloads_csv};
+pub use json::summary_json;
+pub use output::OutputDir;
+pub use table::{summary_table, tiers_table};

@@ -1,0 +1,38 @@
+//! The output folder: checked before any work, written atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A folder that has been created and proven writable.
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    path: PathBuf,
+}
+
+impl OutputDir {
+    /// Creates `path` (and parents) and checks that a file can be written
+    /// there, so an unwritable folder fails before a long simulation.
+    pub fn prepare(path: &Path) -> std::io::Result<OutputDir> {
+        std::fs::create_dir_all(path)?;
+        tempfile::NamedTempFile::new_in(path)?;
+        Ok(OutputDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `name` atomically: a temporary file in the same folder, renamed
+    /// over the target, so a reader never sees a half-written file.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        let target = self.path.join(name);
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.path)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&target).map_err(|e| e.error)?;
+        Ok(target)
+    }
+}

@@ -1,0 +1,117 @@
+//! Scenario files: parsing (TOML) and validation into a `Scenario`.
+//!
+//! This is the only module that knows TOML or serde input. It never runs a
+//! simulation: it turns text into validated, immutable data, or into errors
+//! that name the file, the key, the place and the fix.
+
+mod error;
+mod parse;
+mod raw;
+mod validate;
+
+use std::path::Path;
+
+pub use error::{Location, ScenarioError, ValidationIssue};
+pub use parse::{parse_duration, parse_rate};
+pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS};
+
+use crate::model::{PoolSpec, PriceTable, Quota};
+use crate::units::SimDuration;
+use crate::workload::WorkloadSpec;
+
+/// How long and how often to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationSpec {
+    /// Simulated time of one replication.
+    pub horizon: SimDuration,
+    /// Initial period excluded from every statistic.
+    pub warmup: SimDuration,
+    /// Independent replications.
+    pub replications: u32,
+    /// Base seed; replication seeds derive from it.
+    pub seed: u64,
+    /// Interval of the queue-length time series.
+    pub sample_interval: SimDuration,
+}
+
+/// Service-level objectives.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Slo {
+    /// The 95th percentile of queue wait over all runs must not exceed this.
+    pub wait_p95: Option<SimDuration>,
+    /// Compute cost per day must not exceed this, in USD.
+    pub max_cost_per_day_usd: Option<f64>,
+}
+
+impl Slo {
+    /// Whether any objective is set.
+    pub fn is_set(&self) -> bool {
+        self.wait_p95.is_some() || self.max_cost_per_day_usd.is_some()
+    }
+}
+
+/// A validated scenario: everything a simulation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Name used in reports and the default output folder.
+    pub name: String,
+    /// Horizon, warm-up, replications, seed.
+    pub simulation: SimulationSpec,
+    /// The registry's vCPU quota.
+    pub quota: Quota,
+    /// Prices in force.
+    pub prices: PriceTable,
+    /// Agent pools.
+    pub pools: Vec<PoolSpec>,
+    /// Workloads.
+    pub workloads: Vec<WorkloadSpec>,
+    /// Objectives.
+    pub slo: Slo,
+}
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_str(&src, path)
+}
+
+/// Parses and validates scenario text; `path` names it in messages and gives
+/// the default scenario name (its file stem).
+///
+/// ```
+/// use std::path::Path;
+/// let src = r#"
+/// [[pool]]
+/// name = "builders"
+/// tier = "S2"
+/// count = 2
+///
+/// [[workload]]
+/// name = "ci"
+/// pool = "builders"
+/// arrival = { process = "poisson", rate = "30/h" }
+/// duration = { dist = "exponential", mean = "5m" }
+/// "#;
+/// let s = poolcast::scenario::from_str(src, Path::new("team.toml")).unwrap();
+/// assert_eq!(s.name, "team");
+/// assert_eq!(s.pools[0].count, 2);
+/// ```
+pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| ScenarioError::Toml {
+        path: path.to_path_buf(),
+        location: e.span().map(|s| Location::of_offset(src, s.start)),
+        message: e.message().trim().to_string(),
+        rendered: e.to_string().trim_end().to_string(),
+    })?;
+    let stem = path.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    validate::validate(raw, src, &stem).map_err(|issues| ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        issues,
+    })
+}

@@ -1,0 +1,86 @@
+//! Parsing of the scenario's unit strings: durations (`"90s"`, `"1h30m"`,
+//! `"7d"`) and rates (`"30/h"`, `"0.5/min"`, `"200/d"`).
+
+use crate::units::{Rate, SimDuration};
+
+/// Parses a duration such as `"90s"`, `"6m"`, `"1h30m"` or `"7d"`.
+///
+/// ```
+/// use poolcast::scenario::parse_duration;
+/// assert_eq!(parse_duration("1h30m").unwrap().as_secs_f64(), 5400.0);
+/// assert!(parse_duration("ten minutes").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
+        format!(
+            "invalid duration {text:?} ({e}); write it like \"90s\", \"6m\", \"1h30m\" or \"7d\""
+        )
+    })?;
+    let ticks = d
+        .as_micros()
+        .try_into()
+        .map_err(|_| format!("duration {text:?} is too long"))?;
+    Ok(SimDuration(ticks))
+}
+
+/// Parses a rate such as `"30/h"`, `"0.5/min"`, `"200/d"` or `"3/2h"`.
+///
+/// ```
+/// use poolcast::scenario::parse_rate;
+/// assert_eq!(parse_rate("30/h").unwrap().as_per_hour(), 30.0);
+/// assert!((parse_rate("200/d").unwrap().as_per_hour() - 200.0 / 24.0).abs() < 1e-12);
+/// ```
+pub fn parse_rate(text: &str) -> Result<Rate, String> {
+    let help = || {
+        format!(
+            "invalid rate {text:?}; write a count per time unit such as \"30/h\", \"0.5/min\" or \"200/d\""
+        )
+    };
+    let (count, per) = text.split_once('/').ok_or_else(help)?;
+    let count: f64 = count.trim().parse().map_err(|_| help())?;
+    let per = per.trim();
+    let starts_with_digit = per.starts_with(|c: char| c.is_ascii_digit());
+    let per = if starts_with_digit {
+        per.to_string()
+    } else {
+        format!("1{per}")
+    };
+    let span = humantime::parse_duration(&per).map_err(|_| help())?;
+    if !(count.is_finite() && count > 0.0) {
+        return Err(format!(
+            "rate {text:?} must be a positive number of tasks per time unit"
+        ));
+    }
+    if span.is_zero() {
+        return Err(help());
+    }
+    Ok(Rate::per_second(count / span.as_secs_f64()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_duration_accepts_design_examples() {
+        for (text, secs) in [
+            ("90s", 90.0),
+            ("6m", 360.0),
+            ("1h30m", 5400.0),
+            ("7d", 604_800.0),
+        ] {
+            assert_eq!(parse_duration(text).unwrap().as_secs_f64(), secs, "{text}");
+        }
+        assert!(parse_duration("-5m").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn parse_rate_accepts_design_examples() {
+        assert!((parse_rate("0.5/min").unwrap().as_per_hour() - 30.0).abs() < 1e-9);
+        assert!((parse_rate("3/2h").unwrap().as_per_hour() - 1.5).abs() < 1e-12);
+        for bad in ["30", "0/h", "-1/h", "x/h", "30/fortnight", "NaN/h", "inf/h"] {
+            assert!(parse_rate(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}

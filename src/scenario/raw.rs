@@ -1,0 +1,112 @@
+//! The serde mirror of the scenario TOML. Every table rejects unknown keys so
+//! a typo is reported with its line and column; every leaf keeps its span so
+//! validation can point at the offending value. Numbers are read wide (i64,
+//! f64) and checked in `validate`, so all problems are reported at once.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A leaf with its byte span in the source.
+pub(super) type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScenario {
+    pub name: Option<S<String>>,
+    #[serde(default)]
+    pub simulation: RawSimulation,
+    #[serde(default)]
+    pub quota: RawQuota,
+    #[serde(default)]
+    pub prices: RawPrices,
+    #[serde(default, rename = "pool")]
+    pub pools: Vec<RawPool>,
+    #[serde(default, rename = "workload")]
+    pub workloads: Vec<RawWorkload>,
+    #[serde(default)]
+    pub slo: RawSlo,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSimulation {
+    pub horizon: Option<S<String>>,
+    pub warmup: Option<S<String>>,
+    pub replications: Option<S<i64>>,
+    pub seed: Option<S<i64>>,
+    pub sample_interval: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQuota {
+    pub standard_vcpu: Option<S<i64>>,
+    pub isolated_vcpu: Option<S<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrices {
+    pub base: Option<S<String>>,
+    #[serde(rename = "S1")]
+    pub s1: Option<S<f64>>,
+    #[serde(rename = "S2")]
+    pub s2: Option<S<f64>>,
+    #[serde(rename = "S3")]
+    pub s3: Option<S<f64>>,
+    #[serde(rename = "I6")]
+    pub i6: Option<S<f64>>,
+    pub default_vcpu_second: Option<S<f64>>,
+    pub default_free_vcpu_seconds_per_month: Option<S<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPool {
+    pub name: S<String>,
+    pub tier: S<String>,
+    pub count: Option<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWorkload {
+    pub name: S<String>,
+    pub pool: S<String>,
+    pub arrival: S<RawArrival>,
+    pub duration: Option<S<RawDist>>,
+    pub ref_cpu: Option<S<f64>>,
+    pub parallel_fraction: Option<S<f64>>,
+    pub memory_gb: Option<S<f64>>,
+    pub timeout: Option<S<String>>,
+    pub rate_scale: Option<S<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawArrival {
+    pub process: S<String>,
+    pub rate: Option<S<String>>,
+}
+
+/// One flat table for every distribution, so that a missing or superfluous
+/// parameter gets a message naming the distribution's keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDist {
+    pub dist: S<String>,
+    pub value: Option<S<String>>,
+    pub mean: Option<S<String>>,
+    pub cv: Option<S<f64>>,
+    pub median: Option<S<String>>,
+    pub p95: Option<S<String>>,
+    pub min: Option<S<String>>,
+    pub max: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSlo {
+    pub wait_p95: Option<S<String>>,
+    pub max_cost_per_day: Option<S<f64>>,
+}

@@ -1,0 +1,577 @@
+//! `RawScenario` -> `Scenario`: fills defaults and checks every rule, collecting
+//! all problems (with key path and place) instead of stopping at the first.
+
+use std::collections::HashSet;
+
+use super::error::{Location, ValidationIssue};
+use super::parse::{parse_duration, parse_rate};
+use super::raw::{RawArrival, RawDist, RawPool, RawPrices, RawScenario, RawWorkload, S};
+use super::{Scenario, SimulationSpec, Slo};
+use crate::model::{PoolId, PoolSpec, PriceBase, PriceTable, Quota, Target, Tier, TierKind};
+use crate::units::SimDuration;
+use crate::workload::{
+    ArrivalProcess, DEFAULT_TIMEOUT, DurationDist, MAX_TIMEOUT, MIN_TIMEOUT, WorkloadSpec,
+};
+
+/// The most replications a scenario may ask for.
+pub const MAX_REPLICATIONS: u32 = 10_000;
+/// The most queue-length samples per pool and replication (bounds memory).
+pub const MAX_SAMPLES: u64 = 1_000_000;
+
+/// The name that sends a workload to the default compute environment.
+pub const DEFAULT_COMPUTE: &str = "default";
+
+struct Ctx<'a> {
+    src: &'a str,
+    issues: Vec<ValidationIssue>,
+}
+
+impl Ctx<'_> {
+    fn issue<T>(&mut self, at: Option<&S<T>>, key: &str, message: impl Into<String>) {
+        self.issues.push(ValidationIssue {
+            key: key.to_string(),
+            location: at.map(|s| Location::of_offset(self.src, s.span().start)),
+            message: message.into(),
+        });
+    }
+
+    /// A duration, or `None` (and an issue) when it does not parse or is zero
+    /// where zero is not allowed.
+    fn duration(&mut self, v: &S<String>, key: &str, allow_zero: bool) -> Option<SimDuration> {
+        match parse_duration(v.get_ref()) {
+            Ok(d) if d == SimDuration::ZERO && !allow_zero => {
+                self.issue(Some(v), key, "must be longer than zero");
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.issue(Some(v), key, e);
+                None
+            }
+        }
+    }
+
+    fn opt_duration(
+        &mut self,
+        v: Option<&S<String>>,
+        key: &str,
+        default: SimDuration,
+    ) -> Option<SimDuration> {
+        v.map_or(Some(default), |v| self.duration(v, key, false))
+    }
+
+    /// A finite number in `[lo, hi]`, or the default when absent.
+    fn number(&mut self, v: Option<&S<f64>>, key: &str, range: (f64, f64), default: f64) -> f64 {
+        let Some(v) = v else { return default };
+        let x = *v.get_ref();
+        if x.is_finite() && x >= range.0 && x <= range.1 {
+            x
+        } else {
+            let (lo, hi) = range;
+            let bound = if hi == f64::MAX {
+                format!("at least {lo}")
+            } else {
+                format!("between {lo} and {hi}")
+            };
+            self.issue(Some(v), key, format!("must be a number {bound}, got {x}"));
+            default
+        }
+    }
+
+    fn positive(&mut self, v: Option<&S<f64>>, key: &str, default: f64) -> f64 {
+        match v {
+            Some(s) if *s.get_ref() <= 0.0 => {
+                self.issue(
+                    Some(s),
+                    key,
+                    format!("must be above zero, got {}", s.get_ref()),
+                );
+                default
+            }
+            _ => self.number(v, key, (0.0, f64::MAX), default),
+        }
+    }
+
+    /// An integer in `[lo, hi]`, or the default when absent.
+    fn integer(&mut self, v: Option<&S<i64>>, key: &str, range: (i64, i64), default: i64) -> i64 {
+        let Some(v) = v else { return default };
+        let x = *v.get_ref();
+        if (range.0..=range.1).contains(&x) {
+            x
+        } else {
+            self.issue(
+                Some(v),
+                key,
+                format!(
+                    "must be a whole number between {} and {}, got {x}",
+                    range.0, range.1
+                ),
+            );
+            default
+        }
+    }
+}
+
+/// Validates `raw` (parsed from `src`), naming it `default_name` when the file
+/// gives no name.
+pub(super) fn validate(
+    raw: RawScenario,
+    src: &str,
+    default_name: &str,
+) -> Result<Scenario, Vec<ValidationIssue>> {
+    let mut cx = Ctx {
+        src,
+        issues: Vec::new(),
+    };
+    let name = match &raw.name {
+        Some(n) if n.get_ref().trim().is_empty() => {
+            cx.issue(
+                Some(n),
+                "name",
+                "must not be empty; remove it to use the file name",
+            );
+            default_name.to_string()
+        }
+        Some(n) => n.get_ref().clone(),
+        None => default_name.to_string(),
+    };
+    let simulation = simulation(&mut cx, &raw);
+    let quota = Quota {
+        standard_vcpu: cx.integer(
+            raw.quota.standard_vcpu.as_ref(),
+            "quota.standard_vcpu",
+            (0, 1 << 20),
+            16,
+        ) as u32,
+        isolated_vcpu: cx.integer(
+            raw.quota.isolated_vcpu.as_ref(),
+            "quota.isolated_vcpu",
+            (0, 1 << 20),
+            0,
+        ) as u32,
+    };
+    let prices = prices(&mut cx, &raw.prices);
+    let pools: Vec<Option<PoolSpec>> = raw.pools.iter().map(|p| pool(&mut cx, p)).collect();
+    check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
+    check_quota(&mut cx, &raw.pools, &pools, quota);
+    if raw.workloads.is_empty() {
+        cx.issue::<()>(
+            None,
+            "workload",
+            "the scenario has no [[workload]]; add at least one (see README, Scenario reference)",
+        );
+    }
+    let workloads: Vec<WorkloadSpec> = raw
+        .workloads
+        .iter()
+        .filter_map(|w| workload(&mut cx, w, &raw.pools, &pools))
+        .collect();
+    check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
+    let slo = Slo {
+        wait_p95: raw
+            .slo
+            .wait_p95
+            .as_ref()
+            .and_then(|v| cx.duration(v, "slo.wait_p95", true)),
+        max_cost_per_day_usd: raw
+            .slo
+            .max_cost_per_day
+            .as_ref()
+            .map(|v| cx.positive(Some(v), "slo.max_cost_per_day", 0.0)),
+    };
+    if !cx.issues.is_empty() {
+        cx.issues
+            .sort_by_key(|i| i.location.map(|l| (l.line, l.column)));
+        return Err(cx.issues);
+    }
+    Ok(Scenario {
+        name,
+        simulation,
+        quota,
+        prices,
+        // No issue means every pool validated.
+        pools: pools.into_iter().flatten().collect(),
+        workloads,
+        slo,
+    })
+}
+
+fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
+    let s = &raw.simulation;
+    let horizon = cx
+        .opt_duration(
+            s.horizon.as_ref(),
+            "simulation.horizon",
+            SimDuration::from_secs(7 * 86_400),
+        )
+        .unwrap_or(SimDuration::from_secs(86_400));
+    // A tenth of the horizon, at most a day: enough for a queue that starts
+    // empty to forget its start, without wasting a short run.
+    let default_warmup = SimDuration((horizon.0 / 10).min(SimDuration::from_secs(86_400).0));
+    let warmup = match &s.warmup {
+        Some(w) => cx
+            .duration(w, "simulation.warmup", true)
+            .unwrap_or_default(),
+        None => default_warmup,
+    };
+    if warmup >= horizon {
+        cx.issue(
+            s.warmup.as_ref(),
+            "simulation.warmup",
+            format!("the warm-up ({warmup}) must be shorter than the horizon ({horizon}); shorten warmup or lengthen horizon"),
+        );
+    }
+    let replications = cx.integer(
+        s.replications.as_ref(),
+        "simulation.replications",
+        (1, i64::from(MAX_REPLICATIONS)),
+        10,
+    ) as u32;
+    let seed = cx.integer(s.seed.as_ref(), "simulation.seed", (0, i64::MAX), 1) as u64;
+    let sample_interval = cx
+        .opt_duration(
+            s.sample_interval.as_ref(),
+            "simulation.sample_interval",
+            SimDuration::from_secs(60),
+        )
+        .unwrap_or(SimDuration::from_secs(60));
+    if horizon.0 / sample_interval.0.max(1) > MAX_SAMPLES {
+        cx.issue(
+            s.sample_interval.as_ref(),
+            "simulation.sample_interval",
+            format!("{sample_interval} over a {horizon} horizon gives more than {MAX_SAMPLES} samples; use a longer sample_interval"),
+        );
+    }
+    SimulationSpec {
+        horizon,
+        warmup,
+        replications,
+        seed,
+        sample_interval,
+    }
+}
+
+fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
+    let base = match &raw.base {
+        None => PriceBase::Allocation,
+        Some(b) => match b.get_ref().as_str() {
+            "allocation" => PriceBase::Allocation,
+            "vm" => PriceBase::Vm,
+            other => {
+                cx.issue(Some(b), "prices.base", format!("unknown price base {other:?}; use \"allocation\" (vCPUs at the task rate) or \"vm\" (equivalent VM prices)"));
+                PriceBase::Allocation
+            }
+        },
+    };
+    let mut table = PriceTable::new(base);
+    for (tier, v) in [
+        (Tier::S1, &raw.s1),
+        (Tier::S2, &raw.s2),
+        (Tier::S3, &raw.s3),
+        (Tier::I6, &raw.i6),
+    ] {
+        let key = format!("prices.{tier}");
+        let usd = cx.number(
+            v.as_ref(),
+            &key,
+            (0.0, f64::MAX),
+            table.instance_hour_usd(tier),
+        );
+        table.set_instance_hour_usd(tier, usd);
+    }
+    let dc = &mut table.default_compute;
+    dc.vcpu_second_usd = cx.number(
+        raw.default_vcpu_second.as_ref(),
+        "prices.default_vcpu_second",
+        (0.0, f64::MAX),
+        dc.vcpu_second_usd,
+    );
+    dc.free_vcpu_seconds_per_month = cx.number(
+        raw.default_free_vcpu_seconds_per_month.as_ref(),
+        "prices.default_free_vcpu_seconds_per_month",
+        (0.0, f64::MAX),
+        dc.free_vcpu_seconds_per_month,
+    );
+    table
+}
+
+/// ACR's pool-name rule: 3 to 20 characters of letters, digits and hyphens.
+fn valid_pool_name(name: &str) -> bool {
+    (3..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The pool, or `None` when its tier is unknown (so later checks that need
+/// the tier do not pile spurious problems on top).
+fn pool(cx: &mut Ctx, raw: &RawPool) -> Option<PoolSpec> {
+    let name = raw.name.get_ref();
+    let key = format!("pool.{name}");
+    if name == DEFAULT_COMPUTE {
+        cx.issue(
+            Some(&raw.name),
+            &format!("{key}.name"),
+            "\"default\" names the default compute environment; choose another pool name",
+        );
+    } else if !valid_pool_name(name) {
+        cx.issue(
+            Some(&raw.name),
+            &format!("{key}.name"),
+            "a pool name has 3 to 20 letters, digits or hyphens (ACR's rule)",
+        );
+    }
+    let count = cx.integer(raw.count.as_ref(), &format!("{key}.count"), (1, 100_000), 1) as u32;
+    let tier = raw
+        .tier
+        .get_ref()
+        .parse()
+        .map_err(|e| cx.issue(Some(&raw.tier), &format!("{key}.tier"), format!("{e}")))
+        .ok()?;
+    Some(PoolSpec {
+        name: name.clone(),
+        tier,
+        count,
+    })
+}
+
+fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, what: &str) {
+    let mut seen = HashSet::new();
+    for n in names {
+        if !seen.insert(n.get_ref().as_str()) {
+            cx.issue(
+                Some(n),
+                &format!("{what}.{}.name", n.get_ref()),
+                format!(
+                    "the {what} name {:?} is used twice; give each {what} its own name",
+                    n.get_ref()
+                ),
+            );
+        }
+    }
+}
+
+fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota: Quota) {
+    let (raw, pools): (Vec<&RawPool>, Vec<PoolSpec>) = raw
+        .iter()
+        .zip(pools)
+        .filter_map(|(r, p)| Some((r, p.clone()?)))
+        .unzip();
+    let used = quota.usage(&pools);
+    for kind in [TierKind::Standard, TierKind::Isolated] {
+        let (have, limit) = (used.of(kind), quota.limit(kind));
+        if have <= limit {
+            continue;
+        }
+        let parts: Vec<String> = pools
+            .iter()
+            .filter(|p| p.tier.kind() == kind)
+            .map(|p| format!("{} {} x {} = {}", p.name, p.count, p.tier, p.vcpu()))
+            .collect();
+        let first = raw.iter().zip(&pools).find(|(_, p)| p.tier.kind() == kind);
+        cx.issue(
+            first.and_then(|(r, _)| r.count.as_ref()),
+            &format!("quota.{kind}_vcpu"),
+            format!(
+                "the {kind} pools need {have} vCPUs ({}) but the {kind} quota is {limit}; lower the counts or raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request)",
+                parts.join(", ")
+            ),
+        );
+    }
+}
+
+fn workload(
+    cx: &mut Ctx,
+    raw: &RawWorkload,
+    raw_pools: &[RawPool],
+    pools: &[Option<PoolSpec>],
+) -> Option<WorkloadSpec> {
+    let key = format!("workload.{}", raw.name.get_ref());
+    let pool_name = raw.pool.get_ref();
+    let target = if pool_name == DEFAULT_COMPUTE {
+        Some(Target::DefaultCompute)
+    } else if let Some(i) = raw_pools.iter().position(|p| p.name.get_ref() == pool_name) {
+        Some(Target::Pool(PoolId(i as u32)))
+    } else {
+        let known: Vec<&str> = raw_pools
+            .iter()
+            .map(|p| p.name.get_ref().as_str())
+            .collect();
+        cx.issue(Some(&raw.pool), &format!("{key}.pool"), format!(
+            "no pool is named {pool_name:?}; use one of [{}] or \"default\" for the default compute environment",
+            known.join(", ")
+        ));
+        None
+    };
+    let rate_scale = cx.positive(raw.rate_scale.as_ref(), &format!("{key}.rate_scale"), 1.0);
+    let arrival = arrival(cx, &raw.arrival, &key, rate_scale);
+    let duration = match &raw.duration {
+        Some(d) => dist(cx, d, &format!("{key}.duration")),
+        None => {
+            cx.issue::<()>(None, &format!("{key}.duration"), format!("workload {:?} has no duration; add e.g. duration = {{ dist = \"lognormal\", median = \"3m\", p95 = \"20m\" }}", raw.name.get_ref()));
+            None
+        }
+    };
+    let ref_cpu = cx.positive(raw.ref_cpu.as_ref(), &format!("{key}.ref_cpu"), 2.0);
+    let parallel_fraction = cx.number(
+        raw.parallel_fraction.as_ref(),
+        &format!("{key}.parallel_fraction"),
+        (0.0, 1.0),
+        0.0,
+    );
+    let memory_gb = raw
+        .memory_gb
+        .as_ref()
+        .map(|m| cx.positive(Some(m), &format!("{key}.memory_gb"), 0.0));
+    let pool_spec = match target {
+        Some(Target::Pool(id)) => pools[id.0 as usize].as_ref(),
+        _ => None,
+    };
+    if let (Some(mem), Some(pool)) = (memory_gb, pool_spec)
+        && mem > pool.tier.memory_gb()
+    {
+        let fits: Vec<&str> = Tier::ALL
+            .iter()
+            .filter(|t| t.memory_gb() >= mem)
+            .map(|t| t.name())
+            .collect();
+        cx.issue(raw.memory_gb.as_ref(), &format!("{key}.memory_gb"), format!(
+            "a run needs {mem} GB but pool {:?} is {} with {} GB; use a pool of tier {} or lower memory_gb",
+            pool.name, pool.tier, pool.tier.memory_gb(), fits.join(" or ")
+        ));
+    }
+    let timeout = cx.opt_duration(
+        raw.timeout.as_ref(),
+        &format!("{key}.timeout"),
+        DEFAULT_TIMEOUT,
+    );
+    if let Some(t) = timeout.filter(|t| !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(t)) {
+        cx.issue(
+            raw.timeout.as_ref(),
+            &format!("{key}.timeout"),
+            format!("the service accepts run timeouts from \"5m\" to \"8h\", got {t}"),
+        );
+    }
+    Some(WorkloadSpec {
+        name: raw.name.get_ref().clone(),
+        target: target?,
+        arrival: arrival?,
+        duration: duration?,
+        ref_cpu,
+        parallel_fraction,
+        memory_gb,
+        timeout: timeout?,
+    })
+}
+
+fn arrival(
+    cx: &mut Ctx,
+    raw: &S<RawArrival>,
+    key: &str,
+    rate_scale: f64,
+) -> Option<ArrivalProcess> {
+    let a = raw.get_ref();
+    let key = format!("{key}.arrival");
+    match a.process.get_ref().as_str() {
+        "poisson" => {
+            let Some(rate) = &a.rate else {
+                cx.issue(
+                    Some(raw),
+                    &format!("{key}.rate"),
+                    "a poisson arrival needs a rate, e.g. rate = \"30/h\"",
+                );
+                return None;
+            };
+            match parse_rate(rate.get_ref()) {
+                Ok(r) => Some(ArrivalProcess::Poisson {
+                    rate: r.scaled(rate_scale),
+                }),
+                Err(e) => {
+                    cx.issue(Some(rate), &format!("{key}.rate"), e);
+                    None
+                }
+            }
+        }
+        other => {
+            cx.issue(
+                Some(&a.process),
+                &format!("{key}.process"),
+                format!("unknown arrival process {other:?}; use \"poisson\""),
+            );
+            None
+        }
+    }
+}
+
+fn dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<DurationDist> {
+    let d = raw.get_ref();
+    let kind = d.dist.get_ref().as_str();
+    // (name, value) of every duration-valued parameter present.
+    let present: Vec<(&str, &S<String>)> = [
+        ("value", &d.value),
+        ("mean", &d.mean),
+        ("median", &d.median),
+        ("p95", &d.p95),
+        ("min", &d.min),
+        ("max", &d.max),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
+    .collect();
+    let has = |n: &str| present.iter().any(|(p, _)| *p == n) || (n == "cv" && d.cv.is_some());
+    let shapes: &[&[&str]] = match kind {
+        "constant" => &[&["value"]],
+        "exponential" => &[&["mean"]],
+        "lognormal" => &[&["mean", "cv"], &["median", "p95"]],
+        "gamma" => &[&["mean", "cv"]],
+        "uniform" => &[&["min", "max"]],
+        other => {
+            cx.issue(Some(&d.dist), &format!("{key}.dist"), format!(
+                "unknown distribution {other:?}; use constant, exponential, lognormal, gamma or uniform"
+            ));
+            return None;
+        }
+    };
+    let all_keys = ["value", "mean", "cv", "median", "p95", "min", "max"];
+    let given: Vec<&str> = all_keys.into_iter().filter(|k| has(k)).collect();
+    let Some(shape) = shapes
+        .iter()
+        .find(|s| given.len() == s.len() && s.iter().all(|k| has(k)))
+    else {
+        let want: Vec<String> = shapes
+            .iter()
+            .map(|s| format!("{{{}}}", s.join(", ")))
+            .collect();
+        cx.issue(
+            Some(raw),
+            key,
+            format!(
+                "{kind} takes {}, but got {{{}}}",
+                want.join(" or "),
+                given.join(", ")
+            ),
+        );
+        return None;
+    };
+    let mut secs = |name: &str| -> Option<f64> {
+        let (_, v) = present.iter().find(|(n, _)| *n == name)?;
+        cx.duration(v, &format!("{key}.{name}"), false)
+            .map(SimDuration::as_secs_f64)
+    };
+    let built = match (kind, *shape) {
+        ("constant", _) => DurationDist::constant(secs("value")?),
+        ("exponential", _) => DurationDist::exponential(secs("mean")?),
+        ("lognormal", ["mean", "cv"]) => {
+            DurationDist::lognormal_mean_cv(secs("mean")?, *d.cv.as_ref()?.get_ref())
+        }
+        ("lognormal", _) => {
+            let (median, p95) = (secs("median"), secs("p95"));
+            DurationDist::lognormal_median_p95(median?, p95?)
+        }
+        ("gamma", _) => DurationDist::gamma(secs("mean")?, *d.cv.as_ref()?.get_ref()),
+        _ => {
+            let (min, max) = (secs("min"), secs("max"));
+            DurationDist::uniform(min?, max?)
+        }
+    };
+    built
+        .map_err(|e| cx.issue(Some(raw), key, e.to_string()))
+        .ok()
+}

@@ -1,0 +1,106 @@
+//! Means across replications with Student-t 95% confidence intervals.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom: the
+/// multiplier of the standard error for a two-sided 95% interval.
+///
+/// ```
+/// // Published table value for 9 degrees of freedom: 2.262.
+/// assert!((poolcast::stats::student_t_975(9) - 2.2622).abs() < 1e-4);
+/// ```
+pub fn student_t_975(df: u32) -> f64 {
+    StudentsT::new(0.0, 1.0, f64::from(df.max(1)))
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
+}
+
+/// A metric's mean over replications and its 95% interval (`None` with a
+/// single replication). A NaN mean means "undefined" (e.g. cost per task
+/// with no tasks) and is written as null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Mean over replications.
+    pub mean: f64,
+    /// Standard error of the mean (0 with one replication).
+    pub std_error: f64,
+    /// Student-t 95% interval `(low, high)`.
+    pub ci95: Option<(f64, f64)>,
+}
+
+impl Estimate {
+    /// The estimate from one value per replication.
+    ///
+    /// ```
+    /// use poolcast::stats::Estimate;
+    /// let e = Estimate::from_samples(&[1.0, 2.0, 3.0]);
+    /// assert_eq!(e.mean, 2.0);
+    /// let (lo, hi) = e.ci95.unwrap();
+    /// assert!((hi - lo) / 2.0 - 4.303 * (1.0f64 / 3.0).sqrt() < 1e-3);
+    /// ```
+    pub fn from_samples(xs: &[f64]) -> Estimate {
+        let n = xs.len();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        if n < 2 {
+            return Estimate {
+                mean,
+                std_error: 0.0,
+                ci95: None,
+            };
+        }
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let std_error = (var / n as f64).sqrt();
+        let half = student_t_975(n as u32 - 1) * std_error;
+        Estimate {
+            mean,
+            std_error,
+            ci95: Some((mean - half, mean + half)),
+        }
+    }
+
+    /// Half the width of the 95% interval (0 without one).
+    pub fn half_width(&self) -> f64 {
+        self.ci95.map_or(0.0, |(lo, hi)| (hi - lo) / 2.0)
+    }
+}
+
+/// Named estimates in a fixed order (one of the `*_METRICS` key lists).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSet {
+    keys: &'static [&'static str],
+    values: Vec<Estimate>,
+}
+
+impl MetricSet {
+    /// Estimates for `keys` from `per_replication[r][k]`.
+    pub fn from_replications(
+        keys: &'static [&'static str],
+        per_replication: &[&[f64]],
+    ) -> MetricSet {
+        let values = (0..keys.len())
+            .map(|k| {
+                let xs: Vec<f64> = per_replication.iter().map(|r| r[k]).collect();
+                Estimate::from_samples(&xs)
+            })
+            .collect();
+        MetricSet { keys, values }
+    }
+
+    /// The estimate of `key`.
+    ///
+    /// # Panics
+    /// When `key` is not one of this set's keys: that is a programming error.
+    pub fn get(&self, key: &str) -> Estimate {
+        let i = self
+            .keys
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or_else(|| panic!("no metric {key:?} in {:?}", self.keys));
+        self.values[i]
+    }
+
+    /// `(key, estimate)` pairs in output order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Estimate)> + '_ {
+        self.keys.iter().copied().zip(self.values.iter().copied())
+    }
+}

@@ -1,0 +1,144 @@
+//! Units of time and rate used everywhere below the scenario parser.
+//!
+//! Simulated time is an integer count of microsecond ticks, so event ordering
+//! is exact (no epsilons) and a run is reproducible bit for bit. Distributions
+//! sample `f64` seconds, which are converted to ticks once, at the edge.
+//! This module does no parsing; `scenario` turns strings like `"90s"` into
+//! these types.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// Ticks per simulated second (one tick is a microsecond).
+pub const TICKS_PER_SECOND: u64 = 1_000_000;
+
+/// A point in simulated time, in ticks since the start of the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+/// A span of simulated time, in ticks.
+///
+/// ```
+/// use poolcast::units::SimDuration;
+/// let d = SimDuration::from_secs_f64(1.5);
+/// assert_eq!(d.as_secs_f64(), 1.5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    /// The start of the simulation.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Seconds since the start of the simulation.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The time elapsed since `earlier`, or zero when `earlier` is later.
+    pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDuration {
+    /// No time at all.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// A whole number of seconds.
+    pub const fn from_secs(secs: u64) -> SimDuration {
+        SimDuration(secs * TICKS_PER_SECOND)
+    }
+
+    /// Rounds `secs` to the nearest tick; negative and NaN inputs give zero and
+    /// values past the range saturate, so a sampled duration is always valid.
+    pub fn from_secs_f64(secs: f64) -> SimDuration {
+        // `as` saturates and maps NaN to 0, which is what a sampled duration needs.
+        SimDuration((secs * TICKS_PER_SECOND as f64).round() as u64)
+    }
+
+    /// The duration in seconds.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The duration in hours.
+    pub fn as_hours_f64(self) -> f64 {
+        self.as_secs_f64() / 3600.0
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl Sub<SimDuration> for SimDuration {
+    type Output = SimDuration;
+    fn sub(self, rhs: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Human form, e.g. `1h 30m`, as humantime prints it (whole seconds).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0 / TICKS_PER_SECOND;
+        let d = std::time::Duration::from_secs(secs);
+        write!(f, "{}", humantime::format_duration(d))
+    }
+}
+
+/// An arrival rate in events per simulated second.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Rate {
+    per_second: f64,
+}
+
+impl Rate {
+    /// A rate of `per_second` events per second; callers validate positivity.
+    pub fn per_second(per_second: f64) -> Rate {
+        Rate { per_second }
+    }
+
+    /// Events per second.
+    pub fn as_per_second(self) -> f64 {
+        self.per_second
+    }
+
+    /// Events per hour.
+    pub fn as_per_hour(self) -> f64 {
+        self.per_second * 3600.0
+    }
+
+    /// The rate multiplied by `factor` (a workload's `rate_scale`).
+    pub fn scaled(self, factor: f64) -> Rate {
+        Rate::per_second(self.per_second * factor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_round_trips_seconds() {
+        assert_eq!(SimDuration::from_secs(90).as_secs_f64(), 90.0);
+        assert_eq!(SimDuration::from_secs_f64(0.0000004), SimDuration(0));
+        assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn time_arithmetic_saturates() {
+        assert_eq!(SimTime(u64::MAX) + SimDuration(5), SimTime(u64::MAX));
+        assert_eq!(SimTime(3).saturating_since(SimTime(5)), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn duration_displays_human_form() {
+        assert_eq!(SimDuration::from_secs(5400).to_string(), "1h 30m");
+    }
+}

@@ -1,0 +1,71 @@
+//! Workloads: what arrives (an arrival process), how long it runs (a duration
+//! distribution scaled by the tier's vCPUs) and where it runs. Validated data
+//! plus samplers; no parsing and no event loop here.
+
+mod arrival;
+mod dist;
+
+pub use arrival::ArrivalProcess;
+pub use dist::{DistError, DurationDist};
+
+use crate::model::Target;
+use crate::units::SimDuration;
+
+/// Index of a workload in its scenario's workload list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkloadId(pub u32);
+
+/// The default run timeout of ACR Tasks.
+pub const DEFAULT_TIMEOUT: SimDuration = SimDuration::from_secs(3600);
+/// The shortest run timeout the service accepts.
+pub const MIN_TIMEOUT: SimDuration = SimDuration::from_secs(300);
+/// The longest run timeout the service accepts (8 h).
+pub const MAX_TIMEOUT: SimDuration = SimDuration::from_secs(28_800);
+
+/// A validated workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSpec {
+    /// Unique name.
+    pub name: String,
+    /// Where its runs execute.
+    pub target: Target,
+    /// When runs arrive.
+    pub arrival: ArrivalProcess,
+    /// Run time at `ref_cpu` vCPUs.
+    pub duration: DurationDist,
+    /// vCPUs at which `duration` was measured.
+    pub ref_cpu: f64,
+    /// Amdahl parallel fraction `p` in [0, 1]: 0 means more vCPUs do not help.
+    pub parallel_fraction: f64,
+    /// Memory one run needs, in GB, when known.
+    pub memory_gb: Option<f64>,
+    /// A run longer than this is ended and counted as timed out.
+    pub timeout: SimDuration,
+}
+
+impl WorkloadSpec {
+    /// How much longer (or shorter) a run takes on `cpu` vCPUs than on
+    /// `ref_cpu`: `(1 - p) + p * ref_cpu / cpu` (Amdahl's law).
+    ///
+    /// ```
+    /// # use poolcast::workload::*;
+    /// # use poolcast::model::Target;
+    /// # use poolcast::units::*;
+    /// let w = WorkloadSpec {
+    ///     name: "ci".into(),
+    ///     target: Target::DefaultCompute,
+    ///     arrival: ArrivalProcess::Poisson { rate: Rate::per_second(1.0) },
+    ///     duration: DurationDist::constant(600.0).unwrap(),
+    ///     ref_cpu: 2.0,
+    ///     parallel_fraction: 0.6,
+    ///     memory_gb: None,
+    ///     timeout: DEFAULT_TIMEOUT,
+    /// };
+    /// assert!((w.runtime_factor(8) - 0.55).abs() < 1e-12);
+    /// assert_eq!(w.runtime_factor(2), 1.0);
+    /// ```
+    pub fn runtime_factor(&self, cpu: u32) -> f64 {
+        let p = self.parallel_fraction;
+        (1.0 - p) + p * self.ref_cpu / f64::from(cpu)
+    }
+}

@@ -1,0 +1,380 @@
+//! The command line: exit codes, messages that name the key and place, and
+//! the JSON contract of DESIGN section 5.
+
+use predicates::prelude::*;
+
+use crate::support::{poolcast, scenarios_dir, write_scenario};
+
+/// A valid scenario; tests break one thing at a time by replacing a line.
+const VALID: &str = r#"name = "t"
+
+[simulation]
+horizon = "2d"
+warmup = "1h"
+replications = 2
+
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 2
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "10/h" }
+duration = { dist = "lognormal", median = "3m", p95 = "18m" }
+memory_gb = 4
+timeout = "1h"
+"#;
+
+/// Runs `validate` on `VALID` with `from` replaced by `to`; expects exit 2
+/// and every `needles` in stderr.
+fn rejects(from: &str, to: &str, needles: &[&str]) {
+    assert!(
+        VALID.contains(from),
+        "test bug: {from:?} not in the scenario"
+    );
+    let (_dir, path) = write_scenario(&VALID.replacen(from, to, 1), "bad.toml");
+    let assert = poolcast().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("bad.toml"),
+        "message does not name the file:\n{stderr}"
+    );
+    for n in needles {
+        assert!(stderr.contains(n), "message lacks {n:?}:\n{stderr}");
+    }
+}
+
+#[test]
+fn cli_valid_scenario_validates() {
+    let (_dir, path) = write_scenario(VALID, "ok.toml");
+    poolcast()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid (1 pool, 1 workload)"));
+}
+
+#[test]
+fn cli_unknown_key_names_line_and_key() {
+    rejects(
+        "count = 2",
+        "count = 2\ncolour = \"red\"",
+        &["bad.toml:12:1", "unknown field `colour`", "expected"],
+    );
+}
+
+#[test]
+fn cli_malformed_toml_reports_line() {
+    rejects("count = 2", "count = = 2", &["bad.toml:11:9"]);
+}
+
+#[test]
+fn cli_unknown_tier() {
+    rejects(
+        "tier = \"S2\"",
+        "tier = \"S4\"",
+        &[
+            "pool.builders.tier",
+            "unknown tier \"S4\"",
+            "S1, S2, S3, I6",
+            ":10:8",
+        ],
+    );
+}
+
+#[test]
+fn cli_negative_rate() {
+    rejects(
+        "\"10/h\"",
+        "\"-10/h\"",
+        &["workload.ci.arrival.rate", "positive"],
+    );
+}
+
+#[test]
+fn cli_zero_duration() {
+    rejects(
+        "median = \"3m\"",
+        "median = \"0s\"",
+        &["workload.ci.duration.median", "longer than zero"],
+    );
+}
+
+#[test]
+fn cli_warmup_not_below_horizon() {
+    rejects(
+        "warmup = \"1h\"",
+        "warmup = \"3d\"",
+        &["simulation.warmup", "shorter than the horizon"],
+    );
+}
+
+#[test]
+fn cli_duplicate_pool_name() {
+    rejects(
+        "[[workload]]",
+        "[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]",
+        &["pool.builders.name", "used twice"],
+    );
+}
+
+#[test]
+fn cli_workload_names_missing_pool() {
+    rejects(
+        "pool = \"builders\"",
+        "pool = \"builderz\"",
+        &[
+            "workload.ci.pool",
+            "no pool is named \"builderz\"",
+            "[builders]",
+        ],
+    );
+}
+
+#[test]
+fn cli_memory_above_tier() {
+    rejects(
+        "memory_gb = 4",
+        "memory_gb = 12",
+        &["workload.ci.memory_gb", "12 GB", "8 GB", "S3 or I6"],
+    );
+}
+
+#[test]
+fn cli_timeout_outside_service_limits() {
+    rejects(
+        "timeout = \"1h\"",
+        "timeout = \"2m\"",
+        &["workload.ci.timeout", "5m", "8h"],
+    );
+    rejects(
+        "timeout = \"1h\"",
+        "timeout = \"9h\"",
+        &["workload.ci.timeout"],
+    );
+}
+
+#[test]
+fn cli_standard_quota_exceeded() {
+    rejects(
+        "count = 2",
+        "count = 5",
+        &[
+            "quota.standard_vcpu",
+            "need 20 vCPUs",
+            "builders 5 x S2 = 20",
+            "quota is 16",
+            "support request",
+        ],
+    );
+}
+
+#[test]
+fn cli_isolated_quota_exceeded() {
+    rejects(
+        "tier = \"S2\"",
+        "tier = \"I6\"",
+        &[
+            "quota.isolated_vcpu",
+            "need 128 vCPUs",
+            "quota is 0",
+            "support request",
+        ],
+    );
+}
+
+#[test]
+fn cli_reports_every_problem_at_once() {
+    let broken = VALID
+        .replacen("tier = \"S2\"", "tier = \"S9\"", 1)
+        .replacen("\"10/h\"", "\"ten per hour\"", 1)
+        .replacen("timeout = \"1h\"", "timeout = \"1m\"", 1);
+    let (_dir, path) = write_scenario(&broken, "many.toml");
+    poolcast()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("3 problems"))
+        .stderr(predicate::str::contains("pool.builders.tier"))
+        .stderr(predicate::str::contains("workload.ci.arrival.rate"))
+        .stderr(predicate::str::contains("workload.ci.timeout"));
+}
+
+#[test]
+fn cli_missing_file_is_bad_input() {
+    poolcast()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read scenario no/such/scenario.toml",
+        ));
+}
+
+#[test]
+fn cli_unwritable_output_fails_before_simulating() {
+    let (dir, path) = write_scenario(VALID, "ok.toml");
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").expect("write");
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&blocker)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write to output folder"))
+        .stderr(predicate::str::contains("--out"));
+}
+
+#[test]
+fn cli_bad_flag_is_usage_error() {
+    poolcast()
+        .args(["run", "x.toml", "--format", "yaml"])
+        .assert()
+        .code(2);
+    let (_dir, path) = write_scenario(VALID, "ok.toml");
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--replications", "0"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn cli_help_lists_commands() {
+    poolcast()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run"))
+        .stdout(predicate::str::contains("validate"))
+        .stdout(predicate::str::contains("tiers"));
+    poolcast()
+        .args(["run", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--replications"));
+}
+
+#[test]
+fn cli_clap_definition_is_consistent() {
+    use clap::CommandFactory;
+    poolcast::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn cli_tiers_prints_prices_in_force() {
+    poolcast()
+        .arg("tiers")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("S2"))
+        .stdout(predicate::str::contains("1.440"))
+        .stdout(predicate::str::contains("23.040"));
+    let (_dir, path) = write_scenario(
+        &VALID.replacen("[[pool]]", "[prices]\nS2 = 0.2\n\n[[pool]]", 1),
+        "p.toml",
+    );
+    poolcast()
+        .arg("tiers")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0.200"));
+}
+
+/// Every key of DESIGN section 5, with `_ci95` beside each metric.
+#[test]
+fn cli_run_json_has_the_contract_keys() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = poolcast()
+        .arg("run")
+        .arg(scenarios_dir().join("default.toml"))
+        .args([
+            "--replications",
+            "3",
+            "--format",
+            "json",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["scenario"], "team-ci");
+    assert_eq!(v["replications"], 3);
+    let has = |obj: &serde_json::Value, keys: &[&str], metrics: bool| {
+        for k in keys {
+            assert!(!obj[k].is_null(), "missing {k} in {obj}");
+            if metrics {
+                assert!(obj[format!("{k}_ci95")].is_array(), "missing {k}_ci95");
+            }
+        }
+    };
+    let pool = &v["pools"][0];
+    has(pool, &["name", "tier"], false);
+    has(
+        pool,
+        &[
+            "instances_mean",
+            "utilization",
+            "queue_len_mean",
+            "queue_len_max",
+            "instance_hours",
+            "cost_usd",
+            "scale_ups_capped",
+        ],
+        true,
+    );
+    let w = &v["workloads"][0];
+    has(w, &["name", "pool"], false);
+    has(
+        w,
+        &[
+            "arrived",
+            "completed",
+            "timed_out",
+            "waited_fraction",
+            "wait_mean_s",
+            "wait_p50_s",
+            "wait_p90_s",
+            "wait_p95_s",
+            "wait_p99_s",
+            "wait_max_s",
+            "run_mean_s",
+            "turnaround_mean_s",
+            "turnaround_p95_s",
+        ],
+        true,
+    );
+    let t = &v["totals"];
+    has(
+        t,
+        &[
+            "tasks",
+            "cost_usd",
+            "cost_per_task_usd",
+            "wait_mean_s",
+            "wait_p95_s",
+        ],
+        true,
+    );
+    assert!(t["slo_met"].is_boolean());
+    for f in ["summary.json", "pools.csv", "workloads.csv", "queue.csv"] {
+        assert!(dir.path().join(f).is_file(), "{f} not written");
+    }
+    let queue = std::fs::read_to_string(dir.path().join("queue.csv")).expect("queue.csv");
+    assert!(
+        queue.starts_with("time_s,pool,queue_len,busy\n0,builders,"),
+        "{}",
+        &queue[..60]
+    );
+}

@@ -1,0 +1,9 @@
+//! The single integration-test binary (one link step instead of many).
+
+mod cli;
+mod determinism;
+mod golden;
+mod invariants;
+mod scenarios;
+mod support;
+mod theory;

@@ -1,0 +1,167 @@
+//! The engine against queueing theory: M/M/c results are exact (Erlang C).
+//!
+//! Tolerance: each replication is an independent estimate, so the mean over R
+//! replications has standard error SE = s/√R. We require |mean − theory| ≤
+//! 4·SE, which a correct simulator violates with probability below 1e-4
+//! (Student t, 19 degrees of freedom: P(|t| > 4) ≈ 8e-4 two-sided, over the
+//! few checks here). The seeds are fixed, so the test is deterministic; the
+//! 4·SE band keeps it valid if the random streams change. To make sure the
+//! band is not so wide that anything passes, each check also requires the
+//! 95% interval half-width to be under 6% of the theoretical value.
+
+use poolcast::analytic::{erlang_c, mmc_mean_wait};
+use poolcast::replication::run;
+use poolcast::stats::Estimate;
+
+use crate::support::scenario;
+
+const MEAN_SERVICE_S: f64 = 100.0;
+const REPLICATIONS: u32 = 20;
+
+struct Case {
+    servers: u32,
+    rho: f64,
+    tasks_per_replication: f64,
+}
+
+fn assert_close(what: &str, e: Estimate, theory: f64) {
+    let err = (e.mean - theory).abs();
+    assert!(
+        err <= 4.0 * e.std_error,
+        "{what}: simulated {:.5} ± {:.5} (SE), theory {theory:.5}, off by {:.1} SE",
+        e.mean,
+        e.std_error,
+        err / e.std_error
+    );
+    assert!(
+        e.half_width() < 0.06 * theory,
+        "{what}: the 95% interval ±{:.5} is too wide to test against {theory:.5}",
+        e.half_width()
+    );
+}
+
+fn mmc_scenario(c: &Case) -> String {
+    let lambda = c.rho * f64::from(c.servers) / MEAN_SERVICE_S; // per second
+    let horizon = (c.tasks_per_replication / lambda).round() as u64;
+    let warmup = horizon / 20;
+    format!(
+        r#"
+[simulation]
+horizon = "{horizon}s"
+warmup = "{warmup}s"
+replications = {REPLICATIONS}
+seed = 2024
+sample_interval = "{}s"
+
+[quota]
+standard_vcpu = 1000
+
+[[pool]]
+name = "mmc"
+tier = "S1"
+count = {}
+
+[[workload]]
+name = "jobs"
+pool = "mmc"
+arrival = {{ process = "poisson", rate = "{}/h" }}
+duration = {{ dist = "exponential", mean = "{MEAN_SERVICE_S}s" }}
+parallel_fraction = 0
+timeout = "8h"
+"#,
+        horizon / 100,
+        c.servers,
+        lambda * 3600.0
+    )
+}
+
+fn check(c: Case) {
+    let s = scenario(&mmc_scenario(&c));
+    let a = c.rho * f64::from(c.servers); // offered load, Erlangs
+    let summary = run(&s, &|| {});
+    let w = &summary.workloads[0].metrics;
+    let tag = format!("M/M/{} at rho {}", c.servers, c.rho);
+
+    let wq = mmc_mean_wait(c.servers, a, MEAN_SERVICE_S);
+    assert_close(&format!("{tag}: mean wait"), w.get("wait_mean_s"), wq);
+    assert_close(
+        &format!("{tag}: P(wait > 0)"),
+        w.get("waited_fraction"),
+        erlang_c(c.servers, a),
+    );
+    assert_close(
+        &format!("{tag}: utilisation"),
+        summary.pools[0].metrics.get("utilization"),
+        c.rho,
+    );
+
+    // Little's law, Lq = λ·Wq, per replication: the differences are
+    // independent across replications, so their mean must be within 4 SE of 0.
+    let lambda = a / MEAN_SERVICE_S;
+    let diffs: Vec<f64> = summary
+        .per_replication
+        .iter()
+        .map(|r| r.pools[0][2] - lambda * r.workloads[0][4])
+        .collect();
+    let d = Estimate::from_samples(&diffs);
+    assert!(
+        d.mean.abs() <= 4.0 * d.std_error,
+        "{tag}: Little's law off: Lq − λWq = {:.5} ± {:.5} (SE)",
+        d.mean,
+        d.std_error
+    );
+}
+
+#[test]
+fn mm1_matches_erlang_c_at_half_load() {
+    check(Case {
+        servers: 1,
+        rho: 0.5,
+        tasks_per_replication: 40_000.0,
+    });
+}
+
+#[test]
+fn mm1_matches_erlang_c_at_high_load() {
+    check(Case {
+        servers: 1,
+        rho: 0.9,
+        tasks_per_replication: 400_000.0,
+    });
+}
+
+#[test]
+fn mm2_matches_erlang_c_at_half_load() {
+    check(Case {
+        servers: 2,
+        rho: 0.5,
+        tasks_per_replication: 60_000.0,
+    });
+}
+
+#[test]
+fn mm2_matches_erlang_c_at_high_load() {
+    check(Case {
+        servers: 2,
+        rho: 0.9,
+        tasks_per_replication: 400_000.0,
+    });
+}
+
+#[test]
+fn mm8_matches_erlang_c_at_half_load() {
+    check(Case {
+        servers: 8,
+        rho: 0.5,
+        tasks_per_replication: 200_000.0,
+    });
+}
+
+#[test]
+fn mm8_matches_erlang_c_at_high_load() {
+    check(Case {
+        servers: 8,
+        rho: 0.9,
+        tasks_per_replication: 400_000.0,
+    });
+}
