@@ -41,6 +41,15 @@ impl Estimate {
     pub fn from_samples(xs: &[f64]) -> Estimate {
         let n = xs.len();
         let mean = xs.iter().sum::<f64>() / n as f64;
+        if xs.iter().all(|x| x.to_bits() == xs[0].to_bits()) {
+            // Identical values (a fixed pool's cost): no spread, and no
+            // rounding noise dressed up as an interval.
+            return Estimate {
+                mean: xs.first().copied().unwrap_or(f64::NAN),
+                std_error: 0.0,
+                ci95: (n > 1).then(|| (xs[0], xs[0])),
+            };
+        }
         if n < 2 {
             return Estimate {
                 mean,
