@@ -135,7 +135,7 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
 
 /// Warnings a user must see before trusting the numbers.
 fn warnings(s: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = s.warnings.clone();
     for (pool, load) in s.pools.iter().zip(offered_load(s)) {
         if load >= f64::from(pool.count) {
             out.push(format!(
@@ -171,7 +171,7 @@ fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
         ("summary.json", json.clone().into_bytes()),
         ("pools.csv", report::pools_csv(&run)),
         ("workloads.csv", report::workloads_csv(&run)),
-        ("queue.csv", report::queue_csv(&run)),
+        ("queue.csv", report::queue_csv(&s.simulation.calendar, &run)),
     ];
     for (name, bytes) in &files {
         write_output(&out, name, bytes)?;

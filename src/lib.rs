@@ -22,6 +22,7 @@ pub mod engine;
 pub mod model;
 pub mod replication;
 pub mod report;
+pub mod runs;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -11,7 +11,8 @@ use crate::stats::{
     DEFAULT_COMPUTE_METRICS, MetricSet, POOL_METRICS, ReplicationStats, ReplicationSummary,
     TOTAL_METRICS, WORKLOAD_METRICS,
 };
-use crate::units::SimDuration;
+use crate::units::{SimDuration, SimTime};
+use crate::workload::ArrivalProcess;
 
 /// A pool's metrics over the replications.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +34,56 @@ pub struct WorkloadSummary {
     pub pool: String,
     /// `WORKLOAD_METRICS`.
     pub metrics: MetricSet,
+    /// For a replayed trace with start times: the waits it recorded.
+    pub recorded: Option<RecordedWaits>,
+}
+
+/// The queue waits a trace recorded (start − created) for the runs that
+/// arrive inside the observed window: what a back-test should reproduce.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordedWaits {
+    /// Runs with a recorded wait.
+    pub runs: usize,
+    /// Mean wait, seconds.
+    pub mean_s: f64,
+    /// Percentiles 50, 90, 95 and 99 (nearest rank), seconds.
+    pub quantiles_s: [f64; 4],
+}
+
+/// The quantiles `RecordedWaits` reports, with the metric each is compared to.
+pub const RECORDED_QUANTILES: [(f64, &str); 4] = [
+    (0.50, "wait_p50_s"),
+    (0.90, "wait_p90_s"),
+    (0.95, "wait_p95_s"),
+    (0.99, "wait_p99_s"),
+];
+
+impl RecordedWaits {
+    /// The recorded waits of `process` after `from`, when it is a trace that
+    /// has any.
+    pub fn of(process: &ArrivalProcess, from: SimTime) -> Option<RecordedWaits> {
+        let ArrivalProcess::Trace { trace, .. } = process else {
+            return None;
+        };
+        let mut waits: Vec<f64> = trace
+            .runs()
+            .iter()
+            .filter(|r| r.at >= from)
+            .filter_map(|r| r.recorded_wait)
+            .map(SimDuration::as_secs_f64)
+            .collect();
+        if waits.is_empty() {
+            return None;
+        }
+        waits.sort_by(f64::total_cmp);
+        let n = waits.len();
+        let rank = |q: f64| waits[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Some(RecordedWaits {
+            runs: n,
+            mean_s: waits.iter().sum::<f64>() / n as f64,
+            quantiles_s: RECORDED_QUANTILES.map(|(q, _)| rank(q)),
+        })
+    }
 }
 
 /// The queue-length time series, averaged over replications.
@@ -118,6 +169,7 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
                 Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
             },
             metrics: set(WORKLOAD_METRICS, &|r| &r.workloads[i]),
+            recorded: RecordedWaits::of(&w.arrival, SimTime(scenario.simulation.warmup.0)),
         })
         .collect();
     let default_compute = reps

@@ -5,6 +5,8 @@ use ::csv::Writer;
 
 use crate::replication::RunSummary;
 use crate::stats::{Estimate, MetricSet};
+use crate::units::SimTime;
+use crate::workload::Calendar;
 
 fn cell(x: f64) -> String {
     if x.is_nan() {
@@ -79,16 +81,28 @@ pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
     )
 }
 
-/// `queue.csv`: `time_s, pool, queue_len, busy` (means over replications).
-pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
+/// `queue.csv`: `time_s, time (UTC), pool, queue_len, busy` (means over
+/// replications).
+pub fn queue_csv(calendar: &Calendar, run: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    w.write_record(["time_s", "pool", "queue_len", "busy"])
+    w.write_record(["time_s", "time", "pool", "queue_len", "busy"])
         .expect("in-memory CSV");
-    let step = run.series.interval.as_secs_f64();
+    let step = run.series.interval;
     for (pool, series) in run.pools.iter().zip(&run.series.pools) {
         for (k, (q, b)) in series.iter().enumerate() {
-            w.write_record([cell(k as f64 * step), pool.name.clone(), cell(*q), cell(*b)])
-                .expect("in-memory CSV");
+            let t = SimTime(step.0 * k as u64);
+            let when = calendar
+                .datetime(t)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            w.write_record([
+                cell(t.as_secs_f64()),
+                when,
+                pool.name.clone(),
+                cell(*q),
+                cell(*b),
+            ])
+            .expect("in-memory CSV");
         }
     }
     finish(w)

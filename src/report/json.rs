@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::replication::RunSummary;
+use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
 use crate::stats::MetricSet;
 
@@ -45,6 +45,7 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
     root.insert("seed".into(), json!(run.seed));
     root.insert("horizon_s".into(), num(sim.horizon.as_secs_f64()));
     root.insert("warmup_s".into(), num(sim.warmup.as_secs_f64()));
+    root.insert("start".into(), json!(sim.calendar.start().to_rfc3339()));
     root.insert(
         "pools".into(),
         run.pools
@@ -62,10 +63,18 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
         run.workloads
             .iter()
             .map(|w| {
-                object(
+                let mut obj = object(
                     &[("name", json!(w.name)), ("pool", json!(w.pool))],
                     &w.metrics,
-                )
+                );
+                if let (Some(rec), Value::Object(map)) = (&w.recorded, &mut obj) {
+                    map.insert("recorded_runs".into(), json!(rec.runs));
+                    map.insert("recorded_wait_mean_s".into(), num(rec.mean_s));
+                    for ((_, key), v) in RECORDED_QUANTILES.iter().zip(rec.quantiles_s) {
+                        map.insert(format!("recorded_{key}"), num(v));
+                    }
+                }
+                obj
             })
             .collect(),
     );

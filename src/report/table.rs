@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::model::{PriceTable, Quota, Tier};
-use crate::replication::RunSummary;
+use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, MetricSet};
 use crate::workload::{MAX_TIMEOUT, MIN_TIMEOUT};
@@ -148,6 +148,41 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
     rows
 }
 
+fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
+    let mut rows = vec![header(&[
+        "workload", "runs", "mean", "p50", "p90", "p95", "p99",
+    ])];
+    for w in &run.workloads {
+        let Some(rec) = &w.recorded else { continue };
+        let exact = |s: f64| {
+            duration(Estimate {
+                mean: s,
+                std_error: 0.0,
+                ci95: None,
+            })
+        };
+        let mut recorded = vec![
+            format!("{} recorded", w.name),
+            rec.runs.to_string(),
+            exact(rec.mean_s),
+        ];
+        recorded.extend(rec.quantiles_s.iter().map(|s| exact(*s)));
+        let mut simulated = vec![
+            format!("{} simulated", w.name),
+            plain(w.metrics.get("arrived"), 0),
+        ];
+        simulated.push(duration(w.metrics.get("wait_mean_s")));
+        simulated.extend(
+            RECORDED_QUANTILES
+                .iter()
+                .map(|(_, key)| duration(w.metrics.get(key))),
+        );
+        rows.push(recorded);
+        rows.push(simulated);
+    }
+    rows
+}
+
 /// The summary `poolcast run` prints.
 pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
     let sim = &scenario.simulation;
@@ -167,6 +202,10 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
         out.push('\n');
     }
     out.push_str(&render(&workload_rows(run)));
+    if run.workloads.iter().any(|w| w.recorded.is_some()) {
+        out.push_str("\nback-test: recorded wait (from the trace) vs simulated\n");
+        out.push_str(&render(&backtest_rows(run)));
+    }
     if let Some(dc) = &run.default_compute {
         let _ = writeln!(
             out,

@@ -7,7 +7,9 @@
 mod error;
 mod parse;
 mod raw;
+mod trace;
 mod validate;
+mod workload;
 
 use std::path::Path;
 
@@ -17,7 +19,7 @@ pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS};
 
 use crate::model::{PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;
-use crate::workload::WorkloadSpec;
+use crate::workload::{Calendar, WorkloadSpec};
 
 /// How long and how often to simulate.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,8 @@ pub struct SimulationSpec {
     pub seed: u64,
     /// Interval of the queue-length time series.
     pub sample_interval: SimDuration,
+    /// Where simulated time 0 falls in the (UTC) calendar.
+    pub calendar: Calendar,
 }
 
 /// Service-level objectives.
@@ -51,7 +55,7 @@ impl Slo {
 }
 
 /// A validated scenario: everything a simulation needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Scenario {
     /// Name used in reports and the default output folder.
     pub name: String,
@@ -67,6 +71,8 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadSpec>,
     /// Objectives.
     pub slo: Slo,
+    /// Non-fatal findings of validation (e.g. trace runs outside the window).
+    pub warnings: Vec<String>,
 }
 
 /// Reads and validates the scenario file at `path`.
@@ -110,7 +116,8 @@ pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    validate::validate(raw, src, &stem).map_err(|issues| ScenarioError::Invalid {
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    validate::validate(raw, src, &stem, base_dir).map_err(|issues| ScenarioError::Invalid {
         path: path.to_path_buf(),
         issues,
     })

@@ -35,6 +35,7 @@ pub(super) struct RawSimulation {
     pub replications: Option<S<i64>>,
     pub seed: Option<S<i64>>,
     pub sample_interval: Option<S<String>>,
+    pub start: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,13 +81,57 @@ pub(super) struct RawWorkload {
     pub memory_gb: Option<S<f64>>,
     pub timeout: Option<S<String>>,
     pub rate_scale: Option<S<f64>>,
+    pub recorded_cpu: Option<S<i64>>,
 }
 
+/// One flat table for every arrival process, so that a key that does not
+/// belong to the chosen process gets a message naming the process's keys.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawArrival {
     pub process: S<String>,
     pub rate: Option<S<String>>,
+    pub hourly: Option<S<Vec<f64>>>,
+    pub weekly: Option<S<Vec<f64>>>,
+    pub preset: Option<S<String>>,
+    pub schedule: Option<S<String>>,
+    pub tasks: Option<S<f64>>,
+    pub jitter: Option<S<String>>,
+    pub size: Option<S<RawDist>>,
+    pub file: Option<S<String>>,
+    pub task: Option<S<String>>,
+}
+
+/// A number, or a string such as a duration.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Quantity {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration string such as \"90s\" or a number")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One flat table for every distribution, so that a missing or superfluous
@@ -95,13 +140,15 @@ pub(super) struct RawArrival {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDist {
     pub dist: S<String>,
-    pub value: Option<S<String>>,
-    pub mean: Option<S<String>>,
+    pub value: Option<S<Quantity>>,
+    pub mean: Option<S<Quantity>>,
     pub cv: Option<S<f64>>,
-    pub median: Option<S<String>>,
-    pub p95: Option<S<String>>,
-    pub min: Option<S<String>>,
-    pub max: Option<S<String>>,
+    pub median: Option<S<Quantity>>,
+    pub p95: Option<S<Quantity>>,
+    pub min: Option<S<Quantity>>,
+    pub max: Option<S<Quantity>>,
+    pub values: Option<S<Vec<Quantity>>>,
+    pub file: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,16 +2,16 @@
 //! all problems (with key path and place) instead of stopping at the first.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use super::error::{Location, ValidationIssue};
-use super::parse::{parse_duration, parse_rate};
-use super::raw::{RawArrival, RawDist, RawPool, RawPrices, RawScenario, RawWorkload, S};
+use super::parse::parse_duration;
+use super::raw::{RawPool, RawPrices, RawScenario, S};
+use super::workload::{PoolsEnv, workload};
 use super::{Scenario, SimulationSpec, Slo};
-use crate::model::{PoolId, PoolSpec, PriceBase, PriceTable, Quota, Target, Tier, TierKind};
+use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
 use crate::units::SimDuration;
-use crate::workload::{
-    ArrivalProcess, DEFAULT_TIMEOUT, DurationDist, MAX_TIMEOUT, MIN_TIMEOUT, WorkloadSpec,
-};
+use crate::workload::{Calendar, WorkloadSpec};
 
 /// The most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 10_000;
@@ -21,23 +21,35 @@ pub const MAX_SAMPLES: u64 = 1_000_000;
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
 
-struct Ctx<'a> {
+/// Validation state: the source (for line and column), the problems found
+/// and the warnings to show.
+pub(super) struct Ctx<'a> {
     src: &'a str,
+    /// Folder of the scenario file; files it names are relative to it.
+    pub base_dir: &'a Path,
     issues: Vec<ValidationIssue>,
+    /// Non-fatal findings the user should see.
+    pub warnings: Vec<String>,
 }
 
 impl Ctx<'_> {
-    fn issue<T>(&mut self, at: Option<&S<T>>, key: &str, message: impl Into<String>) {
+    /// Records a problem at byte `offset` of the source.
+    pub fn issue_at(&mut self, offset: Option<usize>, key: &str, message: impl Into<String>) {
         self.issues.push(ValidationIssue {
             key: key.to_string(),
-            location: at.map(|s| Location::of_offset(self.src, s.span().start)),
+            location: offset.map(|o| Location::of_offset(self.src, o)),
             message: message.into(),
         });
     }
 
+    /// Records a problem with the value `at`.
+    pub fn issue<T>(&mut self, at: Option<&S<T>>, key: &str, message: impl Into<String>) {
+        self.issue_at(at.map(|s| s.span().start), key, message);
+    }
+
     /// A duration, or `None` (and an issue) when it does not parse or is zero
     /// where zero is not allowed.
-    fn duration(&mut self, v: &S<String>, key: &str, allow_zero: bool) -> Option<SimDuration> {
+    pub fn duration(&mut self, v: &S<String>, key: &str, allow_zero: bool) -> Option<SimDuration> {
         match parse_duration(v.get_ref()) {
             Ok(d) if d == SimDuration::ZERO && !allow_zero => {
                 self.issue(Some(v), key, "must be longer than zero");
@@ -51,7 +63,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn opt_duration(
+    pub fn opt_duration(
         &mut self,
         v: Option<&S<String>>,
         key: &str,
@@ -61,7 +73,13 @@ impl Ctx<'_> {
     }
 
     /// A finite number in `[lo, hi]`, or the default when absent.
-    fn number(&mut self, v: Option<&S<f64>>, key: &str, range: (f64, f64), default: f64) -> f64 {
+    pub fn number(
+        &mut self,
+        v: Option<&S<f64>>,
+        key: &str,
+        range: (f64, f64),
+        default: f64,
+    ) -> f64 {
         let Some(v) = v else { return default };
         let x = *v.get_ref();
         if x.is_finite() && x >= range.0 && x <= range.1 {
@@ -78,7 +96,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn positive(&mut self, v: Option<&S<f64>>, key: &str, default: f64) -> f64 {
+    pub fn positive(&mut self, v: Option<&S<f64>>, key: &str, default: f64) -> f64 {
         match v {
             Some(s) if *s.get_ref() <= 0.0 => {
                 self.issue(
@@ -93,7 +111,13 @@ impl Ctx<'_> {
     }
 
     /// An integer in `[lo, hi]`, or the default when absent.
-    fn integer(&mut self, v: Option<&S<i64>>, key: &str, range: (i64, i64), default: i64) -> i64 {
+    pub fn integer(
+        &mut self,
+        v: Option<&S<i64>>,
+        key: &str,
+        range: (i64, i64),
+        default: i64,
+    ) -> i64 {
         let Some(v) = v else { return default };
         let x = *v.get_ref();
         if (range.0..=range.1).contains(&x) {
@@ -118,10 +142,13 @@ pub(super) fn validate(
     raw: RawScenario,
     src: &str,
     default_name: &str,
+    base_dir: &Path,
 ) -> Result<Scenario, Vec<ValidationIssue>> {
     let mut cx = Ctx {
         src,
+        base_dir,
         issues: Vec::new(),
+        warnings: Vec::new(),
     };
     let name = match &raw.name {
         Some(n) if n.get_ref().trim().is_empty() => {
@@ -161,10 +188,16 @@ pub(super) fn validate(
             "the scenario has no [[workload]]; add at least one (see README, Scenario reference)",
         );
     }
+    let env = PoolsEnv {
+        raw: &raw.pools,
+        valid: &pools,
+        calendar: simulation.calendar,
+        horizon: simulation.horizon,
+    };
     let workloads: Vec<WorkloadSpec> = raw
         .workloads
         .iter()
-        .filter_map(|w| workload(&mut cx, w, &raw.pools, &pools))
+        .filter_map(|w| workload(&mut cx, w, &env))
         .collect();
     check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
     let slo = Slo {
@@ -193,6 +226,7 @@ pub(super) fn validate(
         pools: pools.into_iter().flatten().collect(),
         workloads,
         slo,
+        warnings: cx.warnings,
     })
 }
 
@@ -242,12 +276,26 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
             format!("{sample_interval} over a {horizon} horizon gives more than {MAX_SAMPLES} samples; use a longer sample_interval"),
         );
     }
+    let start = match &s.start {
+        None => Calendar::default_start(),
+        Some(text) => match chrono::DateTime::parse_from_rfc3339(text.get_ref().trim()) {
+            Ok(t) => t.with_timezone(&chrono::Utc),
+            Err(e) => {
+                cx.issue(Some(text), "simulation.start", format!(
+                    "{:?} is not an RFC 3339 instant ({e}); write e.g. \"2025-03-03T00:00:00Z\"",
+                    text.get_ref()
+                ));
+                Calendar::default_start()
+            }
+        },
+    };
     SimulationSpec {
         horizon,
         warmup,
         replications,
         seed,
         sample_interval,
+        calendar: Calendar::new(start),
     }
 }
 
@@ -375,203 +423,4 @@ fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota:
             ),
         );
     }
-}
-
-fn workload(
-    cx: &mut Ctx,
-    raw: &RawWorkload,
-    raw_pools: &[RawPool],
-    pools: &[Option<PoolSpec>],
-) -> Option<WorkloadSpec> {
-    let key = format!("workload.{}", raw.name.get_ref());
-    let pool_name = raw.pool.get_ref();
-    let target = if pool_name == DEFAULT_COMPUTE {
-        Some(Target::DefaultCompute)
-    } else if let Some(i) = raw_pools.iter().position(|p| p.name.get_ref() == pool_name) {
-        Some(Target::Pool(PoolId(i as u32)))
-    } else {
-        let known: Vec<&str> = raw_pools
-            .iter()
-            .map(|p| p.name.get_ref().as_str())
-            .collect();
-        cx.issue(Some(&raw.pool), &format!("{key}.pool"), format!(
-            "no pool is named {pool_name:?}; use one of [{}] or \"default\" for the default compute environment",
-            known.join(", ")
-        ));
-        None
-    };
-    let rate_scale = cx.positive(raw.rate_scale.as_ref(), &format!("{key}.rate_scale"), 1.0);
-    let arrival = arrival(cx, &raw.arrival, &key, rate_scale);
-    let duration = match &raw.duration {
-        Some(d) => dist(cx, d, &format!("{key}.duration")),
-        None => {
-            cx.issue::<()>(None, &format!("{key}.duration"), format!("workload {:?} has no duration; add e.g. duration = {{ dist = \"lognormal\", median = \"3m\", p95 = \"20m\" }}", raw.name.get_ref()));
-            None
-        }
-    };
-    let ref_cpu = cx.positive(raw.ref_cpu.as_ref(), &format!("{key}.ref_cpu"), 2.0);
-    let parallel_fraction = cx.number(
-        raw.parallel_fraction.as_ref(),
-        &format!("{key}.parallel_fraction"),
-        (0.0, 1.0),
-        0.0,
-    );
-    let memory_gb = raw
-        .memory_gb
-        .as_ref()
-        .map(|m| cx.positive(Some(m), &format!("{key}.memory_gb"), 0.0));
-    let pool_spec = match target {
-        Some(Target::Pool(id)) => pools[id.0 as usize].as_ref(),
-        _ => None,
-    };
-    if let (Some(mem), Some(pool)) = (memory_gb, pool_spec)
-        && mem > pool.tier.memory_gb()
-    {
-        let fits: Vec<&str> = Tier::ALL
-            .iter()
-            .filter(|t| t.memory_gb() >= mem)
-            .map(|t| t.name())
-            .collect();
-        cx.issue(raw.memory_gb.as_ref(), &format!("{key}.memory_gb"), format!(
-            "a run needs {mem} GB but pool {:?} is {} with {} GB; use a pool of tier {} or lower memory_gb",
-            pool.name, pool.tier, pool.tier.memory_gb(), fits.join(" or ")
-        ));
-    }
-    let timeout = cx.opt_duration(
-        raw.timeout.as_ref(),
-        &format!("{key}.timeout"),
-        DEFAULT_TIMEOUT,
-    );
-    if let Some(t) = timeout.filter(|t| !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(t)) {
-        cx.issue(
-            raw.timeout.as_ref(),
-            &format!("{key}.timeout"),
-            format!("the service accepts run timeouts from \"5m\" to \"8h\", got {t}"),
-        );
-    }
-    Some(WorkloadSpec {
-        name: raw.name.get_ref().clone(),
-        target: target?,
-        arrival: arrival?,
-        duration: duration?,
-        ref_cpu,
-        parallel_fraction,
-        memory_gb,
-        timeout: timeout?,
-    })
-}
-
-fn arrival(
-    cx: &mut Ctx,
-    raw: &S<RawArrival>,
-    key: &str,
-    rate_scale: f64,
-) -> Option<ArrivalProcess> {
-    let a = raw.get_ref();
-    let key = format!("{key}.arrival");
-    match a.process.get_ref().as_str() {
-        "poisson" => {
-            let Some(rate) = &a.rate else {
-                cx.issue(
-                    Some(raw),
-                    &format!("{key}.rate"),
-                    "a poisson arrival needs a rate, e.g. rate = \"30/h\"",
-                );
-                return None;
-            };
-            match parse_rate(rate.get_ref()) {
-                Ok(r) => Some(ArrivalProcess::Poisson {
-                    rate: r.scaled(rate_scale),
-                }),
-                Err(e) => {
-                    cx.issue(Some(rate), &format!("{key}.rate"), e);
-                    None
-                }
-            }
-        }
-        other => {
-            cx.issue(
-                Some(&a.process),
-                &format!("{key}.process"),
-                format!("unknown arrival process {other:?}; use \"poisson\""),
-            );
-            None
-        }
-    }
-}
-
-fn dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<DurationDist> {
-    let d = raw.get_ref();
-    let kind = d.dist.get_ref().as_str();
-    // (name, value) of every duration-valued parameter present.
-    let present: Vec<(&str, &S<String>)> = [
-        ("value", &d.value),
-        ("mean", &d.mean),
-        ("median", &d.median),
-        ("p95", &d.p95),
-        ("min", &d.min),
-        ("max", &d.max),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
-    .collect();
-    let has = |n: &str| present.iter().any(|(p, _)| *p == n) || (n == "cv" && d.cv.is_some());
-    let shapes: &[&[&str]] = match kind {
-        "constant" => &[&["value"]],
-        "exponential" => &[&["mean"]],
-        "lognormal" => &[&["mean", "cv"], &["median", "p95"]],
-        "gamma" => &[&["mean", "cv"]],
-        "uniform" => &[&["min", "max"]],
-        other => {
-            cx.issue(Some(&d.dist), &format!("{key}.dist"), format!(
-                "unknown distribution {other:?}; use constant, exponential, lognormal, gamma or uniform"
-            ));
-            return None;
-        }
-    };
-    let all_keys = ["value", "mean", "cv", "median", "p95", "min", "max"];
-    let given: Vec<&str> = all_keys.into_iter().filter(|k| has(k)).collect();
-    let Some(shape) = shapes
-        .iter()
-        .find(|s| given.len() == s.len() && s.iter().all(|k| has(k)))
-    else {
-        let want: Vec<String> = shapes
-            .iter()
-            .map(|s| format!("{{{}}}", s.join(", ")))
-            .collect();
-        cx.issue(
-            Some(raw),
-            key,
-            format!(
-                "{kind} takes {}, but got {{{}}}",
-                want.join(" or "),
-                given.join(", ")
-            ),
-        );
-        return None;
-    };
-    let mut secs = |name: &str| -> Option<f64> {
-        let (_, v) = present.iter().find(|(n, _)| *n == name)?;
-        cx.duration(v, &format!("{key}.{name}"), false)
-            .map(SimDuration::as_secs_f64)
-    };
-    let built = match (kind, *shape) {
-        ("constant", _) => DurationDist::constant(secs("value")?),
-        ("exponential", _) => DurationDist::exponential(secs("mean")?),
-        ("lognormal", ["mean", "cv"]) => {
-            DurationDist::lognormal_mean_cv(secs("mean")?, *d.cv.as_ref()?.get_ref())
-        }
-        ("lognormal", _) => {
-            let (median, p95) = (secs("median"), secs("p95"));
-            DurationDist::lognormal_median_p95(median?, p95?)
-        }
-        ("gamma", _) => DurationDist::gamma(secs("mean")?, *d.cv.as_ref()?.get_ref()),
-        _ => {
-            let (min, max) = (secs("min"), secs("max"));
-            DurationDist::uniform(min?, max?)
-        }
-    };
-    built
-        .map_err(|e| cx.issue(Some(raw), key, e.to_string()))
-        .ok()
 }

@@ -13,7 +13,7 @@ use crate::model::{PoolId, Target};
 use crate::scenario::Scenario;
 use crate::stats::{PoolLevels, Recorder};
 use crate::units::{SimDuration, SimTime};
-use crate::workload::WorkloadId;
+use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec};
 
 /// Random streams per workload: arrivals and run times are independent, so a
 /// change of one workload's rate leaves the others' draws untouched.
@@ -36,10 +36,46 @@ impl PoolState {
 }
 
 struct WorkloadState {
-    arrivals: SimRng,
+    arrivals: ArrivalStream,
+    /// The arrival already scheduled as this workload's `Arrival` event.
+    next: Option<Arrival>,
     durations: SimRng,
     /// Amdahl factor of the workload's target tier.
     runtime_factor: f64,
+}
+
+impl WorkloadState {
+    /// Draws the next arrival and schedules it.
+    fn schedule_next(
+        &mut self,
+        spec: &WorkloadSpec,
+        id: WorkloadId,
+        queue: &mut EventQueue<Event>,
+    ) {
+        self.next = self.arrivals.next(&spec.arrival);
+        if let Some(a) = self.next {
+            queue.push(a.at, Event::Arrival(id));
+        }
+    }
+
+    /// The run time of `arrival` on this workload's target: a recorded run
+    /// time rescaled from the vCPUs it was recorded on, or a fresh draw.
+    fn service(&mut self, spec: &WorkloadSpec, arrival: Arrival) -> SimDuration {
+        let (reference, factor) = match arrival.recorded {
+            Some((recorded, cpu)) => {
+                let rescale = spec
+                    .recorded_cpu
+                    .or(cpu)
+                    .map_or(1.0, |c| self.runtime_factor / spec.runtime_factor(c));
+                (recorded, rescale)
+            }
+            None => (
+                spec.duration.sample(&mut self.durations),
+                self.runtime_factor,
+            ),
+        };
+        SimDuration::from_secs_f64(reference.as_secs_f64() * factor)
+    }
 }
 
 /// Runs replication `replication` of `scenario`, reporting to `recorder`.
@@ -70,7 +106,11 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
                 Target::DefaultCompute => scenario.prices.default_compute.vcpu,
             };
             WorkloadState {
-                arrivals: stream_rng(spec.seed, u64::from(replication), stream),
+                arrivals: ArrivalStream::new(
+                    stream_rng(spec.seed, u64::from(replication), stream),
+                    horizon,
+                ),
+                next: None,
                 durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
                 runtime_factor: w.runtime_factor(cpu),
             }
@@ -80,11 +120,8 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
     for (i, p) in pools.iter().enumerate() {
         recorder.pool_changed(PoolId(i as u32), SimTime::ZERO, p.levels());
     }
-    for (i, w) in scenario.workloads.iter().enumerate() {
-        let first = w
-            .arrival
-            .next_after(SimTime::ZERO, &mut workloads[i].arrivals);
-        queue.push(first, Event::Arrival(WorkloadId(i as u32)));
+    for (i, (w, state)) in scenario.workloads.iter().zip(&mut workloads).enumerate() {
+        state.schedule_next(w, WorkloadId(i as u32), &mut queue);
     }
     queue.push(SimTime::ZERO, Event::Sample);
 
@@ -114,19 +151,19 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
             Event::Arrival(w) => {
                 let spec_w = &scenario.workloads[w.0 as usize];
                 let state = &mut workloads[w.0 as usize];
-                let reference = spec_w.duration.sample(&mut state.durations);
-                let service =
-                    SimDuration::from_secs_f64(reference.as_secs_f64() * state.runtime_factor);
+                // An Arrival event is only ever scheduled with its arrival.
+                let Some(arrival) = state.next.take() else {
+                    debug_assert!(false, "Arrival event without an arrival");
+                    continue;
+                };
+                let service = state.service(spec_w, arrival);
                 let task = Task {
                     workload: w,
                     arrived_at: now,
                     service,
                 };
+                state.schedule_next(spec_w, w, &mut queue);
                 recorder.arrived(w, now);
-                queue.push(
-                    spec_w.arrival.next_after(now, &mut state.arrivals),
-                    Event::Arrival(w),
-                );
                 match spec_w.target {
                     Target::DefaultCompute => {
                         start(&mut queue, Target::DefaultCompute, task, now, recorder)

@@ -2,6 +2,9 @@
 //! coefficient of variation, or median and p95 for lognormal). Each sampler is
 //! built once; sampling does no parameter work.
 
+use std::sync::Arc;
+
+use rand::RngExt;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform};
 
 use crate::engine::SimRng;
@@ -51,6 +54,11 @@ pub enum DurationDist {
         min: f64,
         /// Seconds.
         max: f64,
+    },
+    /// One of the recorded `values` (seconds), each equally likely.
+    Empirical {
+        /// Seconds, at least one.
+        values: Arc<[f64]>,
     },
 }
 
@@ -129,6 +137,23 @@ impl DurationDist {
         Ok(DurationDist::Uniform { dist, min, max })
     }
 
+    /// Resamples recorded run times (seconds); at least one, all positive.
+    pub fn empirical(values: Vec<f64>) -> Result<Self, DistError> {
+        if values.is_empty() {
+            return Err(DistError(
+                "an empirical distribution needs at least one value".into(),
+            ));
+        }
+        if let Some(bad) = values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+            return Err(DistError(format!(
+                "every value must be a positive duration, got {bad} s"
+            )));
+        }
+        Ok(DurationDist::Empirical {
+            values: values.into(),
+        })
+    }
+
     /// Draws one run time.
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
         let secs = match self {
@@ -137,6 +162,7 @@ impl DurationDist {
             DurationDist::LogNormal { dist, .. } => dist.sample(rng),
             DurationDist::Gamma { dist, .. } => dist.sample(rng),
             DurationDist::Uniform { dist, .. } => dist.sample(rng),
+            DurationDist::Empirical { values } => values[rng.random_range(0..values.len())],
         };
         SimDuration::from_secs_f64(secs)
     }
@@ -148,6 +174,7 @@ impl DurationDist {
             DurationDist::Exponential { mean, .. } | DurationDist::Gamma { mean, .. } => *mean,
             DurationDist::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
             DurationDist::Uniform { min, max, .. } => (min + max) / 2.0,
+            DurationDist::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
         }
     }
 
@@ -161,6 +188,10 @@ impl DurationDist {
                 ((sigma * sigma).exp() - 1.0) * self.mean_secs().powi(2)
             }
             DurationDist::Uniform { min, max, .. } => (max - min).powi(2) / 12.0,
+            DurationDist::Empirical { values } => {
+                let m = self.mean_secs();
+                values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64
+            }
         }
     }
 }
@@ -191,6 +222,7 @@ mod tests {
             DurationDist::lognormal_median_p95(180.0, 1200.0).unwrap(),
             DurationDist::gamma(900.0, 0.5).unwrap(),
             DurationDist::uniform(60.0, 120.0).unwrap(),
+            DurationDist::empirical(vec![30.0, 60.0, 600.0, 45.0]).unwrap(),
         ] {
             let (mean, _) = moments(&d, n);
             let se = (d.variance_secs2() / n as f64).sqrt();
@@ -229,6 +261,8 @@ mod tests {
         assert!(DurationDist::lognormal_median_p95(100.0, 50.0).is_err());
         assert!(DurationDist::uniform(10.0, 5.0).is_err());
         assert!(DurationDist::gamma(f64::NAN, 1.0).is_err());
+        assert!(DurationDist::empirical(vec![]).is_err());
+        assert!(DurationDist::empirical(vec![1.0, -2.0]).is_err());
     }
 
     #[test]

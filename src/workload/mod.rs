@@ -3,9 +3,13 @@
 //! plus samplers; no parsing and no event loop here.
 
 mod arrival;
+mod batch;
+mod calendar;
 mod dist;
 
-pub use arrival::ArrivalProcess;
+pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
+pub use batch::BatchSize;
+pub use calendar::Calendar;
 pub use dist::{DistError, DurationDist};
 
 use crate::model::Target;
@@ -31,7 +35,7 @@ pub struct WorkloadSpec {
     pub target: Target,
     /// When runs arrive.
     pub arrival: ArrivalProcess,
-    /// Run time at `ref_cpu` vCPUs.
+    /// Run time at `ref_cpu` vCPUs (for a trace: its recorded run times).
     pub duration: DurationDist,
     /// vCPUs at which `duration` was measured.
     pub ref_cpu: f64,
@@ -41,6 +45,9 @@ pub struct WorkloadSpec {
     pub memory_gb: Option<f64>,
     /// A run longer than this is ended and counted as timed out.
     pub timeout: SimDuration,
+    /// vCPUs a trace's run times were recorded on, overriding what the trace
+    /// says; `None` to use the trace's own.
+    pub recorded_cpu: Option<u32>,
 }
 
 impl WorkloadSpec {
@@ -60,6 +67,7 @@ impl WorkloadSpec {
     ///     parallel_fraction: 0.6,
     ///     memory_gb: None,
     ///     timeout: DEFAULT_TIMEOUT,
+    ///     recorded_cpu: None,
     /// };
     /// assert!((w.runtime_factor(8) - 0.55).abs() < 1e-12);
     /// assert_eq!(w.runtime_factor(2), 1.0);

@@ -373,7 +373,7 @@ fn cli_run_json_has_the_contract_keys() {
     }
     let queue = std::fs::read_to_string(dir.path().join("queue.csv")).expect("queue.csv");
     assert!(
-        queue.starts_with("time_s,pool,queue_len,busy\n0,builders,"),
+        queue.starts_with("time_s,time,pool,queue_len,busy\n0,2025-01-06T00:00:00Z,builders,"),
         "{}",
         &queue[..60]
     );

@@ -1,0 +1,126 @@
+//! Turning a runs file into a replayable trace on the simulation calendar.
+
+use super::raw::S;
+use super::validate::Ctx;
+use super::workload::PoolsEnv;
+use crate::runs::{RecordedRun, RunTime, read_runs};
+use crate::units::SimTime;
+use crate::workload::{Trace, TraceRun};
+
+/// Where `run` falls on the simulation clock, or `None` before the start.
+fn place(env: &PoolsEnv, run: &RecordedRun) -> Option<SimTime> {
+    match run.created {
+        RunTime::At(t) => env.calendar.sim_time(t),
+        RunTime::Offset(d) => Some(SimTime(d.0)),
+    }
+}
+
+/// The vCPUs a run was recorded on: its pool's tier when the scenario has a
+/// pool of that name, or `agentConfiguration.cpu` on the default compute.
+fn recorded_cpu(env: &PoolsEnv, run: &RecordedRun) -> Option<u32> {
+    match &run.pool {
+        None => run.cpu,
+        Some(name) => env
+            .raw
+            .iter()
+            .zip(env.valid)
+            .find(|(r, _)| r.name.get_ref() == name)
+            .and_then(|(_, p)| p.as_ref())
+            .map(|p| p.tier.vcpu()),
+    }
+}
+
+/// Loads the trace of `file` (relative to the scenario), keeping the runs of
+/// `task` when given, and places them on the calendar.
+pub(super) fn load_trace(
+    cx: &mut Ctx,
+    file: &S<String>,
+    task: Option<&S<String>>,
+    key: &str,
+    env: &PoolsEnv,
+) -> Option<Trace> {
+    let path = cx.base_dir.join(file.get_ref());
+    let key_file = format!("{key}.file");
+    let runs = match read_runs(&path) {
+        Ok(runs) => runs,
+        Err(e) => {
+            cx.issue(
+                Some(file),
+                &key_file,
+                format!("{e} (paths are relative to the scenario file)"),
+            );
+            return None;
+        }
+    };
+    let wanted = task.map(|t| t.get_ref().as_str());
+    let runs: Vec<RecordedRun> = runs
+        .into_iter()
+        .filter(|r| wanted.is_none_or(|w| r.task.as_deref() == Some(w)))
+        .collect();
+    if runs.is_empty() {
+        let why = match wanted {
+            Some(w) => format!("has no run of task {w:?}; check the task name"),
+            None => "has no runs".to_string(),
+        };
+        cx.issue(Some(file), &key_file, format!("{} {why}", path.display()));
+        return None;
+    }
+    let horizon = SimTime(env.horizon.0);
+    let mut unknown_pools: Vec<&str> = Vec::new();
+    let mut placed = Vec::new();
+    for run in &runs {
+        let Some(at) = place(env, run).filter(|t| *t <= horizon) else {
+            continue;
+        };
+        let cpu = recorded_cpu(env, run);
+        if let (Some(p), None) = (&run.pool, cpu)
+            && !unknown_pools.contains(&p.as_str())
+        {
+            unknown_pools.push(p);
+        }
+        placed.push(TraceRun {
+            at,
+            duration: run.duration,
+            cpu,
+            recorded_wait: run.wait(),
+        });
+    }
+    let skipped = runs.len() - placed.len();
+    if placed.is_empty() {
+        let start = env.calendar.start();
+        let fix = match runs.iter().map(|r| r.created).min() {
+            Some(RunTime::At(first)) => format!(
+                "set [simulation] start = \"{}\" (the day of the first run)",
+                first.format("%Y-%m-%dT00:00:00Z")
+            ),
+            _ => "lengthen [simulation] horizon".to_string(),
+        };
+        cx.issue(Some(file), &key_file, format!(
+            "none of the {} runs in {} falls inside the simulated window ({start} plus {}); {fix}",
+            runs.len(),
+            path.display(),
+            env.horizon
+        ));
+        return None;
+    }
+    if skipped > 0 {
+        cx.warnings.push(format!(
+            "{key}: {skipped} of {} recorded runs fall outside the simulated window and are skipped",
+            runs.len()
+        ));
+    }
+    if !unknown_pools.is_empty() {
+        cx.warnings.push(format!(
+            "{key}: runs recorded on pool(s) {} that this scenario does not define; their run times are replayed unscaled (set recorded_cpu to rescale them)",
+            unknown_pools.join(", ")
+        ));
+    }
+    let trace = Trace::new(placed);
+    if trace.is_none() {
+        cx.issue(Some(file), &key_file, format!(
+            "no run of {} inside the window has both a start and a finish time (or a duration), so there is nothing to replay",
+            path.display()
+        ));
+    }
+    trace
+}
