@@ -1,5 +1,6 @@
 //! The single integration-test binary (one link step instead of many).
 
+mod arrivals;
 mod cli;
 mod determinism;
 mod golden;

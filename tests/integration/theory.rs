@@ -13,7 +13,7 @@ use poolcast::analytic::{erlang_c, mmc_mean_wait};
 use poolcast::replication::run;
 use poolcast::stats::Estimate;
 
-use crate::support::scenario;
+use crate::support::{assert_close, scenario};
 
 const MEAN_SERVICE_S: f64 = 100.0;
 const REPLICATIONS: u32 = 20;
@@ -22,22 +22,6 @@ struct Case {
     servers: u32,
     rho: f64,
     tasks_per_replication: f64,
-}
-
-fn assert_close(what: &str, e: Estimate, theory: f64) {
-    let err = (e.mean - theory).abs();
-    assert!(
-        err <= 4.0 * e.std_error,
-        "{what}: simulated {:.5} ± {:.5} (SE), theory {theory:.5}, off by {:.1} SE",
-        e.mean,
-        e.std_error,
-        err / e.std_error
-    );
-    assert!(
-        e.half_width() < 0.06 * theory,
-        "{what}: the 95% interval ±{:.5} is too wide to test against {theory:.5}",
-        e.half_width()
-    );
 }
 
 fn mmc_scenario(c: &Case) -> String {
@@ -104,6 +88,12 @@ fn check(c: Case) {
         .map(|r| r.pools[0][2] - lambda * r.workloads[0][4])
         .collect();
     let d = Estimate::from_samples(&diffs);
+    let lq = lambda * wq;
+    assert!(
+        d.half_width() < 0.02 * lq,
+        "{tag}: Little's-law interval ±{:.5} too wide to test Lq = {lq:.5}",
+        d.half_width()
+    );
     assert!(
         d.mean.abs() <= 4.0 * d.std_error,
         "{tag}: Little's law off: Lq − λWq = {:.5} ± {:.5} (SE)",
