@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::collections::BTreeMap;
+
 use crate::analytic::offered_load;
 use crate::cli::{Cli, Command, Format, RunArgs};
+use crate::import::{self, ImportError};
+use crate::model::Tier;
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
@@ -53,6 +57,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import {
+            runs,
+            out,
+            tiers,
+            name,
+            quiet,
+        } => import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers { scenario, format } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
@@ -68,6 +79,57 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn import_runs(
+    runs: &Path,
+    out: Option<&Path>,
+    tiers: &[String],
+    name: Option<String>,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let mut given = BTreeMap::new();
+    for t in tiers {
+        let (pool, tier) = t
+            .split_once('=')
+            .ok_or_else(|| ImportError::TierOption(t.clone()))?;
+        let tier: Tier = tier
+            .parse()
+            .map_err(|_| ImportError::TierOption(t.clone()))?;
+        given.insert(pool.to_string(), tier);
+    }
+    let name = name.unwrap_or_else(|| {
+        runs.file_stem()
+            .map_or_else(|| "imported".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let imported = import::import(runs, &given, &name).map_err(|e| match e {
+        ImportError::Invalid(_) => anyhow::Error::new(e),
+        other => anyhow::Error::new(BadInput(other.to_string())),
+    })?;
+    if !quiet {
+        for w in &imported.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    match out {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let file = path
+                .file_name()
+                .ok_or_else(|| BadInput(format!("--out {} names no file", path.display())))?;
+            let dir = OutputDir::prepare(dir)
+                .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
+            write_output(&dir, &file.to_string_lossy(), imported.toml.as_bytes())?;
+            if !quiet {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        None => emit(&imported.toml)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes to stdout.

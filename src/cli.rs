@@ -24,6 +24,24 @@ pub enum Command {
         /// The scenario TOML file.
         scenario: PathBuf,
     },
+    /// Fit a scenario (arrival profile and run-time distribution per task)
+    /// to recorded runs from `az acr task list-runs --output json`.
+    Import {
+        /// The list-runs JSON export.
+        runs: PathBuf,
+        /// Where to write the scenario [default: stdout].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A pool's tier, POOL=TIER (repeatable); otherwise guessed from its name.
+        #[arg(long = "tier", value_name = "POOL=TIER")]
+        tiers: Vec<String>,
+        /// Scenario name [default: the export's file name].
+        #[arg(long)]
+        name: Option<String>,
+        /// No warnings on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Print the tier, price and quota table in force.
     Tiers {
         /// Show the prices and quota of this scenario instead of the defaults.

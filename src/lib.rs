@@ -19,6 +19,7 @@ pub mod analytic;
 pub mod app;
 pub mod cli;
 pub mod engine;
+pub mod import;
 pub mod model;
 pub mod replication;
 pub mod report;

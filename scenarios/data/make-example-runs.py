@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes example-runs.json: a synthetic `az acr task list-runs --output json`
+export (field names and enums as in the real one; values invented) for
+`poolcast import` examples and the trace-replay scenario.
+
+One week from Monday 2025-03-03, newest run first as the CLI prints them:
+- web-api-ci: commit-triggered builds on pool buildpool-s2 (2 instances),
+  following the working day, lognormal run time (median 4 min, sigma 0.9);
+- nightly: a timer task firing 12 runs at 21:00 UTC on the same pool;
+- quick builds (`az acr build`) on the default compute, a few a day.
+Queueing on the pool is simulated (FIFO, 2 instances), so waits are real.
+Deterministic: `python3 make-example-runs.py` rewrites the same file.
+"""
+import datetime as dt
+import heapq
+import json
+import math
+import random
+
+rng = random.Random(20250303)
+START = dt.datetime(2025, 3, 3, tzinfo=dt.timezone.utc)
+HOURLY = [0.05] * 7 + [0.3, 0.7, 1, 1, 1, 0.7, 1, 1, 1, 1, 0.7, 0.3, 0.1] + [0.05] * 4
+WEEKLY = [1, 1, 1, 1, 1, 0.1, 0.1]
+
+
+def iso(t):
+    return (START + dt.timedelta(seconds=t)).isoformat(timespec="microseconds")
+
+
+arrivals = []  # (created_s, task, run_type, pool, duration_s)
+t, peak = 0.0, 14.0 / 3600  # web-api-ci: 14/h at the peak, thinned
+while True:
+    t += rng.expovariate(peak)
+    if t >= 7 * 86400:
+        break
+    day, hour = int(t // 86400), int(t % 86400 // 3600)
+    if rng.random() < HOURLY[hour] * WEEKLY[day]:
+        arrivals.append((t, "web-api-ci", "AutoBuild", "buildpool-s2", rng.lognormvariate(math.log(240), 0.9)))
+for day in range(7):
+    for _ in range(12):
+        arrivals.append((day * 86400 + 21 * 3600 + rng.uniform(0, 2), "nightly", "AutoRun", "buildpool-s2", rng.gammavariate(4, 150)))
+    for _ in range(rng.randint(2, 6)):
+        arrivals.append((day * 86400 + rng.uniform(8, 18) * 3600, None, "QuickBuild", None, rng.lognormvariate(math.log(60), 0.6)))
+arrivals.sort()
+
+free = [0.0, 0.0]  # the pool's two instances: when each is next free
+runs = []
+for n, (created, task, run_type, pool, duration) in enumerate(arrivals):
+    if pool is None:
+        start = created + rng.uniform(0.1, 1.5)
+    else:
+        start = max(created, heapq.heappop(free))
+    finish = start + duration
+    if pool is not None:
+        heapq.heappush(free, finish)
+    status = "Succeeded" if rng.random() > 0.08 else "Failed"
+    if finish > 7 * 86400:  # still going when exported
+        status, finish = ("Running", None) if start < 7 * 86400 else ("Queued", None)
+        start = start if status == "Running" else None
+    run_id = f"ca{n + 1:x}"
+    runs.append({
+        "agentConfiguration": {"cpu": 2},
+        "agentPoolName": pool,
+        "createTime": iso(created),
+        "customRegistries": None,
+        "finishTime": iso(finish) if finish is not None else None,
+        "id": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ci/providers/Microsoft.ContainerRegistry/registries/myregistry/runs/{run_id}",
+        "isArchiveEnabled": False,
+        "name": run_id,
+        "platform": {"architecture": "amd64", "os": "linux", "variant": None},
+        "provisioningState": "Succeeded",
+        "resourceGroup": "rg-ci",
+        "runErrorMessage": "failed during run, err: exit status 1" if status == "Failed" else None,
+        "runId": run_id,
+        "runType": run_type,
+        "startTime": iso(start) if start is not None else None,
+        "status": status,
+        "task": task,
+        "type": "Microsoft.ContainerRegistry/registries/runs",
+    })
+runs.reverse()  # newest first, as list-runs prints
+with open("example-runs.json", "w") as f:
+    json.dump(runs, f, indent=2)
+    f.write("\n")
+print(f"wrote example-runs.json: {len(runs)} runs")
