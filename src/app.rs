@@ -90,12 +90,11 @@ fn import_runs(
 ) -> Result<ExitCode> {
     let mut given = BTreeMap::new();
     for t in tiers {
-        let (pool, tier) = t
+        let parsed = t
             .split_once('=')
-            .ok_or_else(|| ImportError::TierOption(t.clone()))?;
-        let tier: Tier = tier
-            .parse()
-            .map_err(|_| ImportError::TierOption(t.clone()))?;
+            .and_then(|(pool, tier)| Some((pool, tier.parse::<Tier>().ok()?)));
+        let (pool, tier) =
+            parsed.ok_or_else(|| BadInput(ImportError::TierOption(t.clone()).to_string()))?;
         given.insert(pool.to_string(), tier);
     }
     let name = name.unwrap_or_else(|| {

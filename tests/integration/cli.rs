@@ -378,3 +378,99 @@ fn cli_run_json_has_the_contract_keys() {
         &queue[..60]
     );
 }
+
+#[test]
+fn cli_malformed_cron_is_rejected() {
+    rejects(
+        "arrival = { process = \"poisson\", rate = \"10/h\" }",
+        "arrival = { process = \"cron\", schedule = \"61 21 * * *\" }",
+        &[
+            "workload.ci.arrival.schedule",
+            "not a valid cron expression",
+            "minute hour",
+        ],
+    );
+    rejects(
+        "arrival = { process = \"poisson\", rate = \"10/h\" }",
+        "arrival = { process = \"cron\", schedule = \"0 0 21 * * *\" }",
+        &["workload.ci.arrival.schedule", "6 fields", "five"],
+    );
+}
+
+#[test]
+fn cli_profile_needs_24_hourly_values() {
+    rejects(
+        "arrival = { process = \"poisson\", rate = \"10/h\" }",
+        "arrival = { process = \"profile\", rate = \"10/h\", hourly = [1, 2, 3] }",
+        &["workload.ci.arrival.hourly", "exactly 24 values", "got 3"],
+    );
+    rejects(
+        "arrival = { process = \"poisson\", rate = \"10/h\" }",
+        "arrival = { process = \"profile\", rate = \"10/h\", weekly = [1, 1, 1, 1, 1, 0] }",
+        &["workload.ci.arrival.weekly", "exactly 7 values"],
+    );
+}
+
+#[test]
+fn cli_key_of_another_process_is_rejected() {
+    rejects(
+        "arrival = { process = \"poisson\", rate = \"10/h\" }",
+        "arrival = { process = \"poisson\", rate = \"10/h\", tasks = 3 }",
+        &[
+            "workload.ci.arrival.tasks",
+            "does not apply to a poisson arrival",
+            "{rate}",
+        ],
+    );
+}
+
+/// Replaces the arrival with a trace of `file`, written with `contents`
+/// (or not written at all), and expects the messages.
+fn rejects_trace(contents: Option<&[u8]>, needles: &[&str]) {
+    let src = VALID
+        .replacen(
+            "arrival = { process = \"poisson\", rate = \"10/h\" }",
+            "arrival = { process = \"trace\", file = \"runs.csv\" }",
+            1,
+        )
+        .replacen(
+            "duration = { dist = \"lognormal\", median = \"3m\", p95 = \"18m\" }\n",
+            "",
+            1,
+        );
+    let (dir, path) = write_scenario(&src, "bad.toml");
+    if let Some(c) = contents {
+        std::fs::write(dir.path().join("runs.csv"), c).expect("write");
+    }
+    let assert = poolcast().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for n in needles.iter().chain(&["workload.ci.arrival.file"]) {
+        assert!(stderr.contains(n), "message lacks {n:?}:\n{stderr}");
+    }
+}
+
+#[test]
+fn cli_bad_traces_are_rejected_with_file_and_row() {
+    rejects_trace(
+        None,
+        &["runs.csv", "cannot open", "relative to the scenario file"],
+    );
+    rejects_trace(Some(b"\x00\x01\x02binary"), &["not text"]);
+    rejects_trace(
+        Some(b"time,duration\n60,30\n10,30\n"),
+        &["runs.csv: run 3", "sort the file"],
+    );
+    rejects_trace(Some(b"time,duration\n60,-30\n"), &["run 2", "duration -30"]);
+    rejects_trace(
+        Some(b"time,duration\nyesterday,30\n"),
+        &["run 2", "\"yesterday\""],
+    );
+    rejects_trace(
+        Some(b"[{\"createTime\": 5}]"),
+        &["not a list-runs JSON export"],
+    );
+    rejects_trace(
+        Some(b"time,duration\n2024-01-01T00:00:00Z,30\n"),
+        &["none of the 1 runs", "start = \"2024-01-01T00:00:00Z\""],
+    );
+}

@@ -4,6 +4,7 @@ mod arrivals;
 mod cli;
 mod determinism;
 mod golden;
+mod import;
 mod invariants;
 mod scenarios;
 mod support;
