@@ -18,6 +18,13 @@ use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
 
+/// Writes a line to stderr, ignoring a closed stderr (never a panic).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Bad input from the user (flags, files): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -72,10 +79,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => (PriceTable::default(), Quota::default()),
             };
-            if format != Format::Table {
-                return Err(BadInput("tiers prints a table only; drop --format".into()).into());
+            match format {
+                Format::Table => emit(&report::tiers_table(&prices, quota))?,
+                Format::Json => emit(&report::tiers_json(&prices, quota))?,
+                Format::Csv => emit(&String::from_utf8_lossy(&report::tiers_csv(&prices)))?,
             }
-            emit(&report::tiers_table(&prices, quota))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -107,7 +115,7 @@ fn import_runs(
     })?;
     if !quiet {
         for w in &imported.warnings {
-            eprintln!("warning: {w}");
+            note!("warning: {w}");
         }
     }
     match out {
@@ -123,7 +131,7 @@ fn import_runs(
                 .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
             write_output(&dir, &file.to_string_lossy(), imported.toml.as_bytes())?;
             if !quiet {
-                eprintln!("wrote {}", path.display());
+                note!("wrote {}", path.display());
             }
         }
         None => emit(&imported.toml)?,
@@ -219,7 +227,7 @@ fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.threads)?;
     if !args.quiet {
         for w in warnings(&s) {
-            eprintln!("warning: {w}");
+            note!("warning: {w}");
         }
     }
     let bar = progress_bar(u64::from(s.simulation.replications), args.quiet);
@@ -243,7 +251,7 @@ fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     if !args.quiet {
-        eprintln!("wrote {}", out.path().display());
+        note!("wrote {}", out.path().display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,9 @@ use super::Tier;
 
 /// USD per vCPU-second of ACR Tasks default compute (meter "Task vCPU Duration").
 pub const TASK_VCPU_SECOND_USD: f64 = 0.0001;
+/// The same rate per vCPU-hour (0.0001 × 3600), written out so that tier
+/// prices print without floating-point noise.
+pub const TASK_VCPU_HOUR_USD: f64 = 0.36;
 
 /// Where the default per-tier prices come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,7 @@ impl PriceTable {
     /// ```
     pub fn new(base: PriceBase) -> PriceTable {
         let per_instance_hour_usd = Tier::ALL.map(|t| match base {
-            PriceBase::Allocation => f64::from(t.vcpu()) * TASK_VCPU_SECOND_USD * 3600.0,
+            PriceBase::Allocation => f64::from(t.vcpu()) * TASK_VCPU_HOUR_USD,
             // D2/D4/D8 v3 pay-as-you-go Linux, East US; I6 has no known VM and
             // is extrapolated at the same USD 0.048 per vCPU-hour.
             PriceBase::Vm => f64::from(t.vcpu()) * 0.048,

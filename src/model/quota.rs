@@ -48,12 +48,14 @@ impl Quota {
     /// assert_eq!(Quota::default().usage(&pools).standard_vcpu, 16);
     /// ```
     pub fn usage(&self, pools: &[PoolSpec]) -> QuotaUse {
+        // Summed wide: many large pools must not wrap around to a small total.
         let sum = |kind| {
-            pools
+            let total: u64 = pools
                 .iter()
                 .filter(|p| p.tier.kind() == kind)
-                .map(|p| p.vcpu())
-                .sum()
+                .map(|p| u64::from(p.vcpu()))
+                .sum();
+            u32::try_from(total).unwrap_or(u32::MAX)
         };
         QuotaUse {
             standard_vcpu: sum(TierKind::Standard),

@@ -3,6 +3,7 @@
 
 use ::csv::Writer;
 
+use crate::model::{PriceTable, Tier};
 use crate::replication::RunSummary;
 use crate::stats::{Estimate, MetricSet};
 use crate::units::SimTime;
@@ -135,6 +136,24 @@ pub fn metrics_long_csv(run: &RunSummary) -> Vec<u8> {
             w.write_record([scope, name, key, &cell(e.mean), &cell(lo), &cell(hi)])
                 .expect("in-memory CSV");
         }
+    }
+    finish(w)
+}
+
+/// `poolcast tiers --format csv`: one row per tier.
+pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record(["tier", "kind", "vcpu", "memory_gb", "usd_per_instance_hour"])
+        .expect("in-memory CSV");
+    for t in Tier::ALL {
+        w.write_record([
+            t.name().to_string(),
+            t.kind().to_string(),
+            t.vcpu().to_string(),
+            t.memory_gb().to_string(),
+            cell(prices.instance_hour_usd(t)),
+        ])
+        .expect("in-memory CSV");
     }
     finish(w)
 }

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::model::{PriceTable, Quota, Tier};
 use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
 use crate::stats::MetricSet;
@@ -94,6 +95,35 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
     }
     let mut text =
         serde_json::to_string_pretty(&Value::Object(root)).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+/// `poolcast tiers --format json`: tiers with prices, default compute, quota.
+pub fn tiers_json(prices: &PriceTable, quota: Quota) -> String {
+    let tiers: Vec<Value> = Tier::ALL
+        .iter()
+        .map(|t| {
+            json!({
+                "tier": t.name(),
+                "kind": t.kind().to_string(),
+                "vcpu": t.vcpu(),
+                "memory_gb": t.memory_gb(),
+                "usd_per_instance_hour": num(prices.instance_hour_usd(*t)),
+            })
+        })
+        .collect();
+    let dc = &prices.default_compute;
+    let value = json!({
+        "tiers": tiers,
+        "default_compute": {
+            "vcpu": dc.vcpu,
+            "usd_per_vcpu_second": num(dc.vcpu_second_usd),
+            "free_vcpu_seconds_per_month": num(dc.free_vcpu_seconds_per_month),
+        },
+        "quota": { "standard_vcpu": quota.standard_vcpu, "isolated_vcpu": quota.isolated_vcpu },
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     text.push('\n');
     text
 }

@@ -7,7 +7,7 @@ mod json;
 mod output;
 mod table;
 
-pub use self::csv::{metrics_long_csv, pools_csv, queue_csv, workloads_csv};
-pub use json::summary_json;
+pub use self::csv::{metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv};
+pub use json::{summary_json, tiers_json};
 pub use output::OutputDir;
 pub use table::{summary_table, tiers_table};

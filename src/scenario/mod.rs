@@ -110,12 +110,16 @@ pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         path: path.to_path_buf(),
         location: e.span().map(|s| Location::of_offset(src, s.start)),
         message: e.message().trim().to_string(),
-        rendered: e.to_string().trim_end().to_string(),
+        // The parser quotes the offending line; a pathological one-line file
+        // would flood the terminal, so long renderings are left out.
+        rendered: Some(e.to_string().trim_end().to_string())
+            .filter(|r| r.len() <= 4000)
+            .unwrap_or_default(),
     })?;
-    let stem = path.file_stem().map_or_else(
-        || "scenario".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = path
+        .file_stem()
+        .map(|s| validate::name_from_stem(&s.to_string_lossy()))
+        .unwrap_or_else(|| "scenario".to_string());
     let base_dir = path.parent().unwrap_or(Path::new(""));
     validate::validate(raw, src, &stem, base_dir).map_err(|issues| ScenarioError::Invalid {
         path: path.to_path_buf(),

@@ -15,8 +15,15 @@ use crate::workload::{Calendar, WorkloadSpec};
 
 /// The most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 10_000;
-/// The most queue-length samples per pool and replication (bounds memory).
+/// The most queue-length samples per replication, over all pools (bounds
+/// memory: 8 bytes each).
 pub const MAX_SAMPLES: u64 = 1_000_000;
+/// The most runs a replication may be expected to bring (about a minute of
+/// simulation per 10^8 on this machine's class of hardware).
+pub const MAX_EXPECTED_RUNS: f64 = 1e9;
+/// Upper bound of any number in a scenario: prices, memory, vCPUs. Far above
+/// anything real, far below where sums overflow to infinity.
+pub const MAX_NUMBER: f64 = 1e12;
 
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
@@ -86,12 +93,12 @@ impl Ctx<'_> {
             x
         } else {
             let (lo, hi) = range;
-            let bound = if hi == f64::MAX {
-                format!("at least {lo}")
+            let bound = if hi == MAX_NUMBER {
+                format!("at least {lo} (and at most {MAX_NUMBER:e})")
             } else {
                 format!("between {lo} and {hi}")
             };
-            self.issue(Some(v), key, format!("must be a number {bound}, got {x}"));
+            self.issue(Some(v), key, format!("must be a number {bound}, got {x:?}"));
             default
         }
     }
@@ -106,7 +113,7 @@ impl Ctx<'_> {
                 );
                 default
             }
-            _ => self.number(v, key, (0.0, f64::MAX), default),
+            _ => self.number(v, key, (0.0, MAX_NUMBER), default),
         }
     }
 
@@ -151,11 +158,11 @@ pub(super) fn validate(
         warnings: Vec::new(),
     };
     let name = match &raw.name {
-        Some(n) if n.get_ref().trim().is_empty() => {
+        Some(n) if !valid_scenario_name(n.get_ref()) => {
             cx.issue(
                 Some(n),
                 "name",
-                "must not be empty; remove it to use the file name",
+                "names the output folder, so it takes 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'; remove it to use the file name",
             );
             default_name.to_string()
         }
@@ -200,6 +207,7 @@ pub(super) fn validate(
         .filter_map(|w| workload(&mut cx, w, &env))
         .collect();
     check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
+    check_expected_runs(&mut cx, &workloads, simulation.horizon);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -269,11 +277,12 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
             SimDuration::from_secs(60),
         )
         .unwrap_or(SimDuration::from_secs(60));
-    if horizon.0 / sample_interval.0.max(1) > MAX_SAMPLES {
+    let pools = raw.pools.len().max(1) as u64;
+    if (horizon.0 / sample_interval.0.max(1)).saturating_mul(pools) > MAX_SAMPLES {
         cx.issue(
             s.sample_interval.as_ref(),
             "simulation.sample_interval",
-            format!("{sample_interval} over a {horizon} horizon gives more than {MAX_SAMPLES} samples; use a longer sample_interval"),
+            format!("{sample_interval} over a {horizon} horizon for {pools} pool(s) gives more than {MAX_SAMPLES} queue samples; use a longer sample_interval"),
         );
     }
     let start = match &s.start {
@@ -343,6 +352,36 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
     table
 }
 
+/// Whether `name` is safe as a folder name under `output/`.
+fn valid_scenario_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// A file stem made safe as a scenario name.
+pub(super) fn name_from_stem(stem: &str) -> String {
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let name = name.trim_start_matches('.');
+    if name.is_empty() {
+        "scenario".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 /// ACR's pool-name rule: 3 to 20 characters of letters, digits and hyphens.
 fn valid_pool_name(name: &str) -> bool {
     (3..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -396,6 +435,20 @@ fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, wh
     }
 }
 
+/// Refuses scenarios whose arrivals would take hours and gigabytes per
+/// replication, before anything runs.
+fn check_expected_runs(cx: &mut Ctx, workloads: &[WorkloadSpec], horizon: SimDuration) {
+    let runs: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.mean_rate().as_per_second() * horizon.as_secs_f64())
+        .sum();
+    if runs > MAX_EXPECTED_RUNS {
+        cx.issue_at(None, "workload", format!(
+            "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {MAX_EXPECTED_RUNS:e}; shorten [simulation] horizon or lower the rates"
+        ));
+    }
+}
+
 fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota: Quota) {
     let (raw, pools): (Vec<&RawPool>, Vec<PoolSpec>) = raw
         .iter()
@@ -414,8 +467,8 @@ fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota:
             .map(|p| format!("{} {} x {} = {}", p.name, p.count, p.tier, p.vcpu()))
             .collect();
         let first = raw.iter().zip(&pools).find(|(_, p)| p.tier.kind() == kind);
-        cx.issue(
-            first.and_then(|(r, _)| r.count.as_ref()),
+        cx.issue_at(
+            first.map(|(r, _)| r.count.as_ref().map_or(r.tier.span().start, |c| c.span().start)),
             &format!("quota.{kind}_vcpu"),
             format!(
                 "the {kind} pools need {have} vCPUs ({}) but the {kind} quota is {limit}; lower the counts or raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request)",

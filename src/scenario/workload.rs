@@ -77,6 +77,15 @@ pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Optio
     };
     let rate_scale = cx.positive(raw.rate_scale.as_ref(), &format!("{key}.rate_scale"), 1.0);
     let arrival = arrival(cx, &raw.arrival, &key, rate_scale, env);
+    if let Some(peak) = arrival
+        .as_ref()
+        .and_then(peak_per_second)
+        .filter(|p| *p > MAX_RATE_PER_S)
+    {
+        cx.issue(Some(&raw.arrival), &format!("{key}.arrival"), format!(
+            "peaks at {peak:.3e} runs per second (rate_scale included), above the limit of {MAX_RATE_PER_S}; lower the rate"
+        ));
+    }
     let duration = match (&arrival, &raw.duration) {
         (Some(ArrivalProcess::Trace { trace, .. }), d) => {
             if let Some(d) = d {
@@ -182,6 +191,28 @@ fn required_rate(
         .map(|r| r.scaled(scale))
         .map_err(|e| cx.issue(Some(rate), &format!("{key}.rate"), e))
         .ok()
+}
+
+/// Arrivals per second above which a scenario is refused: a thousandth of a
+/// second between runs is far beyond any registry, and keeps simulated time
+/// moving in microsecond ticks.
+const MAX_RATE_PER_S: f64 = 1000.0;
+
+/// The highest instantaneous rate of `process`, where it has one.
+fn peak_per_second(process: &ArrivalProcess) -> Option<f64> {
+    let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
+    match process {
+        ArrivalProcess::Poisson { rate } | ArrivalProcess::Burst { rate, .. } => {
+            Some(rate.as_per_second())
+        }
+        ArrivalProcess::Profile {
+            rate,
+            hourly,
+            weekly,
+            ..
+        } => Some(rate.as_per_second() * max(&hourly[..]) * max(&weekly[..])),
+        ArrivalProcess::Cron { .. } | ArrivalProcess::Trace { .. } => None,
+    }
 }
 
 /// `len` non-negative multipliers, not all zero.

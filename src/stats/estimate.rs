@@ -15,9 +15,10 @@ pub fn student_t_975(df: u32) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// A metric's mean over replications and its 95% interval (`None` with a
-/// single replication). A NaN mean means "undefined" (e.g. cost per task
-/// with no tasks) and is written as null.
+/// A metric's mean over the replications where it is defined, and its 95%
+/// interval (`None` with fewer than two). A NaN mean means "undefined in
+/// every replication" (e.g. cost per task with no tasks) and is written as
+/// null.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
     /// Mean over replications.
@@ -39,6 +40,10 @@ impl Estimate {
     /// assert!((hi - lo) / 2.0 - 4.303 * (1.0f64 / 3.0).sqrt() < 1e-3);
     /// ```
     pub fn from_samples(xs: &[f64]) -> Estimate {
+        // A replication where the metric is undefined (no run started, say)
+        // says nothing about it; the others still do.
+        let defined: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+        let xs = defined.as_slice();
         let n = xs.len();
         let mean = xs.iter().sum::<f64>() / n as f64;
         if xs.iter().all(|x| x.to_bits() == xs[0].to_bits()) {

@@ -474,3 +474,105 @@ fn cli_bad_traces_are_rejected_with_file_and_row() {
         &["none of the 1 runs", "start = \"2024-01-01T00:00:00Z\""],
     );
 }
+
+#[test]
+fn cli_refuses_rates_that_would_stop_the_clock() {
+    rejects(
+        "\"10/h\"",
+        "\"1/1ns\"",
+        &["workload.ci.arrival", "above the limit of 1000"],
+    );
+    rejects(
+        "timeout = \"1h\"",
+        "timeout = \"1h\"\nrate_scale = 1e6",
+        &["workload.ci.arrival", "rate_scale included"],
+    );
+}
+
+#[test]
+fn cli_refuses_scenarios_with_too_many_runs() {
+    rejects(
+        "horizon = \"2d\"",
+        "horizon = \"100000000d\"\nsample_interval = \"1000000d\"",
+        &["more than the limit of 1e9", "shorten"],
+    );
+}
+
+#[test]
+fn cli_scenario_name_cannot_escape_the_output_folder() {
+    rejects(
+        "name = \"t\"",
+        "name = \"../../etc\"",
+        &["name", "letters, digits"],
+    );
+}
+
+#[test]
+fn cli_tiers_formats() {
+    let out = poolcast()
+        .args(["tiers", "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["tiers"][1]["tier"], "S2");
+    assert_eq!(v["tiers"][1]["usd_per_instance_hour"], 1.44);
+    assert_eq!(v["quota"]["standard_vcpu"], 16);
+    poolcast()
+        .args(["tiers", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "tier,kind,vcpu,memory_gb,usd_per_instance_hour\nS1,standard,2,3,0.72\n",
+        ));
+}
+
+/// One replication has no interval, and no `[slo]` means `slo_met` is null.
+#[test]
+fn cli_json_without_slo_or_replications() {
+    let (dir, path) = write_scenario(VALID, "ok.toml");
+    let out = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--replications",
+            "1",
+            "--format",
+            "json",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["totals"]["slo_met"].is_null());
+    assert!(v["totals"].get("wait_mean_s_ci95").is_none());
+    assert!(
+        v["workloads"][0]
+            .get("wait_p95_s")
+            .is_some_and(|x| x.is_number())
+    );
+    assert!(v["pools"][0].get("cost_usd_ci95").is_none());
+}
+
+#[test]
+fn cli_csv_format_prints_long_metrics() {
+    let (dir, path) = write_scenario(VALID, "ok.toml");
+    let out = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--replications", "2", "--format", "csv", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        text.starts_with(
+            "scope,name,metric,mean,ci95_low,ci95_high\npool,builders,instances_mean,2,2,2\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nworkload,ci,wait_p95_s,"));
+    assert!(text.contains("\ntotals,all,cost_per_task_usd,"));
+}

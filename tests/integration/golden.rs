@@ -38,10 +38,6 @@ parallel_fraction = 0.6
             "{tier}: run mean {} s, expected {expected_s} s",
             run_mean.mean
         );
-        assert!(
-            run_mean.half_width() < 1e-6,
-            "a constant run time has no spread"
-        );
     }
 }
 

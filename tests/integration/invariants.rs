@@ -16,8 +16,10 @@ use crate::support::scenario;
 struct Audit {
     now: SimTime,
     arrived: u64,
-    started: u64,
-    finished: u64,
+    /// Started and finished runs per workload.
+    started: Vec<u64>,
+    finished: Vec<u64>,
+    timeouts: Vec<SimDuration>,
     timed_out: u64,
     last_levels: HashMap<PoolId, PoolLevels>,
     /// Arrival time of the last run started per target, to check FIFO.
@@ -44,7 +46,7 @@ impl Recorder for Audit {
 
     fn started(
         &mut self,
-        _w: WorkloadId,
+        w: WorkloadId,
         target: Target,
         arrived_at: SimTime,
         at: SimTime,
@@ -53,19 +55,19 @@ impl Recorder for Audit {
         self.tick(at);
         assert!(arrived_at <= at, "a run started before it arrived");
         assert!(
-            run <= SimDuration::from_secs(3600),
+            run <= self.timeouts[w.0 as usize],
             "run not capped by its timeout"
         );
         if let Target::Pool(p) = target {
             let last = self.last_start.insert(p.0, arrived_at).unwrap_or_default();
             assert!(arrived_at >= last, "pool {p:?} is not FIFO");
         }
-        self.started += 1;
+        self.started[w.0 as usize] += 1;
     }
 
     fn finished(
         &mut self,
-        _w: WorkloadId,
+        w: WorkloadId,
         arrived_at: SimTime,
         started_at: SimTime,
         at: SimTime,
@@ -73,7 +75,7 @@ impl Recorder for Audit {
     ) {
         self.tick(at);
         assert!(arrived_at <= started_at && started_at <= at);
-        self.finished += 1;
+        self.finished[w.0 as usize] += 1;
         self.timed_out += u64::from(timed_out);
     }
 
@@ -140,8 +142,12 @@ timeout = "1h"
 "#,
     );
     for replication in 0..s.simulation.replications {
+        let n = s.workloads.len();
         let mut audit = Audit {
             capacity: s.pools.iter().map(|p| p.count).collect(),
+            started: vec![0; n],
+            finished: vec![0; n],
+            timeouts: s.workloads.iter().map(|w| w.timeout).collect(),
             ..Audit::default()
         };
         run_replication(&s, replication, &mut audit);
@@ -156,9 +162,21 @@ timeout = "1h"
             audit.timed_out > 0,
             "the uniform workload must hit its 1h timeout sometimes"
         );
-        // Every arrival is queued, running, or finished (running includes the
-        // default compute's runs, which never queue).
-        assert_eq!(audit.arrived, audit.started + queued);
-        assert!(audit.started >= audit.finished + running_in_pools);
+        // Every arrival is queued, running or finished: the pools' runs in
+        // flight are exactly those their workloads started and did not finish.
+        let started: u64 = audit.started.iter().sum();
+        assert_eq!(audit.arrived, started + queued);
+        let on_pools = |v: &[u64]| -> u64 {
+            s.workloads
+                .iter()
+                .zip(v)
+                .filter(|(w, _)| w.target != Target::DefaultCompute)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        assert_eq!(
+            on_pools(&audit.started),
+            on_pools(&audit.finished) + running_in_pools
+        );
     }
 }
