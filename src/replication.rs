@@ -91,8 +91,9 @@ impl RecordedWaits {
 pub struct QueueSeries {
     /// Interval between samples.
     pub interval: SimDuration,
-    /// Per pool, per sample: (mean queued runs, mean busy instances).
-    pub pools: Vec<Vec<(f64, f64)>>,
+    /// Per pool, per sample, means of: queued runs, busy instances,
+    /// allocated instances, provisioning instances.
+    pub pools: Vec<Vec<[f64; 4]>>,
 }
 
 /// Everything a run of a scenario produced.
@@ -199,11 +200,17 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
                 let len = reps.iter().map(|r| r.series[p].len()).min().unwrap_or(0);
                 (0..len)
                     .map(|k| {
-                        let (q, b) = reps.iter().fold((0.0, 0.0), |(q, b), r| {
-                            let (rq, rb) = r.series[p][k];
-                            (q + f64::from(rq), b + f64::from(rb))
-                        });
-                        (q / n, b / n)
+                        let mut mean = [0.0; 4];
+                        for r in &reps {
+                            let l = r.series[p][k];
+                            for (m, v) in
+                                mean.iter_mut()
+                                    .zip([l.queued, l.busy, l.allocated, l.provisioning])
+                            {
+                                *m += f64::from(v) / n;
+                            }
+                        }
+                        mean
                     })
                     .collect()
             })

@@ -5,9 +5,11 @@
 mod cost;
 mod pool;
 mod quota;
+mod scaling;
 mod tier;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
-pub use pool::{PoolId, PoolSpec, Target};
+pub use pool::{DEFAULT_PROVISIONING, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
+pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};

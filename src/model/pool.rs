@@ -1,6 +1,10 @@
 //! Agent pools as a scenario describes them.
 
-use super::Tier;
+use super::{ColdStart, ScaleIn, Scaling, Tier};
+use crate::units::SimDuration;
+
+/// The delay of every pool operation when the scenario does not say.
+pub const DEFAULT_PROVISIONING: SimDuration = SimDuration::from_secs(300);
 
 /// Index of a pool in its scenario's pool list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,18 +27,35 @@ pub struct PoolSpec {
     pub name: String,
     /// The pool's tier (fixed at creation).
     pub tier: Tier,
-    /// Instances allocated for the whole run.
+    /// Instances allocated at the start.
     pub count: u32,
+    /// How the count changes.
+    pub scaling: Scaling,
+    /// Delay between a count change and its effect.
+    pub provisioning: SimDuration,
+    /// What scale-in does to running tasks.
+    pub scale_in: ScaleIn,
+    /// Extra run time of a fresh instance's first tasks.
+    pub cold_start: Option<ColdStart>,
 }
 
 impl PoolSpec {
-    /// A pool of `count` instances of `tier`.
+    /// A pool of `count` instances of `tier` that never scales.
     pub fn fixed(name: &str, tier: Tier, count: u32) -> PoolSpec {
         PoolSpec {
             name: name.to_string(),
             tier,
             count,
+            scaling: Scaling::Fixed,
+            provisioning: DEFAULT_PROVISIONING,
+            scale_in: ScaleIn::Drain,
+            cold_start: None,
         }
+    }
+
+    /// The most instances its policy can ask for.
+    pub fn max_count(&self) -> u32 {
+        self.scaling.max_count(self.count)
     }
 
     /// vCPUs the pool holds at its configured count.

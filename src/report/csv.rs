@@ -82,28 +82,31 @@ pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
     )
 }
 
-/// `queue.csv`: `time_s, time (UTC), pool, queue_len, busy` (means over
-/// replications).
+/// `queue.csv`: `time_s, time (UTC), pool, queue_len, busy, allocated,
+/// provisioning` (means over replications).
 pub fn queue_csv(calendar: &Calendar, run: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    w.write_record(["time_s", "time", "pool", "queue_len", "busy"])
-        .expect("in-memory CSV");
+    w.write_record([
+        "time_s",
+        "time",
+        "pool",
+        "queue_len",
+        "busy",
+        "allocated",
+        "provisioning",
+    ])
+    .expect("in-memory CSV");
     let step = run.series.interval;
     for (pool, series) in run.pools.iter().zip(&run.series.pools) {
-        for (k, (q, b)) in series.iter().enumerate() {
+        for (k, levels) in series.iter().enumerate() {
             let t = SimTime(step.0 * k as u64);
             let when = calendar
                 .datetime(t)
                 .format("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
-            w.write_record([
-                cell(t.as_secs_f64()),
-                when,
-                pool.name.clone(),
-                cell(*q),
-                cell(*b),
-            ])
-            .expect("in-memory CSV");
+            let mut row = vec![cell(t.as_secs_f64()), when, pool.name.clone()];
+            row.extend(levels.iter().map(|v| cell(*v)));
+            w.write_record(&row).expect("in-memory CSV");
         }
     }
     finish(w)

@@ -6,6 +6,7 @@
 
 mod error;
 mod parse;
+mod pool;
 mod raw;
 mod trace;
 mod validate;
@@ -14,7 +15,7 @@ mod workload;
 use std::path::Path;
 
 pub use error::{Location, ScenarioError, ValidationIssue};
-pub use parse::{parse_duration, parse_rate};
+pub use parse::{parse_cron, parse_duration, parse_rate};
 pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS};
 
 use crate::model::{PoolSpec, PriceTable, Quota};

@@ -57,6 +57,27 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
     Ok(Rate::per_second(count / span.as_secs_f64()))
 }
 
+/// Parses a five-field cron expression as `az acr task create --schedule`
+/// takes it: minute, hour, day of month, month, day of week (UTC).
+///
+/// ```
+/// use poolcast::scenario::parse_cron;
+/// assert!(parse_cron("0 21 * * *").is_ok());
+/// assert!(parse_cron("*/15 9-17 * * 1-5").is_ok());
+/// assert!(parse_cron("0 0 21 * * *").is_err()); // six fields
+/// ```
+pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
+    let fields = text.split_whitespace().count();
+    if fields != 5 {
+        return Err(format!(
+            "{text:?} has {fields} fields; ACR takes five: minute hour day-of-month month day-of-week, e.g. \"0 21 * * *\""
+        ));
+    }
+    text.parse::<croner::Cron>().map_err(|e| {
+        format!("{text:?} is not a valid cron expression ({e}); write five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 9-17 * * 1-5\"")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

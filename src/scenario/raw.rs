@@ -67,6 +67,38 @@ pub(super) struct RawPool {
     pub name: S<String>,
     pub tier: S<String>,
     pub count: Option<S<i64>>,
+    pub scaling: Option<S<RawScaling>>,
+    pub provisioning: Option<S<String>>,
+    pub scale_in: Option<S<String>>,
+    pub cold_start: Option<S<RawColdStart>>,
+}
+
+/// One flat table for every scaling policy (see `RawArrival`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScaling {
+    pub policy: S<String>,
+    pub min: Option<S<i64>>,
+    pub max: Option<S<i64>>,
+    pub per_instance: Option<S<f64>>,
+    pub poll: Option<S<String>>,
+    pub cooldown: Option<S<String>>,
+    pub target_wait: Option<S<String>>,
+    pub rules: Option<S<Vec<RawRule>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub cron: S<String>,
+    pub count: S<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawColdStart {
+    pub extra: S<String>,
+    pub tasks: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::error::{Location, ValidationIssue};
 use super::parse::parse_duration;
+use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
 use super::{Scenario, SimulationSpec, Slo};
@@ -185,7 +186,11 @@ pub(super) fn validate(
         ) as u32,
     };
     let prices = prices(&mut cx, &raw.prices);
-    let pools: Vec<Option<PoolSpec>> = raw.pools.iter().map(|p| pool(&mut cx, p)).collect();
+    let pools: Vec<Option<PoolSpec>> = raw
+        .pools
+        .iter()
+        .map(|p| pool(&mut cx, p, simulation.calendar))
+        .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
     check_quota(&mut cx, &raw.pools, &pools, quota);
     if raw.workloads.is_empty() {
@@ -382,43 +387,6 @@ pub(super) fn name_from_stem(stem: &str) -> String {
     }
 }
 
-/// ACR's pool-name rule: 3 to 20 characters of letters, digits and hyphens.
-fn valid_pool_name(name: &str) -> bool {
-    (3..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
-/// The pool, or `None` when its tier is unknown (so later checks that need
-/// the tier do not pile spurious problems on top).
-fn pool(cx: &mut Ctx, raw: &RawPool) -> Option<PoolSpec> {
-    let name = raw.name.get_ref();
-    let key = format!("pool.{name}");
-    if name == DEFAULT_COMPUTE {
-        cx.issue(
-            Some(&raw.name),
-            &format!("{key}.name"),
-            "\"default\" names the default compute environment; choose another pool name",
-        );
-    } else if !valid_pool_name(name) {
-        cx.issue(
-            Some(&raw.name),
-            &format!("{key}.name"),
-            "a pool name has 3 to 20 letters, digits or hyphens (ACR's rule)",
-        );
-    }
-    let count = cx.integer(raw.count.as_ref(), &format!("{key}.count"), (1, 100_000), 1) as u32;
-    let tier = raw
-        .tier
-        .get_ref()
-        .parse()
-        .map_err(|e| cx.issue(Some(&raw.tier), &format!("{key}.tier"), format!("{e}")))
-        .ok()?;
-    Some(PoolSpec {
-        name: name.clone(),
-        tier,
-        count,
-    })
-}
-
 fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, what: &str) {
     let mut seen = HashSet::new();
     for n in names {
@@ -458,6 +426,16 @@ fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota:
     let used = quota.usage(&pools);
     for kind in [TierKind::Standard, TierKind::Isolated] {
         let (have, limit) = (used.of(kind), quota.limit(kind));
+        let most: u64 = pools
+            .iter()
+            .filter(|p| p.tier.kind() == kind)
+            .map(|p| u64::from(p.max_count()) * u64::from(p.tier.vcpu()))
+            .sum();
+        if have <= limit && most > u64::from(limit) {
+            cx.warnings.push(format!(
+                "the {kind} pools can scale to {most} vCPUs together but the {kind} quota is {limit}: when they all scale up at once, some scale-ups will be capped (counted in scale_ups_capped)"
+            ));
+        }
         if have <= limit {
             continue;
         }
@@ -471,7 +449,7 @@ fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota:
             first.map(|(r, _)| r.count.as_ref().map_or(r.tier.span().start, |c| c.span().start)),
             &format!("quota.{kind}_vcpu"),
             format!(
-                "the {kind} pools need {have} vCPUs ({}) but the {kind} quota is {limit}; lower the counts or raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request)",
+                "the {kind} pools start with {have} vCPUs ({}) but the {kind} quota is {limit}; lower the counts (or scaling minimums) or raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request)",
                 parts.join(", ")
             ),
         );

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::parse::{parse_duration, parse_rate};
+use super::parse::{parse_cron, parse_duration, parse_rate};
 use super::raw::{Quantity, RawArrival, RawDist, RawPool, RawWorkload, S};
 use super::trace::load_trace;
 use super::validate::{Ctx, DEFAULT_COMPUTE};
@@ -335,24 +335,8 @@ fn arrival(
                 Some(j) => cx.duration(j, &format!("{key}.jitter"), true),
                 None => Some(SimDuration::ZERO),
             };
-            let fields = text.get_ref().split_whitespace().count();
-            let schedule = if fields != 5 {
-                Err(format!(
-                    "has {fields} fields; ACR takes five: minute hour day-of-month month day-of-week, e.g. \"0 21 * * *\""
-                ))
-            } else {
-                text.get_ref().parse::<croner::Cron>().map_err(|e| {
-                    format!("is not a valid cron expression ({e}); write five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 9-17 * * 1-5\"")
-                })
-            };
-            let schedule = schedule
-                .map_err(|e| {
-                    cx.issue(
-                        Some(text),
-                        &format!("{key}.schedule"),
-                        format!("{:?} {e}", text.get_ref()),
-                    )
-                })
+            let schedule = parse_cron(text.get_ref())
+                .map_err(|e| cx.issue(Some(text), &format!("{key}.schedule"), e))
                 .ok()?;
             Some(ArrivalProcess::Cron {
                 schedule: Box::new(schedule),

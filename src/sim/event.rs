@@ -1,7 +1,7 @@
 //! The events of a replication. Small and `Copy`, so the queue moves bytes,
 //! not allocations.
 
-use crate::model::Target;
+use crate::model::PoolId;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::WorkloadId;
 
@@ -12,6 +12,11 @@ pub(crate) struct Task {
     pub arrived_at: SimTime,
     /// Run time on its target (Amdahl-scaled), before any timeout.
     pub service: SimDuration,
+    /// Whether its current run ends at the timeout.
+    pub times_out: bool,
+    /// Whether it has started before (and was preempted): its wait is
+    /// already recorded.
+    pub restarted: bool,
 }
 
 /// Something that happens at a tick.
@@ -19,12 +24,26 @@ pub(crate) struct Task {
 pub(crate) enum Event {
     /// The next run of a workload arrives.
     Arrival(WorkloadId),
-    /// A run ends on `target` (completes or hits its timeout).
-    Finish {
-        target: Target,
-        task: Task,
-        started_at: SimTime,
+    /// The run on a pool instance ends (stale when the generation moved on).
+    PoolFinish {
+        pool: PoolId,
+        slot: u32,
+        generation: u32,
     },
+    /// A run on the default compute ends.
+    DefaultFinish { task: Task, started_at: SimTime },
+    /// A provisioning instance is ready (stale when cancelled).
+    Ready {
+        pool: PoolId,
+        slot: u32,
+        generation: u32,
+    },
+    /// A requested scale-in takes effect.
+    ScaleIn { pool: PoolId, count: u32 },
+    /// A schedule rule fires.
+    Rule { pool: PoolId, rule: u32 },
+    /// A queue controller polls.
+    Poll(PoolId),
     /// The time-series tick.
     Sample,
 }

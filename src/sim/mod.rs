@@ -3,37 +3,21 @@
 //! own; it never prints and never reads files.
 
 mod event;
-
-use std::collections::VecDeque;
+mod pool;
 
 use event::{Event, Task};
+use pool::{Ended, PoolState};
 
 use crate::engine::{EventQueue, SimRng, stream_rng};
-use crate::model::{PoolId, Target};
+use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
 use crate::scenario::Scenario;
-use crate::stats::{PoolLevels, Recorder};
+use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec};
 
 /// Random streams per workload: arrivals and run times are independent, so a
 /// change of one workload's rate leaves the others' draws untouched.
 const STREAMS_PER_WORKLOAD: u64 = 2;
-
-struct PoolState {
-    instances: u32,
-    busy: u32,
-    queue: VecDeque<Task>,
-}
-
-impl PoolState {
-    fn levels(&self) -> PoolLevels {
-        PoolLevels {
-            queued: self.queue.len() as u32,
-            busy: self.busy,
-            allocated: self.instances,
-        }
-    }
-}
 
 struct WorkloadState {
     arrivals: ArrivalStream,
@@ -78,24 +62,38 @@ impl WorkloadState {
     }
 }
 
+/// vCPUs allocated per quota kind, against the limits.
+struct QuotaState {
+    used: [u32; 2],
+    limit: [u32; 2],
+}
+
+fn kind_index(kind: TierKind) -> usize {
+    match kind {
+        TierKind::Standard => 0,
+        TierKind::Isolated => 1,
+    }
+}
+
+struct Replication<'a, R> {
+    scenario: &'a Scenario,
+    horizon: SimTime,
+    queue: EventQueue<Event>,
+    pools: Vec<PoolState>,
+    workloads: Vec<WorkloadState>,
+    quota: QuotaState,
+    recorder: &'a mut R,
+    /// Scratch space for preempted runs (reused, no allocation per event).
+    preempted: Vec<Ended>,
+}
+
 /// Runs replication `replication` of `scenario`, reporting to `recorder`.
 ///
 /// Arrivals stop at the horizon, and so does the run: tasks still queued or
 /// running then are not completed (the recorder saw them arrive and start).
 pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recorder: &mut R) {
     let spec = &scenario.simulation;
-    let horizon = SimTime(spec.horizon.0);
-    let mut queue = EventQueue::with_capacity(1024);
-    let mut pools: Vec<PoolState> = scenario
-        .pools
-        .iter()
-        .map(|p| PoolState {
-            instances: p.count,
-            busy: 0,
-            queue: VecDeque::new(),
-        })
-        .collect();
-    let mut workloads: Vec<WorkloadState> = scenario
+    let workloads = scenario
         .workloads
         .iter()
         .enumerate()
@@ -108,7 +106,7 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
             WorkloadState {
                 arrivals: ArrivalStream::new(
                     stream_rng(spec.seed, u64::from(replication), stream),
-                    horizon,
+                    SimTime(spec.horizon.0),
                 ),
                 next: None,
                 durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
@@ -116,92 +114,321 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
             }
         })
         .collect();
-
-    for (i, p) in pools.iter().enumerate() {
-        recorder.pool_changed(PoolId(i as u32), SimTime::ZERO, p.levels());
-    }
-    for (i, (w, state)) in scenario.workloads.iter().zip(&mut workloads).enumerate() {
-        state.schedule_next(w, WorkloadId(i as u32), &mut queue);
-    }
-    queue.push(SimTime::ZERO, Event::Sample);
-
-    let start = |queue: &mut EventQueue<Event>,
-                 target: Target,
-                 task: Task,
-                 now: SimTime,
-                 recorder: &mut R| {
-        let timeout = scenario.workloads[task.workload.0 as usize].timeout;
-        let run = task.service.min(timeout);
-        recorder.started(task.workload, target, task.arrived_at, now, run);
-        queue.push(
-            now + run,
-            Event::Finish {
-                target,
-                task,
-                started_at: now,
-            },
-        );
+    let mut sim = Replication {
+        scenario,
+        horizon: SimTime(spec.horizon.0),
+        queue: EventQueue::with_capacity(1024),
+        pools: scenario
+            .pools
+            .iter()
+            .map(|p| PoolState::new(p.tier.vcpu(), p.tier.kind()))
+            .collect(),
+        workloads,
+        quota: QuotaState {
+            used: [0, 0],
+            limit: [scenario.quota.standard_vcpu, scenario.quota.isolated_vcpu],
+        },
+        recorder,
+        preempted: Vec::new(),
     };
-
-    while let Some((now, event)) = queue.pop() {
-        if now > horizon {
+    sim.start();
+    while let Some((now, event)) = sim.queue.pop() {
+        if now > sim.horizon {
             break;
         }
+        sim.handle(now, event);
+    }
+}
+
+impl<R: Recorder> Replication<'_, R> {
+    fn start(&mut self) {
+        let scenario = self.scenario;
+        for (i, spec) in scenario.pools.iter().enumerate() {
+            let id = PoolId(i as u32);
+            let p = &mut self.pools[i];
+            // The pool exists before the simulation starts: its initial
+            // instances are ready at once (validation checked the quota).
+            for _ in 0..spec.count {
+                p.allocate(true);
+            }
+            p.target = spec.count;
+            p.last_change = Some(SimTime::ZERO);
+            self.quota.used[kind_index(p.kind)] += spec.count * p.vcpu;
+            self.recorder.pool_changed(id, SimTime::ZERO, p.levels());
+            match &spec.scaling {
+                Scaling::Fixed => {}
+                Scaling::Schedule(rules) => {
+                    for rule in 0..rules.len() as u32 {
+                        self.schedule_rule(id, rule, SimTime::ZERO, true);
+                    }
+                }
+                Scaling::Queue(_) => self.queue.push(SimTime::ZERO, Event::Poll(id)),
+            }
+        }
+        for (i, (w, state)) in scenario
+            .workloads
+            .iter()
+            .zip(&mut self.workloads)
+            .enumerate()
+        {
+            state.schedule_next(w, WorkloadId(i as u32), &mut self.queue);
+        }
+        self.queue.push(SimTime::ZERO, Event::Sample);
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::Arrival(w) => {
-                let spec_w = &scenario.workloads[w.0 as usize];
-                let state = &mut workloads[w.0 as usize];
-                // An Arrival event is only ever scheduled with its arrival.
-                let Some(arrival) = state.next.take() else {
-                    debug_assert!(false, "Arrival event without an arrival");
-                    continue;
-                };
-                let service = state.service(spec_w, arrival);
-                let task = Task {
-                    workload: w,
-                    arrived_at: now,
-                    service,
-                };
-                state.schedule_next(spec_w, w, &mut queue);
-                recorder.arrived(w, now);
-                match spec_w.target {
-                    Target::DefaultCompute => {
-                        start(&mut queue, Target::DefaultCompute, task, now, recorder)
-                    }
-                    Target::Pool(p) => {
-                        let pool = &mut pools[p.0 as usize];
-                        if pool.busy < pool.instances {
-                            pool.busy += 1;
-                            start(&mut queue, spec_w.target, task, now, recorder);
-                        } else {
-                            pool.queue.push_back(task);
-                        }
-                        recorder.pool_changed(p, now, pool.levels());
-                    }
-                }
+            Event::Arrival(w) => self.on_arrival(now, w),
+            Event::PoolFinish {
+                pool,
+                slot,
+                generation,
+            } => self.on_pool_finish(now, pool, slot, generation),
+            Event::DefaultFinish { task, started_at } => {
+                self.recorder.finished(
+                    task.workload,
+                    task.arrived_at,
+                    started_at,
+                    now,
+                    task.times_out,
+                );
             }
-            Event::Finish {
-                target,
-                task,
-                started_at,
+            Event::Ready {
+                pool,
+                slot,
+                generation,
             } => {
-                let timed_out = task.service > scenario.workloads[task.workload.0 as usize].timeout;
-                recorder.finished(task.workload, task.arrived_at, started_at, now, timed_out);
-                if let Target::Pool(p) = target {
-                    let pool = &mut pools[p.0 as usize];
-                    match pool.queue.pop_front() {
-                        Some(next) => start(&mut queue, target, next, now, recorder),
-                        None => pool.busy -= 1,
-                    }
-                    recorder.pool_changed(p, now, pool.levels());
+                if self.pools[pool.0 as usize].ready(slot, generation) {
+                    self.dispatch(pool, now);
                 }
             }
+            Event::ScaleIn { pool, count } => self.on_scale_in(now, pool, count),
+            Event::Rule { pool, rule } => {
+                if let Scaling::Schedule(rules) = &self.scenario.pools[pool.0 as usize].scaling {
+                    self.set_count(pool, rules[rule as usize].count, now);
+                }
+                self.schedule_rule(pool, rule, now, false);
+            }
+            Event::Poll(pool) => self.on_poll(now, pool),
             Event::Sample => {
-                for (i, p) in pools.iter().enumerate() {
-                    recorder.sampled(PoolId(i as u32), now, p.levels());
+                for (i, p) in self.pools.iter().enumerate() {
+                    self.recorder.sampled(PoolId(i as u32), now, p.levels());
                 }
-                queue.push(now + spec.sample_interval, Event::Sample);
+                self.queue.push(
+                    now + self.scenario.simulation.sample_interval,
+                    Event::Sample,
+                );
             }
+        }
+    }
+
+    fn on_arrival(&mut self, now: SimTime, w: WorkloadId) {
+        let spec = &self.scenario.workloads[w.0 as usize];
+        let state = &mut self.workloads[w.0 as usize];
+        // An Arrival event is only ever scheduled with its arrival.
+        let Some(arrival) = state.next.take() else {
+            debug_assert!(false, "Arrival event without an arrival");
+            return;
+        };
+        let task = Task {
+            workload: w,
+            arrived_at: now,
+            service: state.service(spec, arrival),
+            times_out: false,
+            restarted: false,
+        };
+        state.schedule_next(spec, w, &mut self.queue);
+        self.recorder.arrived(w, now);
+        match spec.target {
+            Target::DefaultCompute => {
+                let run = task.service.min(spec.timeout);
+                let task = Task {
+                    times_out: task.service > spec.timeout,
+                    ..task
+                };
+                self.recorder
+                    .started(w, Target::DefaultCompute, now, now, run);
+                self.queue.push(
+                    now + run,
+                    Event::DefaultFinish {
+                        task,
+                        started_at: now,
+                    },
+                );
+            }
+            Target::Pool(p) => {
+                self.pools[p.0 as usize].queue.push_back(task);
+                self.dispatch(p, now);
+            }
+        }
+    }
+
+    /// Starts queued runs on idle instances, then reports the pool's levels.
+    fn dispatch(&mut self, p: PoolId, now: SimTime) {
+        let spec = &self.scenario.pools[p.0 as usize];
+        let pool = &mut self.pools[p.0 as usize];
+        while let Some(&task) = pool.queue.front() {
+            let w = &self.scenario.workloads[task.workload.0 as usize];
+            let extra = spec.cold_start.map_or(SimDuration::ZERO, |c| c.extra);
+            let Some((slot, generation, runs_before)) = pool.start(task, now) else {
+                break;
+            };
+            pool.queue.pop_front();
+            let cold = spec.cold_start.is_some_and(|c| runs_before < c.tasks);
+            let wanted = if cold {
+                task.service + extra
+            } else {
+                task.service
+            };
+            let run = wanted.min(w.timeout);
+            pool.set_times_out(slot, wanted > w.timeout);
+            if !task.restarted {
+                self.recorder
+                    .started(task.workload, Target::Pool(p), task.arrived_at, now, run);
+            }
+            if cold {
+                self.recorder.cold_started(p, now, extra);
+            }
+            self.queue.push(
+                now + run,
+                Event::PoolFinish {
+                    pool: p,
+                    slot,
+                    generation,
+                },
+            );
+        }
+        self.recorder.pool_changed(p, now, pool.levels());
+    }
+
+    fn on_pool_finish(&mut self, now: SimTime, p: PoolId, slot: u32, generation: u32) {
+        let pool = &mut self.pools[p.0 as usize];
+        let before = pool.allocated();
+        let Some(ended) = pool.finish(slot, generation) else {
+            return; // preempted or released since: a stale event
+        };
+        self.release_quota(p, before);
+        let t = ended.task;
+        self.recorder
+            .finished(t.workload, t.arrived_at, ended.started_at, now, t.times_out);
+        self.dispatch(p, now);
+    }
+
+    /// Returns the vCPUs of instances released since `before` to the quota.
+    fn release_quota(&mut self, p: PoolId, before: u32) {
+        let pool = &self.pools[p.0 as usize];
+        let released = before - pool.allocated();
+        self.quota.used[kind_index(pool.kind)] -= released * pool.vcpu;
+    }
+
+    fn on_scale_in(&mut self, now: SimTime, p: PoolId, count: u32) {
+        let mode = self.scenario.pools[p.0 as usize].scale_in;
+        let pool = &mut self.pools[p.0 as usize];
+        let before = pool.allocated();
+        self.preempted.clear();
+        pool.scale_in(count, mode, &mut self.preempted);
+        // Back to the head of the queue, in their original order.
+        for ended in self.preempted.iter().rev() {
+            pool.queue.push_front(Task {
+                restarted: true,
+                ..ended.task
+            });
+        }
+        for ended in &self.preempted {
+            self.recorder.preempted(
+                ended.task.workload,
+                p,
+                now,
+                now.saturating_since(ended.started_at),
+            );
+        }
+        self.release_quota(p, before);
+        self.dispatch(p, now);
+    }
+
+    /// Requests count `want` for pool `p`: a scale-up allocates (and bills)
+    /// at once, capped by the quota, and is ready after the provisioning
+    /// delay; a scale-in takes effect after the delay.
+    fn set_count(&mut self, p: PoolId, want: u32, now: SimTime) {
+        let spec = &self.scenario.pools[p.0 as usize];
+        let pool = &mut self.pools[p.0 as usize];
+        if want == pool.target {
+            return;
+        }
+        if want > pool.target {
+            let asked = want - pool.target;
+            let k = kind_index(pool.kind);
+            let fits = (self.quota.limit[k].saturating_sub(self.quota.used[k])) / pool.vcpu;
+            let granted = asked.min(fits);
+            self.recorder.scaled_up(p, now, asked, granted);
+            for _ in 0..granted {
+                let (slot, generation) = pool.allocate(false);
+                self.queue.push(
+                    now + spec.provisioning,
+                    Event::Ready {
+                        pool: p,
+                        slot,
+                        generation,
+                    },
+                );
+            }
+            self.quota.used[k] += granted * pool.vcpu;
+            if granted == 0 {
+                return;
+            }
+            pool.target += granted;
+        } else {
+            self.queue.push(
+                now + spec.provisioning,
+                Event::ScaleIn {
+                    pool: p,
+                    count: pool.target - want,
+                },
+            );
+            pool.target = want;
+        }
+        pool.last_change = Some(now);
+        self.recorder.pool_changed(p, now, pool.levels());
+    }
+
+    fn on_poll(&mut self, now: SimTime, p: PoolId) {
+        let Scaling::Queue(controller) = &self.scenario.pools[p.0 as usize].scaling else {
+            return;
+        };
+        let pool = &self.pools[p.0 as usize];
+        let levels = pool.levels();
+        let seen = QueueObservation {
+            queued: levels.queued,
+            running: levels.busy,
+            target: pool.target,
+            oldest_wait: pool
+                .queue
+                .front()
+                .map_or(SimDuration::ZERO, |t| now.saturating_since(t.arrived_at)),
+            last_change: pool.last_change,
+            now,
+        };
+        if let Some(want) = controller.decide(seen) {
+            self.set_count(p, want, now);
+        }
+        self.queue.push(now + controller.poll, Event::Poll(p));
+    }
+
+    /// Schedules the next firing of a schedule rule after `now` (at `now`
+    /// itself when `inclusive`).
+    fn schedule_rule(&mut self, p: PoolId, rule: u32, now: SimTime, inclusive: bool) {
+        let Scaling::Schedule(rules) = &self.scenario.pools[p.0 as usize].scaling else {
+            return;
+        };
+        let calendar = self.scenario.simulation.calendar;
+        let from = calendar.datetime(now);
+        let next = rules[rule as usize]
+            .cron
+            .find_next_occurrence(&from, inclusive)
+            .ok()
+            .and_then(|t| calendar.sim_time(t));
+        if let Some(at) = next.filter(|t| *t <= self.horizon) {
+            self.queue.push(at, Event::Rule { pool: p, rule });
         }
     }
 }

@@ -110,9 +110,17 @@ struct PoolTally {
     queued: TimeWeighted,
     busy: TimeWeighted,
     allocated: TimeWeighted,
+    /// Queued runs while no instance was ready: waiting for capacity that
+    /// did not exist.
+    queued_without_capacity: TimeWeighted,
     price_per_hour_usd: f64,
-    /// (queued, busy) at each sample tick.
-    series: Vec<(u32, u32)>,
+    scale_ups: u64,
+    capped: u64,
+    denied: u64,
+    preempted: u64,
+    cold_starts: u64,
+    cold_extra: u128,
+    series: Vec<PoolLevels>,
 }
 
 /// Collects one replication's statistics over the window [warm-up, horizon].
@@ -140,8 +148,8 @@ pub struct ReplicationSummary {
     pub default_compute: Option<Vec<f64>>,
     /// `TOTAL_METRICS`.
     pub totals: Vec<f64>,
-    /// Per pool, (queued, busy) at every sample tick from time 0.
-    pub series: Vec<Vec<(u32, u32)>>,
+    /// Per pool, the levels at every sample tick from time 0.
+    pub series: Vec<Vec<PoolLevels>>,
 }
 
 impl ReplicationStats {
@@ -165,7 +173,14 @@ impl ReplicationStats {
                     queued: TimeWeighted::new(window_start),
                     busy: TimeWeighted::new(window_start),
                     allocated: TimeWeighted::new(window_start),
+                    queued_without_capacity: TimeWeighted::new(window_start),
                     price_per_hour_usd: scenario.prices.instance_hour_usd(p.tier),
+                    scale_ups: 0,
+                    capped: 0,
+                    denied: 0,
+                    preempted: 0,
+                    cold_starts: 0,
+                    cold_extra: 0,
                     series: Vec::with_capacity(samples),
                 })
                 .collect(),
@@ -196,7 +211,9 @@ impl ReplicationStats {
                 let (_, qmax) = p.queued.finish(end);
                 let (busy, _) = p.busy.finish(end);
                 let (alloc, _) = p.allocated.finish(end);
-                let instance_hours = alloc as f64 / TICKS_PER_SECOND as f64 / 3600.0;
+                let (starved, _) = p.queued_without_capacity.finish(end);
+                let hours = |ticks: u128| ticks as f64 / TICKS_PER_SECOND as f64 / 3600.0;
+                let instance_hours = hours(alloc);
                 let m = [
                     p.allocated.mean(end),
                     if alloc == 0 {
@@ -208,7 +225,13 @@ impl ReplicationStats {
                     f64::from(qmax),
                     instance_hours,
                     instance_hours * p.price_per_hour_usd,
-                    0.0,
+                    p.capped as f64,
+                    p.scale_ups as f64,
+                    p.denied as f64,
+                    p.preempted as f64,
+                    p.cold_starts as f64,
+                    hours(p.cold_extra),
+                    hours(starved),
                 ];
                 debug_assert_eq!(m.len(), POOL_METRICS.len());
                 m.to_vec()
@@ -332,11 +355,39 @@ impl Recorder for ReplicationStats {
         t.queued.set(at, levels.queued);
         t.busy.set(at, levels.busy);
         t.allocated.set(at, levels.allocated);
+        let starved = if levels.ready() == 0 {
+            levels.queued
+        } else {
+            0
+        };
+        t.queued_without_capacity.set(at, starved);
     }
 
     fn sampled(&mut self, p: PoolId, _at: SimTime, levels: PoolLevels) {
-        self.pools[p.0 as usize]
-            .series
-            .push((levels.queued, levels.busy));
+        self.pools[p.0 as usize].series.push(levels);
+    }
+
+    fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
+        if at < self.window_start {
+            return;
+        }
+        let t = &mut self.pools[p.0 as usize];
+        t.scale_ups += u64::from(granted > 0);
+        t.capped += u64::from(granted < asked);
+        t.denied += u64::from(asked - granted);
+    }
+
+    fn preempted(&mut self, _w: WorkloadId, p: PoolId, at: SimTime, _lost: SimDuration) {
+        if at >= self.window_start {
+            self.pools[p.0 as usize].preempted += 1;
+        }
+    }
+
+    fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
+        if at >= self.window_start {
+            let t = &mut self.pools[p.0 as usize];
+            t.cold_starts += 1;
+            t.cold_extra += u128::from(extra.0);
+        }
     }
 }

@@ -25,6 +25,12 @@ pub const POOL_METRICS: &[&str] = &[
     "instance_hours",
     "cost_usd",
     "scale_ups_capped",
+    "scale_ups",
+    "instances_denied",
+    "preempted",
+    "cold_starts",
+    "cold_start_hours",
+    "no_capacity_wait_hours",
 ];
 
 /// Per-workload metrics, in output order (DESIGN section 5).
@@ -64,8 +70,17 @@ pub struct PoolLevels {
     pub queued: u32,
     /// Instances running a task.
     pub busy: u32,
-    /// Instances allocated (and billed).
+    /// Instances allocated (and billed), including those provisioning.
     pub allocated: u32,
+    /// Instances allocated but not ready yet.
+    pub provisioning: u32,
+}
+
+impl PoolLevels {
+    /// Instances that can run a task (idle or busy).
+    pub fn ready(&self) -> u32 {
+        self.allocated - self.provisioning
+    }
 }
 
 /// What a simulation reports, as it happens. Times never decrease between
@@ -96,4 +111,12 @@ pub trait Recorder {
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels);
     /// The time series tick: pool `p` has `levels` at `at`.
     fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels);
+    /// Pool `p` asked for `asked` more instances and got `granted` (fewer
+    /// when the quota capped it).
+    fn scaled_up(&mut self, _p: PoolId, _at: SimTime, _asked: u32, _granted: u32) {}
+    /// A run of `w` on pool `p` was stopped by a scale-in after running
+    /// `lost`, and re-queued.
+    fn preempted(&mut self, _w: WorkloadId, _p: PoolId, _at: SimTime, _lost: SimDuration) {}
+    /// A run on a fresh instance of pool `p` takes `extra` longer.
+    fn cold_started(&mut self, _p: PoolId, _at: SimTime, _extra: SimDuration) {}
 }

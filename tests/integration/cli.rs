@@ -164,7 +164,7 @@ fn cli_standard_quota_exceeded() {
         "count = 5",
         &[
             "quota.standard_vcpu",
-            "need 20 vCPUs",
+            "start with 20 vCPUs",
             "builders 5 x S2 = 20",
             "quota is 16",
             "support request",
@@ -179,7 +179,7 @@ fn cli_isolated_quota_exceeded() {
         "tier = \"I6\"",
         &[
             "quota.isolated_vcpu",
-            "need 128 vCPUs",
+            "start with 128 vCPUs",
             "quota is 0",
             "support request",
         ],
@@ -373,7 +373,7 @@ fn cli_run_json_has_the_contract_keys() {
     }
     let queue = std::fs::read_to_string(dir.path().join("queue.csv")).expect("queue.csv");
     assert!(
-        queue.starts_with("time_s,time,pool,queue_len,busy\n0,2025-01-06T00:00:00Z,builders,"),
+        queue.starts_with("time_s,time,pool,queue_len,busy,allocated,provisioning\n0,2025-01-06T00:00:00Z,builders,0,0,2,0\n"),
         "{}",
         &queue[..60]
     );

@@ -1,0 +1,249 @@
+//! A pool's runtime state: its instances (provisioning, idle, busy,
+//! draining), its FIFO queue and its requested count.
+
+use std::collections::VecDeque;
+
+use super::event::Task;
+use crate::model::{ScaleIn, TierKind};
+use crate::stats::PoolLevels;
+use crate::units::SimTime;
+
+/// What an instance slot holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    /// Released; the slot can be reused.
+    Free,
+    /// Allocated (and billed), not ready yet.
+    Provisioning,
+    /// Ready, no task.
+    Idle,
+    /// Running `task` since `started_at`; `draining` instances leave when it ends.
+    Busy {
+        task: Task,
+        started_at: SimTime,
+        draining: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Instance {
+    slot: Slot,
+    /// Bumped whenever a pending event about this instance becomes stale
+    /// (a preempted run's finish, a cancelled provisioning).
+    generation: u32,
+    /// Runs started on this instance since it was provisioned.
+    runs: u32,
+}
+
+/// A task that has just been taken off an instance.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ended {
+    pub task: Task,
+    pub started_at: SimTime,
+}
+
+/// The runtime state of one pool.
+#[derive(Debug)]
+pub(crate) struct PoolState {
+    instances: Vec<Instance>,
+    free: Vec<u32>,
+    idle: Vec<u32>,
+    /// Runs waiting, in arrival order (preempted runs go back to the front).
+    pub queue: VecDeque<Task>,
+    /// The count after every requested change.
+    pub target: u32,
+    /// When the count was last changed.
+    pub last_change: Option<SimTime>,
+    allocated: u32,
+    provisioning: u32,
+    busy: u32,
+    draining: u32,
+    /// vCPUs per instance and the quota they count against.
+    pub vcpu: u32,
+    pub kind: TierKind,
+}
+
+impl PoolState {
+    pub fn new(vcpu: u32, kind: TierKind) -> PoolState {
+        PoolState {
+            instances: Vec::new(),
+            free: Vec::new(),
+            idle: Vec::new(),
+            queue: VecDeque::new(),
+            target: 0,
+            last_change: None,
+            allocated: 0,
+            provisioning: 0,
+            busy: 0,
+            draining: 0,
+            vcpu,
+            kind,
+        }
+    }
+
+    pub fn levels(&self) -> PoolLevels {
+        PoolLevels {
+            queued: self.queue.len() as u32,
+            busy: self.busy,
+            allocated: self.allocated,
+            provisioning: self.provisioning,
+        }
+    }
+
+    /// Instances allocated (and billed), whatever their state.
+    pub fn allocated(&self) -> u32 {
+        self.allocated
+    }
+
+    /// Allocates one instance, ready now or provisioning; returns its slot
+    /// and generation (for the ready event).
+    pub fn allocate(&mut self, ready: bool) -> (u32, u32) {
+        let state = if ready {
+            Slot::Idle
+        } else {
+            Slot::Provisioning
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.instances[s as usize].slot = state;
+                self.instances[s as usize].runs = 0;
+                s
+            }
+            None => {
+                self.instances.push(Instance {
+                    slot: state,
+                    generation: 0,
+                    runs: 0,
+                });
+                (self.instances.len() - 1) as u32
+            }
+        };
+        self.allocated += 1;
+        if ready {
+            self.idle.push(slot);
+        } else {
+            self.provisioning += 1;
+        }
+        (slot, self.instances[slot as usize].generation)
+    }
+
+    /// A provisioning instance becomes ready; false when the event is stale.
+    pub fn ready(&mut self, slot: u32, generation: u32) -> bool {
+        let inst = &mut self.instances[slot as usize];
+        if inst.generation != generation || inst.slot != Slot::Provisioning {
+            return false;
+        }
+        inst.slot = Slot::Idle;
+        self.provisioning -= 1;
+        self.idle.push(slot);
+        true
+    }
+
+    /// Takes an idle instance for `task`; returns its slot, generation, and
+    /// how many runs it had before (for cold starts).
+    pub fn start(&mut self, task: Task, now: SimTime) -> Option<(u32, u32, u32)> {
+        let slot = self.idle.pop()?;
+        let inst = &mut self.instances[slot as usize];
+        inst.slot = Slot::Busy {
+            task,
+            started_at: now,
+            draining: false,
+        };
+        let before = inst.runs;
+        inst.runs += 1;
+        self.busy += 1;
+        Some((slot, inst.generation, before))
+    }
+
+    /// The run on `slot` ended; `None` when the event is stale. A draining
+    /// instance is released, any other becomes idle.
+    pub fn finish(&mut self, slot: u32, generation: u32) -> Option<Ended> {
+        let inst = &mut self.instances[slot as usize];
+        let Slot::Busy {
+            task,
+            started_at,
+            draining,
+        } = inst.slot
+        else {
+            return None;
+        };
+        if inst.generation != generation {
+            return None;
+        }
+        self.busy -= 1;
+        if draining {
+            self.draining -= 1;
+            self.release(slot);
+        } else {
+            inst.slot = Slot::Idle;
+            self.idle.push(slot);
+        }
+        Some(Ended { task, started_at })
+    }
+
+    fn release(&mut self, slot: u32) {
+        let inst = &mut self.instances[slot as usize];
+        inst.slot = Slot::Free;
+        inst.generation = inst.generation.wrapping_add(1);
+        self.allocated -= 1;
+        self.free.push(slot);
+    }
+
+    /// Removes `count` instances: idle ones first, then provisioning ones,
+    /// then busy ones, which drain or are preempted. Preempted runs are
+    /// returned (the caller re-queues them at the head).
+    pub fn scale_in(&mut self, mut count: u32, mode: ScaleIn, preempted: &mut Vec<Ended>) {
+        while count > 0 {
+            let Some(slot) = self.idle.pop() else { break };
+            self.release(slot);
+            count -= 1;
+        }
+        // Newest first: the most recent requests are the ones being undone.
+        for slot in (0..self.instances.len() as u32).rev() {
+            if count == 0 {
+                break;
+            }
+            if self.instances[slot as usize].slot == Slot::Provisioning {
+                self.provisioning -= 1;
+                self.release(slot);
+                count -= 1;
+            }
+        }
+        for slot in (0..self.instances.len() as u32).rev() {
+            if count == 0 {
+                break;
+            }
+            let inst = &mut self.instances[slot as usize];
+            if let Slot::Busy {
+                task,
+                started_at,
+                draining: false,
+            } = inst.slot
+            {
+                match mode {
+                    ScaleIn::Drain => {
+                        inst.slot = Slot::Busy {
+                            task,
+                            started_at,
+                            draining: true,
+                        };
+                        self.draining += 1;
+                    }
+                    ScaleIn::Preempt => {
+                        self.busy -= 1;
+                        self.release(slot);
+                        preempted.push(Ended { task, started_at });
+                    }
+                }
+                count -= 1;
+            }
+        }
+    }
+
+    /// Marks whether the run on `slot` ends at its timeout.
+    pub fn set_times_out(&mut self, slot: u32, times_out: bool) {
+        if let Slot::Busy { task, .. } = &mut self.instances[slot as usize].slot {
+            task.times_out = times_out;
+        }
+    }
+}
