@@ -206,10 +206,11 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
 fn warnings(s: &Scenario) -> Vec<String> {
     let mut out = s.warnings.clone();
     for (pool, load) in s.pools.iter().zip(offered_load(s)) {
-        if load >= f64::from(pool.count) {
+        let most = pool.max_count();
+        if load >= f64::from(most) {
             out.push(format!(
-                "pool {}: arrivals need {load:.2} instances of {} on average but the pool has {}; the queue grows without bound, so waits depend on the horizon (add instances or lower the rate)",
-                pool.name, pool.tier, pool.count
+                "pool {}: arrivals need {load:.2} instances of {} on average but the pool has at most {most}; the queue grows without bound, so waits depend on the horizon (add instances or lower the rate)",
+                pool.name, pool.tier
             ));
         }
     }

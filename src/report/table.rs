@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{PriceTable, Quota, Tier};
+use crate::model::{PriceTable, Quota, Scaling, Tier};
 use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, MetricSet};
@@ -115,6 +115,36 @@ fn pools_rows(run: &RunSummary) -> Vec<Vec<String>> {
     rows
 }
 
+/// Scaling activity, for pools that scale or have cold starts.
+fn scaling_rows(run: &RunSummary) -> Vec<Vec<String>> {
+    let mut rows = vec![header(&[
+        "pool",
+        "tier",
+        "scale-ups",
+        "capped",
+        "instances denied",
+        "preempted",
+        "cold starts",
+        "cold-start h",
+        "no-capacity wait h",
+    ])];
+    for p in &run.pools {
+        let m = &p.metrics;
+        rows.push(vec![
+            p.name.clone(),
+            p.tier.to_string(),
+            plain(m.get("scale_ups"), 1),
+            plain(m.get("scale_ups_capped"), 1),
+            plain(m.get("instances_denied"), 1),
+            plain(m.get("preempted"), 1),
+            plain(m.get("cold_starts"), 1),
+            plain(m.get("cold_start_hours"), 2),
+            plain(m.get("no_capacity_wait_hours"), 2),
+        ]);
+    }
+    rows
+}
+
 fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
     let mut rows = vec![header(&[
         "workload",
@@ -199,6 +229,14 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
     );
     if !run.pools.is_empty() {
         out.push_str(&render(&pools_rows(run)));
+        out.push('\n');
+    }
+    let dynamic = scenario
+        .pools
+        .iter()
+        .any(|p| p.scaling != Scaling::Fixed || p.cold_start.is_some());
+    if dynamic {
+        out.push_str(&render(&scaling_rows(run)));
         out.push('\n');
     }
     out.push_str(&render(&workload_rows(run)));

@@ -325,6 +325,9 @@ impl<R: Recorder> Replication<'_, R> {
         let mode = self.scenario.pools[p.0 as usize].scale_in;
         let pool = &mut self.pools[p.0 as usize];
         let before = pool.allocated();
+        // Whatever later scale-ups cancelled of this request is not removed.
+        let count = count.min(pool.pending_scale_in);
+        pool.pending_scale_in -= count;
         self.preempted.clear();
         pool.scale_in(count, mode, &mut self.preempted);
         // Back to the head of the queue, in their original order.
@@ -356,11 +359,19 @@ impl<R: Recorder> Replication<'_, R> {
             return;
         }
         if want > pool.target {
-            let asked = want - pool.target;
+            let mut asked = want - pool.target;
+            // A later request supersedes a scale-in still in flight: those
+            // instances simply stay (and stay billed).
+            let kept = asked.min(pool.pending_scale_in);
+            pool.pending_scale_in -= kept;
+            pool.target += kept;
+            asked -= kept;
             let k = kind_index(pool.kind);
             let fits = (self.quota.limit[k].saturating_sub(self.quota.used[k])) / pool.vcpu;
             let granted = asked.min(fits);
-            self.recorder.scaled_up(p, now, asked, granted);
+            if asked > 0 {
+                self.recorder.scaled_up(p, now, asked, granted);
+            }
             for _ in 0..granted {
                 let (slot, generation) = pool.allocate(false);
                 self.queue.push(
@@ -373,18 +384,15 @@ impl<R: Recorder> Replication<'_, R> {
                 );
             }
             self.quota.used[k] += granted * pool.vcpu;
-            if granted == 0 {
+            if granted + kept == 0 {
                 return;
             }
             pool.target += granted;
         } else {
-            self.queue.push(
-                now + spec.provisioning,
-                Event::ScaleIn {
-                    pool: p,
-                    count: pool.target - want,
-                },
-            );
+            let count = pool.target - want;
+            pool.pending_scale_in += count;
+            self.queue
+                .push(now + spec.provisioning, Event::ScaleIn { pool: p, count });
             pool.target = want;
         }
         pool.last_change = Some(now);

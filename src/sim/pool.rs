@@ -54,10 +54,11 @@ pub(crate) struct PoolState {
     pub target: u32,
     /// When the count was last changed.
     pub last_change: Option<SimTime>,
+    /// Instances that requested scale-ins will remove when they take effect.
+    pub pending_scale_in: u32,
     allocated: u32,
     provisioning: u32,
     busy: u32,
-    draining: u32,
     /// vCPUs per instance and the quota they count against.
     pub vcpu: u32,
     pub kind: TierKind,
@@ -72,10 +73,10 @@ impl PoolState {
             queue: VecDeque::new(),
             target: 0,
             last_change: None,
+            pending_scale_in: 0,
             allocated: 0,
             provisioning: 0,
             busy: 0,
-            draining: 0,
             vcpu,
             kind,
         }
@@ -172,7 +173,6 @@ impl PoolState {
         }
         self.busy -= 1;
         if draining {
-            self.draining -= 1;
             self.release(slot);
         } else {
             inst.slot = Slot::Idle;
@@ -189,16 +189,12 @@ impl PoolState {
         self.free.push(slot);
     }
 
-    /// Removes `count` instances: idle ones first, then provisioning ones,
+    /// Removes `count` instances: provisioning ones first, then idle ones,
     /// then busy ones, which drain or are preempted. Preempted runs are
     /// returned (the caller re-queues them at the head).
     pub fn scale_in(&mut self, mut count: u32, mode: ScaleIn, preempted: &mut Vec<Ended>) {
-        while count > 0 {
-            let Some(slot) = self.idle.pop() else { break };
-            self.release(slot);
-            count -= 1;
-        }
-        // Newest first: the most recent requests are the ones being undone.
+        // Instances not serving yet go first (newest first: the most recent
+        // requests are the ones being undone), then idle ones, then busy ones.
         for slot in (0..self.instances.len() as u32).rev() {
             if count == 0 {
                 break;
@@ -208,6 +204,11 @@ impl PoolState {
                 self.release(slot);
                 count -= 1;
             }
+        }
+        while count > 0 {
+            let Some(slot) = self.idle.pop() else { break };
+            self.release(slot);
+            count -= 1;
         }
         for slot in (0..self.instances.len() as u32).rev() {
             if count == 0 {
@@ -227,7 +228,6 @@ impl PoolState {
                             started_at,
                             draining: true,
                         };
-                        self.draining += 1;
                     }
                     ScaleIn::Preempt => {
                         self.busy -= 1;
