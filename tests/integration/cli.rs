@@ -576,3 +576,50 @@ fn cli_csv_format_prints_long_metrics() {
     assert!(text.contains("\nworkload,ci,wait_p95_s,"));
     assert!(text.contains("\ntotals,all,cost_per_task_usd,"));
 }
+
+#[test]
+fn cli_scaling_policies_are_validated() {
+    rejects(
+        "count = 2",
+        "scaling = { policy = \"autoscale\" }",
+        &[
+            "pool.builders.scaling.policy",
+            "\"fixed\", \"schedule\" or \"queue\"",
+        ],
+    );
+    rejects(
+        "count = 2",
+        "scaling = { policy = \"queue\", min = 3, max = 2 }",
+        &["pool.builders.scaling.max", "below min"],
+    );
+    rejects(
+        "count = 2",
+        "scaling = { policy = \"queue\", max = 2, rules = [] }",
+        &[
+            "pool.builders.scaling.rules",
+            "does not apply to the queue policy",
+        ],
+    );
+    rejects(
+        "count = 2",
+        "scaling = { policy = \"schedule\", rules = [{ cron = \"0 25 * * *\", count = 2 }] }",
+        &[
+            "pool.builders.scaling.rules[0].cron",
+            "not a valid cron expression",
+        ],
+    );
+    rejects(
+        "count = 2",
+        "count = 2\nscale_in = \"kill\"",
+        &["pool.builders.scale_in", "\"drain\""],
+    );
+}
+
+#[test]
+fn cli_scaling_minimums_count_against_the_quota() {
+    rejects(
+        "count = 2",
+        "scaling = { policy = \"queue\", min = 5, max = 6 }",
+        &["quota.standard_vcpu", "start with 20 vCPUs"],
+    );
+}
