@@ -19,6 +19,29 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario, print a summary and write the outputs.
     Run(RunArgs),
+    /// Like run, then exit 1 when an [slo] objective is missed (for CI).
+    Check(RunArgs),
+    /// Run every point of the scenario's [sweep] in parallel; write the
+    /// table, the Pareto front and a recommendation.
+    Sweep(SweepArgs),
+    /// Join the sweep.csv files of sweep shards into one sweep's outputs.
+    Merge {
+        /// The shards' sweep.csv files (each with its sweep.json beside it).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output folder [default: output/<scenario name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Print nothing but the results.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Find the cheapest count (and tier) of the [sweep] that meets the SLO
+    /// without running the whole grid.
+    Plan(RunArgs),
     /// Parse and validate a scenario without simulating.
     Validate {
         /// The scenario TOML file.
@@ -61,6 +84,24 @@ pub enum Format {
     Json,
     /// CSV.
     Csv,
+}
+
+/// Options of `poolcast sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The options shared with run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Add replications until the 95% half-width of cost and p95 wait is
+    /// within this fraction of the mean (e.g. 0.05), per point.
+    #[arg(long, value_name = "FRACTION")]
+    pub precision: Option<f64>,
+    /// The most replications per point with --precision.
+    #[arg(long, default_value_t = 100)]
+    pub max_replications: u32,
+    /// Run only shard K of N (e.g. 2/4), for a job matrix; join with merge.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Options of `poolcast run`.

@@ -27,5 +27,6 @@ pub mod runs;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod sweep;
 pub mod units;
 pub mod workload;

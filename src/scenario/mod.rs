@@ -8,6 +8,7 @@ mod error;
 mod parse;
 mod pool;
 mod raw;
+mod sweep_spec;
 mod trace;
 mod validate;
 mod workload;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub use parse::{parse_cron, parse_duration, parse_rate};
+pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
 pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS};
 
 use crate::model::{PoolSpec, PriceTable, Quota};
@@ -46,6 +48,9 @@ pub struct Slo {
     pub wait_p95: Option<SimDuration>,
     /// Compute cost per day must not exceed this, in USD.
     pub max_cost_per_day_usd: Option<f64>,
+    /// What an hour of a developer waiting for a build costs, in USD: makes
+    /// waiting part of the cost a sweep minimises.
+    pub developer_cost_per_hour_usd: Option<f64>,
 }
 
 impl Slo {

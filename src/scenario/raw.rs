@@ -25,6 +25,10 @@ pub(super) struct RawScenario {
     pub workloads: Vec<RawWorkload>,
     #[serde(default)]
     pub slo: RawSlo,
+    /// Read by `sweep_spec` (with its own parser); accepted here so that a
+    /// scenario with a sweep also runs as a single point.
+    #[serde(default, rename = "sweep")]
+    pub _sweep: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,4 +192,5 @@ pub(super) struct RawDist {
 pub(super) struct RawSlo {
     pub wait_p95: Option<S<String>>,
     pub max_cost_per_day: Option<S<f64>>,
+    pub developer_cost_per_hour: Option<S<f64>>,
 }

@@ -224,6 +224,14 @@ pub(super) fn validate(
             .max_cost_per_day
             .as_ref()
             .map(|v| cx.positive(Some(v), "slo.max_cost_per_day", 0.0)),
+        developer_cost_per_hour_usd: raw.slo.developer_cost_per_hour.as_ref().map(|v| {
+            cx.number(
+                Some(v),
+                "slo.developer_cost_per_hour",
+                (0.0, MAX_NUMBER),
+                0.0,
+            )
+        }),
     };
     if !cx.issues.is_empty() {
         cx.issues

@@ -135,6 +135,8 @@ pub struct ReplicationStats {
     default_vcpu: u32,
     default_cost: crate::model::DefaultCompute,
     uses_default: bool,
+    /// USD per hour of waiting ([slo] developer_cost_per_hour), or 0.
+    wait_hour_usd: f64,
 }
 
 /// One replication's metrics, in the orders of the `*_METRICS` lists.
@@ -188,6 +190,7 @@ impl ReplicationStats {
             default_vcpu_ticks: 0,
             default_vcpu: scenario.prices.default_compute.vcpu,
             default_cost: scenario.prices.default_compute,
+            wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             uses_default: scenario
                 .workloads
                 .iter()
@@ -265,6 +268,8 @@ impl ReplicationStats {
             started += w.started;
             wait_sum += w.wait_sum;
         }
+        let wait_hours = wait_sum as f64 / TICKS_PER_SECOND as f64 / 3600.0;
+        let waiting_cost = wait_hours * self.wait_hour_usd;
         let totals = vec![
             tasks as f64,
             cost,
@@ -288,6 +293,9 @@ impl ReplicationStats {
             } else {
                 secs(all_waits.value_at_quantile(0.95))
             },
+            wait_hours,
+            waiting_cost,
+            cost + waiting_cost,
         ];
         debug_assert_eq!(totals.len(), TOTAL_METRICS.len());
         ReplicationSummary {

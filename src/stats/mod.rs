@@ -61,6 +61,9 @@ pub const TOTAL_METRICS: &[&str] = &[
     "cost_per_task_usd",
     "wait_mean_s",
     "wait_p95_s",
+    "wait_hours",
+    "waiting_cost_usd",
+    "total_cost_usd",
 ];
 
 /// A pool's instantaneous state.

@@ -9,4 +9,5 @@ mod invariants;
 mod scaling;
 mod scenarios;
 mod support;
+mod sweeps;
 mod theory;

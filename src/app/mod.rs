@@ -8,12 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use std::collections::BTreeMap;
-
 use crate::analytic::offered_load;
 use crate::cli::{Cli, Command, Format, RunArgs};
-use crate::import::{self, ImportError};
-use crate::model::Tier;
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
@@ -24,6 +20,10 @@ macro_rules! note {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
+
+mod import;
+mod run;
+mod sweep;
 
 /// Bad input from the user (flags, files): exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,16 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_scenario(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Check(args) => run::check(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge {
+            files,
+            out,
+            format,
+            quiet,
+        } => sweep::merge(&files, out.as_deref(), format, quiet),
+        Command::Plan(args) => sweep::plan(&args),
         Command::Validate { scenario } => {
             let s = scenario::load(&scenario)?;
             let workloads = s.workloads.len();
@@ -70,7 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             tiers,
             name,
             quiet,
-        } => import_runs(&runs, out.as_deref(), &tiers, name, quiet),
+        } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers { scenario, format } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
@@ -89,58 +98,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn import_runs(
-    runs: &Path,
-    out: Option<&Path>,
-    tiers: &[String],
-    name: Option<String>,
-    quiet: bool,
-) -> Result<ExitCode> {
-    let mut given = BTreeMap::new();
-    for t in tiers {
-        let parsed = t
-            .split_once('=')
-            .and_then(|(pool, tier)| Some((pool, tier.parse::<Tier>().ok()?)));
-        let (pool, tier) =
-            parsed.ok_or_else(|| BadInput(ImportError::TierOption(t.clone()).to_string()))?;
-        given.insert(pool.to_string(), tier);
-    }
-    let name = name.unwrap_or_else(|| {
-        runs.file_stem()
-            .map_or_else(|| "imported".into(), |s| s.to_string_lossy().into_owned())
-    });
-    let imported = import::import(runs, &given, &name).map_err(|e| match e {
-        ImportError::Invalid(_) => anyhow::Error::new(e),
-        other => anyhow::Error::new(BadInput(other.to_string())),
-    })?;
-    if !quiet {
-        for w in &imported.warnings {
-            note!("warning: {w}");
-        }
-    }
-    match out {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let file = path
-                .file_name()
-                .ok_or_else(|| BadInput(format!("--out {} names no file", path.display())))?;
-            let dir = OutputDir::prepare(dir)
-                .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
-            write_output(&dir, &file.to_string_lossy(), imported.toml.as_bytes())?;
-            if !quiet {
-                note!("wrote {}", path.display());
-            }
-        }
-        None => emit(&imported.toml)?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Writes to stdout.
-fn emit(text: &str) -> Result<()> {
+pub(super) fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -148,8 +107,14 @@ fn emit(text: &str) -> Result<()> {
 }
 
 /// Loads the scenario and applies the command-line overrides.
-fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
+pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
     let mut s = scenario::load(&args.scenario)?;
+    apply_overrides(args, &mut s)?;
+    Ok(s)
+}
+
+/// Applies `--seed` and `--replications` to a validated scenario.
+pub(super) fn apply_overrides(args: &RunArgs, s: &mut Scenario) -> Result<()> {
     if let Some(seed) = args.seed {
         s.simulation.seed = seed;
     }
@@ -162,14 +127,13 @@ fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
         }
         s.simulation.replications = r;
     }
-    Ok(s)
+    Ok(())
 }
 
-fn output_dir(args: &RunArgs, s: &Scenario) -> Result<OutputDir> {
-    let path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
+/// `--out`, or `output/<name>/`, created and checked for writing before any
+/// long work.
+pub(super) fn output_dir(out: Option<&Path>, name: &str) -> Result<OutputDir> {
+    let path = out.map_or_else(|| PathBuf::from("output").join(name), Path::to_path_buf);
     OutputDir::prepare(&path).map_err(|e| {
         BadInput(format!(
             "cannot write to output folder {}: {e}; choose another with --out",
@@ -179,7 +143,7 @@ fn output_dir(args: &RunArgs, s: &Scenario) -> Result<OutputDir> {
     })
 }
 
-fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(BadInput("--threads must be at least 1".into()).into());
     }
@@ -189,21 +153,23 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, ETA {eta}")
-            .expect("a valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}, ETA {{eta}}"
+        ))
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
     bar
 }
 
 /// Warnings a user must see before trusting the numbers.
-fn warnings(s: &Scenario) -> Vec<String> {
+pub(super) fn warnings(s: &Scenario) -> Vec<String> {
     let mut out = s.warnings.clone();
     for (pool, load) in s.pools.iter().zip(offered_load(s)) {
         let most = pool.max_count();
@@ -222,42 +188,7 @@ fn warnings(s: &Scenario) -> Vec<String> {
     out
 }
 
-fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
-    let s = load_with_overrides(args)?;
-    let out = output_dir(args, &s)?;
-    let pool = thread_pool(args.threads)?;
-    if !args.quiet {
-        for w in warnings(&s) {
-            note!("warning: {w}");
-        }
-    }
-    let bar = progress_bar(u64::from(s.simulation.replications), args.quiet);
-    bar.set_message(s.name.clone());
-    let run = pool.install(|| crate::replication::run(&s, &|| bar.inc(1)));
-    bar.finish_and_clear();
-
-    let json = report::summary_json(&s, &run);
-    let files: [(&str, Vec<u8>); 4] = [
-        ("summary.json", json.clone().into_bytes()),
-        ("pools.csv", report::pools_csv(&run)),
-        ("workloads.csv", report::workloads_csv(&run)),
-        ("queue.csv", report::queue_csv(&s.simulation.calendar, &run)),
-    ];
-    for (name, bytes) in &files {
-        write_output(&out, name, bytes)?;
-    }
-    match args.format {
-        Format::Table => emit(&report::summary_table(&s, &run))?,
-        Format::Json => emit(&json)?,
-        Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
-    }
-    if !args.quiet {
-        note!("wrote {}", out.path().display());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     out.write(name, bytes).with_context(|| {
         format!(
             "cannot write {}",

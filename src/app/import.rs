@@ -1,0 +1,63 @@
+//! `poolcast import`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::{BadInput, emit, write_output};
+use crate::import::{self, ImportError};
+use crate::model::Tier;
+use crate::report::OutputDir;
+
+pub(super) fn import_runs(
+    runs: &Path,
+    out: Option<&Path>,
+    tiers: &[String],
+    name: Option<String>,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let mut given = BTreeMap::new();
+    for t in tiers {
+        let parsed = t
+            .split_once('=')
+            .and_then(|(pool, tier)| Some((pool, tier.parse::<Tier>().ok()?)));
+        let (pool, tier) =
+            parsed.ok_or_else(|| BadInput(ImportError::TierOption(t.clone()).to_string()))?;
+        given.insert(pool.to_string(), tier);
+    }
+    let name = name.unwrap_or_else(|| {
+        runs.file_stem()
+            .map_or_else(|| "imported".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let imported = import::import(runs, &given, &name).map_err(|e| match e {
+        ImportError::Invalid(_) => anyhow::Error::new(e),
+        other => anyhow::Error::new(BadInput(other.to_string())),
+    })?;
+    if !quiet {
+        for w in &imported.warnings {
+            note!("warning: {w}");
+        }
+    }
+    match out {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let file = path
+                .file_name()
+                .ok_or_else(|| BadInput(format!("--out {} names no file", path.display())))?;
+            let dir = OutputDir::prepare(dir)
+                .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
+            write_output(&dir, &file.to_string_lossy(), imported.toml.as_bytes())?;
+            if !quiet {
+                note!("wrote {}", path.display());
+            }
+        }
+        None => emit(&imported.toml)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,299 @@
+//! `poolcast sweep`, `poolcast merge` and `poolcast plan`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::{BadInput, apply_overrides, emit, output_dir, progress_bar, thread_pool, write_output};
+use crate::cli::{Format, RunArgs, SweepArgs};
+use crate::report::{self, OutputDir};
+use crate::scenario::{self, ScenarioError, SweepPoint, SweepSpec};
+use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
+
+/// The base scenario, its sweep and every point, validated, with the
+/// command-line overrides applied to each.
+struct Prepared {
+    base: scenario::Scenario,
+    spec: SweepSpec,
+    points: Vec<SweepPoint>,
+}
+
+fn prepare(args: &RunArgs) -> Result<Prepared> {
+    let path = &args.scenario;
+    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let mut base = scenario::from_str(&src, path)?;
+    apply_overrides(args, &mut base)?;
+    let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
+        BadInput(format!(
+            "{} has no [sweep]; add axes such as \"pool.NAME.count\" = [1, 2, 3, 4] (see README, Sweeps)",
+            path.display()
+        ))
+    })?;
+    let mut points = scenario::expand(&spec, &src, path);
+    for p in &mut points {
+        if let Ok(s) = &mut p.scenario {
+            apply_overrides(args, s)?;
+        }
+    }
+    Ok(Prepared { base, spec, points })
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize)> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => Err(BadInput(format!(
+            "--shard {text:?}: write K/N with 1 <= K <= N, e.g. --shard 2/4"
+        ))
+        .into()),
+    }
+}
+
+/// A progress bar driven by `Progress` events.
+fn bar_for(quiet: bool, name: &str) -> indicatif::ProgressBar {
+    let bar = progress_bar(0, quiet, "simulations");
+    bar.set_message(name.to_string());
+    bar
+}
+
+fn on_progress(bar: &indicatif::ProgressBar) -> impl Fn(Progress) + Sync + '_ {
+    move |p| match p {
+        Progress::Added(n) => bar.inc_length(n),
+        Progress::Done => bar.inc(1),
+    }
+}
+
+/// Writes the outputs of a complete sweep and prints the summary.
+fn finish(
+    out: &OutputDir,
+    scenario: &str,
+    points: usize,
+    table: &SweepTable,
+    obj: &Objective,
+    format: Format,
+    quiet: bool,
+) -> Result<()> {
+    let recs = table.recommend(obj);
+    let sweep_csv = report::sweep_csv(table, obj);
+    let rec_json = report::recommendation_json(table, obj, &recs);
+    write_output(out, "sweep.csv", &sweep_csv)?;
+    write_output(out, "pareto.csv", &report::pareto_csv(table, obj))?;
+    write_output(out, "recommendation.json", rec_json.as_bytes())?;
+    write_output(
+        out,
+        "sweep.json",
+        report::sweep_meta_json(scenario, points, table, obj, None).as_bytes(),
+    )?;
+    match format {
+        Format::Table => {
+            let infeasible: Vec<&SweepRow> = table.rows.iter().filter(|r| !r.feasible).collect();
+            let mut text = format!(
+                "{scenario}: {} points, {} infeasible (not run)\n",
+                table.rows.len(),
+                infeasible.len()
+            );
+            for r in infeasible.iter().take(5) {
+                text.push_str(&format!(
+                    "  point {} ({}): {}\n",
+                    r.point,
+                    r.params.join(", "),
+                    r.reason
+                ));
+            }
+            if infeasible.len() > 5 {
+                text.push_str(&format!(
+                    "  ... and {} more (see the reason column of sweep.csv)\n",
+                    infeasible.len() - 5
+                ));
+            }
+            text.push_str(&format!(
+                "Pareto front (cost vs p95 wait): {} points, see pareto.csv\n",
+                table.pareto(obj).len()
+            ));
+            text.push_str(&report::recommendation_text(table, obj, &recs));
+            emit(&text)?;
+        }
+        Format::Json => emit(&rec_json)?,
+        Format::Csv => emit(&String::from_utf8_lossy(&sweep_csv))?,
+    }
+    if !quiet {
+        if recs
+            .iter()
+            .filter_map(|r| r.best)
+            .any(|b| b.replications < 5)
+        {
+            note!(
+                "warning: the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05"
+            );
+        }
+        note!("wrote {}", out.path().display());
+    }
+    Ok(())
+}
+
+pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    if let Some(p) = args
+        .precision
+        .filter(|p| !(p.is_finite() && *p > 0.0 && *p < 1.0))
+    {
+        return Err(BadInput(format!(
+            "--precision {p}: give a fraction between 0 and 1, e.g. 0.05"
+        ))
+        .into());
+    }
+    let run = &args.run;
+    let prepared = prepare(run)?;
+    let out = output_dir(run.out.as_deref(), &prepared.base.name)?;
+    let pool = thread_pool(run.threads)?;
+    let obj = Objective::of(&prepared.base.slo);
+    let opts = SweepOptions {
+        precision: args.precision,
+        max_replications: args.max_replications,
+        shard,
+    };
+    let axes: Vec<String> = prepared.spec.axes.iter().map(|a| a.key.clone()).collect();
+    let metrics = sweep::metric_names(&prepared.base);
+    let bar = bar_for(run.quiet, &prepared.base.name);
+    let progress = on_progress(&bar);
+    let table = pool.install(|| sweep::run_sweep(&prepared.points, axes, metrics, opts, &progress));
+    bar.finish_and_clear();
+    let points = prepared.points.len();
+    if let Some((k, n)) = shard {
+        write_output(&out, "sweep.csv", &report::sweep_csv(&table, &obj))?;
+        write_output(
+            &out,
+            "sweep.json",
+            report::sweep_meta_json(&prepared.base.name, points, &table, &obj, shard).as_bytes(),
+        )?;
+        if !run.quiet {
+            note!(
+                "shard {k}/{n}: {} of {points} points; join the shards with poolcast merge",
+                table.rows.len()
+            );
+            note!("wrote {}", out.path().display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    finish(
+        &out,
+        &prepared.base.name,
+        points,
+        &table,
+        &obj,
+        run.format,
+        run.quiet,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn merge(
+    files: &[PathBuf],
+    out: Option<&Path>,
+    format: Format,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let bad = |m: String| anyhow::Error::new(BadInput(m));
+    let meta = report::read_sweep_meta(&files[0]).map_err(bad)?;
+    let mut rows = Vec::new();
+    for f in files {
+        let m = report::read_sweep_meta(f).map_err(bad)?;
+        if (&m.scenario, m.points, &m.axes, &m.metrics, m.objective)
+            != (
+                &meta.scenario,
+                meta.points,
+                &meta.axes,
+                &meta.metrics,
+                meta.objective,
+            )
+        {
+            return Err(bad(format!(
+                "{} is a shard of another sweep than {}",
+                f.display(),
+                files[0].display()
+            )));
+        }
+        rows.extend(report::read_sweep_rows(f, &meta).map_err(bad)?);
+    }
+    rows.sort_by_key(|r| r.point);
+    let seen: Vec<usize> = rows.iter().map(|r| r.point).collect();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(bad(format!(
+            "point {} appears in two shards; merge each shard once",
+            w[0]
+        )));
+    }
+    let missing: Vec<String> = (0..meta.points)
+        .filter(|p| seen.binary_search(p).is_err())
+        .map(|p| p.to_string())
+        .take(10)
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "points {} are in no shard; merge every shard",
+            missing.join(", ")
+        )));
+    }
+    let table = SweepTable {
+        axes: meta.axes.clone(),
+        metrics: meta.metrics.clone(),
+        rows,
+    };
+    let out = output_dir(out, &meta.scenario)?;
+    finish(
+        &out,
+        &meta.scenario,
+        meta.points,
+        &table,
+        &meta.objective,
+        format,
+        quiet,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
+    let prepared = prepare(args)?;
+    let out = output_dir(args.out.as_deref(), &prepared.base.name)?;
+    let pool = thread_pool(args.threads)?;
+    let obj = Objective::of(&prepared.base.slo);
+    let bar = bar_for(args.quiet, &prepared.base.name);
+    let progress = on_progress(&bar);
+    let metrics = sweep::metric_names(&prepared.base);
+    let outcome = pool
+        .install(|| sweep::plan(&prepared.spec, &prepared.points, metrics, &obj, &progress))
+        .map_err(BadInput)?;
+    bar.finish_and_clear();
+    let table = &outcome.table;
+    let recs = table.recommend(&obj);
+    let rec_json = report::recommendation_json(table, &obj, &recs);
+    write_output(&out, "plan.csv", &report::sweep_csv(table, &obj))?;
+    write_output(&out, "recommendation.json", rec_json.as_bytes())?;
+    match args.format {
+        Format::Table => {
+            let share = outcome.simulations as f64 / outcome.grid_simulations.max(1) as f64 * 100.0;
+            let mut text = format!(
+                "{}: plan ran {} points, {} simulations, where the full grid needs {} ({share:.0}%)\n",
+                prepared.base.name,
+                table.rows.len(),
+                outcome.simulations,
+                outcome.grid_simulations
+            );
+            text.push_str(&report::recommendation_text(table, &obj, &recs));
+            emit(&text)?;
+        }
+        Format::Json => emit(&rec_json)?,
+        Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_csv(table, &obj)))?,
+    }
+    if !args.quiet {
+        note!("wrote {}", out.path().display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

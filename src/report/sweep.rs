@@ -1,0 +1,309 @@
+//! Sweep outputs: `sweep.csv` (one row per point), `pareto.csv`,
+//! `recommendation.json`, `sweep.json` (what a merge needs), and reading
+//! shard `sweep.csv` files back for `poolcast merge`.
+
+use std::path::Path;
+
+use ::csv::{ReaderBuilder, Writer};
+use serde_json::{Map, Value, json};
+
+use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
+
+fn cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        x.to_string()
+    }
+}
+
+fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().expect("writing CSV to memory cannot fail")
+}
+
+/// `sweep.csv`: `point`, `param_<axis>`…, `replications`, each metric with
+/// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`.
+pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    let mut head = vec!["point".to_string()];
+    head.extend(table.axes.iter().map(|a| format!("param_{a}")));
+    head.push("replications".into());
+    for m in &table.metrics {
+        head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
+    }
+    head.extend(["slo_met".into(), "feasible".into(), "reason".into()]);
+    w.write_record(&head).expect("in-memory CSV");
+    for r in &table.rows {
+        let mut cells = vec![r.point.to_string()];
+        cells.extend(r.params.iter().cloned());
+        cells.push(r.replications.to_string());
+        cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
+        let met = if r.feasible {
+            table.meets(r, obj).to_string()
+        } else {
+            String::new()
+        };
+        cells.extend([met, r.feasible.to_string(), r.reason.clone()]);
+        w.write_record(&cells).expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+/// `pareto.csv`: the points on the cost / p95-wait front, cheapest first.
+pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    let cost = obj.cost_metric();
+    let mut head = vec!["point".to_string()];
+    head.extend(table.axes.iter().map(|a| format!("param_{a}")));
+    head.extend([
+        cost.to_string(),
+        "wait_p95_s".into(),
+        "wait_p95_s_ci95_high".into(),
+        "slo_met".into(),
+    ]);
+    w.write_record(&head).expect("in-memory CSV");
+    for r in table.pareto(obj) {
+        let mut cells = vec![r.point.to_string()];
+        cells.extend(r.params.iter().cloned());
+        let [wait, _, wait_hi] = table.value(r, "wait_p95_s");
+        cells.extend([
+            cell(table.cost(r, obj)),
+            cell(wait),
+            cell(wait_hi),
+            table.meets(r, obj).to_string(),
+        ]);
+        w.write_record(&cells).expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
+    let params: Map<String, Value> = table
+        .axes
+        .iter()
+        .cloned()
+        .zip(r.params.iter().map(|p| json!(p)))
+        .collect();
+    let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    let [wait, lo, hi] = table.value(r, "wait_p95_s");
+    json!({
+        "point": r.point,
+        "params": params,
+        "replications": r.replications,
+        "cost_usd": num(table.value(r, "cost_usd")[0]),
+        "cost_per_day_usd": num(table.value(r, "cost_per_day_usd")[0]),
+        "total_cost_usd": num(table.value(r, "total_cost_usd")[0]),
+        "objective_usd": num(table.cost(r, obj)),
+        "wait_p95_s": num(wait),
+        "wait_p95_s_ci95": [num(lo), num(hi)],
+    })
+}
+
+fn condition_json(c: &[(String, String)]) -> Value {
+    Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+/// `recommendation.json`: per condition (the values of workload and
+/// simulation axes; one entry without such axes), the recommended point,
+/// the runner-up and the margin between them (null when nothing meets).
+pub fn recommendation_json(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
+    let entries: Vec<Value> = recs
+        .iter()
+        .map(|r| {
+            json!({
+                "condition": condition_json(&r.condition),
+                "recommended": r.best.map(|b| point_json(table, b, obj)),
+                "runner_up": r.runner_up.map(|u| point_json(table, u, obj)),
+                "margin_usd": r.best.zip(r.runner_up).map(|(b, u)| table.cost(u, obj) - table.cost(b, obj)),
+            })
+        })
+        .collect();
+    let value = json!({
+        "objective": if obj.with_waiting_cost { "compute plus waiting cost" } else { "compute cost" },
+        "slo": { "wait_p95_s": obj.wait_p95_s, "max_cost_per_day_usd": obj.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" },
+        "recommendations": entries,
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+/// The recommendations in words, for the terminal.
+pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
+    let describe = |r: &SweepRow| {
+        let params: Vec<String> = table
+            .axes
+            .iter()
+            .zip(&r.params)
+            .filter(|(a, _)| !crate::sweep::is_condition_axis(a))
+            .map(|(a, p)| format!("{a} = {p}"))
+            .collect();
+        let [wait, _, hi] = table.value(r, "wait_p95_s");
+        format!(
+            "{} (point {}): {} USD {:.2}, p95 wait {:.1} min (95% interval up to {:.1} min)",
+            params.join(", "),
+            r.point,
+            if obj.with_waiting_cost {
+                "compute plus waiting cost"
+            } else {
+                "cost"
+            },
+            table.cost(r, obj),
+            wait / 60.0,
+            if hi.is_nan() { wait / 60.0 } else { hi / 60.0 }
+        )
+    };
+    let mut out = String::new();
+    for rec in recs {
+        if !rec.condition.is_empty() {
+            let c: Vec<String> = rec
+                .condition
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            out.push_str(&format!("when {}:\n", c.join(", ")));
+        }
+        let Some(best) = rec.best else {
+            out.push_str("  no feasible point meets the SLO (judged on the upper end of each 95% interval); widen the sweep or relax [slo]\n");
+            continue;
+        };
+        out.push_str(&format!("  recommended: {}\n", describe(best)));
+        match rec.runner_up {
+            Some(u) => out.push_str(&format!(
+                "  runner-up:   {}\n  margin: USD {:.2}\n",
+                describe(u),
+                table.cost(u, obj) - table.cost(best, obj)
+            )),
+            None => out.push_str("  runner-up:   none (no other point meets the SLO)\n"),
+        }
+    }
+    out
+}
+
+/// `sweep.json`: what `poolcast merge` needs besides the rows.
+pub fn sweep_meta_json(
+    scenario: &str,
+    points: usize,
+    table: &SweepTable,
+    obj: &Objective,
+    shard: Option<(usize, usize)>,
+) -> String {
+    let value = json!({
+        "scenario": scenario,
+        "points": points,
+        "axes": table.axes,
+        "metrics": table.metrics,
+        "shard": shard.map(|(k, n)| format!("{k}/{n}")),
+        "objective": { "wait_p95_s": obj.wait_p95_s, "max_cost_per_day_usd": obj.max_cost_per_day_usd, "with_waiting_cost": obj.with_waiting_cost },
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+/// What a shard's `sweep.json` says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepMeta {
+    /// Scenario name.
+    pub scenario: String,
+    /// Points in the full sweep.
+    pub points: usize,
+    /// Axis key paths.
+    pub axes: Vec<String>,
+    /// Metric names.
+    pub metrics: Vec<String>,
+    /// The objective.
+    pub objective: Objective,
+}
+
+/// Reads the `sweep.json` beside a shard's `sweep.csv`.
+pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
+    let path = csv_path.with_file_name("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {} (written beside every sweep.csv): {e}",
+            path.display()
+        )
+    })?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a sweep.json: {e}", path.display()))?;
+    let strings = |k: &str| -> Result<Vec<String>, String> {
+        v[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .ok_or_else(|| format!("{}: no {k}", path.display()))
+    };
+    let o = &v["objective"];
+    Ok(SweepMeta {
+        scenario: v["scenario"].as_str().unwrap_or_default().to_string(),
+        points: v["points"]
+            .as_u64()
+            .ok_or_else(|| format!("{}: no points", path.display()))? as usize,
+        axes: strings("axes")?,
+        metrics: strings("metrics")?,
+        objective: Objective {
+            wait_p95_s: o["wait_p95_s"].as_f64(),
+            max_cost_per_day_usd: o["max_cost_per_day_usd"].as_f64(),
+            with_waiting_cost: o["with_waiting_cost"].as_bool().unwrap_or(false),
+        },
+    })
+}
+
+/// Reads the rows of a `sweep.csv` written by `sweep_csv` with `meta`'s
+/// axes and metrics.
+pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, String> {
+    let err = |line: u64, m: String| format!("{}:{line}: {m}", path.display());
+    let mut rdr = ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + 3;
+    let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    if headers.len() != width || headers.get(0) != Some("point") {
+        return Err(err(1, "not a sweep.csv of this sweep (the columns differ); merge shards of one scenario and one poolcast version".into()));
+    }
+    let mut rows = Vec::new();
+    for record in rdr.records() {
+        let record =
+            record.map_err(|e| err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let num = |i: usize| -> Result<f64, String> {
+            let c = record.get(i).unwrap_or("");
+            if c.is_empty() {
+                Ok(f64::NAN)
+            } else {
+                c.parse()
+                    .map_err(|_| err(line, format!("{c:?} is not a number")))
+            }
+        };
+        let a = meta.axes.len();
+        let values = (0..meta.metrics.len())
+            .map(|m| {
+                Ok([
+                    num(2 + a + 3 * m)?,
+                    num(3 + a + 3 * m)?,
+                    num(4 + a + 3 * m)?,
+                ])
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        rows.push(SweepRow {
+            point: record
+                .get(0)
+                .and_then(|c| c.parse().ok())
+                .ok_or_else(|| err(line, "bad point".into()))?,
+            params: (1..=a)
+                .map(|i| record.get(i).unwrap_or("").to_string())
+                .collect(),
+            replications: record
+                .get(1 + a)
+                .and_then(|c| c.parse().ok())
+                .ok_or_else(|| err(line, "bad replications".into()))?,
+            values,
+            feasible: record.get(width - 2) == Some("true"),
+            reason: record.get(width - 1).unwrap_or("").to_string(),
+        });
+    }
+    Ok(rows)
+}

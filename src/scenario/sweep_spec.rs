@@ -1,0 +1,343 @@
+//! `[sweep]`: the axes of a parameter space. Each point is the scenario text
+//! with the axis values written in (with `toml_edit`, so the rest of the file
+//! is untouched) and validated again, so every point obeys every rule.
+
+use std::fmt;
+use std::path::Path;
+
+use toml_edit::{DocumentMut, Item, TableLike, Value};
+
+use super::error::{Location, ScenarioError, ValidationIssue};
+use super::{Scenario, from_str};
+
+/// The most points a sweep may have.
+pub const MAX_POINTS: usize = 100_000;
+
+/// One value of an axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisValue {
+    /// A whole number.
+    Int(i64),
+    /// A number, already rounded to the decimals of its definition.
+    Float(f64),
+    /// A string (a tier, a duration).
+    Text(String),
+}
+
+impl fmt::Display for AxisValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AxisValue::Int(i) => write!(f, "{i}"),
+            AxisValue::Float(x) => write!(f, "{x}"),
+            AxisValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl AxisValue {
+    fn to_toml(&self) -> Value {
+        match self {
+            AxisValue::Int(i) => Value::from(*i),
+            AxisValue::Float(x) => Value::from(*x),
+            AxisValue::Text(s) => Value::from(s.as_str()),
+        }
+    }
+}
+
+/// One axis: a key path and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Key path, e.g. `pool.builders.count`.
+    pub key: String,
+    /// Values in sweep order.
+    pub values: Vec<AxisValue>,
+}
+
+/// The axes of a sweep, in file order (the first varies slowest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSpec {
+    /// Axes.
+    pub axes: Vec<Axis>,
+}
+
+/// One point of a sweep: the axis values and the scenario they make, or why
+/// that scenario is invalid (over quota, say).
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// Position in the full sweep, from 0.
+    pub index: usize,
+    /// One value per axis.
+    pub values: Vec<AxisValue>,
+    /// The validated scenario, or the reasons it is infeasible.
+    pub scenario: Result<Scenario, String>,
+}
+
+impl SweepSpec {
+    /// Number of points (the product of the axis lengths).
+    pub fn len(&self) -> usize {
+        self.axes.iter().map(|a| a.values.len()).product()
+    }
+
+    /// Whether the sweep has no point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values of point `index` (the first axis varies slowest).
+    pub fn values(&self, mut index: usize) -> Vec<AxisValue> {
+        let mut out = vec![AxisValue::Int(0); self.axes.len()];
+        for (slot, axis) in out.iter_mut().zip(&self.axes).rev() {
+            let n = axis.values.len();
+            *slot = axis.values[index % n].clone();
+            index /= n;
+        }
+        out
+    }
+}
+
+fn invalid(
+    path: &Path,
+    src: &str,
+    span: Option<std::ops::Range<usize>>,
+    key: &str,
+    message: String,
+) -> ScenarioError {
+    ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        issues: vec![ValidationIssue {
+            key: key.to_string(),
+            location: span.map(|s| Location::of_offset(src, s.start)),
+            message,
+        }],
+    }
+}
+
+/// Decimal places of a number as written.
+fn decimals(x: f64) -> i32 {
+    let text = format!("{x}");
+    text.split_once('.')
+        .map_or(0, |(_, frac)| frac.len() as i32)
+}
+
+/// Values of `{ from, to, step }`, inclusive, computed from integers so that
+/// 0.1 steps never drift (0.30000000000000004).
+fn range(table: &dyn toml_edit::TableLike) -> Result<Vec<AxisValue>, String> {
+    let num = |k: &str| -> Result<Value, String> {
+        table
+            .get(k)
+            .and_then(|i| i.as_value())
+            .cloned()
+            .ok_or_else(|| format!("a range needs `{k}`: write {{ from = 1, to = 8, step = 1 }}"))
+    };
+    let (from, to, step) = (num("from")?, num("to")?, num("step")?);
+    if table.len() != 3 {
+        return Err("a range takes exactly from, to and step".into());
+    }
+    if let (Some(f), Some(t), Some(s)) = (from.as_integer(), to.as_integer(), step.as_integer()) {
+        if s <= 0 || t < f {
+            return Err("a range needs step > 0 and to >= from".into());
+        }
+        let n = (t - f) / s + 1;
+        if n as usize > MAX_POINTS {
+            return Err(format!("the range has {n} values, more than {MAX_POINTS}"));
+        }
+        return Ok((0..n).map(|i| AxisValue::Int(f + i * s)).collect());
+    }
+    let as_f = |v: &Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    let (Some(f), Some(t), Some(s)) = (as_f(&from), as_f(&to), as_f(&step)) else {
+        return Err("from, to and step must be numbers".into());
+    };
+    if !(s > 0.0 && t >= f && f.is_finite() && t.is_finite()) {
+        return Err("a range needs a finite step > 0 and to >= from".into());
+    }
+    let d = decimals(f).max(decimals(t)).max(decimals(s)).min(12);
+    let scale = 10f64.powi(d);
+    let (fi, ti, si) = (
+        (f * scale).round() as i64,
+        (t * scale).round() as i64,
+        (s * scale).round().max(1.0) as i64,
+    );
+    let n = (ti - fi) / si + 1;
+    if n as usize > MAX_POINTS {
+        return Err(format!("the range has {n} values, more than {MAX_POINTS}"));
+    }
+    Ok((0..n)
+        .map(|i| AxisValue::Float((fi + i * si) as f64 / scale))
+        .collect())
+}
+
+fn axis_values(item: &Item) -> Result<Vec<AxisValue>, String> {
+    if let Some(t) = item.as_table_like() {
+        return range(t);
+    }
+    let Some(array) = item.as_array() else {
+        return Err("an axis is a list of values, e.g. [1, 2, 4], or a range { from = 1, to = 8, step = 1 }".into());
+    };
+    let values: Result<Vec<AxisValue>, String> = array
+        .iter()
+        .map(|v| match v {
+            Value::Integer(i) => Ok(AxisValue::Int(*i.value())),
+            Value::Float(x) if x.value().is_finite() => Ok(AxisValue::Float(*x.value())),
+            Value::String(s) => Ok(AxisValue::Text(s.value().clone())),
+            other => Err(format!(
+                "axis values are numbers or strings, not {}",
+                other.type_name()
+            )),
+        })
+        .collect();
+    let values = values?;
+    if values.is_empty() {
+        return Err("an axis needs at least one value".into());
+    }
+    Ok(values)
+}
+
+/// Reads `[sweep]` from the scenario text; `None` when there is none.
+pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioError> {
+    let doc = toml_edit::Document::parse(src.to_string())
+        .map_err(|e| invalid(path, src, e.span(), "sweep", e.message().to_string()))?;
+    let Some(sweep) = doc.as_table().get("sweep") else {
+        return Ok(None);
+    };
+    let Some(table) = sweep.as_table_like() else {
+        return Err(invalid(
+            path,
+            src,
+            sweep.span(),
+            "sweep",
+            "[sweep] must be a table of axes".into(),
+        ));
+    };
+    let mut axes = Vec::new();
+    for (key, item) in table.iter() {
+        let values = axis_values(item)
+            .map_err(|m| invalid(path, src, item.span(), &format!("sweep.\"{key}\""), m))?;
+        axes.push(Axis {
+            key: key.to_string(),
+            values,
+        });
+    }
+    if axes.is_empty() {
+        return Err(invalid(
+            path,
+            src,
+            sweep.span(),
+            "sweep",
+            "[sweep] has no axes; add e.g. \"pool.builders.count\" = [1, 2, 4]".into(),
+        ));
+    }
+    let spec = SweepSpec { axes };
+    let points = spec
+        .axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    if points.is_none_or(|n| n > MAX_POINTS) {
+        return Err(invalid(
+            path,
+            src,
+            sweep.span(),
+            "sweep",
+            format!(
+                "the sweep has {} points, more than {MAX_POINTS}; use fewer values or split it into several sweeps",
+                points.map_or("too many".to_string(), |n| n.to_string())
+            ),
+        ));
+    }
+    // Every key path must lead somewhere: try each with its first value.
+    let mut trial: DocumentMut = doc.clone().into_mut();
+    for (axis, (_, item)) in spec.axes.iter().zip(table.iter()) {
+        set(&mut trial, &axis.key, &axis.values[0]).map_err(|m| {
+            invalid(
+                path,
+                src,
+                item.span(),
+                &format!("sweep.\"{}\"", axis.key),
+                m,
+            )
+        })?;
+    }
+    Ok(Some(spec))
+}
+
+/// Writes `value` at the key path `key` of `doc`. `pool.NAME…` and
+/// `workload.NAME…` select the array entry with that name; a missing
+/// top-level table (`[quota]`, say) is created.
+fn set(doc: &mut DocumentMut, key: &str, value: &AxisValue) -> Result<(), String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    let (leaf, path) = parts.split_last().ok_or("an empty key path")?;
+    set_in(doc.as_table_mut(), path, leaf, value, true)
+}
+
+fn set_in(
+    table: &mut dyn TableLike,
+    path: &[&str],
+    leaf: &str,
+    value: &AxisValue,
+    top: bool,
+) -> Result<(), String> {
+    match path {
+        [] => {
+            table.insert(leaf, Item::Value(value.to_toml()));
+            Ok(())
+        }
+        [part @ ("pool" | "workload"), name, rest @ ..] if top => {
+            let entry = table
+                .get_mut(part)
+                .and_then(Item::as_array_of_tables_mut)
+                .ok_or_else(|| format!("the scenario has no [[{part}]]"))?
+                .iter_mut()
+                .find(|t| t.get("name").and_then(Item::as_str) == Some(*name))
+                .ok_or_else(|| format!("no {part} is named {name:?}"))?;
+            set_in(entry, rest, leaf, value, false)
+        }
+        [part, rest @ ..] => {
+            if table.get(part).is_none() {
+                if !top {
+                    return Err(format!(
+                        "there is no `{part}` to set `{leaf}` in; add it to the scenario first"
+                    ));
+                }
+                table.insert(part, toml_edit::table());
+            }
+            let inner = table
+                .get_mut(part)
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| format!("`{part}` is not a table"))?;
+            set_in(inner, rest, leaf, value, false)
+        }
+    }
+}
+
+/// Every point of `spec` applied to `src` and validated (in point order).
+pub fn expand(spec: &SweepSpec, src: &str, path: &Path) -> Vec<SweepPoint> {
+    let base: DocumentMut = src.parse().expect("the scenario parsed before");
+    (0..spec.len())
+        .map(|index| {
+            let values = spec.values(index);
+            let mut doc = base.clone();
+            let scenario = spec
+                .axes
+                .iter()
+                .zip(&values)
+                .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
+                .and_then(|()| from_str(&doc.to_string(), path).map_err(|e| reasons(&e)));
+            SweepPoint {
+                index,
+                values,
+                scenario,
+            }
+        })
+        .collect()
+}
+
+/// A one-line reason from a validation failure.
+fn reasons(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Invalid { issues, .. } => issues
+            .iter()
+            .map(|i| format!("{}: {}", i.key, i.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,177 @@
+//! Sweeps: every point of a `[sweep]` run in parallel (rayon), with common
+//! random numbers (seeds depend on the replication, not the point), and
+//! optionally more replications until the intervals are tight enough.
+//! Results come back in point order, identical whatever the thread count.
+//! This is the only module besides `replication` that uses rayon.
+
+mod plan;
+mod table;
+
+pub use plan::{PlanOutcome, plan};
+pub use table::{
+    Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
+};
+
+use rayon::prelude::*;
+
+use crate::replication::{run_one, summarise};
+use crate::scenario::SweepPoint;
+use crate::stats::{ReplicationSummary, TOTAL_METRICS};
+
+/// How a sweep runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepOptions {
+    /// Keep adding replications until the key metrics' 95% half-width is
+    /// within this fraction of their mean.
+    pub precision: Option<f64>,
+    /// The most replications per point in precision mode.
+    pub max_replications: u32,
+    /// Run only shard K of N (1-based): the points whose index is K-1 mod N.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// Progress of a long sweep, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// This many more replications were scheduled.
+    Added(u64),
+    /// One replication finished.
+    Done,
+}
+
+/// Metrics whose precision `--precision` controls.
+const PRECISION_METRICS: [&str; 3] = ["cost_usd", "wait_p95_s", "total_cost_usd"];
+
+fn precise_enough(reps: &[ReplicationSummary], precision: f64) -> bool {
+    PRECISION_METRICS.iter().all(|name| {
+        let k = TOTAL_METRICS
+            .iter()
+            .position(|m| m == name)
+            .expect("a total metric");
+        let xs: Vec<f64> = reps.iter().map(|r| r.totals[k]).collect();
+        let e = crate::stats::Estimate::from_samples(&xs);
+        e.half_width() <= precision * e.mean.abs()
+    })
+}
+
+/// Whether point `index` belongs to the shard.
+pub fn in_shard(index: usize, shard: Option<(usize, usize)>) -> bool {
+    shard.is_none_or(|(k, n)| index % n == k - 1)
+}
+
+/// Runs every replication of one point in parallel and makes its row.
+pub(crate) fn run_point(
+    point: &SweepPoint,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Option<Vec<ReplicationSummary>> {
+    let scenario = point.scenario.as_ref().ok()?;
+    let n = scenario.simulation.replications;
+    progress(Progress::Added(u64::from(n)));
+    Some(
+        (0..n)
+            .into_par_iter()
+            .map(|r| {
+                let s = run_one(scenario, r);
+                progress(Progress::Done);
+                s
+            })
+            .collect(),
+    )
+}
+
+/// The row of a point from its replications (`None`: infeasible).
+pub(crate) fn make_row(
+    point: &SweepPoint,
+    reps: Option<Vec<ReplicationSummary>>,
+    metrics: usize,
+) -> SweepRow {
+    let params = point.values.iter().map(|v| v.to_string()).collect();
+    match (&point.scenario, reps) {
+        (Ok(s), Some(reps)) => {
+            let mut s = s.clone();
+            s.simulation.replications = reps.len() as u32;
+            let run = summarise(&s, reps);
+            SweepRow {
+                point: point.index,
+                params,
+                replications: run.replications,
+                values: row_values(&run),
+                feasible: true,
+                reason: String::new(),
+            }
+        }
+        (Err(reason), _) => SweepRow {
+            point: point.index,
+            params,
+            replications: 0,
+            values: vec![[f64::NAN; 3]; metrics],
+            feasible: false,
+            reason: reason.clone(),
+        },
+        (Ok(_), None) => unreachable!("a feasible point always has replications"),
+    }
+}
+
+/// Runs the feasible points of `points` (those of the shard) and builds the
+/// table; infeasible points become rows with their reason.
+pub fn run_sweep(
+    points: &[SweepPoint],
+    axes: Vec<String>,
+    metrics: Vec<String>,
+    opts: SweepOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> SweepTable {
+    let mine: Vec<&SweepPoint> = points
+        .iter()
+        .filter(|p| in_shard(p.index, opts.shard))
+        .collect();
+    let mut reps: Vec<Vec<ReplicationSummary>> = vec![Vec::new(); mine.len()];
+    let mut wanted: Vec<u32> = mine
+        .iter()
+        .map(|p| p.scenario.as_ref().map_or(0, |s| s.simulation.replications))
+        .collect();
+    loop {
+        let jobs: Vec<(usize, u32)> = (0..mine.len())
+            .flat_map(|i| (reps[i].len() as u32..wanted[i]).map(move |r| (i, r)))
+            .collect();
+        if jobs.is_empty() {
+            break;
+        }
+        progress(Progress::Added(jobs.len() as u64));
+        let results: Vec<ReplicationSummary> = jobs
+            .par_iter()
+            .map(|&(i, r)| {
+                let scenario = mine[i]
+                    .scenario
+                    .as_ref()
+                    .expect("only feasible points get jobs");
+                let s = run_one(scenario, r);
+                progress(Progress::Done);
+                s
+            })
+            .collect();
+        for (&(i, _), s) in jobs.iter().zip(results) {
+            reps[i].push(s);
+        }
+        let Some(precision) = opts.precision else {
+            break;
+        };
+        for (i, p) in mine.iter().enumerate() {
+            let Ok(s) = &p.scenario else { continue };
+            if !precise_enough(&reps[i], precision) {
+                let batch = s.simulation.replications.max(2);
+                wanted[i] = (wanted[i] + batch).min(opts.max_replications.max(wanted[i]));
+            }
+        }
+    }
+    let rows = mine
+        .iter()
+        .zip(reps)
+        .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics.len()))
+        .collect();
+    SweepTable {
+        axes,
+        metrics,
+        rows,
+    }
+}

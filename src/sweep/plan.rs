@@ -1,0 +1,114 @@
+//! `poolcast plan`: the cheapest configuration that meets the SLO without
+//! running the whole grid. For a fixed pool, cost grows with the count and
+//! wait falls with it, so per tier a binary search over the count finds the
+//! smallest count that meets the SLO; the cheapest tier's answer is the
+//! recommendation a full sweep would give.
+
+use std::collections::BTreeMap;
+
+use super::table::{Objective, SweepTable};
+use super::{Progress, make_row, run_point};
+use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
+
+/// What `plan` found and what it cost.
+#[derive(Debug, Clone)]
+pub struct PlanOutcome {
+    /// The points it ran (in point order).
+    pub table: SweepTable,
+    /// Replications run.
+    pub simulations: u64,
+    /// Replications the full grid would have run.
+    pub grid_simulations: u64,
+}
+
+/// Searches `points` of `spec` (axes `pool.P.count` and optionally
+/// `pool.P.tier`, for one pool `P`) for the cheapest point meeting `obj`.
+pub fn plan(
+    spec: &SweepSpec,
+    points: &[SweepPoint],
+    metrics: Vec<String>,
+    obj: &Objective,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<PlanOutcome, String> {
+    if obj.wait_p95_s.is_none() {
+        return Err("plan searches for the cheapest point that meets [slo] wait_p95; the scenario sets none".into());
+    }
+    if obj.with_waiting_cost {
+        return Err("plan minimises compute cost, which rises with the count; with [slo] developer_cost_per_hour the total cost does not, so use poolcast sweep".into());
+    }
+    let pool_of = |key: &str, leaf: &str| {
+        key.strip_prefix("pool.")
+            .and_then(|k| k.strip_suffix(leaf))
+            .map(str::to_string)
+    };
+    let count_axis = spec
+        .axes
+        .iter()
+        .position(|a| pool_of(&a.key, ".count").is_some());
+    let Some(count_axis) = count_axis else {
+        return Err("plan needs a \"pool.NAME.count\" axis in [sweep]".into());
+    };
+    let pool = pool_of(&spec.axes[count_axis].key, ".count").unwrap_or_default();
+    for a in &spec.axes {
+        if a.key != format!("pool.{pool}.count") && a.key != format!("pool.{pool}.tier") {
+            return Err(format!(
+                "plan searches pool.{pool}.count (and pool.{pool}.tier) only; axis {:?} is not one of them, so use poolcast sweep",
+                a.key
+            ));
+        }
+    }
+    let count = |p: &SweepPoint| match &p.values[count_axis] {
+        AxisValue::Int(n) => *n as f64,
+        AxisValue::Float(x) => *x,
+        AxisValue::Text(t) => t.parse().unwrap_or(f64::NAN),
+    };
+    // Group the points by everything but the count (that is, by tier).
+    let mut groups: BTreeMap<Vec<String>, Vec<&SweepPoint>> = BTreeMap::new();
+    for p in points {
+        let key = p
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != count_axis)
+            .map(|(_, v)| v.to_string())
+            .collect();
+        groups.entry(key).or_default().push(p);
+    }
+    let table_of = |rows| SweepTable {
+        axes: spec.axes.iter().map(|a| a.key.clone()).collect(),
+        metrics: metrics.clone(),
+        rows,
+    };
+    let mut rows = Vec::new();
+    let mut simulations = 0u64;
+    for group in groups.values_mut() {
+        group.sort_by(|a, b| count(a).total_cmp(&count(b)).then(a.index.cmp(&b.index)));
+        // Over-quota counts are known without simulating: keep the valid ones.
+        let valid: Vec<&SweepPoint> = group
+            .iter()
+            .copied()
+            .filter(|p| p.scenario.is_ok())
+            .collect();
+        let (mut lo, mut hi) = (0, valid.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let reps = run_point(valid[mid], progress);
+            simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
+            let row = make_row(valid[mid], reps, metrics.len());
+            let meets = table_of(vec![row.clone()]).meets(&row, obj);
+            rows.push(row);
+            if meets { hi = mid } else { lo = mid + 1 }
+        }
+    }
+    rows.sort_by_key(|r| r.point);
+    let grid_simulations = points
+        .iter()
+        .filter_map(|p| p.scenario.as_ref().ok())
+        .map(|s| u64::from(s.simulation.replications))
+        .sum();
+    Ok(PlanOutcome {
+        table: table_of(rows),
+        simulations,
+        grid_simulations,
+    })
+}

@@ -1,0 +1,238 @@
+//! The results of a sweep as a table of rows (one per point), and the
+//! decisions made on it: which points meet the SLO, the Pareto front, the
+//! recommendation. The same functions serve a fresh sweep and a merge of
+//! shards, so both decide identically.
+
+use crate::replication::RunSummary;
+use crate::scenario::{Scenario, Slo};
+use crate::stats::{Estimate, POOL_METRICS, TOTAL_METRICS, WORKLOAD_METRICS};
+
+/// One point's results: every metric's mean and 95% interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// Position in the full sweep, from 0.
+    pub point: usize,
+    /// Axis values as written in `sweep.csv`.
+    pub params: Vec<String>,
+    /// Replications run (0 for an infeasible point).
+    pub replications: u32,
+    /// Per metric of the table: mean, interval low, interval high (NaN when
+    /// undefined or not run).
+    pub values: Vec<[f64; 3]>,
+    /// Whether the point was valid and ran.
+    pub feasible: bool,
+    /// Why it is infeasible (empty when feasible).
+    pub reason: String,
+}
+
+/// The objective a sweep optimises.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Objective {
+    /// The p95 wait must not exceed this (seconds).
+    pub wait_p95_s: Option<f64>,
+    /// The compute cost per day must not exceed this (USD).
+    pub max_cost_per_day_usd: Option<f64>,
+    /// Minimise compute plus waiting cost rather than compute cost.
+    pub with_waiting_cost: bool,
+}
+
+impl Objective {
+    /// The objective of a scenario's `[slo]`.
+    pub fn of(slo: &Slo) -> Objective {
+        Objective {
+            wait_p95_s: slo.wait_p95.map(|d| d.as_secs_f64()),
+            max_cost_per_day_usd: slo.max_cost_per_day_usd,
+            with_waiting_cost: slo.developer_cost_per_hour_usd.is_some(),
+        }
+    }
+
+    /// The metric minimised.
+    pub fn cost_metric(&self) -> &'static str {
+        if self.with_waiting_cost {
+            "total_cost_usd"
+        } else {
+            "cost_usd"
+        }
+    }
+}
+
+/// A sweep's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepTable {
+    /// Axis key paths.
+    pub axes: Vec<String>,
+    /// Metric names, in column order.
+    pub metrics: Vec<String>,
+    /// Rows in point order.
+    pub rows: Vec<SweepRow>,
+}
+
+/// The metric names of a sweep of `scenario`: totals, then per pool, then
+/// per workload.
+pub fn metric_names(scenario: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = TOTAL_METRICS.iter().map(|m| m.to_string()).collect();
+    for p in &scenario.pools {
+        names.extend(POOL_METRICS.iter().map(|m| format!("pool.{}.{m}", p.name)));
+    }
+    for w in &scenario.workloads {
+        names.extend(
+            WORKLOAD_METRICS
+                .iter()
+                .map(|m| format!("workload.{}.{m}", w.name)),
+        );
+    }
+    names
+}
+
+fn triple(e: Estimate) -> [f64; 3] {
+    let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+    [e.mean, lo, hi]
+}
+
+/// The values of a run in the order of `metric_names`.
+pub fn row_values(run: &RunSummary) -> Vec<[f64; 3]> {
+    let mut v: Vec<[f64; 3]> = run.totals.iter().map(|(_, e)| triple(e)).collect();
+    for p in &run.pools {
+        v.extend(p.metrics.iter().map(|(_, e)| triple(e)));
+    }
+    for w in &run.workloads {
+        v.extend(w.metrics.iter().map(|(_, e)| triple(e)));
+    }
+    v
+}
+
+/// The values of the condition axes of a point, as (axis, value) pairs.
+pub type Condition = Vec<(String, String)>;
+
+/// The recommended point and the runner-up (rows of the table) under one
+/// condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation<'a> {
+    /// The values of the condition axes (workload and simulation keys: what
+    /// the world does, not what the team chooses); empty without them.
+    pub condition: Condition,
+    /// The cheapest point that meets the SLO, if any.
+    pub best: Option<&'a SweepRow>,
+    /// The next cheapest, if any.
+    pub runner_up: Option<&'a SweepRow>,
+}
+
+/// Whether an axis describes conditions (traffic, horizon) rather than a
+/// choice (tier, count, quota, prices): a recommendation is made for each
+/// condition, never across them.
+pub fn is_condition_axis(key: &str) -> bool {
+    key.starts_with("workload.") || key.starts_with("simulation.")
+}
+
+impl SweepTable {
+    /// `[mean, low, high]` of metric `name` in `row`.
+    pub fn value(&self, row: &SweepRow, name: &str) -> [f64; 3] {
+        self.metrics
+            .iter()
+            .position(|m| m == name)
+            .and_then(|i| row.values.get(i).copied())
+            .unwrap_or([f64::NAN; 3])
+    }
+
+    /// The upper end of the interval, or the mean without one.
+    fn upper(&self, row: &SweepRow, name: &str) -> f64 {
+        let [mean, _, hi] = self.value(row, name);
+        if hi.is_nan() { mean } else { hi }
+    }
+
+    /// Whether `row` meets every objective on the upper end of its interval
+    /// (so a recommendation is not luck). Waits that are undefined (no run
+    /// started) meet nothing.
+    pub fn meets(&self, row: &SweepRow, obj: &Objective) -> bool {
+        row.feasible
+            && obj
+                .wait_p95_s
+                .is_none_or(|t| self.upper(row, "wait_p95_s") <= t)
+            && obj
+                .max_cost_per_day_usd
+                .is_none_or(|m| self.upper(row, "cost_per_day_usd") <= m)
+    }
+
+    /// The mean of the minimised cost.
+    pub fn cost(&self, row: &SweepRow, obj: &Objective) -> f64 {
+        self.value(row, obj.cost_metric())[0]
+    }
+
+    fn by_cost<'a>(
+        &'a self,
+        obj: &Objective,
+        rows: impl Iterator<Item = &'a SweepRow>,
+    ) -> Vec<&'a SweepRow> {
+        let mut v: Vec<&SweepRow> = rows.collect();
+        let key = |r: &SweepRow| (self.cost(r, obj), self.value(r, "wait_p95_s")[0], r.point);
+        v.sort_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.total_cmp(&kb.0)
+                .then(ka.1.total_cmp(&kb.1))
+                .then(ka.2.cmp(&kb.2))
+        });
+        v
+    }
+
+    /// The rows grouped by the values of the condition axes, in point order.
+    pub fn by_condition(&self) -> Vec<(Condition, Vec<&SweepRow>)> {
+        let cond: Vec<usize> = (0..self.axes.len())
+            .filter(|&i| is_condition_axis(&self.axes[i]))
+            .collect();
+        let mut groups: Vec<(Condition, Vec<&SweepRow>)> = Vec::new();
+        for r in &self.rows {
+            let key: Condition = cond
+                .iter()
+                .map(|&i| (self.axes[i].clone(), r.params[i].clone()))
+                .collect();
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, rows)) => rows.push(r),
+                None => groups.push((key, vec![r])),
+            }
+        }
+        groups
+    }
+
+    /// Per condition, the feasible points that no other feasible point of
+    /// the same condition beats on both cost and mean p95 wait, cheapest
+    /// first.
+    pub fn pareto(&self, obj: &Objective) -> Vec<&SweepRow> {
+        let mut front: Vec<&SweepRow> = Vec::new();
+        for (_, rows) in self.by_condition() {
+            let candidates = self.by_cost(
+                obj,
+                rows.into_iter()
+                    .filter(|r| r.feasible && !self.cost(r, obj).is_nan()),
+            );
+            let mut best_wait = f64::INFINITY;
+            for r in candidates {
+                let wait = self.value(r, "wait_p95_s")[0];
+                // Sorted by cost (then wait): a point is on the front when
+                // it waits strictly less than every cheaper one.
+                if wait < best_wait {
+                    front.push(r);
+                    best_wait = wait;
+                }
+            }
+        }
+        front
+    }
+
+    /// Per condition, the cheapest point that meets the objectives and the
+    /// runner-up.
+    pub fn recommend(&self, obj: &Objective) -> Vec<Recommendation<'_>> {
+        self.by_condition()
+            .into_iter()
+            .map(|(condition, rows)| {
+                let mut meeting = self
+                    .by_cost(obj, rows.into_iter().filter(|r| self.meets(r, obj)))
+                    .into_iter();
+                Recommendation {
+                    condition,
+                    best: meeting.next(),
+                    runner_up: meeting.next(),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,365 @@
+//! Sweeps, shards and merge, plan, and the CI gate `check`.
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::support::{poolcast, scenarios_dir, write_scenario};
+
+/// Runs `poolcast ARGS… --out DIR --quiet` and returns DIR.
+fn run_into(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = poolcast()
+        .args(args)
+        .arg("--out")
+        .arg(dir)
+        .arg("--quiet")
+        .output()
+        .expect("poolcast runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.to_path_buf()
+}
+
+fn scenario(name: &str) -> String {
+    scenarios_dir().join(name).display().to_string()
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Rows of a CSV as maps from header to cell.
+fn rows(csv_text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = r.headers().expect("a header").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a row");
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn sweep_lists_over_quota_points_as_infeasible_and_runs_the_rest() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = run_into(
+        tmp.path(),
+        &["sweep", &scenario("plan-tiers.toml"), "--replications", "3"],
+    );
+    let table = rows(&read(&dir, "sweep.csv"));
+    assert_eq!(table.len(), 18, "3 tiers x 6 counts");
+    for row in &table {
+        let (tier, count) = (
+            &row["param_pool.builders.tier"],
+            row["param_pool.builders.count"]
+                .parse::<u32>()
+                .expect("a count"),
+        );
+        let vcpu = count
+            * match tier.as_str() {
+                "S1" => 2,
+                "S2" => 4,
+                _ => 8,
+            };
+        if vcpu > 16 {
+            assert_eq!(row["feasible"], "false", "{tier} x {count}");
+            assert!(row["reason"].contains("quota is 16"), "{}", row["reason"]);
+            assert_eq!(row["replications"], "0");
+            assert_eq!(row["cost_usd"], "", "an infeasible point is not run");
+        } else {
+            assert_eq!(
+                row["feasible"], "true",
+                "{tier} x {count}: {}",
+                row["reason"]
+            );
+            assert_eq!(row["replications"], "3");
+            assert!(row["cost_usd"].parse::<f64>().expect("a cost") > 0.0);
+        }
+    }
+    let infeasible = table.iter().filter(|r| r["feasible"] == "false").count();
+    assert_eq!(infeasible, 2 + 4, "S2 x 6 and 8; S3 x 3, 4, 6 and 8");
+}
+
+#[test]
+fn sweep_output_does_not_depend_on_threads() {
+    let (a, b) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let sweep = scenario("sweep-tiers.toml");
+    run_into(
+        a.path(),
+        &["sweep", &sweep, "--replications", "4", "--threads", "1"],
+    );
+    run_into(
+        b.path(),
+        &["sweep", &sweep, "--replications", "4", "--threads", "2"],
+    );
+    for f in ["sweep.csv", "pareto.csv", "recommendation.json"] {
+        assert_eq!(
+            read(a.path(), f),
+            read(b.path(), f),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+}
+
+#[test]
+fn merged_shards_equal_the_whole_sweep() {
+    let whole = tempfile::tempdir().expect("dir");
+    let sweep = scenario("sweep-tiers.toml");
+    run_into(whole.path(), &["sweep", &sweep, "--replications", "3"]);
+    let shards: Vec<tempfile::TempDir> =
+        (1..=3).map(|_| tempfile::tempdir().expect("dir")).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        run_into(
+            dir.path(),
+            &[
+                "sweep",
+                &sweep,
+                "--replications",
+                "3",
+                "--shard",
+                &format!("{}/3", k + 1),
+            ],
+        );
+        assert!(
+            !dir.path().join("recommendation.json").exists(),
+            "a shard recommends nothing"
+        );
+    }
+    let merged = tempfile::tempdir().expect("dir");
+    let mut args = vec!["merge".to_string()];
+    args.extend(
+        shards
+            .iter()
+            .rev()
+            .map(|d| d.path().join("sweep.csv").display().to_string()),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_into(merged.path(), &args);
+    for f in [
+        "sweep.csv",
+        "pareto.csv",
+        "recommendation.json",
+        "sweep.json",
+    ] {
+        assert_eq!(
+            read(whole.path(), f),
+            read(merged.path(), f),
+            "merged {f} differs"
+        );
+    }
+    // A missing shard is an error, not a smaller sweep.
+    poolcast()
+        .arg("merge")
+        .arg(shards[0].path().join("sweep.csv"))
+        .arg("--out")
+        .arg(merged.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("in no shard"));
+}
+
+fn recommended_point(dir: &Path) -> u64 {
+    let v: serde_json::Value =
+        serde_json::from_str(&read(dir, "recommendation.json")).expect("JSON");
+    v["recommendations"][0]["recommended"]["point"]
+        .as_u64()
+        .expect("a recommended point")
+}
+
+#[test]
+fn plan_agrees_with_the_brute_force_sweep() {
+    for name in ["plan-tiers.toml", "plan-workday.toml"] {
+        let (p, s) = (
+            tempfile::tempdir().expect("dir"),
+            tempfile::tempdir().expect("dir"),
+        );
+        run_into(p.path(), &["plan", &scenario(name)]);
+        run_into(s.path(), &["sweep", &scenario(name)]);
+        assert_eq!(
+            recommended_point(p.path()),
+            recommended_point(s.path()),
+            "{name}"
+        );
+        let planned = rows(&read(p.path(), "plan.csv")).len();
+        let grid = rows(&read(s.path(), "sweep.csv"))
+            .iter()
+            .filter(|r| r["feasible"] == "true")
+            .count();
+        assert!(
+            planned < grid,
+            "{name}: plan ran {planned} points of {grid}"
+        );
+    }
+}
+
+#[test]
+fn check_gates_on_the_slo() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let summary = tmp.path().join("step-summary.md");
+    poolcast()
+        .args([
+            "check",
+            &scenario("default.toml"),
+            "--replications",
+            "3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "check MISSED: wait p95 <= 5.00 min",
+        ));
+    assert!(read(tmp.path(), "step-summary.md").contains("| wait p95 <= 5.00 min |"));
+    poolcast()
+        .args([
+            "check",
+            &scenario("scaling-schedule.toml"),
+            "--replications",
+            "3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("check met: wait p95"));
+    poolcast()
+        .args([
+            "check",
+            &scenario("workday.toml").replace("workday", "no-such"),
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn precision_adds_replications_until_intervals_are_tight() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let dir = run_into(
+        tmp.path(),
+        &[
+            "sweep",
+            &scenario("plan-workday.toml"),
+            "--replications",
+            "3",
+            "--precision",
+            "0.1",
+            "--max-replications",
+            "24",
+        ],
+    );
+    let table = rows(&read(&dir, "sweep.csv"));
+    let mut grew = false;
+    for row in &table {
+        let n: u32 = row["replications"].parse().expect("replications");
+        grew |= n > 3;
+        if n < 24 {
+            for m in ["cost_usd", "wait_p95_s"] {
+                let mean: f64 = row[m].parse().expect("a mean");
+                let hw = match (
+                    row[&format!("{m}_ci95_low")].parse::<f64>(),
+                    row[&format!("{m}_ci95_high")].parse::<f64>(),
+                ) {
+                    (Ok(lo), Ok(hi)) => (hi - lo) / 2.0,
+                    _ => 0.0,
+                };
+                assert!(
+                    hw <= 0.1 * mean.abs() + 1e-9,
+                    "point {}: {m} ±{hw} around {mean} after {n}",
+                    row["point"]
+                );
+            }
+        }
+    }
+    assert!(
+        grew,
+        "no point needed more than 3 replications: the test shows nothing"
+    );
+}
+
+#[test]
+fn developer_waiting_cost_changes_the_recommendation() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-workday.toml")).expect("read");
+    let (_d1, cheap) = write_scenario(
+        &src.replace("wait_p95 = \"10m\"", "wait_p95 = \"30m\""),
+        "cheap.toml",
+    );
+    let (_d2, costly) = write_scenario(
+        &src.replace(
+            "wait_p95 = \"10m\"",
+            "wait_p95 = \"30m\"\ndeveloper_cost_per_hour = 75.0",
+        ),
+        "costly.toml",
+    );
+    let (a, b) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    run_into(a.path(), &["sweep", &cheap.display().to_string()]);
+    run_into(b.path(), &["sweep", &costly.display().to_string()]);
+    let (pa, pb) = (recommended_point(a.path()), recommended_point(b.path()));
+    assert!(
+        pb > pa,
+        "with waiting priced in, more instances should win: {pa} vs {pb}"
+    );
+    assert!(read(b.path(), "recommendation.json").contains("compute plus waiting cost"));
+}
+
+#[test]
+fn sweep_axes_are_validated() {
+    let base = "[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"5/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    for (sweep, needle) in [
+        ("", "has no [sweep]"),
+        (
+            "[sweep]\n\"pool.nope.count\" = [1, 2]\n",
+            "no pool is named \"nope\"",
+        ),
+        (
+            "[sweep]\n\"pool.builders.count\" = { from = 1, to = 1000000 }\n",
+            "needs `step`",
+        ),
+        (
+            "[sweep]\n\"pool.builders.count\" = { from = 1, to = 400, step = 1 }\n\"workload.ci.rate_scale\" = { from = 1, to = 400, step = 1 }\n",
+            "more than 100000",
+        ),
+        (
+            "[sweep]\n\"pool.builders.count\" = []\n",
+            "at least one value",
+        ),
+    ] {
+        let (_dir, path) = write_scenario(&format!("{base}\n{sweep}"), "s.toml");
+        poolcast()
+            .arg("sweep")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+}
+
+#[test]
+fn sweep_ranges_do_not_drift() {
+    let base = "[simulation]\nhorizon = \"1d\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"5/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[sweep]\n\"workload.ci.rate_scale\" = { from = 0.1, to = 0.7, step = 0.1 }\n";
+    let (_dir, path) = write_scenario(base, "s.toml");
+    let tmp = tempfile::tempdir().expect("dir");
+    run_into(tmp.path(), &["sweep", &path.display().to_string()]);
+    let values: Vec<String> = rows(&read(tmp.path(), "sweep.csv"))
+        .iter()
+        .map(|r| r["param_workload.ci.rate_scale"].clone())
+        .collect();
+    assert_eq!(values, ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]);
+}
