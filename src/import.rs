@@ -14,10 +14,13 @@ use hdrhistogram::Histogram;
 
 use crate::model::{Quota, Tier, TierKind};
 use crate::runs::{RunTime, RunsError, for_each_run};
-use crate::scenario::{DEFAULT_COMPUTE, ScenarioError};
+use crate::scenario::{DEFAULT_COMPUTE, ScenarioError, parse_duration};
 
 /// z of the standard normal's 95th percentile.
 const Z95: f64 = 1.644_853_626_951_472_2;
+/// The longest p95 run time an import writes (about 116 days): a wider fit
+/// says more about the data than about any build.
+const MAX_FITTED_S: f64 = 1e7;
 /// Hours in a week.
 const WEEK_H: usize = 168;
 
@@ -36,8 +39,39 @@ pub enum ImportError {
     #[error("--tier {0:?}: write POOL=TIER, e.g. --tier buildpool=S2 (tiers S1, S2, S3, I6)")]
     TierOption(String),
     /// The generated scenario did not validate: a bug, reported with the text.
-    #[error("the generated scenario does not validate (please report this): {0}")]
+    #[error("the generated scenario does not validate (please report this)")]
     Invalid(#[from] ScenarioError),
+}
+
+/// The most instances an imported pool gets: the scenario limits.
+const MAX_IMPORT_COUNT: u32 = 100_000;
+const MAX_IMPORT_VCPU: u32 = 1 << 20;
+
+/// The scenario name of a recorded pool: the same when it obeys ACR's rule
+/// (3-20 letters, digits, hyphens; not "default"), else a cleaned-up name,
+/// remembered in `renamed` for a warning.
+fn pool_name(recorded: &str, renamed: &mut BTreeMap<String, String>) -> String {
+    let mut name: String = recorded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(20)
+        .collect();
+    if name == DEFAULT_COMPUTE {
+        name = "default-pool".into();
+    }
+    while name.len() < 3 {
+        name.push('-');
+    }
+    if name != recorded {
+        renamed.insert(recorded.to_string(), name.clone());
+    }
+    name
 }
 
 /// A histogram of milliseconds (3 significant digits, auto-resizing).
@@ -138,6 +172,7 @@ pub fn import(
     let mut pools: BTreeMap<String, PoolSeen> = BTreeMap::new();
     let (mut first, mut last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
     let mut total = 0u64;
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     for_each_run(path, |run| {
         let RunTime::At(created) = run.created else {
             return Ok(());
@@ -150,10 +185,10 @@ pub fn import(
             .clone()
             .or(run.run_type.clone())
             .unwrap_or_else(|| "runs".into());
-        let pool = run
-            .pool
-            .clone()
-            .unwrap_or_else(|| DEFAULT_COMPUTE.to_string());
+        let pool = run.pool.as_deref().map_or_else(
+            || DEFAULT_COMPUTE.to_string(),
+            |p| pool_name(p, &mut renamed),
+        );
         let g = groups.entry(key).or_default();
         g.runs += 1;
         g.by_hour_of_week.resize(WEEK_H, 0.0);
@@ -209,7 +244,16 @@ pub fn import(
         monday.format("%Y-%m-%dT%H:%M:%SZ")
     );
 
-    // Pools, with tiers given or guessed and counts from observed concurrency.
+    for (from, to) in &renamed {
+        warnings.push(format!(
+            "pool {from:?} does not fit ACR's naming rule; it is called {to:?} in the scenario"
+        ));
+    }
+    // Pools, with tiers given or guessed and counts from observed concurrency
+    // (within the limits a scenario accepts).
+    let count_of = |p: &PoolSeen, tier: Tier| {
+        max_concurrent(&p.intervals).clamp(1, MAX_IMPORT_COUNT.min(MAX_IMPORT_VCPU / tier.vcpu()))
+    };
     let mut pool_tiers: BTreeMap<String, Tier> = BTreeMap::new();
     let mut pool_text = String::new();
     for (pname, seen) in &pools {
@@ -227,7 +271,7 @@ pub fn import(
             }
         };
         pool_tiers.insert(pname.clone(), tier);
-        let count = max_concurrent(&seen.intervals).max(1);
+        let count = count_of(seen, tier);
         let _ = writeln!(
             pool_text,
             "[[pool]]\nname = {}\ntier = \"{tier}\"   # CHECK: {}\ncount = {count}   # most runs seen at once",
@@ -256,7 +300,7 @@ pub fn import(
     let quota = quota_for(
         &pools
             .keys()
-            .map(|p| (pool_tiers[p], max_concurrent(&pools[p].intervals).max(1)))
+            .map(|p| (pool_tiers[p], count_of(&pools[p], pool_tiers[p])))
             .collect::<Vec<_>>(),
     );
     if quota != Quota::default() {
@@ -452,11 +496,21 @@ fn duration_line(
                     duration_text(fitted(z))
                 );
             }
+            // Written as text and read back, median and p95 must stay apart
+            // (runs of 100 s and one of 101 s round to one value); a p95
+            // beyond any run time is capped.
+            let (median, p95) = (
+                duration_text(fitted(0.0)),
+                duration_text(fitted(Z95).min(MAX_FITTED_S)),
+            );
+            if parse_duration(&p95).ok() <= parse_duration(&median).ok() {
+                return format!(
+                    "duration = {{ dist = \"constant\", value = \"{median}\" }}   # the recorded run times barely vary\n"
+                );
+            }
             let _ = writeln!(
                 line,
-                "duration = {{ dist = \"lognormal\", median = \"{}\", p95 = \"{}\" }}",
-                duration_text(fitted(0.0)),
-                duration_text(fitted(Z95))
+                "duration = {{ dist = \"lognormal\", median = \"{median}\", p95 = \"{p95}\" }}"
             );
             line
         }

@@ -152,7 +152,11 @@ impl JsonRun {
             created: RunTime::At(created),
             started: started.map(RunTime::At),
             duration,
-            cpu: self.agent_configuration.and_then(|a| a.cpu),
+            // A cpu of 0 says nothing usable about the vCPUs a run had.
+            cpu: self
+                .agent_configuration
+                .and_then(|a| a.cpu)
+                .filter(|c| *c > 0),
         })
     }
 }

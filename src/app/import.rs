@@ -11,6 +11,7 @@ use super::{BadInput, emit, write_output};
 use crate::import::{self, ImportError};
 use crate::model::Tier;
 use crate::report::OutputDir;
+use crate::scenario;
 
 pub(super) fn import_runs(
     runs: &Path,
@@ -28,10 +29,16 @@ pub(super) fn import_runs(
             parsed.ok_or_else(|| BadInput(ImportError::TierOption(t.clone()).to_string()))?;
         given.insert(pool.to_string(), tier);
     }
-    let name = name.unwrap_or_else(|| {
-        runs.file_stem()
-            .map_or_else(|| "imported".into(), |s| s.to_string_lossy().into_owned())
-    });
+    let name = match name {
+        Some(n) if !scenario::is_valid_name(&n) => {
+            return Err(BadInput(format!("--name {n:?}: a scenario name has 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'")).into());
+        }
+        Some(n) => n,
+        None => runs.file_stem().map_or_else(
+            || "imported".into(),
+            |s| scenario::name_from_stem(&s.to_string_lossy()),
+        ),
+    };
     let imported = import::import(runs, &given, &name).map_err(|e| match e {
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),

@@ -63,12 +63,15 @@ impl QueueController {
     /// assert_eq!(c.decide(seen), Some(5)); // 2 running + ceil(5 / 2)
     /// ```
     pub fn decide(&self, seen: QueueObservation) -> Option<u32> {
-        let mut want = seen.running + (f64::from(seen.queued) / self.per_instance).ceil() as u32;
+        // In f64, clamped before converting: a tiny per_instance must not
+        // wrap the count around.
+        let extra = (f64::from(seen.queued) / self.per_instance).ceil();
+        let mut want = (f64::from(seen.running) + extra).min(f64::from(self.max)) as u32;
         if self
             .target_wait
             .is_some_and(|t| seen.queued > 0 && seen.oldest_wait >= t)
         {
-            want = want.max(seen.target + 1);
+            want = want.max(seen.target.saturating_add(1));
         }
         let want = want.clamp(self.min, self.max);
         let cooled = seen
@@ -183,6 +186,15 @@ mod tests {
         };
         assert_eq!(c.decide(seen(2, 2, 2)), Some(3), "2 running + ceil(2/10)");
         assert_eq!(c.decide(old), Some(3));
+        let tiny = QueueController {
+            per_instance: 1e-12,
+            ..controller()
+        };
+        assert_eq!(
+            tiny.decide(seen(3, 2, 2)),
+            Some(4),
+            "capped at max, not wrapped"
+        );
         let old3 = QueueObservation {
             oldest_wait: SimDuration::from_secs(301),
             ..seen(2, 2, 3)

@@ -18,7 +18,7 @@ use std::path::Path;
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub use parse::{parse_cron, parse_duration, parse_rate};
 pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
-pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS};
+pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS, is_valid_name, name_from_stem};
 
 use crate::model::{PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;

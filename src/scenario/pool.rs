@@ -12,6 +12,9 @@ use crate::model::{
 use crate::units::SimDuration;
 use crate::workload::Calendar;
 
+/// The shortest poll interval of a queue controller.
+const MIN_POLL: SimDuration = SimDuration::from_secs(10);
+
 /// Most instances one pool may have (far above any quota).
 const MAX_COUNT: i64 = 100_000;
 
@@ -229,6 +232,11 @@ fn scaling(cx: &mut Ctx, raw: &S<RawScaling>, key: &str) -> Option<Scaling> {
                 &format!("{key}.poll"),
                 SimDuration::from_secs(60),
             );
+            if let Some(p) = poll.filter(|p| *p < MIN_POLL) {
+                cx.issue(s.poll.as_ref(), &format!("{key}.poll"), format!(
+                    "polls every {p}: a controller calling `az acr agentpool show --queue-count` polls at most every {MIN_POLL}; use a longer poll"
+                ));
+            }
             let cooldown = match &s.cooldown {
                 Some(c) => cx.duration(c, &format!("{key}.cooldown"), true),
                 None => Some(SimDuration::from_secs(600)),

@@ -22,6 +22,9 @@ pub const MAX_SAMPLES: u64 = 1_000_000;
 /// The most runs a replication may be expected to bring (about a minute of
 /// simulation per 10^8 on this machine's class of hardware).
 pub const MAX_EXPECTED_RUNS: f64 = 1e9;
+/// The longest horizon: a century (calendar arithmetic stays far from
+/// overflow, and no capacity question needs more).
+pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(36_500 * 86_400);
 /// Upper bound of any number in a scenario: prices, memory, vCPUs. Far above
 /// anything real, far below where sums overflow to infinity.
 pub const MAX_NUMBER: f64 = 1e12;
@@ -159,7 +162,7 @@ pub(super) fn validate(
         warnings: Vec::new(),
     };
     let name = match &raw.name {
-        Some(n) if !valid_scenario_name(n.get_ref()) => {
+        Some(n) if !is_valid_name(n.get_ref()) => {
             cx.issue(
                 Some(n),
                 "name",
@@ -260,6 +263,9 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
             SimDuration::from_secs(7 * 86_400),
         )
         .unwrap_or(SimDuration::from_secs(86_400));
+    if horizon > MAX_HORIZON {
+        cx.issue(s.horizon.as_ref(), "simulation.horizon", format!("must be at most {MAX_HORIZON} (a century); simulate a representative week or month instead"));
+    }
     // A tenth of the horizon, at most a day: enough for a queue that starts
     // empty to forget its start, without wasting a short run.
     let default_warmup = SimDuration((horizon.0 / 10).min(SimDuration::from_secs(86_400).0));
@@ -365,8 +371,9 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
     table
 }
 
-/// Whether `name` is safe as a folder name under `output/`.
-fn valid_scenario_name(name: &str) -> bool {
+/// Whether `name` is safe as a scenario name (it names a folder under
+/// `output/`): 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
+pub fn is_valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && !name.starts_with('.')
         && name
@@ -375,7 +382,7 @@ fn valid_scenario_name(name: &str) -> bool {
 }
 
 /// A file stem made safe as a scenario name.
-pub(super) fn name_from_stem(stem: &str) -> String {
+pub fn name_from_stem(stem: &str) -> String {
     let name: String = stem
         .chars()
         .map(|c| {
@@ -416,7 +423,7 @@ fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, wh
 fn check_expected_runs(cx: &mut Ctx, workloads: &[WorkloadSpec], horizon: SimDuration) {
     let runs: f64 = workloads
         .iter()
-        .map(|w| w.arrival.mean_rate().as_per_second() * horizon.as_secs_f64())
+        .map(|w| w.arrival.expected_runs(horizon))
         .sum();
     if runs > MAX_EXPECTED_RUNS {
         cx.issue_at(None, "workload", format!(

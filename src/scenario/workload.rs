@@ -35,6 +35,21 @@ const WORKDAY_HOURLY: [f64; 24] = [
 ];
 const WORKDAY_WEEKLY: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1];
 
+/// The shortest time between two firings of `schedule` in its first four
+/// weeks (at most 10,000 firings looked at).
+fn shortest_gap(schedule: &croner::Cron, calendar: Calendar) -> Option<SimDuration> {
+    let start = calendar.start();
+    let times: Vec<_> = schedule
+        .iter_from(start, croner::Direction::Forward)
+        .take_while(|t| *t < start + chrono::TimeDelta::days(28))
+        .take(10_000)
+        .collect();
+    times
+        .windows(2)
+        .map(|w| SimDuration::from_secs_f64((w[1] - w[0]).as_seconds_f64()))
+        .min()
+}
+
 /// Byte offset of an optional spanned value.
 fn at<T>(v: &Option<S<T>>) -> Option<usize> {
     v.as_ref().map(|s| s.span().start)
@@ -102,7 +117,11 @@ pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Optio
                 .map(SimDuration::as_secs_f64);
             // Zero-length recorded runs are real but give the empirical
             // distribution nothing to stand on; they replay as recorded.
-            DurationDist::empirical(secs.filter(|s| *s > 0.0).collect()).ok()
+            let positive: Vec<f64> = secs.filter(|s| *s > 0.0).collect();
+            if positive.is_empty() {
+                cx.issue(Some(&raw.arrival), &format!("{key}.arrival.file"), "every recorded run time in the trace is zero; a trace needs runs with a start and a later finish");
+            }
+            DurationDist::empirical(positive).ok()
         }
         (_, Some(d)) => duration_dist(
             cx,
@@ -338,6 +357,13 @@ fn arrival(
             let schedule = parse_cron(text.get_ref())
                 .map_err(|e| cx.issue(Some(text), &format!("{key}.schedule"), e))
                 .ok()?;
+            if let (Some(j), Some(gap)) = (jitter, shortest_gap(&schedule, env.calendar))
+                && j > gap
+            {
+                cx.issue(a.jitter.as_ref(), &format!("{key}.jitter"), format!(
+                    "a jitter of {j} is longer than the {gap} between two firings; runs of one firing must arrive before the next firing, so shorten the jitter"
+                ));
+            }
             Some(ArrivalProcess::Cron {
                 schedule: Box::new(schedule),
                 tasks: tasks * scale,

@@ -40,8 +40,8 @@ pub(crate) enum Event {
     },
     /// A requested scale-in takes effect.
     ScaleIn { pool: PoolId, count: u32 },
-    /// A schedule rule fires.
-    Rule { pool: PoolId, rule: u32 },
+    /// One or more schedule rules of a pool fire.
+    Schedule(PoolId),
     /// A queue controller polls.
     Poll(PoolId),
     /// The time-series tick.

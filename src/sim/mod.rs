@@ -157,11 +157,7 @@ impl<R: Recorder> Replication<'_, R> {
             self.recorder.pool_changed(id, SimTime::ZERO, p.levels());
             match &spec.scaling {
                 Scaling::Fixed => {}
-                Scaling::Schedule(rules) => {
-                    for rule in 0..rules.len() as u32 {
-                        self.schedule_rule(id, rule, SimTime::ZERO, true);
-                    }
-                }
+                Scaling::Schedule(_) => self.schedule_next(id, SimTime::ZERO, true),
                 Scaling::Queue(_) => self.queue.push(SimTime::ZERO, Event::Poll(id)),
             }
         }
@@ -203,11 +199,12 @@ impl<R: Recorder> Replication<'_, R> {
                 }
             }
             Event::ScaleIn { pool, count } => self.on_scale_in(now, pool, count),
-            Event::Rule { pool, rule } => {
-                if let Scaling::Schedule(rules) = &self.scenario.pools[pool.0 as usize].scaling {
-                    self.set_count(pool, rules[rule as usize].count, now);
+            Event::Schedule(pool) => {
+                let count = self.scheduled_count(pool, now);
+                if let Some(count) = count {
+                    self.set_count(pool, count, now);
                 }
-                self.schedule_rule(pool, rule, now, false);
+                self.schedule_next(pool, now, false);
             }
             Event::Poll(pool) => self.on_poll(now, pool),
             Event::Sample => {
@@ -362,10 +359,14 @@ impl<R: Recorder> Replication<'_, R> {
             let mut asked = want - pool.target;
             // A later request supersedes a scale-in still in flight: those
             // instances simply stay (and stay billed).
-            let kept = asked.min(pool.pending_scale_in);
+            let mut kept = asked.min(pool.pending_scale_in);
             pool.pending_scale_in -= kept;
-            pool.target += kept;
             asked -= kept;
+            // Then instances draining away stay.
+            let undrained = pool.undrain(asked);
+            asked -= undrained;
+            kept += undrained;
+            pool.target += kept;
             let k = kind_index(pool.kind);
             let fits = (self.quota.limit[k].saturating_sub(self.quota.used[k])) / pool.vcpu;
             let granted = asked.min(fits);
@@ -422,21 +423,39 @@ impl<R: Recorder> Replication<'_, R> {
         self.queue.push(now + controller.poll, Event::Poll(p));
     }
 
-    /// Schedules the next firing of a schedule rule after `now` (at `now`
-    /// itself when `inclusive`).
-    fn schedule_rule(&mut self, p: PoolId, rule: u32, now: SimTime, inclusive: bool) {
+    /// Schedules pool `p`'s next schedule event: the earliest firing of any
+    /// of its rules after `now` (at `now` itself when `inclusive`).
+    fn schedule_next(&mut self, p: PoolId, now: SimTime, inclusive: bool) {
         let Scaling::Schedule(rules) = &self.scenario.pools[p.0 as usize].scaling else {
             return;
         };
         let calendar = self.scenario.simulation.calendar;
         let from = calendar.datetime(now);
-        let next = rules[rule as usize]
-            .cron
-            .find_next_occurrence(&from, inclusive)
-            .ok()
+        let next = rules
+            .iter()
+            .filter_map(|r| r.cron.find_next_occurrence(&from, inclusive).ok())
+            .min()
             .and_then(|t| calendar.sim_time(t));
         if let Some(at) = next.filter(|t| *t <= self.horizon) {
-            self.queue.push(at, Event::Rule { pool: p, rule });
+            self.queue.push(at, Event::Schedule(p));
         }
+    }
+
+    /// The count a schedule sets at `now`: that of the last rule (in file
+    /// order) firing then, as a crontab would apply them.
+    fn scheduled_count(&self, p: PoolId, now: SimTime) -> Option<u32> {
+        let Scaling::Schedule(rules) = &self.scenario.pools[p.0 as usize].scaling else {
+            return None;
+        };
+        let at = self.scenario.simulation.calendar.datetime(now);
+        rules
+            .iter()
+            .filter(|r| {
+                r.cron
+                    .find_next_occurrence(&at, true)
+                    .is_ok_and(|t| t == at)
+            })
+            .map(|r| r.count)
+            .next_back()
     }
 }

@@ -96,25 +96,30 @@ impl PoolState {
         self.allocated
     }
 
-    /// Allocates one instance, ready now or provisioning; returns its slot
-    /// and generation (for the ready event).
-    pub fn allocate(&mut self, ready: bool) -> (u32, u32) {
+    /// Allocates one instance; returns its slot and generation (for the
+    /// ready event). An `initial` instance exists before the simulation
+    /// starts: it is ready at once and its layer cache is warm.
+    pub fn allocate(&mut self, initial: bool) -> (u32, u32) {
+        let ready = initial;
         let state = if ready {
             Slot::Idle
         } else {
             Slot::Provisioning
         };
+        // Runs since provisioning; a pre-existing instance counts as having
+        // run plenty (no cold start).
+        let runs = if initial { u32::MAX } else { 0 };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.instances[s as usize].slot = state;
-                self.instances[s as usize].runs = 0;
+                self.instances[s as usize].runs = runs;
                 s
             }
             None => {
                 self.instances.push(Instance {
                     slot: state,
                     generation: 0,
-                    runs: 0,
+                    runs,
                 });
                 (self.instances.len() - 1) as u32
             }
@@ -151,7 +156,7 @@ impl PoolState {
             draining: false,
         };
         let before = inst.runs;
-        inst.runs += 1;
+        inst.runs = inst.runs.saturating_add(1);
         self.busy += 1;
         Some((slot, inst.generation, before))
     }
@@ -238,6 +243,26 @@ impl PoolState {
                 count -= 1;
             }
         }
+    }
+
+    /// Keeps up to `count` draining instances (a scale-up while they drain):
+    /// they stay, already allocated and billed. Returns how many.
+    pub fn undrain(&mut self, count: u32) -> u32 {
+        let mut kept = 0;
+        for inst in self.instances.iter_mut().rev() {
+            if kept == count {
+                break;
+            }
+            if let Slot::Busy {
+                draining: draining @ true,
+                ..
+            } = &mut inst.slot
+            {
+                *draining = false;
+                kept += 1;
+            }
+        }
+        kept
     }
 
     /// Marks whether the run on `slot` ends at its timeout.

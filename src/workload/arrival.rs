@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -105,7 +105,43 @@ fn profile_mean(rate: Rate, hourly: &[f64; 24], weekly: &[f64; 7]) -> f64 {
     rate.as_per_second() * hourly.iter().sum::<f64>() / 24.0 * weekly.iter().sum::<f64>() / 7.0
 }
 
+/// Firings of `schedule` in `[start, start + span)`, counting at most
+/// `limit` (and extrapolating from those when the span holds more).
+fn firings(schedule: &croner::Cron, calendar: &Calendar, span: SimDuration, limit: usize) -> f64 {
+    let start = calendar.start();
+    let end = calendar.datetime(SimTime(span.0));
+    let mut n = 0usize;
+    let mut last = start;
+    for t in schedule.iter_from(start, croner::Direction::Forward) {
+        if t >= end {
+            return n as f64;
+        }
+        n += 1;
+        last = t;
+        if n == limit {
+            break;
+        }
+    }
+    let seen = (last - start).as_seconds_f64().max(1.0);
+    n as f64 * span.as_secs_f64() / seen
+}
+
 impl ArrivalProcess {
+    /// How many runs the process brings over `horizon`, on average: what
+    /// bounds the work of a replication.
+    pub fn expected_runs(&self, horizon: SimDuration) -> f64 {
+        match self {
+            ArrivalProcess::Cron {
+                schedule,
+                tasks,
+                calendar,
+                ..
+            } => firings(schedule, calendar, horizon, 100_000) * tasks,
+            ArrivalProcess::Trace { trace, scale } => trace.runs().len() as f64 * scale,
+            _ => self.mean_rate().as_per_second() * horizon.as_secs_f64(),
+        }
+    }
+
     /// Long-run mean arrivals per second (for a trace: over its recorded span).
     pub fn mean_rate(&self) -> Rate {
         let per_s = match self {
@@ -122,15 +158,9 @@ impl ArrivalProcess {
                 calendar,
                 ..
             } => {
-                // Count firings over four weeks: exact for daily and weekly schedules.
-                let start = calendar.start();
-                let end = start + TimeDelta::days(28);
-                let firings = schedule
-                    .iter_from(start, croner::Direction::Forward)
-                    .take_while(|t| *t < end)
-                    .take(1_000_000)
-                    .count();
-                firings as f64 * tasks / (28.0 * 86_400.0)
+                // Four weeks: exact for daily and weekly schedules.
+                let span = SimDuration::from_secs(28 * 86_400);
+                firings(schedule, calendar, span, 100_000) * tasks / span.as_secs_f64()
             }
             ArrivalProcess::Burst { rate, size } => rate.as_per_second() * size.mean(),
             ArrivalProcess::Trace { trace, scale } => {

@@ -54,8 +54,11 @@ impl Calendar {
 
     /// The calendar instant of `t`.
     pub fn datetime(&self, t: SimTime) -> DateTime<Utc> {
-        // Horizons are validated far below TimeDelta's range (±292,000 years).
-        self.start + TimeDelta::microseconds(t.0.min(i64::MAX as u64) as i64)
+        let delta = TimeDelta::microseconds(t.0.min(i64::MAX as u64) as i64);
+        // Horizons are validated to a century; saturate rather than panic.
+        self.start
+            .checked_add_signed(delta)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// The simulated time of `at`, or `None` when it is before the start.

@@ -6,6 +6,7 @@ mod determinism;
 mod golden;
 mod import;
 mod invariants;
+mod regressions;
 mod scaling;
 mod scenarios;
 mod support;

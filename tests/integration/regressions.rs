@@ -1,0 +1,244 @@
+//! Regression tests for problems found in review (each names what broke).
+
+use poolcast::replication::run;
+use predicates::prelude::*;
+
+use crate::support::{poolcast, scenario, write_scenario};
+
+/// Two S2 runs of 55 minutes at 00:00 on a pool of 2; a schedule sets 0 at
+/// 00:10 (both instances start draining at 00:15) and 2 at 00:20. The
+/// scale-up keeps the draining instances instead of allocating new ones,
+/// which an 8-vCPU quota would deny: 2 instances for the whole 2 hours,
+/// 4 instance-hours, nothing denied.
+#[test]
+fn review_scale_up_during_drain_keeps_the_draining_instances() {
+    let s = scenario(
+        r#"
+[simulation]
+horizon = "2h"
+warmup = "0s"
+replications = 1
+
+[quota]
+standard_vcpu = 8
+
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 2
+provisioning = "5m"
+scaling = { policy = "schedule", rules = [{ cron = "10 0 * * *", count = 0 }, { cron = "20 0 * * *", count = 2 }] }
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "cron", schedule = "0 0 * * *", tasks = 2 }
+duration = { dist = "constant", value = "55m" }
+"#,
+    );
+    let p = &run(&s, &|| {}).pools[0].metrics;
+    assert_eq!(p.get("instance_hours").mean, 4.0);
+    assert_eq!(p.get("instances_denied").mean, 0.0);
+    assert_eq!(p.get("scale_ups").mean, 0.0, "no new instance was needed");
+}
+
+/// Rules firing at the same minute apply in file order, the last winning
+/// (as a crontab would): on Friday 20:00 the count is 5, not 1. Start on
+/// Friday 2025-03-07 with 1 instance: 1 x 24 h + 4 x 4 h = 40 instance-hours.
+#[test]
+fn review_rules_at_the_same_tick_apply_in_file_order() {
+    let s = scenario(
+        r#"
+[simulation]
+start = "2025-03-07T00:00:00Z"
+horizon = "1d"
+warmup = "0s"
+replications = 1
+
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 1
+provisioning = "5m"
+scaling = { policy = "schedule", rules = [{ cron = "0 20 * * *", count = 1 }, { cron = "0 20 * * 5", count = 5 }] }
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "cron", schedule = "0 0 1 1 *" }
+duration = { dist = "constant", value = "1m" }
+"#,
+    );
+    let p = &run(&s, &|| {}).pools[0].metrics;
+    assert!(
+        (p.get("instance_hours").mean - 40.0).abs() < 1e-9,
+        "{}",
+        p.get("instance_hours").mean
+    );
+    assert_eq!(p.get("scale_ups").mean, 1.0);
+}
+
+/// Instances that exist when the simulation starts have a warm cache.
+#[test]
+fn review_initial_instances_have_no_cold_start() {
+    let s = scenario(
+        r#"
+[simulation]
+horizon = "1d"
+warmup = "0s"
+replications = 1
+
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 3
+cold_start = { extra = "4m", tasks = 1 }
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "6/h" }
+duration = { dist = "constant", value = "5m" }
+"#,
+    );
+    assert_eq!(
+        run(&s, &|| {}).pools[0].metrics.get("cold_starts").mean,
+        0.0
+    );
+}
+
+/// Inputs that used to exhaust memory, panic or hang are refused up front.
+#[test]
+fn review_hostile_scenarios_are_refused_with_exit_2() {
+    let base = "[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\n";
+    // (workload lines, expected message, a file the scenario names)
+    type Case<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
+        // A trace of runs at one instant, replayed 10^10 times.
+        (
+            "arrival = { process = \"trace\", file = \"one.csv\" }\nrate_scale = 1e10\n",
+            "more than the limit of 1e9",
+            Some(("one.csv", "time,duration\n60,60\n")),
+        ),
+        // A yearly cron with a huge batch over a long horizon.
+        (
+            "arrival = { process = \"cron\", schedule = \"0 0 1 3 *\", tasks = 1000000 }\nrate_scale = 1e6\nduration = { dist = \"constant\", value = \"1m\" }\n[simulation]\nhorizon = \"800d\"\nsample_interval = \"1d\"\n",
+            "more than the limit of 1e9",
+            None,
+        ),
+        // A horizon past a century.
+        (
+            "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n[simulation]\nhorizon = \"300000years\"\nsample_interval = \"1000years\"\n",
+            "simulation.horizon",
+            None,
+        ),
+        // Jitter longer than the gap between firings.
+        (
+            "arrival = { process = \"cron\", schedule = \"*/5 * * * *\", jitter = \"30m\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
+            "longer than the 5m between two firings",
+            None,
+        ),
+        // A trace whose run times are all zero.
+        (
+            "arrival = { process = \"trace\", file = \"zero.csv\" }\n",
+            "every recorded run time in the trace is zero",
+            Some(("zero.csv", "time,duration\n0,0\n10,0\n")),
+        ),
+    ];
+    for (workload, needle, file) in cases {
+        let (dir, path) = write_scenario(&format!("{base}{workload}"), "hostile.toml");
+        if let Some((name, text)) = file {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        poolcast()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+    let (_dir, path) = write_scenario(
+        &format!("{base}arrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n")
+            .replacen("tier = \"S1\"", "tier = \"S1\"\nscaling = { policy = \"queue\", max = 2, poll = \"1ms\" }", 1),
+        "poll.toml",
+    );
+    poolcast()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pool.builders.scaling.poll"));
+}
+
+/// A short, dense trace is judged by its run count, not by an
+/// extrapolated rate: 2,000 runs within a second over a week are fine.
+#[test]
+fn review_short_dense_trace_is_accepted() {
+    let mut csv = String::from("time,duration\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("{},{}\n", f64::from(i) * 0.0004, 30));
+    }
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"7d\"\n\n[quota]\nstandard_vcpu = 200\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 100\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"trace\", file = \"dense.csv\" }\n",
+        "dense.toml",
+    );
+    std::fs::write(dir.path().join("dense.csv"), csv).expect("write");
+    poolcast().arg("validate").arg(&path).assert().success();
+}
+
+/// `agentConfiguration.cpu: 0` says nothing: such runs replay as recorded
+/// rather than in zero time.
+#[test]
+fn review_recorded_cpu_zero_is_ignored() {
+    let (dir, path) = write_scenario(
+        "[simulation]\nstart = \"2025-03-03T00:00:00Z\"\nhorizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\nparallel_fraction = 0.5\narrival = { process = \"trace\", file = \"runs.json\" }\n",
+        "cpu0.toml",
+    );
+    std::fs::write(
+        dir.path().join("runs.json"),
+        r#"[{"createTime": "2025-03-03T01:00:00Z", "startTime": "2025-03-03T01:00:00Z", "finishTime": "2025-03-03T01:10:00Z", "agentConfiguration": {"cpu": 0}}]"#,
+    )
+    .expect("write");
+    let s = poolcast::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        run(&s, &|| {}).workloads[0].metrics.get("run_mean_s").mean,
+        600.0
+    );
+}
+
+/// Imports that used to produce scenarios that do not validate.
+#[test]
+fn review_import_handles_odd_names_and_near_constant_times() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut runs = Vec::new();
+    for i in 0..41 {
+        let secs = if i == 40 { 101 } else { 100 };
+        let t = format!("2025-03-03T10:{:02}:00Z", i);
+        let f = format!("2025-03-03T10:{:02}:{:02}Z", i + (secs / 60), secs % 60);
+        runs.push(format!(r#"{{"task": "t", "agentPoolName": "my_pool", "createTime": "{t}", "startTime": "{t}", "finishTime": "{f}"}}"#));
+    }
+    runs.push(
+        r#"{"task": "u", "agentPoolName": "default", "createTime": "2025-03-03T11:00:00Z"}"#
+            .to_string(),
+    );
+    let file = dir.path().join("my runs (1).json");
+    std::fs::write(&file, format!("[{}]", runs.join(","))).expect("write");
+    let out = dir.path().join("imported.toml");
+    poolcast()
+        .arg("import")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("does not fit ACR's naming rule"));
+    let text = std::fs::read_to_string(&out).expect("written");
+    assert!(text.contains("name = \"my-runs--1-\""), "{text}");
+    assert!(text.contains("name = \"my-pool\""), "{text}");
+    assert!(text.contains("name = \"default-pool\""), "{text}");
+    assert!(
+        text.contains("dist = \"constant\", value = \"100s\""),
+        "{text}"
+    );
+    poolcast().arg("validate").arg(&out).assert().success();
+}
