@@ -30,8 +30,12 @@ pub(crate) enum Event {
         slot: u32,
         generation: u32,
     },
-    /// A run on the default compute ends.
-    DefaultFinish { task: Task, started_at: SimTime },
+    /// A run on the default compute ends (it started when it arrived).
+    DefaultFinish {
+        workload: WorkloadId,
+        arrived_at: SimTime,
+        times_out: bool,
+    },
     /// A provisioning instance is ready (stale when cancelled).
     Ready {
         pool: PoolId,

@@ -91,7 +91,12 @@ struct Replication<'a, R> {
 ///
 /// Arrivals stop at the horizon, and so does the run: tasks still queued or
 /// running then are not completed (the recorder saw them arrive and start).
-pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recorder: &mut R) {
+/// Returns the number of events it handled (for throughput figures).
+pub fn run_replication<R: Recorder>(
+    scenario: &Scenario,
+    replication: u32,
+    recorder: &mut R,
+) -> u64 {
     let spec = &scenario.simulation;
     let workloads = scenario
         .workloads
@@ -132,12 +137,15 @@ pub fn run_replication<R: Recorder>(scenario: &Scenario, replication: u32, recor
         preempted: Vec::new(),
     };
     sim.start();
+    let mut events = 0u64;
     while let Some((now, event)) = sim.queue.pop() {
         if now > sim.horizon {
             break;
         }
         sim.handle(now, event);
+        events += 1;
     }
+    events
 }
 
 impl<R: Recorder> Replication<'_, R> {
@@ -180,14 +188,13 @@ impl<R: Recorder> Replication<'_, R> {
                 slot,
                 generation,
             } => self.on_pool_finish(now, pool, slot, generation),
-            Event::DefaultFinish { task, started_at } => {
-                self.recorder.finished(
-                    task.workload,
-                    task.arrived_at,
-                    started_at,
-                    now,
-                    task.times_out,
-                );
+            Event::DefaultFinish {
+                workload,
+                arrived_at,
+                times_out,
+            } => {
+                self.recorder
+                    .finished(workload, arrived_at, arrived_at, now, times_out);
             }
             Event::Ready {
                 pool,
@@ -239,17 +246,15 @@ impl<R: Recorder> Replication<'_, R> {
         match spec.target {
             Target::DefaultCompute => {
                 let run = task.service.min(spec.timeout);
-                let task = Task {
-                    times_out: task.service > spec.timeout,
-                    ..task
-                };
                 self.recorder
                     .started(w, Target::DefaultCompute, now, now, run);
+                let times_out = task.service > spec.timeout;
                 self.queue.push(
                     now + run,
                     Event::DefaultFinish {
-                        task,
-                        started_at: now,
+                        workload: w,
+                        arrived_at: now,
+                        times_out,
                     },
                 );
             }
@@ -265,29 +270,26 @@ impl<R: Recorder> Replication<'_, R> {
         let spec = &self.scenario.pools[p.0 as usize];
         let pool = &mut self.pools[p.0 as usize];
         while let Some(&task) = pool.queue.front() {
-            let w = &self.scenario.workloads[task.workload.0 as usize];
-            let extra = spec.cold_start.map_or(SimDuration::ZERO, |c| c.extra);
-            let Some((slot, generation, runs_before)) = pool.start(task, now) else {
+            let timeout = self.scenario.workloads[task.workload.0 as usize].timeout;
+            let Some(started) = pool.start(task, now, spec.cold_start, timeout) else {
                 break;
             };
             pool.queue.pop_front();
-            let cold = spec.cold_start.is_some_and(|c| runs_before < c.tasks);
-            let wanted = if cold {
-                task.service + extra
-            } else {
-                task.service
-            };
-            let run = wanted.min(w.timeout);
-            pool.set_times_out(slot, wanted > w.timeout);
             if !task.restarted {
-                self.recorder
-                    .started(task.workload, Target::Pool(p), task.arrived_at, now, run);
+                self.recorder.started(
+                    task.workload,
+                    Target::Pool(p),
+                    task.arrived_at,
+                    now,
+                    started.run,
+                );
             }
-            if cold {
+            if let Some(extra) = started.cold {
                 self.recorder.cold_started(p, now, extra);
             }
+            let (slot, generation) = (started.slot, started.generation);
             self.queue.push(
-                now + run,
+                now + started.run,
                 Event::PoolFinish {
                     pool: p,
                     slot,

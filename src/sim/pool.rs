@@ -4,9 +4,9 @@
 use std::collections::VecDeque;
 
 use super::event::Task;
-use crate::model::{ScaleIn, TierKind};
+use crate::model::{ColdStart, ScaleIn, TierKind};
 use crate::stats::PoolLevels;
-use crate::units::SimTime;
+use crate::units::{SimDuration, SimTime};
 
 /// What an instance slot holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +33,17 @@ struct Instance {
     generation: u32,
     /// Runs started on this instance since it was provisioned.
     runs: u32,
+}
+
+/// A run that has just started on an instance.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Started {
+    pub slot: u32,
+    pub generation: u32,
+    /// How long it will run (cold start included, capped by the timeout).
+    pub run: SimDuration,
+    /// The cold-start time it pays, if any.
+    pub cold: Option<SimDuration>,
 }
 
 /// A task that has just been taken off an instance.
@@ -145,20 +156,34 @@ impl PoolState {
         true
     }
 
-    /// Takes an idle instance for `task`; returns its slot, generation, and
-    /// how many runs it had before (for cold starts).
-    pub fn start(&mut self, task: Task, now: SimTime) -> Option<(u32, u32, u32)> {
+    /// Starts `task` on an idle instance, if there is one: its run takes
+    /// the task's service time, plus `cold_start.extra` on a fresh
+    /// instance, ended at `timeout`.
+    pub fn start(
+        &mut self,
+        mut task: Task,
+        now: SimTime,
+        cold_start: Option<ColdStart>,
+        timeout: SimDuration,
+    ) -> Option<Started> {
         let slot = self.idle.pop()?;
         let inst = &mut self.instances[slot as usize];
+        let cold = cold_start.filter(|c| inst.runs < c.tasks).map(|c| c.extra);
+        let wanted = task.service + cold.unwrap_or(SimDuration::ZERO);
+        task.times_out = wanted > timeout;
         inst.slot = Slot::Busy {
             task,
             started_at: now,
             draining: false,
         };
-        let before = inst.runs;
         inst.runs = inst.runs.saturating_add(1);
         self.busy += 1;
-        Some((slot, inst.generation, before))
+        Some(Started {
+            slot,
+            generation: inst.generation,
+            run: wanted.min(timeout),
+            cold,
+        })
     }
 
     /// The run on `slot` ended; `None` when the event is stale. A draining
@@ -263,12 +288,5 @@ impl PoolState {
             }
         }
         kept
-    }
-
-    /// Marks whether the run on `slot` ends at its timeout.
-    pub fn set_times_out(&mut self, slot: u32, times_out: bool) {
-        if let Slot::Busy { task, .. } = &mut self.instances[slot as usize].slot {
-            task.times_out = times_out;
-        }
     }
 }

@@ -39,8 +39,12 @@ impl TimeWeighted {
 
     /// The level becomes `value` at `at`.
     pub fn set(&mut self, at: SimTime, value: u32) {
-        self.advance(at);
-        self.value = value;
+        // An unchanged level needs no work now: the next change integrates
+        // the whole span at once.
+        if value != self.value {
+            self.advance(at);
+            self.value = value;
+        }
     }
 
     /// Closes the window at `end`; returns (area in value-ticks, max).

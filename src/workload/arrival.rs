@@ -242,6 +242,11 @@ impl ArrivalStream {
     /// The next arrival of `process`, in time order; `None` when there are
     /// no more before the horizon.
     pub fn next(&mut self, process: &ArrivalProcess) -> Option<Arrival> {
+        if let ArrivalProcess::Poisson { rate } = process {
+            // The common case, without the batch buffer.
+            self.last = self.last + self.exp_gap(rate.as_per_second());
+            return (self.last <= self.horizon).then_some(Arrival::at(self.last));
+        }
         while self.pending.is_empty() {
             if self.last > self.horizon {
                 return None;
