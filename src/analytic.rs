@@ -1,7 +1,8 @@
 //! Closed-form queueing results used as a baseline for the simulation.
 
-use crate::model::Target;
+use crate::model::{PoolId, Scaling, Target};
 use crate::scenario::Scenario;
+use crate::workload::ArrivalProcess;
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with
 /// offered load `a = λ/μ` (in Erlangs) and `c` servers. Requires `a < c`.
@@ -33,26 +34,152 @@ pub fn mmc_mean_wait(c: u32, a: f64, mean_service: f64) -> f64 {
     erlang_c(c, a) * mean_service / (f64::from(c) - a)
 }
 
-/// Offered load of each pool in Erlangs: the mean number of instances its
-/// arrivals keep busy, `Σ λ_w · E[run time of w on the pool's tier]`. A pool
-/// needs more instances than this to be stable.
-pub fn offered_load(scenario: &Scenario) -> Vec<f64> {
-    let mut load = vec![0.0; scenario.pools.len()];
-    for w in &scenario.workloads {
-        if let Target::Pool(p) = w.target {
-            let tier = scenario.pools[p.0 as usize].tier;
-            let run = w.duration.mean_secs() * w.runtime_factor(tier.vcpu());
-            // A run ends at its timeout, so it never holds an instance longer.
-            let run = run.min(w.timeout.as_secs_f64());
-            load[p.0 as usize] += w.arrival.mean_rate().as_per_second() * run;
-        }
+/// Allen-Cunneen's approximation of the mean wait of a G/G/c queue: the
+/// M/M/c wait scaled by `(ca² + cs²) / 2`, where `ca` and `cs` are the
+/// coefficients of variation of inter-arrival and service times (Allen,
+/// *Probability, Statistics and Queueing Theory*, 1990). Exact for M/M/c.
+///
+/// ```
+/// use poolcast::analytic::{allen_cunneen_mean_wait, mmc_mean_wait};
+/// let (c, a) = (4, 3.0);
+/// assert_eq!(allen_cunneen_mean_wait(c, a, 60.0, 1.0, 1.0), mmc_mean_wait(c, a, 60.0));
+/// ```
+pub fn allen_cunneen_mean_wait(c: u32, a: f64, mean_service: f64, ca: f64, cs: f64) -> f64 {
+    mmc_mean_wait(c, a, mean_service) * (ca * ca + cs * cs) / 2.0
+}
+
+/// The analytic view of one pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolBaseline {
+    /// Mean instances the arrivals keep busy (Erlangs).
+    pub offered_load: f64,
+    /// Offered load per instance.
+    pub utilization: f64,
+    /// Mean run time on the pool, in seconds (all its workloads mixed).
+    pub mean_service_s: f64,
+    /// Coefficient of variation of that run time.
+    pub service_cv: f64,
+    /// Why the closed forms do not describe this pool; `None` when they do.
+    pub not_applicable: Option<String>,
+    /// Erlang C: the share of runs that wait (M/M/c).
+    pub mmc_wait_probability: f64,
+    /// M/M/c mean wait, seconds.
+    pub mmc_wait_mean_s: f64,
+    /// Allen-Cunneen M/G/c mean wait, seconds.
+    pub allen_cunneen_wait_mean_s: f64,
+}
+
+/// Share of runs a timeout may cut before the baseline stops applying: a
+/// percent barely moves the mean run time the formulas use.
+const TIMEOUT_TOLERANCE: f64 = 0.01;
+
+/// The M/M/c and Allen-Cunneen baseline of every pool. Poisson arrivals mix
+/// into one Poisson stream (`ca = 1`); run times mix by arrival rate.
+pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
+    scenario
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(i, pool)| {
+            let mut reasons: Vec<String> = Vec::new();
+            if pool.scaling != Scaling::Fixed {
+                reasons.push("the pool scales, so its count is not fixed".into());
+            }
+            let (mut rate, mut m1, mut m2) = (0.0, 0.0, 0.0);
+            for w in scenario.workloads.iter().filter(|w| w.target == Target::Pool(PoolId(i as u32))) {
+                match &w.arrival {
+                    ArrivalProcess::Poisson { .. } => {}
+                    other => reasons.push(format!("workload {} arrives by {}, not Poisson", w.name, process_name(other))),
+                }
+                let f = w.runtime_factor(pool.tier.vcpu());
+                let cut = w.duration.exceed_probability(w.timeout.as_secs_f64() / f);
+                if cut > TIMEOUT_TOLERANCE {
+                    reasons.push(format!("its timeout cuts {:.1}% of workload {}'s runs", cut * 100.0, w.name));
+                }
+                let lambda = w.arrival.mean_rate().as_per_second();
+                let mean = w.duration.mean_secs() * f;
+                rate += lambda;
+                m1 += lambda * mean;
+                m2 += lambda * (w.duration.variance_secs2() * f * f + mean * mean);
+            }
+            let mean_service_s = if rate > 0.0 { m1 / rate } else { 0.0 };
+            let second = if rate > 0.0 { m2 / rate } else { 0.0 };
+            let service_cv = if mean_service_s > 0.0 { (second / (mean_service_s * mean_service_s) - 1.0).max(0.0).sqrt() } else { 0.0 };
+            let c = pool.count;
+            let a = m1;
+            if rate == 0.0 {
+                reasons.push("no workload runs on it".into());
+            } else if a >= f64::from(c) {
+                reasons.push(format!("the offered load {a:.2} is not below its {c} instances: there is no steady state"));
+            }
+            let applies = reasons.is_empty();
+            let nan_unless = |x: f64| if applies { x } else { f64::NAN };
+            PoolBaseline {
+                offered_load: a,
+                utilization: a / f64::from(c.max(1)),
+                mean_service_s,
+                service_cv,
+                mmc_wait_probability: nan_unless(erlang_c(c, a)),
+                mmc_wait_mean_s: nan_unless(mmc_mean_wait(c, a, mean_service_s)),
+                allen_cunneen_wait_mean_s: nan_unless(allen_cunneen_mean_wait(c, a, mean_service_s, 1.0, service_cv)),
+                not_applicable: (!applies).then(|| reasons.join("; ")),
+            }
+        })
+        .collect()
+}
+
+fn process_name(p: &ArrivalProcess) -> &'static str {
+    match p {
+        ArrivalProcess::Poisson { .. } => "poisson",
+        ArrivalProcess::Profile { .. } => "a daily profile",
+        ArrivalProcess::Cron { .. } => "a cron schedule",
+        ArrivalProcess::Burst { .. } => "bursts",
+        ArrivalProcess::Trace { .. } => "a replayed trace",
     }
-    load
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Exact textbook values, worked by hand as fractions:
+    /// C(1, ρ) = ρ; C(2, 1) = 1/3; C(2, 1.5) = 4.5 / (2.5 + 4.5) = 9/14;
+    /// C(3, 2) = 4 / (5 + 4) = 4/9; C(4, 2) = (16/24 · 2) / (1 + 2 + 2 + 4/3 + 4/3) = 4/23.
+    #[test]
+    fn erlang_c_matches_published_values() {
+        let cases = [
+            (1, 0.3, 0.3),
+            (2, 1.0, 1.0 / 3.0),
+            (2, 1.5, 9.0 / 14.0),
+            (3, 2.0, 4.0 / 9.0),
+            (4, 2.0, 4.0 / 23.0),
+        ];
+        for (c, a, exact) in cases {
+            assert!(
+                (erlang_c(c, a) - exact).abs() < 1e-9,
+                "C({c}, {a}) = {} not {exact}",
+                erlang_c(c, a)
+            );
+        }
+        // M/M/1: Wq = ρ/(μ−λ): ρ = 0.75, mean service 4 s gives 12 s.
+        assert!((mmc_mean_wait(1, 0.75, 4.0) - 12.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn allen_cunneen_reduces_to_erlang_c_at_cv_one() {
+        for (c, a) in [(1u32, 0.5f64), (2, 1.8), (8, 7.0), (16, 12.5)] {
+            assert!(
+                (allen_cunneen_mean_wait(c, a, 100.0, 1.0, 1.0) - mmc_mean_wait(c, a, 100.0)).abs()
+                    < 1e-9
+            );
+        }
+        // Constant run times (cs = 0) halve the M/M/c wait.
+        assert!(
+            (allen_cunneen_mean_wait(2, 1.0, 10.0, 1.0, 0.0) - mmc_mean_wait(2, 1.0, 10.0) / 2.0)
+                .abs()
+                < 1e-12
+        );
+    }
 
     #[test]
     fn erlang_c_matches_direct_formula() {

@@ -46,6 +46,18 @@ pub enum Command {
     Validate {
         /// The scenario TOML file.
         scenario: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool),
+    /// instantly, without simulating.
+    Estimate {
+        /// The scenario TOML file.
+        scenario: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Fit a scenario (arrival profile and run-time distribution per task)
     /// to recorded runs from `az acr task list-runs --output json`.

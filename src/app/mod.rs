@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::analytic::offered_load;
+use crate::analytic::baseline;
 use crate::cli::{Cli, Command, Format, RunArgs};
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
@@ -60,17 +60,35 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => sweep::merge(&files, out.as_deref(), format, quiet),
         Command::Plan(args) => sweep::plan(&args),
-        Command::Validate { scenario } => {
+        Command::Validate { scenario, format } => {
             let s = scenario::load(&scenario)?;
-            let workloads = s.workloads.len();
-            emit(&format!(
-                "{}: valid ({} pool{}, {} workload{})\n",
-                scenario.display(),
-                s.pools.len(),
-                if s.pools.len() == 1 { "" } else { "s" },
-                workloads,
-                if workloads == 1 { "" } else { "s" },
-            ))?;
+            let (pools, workloads) = (s.pools.len(), s.workloads.len());
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            emit(&match format {
+                Format::Table => format!(
+                    "{}: valid ({pools} pool{}, {workloads} workload{})\n",
+                    scenario.display(),
+                    plural(pools),
+                    plural(workloads)
+                ),
+                Format::Json => format!(
+                    "{}\n",
+                    serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })
+                ),
+                Format::Csv => format!(
+                    "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",
+                    scenario.display()
+                ),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Estimate { scenario, format } => {
+            let s = scenario::load(&scenario)?;
+            match format {
+                Format::Table => emit(&report::estimate_table(&s))?,
+                Format::Json => emit(&report::estimate_json(&s))?,
+                Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&s)))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -171,7 +189,8 @@ pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
 /// Warnings a user must see before trusting the numbers.
 pub(super) fn warnings(s: &Scenario) -> Vec<String> {
     let mut out = s.warnings.clone();
-    for (pool, load) in s.pools.iter().zip(offered_load(s)) {
+    for (pool, b) in s.pools.iter().zip(baseline(s)) {
+        let load = b.offered_load;
         let most = pool.max_count();
         if load >= f64::from(most) {
             out.push(format!(

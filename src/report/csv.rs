@@ -3,8 +3,10 @@
 
 use ::csv::Writer;
 
+use crate::analytic::baseline;
 use crate::model::{PriceTable, Tier};
 use crate::replication::RunSummary;
+use crate::scenario::Scenario;
 use crate::stats::{Estimate, MetricSet};
 use crate::units::SimTime;
 use crate::workload::Calendar;
@@ -155,6 +157,44 @@ pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
             t.vcpu().to_string(),
             t.memory_gb().to_string(),
             cell(prices.instance_hour_usd(t)),
+        ])
+        .expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+/// `poolcast estimate --format csv`: one row per pool.
+pub fn estimate_csv(scenario: &Scenario) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record([
+        "pool",
+        "tier",
+        "count",
+        "offered_load",
+        "utilization",
+        "mean_service_s",
+        "service_cv",
+        "mmc_wait_probability",
+        "mmc_wait_mean_s",
+        "allen_cunneen_wait_mean_s",
+        "applies",
+        "reason",
+    ])
+    .expect("in-memory CSV");
+    for (p, b) in scenario.pools.iter().zip(baseline(scenario)) {
+        w.write_record([
+            p.name.clone(),
+            p.tier.to_string(),
+            p.count.to_string(),
+            cell(b.offered_load),
+            cell(b.utilization),
+            cell(b.mean_service_s),
+            cell(b.service_cv),
+            cell(b.mmc_wait_probability),
+            cell(b.mmc_wait_mean_s),
+            cell(b.allen_cunneen_wait_mean_s),
+            b.not_applicable.is_none().to_string(),
+            b.not_applicable.clone().unwrap_or_default(),
         ])
         .expect("in-memory CSV");
     }

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::analytic::{PoolBaseline, baseline};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
@@ -31,6 +32,36 @@ fn object(head: &[(&str, Value)], metrics: &MetricSet) -> Value {
     Value::Object(obj)
 }
 
+/// A pool's analytic baseline (null waits where it does not apply).
+pub fn analytic_json(b: &PoolBaseline) -> Value {
+    json!({
+        "applies": b.not_applicable.is_none(),
+        "reason": b.not_applicable,
+        "offered_load": num(b.offered_load),
+        "utilization": num(b.utilization),
+        "mean_service_s": num(b.mean_service_s),
+        "service_cv": num(b.service_cv),
+        "mmc_wait_probability": num(b.mmc_wait_probability),
+        "mmc_wait_mean_s": num(b.mmc_wait_mean_s),
+        "allen_cunneen_wait_mean_s": num(b.allen_cunneen_wait_mean_s),
+    })
+}
+
+/// `poolcast estimate --format json`: the analytic baseline alone.
+pub fn estimate_json(scenario: &Scenario) -> String {
+    let pools: Vec<Value> = scenario
+        .pools
+        .iter()
+        .zip(baseline(scenario))
+        .map(|(p, b)| json!({ "name": p.name, "tier": p.tier.name(), "count": p.count, "analytic": analytic_json(&b) }))
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "scenario": scenario.name, "pools": pools }))
+            .expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
 /// The summary object, pretty-printed with a trailing newline.
 pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
     let sim = &scenario.simulation;
@@ -47,15 +78,21 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
     root.insert("horizon_s".into(), num(sim.horizon.as_secs_f64()));
     root.insert("warmup_s".into(), num(sim.warmup.as_secs_f64()));
     root.insert("start".into(), json!(sim.calendar.start().to_rfc3339()));
+    let baselines = baseline(scenario);
     root.insert(
         "pools".into(),
         run.pools
             .iter()
-            .map(|p| {
-                object(
+            .zip(&baselines)
+            .map(|(p, b)| {
+                let mut obj = object(
                     &[("name", json!(p.name)), ("tier", json!(p.tier.name()))],
                     &p.metrics,
-                )
+                );
+                if let Value::Object(map) = &mut obj {
+                    map.insert("analytic".into(), analytic_json(b));
+                }
+                obj
             })
             .collect(),
     );

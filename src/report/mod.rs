@@ -8,11 +8,13 @@ mod output;
 mod sweep;
 mod table;
 
-pub use self::csv::{metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv};
-pub use json::{summary_json, tiers_json};
+pub use self::csv::{
+    estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
+};
+pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
 pub use sweep::{
     SweepMeta, pareto_csv, read_sweep_meta, read_sweep_rows, recommendation_json,
     recommendation_text, sweep_csv, sweep_meta_json,
 };
-pub use table::{summary_table, tiers_table};
+pub use table::{estimate_table, summary_table, tiers_table};

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::analytic::baseline;
 use crate::model::{PriceTable, Quota, Scaling, Tier};
 use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
@@ -113,6 +114,63 @@ fn pools_rows(run: &RunSummary) -> Vec<Vec<String>> {
         ]);
     }
     rows
+}
+
+/// The analytic baseline beside the simulated waits, per pool.
+fn analytic_rows(scenario: &Scenario, run: &RunSummary) -> (Vec<Vec<String>>, String) {
+    let mut notes = String::new();
+    let mut rows = vec![header(&[
+        "pool",
+        "tier",
+        "load",
+        "P(wait) M/M/c",
+        "P(wait) sim",
+        "wait M/M/c",
+        "wait Allen-Cunneen",
+        "wait sim",
+    ])];
+    let exact = |x: f64| Estimate {
+        mean: x,
+        std_error: 0.0,
+        ci95: None,
+    };
+    for (p, b) in run.pools.iter().zip(baseline(scenario)) {
+        // The pool's simulated mean wait and share waiting: its workloads'
+        // weighted by their arrivals.
+        let mine: Vec<&MetricSet> = run
+            .workloads
+            .iter()
+            .filter(|w| w.pool == p.name)
+            .map(|w| &w.metrics)
+            .collect();
+        let weight: f64 = mine.iter().map(|m| m.get("arrived").mean).sum();
+        let mix = |key: &str| {
+            mine.iter()
+                .map(|m| m.get(key).mean * m.get("arrived").mean)
+                .sum::<f64>()
+                / weight
+        };
+        let mut row = vec![
+            p.name.clone(),
+            p.tier.to_string(),
+            format!("{:.2}", b.offered_load),
+        ];
+        match &b.not_applicable {
+            None => row.extend([
+                percent(exact(b.mmc_wait_probability)),
+                percent(exact(mix("waited_fraction"))),
+                duration(exact(b.mmc_wait_mean_s)),
+                duration(exact(b.allen_cunneen_wait_mean_s)),
+                duration(exact(mix("wait_mean_s"))),
+            ]),
+            Some(reason) => {
+                row.push("does not apply (below)".into());
+                let _ = writeln!(notes, "  {}: {reason}", p.name);
+            }
+        }
+        rows.push(row);
+    }
+    (rows, notes)
 }
 
 /// Scaling activity, for pools that scale or have cold starts.
@@ -231,6 +289,13 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
         out.push_str(&render(&pools_rows(run)));
         out.push('\n');
     }
+    if !run.pools.is_empty() {
+        out.push_str("analytic baseline (steady state) beside the simulation:\n");
+        let (rows, notes) = analytic_rows(scenario, run);
+        out.push_str(&render(&rows));
+        out.push_str(&notes);
+        out.push('\n');
+    }
     let dynamic = scenario
         .pools
         .iter()
@@ -280,6 +345,55 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
             goals.join(", "),
             if met { "met" } else { "MISSED" }
         );
+    }
+    out
+}
+
+/// `poolcast estimate`: the analytic baseline alone.
+pub fn estimate_table(scenario: &Scenario) -> String {
+    let mut rows = vec![header(&[
+        "pool",
+        "tier",
+        "count",
+        "load",
+        "utilisation",
+        "run mean",
+        "run cv",
+        "P(wait)",
+        "wait M/M/c",
+        "wait Allen-Cunneen",
+    ])];
+    let exact = |x: f64| Estimate {
+        mean: x,
+        std_error: 0.0,
+        ci95: None,
+    };
+    let mut notes = String::new();
+    for (p, b) in scenario.pools.iter().zip(baseline(scenario)) {
+        rows.push(vec![
+            p.name.clone(),
+            p.tier.to_string(),
+            p.count.to_string(),
+            format!("{:.2}", b.offered_load),
+            percent(exact(b.utilization)),
+            duration(exact(b.mean_service_s)),
+            format!("{:.2}", b.service_cv),
+            percent(exact(b.mmc_wait_probability)),
+            duration(exact(b.mmc_wait_mean_s)),
+            duration(exact(b.allen_cunneen_wait_mean_s)),
+        ]);
+        if let Some(reason) = &b.not_applicable {
+            let _ = writeln!(notes, "{}: the closed forms do not apply: {reason}", p.name);
+        }
+    }
+    let mut out = format!(
+        "{}: analytic baseline (M/M/c by Erlang C, M/G/c by Allen-Cunneen), no simulation\n\n",
+        scenario.name
+    );
+    out.push_str(&render(&rows));
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes);
     }
     out
 }

@@ -188,6 +188,27 @@ impl DurationDist {
         }
     }
 
+    /// The probability that a run takes longer than `secs` (how often a
+    /// timeout cuts it short).
+    pub fn exceed_probability(&self, secs: f64) -> f64 {
+        use statrs::distribution::{ContinuousCDF, Gamma as GammaCdf, LogNormal as LogNormalCdf};
+        match self {
+            DurationDist::Constant { value } => f64::from(u8::from(*value > secs)),
+            DurationDist::Exponential { mean, .. } => (-secs / mean).exp(),
+            DurationDist::LogNormal { mu, sigma, .. } => {
+                LogNormalCdf::new(*mu, *sigma).map_or(0.0, |d| d.sf(secs))
+            }
+            DurationDist::Gamma { mean, cv, .. } => {
+                let shape = 1.0 / (cv * cv);
+                GammaCdf::new(shape, shape / mean).map_or(0.0, |d| d.sf(secs))
+            }
+            DurationDist::Uniform { min, max, .. } => ((max - secs) / (max - min)).clamp(0.0, 1.0),
+            DurationDist::Empirical { values } => {
+                values.iter().filter(|v| **v > secs).count() as f64 / values.len() as f64
+            }
+        }
+    }
+
     /// The exact variance, in seconds squared.
     pub fn variance_secs2(&self) -> f64 {
         match self {
@@ -262,6 +283,25 @@ mod tests {
             DurationDist::LogNormal { sigma, .. } => assert!((sigma - 1.1).abs() < 1e-12),
             other => panic!("not lognormal: {other:?}"),
         }
+    }
+
+    #[test]
+    fn dist_tail_probabilities_match_closed_forms() {
+        let e = DurationDist::exponential(100.0).unwrap();
+        assert!((e.exceed_probability(100.0) - (-1.0f64).exp()).abs() < 1e-12);
+        // A lognormal exceeds its median half the time and its p95 5% of it.
+        let l = DurationDist::lognormal_median_p95(180.0, 1080.0).unwrap();
+        assert!((l.exceed_probability(180.0) - 0.5).abs() < 1e-9);
+        assert!((l.exceed_probability(1080.0) - 0.05).abs() < 1e-9);
+        // Gamma with cv 1 is exponential.
+        let g = DurationDist::gamma(100.0, 1.0).unwrap();
+        assert!((g.exceed_probability(250.0) - (-2.5f64).exp()).abs() < 1e-9);
+        assert_eq!(
+            DurationDist::uniform(10.0, 20.0)
+                .unwrap()
+                .exceed_probability(15.0),
+            0.5
+        );
     }
 
     #[test]

@@ -623,3 +623,66 @@ fn cli_scaling_minimums_count_against_the_quota() {
         &["quota.standard_vcpu", "start with 20 vCPUs"],
     );
 }
+
+/// The analytic baseline: Erlang C beside the simulation, and `estimate`
+/// alone; it says plainly when it does not apply.
+#[test]
+fn cli_analytic_baseline_in_run_and_estimate() {
+    let out = poolcast()
+        .args(["estimate", "--format", "json"])
+        .arg(scenarios_dir().join("default.toml"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let a = &v["pools"][0]["analytic"];
+    assert_eq!(a["applies"], true, "{a}");
+    // 18/h x 3.8 min of S2 run time on 2 instances.
+    let load = a["offered_load"].as_f64().expect("a load");
+    assert!((load - 1.14).abs() < 0.01, "{load}");
+    let p = a["mmc_wait_probability"].as_f64().expect("a probability");
+    assert!((p - poolcast::analytic::erlang_c(2, load)).abs() < 1e-12);
+    let out = poolcast()
+        .args(["estimate", "--format", "json"])
+        .arg(scenarios_dir().join("nightly.toml"))
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["pools"][0]["analytic"]["applies"], false);
+    assert!(
+        v["pools"][0]["analytic"]["reason"]
+            .as_str()
+            .expect("a reason")
+            .contains("cron schedule, not Poisson")
+    );
+    assert!(v["pools"][0]["analytic"]["mmc_wait_mean_s"].is_null());
+    let (dir, path) = write_scenario(VALID, "ok.toml");
+    let out = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--replications",
+            "2",
+            "--format",
+            "json",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["pools"][0]["analytic"]["allen_cunneen_wait_mean_s"].is_number());
+    poolcast()
+        .args(["estimate", "--format", "csv"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("pool,tier,count,offered_load"));
+    poolcast()
+        .args(["validate", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"valid\":true"));
+}
