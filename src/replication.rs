@@ -11,7 +11,9 @@ use crate::stats::{
     DEFAULT_COMPUTE_METRICS, MetricSet, POOL_METRICS, ReplicationStats, ReplicationSummary,
     TOTAL_METRICS, WORKLOAD_METRICS,
 };
-use crate::units::{SimDuration, SimTime};
+use hdrhistogram::Histogram;
+
+use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::ArrivalProcess;
 
 /// A pool's metrics over the replications.
@@ -118,6 +120,9 @@ pub struct RunSummary {
     pub slo_met: Option<bool>,
     /// Queue-length time series.
     pub series: QueueSeries,
+    /// Per workload, the wait CDF over all replications: (wait in seconds,
+    /// share of started runs that waited at most that), 201 points.
+    pub wait_cdf: Vec<Vec<(f64, f64)>>,
     /// Each replication's own metrics, in replication order.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -216,6 +221,24 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
             })
             .collect(),
     };
+    let wait_cdf = (0..scenario.workloads.len())
+        .map(|w| {
+            let mut all = Histogram::<u64>::new(3).expect("a valid precision");
+            for r in &reps {
+                // Equal precision and auto-resizing: adding cannot fail.
+                let _ = all.add(&r.waits[w]);
+            }
+            if all.is_empty() {
+                return Vec::new();
+            }
+            (0..=200)
+                .map(|k| {
+                    let q = f64::from(k) / 200.0;
+                    (all.value_at_quantile(q) as f64 / TICKS_PER_SECOND as f64, q)
+                })
+                .collect()
+        })
+        .collect();
     RunSummary {
         scenario: scenario.name.clone(),
         replications: scenario.simulation.replications,
@@ -226,6 +249,7 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         totals,
         slo_met,
         series,
+        wait_cdf,
         per_replication: reps,
     }
 }

@@ -207,6 +207,15 @@ pub(super) fn warnings(s: &Scenario) -> Vec<String> {
     out
 }
 
+/// Writes each chart as NAME.svg and NAME.png.
+pub(super) fn write_charts(out: &OutputDir, charts: &[report::Chart]) -> Result<()> {
+    for c in charts {
+        write_output(out, &format!("{}.svg", c.name), c.svg.as_bytes())?;
+        write_output(out, &format!("{}.png", c.name), &c.png)?;
+    }
+    Ok(())
+}
+
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     out.write(name, bytes).with_context(|| {
         format!(

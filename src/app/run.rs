@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use super::{
     BadInput, emit, load_with_overrides, output_dir, progress_bar, thread_pool, warnings,
-    write_output,
+    write_charts, write_output,
 };
 use crate::cli::{Format, RunArgs};
 use crate::replication::RunSummary;
@@ -44,6 +44,8 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     for (name, bytes) in &files {
         write_output(&out, name, bytes)?;
     }
+    let charts = report::run_charts(&s, &run).map_err(anyhow::Error::msg)?;
+    write_charts(&out, &charts)?;
     match args.format {
         Format::Table => emit(&report::summary_table(&s, &run))?,
         Format::Json => emit(&json)?,

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{BadInput, apply_overrides, emit, output_dir, progress_bar, thread_pool, write_output};
+use super::{
+    BadInput, apply_overrides, emit, output_dir, progress_bar, thread_pool, write_charts,
+    write_output,
+};
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::report::{self, OutputDir};
 use crate::scenario::{self, ScenarioError, SweepPoint, SweepSpec};
@@ -85,6 +88,10 @@ fn finish(
     let rec_json = report::recommendation_json(table, obj, &recs);
     write_output(out, "sweep.csv", &sweep_csv)?;
     write_output(out, "pareto.csv", &report::pareto_csv(table, obj))?;
+    write_charts(
+        out,
+        &report::sweep_charts(table, obj).map_err(anyhow::Error::msg)?,
+    )?;
     write_output(out, "recommendation.json", rec_json.as_bytes())?;
     write_output(
         out,

@@ -2,6 +2,7 @@
 //! writing files atomically. The only module that writes files; it sees
 //! result structs only, never the simulation.
 
+mod chart;
 mod csv;
 mod json;
 mod output;
@@ -11,6 +12,7 @@ mod table;
 pub use self::csv::{
     estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
 };
+pub use chart::{Chart, run_charts, sweep_charts};
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
 pub use sweep::{

@@ -31,6 +31,13 @@ impl OutputDir {
         let target = self.path.join(name);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.path)?;
         tmp.write_all(bytes)?;
+        // Temporary files are private (0600); outputs are ordinary files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
         tmp.as_file().sync_all()?;
         tmp.persist(&target).map_err(|e| e.error)?;
         Ok(target)

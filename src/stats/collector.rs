@@ -152,6 +152,8 @@ pub struct ReplicationSummary {
     pub totals: Vec<f64>,
     /// Per pool, the levels at every sample tick from time 0.
     pub series: Vec<Vec<PoolLevels>>,
+    /// Per workload, the histogram of waits (microsecond ticks), for CDFs.
+    pub waits: Vec<Histogram<u64>>,
 }
 
 impl ReplicationStats {
@@ -301,6 +303,7 @@ impl ReplicationStats {
         ReplicationSummary {
             pools,
             workloads: self.workloads.iter().map(WorkloadTally::metrics).collect(),
+            waits: self.workloads.iter().map(|w| w.wait.clone()).collect(),
             default_compute,
             totals,
             series: self.pools.into_iter().map(|p| p.series).collect(),
