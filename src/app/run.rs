@@ -46,6 +46,9 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     }
     let charts = report::run_charts(&s, &run).map_err(anyhow::Error::msg)?;
     write_charts(&out, &charts)?;
+    let doc = report::Document::for_run(&s, &run, &charts);
+    write_output(&out, "summary.md", doc.markdown().as_bytes())?;
+    write_output(&out, "report.html", doc.html().as_bytes())?;
     match args.format {
         Format::Table => emit(&report::summary_table(&s, &run))?,
         Format::Json => emit(&json)?,

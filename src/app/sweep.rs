@@ -88,10 +88,11 @@ fn finish(
     let rec_json = report::recommendation_json(table, obj, &recs);
     write_output(out, "sweep.csv", &sweep_csv)?;
     write_output(out, "pareto.csv", &report::pareto_csv(table, obj))?;
-    write_charts(
-        out,
-        &report::sweep_charts(table, obj).map_err(anyhow::Error::msg)?,
-    )?;
+    let charts = report::sweep_charts(table, obj).map_err(anyhow::Error::msg)?;
+    write_charts(out, &charts)?;
+    let doc = report::Document::for_sweep(scenario, table, obj, &charts);
+    write_output(out, "summary.md", doc.markdown().as_bytes())?;
+    write_output(out, "report.html", doc.html().as_bytes())?;
     write_output(out, "recommendation.json", rec_json.as_bytes())?;
     write_output(
         out,

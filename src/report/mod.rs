@@ -4,6 +4,7 @@
 
 mod chart;
 mod csv;
+mod document;
 mod json;
 mod output;
 mod sweep;
@@ -13,6 +14,7 @@ pub use self::csv::{
     estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
 };
 pub use chart::{Chart, run_charts, sweep_charts};
+pub use document::Document;
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
 pub use sweep::{

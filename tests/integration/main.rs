@@ -7,6 +7,7 @@ mod golden;
 mod import;
 mod invariants;
 mod regressions;
+mod reports;
 mod scaling;
 mod scenarios;
 mod support;
