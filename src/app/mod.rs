@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::analytic::baseline;
 use crate::cli::{Cli, Command, Format, RunArgs};
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
@@ -25,14 +24,23 @@ mod import;
 mod run;
 mod sweep;
 
+/// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted; no output was written")]
+pub struct Interrupted;
+
 /// Bad input from the user (flags, files): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct BadInput(pub String);
 
-/// Exit code for an error: 2 for bad input, 1 otherwise; a closed stdout
+/// Exit code for an error: 130 when interrupted, 2 for bad input, 1
+/// otherwise; a closed stdout
 /// (e.g. `| head`) is not an error.
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
+    if e.chain().any(|c| c.is::<Interrupted>()) {
+        return ExitCode::from(130);
+    }
     let input = e
         .chain()
         .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>());
@@ -49,6 +57,14 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // The first Ctrl-C asks the simulation to stop (the command then exits
+    // with 130 and writes nothing); a second one ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if crate::sim::interrupted() {
+            std::process::exit(130);
+        }
+        crate::sim::interrupt();
+    });
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => run::check(&args),
@@ -184,27 +200,6 @@ pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
         .progress_chars("=> "),
     );
     bar
-}
-
-/// Warnings a user must see before trusting the numbers.
-pub(super) fn warnings(s: &Scenario) -> Vec<String> {
-    let mut out = s.warnings.clone();
-    for (pool, b) in s.pools.iter().zip(baseline(s)) {
-        let load = b.offered_load;
-        let most = pool.max_count();
-        if load >= f64::from(most) {
-            out.push(format!(
-                "pool {}: arrivals need {load:.2} instances of {} on average but the pool has at most {most}; the queue grows without bound, so waits depend on the horizon (add instances or lower the rate)",
-                pool.name, pool.tier
-            ));
-        }
-    }
-    if s.simulation.replications < 2 {
-        out.push(
-            "one replication gives no confidence interval; use --replications 10 or more".into(),
-        );
-    }
-    out
 }
 
 /// Writes each chart as NAME.svg and NAME.png.

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::{
-    BadInput, emit, load_with_overrides, output_dir, progress_bar, thread_pool, warnings,
-    write_charts, write_output,
+    BadInput, emit, load_with_overrides, output_dir, progress_bar, thread_pool, write_charts,
+    write_output,
 };
 use crate::cli::{Format, RunArgs};
 use crate::replication::RunSummary;
@@ -21,7 +21,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let out = output_dir(args.out.as_deref(), &s.name)?;
     let pool = thread_pool(args.threads)?;
     if !args.quiet {
-        for w in warnings(&s) {
+        for w in report::before_run(&s) {
             note!("warning: {w}");
         }
     }
@@ -34,7 +34,18 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let run = pool.install(|| crate::replication::run(&s, &|| bar.inc(1)));
     bar.finish_and_clear();
 
-    let json = report::summary_json(&s, &run);
+    if crate::sim::interrupted() {
+        return Err(super::Interrupted.into());
+    }
+    let mut warnings = report::before_run(&s);
+    let late = report::after_run(&run);
+    if !args.quiet {
+        for w in &late {
+            note!("warning: {w}");
+        }
+    }
+    warnings.extend(late);
+    let json = report::summary_json(&s, &run, &warnings);
     let files: [(&str, Vec<u8>); 4] = [
         ("summary.json", json.clone().into_bytes()),
         ("pools.csv", report::pools_csv(&run)),

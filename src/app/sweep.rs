@@ -12,7 +12,7 @@ use super::{
 };
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::report::{self, OutputDir};
-use crate::scenario::{self, ScenarioError, SweepPoint, SweepSpec};
+use crate::scenario::{self, SweepPoint, SweepSpec};
 use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
 
 /// The base scenario, its sweep and every point, validated, with the
@@ -25,10 +25,7 @@ struct Prepared {
 
 fn prepare(args: &RunArgs) -> Result<Prepared> {
     let path = &args.scenario;
-    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let src = scenario::read_source(path)?;
     let mut base = scenario::from_str(&src, path)?;
     apply_overrides(args, &mut base)?;
     let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
@@ -173,6 +170,9 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let progress = on_progress(&bar);
     let table = pool.install(|| sweep::run_sweep(&prepared.points, axes, metrics, opts, &progress));
     bar.finish_and_clear();
+    if crate::sim::interrupted() {
+        return Err(super::Interrupted.into());
+    }
     let points = prepared.points.len();
     if let Some((k, n)) = shard {
         write_output(&out, "sweep.csv", &report::sweep_csv(&table, &obj))?;
@@ -279,6 +279,9 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         .install(|| sweep::plan(&prepared.spec, &prepared.points, metrics, &obj, &progress))
         .map_err(BadInput)?;
     bar.finish_and_clear();
+    if crate::sim::interrupted() {
+        return Err(super::Interrupted.into());
+    }
     let table = &outcome.table;
     let recs = table.recommend(&obj);
     let rec_json = report::recommendation_json(table, &obj, &recs);

@@ -63,7 +63,7 @@ pub fn estimate_json(scenario: &Scenario) -> String {
 }
 
 /// The summary object, pretty-printed with a trailing newline.
-pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
+pub fn summary_json(scenario: &Scenario, run: &RunSummary, warnings: &[String]) -> String {
     let sim = &scenario.simulation;
     let mut totals = Map::new();
     put_metrics(&mut totals, &run.totals);
@@ -120,6 +120,7 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary) -> String {
         root.insert("default_compute".into(), object(&[], dc));
     }
     root.insert("totals".into(), Value::Object(totals));
+    root.insert("warnings".into(), json!(warnings));
     let slo = &scenario.slo;
     if slo.is_set() {
         root.insert(

@@ -9,6 +9,7 @@ mod json;
 mod output;
 mod sweep;
 mod table;
+mod warnings;
 
 pub use self::csv::{
     estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
@@ -22,3 +23,4 @@ pub use sweep::{
     recommendation_text, sweep_csv, sweep_meta_json,
 };
 pub use table::{estimate_table, summary_table, tiers_table};
+pub use warnings::{after_run, before_run};

@@ -19,8 +19,9 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// The most queue-length samples per replication, over all pools (bounds
 /// memory: 8 bytes each).
 pub const MAX_SAMPLES: u64 = 1_000_000;
-/// The most runs a replication may be expected to bring (about a minute of
-/// simulation per 10^8 on this machine's class of hardware).
+/// The most runs a replication may be expected to bring by default (about
+/// two minutes and a few gigabytes at worst; `[simulation] max_runs`
+/// changes it).
 pub const MAX_EXPECTED_RUNS: f64 = 1e9;
 /// The longest horizon: a century (calendar arithmetic stays far from
 /// overflow, and no capacity question needs more).
@@ -215,7 +216,13 @@ pub(super) fn validate(
         .filter_map(|w| workload(&mut cx, w, &env))
         .collect();
     check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
-    check_expected_runs(&mut cx, &workloads, simulation.horizon);
+    let max_runs = cx.number(
+        raw.simulation.max_runs.as_ref(),
+        "simulation.max_runs",
+        (1.0, 1e12),
+        MAX_EXPECTED_RUNS,
+    );
+    check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -420,14 +427,19 @@ fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, wh
 
 /// Refuses scenarios whose arrivals would take hours and gigabytes per
 /// replication, before anything runs.
-fn check_expected_runs(cx: &mut Ctx, workloads: &[WorkloadSpec], horizon: SimDuration) {
+fn check_expected_runs(
+    cx: &mut Ctx,
+    workloads: &[WorkloadSpec],
+    horizon: SimDuration,
+    max_runs: f64,
+) {
     let runs: f64 = workloads
         .iter()
         .map(|w| w.arrival.expected_runs(horizon))
         .sum();
-    if runs > MAX_EXPECTED_RUNS {
+    if runs > max_runs {
         cx.issue_at(None, "workload", format!(
-            "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {MAX_EXPECTED_RUNS:e}; shorten [simulation] horizon or lower the rates"
+            "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {max_runs:e}; shorten [simulation] horizon, lower the rates, or raise [simulation] max_runs if the machine can take it"
         ));
     }
 }

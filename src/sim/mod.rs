@@ -5,6 +5,8 @@
 mod event;
 mod pool;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use event::{Event, Task};
 use pool::{Ended, PoolState};
 
@@ -14,6 +16,30 @@ use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec};
+
+/// Set when the user interrupts (Ctrl-C): running replications stop at their
+/// next check and the caller discards their results. A process-wide flag,
+/// because an interrupt is process-wide.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running replication to stop soon.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
+/// Whether `interrupt` was called: results computed since are incomplete.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Events between two looks at the interrupt flag (cheap, yet prompt: a
+/// few milliseconds).
+const INTERRUPT_CHECK_EVENTS: u64 = 1 << 16;
+
+/// The most runs a pool's queue may hold: past this the pool is hopelessly
+/// overloaded, and the replication stops there (reported, not silent) so
+/// that memory stays bounded.
+pub const MAX_QUEUED: usize = 1_000_000;
 
 /// Random streams per workload: arrivals and run times are independent, so a
 /// change of one workload's rate leaves the others' draws untouched.
@@ -85,6 +111,8 @@ struct Replication<'a, R> {
     recorder: &'a mut R,
     /// Scratch space for preempted runs (reused, no allocation per event).
     preempted: Vec<Ended>,
+    /// A queue outgrew `MAX_QUEUED`.
+    overflowed: bool,
 }
 
 /// Runs replication `replication` of `scenario`, reporting to `recorder`.
@@ -135,7 +163,11 @@ pub fn run_replication<R: Recorder>(
         },
         recorder,
         preempted: Vec::new(),
+        overflowed: false,
     };
+    if interrupted() {
+        return 0;
+    }
     sim.start();
     let mut events = 0u64;
     while let Some((now, event)) = sim.queue.pop() {
@@ -144,6 +176,13 @@ pub fn run_replication<R: Recorder>(
         }
         sim.handle(now, event);
         events += 1;
+        if events.is_multiple_of(INTERRUPT_CHECK_EVENTS) && interrupted() {
+            break;
+        }
+        if sim.overflowed {
+            sim.recorder.stopped(now);
+            break;
+        }
     }
     events
 }
@@ -259,7 +298,9 @@ impl<R: Recorder> Replication<'_, R> {
                 );
             }
             Target::Pool(p) => {
-                self.pools[p.0 as usize].queue.push_back(task);
+                let queue = &mut self.pools[p.0 as usize].queue;
+                queue.push_back(task);
+                self.overflowed |= queue.len() > MAX_QUEUED;
                 self.dispatch(p, now);
             }
         }

@@ -137,6 +137,8 @@ pub struct ReplicationStats {
     uses_default: bool,
     /// USD per hour of waiting ([slo] developer_cost_per_hour), or 0.
     wait_hour_usd: f64,
+    /// When the replication stopped early, if it did.
+    stopped_at: Option<SimTime>,
 }
 
 /// One replication's metrics, in the orders of the `*_METRICS` lists.
@@ -154,6 +156,9 @@ pub struct ReplicationSummary {
     pub series: Vec<Vec<PoolLevels>>,
     /// Per workload, the histogram of waits (microsecond ticks), for CDFs.
     pub waits: Vec<Histogram<u64>>,
+    /// When the replication stopped early (a queue outgrew its bound): its
+    /// figures cover the window up to then and are not steady-state.
+    pub stopped_at: Option<SimTime>,
 }
 
 impl ReplicationStats {
@@ -193,6 +198,7 @@ impl ReplicationStats {
             default_vcpu: scenario.prices.default_compute.vcpu,
             default_cost: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
+            stopped_at: None,
             uses_default: scenario
                 .workloads
                 .iter()
@@ -304,6 +310,7 @@ impl ReplicationStats {
             pools,
             workloads: self.workloads.iter().map(WorkloadTally::metrics).collect(),
             waits: self.workloads.iter().map(|w| w.wait.clone()).collect(),
+            stopped_at: self.stopped_at,
             default_compute,
             totals,
             series: self.pools.into_iter().map(|p| p.series).collect(),
@@ -392,6 +399,12 @@ impl Recorder for ReplicationStats {
         if at >= self.window_start {
             self.pools[p.0 as usize].preempted += 1;
         }
+    }
+
+    fn stopped(&mut self, at: SimTime) {
+        self.stopped_at = Some(at);
+        // The figures cover the window up to the stop.
+        self.window_end = at.max(self.window_start);
     }
 
     fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {

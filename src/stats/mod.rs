@@ -122,4 +122,7 @@ pub trait Recorder {
     fn preempted(&mut self, _w: WorkloadId, _p: PoolId, _at: SimTime, _lost: SimDuration) {}
     /// A run on a fresh instance of pool `p` takes `extra` longer.
     fn cold_started(&mut self, _p: PoolId, _at: SimTime, _extra: SimDuration) {}
+    /// The replication stopped early at `at`: a queue outgrew the memory
+    /// bound (`sim::MAX_QUEUED`).
+    fn stopped(&mut self, _at: SimTime) {}
 }

@@ -8,6 +8,7 @@ mod import;
 mod invariants;
 mod regressions;
 mod reports;
+mod robustness;
 mod scaling;
 mod scenarios;
 mod support;

@@ -1,0 +1,73 @@
+//! Warnings a user must see before trusting the numbers: predicted before a
+//! run from the scenario, and found after it in the results.
+
+use crate::analytic::baseline;
+use crate::replication::RunSummary;
+use crate::scenario::Scenario;
+use crate::units::SimDuration;
+
+/// The relative half-width above which an interval is called too wide.
+const WIDE_INTERVAL: f64 = 0.2;
+
+/// Warnings from the scenario alone: validation's findings, overloaded
+/// pools, a warm-up too short to settle, too few replications.
+pub fn before_run(s: &Scenario) -> Vec<String> {
+    let mut out = s.warnings.clone();
+    for (pool, b) in s.pools.iter().zip(baseline(s)) {
+        let most = f64::from(pool.max_count());
+        let rho = b.offered_load / most.max(1.0);
+        if b.offered_load >= most {
+            out.push(format!(
+                "pool {}: arrivals need {:.2} instances of {} on average but the pool has at most {most}; the queue grows without bound, so waits depend on the horizon and are not steady-state (add instances or lower the rate)",
+                pool.name, b.offered_load, pool.tier
+            ));
+        } else if rho > 0.0 {
+            // A queue forgets its start in about its relaxation time,
+            // E[S] / (1 - sqrt(rho))^2 (Kleinrock, Queueing Systems I, for
+            // M/M/1; a fair guide for c servers at utilisation rho).
+            let settle = SimDuration::from_secs_f64(b.mean_service_s / (1.0 - rho.sqrt()).powi(2));
+            if s.simulation.warmup < settle {
+                out.push(format!(
+                    "pool {}: at utilisation {:.0}% its queue takes about {settle} to settle, longer than the {} warm-up; lengthen [simulation] warmup",
+                    pool.name,
+                    rho * 100.0,
+                    s.simulation.warmup
+                ));
+            }
+        }
+    }
+    if s.simulation.replications < 2 {
+        out.push(
+            "one replication gives no confidence interval; use --replications 10 or more".into(),
+        );
+    }
+    out
+}
+
+/// Warnings from the results: replications stopped by an overflowing
+/// queue, intervals too wide to act on.
+pub fn after_run(run: &RunSummary) -> Vec<String> {
+    let mut out = Vec::new();
+    let stopped = run
+        .per_replication
+        .iter()
+        .filter(|r| r.stopped_at.is_some())
+        .count();
+    if stopped > 0 {
+        out.push(format!(
+            "{stopped} of {} replications stopped early when a queue passed {} waiting runs: the figures cover the time until then and are not steady-state",
+            run.replications,
+            crate::sim::MAX_QUEUED
+        ));
+    }
+    for key in ["wait_mean_s", "wait_p95_s", "cost_usd"] {
+        let e = run.totals.get(key);
+        if e.mean.abs() > 0.0 && e.half_width() > WIDE_INTERVAL * e.mean.abs() {
+            out.push(format!(
+                "the 95% interval of {key} is ±{:.0}% of its mean; add replications or lengthen the horizon before acting on it",
+                e.half_width() / e.mean.abs() * 100.0
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,176 @@
+//! Hostile situations: interruption, overload, doubtful results, odd files.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::support::{poolcast, write_scenario};
+
+const LONG: &str = r#"
+[simulation]
+horizon = "3000d"
+warmup = "1d"
+replications = 200
+sample_interval = "1d"
+
+[quota]
+standard_vcpu = 64
+
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 8
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "70/h" }
+duration = { dist = "exponential", mean = "6m" }
+"#;
+
+/// Ctrl-C stops a long run promptly, writes nothing, and exits 130.
+#[test]
+fn interrupt_stops_promptly_and_writes_nothing() {
+    let (dir, path) = write_scenario(LONG, "long.toml");
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("poolcast starts");
+    std::thread::sleep(Duration::from_millis(700));
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("poolcast ends");
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "took {:?} to stop",
+        sent.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        !out.join("summary.json").exists(),
+        "an interrupted run wrote its summary"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("the output folder")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+}
+
+/// An overloaded pool: warned about before the run, stopped with bounded
+/// memory when its queue passes a million runs, and marked in the output.
+#[test]
+fn overload_is_warned_and_bounded() {
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"30d\"\nwarmup = \"1h\"\nreplications = 2\nsample_interval = \"1h\"\n\n[[pool]]\nname = \"tiny\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"flood\"\npool = \"tiny\"\narrival = { process = \"poisson\", rate = \"3000/h\" }\nduration = { dist = \"constant\", value = \"10m\" }\n",
+        "flood.toml",
+    );
+    let out = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--format", "json", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("arrivals need 500.00 instances of S1 on average but the pool has at most 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped early when a queue passed 1000000"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let warnings = v["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("not steady-state")))
+    );
+}
+
+/// Doubtful numbers are flagged: a warm-up too short for a busy queue, and
+/// intervals too wide to act on.
+#[test]
+fn doubtful_results_are_flagged() {
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"6h\"\nwarmup = \"0s\"\nreplications = 3\n\n[[pool]]\nname = \"busy\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"busy\"\narrival = { process = \"poisson\", rate = \"5.4/h\" }\nduration = { dist = \"exponential\", mean = \"10m\" }\n",
+        "doubt.toml",
+    );
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "to settle, longer than the 0s warm-up",
+        ))
+        .stderr(predicate::str::contains(
+            "the 95% interval of wait_mean_s is",
+        ));
+}
+
+#[test]
+fn odd_scenario_files_get_clear_errors() {
+    let dir = tempfile::tempdir().expect("dir");
+    let binary = dir.path().join("binary.toml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    poolcast()
+        .arg("validate")
+        .arg(&binary)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8 text"));
+    let huge = dir.path().join("huge.toml");
+    std::fs::write(&huge, "#".repeat(17 << 20)).expect("write");
+    poolcast()
+        .arg("validate")
+        .arg(&huge)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than a scenario's limit"));
+    let folder = dir.path().join("folder.toml");
+    std::fs::create_dir(&folder).expect("mkdir");
+    poolcast()
+        .arg("validate")
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("folder.toml"));
+}
+
+/// The run limit is configurable: raising it lets a large run through.
+#[test]
+fn max_runs_is_configurable() {
+    let src = "[simulation]\nhorizon = \"1d\"\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"poisson\", rate = \"100/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    let (_d, low) = write_scenario(
+        &src.replace("horizon = \"1d\"", "horizon = \"1d\"\nmax_runs = 1000"),
+        "low.toml",
+    );
+    poolcast()
+        .arg("validate")
+        .arg(&low)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than the limit of 1e3"));
+    let (_d, ok) = write_scenario(src, "ok.toml");
+    poolcast().arg("validate").arg(&ok).assert().success();
+}
