@@ -3,6 +3,7 @@
 mod arrivals;
 mod cli;
 mod determinism;
+mod fuzz;
 mod golden;
 mod import;
 mod invariants;
