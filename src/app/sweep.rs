@@ -11,7 +11,7 @@ use super::{
     write_output,
 };
 use crate::cli::{Format, RunArgs, SweepArgs};
-use crate::report::{self, OutputDir};
+use crate::report::{self, OutputDir, SweepMeta};
 use crate::scenario::{self, SweepPoint, SweepSpec};
 use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
 
@@ -21,13 +21,25 @@ struct Prepared {
     base: scenario::Scenario,
     spec: SweepSpec,
     points: Vec<SweepPoint>,
+    /// Identifies the sweep (file, seed, replications): shards of different
+    /// sweeps must not be merged.
+    fingerprint: String,
+}
+
+/// FNV-1a over `parts`: a stable, dependency-free fingerprint.
+fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.iter().chain(&[0xff]) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 fn prepare(args: &RunArgs) -> Result<Prepared> {
     let path = &args.scenario;
     let src = scenario::read_source(path)?;
-    let mut base = scenario::from_str(&src, path)?;
-    apply_overrides(args, &mut base)?;
     let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
         BadInput(format!(
             "{} has no [sweep]; add axes such as \"pool.NAME.count\" = [1, 2, 3, 4] (see README, Sweeps)",
@@ -40,7 +52,28 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             apply_overrides(args, s)?;
         }
     }
-    Ok(Prepared { base, spec, points })
+    // The file as written need not be valid on its own (an I6 pool whose
+    // quota comes from an axis, say): any valid point serves as the base.
+    let base = match scenario::from_str(&src, path) {
+        Ok(mut s) => {
+            apply_overrides(args, &mut s)?;
+            s
+        }
+        Err(e) => points
+            .iter()
+            .find_map(|p| p.scenario.as_ref().ok())
+            .cloned()
+            .ok_or(e)?,
+    };
+    let seed = args.seed.map(|s| s.to_string()).unwrap_or_default();
+    let reps = args.replications.map(|r| r.to_string()).unwrap_or_default();
+    let fingerprint = fingerprint(&[src.as_bytes(), seed.as_bytes(), reps.as_bytes()]);
+    Ok(Prepared {
+        base,
+        spec,
+        points,
+        fingerprint,
+    })
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize)> {
@@ -73,13 +106,12 @@ fn on_progress(bar: &indicatif::ProgressBar) -> impl Fn(Progress) + Sync + '_ {
 /// Writes the outputs of a complete sweep and prints the summary.
 fn finish(
     out: &OutputDir,
-    scenario: &str,
-    points: usize,
+    meta: &SweepMeta,
     table: &SweepTable,
-    obj: &Objective,
     format: Format,
     quiet: bool,
 ) -> Result<()> {
+    let (scenario, obj) = (meta.scenario.as_str(), &meta.objective);
     let recs = table.recommend(obj);
     let sweep_csv = report::sweep_csv(table, obj);
     let rec_json = report::recommendation_json(table, obj, &recs);
@@ -94,7 +126,8 @@ fn finish(
     write_output(
         out,
         "sweep.json",
-        report::sweep_meta_json(scenario, points, table, obj, None).as_bytes(),
+        report::sweep_meta_json(scenario, meta.points, table, obj, None, &meta.fingerprint)
+            .as_bytes(),
     )?;
     match format {
         Format::Table => {
@@ -154,6 +187,14 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         ))
         .into());
     }
+    if !(1..=crate::scenario::MAX_REPLICATIONS).contains(&args.max_replications) {
+        return Err(BadInput(format!(
+            "--max-replications must be between 1 and {}, got {}",
+            crate::scenario::MAX_REPLICATIONS,
+            args.max_replications
+        ))
+        .into());
+    }
     let run = &args.run;
     let prepared = prepare(run)?;
     let out = output_dir(run.out.as_deref(), &prepared.base.name)?;
@@ -179,7 +220,15 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         write_output(
             &out,
             "sweep.json",
-            report::sweep_meta_json(&prepared.base.name, points, &table, &obj, shard).as_bytes(),
+            report::sweep_meta_json(
+                &prepared.base.name,
+                points,
+                &table,
+                &obj,
+                shard,
+                &prepared.fingerprint,
+            )
+            .as_bytes(),
         )?;
         if !run.quiet {
             note!(
@@ -190,15 +239,15 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    finish(
-        &out,
-        &prepared.base.name,
+    let meta = SweepMeta {
+        scenario: prepared.base.name.clone(),
+        fingerprint: prepared.fingerprint.clone(),
         points,
-        &table,
-        &obj,
-        run.format,
-        run.quiet,
-    )?;
+        axes: table.axes.clone(),
+        metrics: table.metrics.clone(),
+        objective: obj,
+    };
+    finish(&out, &meta, &table, run.format, run.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -213,15 +262,22 @@ pub(super) fn merge(
     let mut rows = Vec::new();
     for f in files {
         let m = report::read_sweep_meta(f).map_err(bad)?;
-        if (&m.scenario, m.points, &m.axes, &m.metrics, m.objective)
-            != (
-                &meta.scenario,
-                meta.points,
-                &meta.axes,
-                &meta.metrics,
-                meta.objective,
-            )
-        {
+        let same = (
+            &m.scenario,
+            &m.fingerprint,
+            m.points,
+            &m.axes,
+            &m.metrics,
+            m.objective,
+        ) == (
+            &meta.scenario,
+            &meta.fingerprint,
+            meta.points,
+            &meta.axes,
+            &meta.metrics,
+            meta.objective,
+        );
+        if !same {
             return Err(bad(format!(
                 "{} is a shard of another sweep than {}",
                 f.display(),
@@ -231,6 +287,12 @@ pub(super) fn merge(
         rows.extend(report::read_sweep_rows(f, &meta).map_err(bad)?);
     }
     rows.sort_by_key(|r| r.point);
+    if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {
+        return Err(bad(format!(
+            "point {} is beyond the sweep's {} points; the shard files are damaged",
+            r.point, meta.points
+        )));
+    }
     let seen: Vec<usize> = rows.iter().map(|r| r.point).collect();
     if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
         return Err(bad(format!(
@@ -255,15 +317,7 @@ pub(super) fn merge(
         rows,
     };
     let out = output_dir(out, &meta.scenario)?;
-    finish(
-        &out,
-        &meta.scenario,
-        meta.points,
-        &table,
-        &meta.objective,
-        format,
-        quiet,
-    )?;
+    finish(&out, &meta, &table, format, quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Once;
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -39,6 +39,21 @@ trait Plot {
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("cannot draw the chart: {e:?}")
+}
+
+/// Draws the series legend in the chart's usual style.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(err)
 }
 
 fn ensure_font() {
@@ -177,13 +192,7 @@ impl Plot for QueuePlot {
                     });
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }
 }
 
@@ -246,14 +255,7 @@ impl Plot for CdfPlot {
                 ))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }
 
@@ -419,13 +421,7 @@ impl Plot for CostPlot {
                 .label(name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }
 }
 
@@ -632,13 +628,7 @@ impl Plot for FrontPlot {
             .map_err(err)?
             .label("recommended")
             .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 8, green.filled()));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }
 }
 
@@ -707,13 +697,7 @@ impl Plot for CountPlot {
                 .label(format!("SLO: p95 wait <= {slo:.1} min"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }
 }
 

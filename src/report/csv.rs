@@ -11,7 +11,8 @@ use crate::stats::{Estimate, MetricSet};
 use crate::units::SimTime;
 use crate::workload::Calendar;
 
-fn cell(x: f64) -> String {
+/// A number as a CSV cell: its shortest exact form, empty when undefined.
+pub(super) fn cell(x: f64) -> String {
     if x.is_nan() {
         String::new()
     } else {
@@ -19,7 +20,7 @@ fn cell(x: f64) -> String {
     }
 }
 
-fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+pub(super) fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
     w.into_inner().expect("writing CSV to memory cannot fail")
 }
 

@@ -42,6 +42,15 @@ fn est(e: Estimate, unit: &str, decimals: usize) -> String {
     }
 }
 
+/// A number with `decimals`, or "-" when undefined.
+fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        "-".into()
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
 fn minutes(e: Estimate) -> Estimate {
     Estimate {
         mean: e.mean / 60.0,
@@ -261,9 +270,9 @@ impl<'a> Document<'a> {
                 rows.push(vec![
                     p.name.clone(),
                     format!("{:.2}", a.offered_load),
-                    format!("{:.3}", a.mmc_wait_probability),
-                    format!("{:.2}", a.mmc_wait_mean_s / 60.0),
-                    format!("{:.2}", a.allen_cunneen_wait_mean_s / 60.0),
+                    fixed(a.mmc_wait_probability, 3),
+                    fixed(a.mmc_wait_mean_s / 60.0, 2),
+                    fixed(a.allen_cunneen_wait_mean_s / 60.0, 2),
                     a.not_applicable
                         .clone()
                         .map_or("yes".into(), |r| format!("no: {r}")),

@@ -7,19 +7,8 @@ use std::path::Path;
 use ::csv::{ReaderBuilder, Writer};
 use serde_json::{Map, Value, json};
 
+use super::csv::{cell, finish};
 use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
-
-fn cell(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else {
-        x.to_string()
-    }
-}
-
-fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().expect("writing CSV to memory cannot fail")
-}
 
 /// `sweep.csv`: `point`, `param_<axis>`…, `replications`, each metric with
 /// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`.
@@ -187,9 +176,11 @@ pub fn sweep_meta_json(
     table: &SweepTable,
     obj: &Objective,
     shard: Option<(usize, usize)>,
+    fingerprint: &str,
 ) -> String {
     let value = json!({
         "scenario": scenario,
+        "fingerprint": fingerprint,
         "points": points,
         "axes": table.axes,
         "metrics": table.metrics,
@@ -206,6 +197,8 @@ pub fn sweep_meta_json(
 pub struct SweepMeta {
     /// Scenario name.
     pub scenario: String,
+    /// Identifies the sweep (scenario file, seed, replications).
+    pub fingerprint: String,
     /// Points in the full sweep.
     pub points: usize,
     /// Axis key paths.
@@ -238,7 +231,12 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
     };
     let o = &v["objective"];
     Ok(SweepMeta {
-        scenario: v["scenario"].as_str().unwrap_or_default().to_string(),
+        scenario: v["scenario"]
+            .as_str()
+            .filter(|n| crate::scenario::is_valid_name(n))
+            .ok_or_else(|| format!("{}: no valid scenario name", path.display()))?
+            .to_string(),
+        fingerprint: v["fingerprint"].as_str().unwrap_or_default().to_string(),
         points: v["points"]
             .as_u64()
             .ok_or_else(|| format!("{}: no points", path.display()))? as usize,

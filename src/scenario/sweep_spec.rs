@@ -129,6 +129,12 @@ fn range(table: &dyn toml_edit::TableLike) -> Result<Vec<AxisValue>, String> {
             .cloned()
             .ok_or_else(|| format!("a range needs `{k}`: write {{ from = 1, to = 8, step = 1 }}"))
     };
+    if ["from", "to", "step"]
+        .iter()
+        .all(|k| table.get(k).is_none())
+    {
+        return Err("an axis is a list or a { from, to, step } range; a dotted key path must be quoted, as in \"pool.builders.count\" = [1, 2]".into());
+    }
     let (from, to, step) = (num("from")?, num("to")?, num("step")?);
     if table.len() != 3 {
         return Err("a range takes exactly from, to and step".into());
@@ -137,11 +143,12 @@ fn range(table: &dyn toml_edit::TableLike) -> Result<Vec<AxisValue>, String> {
         if s <= 0 || t < f {
             return Err("a range needs step > 0 and to >= from".into());
         }
-        let n = (t - f) / s + 1;
-        if n as usize > MAX_POINTS {
+        // In i128: the span of two i64 never overflows there.
+        let n = (i128::from(t) - i128::from(f)) / i128::from(s) + 1;
+        if n > MAX_POINTS as i128 {
             return Err(format!("the range has {n} values, more than {MAX_POINTS}"));
         }
-        return Ok((0..n).map(|i| AxisValue::Int(f + i * s)).collect());
+        return Ok((0..n as i64).map(|i| AxisValue::Int(f + i * s)).collect());
     }
     let as_f = |v: &Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     let (Some(f), Some(t), Some(s)) = (as_f(&from), as_f(&to), as_f(&step)) else {
@@ -152,13 +159,21 @@ fn range(table: &dyn toml_edit::TableLike) -> Result<Vec<AxisValue>, String> {
     }
     let d = decimals(f).max(decimals(t)).max(decimals(s)).min(12);
     let scale = 10f64.powi(d);
+    let n = ((t - f) / s).floor() + 1.0;
+    if !(n.is_finite() && n <= MAX_POINTS as f64) {
+        return Err(format!(
+            "the range has {n:e} values, more than {MAX_POINTS}"
+        ));
+    }
+    // Whole multiples of the smallest decimal, in i128 (no overflow), so
+    // that 0.1 steps add up exactly.
     let (fi, ti, si) = (
-        (f * scale).round() as i64,
-        (t * scale).round() as i64,
-        (s * scale).round().max(1.0) as i64,
+        (f * scale).round() as i128,
+        (t * scale).round() as i128,
+        (s * scale).round().max(1.0) as i128,
     );
     let n = (ti - fi) / si + 1;
-    if n as usize > MAX_POINTS {
+    if n <= 0 || n > MAX_POINTS as i128 {
         return Err(format!("the range has {n} values, more than {MAX_POINTS}"));
     }
     Ok((0..n)
@@ -243,10 +258,12 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
             ),
         ));
     }
-    // Every key path must lead somewhere: try each with its first value.
-    let mut trial: DocumentMut = doc.clone().into_mut();
+    // Every key path must lead to a key of the schema: write each axis's
+    // first value alone into the file and parse it (validation problems are
+    // fine: they make points infeasible; a schema error is a typo).
+    let base: DocumentMut = doc.clone().into_mut();
     for (axis, (_, item)) in spec.axes.iter().zip(table.iter()) {
-        set(&mut trial, &axis.key, &axis.values[0]).map_err(|m| {
+        let here = |m: String| {
             invalid(
                 path,
                 src,
@@ -254,7 +271,20 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
                 &format!("sweep.\"{}\"", axis.key),
                 m,
             )
-        })?;
+        };
+        if axis.key.starts_with("slo.") || axis.key.starts_with("sweep.") || axis.key == "name" {
+            return Err(here(
+                "a sweep cannot vary [slo], [sweep] or the name; run one sweep per objective"
+                    .into(),
+            ));
+        }
+        let mut trial = base.clone();
+        set(&mut trial, &axis.key, &axis.values[0]).map_err(&here)?;
+        if let Err(ScenarioError::Toml { message, .. }) = from_str(&trial.to_string(), path) {
+            return Err(here(format!(
+                "writing this key makes the scenario unreadable ({message}); check the key path"
+            )));
+        }
     }
     Ok(Some(spec))
 }

@@ -43,15 +43,17 @@ pub enum Progress {
 const PRECISION_METRICS: [&str; 3] = ["cost_usd", "wait_p95_s", "total_cost_usd"];
 
 fn precise_enough(reps: &[ReplicationSummary], precision: f64) -> bool {
-    PRECISION_METRICS.iter().all(|name| {
-        let k = TOTAL_METRICS
-            .iter()
-            .position(|m| m == name)
-            .expect("a total metric");
-        let xs: Vec<f64> = reps.iter().map(|r| r.totals[k]).collect();
-        let e = crate::stats::Estimate::from_samples(&xs);
-        e.half_width() <= precision * e.mean.abs()
-    })
+    // One replication has no interval: never "precise".
+    reps.len() >= 2
+        && PRECISION_METRICS.iter().all(|name| {
+            let k = TOTAL_METRICS
+                .iter()
+                .position(|m| m == name)
+                .expect("a total metric");
+            let xs: Vec<f64> = reps.iter().map(|r| r.totals[k]).collect();
+            let e = crate::stats::Estimate::from_samples(&xs);
+            e.half_width() <= precision * e.mean.abs()
+        })
 }
 
 /// Whether point `index` belongs to the shard.
@@ -125,6 +127,29 @@ pub fn run_sweep(
         .iter()
         .filter(|p| in_shard(p.index, opts.shard))
         .collect();
+    // A chunk of points at a time: replications run in parallel across the
+    // whole chunk, and a point's replications are reduced to its row as soon
+    // as the chunk ends, so memory does not grow with the number of points.
+    let rows = mine
+        .chunks(POINTS_PER_CHUNK)
+        .flat_map(|chunk| run_chunk(chunk, metrics.len(), opts, progress))
+        .collect();
+    SweepTable {
+        axes,
+        metrics,
+        rows,
+    }
+}
+
+/// Points whose replications are held in memory at once.
+const POINTS_PER_CHUNK: usize = 64;
+
+fn run_chunk(
+    mine: &[&SweepPoint],
+    metrics: usize,
+    opts: SweepOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<SweepRow> {
     let mut reps: Vec<Vec<ReplicationSummary>> = vec![Vec::new(); mine.len()];
     let mut wanted: Vec<u32> = mine
         .iter()
@@ -164,14 +189,8 @@ pub fn run_sweep(
             }
         }
     }
-    let rows = mine
-        .iter()
+    mine.iter()
         .zip(reps)
-        .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics.len()))
-        .collect();
-    SweepTable {
-        axes,
-        metrics,
-        rows,
-    }
+        .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics))
+        .collect()
 }

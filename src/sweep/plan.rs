@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::table::{Objective, SweepTable};
 use super::{Progress, make_row, run_point};
+use crate::model::Scaling;
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
 
 /// What `plan` found and what it cost.
@@ -57,6 +58,12 @@ pub fn plan(
             ));
         }
     }
+    // Pools that scale share the quota at run time and a scaled pool's count
+    // is only where it starts: the wait need not fall with the count.
+    let base = points.iter().find_map(|p| p.scenario.as_ref().ok());
+    if base.is_some_and(|s| s.pools.iter().any(|p| p.scaling != Scaling::Fixed)) {
+        return Err("plan searches fixed pools only (with scaling pools the wait need not fall as the count rises), so use poolcast sweep".into());
+    }
     let count = |p: &SweepPoint| match &p.values[count_axis] {
         AxisValue::Int(n) => *n as f64,
         AxisValue::Float(x) => *x,
@@ -81,6 +88,14 @@ pub fn plan(
     };
     let mut rows = Vec::new();
     let mut simulations = 0u64;
+    // The search relies on the wait falling as the count rises; it judges
+    // the wait alone (the cost cap is checked on what it finds, since cost
+    // only rises with the count).
+    let wait_only = Objective {
+        max_cost_per_day_usd: None,
+        ..*obj
+    };
+    let mut seen: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
     for group in groups.values_mut() {
         group.sort_by(|a, b| count(a).total_cmp(&count(b)).then(a.index.cmp(&b.index)));
         // Over-quota counts are known without simulating: keep the valid ones.
@@ -89,15 +104,30 @@ pub fn plan(
             .copied()
             .filter(|p| p.scenario.is_ok())
             .collect();
+        let mut run = |p: &SweepPoint| {
+            if let Some(&meets) = seen.get(&p.index) {
+                return meets;
+            }
+            let reps = run_point(p, progress);
+            simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
+            let row = make_row(p, reps, metrics.len());
+            let meets = table_of(vec![row.clone()]).meets(&row, &wait_only);
+            rows.push(row);
+            seen.insert(p.index, meets);
+            meets
+        };
         let (mut lo, mut hi) = (0, valid.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let reps = run_point(valid[mid], progress);
-            simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
-            let row = make_row(valid[mid], reps, metrics.len());
-            let meets = table_of(vec![row.clone()]).meets(&row, obj);
-            rows.push(row);
-            if meets { hi = mid } else { lo = mid + 1 }
+            if run(valid[mid]) {
+                hi = mid
+            } else {
+                lo = mid + 1
+            }
+        }
+        // The next count too: it may be the runner-up.
+        if let Some(next) = valid.get(lo + 1) {
+            run(next);
         }
     }
     rows.sort_by_key(|r| r.point);

@@ -117,11 +117,13 @@ pub struct Recommendation<'a> {
     pub runner_up: Option<&'a SweepRow>,
 }
 
-/// Whether an axis describes conditions (traffic, horizon) rather than a
-/// choice (tier, count, quota, prices): a recommendation is made for each
-/// condition, never across them.
+/// Whether an axis describes conditions (traffic, horizon, prices) rather
+/// than a choice (tier, count, scaling, quota): a recommendation is made for
+/// each condition, never across them.
 pub fn is_condition_axis(key: &str) -> bool {
-    key.starts_with("workload.") || key.starts_with("simulation.")
+    ["workload.", "simulation.", "prices."]
+        .iter()
+        .any(|p| key.starts_with(p))
 }
 
 impl SweepTable {

@@ -242,3 +242,181 @@ fn review_import_handles_odd_names_and_near_constant_times() {
     );
     poolcast().arg("validate").arg(&out).assert().success();
 }
+
+const SWEEP_BASE: &str = "[simulation]\nhorizon = \"2d\"\nwarmup = \"2h\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 2\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"12/h\" }\nduration = { dist = \"exponential\", mean = \"8m\" }\n\n[slo]\nwait_p95 = \"10m\"\n";
+
+fn sweep_of(axes: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    write_scenario(&format!("{SWEEP_BASE}\n[sweep]\n{axes}"), "sweep.toml")
+}
+
+/// Sweep definitions that used to panic or be silently wrong are refused.
+#[test]
+fn review_bad_sweep_axes_are_refused() {
+    for (axes, needle) in [
+        (
+            "\"pool.builders.count\" = { from = -9223372036854775808, to = 9223372036854775807, step = 1 }",
+            "more than 100000",
+        ),
+        (
+            "\"workload.ci.rate_scale\" = { from = -1e300, to = 1e300, step = 1 }",
+            "more than 100000",
+        ),
+        ("\"pool.builders.cont\" = [1, 2]", "check the key path"),
+        ("\"simulation.horizn\" = [\"1d\"]", "check the key path"),
+        ("\"slo.wait_p95\" = [\"1m\", \"10m\"]", "cannot vary [slo]"),
+        ("pool.builders.count = [1, 2]", "must be quoted"),
+    ] {
+        let (_dir, path) = sweep_of(axes);
+        poolcast()
+            .arg("sweep")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+}
+
+/// A file that is only valid once the axes are applied still sweeps.
+#[test]
+fn review_sweep_base_need_not_be_valid_alone() {
+    let (dir, path) = write_scenario(
+        &format!(
+            "{}\n[sweep]\n\"quota.isolated_vcpu\" = [64, 128]\n",
+            SWEEP_BASE.replace("tier = \"S1\"\ncount = 2", "tier = \"I6\"\ncount = 1")
+        ),
+        "i6.toml",
+    );
+    poolcast()
+        .arg("sweep")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("-q")
+        .assert()
+        .success();
+}
+
+/// plan agrees with sweep when the SLO also caps the cost per day, and
+/// refuses scaling pools, whose waits need not fall with the count.
+#[test]
+fn review_plan_judges_the_wait_alone_and_refuses_scaling_pools() {
+    let capped = "\"pool.builders.count\" = [1, 2, 3, 4, 5, 6]\n";
+    let src = format!(
+        "{}\n[sweep]\n{capped}",
+        SWEEP_BASE.replace(
+            "wait_p95 = \"10m\"",
+            "wait_p95 = \"10m\"\nmax_cost_per_day = 75.0"
+        )
+    );
+    let (dir, path) = write_scenario(&src, "capped.toml");
+    let point = |cmd: &str| {
+        let out = poolcast()
+            .arg(cmd)
+            .arg(&path)
+            .args(["--format", "json", "--quiet", "--out"])
+            .arg(dir.path().join(cmd))
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (
+            v["recommendations"][0]["recommended"]["point"].clone(),
+            v["recommendations"][0]["runner_up"]["point"].clone(),
+        )
+    };
+    let (plan_best, plan_next) = point("plan");
+    let (sweep_best, sweep_next) = point("sweep");
+    assert!(plan_best.is_number(), "plan found nothing");
+    assert_eq!((plan_best, plan_next), (sweep_best, sweep_next));
+    let scaled = SWEEP_BASE.replace(
+        "count = 2",
+        "count = 2\nscaling = { policy = \"queue\", max = 4 }",
+    );
+    let (_d, path) = write_scenario(
+        &format!("{scaled}\n[sweep]\n\"pool.builders.count\" = [1, 2]\n"),
+        "scaled.toml",
+    );
+    poolcast()
+        .arg("plan")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fixed pools only"));
+}
+
+/// merge refuses shards of another sweep (another seed) and damaged rows.
+#[test]
+fn review_merge_refuses_foreign_shards() {
+    let (dir, path) = sweep_of("\"pool.builders.count\" = [1, 2, 3, 4]\n");
+    let shard = |k: u32, seed: &str| {
+        let out = dir.path().join(format!("s{k}-{seed}"));
+        poolcast()
+            .arg("sweep")
+            .arg(&path)
+            .args(["--shard", &format!("{k}/2"), "--seed", seed, "-q", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        out.join("sweep.csv")
+    };
+    let (a, b) = (shard(1, "1"), shard(2, "2"));
+    poolcast()
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(dir.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another sweep"));
+}
+
+/// --precision needs two replications before it can judge an interval.
+#[test]
+fn review_precision_never_stops_at_one_replication() {
+    let (dir, path) = sweep_of("\"pool.builders.count\" = [2, 3]\n");
+    let out = dir.path().join("out");
+    poolcast()
+        .arg("sweep")
+        .arg(&path)
+        .args([
+            "--replications",
+            "1",
+            "--precision",
+            "0.2",
+            "--max-replications",
+            "8",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    for rec in r.records() {
+        let n: u32 = rec.expect("a row")[2].parse().expect("replications");
+        assert!(n >= 2, "a point stopped at {n} replication");
+    }
+}
+
+/// check with no run at all: nothing waited, so nothing was missed.
+#[test]
+fn review_check_without_runs_is_not_a_miss() {
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"1d\"\nreplications = 2\n\n[[workload]]\nname = \"never\"\npool = \"default\"\narrival = { process = \"cron\", schedule = \"0 0 1 1 *\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[slo]\nwait_p95 = \"5m\"\n",
+        "never.toml",
+    );
+    poolcast()
+        .arg("check")
+        .arg(&path)
+        .args(["-q", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no run started"));
+}
