@@ -10,11 +10,14 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Creates `path` (and parents) and checks that a file can be written
-    /// there, so an unwritable folder fails before a long simulation.
+    /// Creates `path` (and parents) and checks that files can be written
+    /// there (64 KiB, synced, then removed), so an unwritable folder or a
+    /// full disk fails before a long simulation.
     pub fn prepare(path: &Path) -> std::io::Result<OutputDir> {
         std::fs::create_dir_all(path)?;
-        tempfile::NamedTempFile::new_in(path)?;
+        let mut probe = tempfile::NamedTempFile::new_in(path)?;
+        probe.write_all(&[0u8; 64 << 10])?;
+        probe.as_file().sync_all()?;
         Ok(OutputDir {
             path: path.to_path_buf(),
         })

@@ -1,5 +1,6 @@
 //! Hostile situations: interruption, overload, doubtful results, odd files.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -173,4 +174,42 @@ fn max_runs_is_configurable() {
         .stderr(predicate::str::contains("more than the limit of 1e3"));
     let (_d, ok) = write_scenario(src, "ok.toml");
     poolcast().arg("validate").arg(&ok).assert().success();
+}
+
+/// A full disk fails before simulating. The test mounts a 32 KiB tmpfs,
+/// which needs root (as CI and this machine have); where mounting is not
+/// allowed it says so and checks nothing.
+#[test]
+fn full_disk_fails_before_simulating() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=32k", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("full_disk_fails_before_simulating: cannot mount a tmpfs here; not checked");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(dir.path());
+    let started = Instant::now();
+    poolcast()
+        .arg("run")
+        .arg(crate::support::scenarios_dir().join("default.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("No space left on device"))
+        .stderr(predicate::str::contains("choose another with --out"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "it simulated before failing"
+    );
 }
