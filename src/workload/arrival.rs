@@ -234,6 +234,12 @@ impl ArrivalStream {
         }
     }
 
+    /// The next arrival of a Poisson process at `rate`.
+    fn poisson(&mut self, rate: Rate) -> Arrival {
+        self.last = self.last + self.exp_gap(rate.as_per_second());
+        Arrival::at(self.last)
+    }
+
     fn exp_gap(&mut self, per_second: f64) -> SimDuration {
         let e: f64 = Exp1.sample(&mut self.rng);
         SimDuration::from_secs_f64(e / per_second)
@@ -244,8 +250,7 @@ impl ArrivalStream {
     pub fn next(&mut self, process: &ArrivalProcess) -> Option<Arrival> {
         if let ArrivalProcess::Poisson { rate } = process {
             // The common case, without the batch buffer.
-            self.last = self.last + self.exp_gap(rate.as_per_second());
-            return (self.last <= self.horizon).then_some(Arrival::at(self.last));
+            return Some(self.poisson(*rate)).filter(|a| a.at <= self.horizon);
         }
         while self.pending.is_empty() {
             if self.last > self.horizon {
@@ -261,8 +266,8 @@ impl ArrivalStream {
     fn refill(&mut self, process: &ArrivalProcess) -> Option<()> {
         match process {
             ArrivalProcess::Poisson { rate } => {
-                self.last = self.last + self.exp_gap(rate.as_per_second());
-                self.pending.push_back(Arrival::at(self.last));
+                let next = self.poisson(*rate);
+                self.pending.push_back(next);
             }
             ArrivalProcess::Profile {
                 rate,

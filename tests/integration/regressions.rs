@@ -3,7 +3,7 @@
 use poolcast::replication::run;
 use predicates::prelude::*;
 
-use crate::support::{poolcast, scenario, write_scenario};
+use crate::support::{poolcast, refuses, scenario, write_scenario};
 
 /// Two S2 runs of 55 minutes at 00:00 on a pool of 2; a schedule sets 0 at
 /// 00:10 (both instances start draining at 00:15) and 2 at 00:20. The
@@ -150,24 +150,14 @@ fn review_hostile_scenarios_are_refused_with_exit_2() {
         if let Some((name, text)) = file {
             std::fs::write(dir.path().join(name), text).expect("write");
         }
-        poolcast()
-            .arg("validate")
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(needle));
+        refuses("validate", &path, needle);
     }
     let (_dir, path) = write_scenario(
         &format!("{base}arrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n")
             .replacen("tier = \"S1\"", "tier = \"S1\"\nscaling = { policy = \"queue\", max = 2, poll = \"1ms\" }", 1),
         "poll.toml",
     );
-    poolcast()
-        .arg("validate")
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("pool.builders.scaling.poll"));
+    refuses("validate", &path, "pool.builders.scaling.poll");
 }
 
 /// A short, dense trace is judged by its run count, not by an
@@ -267,12 +257,7 @@ fn review_bad_sweep_axes_are_refused() {
         ("pool.builders.count = [1, 2]", "must be quoted"),
     ] {
         let (_dir, path) = sweep_of(axes);
-        poolcast()
-            .arg("sweep")
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(needle));
+        refuses("sweep", &path, needle);
     }
 }
 
@@ -340,12 +325,7 @@ fn review_plan_judges_the_wait_alone_and_refuses_scaling_pools() {
         &format!("{scaled}\n[sweep]\n\"pool.builders.count\" = [1, 2]\n"),
         "scaled.toml",
     );
-    poolcast()
-        .arg("plan")
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("fixed pools only"));
+    refuses("plan", &path, "fixed pools only");
 }
 
 /// merge refuses shards of another sweep (another seed) and damaged rows.

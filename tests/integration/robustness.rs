@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 
-use crate::support::{poolcast, write_scenario};
+use crate::support::{poolcast, refuses, write_scenario};
 
 const LONG: &str = r#"
 [simulation]
@@ -134,28 +134,13 @@ fn odd_scenario_files_get_clear_errors() {
     let dir = tempfile::tempdir().expect("dir");
     let binary = dir.path().join("binary.toml");
     std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).expect("write");
-    poolcast()
-        .arg("validate")
-        .arg(&binary)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not UTF-8 text"));
+    refuses("validate", &binary, "not UTF-8 text");
     let huge = dir.path().join("huge.toml");
     std::fs::write(&huge, "#".repeat(17 << 20)).expect("write");
-    poolcast()
-        .arg("validate")
-        .arg(&huge)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("more than a scenario's limit"));
+    refuses("validate", &huge, "more than a scenario's limit");
     let folder = dir.path().join("folder.toml");
     std::fs::create_dir(&folder).expect("mkdir");
-    poolcast()
-        .arg("validate")
-        .arg(&folder)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("folder.toml"));
+    refuses("validate", &folder, "folder.toml");
 }
 
 /// The run limit is configurable: raising it lets a large run through.
@@ -166,12 +151,7 @@ fn max_runs_is_configurable() {
         &src.replace("horizon = \"1d\"", "horizon = \"1d\"\nmax_runs = 1000"),
         "low.toml",
     );
-    poolcast()
-        .arg("validate")
-        .arg(&low)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("more than the limit of 1e3"));
+    refuses("validate", &low, "more than the limit of 1e3");
     let (_d, ok) = write_scenario(src, "ok.toml");
     poolcast().arg("validate").arg(&ok).assert().success();
 }

@@ -49,3 +49,30 @@ pub fn assert_close(what: &str, e: Estimate, theory: f64) {
         e.half_width()
     );
 }
+
+/// Runs `poolcast CMD PATH` and expects exit 2 with `needle` on stderr.
+pub fn refuses(cmd: &str, path: &Path, needle: &str) {
+    poolcast()
+        .arg(cmd)
+        .arg(path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(needle));
+}
+
+/// Runs `poolcast ARGS… --out DIR --quiet`, expects success, returns DIR.
+pub fn run_into(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = poolcast()
+        .args(args)
+        .arg("--out")
+        .arg(dir)
+        .arg("--quiet")
+        .output()
+        .expect("poolcast runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.to_path_buf()
+}

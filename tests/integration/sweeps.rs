@@ -1,27 +1,10 @@
 //! Sweeps, shards and merge, plan, and the CI gate `check`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::support::{poolcast, scenarios_dir, write_scenario};
-
-/// Runs `poolcast ARGS… --out DIR --quiet` and returns DIR.
-fn run_into(dir: &Path, args: &[&str]) -> PathBuf {
-    let out = poolcast()
-        .args(args)
-        .arg("--out")
-        .arg(dir)
-        .arg("--quiet")
-        .output()
-        .expect("poolcast runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.to_path_buf()
-}
+use crate::support::{poolcast, refuses, run_into, scenarios_dir, write_scenario};
 
 fn scenario(name: &str) -> String {
     scenarios_dir().join(name).display().to_string()
@@ -342,12 +325,7 @@ fn sweep_axes_are_validated() {
         ),
     ] {
         let (_dir, path) = write_scenario(&format!("{base}\n{sweep}"), "s.toml");
-        poolcast()
-            .arg("sweep")
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(needle));
+        refuses("sweep", &path, needle);
     }
 }
 
