@@ -72,5 +72,10 @@ fn sweep(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sweep);
+// No HTML plots (see benches/engine.rs).
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = sweep
+}
 criterion_main!(benches);

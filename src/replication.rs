@@ -120,9 +120,6 @@ pub struct RunSummary {
     pub slo_met: Option<bool>,
     /// Queue-length time series.
     pub series: QueueSeries,
-    /// Per workload, the wait CDF over all replications: (wait in seconds,
-    /// share of started runs that waited at most that), 201 points.
-    pub wait_cdf: Vec<Vec<(f64, f64)>>,
     /// Each replication's own metrics, in replication order.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -221,24 +218,6 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
             })
             .collect(),
     };
-    let wait_cdf = (0..scenario.workloads.len())
-        .map(|w| {
-            let mut all = Histogram::<u64>::new(3).expect("a valid precision");
-            for r in &reps {
-                // Equal precision and auto-resizing: adding cannot fail.
-                let _ = all.add(&r.waits[w]);
-            }
-            if all.is_empty() {
-                return Vec::new();
-            }
-            (0..=200)
-                .map(|k| {
-                    let q = f64::from(k) / 200.0;
-                    (all.value_at_quantile(q) as f64 / TICKS_PER_SECOND as f64, q)
-                })
-                .collect()
-        })
-        .collect();
     RunSummary {
         scenario: scenario.name.clone(),
         replications: scenario.simulation.replications,
@@ -249,7 +228,42 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         totals,
         slo_met,
         series,
-        wait_cdf,
         per_replication: reps,
+    }
+}
+
+impl RunSummary {
+    /// Per workload, the wait CDF over all replications: (wait in seconds,
+    /// share of started runs that waited at most that), 201 points; empty
+    /// for a workload where no run started.
+    pub fn wait_cdf(&self) -> Vec<Vec<(f64, f64)>> {
+        let workloads = self.per_replication.first().map_or(0, |r| r.waits.len());
+        (0..workloads)
+            .map(|w| {
+                let mut all = Histogram::<u64>::new(3).expect("a valid precision");
+                for r in &self.per_replication {
+                    // Equal precision and auto-resizing: adding cannot fail.
+                    let _ = all.add(&r.waits[w]);
+                }
+                if all.is_empty() {
+                    return Vec::new();
+                }
+                // One pass over the recorded values (value_at_quantile would
+                // rescan the histogram for each of the 201 points).
+                let total = all.len() as f64;
+                let mut cdf = Vec::with_capacity(201);
+                let (mut seen, mut k) = (0u64, 0u32);
+                for v in all.iter_recorded() {
+                    seen += v.count_at_value();
+                    let secs = all.highest_equivalent(v.value_iterated_to()) as f64
+                        / TICKS_PER_SECOND as f64;
+                    while k <= 200 && seen as f64 >= f64::from(k) / 200.0 * total {
+                        cdf.push((secs, f64::from(k) / 200.0));
+                        k += 1;
+                    }
+                }
+                cdf
+            })
+            .collect()
     }
 }

@@ -1,41 +1,30 @@
-//! `EventQueue`: a binary heap keyed by `(tick, insertion sequence)`.
+//! `EventQueue`: a binary min-heap keyed by `(tick, insertion sequence)`.
 //!
 //! Push and pop are O(log n). The heap keeps its capacity, so a simulation in
 //! steady state allocates nothing per event.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use crate::units::SimTime;
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     at: SimTime,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, because `BinaryHeap` is a max-heap and we want the earliest.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+impl<E> Entry<E> {
+    /// The ordering key: time, then insertion order.
+    fn key(&self) -> (SimTime, u64) {
+        (self.at, self.seq)
     }
 }
 
 /// A queue of pending events, earliest first, FIFO among equal times.
+///
+/// A binary min-heap written for `Copy` events: the element being placed
+/// stays in registers while parents or children move, so a push or pop
+/// never reads back an entry it has just written (which the standard
+/// library's heap does, stalling on store forwarding in profiles).
 ///
 /// ```
 /// use poolcast::engine::EventQueue;
@@ -50,43 +39,79 @@ impl<E> Ord for Entry<E> {
 /// assert_eq!(q.pop(), None);
 /// ```
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Vec<Entry<E>>,
     next_seq: u64,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-        }
+        Self::with_capacity(0)
     }
 
     /// An empty queue with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: Vec::with_capacity(capacity),
             next_seq: 0,
         }
     }
 
     /// Schedules `event` at `at`. O(log n).
     pub fn push(&mut self, at: SimTime, event: E) {
-        let seq = self.next_seq;
+        let new = Entry {
+            at,
+            seq: self.next_seq,
+            event,
+        };
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        let mut i = self.heap.len();
+        self.heap.push(new);
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[parent].key() <= new.key() {
+                break;
+            }
+            self.heap[i] = self.heap[parent];
+            i = parent;
+        }
+        self.heap[i] = new;
     }
 
     /// Removes and returns the earliest event. O(log n).
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        let last = self.heap.pop()?;
+        let Some(&top) = self.heap.first() else {
+            return Some((last.at, last.event));
+        };
+        // Sift `last` down from the root, holding it in registers.
+        let n = self.heap.len();
+        let mut i = 0;
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < n && self.heap[right].key() < self.heap[left].key() {
+                right
+            } else {
+                left
+            };
+            if self.heap[child].key() >= last.key() {
+                break;
+            }
+            self.heap[i] = self.heap[child];
+            i = child;
+        }
+        self.heap[i] = last;
+        Some((top.at, top.event))
     }
 
     /// How many events are pending.

@@ -462,7 +462,7 @@ pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, S
     let workloads = run
         .workloads
         .iter()
-        .zip(&run.wait_cdf)
+        .zip(run.wait_cdf())
         .filter(|(_, c)| !c.is_empty())
         .map(|(w, c)| {
             (

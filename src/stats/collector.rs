@@ -20,6 +20,16 @@ fn histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant figures is a valid histogram precision")
 }
 
+/// The `qs` quantiles of `h` in seconds, NaN when it is empty.
+/// (`value_at_quantile` is a tight scan; hdrhistogram's iterators, tried
+/// for a single pass, were slower.)
+fn quantiles<const N: usize>(h: &Histogram<u64>, qs: [f64; N]) -> [f64; N] {
+    if h.is_empty() {
+        return [f64::NAN; N];
+    }
+    qs.map(|q| secs(h.value_at_quantile(q)))
+}
+
 /// Records `ticks`; auto-resizing only fails where `usize` is too small for
 /// the counts array, and clamping to the highest value is the best left then.
 fn record(h: &mut Histogram<u64>, ticks: u64) {
@@ -70,13 +80,8 @@ impl WorkloadTally {
                 sum as f64 / n as f64 / TICKS_PER_SECOND as f64
             }
         };
-        let q = |h: &Histogram<u64>, q: f64| {
-            if h.is_empty() {
-                f64::NAN
-            } else {
-                secs(h.value_at_quantile(q))
-            }
-        };
+        let [p50, p90, p95, p99] = quantiles(&self.wait, [0.5, 0.9, 0.95, 0.99]);
+        let [turnaround_p95] = quantiles(&self.turnaround, [0.95]);
         let m = [
             self.arrived as f64,
             self.completed as f64,
@@ -87,10 +92,10 @@ impl WorkloadTally {
                 self.waited as f64 / self.started as f64
             },
             per(self.wait_sum, self.started),
-            q(&self.wait, 0.50),
-            q(&self.wait, 0.90),
-            q(&self.wait, 0.95),
-            q(&self.wait, 0.99),
+            p50,
+            p90,
+            p95,
+            p99,
             if self.wait.is_empty() {
                 f64::NAN
             } else {
@@ -98,7 +103,7 @@ impl WorkloadTally {
             },
             per(self.run_sum, self.completed + self.timed_out),
             per(self.turnaround_sum, self.completed + self.timed_out),
-            q(&self.turnaround, 0.95),
+            turnaround_p95,
         ];
         debug_assert_eq!(m.len(), WORKLOAD_METRICS.len());
         m.to_vec()
@@ -296,11 +301,7 @@ impl ReplicationStats {
             } else {
                 wait_sum as f64 / started as f64 / TICKS_PER_SECOND as f64
             },
-            if all_waits.is_empty() {
-                f64::NAN
-            } else {
-                secs(all_waits.value_at_quantile(0.95))
-            },
+            quantiles(&all_waits, [0.95])[0],
             wait_hours,
             waiting_cost,
             cost + waiting_cost,
@@ -309,7 +310,8 @@ impl ReplicationStats {
         ReplicationSummary {
             pools,
             workloads: self.workloads.iter().map(WorkloadTally::metrics).collect(),
-            waits: self.workloads.iter().map(|w| w.wait.clone()).collect(),
+            // Moved, not cloned: the collector is done with them.
+            waits: self.workloads.into_iter().map(|w| w.wait).collect(),
             stopped_at: self.stopped_at,
             default_compute,
             totals,

@@ -189,8 +189,9 @@ fn run_chunk(
             }
         }
     }
-    mine.iter()
-        .zip(reps)
+    // Summarising is work too: in parallel, in point order.
+    mine.par_iter()
+        .zip(reps.into_par_iter())
         .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics))
         .collect()
 }
