@@ -10,22 +10,20 @@ use serde_json::{Map, Value, json};
 use super::csv::{cell, finish};
 use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
 
-/// `sweep.csv`: `point`, `param_<axis>`…, `replications`, each metric with
+/// `sweep.csv`: `param_<axis>`…, `point`, `replications`, each metric with
 /// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`.
 pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    let mut head = vec!["point".to_string()];
-    head.extend(table.axes.iter().map(|a| format!("param_{a}")));
-    head.push("replications".into());
+    let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
+    head.extend(["point".into(), "replications".into()]);
     for m in &table.metrics {
         head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
     }
     head.extend(["slo_met".into(), "feasible".into(), "reason".into()]);
     w.write_record(&head).expect("in-memory CSV");
     for r in &table.rows {
-        let mut cells = vec![r.point.to_string()];
-        cells.extend(r.params.iter().cloned());
-        cells.push(r.replications.to_string());
+        let mut cells = r.params.clone();
+        cells.extend([r.point.to_string(), r.replications.to_string()]);
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
         let met = if r.feasible {
             table.meets(r, obj).to_string()
@@ -42,9 +40,9 @@ pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
 pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     let cost = obj.cost_metric();
-    let mut head = vec!["point".to_string()];
-    head.extend(table.axes.iter().map(|a| format!("param_{a}")));
+    let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
     head.extend([
+        "point".into(),
         cost.to_string(),
         "wait_p95_s".into(),
         "wait_p95_s_ci95_high".into(),
@@ -52,10 +50,10 @@ pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     ]);
     w.write_record(&head).expect("in-memory CSV");
     for r in table.pareto(obj) {
-        let mut cells = vec![r.point.to_string()];
-        cells.extend(r.params.iter().cloned());
+        let mut cells = r.params.clone();
         let [wait, _, wait_hi] = table.value(r, "wait_p95_s");
         cells.extend([
+            r.point.to_string(),
             cell(table.cost(r, obj)),
             cell(wait),
             cell(wait_hi),
@@ -259,7 +257,8 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + 3;
     let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
-    if headers.len() != width || headers.get(0) != Some("point") {
+    let a = meta.axes.len();
+    if headers.len() != width || headers.get(a) != Some("point") {
         return Err(err(1, "not a sweep.csv of this sweep (the columns differ); merge shards of one scenario and one poolcast version".into()));
     }
     let mut rows = Vec::new();
@@ -276,7 +275,6 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                     .map_err(|_| err(line, format!("{c:?} is not a number")))
             }
         };
-        let a = meta.axes.len();
         let values = (0..meta.metrics.len())
             .map(|m| {
                 Ok([
@@ -288,10 +286,10 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             .collect::<Result<Vec<_>, String>>()?;
         rows.push(SweepRow {
             point: record
-                .get(0)
+                .get(a)
                 .and_then(|c| c.parse().ok())
                 .ok_or_else(|| err(line, "bad point".into()))?,
-            params: (1..=a)
+            params: (0..a)
                 .map(|i| record.get(i).unwrap_or("").to_string())
                 .collect(),
             replications: record
