@@ -114,6 +114,21 @@ impl<E: Copy> EventQueue<E> {
         Some((top.at, top.event))
     }
 
+    /// Takes the next insertion number without queueing anything, for an
+    /// event the caller keeps elsewhere: comparing `(time, number)` with
+    /// `peek_key` orders it against queued events exactly as if it had been
+    /// pushed now.
+    pub fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// `(time, insertion number)` of the earliest pending event.
+    pub fn peek_key(&self) -> Option<(SimTime, u64)> {
+        self.heap.first().map(Entry::key)
+    }
+
     /// How many events are pending.
     pub fn len(&self) -> usize {
         self.heap.len()

@@ -22,8 +22,6 @@ pub(crate) struct Task {
 /// Something that happens at a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
-    /// The next run of a workload arrives.
-    Arrival(WorkloadId),
     /// The run on a pool instance ends (stale when the generation moved on).
     PoolFinish {
         pool: PoolId,
