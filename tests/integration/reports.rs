@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{poolcast, scenarios_dir};
+use crate::support::{run_into, scenarios_dir};
 
 /// Decodes a PNG: (width, height, RGB bytes).
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
@@ -47,19 +47,12 @@ fn check_chart(dir: &Path, name: &str, label: &str) {
 #[test]
 fn run_writes_charts_and_reports() {
     let tmp = tempfile::tempdir().expect("dir");
-    let out = poolcast()
-        .arg("run")
-        .arg(scenarios_dir().join("scaling-queue.toml"))
-        .args(["--replications", "3", "--quiet", "--out"])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dir = tmp.path();
+    let scenario = scenarios_dir()
+        .join("scaling-queue.toml")
+        .display()
+        .to_string();
+    let dir = run_into(tmp.path(), &["run", &scenario, "--replications", "3"]);
+    let dir = dir.as_path();
     let charts = [
         ("queue", "simulated time (days)"),
         ("wait_cdf", "wait (minutes)"),
@@ -112,18 +105,11 @@ fn run_writes_charts_and_reports() {
 #[test]
 fn sweep_writes_its_charts_and_report() {
     let tmp = tempfile::tempdir().expect("dir");
-    let out = poolcast()
-        .arg("sweep")
-        .arg(scenarios_dir().join("plan-tiers.toml"))
-        .args(["--replications", "3", "--quiet", "--out"])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let scenario = scenarios_dir()
+        .join("plan-tiers.toml")
+        .display()
+        .to_string();
+    run_into(tmp.path(), &["sweep", &scenario, "--replications", "3"]);
     check_chart(tmp.path(), "sweep_cost_wait", "Pareto front");
     check_chart(tmp.path(), "sweep_wait_count", "instances");
     let svg = std::fs::read_to_string(tmp.path().join("sweep_cost_wait.svg")).expect("svg");
