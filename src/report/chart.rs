@@ -5,6 +5,7 @@
 
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -39,6 +40,21 @@ trait Plot {
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("cannot draw the chart: {e:?}")
+}
+
+/// The SLO as a red line from `ends[0]` to `ends[1]`, with its legend entry.
+fn slo_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ends: [(f64, f64); 2],
+    slo_minutes: f64,
+) -> DrawResult {
+    let red = RGBColor(200, 0, 0);
+    chart
+        .draw_series(LineSeries::new(ends, red.stroke_width(2)))
+        .map_err(err)?
+        .label(format!("SLO: p95 wait <= {slo_minutes:.1} min"))
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+    Ok(())
 }
 
 /// Draws the series legend in the chart's usual style.
@@ -239,15 +255,8 @@ impl Plot for CdfPlot {
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
         }
         if let Some(slo) = self.slo_minutes {
+            slo_line(&mut chart, [(slo, 0.0), (slo, 1.0)], slo)?;
             let red = RGBColor(200, 0, 0);
-            chart
-                .draw_series(LineSeries::new(
-                    [(slo, 0.0), (slo, 1.0)],
-                    red.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(format!("SLO: p95 wait <= {slo:.1} min"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
             chart
                 .draw_series(LineSeries::new(
                     [(0.0, 0.95), (top(xmax), 0.95)],
@@ -607,15 +616,7 @@ impl Plot for FrontPlot {
             .draw_series(front.iter().map(|p| Circle::new(*p, 5, blue.filled())))
             .map_err(err)?;
         if let Some(slo) = self.slo_minutes {
-            let red = RGBColor(200, 0, 0);
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, slo), (top(xmax), slo)],
-                    red.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(format!("SLO: p95 wait <= {slo:.1} min"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+            slo_line(&mut chart, [(0.0, slo), (top(xmax), slo)], slo)?;
         }
         let green = RGBColor(0, 150, 0);
         chart
@@ -687,15 +688,7 @@ impl Plot for CountPlot {
                 .map_err(err)?;
         }
         if let Some(slo) = self.slo_minutes {
-            let red = RGBColor(200, 0, 0);
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, slo), (xmax + 1.0, slo)],
-                    red.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(format!("SLO: p95 wait <= {slo:.1} min"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+            slo_line(&mut chart, [(0.0, slo), (xmax + 1.0, slo)], slo)?;
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }

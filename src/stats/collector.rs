@@ -137,8 +137,8 @@ pub struct ReplicationStats {
     pools: Vec<PoolTally>,
     default_runs: u64,
     default_vcpu_ticks: u128,
-    default_vcpu: u32,
-    default_cost: crate::model::DefaultCompute,
+    /// Default-compute vCPUs per run and pricing.
+    default_compute: crate::model::DefaultCompute,
     uses_default: bool,
     /// USD per hour of waiting ([slo] developer_cost_per_hour), or 0.
     wait_hour_usd: f64,
@@ -200,8 +200,7 @@ impl ReplicationStats {
                 .collect(),
             default_runs: 0,
             default_vcpu_ticks: 0,
-            default_vcpu: scenario.prices.default_compute.vcpu,
-            default_cost: scenario.prices.default_compute,
+            default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             stopped_at: None,
             uses_default: scenario
@@ -254,12 +253,12 @@ impl ReplicationStats {
             })
             .collect();
         let vcpu_seconds = self.default_vcpu_ticks as f64 / TICKS_PER_SECOND as f64;
-        let default_cost = self.default_cost.cost_usd(vcpu_seconds, window_hours);
+        let default_cost = self.default_compute.cost_usd(vcpu_seconds, window_hours);
         let default_compute = self.uses_default.then(|| {
             let running = if window.0 == 0 {
                 0.0
             } else {
-                vcpu_seconds / f64::from(self.default_vcpu) / window.as_secs_f64()
+                vcpu_seconds / f64::from(self.default_compute.vcpu) / window.as_secs_f64()
             };
             let m = vec![
                 self.default_runs as f64,
@@ -346,7 +345,7 @@ impl Recorder for ReplicationStats {
         record(&mut t.wait, wait);
         if target == Target::DefaultCompute {
             self.default_runs += 1;
-            self.default_vcpu_ticks += u128::from(run.0) * u128::from(self.default_vcpu);
+            self.default_vcpu_ticks += u128::from(run.0) * u128::from(self.default_compute.vcpu);
         }
     }
 

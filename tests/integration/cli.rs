@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::support::{poolcast, scenarios_dir, write_scenario};
+use crate::support::{json_stdout, poolcast, scenarios_dir, write_scenario};
 
 /// A valid scenario; tests break one thing at a time by replacing a line.
 const VALID: &str = r#"name = "t"
@@ -293,22 +293,20 @@ fn cli_tiers_prints_prices_in_force() {
 #[test]
 fn cli_run_json_has_the_contract_keys() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let out = poolcast()
-        .arg("run")
-        .arg(scenarios_dir().join("default.toml"))
-        .args([
-            "--replications",
-            "3",
-            "--format",
-            "json",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let v = json_stdout(
+        poolcast()
+            .arg("run")
+            .arg(scenarios_dir().join("default.toml"))
+            .args([
+                "--replications",
+                "3",
+                "--format",
+                "json",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path()),
+    );
     assert_eq!(v["scenario"], "team-ci");
     assert_eq!(v["replications"], 3);
     let has = |obj: &serde_json::Value, keys: &[&str], metrics: bool| {
@@ -509,11 +507,7 @@ fn cli_scenario_name_cannot_escape_the_output_folder() {
 
 #[test]
 fn cli_tiers_formats() {
-    let out = poolcast()
-        .args(["tiers", "--format", "json"])
-        .output()
-        .expect("runs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json_stdout(poolcast().args(["tiers", "--format", "json"]));
     assert_eq!(v["tiers"][1]["tier"], "S2");
     assert_eq!(v["tiers"][1]["usd_per_instance_hour"], 1.44);
     assert_eq!(v["quota"]["standard_vcpu"], 16);
@@ -530,22 +524,20 @@ fn cli_tiers_formats() {
 #[test]
 fn cli_json_without_slo_or_replications() {
     let (dir, path) = write_scenario(VALID, "ok.toml");
-    let out = poolcast()
-        .arg("run")
-        .arg(&path)
-        .args([
-            "--replications",
-            "1",
-            "--format",
-            "json",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path().join("out"))
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json_stdout(
+        poolcast()
+            .arg("run")
+            .arg(&path)
+            .args([
+                "--replications",
+                "1",
+                "--format",
+                "json",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path().join("out")),
+    );
     assert!(v["totals"]["slo_met"].is_null());
     assert!(v["totals"].get("wait_mean_s_ci95").is_none());
     assert!(
@@ -628,13 +620,11 @@ fn cli_scaling_minimums_count_against_the_quota() {
 /// alone; it says plainly when it does not apply.
 #[test]
 fn cli_analytic_baseline_in_run_and_estimate() {
-    let out = poolcast()
-        .args(["estimate", "--format", "json"])
-        .arg(scenarios_dir().join("default.toml"))
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json_stdout(
+        poolcast()
+            .args(["estimate", "--format", "json"])
+            .arg(scenarios_dir().join("default.toml")),
+    );
     let a = &v["pools"][0]["analytic"];
     assert_eq!(a["applies"], true, "{a}");
     // 18/h x 3.8 min of S2 run time on 2 instances.
@@ -642,12 +632,11 @@ fn cli_analytic_baseline_in_run_and_estimate() {
     assert!((load - 1.14).abs() < 0.01, "{load}");
     let p = a["mmc_wait_probability"].as_f64().expect("a probability");
     assert!((p - poolcast::analytic::erlang_c(2, load)).abs() < 1e-12);
-    let out = poolcast()
-        .args(["estimate", "--format", "json"])
-        .arg(scenarios_dir().join("nightly.toml"))
-        .output()
-        .expect("runs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json_stdout(
+        poolcast()
+            .args(["estimate", "--format", "json"])
+            .arg(scenarios_dir().join("nightly.toml")),
+    );
     assert_eq!(v["pools"][0]["analytic"]["applies"], false);
     assert!(
         v["pools"][0]["analytic"]["reason"]
@@ -657,21 +646,20 @@ fn cli_analytic_baseline_in_run_and_estimate() {
     );
     assert!(v["pools"][0]["analytic"]["mmc_wait_mean_s"].is_null());
     let (dir, path) = write_scenario(VALID, "ok.toml");
-    let out = poolcast()
-        .arg("run")
-        .arg(&path)
-        .args([
-            "--replications",
-            "2",
-            "--format",
-            "json",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path().join("out"))
-        .output()
-        .expect("runs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json_stdout(
+        poolcast()
+            .arg("run")
+            .arg(&path)
+            .args([
+                "--replications",
+                "2",
+                "--format",
+                "json",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path().join("out")),
+    );
     assert!(v["pools"][0]["analytic"]["allen_cunneen_wait_mean_s"].is_number());
     poolcast()
         .args(["estimate", "--format", "csv"])

@@ -76,3 +76,15 @@ pub fn run_into(dir: &Path, args: &[&str]) -> PathBuf {
     );
     dir.to_path_buf()
 }
+
+/// Runs a prepared `poolcast` command, expects success, and parses stdout
+/// as JSON.
+pub fn json_stdout(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().expect("poolcast runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
