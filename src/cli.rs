@@ -1,5 +1,10 @@
 //! Command-line types (clap derive). Nothing else in the crate sees clap;
 //! `app` turns these into plain values.
+//!
+//! The doc comments here are the `--help` text, written for a terminal:
+//! `[slo]` is a TOML table and `<scenario name>` a placeholder, not rustdoc
+//! links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 

@@ -14,7 +14,8 @@ use hdrhistogram::Histogram;
 
 use crate::model::{Quota, Tier, TierKind};
 use crate::runs::{RunTime, RunsError, for_each_run};
-use crate::scenario::{DEFAULT_COMPUTE, ScenarioError, parse_duration};
+use crate::scenario::{DEFAULT_COMPUTE, ScenarioError};
+use crate::text::parse_duration;
 
 /// z of the standard normal's 95th percentile.
 const Z95: f64 = 1.644_853_626_951_472_2;

@@ -16,7 +16,9 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
+#[cfg(feature = "cli")]
 pub mod app;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
 pub mod import;
@@ -28,5 +30,6 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod sweep;
+pub mod text;
 pub mod units;
 pub mod workload;

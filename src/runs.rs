@@ -206,7 +206,7 @@ fn csv_time(text: &str) -> Result<RunTime, String> {
     if t.contains('T') && t.contains(':') {
         return timestamp(t).map(RunTime::At);
     }
-    crate::scenario::parse_duration(t)
+    crate::text::parse_duration(t)
         .map(RunTime::Offset)
         .map_err(|_| {
             format!(
@@ -222,7 +222,7 @@ fn csv_duration(text: &str) -> Result<SimDuration, String> {
         Ok(secs) => Err(format!(
             "duration {secs} must be a non-negative number of seconds"
         )),
-        Err(_) => crate::scenario::parse_duration(t),
+        Err(_) => crate::text::parse_duration(t).map_err(String::from),
     }
 }
 

@@ -5,7 +5,7 @@
 //! that name the file, the key, the place and the fix.
 
 mod error;
-mod parse;
+
 mod pool;
 mod raw;
 mod sweep_spec;
@@ -16,7 +16,7 @@ mod workload;
 use std::path::Path;
 
 pub use error::{Location, ScenarioError, ValidationIssue};
-pub use parse::{parse_cron, parse_duration, parse_rate};
+
 pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
 pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS, is_valid_name, name_from_stem};
 

@@ -3,12 +3,12 @@
 
 use chrono::TimeDelta;
 
-use super::parse::parse_cron;
 use super::raw::{RawPool, RawScaling, S};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{
     ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling, ScheduleRule,
 };
+use crate::text::parse_cron;
 use crate::units::SimDuration;
 use crate::workload::Calendar;
 

@@ -5,12 +5,12 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::error::{Location, ValidationIssue};
-use super::parse::parse_duration;
 use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
 use super::{Scenario, SimulationSpec, Slo};
 use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
+use crate::text::parse_duration;
 use crate::units::SimDuration;
 use crate::workload::{Calendar, WorkloadSpec};
 

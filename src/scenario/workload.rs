@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use super::parse::{parse_cron, parse_duration, parse_rate};
 use super::raw::{Quantity, RawArrival, RawDist, RawPool, RawWorkload, S};
 use super::trace::load_trace;
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{PoolId, PoolSpec, Target, Tier};
+use crate::text::{parse_cron, parse_duration, parse_rate};
 use crate::units::SimDuration;
 use crate::workload::{
     ArrivalProcess, BatchSize, Calendar, DEFAULT_TIMEOUT, DurationDist, MAX_TIMEOUT, MIN_TIMEOUT,

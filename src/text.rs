@@ -1,40 +1,56 @@
-//! Parsing of the scenario's unit strings: durations (`"90s"`, `"1h30m"`,
-//! `"7d"`) and rates (`"30/h"`, `"0.5/min"`, `"200/d"`).
+//! Parsing of the unit strings that scenarios, traces and exports share:
+//! durations (`"90s"`, `"1h30m"`, `"7d"`), rates (`"30/h"`, `"0.5/min"`,
+//! `"200/d"`) and cron expressions. A low module (beside `units`) so that
+//! readers of files (`runs`) and the scenario need not import each other;
+//! it knows nothing of where the text came from: callers add the location.
 
 use crate::units::{Rate, SimDuration};
+
+/// Text that is not a valid duration, rate or cron expression: what is
+/// wrong and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TextError(String);
+
+impl From<TextError> for String {
+    /// The message, for callers that collect problems as text.
+    fn from(e: TextError) -> String {
+        e.0
+    }
+}
 
 /// Parses a duration such as `"90s"`, `"6m"`, `"1h30m"` or `"7d"`.
 ///
 /// ```
-/// use poolcast::scenario::parse_duration;
+/// use poolcast::text::parse_duration;
 /// assert_eq!(parse_duration("1h30m").unwrap().as_secs_f64(), 5400.0);
 /// assert!(parse_duration("ten minutes").is_err());
 /// ```
-pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+pub fn parse_duration(text: &str) -> Result<SimDuration, TextError> {
     let d = humantime::parse_duration(text.trim()).map_err(|e| {
-        format!(
+        TextError(format!(
             "invalid duration {text:?} ({e}); write it like \"90s\", \"6m\", \"1h30m\" or \"7d\""
-        )
+        ))
     })?;
     let ticks = d
         .as_micros()
         .try_into()
-        .map_err(|_| format!("duration {text:?} is too long"))?;
+        .map_err(|_| TextError(format!("duration {text:?} is too long")))?;
     Ok(SimDuration(ticks))
 }
 
 /// Parses a rate such as `"30/h"`, `"0.5/min"`, `"200/d"` or `"3/2h"`.
 ///
 /// ```
-/// use poolcast::scenario::parse_rate;
+/// use poolcast::text::parse_rate;
 /// assert_eq!(parse_rate("30/h").unwrap().as_per_hour(), 30.0);
 /// assert!((parse_rate("200/d").unwrap().as_per_hour() - 200.0 / 24.0).abs() < 1e-12);
 /// ```
-pub fn parse_rate(text: &str) -> Result<Rate, String> {
+pub fn parse_rate(text: &str) -> Result<Rate, TextError> {
     let help = || {
-        format!(
+        TextError(format!(
             "invalid rate {text:?}; write a count per time unit such as \"30/h\", \"0.5/min\" or \"200/d\""
-        )
+        ))
     };
     let (count, per) = text.split_once('/').ok_or_else(help)?;
     let count: f64 = count.trim().parse().map_err(|_| help())?;
@@ -47,9 +63,9 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
     };
     let span = humantime::parse_duration(&per).map_err(|_| help())?;
     if !(count.is_finite() && count > 0.0) {
-        return Err(format!(
+        return Err(TextError(format!(
             "rate {text:?} must be a positive number of tasks per time unit"
-        ));
+        )));
     }
     if span.is_zero() {
         return Err(help());
@@ -61,20 +77,20 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
 /// takes it: minute, hour, day of month, month, day of week (UTC).
 ///
 /// ```
-/// use poolcast::scenario::parse_cron;
+/// use poolcast::text::parse_cron;
 /// assert!(parse_cron("0 21 * * *").is_ok());
 /// assert!(parse_cron("*/15 9-17 * * 1-5").is_ok());
 /// assert!(parse_cron("0 0 21 * * *").is_err()); // six fields
 /// ```
-pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
+pub fn parse_cron(text: &str) -> Result<croner::Cron, TextError> {
     let fields = text.split_whitespace().count();
     if fields != 5 {
-        return Err(format!(
+        return Err(TextError(format!(
             "{text:?} has {fields} fields; ACR takes five: minute hour day-of-month month day-of-week, e.g. \"0 21 * * *\""
-        ));
+        )));
     }
     text.parse::<croner::Cron>().map_err(|e| {
-        format!("{text:?} is not a valid cron expression ({e}); write five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 9-17 * * 1-5\"")
+        TextError(format!("{text:?} is not a valid cron expression ({e}); write five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 9-17 * * 1-5\""))
     })
 }
 
