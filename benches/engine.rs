@@ -104,8 +104,16 @@ fn reference_mmc(tasks: u64) -> f64 {
 /// after the warm-up, events handled).
 fn replicate(s: &Scenario) -> (f64, u64) {
     let mut stats = ReplicationStats::new(s);
-    let events = poolcast::sim::run_replication(s, 0, &mut stats);
-    (stats.finish().totals[0], events)
+    let events = poolcast::sim::run_replication(
+        s,
+        0,
+        &mut stats,
+        &std::sync::atomic::AtomicBool::new(false),
+    );
+    (
+        stats.finish().totals[poolcast::stats::TotalMetric::Tasks],
+        events,
+    )
 }
 
 /// Best of 5 wall-clock seconds of `f`.

@@ -63,6 +63,7 @@ fn sweep(c: &mut Criterion) {
                         axes.clone(),
                         metric_names(&base),
                         opts,
+                        &std::sync::atomic::AtomicBool::new(false),
                         &|_| {},
                     ))
                 })

@@ -10,8 +10,8 @@
 //! ```no_run
 //! use std::path::Path;
 //! let scenario = poolcast::scenario::load(Path::new("scenarios/default.toml")).unwrap();
-//! let summary = poolcast::replication::run(&scenario, &|| {});
-//! println!("{}", summary.totals.get("wait_p95_s").mean);
+//! let summary = poolcast::replication::run(&scenario, &Default::default());
+//! println!("{}", summary.totals.get(poolcast::stats::TotalMetric::WaitP95S).mean);
 //! ```
 #![warn(missing_docs)]
 

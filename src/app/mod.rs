@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,6 +24,16 @@ macro_rules! note {
 mod import;
 mod run;
 mod sweep;
+
+/// Set by the first Ctrl-C: running simulations stop at their next check
+/// (they are handed it as their cancel flag) and the command writes
+/// nothing. Process-wide because an interrupt is.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the user interrupted: results computed since are incomplete.
+pub(super) fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
 
 /// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +71,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     // The first Ctrl-C asks the simulation to stop (the command then exits
     // with 130 and writes nothing); a second one ends the process at once.
     let _ = ctrlc::set_handler(|| {
-        if crate::sim::interrupted() {
+        if interrupted() {
             std::process::exit(130);
         }
-        crate::sim::interrupt();
+        INTERRUPTED.store(true, Ordering::Relaxed);
     });
     match cli.command {
         Command::Run(args) => run::run(&args),

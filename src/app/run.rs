@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::{
-    BadInput, emit, load_with_overrides, output_dir, progress_bar, thread_pool, write_charts,
-    write_output,
+    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, output_dir, progress_bar,
+    thread_pool, write_charts, write_output,
 };
 use crate::cli::{Format, RunArgs};
-use crate::replication::RunSummary;
+use crate::replication::RunOptions;
 use crate::report;
 use crate::scenario::Scenario;
+use crate::stats::RunSummary;
 
 /// Simulates the scenario of `args`, writes the outputs and prints the
 /// summary; returns what it ran for `check`.
@@ -31,10 +32,15 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         "replications",
     );
     bar.set_message(s.name.clone());
-    let run = pool.install(|| crate::replication::run(&s, &|| bar.inc(1)));
+    let progress = || bar.inc(1);
+    let opts = RunOptions {
+        cancel: &INTERRUPTED,
+        progress: &progress,
+    };
+    let run = pool.install(|| crate::replication::run(&s, &opts));
     bar.finish_and_clear();
 
-    if crate::sim::interrupted() {
+    if interrupted() {
         return Err(super::Interrupted.into());
     }
     let mut warnings = report::before_run(&s);
@@ -45,23 +51,24 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     warnings.extend(late);
-    let json = report::summary_json(&s, &run, &warnings);
-    let files: [(&str, Vec<u8>); 4] = [
+    let json = report::summary_json(&run, &warnings);
+    let files: [(&str, Vec<u8>); 5] = [
         ("summary.json", json.clone().into_bytes()),
         ("pools.csv", report::pools_csv(&run)),
         ("workloads.csv", report::workloads_csv(&run)),
-        ("queue.csv", report::queue_csv(&s.simulation.calendar, &run)),
+        ("queue.csv", report::queue_csv(&run)),
+        ("cost_by_day.csv", report::cost_by_day_csv(&run)),
     ];
     for (name, bytes) in &files {
         write_output(&out, name, bytes)?;
     }
-    let charts = report::run_charts(&s, &run).map_err(anyhow::Error::msg)?;
+    let charts = report::run_charts(&run).map_err(anyhow::Error::msg)?;
     write_charts(&out, &charts)?;
-    let doc = report::Document::for_run(&s, &run, &charts);
+    let doc = report::Document::for_run(&run, &charts);
     write_output(&out, "summary.md", doc.markdown().as_bytes())?;
     write_output(&out, "report.html", doc.html().as_bytes())?;
     match args.format {
-        Format::Table => emit(&report::summary_table(&s, &run))?,
+        Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
@@ -74,43 +81,6 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
 pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
     simulate(args)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// One objective's verdict.
-struct Verdict {
-    objective: String,
-    measured: String,
-    met: bool,
-}
-
-fn verdicts(s: &Scenario, run: &RunSummary) -> Vec<Verdict> {
-    let mut out = Vec::new();
-    let interval = |e: crate::stats::Estimate, unit: f64| match e.ci95 {
-        Some((lo, hi)) => format!(" (95% interval {:.2} to {:.2})", lo / unit, hi / unit),
-        None => String::new(),
-    };
-    if let Some(target) = s.slo.wait_p95 {
-        let e = run.totals.get("wait_p95_s");
-        out.push(Verdict {
-            objective: format!("wait p95 <= {:.2} min", target.as_secs_f64() / 60.0),
-            measured: if e.mean.is_nan() {
-                "no run started, so nothing waited".into()
-            } else {
-                format!("{:.2} min{}", e.mean / 60.0, interval(e, 60.0))
-            },
-            // No run started: nothing waited, nothing to miss.
-            met: e.mean.is_nan() || e.mean <= target.as_secs_f64(),
-        });
-    }
-    if let Some(max) = s.slo.max_cost_per_day_usd {
-        let e = run.totals.get("cost_per_day_usd");
-        out.push(Verdict {
-            objective: format!("cost <= USD {max:.2} per day"),
-            measured: format!("USD {:.2}{}", e.mean, interval(e, 1.0)),
-            met: e.mean <= max,
-        });
-    }
-    out
 }
 
 /// Like `run`, then exit 1 when an objective is missed (judged on the mean
@@ -126,29 +96,24 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         .into());
     }
     let (s, run) = simulate(args)?;
-    let verdicts = verdicts(&s, &run);
-    let missed = verdicts.iter().filter(|v| !v.met).count();
-    for v in &verdicts {
-        note!(
-            "check {}: {}: {}",
-            if v.met { "met" } else { "MISSED" },
-            v.objective,
-            v.measured
-        );
+    // The run's own verdict, read, not judged again.
+    let Some(verdict) = &run.slo else {
+        return Err(BadInput(format!("{} has no [slo] objective to check", s.name)).into());
+    };
+    for line in report::verdict_lines(verdict) {
+        note!("check {line}");
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let mut md = format!(
-            "### poolcast check: {} {}\n\n| objective | measured | verdict |\n|---|---|---|\n",
+            "### poolcast check: {} {}\n\n",
             s.name,
-            if missed == 0 { "passed" } else { "failed" }
+            if verdict.met { "passed" } else { "failed" }
         );
-        for v in &verdicts {
-            md.push_str(&format!(
-                "| {} | {} | {} |\n",
-                v.objective,
-                v.measured,
-                if v.met { "met" } else { "**missed**" }
-            ));
+        for (i, row) in report::verdict_table(verdict).iter().enumerate() {
+            md.push_str(&format!("| {} |\n", row.join(" | ")));
+            if i == 0 {
+                md.push_str(&format!("|{}\n", "---|".repeat(row.len())));
+            }
         }
         md.push('\n');
         let mut file = std::fs::OpenOptions::new()
@@ -157,7 +122,7 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
             .open(&path)?;
         file.write_all(md.as_bytes())?;
     }
-    Ok(if missed == 0 {
+    Ok(if verdict.met {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -209,9 +209,18 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let metrics = sweep::metric_names(&prepared.base);
     let bar = bar_for(run.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
-    let table = pool.install(|| sweep::run_sweep(&prepared.points, axes, metrics, opts, &progress));
+    let table = pool.install(|| {
+        sweep::run_sweep(
+            &prepared.points,
+            axes,
+            metrics,
+            opts,
+            &super::INTERRUPTED,
+            &progress,
+        )
+    });
     bar.finish_and_clear();
-    if crate::sim::interrupted() {
+    if super::interrupted() {
         return Err(super::Interrupted.into());
     }
     let points = prepared.points.len();
@@ -330,10 +339,19 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let progress = on_progress(&bar);
     let metrics = sweep::metric_names(&prepared.base);
     let outcome = pool
-        .install(|| sweep::plan(&prepared.spec, &prepared.points, metrics, &obj, &progress))
+        .install(|| {
+            sweep::plan(
+                &prepared.spec,
+                &prepared.points,
+                metrics,
+                &obj,
+                &super::INTERRUPTED,
+                &progress,
+            )
+        })
         .map_err(BadInput)?;
     bar.finish_and_clear();
-    if crate::sim::interrupted() {
+    if super::interrupted() {
         return Err(super::Interrupted.into());
     }
     let table = &outcome.table;

@@ -10,8 +10,7 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::replication::RunSummary;
-use crate::scenario::Scenario;
+use crate::stats::RunSummary;
 use crate::sweep::{Objective, SweepTable, is_condition_axis};
 use crate::units::SimTime;
 
@@ -365,8 +364,10 @@ impl Plot for HeatPlot {
 }
 
 struct CostPlot {
-    /// Per day: cost per pool (USD), in pool order.
+    /// Per day of the observed window: cost per payer (USD), in order.
     days: Vec<Vec<f64>>,
+    /// The simulated day (from 1) of the first entry.
+    first_day: u32,
     pools: Vec<String>,
 }
 
@@ -396,7 +397,7 @@ impl Plot for CostPlot {
             .y_desc("cost (USD)")
             .x_labels(n.min(31) as usize)
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(d) => d.to_string(),
+                SegmentValue::CenterOf(d) => (d + self.first_day - 1).to_string(),
                 _ => String::new(),
             })
             .label_style(("sans-serif", 16))
@@ -436,7 +437,7 @@ impl Plot for CostPlot {
 
 /// The charts of a run: queue length, wait CDF, utilisation heat map per
 /// pool, cost per day.
-pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, String> {
+pub fn run_charts(run: &RunSummary) -> Result<Vec<Chart>, String> {
     let mut charts = Vec::new();
     let step = run.series.interval;
     let at = |k: usize| SimTime(step.0 * k as u64);
@@ -455,10 +456,7 @@ pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, S
                 )
             })
             .collect();
-        let show_allocated = scenario
-            .pools
-            .iter()
-            .any(|p| p.scaling != crate::model::Scaling::Fixed);
+        let show_allocated = run.pools.iter().any(|p| p.scales);
         charts.push(render(
             "queue",
             "Queue length over time",
@@ -480,7 +478,11 @@ pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, S
             )
         })
         .collect();
-    let slo_minutes = scenario.slo.wait_p95.map(|d| d.as_secs_f64() / 60.0);
+    let slo_minutes = run
+        .context
+        .objectives
+        .wait_p95
+        .map(|d| d.as_secs_f64() / 60.0);
     charts.push(render(
         "wait_cdf",
         "Wait-time CDF per workload",
@@ -489,7 +491,7 @@ pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, S
             slo_minutes,
         },
     )?);
-    let calendar = scenario.simulation.calendar;
+    let calendar = run.context.calendar;
     for (p, series) in run.pools.iter().zip(&run.series.pools) {
         let (mut busy, mut alloc) = ([[0.0f64; 24]; 7], [[0.0f64; 24]; 7]);
         for (k, l) in series.iter().enumerate() {
@@ -515,33 +517,26 @@ pub fn run_charts(scenario: &Scenario, run: &RunSummary) -> Result<Vec<Chart>, S
             },
         )?);
     }
-    if !run.pools.is_empty() {
-        let hours = step.as_hours_f64();
-        let start = calendar.start();
-        let mut days: Vec<Vec<f64>> = Vec::new();
-        for (i, (series, spec)) in run.series.pools.iter().zip(&scenario.pools).enumerate() {
-            let price = scenario.prices.instance_hour_usd(spec.tier);
-            let horizon = SimTime(scenario.simulation.horizon.0);
-            // Each sample stands for the interval after it; the one at the
-            // horizon stands for nothing.
-            for (k, l) in series.iter().enumerate().filter(|(k, _)| at(*k) < horizon) {
-                let t = calendar.datetime(at(k));
-                let day = (t.date_naive() - start.date_naive()).num_days().max(0) as usize;
-                if days.len() <= day {
-                    days.resize(day + 1, vec![0.0; scenario.pools.len()]);
-                }
-                days[day][i] += l[2] * hours * price;
-            }
-        }
-        let pools = run
-            .pools
+    if !run.cost_by_day.usd.is_empty() {
+        // Tallied by the simulation over the observed window: the bars add
+        // up to the reported cost.
+        let c = &run.cost_by_day;
+        let pools = c
+            .payers
             .iter()
-            .map(|p| format!("{} ({})", p.name, p.tier))
+            .map(|name| match run.pools.iter().find(|p| &p.name == name) {
+                Some(p) => format!("{} ({})", p.name, p.tier),
+                None => "default compute".into(),
+            })
             .collect();
         charts.push(render(
             "cost",
             "Cost per day by pool",
-            &CostPlot { days, pools },
+            &CostPlot {
+                days: c.usd.clone(),
+                first_day: c.first_day as u32 + 1,
+                pools,
+            },
         )?);
     }
     Ok(charts)
@@ -714,13 +709,13 @@ pub fn sweep_charts(table: &SweepTable, obj: &Objective) -> Result<Vec<Chart>, S
         .map(|r| {
             (
                 table.cost(r, obj),
-                table.value(r, "wait_p95_s")[0] / 60.0,
+                table.wait_p95(r) / 60.0,
                 front.contains(&r.point),
                 Some(r.point) == best,
             )
         })
         .collect();
-    let slo_minutes = obj.wait_p95_s.map(|s| s / 60.0);
+    let slo_minutes = obj.slo.wait_p95.map(|d| d.as_secs_f64() / 60.0);
     let cost_label = if obj.with_waiting_cost {
         "compute plus waiting cost (USD)"
     } else {
@@ -745,7 +740,7 @@ pub fn sweep_charts(table: &SweepTable, obj: &Objective) -> Result<Vec<Chart>, S
         for r in rows.iter().filter(|r| r.feasible) {
             let series = tier_axis.map_or_else(|| "all".to_string(), |t| r.params[t].clone());
             let x: f64 = r.params[ci].parse().unwrap_or(f64::NAN);
-            let y = table.value(r, "wait_p95_s")[0] / 60.0;
+            let y = table.wait_p95(r) / 60.0;
             match lines.iter_mut().find(|(n, _)| *n == series) {
                 Some((_, l)) => l.push((x, y)),
                 None => lines.push((series, vec![(x, y)])),

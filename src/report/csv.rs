@@ -5,11 +5,9 @@ use ::csv::Writer;
 
 use crate::analytic::baseline;
 use crate::model::{PriceTable, Tier};
-use crate::replication::RunSummary;
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, MetricSet};
+use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::units::SimTime;
-use crate::workload::Calendar;
 
 /// A number as a CSV cell: its shortest exact form, empty when undefined.
 pub(super) fn cell(x: f64) -> String {
@@ -25,10 +23,11 @@ pub(super) fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
 }
 
 /// Header cells for `metrics`: `m, m_ci95_low, m_ci95_high` each.
-fn metric_header(metrics: &MetricSet) -> Vec<String> {
-    metrics
+fn metric_header<M: Metric>() -> Vec<String> {
+    M::ALL
         .iter()
-        .flat_map(|(k, _)| {
+        .map(|m| m.name())
+        .flat_map(|k| {
             [
                 k.to_string(),
                 format!("{k}_ci95_low"),
@@ -38,7 +37,7 @@ fn metric_header(metrics: &MetricSet) -> Vec<String> {
         .collect()
 }
 
-fn metric_cells(metrics: &MetricSet) -> Vec<String> {
+fn metric_cells<M: Metric>(metrics: &MetricSet<M>) -> Vec<String> {
     metrics
         .iter()
         .flat_map(|(_, e): (_, Estimate)| {
@@ -48,16 +47,17 @@ fn metric_cells(metrics: &MetricSet) -> Vec<String> {
         .collect()
 }
 
-fn table<'a>(head: &[&str], rows: impl Iterator<Item = (Vec<String>, &'a MetricSet)>) -> Vec<u8> {
+fn table<'a, M: Metric>(
+    head: &[&str],
+    rows: impl Iterator<Item = (Vec<String>, &'a MetricSet<M>)>,
+) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    let mut header_done = false;
+    // The header comes from the metric list, so a file without rows still
+    // says what its columns are.
+    let mut h: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+    h.extend(metric_header::<M>());
+    w.write_record(&h).expect("in-memory CSV");
     for (labels, metrics) in rows {
-        if !header_done {
-            let mut h: Vec<String> = head.iter().map(|s| s.to_string()).collect();
-            h.extend(metric_header(metrics));
-            w.write_record(&h).expect("in-memory CSV");
-            header_done = true;
-        }
         let mut cells = labels;
         cells.extend(metric_cells(metrics));
         w.write_record(&cells).expect("in-memory CSV");
@@ -87,7 +87,8 @@ pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
 
 /// `queue.csv`: `time_s, time (UTC), pool, queue_len, busy, allocated,
 /// provisioning` (means over replications).
-pub fn queue_csv(calendar: &Calendar, run: &RunSummary) -> Vec<u8> {
+pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
+    let calendar = &run.context.calendar;
     let mut w = Writer::from_writer(Vec::new());
     w.write_record([
         "time_s",
@@ -115,34 +116,48 @@ pub fn queue_csv(calendar: &Calendar, run: &RunSummary) -> Vec<u8> {
     finish(w)
 }
 
+/// `cost_by_day.csv`: `day, pool, cost_usd` for every day of the observed
+/// window (the date of time 0 plus whole days) and every payer (the pools,
+/// then `default` for the default compute). It adds up to the run's cost.
+pub fn cost_by_day_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record(["day", "pool", "cost_usd"])
+        .expect("in-memory CSV");
+    let c = &run.cost_by_day;
+    let first = run.context.calendar.start().date_naive();
+    for (d, costs) in c.usd.iter().enumerate() {
+        let day = first + chrono::Days::new(c.first_day + d as u64);
+        for (payer, usd) in c.payers.iter().zip(costs) {
+            w.write_record([day.to_string(), payer.clone(), cell(*usd)])
+                .expect("in-memory CSV");
+        }
+    }
+    finish(w)
+}
+
 /// Every metric in long form, for `--format csv` on stdout:
 /// `scope, name, metric, mean, ci95_low, ci95_high`.
 pub fn metrics_long_csv(run: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     w.write_record(["scope", "name", "metric", "mean", "ci95_low", "ci95_high"])
         .expect("in-memory CSV");
-    let scopes = run
-        .pools
-        .iter()
-        .map(|p| ("pool", p.name.as_str(), &p.metrics))
-        .chain(
-            run.workloads
-                .iter()
-                .map(|w| ("workload", w.name.as_str(), &w.metrics)),
-        )
-        .chain(
-            run.default_compute
-                .iter()
-                .map(|m| ("default_compute", "default", m)),
-        )
-        .chain(std::iter::once(("totals", "all", &run.totals)));
-    for (scope, name, metrics) in scopes {
-        for (key, e) in metrics.iter() {
+    fn rows<M: Metric>(w: &mut Writer<Vec<u8>>, scope: &str, name: &str, metrics: &MetricSet<M>) {
+        for (m, e) in metrics.iter() {
             let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
-            w.write_record([scope, name, key, &cell(e.mean), &cell(lo), &cell(hi)])
+            w.write_record([scope, name, m.name(), &cell(e.mean), &cell(lo), &cell(hi)])
                 .expect("in-memory CSV");
         }
     }
+    for p in &run.pools {
+        rows(&mut w, "pool", &p.name, &p.metrics);
+    }
+    for wl in &run.workloads {
+        rows(&mut w, "workload", &wl.name, &wl.metrics);
+    }
+    if let Some(dc) = &run.default_compute {
+        rows(&mut w, "default_compute", "default", dc);
+    }
+    rows(&mut w, "totals", "all", &run.totals);
     finish(w)
 }
 

@@ -4,13 +4,11 @@
 use std::fmt::Write;
 
 use super::chart::Chart;
-use crate::analytic::baseline;
-use crate::model::{Scaling, Target, TierKind};
-use crate::replication::RunSummary;
-use crate::scenario::Scenario;
-use crate::stats::Estimate;
+use super::verdict::{met_word, verdict_table};
+use crate::stats::{
+    Estimate, Metric, PoolMetric as P, RunSummary, TotalMetric as T, WorkloadMetric as W,
+};
 use crate::sweep::{Objective, SweepTable};
-use crate::workload::{ArrivalProcess, DurationDist};
 
 /// A block of the report.
 enum Block {
@@ -59,234 +57,178 @@ fn minutes(e: Estimate) -> Estimate {
     }
 }
 
-fn arrival_words(a: &ArrivalProcess) -> String {
-    match a {
-        ArrivalProcess::Poisson { rate } => {
-            format!("Poisson arrivals, {:.1} runs an hour", rate.as_per_hour())
-        }
-        ArrivalProcess::Profile { .. } => {
-            format!(
-                "a daily and weekly profile, {:.1} runs an hour on average",
-                a.mean_rate().as_per_hour()
-            )
-        }
-        ArrivalProcess::Cron {
-            schedule, tasks, ..
-        } => {
-            format!("cron `{}`, {tasks} runs per firing", schedule.pattern)
-        }
-        ArrivalProcess::Burst { rate, size } => format!(
-            "bursts of {:.1} runs on average, {:.1} bursts an hour",
-            size.mean(),
-            rate.as_per_hour()
-        ),
-        ArrivalProcess::Trace { trace, .. } => {
-            format!("a replay of {} recorded runs", trace.runs().len())
-        }
-    }
-}
-
-fn duration_words(d: &DurationDist) -> String {
-    let kind = match d {
-        DurationDist::Constant { .. } => "constant",
-        DurationDist::Exponential { .. } => "exponential",
-        DurationDist::LogNormal { .. } => "lognormal",
-        DurationDist::Gamma { .. } => "gamma",
-        DurationDist::Uniform { .. } => "uniform",
-        DurationDist::Empirical { .. } => "empirical",
-    };
-    let mean = d.mean_secs();
-    format!(
-        "{kind} run time, mean {:.1} min (cv {:.2})",
-        mean / 60.0,
-        d.variance_secs2().sqrt() / mean
+/// A percentage of a 0-1 estimate.
+fn pct(e: Estimate) -> String {
+    est(
+        Estimate {
+            mean: e.mean * 100.0,
+            std_error: e.std_error * 100.0,
+            ci95: e.ci95.map(|(l, h)| (l * 100.0, h * 100.0)),
+        },
+        "%",
+        1,
     )
 }
 
-fn scenario_words(s: &Scenario) -> Vec<Block> {
-    let sim = &s.simulation;
-    let mut out = vec![Block::Para(format!(
-        "{} replications of {} each, starting {} UTC; the first {} of each is a warm-up and is left out of every figure.",
-        sim.replications,
-        sim.horizon,
-        sim.calendar.start().format("%A %Y-%m-%d %H:%M"),
-        sim.warmup
-    ))];
-    for p in &s.pools {
-        let policy = match &p.scaling {
-            Scaling::Fixed => format!("{} instances, fixed", p.count),
-            Scaling::Schedule(rules) => format!(
-                "a schedule of {} rules (starting at {})",
-                rules.len(),
-                p.count
-            ),
-            Scaling::Queue(c) => format!(
-                "a queue controller between {} and {} instances, polling every {}",
-                c.min, c.max, c.poll
-            ),
-        };
-        out.push(Block::Para(format!(
-            "Pool **{}**: tier {} ({} vCPU, {} GB per instance), {policy}; count changes take {}.",
-            p.name,
-            p.tier,
-            p.tier.vcpu(),
-            p.tier.memory_gb(),
-            p.provisioning
-        )));
-    }
-    for w in &s.workloads {
-        let target = match w.target {
-            Target::Pool(id) => format!("pool {}", s.pools[id.0 as usize].name),
-            Target::DefaultCompute => "the default compute environment".into(),
-        };
-        out.push(Block::Para(format!(
-            "Workload **{}** on {target}: {}; {}, measured on {} vCPU with parallel fraction {}; timeout {}.",
-            w.name,
-            arrival_words(&w.arrival),
-            duration_words(&w.duration),
-            w.ref_cpu,
-            w.parallel_fraction,
-            w.timeout
-        )));
-    }
-    out
+/// A table: the header, then one row per item.
+fn table<T>(head: &[&str], items: &[T], row: impl Fn(&T) -> Vec<String>) -> Block {
+    let mut rows = vec![head.iter().map(|h| h.to_string()).collect()];
+    rows.extend(items.iter().map(row));
+    Block::Table(rows)
 }
 
-fn quota_words(s: &Scenario) -> Block {
-    let used = s.quota.usage(&s.pools);
-    let most = |kind| -> u32 {
-        s.pools
-            .iter()
-            .filter(|p| p.tier.kind() == kind)
-            .map(|p| p.max_count() * p.tier.vcpu())
-            .sum()
+/// The verdict per objective (read from the run, never re-judged) and the
+/// waits over all runs.
+fn service_blocks(run: &RunSummary) -> Vec<Block> {
+    let t = &run.totals;
+    let mut b = vec![Block::Heading("Service level".into())];
+    match &run.slo {
+        None => b.push(Block::Para("No [slo] is set.".into())),
+        Some(v) => {
+            b.push(Block::Para(format!(
+                "Verdict on the mean over replications: **{}**; on the upper end of the 95% intervals (as sweeps and plans judge): **{}**.",
+                met_word(v.met),
+                met_word(v.met_upper95)
+            )));
+            b.push(Block::Table(verdict_table(v)));
+        }
+    }
+    let censored: f64 = run
+        .workloads
+        .iter()
+        .map(|w| w.metrics.get(W::Censored).mean)
+        .sum();
+    let lower_bound = if censored > 0.0 {
+        format!(
+            " {censored:.1} runs per replication were still queued at the end; they count with their wait so far, so the waits are lower bounds."
+        )
+    } else {
+        String::new()
     };
-    Block::Para(format!(
-        "Standard quota: {} of {} vCPUs at the start, up to {} if every pool scales to its maximum. Isolated quota: {} of {} vCPUs (up to {}). A quota increase is a support request.",
-        used.standard_vcpu,
-        s.quota.standard_vcpu,
-        most(TierKind::Standard),
-        used.isolated_vcpu,
-        s.quota.isolated_vcpu,
-        most(TierKind::Isolated)
-    ))
+    b.push(Block::Para(format!(
+        "Over all runs, the p95 wait is {} and the mean wait {} (95% intervals in brackets).{lower_bound}",
+        est(minutes(t.get(T::WaitP95S)), " min", 1),
+        est(minutes(t.get(T::WaitMeanS)), " min", 1)
+    )));
+    b
 }
 
-impl<'a> Document<'a> {
-    /// The capacity report of a run.
-    pub fn for_run(s: &Scenario, run: &RunSummary, charts: &'a [Chart]) -> Document<'a> {
-        let mut b = vec![Block::Heading("Scenario".into())];
-        b.extend(scenario_words(s));
-        b.push(Block::Heading("Quota".into()));
-        b.push(quota_words(s));
-        b.push(Block::Heading("Service level".into()));
-        let t = &run.totals;
-        let verdict = match run.slo_met {
-            None => "No [slo] is set.".to_string(),
-            Some(met) => {
-                let mut goals = Vec::new();
-                if let Some(w) = s.slo.wait_p95 {
-                    goals.push(format!("p95 wait at most {w}"));
-                }
-                if let Some(c) = s.slo.max_cost_per_day_usd {
-                    goals.push(format!("compute cost at most USD {c:.2} a day"));
-                }
-                format!(
-                    "Objective: {}. Verdict (on the mean over replications): **{}**.",
-                    goals.join(", "),
-                    if met { "met" } else { "missed" }
-                )
-            }
-        };
-        b.push(Block::Para(format!(
-            "{verdict} Over all runs, the p95 wait is {} and the mean wait {} (95% intervals in brackets).",
-            est(minutes(t.get("wait_p95_s")), " min", 1),
-            est(minutes(t.get("wait_mean_s")), " min", 1)
-        )));
-        b.push(Block::Heading("Cost".into()));
-        let day = t.get("cost_per_day_usd");
-        b.push(Block::Para(format!(
+fn cost_blocks(run: &RunSummary) -> Vec<Block> {
+    let t = &run.totals;
+    let day = t.get(T::CostPerDayUsd);
+    vec![
+        Block::Heading("Cost".into()),
+        Block::Para(format!(
             "USD {} a day, about USD {:.0} a month (30 days); USD {} per run. Pool prices are estimates (see the README).",
             est(day, "", 2),
             day.mean * 30.0,
-            est(t.get("cost_per_task_usd"), "", 4)
-        )));
-        if !run.pools.is_empty() {
-            b.push(Block::Heading("Pools".into()));
-            let mut rows = vec![
-                [
-                    "pool",
-                    "tier",
-                    "instances",
-                    "utilisation",
-                    "queue mean",
-                    "instance-hours",
-                    "cost USD",
-                    "scale-ups",
-                    "capped",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for p in &run.pools {
+            est(t.get(T::CostPerTaskUsd), "", 4)
+        )),
+    ]
+}
+
+fn pool_blocks(run: &RunSummary) -> Vec<Block> {
+    if run.pools.is_empty() {
+        return Vec::new();
+    }
+    let mut b = vec![
+        Block::Heading("Pools".into()),
+        table(
+            &[
+                "pool",
+                "tier",
+                "instances",
+                "utilisation",
+                "queue mean",
+                "instance-hours",
+                "cost USD",
+            ],
+            &run.pools,
+            |p| {
                 let m = &p.metrics;
-                let pct = |e: Estimate| {
-                    est(
-                        Estimate {
-                            mean: e.mean * 100.0,
-                            std_error: 0.0,
-                            ci95: e.ci95.map(|(l, h)| (l * 100.0, h * 100.0)),
-                        },
-                        "%",
-                        1,
-                    )
-                };
-                rows.push(vec![
+                vec![
                     p.name.clone(),
                     p.tier.to_string(),
-                    est(m.get("instances_mean"), "", 2),
-                    pct(m.get("utilization")),
-                    est(m.get("queue_len_mean"), "", 2),
-                    est(m.get("instance_hours"), "", 1),
-                    est(m.get("cost_usd"), "", 2),
-                    est(m.get("scale_ups"), "", 1),
-                    est(m.get("scale_ups_capped"), "", 1),
-                ]);
-            }
-            b.push(Block::Table(rows));
-            let mut rows = vec![
-                [
-                    "pool",
-                    "offered load",
-                    "P(wait) M/M/c",
-                    "wait M/M/c (min)",
-                    "wait Allen-Cunneen (min)",
-                    "applies",
+                    est(m.get(P::InstancesMean), "", 2),
+                    pct(m.get(P::Utilization)),
+                    est(m.get(P::QueueLenMean), "", 2),
+                    est(m.get(P::InstanceHours), "", 1),
+                    est(m.get(P::CostUsd), "", 2),
                 ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for (p, a) in s.pools.iter().zip(baseline(s)) {
-                rows.push(vec![
+            },
+        ),
+    ];
+    if run.pools.iter().any(|p| p.scales || p.cold_starts) {
+        b.push(Block::Para(
+            "What scaling cost (per replication, observed window):".into(),
+        ));
+        b.push(table(
+            &[
+                "pool",
+                "scale-ups",
+                "capped",
+                "instances denied",
+                "preempted",
+                "cold starts",
+                "cold-start hours",
+                "no-capacity wait hours",
+            ],
+            &run.pools,
+            |p| {
+                let m = &p.metrics;
+                vec![
                     p.name.clone(),
-                    format!("{:.2}", a.offered_load),
-                    fixed(a.mmc_wait_probability, 3),
-                    fixed(a.mmc_wait_mean_s / 60.0, 2),
-                    fixed(a.allen_cunneen_wait_mean_s / 60.0, 2),
-                    a.not_applicable
-                        .clone()
-                        .map_or("yes".into(), |r| format!("no: {r}")),
-                ]);
-            }
-            b.push(Block::Para(
-                "The analytic baseline (steady state, Erlang C and Allen-Cunneen) for comparison:"
-                    .into(),
-            ));
-            b.push(Block::Table(rows));
-        }
-        b.push(Block::Heading("Workloads".into()));
-        let mut rows = vec![
-            [
+                    est(m.get(P::ScaleUps), "", 1),
+                    est(m.get(P::ScaleUpsCapped), "", 1),
+                    est(m.get(P::InstancesDenied), "", 1),
+                    est(m.get(P::Preempted), "", 1),
+                    est(m.get(P::ColdStarts), "", 1),
+                    est(m.get(P::ColdStartHours), "", 2),
+                    est(m.get(P::NoCapacityWaitHours), "", 2),
+                ]
+            },
+        ));
+    }
+    b.push(Block::Para(
+        "The analytic baseline (steady state, Erlang C and Allen-Cunneen) beside the simulated waits:"
+            .into(),
+    ));
+    b.push(table(
+        &[
+            "pool",
+            "offered load",
+            "P(wait) M/M/c",
+            "P(wait) simulated",
+            "wait M/M/c (min)",
+            "wait Allen-Cunneen (min)",
+            "wait simulated (min)",
+            "applies",
+        ],
+        &run.pools,
+        |p| {
+            let a = &p.analytic;
+            vec![
+                p.name.clone(),
+                format!("{:.2}", a.offered_load),
+                fixed(a.mmc_wait_probability, 3),
+                fixed(p.metrics.get(P::WaitedFraction).mean, 3),
+                fixed(a.mmc_wait_mean_s / 60.0, 2),
+                fixed(a.allen_cunneen_wait_mean_s / 60.0, 2),
+                fixed(p.metrics.get(P::WaitMeanS).mean / 60.0, 2),
+                a.not_applicable
+                    .clone()
+                    .map_or("yes".into(), |r| format!("no: {r}")),
+            ]
+        },
+    ));
+    b
+}
+
+fn workload_blocks(run: &RunSummary) -> Vec<Block> {
+    vec![
+        Block::Heading("Workloads".into()),
+        table(
+            &[
                 "workload",
                 "pool",
                 "runs",
@@ -295,32 +237,39 @@ impl<'a> Document<'a> {
                 "wait p95 (min)",
                 "run mean (min)",
                 "timed out",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ];
-        for w in &run.workloads {
-            let m = &w.metrics;
-            rows.push(vec![
-                w.name.clone(),
-                w.pool.clone(),
-                est(m.get("arrived"), "", 0),
-                est(
-                    Estimate {
-                        mean: m.get("waited_fraction").mean * 100.0,
-                        std_error: 0.0,
-                        ci95: None,
-                    },
-                    "%",
-                    1,
-                ),
-                est(minutes(m.get("wait_mean_s")), "", 2),
-                est(minutes(m.get("wait_p95_s")), "", 2),
-                est(minutes(m.get("run_mean_s")), "", 2),
-                est(m.get("timed_out"), "", 1),
-            ]);
-        }
-        b.push(Block::Table(rows));
+                "still queued at the end",
+            ],
+            &run.workloads,
+            |w| {
+                let m = &w.metrics;
+                vec![
+                    w.name.clone(),
+                    w.pool.clone(),
+                    est(m.get(W::Arrived), "", 0),
+                    pct(m.get(W::WaitedFraction)),
+                    est(minutes(m.get(W::WaitMeanS)), "", 2),
+                    est(minutes(m.get(W::WaitP95S)), "", 2),
+                    est(minutes(m.get(W::RunMeanS)), "", 2),
+                    est(m.get(W::TimedOut), "", 1),
+                    est(m.get(W::Censored), "", 1),
+                ]
+            },
+        ),
+    ]
+}
+
+impl<'a> Document<'a> {
+    /// The capacity report of a run: read from the run's summary alone.
+    pub fn for_run(run: &RunSummary, charts: &'a [Chart]) -> Document<'a> {
+        let cx = &run.context;
+        let mut b = vec![Block::Heading("Scenario".into())];
+        b.extend(cx.description.iter().cloned().map(Block::Para));
+        b.push(Block::Heading("Quota".into()));
+        b.push(Block::Para(cx.quota.clone()));
+        b.extend(service_blocks(run));
+        b.extend(cost_blocks(run));
+        b.extend(pool_blocks(run));
+        b.extend(workload_blocks(run));
         if !charts.is_empty() {
             b.push(Block::Heading("Charts".into()));
             b.extend((0..charts.len()).map(Block::Chart));
@@ -355,17 +304,27 @@ impl<'a> Document<'a> {
         let mut head: Vec<String> = vec!["point".into()];
         head.extend(table.axes.iter().cloned());
         head.extend([
-            format!("{} USD", obj.cost_metric()),
+            format!("{} USD", obj.cost_metric().name()),
             "p95 wait (min)".into(),
-            "meets SLO".into(),
+            "p95 wait, upper 95% bound (min)".into(),
+            "met (mean)".into(),
+            "met (upper 95%)".into(),
         ]);
         let mut rows = vec![head];
         for r in table.pareto(obj) {
             let mut row = vec![r.point.to_string()];
             row.extend(r.params.iter().cloned());
             row.push(format!("{:.2}", table.cost(r, obj)));
-            row.push(format!("{:.2}", table.value(r, "wait_p95_s")[0] / 60.0));
-            row.push(if table.meets(r, obj) { "yes" } else { "no" }.into());
+            let wait = table.total(r, T::WaitP95S);
+            row.push(format!("{:.2}", wait.mean / 60.0));
+            row.push(format!(
+                "{:.2}",
+                wait.ci95.map_or(wait.mean, |(_, hi)| hi) / 60.0
+            ));
+            let v = table.verdict(r, obj);
+            for met in [v.as_ref().map(|v| v.met), v.as_ref().map(|v| v.met_upper95)] {
+                row.push(met.map_or("-", met_word).into());
+            }
             rows.push(row);
         }
         b.push(Block::Table(rows));

@@ -4,9 +4,8 @@ use serde_json::{Map, Value, json};
 
 use crate::analytic::{PoolBaseline, baseline};
 use crate::model::{PriceTable, Quota, Tier};
-use crate::replication::{RECORDED_QUANTILES, RunSummary};
 use crate::scenario::Scenario;
-use crate::stats::MetricSet;
+use crate::stats::{Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict};
 
 /// A number, or null when undefined (NaN).
 fn num(x: f64) -> Value {
@@ -14,8 +13,9 @@ fn num(x: f64) -> Value {
 }
 
 /// Adds `m` and, with an interval, `m_ci95 = [low, high]` for every metric.
-fn put_metrics(obj: &mut Map<String, Value>, metrics: &MetricSet) {
-    for (key, e) in metrics.iter() {
+fn put_metrics<M: Metric>(obj: &mut Map<String, Value>, metrics: &MetricSet<M>) {
+    for (m, e) in metrics.iter() {
+        let key = m.name();
         obj.insert(key.to_string(), num(e.mean));
         if let Some((lo, hi)) = e.ci95 {
             obj.insert(format!("{key}_ci95"), json!([num(lo), num(hi)]));
@@ -23,7 +23,7 @@ fn put_metrics(obj: &mut Map<String, Value>, metrics: &MetricSet) {
     }
 }
 
-fn object(head: &[(&str, Value)], metrics: &MetricSet) -> Value {
+fn object<M: Metric>(head: &[(&str, Value)], metrics: &MetricSet<M>) -> Value {
     let mut obj: Map<String, Value> = head
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -62,35 +62,58 @@ pub fn estimate_json(scenario: &Scenario) -> String {
     text
 }
 
+/// The `slo` object: the targets (as before), then the verdict per
+/// objective and overall on both bases.
+fn slo_json(v: &SloVerdict) -> Value {
+    let target = |kind| {
+        v.objectives
+            .iter()
+            .find(|o| o.kind == kind)
+            .map(|o| o.target)
+    };
+    json!({
+        "wait_p95_s": target(ObjectiveKind::WaitP95),
+        "max_cost_per_day_usd": target(ObjectiveKind::MaxCostPerDay),
+        "objectives": v.objectives.iter().map(|o| json!({
+            "name": o.kind.name(),
+            "target": num(o.target),
+            "value": num(o.value),
+            "value_upper95": num(o.value_upper95),
+            "met": o.met,
+            "met_upper95": o.met_upper95,
+        })).collect::<Vec<_>>(),
+        "met": v.met,
+        "met_upper95": v.met_upper95,
+    })
+}
+
 /// The summary object, pretty-printed with a trailing newline.
-pub fn summary_json(scenario: &Scenario, run: &RunSummary, warnings: &[String]) -> String {
-    let sim = &scenario.simulation;
+pub fn summary_json(run: &RunSummary, warnings: &[String]) -> String {
+    let cx = &run.context;
     let mut totals = Map::new();
     put_metrics(&mut totals, &run.totals);
     totals.insert(
         "slo_met".into(),
-        run.slo_met.map_or(Value::Null, Value::Bool),
+        run.slo_met().map_or(Value::Null, Value::Bool),
     );
     let mut root = Map::new();
     root.insert("scenario".into(), json!(run.scenario));
     root.insert("replications".into(), json!(run.replications));
     root.insert("seed".into(), json!(run.seed));
-    root.insert("horizon_s".into(), num(sim.horizon.as_secs_f64()));
-    root.insert("warmup_s".into(), num(sim.warmup.as_secs_f64()));
-    root.insert("start".into(), json!(sim.calendar.start().to_rfc3339()));
-    let baselines = baseline(scenario);
+    root.insert("horizon_s".into(), num(cx.horizon.as_secs_f64()));
+    root.insert("warmup_s".into(), num(cx.warmup.as_secs_f64()));
+    root.insert("start".into(), json!(cx.calendar.start().to_rfc3339()));
     root.insert(
         "pools".into(),
         run.pools
             .iter()
-            .zip(&baselines)
-            .map(|(p, b)| {
+            .map(|p| {
                 let mut obj = object(
                     &[("name", json!(p.name)), ("tier", json!(p.tier.name()))],
                     &p.metrics,
                 );
                 if let Value::Object(map) = &mut obj {
-                    map.insert("analytic".into(), analytic_json(b));
+                    map.insert("analytic".into(), analytic_json(&p.analytic));
                 }
                 obj
             })
@@ -108,8 +131,8 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary, warnings: &[String]) 
                 if let (Some(rec), Value::Object(map)) = (&w.recorded, &mut obj) {
                     map.insert("recorded_runs".into(), json!(rec.runs));
                     map.insert("recorded_wait_mean_s".into(), num(rec.mean_s));
-                    for ((_, key), v) in RECORDED_QUANTILES.iter().zip(rec.quantiles_s) {
-                        map.insert(format!("recorded_{key}"), num(v));
+                    for ((_, m), v) in RECORDED_QUANTILES.iter().zip(rec.quantiles_s) {
+                        map.insert(format!("recorded_{}", m.name()), num(v));
                     }
                 }
                 obj
@@ -121,15 +144,8 @@ pub fn summary_json(scenario: &Scenario, run: &RunSummary, warnings: &[String]) 
     }
     root.insert("totals".into(), Value::Object(totals));
     root.insert("warnings".into(), json!(warnings));
-    let slo = &scenario.slo;
-    if slo.is_set() {
-        root.insert(
-            "slo".into(),
-            json!({
-                "wait_p95_s": slo.wait_p95.map(|d| d.as_secs_f64()),
-                "max_cost_per_day_usd": slo.max_cost_per_day_usd,
-            }),
-        );
+    if let Some(v) = &run.slo {
+        root.insert("slo".into(), slo_json(v));
     }
     let mut text =
         serde_json::to_string_pretty(&Value::Object(root)).expect("a JSON value serialises");

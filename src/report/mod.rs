@@ -9,10 +9,11 @@ mod json;
 mod output;
 mod sweep;
 mod table;
+mod verdict;
 mod warnings;
 
 pub use self::csv::{
-    estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
+    cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, tiers_csv, workloads_csv,
 };
 pub use chart::{Chart, run_charts, sweep_charts};
 pub use document::Document;
@@ -23,4 +24,5 @@ pub use sweep::{
     recommendation_text, sweep_csv, sweep_meta_json,
 };
 pub use table::{estimate_table, summary_table, tiers_table};
+pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};
 pub use warnings::{after_run, before_run};

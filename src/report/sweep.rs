@@ -8,10 +8,27 @@ use ::csv::{ReaderBuilder, Writer};
 use serde_json::{Map, Value, json};
 
 use super::csv::{cell, finish};
+use crate::stats::{Metric, Objectives, TotalMetric};
 use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
+use crate::units::SimDuration;
+
+/// `slo_met` (on the mean, as `summary.json` and `check` judge) and
+/// `slo_met_upper95` (on the upper 95% bound, as recommendations judge)
+/// cells: empty for a point that did not run or without objectives.
+fn verdict_cells(table: &SweepTable, r: &SweepRow, obj: &Objective) -> [String; 2] {
+    match table.verdict(r, obj).filter(|_| r.feasible) {
+        Some(v) => [v.met.to_string(), v.met_upper95.to_string()],
+        None => [String::new(), String::new()],
+    }
+}
+
+/// The columns of `sweep.csv` after the metrics (the verdict on the upper
+/// bound came later, so it is last).
+const SWEEP_TAIL: [&str; 4] = ["slo_met", "feasible", "reason", "slo_met_upper95"];
 
 /// `sweep.csv`: `param_<axis>`…, `point`, `replications`, each metric with
-/// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`.
+/// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`,
+/// `slo_met_upper95`.
 pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
@@ -19,18 +36,14 @@ pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     for m in &table.metrics {
         head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
     }
-    head.extend(["slo_met".into(), "feasible".into(), "reason".into()]);
+    head.extend(SWEEP_TAIL.map(String::from));
     w.write_record(&head).expect("in-memory CSV");
     for r in &table.rows {
         let mut cells = r.params.clone();
         cells.extend([r.point.to_string(), r.replications.to_string()]);
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
-        let met = if r.feasible {
-            table.meets(r, obj).to_string()
-        } else {
-            String::new()
-        };
-        cells.extend([met, r.feasible.to_string(), r.reason.clone()]);
+        let [met, met_upper95] = verdict_cells(table, r, obj);
+        cells.extend([met, r.feasible.to_string(), r.reason.clone(), met_upper95]);
         w.write_record(&cells).expect("in-memory CSV");
     }
     finish(w)
@@ -43,21 +56,24 @@ pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
     head.extend([
         "point".into(),
-        cost.to_string(),
+        cost.name().to_string(),
         "wait_p95_s".into(),
         "wait_p95_s_ci95_high".into(),
         "slo_met".into(),
+        "slo_met_upper95".into(),
     ]);
     w.write_record(&head).expect("in-memory CSV");
     for r in table.pareto(obj) {
         let mut cells = r.params.clone();
-        let [wait, _, wait_hi] = table.value(r, "wait_p95_s");
+        let wait = table.total(r, TotalMetric::WaitP95S);
+        let [met, met_upper95] = verdict_cells(table, r, obj);
         cells.extend([
             r.point.to_string(),
             cell(table.cost(r, obj)),
-            cell(wait),
-            cell(wait_hi),
-            table.meets(r, obj).to_string(),
+            cell(wait.mean),
+            cell(wait.ci95.map_or(f64::NAN, |(_, hi)| hi)),
+            met,
+            met_upper95,
         ]);
         w.write_record(&cells).expect("in-memory CSV");
     }
@@ -72,17 +88,22 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
         .zip(r.params.iter().map(|p| json!(p)))
         .collect();
     let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-    let [wait, lo, hi] = table.value(r, "wait_p95_s");
+    let wait = table.total(r, TotalMetric::WaitP95S);
+    let (lo, hi) = wait.ci95.unwrap_or((f64::NAN, f64::NAN));
+    let mean = |m| num(table.total(r, m).mean);
+    let verdict = table.verdict(r, obj);
     json!({
         "point": r.point,
         "params": params,
         "replications": r.replications,
-        "cost_usd": num(table.value(r, "cost_usd")[0]),
-        "cost_per_day_usd": num(table.value(r, "cost_per_day_usd")[0]),
-        "total_cost_usd": num(table.value(r, "total_cost_usd")[0]),
+        "cost_usd": mean(TotalMetric::CostUsd),
+        "cost_per_day_usd": mean(TotalMetric::CostPerDayUsd),
+        "total_cost_usd": mean(TotalMetric::TotalCostUsd),
         "objective_usd": num(table.cost(r, obj)),
-        "wait_p95_s": num(wait),
+        "wait_p95_s": num(wait.mean),
         "wait_p95_s_ci95": [num(lo), num(hi)],
+        "slo_met": verdict.as_ref().map(|v| v.met),
+        "slo_met_upper95": verdict.as_ref().map(|v| v.met_upper95),
     })
 }
 
@@ -107,7 +128,7 @@ pub fn recommendation_json(table: &SweepTable, obj: &Objective, recs: &[Recommen
         .collect();
     let value = json!({
         "objective": if obj.with_waiting_cost { "compute plus waiting cost" } else { "compute cost" },
-        "slo": { "wait_p95_s": obj.wait_p95_s, "max_cost_per_day_usd": obj.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" },
+        "slo": { "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" },
         "recommendations": entries,
     });
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
@@ -125,9 +146,10 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
             .filter(|(a, _)| !crate::sweep::is_condition_axis(a))
             .map(|(a, p)| format!("{a} = {p}"))
             .collect();
-        let [wait, _, hi] = table.value(r, "wait_p95_s");
+        let e = table.total(r, TotalMetric::WaitP95S);
+        let (wait, hi) = (e.mean, e.ci95.map_or(f64::NAN, |(_, hi)| hi));
         format!(
-            "{} (point {}): {} USD {:.2}, p95 wait {:.1} min (95% interval up to {:.1} min)",
+            "{} (point {}): {} USD {:.2}, p95 wait {:.1} min (upper 95% bound {:.1} min, which decided)",
             params.join(", "),
             r.point,
             if obj.with_waiting_cost {
@@ -183,7 +205,7 @@ pub fn sweep_meta_json(
         "axes": table.axes,
         "metrics": table.metrics,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-        "objective": { "wait_p95_s": obj.wait_p95_s, "max_cost_per_day_usd": obj.max_cost_per_day_usd, "with_waiting_cost": obj.with_waiting_cost },
+        "objective": { "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "with_waiting_cost": obj.with_waiting_cost },
     });
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     text.push('\n');
@@ -241,8 +263,10 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
         axes: strings("axes")?,
         metrics: strings("metrics")?,
         objective: Objective {
-            wait_p95_s: o["wait_p95_s"].as_f64(),
-            max_cost_per_day_usd: o["max_cost_per_day_usd"].as_f64(),
+            slo: Objectives {
+                wait_p95: o["wait_p95_s"].as_f64().map(SimDuration::from_secs_f64),
+                max_cost_per_day_usd: o["max_cost_per_day_usd"].as_f64(),
+            },
             with_waiting_cost: o["with_waiting_cost"].as_bool().unwrap_or(false),
         },
     })
@@ -255,7 +279,7 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
     let mut rdr = ReaderBuilder::new()
         .from_path(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + 3;
+    let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
     let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let a = meta.axes.len();
     if headers.len() != width || headers.get(a) != Some("point") {
@@ -297,8 +321,8 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                 .and_then(|c| c.parse().ok())
                 .ok_or_else(|| err(line, "bad replications".into()))?,
             values,
-            feasible: record.get(width - 2) == Some("true"),
-            reason: record.get(width - 1).unwrap_or("").to_string(),
+            feasible: record.get(width - 3) == Some("true"),
+            reason: record.get(width - 2).unwrap_or("").to_string(),
         });
     }
     Ok(rows)

@@ -2,11 +2,14 @@
 
 use std::fmt::Write;
 
+use super::verdict::verdict_lines;
 use crate::analytic::baseline;
-use crate::model::{PriceTable, Quota, Scaling, Tier};
-use crate::replication::{RECORDED_QUANTILES, RunSummary};
+use crate::model::{PriceTable, Quota, Tier};
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, MetricSet};
+use crate::stats::{
+    DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,
+    TotalMetric as T, WorkloadMetric as W,
+};
 use crate::workload::{MAX_TIMEOUT, MIN_TIMEOUT};
 
 /// Aligns `rows` (the first is the header): the first two columns to the
@@ -85,6 +88,15 @@ fn duration(e: Estimate) -> String {
     }
 }
 
+/// A value known exactly (no interval).
+fn exact(x: f64) -> Estimate {
+    Estimate {
+        mean: x,
+        std_error: 0.0,
+        ci95: None,
+    }
+}
+
 fn header(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| s.to_string()).collect()
 }
@@ -105,19 +117,19 @@ fn pools_rows(run: &RunSummary) -> Vec<Vec<String>> {
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
-            plain(m.get("instances_mean"), 1),
-            percent(m.get("utilization")),
-            plain(m.get("queue_len_mean"), 2),
-            plain(m.get("queue_len_max"), 1),
-            plain(m.get("instance_hours"), 1),
-            plain(m.get("cost_usd"), 2),
+            plain(m.get(P::InstancesMean), 1),
+            percent(m.get(P::Utilization)),
+            plain(m.get(P::QueueLenMean), 2),
+            plain(m.get(P::QueueLenMax), 1),
+            plain(m.get(P::InstanceHours), 1),
+            plain(m.get(P::CostUsd), 2),
         ]);
     }
     rows
 }
 
 /// The analytic baseline beside the simulated waits, per pool.
-fn analytic_rows(scenario: &Scenario, run: &RunSummary) -> (Vec<Vec<String>>, String) {
+fn analytic_rows(run: &RunSummary) -> (Vec<Vec<String>>, String) {
     let mut notes = String::new();
     let mut rows = vec![header(&[
         "pool",
@@ -129,27 +141,8 @@ fn analytic_rows(scenario: &Scenario, run: &RunSummary) -> (Vec<Vec<String>>, St
         "wait Allen-Cunneen",
         "wait sim",
     ])];
-    let exact = |x: f64| Estimate {
-        mean: x,
-        std_error: 0.0,
-        ci95: None,
-    };
-    for (p, b) in run.pools.iter().zip(baseline(scenario)) {
-        // The pool's simulated mean wait and share waiting: its workloads'
-        // weighted by their arrivals.
-        let mine: Vec<&MetricSet> = run
-            .workloads
-            .iter()
-            .filter(|w| w.pool == p.name)
-            .map(|w| &w.metrics)
-            .collect();
-        let weight: f64 = mine.iter().map(|m| m.get("arrived").mean).sum();
-        let mix = |key: &str| {
-            mine.iter()
-                .map(|m| m.get(key).mean * m.get("arrived").mean)
-                .sum::<f64>()
-                / weight
-        };
+    for p in &run.pools {
+        let b = &p.analytic;
         let mut row = vec![
             p.name.clone(),
             p.tier.to_string(),
@@ -158,10 +151,10 @@ fn analytic_rows(scenario: &Scenario, run: &RunSummary) -> (Vec<Vec<String>>, St
         match &b.not_applicable {
             None => row.extend([
                 percent(exact(b.mmc_wait_probability)),
-                percent(exact(mix("waited_fraction"))),
+                percent(p.metrics.get(P::WaitedFraction)),
                 duration(exact(b.mmc_wait_mean_s)),
                 duration(exact(b.allen_cunneen_wait_mean_s)),
-                duration(exact(mix("wait_mean_s"))),
+                duration(p.metrics.get(P::WaitMeanS)),
             ]),
             Some(reason) => {
                 row.push("does not apply (below)".into());
@@ -191,13 +184,13 @@ fn scaling_rows(run: &RunSummary) -> Vec<Vec<String>> {
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
-            plain(m.get("scale_ups"), 1),
-            plain(m.get("scale_ups_capped"), 1),
-            plain(m.get("instances_denied"), 1),
-            plain(m.get("preempted"), 1),
-            plain(m.get("cold_starts"), 1),
-            plain(m.get("cold_start_hours"), 2),
-            plain(m.get("no_capacity_wait_hours"), 2),
+            plain(m.get(P::ScaleUps), 1),
+            plain(m.get(P::ScaleUpsCapped), 1),
+            plain(m.get(P::InstancesDenied), 1),
+            plain(m.get(P::Preempted), 1),
+            plain(m.get(P::ColdStarts), 1),
+            plain(m.get(P::ColdStartHours), 2),
+            plain(m.get(P::NoCapacityWaitHours), 2),
         ]);
     }
     rows
@@ -218,19 +211,19 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
         "timed out",
     ])];
     for w in &run.workloads {
-        let m: &MetricSet = &w.metrics;
+        let m = &w.metrics;
         rows.push(vec![
             w.name.clone(),
             w.pool.clone(),
-            plain(m.get("arrived"), 0),
-            percent(m.get("waited_fraction")),
-            duration(m.get("wait_mean_s")),
-            duration(m.get("wait_p50_s")),
-            duration(m.get("wait_p95_s")),
-            duration(m.get("wait_p99_s")),
-            duration(m.get("wait_max_s")),
-            duration(m.get("run_mean_s")),
-            plain(m.get("timed_out"), 1),
+            plain(m.get(W::Arrived), 0),
+            percent(m.get(W::WaitedFraction)),
+            duration(m.get(W::WaitMeanS)),
+            duration(m.get(W::WaitP50S)),
+            duration(m.get(W::WaitP95S)),
+            duration(m.get(W::WaitP99S)),
+            duration(m.get(W::WaitMaxS)),
+            duration(m.get(W::RunMeanS)),
+            plain(m.get(W::TimedOut), 1),
         ]);
     }
     rows
@@ -242,28 +235,21 @@ fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
     ])];
     for w in &run.workloads {
         let Some(rec) = &w.recorded else { continue };
-        let exact = |s: f64| {
-            duration(Estimate {
-                mean: s,
-                std_error: 0.0,
-                ci95: None,
-            })
-        };
         let mut recorded = vec![
             format!("{} recorded", w.name),
             rec.runs.to_string(),
-            exact(rec.mean_s),
+            duration(exact(rec.mean_s)),
         ];
-        recorded.extend(rec.quantiles_s.iter().map(|s| exact(*s)));
+        recorded.extend(rec.quantiles_s.iter().map(|s| duration(exact(*s))));
         let mut simulated = vec![
             format!("{} simulated", w.name),
-            plain(w.metrics.get("arrived"), 0),
+            plain(w.metrics.get(W::Arrived), 0),
         ];
-        simulated.push(duration(w.metrics.get("wait_mean_s")));
+        simulated.push(duration(w.metrics.get(W::WaitMeanS)));
         simulated.extend(
             RECORDED_QUANTILES
                 .iter()
-                .map(|(_, key)| duration(w.metrics.get(key))),
+                .map(|&(_, m)| duration(w.metrics.get(m))),
         );
         rows.push(recorded);
         rows.push(simulated);
@@ -272,8 +258,8 @@ fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
 }
 
 /// The summary `poolcast run` prints.
-pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
-    let sim = &scenario.simulation;
+pub fn summary_table(run: &RunSummary) -> String {
+    let cx = &run.context;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -281,30 +267,35 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
         run.scenario,
         run.replications,
         if run.replications == 1 { "" } else { "s" },
-        sim.horizon - sim.warmup,
-        sim.warmup,
+        cx.window(),
+        cx.warmup,
         run.seed
     );
     if !run.pools.is_empty() {
         out.push_str(&render(&pools_rows(run)));
         out.push('\n');
-    }
-    if !run.pools.is_empty() {
         out.push_str("analytic baseline (steady state) beside the simulation:\n");
-        let (rows, notes) = analytic_rows(scenario, run);
+        let (rows, notes) = analytic_rows(run);
         out.push_str(&render(&rows));
         out.push_str(&notes);
         out.push('\n');
     }
-    let dynamic = scenario
-        .pools
-        .iter()
-        .any(|p| p.scaling != Scaling::Fixed || p.cold_start.is_some());
-    if dynamic {
+    if run.pools.iter().any(|p| p.scales || p.cold_starts) {
         out.push_str(&render(&scaling_rows(run)));
         out.push('\n');
     }
     out.push_str(&render(&workload_rows(run)));
+    let censored: f64 = run
+        .workloads
+        .iter()
+        .map(|w| w.metrics.get(W::Censored).mean)
+        .sum();
+    if censored > 0.0 {
+        let _ = writeln!(
+            out,
+            "{censored:.1} runs per replication were still queued at the end: their waits count as waited so far, a lower bound"
+        );
+    }
     if run.workloads.iter().any(|w| w.recorded.is_some()) {
         out.push_str("\nback-test: recorded wait (from the trace) vs simulated\n");
         out.push_str(&render(&backtest_rows(run)));
@@ -313,38 +304,27 @@ pub fn summary_table(scenario: &Scenario, run: &RunSummary) -> String {
         let _ = writeln!(
             out,
             "\ndefault compute: {} runs, {} running on average, {} vCPU-h, cost USD {}",
-            plain(dc.get("runs"), 0),
-            plain(dc.get("running_mean"), 2),
-            plain(dc.get("vcpu_hours"), 1),
-            plain(dc.get("cost_usd"), 2)
+            plain(dc.get(D::Runs), 0),
+            plain(dc.get(D::RunningMean), 2),
+            plain(dc.get(D::VcpuHours), 1),
+            plain(dc.get(D::CostUsd), 2)
         );
     }
     let t = &run.totals;
     let _ = writeln!(
         out,
         "\ntotal: {} tasks, cost USD {} (USD {} per day, USD {} per task), wait mean {}, p95 {}",
-        plain(t.get("tasks"), 0),
-        plain(t.get("cost_usd"), 2),
-        plain(t.get("cost_per_day_usd"), 2),
-        plain(t.get("cost_per_task_usd"), 4),
-        duration(t.get("wait_mean_s")),
-        duration(t.get("wait_p95_s")),
+        plain(t.get(T::Tasks), 0),
+        plain(t.get(T::CostUsd), 2),
+        plain(t.get(T::CostPerDayUsd), 2),
+        plain(t.get(T::CostPerTaskUsd), 4),
+        duration(t.get(T::WaitMeanS)),
+        duration(t.get(T::WaitP95S)),
     );
-    if let Some(met) = run.slo_met {
-        let slo = &scenario.slo;
-        let mut goals = Vec::new();
-        if let Some(w) = slo.wait_p95 {
-            goals.push(format!("wait p95 <= {w}"));
+    if let Some(v) = &run.slo {
+        for line in verdict_lines(v) {
+            let _ = writeln!(out, "SLO {line}");
         }
-        if let Some(c) = slo.max_cost_per_day_usd {
-            goals.push(format!("cost <= USD {c} per day"));
-        }
-        let _ = writeln!(
-            out,
-            "SLO ({}): {}",
-            goals.join(", "),
-            if met { "met" } else { "MISSED" }
-        );
     }
     out
 }
@@ -363,11 +343,6 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         "wait M/M/c",
         "wait Allen-Cunneen",
     ])];
-    let exact = |x: f64| Estimate {
-        mean: x,
-        std_error: 0.0,
-        ci95: None,
-    };
     let mut notes = String::new();
     for (p, b) in scenario.pools.iter().zip(baseline(scenario)) {
         rows.push(vec![

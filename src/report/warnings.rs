@@ -2,8 +2,8 @@
 //! run from the scenario, and found after it in the results.
 
 use crate::analytic::baseline;
-use crate::replication::RunSummary;
 use crate::scenario::Scenario;
+use crate::stats::{Metric, RunSummary, TotalMetric};
 use crate::units::SimDuration;
 
 /// The relative half-width above which an interval is called too wide.
@@ -60,8 +60,13 @@ pub fn after_run(run: &RunSummary) -> Vec<String> {
             crate::sim::MAX_QUEUED
         ));
     }
-    for key in ["wait_mean_s", "wait_p95_s", "cost_usd"] {
-        let e = run.totals.get(key);
+    for m in [
+        TotalMetric::WaitMeanS,
+        TotalMetric::WaitP95S,
+        TotalMetric::CostUsd,
+    ] {
+        let key = m.name();
+        let e = run.totals.get(m);
         if e.mean.abs() > 0.0 && e.half_width() > WIDE_INTERVAL * e.mean.abs() {
             out.push(format!(
                 "the 95% interval of {key} is ±{:.0}% of its mean; add replications or lengthen the horizon before acting on it",

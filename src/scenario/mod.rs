@@ -4,6 +4,7 @@
 //! simulation: it turns text into validated, immutable data, or into errors
 //! that name the file, the key, the place and the fix.
 
+mod describe;
 mod error;
 
 mod pool;
@@ -15,6 +16,7 @@ mod workload;
 
 use std::path::Path;
 
+pub use describe::{describe, describe_quota};
 pub use error::{Location, ScenarioError, ValidationIssue};
 
 pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
@@ -56,7 +58,15 @@ pub struct Slo {
 impl Slo {
     /// Whether any objective is set.
     pub fn is_set(&self) -> bool {
-        self.wait_p95.is_some() || self.max_cost_per_day_usd.is_some()
+        self.objectives().is_set()
+    }
+
+    /// The objectives a run is judged on.
+    pub fn objectives(&self) -> crate::stats::Objectives {
+        crate::stats::Objectives {
+            wait_p95: self.wait_p95,
+            max_cost_per_day_usd: self.max_cost_per_day_usd,
+        }
     }
 }
 

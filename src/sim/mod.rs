@@ -17,24 +17,10 @@ use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec};
 
-/// Set when the user interrupts (Ctrl-C): running replications stop at their
-/// next check and the caller discards their results. A process-wide flag,
-/// because an interrupt is process-wide.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Asks every running replication to stop soon.
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::Relaxed);
-}
-
-/// Whether `interrupt` was called: results computed since are incomplete.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
-}
-
-/// Events between two looks at the interrupt flag (cheap, yet prompt: a
-/// few milliseconds).
-const INTERRUPT_CHECK_EVENTS: u64 = 1 << 16;
+/// Events between two looks at the cancel flag: a relaxed load is about a
+/// nanosecond, and even slow events (a schedule's calendar search) then
+/// leave Ctrl-C answered within milliseconds.
+const CANCEL_CHECK_EVENTS: u64 = 1 << 10;
 
 /// The most runs a pool's queue may hold: past this the pool is hopelessly
 /// overloaded, and the replication stops there (reported, not silent) so
@@ -114,15 +100,19 @@ struct Replication<'a, R> {
     next_arrival: Option<(SimTime, u64, WorkloadId)>,
 }
 
-/// Runs replication `replication` of `scenario`, reporting to `recorder`.
+/// Runs replication `replication` of `scenario`, reporting to `recorder`,
+/// until the horizon or until `cancel` is set (the results are incomplete
+/// then).
 ///
-/// Arrivals stop at the horizon, and so does the run: tasks still queued or
-/// running then are not completed (the recorder saw them arrive and start).
+/// Arrivals stop at the horizon, and so does the run: runs still running
+/// then are not completed (the recorder saw them arrive and start), and
+/// runs still queued are reported as censored with their wait so far.
 /// Returns the number of events it handled (for throughput figures).
 pub fn run_replication<R: Recorder>(
     scenario: &Scenario,
     replication: u32,
     recorder: &mut R,
+    cancel: &AtomicBool,
 ) -> u64 {
     let spec = &scenario.simulation;
     let workloads = scenario
@@ -165,11 +155,12 @@ pub fn run_replication<R: Recorder>(
         overflowed: false,
         next_arrival: None,
     };
-    if interrupted() {
+    if cancel.load(Ordering::Relaxed) {
         return 0;
     }
     sim.start();
     let mut events = 0u64;
+    let mut end = sim.horizon;
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
@@ -193,14 +184,16 @@ pub fn run_replication<R: Recorder>(
             now
         };
         events += 1;
-        if events.is_multiple_of(INTERRUPT_CHECK_EVENTS) && interrupted() {
-            break;
+        if events.is_multiple_of(CANCEL_CHECK_EVENTS) && cancel.load(Ordering::Relaxed) {
+            return events;
         }
         if sim.overflowed {
             sim.recorder.stopped(now);
+            end = now;
             break;
         }
     }
+    sim.censor_queued(end);
     events
 }
 
@@ -230,6 +223,16 @@ impl<R: Recorder> Replication<'_, R> {
         }
         self.find_next_arrival();
         self.queue.push(SimTime::ZERO, Event::Sample);
+    }
+
+    /// Reports the runs still queued at `end` (their first wait not over;
+    /// a preempted run's wait was counted when it first started).
+    fn censor_queued(&mut self, end: SimTime) {
+        for pool in &self.pools {
+            for task in pool.queue.iter().filter(|t| !t.restarted) {
+                self.recorder.censored(task.workload, task.arrived_at, end);
+            }
+        }
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {

@@ -5,13 +5,15 @@
 
 use hdrhistogram::Histogram;
 
-use super::{
-    DEFAULT_COMPUTE_METRICS, POOL_METRICS, PoolLevels, Recorder, TOTAL_METRICS, TimeWeighted,
-    WORKLOAD_METRICS,
-};
+use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
+use super::tally::{DailyArea, day_span};
+use super::{PoolLevels, Recorder, TimeWeighted};
 use crate::model::{PoolId, Target};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
+
+/// Ticks in a day: the unit of `cost_by_day`.
+const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
 use crate::workload::WorkloadId;
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
@@ -49,6 +51,8 @@ struct WorkloadTally {
     waited: u64,
     completed: u64,
     timed_out: u64,
+    /// Still queued at the end: counted in the waits with their wait so far.
+    censored: u64,
     wait_sum: u128,
     run_sum: u128,
     turnaround_sum: u128,
@@ -64,6 +68,7 @@ impl WorkloadTally {
             waited: 0,
             completed: 0,
             timed_out: 0,
+            censored: 0,
             wait_sum: 0,
             run_sum: 0,
             turnaround_sum: 0,
@@ -72,41 +77,51 @@ impl WorkloadTally {
         }
     }
 
-    fn metrics(&self) -> Vec<f64> {
-        let per = |sum: u128, n: u64| {
-            if n == 0 {
-                f64::NAN
-            } else {
-                sum as f64 / n as f64 / TICKS_PER_SECOND as f64
-            }
-        };
+    /// Runs whose wait is known or bounded: started, or still queued.
+    fn waiting_runs(&self) -> u64 {
+        self.started + self.censored
+    }
+
+    fn metrics(&self) -> Values<WorkloadMetric> {
+        use WorkloadMetric as M;
         let [p50, p90, p95, p99] = quantiles(&self.wait, [0.5, 0.9, 0.95, 0.99]);
-        let [turnaround_p95] = quantiles(&self.turnaround, [0.95]);
-        let m = [
-            self.arrived as f64,
-            self.completed as f64,
-            self.timed_out as f64,
-            if self.started == 0 {
-                f64::NAN
-            } else {
-                self.waited as f64 / self.started as f64
-            },
-            per(self.wait_sum, self.started),
-            p50,
-            p90,
-            p95,
-            p99,
-            if self.wait.is_empty() {
-                f64::NAN
-            } else {
-                secs(self.wait.max())
-            },
-            per(self.run_sum, self.completed + self.timed_out),
-            per(self.turnaround_sum, self.completed + self.timed_out),
-            turnaround_p95,
-        ];
-        debug_assert_eq!(m.len(), WORKLOAD_METRICS.len());
-        m.to_vec()
+        let ended = self.completed + self.timed_out;
+        let mut m = Values::undefined();
+        m[M::Arrived] = self.arrived as f64;
+        m[M::Completed] = self.completed as f64;
+        m[M::TimedOut] = self.timed_out as f64;
+        m[M::WaitedFraction] = ratio(self.waited, self.waiting_runs());
+        m[M::WaitMeanS] = mean_secs(self.wait_sum, self.waiting_runs());
+        m[M::WaitP50S] = p50;
+        m[M::WaitP90S] = p90;
+        m[M::WaitP95S] = p95;
+        m[M::WaitP99S] = p99;
+        if !self.wait.is_empty() {
+            m[M::WaitMaxS] = secs(self.wait.max());
+        }
+        m[M::RunMeanS] = mean_secs(self.run_sum, ended);
+        m[M::TurnaroundMeanS] = mean_secs(self.turnaround_sum, ended);
+        m[M::TurnaroundP95S] = quantiles(&self.turnaround, [0.95])[0];
+        m[M::Censored] = self.censored as f64;
+        m
+    }
+}
+
+/// `num / den`, NaN when `den` is 0 (undefined, not zero).
+fn ratio(num: u64, den: u64) -> f64 {
+    if den == 0 {
+        f64::NAN
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+/// The mean in seconds of `sum` ticks over `n`, NaN when `n` is 0.
+fn mean_secs(sum: u128, n: u64) -> f64 {
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum as f64 / n as f64 / TICKS_PER_SECOND as f64
     }
 }
 
@@ -118,6 +133,8 @@ struct PoolTally {
     /// Queued runs while no instance was ready: waiting for capacity that
     /// did not exist.
     queued_without_capacity: TimeWeighted,
+    /// Allocated instances by day, for the cost per day.
+    allocated_by_day: DailyArea,
     price_per_hour_usd: f64,
     scale_ups: u64,
     capped: u64,
@@ -134,9 +151,16 @@ pub struct ReplicationStats {
     window_start: SimTime,
     window_end: SimTime,
     workloads: Vec<WorkloadTally>,
+    /// Per workload, its pool (`None`: the default compute).
+    targets: Vec<Option<usize>>,
     pools: Vec<PoolTally>,
     default_runs: u64,
     default_vcpu_ticks: u128,
+    /// Default-compute vCPU-ticks by the day the run started, from the
+    /// first observed day.
+    default_vcpu_ticks_by_day: Vec<u128>,
+    /// The day (from time 0) of the first entry of the by-day tallies.
+    first_day: u64,
     /// Default-compute vCPUs per run and pricing.
     default_compute: crate::model::DefaultCompute,
     uses_default: bool,
@@ -146,17 +170,23 @@ pub struct ReplicationStats {
     stopped_at: Option<SimTime>,
 }
 
-/// One replication's metrics, in the orders of the `*_METRICS` lists.
+/// One replication's metrics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationSummary {
-    /// Per pool, `POOL_METRICS`.
-    pub pools: Vec<Vec<f64>>,
-    /// Per workload, `WORKLOAD_METRICS`.
-    pub workloads: Vec<Vec<f64>>,
-    /// `DEFAULT_COMPUTE_METRICS`, when a workload uses the default compute.
-    pub default_compute: Option<Vec<f64>>,
-    /// `TOTAL_METRICS`.
-    pub totals: Vec<f64>,
+    /// Per pool.
+    pub pools: Vec<Values<PoolMetric>>,
+    /// Per workload.
+    pub workloads: Vec<Values<WorkloadMetric>>,
+    /// When a workload uses the default compute.
+    pub default_compute: Option<Values<DefaultComputeMetric>>,
+    /// Scenario-wide.
+    pub totals: Values<TotalMetric>,
+    /// Compute cost per day of the observed window, USD: per day from
+    /// `first_day`, per pool, then the default compute when it is used.
+    /// Adds up to `totals[CostUsd]`.
+    pub cost_by_day: Vec<Vec<f64>>,
+    /// The day (from time 0, in days of 24 h) of `cost_by_day[0]`.
+    pub first_day: u64,
     /// Per pool, the levels at every sample tick from time 0.
     pub series: Vec<Vec<PoolLevels>>,
     /// Per workload, the histogram of waits (microsecond ticks), for CDFs.
@@ -171,14 +201,24 @@ impl ReplicationStats {
     pub fn new(scenario: &Scenario) -> ReplicationStats {
         let sim = &scenario.simulation;
         let window_start = SimTime(sim.warmup.0);
+        let window_end = SimTime(sim.horizon.0);
+        let (first_day, days) = day_span(window_start, window_end, DAY_TICKS);
         let samples = (sim.horizon.0 / sim.sample_interval.0) as usize + 1;
         ReplicationStats {
             window_start,
-            window_end: SimTime(sim.horizon.0),
+            window_end,
             workloads: scenario
                 .workloads
                 .iter()
                 .map(|_| WorkloadTally::new())
+                .collect(),
+            targets: scenario
+                .workloads
+                .iter()
+                .map(|w| match w.target {
+                    Target::Pool(p) => Some(p.0 as usize),
+                    Target::DefaultCompute => None,
+                })
                 .collect(),
             pools: scenario
                 .pools
@@ -188,6 +228,7 @@ impl ReplicationStats {
                     busy: TimeWeighted::new(window_start),
                     allocated: TimeWeighted::new(window_start),
                     queued_without_capacity: TimeWeighted::new(window_start),
+                    allocated_by_day: DailyArea::new(window_start, window_end, DAY_TICKS),
                     price_per_hour_usd: scenario.prices.instance_hour_usd(p.tier),
                     scale_ups: 0,
                     capped: 0,
@@ -200,6 +241,8 @@ impl ReplicationStats {
                 .collect(),
             default_runs: 0,
             default_vcpu_ticks: 0,
+            default_vcpu_ticks_by_day: vec![0; days],
+            first_day,
             default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             stopped_at: None,
@@ -219,93 +262,119 @@ impl ReplicationStats {
         let end = self.window_end;
         let window = end.saturating_since(self.window_start);
         let window_hours = window.as_hours_f64();
-        let pools: Vec<Vec<f64>> = self
+        let hours = |ticks: u128| ticks as f64 / TICKS_PER_SECOND as f64 / 3600.0;
+        // Waits per pool: its workloads' together.
+        let mut pool_waits = vec![(0u64, 0u64, 0u128); self.pools.len()];
+        for (w, target) in self.workloads.iter().zip(&self.targets) {
+            if let Some(p) = target {
+                let (runs, waited, sum) = &mut pool_waits[*p];
+                *runs += w.waiting_runs();
+                *waited += w.waited;
+                *sum += w.wait_sum;
+            }
+        }
+        let mut cost_by_day: Vec<Vec<f64>> = Vec::new();
+        let pools: Vec<Values<PoolMetric>> = self
             .pools
             .iter_mut()
-            .map(|p| {
+            .zip(pool_waits)
+            .map(|(p, (runs, waited, wait_sum))| {
+                use PoolMetric as M;
                 let (_, qmax) = p.queued.finish(end);
                 let (busy, _) = p.busy.finish(end);
                 let (alloc, _) = p.allocated.finish(end);
                 let (starved, _) = p.queued_without_capacity.finish(end);
-                let hours = |ticks: u128| ticks as f64 / TICKS_PER_SECOND as f64 / 3600.0;
                 let instance_hours = hours(alloc);
-                let m = [
-                    p.allocated.mean(end),
-                    if alloc == 0 {
-                        0.0
-                    } else {
-                        busy as f64 / alloc as f64
-                    },
-                    p.queued.mean(end),
-                    f64::from(qmax),
-                    instance_hours,
-                    instance_hours * p.price_per_hour_usd,
-                    p.capped as f64,
-                    p.scale_ups as f64,
-                    p.denied as f64,
-                    p.preempted as f64,
-                    p.cold_starts as f64,
-                    hours(p.cold_extra),
-                    hours(starved),
-                ];
-                debug_assert_eq!(m.len(), POOL_METRICS.len());
-                m.to_vec()
+                let daily = p.allocated_by_day.finish(end);
+                cost_by_day.push(
+                    daily
+                        .iter()
+                        .map(|&a| hours(a) * p.price_per_hour_usd)
+                        .collect(),
+                );
+                let mut m = Values::undefined();
+                m[M::InstancesMean] = p.allocated.mean(end);
+                m[M::Utilization] = if alloc == 0 {
+                    0.0
+                } else {
+                    busy as f64 / alloc as f64
+                };
+                m[M::QueueLenMean] = p.queued.mean(end);
+                m[M::QueueLenMax] = f64::from(qmax);
+                m[M::InstanceHours] = instance_hours;
+                m[M::CostUsd] = instance_hours * p.price_per_hour_usd;
+                m[M::ScaleUpsCapped] = p.capped as f64;
+                m[M::ScaleUps] = p.scale_ups as f64;
+                m[M::InstancesDenied] = p.denied as f64;
+                m[M::Preempted] = p.preempted as f64;
+                m[M::ColdStarts] = p.cold_starts as f64;
+                m[M::ColdStartHours] = hours(p.cold_extra);
+                m[M::NoCapacityWaitHours] = hours(starved);
+                m[M::WaitMeanS] = mean_secs(wait_sum, runs);
+                m[M::WaitedFraction] = ratio(waited, runs);
+                m
             })
             .collect();
         let vcpu_seconds = self.default_vcpu_ticks as f64 / TICKS_PER_SECOND as f64;
         let default_cost = self.default_compute.cost_usd(vcpu_seconds, window_hours);
         let default_compute = self.uses_default.then(|| {
-            let running = if window.0 == 0 {
+            use DefaultComputeMetric as M;
+            // The free grant is pro-rated over the window, so a day's share
+            // of the cost is its share of the vCPU time.
+            let total = self.default_vcpu_ticks.max(1) as f64;
+            cost_by_day.push(
+                self.default_vcpu_ticks_by_day
+                    .iter()
+                    .map(|&t| default_cost * t as f64 / total)
+                    .collect(),
+            );
+            let mut m = Values::undefined();
+            m[M::Runs] = self.default_runs as f64;
+            m[M::RunningMean] = if window.0 == 0 {
                 0.0
             } else {
                 vcpu_seconds / f64::from(self.default_compute.vcpu) / window.as_secs_f64()
             };
-            let m = vec![
-                self.default_runs as f64,
-                running,
-                vcpu_seconds / 3600.0,
-                default_cost,
-            ];
-            debug_assert_eq!(m.len(), DEFAULT_COMPUTE_METRICS.len());
+            m[M::VcpuHours] = vcpu_seconds / 3600.0;
+            m[M::CostUsd] = default_cost;
             m
         });
-        let cost: f64 = pools.iter().map(|p| p[5]).sum::<f64>() + default_cost;
+        let cost: f64 = pools.iter().map(|p| p[PoolMetric::CostUsd]).sum::<f64>() + default_cost;
         let mut all_waits = histogram();
-        let (mut tasks, mut started, mut wait_sum) = (0u64, 0u64, 0u128);
+        let (mut tasks, mut runs, mut wait_sum) = (0u64, 0u64, 0u128);
         for w in &self.workloads {
             all_waits
                 .add(&w.wait)
                 .expect("histograms of equal precision add");
             tasks += w.arrived;
-            started += w.started;
+            runs += w.waiting_runs();
             wait_sum += w.wait_sum;
         }
-        let wait_hours = wait_sum as f64 / TICKS_PER_SECOND as f64 / 3600.0;
+        let wait_hours = hours(wait_sum);
         let waiting_cost = wait_hours * self.wait_hour_usd;
-        let totals = vec![
-            tasks as f64,
-            cost,
+        let totals = {
+            use TotalMetric as M;
+            let mut m = Values::undefined();
+            m[M::Tasks] = tasks as f64;
+            m[M::CostUsd] = cost;
             if window_hours > 0.0 {
-                cost / window_hours * 24.0
-            } else {
-                f64::NAN
-            },
-            if tasks == 0 {
-                f64::NAN
-            } else {
-                cost / tasks as f64
-            },
-            if started == 0 {
-                f64::NAN
-            } else {
-                wait_sum as f64 / started as f64 / TICKS_PER_SECOND as f64
-            },
-            quantiles(&all_waits, [0.95])[0],
-            wait_hours,
-            waiting_cost,
-            cost + waiting_cost,
-        ];
-        debug_assert_eq!(totals.len(), TOTAL_METRICS.len());
+                m[M::CostPerDayUsd] = cost / window_hours * 24.0;
+            }
+            if tasks > 0 {
+                m[M::CostPerTaskUsd] = cost / tasks as f64;
+            }
+            m[M::WaitMeanS] = mean_secs(wait_sum, runs);
+            m[M::WaitP95S] = quantiles(&all_waits, [0.95])[0];
+            m[M::WaitHours] = wait_hours;
+            m[M::WaitingCostUsd] = waiting_cost;
+            m[M::TotalCostUsd] = cost + waiting_cost;
+            m
+        };
+        // Per day, per payer (pools, then the default compute).
+        let days = cost_by_day.first().map_or(0, Vec::len);
+        let cost_by_day = (0..days)
+            .map(|d| cost_by_day.iter().map(|payer| payer[d]).collect())
+            .collect();
         ReplicationSummary {
             pools,
             workloads: self.workloads.iter().map(WorkloadTally::metrics).collect(),
@@ -314,6 +383,8 @@ impl ReplicationStats {
             stopped_at: self.stopped_at,
             default_compute,
             totals,
+            cost_by_day,
+            first_day: self.first_day,
             series: self.pools.into_iter().map(|p| p.series).collect(),
         }
     }
@@ -345,7 +416,13 @@ impl Recorder for ReplicationStats {
         record(&mut t.wait, wait);
         if target == Target::DefaultCompute {
             self.default_runs += 1;
-            self.default_vcpu_ticks += u128::from(run.0) * u128::from(self.default_compute.vcpu);
+            let vcpu_ticks = u128::from(run.0) * u128::from(self.default_compute.vcpu);
+            self.default_vcpu_ticks += vcpu_ticks;
+            // Charged on the day the run starts (inside the window: it
+            // arrived there).
+            let day = (at.0 / DAY_TICKS).saturating_sub(self.first_day) as usize;
+            let last = self.default_vcpu_ticks_by_day.len() - 1;
+            self.default_vcpu_ticks_by_day[day.min(last)] += vcpu_ticks;
         }
     }
 
@@ -369,11 +446,24 @@ impl Recorder for ReplicationStats {
         record(&mut t.turnaround, turnaround);
     }
 
+    fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
+        if !self.counts(arrived_at) {
+            return;
+        }
+        let t = &mut self.workloads[w.0 as usize];
+        let wait = at.saturating_since(arrived_at).0;
+        t.censored += 1;
+        t.waited += u64::from(wait > 0);
+        t.wait_sum += u128::from(wait);
+        record(&mut t.wait, wait);
+    }
+
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
         let t = &mut self.pools[p.0 as usize];
         t.queued.set(at, levels.queued);
         t.busy.set(at, levels.busy);
         t.allocated.set(at, levels.allocated);
+        t.allocated_by_day.set(at, levels.allocated);
         let starved = if levels.ready() == 0 {
             levels.queued
         } else {

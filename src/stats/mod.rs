@@ -6,65 +6,26 @@
 
 mod collector;
 mod estimate;
+mod metric;
+mod summary;
 mod tally;
+mod verdict;
 
 pub use collector::{ReplicationStats, ReplicationSummary};
-pub use estimate::{Estimate, MetricSet, student_t_975};
-pub use tally::TimeWeighted;
+pub use estimate::{Estimate, student_t_975};
+pub use metric::{
+    DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
+};
+pub use summary::{
+    CostByDay, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext, RunSummary,
+    WorkloadSummary, summarise,
+};
+pub use tally::{DailyArea, TimeWeighted, day_span};
+pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};
 
 use crate::model::{PoolId, Target};
 use crate::units::{SimDuration, SimTime};
 use crate::workload::WorkloadId;
-
-/// Per-pool metrics, in output order (DESIGN section 5).
-pub const POOL_METRICS: &[&str] = &[
-    "instances_mean",
-    "utilization",
-    "queue_len_mean",
-    "queue_len_max",
-    "instance_hours",
-    "cost_usd",
-    "scale_ups_capped",
-    "scale_ups",
-    "instances_denied",
-    "preempted",
-    "cold_starts",
-    "cold_start_hours",
-    "no_capacity_wait_hours",
-];
-
-/// Per-workload metrics, in output order (DESIGN section 5).
-pub const WORKLOAD_METRICS: &[&str] = &[
-    "arrived",
-    "completed",
-    "timed_out",
-    "waited_fraction",
-    "wait_mean_s",
-    "wait_p50_s",
-    "wait_p90_s",
-    "wait_p95_s",
-    "wait_p99_s",
-    "wait_max_s",
-    "run_mean_s",
-    "turnaround_mean_s",
-    "turnaround_p95_s",
-];
-
-/// Default-compute metrics, in output order.
-pub const DEFAULT_COMPUTE_METRICS: &[&str] = &["runs", "running_mean", "vcpu_hours", "cost_usd"];
-
-/// Scenario-wide metrics, in output order (DESIGN section 5).
-pub const TOTAL_METRICS: &[&str] = &[
-    "tasks",
-    "cost_usd",
-    "cost_per_day_usd",
-    "cost_per_task_usd",
-    "wait_mean_s",
-    "wait_p95_s",
-    "wait_hours",
-    "waiting_cost_usd",
-    "total_cost_usd",
-];
 
 /// A pool's instantaneous state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,6 +71,9 @@ pub trait Recorder {
         at: SimTime,
         timed_out: bool,
     );
+    /// A run of `w` that arrived at `arrived_at` is still queued when the
+    /// run ends at `at`: its wait so far is a lower bound.
+    fn censored(&mut self, _w: WorkloadId, _arrived_at: SimTime, _at: SimTime) {}
     /// Pool `p`'s levels changed at `at`.
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels);
     /// The time series tick: pool `p` has `levels` at `at`.

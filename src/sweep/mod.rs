@@ -12,11 +12,13 @@ pub use table::{
     Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
 };
 
+use std::sync::atomic::AtomicBool;
+
 use rayon::prelude::*;
 
-use crate::replication::{run_one, summarise};
-use crate::scenario::SweepPoint;
-use crate::stats::{ReplicationSummary, TOTAL_METRICS};
+use crate::replication::{RunOptions, replicate};
+use crate::scenario::{Scenario, SweepPoint};
+use crate::stats::{Estimate, ReplicationSummary, TotalMetric, summarise};
 
 /// How a sweep runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,18 +42,18 @@ pub enum Progress {
 }
 
 /// Metrics whose precision `--precision` controls.
-const PRECISION_METRICS: [&str; 3] = ["cost_usd", "wait_p95_s", "total_cost_usd"];
+const PRECISION_METRICS: [TotalMetric; 3] = [
+    TotalMetric::CostUsd,
+    TotalMetric::WaitP95S,
+    TotalMetric::TotalCostUsd,
+];
 
 fn precise_enough(reps: &[ReplicationSummary], precision: f64) -> bool {
     // One replication has no interval: never "precise".
     reps.len() >= 2
-        && PRECISION_METRICS.iter().all(|name| {
-            let k = TOTAL_METRICS
-                .iter()
-                .position(|m| m == name)
-                .expect("a total metric");
-            let xs: Vec<f64> = reps.iter().map(|r| r.totals[k]).collect();
-            let e = crate::stats::Estimate::from_samples(&xs);
+        && PRECISION_METRICS.iter().all(|&m| {
+            let xs: Vec<f64> = reps.iter().map(|r| r.totals[m]).collect();
+            let e = Estimate::from_samples(&xs);
             e.half_width() <= precision * e.mean.abs()
         })
 }
@@ -61,23 +63,34 @@ pub fn in_shard(index: usize, shard: Option<(usize, usize)>) -> bool {
     shard.is_none_or(|(k, n)| index % n == k - 1)
 }
 
-/// Runs every replication of one point in parallel and makes its row.
+/// Runs every replication of one point in parallel.
 pub(crate) fn run_point(
     point: &SweepPoint,
+    cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Option<Vec<ReplicationSummary>> {
     let scenario = point.scenario.as_ref().ok()?;
-    let n = scenario.simulation.replications;
-    progress(Progress::Added(u64::from(n)));
-    Some(
-        (0..n)
-            .into_par_iter()
-            .map(|r| {
-                let s = run_one(scenario, r);
-                progress(Progress::Done);
-                s
-            })
-            .collect(),
+    let jobs: Vec<(&Scenario, u32)> = (0..scenario.simulation.replications)
+        .map(|r| (scenario, r))
+        .collect();
+    Some(run_jobs(&jobs, cancel, progress))
+}
+
+/// `replicate` with sweep progress: the jobs are announced, then each one
+/// reported done.
+fn run_jobs(
+    jobs: &[(&Scenario, u32)],
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<ReplicationSummary> {
+    progress(Progress::Added(jobs.len() as u64));
+    let done = || progress(Progress::Done);
+    replicate(
+        jobs,
+        &RunOptions {
+            cancel,
+            progress: &done,
+        },
     )
 }
 
@@ -121,6 +134,7 @@ pub fn run_sweep(
     axes: Vec<String>,
     metrics: Vec<String>,
     opts: SweepOptions,
+    cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> SweepTable {
     let mine: Vec<&SweepPoint> = points
@@ -132,7 +146,7 @@ pub fn run_sweep(
     // as the chunk ends, so memory does not grow with the number of points.
     let rows = mine
         .chunks(POINTS_PER_CHUNK)
-        .flat_map(|chunk| run_chunk(chunk, metrics.len(), opts, progress))
+        .flat_map(|chunk| run_chunk(chunk, metrics.len(), opts, cancel, progress))
         .collect();
     SweepTable {
         axes,
@@ -148,6 +162,7 @@ fn run_chunk(
     mine: &[&SweepPoint],
     metrics: usize,
     opts: SweepOptions,
+    cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<SweepRow> {
     let mut reps: Vec<Vec<ReplicationSummary>> = vec![Vec::new(); mine.len()];
@@ -162,19 +177,17 @@ fn run_chunk(
         if jobs.is_empty() {
             break;
         }
-        progress(Progress::Added(jobs.len() as u64));
-        let results: Vec<ReplicationSummary> = jobs
-            .par_iter()
+        let runs: Vec<(&Scenario, u32)> = jobs
+            .iter()
             .map(|&(i, r)| {
                 let scenario = mine[i]
                     .scenario
                     .as_ref()
                     .expect("only feasible points get jobs");
-                let s = run_one(scenario, r);
-                progress(Progress::Done);
-                s
+                (scenario, r)
             })
             .collect();
+        let results = run_jobs(&runs, cancel, progress);
         for (&(i, _), s) in jobs.iter().zip(results) {
             reps[i].push(s);
         }

@@ -5,11 +5,13 @@
 //! recommendation a full sweep would give.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 
 use super::table::{Objective, SweepTable};
 use super::{Progress, make_row, run_point};
 use crate::model::Scaling;
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
+use crate::stats::Objectives;
 
 /// What `plan` found and what it cost.
 #[derive(Debug, Clone)]
@@ -29,9 +31,10 @@ pub fn plan(
     points: &[SweepPoint],
     metrics: Vec<String>,
     obj: &Objective,
+    cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<PlanOutcome, String> {
-    if obj.wait_p95_s.is_none() {
+    if obj.slo.wait_p95.is_none() {
         return Err("plan searches for the cheapest point that meets [slo] wait_p95; the scenario sets none".into());
     }
     if obj.with_waiting_cost {
@@ -92,7 +95,10 @@ pub fn plan(
     // the wait alone (the cost cap is checked on what it finds, since cost
     // only rises with the count).
     let wait_only = Objective {
-        max_cost_per_day_usd: None,
+        slo: Objectives {
+            max_cost_per_day_usd: None,
+            ..obj.slo
+        },
         ..*obj
     };
     let mut seen: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
@@ -108,7 +114,7 @@ pub fn plan(
             if let Some(&meets) = seen.get(&p.index) {
                 return meets;
             }
-            let reps = run_point(p, progress);
+            let reps = run_point(p, cancel, progress);
             simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
             let row = make_row(p, reps, metrics.len());
             let meets = table_of(vec![row.clone()]).meets(&row, &wait_only);

@@ -3,9 +3,11 @@
 //! recommendation. The same functions serve a fresh sweep and a merge of
 //! shards, so both decide identically.
 
-use crate::replication::RunSummary;
 use crate::scenario::{Scenario, Slo};
-use crate::stats::{Estimate, POOL_METRICS, TOTAL_METRICS, WORKLOAD_METRICS};
+use crate::stats::{
+    Estimate, Metric, MetricSet, Objectives, PoolMetric, RunSummary, SloVerdict, TotalMetric,
+    WorkloadMetric, judge,
+};
 
 /// One point's results: every metric's mean and 95% interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +30,8 @@ pub struct SweepRow {
 /// The objective a sweep optimises.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Objective {
-    /// The p95 wait must not exceed this (seconds).
-    pub wait_p95_s: Option<f64>,
-    /// The compute cost per day must not exceed this (USD).
-    pub max_cost_per_day_usd: Option<f64>,
+    /// What a point must meet (on the upper end of its intervals).
+    pub slo: Objectives,
     /// Minimise compute plus waiting cost rather than compute cost.
     pub with_waiting_cost: bool,
 }
@@ -40,18 +40,17 @@ impl Objective {
     /// The objective of a scenario's `[slo]`.
     pub fn of(slo: &Slo) -> Objective {
         Objective {
-            wait_p95_s: slo.wait_p95.map(|d| d.as_secs_f64()),
-            max_cost_per_day_usd: slo.max_cost_per_day_usd,
+            slo: slo.objectives(),
             with_waiting_cost: slo.developer_cost_per_hour_usd.is_some(),
         }
     }
 
     /// The metric minimised.
-    pub fn cost_metric(&self) -> &'static str {
+    pub fn cost_metric(&self) -> TotalMetric {
         if self.with_waiting_cost {
-            "total_cost_usd"
+            TotalMetric::TotalCostUsd
         } else {
-            "cost_usd"
+            TotalMetric::CostUsd
         }
     }
 }
@@ -70,15 +69,19 @@ pub struct SweepTable {
 /// The metric names of a sweep of `scenario`: totals, then per pool, then
 /// per workload.
 pub fn metric_names(scenario: &Scenario) -> Vec<String> {
-    let mut names: Vec<String> = TOTAL_METRICS.iter().map(|m| m.to_string()).collect();
+    let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
     for p in &scenario.pools {
-        names.extend(POOL_METRICS.iter().map(|m| format!("pool.{}.{m}", p.name)));
+        names.extend(
+            PoolMetric::ALL
+                .iter()
+                .map(|m| format!("pool.{}.{}", p.name, m.name())),
+        );
     }
     for w in &scenario.workloads {
         names.extend(
-            WORKLOAD_METRICS
+            WorkloadMetric::ALL
                 .iter()
-                .map(|m| format!("workload.{}.{m}", w.name)),
+                .map(|m| format!("workload.{}.{}", w.name, m.name())),
         );
     }
     names
@@ -89,14 +92,18 @@ fn triple(e: Estimate) -> [f64; 3] {
     [e.mean, lo, hi]
 }
 
+fn triples<M: Metric>(set: &MetricSet<M>) -> impl Iterator<Item = [f64; 3]> + '_ {
+    set.iter().map(|(_, e)| triple(e))
+}
+
 /// The values of a run in the order of `metric_names`.
 pub fn row_values(run: &RunSummary) -> Vec<[f64; 3]> {
-    let mut v: Vec<[f64; 3]> = run.totals.iter().map(|(_, e)| triple(e)).collect();
+    let mut v: Vec<[f64; 3]> = triples(&run.totals).collect();
     for p in &run.pools {
-        v.extend(p.metrics.iter().map(|(_, e)| triple(e)));
+        v.extend(triples(&p.metrics));
     }
     for w in &run.workloads {
-        v.extend(w.metrics.iter().map(|(_, e)| triple(e)));
+        v.extend(triples(&w.metrics));
     }
     v
 }
@@ -127,37 +134,37 @@ pub fn is_condition_axis(key: &str) -> bool {
 }
 
 impl SweepTable {
-    /// `[mean, low, high]` of metric `name` in `row`.
-    pub fn value(&self, row: &SweepRow, name: &str) -> [f64; 3] {
-        self.metrics
-            .iter()
-            .position(|m| m == name)
-            .and_then(|i| row.values.get(i).copied())
-            .unwrap_or([f64::NAN; 3])
+    /// A total metric of `row` (the totals are the table's first
+    /// columns, in `TotalMetric` order).
+    pub fn total(&self, row: &SweepRow, m: TotalMetric) -> Estimate {
+        let [mean, lo, hi] = row.values.get(m.index()).copied().unwrap_or([f64::NAN; 3]);
+        Estimate {
+            mean,
+            std_error: f64::NAN,
+            ci95: (!lo.is_nan() && !hi.is_nan()).then_some((lo, hi)),
+        }
     }
 
-    /// The upper end of the interval, or the mean without one.
-    fn upper(&self, row: &SweepRow, name: &str) -> f64 {
-        let [mean, _, hi] = self.value(row, name);
-        if hi.is_nan() { mean } else { hi }
+    /// The verdict of `row` on the objectives, by the one SLO judge.
+    pub fn verdict(&self, row: &SweepRow, obj: &Objective) -> Option<SloVerdict> {
+        judge(&obj.slo, |m| self.total(row, m))
     }
 
-    /// Whether `row` meets every objective on the upper end of its interval
-    /// (so a recommendation is not luck). Waits that are undefined (no run
-    /// started) meet nothing.
+    /// Whether `row` ran and meets every objective on the upper end of its
+    /// interval (`met_upper95`: so a recommendation is not luck). Waits
+    /// that are undefined meet nothing.
     pub fn meets(&self, row: &SweepRow, obj: &Objective) -> bool {
-        row.feasible
-            && obj
-                .wait_p95_s
-                .is_none_or(|t| self.upper(row, "wait_p95_s") <= t)
-            && obj
-                .max_cost_per_day_usd
-                .is_none_or(|m| self.upper(row, "cost_per_day_usd") <= m)
+        row.feasible && self.verdict(row, obj).is_none_or(|v| v.met_upper95)
+    }
+
+    /// The mean p95 wait of `row`, seconds.
+    pub fn wait_p95(&self, row: &SweepRow) -> f64 {
+        self.total(row, TotalMetric::WaitP95S).mean
     }
 
     /// The mean of the minimised cost.
     pub fn cost(&self, row: &SweepRow, obj: &Objective) -> f64 {
-        self.value(row, obj.cost_metric())[0]
+        self.total(row, obj.cost_metric()).mean
     }
 
     fn by_cost<'a>(
@@ -166,7 +173,7 @@ impl SweepTable {
         rows: impl Iterator<Item = &'a SweepRow>,
     ) -> Vec<&'a SweepRow> {
         let mut v: Vec<&SweepRow> = rows.collect();
-        let key = |r: &SweepRow| (self.cost(r, obj), self.value(r, "wait_p95_s")[0], r.point);
+        let key = |r: &SweepRow| (self.cost(r, obj), self.wait_p95(r), r.point);
         v.sort_by(|a, b| {
             let (ka, kb) = (key(a), key(b));
             ka.0.total_cmp(&kb.0)
@@ -208,7 +215,7 @@ impl SweepTable {
             );
             let mut best_wait = f64::INFINITY;
             for r in candidates {
-                let wait = self.value(r, "wait_p95_s")[0];
+                let wait = self.wait_p95(r);
                 // Sorted by cost (then wait): a point is on the front when
                 // it waits strictly less than every cheaper one.
                 if wait < best_wait {

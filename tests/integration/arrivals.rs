@@ -4,6 +4,7 @@ use poolcast::model::{PoolId, Target};
 use poolcast::replication::run;
 use poolcast::sim::run_replication;
 use poolcast::stats::{Estimate, PoolLevels, Recorder};
+use poolcast::stats::{TotalMetric, WorkloadMetric};
 use poolcast::units::{SimDuration, SimTime};
 use poolcast::workload::WorkloadId;
 
@@ -49,7 +50,7 @@ fn cron_nightly_makes_twenty_runs_at_nine_every_evening() {
         1,
     ));
     let mut seen = Arrivals::default();
-    run_replication(&s, 0, &mut seen);
+    run_replication(&s, 0, &mut seen, &std::sync::atomic::AtomicBool::new(false));
     assert_eq!(seen.0.len(), 140, "7 nights x 20 tasks");
     for t in &seen.0 {
         let at = s.simulation.calendar.datetime(*t);
@@ -69,7 +70,7 @@ fn cron_jitter_spreads_runs_after_the_firing() {
         1,
     ));
     let mut seen = Arrivals::default();
-    run_replication(&s, 0, &mut seen);
+    run_replication(&s, 0, &mut seen, &std::sync::atomic::AtomicBool::new(false));
     assert_eq!(seen.0.len(), 50, "5 weekdays x 10 tasks");
     assert!(
         seen.0.windows(2).all(|w| w[0] <= w[1]),
@@ -106,7 +107,7 @@ fn profile_arrivals_follow_working_hours() {
     let mut daily = Vec::new();
     for r in 0..s.simulation.replications {
         let mut seen = Arrivals::default();
-        run_replication(&s, r, &mut seen);
+        run_replication(&s, r, &mut seen, &std::sync::atomic::AtomicBool::new(false));
         for t in &seen.0 {
             let (_, hour) = s.simulation.calendar.weekday_hour(*t);
             assert!((9..17).contains(&hour), "arrival at hour {hour}");
@@ -124,7 +125,7 @@ fn profile_workday_preset_is_quiet_on_weekends() {
         1,
     ));
     let mut seen = Arrivals::default();
-    run_replication(&s, 0, &mut seen);
+    run_replication(&s, 0, &mut seen, &std::sync::atomic::AtomicBool::new(false));
     let weekend = seen
         .0
         .iter()
@@ -145,11 +146,11 @@ fn burst_arrivals_average_batch_rate_times_batch_size() {
         "7d",
         20,
     ));
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let per_hour: Vec<f64> = summary
         .per_replication
         .iter()
-        .map(|r| r.workloads[0][0] / 168.0)
+        .map(|r| r.workloads[0][poolcast::stats::WorkloadMetric::Arrived] / 168.0)
         .collect();
     assert_close(
         "burst arrivals per hour",
@@ -196,12 +197,12 @@ arrival = { process = "trace", file = "runs.csv" }
     std::fs::write(dir.path().join("replay.toml"), src).expect("write");
     let s =
         poolcast::scenario::load(&dir.path().join("replay.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let w = &summary.workloads[0].metrics;
-    assert_eq!(w.get("arrived").mean, 4.0);
-    assert_eq!(w.get("wait_mean_s").mean, 330.0);
-    assert_eq!(w.get("waited_fraction").mean, 0.5);
-    assert_eq!(w.get("turnaround_mean_s").mean, 595.0);
+    assert_eq!(w.get(WorkloadMetric::Arrived).mean, 4.0);
+    assert_eq!(w.get(WorkloadMetric::WaitMeanS).mean, 330.0);
+    assert_eq!(w.get(WorkloadMetric::WaitedFraction).mean, 0.5);
+    assert_eq!(w.get(WorkloadMetric::TurnaroundMeanS).mean, 595.0);
     // The recorded waits (start − time): 0, 0, 5, 0.
     let rec = summary.workloads[0]
         .recorded
@@ -240,8 +241,14 @@ parallel_fraction = 0.5
     )
     .expect("write");
     let s = poolcast::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let summary = run(&s, &|| {});
-    assert_eq!(summary.workloads[0].metrics.get("run_mean_s").mean, 165.625);
+    let summary = run(&s, &Default::default());
+    assert_eq!(
+        summary.workloads[0]
+            .metrics
+            .get(WorkloadMetric::RunMeanS)
+            .mean,
+        165.625
+    );
 }
 
 #[test]
@@ -255,7 +262,10 @@ fn rate_scale_multiplies_every_process() {
                 "pool = \"default\"",
                 &format!("pool = \"default\"\nrate_scale = {scale}"),
             );
-            run(&scenario(&src), &|| {}).totals.get("tasks").mean
+            run(&scenario(&src), &Default::default())
+                .totals
+                .get(TotalMetric::Tasks)
+                .mean
         };
         let (one, three) = (count("1.0"), count("3.0"));
         assert!(

@@ -106,9 +106,13 @@ fn exercise(s: &mut Scenario) {
         return;
     }
     s.simulation.replications = 1;
-    let summary = poolcast::replication::run(s, &|| {});
+    let summary = poolcast::replication::run(s, &Default::default());
     for r in &summary.per_replication {
-        assert!(r.totals[1] >= 0.0 || r.totals[1].is_nan(), "negative cost");
+        assert!(
+            r.totals[poolcast::stats::TotalMetric::CostUsd] >= 0.0
+                || r.totals[poolcast::stats::TotalMetric::CostUsd].is_nan(),
+            "negative cost"
+        );
     }
 }
 
@@ -310,23 +314,23 @@ proptest! {
         }
         let s = poolcast::scenario::from_str(&src, Path::new("random.toml")).map_err(|e| TestCaseError::fail(format!("{e}\n{src}")))?;
         let mut audit = Audit { targets: s.workloads.iter().map(|w| w.target).collect(), ..Audit::default() };
-        run_replication(&s, 0, &mut audit);
+        run_replication(&s, 0, &mut audit, &std::sync::atomic::AtomicBool::new(false));
         let queued: u64 = audit.levels.values().map(|l| u64::from(l.queued)).sum();
         let running: u64 = audit.levels.values().map(|l| u64::from(l.busy)).sum();
         let default_running = audit.started_default - audit.finished_default;
         prop_assert_eq!(audit.arrived, audit.finished + queued + running + default_running, "{}", src);
 
         let mut stats = ReplicationStats::new(&s);
-        run_replication(&s, 0, &mut stats);
+        run_replication(&s, 0, &mut stats, &std::sync::atomic::AtomicBool::new(false));
         let r = stats.finish();
-        let pool_cost: f64 = r.pools.iter().map(|p| p[5]).sum();
+        let pool_cost: f64 = r.pools.iter().map(|p| p[poolcast::stats::PoolMetric::CostUsd]).sum();
         for p in &r.pools {
-            prop_assert!((0.0..=1.0).contains(&p[1]), "utilisation {}", p[1]);
-            prop_assert!(p[5] >= 0.0);
+            prop_assert!((0.0..=1.0).contains(&p[poolcast::stats::PoolMetric::Utilization]), "utilisation {}", p[poolcast::stats::PoolMetric::Utilization]);
+            prop_assert!(p[poolcast::stats::PoolMetric::CostUsd] >= 0.0);
         }
-        let default_cost = r.default_compute.as_ref().map_or(0.0, |d| d[3]);
+        let default_cost = r.default_compute.as_ref().map_or(0.0, |d| d[poolcast::stats::DefaultComputeMetric::CostUsd]);
         prop_assert!(default_cost >= 0.0);
-        prop_assert!((r.totals[1] - (pool_cost + default_cost)).abs() <= 1e-9 * r.totals[1].max(1.0), "cost is not additive");
+        prop_assert!((r.totals[poolcast::stats::TotalMetric::CostUsd] - (pool_cost + default_cost)).abs() <= 1e-9 * r.totals[poolcast::stats::TotalMetric::CostUsd].max(1.0), "cost is not additive");
     }
 }
 

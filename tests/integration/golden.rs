@@ -1,6 +1,7 @@
 //! Hand-computed results of small deterministic scenarios.
 
 use poolcast::replication::run;
+use poolcast::stats::{PoolMetric, TotalMetric, WorkloadMetric};
 
 use crate::support::scenario;
 
@@ -31,8 +32,8 @@ ref_cpu = 2
 parallel_fraction = 0.6
 "#
         ));
-        let summary = run(&s, &|| {});
-        let run_mean = summary.workloads[0].metrics.get("run_mean_s");
+        let summary = run(&s, &Default::default());
+        let run_mean = summary.workloads[0].metrics.get(WorkloadMetric::RunMeanS);
         assert!(
             (run_mean.mean - expected_s).abs() < 1e-6,
             "{tier}: run mean {} s, expected {expected_s} s",
@@ -66,15 +67,17 @@ arrival = {{ process = "poisson", rate = "5/h" }}
 duration = {{ dist = "exponential", mean = "10m" }}
 "#
         ));
-        let summary = run(&s, &|| {});
+        let summary = run(&s, &Default::default());
         let p = &summary.pools[0].metrics;
-        assert!((p.get("instance_hours").mean - 144.0).abs() < 1e-9);
+        assert!((p.get(PoolMetric::InstanceHours).mean - 144.0).abs() < 1e-9);
         assert!(
-            (p.get("cost_usd").mean - expected).abs() < 1e-9,
+            (p.get(PoolMetric::CostUsd).mean - expected).abs() < 1e-9,
             "{}",
-            p.get("cost_usd").mean
+            p.get(PoolMetric::CostUsd).mean
         );
-        assert!((summary.totals.get("cost_per_day_usd").mean - expected / 2.0).abs() < 1e-9);
+        assert!(
+            (summary.totals.get(TotalMetric::CostPerDayUsd).mean - expected / 2.0).abs() < 1e-9
+        );
     }
 }
 
@@ -97,20 +100,24 @@ arrival = { process = "poisson", rate = "3/h" }
 duration = { dist = "constant", value = "10m" }
 "#,
     );
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     for (r, rep) in summary.per_replication.iter().enumerate() {
         let dc = rep
             .default_compute
             .as_ref()
             .expect("default compute is used");
-        let runs = dc[0];
+        let runs = dc[poolcast::stats::DefaultComputeMetric::Runs];
         let expected = (runs * 1200.0 - 600.0).max(0.0) * 0.0001;
         // Runs still going at the horizon are billed in full when they start.
         assert!(
-            (dc[3] - expected).abs() < 1e-9,
+            (dc[poolcast::stats::DefaultComputeMetric::CostUsd] - expected).abs() < 1e-9,
             "replication {r}: {} vs {expected}",
-            dc[3]
+            dc[poolcast::stats::DefaultComputeMetric::CostUsd]
         );
-        assert_eq!(rep.workloads[0][4], 0.0, "default compute never queues");
+        assert_eq!(
+            rep.workloads[0][poolcast::stats::WorkloadMetric::WaitMeanS],
+            0.0,
+            "default compute never queues"
+        );
     }
 }

@@ -150,7 +150,12 @@ timeout = "1h"
             timeouts: s.workloads.iter().map(|w| w.timeout).collect(),
             ..Audit::default()
         };
-        run_replication(&s, replication, &mut audit);
+        run_replication(
+            &s,
+            replication,
+            &mut audit,
+            &std::sync::atomic::AtomicBool::new(false),
+        );
         let queued: u64 = audit
             .last_levels
             .values()

@@ -1,6 +1,7 @@
 //! Regression tests for problems found in review (each names what broke).
 
 use poolcast::replication::run;
+use poolcast::stats::{PoolMetric, WorkloadMetric};
 use predicates::prelude::*;
 
 use crate::support::{poolcast, refuses, scenario, write_scenario};
@@ -36,10 +37,14 @@ arrival = { process = "cron", schedule = "0 0 * * *", tasks = 2 }
 duration = { dist = "constant", value = "55m" }
 "#,
     );
-    let p = &run(&s, &|| {}).pools[0].metrics;
-    assert_eq!(p.get("instance_hours").mean, 4.0);
-    assert_eq!(p.get("instances_denied").mean, 0.0);
-    assert_eq!(p.get("scale_ups").mean, 0.0, "no new instance was needed");
+    let p = &run(&s, &Default::default()).pools[0].metrics;
+    assert_eq!(p.get(PoolMetric::InstanceHours).mean, 4.0);
+    assert_eq!(p.get(PoolMetric::InstancesDenied).mean, 0.0);
+    assert_eq!(
+        p.get(PoolMetric::ScaleUps).mean,
+        0.0,
+        "no new instance was needed"
+    );
 }
 
 /// Rules firing at the same minute apply in file order, the last winning
@@ -69,13 +74,13 @@ arrival = { process = "cron", schedule = "0 0 1 1 *" }
 duration = { dist = "constant", value = "1m" }
 "#,
     );
-    let p = &run(&s, &|| {}).pools[0].metrics;
+    let p = &run(&s, &Default::default()).pools[0].metrics;
     assert!(
-        (p.get("instance_hours").mean - 40.0).abs() < 1e-9,
+        (p.get(PoolMetric::InstanceHours).mean - 40.0).abs() < 1e-9,
         "{}",
-        p.get("instance_hours").mean
+        p.get(PoolMetric::InstanceHours).mean
     );
-    assert_eq!(p.get("scale_ups").mean, 1.0);
+    assert_eq!(p.get(PoolMetric::ScaleUps).mean, 1.0);
 }
 
 /// Instances that exist when the simulation starts have a warm cache.
@@ -102,7 +107,10 @@ duration = { dist = "constant", value = "5m" }
 "#,
     );
     assert_eq!(
-        run(&s, &|| {}).pools[0].metrics.get("cold_starts").mean,
+        run(&s, &Default::default()).pools[0]
+            .metrics
+            .get(PoolMetric::ColdStarts)
+            .mean,
         0.0
     );
 }
@@ -191,7 +199,10 @@ fn review_recorded_cpu_zero_is_ignored() {
     .expect("write");
     let s = poolcast::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        run(&s, &|| {}).workloads[0].metrics.get("run_mean_s").mean,
+        run(&s, &Default::default()).workloads[0]
+            .metrics
+            .get(WorkloadMetric::RunMeanS)
+            .mean,
         600.0
     );
 }
@@ -384,9 +395,11 @@ fn review_precision_never_stops_at_one_replication() {
     }
 }
 
-/// check with no run at all: nothing waited, so nothing was missed.
+/// check with no run at all: there is no wait to judge, and the one SLO
+/// judge meets nothing without evidence (issue 11: one rule for check,
+/// the table and sweeps).
 #[test]
-fn review_check_without_runs_is_not_a_miss() {
+fn issue_11_check_without_runs_cannot_meet_a_wait_objective() {
     let (dir, path) = write_scenario(
         "[simulation]\nhorizon = \"1d\"\nreplications = 2\n\n[[workload]]\nname = \"never\"\npool = \"default\"\narrival = { process = \"cron\", schedule = \"0 0 1 1 *\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[slo]\nwait_p95 = \"5m\"\n",
         "never.toml",
@@ -397,6 +410,8 @@ fn review_check_without_runs_is_not_a_miss() {
         .args(["-q", "--out"])
         .arg(dir.path().join("out"))
         .assert()
-        .success()
-        .stderr(predicate::str::contains("no run started"));
+        .code(1)
+        .stderr(predicate::str::contains(
+            "MISSED: wait p95 <= 5.00 min: undefined (no run arrived in the observed window)",
+        ));
 }

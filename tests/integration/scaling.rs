@@ -1,6 +1,7 @@
 //! Scaling and quota dynamics: schedules, the queue controller, provisioning
 //! delays, drain versus preempt, and the shared quota.
 
+use poolcast::stats::{PoolMetric, TotalMetric};
 use std::collections::HashMap;
 
 use poolcast::model::{PoolId, Target};
@@ -75,7 +76,12 @@ fn watch(s: &poolcast::scenario::Scenario, replication: u32) -> Watch {
         targets: s.workloads.iter().map(|w| w.target).collect(),
         ..Watch::default()
     };
-    run_replication(s, replication, &mut w);
+    run_replication(
+        s,
+        replication,
+        &mut w,
+        &std::sync::atomic::AtomicBool::new(false),
+    );
     w
 }
 
@@ -110,17 +116,17 @@ duration = { dist = "constant", value = "1m" }
         s.pools[0].count, 0,
         "the 20:00 rule is in force at Monday 00:00"
     );
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let p = &summary.pools[0].metrics;
     let hours = 7.0 * 4.0 * (12.0 + 5.0 / 60.0);
     assert!(
-        (p.get("instance_hours").mean - hours).abs() < 1e-9,
+        (p.get(PoolMetric::InstanceHours).mean - hours).abs() < 1e-9,
         "{}",
-        p.get("instance_hours").mean
+        p.get(PoolMetric::InstanceHours).mean
     );
-    assert!((p.get("cost_usd").mean - hours * 1.44).abs() < 1e-9);
-    assert_eq!(p.get("scale_ups").mean, 7.0);
-    assert_eq!(summary.totals.get("tasks").mean, 0.0);
+    assert!((p.get(PoolMetric::CostUsd).mean - hours * 1.44).abs() < 1e-9);
+    assert_eq!(p.get(PoolMetric::ScaleUps).mean, 7.0);
+    assert_eq!(summary.totals.get(TotalMetric::Tasks).mean, 0.0);
 }
 
 /// A pool that scales to zero: a run arriving when no instance exists waits
@@ -160,8 +166,14 @@ duration = { dist = "constant", value = "2m" }
             "waited {wait}: more than a poll plus provisioning"
         );
     }
-    let summary = run(&s, &|| {});
-    assert!(summary.pools[0].metrics.get("no_capacity_wait_hours").mean > 0.0);
+    let summary = run(&s, &Default::default());
+    assert!(
+        summary.pools[0]
+            .metrics
+            .get(PoolMetric::NoCapacityWaitHours)
+            .mean
+            > 0.0
+    );
 }
 
 /// Two queue-controlled S2 pools, each allowed 4, under the default 16-vCPU
@@ -215,16 +227,16 @@ duration = { dist = "exponential", mean = "10m" }
             "the pools never filled the quota"
         );
     }
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let capped: f64 = summary
         .pools
         .iter()
-        .map(|p| p.metrics.get("scale_ups_capped").mean)
+        .map(|p| p.metrics.get(PoolMetric::ScaleUpsCapped).mean)
         .sum();
     let denied: f64 = summary
         .pools
         .iter()
-        .map(|p| p.metrics.get("instances_denied").mean)
+        .map(|p| p.metrics.get(PoolMetric::InstancesDenied).mean)
         .sum();
     assert!(
         capped > 0.0 && denied >= capped,
@@ -279,9 +291,9 @@ arrival = {{ process = "trace", file = "runs.csv" }}
         let mut w = watch(&s, 0);
         w.runs.sort();
         assert_eq!(w.runs, expected, "{mode}");
-        let summary = run(&s, &|| {});
+        let summary = run(&s, &Default::default());
         assert_eq!(
-            summary.pools[0].metrics.get("preempted").mean,
+            summary.pools[0].metrics.get(PoolMetric::Preempted).mean,
             if mode == "preempt" { 1.0 } else { 0.0 }
         );
     }
@@ -345,11 +357,13 @@ duration = { dist = "exponential", mean = "5m" }
             "replication {r}"
         );
     }
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let elastic = &summary.pools[0].metrics;
-    assert!(elastic.get("cold_starts").mean > 0.0);
+    assert!(elastic.get(PoolMetric::ColdStarts).mean > 0.0);
     assert!(
-        (elastic.get("cold_start_hours").mean - elastic.get("cold_starts").mean * 2.0 / 60.0).abs()
+        (elastic.get(PoolMetric::ColdStartHours).mean
+            - elastic.get(PoolMetric::ColdStarts).mean * 2.0 / 60.0)
+            .abs()
             < 1e-9
     );
 }

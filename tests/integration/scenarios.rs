@@ -1,6 +1,7 @@
 //! Every bundled scenario validates and runs.
 
 use poolcast::replication::run;
+use poolcast::stats::TotalMetric;
 use poolcast::units::SimDuration;
 
 use crate::support::scenarios_dir;
@@ -18,11 +19,11 @@ fn every_bundled_scenario_validates_and_runs() {
         s.simulation.horizon = SimDuration::from_secs(2 * 86_400);
         s.simulation.warmup = SimDuration::from_secs(3_600);
         s.simulation.replications = 2;
-        let summary = run(&s, &|| {});
-        let tasks = summary.totals.get("tasks").mean;
+        let summary = run(&s, &Default::default());
+        let tasks = summary.totals.get(TotalMetric::Tasks).mean;
         assert!(tasks > 0.0, "{}: no tasks arrived", path.display());
         assert!(
-            summary.totals.get("cost_usd").mean > 0.0,
+            summary.totals.get(TotalMetric::CostUsd).mean > 0.0,
             "{}: free?",
             path.display()
         );

@@ -12,6 +12,7 @@
 use poolcast::analytic::{erlang_c, mmc_mean_wait};
 use poolcast::replication::run;
 use poolcast::stats::Estimate;
+use poolcast::stats::{PoolMetric, WorkloadMetric};
 
 use crate::support::{assert_close, scenario};
 
@@ -62,20 +63,24 @@ timeout = "8h"
 fn check(c: Case) {
     let s = scenario(&mmc_scenario(&c));
     let a = c.rho * f64::from(c.servers); // offered load, Erlangs
-    let summary = run(&s, &|| {});
+    let summary = run(&s, &Default::default());
     let w = &summary.workloads[0].metrics;
     let tag = format!("M/M/{} at rho {}", c.servers, c.rho);
 
     let wq = mmc_mean_wait(c.servers, a, MEAN_SERVICE_S);
-    assert_close(&format!("{tag}: mean wait"), w.get("wait_mean_s"), wq);
+    assert_close(
+        &format!("{tag}: mean wait"),
+        w.get(WorkloadMetric::WaitMeanS),
+        wq,
+    );
     assert_close(
         &format!("{tag}: P(wait > 0)"),
-        w.get("waited_fraction"),
+        w.get(WorkloadMetric::WaitedFraction),
         erlang_c(c.servers, a),
     );
     assert_close(
         &format!("{tag}: utilisation"),
-        summary.pools[0].metrics.get("utilization"),
+        summary.pools[0].metrics.get(PoolMetric::Utilization),
         c.rho,
     );
 
@@ -85,7 +90,10 @@ fn check(c: Case) {
     let diffs: Vec<f64> = summary
         .per_replication
         .iter()
-        .map(|r| r.pools[0][2] - lambda * r.workloads[0][4])
+        .map(|r| {
+            r.pools[0][poolcast::stats::PoolMetric::QueueLenMean]
+                - lambda * r.workloads[0][poolcast::stats::WorkloadMetric::WaitMeanS]
+        })
         .collect();
     let d = Estimate::from_samples(&diffs);
     let lq = lambda * wq;

@@ -1,0 +1,97 @@
+//! The SLO verdict in words: one wording for every output that shows it
+//! (terminal table, `check`, the GitHub step summary, Markdown, HTML). The
+//! verdict itself is `stats::judge`'s; this only phrases it.
+
+use crate::stats::{ObjectiveKind, ObjectiveVerdict, SloVerdict};
+
+/// One objective's verdict, phrased.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictText {
+    /// `wait p95 <= 5.0 min`, `cost <= USD 30.00 per day`.
+    pub objective: String,
+    /// The mean that decided `met`: `13.60 min`, `USD 69.12`, or why
+    /// there is none.
+    pub value: String,
+    /// The upper end of the 95% interval that decided `met_upper95`.
+    pub value_upper95: String,
+    /// Met on the mean (what `run` and `check` report).
+    pub met: bool,
+    /// Met on the upper 95% bound (what recommendations use).
+    pub met_upper95: bool,
+}
+
+fn amount(kind: ObjectiveKind, x: f64) -> String {
+    if x.is_nan() {
+        return "undefined (no run arrived in the observed window)".into();
+    }
+    match kind {
+        ObjectiveKind::WaitP95 => format!("{:.2} min", x / 60.0),
+        ObjectiveKind::MaxCostPerDay => format!("USD {x:.2}"),
+    }
+}
+
+/// The words for one objective.
+pub fn verdict_text(o: &ObjectiveVerdict) -> VerdictText {
+    let objective = match o.kind {
+        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min", o.target / 60.0),
+        ObjectiveKind::MaxCostPerDay => format!("cost <= USD {:.2} per day", o.target),
+    };
+    VerdictText {
+        objective,
+        value: amount(o.kind, o.value),
+        value_upper95: amount(o.kind, o.value_upper95),
+        met: o.met,
+        met_upper95: o.met_upper95,
+    }
+}
+
+/// `met` or `MISSED`.
+pub fn met_word(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+/// One line per objective: `MISSED: wait p95 <= 5.00 min: 13.60 min on the
+/// mean; upper 95% bound 15.22 min: MISSED`.
+pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
+    v.objectives
+        .iter()
+        .map(|o| {
+            let t = verdict_text(o);
+            format!(
+                "{}: {}: {} on the mean; upper 95% bound {}: {}",
+                met_word(t.met),
+                t.objective,
+                t.value,
+                t.value_upper95,
+                met_word(t.met_upper95)
+            )
+        })
+        .collect()
+}
+
+/// A Markdown table of the verdicts (objective, mean, verdict, upper 95%
+/// bound, verdict on it).
+pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "objective",
+            "mean",
+            "met (mean)",
+            "upper 95% bound",
+            "met (upper 95%)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for o in &v.objectives {
+        let t = verdict_text(o);
+        rows.push(vec![
+            t.objective,
+            t.value,
+            met_word(t.met).to_string(),
+            t.value_upper95,
+            met_word(t.met_upper95).to_string(),
+        ]);
+    }
+    rows
+}

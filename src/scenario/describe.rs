@@ -1,0 +1,123 @@
+//! The scenario in plain words, for the capacity report: what is
+//! simulated, how each pool scales, what each workload does. Reports carry
+//! these sentences; they never read the model themselves.
+
+use super::Scenario;
+use crate::model::{Scaling, Target, TierKind};
+use crate::workload::{ArrivalProcess, DurationDist};
+
+fn arrival_words(a: &ArrivalProcess) -> String {
+    match a {
+        ArrivalProcess::Poisson { rate } => {
+            format!("Poisson arrivals, {:.1} runs an hour", rate.as_per_hour())
+        }
+        ArrivalProcess::Profile { .. } => {
+            format!(
+                "a daily and weekly profile, {:.1} runs an hour on average",
+                a.mean_rate().as_per_hour()
+            )
+        }
+        ArrivalProcess::Cron {
+            schedule, tasks, ..
+        } => {
+            format!("cron `{}`, {tasks} runs per firing", schedule.pattern)
+        }
+        ArrivalProcess::Burst { rate, size } => format!(
+            "bursts of {:.1} runs on average, {:.1} bursts an hour",
+            size.mean(),
+            rate.as_per_hour()
+        ),
+        ArrivalProcess::Trace { trace, .. } => {
+            format!("a replay of {} recorded runs", trace.runs().len())
+        }
+    }
+}
+
+fn duration_words(d: &DurationDist) -> String {
+    let kind = match d {
+        DurationDist::Constant { .. } => "constant",
+        DurationDist::Exponential { .. } => "exponential",
+        DurationDist::LogNormal { .. } => "lognormal",
+        DurationDist::Gamma { .. } => "gamma",
+        DurationDist::Uniform { .. } => "uniform",
+        DurationDist::Empirical { .. } => "empirical",
+    };
+    let mean = d.mean_secs();
+    format!(
+        "{kind} run time, mean {:.1} min (cv {:.2})",
+        mean / 60.0,
+        d.variance_secs2().sqrt() / mean
+    )
+}
+
+/// The scenario in plain words, one Markdown paragraph per item: the run,
+/// each pool (with its scaling spelt out), each workload.
+pub fn describe(s: &Scenario) -> Vec<String> {
+    let sim = &s.simulation;
+    let mut out = vec![format!(
+        "{} replications of {} each, starting {} UTC; the first {} of each is a warm-up and is left out of every figure.",
+        sim.replications,
+        sim.horizon,
+        sim.calendar.start().format("%A %Y-%m-%d %H:%M"),
+        sim.warmup
+    )];
+    for p in &s.pools {
+        let policy = match &p.scaling {
+            Scaling::Fixed => format!("{} instances, fixed", p.count),
+            Scaling::Schedule(rules) => format!(
+                "a schedule of {} rules (starting at {})",
+                rules.len(),
+                p.count
+            ),
+            Scaling::Queue(c) => format!(
+                "a queue controller between {} and {} instances, polling every {}",
+                c.min, c.max, c.poll
+            ),
+        };
+        out.push(format!(
+            "Pool **{}**: tier {} ({} vCPU, {} GB per instance), {policy}; count changes take {}.",
+            p.name,
+            p.tier,
+            p.tier.vcpu(),
+            p.tier.memory_gb(),
+            p.provisioning
+        ));
+    }
+    for w in &s.workloads {
+        let target = match w.target {
+            Target::Pool(id) => format!("pool {}", s.pools[id.0 as usize].name),
+            Target::DefaultCompute => "the default compute environment".into(),
+        };
+        out.push(format!(
+            "Workload **{}** on {target}: {}; {}, measured on {} vCPU with parallel fraction {}; timeout {}.",
+            w.name,
+            arrival_words(&w.arrival),
+            duration_words(&w.duration),
+            w.ref_cpu,
+            w.parallel_fraction,
+            w.timeout
+        ));
+    }
+    out
+}
+
+/// The quota and its use, in plain words.
+pub fn describe_quota(s: &Scenario) -> String {
+    let used = s.quota.usage(&s.pools);
+    let most = |kind| -> u32 {
+        s.pools
+            .iter()
+            .filter(|p| p.tier.kind() == kind)
+            .map(|p| p.max_count() * p.tier.vcpu())
+            .sum()
+    };
+    format!(
+        "Standard quota: {} of {} vCPUs at the start, up to {} if every pool scales to its maximum. Isolated quota: {} of {} vCPUs (up to {}). A quota increase is a support request.",
+        used.standard_vcpu,
+        s.quota.standard_vcpu,
+        most(TierKind::Standard),
+        used.isolated_vcpu,
+        s.quota.isolated_vcpu,
+        most(TierKind::Isolated)
+    )
+}

@@ -1,0 +1,335 @@
+//! A run's results over its replications: the contract between the
+//! simulation and every report. Everything a report shows is here, computed
+//! once: metrics with intervals, the SLO verdict, the analytic baseline,
+//! the cost per day, the queue series and wait distributions. Reports read
+//! it; they never go back to the model.
+
+use hdrhistogram::Histogram;
+
+use super::Objectives;
+use super::{
+    DefaultComputeMetric, MetricSet, PoolMetric, ReplicationSummary, SloVerdict, TotalMetric,
+    WorkloadMetric, judge,
+};
+use crate::analytic::{PoolBaseline, baseline};
+use crate::model::{Scaling, Target, Tier};
+use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
+use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
+use crate::workload::{ArrivalProcess, Calendar};
+
+/// A pool's metrics over the replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSummary {
+    /// Pool name.
+    pub name: String,
+    /// Pool tier.
+    pub tier: Tier,
+    /// Metrics over the replications.
+    pub metrics: MetricSet<PoolMetric>,
+    /// The steady-state baseline (computed once, here).
+    pub analytic: PoolBaseline,
+    /// Whether the count can change during the run (schedule or
+    /// controller).
+    pub scales: bool,
+    /// Whether fresh instances have cold starts.
+    pub cold_starts: bool,
+}
+
+/// A workload's metrics over the replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSummary {
+    /// Workload name.
+    pub name: String,
+    /// Pool name, or `"default"`.
+    pub pool: String,
+    /// Metrics over the replications.
+    pub metrics: MetricSet<WorkloadMetric>,
+    /// For a replayed trace with start times: the waits it recorded.
+    pub recorded: Option<RecordedWaits>,
+}
+
+/// The queue waits a trace recorded (start − created) for the runs that
+/// arrive inside the observed window: what a back-test should reproduce.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordedWaits {
+    /// Runs with a recorded wait.
+    pub runs: usize,
+    /// Mean wait, seconds.
+    pub mean_s: f64,
+    /// Percentiles 50, 90, 95 and 99 (nearest rank), seconds.
+    pub quantiles_s: [f64; 4],
+}
+
+/// The quantiles `RecordedWaits` reports, with the metric each is compared to.
+pub const RECORDED_QUANTILES: [(f64, WorkloadMetric); 4] = [
+    (0.50, WorkloadMetric::WaitP50S),
+    (0.90, WorkloadMetric::WaitP90S),
+    (0.95, WorkloadMetric::WaitP95S),
+    (0.99, WorkloadMetric::WaitP99S),
+];
+
+impl RecordedWaits {
+    /// The recorded waits of `process` after `from`, when it is a trace that
+    /// has any.
+    pub fn of(process: &ArrivalProcess, from: SimTime) -> Option<RecordedWaits> {
+        let ArrivalProcess::Trace { trace, .. } = process else {
+            return None;
+        };
+        let mut waits: Vec<f64> = trace
+            .runs()
+            .iter()
+            .filter(|r| r.at >= from)
+            .filter_map(|r| r.recorded_wait)
+            .map(SimDuration::as_secs_f64)
+            .collect();
+        if waits.is_empty() {
+            return None;
+        }
+        waits.sort_by(f64::total_cmp);
+        let n = waits.len();
+        let rank = |q: f64| waits[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Some(RecordedWaits {
+            runs: n,
+            mean_s: waits.iter().sum::<f64>() / n as f64,
+            quantiles_s: RECORDED_QUANTILES.map(|(q, _)| rank(q)),
+        })
+    }
+}
+
+/// The queue-length time series, averaged over replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSeries {
+    /// Interval between samples.
+    pub interval: SimDuration,
+    /// Per pool, per sample, means of: queued runs, busy instances,
+    /// allocated instances, provisioning instances.
+    pub pools: Vec<Vec<[f64; 4]>>,
+}
+
+/// Compute cost per day of the observed window, tallied by the simulation:
+/// it adds up to `totals.cost_usd`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostByDay {
+    /// The day (24 h from time 0) of the first row.
+    pub first_day: u64,
+    /// Who pays, in column order: the pools, then `"default"` when the
+    /// default compute is used.
+    pub payers: Vec<String>,
+    /// Per day, per payer: the mean over replications, USD.
+    pub usd: Vec<Vec<f64>>,
+}
+
+/// What reports need besides the numbers: when and how long the run was,
+/// what it is judged on, and the scenario in plain words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunContext {
+    /// Where simulated time 0 falls in the calendar.
+    pub calendar: Calendar,
+    /// Simulated time per replication.
+    pub horizon: SimDuration,
+    /// The warm-up left out of every statistic.
+    pub warmup: SimDuration,
+    /// The objectives of `[slo]`.
+    pub objectives: Objectives,
+    /// The scenario in plain words, one Markdown paragraph each.
+    pub description: Vec<String>,
+    /// The quota and its use, in plain words.
+    pub quota: String,
+}
+
+impl RunContext {
+    /// The context of a run of `scenario`.
+    pub fn of(scenario: &Scenario) -> RunContext {
+        let sim = &scenario.simulation;
+        RunContext {
+            calendar: sim.calendar,
+            horizon: sim.horizon,
+            warmup: sim.warmup,
+            objectives: scenario.slo.objectives(),
+            description: describe(scenario),
+            quota: describe_quota(scenario),
+        }
+    }
+
+    /// The observed window: horizon minus warm-up.
+    pub fn window(&self) -> SimDuration {
+        self.horizon - self.warmup
+    }
+}
+
+/// Everything a run of a scenario produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Number of replications.
+    pub replications: u32,
+    /// Base seed.
+    pub seed: u64,
+    /// What reports need to know of the scenario.
+    pub context: RunContext,
+    /// Per pool.
+    pub pools: Vec<PoolSummary>,
+    /// Per workload.
+    pub workloads: Vec<WorkloadSummary>,
+    /// When a workload runs on the default compute.
+    pub default_compute: Option<MetricSet<DefaultComputeMetric>>,
+    /// Scenario-wide.
+    pub totals: MetricSet<TotalMetric>,
+    /// The verdict on `[slo]`, judged once; `None` without objectives.
+    pub slo: Option<SloVerdict>,
+    /// Compute cost per day of the observed window.
+    pub cost_by_day: CostByDay,
+    /// Queue-length time series.
+    pub series: QueueSeries,
+    /// Each replication's own metrics, in replication order.
+    pub per_replication: Vec<ReplicationSummary>,
+}
+
+/// Combines per-replication metrics (in replication order) into a summary.
+pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSummary {
+    let pools = scenario
+        .pools
+        .iter()
+        .zip(baseline(scenario))
+        .enumerate()
+        .map(|(i, (p, analytic))| PoolSummary {
+            name: p.name.clone(),
+            tier: p.tier,
+            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.pools[i])),
+            analytic,
+            scales: p.scaling != Scaling::Fixed,
+            cold_starts: p.cold_start.is_some(),
+        })
+        .collect();
+    let workloads = scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WorkloadSummary {
+            name: w.name.clone(),
+            pool: match w.target {
+                Target::Pool(p) => scenario.pools[p.0 as usize].name.clone(),
+                Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
+            },
+            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.workloads[i])),
+            recorded: RecordedWaits::of(&w.arrival, SimTime(scenario.simulation.warmup.0)),
+        })
+        .collect();
+    // Every replication of a scenario uses the default compute, or none.
+    let default_compute = reps
+        .iter()
+        .map(|r| r.default_compute.as_ref())
+        .collect::<Option<Vec<_>>>()
+        .filter(|d| !d.is_empty())
+        .map(|d| MetricSet::from_replications(d.into_iter()));
+    let totals = MetricSet::from_replications(reps.iter().map(|r| &r.totals));
+    let slo = judge(&scenario.slo.objectives(), |m| totals.get(m));
+    let n = reps.len() as f64;
+    let cost_by_day = cost_by_day(scenario, &reps);
+    let series = QueueSeries {
+        interval: scenario.simulation.sample_interval,
+        pools: (0..scenario.pools.len())
+            .map(|p| {
+                let len = reps.iter().map(|r| r.series[p].len()).min().unwrap_or(0);
+                (0..len)
+                    .map(|k| {
+                        let mut mean = [0.0; 4];
+                        for r in &reps {
+                            let l = r.series[p][k];
+                            for (m, v) in
+                                mean.iter_mut()
+                                    .zip([l.queued, l.busy, l.allocated, l.provisioning])
+                            {
+                                *m += f64::from(v) / n;
+                            }
+                        }
+                        mean
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
+    RunSummary {
+        scenario: scenario.name.clone(),
+        replications: scenario.simulation.replications,
+        seed: scenario.simulation.seed,
+        context: RunContext::of(scenario),
+        pools,
+        workloads,
+        default_compute,
+        totals,
+        slo,
+        cost_by_day,
+        series,
+        per_replication: reps,
+    }
+}
+
+/// The mean cost per day and payer over the replications.
+fn cost_by_day(scenario: &Scenario, reps: &[ReplicationSummary]) -> CostByDay {
+    let mut payers: Vec<String> = scenario.pools.iter().map(|p| p.name.clone()).collect();
+    if scenario
+        .workloads
+        .iter()
+        .any(|w| w.target == Target::DefaultCompute)
+    {
+        payers.push(DEFAULT_COMPUTE.to_string());
+    }
+    let n = reps.len() as f64;
+    let days = reps.first().map_or(0, |r| r.cost_by_day.len());
+    let usd = (0..days)
+        .map(|d| {
+            (0..payers.len())
+                .map(|p| reps.iter().map(|r| r.cost_by_day[d][p]).sum::<f64>() / n)
+                .collect()
+        })
+        .collect();
+    CostByDay {
+        first_day: reps.first().map_or(0, |r| r.first_day),
+        payers,
+        usd,
+    }
+}
+
+impl RunSummary {
+    /// Whether every objective is met on the mean (`totals.slo_met`);
+    /// `None` without objectives.
+    pub fn slo_met(&self) -> Option<bool> {
+        self.slo.as_ref().map(|v| v.met)
+    }
+
+    /// Per workload, the wait CDF over all replications: (wait in seconds,
+    /// share of started runs that waited at most that), 201 points; empty
+    /// for a workload where no run started.
+    pub fn wait_cdf(&self) -> Vec<Vec<(f64, f64)>> {
+        let workloads = self.per_replication.first().map_or(0, |r| r.waits.len());
+        (0..workloads)
+            .map(|w| {
+                let mut all = Histogram::<u64>::new(3).expect("a valid precision");
+                for r in &self.per_replication {
+                    // Equal precision and auto-resizing: adding cannot fail.
+                    let _ = all.add(&r.waits[w]);
+                }
+                if all.is_empty() {
+                    return Vec::new();
+                }
+                // One pass over the recorded values (value_at_quantile would
+                // rescan the histogram for each of the 201 points).
+                let total = all.len() as f64;
+                let mut cdf = Vec::with_capacity(201);
+                let (mut seen, mut k) = (0u64, 0u32);
+                for v in all.iter_recorded() {
+                    seen += v.count_at_value();
+                    let secs = all.highest_equivalent(v.value_iterated_to()) as f64
+                        / TICKS_PER_SECOND as f64;
+                    while k <= 200 && seen as f64 >= f64::from(k) / 200.0 * total {
+                        cdf.push((secs, f64::from(k) / 200.0));
+                        k += 1;
+                    }
+                }
+                cdf
+            })
+            .collect()
+    }
+}
