@@ -2,6 +2,7 @@
 
 mod arrivals;
 mod cli;
+mod contract;
 mod determinism;
 mod fuzz;
 mod golden;
