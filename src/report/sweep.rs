@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use ::csv::{ReaderBuilder, Writer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::csv::{cell, finish};
@@ -189,6 +190,28 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
     out
 }
 
+/// The file form of `sweep.json`. Writing and reading go through this one
+/// serde mirror, so the two cannot drift apart.
+#[derive(Serialize, Deserialize)]
+struct MetaFile {
+    scenario: String,
+    #[serde(default)]
+    fingerprint: String,
+    points: usize,
+    axes: Vec<String>,
+    metrics: Vec<String>,
+    shard: Option<String>,
+    objective: ObjectiveFile,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ObjectiveFile {
+    wait_p95_s: Option<f64>,
+    max_cost_per_day_usd: Option<f64>,
+    #[serde(default)]
+    with_waiting_cost: bool,
+}
+
 /// `sweep.json`: what `poolcast merge` needs besides the rows.
 pub fn sweep_meta_json(
     scenario: &str,
@@ -198,16 +221,20 @@ pub fn sweep_meta_json(
     shard: Option<(usize, usize)>,
     fingerprint: &str,
 ) -> String {
-    let value = json!({
-        "scenario": scenario,
-        "fingerprint": fingerprint,
-        "points": points,
-        "axes": table.axes,
-        "metrics": table.metrics,
-        "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-        "objective": { "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "with_waiting_cost": obj.with_waiting_cost },
-    });
-    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    let file = MetaFile {
+        scenario: scenario.to_string(),
+        fingerprint: fingerprint.to_string(),
+        points,
+        axes: table.axes.clone(),
+        metrics: table.metrics.clone(),
+        shard: shard.map(|(k, n)| format!("{k}/{n}")),
+        objective: ObjectiveFile {
+            wait_p95_s: obj.slo.wait_p95.map(|d| d.as_secs_f64()),
+            max_cost_per_day_usd: obj.slo.max_cost_per_day_usd,
+            with_waiting_cost: obj.with_waiting_cost,
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&file).expect("plain data serialises");
     text.push('\n');
     text
 }
@@ -238,36 +265,24 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
             path.display()
         )
     })?;
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a sweep.json: {e}", path.display()))?;
-    let strings = |k: &str| -> Result<Vec<String>, String> {
-        v[k].as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(String::from))
-                    .collect()
-            })
-            .ok_or_else(|| format!("{}: no {k}", path.display()))
-    };
-    let o = &v["objective"];
+    let file: MetaFile = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a sweep.json of this poolcast: {e}", path.display()))?;
+    if !crate::scenario::is_valid_name(&file.scenario) {
+        return Err(format!("{}: no valid scenario name", path.display()));
+    }
+    let o = file.objective;
     Ok(SweepMeta {
-        scenario: v["scenario"]
-            .as_str()
-            .filter(|n| crate::scenario::is_valid_name(n))
-            .ok_or_else(|| format!("{}: no valid scenario name", path.display()))?
-            .to_string(),
-        fingerprint: v["fingerprint"].as_str().unwrap_or_default().to_string(),
-        points: v["points"]
-            .as_u64()
-            .ok_or_else(|| format!("{}: no points", path.display()))? as usize,
-        axes: strings("axes")?,
-        metrics: strings("metrics")?,
+        scenario: file.scenario,
+        fingerprint: file.fingerprint,
+        points: file.points,
+        axes: file.axes,
+        metrics: file.metrics,
         objective: Objective {
             slo: Objectives {
-                wait_p95: o["wait_p95_s"].as_f64().map(SimDuration::from_secs_f64),
-                max_cost_per_day_usd: o["max_cost_per_day_usd"].as_f64(),
+                wait_p95: o.wait_p95_s.map(SimDuration::from_secs_f64),
+                max_cost_per_day_usd: o.max_cost_per_day_usd,
             },
-            with_waiting_cost: o["with_waiting_cost"].as_bool().unwrap_or(false),
+            with_waiting_cost: o.with_waiting_cost,
         },
     })
 }
