@@ -2,7 +2,7 @@
 
 use crate::model::{PoolId, Scaling, Target};
 use crate::scenario::Scenario;
-use crate::workload::ArrivalProcess;
+use crate::workload::{ArrivalProcess, DurationDist};
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with
 /// offered load `a = λ/μ` (in Erlangs) and `c` servers. Requires `a < c`.
@@ -97,10 +97,11 @@ pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
                     reasons.push(format!("its timeout cuts {:.1}% of workload {}'s runs", cut * 100.0, w.name));
                 }
                 let lambda = w.arrival.mean_rate().as_per_second();
-                let mean = w.duration.mean_secs() * f;
+                // A run occupies its instance until it ends or times out.
+                let (mean, second) = capped_moments(&w.duration, w.timeout.as_secs_f64() / f);
                 rate += lambda;
-                m1 += lambda * mean;
-                m2 += lambda * (w.duration.variance_secs2() * f * f + mean * mean);
+                m1 += lambda * mean * f;
+                m2 += lambda * second * f * f;
             }
             let mean_service_s = if rate > 0.0 { m1 / rate } else { 0.0 };
             let second = if rate > 0.0 { m2 / rate } else { 0.0 };
@@ -128,6 +129,43 @@ pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
         .collect()
 }
 
+/// E[min(X, cap)] and E[min(X, cap)^2] of a run time X, in seconds (and
+/// seconds squared): what an instance is busy for when a timeout ends the
+/// longest runs. Exact without a cut and for recorded values; otherwise
+/// from the survival function, E[min(X, c)] = int_0^c S(x) dx and
+/// E[min(X, c)^2] = int_0^c 2x S(x) dx (Simpson's rule).
+pub fn capped_moments(d: &DurationDist, cap: f64) -> (f64, f64) {
+    let mean = d.mean_secs();
+    if d.exceed_probability(cap) == 0.0 {
+        return (mean, d.variance_secs2() + mean * mean);
+    }
+    if let DurationDist::Empirical { values } = d {
+        let n = values.len() as f64;
+        let capped = values.iter().map(|v| v.min(cap));
+        return (
+            capped.clone().sum::<f64>() / n,
+            capped.map(|v| v * v).sum::<f64>() / n,
+        );
+    }
+    const STEPS: usize = 1024;
+    let h = cap / STEPS as f64;
+    let (mut m1, mut m2) = (0.0, 0.0);
+    for k in 0..=STEPS {
+        let x = k as f64 * h;
+        let weight = if k == 0 || k == STEPS {
+            1.0
+        } else if k % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let sf = d.exceed_probability(x);
+        m1 += weight * sf;
+        m2 += weight * 2.0 * x * sf;
+    }
+    (m1 * h / 3.0, m2 * h / 3.0)
+}
+
 fn process_name(p: &ArrivalProcess) -> &'static str {
     match p {
         ArrivalProcess::Poisson { .. } => "poisson",
@@ -145,6 +183,23 @@ mod tests {
     /// Exact textbook values, worked by hand as fractions:
     /// C(1, ρ) = ρ; C(2, 1) = 1/3; C(2, 1.5) = 4.5 / (2.5 + 4.5) = 9/14;
     /// C(3, 2) = 4 / (5 + 4) = 4/9; C(4, 2) = (16/24 · 2) / (1 + 2 + 2 + 4/3 + 4/3) = 4/23.
+    #[test]
+    fn capped_moments_match_closed_forms() {
+        // Constant 600 s cut at 300 s: every run lasts 300 s.
+        let c = DurationDist::constant(600.0).unwrap();
+        assert_eq!(capped_moments(&c, 300.0), (300.0, 90_000.0));
+        // Exponential, mean m, cut at c: E[min] = m (1 - e^{-c/m}).
+        let m = 600.0;
+        let e = DurationDist::exponential(m).unwrap();
+        let (m1, m2) = capped_moments(&e, 300.0);
+        let q = (-0.5f64).exp();
+        assert!((m1 - m * (1.0 - q)).abs() < 1e-6, "{m1}");
+        // E[min^2] = 2 m^2 (1 - e^{-c/m} (1 + c/m)).
+        assert!((m2 - 2.0 * m * m * (1.0 - q * 1.5)).abs() < 1e-3, "{m2}");
+        // No cut: the plain moments.
+        assert_eq!(capped_moments(&e, 1e9).0, m);
+    }
+
     #[test]
     fn erlang_c_matches_published_values() {
         let cases = [

@@ -64,7 +64,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     }
     let charts = report::run_charts(&run).map_err(anyhow::Error::msg)?;
     write_charts(&out, &charts)?;
-    let doc = report::Document::for_run(&run, &charts);
+    let doc = report::Document::for_run(&run, &warnings, &charts);
     write_output(&out, "summary.md", doc.markdown().as_bytes())?;
     write_output(&out, "report.html", doc.html().as_bytes())?;
     match args.format {

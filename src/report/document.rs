@@ -259,10 +259,17 @@ fn workload_blocks(run: &RunSummary) -> Vec<Block> {
 }
 
 impl<'a> Document<'a> {
-    /// The capacity report of a run: read from the run's summary alone.
-    pub fn for_run(run: &RunSummary, charts: &'a [Chart]) -> Document<'a> {
+    /// The capacity report of a run: read from the run's summary alone,
+    /// with the warnings of the run (the same list as `summary.json`'s)
+    /// first, where a reader cannot miss them.
+    pub fn for_run(run: &RunSummary, warnings: &[String], charts: &'a [Chart]) -> Document<'a> {
         let cx = &run.context;
-        let mut b = vec![Block::Heading("Scenario".into())];
+        let mut b = Vec::new();
+        if !warnings.is_empty() {
+            b.push(Block::Heading("Warnings".into()));
+            b.extend(warnings.iter().map(|w| Block::Para(format!("⚠ {w}"))));
+        }
+        b.push(Block::Heading("Scenario".into()));
         b.extend(cx.description.iter().cloned().map(Block::Para));
         b.push(Block::Heading("Quota".into()));
         b.push(Block::Para(cx.quota.clone()));

@@ -22,10 +22,13 @@ pub fn before_run(s: &Scenario) -> Vec<String> {
                 pool.name, b.offered_load, pool.tier
             ));
         } else if rho > 0.0 {
-            // A queue forgets its start in about its relaxation time,
-            // E[S] / (1 - sqrt(rho))^2 (Kleinrock, Queueing Systems I, for
-            // M/M/1; a fair guide for c servers at utilisation rho).
-            let settle = SimDuration::from_secs_f64(b.mean_service_s / (1.0 - rho.sqrt()).powi(2));
+            // A queue forgets its start in about its relaxation time. For
+            // M/M/c it is of order 1 / (mu (sqrt(c) - sqrt(a))^2), with a
+            // the offered load (the square-root staffing scale; for c = 1
+            // it is Kleinrock's E[S] / (1 - sqrt(rho))^2): many instances
+            // settle fast even at high utilisation.
+            let gap = most.sqrt() - b.offered_load.sqrt();
+            let settle = SimDuration::from_secs_f64(b.mean_service_s / (gap * gap));
             if s.simulation.warmup < settle {
                 out.push(format!(
                     "pool {}: at utilisation {:.0}% its queue takes about {settle} to settle, longer than the {} warm-up; lengthen [simulation] warmup",

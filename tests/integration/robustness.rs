@@ -193,3 +193,60 @@ fn full_disk_fails_before_simulating() {
         "it simulated before failing"
     );
 }
+
+/// `poolcast run` of `src` (short, quiet output folder); returns stderr.
+fn run_stderr(src: &str) -> String {
+    let (dir, path) = crate::support::write_scenario(src, "warn.toml");
+    let out = crate::support::poolcast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Issue 12: a timeout cuts what an instance is busy for. 8 x S1 at
+/// 1.12/min with constant 10-min runs cut at 5 min is loaded 1.12 x 5 =
+/// 5.6 instances (70%), not 11.2: no overload warning.
+#[test]
+fn issue_12_offered_load_uses_the_timeout() {
+    let src = "[simulation]\nhorizon = \"1d\"\nwarmup = \"2h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 8\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1.12/min\" }\nduration = { dist = \"constant\", value = \"10m\" }\ntimeout = \"5m\"\n";
+    let stderr = run_stderr(src);
+    assert!(!stderr.contains("grows without bound"), "{stderr}");
+    let s = crate::support::scenario(src);
+    let b = &poolcast::analytic::baseline(&s)[0];
+    assert!((b.offered_load - 5.6).abs() < 1e-6, "{}", b.offered_load);
+    assert!((b.utilization - 0.7).abs() < 1e-6);
+}
+
+/// Issue 12: the relaxation time scales with the instances. M/M/64 at
+/// rho 0.9 with 1-min runs settles in minutes; M/M/1 at rho 0.95 with
+/// 10-min runs takes days, past a 1-hour warm-up.
+#[test]
+fn issue_12_warm_up_warning_scales_with_instances() {
+    let pool = |tier: &str, count: u32, quota: u32, rate: &str, mean: &str| {
+        format!(
+            "[simulation]\nhorizon = \"3h\"\nwarmup = \"1h\"\nreplications = 2\n\n[quota]\nstandard_vcpu = {quota}\n\n[[pool]]\nname = \"builders\"\ntier = \"{tier}\"\ncount = {count}\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = {{ process = \"poisson\", rate = \"{rate}\" }}\nduration = {{ dist = \"exponential\", mean = \"{mean}\" }}\n"
+        )
+    };
+    let many = run_stderr(&pool("S1", 64, 128, "57.6/min", "1m"));
+    assert!(!many.contains("to settle"), "{many}");
+    let one = run_stderr(&pool("S1", 1, 16, "0.095/min", "10m"));
+    let warning = "to settle, longer than the 1h warm-up";
+    assert!(one.contains(warning), "{one}");
+    // The same warning reaches the JSON and both reports.
+    let (dir, path) =
+        crate::support::write_scenario(&pool("S1", 1, 16, "0.095/min", "10m"), "w.toml");
+    let out = crate::support::run_into(&dir.path().join("out"), &["run", path.to_str().unwrap()]);
+    for file in ["summary.json", "summary.md", "report.html"] {
+        let text = std::fs::read_to_string(out.join(file)).expect(file);
+        assert!(text.contains(warning), "{file} lacks the warning");
+    }
+}
