@@ -22,6 +22,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod import;
+pub mod load;
 pub mod model;
 pub mod replication;
 pub mod report;

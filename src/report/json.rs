@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::analytic::{PoolBaseline, baseline};
+use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::scenario::Scenario;
 use crate::stats::{Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict};
@@ -47,13 +48,46 @@ pub fn analytic_json(b: &PoolBaseline) -> Value {
     })
 }
 
+/// The busiest hour of a pool under M/M/c.
+pub fn busiest_json(b: &BusiestHour) -> Value {
+    json!({
+        "hour_of_week": b.hour.hour_of_week,
+        "offered_load": num(b.hour.offered_load),
+        "instances": b.hour.instances,
+        "wait_probability": num(b.wait_probability),
+        "wait_mean_s": num(b.wait_mean_s),
+        "wait_p95_s": num(b.wait_p95_s),
+    })
+}
+
+/// `load_by_hour`: 168 hours of offered load against instances.
+fn load_json(hours: &[HourLoad]) -> Value {
+    hours
+        .iter()
+        .map(|h| json!({ "hour_of_week": h.hour_of_week, "offered_load": num(h.offered_load), "instances": h.instances }))
+        .collect()
+}
+
 /// `poolcast estimate --format json`: the analytic baseline alone.
 pub fn estimate_json(scenario: &Scenario) -> String {
     let pools: Vec<Value> = scenario
         .pools
         .iter()
         .zip(baseline(scenario))
-        .map(|(p, b)| json!({ "name": p.name, "tier": p.tier.name(), "count": p.count, "analytic": analytic_json(&b) }))
+        .zip(load_by_hour(scenario))
+        .map(|((p, b), (hours, service))| {
+            let day = cost_per_day_usd(&hours, scenario.prices.instance_hour_usd(p.tier));
+            json!({
+                "name": p.name,
+                "tier": p.tier.name(),
+                "count": p.count,
+                "analytic": analytic_json(&b),
+                "busiest_hour": busiest_hour(&hours, service).as_ref().map_or(Value::Null, busiest_json),
+                "cost_per_day_usd": num(day),
+                "cost_per_month_usd": num(day * 30.0),
+                "load_by_hour": load_json(&hours),
+            })
+        })
         .collect();
     let mut text =
         serde_json::to_string_pretty(&json!({ "scenario": scenario.name, "pools": pools }))
@@ -114,6 +148,11 @@ pub fn summary_json(run: &RunSummary, warnings: &[String]) -> String {
                 );
                 if let Value::Object(map) = &mut obj {
                     map.insert("analytic".into(), analytic_json(&p.analytic));
+                    map.insert(
+                        "busiest_hour".into(),
+                        p.busiest_hour.as_ref().map_or(Value::Null, busiest_json),
+                    );
+                    map.insert("load_by_hour".into(), load_json(&p.load_by_hour));
                 }
                 obj
             })

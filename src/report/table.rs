@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::verdict::verdict_lines;
 use crate::analytic::baseline;
+use crate::load::{busiest_hour, cost_per_day_usd, hour_label, load_by_hour};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::scenario::Scenario;
 use crate::stats::{
@@ -343,8 +344,20 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         "wait M/M/c",
         "wait Allen-Cunneen",
     ])];
+    let mut peak = vec![header(&[
+        "pool",
+        "busiest hour",
+        "load",
+        "instances",
+        "P(wait)",
+        "wait mean",
+        "wait p95",
+        "USD/day",
+        "USD/month",
+    ])];
     let mut notes = String::new();
-    for (p, b) in scenario.pools.iter().zip(baseline(scenario)) {
+    let loads = load_by_hour(scenario);
+    for ((p, b), (hours, service)) in scenario.pools.iter().zip(baseline(scenario)).zip(&loads) {
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
@@ -360,6 +373,28 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         if let Some(reason) = &b.not_applicable {
             let _ = writeln!(notes, "{}: the closed forms do not apply: {reason}", p.name);
         }
+        let day = cost_per_day_usd(hours, scenario.prices.instance_hour_usd(p.tier));
+        let mut row = vec![p.name.clone()];
+        match busiest_hour(hours, *service) {
+            Some(h) => row.extend([
+                hour_label(h.hour.hour_of_week),
+                format!("{:.2}", h.hour.offered_load),
+                h.hour.instances.to_string(),
+                percent(exact(h.wait_probability)),
+                duration_or_unbounded(h.wait_mean_s),
+                duration_or_unbounded(h.wait_p95_s),
+            ]),
+            None => row.extend([
+                "no runs".into(),
+                "0".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]),
+        }
+        row.extend([format!("{day:.2}"), format!("{:.2}", day * 30.0)]);
+        peak.push(row);
     }
     let mut out = format!(
         "{}: analytic baseline (M/M/c by Erlang C, M/G/c by Allen-Cunneen), no simulation\n\n",
@@ -370,7 +405,18 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         out.push('\n');
         out.push_str(&notes);
     }
+    out.push_str("\nthe busiest hour of the week (M/M/c at its offered load; cost from the instances by hour):\n");
+    out.push_str(&render(&peak));
     out
+}
+
+/// A wait, or `unbounded` when the load reaches the instances.
+fn duration_or_unbounded(secs: f64) -> String {
+    if secs.is_infinite() {
+        "unbounded".into()
+    } else {
+        duration(exact(secs))
+    }
 }
 
 /// `poolcast tiers`: the tier and price table in force, and the quota.

@@ -2,6 +2,7 @@
 //! run from the scenario, and found after it in the results.
 
 use crate::analytic::baseline;
+use crate::load::{load_by_hour, overloaded_hours};
 use crate::scenario::Scenario;
 use crate::stats::{Metric, RunSummary, TotalMetric};
 use crate::units::SimDuration;
@@ -13,13 +14,26 @@ const WIDE_INTERVAL: f64 = 0.2;
 /// pools, a warm-up too short to settle, too few replications.
 pub fn before_run(s: &Scenario) -> Vec<String> {
     let mut out = s.warnings.clone();
-    for (pool, b) in s.pools.iter().zip(baseline(s)) {
+    let loads = load_by_hour(s);
+    for ((pool, b), (hours, _)) in s.pools.iter().zip(baseline(s)).zip(&loads) {
         let most = f64::from(pool.max_count());
         let rho = b.offered_load / most.max(1.0);
         if b.offered_load >= most {
             out.push(format!(
                 "pool {}: arrivals need {:.2} instances of {} on average but the pool has at most {most}; the queue grows without bound, so waits depend on the horizon and are not steady-state (add instances or lower the rate)",
                 pool.name, b.offered_load, pool.tier
+            ));
+        } else if let Some(when) = overloaded_hours(hours) {
+            // The weekly mean fits, but the peak does not: the normal case
+            // for workday traffic.
+            let peak = hours
+                .iter()
+                .filter(|h| h.offered_load >= f64::from(h.instances))
+                .max_by(|a, b| a.offered_load.total_cmp(&b.offered_load))
+                .expect("an overloaded hour");
+            out.push(format!(
+                "pool {}: {when}: arrivals need {:.1} {} instances, the pool has {}; the queue grows through these hours (add instances then: a schedule, see poolcast plan)",
+                pool.name, peak.offered_load, pool.tier, peak.instances
             ));
         } else if rho > 0.0 {
             // A queue forgets its start in about its relaxation time. For

@@ -12,6 +12,7 @@ use super::{
     WorkloadMetric, judge,
 };
 use crate::analytic::{PoolBaseline, baseline};
+use crate::load::{BusiestHour, HourLoad, busiest_hour, load_by_hour};
 use crate::model::{Scaling, Target, Tier};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -33,6 +34,10 @@ pub struct PoolSummary {
     pub scales: bool,
     /// Whether fresh instances have cold starts.
     pub cold_starts: bool,
+    /// Offered load and instances by hour of the week (168 entries).
+    pub load_by_hour: Vec<HourLoad>,
+    /// The busiest hour under M/M/c, when any run comes.
+    pub busiest_hour: Option<BusiestHour>,
 }
 
 /// A workload's metrics over the replications.
@@ -192,14 +197,17 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         .pools
         .iter()
         .zip(baseline(scenario))
+        .zip(load_by_hour(scenario))
         .enumerate()
-        .map(|(i, (p, analytic))| PoolSummary {
+        .map(|(i, ((p, analytic), (load, service)))| PoolSummary {
             name: p.name.clone(),
             tier: p.tier,
             metrics: MetricSet::from_replications(reps.iter().map(|r| &r.pools[i])),
             analytic,
             scales: p.scaling != Scaling::Fixed,
             cold_starts: p.cold_start.is_some(),
+            busiest_hour: busiest_hour(&load, service),
+            load_by_hour: load,
         })
         .collect();
     let workloads = scenario

@@ -8,6 +8,7 @@ mod fuzz;
 mod golden;
 mod import;
 mod invariants;
+mod peak;
 mod regressions;
 mod reports;
 mod robustness;

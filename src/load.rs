@@ -1,0 +1,345 @@
+//! The offered load by hour of the week: for every pool, how many
+//! instances the arrivals keep busy in each of the 168 hours (arrival
+//! intensity from every process, times the mean run time a timeout
+//! leaves, on the pool's tier), against the instances the pool can have
+//! then. Time-varying traffic is the normal case: a weekly mean hides a
+//! workday peak, and this is what warnings, `estimate` and the planner
+//! look at instead.
+
+use chrono::{Datelike, Timelike};
+
+use crate::analytic::{capped_moments, erlang_c};
+use crate::model::{PoolId, PoolSpec, Scaling, Target};
+use crate::scenario::Scenario;
+use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
+use crate::workload::{ArrivalProcess, Calendar};
+
+/// Hours in a week.
+pub const HOURS_OF_WEEK: usize = 168;
+
+/// Weeks of cron firings looked at: exact for daily and weekly schedules,
+/// and a bounded search whatever the horizon.
+const CRON_WEEKS: u64 = 4;
+
+/// One hour of the week of one pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourLoad {
+    /// Hour of the week, 0 = Monday 00:00-01:00.
+    pub hour_of_week: usize,
+    /// Instances the arrivals of the hour keep busy (Erlangs).
+    pub offered_load: f64,
+    /// Instances the pool can have in the hour: the fixed count, the
+    /// schedule's count once provisioned, or a controller's maximum.
+    pub instances: u32,
+}
+
+/// The busiest hour of a pool under M/M/c at its load: what the peak looks
+/// like in steady state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BusiestHour {
+    /// The hour and its load.
+    pub hour: HourLoad,
+    /// Mean run time on the pool, seconds.
+    pub mean_service_s: f64,
+    /// Erlang C: the share of runs that wait (1 at or above capacity).
+    pub wait_probability: f64,
+    /// M/M/c mean wait, seconds (infinite at or above capacity).
+    pub wait_mean_s: f64,
+    /// M/M/c p95 wait, seconds: P(Wq > t) = C e^{-(c mu - lambda) t}.
+    pub wait_p95_s: f64,
+}
+
+/// `Mon 09:00`-style label of an hour of the week.
+pub fn hour_label(h: usize) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!("{} {:02}:00", DAYS[h / 24 % 7], h % 24)
+}
+
+/// Arrivals per second by hour of the week, averaged over the weeks of
+/// `[from, to)`.
+fn intensity(
+    arrival: &ArrivalProcess,
+    calendar: &Calendar,
+    from: SimTime,
+    to: SimTime,
+) -> [f64; HOURS_OF_WEEK] {
+    let mut out = [0.0; HOURS_OF_WEEK];
+    let slot = |t: SimTime| {
+        let (d, h) = calendar.weekday_hour(t);
+        d * 24 + h
+    };
+    // Hours of each slot inside the window, to turn counts into rates.
+    let exposure = |from: SimTime, to: SimTime| {
+        let mut hours = [0.0f64; HOURS_OF_WEEK];
+        let step = 3600 * TICKS_PER_SECOND;
+        let mut t = from;
+        while t < to {
+            let next = SimTime(((t.0 / step) + 1) * step).min(to);
+            hours[slot(t)] += (next.0 - t.0) as f64 / step as f64;
+            t = next;
+        }
+        hours
+    };
+    match arrival {
+        ArrivalProcess::Poisson { .. } | ArrivalProcess::Burst { .. } => {
+            out = [arrival.mean_rate().as_per_second(); HOURS_OF_WEEK];
+        }
+        ArrivalProcess::Profile {
+            rate,
+            hourly,
+            weekly,
+            ..
+        } => {
+            // Its multipliers are by calendar hour and weekday, as the slots.
+            for (h, o) in out.iter_mut().enumerate() {
+                *o = rate.as_per_second() * hourly[h % 24] * weekly[h / 24];
+            }
+        }
+        ArrivalProcess::Cron {
+            schedule,
+            tasks,
+            calendar,
+            ..
+        } => {
+            let to = to.min(from + SimDuration::from_secs(CRON_WEEKS * 7 * 86_400));
+            let hours = exposure(from, to);
+            let (start, end) = (calendar.datetime(from), calendar.datetime(to));
+            for t in schedule.iter_from(start, croner::Direction::Forward) {
+                if t >= end {
+                    break;
+                }
+                let h = t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize;
+                out[h] += tasks;
+            }
+            for (o, e) in out.iter_mut().zip(hours) {
+                *o = if e > 0.0 { *o / (e * 3600.0) } else { 0.0 };
+            }
+        }
+        ArrivalProcess::Trace { trace, scale } => {
+            let hours = exposure(from, to);
+            for r in trace.runs().iter().filter(|r| r.at >= from && r.at < to) {
+                out[slot(r.at)] += scale;
+            }
+            for (o, e) in out.iter_mut().zip(hours) {
+                *o = if e > 0.0 { *o / (e * 3600.0) } else { 0.0 };
+            }
+        }
+    }
+    out
+}
+
+/// The instances pool `p` can have in each hour of the first week: a
+/// schedule's count is in force `provisioning` after its rule fires.
+fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
+    match &p.scaling {
+        Scaling::Fixed | Scaling::Queue(_) => [p.max_count(); HOURS_OF_WEEK],
+        Scaling::Schedule(rules) => {
+            let week = SimTime(7 * 86_400 * TICKS_PER_SECOND);
+            let (start, end) = (calendar.datetime(SimTime::ZERO), calendar.datetime(week));
+            // Every firing of the week, in time order (file order at ties,
+            // as the simulation applies them).
+            let mut firings: Vec<(SimTime, usize, u32)> = Vec::new();
+            for (i, r) in rules.iter().enumerate() {
+                for t in r.cron.iter_from(start, croner::Direction::Forward) {
+                    if t >= end {
+                        break;
+                    }
+                    if let Some(at) = calendar.sim_time(t) {
+                        firings.push((at + p.provisioning, i, r.count));
+                    }
+                }
+            }
+            firings.sort();
+            let mut out = [p.count; HOURS_OF_WEEK];
+            let (mut count, mut next) = (p.count, 0);
+            for k in 0..HOURS_OF_WEEK {
+                // The count in force at the middle of the hour.
+                let mid = SimTime((k as u64 * 3600 + 1800) * TICKS_PER_SECOND);
+                while next < firings.len() && firings[next].0 <= mid {
+                    count = firings[next].2;
+                    next += 1;
+                }
+                let (d, h) = calendar.weekday_hour(SimTime(k as u64 * 3600 * TICKS_PER_SECOND));
+                out[d * 24 + h] = count;
+            }
+            out
+        }
+    }
+}
+
+/// Per pool, the 168 hours of the week over the observed window, and the
+/// mean run time on the pool (seconds).
+pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
+    let sim = &s.simulation;
+    let (from, to) = (SimTime(sim.warmup.0), SimTime(sim.horizon.0));
+    s.pools
+        .iter()
+        .enumerate()
+        .map(|(i, pool)| {
+            let mut load = [0.0; HOURS_OF_WEEK];
+            let (mut rate, mut busy) = (0.0, 0.0);
+            for w in s
+                .workloads
+                .iter()
+                .filter(|w| w.target == Target::Pool(PoolId(i as u32)))
+            {
+                let f = w.runtime_factor(pool.tier.vcpu());
+                let service = capped_moments(&w.duration, w.timeout.as_secs_f64() / f).0 * f;
+                let lambda = intensity(&w.arrival, &sim.calendar, from, to);
+                for (l, x) in load.iter_mut().zip(lambda) {
+                    *l += x * service;
+                }
+                let mean = w.arrival.mean_rate().as_per_second();
+                rate += mean;
+                busy += mean * service;
+            }
+            let count = instances(pool, &sim.calendar);
+            let hours = (0..HOURS_OF_WEEK)
+                .map(|h| HourLoad {
+                    hour_of_week: h,
+                    offered_load: load[h],
+                    instances: count[h],
+                })
+                .collect();
+            (hours, if rate > 0.0 { busy / rate } else { 0.0 })
+        })
+        .collect()
+}
+
+/// Compute cost per day of a pool whose instances follow `hours`, at
+/// `usd_per_hour` an instance (a controller at its maximum: an upper
+/// bound).
+pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
+    let instance_hours: f64 = hours.iter().map(|h| f64::from(h.instances)).sum();
+    instance_hours / 7.0 * usd_per_hour
+}
+
+/// The busiest hour of `hours` under M/M/c (the first at equal loads).
+pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHour> {
+    let hour = *hours
+        .iter()
+        .filter(|h| h.offered_load > 0.0)
+        .max_by(|a, b| {
+            a.offered_load
+                .total_cmp(&b.offered_load)
+                .then(b.hour_of_week.cmp(&a.hour_of_week))
+        })?;
+    let (c, a) = (hour.instances, hour.offered_load);
+    let (probability, mean, p95) = if a < f64::from(c) && mean_service_s > 0.0 {
+        let pw = erlang_c(c, a);
+        // c mu - lambda, per second.
+        let drain = (f64::from(c) - a) / mean_service_s;
+        let p95 = if pw > 0.05 {
+            (pw / 0.05).ln() / drain
+        } else {
+            0.0
+        };
+        (pw, pw / drain, p95)
+    } else {
+        (1.0, f64::INFINITY, f64::INFINITY)
+    };
+    Some(BusiestHour {
+        hour,
+        mean_service_s,
+        wait_probability: probability,
+        wait_mean_s: mean,
+        wait_p95_s: p95,
+    })
+}
+
+/// The stretches of the week where the load reaches the instances, in
+/// words: `weekdays 09:00-18:00` or `Mon 21:00-22:00, Sat 10:00-12:00`.
+pub fn overloaded_hours(hours: &[HourLoad]) -> Option<String> {
+    let over = |h: &HourLoad| h.offered_load > 0.0 && h.offered_load >= f64::from(h.instances);
+    // Per weekday, its ranges of overloaded hours.
+    let ranges: Vec<Vec<(usize, usize)>> = (0..7)
+        .map(|d| {
+            let mut r = Vec::new();
+            let mut h = 0;
+            while h < 24 {
+                if over(&hours[d * 24 + h]) {
+                    let start = h;
+                    while h < 24 && over(&hours[d * 24 + h]) {
+                        h += 1;
+                    }
+                    r.push((start, h));
+                } else {
+                    h += 1;
+                }
+            }
+            r
+        })
+        .collect();
+    let words = |r: &[(usize, usize)]| {
+        r.iter()
+            .map(|(a, b)| format!("{a:02}:00-{b:02}:00"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    if ranges.iter().all(Vec::is_empty) {
+        return None;
+    }
+    if ranges.iter().all(|r| *r == ranges[0]) {
+        return Some(format!("every day {}", words(&ranges[0])));
+    }
+    let weekdays_alike = ranges[..5].iter().all(|r| *r == ranges[0]) && !ranges[0].is_empty();
+    let mut parts = Vec::new();
+    let first = if weekdays_alike {
+        parts.push(format!("weekdays {}", words(&ranges[0])));
+        5
+    } else {
+        0
+    };
+    for (d, r) in ranges.iter().enumerate().skip(first) {
+        if !r.is_empty() {
+            parts.push(format!("{} {}", DAYS[d], words(r)));
+        }
+    }
+    Some(parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(load: impl Fn(usize) -> f64, instances: u32) -> Vec<HourLoad> {
+        (0..HOURS_OF_WEEK)
+            .map(|h| HourLoad {
+                hour_of_week: h,
+                offered_load: load(h),
+                instances,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn overloaded_hours_names_weekday_stretches() {
+        let workday = hours(
+            |h| {
+                if h / 24 < 5 && (9..18).contains(&(h % 24)) {
+                    4.5
+                } else {
+                    0.2
+                }
+            },
+            3,
+        );
+        assert_eq!(overloaded_hours(&workday).unwrap(), "weekdays 09:00-18:00");
+        let nightly = hours(|h| if h % 24 == 21 { 3.0 } else { 0.0 }, 2);
+        assert_eq!(overloaded_hours(&nightly).unwrap(), "every day 21:00-22:00");
+        assert!(overloaded_hours(&hours(|_| 1.0, 2)).is_none());
+    }
+
+    #[test]
+    fn busiest_hour_p95_matches_erlang_c_tail() {
+        // M/M/2 at a = 1, mean 60 s: C = 1/3, c mu - lambda = 1/60 per s,
+        // P(Wq > t) = C e^{-t/60}: p95 at 60 ln(20/3).
+        let h = hours(|k| if k == 10 { 1.0 } else { 0.5 }, 2);
+        let b = busiest_hour(&h, 60.0).unwrap();
+        assert_eq!(b.hour.hour_of_week, 10);
+        assert!((b.wait_probability - 1.0 / 3.0).abs() < 1e-12);
+        assert!((b.wait_p95_s - 60.0 * (20.0f64 / 3.0).ln()).abs() < 1e-9);
+        assert!((b.wait_mean_s - 20.0).abs() < 1e-9);
+    }
+}
