@@ -110,7 +110,7 @@ pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
             let a = m1;
             if rate == 0.0 {
                 reasons.push("no workload runs on it".into());
-            } else if a >= f64::from(c) {
+            } else if pool.scaling == Scaling::Fixed && a >= f64::from(c) {
                 reasons.push(format!("the offered load {a:.2} is not below its {c} instances: there is no steady state"));
             }
             let applies = reasons.is_empty();

@@ -247,6 +247,103 @@ pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHo
     })
 }
 
+/// The smallest fixed count whose busiest hour meets a p95 wait of
+/// `target_s` under M/M/c, up to `limit` instances: a quick analytic
+/// search for "what would fix it" (a simulation, `poolcast plan`, should
+/// confirm it: bursts and heavy tails wait longer than M/M/c).
+pub fn smallest_count_for_p95(
+    hours: &[HourLoad],
+    mean_service_s: f64,
+    target_s: f64,
+    limit: u32,
+) -> Option<u32> {
+    let peak = hours.iter().map(|h| h.offered_load).fold(0.0, f64::max);
+    (1..=limit).find(|&c| mmc_waits(c, peak, mean_service_s).2 <= target_s)
+}
+
+/// M/M/c at offered load `a` with mean run time `mean_service_s`: the
+/// share of runs that wait (Erlang C), the mean wait and the p95 wait in
+/// seconds, from P(Wq > t) = C e^{-(c mu - lambda) t}. At or above
+/// capacity: every run waits, without bound.
+pub fn mmc_waits(c: u32, a: f64, mean_service_s: f64) -> (f64, f64, f64) {
+    if a <= 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    if a >= f64::from(c) || mean_service_s <= 0.0 {
+        return (1.0, f64::INFINITY, f64::INFINITY);
+    }
+    let pw = erlang_c(c, a);
+    // c mu - lambda, per second.
+    let drain = (f64::from(c) - a) / mean_service_s;
+    let p95 = if pw > 0.05 {
+        (pw / 0.05).ln() / drain
+    } else {
+        0.0
+    };
+    (pw, pw / drain, p95)
+}
+
+/// What would fix a missed objective, in words, per pool: for a fixed pool
+/// the smallest count that meets the wait at its busiest hour (within the
+/// quota), or the most the cost cap allows; otherwise the command to run.
+pub fn advice(s: &Scenario, wait_missed: bool, cost_missed: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let loads = load_by_hour(s);
+    let standard_free = |pool: &PoolSpec| {
+        let used_by_others: u32 = s
+            .pools
+            .iter()
+            .filter(|p| p.name != pool.name && p.tier.kind() == pool.tier.kind())
+            .map(|p| p.vcpu())
+            .sum();
+        s.quota
+            .limit(pool.tier.kind())
+            .saturating_sub(used_by_others)
+            / pool.tier.vcpu()
+    };
+    for (pool, (hours, service)) in s.pools.iter().zip(&loads) {
+        if pool.scaling != Scaling::Fixed {
+            if wait_missed || cost_missed {
+                out.push(format!(
+                    "pool {}: it scales, so try its settings with poolcast sweep (axes over pool.{}.count and its scaling), or read the load by hour in poolcast estimate",
+                    pool.name, pool.name
+                ));
+            }
+            continue;
+        }
+        if wait_missed {
+            if let Some(target) = s.slo.wait_p95 {
+                let fits = standard_free(pool);
+                match smallest_count_for_p95(hours, *service, target.as_secs_f64(), fits.max(1)) {
+                    Some(c) if c > pool.count => out.push(format!(
+                        "pool {}: about {c} x {} would meet the wait at the busiest hour (M/M/c; confirm with poolcast plan)",
+                        pool.name, pool.tier
+                    )),
+                    Some(_) => out.push(format!(
+                        "pool {}: M/M/c says its count suffices at the busiest hour, so bursts or heavy tails cause the wait: run poolcast plan or sweep",
+                        pool.name
+                    )),
+                    None => out.push(format!(
+                        "pool {}: even {fits} x {} (all the quota allows) would not meet the wait at the busiest hour: a larger tier, a raised quota or a schedule",
+                        pool.name, pool.tier
+                    )),
+                }
+            }
+        }
+        if cost_missed {
+            if let Some(cap) = s.slo.max_cost_per_day_usd {
+                let per_instance = s.prices.instance_hour_usd(pool.tier) * 24.0;
+                let most = (cap / per_instance).floor();
+                out.push(format!(
+                    "pool {}: a cap of USD {cap:.2} a day allows at most {most:.0} x {} around the clock; a schedule that scales in at night costs less",
+                    pool.name, pool.tier
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The stretches of the week where the load reaches the instances, in
 /// words: `weekdays 09:00-18:00` or `Mon 21:00-22:00, Sat 10:00-12:00`.
 pub fn overloaded_hours(hours: &[HourLoad]) -> Option<String> {

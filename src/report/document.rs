@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::chart::Chart;
-use super::verdict::{met_word, verdict_table};
+use super::verdict::{met_word, verdict_lines, verdict_table};
 use crate::stats::{
     Estimate, Metric, PoolMetric as P, RunSummary, TotalMetric as T, WorkloadMetric as W,
 };
@@ -75,6 +75,34 @@ fn table<T>(head: &[&str], items: &[T], row: impl Fn(&T) -> Vec<String>) -> Bloc
     let mut rows = vec![head.iter().map(|h| h.to_string()).collect()];
     rows.extend(items.iter().map(row));
     Block::Table(rows)
+}
+
+/// The answer first: the verdict per objective with the value that decided
+/// it, the cost per day and month, the p95 wait, and what would fix a
+/// miss.
+fn answer_blocks(run: &RunSummary) -> Vec<Block> {
+    let t = &run.totals;
+    let mut lines: Vec<String> = run
+        .slo
+        .iter()
+        .flat_map(verdict_lines)
+        .map(|l| format!("SLO {l}"))
+        .collect();
+    let day = t.get(T::CostPerDayUsd).mean;
+    lines.push(format!(
+        "Cost USD {day:.2} a day, about USD {:.0} a month; p95 wait {}.",
+        day * 30.0,
+        est(minutes(t.get(T::WaitP95S)), " min", 1)
+    ));
+    lines.extend(
+        run.advice
+            .iter()
+            .map(|a| format!("What would fix it: {a}.")),
+    );
+    vec![
+        Block::Heading("Answer".into()),
+        Block::Para(lines.join("  \n")),
+    ]
 }
 
 /// The verdict per objective (read from the run, never re-judged) and the
@@ -264,7 +292,7 @@ impl<'a> Document<'a> {
     /// first, where a reader cannot miss them.
     pub fn for_run(run: &RunSummary, warnings: &[String], charts: &'a [Chart]) -> Document<'a> {
         let cx = &run.context;
-        let mut b = Vec::new();
+        let mut b = answer_blocks(run);
         if !warnings.is_empty() {
             b.push(Block::Heading("Warnings".into()));
             b.extend(warnings.iter().map(|w| Block::Para(format!("⚠ {w}"))));

@@ -327,6 +327,9 @@ pub fn summary_table(run: &RunSummary) -> String {
             let _ = writeln!(out, "SLO {line}");
         }
     }
+    for line in &run.advice {
+        let _ = writeln!(out, "what would fix it: {line}");
+    }
     out
 }
 

@@ -64,14 +64,27 @@ pub fn describe(s: &Scenario) -> Vec<String> {
     for p in &s.pools {
         let policy = match &p.scaling {
             Scaling::Fixed => format!("{} instances, fixed", p.count),
-            Scaling::Schedule(rules) => format!(
-                "a schedule of {} rules (starting at {})",
-                rules.len(),
-                p.count
-            ),
+            Scaling::Schedule(rules) => {
+                let each: Vec<String> = rules
+                    .iter()
+                    .map(|r| format!("`{}` sets {}", r.cron.pattern, r.count))
+                    .collect();
+                format!(
+                    "a schedule starting at {} instances: {}",
+                    p.count,
+                    each.join("; ")
+                )
+            }
             Scaling::Queue(c) => format!(
-                "a queue controller between {} and {} instances, polling every {}",
-                c.min, c.max, c.poll
+                "a queue controller between {} and {} instances, polling every {}, one instance per {} queued runs, cool-down {}{}",
+                c.min,
+                c.max,
+                c.poll,
+                c.per_instance,
+                c.cooldown,
+                c.target_wait.map_or(String::new(), |w| format!(
+                    ", one more when the oldest run has waited {w}"
+                ))
             ),
         };
         out.push(format!(

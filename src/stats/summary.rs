@@ -6,13 +6,13 @@
 
 use hdrhistogram::Histogram;
 
-use super::Objectives;
 use super::{
     DefaultComputeMetric, MetricSet, PoolMetric, ReplicationSummary, SloVerdict, TotalMetric,
     WorkloadMetric, judge,
 };
+use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{BusiestHour, HourLoad, busiest_hour, load_by_hour};
+use crate::load::{BusiestHour, HourLoad, advice, busiest_hour, load_by_hour};
 use crate::model::{Scaling, Target, Tier};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -185,6 +185,9 @@ pub struct RunSummary {
     pub slo: Option<SloVerdict>,
     /// Compute cost per day of the observed window.
     pub cost_by_day: CostByDay,
+    /// What would fix a missed objective, in words (empty when all are
+    /// met).
+    pub advice: Vec<String>,
     /// Queue-length time series.
     pub series: QueueSeries,
     /// Each replication's own metrics, in replication order.
@@ -233,6 +236,15 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         .map(|d| MetricSet::from_replications(d.into_iter()));
     let totals = MetricSet::from_replications(reps.iter().map(|r| &r.totals));
     let slo = judge(&scenario.slo.objectives(), |m| totals.get(m));
+    let missed = |kind| {
+        slo.as_ref()
+            .is_some_and(|v| v.objectives.iter().any(|o| o.kind == kind && !o.met))
+    };
+    let advice = advice(
+        scenario,
+        missed(ObjectiveKind::WaitP95),
+        missed(ObjectiveKind::MaxCostPerDay),
+    );
     let n = reps.len() as f64;
     let cost_by_day = cost_by_day(scenario, &reps);
     let series = QueueSeries {
@@ -269,6 +281,7 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         totals,
         slo,
         cost_by_day,
+        advice,
         series,
         per_replication: reps,
     }

@@ -114,3 +114,40 @@ fn issue_12_estimate_gives_the_busiest_hour() {
     let expected = (hours_at_8 * 8.0 + (168.0 - hours_at_8)) / 7.0 * 1.44;
     assert!((day - expected).abs() < 1e-9, "{day} vs {expected}");
 }
+
+/// Issue 12: a missed objective comes with what would fix it; for a fixed
+/// pool, a count found by a quick search that does meet the objective
+/// when simulated.
+#[test]
+fn issue_12_what_would_fix_it_names_a_count_that_works() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = poolcast()
+        .args(["run", &bundled("default.toml"), "-q", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    let fix = table
+        .lines()
+        .find_map(|l| l.strip_prefix("what would fix it: pool builders: about "))
+        .unwrap_or_else(|| panic!("no fix in:\n{table}"));
+    let count: u32 = fix.split(' ').next().unwrap().parse().expect("a count");
+    assert!(count > 2, "{fix}");
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains(&format!(
+        "What would fix it: pool builders: about {count} x S2"
+    )));
+    // The suggested count meets the objective when simulated.
+    let src = std::fs::read_to_string(scenarios_dir().join("default.toml"))
+        .unwrap()
+        .replace("count = 2", &format!("count = {count}"));
+    let (tmp, path) = crate::support::write_scenario(&src, "fixed.toml");
+    poolcast()
+        .arg("check")
+        .arg(&path)
+        .arg("-q")
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+}
