@@ -311,10 +311,9 @@ pub fn advice(s: &Scenario, wait_missed: bool, cost_missed: bool) -> Vec<String>
             }
             continue;
         }
-        if wait_missed {
-            if let Some(target) = s.slo.wait_p95 {
-                let fits = standard_free(pool);
-                match smallest_count_for_p95(hours, *service, target.as_secs_f64(), fits.max(1)) {
+        if let Some(target) = s.slo.wait_p95.filter(|_| wait_missed) {
+            let fits = standard_free(pool);
+            match smallest_count_for_p95(hours, *service, target.as_secs_f64(), fits.max(1)) {
                     Some(c) if c > pool.count => out.push(format!(
                         "pool {}: about {c} x {} would meet the wait at the busiest hour (M/M/c; confirm with poolcast plan)",
                         pool.name, pool.tier
@@ -328,17 +327,14 @@ pub fn advice(s: &Scenario, wait_missed: bool, cost_missed: bool) -> Vec<String>
                         pool.name, pool.tier
                     )),
                 }
-            }
         }
-        if cost_missed {
-            if let Some(cap) = s.slo.max_cost_per_day_usd {
-                let per_instance = s.prices.instance_hour_usd(pool.tier) * 24.0;
-                let most = (cap / per_instance).floor();
-                out.push(format!(
+        if let Some(cap) = s.slo.max_cost_per_day_usd.filter(|_| cost_missed) {
+            let per_instance = s.prices.instance_hour_usd(pool.tier) * 24.0;
+            let most = (cap / per_instance).floor();
+            out.push(format!(
                     "pool {}: a cap of USD {cap:.2} a day allows at most {most:.0} x {} around the clock; a schedule that scales in at night costs less",
                     pool.name, pool.tier
                 ));
-            }
         }
     }
     out
