@@ -16,9 +16,11 @@ use super::collect::{Group, WEEK_H};
 
 /// Minutes in a day.
 const DAY_MIN: i64 = 1440;
-/// A schedule must cover this share of a task's runs: a few runs by hand
-/// beside a nightly schedule keep it a schedule, a busy task is no schedule.
-const ON_SCHEDULE: f64 = 0.9;
+/// "Most" of a task's runs: the share a schedule must cover (a few runs by
+/// hand beside a nightly schedule keep it a schedule, a busy task is no
+/// schedule), and the share that must name a timer for the task to count as
+/// timer-triggered.
+const MOST: f64 = 0.9;
 /// The most firings a day a detected schedule may have (every half hour):
 /// beyond that a busy task's runs hit every minute of its working hours on
 /// several days and would look like a schedule of all of them.
@@ -72,6 +74,15 @@ fn list(xs: &[f64]) -> String {
 }
 
 impl Arrival {
+    /// The `process` it is written as.
+    pub(super) fn process(&self) -> &'static str {
+        match self {
+            Arrival::Cron { .. } => "cron",
+            Arrival::Burst { .. } => "burst",
+            Arrival::Profile { .. } => "profile",
+        }
+    }
+
     /// The arrival's comment and `arrival = …` line of a group of `runs`.
     pub(super) fn toml(&self, runs: u64) -> String {
         match self {
@@ -83,10 +94,12 @@ impl Arrival {
                 strays,
                 timer,
             } => {
+                let per_firing = match sizes {
+                    (lo, hi) if lo == hi => lo.to_string(),
+                    (lo, hi) => format!("{lo} to {hi}"),
+                };
                 let mut text = format!(
-                    "# {runs} runs in {firings} firings of {} to {} runs at a recurring time{}",
-                    sizes.0,
-                    sizes.1,
+                    "# {runs} runs in {firings} firings of {per_firing} runs at a recurring time{}",
                     if *timer { " (timer-triggered)" } else { "" }
                 );
                 if *strays > 0 {
@@ -131,12 +144,17 @@ pub(super) struct Window {
     pub has_timers: bool,
 }
 
+/// Whether most runs of `g` name a timer-trigger occurrence.
+pub(super) fn timer_triggered(g: &Group) -> bool {
+    g.timer_runs as f64 >= MOST * g.runs as f64
+}
+
 /// The arrival process of `g`.
 pub(super) fn fit_arrival(g: &Group, window: Window) -> Arrival {
     // Timer triggers are evidence both ways: a task the export shows as
     // timer-triggered is read as a schedule, and in an export that has
     // timer triggers a task without them is not one, whatever its timing.
-    let timer = g.timer_runs as f64 >= ON_SCHEDULE * g.runs as f64;
+    let timer = timer_triggered(g);
     if (timer || !window.has_timers)
         && let Some(cron) = cron_of(&g.firings, g.runs, window, timer)
     {
@@ -153,8 +171,9 @@ pub(super) fn fit_arrival(g: &Group, window: Window) -> Arrival {
     })
 }
 
-/// A cron field for a set of values: a list with runs of three or more
-/// written as ranges (`1-5`, `0,30`), or `*` when it holds every value.
+/// A cron field for a set of values: `*` when it holds every value in
+/// `all`, else a list in which three or more consecutive values are a range
+/// (`1-5`, `0,30`, `8-12,14`).
 fn cron_field(values: &BTreeSet<i64>, all: std::ops::RangeInclusive<i64>) -> String {
     if all.clone().all(|v| values.contains(&v)) {
         return "*".into();
@@ -205,7 +224,7 @@ fn cron_of(
     let scheduled: u64 = on.iter().map(|(_, n)| u64::from(**n)).sum();
     if days_by_slot.is_empty()
         || days_by_slot.len() > MAX_SLOTS
-        || (scheduled as f64) < ON_SCHEDULE * runs as f64
+        || (scheduled as f64) < MOST * runs as f64
     {
         return None;
     }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use hdrhistogram::Histogram;
+use rayon::prelude::*;
 
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s, record};
@@ -282,7 +283,10 @@ type Replication = Vec<Simulated>;
 fn simulate(imported: &Imported) -> Vec<Replication> {
     let scenario = &imported.scenario;
     let from = SimTime(scenario.simulation.warmup.0);
+    // In parallel, collected in replication order: the same figures
+    // whatever the number of threads.
     (0..BACKTEST_REPLICATIONS)
+        .into_par_iter()
         .map(|r| {
             let mut rec = WithRunTimes {
                 stats: ReplicationStats::new(scenario),

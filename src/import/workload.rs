@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use hdrhistogram::Histogram;
 
-use super::arrival::{Arrival, Window, fit_arrival};
+use super::arrival::{Arrival, Window, fit_arrival, timer_triggered};
 use super::collect::{Observed, quantile_s};
 use super::duration::duration_line;
 use super::pools::PoolFit;
@@ -77,12 +77,21 @@ pub(super) fn fit_workloads(
                 .iter()
                 .find(|p| &p.name == pool)
                 .map_or(g.cpu.unwrap_or(2), |p| p.tier.vcpu());
+            let arrival = fit_arrival(g, window);
+            if timer_triggered(g) && !matches!(arrival, Arrival::Cron { .. }) {
+                // The export names the firings but not the schedule, and a
+                // time seen on one day only gives no period.
+                warnings.push(format!(
+                    "workload {name}: its runs are timer-triggered, but the export does not show its schedule fire at one time on two days, so it is fitted as a {}; write its cron by hand if you know it (arrival = {{ process = \"cron\", schedule = \"…\", tasks = N }})",
+                    arrival.process()
+                ));
+            }
             WorkloadFit {
                 duration: duration_line(&g.run_times, others_median_s, &name, warnings),
                 name,
                 pool: pool.clone(),
                 runs: g.runs,
-                arrival: fit_arrival(g, window),
+                arrival,
                 ref_cpu,
                 recorded: Recorded {
                     waits: g.waits.clone(),

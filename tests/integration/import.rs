@@ -53,6 +53,24 @@ fn import_of_the_reference_sample_validates_and_runs() {
     }
 }
 
+#[test]
+fn import_says_when_a_timer_task_shows_no_schedule() {
+    // The sample's nightly-purge fired once: a timer, but no period to read.
+    let imported = poolcast::import::import(
+        &fixture("list-runs-sample.json"),
+        &BTreeMap::new(),
+        "sample",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        imported.warnings.iter().any(|w| w.starts_with(
+            "workload nightly-purge: its runs are timer-triggered, but the export does not show its schedule"
+        )),
+        "{:?}",
+        imported.warnings
+    );
+}
+
 /// A generated two-week export: 14 builds an hour in working hours on
 /// `alpha` (tier given on the command line), and nightly runs on `pool-s3`.
 fn generated_export(path: &Path) -> usize {
@@ -106,6 +124,21 @@ fn import_of_a_larger_export_fits_rates_and_pools() {
     assert!(text.contains("count = 5"), "{text}");
     assert!(text.contains("[quota]"), "{text}");
     assert!(text.contains("lognormal by maximum likelihood"), "{text}");
+}
+
+#[test]
+fn import_guesses_a_tier_from_the_recorded_vcpus() {
+    // alpha's name says nothing; its runs recorded 2 vCPUs: S1.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let runs = dir.path().join("export.json");
+    generated_export(&runs);
+    let text = import_then_run(&runs, &[]);
+    assert!(
+        text.contains(
+            "name = \"alpha\"\ntier = \"S1\"   # CHECK: guessed from the recorded vCPUs\ncount"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -193,7 +226,7 @@ fn import_turns_the_bundled_nightly_into_a_cron_that_validates_and_runs() {
     let text = import_then_run(&bundled_export(), &[]);
     assert!(
         text.contains(
-            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 84 runs in 7 firings of 12 to 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12 }\n"
+            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 84 runs in 7 firings of 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12 }\n"
         ),
         "{text}"
     );
