@@ -428,6 +428,19 @@ mod tests {
     }
 
     #[test]
+    fn a_weekly_firing_becomes_a_cron_on_its_weekday() {
+        // Four runs at 03:00 on three Sundays (2025-03-09 is one).
+        let runs: Vec<_> = (0..3)
+            .flat_map(|w| (0..4).map(move |_| at(6 + 7 * w, 3, 0, 0)))
+            .collect();
+        let a = fit_arrival(&group(&runs), window(at(0, 0, 0, 0), at(20, 23, 0, 0)));
+        assert!(
+            matches!(&a, Arrival::Cron { schedule, tasks: 4, .. } if schedule == "0 3 * * 0"),
+            "{a:?}"
+        );
+    }
+
+    #[test]
     fn batches_at_random_times_become_a_burst() {
         // Eight runs at once, at a different minute every day.
         let runs: Vec<_> = (0..7)

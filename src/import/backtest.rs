@@ -177,11 +177,15 @@ impl BackTest {
         out
     }
 
-    /// `toml` with the table as a comment block on top.
+    /// `toml` with the table (and the warnings, which explain it) as a
+    /// comment block on top.
     pub fn annotate(&self, toml: &str) -> String {
         let mut out = String::new();
         for line in self.table().lines() {
             let _ = writeln!(out, "# {line}");
+        }
+        for w in self.warnings() {
+            let _ = writeln!(out, "# warning: {w}");
         }
         out.push_str("#\n");
         out.push_str(toml);
