@@ -25,8 +25,10 @@ pub const P95_TOLERANCE: f64 = 0.25;
 pub const NEGLIGIBLE_S: f64 = 10.0;
 
 /// Replications of the back-test, whatever the scenario asks for: a week's
-/// p95 wait varies by a third from one week to the next, and 40 weeks bring
-/// the interval of the simulated mean to about a tenth.
+/// p95 wait can vary by half from one week to the next (the bundled
+/// export's CI workload: 21 min, standard deviation 10 min over 400
+/// simulated weeks), and 40 weeks bring the interval of the simulated mean
+/// to about a sixth of it.
 pub const BACKTEST_REPLICATIONS: u32 = 40;
 
 /// What a back-test compares.
