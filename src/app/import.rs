@@ -1,4 +1,4 @@
-//! `poolcast import`.
+//! `poolcast import`: fit, back-test, write.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -43,11 +43,13 @@ pub(super) fn import_runs(
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),
     })?;
+    let backtest = import::backtest(&imported);
     if !quiet {
-        for w in &imported.warnings {
+        for w in imported.warnings.iter().chain(&backtest.warnings()) {
             note!("warning: {w}");
         }
     }
+    let text = backtest.annotate(&imported.toml);
     match out {
         Some(path) => {
             let dir = path
@@ -59,12 +61,15 @@ pub(super) fn import_runs(
                 .ok_or_else(|| BadInput(format!("--out {} names no file", path.display())))?;
             let dir = OutputDir::prepare(dir)
                 .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
-            write_output(&dir, &file.to_string_lossy(), imported.toml.as_bytes())?;
+            write_output(&dir, &file.to_string_lossy(), text.as_bytes())?;
+            // With the scenario in a file, stdout carries the back-test
+            // (without --out it is the comment on top of the scenario).
+            emit(&backtest.table())?;
             if !quiet {
                 note!("wrote {}", path.display());
             }
         }
-        None => emit(&imported.toml)?,
+        None => emit(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

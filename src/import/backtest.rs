@@ -1,0 +1,381 @@
+//! The back-test of an import: simulate the fitted scenario and set its
+//! waits and run times beside the recorded ones, per workload and in total.
+//! A fit that does not reproduce what happened says so, naming the workload.
+
+use std::fmt::Write;
+
+use hdrhistogram::Histogram;
+use rayon::prelude::*;
+
+use super::Imported;
+use super::collect::{histogram, merged, quantile_s, record};
+use super::write::{human, human_unit};
+use crate::model::{PoolId, Target};
+use crate::sim::run_replication;
+use crate::stats::{Estimate, PoolLevels, Recorder, ReplicationStats};
+use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
+use crate::workload::WorkloadId;
+
+/// A p95 (wait or run time) that the simulation misses by more than this
+/// share of the recorded value is reported.
+pub const P95_TOLERANCE: f64 = 0.25;
+/// Differences below this many seconds are not reported: the model starts a
+/// run the moment an instance is free, while the service takes a second or
+/// so to schedule it, which is all a default-compute run ever waits.
+pub const NEGLIGIBLE_S: f64 = 10.0;
+
+/// Replications of the back-test, whatever the scenario asks for: a week's
+/// p95 wait can vary by half from one week to the next (the bundled
+/// export's CI workload: 21 min, standard deviation 10 min over 400
+/// simulated weeks), and 40 weeks bring the interval of the simulated mean
+/// to about a sixth of it.
+pub const BACKTEST_REPLICATIONS: u32 = 40;
+
+/// What a back-test compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Queue wait (start − created).
+    Wait,
+    /// Run time (finish − start).
+    Run,
+}
+
+/// The compared quantities, in table order.
+const QUANTITIES: [(&str, Measure, f64); 5] = [
+    ("wait p50", Measure::Wait, 0.50),
+    ("wait p95", Measure::Wait, 0.95),
+    ("wait p99", Measure::Wait, 0.99),
+    ("run p50", Measure::Run, 0.50),
+    ("run p95", Measure::Run, 0.95),
+];
+
+/// One quantity, recorded against simulated; seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Compared {
+    /// From the export (NaN when it has none).
+    pub recorded: f64,
+    /// The mean over the replications, with its interval.
+    pub simulated: Estimate,
+    /// The lowest and highest single replication: how far one simulated
+    /// week strays from the mean.
+    pub spread: (f64, f64),
+}
+
+impl Compared {
+    /// Whether the simulation misses the recording by more than
+    /// `P95_TOLERANCE` of it (and more than `NEGLIGIBLE_S`).
+    pub fn missed(&self) -> bool {
+        let off = (self.simulated.mean - self.recorded).abs();
+        off > P95_TOLERANCE * self.recorded && off > NEGLIGIBLE_S
+    }
+}
+
+/// One row of the back-test: a workload, or the total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackTestRow {
+    /// Workload name, or `"total"`.
+    pub name: String,
+    /// In table order: wait p50, p95, p99, run p50, p95.
+    cells: [Compared; 5],
+}
+
+impl BackTestRow {
+    /// The p95 of `measure`.
+    pub fn p95(&self, measure: Measure) -> Compared {
+        let at = QUANTITIES
+            .iter()
+            .position(|(_, m, q)| *m == measure && *q == 0.95)
+            .expect("both measures have a p95");
+        self.cells[at]
+    }
+}
+
+/// The back-test of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackTest {
+    /// One row per workload, in scenario order, then the total.
+    pub rows: Vec<BackTestRow>,
+    /// The simulation: replications, window and seed.
+    pub setup: String,
+}
+
+impl BackTest {
+    /// The table: per row and quantity, recorded → simulated.
+    pub fn table(&self) -> String {
+        let mut cells = vec![
+            std::iter::once("workload".to_string())
+                .chain(
+                    QUANTITIES
+                        .iter()
+                        .map(|(l, _, _)| format!("{l} recorded → simulated")),
+                )
+                .collect::<Vec<_>>(),
+        ];
+        for row in &self.rows {
+            let mut line = vec![row.name.clone()];
+            for c in &row.cells {
+                line.push(format!("{} → {}", human(c.recorded), estimate(c.simulated)));
+            }
+            cells.push(line);
+        }
+        let widths: Vec<usize> = (0..cells[0].len())
+            .map(|c| {
+                cells
+                    .iter()
+                    .map(|l| l[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = format!(
+            "back-test: the recorded runs against the fitted scenario ({}); ± is the 95% interval half-width\n",
+            self.setup
+        );
+        for line in cells {
+            let padded: Vec<String> = line
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            let _ = writeln!(out, "{}", padded.join("  ").trim_end());
+        }
+        out
+    }
+
+    /// A warning for every p95 the simulation misses by more than
+    /// `P95_TOLERANCE`, naming the workload.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for row in &self.rows {
+            let what = if row.name == TOTAL {
+                "all workloads together".to_string()
+            } else {
+                format!("workload {}", row.name)
+            };
+            for (label, measure) in [("wait p95", Measure::Wait), ("run p95", Measure::Run)] {
+                let c = row.p95(measure);
+                if !c.missed() {
+                    continue;
+                }
+                let (r, s, (lo, hi)) = (c.recorded, c.simulated.mean, c.spread);
+                // Whether one simulated week can look like the recording
+                // tells a poor fit from a recording of an unusual week.
+                let judgement = if (lo..=hi).contains(&r) {
+                    "the recording is within the spread of single simulated weeks, so it may be an unusual week; an export of more weeks tells"
+                } else {
+                    "no simulated week comes that close, so check the workload's arrival, run time and pool count"
+                };
+                out.push(format!(
+                    "back-test: {what}: simulated {label} {} is {:.0}% {} than the recorded {} (single weeks {} to {}); {judgement}",
+                    human(s),
+                    100.0 * (s - r).abs() / r,
+                    if s < r { "lower" } else { "higher" },
+                    human(r),
+                    human(lo),
+                    human(hi)
+                ));
+            }
+        }
+        out
+    }
+
+    /// `toml` with the table (and the warnings, which explain it) as a
+    /// comment block on top.
+    pub fn annotate(&self, toml: &str) -> String {
+        let mut out = String::new();
+        for line in self.table().lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        for w in self.warnings() {
+            let _ = writeln!(out, "# warning: {w}");
+        }
+        out.push_str("#\n");
+        out.push_str(toml);
+        out
+    }
+}
+
+/// The name of the total row.
+const TOTAL: &str = "total";
+
+/// A mean in `human` form with its half-width in the same unit.
+fn estimate(e: Estimate) -> String {
+    let (div, unit) = human_unit(e.mean);
+    match e.half_width() {
+        h if h > 0.0 => format!("{} ±{:.1}{unit}", human(e.mean), h / div),
+        _ => human(e.mean),
+    }
+}
+
+/// The statistics of one replication plus every run's simulated run time
+/// (the standard statistics keep only its mean).
+struct WithRunTimes {
+    stats: ReplicationStats,
+    /// Per workload, run times in ticks of runs that arrived after the warm-up.
+    run_times: Vec<Histogram<u64>>,
+    from: SimTime,
+}
+
+impl Recorder for WithRunTimes {
+    fn arrived(&mut self, w: WorkloadId, at: SimTime) {
+        self.stats.arrived(w, at);
+    }
+
+    fn started(
+        &mut self,
+        w: WorkloadId,
+        target: Target,
+        arrived_at: SimTime,
+        at: SimTime,
+        run: SimDuration,
+    ) {
+        if arrived_at >= self.from {
+            record(&mut self.run_times[w.0 as usize], run.0);
+        }
+        self.stats.started(w, target, arrived_at, at, run);
+    }
+
+    fn finished(
+        &mut self,
+        w: WorkloadId,
+        arrived_at: SimTime,
+        started_at: SimTime,
+        at: SimTime,
+        timed_out: bool,
+    ) {
+        self.stats
+            .finished(w, arrived_at, started_at, at, timed_out);
+    }
+
+    fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
+        self.stats.pool_changed(p, at, levels);
+    }
+
+    fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
+        self.stats.sampled(p, at, levels);
+    }
+
+    fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
+        self.stats.scaled_up(p, at, asked, granted);
+    }
+
+    fn preempted(&mut self, w: WorkloadId, p: PoolId, at: SimTime, lost: SimDuration) {
+        self.stats.preempted(w, p, at, lost);
+    }
+
+    fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
+        self.stats.cold_started(p, at, extra);
+    }
+
+    fn stopped(&mut self, at: SimTime) {
+        self.stats.stopped(at);
+    }
+}
+
+/// The one place simulated figures are read: the `q` quantile, in seconds,
+/// of a replication's histogram of ticks (NaN when it is empty).
+fn simulated_s(h: &Histogram<u64>, q: f64) -> f64 {
+    if h.is_empty() {
+        return f64::NAN;
+    }
+    h.value_at_quantile(q) as f64 / TICKS_PER_SECOND as f64
+}
+
+/// A workload's waits and run times in one replication, in ticks.
+type Simulated = (Histogram<u64>, Histogram<u64>);
+/// Per workload.
+type Replication = Vec<Simulated>;
+
+fn simulate(imported: &Imported) -> Vec<Replication> {
+    let scenario = &imported.scenario;
+    let from = SimTime(scenario.simulation.warmup.0);
+    // In parallel, collected in replication order: the same figures
+    // whatever the number of threads.
+    (0..BACKTEST_REPLICATIONS)
+        .into_par_iter()
+        .map(|r| {
+            let mut rec = WithRunTimes {
+                stats: ReplicationStats::new(scenario),
+                run_times: vec![histogram(); scenario.workloads.len()],
+                from,
+            };
+            run_replication(scenario, r, &mut rec);
+            rec.stats
+                .finish()
+                .waits
+                .into_iter()
+                .zip(rec.run_times)
+                .collect()
+        })
+        .collect()
+}
+
+/// A row from recorded millisecond histograms and, per replication, the
+/// simulated tick histograms.
+fn row(
+    name: &str,
+    recorded: (Option<&Histogram<u64>>, Option<&Histogram<u64>>),
+    simulated: &[Simulated],
+) -> BackTestRow {
+    BackTestRow {
+        name: name.to_string(),
+        cells: QUANTITIES.map(|(_, measure, q)| {
+            let (rec, pick): (_, fn(&Simulated) -> &Histogram<u64>) = match measure {
+                Measure::Wait => (recorded.0, |r| &r.0),
+                Measure::Run => (recorded.1, |r| &r.1),
+            };
+            let per_replication: Vec<f64> =
+                simulated.iter().map(|r| simulated_s(pick(r), q)).collect();
+            let defined = per_replication.iter().copied().filter(|x| !x.is_nan());
+            Compared {
+                recorded: rec
+                    .filter(|h| !h.is_empty())
+                    .map_or(f64::NAN, |h| quantile_s(h, q)),
+                simulated: Estimate::from_samples(&per_replication),
+                spread: (
+                    defined.clone().fold(f64::INFINITY, f64::min),
+                    defined.fold(f64::NEG_INFINITY, f64::max),
+                ),
+            }
+        }),
+    }
+}
+
+/// Simulates the imported scenario and compares it with the export.
+pub fn backtest(imported: &Imported) -> BackTest {
+    let reps = simulate(imported);
+    let sim = &imported.scenario.simulation;
+    let mut rows: Vec<BackTestRow> = imported
+        .recorded
+        .iter()
+        .enumerate()
+        .map(|(w, (name, rec))| {
+            let per_rep: Vec<_> = reps.iter().map(|r| r[w].clone()).collect();
+            row(name, (rec.waits.as_ref(), rec.run_times.as_ref()), &per_rep)
+        })
+        .collect();
+    let totals: Vec<Simulated> = reps
+        .iter()
+        .map(|r| {
+            (
+                merged(r.iter().map(|(w, _)| w)).unwrap_or_else(histogram),
+                merged(r.iter().map(|(_, t)| t)).unwrap_or_else(histogram),
+            )
+        })
+        .collect();
+    let recorded = &imported.recorded;
+    let (waits, runs) = (
+        merged(recorded.iter().filter_map(|(_, r)| r.waits.as_ref())),
+        merged(recorded.iter().filter_map(|(_, r)| r.run_times.as_ref())),
+    );
+    rows.push(row(TOTAL, (waits.as_ref(), runs.as_ref()), &totals));
+    BackTest {
+        rows,
+        setup: format!(
+            "{BACKTEST_REPLICATIONS} replications of {} after a {} warm-up, seed {}",
+            SimDuration(sim.horizon.0 - sim.warmup.0),
+            sim.warmup,
+            sim.seed
+        ),
+    }
+}

@@ -1,0 +1,230 @@
+//! The pass over the runs: per group (task, or run type for quick runs) and
+//! per pool, what the fits and the back-test need, without keeping the runs.
+//!
+//! Per group: counts by hour of week, the runs per firing minute (to find
+//! runs that start together), run-time and wait histograms. Per pool: the
+//! run intervals (to find how many instances were busy at once), a wait
+//! histogram and the vCPU counts recorded.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
+use hdrhistogram::Histogram;
+
+use super::ImportError;
+use super::triggers::timer_occurrences;
+use crate::runs::{RunTime, for_each_run};
+use crate::scenario::DEFAULT_COMPUTE;
+
+/// Hours in a week.
+pub(super) const WEEK_H: usize = 168;
+
+/// An empty histogram (3 significant digits, auto-resizing): of milliseconds
+/// for recorded runs, of ticks for simulated ones.
+pub(super) fn histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant figures is a valid histogram precision")
+}
+
+/// Records `value`; auto-resizing only fails where `usize` is too small for
+/// the counts array, and clamping to the highest value is the best left then.
+pub(super) fn record(h: &mut Histogram<u64>, value: u64) {
+    if h.record(value).is_err() {
+        h.saturating_record(value);
+    }
+}
+
+fn record_s(h: &mut Option<Histogram<u64>>, secs: f64) {
+    record(
+        h.get_or_insert_with(histogram),
+        (secs * 1000.0).round().max(0.0) as u64,
+    );
+}
+
+/// The histograms added up; `None` when there is none.
+pub(super) fn merged<'a>(
+    hs: impl IntoIterator<Item = &'a Histogram<u64>>,
+) -> Option<Histogram<u64>> {
+    hs.into_iter().fold(None, |all, h| {
+        let mut all = all.unwrap_or_else(histogram);
+        // Equal precision and auto-resizing: adding cannot fail.
+        let _ = all.add(h);
+        Some(all)
+    })
+}
+
+/// The `q` quantile of a millisecond histogram, in seconds.
+pub(super) fn quantile_s(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// Recorded run times of a group.
+#[derive(Default)]
+pub(super) struct RunTimes {
+    /// Σ ln(run seconds) and Σ ln² over runs with a positive run time.
+    pub log_sum: f64,
+    /// See `log_sum`.
+    pub log_sq_sum: f64,
+    /// Runs with a positive run time.
+    pub timed: u64,
+    /// Their run times.
+    pub histogram: Option<Histogram<u64>>,
+}
+
+/// What was seen of one group (a future workload).
+#[derive(Default)]
+pub(super) struct Group {
+    /// Runs, with or without a start.
+    pub runs: u64,
+    /// Runs created in each hour of the week (Monday 00:00 first).
+    pub by_hour_of_week: Vec<f64>,
+    /// Runs per firing, by the firing's minute since the Unix epoch: the
+    /// minute the run was created in or, with a timer trigger, the minute
+    /// its schedule fired.
+    pub firings: BTreeMap<i64, u32>,
+    /// Runs that name a timer-trigger occurrence.
+    pub timer_runs: u64,
+    /// Runs per pool (scenario names).
+    pub pools: BTreeMap<String, u64>,
+    /// Recorded run times.
+    pub run_times: RunTimes,
+    /// Recorded waits (start − created).
+    pub waits: Option<Histogram<u64>>,
+    /// `agentConfiguration.cpu` of its default-compute runs.
+    pub cpu: Option<u32>,
+}
+
+/// What was seen of one pool.
+#[derive(Default)]
+pub(super) struct PoolSeen {
+    /// (start, finish) of every finished run.
+    pub intervals: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Recorded waits.
+    pub waits: Option<Histogram<u64>>,
+    /// Runs per recorded `agentConfiguration.cpu`.
+    pub cpus: BTreeMap<u32, u64>,
+}
+
+/// Everything the fits need from the export.
+pub(super) struct Observed {
+    /// The first and last creation times.
+    pub first: DateTime<Utc>,
+    /// See `first`.
+    pub last: DateTime<Utc>,
+    /// Runs with a creation time.
+    pub total: u64,
+    /// By group key.
+    pub groups: BTreeMap<String, Group>,
+    /// By scenario pool name (runs on the default compute are not here).
+    pub pools: BTreeMap<String, PoolSeen>,
+    /// Recorded pool names that break ACR's naming rule → scenario names.
+    pub renamed: BTreeMap<String, String>,
+    /// Whether any run of the export names a timer occurrence: if so, a
+    /// task without any is not timer-triggered.
+    pub has_timers: bool,
+}
+
+/// The scenario name of a recorded pool: the same when it obeys ACR's rule
+/// (3-20 letters, digits, hyphens; not "default"), else a cleaned-up name,
+/// remembered in `renamed` for a warning.
+fn pool_name(recorded: &str, renamed: &mut BTreeMap<String, String>) -> String {
+    let mut name: String = recorded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(20)
+        .collect();
+    if name == DEFAULT_COMPUTE {
+        name = "default-pool".into();
+    }
+    while name.len() < 3 {
+        name.push('-');
+    }
+    if name != recorded {
+        renamed.insert(recorded.to_string(), name.clone());
+    }
+    name
+}
+
+/// Reads the export at `path` once (plus the trigger pass).
+pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
+    let timers = timer_occurrences(path);
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut pools: BTreeMap<String, PoolSeen> = BTreeMap::new();
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    let mut total = 0u64;
+    let mut renamed = BTreeMap::new();
+    for_each_run(path, |run| {
+        let RunTime::At(created) = run.created else {
+            return Ok(());
+        };
+        total += 1;
+        span = Some(span.map_or((created, created), |(f, l)| {
+            (f.min(created), l.max(created))
+        }));
+        let key = run
+            .task
+            .clone()
+            .or(run.run_type.clone())
+            .unwrap_or_else(|| "runs".into());
+        let pool = run.pool.as_deref().map_or_else(
+            || DEFAULT_COMPUTE.to_string(),
+            |p| pool_name(p, &mut renamed),
+        );
+        let g = groups.entry(key).or_default();
+        g.runs += 1;
+        g.by_hour_of_week.resize(WEEK_H, 0.0);
+        let how = created.weekday().num_days_from_monday() as usize * 24 + created.hour() as usize;
+        g.by_hour_of_week[how] += 1.0;
+        let occurrence = timers.get(&run.row).copied();
+        g.timer_runs += u64::from(occurrence.is_some());
+        let fired = occurrence.unwrap_or(created).timestamp().div_euclid(60);
+        *g.firings.entry(fired).or_default() += 1;
+        *g.pools.entry(pool.clone()).or_default() += 1;
+        if run.pool.is_none() {
+            g.cpu = g.cpu.or(run.cpu);
+        }
+        if let Some(d) = run.duration.map(|d| d.as_secs_f64()).filter(|d| *d > 0.0) {
+            let t = &mut g.run_times;
+            t.timed += 1;
+            t.log_sum += d.ln();
+            t.log_sq_sum += d.ln().powi(2);
+            record_s(&mut t.histogram, d);
+        }
+        let wait = run.wait().map(|w| w.as_secs_f64());
+        if let Some(w) = wait {
+            record_s(&mut g.waits, w);
+        }
+        if run.pool.is_some() {
+            let p = pools.entry(pool).or_default();
+            if let Some(w) = wait {
+                record_s(&mut p.waits, w);
+            }
+            if let Some(c) = run.cpu {
+                *p.cpus.entry(c).or_default() += 1;
+            }
+            if let (Some(RunTime::At(s)), Some(d)) = (run.started, run.duration) {
+                p.intervals.push((
+                    s,
+                    s + TimeDelta::microseconds(d.0.min(i64::MAX as u64) as i64),
+                ));
+            }
+        }
+        Ok(())
+    })?;
+    let (first, last) = span.ok_or_else(|| ImportError::NoRuns(path.display().to_string()))?;
+    Ok(Observed {
+        first,
+        last,
+        total,
+        groups,
+        pools,
+        renamed,
+        has_timers: !timers.is_empty(),
+    })
+}
