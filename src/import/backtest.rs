@@ -3,6 +3,7 @@
 //! A fit that does not reproduce what happened says so, naming the workload.
 
 use std::fmt::Write;
+use std::sync::atomic::AtomicBool;
 
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
@@ -270,6 +271,10 @@ impl Recorder for WithRunTimes {
     fn stopped(&mut self, at: SimTime) {
         self.stats.stopped(at);
     }
+
+    fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
+        self.stats.censored(w, arrived_at, at);
+    }
 }
 
 /// The one place simulated figures are read: the `q` quantile, in seconds,
@@ -299,7 +304,9 @@ fn simulate(imported: &Imported) -> Vec<Replication> {
                 run_times: vec![histogram(); scenario.workloads.len()],
                 from,
             };
-            run_replication(scenario, r, &mut rec);
+            // Nobody cancels a back-test: it is short and runs after the
+            // scenario is written.
+            run_replication(scenario, r, &mut rec, &AtomicBool::new(false));
             rec.stats
                 .finish()
                 .waits

@@ -409,7 +409,7 @@ fn import_templates_need_one_line_for_check_and_sweep() {
         .expect("poolcast runs");
     // 0 or 1 (met or missed), not 2: the objective parsed and was judged.
     assert!(matches!(checked.status.code(), Some(0 | 1)), "{checked:?}");
-    assert!(String::from_utf8_lossy(&checked.stdout).contains("SLO (wait p95 <= 30m)"));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains(": wait p95 <= 30.00 min: "));
     let sweep = dir.path().join("sweep.toml");
     std::fs::write(&sweep, uncomment("sweep")).expect("write");
     poolcast()
