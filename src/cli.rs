@@ -23,13 +23,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario, print a summary and write the outputs.
+    #[command(
+        after_help = "Examples:\n  poolcast run scenarios/default.toml\n  poolcast run team.toml --replications 20 --seed 7 --out report/\n  poolcast run team.toml --format json | jq .totals"
+    )]
     Run(RunArgs),
     /// Like run, then exit 1 when an [slo] objective is missed (for CI).
+    #[command(
+        after_help = "Examples:\n  poolcast check team.toml --quiet\n  GITHUB_STEP_SUMMARY=summary.md poolcast check team.toml"
+    )]
     Check(RunArgs),
     /// Run every point of the scenario's [sweep] in parallel; write the
     /// table, the Pareto front and a recommendation.
+    #[command(
+        after_help = "Examples:\n  poolcast sweep scenarios/sweep-tiers.toml\n  poolcast sweep team.toml --precision 0.05 --max-replications 50\n  poolcast sweep team.toml --shard 2/4 --out shard-2\n  poolcast sweep team.toml --shard index:JOB_COMPLETION_INDEX/4   # Kubernetes Indexed Job"
+    )]
     Sweep(SweepArgs),
     /// Join the sweep.csv files of sweep shards into one sweep's outputs.
+    #[command(after_help = "Example:\n  poolcast merge shards/*/sweep.csv --out sweep")]
     Merge {
         /// The shards' sweep.csv files (each with its sweep.json beside it).
         #[arg(required = true)]
@@ -46,26 +56,54 @@ pub enum Command {
     },
     /// Find the cheapest count (and tier) of the [sweep] that meets the SLO
     /// without running the whole grid.
+    #[command(after_help = "Example:\n  poolcast plan scenarios/plan-tiers.toml")]
     Plan(RunArgs),
     /// Parse and validate a scenario without simulating.
+    #[command(after_help = "Example:\n  poolcast validate team.toml --format json")]
     Validate {
         /// The scenario TOML file.
         scenario: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Accepted for symmetry: validate prints nothing on stderr but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
-    /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool),
-    /// instantly, without simulating.
+    /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
+    /// the busiest hour of the week), instantly, without simulating.
+    #[command(after_help = "Example:\n  poolcast estimate team.toml --format json")]
     Estimate {
         /// The scenario TOML file.
         scenario: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Accepted for symmetry: estimate prints nothing on stderr but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
+    /// Write a commented, valid scenario from a few facts about a team.
+    #[command(
+        after_help = "Examples:\n  poolcast init > team.toml\n  poolcast init --builds-per-day 300 --hours 09-18 --days Mon-Fri --median 6m --p95 25m --tier S2 --out team.toml"
+    )]
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Example:\n  poolcast completions bash > ~/.local/share/bash-completion/completions/poolcast"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  poolcast man > ~/.local/share/man/man1/poolcast.1")]
+    Man,
     /// Fit a scenario (arrival profile and run-time distribution per task)
     /// to recorded runs from `az acr task list-runs --output json`.
+    #[command(
+        after_help = "Example:\n  az acr task list-runs --registry myreg --top 5000 --output json > runs.json\n  poolcast import runs.json --tier buildpool=S2 --out team.toml"
+    )]
     Import {
         /// The list-runs JSON export.
         runs: PathBuf,
@@ -83,13 +121,49 @@ pub enum Command {
         quiet: bool,
     },
     /// Print the tier, price and quota table in force.
+    #[command(after_help = "Examples:\n  poolcast tiers\n  poolcast tiers team.toml --format csv")]
     Tiers {
         /// Show the prices and quota of this scenario instead of the defaults.
         scenario: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Accepted for symmetry: tiers prints nothing on stderr but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
+}
+
+/// Options of `poolcast init`: what a team knows about its builds.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Scenario name.
+    #[arg(long, default_value = "team")]
+    pub name: String,
+    /// Builds on a working day.
+    #[arg(long, default_value_t = 300.0)]
+    pub builds_per_day: f64,
+    /// Working hours, HH-HH (most builds arrive then).
+    #[arg(long, default_value = "09-18")]
+    pub hours: String,
+    /// Working days, e.g. Mon-Fri or Mon-Sat.
+    #[arg(long, default_value = "Mon-Fri")]
+    pub days: String,
+    /// Median build time.
+    #[arg(long, default_value = "6m")]
+    pub median: String,
+    /// 95th percentile of build time.
+    #[arg(long, default_value = "25m")]
+    pub p95: String,
+    /// Tier of the pool (S1, S2, S3, I6).
+    #[arg(long, default_value = "S2")]
+    pub tier: String,
+    /// The p95 wait to aim for.
+    #[arg(long, default_value = "5m")]
+    pub wait_p95: String,
+    /// Where to write the scenario [default: stdout].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// How results are printed on stdout.
@@ -117,6 +191,9 @@ pub struct SweepArgs {
     #[arg(long, default_value_t = 100)]
     pub max_replications: u32,
     /// Run only shard K of N (e.g. 2/4), for a job matrix; join with merge.
+    /// `index:VAR/N` reads a 0-based index from the environment variable
+    /// VAR (JOB_COMPLETION_INDEX in a Kubernetes Indexed Job,
+    /// SLURM_ARRAY_TASK_ID in a Slurm array started at 0).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
+use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, Command, Format, RunArgs};
@@ -22,6 +23,7 @@ macro_rules! note {
 }
 
 mod import;
+mod init;
 mod run;
 mod sweep;
 
@@ -87,7 +89,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => sweep::merge(&files, out.as_deref(), format, quiet),
         Command::Plan(args) => sweep::plan(&args),
-        Command::Validate { scenario, format } => {
+        Command::Validate {
+            scenario, format, ..
+        } => {
             let s = scenario::load(&scenario)?;
             let (pools, workloads) = (s.pools.len(), s.workloads.len());
             let plural = |n: usize| if n == 1 { "" } else { "s" };
@@ -109,13 +113,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Estimate { scenario, format } => {
+        Command::Estimate {
+            scenario, format, ..
+        } => {
             let s = scenario::load(&scenario)?;
             match format {
                 Format::Table => emit(&report::estimate_table(&s))?,
                 Format::Json => emit(&report::estimate_json(&s))?,
                 Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&s)))?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init(args) => init::init(&args),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "poolcast", &mut out);
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            emit(&String::from_utf8_lossy(&page))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -125,7 +144,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             name,
             quiet,
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
-        Command::Tiers { scenario, format } => {
+        Command::Tiers {
+            scenario, format, ..
+        } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
                     let s = scenario::load(&path)?;

@@ -73,7 +73,11 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     if !args.quiet {
-        note!("wrote {}", out.path().display());
+        note!(
+            "wrote {}; open {} to read the report",
+            out.path().display(),
+            out.path().join("report.html").display()
+        );
     }
     Ok((s, run))
 }

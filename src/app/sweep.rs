@@ -76,16 +76,41 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     })
 }
 
+/// `K/N`, or `index:VAR/N` with a 0-based index in the environment
+/// variable VAR (what job arrays hand each job), as 1-based `(K, N)`.
 fn parse_shard(text: &str) -> Result<(usize, usize)> {
-    let parsed = text
-        .split_once('/')
-        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
-    match parsed {
-        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
-        _ => Err(BadInput(format!(
-            "--shard {text:?}: write K/N with 1 <= K <= N, e.g. --shard 2/4"
+    let bad = |why: String| -> anyhow::Error {
+        BadInput(format!(
+            "--shard {text:?}: {why}; write K/N with 1 <= K <= N (e.g. --shard 2/4), or index:VAR/N with VAR holding a 0-based index (e.g. --shard index:JOB_COMPLETION_INDEX/4)"
         ))
-        .into()),
+        .into()
+    };
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| bad("there is no /".into()))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("{n:?} is not a count")))?;
+    let k: usize = match k.trim().strip_prefix("index:") {
+        Some(var) => {
+            let value = std::env::var(var)
+                .map_err(|_| bad(format!("the environment variable {var} is not set")))?;
+            let index: usize = value
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("{var}={value:?} is not an index")))?;
+            index + 1
+        }
+        None => k
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("{k:?} is not a number")))?,
+    };
+    if n >= 1 && (1..=n).contains(&k) {
+        Ok((k, n))
+    } else {
+        Err(bad(format!("shard {k} of {n} does not exist")))
     }
 }
 

@@ -7,6 +7,7 @@ mod determinism;
 mod fuzz;
 mod golden;
 mod import;
+mod install;
 mod invariants;
 mod peak;
 mod regressions;

@@ -1,0 +1,169 @@
+//! `poolcast init`: a commented, valid scenario from what a team knows
+//! (builds a day, working hours and days, build time, tier), with the pool
+//! sized for the peak, an `[slo]` and a `[sweep]` ready to run.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::{BadInput, emit};
+use crate::cli::InitArgs;
+use crate::load::{load_by_hour, smallest_count_for_p95};
+use crate::model::Tier;
+use crate::text::parse_duration;
+
+/// The most instances `init` sizes a pool to: beyond this, a scenario
+/// written by hand (or `plan`) is the better start.
+const MOST_INSTANCES: u32 = 64;
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `HH-HH` as the hours `[from, to)`.
+fn hours(text: &str) -> Option<(usize, usize)> {
+    let (a, b) = text.split_once('-')?;
+    let (a, b): (usize, usize) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (a < b && b <= 24).then_some((a, b))
+}
+
+/// `Mon-Fri` (or one day, `Sat`) as weekday indices from Monday.
+fn days(text: &str) -> Option<(usize, usize)> {
+    let day = |d: &str| DAYS.iter().position(|x| x.eq_ignore_ascii_case(d.trim()));
+    match text.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (day(a)?, day(b)?);
+            (a <= b).then_some((a, b))
+        }
+        None => day(text).map(|d| (d, d)),
+    }
+}
+
+/// The scenario text for `args` with `count` instances.
+fn scenario_text(
+    args: &InitArgs,
+    tier: Tier,
+    count: u32,
+    (h0, h1): (usize, usize),
+    (d0, d1): (usize, usize),
+) -> String {
+    let span = (h1 - h0) as f64;
+    let rate = args.builds_per_day / span;
+    let hourly: Vec<&str> = (0..24)
+        .map(|h| if (h0..h1).contains(&h) { "1" } else { "0" })
+        .collect();
+    let weekly: Vec<&str> = (0..7)
+        .map(|d| if (d0..=d1).contains(&d) { "1" } else { "0" })
+        .collect();
+    let vcpu = (count * tier.vcpu()).max(16);
+    let sweep_to = (count * 2).max(count + 2);
+    let quota_to = (sweep_to * tier.vcpu()).max(vcpu);
+    format!(
+        r#"# Written by `poolcast init`: a starting point, to be checked against
+# real runs (`poolcast import` fits one to an export of them).
+#
+# {builds} builds a working day ({days}), arriving between {h0:02}:00 and
+# {h1:02}:00, so {rate:.1} an hour then; build time median {median}, p95 {p95}.
+# The pool is sized for that peak ({count} x {tier}, by M/M/c at the busiest
+# hour); `poolcast run` simulates it, `poolcast plan` searches the count.
+name = "{name}"
+
+[simulation]
+horizon = "7d"        # one week of traffic
+warmup = "1d"         # left out of every figure
+replications = 10     # independent weeks: the ± intervals come from these
+seed = 1
+
+# The registry's vCPU quota: {count} x {tier} needs {needed}, and the sweep
+# below up to {quota_to}. A raise beyond 16 standard vCPUs is a support
+# request in real life.
+[quota]
+standard_vcpu = {quota_to}
+
+[[pool]]
+name = "builders"
+tier = "{tier}"
+count = {count}
+provisioning = "5m"   # every count change takes this long
+
+[[workload]]
+name = "ci"
+pool = "builders"
+# {rate:.2} builds an hour in working hours, none otherwise.
+arrival = {{ process = "profile", rate = "{rate:.4}/h", hourly = [{hourly}], weekly = [{weekly}] }}
+duration = {{ dist = "lognormal", median = "{median}", p95 = "{p95}" }}
+timeout = "1h"
+
+[slo]
+wait_p95 = "{wait}"    # `poolcast check` exits 1 when the p95 wait is above this
+
+# `poolcast sweep` runs every count from 1 to {sweep_to}; `poolcast plan`
+# finds the cheapest that meets [slo] without running them all.
+[sweep]
+"pool.builders.count" = {{ from = 1, to = {sweep_to}, step = 1 }}
+"#,
+        builds = args.builds_per_day,
+        days = args.days,
+        median = args.median,
+        p95 = args.p95,
+        name = args.name,
+        wait = args.wait_p95,
+        needed = count * tier.vcpu(),
+        hourly = hourly.join(", "),
+        weekly = weekly.join(", "),
+    )
+}
+
+pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
+    let bad = |m: String| -> anyhow::Error { BadInput(m).into() };
+    let hours = hours(&args.hours).ok_or_else(|| {
+        bad(format!(
+            "--hours {:?}: write HH-HH with the first before the second, e.g. 09-18",
+            args.hours
+        ))
+    })?;
+    let days = days(&args.days).ok_or_else(|| {
+        bad(format!(
+            "--days {:?}: write a weekday or a range of them, e.g. Mon-Fri",
+            args.days
+        ))
+    })?;
+    let tier: Tier = args
+        .tier
+        .parse()
+        .map_err(|_| bad(format!("--tier {:?}: one of S1, S2, S3, I6", args.tier)))?;
+    if !(args.builds_per_day.is_finite() && args.builds_per_day > 0.0 && args.builds_per_day <= 1e6)
+    {
+        return Err(bad(format!(
+            "--builds-per-day {}: give a positive number up to 1000000",
+            args.builds_per_day
+        )));
+    }
+    let wait = parse_duration(&args.wait_p95).map_err(|e| bad(format!("--wait-p95: {e}")))?;
+    // Size the pool: the scenario with one instance says what the peak
+    // load is; M/M/c at that hour gives the count.
+    let draft = scenario_text(args, tier, 1, hours, days);
+    let s = crate::scenario::from_str(&draft, Path::new("init.toml"))
+        .map_err(|e| bad(format!("these facts do not make a valid scenario: {e}")))?;
+    let (load, service) = &load_by_hour(&s)[0];
+    let count = smallest_count_for_p95(load, *service, wait.as_secs_f64(), MOST_INSTANCES)
+        .unwrap_or(MOST_INSTANCES);
+    let text = scenario_text(args, tier, count, hours, days);
+    // What is written must validate as it is.
+    crate::scenario::from_str(&text, Path::new("init.toml")).map_err(|e| bad(format!("{e}")))?;
+    match &args.out {
+        None => emit(&text)?,
+        Some(path) => {
+            let mut f = std::fs::File::create(path)
+                .map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
+            f.write_all(text.as_bytes())?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "wrote {}; run it with poolcast run {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
