@@ -150,6 +150,41 @@ metrics! {
     }
 }
 
+/// Whether the metric named `name` is a share, 0-1.
+fn is_fraction(name: &str) -> bool {
+    matches!(name, "utilization" | "waited_fraction")
+}
+
+/// `x` rounded to a multiple of `1 / per_unit`. Dividing by the power of
+/// ten (rather than multiplying by its inverse) gives the nearest double
+/// to the decimal, which prints as the short number it is.
+fn round_to(x: f64, per_unit: f64) -> f64 {
+    (x * per_unit).round() / per_unit
+}
+
+/// An estimate as what it means: money and seconds to the micro-unit,
+/// everything else to 1e-9 (so a fixed pool of 2 has 2 instances, not
+/// 1.9999999999999998), and intervals of quantities that cannot be
+/// negative (every metric here) clamped at 0, of shares at 1.
+fn tidy(name: &str, e: Estimate) -> Estimate {
+    let per_unit = if name.ends_with("_usd") || name.ends_with("_s") {
+        1e6
+    } else {
+        1e9
+    };
+    let top = if is_fraction(name) {
+        1.0
+    } else {
+        f64::INFINITY
+    };
+    let clamp = |x: f64| round_to(x, per_unit).clamp(0.0, top);
+    Estimate {
+        mean: clamp(e.mean),
+        std_error: e.std_error,
+        ci95: e.ci95.map(|(lo, hi)| (clamp(lo), clamp(hi))),
+    }
+}
+
 /// One replication's value of every metric of a scope; NaN where undefined.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Values<M> {
@@ -196,13 +231,14 @@ pub struct MetricSet<M> {
 }
 
 impl<M: Metric> MetricSet<M> {
-    /// The estimates from one `Values` per replication.
+    /// The estimates from one `Values` per replication, stated as what
+    /// they mean (see `tidy`).
     pub fn from_replications<'a>(reps: impl Iterator<Item = &'a Values<M>> + Clone) -> Self {
         let estimates = M::ALL
             .iter()
             .map(|&m| {
                 let xs: Vec<f64> = reps.clone().map(|r| r[m]).collect();
-                Estimate::from_samples(&xs)
+                tidy(m.name(), Estimate::from_samples(&xs))
             })
             .collect();
         MetricSet {
@@ -237,6 +273,49 @@ mod tests {
 
     fn names<M: Metric>() -> Vec<&'static str> {
         M::ALL.iter().map(|m| m.name()).collect()
+    }
+
+    #[test]
+    fn tidy_rounds_to_meaning_and_clamps_intervals() {
+        let e = Estimate {
+            mean: 1.999_999_999_999_999_8,
+            std_error: 0.1,
+            ci95: Some((-0.0058, 4.0)),
+        };
+        let t = tidy("instances_mean", e);
+        assert_eq!(t.mean, 2.0);
+        assert_eq!(t.ci95, Some((0.0, 4.0)));
+        let share = tidy(
+            "utilization",
+            Estimate {
+                mean: 0.97,
+                std_error: 0.02,
+                ci95: Some((0.93, 1.01)),
+            },
+        );
+        assert_eq!(share.ci95, Some((0.93, 1.0)));
+        let cost = tidy(
+            "cost_usd",
+            Estimate {
+                mean: 414.719_999_999_999_97,
+                std_error: 0.0,
+                ci95: None,
+            },
+        );
+        assert_eq!(cost.mean.to_string(), "414.72");
+        // Undefined stays undefined.
+        assert!(
+            tidy(
+                "wait_p95_s",
+                Estimate {
+                    mean: f64::NAN,
+                    std_error: 0.0,
+                    ci95: None
+                }
+            )
+            .mean
+            .is_nan()
+        );
     }
 
     #[test]

@@ -254,17 +254,20 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
                 let len = reps.iter().map(|r| r.series[p].len()).min().unwrap_or(0);
                 (0..len)
                     .map(|k| {
-                        let mut mean = [0.0; 4];
+                        // Sums of whole counts are exact; one division
+                        // gives the mean without float noise (2, not
+                        // 1.9999999999999998).
+                        let mut sum = [0u64; 4];
                         for r in &reps {
                             let l = r.series[p][k];
                             for (m, v) in
-                                mean.iter_mut()
+                                sum.iter_mut()
                                     .zip([l.queued, l.busy, l.allocated, l.provisioning])
                             {
-                                *m += f64::from(v) / n;
+                                *m += u64::from(v);
                             }
                         }
-                        mean
+                        sum.map(|x| x as f64 / n)
                     })
                     .collect()
             })
@@ -302,7 +305,11 @@ fn cost_by_day(scenario: &Scenario, reps: &[ReplicationSummary]) -> CostByDay {
     let usd = (0..days)
         .map(|d| {
             (0..payers.len())
-                .map(|p| reps.iter().map(|r| r.cost_by_day[d][p]).sum::<f64>() / n)
+                .map(|p| {
+                    let mean = reps.iter().map(|r| r.cost_by_day[d][p]).sum::<f64>() / n;
+                    // Money to the micro-dollar, as every cost is stated.
+                    (mean * 1e6).round() / 1e6
+                })
                 .collect()
         })
         .collect();
