@@ -196,10 +196,15 @@ pub(super) fn apply_overrides(args: &RunArgs, s: &mut Scenario) -> Result<()> {
     Ok(())
 }
 
-/// `--out`, or `output/<name>/`, created and checked for writing before any
-/// long work.
-pub(super) fn output_dir(out: Option<&Path>, name: &str) -> Result<OutputDir> {
-    let path = out.map_or_else(|| PathBuf::from("output").join(name), Path::to_path_buf);
+/// `--out`, or `output/<name>/` (`output/<name>/<sub>/` for a command that
+/// keeps its own folder, so `sweep` and `plan` never mix their files with
+/// `run`'s), created and checked for writing before any long work.
+pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> Result<OutputDir> {
+    let default = || {
+        let base = PathBuf::from("output").join(name);
+        sub.map_or_else(|| base.clone(), |s| base.join(s))
+    };
+    let path = out.map_or_else(default, Path::to_path_buf);
     OutputDir::prepare(&path).map_err(|e| {
         BadInput(format!(
             "cannot write to output folder {}: {e}; choose another with --out",
@@ -241,6 +246,13 @@ pub(super) fn write_charts(out: &OutputDir, charts: &[report::Chart]) -> Result<
         write_output(out, &format!("{}.png", c.name), &c.png)?;
     }
     Ok(())
+}
+
+/// Ends a command's writing (see `OutputDir::finish`).
+pub(super) fn finish_output(out: OutputDir) -> Result<()> {
+    let path = out.path().to_path_buf();
+    out.finish()
+        .with_context(|| format!("cannot finish writing {}", path.display()))
 }
 
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {

@@ -19,7 +19,7 @@ use crate::stats::RunSummary;
 /// summary; returns what it ran for `check`.
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
-    let out = output_dir(args.out.as_deref(), &s.name)?;
+    let out = output_dir(args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.threads)?;
     if !args.quiet {
         for w in report::before_run(&s) {
@@ -72,11 +72,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
+    let path = out.path().to_path_buf();
+    super::finish_output(out)?;
     if !args.quiet {
         note!(
             "wrote {}; open {} to read the report",
-            out.path().display(),
-            out.path().join("report.html").display()
+            path.display(),
+            path.join("report.html").display()
         );
     }
     Ok((s, run))

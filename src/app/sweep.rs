@@ -222,7 +222,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let run = &args.run;
     let prepared = prepare(run)?;
-    let out = output_dir(run.out.as_deref(), &prepared.base.name)?;
+    let out = output_dir(run.out.as_deref(), &prepared.base.name, Some("sweep"))?;
     let pool = thread_pool(run.threads)?;
     let obj = Objective::of(&prepared.base.slo);
     let opts = SweepOptions {
@@ -271,6 +271,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             );
             note!("wrote {}", out.path().display());
         }
+        super::finish_output(out)?;
         return Ok(ExitCode::SUCCESS);
     }
     let meta = SweepMeta {
@@ -282,6 +283,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         objective: obj,
     };
     finish(&out, &meta, &table, run.format, run.quiet)?;
+    super::finish_output(out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,16 +352,18 @@ pub(super) fn merge(
         metrics: meta.metrics.clone(),
         rows,
     };
-    let out = output_dir(out, &meta.scenario)?;
+    let out = output_dir(out, &meta.scenario, Some("sweep"))?;
     finish(&out, &meta, &table, format, quiet)?;
+    super::finish_output(out)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let prepared = prepare(args)?;
-    let out = output_dir(args.out.as_deref(), &prepared.base.name)?;
-    let pool = thread_pool(args.threads)?;
     let obj = Objective::of(&prepared.base.slo);
+    sweep::plan_axis(&prepared.spec, &prepared.points, &obj).map_err(BadInput)?;
+    let out = output_dir(args.out.as_deref(), &prepared.base.name, Some("plan"))?;
+    let pool = thread_pool(args.threads)?;
     let bar = bar_for(args.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let metrics = sweep::metric_names(&prepared.base);
@@ -403,5 +407,6 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     if !args.quiet {
         note!("wrote {}", out.path().display());
     }
+    super::finish_output(out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,10 +3,17 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The list of files a command wrote into its folder, kept beside them:
+/// the next run of the command removes what it wrote before and does not
+/// write again (a chart of a pool since renamed), and touches nothing else.
+const MANIFEST: &str = ".poolcast-outputs";
+
 /// A folder that has been created and proven writable.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OutputDir {
     path: PathBuf,
+    /// Names written so far, in order.
+    written: std::sync::Mutex<Vec<String>>,
 }
 
 impl OutputDir {
@@ -20,6 +27,7 @@ impl OutputDir {
         probe.as_file().sync_all()?;
         Ok(OutputDir {
             path: path.to_path_buf(),
+            written: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -43,6 +51,36 @@ impl OutputDir {
         }
         tmp.as_file().sync_all()?;
         tmp.persist(&target).map_err(|e| e.error)?;
+        self.written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(name.to_string());
         Ok(target)
+    }
+
+    /// Ends the command's writing: removes the files the previous run of
+    /// it wrote (listed in the folder's manifest) that this one did not,
+    /// and records what this one wrote. Files it never wrote stay.
+    pub fn finish(self) -> std::io::Result<()> {
+        let written = self
+            .written
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let manifest = self.path.join(MANIFEST);
+        if let Ok(before) = std::fs::read_to_string(&manifest) {
+            for stale in before.lines().filter(|l| !written.iter().any(|w| w == l)) {
+                // Only plain names: a manifest never points outside.
+                if !stale.is_empty() && !stale.contains(['/', '\\']) && stale != MANIFEST {
+                    let _ = std::fs::remove_file(self.path.join(stale));
+                }
+            }
+        }
+        let mut list = written.join("\n");
+        list.push('\n');
+        let out = OutputDir {
+            path: self.path,
+            written: std::sync::Mutex::new(Vec::new()),
+        };
+        out.write(MANIFEST, list.as_bytes()).map(|_| ())
     }
 }

@@ -7,7 +7,7 @@
 mod plan;
 mod table;
 
-pub use plan::{PlanOutcome, plan};
+pub use plan::{PlanOutcome, plan, plan_axis};
 pub use table::{
     Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
 };

@@ -13,27 +13,15 @@ use crate::model::Scaling;
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
 use crate::stats::Objectives;
 
-/// What `plan` found and what it cost.
-#[derive(Debug, Clone)]
-pub struct PlanOutcome {
-    /// The points it ran (in point order).
-    pub table: SweepTable,
-    /// Replications run.
-    pub simulations: u64,
-    /// Replications the full grid would have run.
-    pub grid_simulations: u64,
-}
-
-/// Searches `points` of `spec` (axes `pool.P.count` and optionally
-/// `pool.P.tier`, for one pool `P`) for the cheapest point meeting `obj`.
-pub fn plan(
+/// Whether `plan` can search this sweep: an objective on the wait, the
+/// compute cost minimised, one fixed pool's count (and tier) as the only
+/// axes. Returns the count axis. Checked before any output folder is made,
+/// so a refused plan leaves nothing behind.
+pub fn plan_axis(
     spec: &SweepSpec,
     points: &[SweepPoint],
-    metrics: Vec<String>,
     obj: &Objective,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<PlanOutcome, String> {
+) -> Result<usize, String> {
     if obj.slo.wait_p95.is_none() {
         return Err("plan searches for the cheapest point that meets [slo] wait_p95; the scenario sets none".into());
     }
@@ -67,6 +55,31 @@ pub fn plan(
     if base.is_some_and(|s| s.pools.iter().any(|p| p.scaling != Scaling::Fixed)) {
         return Err("plan searches fixed pools only (with scaling pools the wait need not fall as the count rises), so use poolcast sweep".into());
     }
+    Ok(count_axis)
+}
+
+/// What `plan` found and what it cost.
+#[derive(Debug, Clone)]
+pub struct PlanOutcome {
+    /// The points it ran (in point order).
+    pub table: SweepTable,
+    /// Replications run.
+    pub simulations: u64,
+    /// Replications the full grid would have run.
+    pub grid_simulations: u64,
+}
+
+/// Searches `points` of `spec` (axes `pool.P.count` and optionally
+/// `pool.P.tier`, for one pool `P`) for the cheapest point meeting `obj`.
+pub fn plan(
+    spec: &SweepSpec,
+    points: &[SweepPoint],
+    metrics: Vec<String>,
+    obj: &Objective,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<PlanOutcome, String> {
+    let count_axis = plan_axis(spec, points, obj)?;
     let count = |p: &SweepPoint| match &p.values[count_axis] {
         AxisValue::Int(n) => *n as f64,
         AxisValue::Float(x) => *x,

@@ -118,3 +118,52 @@ fn sweep_writes_its_charts_and_report() {
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(html.contains("<h2>Recommendation</h2>") && html.contains("<h2>Pareto front</h2>"));
 }
+
+/// Issue 14: a command replaces the files it wrote before and touches no
+/// other: a renamed pool's old chart goes, a file the user put there stays;
+/// `sweep` and `plan` default to folders of their own.
+#[test]
+fn issue_14_output_folder_replaces_only_its_own_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let src = |pool: &str| {
+        format!(
+            "[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"{pool}\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"{pool}\"\narrival = {{ process = \"poisson\", rate = \"2/h\" }}\nduration = {{ dist = \"constant\", value = \"5m\" }}\n"
+        )
+    };
+    let out = dir.path().join("out");
+    let (_a, first) = crate::support::write_scenario(&src("alpha"), "s.toml");
+    crate::support::run_into(&out, &["run", first.to_str().unwrap()]);
+    assert!(out.join("utilisation-alpha.svg").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let (_b, second) = crate::support::write_scenario(&src("beta"), "s.toml");
+    crate::support::run_into(&out, &["run", second.to_str().unwrap()]);
+    assert!(out.join("utilisation-beta.svg").exists());
+    assert!(
+        !out.join("utilisation-alpha.svg").exists(),
+        "a stale chart stayed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+/// Issue 14: a refused plan leaves no folder behind.
+#[test]
+fn issue_14_refused_plan_leaves_no_folder() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "name = \"refused\"\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"2/h\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[sweep]\n\"pool.builders.count\" = [1, 2]\n",
+    )
+    .unwrap();
+    crate::support::poolcast()
+        .current_dir(dir.path())
+        .arg("plan")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("wait_p95"));
+    assert!(!dir.path().join("output").exists(), "plan made a folder");
+}
