@@ -54,10 +54,10 @@ fn run_writes_charts_and_reports() {
     let dir = run_into(tmp.path(), &["run", &scenario, "--replications", "3"]);
     let dir = dir.as_path();
     let charts = [
-        ("queue", "simulated time (days)"),
+        ("queue", "queued runs"),
         ("wait_cdf", "wait (minutes)"),
         ("utilisation-builders", "hour of day (UTC)"),
-        ("cost", "cost (USD)"),
+        ("cost", "cost per day (USD)"),
     ];
     for (name, label) in charts {
         check_chart(dir, name, label);
@@ -97,9 +97,7 @@ fn run_writes_charts_and_reports() {
         );
     }
     let md = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
-    assert!(
-        md.contains("a month (30 days)") && md.contains("![Queue length over time](queue.png)")
-    );
+    assert!(md.contains("a month (30 days)") && md.contains("![Queued runs over time](queue.png)"));
 }
 
 #[test]
