@@ -74,6 +74,17 @@ fn run_writes_charts_and_reports() {
         charts.len(),
         "every chart is in the report"
     );
+    // Readable from phone to desktop: the page has the device's width and
+    // the charts scale to the column, keeping their aspect ratio.
+    assert!(
+        html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+    );
+    assert!(html.contains("figure svg { display: block; width: 100%; height: auto; }"));
+    assert_eq!(
+        html.matches("viewBox=\"0 0 1000 600\"").count(),
+        charts.len()
+    );
+    assert!(html.contains("<div class=\"table\"><table>"));
     for external in [
         "src=\"http",
         "href=\"http",

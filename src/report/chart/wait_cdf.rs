@@ -137,7 +137,7 @@ impl Plot for CdfPlot {
                 medium,
             )?;
             keys.push(draw::slo_key(slo));
-            keys.push(Key::new("95% of runs", Mark::Dash(palette::FRONT)));
+            keys.push(Key::new("p95: 95% of runs", Mark::Dash(palette::FRONT)));
         }
         Ok(Layout {
             plots: vec![PixelRect::of(chart.plotting_area())],
