@@ -11,7 +11,7 @@ use plotters::style::FontStyle;
 use super::Chart;
 
 /// Pixel size of every chart.
-pub const SIZE: (u32, u32) = (1000, 600);
+const SIZE: (u32, u32) = (1000, 600);
 
 pub(super) type DrawResult<T = ()> = Result<T, String>;
 

@@ -157,7 +157,10 @@ impl SweepPlot<'_> {
             .data
             .points
             .iter()
+            // An undefined wait (no run started) has no place on the chart;
+            // sweep_cost_wait.csv lists the point with an empty wait.
             .filter(|p| p.condition == condition && self.x(p).is_finite())
+            .filter(|p| p.minutes().is_finite())
             .collect();
         let mut chart = ChartBuilder::on(area)
             .caption(&self.data.conditions[condition], ("sans-serif", 15))
@@ -225,7 +228,7 @@ impl SweepPlot<'_> {
             .filter(|t| self.data.points.iter().any(|p| p.tier == Some(*t)))
             .map(|t| Key::new(t.name(), Mark::Dot(palette::tier(t))))
             .collect();
-        if self.kind == Kind::CostWait {
+        if self.kind == Kind::CostWait && self.data.points.iter().any(|p| p.pareto) {
             keys.push(Key::new("Pareto front", Mark::Line(palette::FRONT)));
         }
         if self.data.points.iter().any(|p| p.recommended) {
@@ -237,10 +240,13 @@ impl SweepPlot<'_> {
                 Mark::Line(palette::FRONT),
             ));
         }
-        keys.push(Key::new(
-            "above the axis: at the top edge, with its wait",
-            Mark::Above(palette::FRONT),
-        ));
+        let top = self.wait_top();
+        if self.data.points.iter().any(|p| p.minutes() > top) {
+            keys.push(Key::new(
+                "above the axis: at the top edge, with its wait",
+                Mark::Above(palette::FRONT),
+            ));
+        }
         keys.push(Key::new(
             "#n: point in sweep.csv",
             Mark::Dot(palette::NOTHING),
