@@ -84,6 +84,22 @@ fn the_warm_up_is_in_no_chart_and_no_chart_file() {
     assert!(queue.contains("Tue 7 Jan") && !queue.contains("Mon 6 Jan"));
     let cost = std::fs::read_to_string(dir.join("cost.svg")).expect("cost.svg");
     assert!(cost.contains("Tue 7 Jan") && !cost.contains("Mon 6 Jan"));
+    // The cost chart's bars (cost_by_day.csv) are the six observed days and
+    // add up to the reported cost.
+    let days = csv_rows(&dir.join("cost_by_day.csv"));
+    assert_eq!(days.len(), 6, "one row per observed day and payer");
+    let bars: f64 = days
+        .iter()
+        .map(|d| d["cost_usd"].parse::<f64>().expect("USD"))
+        .sum();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))
+            .expect("JSON");
+    let total = summary["totals"]["cost_usd"].as_f64().expect("cost_usd");
+    assert!(
+        (bars - total).abs() < 1e-6,
+        "bars add up to {bars}, the total is {total}"
+    );
 }
 
 #[test]

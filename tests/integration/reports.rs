@@ -145,8 +145,21 @@ fn within(r: &PixelRect, (x, y): (i32, i32), margin: i32) -> bool {
         && (r.y.start - margin..r.y.end + margin).contains(&y)
 }
 
-/// No series colour outside the plots, but in the legends.
+fn overlap(a: &PixelRect, b: &PixelRect) -> bool {
+    a.x.start < b.x.end && b.x.start < a.x.end && a.y.start < b.y.end && b.y.start < a.y.end
+}
+
+/// No series colour outside the plots, but in the legends, which cover no
+/// plot.
 fn assert_series_inside(c: &Chart) {
+    for key in &c.keys {
+        assert!(
+            !c.plots.iter().any(|p| overlap(p, key)),
+            "{}: a legend {key:?} covers a plot {:?}",
+            c.name,
+            c.plots
+        );
+    }
     let (w, _, rgb) = decode_png(&c.png);
     assert!(!c.plots.is_empty(), "{}: no plot", c.name);
     let stray: Vec<(i32, i32)> = rgb
