@@ -100,7 +100,7 @@ impl Plot for HeatPlot {
         let plot = PixelRect::of(chart.plotting_area());
         // The colour scale.
         let steps = 10;
-        let bar = side.margin(40, 60, 30, 150);
+        let (bar, labels) = side.margin(40, 60, 30, 0).split_horizontally(50);
         let (w, h) = bar.dim_in_pixel();
         for i in 0..steps {
             let u = f64::from(i) / f64::from(steps - 1);
@@ -120,7 +120,8 @@ impl Plot for HeatPlot {
         .map_err(err)?;
         let text = ("sans-serif", 15).into_font();
         for (label, y) in [("100% busy", 0), ("0%", h as i32 - 15)] {
-            bar.draw(&Text::new(label, (w as i32 + 6, y), text.clone()))
+            labels
+                .draw(&Text::new(label, (8, y), text.clone()))
                 .map_err(err)?;
         }
         Ok(Layout {
