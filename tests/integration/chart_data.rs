@@ -33,12 +33,17 @@ fn every_bundled_scenario_gives_the_same_bytes_twice_whatever_the_threads() {
         .collect();
     scenarios.sort();
     assert!(scenarios.len() >= 10, "the bundled scenarios are found");
-    for path in &scenarios {
+    // Every scenario's run, and the sweep charts of one with conditions.
+    let commands = scenarios
+        .iter()
+        .map(|p| ("run", p.clone()))
+        .chain([("sweep", scenarios_dir().join("sweep-tiers.toml"))]);
+    for (command, path) in commands {
         let stem = path.file_stem().expect("a stem").to_string_lossy();
         let file = path.display().to_string();
         let out = |threads: &str| {
-            let dir = tmp.path().join(format!("{stem}-{threads}"));
-            let args = ["run", &file, "--replications", "2", "--threads", threads];
+            let dir = tmp.path().join(format!("{command}-{stem}-{threads}"));
+            let args = [command, &file, "--replications", "2", "--threads", threads];
             files(&run_into(&dir, &args))
         };
         let (one, two) = (out("1"), out("2"));
