@@ -52,12 +52,17 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     }
     warnings.extend(late);
     let json = report::summary_json(&run, &warnings);
-    let files: [(&str, Vec<u8>); 5] = [
+    let files: [(&str, Vec<u8>); 7] = [
         ("summary.json", json.clone().into_bytes()),
         ("pools.csv", report::pools_csv(&run)),
         ("workloads.csv", report::workloads_csv(&run)),
         ("queue.csv", report::queue_csv(&run)),
         ("cost_by_day.csv", report::cost_by_day_csv(&run)),
+        ("wait_cdf.csv", report::wait_cdf_csv(&run)),
+        (
+            "utilisation_by_hour.csv",
+            report::utilisation_by_hour_csv(&run),
+        ),
     ];
     for (name, bytes) in &files {
         write_output(&out, name, bytes)?;

@@ -142,6 +142,11 @@ fn finish(
     let rec_json = report::recommendation_json(table, obj, &recs);
     write_output(out, "sweep.csv", &sweep_csv)?;
     write_output(out, "pareto.csv", &report::pareto_csv(table, obj))?;
+    write_output(
+        out,
+        "sweep_cost_wait.csv",
+        &report::sweep_cost_wait_csv(table, obj),
+    )?;
     let charts = report::sweep_charts(table, obj).map_err(anyhow::Error::msg)?;
     write_charts(out, &charts)?;
     let doc = report::Document::for_sweep(scenario, table, obj, &charts);

@@ -1,5 +1,6 @@
 //! CSV files: one row per pool or workload (every metric followed by its 95%
-//! interval bounds), the queue time series, and a long form for stdout.
+//! interval bounds), the queue time series, the data beside every chart,
+//! and a long form for stdout.
 
 use ::csv::Writer;
 
@@ -7,6 +8,7 @@ use crate::analytic::baseline;
 use crate::model::{PriceTable, Tier};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
+use crate::sweep::{Objective, SweepTable};
 use crate::units::SimTime;
 
 /// A number as a CSV cell: its shortest exact form, empty when undefined.
@@ -211,6 +213,97 @@ pub fn estimate_csv(scenario: &Scenario) -> Vec<u8> {
             cell(b.allen_cunneen_wait_mean_s),
             b.not_applicable.is_none().to_string(),
             b.not_applicable.clone().unwrap_or_default(),
+        ])
+        .expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+/// `wait_cdf.csv`: `workload, wait_s, fraction_longer, fraction_longer_ci95_low,
+/// fraction_longer_ci95_high`: the share of a replication's runs that waited
+/// longer than `wait_s` (mean over replications, interval clamped to [0, 1]),
+/// at the waits the CDF chart draws.
+pub fn wait_cdf_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record([
+        "workload",
+        "wait_s",
+        "fraction_longer",
+        "fraction_longer_ci95_low",
+        "fraction_longer_ci95_high",
+    ])
+    .expect("in-memory CSV");
+    for s in super::chart::survival(run) {
+        for (wait_s, e) in &s.points {
+            let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+            w.write_record([
+                s.workload.clone(),
+                cell(*wait_s),
+                cell(e.mean),
+                cell(lo),
+                cell(hi),
+            ])
+            .expect("in-memory CSV");
+        }
+    }
+    finish(w)
+}
+
+/// `utilisation_by_hour.csv`: `pool, weekday, hour, utilisation`: the busy
+/// share of allocated instances by hour of week (UTC) over the observed
+/// window, as the heat maps draw it; empty where nothing was allocated.
+pub fn utilisation_by_hour_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record(["pool", "weekday", "hour", "utilisation"])
+        .expect("in-memory CSV");
+    for (pool, cells) in run.pools.iter().zip(super::chart::utilisation_by_hour(run)) {
+        for (day, hours) in super::chart::WEEKDAYS.iter().zip(cells) {
+            for (hour, u) in hours.iter().enumerate() {
+                w.write_record([
+                    pool.name.clone(),
+                    day.to_string(),
+                    hour.to_string(),
+                    cell(*u),
+                ])
+                .expect("in-memory CSV");
+            }
+        }
+    }
+    finish(w)
+}
+
+/// `sweep_cost_wait.csv`: the feasible points both sweep charts draw:
+/// `condition, point, tier, count`, the minimised cost, `wait_p95_s` with
+/// its interval, `pareto`, `recommended`.
+pub fn sweep_cost_wait_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
+    let data = super::chart::sweep_data(table, obj);
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record([
+        "condition",
+        "point",
+        "tier",
+        "count",
+        obj.cost_metric().name(),
+        "wait_p95_s",
+        "wait_p95_s_ci95_low",
+        "wait_p95_s_ci95_high",
+        "pareto",
+        "recommended",
+    ])
+    .expect("in-memory CSV");
+    for p in &data.points {
+        let (lo, hi) = p.wait.ci95.unwrap_or((f64::NAN, f64::NAN));
+        w.write_record([
+            data.conditions[p.condition].clone(),
+            p.point.to_string(),
+            p.tier.map_or(String::new(), |t| t.to_string()),
+            p.count.map_or(String::new(), cell),
+            cell(p.cost),
+            cell(p.wait.mean),
+            cell(lo),
+            cell(hi),
+            p.pareto.to_string(),
+            p.recommended.to_string(),
         ])
         .expect("in-memory CSV");
     }

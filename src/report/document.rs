@@ -286,6 +286,19 @@ fn workload_blocks(run: &RunSummary) -> Vec<Block> {
     ]
 }
 
+/// The report's style sheet: it reads from phone to desktop width. Charts
+/// scale to the column (their SVG keeps its view box, so its aspect ratio);
+/// a table wider than the screen scrolls on its own rather than the page.
+const STYLE: &str = "\
+body { font-family: sans-serif; max-width: 1050px; margin: 1em auto; padding: 0 1em; color: #222; line-height: 1.4; }
+.table { overflow-x: auto; margin: 1em 0; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+figure { margin: 1.5em 0; }
+figure svg { display: block; width: 100%; height: auto; }
+";
+
 impl<'a> Document<'a> {
     /// The capacity report of a run: read from the run's summary alone,
     /// with the warnings of the run (the same list as `summary.json`'s)
@@ -425,7 +438,7 @@ impl<'a> Document<'a> {
             out.replace("  \n", "<br>\n")
         };
         let mut out = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\nbody {{ font-family: sans-serif; max-width: 1050px; margin: 2em auto; color: #222; }}\ntable {{ border-collapse: collapse; margin: 1em 0; }}\nth, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}\nth:first-child, td:first-child {{ text-align: left; }}\nfigure {{ margin: 1.5em 0; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
             esc(&self.title),
             esc(&self.title)
         );
@@ -438,7 +451,7 @@ impl<'a> Document<'a> {
                     let _ = writeln!(out, "<p>{}</p>", inline(p));
                 }
                 Block::Table(rows) => {
-                    out.push_str("<table>\n");
+                    out.push_str("<div class=\"table\"><table>\n");
                     for (i, row) in rows.iter().enumerate() {
                         let tag = if i == 0 { "th" } else { "td" };
                         let cells: String = row
@@ -447,7 +460,7 @@ impl<'a> Document<'a> {
                             .collect();
                         let _ = writeln!(out, "<tr>{cells}</tr>");
                     }
-                    out.push_str("</table>\n");
+                    out.push_str("</table></div>\n");
                 }
                 Block::Chart(i) => {
                     let c = &self.charts[*i];

@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-use crate::support::{run_into, scenarios_dir};
+use poolcast::report::{Chart, PixelRect};
+use poolcast::scenario::Scenario;
+
+use crate::support::{run_into, scenario, scenarios_dir};
 
 /// Decodes a PNG: (width, height, RGB bytes).
-fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(path).expect("the PNG exists"),
-    ));
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a valid PNG header");
     let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
     let info = reader.next_frame(&mut buf).expect("a valid PNG frame");
@@ -19,7 +20,7 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
 }
 
 fn check_chart(dir: &Path, name: &str, label: &str) {
-    let (w, h, rgb) = decode_png(&dir.join(format!("{name}.png")));
+    let (w, h, rgb) = decode_png(&std::fs::read(dir.join(format!("{name}.png"))).expect("the PNG"));
     assert_eq!((w, h), (1000, 600), "{name}.png size");
     let pixels: std::collections::HashSet<&[u8]> = rgb.chunks(3).collect();
     assert!(pixels.len() > 2, "{name}.png is blank");
@@ -54,10 +55,10 @@ fn run_writes_charts_and_reports() {
     let dir = run_into(tmp.path(), &["run", &scenario, "--replications", "3"]);
     let dir = dir.as_path();
     let charts = [
-        ("queue", "simulated time (days)"),
+        ("queue", "queued runs"),
         ("wait_cdf", "wait (minutes)"),
         ("utilisation-builders", "hour of day (UTC)"),
-        ("cost", "cost (USD)"),
+        ("cost", "cost per day (USD)"),
     ];
     for (name, label) in charts {
         check_chart(dir, name, label);
@@ -73,6 +74,17 @@ fn run_writes_charts_and_reports() {
         charts.len(),
         "every chart is in the report"
     );
+    // Readable from phone to desktop: the page has the device's width and
+    // the charts scale to the column, keeping their aspect ratio.
+    assert!(
+        html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+    );
+    assert!(html.contains("figure svg { display: block; width: 100%; height: auto; }"));
+    assert_eq!(
+        html.matches("viewBox=\"0 0 1000 600\"").count(),
+        charts.len()
+    );
+    assert!(html.contains("<div class=\"table\"><table>"));
     for external in [
         "src=\"http",
         "href=\"http",
@@ -97,9 +109,7 @@ fn run_writes_charts_and_reports() {
         );
     }
     let md = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
-    assert!(
-        md.contains("a month (30 days)") && md.contains("![Queue length over time](queue.png)")
-    );
+    assert!(md.contains("a month (30 days)") && md.contains("![Queued runs over time](queue.png)"));
 }
 
 #[test]
@@ -166,4 +176,168 @@ fn issue_14_refused_plan_leaves_no_folder() {
         .code(2)
         .stderr(predicates::str::contains("wait_p95"));
     assert!(!dir.path().join("output").exists(), "plan made a folder");
+}
+
+/// Markers and wide lines at the edge of a plot reach past it by their
+/// radius; stray lines went hundreds of pixels out.
+const EDGE: i32 = 6;
+
+/// Colour that is not white, grey or black: a series (text, axes and grid
+/// are grey).
+fn coloured(p: &[u8]) -> bool {
+    let (max, min) = (p.iter().max(), p.iter().min());
+    max.zip(min).is_some_and(|(a, b)| a - b > 40)
+}
+
+fn within(r: &PixelRect, (x, y): (i32, i32), margin: i32) -> bool {
+    (r.x.start - margin..r.x.end + margin).contains(&x)
+        && (r.y.start - margin..r.y.end + margin).contains(&y)
+}
+
+fn overlap(a: &PixelRect, b: &PixelRect) -> bool {
+    a.x.start < b.x.end && b.x.start < a.x.end && a.y.start < b.y.end && b.y.start < a.y.end
+}
+
+/// No series colour outside the plots, but in the legends, which cover no
+/// plot.
+fn assert_series_inside(c: &Chart) {
+    for key in &c.keys {
+        assert!(
+            !c.plots.iter().any(|p| overlap(p, key)),
+            "{}: a legend {key:?} covers a plot {:?}",
+            c.name,
+            c.plots
+        );
+    }
+    let (w, _, rgb) = decode_png(&c.png);
+    assert!(!c.plots.is_empty(), "{}: no plot", c.name);
+    let stray: Vec<(i32, i32)> = rgb
+        .chunks(3)
+        .enumerate()
+        .map(|(i, p)| ((i as u32 % w) as i32, (i as u32 / w) as i32, p))
+        .filter(|(_, _, p)| coloured(p))
+        .map(|(x, y, _)| (x, y))
+        .filter(|&xy| {
+            !c.plots.iter().any(|r| within(r, xy, EDGE)) && !c.keys.iter().any(|r| within(r, xy, 0))
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "{}.png: {} series pixels outside the plots, e.g. at {:?}",
+        c.name,
+        stray.len(),
+        &stray[..stray.len().min(5)]
+    );
+}
+
+fn bundled(name: &str, replications: u32) -> Scenario {
+    let mut s = poolcast::scenario::load(&scenarios_dir().join(name)).expect("a bundled scenario");
+    s.simulation.replications = replications;
+    s
+}
+
+/// Three pools, four months: panels, weekly cost bars, decimation.
+const LONG: &str = r#"
+[simulation]
+horizon = "120d"
+warmup = "2d"
+replications = 1
+seed = 5
+sample_interval = "1h"
+
+[quota]
+standard_vcpu = 100
+
+[[pool]]
+name = "small"
+tier = "S1"
+count = 2
+
+[[pool]]
+name = "medium"
+tier = "S2"
+count = 3
+
+[[pool]]
+name = "large"
+tier = "S3"
+count = 1
+
+[[workload]]
+name = "a"
+pool = "small"
+arrival = { process = "poisson", rate = "20/h" }
+duration = { dist = "exponential", mean = "5m" }
+
+[[workload]]
+name = "b"
+pool = "medium"
+arrival = { process = "poisson", rate = "30/h" }
+duration = { dist = "exponential", mean = "5m" }
+
+[[workload]]
+name = "c"
+pool = "large"
+arrival = { process = "poisson", rate = "8/h" }
+duration = { dist = "exponential", mean = "6m" }
+
+[[workload]]
+name = "d"
+pool = "default"
+arrival = { process = "poisson", rate = "1/h" }
+duration = { dist = "exponential", mean = "6m" }
+"#;
+
+#[test]
+fn png_series_stay_inside_their_plots() {
+    let mut runs: Vec<Scenario> = ["quota-full.toml", "workday.toml", "scaling-queue.toml"]
+        .iter()
+        .map(|n| bundled(n, 2))
+        .collect();
+    runs.push(scenario(LONG));
+    for s in &runs {
+        let run = poolcast::replication::run(s, &Default::default());
+        for c in poolcast::report::run_charts(&run).expect("charts") {
+            assert_series_inside(&c);
+        }
+    }
+    let tmp = tempfile::tempdir().expect("dir");
+    let sweep = scenarios_dir()
+        .join("sweep-tiers.toml")
+        .display()
+        .to_string();
+    run_into(tmp.path(), &["sweep", &sweep, "--replications", "2"]);
+    let csv = tmp.path().join("sweep.csv");
+    let meta = poolcast::report::read_sweep_meta(&csv).expect("sweep.json");
+    let table = poolcast::sweep::SweepTable {
+        axes: meta.axes.clone(),
+        metrics: meta.metrics.clone(),
+        rows: poolcast::report::read_sweep_rows(&csv, &meta).expect("sweep.csv"),
+    };
+    let charts = poolcast::report::sweep_charts(&table, &meta.objective).expect("charts");
+    assert_eq!(charts.len(), 2);
+    for c in &charts {
+        assert_series_inside(c);
+    }
+}
+
+#[test]
+fn long_horizons_have_weekly_bars_decimated_lines_and_a_panel_per_pool() {
+    let run = poolcast::replication::run(&scenario(LONG), &Default::default());
+    let charts = poolcast::report::run_charts(&run).expect("charts");
+    let chart = |name: &str| charts.iter().find(|c| c.name == name).expect(name);
+    let cost = &chart("cost").svg;
+    assert!(cost.contains("per week") && !cost.contains("width=\"-"));
+    let queue = chart("queue");
+    assert_eq!(queue.plots.len(), 3, "one panel per pool");
+    for pool in ["small (S1)", "medium (S2)", "large (S3)"] {
+        assert!(queue.svg.contains(pool), "{pool} has no panel");
+    }
+    // 118 days of hourly samples: 2 832 a pool, drawn as at most one point
+    // per pixel column (two along the band, which closes on its start).
+    let widest = queue.plots.iter().map(|r| r.x.len()).max().unwrap_or(0);
+    for points in queue.svg.split("points=\"").skip(1) {
+        let n = points.split('"').next().unwrap_or("").split(' ').count();
+        assert!(n <= 2 * widest + 1, "{n} points for {widest} pixel columns");
+    }
 }

@@ -1,0 +1,134 @@
+//! Compute cost per day of the observed window (per week past a few
+//! months, so bars stay wider than their gaps), stacked by payer. The bars
+//! are drawn as rectangles in payer and day order, so the picture is the
+//! same bytes every time, and they add up to the reported cost.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::draw::{self, Key, Mark};
+use super::palette;
+use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
+use crate::stats::RunSummary;
+use crate::workload::Calendar;
+
+/// Past this many days, one bar per week.
+const MAX_DAILY_BARS: usize = 92;
+
+pub(super) struct CostPlot {
+    /// Per bar: cost per payer (USD), in payer order.
+    bars: Vec<Vec<f64>>,
+    /// Days per bar: 1 or 7.
+    days_per_bar: u64,
+    /// Days in the window.
+    days: usize,
+    /// The day (from time 0) of the first bar.
+    first_day: u64,
+    payers: Vec<String>,
+    calendar: Calendar,
+}
+
+impl CostPlot {
+    /// `None` when nothing was tallied.
+    pub(super) fn of(run: &RunSummary) -> Option<CostPlot> {
+        let c = &run.cost_by_day;
+        if c.usd.is_empty() {
+            return None;
+        }
+        let days_per_bar = if c.usd.len() > MAX_DAILY_BARS { 7 } else { 1 };
+        let bars = c
+            .usd
+            .chunks(days_per_bar as usize)
+            .map(|days| {
+                (0..c.payers.len())
+                    .map(|p| days.iter().map(|d| d[p]).sum())
+                    .collect()
+            })
+            .collect();
+        let payers = c
+            .payers
+            .iter()
+            .map(|name| match run.pools.iter().find(|p| &p.name == name) {
+                Some(p) => format!("{} ({})", p.name, p.tier),
+                None => "default compute".into(),
+            })
+            .collect();
+        Some(CostPlot {
+            bars,
+            days_per_bar,
+            days: c.usd.len(),
+            first_day: c.first_day,
+            payers,
+            calendar: run.context.calendar,
+        })
+    }
+}
+
+impl Plot for CostPlot {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _medium: Medium,
+    ) -> DrawResult<Layout> {
+        let missing = self.bars.len() as u64 * self.days_per_bar - self.days as u64;
+        let (unit, x_desc) = match (self.days_per_bar, self.days_per_bar - missing) {
+            (1, _) => ("day", "date (UTC)".to_string()),
+            (per, last) if last == per => ("week", "week from date (UTC)".to_string()),
+            (_, last) => (
+                "week",
+                format!("week from date (UTC); the last has {last} days"),
+            ),
+        };
+        let (area, side) = draw::frame(
+            root,
+            &format!("Compute cost per {unit} of the observed window, by pool"),
+        )?;
+        let ymax = self
+            .bars
+            .iter()
+            .map(|b| b.iter().sum::<f64>())
+            .fold(0.0, f64::max);
+        let n = self.bars.len();
+        let mut chart = ChartBuilder::on(&area)
+            .margin(10)
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..draw::top(ymax))
+            .map_err(err)?;
+        let day_of = |i: f64| self.first_day as f64 + i * self.days_per_bar as f64;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(x_desc)
+            .y_desc(format!("cost per {unit} (USD)"))
+            .x_labels(n.clamp(1, 8))
+            .x_label_formatter(&|x| match draw::whole(x) {
+                s if s.is_empty() => s,
+                _ => draw::date_label(&self.calendar, day_of(x.round())),
+            })
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(err)?;
+        // A fixed share of each slot: the gap scales with the bar.
+        let half = 0.4;
+        let mut keys = Vec::new();
+        for (p, name) in self.payers.iter().enumerate() {
+            let c = palette::series(p);
+            chart
+                .draw_series(self.bars.iter().enumerate().map(|(i, costs)| {
+                    let below: f64 = costs[..p].iter().sum();
+                    let x = i as f64;
+                    Rectangle::new(
+                        [(x - half, below), (x + half, below + costs[p])],
+                        c.filled(),
+                    )
+                }))
+                .map_err(err)?;
+            keys.push(Key::new(name.clone(), Mark::Block(c)));
+        }
+        Ok(Layout {
+            plots: vec![PixelRect::of(chart.plotting_area())],
+            keys: vec![draw::legend(&side, &keys)?],
+        })
+    }
+}

@@ -1,0 +1,116 @@
+//! Charts (plotters), each rendered twice: as SVG text and as a PNG. Text is
+//! drawn with a font bundled in the binary (Ubuntu Light, from the
+//! `epaint_default_fonts` crate) through plotters' pure-Rust `ab_glyph`
+//! path, so nothing depends on the machine's font libraries. One module per
+//! chart; the palette, the frame, axes, clipping and legends are shared.
+
+mod cost;
+mod draw;
+mod palette;
+mod queue;
+mod render;
+mod sweep;
+mod utilisation;
+mod wait_cdf;
+
+pub use render::PixelRect;
+pub(super) use sweep::sweep_data;
+pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
+pub(super) use wait_cdf::survival;
+
+use render::render;
+
+use crate::stats::RunSummary;
+use crate::sweep::{Objective, SweepTable};
+use crate::units::SimTime;
+
+/// The samples of the queue series in the observed window [warm-up,
+/// horizon), as (index, time): charts and their files leave the warm-up
+/// out, as every statistic does. (A sample at the horizon itself stands for
+/// no time after it.)
+fn observed(run: &RunSummary) -> impl Iterator<Item = (usize, SimTime)> + Clone + use<> {
+    let step = run.series.interval.0.max(1);
+    let (from, to) = (run.context.warmup.0, run.context.horizon.0);
+    (from.div_ceil(step)..to.div_ceil(step)).map(move |k| (k as usize, SimTime(k * step)))
+}
+
+/// A chart in both formats.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// File stem, e.g. `queue`.
+    pub name: String,
+    /// What it shows, for reports.
+    pub title: String,
+    /// SVG document.
+    pub svg: String,
+    /// PNG file bytes.
+    pub png: Vec<u8>,
+    /// Where the plots are in the picture: every series stays inside them.
+    pub plots: Vec<PixelRect>,
+    /// Where the legends and colour scales are (series colours appear there
+    /// by design).
+    pub keys: Vec<PixelRect>,
+}
+
+/// The charts of a run: queued runs, wait CDF, utilisation heat map per
+/// pool, cost per day; all over the observed window.
+pub fn run_charts(run: &RunSummary) -> Result<Vec<Chart>, String> {
+    let mut charts = Vec::new();
+    if let Some(plot) = queue::QueuePlot::of(run) {
+        charts.push(render("queue", "Queued runs over time", &plot)?);
+    }
+    charts.push(render(
+        "wait_cdf",
+        "Wait-time CDF per workload",
+        &wait_cdf::CdfPlot::of(run),
+    )?);
+    for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
+        charts.push(render(
+            &format!("utilisation-{}", p.name),
+            &format!("Utilisation of {} by hour of week", p.name),
+            &utilisation::HeatPlot {
+                pool: p.name.clone(),
+                cells,
+            },
+        )?);
+    }
+    if let Some(plot) = cost::CostPlot::of(run) {
+        charts.push(render("cost", "Cost per day by pool", &plot)?);
+    }
+    Ok(charts)
+}
+
+/// The charts of a sweep: cost versus p95 wait with the Pareto front, the
+/// SLO and the recommendation; and p95 wait versus count per tier when the
+/// sweep has a count axis. Every condition has its panel.
+pub fn sweep_charts(table: &SweepTable, obj: &Objective) -> Result<Vec<Chart>, String> {
+    let data = sweep_data(table, obj);
+    if data.points.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slo_minutes = obj.slo.wait_p95.map(|d| d.as_secs_f64() / 60.0);
+    let cost_label = if obj.with_waiting_cost {
+        "compute plus waiting cost (USD)"
+    } else {
+        "compute cost (USD)"
+    };
+    let plot = |kind| sweep::SweepPlot {
+        data: &data,
+        kind,
+        slo_minutes,
+        cost_label,
+    };
+    let mut charts = vec![render(
+        "sweep_cost_wait",
+        "Cost versus p95 wait",
+        &plot(sweep::Kind::CostWait),
+    )?];
+    if data.has_count {
+        charts.push(render(
+            "sweep_wait_count",
+            "p95 wait versus instance count",
+            &plot(sweep::Kind::WaitCount),
+        )?);
+    }
+    Ok(charts)
+}

@@ -1,0 +1,147 @@
+//! The wait distribution per workload: the chart shows the share of runs
+//! that waited at most `t`, and `wait_cdf.csv` the share that waited longer,
+//! both from the same points (`survival`).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::draw::{self, Key, Mark};
+use super::palette;
+use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
+use crate::stats::{Estimate, RunSummary};
+use crate::units::TICKS_PER_SECOND;
+
+/// A workload's share of runs waiting longer than each wait.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::report) struct Survival {
+    /// Workload name.
+    pub workload: String,
+    /// (wait in seconds, share of a replication's runs that waited longer,
+    /// over replications, its interval clamped to [0, 1]).
+    pub points: Vec<(f64, Estimate)>,
+}
+
+/// Per workload with runs: the share of runs that waited longer than each
+/// wait of the pooled CDF's 201 quantiles (repeats dropped), estimated per
+/// replication and then over replications, like every other metric.
+pub(in crate::report) fn survival(run: &RunSummary) -> Vec<Survival> {
+    run.workloads
+        .iter()
+        .zip(run.wait_cdf())
+        .enumerate()
+        .filter(|(_, (_, cdf))| !cdf.is_empty())
+        .map(|(w, (wl, cdf))| {
+            let mut waits: Vec<f64> = cdf.iter().map(|p| p.0).collect();
+            waits.dedup();
+            let points = waits
+                .into_iter()
+                .map(|secs| {
+                    let ticks = (secs * TICKS_PER_SECOND as f64).round() as u64;
+                    let shares: Vec<f64> = run
+                        .per_replication
+                        .iter()
+                        .map(|r| {
+                            let h = &r.waits[w];
+                            if h.is_empty() {
+                                f64::NAN
+                            } else {
+                                let at_most = h.count_between(0, ticks);
+                                1.0 - at_most as f64 / h.len() as f64
+                            }
+                        })
+                        .collect();
+                    let mut e = Estimate::from_samples(&shares);
+                    e.ci95 = e.ci95.map(|(lo, hi)| (lo.max(0.0), hi.min(1.0)));
+                    (secs, e)
+                })
+                .collect();
+            Survival {
+                workload: wl.name.clone(),
+                points,
+            }
+        })
+        .collect()
+}
+
+pub(super) struct CdfPlot {
+    workloads: Vec<Survival>,
+    slo_minutes: Option<f64>,
+}
+
+impl CdfPlot {
+    pub(super) fn of(run: &RunSummary) -> CdfPlot {
+        CdfPlot {
+            workloads: survival(run),
+            slo_minutes: run
+                .context
+                .objectives
+                .wait_p95
+                .map(|d| d.as_secs_f64() / 60.0),
+        }
+    }
+}
+
+impl Plot for CdfPlot {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        medium: Medium,
+    ) -> DrawResult<Layout> {
+        let (area, side) = draw::frame(root, "Wait before a run starts: share of runs")?;
+        // Up to the 99.5th percentile, so one extreme wait does not flatten
+        // the curve, but never hiding the SLO line.
+        let xmax = self
+            .workloads
+            .iter()
+            .filter_map(|s| {
+                s.points
+                    .iter()
+                    .find(|p| p.1.mean <= 0.005)
+                    .or(s.points.last())
+            })
+            .map(|p| p.0 / 60.0)
+            .fold(self.slo_minutes.unwrap_or(0.0), f64::max);
+        let xtop = draw::top(xmax);
+        let mut chart = ChartBuilder::on(&area)
+            .margin(10)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..xtop, 0.0..1.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("wait (minutes)")
+            .y_desc("share of runs that waited at most this long")
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(err)?;
+        let mut keys = Vec::new();
+        for (i, s) in self.workloads.iter().enumerate() {
+            let c = palette::series(i);
+            draw::line(
+                &mut chart,
+                s.points.iter().map(|(secs, e)| (secs / 60.0, 1.0 - e.mean)),
+                c.stroke_width(2),
+                medium,
+            )?;
+            keys.push(Key::new(s.workload.clone(), Mark::Line(c)));
+        }
+        if let Some(slo) = self.slo_minutes {
+            draw::slo_line(&mut chart, (slo, 0.0), (slo, 1.0), medium)?;
+            draw::dashed(
+                &mut chart,
+                (0.0, 0.95),
+                (xtop, 0.95),
+                palette::SLO.mix(0.4).stroke_width(1),
+                medium,
+            )?;
+            keys.push(draw::slo_key(slo));
+            keys.push(Key::new("p95: 95% of runs", Mark::Dash(palette::FRONT)));
+        }
+        Ok(Layout {
+            plots: vec![PixelRect::of(chart.plotting_area())],
+            keys: vec![draw::legend(&side, &keys)?],
+        })
+    }
+}
