@@ -192,14 +192,8 @@ fn finish(
         Format::Csv => emit(&String::from_utf8_lossy(&sweep_csv))?,
     }
     if !quiet {
-        if recs
-            .iter()
-            .filter_map(|r| r.best)
-            .any(|b| b.replications < 5)
-        {
-            note!(
-                "warning: the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05"
-            );
+        for w in report::recommendation_warnings(table, obj, &recs) {
+            note!("warning: {w}");
         }
         note!("wrote {}", out.path().display());
     }
@@ -410,6 +404,9 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_csv(table, &obj)))?,
     }
     if !args.quiet {
+        for w in report::recommendation_warnings(table, &obj, &recs) {
+            note!("warning: {w}");
+        }
         note!("wrote {}", out.path().display());
     }
     super::finish_output(out)?;

@@ -22,7 +22,7 @@ pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
 pub use sweep::{
     SweepMeta, pareto_csv, read_sweep_meta, read_sweep_rows, recommendation_json,
-    recommendation_text, sweep_csv, sweep_meta_json,
+    recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
 };
 pub use table::{estimate_table, summary_table, tiers_table};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};

@@ -137,6 +137,38 @@ pub fn recommendation_json(table: &SweepTable, obj: &Objective, recs: &[Recommen
     text
 }
 
+/// Warnings about how far a recommendation can be trusted: too few
+/// replications, or an upper 95% bound within 10% of an objective (another
+/// seed may pick another point).
+pub fn recommendation_warnings(
+    table: &SweepTable,
+    obj: &Objective,
+    recs: &[Recommendation],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let best: Vec<&SweepRow> = recs.iter().filter_map(|r| r.best).collect();
+    if best.iter().any(|b| b.replications < 5) {
+        out.push("the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05".to_string());
+    }
+    for b in best {
+        let Some(v) = table.verdict(b, obj) else {
+            continue;
+        };
+        for o in v
+            .objectives
+            .iter()
+            .filter(|o| o.value_upper95 >= 0.9 * o.target)
+        {
+            let t = super::verdict::verdict_text(o);
+            out.push(format!(
+                "point {} is recommended with an upper 95% bound of {} against {}: within 10% of the objective, so another seed may pick another point; use --precision 0.05 to narrow the intervals",
+                b.point, t.value_upper95, t.objective
+            ));
+        }
+    }
+    out
+}
+
 /// The recommendations in words, for the terminal.
 pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
     let describe = |r: &SweepRow| {

@@ -341,3 +341,31 @@ fn sweep_ranges_do_not_drift() {
         .collect();
     assert_eq!(values, ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]);
 }
+
+/// Issue 12: a recommendation within 10% of an objective is called
+/// fragile, by sweep and by plan; plan warns about few replications too.
+#[test]
+fn issue_12_fragile_recommendations_are_warned() {
+    // One S1 costs USD 17.28 a day: 96% of an 18-dollar cap.
+    let src = "name = \"fragile\"\n[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[slo]\nwait_p95 = \"1h\"\nmax_cost_per_day = 18.0\n\n[sweep]\n\"pool.builders.count\" = [1, 2, 3]\n";
+    let (dir, path) = crate::support::write_scenario(src, "fragile.toml");
+    for cmd in ["sweep", "plan"] {
+        let out = poolcast()
+            .arg(cmd)
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join(cmd))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("upper 95% bound of USD 17.28 against cost <= USD 18.00 per day: within 10% of the objective"),
+            "{cmd}: {stderr}"
+        );
+        assert!(
+            stderr.contains("fewer than 5 replications"),
+            "{cmd}: {stderr}"
+        );
+    }
+}
