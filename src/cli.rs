@@ -221,4 +221,9 @@ pub struct RunArgs {
     /// Print nothing but the results (no progress, no notes on stderr).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Files to write: a comma-separated list of json, csv, svg, png, html,
+    /// md, or none (no folder at all).
+    #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
+    // (the same list as app's DEFAULT_OUTPUTS)
+    pub outputs: String,
 }

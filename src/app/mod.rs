@@ -24,6 +24,7 @@ macro_rules! note {
 
 mod import;
 mod init;
+mod outputs;
 mod run;
 mod sweep;
 
@@ -237,15 +238,6 @@ pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
         .progress_chars("=> "),
     );
     bar
-}
-
-/// Writes each chart as NAME.svg and NAME.png.
-pub(super) fn write_charts(out: &OutputDir, charts: &[report::Chart]) -> Result<()> {
-    for c in charts {
-        write_output(out, &format!("{}.svg", c.name), c.svg.as_bytes())?;
-        write_output(out, &format!("{}.png", c.name), &c.png)?;
-    }
-    Ok(())
 }
 
 /// Ends a command's writing (see `OutputDir::finish`).

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::outputs::{Kind, Outputs};
 use super::{
-    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, output_dir, progress_bar,
-    thread_pool, write_charts, write_output,
+    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
 use crate::replication::RunOptions;
@@ -19,7 +19,7 @@ use crate::stats::RunSummary;
 /// summary; returns what it ran for `check`.
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
-    let out = output_dir(args.out.as_deref(), &s.name, None)?;
+    let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.threads)?;
     if !args.quiet {
         for w in report::before_run(&s) {
@@ -52,39 +52,54 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     }
     warnings.extend(late);
     let json = report::summary_json(&run, &warnings);
-    let files: [(&str, Vec<u8>); 7] = [
-        ("summary.json", json.clone().into_bytes()),
-        ("pools.csv", report::pools_csv(&run)),
-        ("workloads.csv", report::workloads_csv(&run)),
-        ("queue.csv", report::queue_csv(&run)),
-        ("cost_by_day.csv", report::cost_by_day_csv(&run)),
-        ("wait_cdf.csv", report::wait_cdf_csv(&run)),
-        (
-            "utilisation_by_hour.csv",
-            report::utilisation_by_hour_csv(&run),
-        ),
-    ];
-    for (name, bytes) in &files {
-        write_output(&out, name, bytes)?;
+    out.write(Kind::Json, "summary.json", json.as_bytes())?;
+    if out.wants(Kind::Csv) {
+        let files: [(&str, Vec<u8>); 6] = [
+            ("pools.csv", report::pools_csv(&run)),
+            ("workloads.csv", report::workloads_csv(&run)),
+            ("queue.csv", report::queue_csv(&run)),
+            ("cost_by_day.csv", report::cost_by_day_csv(&run)),
+            ("wait_cdf.csv", report::wait_cdf_csv(&run)),
+            (
+                "utilisation_by_hour.csv",
+                report::utilisation_by_hour_csv(&run),
+            ),
+        ];
+        for (name, bytes) in &files {
+            out.write(Kind::Csv, name, bytes)?;
+        }
     }
-    let charts = report::run_charts(&run).map_err(anyhow::Error::msg)?;
-    write_charts(&out, &charts)?;
-    let doc = report::Document::for_run(&run, &warnings, &charts);
-    write_output(&out, "summary.md", doc.markdown().as_bytes())?;
-    write_output(&out, "report.html", doc.html().as_bytes())?;
+    let charts = if out.draws_charts() {
+        report::run_charts(&run, out.chart_formats()).map_err(anyhow::Error::msg)?
+    } else {
+        Vec::new()
+    };
+    out.write_charts(&charts)?;
+    if out.wants(Kind::Md) || out.wants(Kind::Html) {
+        let doc = report::Document::for_run(&run, &warnings, &charts);
+        out.write(
+            Kind::Md,
+            "summary.md",
+            doc.markdown(out.markdown_charts()).as_bytes(),
+        )?;
+        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    }
     match args.format {
         Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
-    let path = out.path().to_path_buf();
-    super::finish_output(out)?;
-    if !args.quiet {
-        note!(
-            "wrote {}; open {} to read the report",
-            path.display(),
-            path.join("report.html").display()
-        );
+    let html = out.wants(Kind::Html);
+    if let (Some(path), false) = (out.finish()?, args.quiet) {
+        if html {
+            note!(
+                "wrote {}; open {} to read the report",
+                path.display(),
+                path.join("report.html").display()
+            );
+        } else {
+            note!("wrote {}", path.display());
+        }
     }
     Ok((s, run))
 }

@@ -6,12 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{
-    BadInput, apply_overrides, emit, output_dir, progress_bar, thread_pool, write_charts,
-    write_output,
-};
+use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
+use super::{BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output};
 use crate::cli::{Format, RunArgs, SweepArgs};
-use crate::report::{self, OutputDir, SweepMeta};
+use crate::report::{self, SweepMeta};
 use crate::scenario::{self, SweepPoint, SweepSpec};
 use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
 
@@ -130,7 +128,7 @@ fn on_progress(bar: &indicatif::ProgressBar) -> impl Fn(Progress) + Sync + '_ {
 
 /// Writes the outputs of a complete sweep and prints the summary.
 fn finish(
-    out: &OutputDir,
+    out: &Outputs,
     meta: &SweepMeta,
     table: &SweepTable,
     format: Format,
@@ -140,21 +138,31 @@ fn finish(
     let recs = table.recommend(obj);
     let sweep_csv = report::sweep_csv(table, obj);
     let rec_json = report::recommendation_json(table, obj, &recs);
-    write_output(out, "sweep.csv", &sweep_csv)?;
-    write_output(out, "pareto.csv", &report::pareto_csv(table, obj))?;
-    write_output(
-        out,
+    out.write(Kind::Csv, "sweep.csv", &sweep_csv)?;
+    out.write(Kind::Csv, "pareto.csv", &report::pareto_csv(table, obj))?;
+    out.write(
+        Kind::Csv,
         "sweep_cost_wait.csv",
         &report::sweep_cost_wait_csv(table, obj),
     )?;
-    let charts = report::sweep_charts(table, obj).map_err(anyhow::Error::msg)?;
-    write_charts(out, &charts)?;
-    let doc = report::Document::for_sweep(scenario, table, obj, &charts);
-    write_output(out, "summary.md", doc.markdown().as_bytes())?;
-    write_output(out, "report.html", doc.html().as_bytes())?;
-    write_output(out, "recommendation.json", rec_json.as_bytes())?;
-    write_output(
-        out,
+    let charts = if out.draws_charts() {
+        report::sweep_charts(table, obj, out.chart_formats()).map_err(anyhow::Error::msg)?
+    } else {
+        Vec::new()
+    };
+    out.write_charts(&charts)?;
+    if out.wants(Kind::Md) || out.wants(Kind::Html) {
+        let doc = report::Document::for_sweep(scenario, table, obj, &charts);
+        out.write(
+            Kind::Md,
+            "summary.md",
+            doc.markdown(out.markdown_charts()).as_bytes(),
+        )?;
+        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    }
+    out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
+    out.write(
+        Kind::Json,
         "sweep.json",
         report::sweep_meta_json(scenario, meta.points, table, obj, None, &meta.fingerprint)
             .as_bytes(),
@@ -195,7 +203,6 @@ fn finish(
         for w in report::recommendation_warnings(table, obj, &recs) {
             note!("warning: {w}");
         }
-        note!("wrote {}", out.path().display());
     }
     Ok(())
 }
@@ -221,7 +228,12 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let run = &args.run;
     let prepared = prepare(run)?;
-    let out = output_dir(run.out.as_deref(), &prepared.base.name, Some("sweep"))?;
+    let out = Outputs::prepare(
+        &run.outputs,
+        run.out.as_deref(),
+        &prepared.base.name,
+        Some("sweep"),
+    )?;
     let pool = thread_pool(run.threads)?;
     let obj = Objective::of(&prepared.base.slo);
     let opts = SweepOptions {
@@ -249,9 +261,12 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let points = prepared.points.len();
     if let Some((k, n)) = shard {
-        write_output(&out, "sweep.csv", &report::sweep_csv(&table, &obj))?;
+        // A shard's two files are what merge reads: written whatever
+        // --outputs says.
+        let dir = out.dir_for_shard()?;
+        write_output(dir, "sweep.csv", &report::sweep_csv(&table, &obj))?;
         write_output(
-            &out,
+            dir,
             "sweep.json",
             report::sweep_meta_json(
                 &prepared.base.name,
@@ -268,9 +283,9 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 "shard {k}/{n}: {} of {points} points; join the shards with poolcast merge",
                 table.rows.len()
             );
-            note!("wrote {}", out.path().display());
+            note!("wrote {}", dir.path().display());
         }
-        super::finish_output(out)?;
+        out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
     let meta = SweepMeta {
@@ -282,8 +297,15 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         objective: obj,
     };
     finish(&out, &meta, &table, run.format, run.quiet)?;
-    super::finish_output(out)?;
+    note_written(out.finish()?, run.quiet);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says where the files went, unless quiet.
+fn note_written(dir: Option<PathBuf>, quiet: bool) {
+    if let (Some(dir), false) = (dir, quiet) {
+        note!("wrote {}", dir.display());
+    }
 }
 
 pub(super) fn merge(
@@ -351,9 +373,9 @@ pub(super) fn merge(
         metrics: meta.metrics.clone(),
         rows,
     };
-    let out = output_dir(out, &meta.scenario, Some("sweep"))?;
+    let out = Outputs::prepare(DEFAULT_OUTPUTS, out, &meta.scenario, Some("sweep"))?;
     finish(&out, &meta, &table, format, quiet)?;
-    super::finish_output(out)?;
+    note_written(out.finish()?, quiet);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -361,7 +383,12 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let prepared = prepare(args)?;
     let obj = Objective::of(&prepared.base.slo);
     sweep::plan_axis(&prepared.spec, &prepared.points, &obj).map_err(BadInput)?;
-    let out = output_dir(args.out.as_deref(), &prepared.base.name, Some("plan"))?;
+    let out = Outputs::prepare(
+        &args.outputs,
+        args.out.as_deref(),
+        &prepared.base.name,
+        Some("plan"),
+    )?;
     let pool = thread_pool(args.threads)?;
     let bar = bar_for(args.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
@@ -385,8 +412,8 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let table = &outcome.table;
     let recs = table.recommend(&obj);
     let rec_json = report::recommendation_json(table, &obj, &recs);
-    write_output(&out, "plan.csv", &report::sweep_csv(table, &obj))?;
-    write_output(&out, "recommendation.json", rec_json.as_bytes())?;
+    out.write(Kind::Csv, "plan.csv", &report::sweep_csv(table, &obj))?;
+    out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
     match args.format {
         Format::Table => {
             let share = outcome.simulations as f64 / outcome.grid_simulations.max(1) as f64 * 100.0;
@@ -407,8 +434,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         for w in report::recommendation_warnings(table, &obj, &recs) {
             note!("warning: {w}");
         }
-        note!("wrote {}", out.path().display());
     }
-    super::finish_output(out)?;
+    note_written(out.finish()?, args.quiet);
     Ok(ExitCode::SUCCESS)
 }

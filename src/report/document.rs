@@ -387,8 +387,9 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// `summary.md`; charts are linked as the PNG files beside it.
-    pub fn markdown(&self) -> String {
+    /// `summary.md`; charts are linked as the files beside it with
+    /// extension `chart_ext` (`png` or `svg`), or left out without one.
+    pub fn markdown(&self, chart_ext: Option<&str>) -> String {
         let mut out = format!("# {}\n", self.title);
         for block in &self.blocks {
             match block {
@@ -410,8 +411,10 @@ impl<'a> Document<'a> {
                     }
                 }
                 Block::Chart(i) => {
-                    let c = &self.charts[*i];
-                    let _ = write!(out, "\n![{}]({}.png)\n", c.title, c.name);
+                    if let Some(ext) = chart_ext {
+                        let c = &self.charts[*i];
+                        let _ = write!(out, "\n![{}]({}.{ext})\n", c.title, c.name);
+                    }
                 }
             }
         }

@@ -297,7 +297,9 @@ fn png_series_stay_inside_their_plots() {
     runs.push(scenario(LONG));
     for s in &runs {
         let run = poolcast::replication::run(s, &Default::default());
-        for c in poolcast::report::run_charts(&run).expect("charts") {
+        for c in
+            poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL).expect("charts")
+        {
             assert_series_inside(&c);
         }
     }
@@ -314,7 +316,12 @@ fn png_series_stay_inside_their_plots() {
         metrics: meta.metrics.clone(),
         rows: poolcast::report::read_sweep_rows(&csv, &meta).expect("sweep.csv"),
     };
-    let charts = poolcast::report::sweep_charts(&table, &meta.objective).expect("charts");
+    let charts = poolcast::report::sweep_charts(
+        &table,
+        &meta.objective,
+        poolcast::report::ChartFormats::ALL,
+    )
+    .expect("charts");
     assert_eq!(charts.len(), 2);
     for c in &charts {
         assert_series_inside(c);
@@ -324,7 +331,8 @@ fn png_series_stay_inside_their_plots() {
 #[test]
 fn long_horizons_have_weekly_bars_decimated_lines_and_a_panel_per_pool() {
     let run = poolcast::replication::run(&scenario(LONG), &Default::default());
-    let charts = poolcast::report::run_charts(&run).expect("charts");
+    let charts =
+        poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL).expect("charts");
     let chart = |name: &str| charts.iter().find(|c| c.name == name).expect(name);
     let cost = &chart("cost").svg;
     assert!(cost.contains("per week") && !cost.contains("width=\"-"));
@@ -340,4 +348,61 @@ fn long_horizons_have_weekly_bars_decimated_lines_and_a_panel_per_pool() {
         let n = points.split('"').next().unwrap_or("").split(' ').count();
         assert!(n <= 2 * widest + 1, "{n} points for {widest} pixel columns");
     }
+}
+
+/// Issue 15: `--outputs` writes only what is asked for; `none` makes no
+/// folder; summary.md links SVGs when no PNG is written.
+#[test]
+fn issue_15_outputs_choose_the_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let default = scenarios_dir().join("default.toml").display().to_string();
+    let out = dir.path().join("some");
+    run_into(
+        &out,
+        &[
+            "run",
+            &default,
+            "--replications",
+            "2",
+            "--outputs",
+            "json,svg,md",
+        ],
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert!(
+        names
+            .iter()
+            .all(|n| n == "summary.json" || n == "summary.md" || n.ends_with(".svg")),
+        "{names:?}"
+    );
+    assert!(names.contains(&"wait_cdf.svg".to_string()));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("(wait_cdf.svg)") && !md.contains(".png"));
+    let none = dir.path().join("none");
+    crate::support::poolcast()
+        .args([
+            "run",
+            &default,
+            "--replications",
+            "2",
+            "-q",
+            "--outputs",
+            "none",
+            "--out",
+        ])
+        .arg(&none)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("SLO MISSED"));
+    assert!(!none.exists());
+    crate::support::poolcast()
+        .args(["run", &default, "--outputs", "json,pdf"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("\"pdf\" is not an output"));
 }

@@ -13,7 +13,7 @@ mod sweep;
 mod utilisation;
 mod wait_cdf;
 
-pub use render::PixelRect;
+pub use render::{ChartFormats, PixelRect};
 pub(super) use sweep::sweep_data;
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
 pub(super) use wait_cdf::survival;
@@ -54,18 +54,20 @@ pub struct Chart {
 
 /// The charts of a run: queued runs, wait CDF, utilisation heat map per
 /// pool, cost per day; all over the observed window.
-pub fn run_charts(run: &RunSummary) -> Result<Vec<Chart>, String> {
+pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>, String> {
     let mut charts = Vec::new();
     if let Some(plot) = queue::QueuePlot::of(run) {
-        charts.push(render("queue", "Queued runs over time", &plot)?);
+        charts.push(render(formats, "queue", "Queued runs over time", &plot)?);
     }
     charts.push(render(
+        formats,
         "wait_cdf",
         "Wait-time CDF per workload",
         &wait_cdf::CdfPlot::of(run),
     )?);
     for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
         charts.push(render(
+            formats,
             &format!("utilisation-{}", p.name),
             &format!("Utilisation of {} by hour of week", p.name),
             &utilisation::HeatPlot {
@@ -75,7 +77,7 @@ pub fn run_charts(run: &RunSummary) -> Result<Vec<Chart>, String> {
         )?);
     }
     if let Some(plot) = cost::CostPlot::of(run) {
-        charts.push(render("cost", "Cost per day by pool", &plot)?);
+        charts.push(render(formats, "cost", "Cost per day by pool", &plot)?);
     }
     Ok(charts)
 }
@@ -83,7 +85,11 @@ pub fn run_charts(run: &RunSummary) -> Result<Vec<Chart>, String> {
 /// The charts of a sweep: cost versus p95 wait with the Pareto front, the
 /// SLO and the recommendation; and p95 wait versus count per tier when the
 /// sweep has a count axis. Every condition has its panel.
-pub fn sweep_charts(table: &SweepTable, obj: &Objective) -> Result<Vec<Chart>, String> {
+pub fn sweep_charts(
+    table: &SweepTable,
+    obj: &Objective,
+    formats: ChartFormats,
+) -> Result<Vec<Chart>, String> {
     let data = sweep_data(table, obj);
     if data.points.is_empty() {
         return Ok(Vec::new());
@@ -101,12 +107,14 @@ pub fn sweep_charts(table: &SweepTable, obj: &Objective) -> Result<Vec<Chart>, S
         cost_label,
     };
     let mut charts = vec![render(
+        formats,
         "sweep_cost_wait",
         "Cost versus p95 wait",
         &plot(sweep::Kind::CostWait),
     )?];
     if data.has_count {
         charts.push(render(
+            formats,
             "sweep_wait_count",
             "p95 wait versus instance count",
             &plot(sweep::Kind::WaitCount),

@@ -88,15 +88,52 @@ fn ensure_font() {
     });
 }
 
-/// Draws `plot` as SVG and as PNG.
-pub(super) fn render(name: &str, title: &str, plot: &impl Plot) -> DrawResult<Chart> {
+/// Which picture formats to draw: a format nobody asked for (`--outputs`)
+/// costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartFormats {
+    /// SVG (also what `report.html` inlines).
+    pub svg: bool,
+    /// PNG (what `summary.md` links when written).
+    pub png: bool,
+}
+
+impl ChartFormats {
+    /// Both formats.
+    pub const ALL: ChartFormats = ChartFormats {
+        svg: true,
+        png: true,
+    };
+}
+
+/// Draws `plot` as SVG and as PNG (those of the formats asked for).
+pub(super) fn render(
+    formats: ChartFormats,
+    name: &str,
+    title: &str,
+    plot: &impl Plot,
+) -> DrawResult<Chart> {
     ensure_font();
     let mut svg = String::new();
-    {
+    if formats.svg {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         plot.draw(&root, Medium::Svg)?;
         root.present().map_err(err)?;
+    }
+    if !formats.png {
+        // The layout comes from a drawing; an SVG one is as good.
+        let mut scratch = String::new();
+        let root = SVGBackend::with_string(&mut scratch, SIZE).into_drawing_area();
+        let layout = plot.draw(&root, Medium::Svg)?;
+        return Ok(Chart {
+            name: name.to_string(),
+            title: title.to_string(),
+            svg,
+            png: Vec::new(),
+            plots: layout.plots,
+            keys: layout.keys,
+        });
     }
     let mut rgb = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     let layout = {

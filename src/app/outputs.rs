@@ -1,0 +1,148 @@
+//! `--outputs LIST`: which files a command writes. The simulation is the
+//! same whatever is asked; what nobody asked for is neither drawn nor
+//! written.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::{BadInput, finish_output, output_dir, write_output};
+use crate::report::{self, ChartFormats, OutputDir};
+
+/// What `--outputs` is without the flag (and what merge writes).
+pub(super) const DEFAULT_OUTPUTS: &str = "json,csv,svg,png,html,md";
+
+/// The kinds of output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `summary.json`, `sweep.json`, `recommendation.json`.
+    Json,
+    /// The CSV files.
+    Csv,
+    /// Charts as SVG.
+    Svg,
+    /// Charts as PNG.
+    Png,
+    /// `report.html`.
+    Html,
+    /// `summary.md`.
+    Md,
+}
+
+const KINDS: [(&str, Kind); 6] = [
+    ("json", Kind::Json),
+    ("csv", Kind::Csv),
+    ("svg", Kind::Svg),
+    ("png", Kind::Png),
+    ("html", Kind::Html),
+    ("md", Kind::Md),
+];
+
+/// The kinds asked for, and the folder they go to (none when nothing is
+/// asked for: `--outputs none` makes no folder).
+pub(super) struct Outputs {
+    kinds: Vec<Kind>,
+    dir: Option<OutputDir>,
+}
+
+impl Outputs {
+    /// Parses `--outputs` (comma-separated kinds, or `none`) and prepares
+    /// the folder when anything is to be written.
+    pub(super) fn prepare(
+        list: &str,
+        out: Option<&Path>,
+        name: &str,
+        sub: Option<&str>,
+    ) -> Result<Outputs> {
+        let mut kinds = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            if item == "none" {
+                continue;
+            }
+            let Some((_, kind)) = KINDS.iter().find(|(k, _)| *k == item) else {
+                return Err(BadInput(format!(
+                    "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, or none"
+                ))
+                .into());
+            };
+            kinds.push(*kind);
+        }
+        let dir = if kinds.is_empty() {
+            None
+        } else {
+            Some(output_dir(out, name, sub)?)
+        };
+        Ok(Outputs { kinds, dir })
+    }
+
+    /// The folder for a sweep shard's files, which merge needs whatever
+    /// `--outputs` says.
+    pub(super) fn dir_for_shard(&self) -> Result<&OutputDir> {
+        self.dir.as_ref().ok_or_else(|| {
+            BadInput(
+                "a shard writes sweep.csv and sweep.json for merge: drop --outputs none".into(),
+            )
+            .into()
+        })
+    }
+
+    /// Whether files of `kind` are written.
+    pub(super) fn wants(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// The chart formats to draw: SVG for the SVG files and for
+    /// `report.html`, which inlines them; PNG for the PNG files.
+    pub(super) fn chart_formats(&self) -> ChartFormats {
+        ChartFormats {
+            svg: self.wants(Kind::Svg) || self.wants(Kind::Html),
+            png: self.wants(Kind::Png),
+        }
+    }
+
+    /// Whether any chart is drawn.
+    pub(super) fn draws_charts(&self) -> bool {
+        let f = self.chart_formats();
+        f.svg || f.png
+    }
+
+    /// The chart files `summary.md` links to: PNG when written, else SVG.
+    pub(super) fn markdown_charts(&self) -> Option<&'static str> {
+        if self.wants(Kind::Png) {
+            Some("png")
+        } else if self.wants(Kind::Svg) {
+            Some("svg")
+        } else {
+            None
+        }
+    }
+
+    /// Writes `bytes` as `name` when `kind` is asked for.
+    pub(super) fn write(&self, kind: Kind, name: &str, bytes: &[u8]) -> Result<()> {
+        match &self.dir {
+            Some(dir) if self.wants(kind) => write_output(dir, name, bytes).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes each chart as NAME.svg and NAME.png, as asked.
+    pub(super) fn write_charts(&self, charts: &[report::Chart]) -> Result<()> {
+        for c in charts {
+            self.write(Kind::Svg, &format!("{}.svg", c.name), c.svg.as_bytes())?;
+            self.write(Kind::Png, &format!("{}.png", c.name), &c.png)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the writing; returns the folder, when there is one.
+    pub(super) fn finish(self) -> Result<Option<std::path::PathBuf>> {
+        match self.dir {
+            Some(dir) => {
+                let path = dir.path().to_path_buf();
+                finish_output(dir)?;
+                Ok(Some(path))
+            }
+            None => Ok(None),
+        }
+    }
+}
