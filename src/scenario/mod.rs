@@ -4,8 +4,12 @@
 //! simulation: it turns text into validated, immutable data, or into errors
 //! that name the file, the key, the place and the fix.
 
+mod arrival;
+mod batch;
+mod cron;
+mod duration;
 mod error;
-
+mod keys;
 mod pool;
 mod raw;
 mod sweep_spec;

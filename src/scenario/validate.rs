@@ -193,7 +193,7 @@ pub(super) fn validate(
     let pools: Vec<Option<PoolSpec>> = raw
         .pools
         .iter()
-        .map(|p| pool(&mut cx, p, simulation.calendar))
+        .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
     check_quota(&mut cx, &raw.pools, &pools, quota);
