@@ -2,11 +2,13 @@
 //! durations files of empirical distributions and the run times a trace
 //! brings.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use super::keys::shape;
 use super::raw::{Quantity, RawArrival, RawDist, S};
-use super::validate::Ctx;
+use super::validate::{Ctx, MAX_NUMBER};
+use crate::input::{Input, Limit};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 use crate::workload::{DurationDist, Trace};
@@ -23,13 +25,13 @@ fn seconds(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<f64> {
             }
         },
     };
-    if secs.is_finite() && secs > 0.0 {
+    if secs.is_finite() && secs > 0.0 && secs <= MAX_NUMBER {
         Some(secs)
     } else {
         cx.issue(
             Some(q),
             key,
-            format!("must be longer than zero, got {secs} s"),
+            format!("must be longer than zero and at most {MAX_NUMBER:e} s, got {secs} s"),
         );
         None
     }
@@ -96,34 +98,54 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
         .ok()
 }
 
-/// Run times, one per line: seconds or a duration string; `#` starts a comment.
+/// Run times, one per line: seconds or a duration string; `#` starts a
+/// comment. Read as a capped regular file (see `input`); messages give the
+/// line but never quote it, as the file may be any file on the machine.
 fn read_values_file(path: &Path) -> Result<Vec<f64>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read {}: {e}; the path is relative to the scenario file",
-            path.display()
-        )
-    })?;
+    let relative = "the path is relative to the scenario file";
+    let mut input = Input::open(path, Limit::DURATIONS).map_err(|e| format!("{e}; {relative}"))?;
     let mut values = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
+    let mut line = String::new();
+    let mut reader = BufReader::new(&mut input);
+    for number in 1.. {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(format!(
+                    "{}:{number}: not UTF-8 text; a durations file holds one run time per line",
+                    path.display()
+                ));
+            }
+            Err(e) => {
+                drop(reader);
+                return Err(input.read_error(&e).to_string());
+            }
+        }
+        let text = line.split('#').next().unwrap_or("").trim();
+        if text.is_empty() {
             continue;
         }
-        let secs = match line.parse::<f64>() {
-            Ok(x) => x,
-            Err(_) => parse_duration(line)
-                .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?
-                .as_secs_f64(),
-        };
-        if !(secs.is_finite() && secs > 0.0) {
-            return Err(format!(
-                "{}:{}: run times must be positive, got {line:?}",
-                path.display(),
-                i + 1
-            ));
+        let secs = text
+            .parse::<f64>()
+            .ok()
+            .or_else(|| parse_duration(text).ok().map(SimDuration::as_secs_f64));
+        match secs {
+            Some(s) if s.is_finite() && s > 0.0 && s <= MAX_NUMBER => values.push(s),
+            Some(_) => {
+                return Err(format!(
+                    "{}:{number}: a run time must be above zero and at most {MAX_NUMBER:e} seconds",
+                    path.display()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "{}:{number}: not a run time; write one per line, in seconds (90) or as a duration (\"90s\", \"1h30m\")",
+                    path.display()
+                ));
+            }
         }
-        values.push(secs);
     }
     if values.is_empty() {
         return Err(format!(

@@ -39,14 +39,10 @@ pub struct ValidationIssue {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read scenario {}: {source}", path.display())]
-    Io {
-        /// The scenario file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    /// The file could not be read (missing, not a regular file, too large,
+    /// not text).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// The file is not valid TOML or does not fit the schema (unknown key,
     /// wrong type).
     #[error("{}{}: {message}\n{rendered}", path.display(), location.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default())]

@@ -137,7 +137,7 @@ fn odd_scenario_files_get_clear_errors() {
     refuses("validate", &binary, "not UTF-8 text");
     let huge = dir.path().join("huge.toml");
     std::fs::write(&huge, "#".repeat(17 << 20)).expect("write");
-    refuses("validate", &huge, "more than a scenario's limit");
+    refuses("validate", &huge, "the limit for a scenario;");
     let folder = dir.path().join("folder.toml");
     std::fs::create_dir(&folder).expect("mkdir");
     refuses("validate", &folder, "folder.toml");
@@ -278,4 +278,157 @@ fn crons_that_never_fire_are_refused() {
         warned.contains("workload.ci.arrival.schedule: \\\"0 0 1 1 *\\\" never fires between 2025-01-06 00:00 UTC and 2025-01-13 00:00 UTC (it fires next at 2026-01-01 00:00 UTC), so this workload brings no runs"),
         "{warned}"
     );
+}
+
+/// Makes a FIFO at `path` (where `mkfifo` exists).
+fn mkfifo(path: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `poolcast ARGS` and expects exit 2 with every one of `needles` on
+/// stderr; a timeout turns a hang (a FIFO opened for reading) into a
+/// failure instead of a stuck suite.
+fn refused_with(args: &[&std::ffi::OsStr], needles: &[&str]) -> String {
+    let out = poolcast()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("poolcast runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
+    }
+    stderr
+}
+
+/// Every input file (scenario, durations file, trace, runs file for import)
+/// must be a regular file: FIFOs, devices and folders are refused by what
+/// they are, at once, and the system's message is given once.
+#[test]
+fn inputs_must_be_regular_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fifo = d.join("fifo");
+    let has_fifo = mkfifo(&fifo);
+    std::fs::create_dir(d.join("folder")).expect("mkdir");
+    let scenario = |name: &str, workload: &str| {
+        let path = d.join(name);
+        std::fs::write(
+            &path,
+            format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}"),
+        )
+        .expect("write");
+        path
+    };
+    let poisson = "arrival = { process = \"poisson\", rate = \"1/h\" }\n";
+    let cases = [
+        (
+            scenario(
+                "durations.toml",
+                &format!("{poisson}duration = {{ dist = \"empirical\", file = \"fifo\" }}\n"),
+            ),
+            "fifo is a named pipe (FIFO), not a regular file",
+        ),
+        (
+            scenario(
+                "trace.toml",
+                "arrival = { process = \"trace\", file = \"fifo\" }\n",
+            ),
+            "fifo: it is a named pipe (FIFO), not a regular file",
+        ),
+        (
+            scenario(
+                "zero.toml",
+                "arrival = { process = \"trace\", file = \"/dev/zero\" }\n",
+            ),
+            "/dev/zero: it is a character device",
+        ),
+        (
+            scenario(
+                "folder.toml",
+                &format!("{poisson}duration = {{ dist = \"empirical\", file = \"folder\" }}\n"),
+            ),
+            "folder is a folder, not a regular file",
+        ),
+    ];
+    for (path, needle) in &cases {
+        if needle.contains("fifo") && !has_fifo {
+            continue;
+        }
+        refused_with(&["validate".as_ref(), path.as_os_str()], &[needle]);
+    }
+    if has_fifo {
+        refused_with(
+            &["validate".as_ref(), fifo.as_os_str()],
+            &["is a named pipe (FIFO), not a regular file"],
+        );
+        refused_with(
+            &["import".as_ref(), fifo.as_os_str()],
+            &["it is a named pipe (FIFO), not a regular file"],
+        );
+    }
+    let missing = refused_with(
+        &["validate".as_ref(), d.join("missing.toml").as_os_str()],
+        &["missing.toml"],
+    );
+    assert_eq!(missing.matches("os error 2").count(), 1, "{missing}");
+}
+
+/// Process substitution hands over a pipe whose size is unknown: refused
+/// like a FIFO, so no size limit can be bypassed.
+#[test]
+fn process_substitution_is_refused() {
+    let bash = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} validate <(printf '[[workload]]\\n')",
+            assert_cmd::cargo::cargo_bin("poolcast").display()
+        ))
+        .output();
+    let Ok(out) = bash else {
+        eprintln!("process_substitution_is_refused: no bash here; not checked");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+/// A scenario may name any file; its errors give the place but never echo
+/// what the file holds (a scenario from an untrusted pull request could
+/// otherwise print a secret into a CI log).
+#[test]
+fn errors_never_quote_another_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = dir.path().join("passwd");
+    std::fs::write(
+        &secret,
+        "root:x:0:0:hunter2:/root:/bin/bash\ntime,duration\nhunter2,5\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("team")).expect("mkdir");
+    for (name, workload) in [
+        (
+            "durations.toml",
+            "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"empirical\", file = \"../passwd\" }\n",
+        ),
+        (
+            "trace.toml",
+            "arrival = { process = \"trace\", file = \"../passwd\" }\n",
+        ),
+    ] {
+        let path = dir.path().join("team").join(name);
+        std::fs::write(
+            &path,
+            format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}"),
+        )
+        .expect("write");
+        let stderr = refused_with(&["validate".as_ref(), path.as_os_str()], &["passwd"]);
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert!(!stderr.contains("root:x"), "{stderr}");
+    }
 }
