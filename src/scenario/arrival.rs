@@ -6,7 +6,7 @@ use super::cron::cron_firing_in;
 use super::keys::{at, only};
 use super::raw::{RawArrival, S};
 use super::trace::load_trace;
-use super::validate::Ctx;
+use super::validate::{Ctx, MAX_NUMBER};
 use super::workload::PoolsEnv;
 use crate::text::parse_rate;
 use crate::units::{Rate, SimDuration, SimTime};
@@ -86,8 +86,15 @@ fn multipliers<const N: usize>(
         );
         return None;
     };
-    if arr.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-        cx.issue(Some(v), key, "multipliers must be finite and not negative");
+    if arr
+        .iter()
+        .any(|x| !(x.is_finite() && (0.0..=MAX_NUMBER).contains(x)))
+    {
+        cx.issue(
+            Some(v),
+            key,
+            format!("multipliers must be numbers from 0 to {MAX_NUMBER:e}"),
+        );
         return None;
     }
     if arr.iter().all(|x| *x == 0.0) {

@@ -2,7 +2,7 @@
 
 use super::keys::shape;
 use super::raw::{Quantity, RawDist, S};
-use super::validate::Ctx;
+use super::validate::{Ctx, MAX_NUMBER};
 use crate::workload::BatchSize;
 
 fn count(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<u32> {
@@ -63,6 +63,14 @@ pub(super) fn batch_size(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<Ba
                 Quantity::Number(x) => *x,
                 Quantity::Text(_) => f64::NAN,
             };
+            if m > MAX_NUMBER {
+                cx.issue(
+                    Some(mean),
+                    &format!("{key}.mean"),
+                    format!("must be at most {MAX_NUMBER:e}, got {m:e}"),
+                );
+                return None;
+            }
             BatchSize::geometric(m)
                 .map_err(|e| cx.issue(Some(mean), &format!("{key}.mean"), e))
                 .ok()

@@ -21,11 +21,9 @@ fn recorded_cpu(env: &PoolsEnv, run: &RecordedRun) -> Option<u32> {
     match &run.pool {
         None => run.cpu,
         Some(name) => env
-            .raw
-            .iter()
-            .zip(env.valid)
-            .find(|(r, _)| r.name.get_ref() == name)
-            .and_then(|(_, p)| p.as_ref())
+            .by_name
+            .get(name.as_str())
+            .and_then(|i| env.valid[*i].as_ref())
             .map(|p| p.tier.vcpu()),
     }
 }

@@ -2,10 +2,12 @@
 //! resources of a run; the arrival process and the run-time distribution
 //! have modules of their own.
 
+use std::collections::HashMap;
+
 use super::arrival::arrival;
 use super::duration::{duration_dist, recorded_durations};
 use super::raw::{RawPool, RawWorkload};
-use super::validate::{Ctx, DEFAULT_COMPUTE};
+use super::validate::{Ctx, DEFAULT_COMPUTE, name_problem, shown_name};
 use crate::model::{PoolId, PoolSpec, Target, Tier};
 use crate::units::SimDuration;
 use crate::workload::{
@@ -14,6 +16,9 @@ use crate::workload::{
 
 /// What a workload's validation needs to know of the rest of the scenario.
 pub(super) struct PoolsEnv<'a> {
+    /// Index of each pool name in `raw`: looked up once per workload and
+    /// trace run, so it must not cost a scan of the pools.
+    pub by_name: HashMap<&'a str, usize>,
     /// The raw pools, to resolve names.
     pub raw: &'a [RawPool],
     /// The validated pools (`None` where a pool is invalid).
@@ -25,14 +30,30 @@ pub(super) struct PoolsEnv<'a> {
 }
 
 pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Option<WorkloadSpec> {
-    let key = format!("workload.{}", raw.name.get_ref());
+    let key = format!("workload.{}", shown_name(raw.name.get_ref()));
+    if let Some(problem) = name_problem(raw.name.get_ref()) {
+        cx.issue(
+            Some(&raw.name),
+            &format!("{key}.name"),
+            format!("the workload name {problem}; use letters, digits, spaces and punctuation"),
+        );
+    }
     let pool_name = raw.pool.get_ref();
     let target = if pool_name == DEFAULT_COMPUTE {
         Some(Target::DefaultCompute)
-    } else if let Some(i) = env.raw.iter().position(|p| p.name.get_ref() == pool_name) {
-        Some(Target::Pool(PoolId(i as u32)))
+    } else if let Some(i) = env.by_name.get(pool_name.as_str()) {
+        Some(Target::Pool(PoolId(*i as u32)))
     } else {
-        let known: Vec<&str> = env.raw.iter().map(|p| p.name.get_ref().as_str()).collect();
+        // A few names are a hint; thousands would flood the message.
+        let mut known: Vec<&str> = env
+            .raw
+            .iter()
+            .take(10)
+            .map(|p| p.name.get_ref().as_str())
+            .collect();
+        if env.raw.len() > known.len() {
+            known.push("...");
+        }
         cx.issue(Some(&raw.pool), &format!("{key}.pool"), format!(
             "no pool is named {pool_name:?}; use one of [{}] or \"default\" for the default compute environment",
             known.join(", ")

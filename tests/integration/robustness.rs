@@ -432,3 +432,71 @@ fn errors_never_quote_another_file() {
         assert!(!stderr.contains("root:x"), "{stderr}");
     }
 }
+
+/// Validation locates its problems in one pass over the file: 80,000
+/// invalid workloads are all reported (it used to rescan the file for each
+/// and never finished). The timeout is a hang guard, fifty times what it
+/// takes on a loaded 2-core machine.
+#[test]
+fn validation_is_linear_in_the_number_of_problems() {
+    let mut src = String::from("[[pool]]\nname = \"builders\"\ntier = \"S1\"\n");
+    for i in 0..80_000 {
+        src.push_str(&format!("[[workload]]\nname = \"w{i}\"\npool = \"builders\"\narrival = {{ process = \"poisson\", rate = \"-1/h\" }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n"));
+    }
+    let (_d, path) = write_scenario(&src, "many.toml");
+    let stderr = refused_with(
+        &["validate".as_ref(), path.as_os_str()],
+        &[
+            "is invalid (80000 problems)",
+            "many.toml:400002:41: workload.w79999.arrival.rate",
+        ],
+    );
+    assert_eq!(stderr.matches("must be a positive number").count(), 80_000);
+}
+
+/// Numbers above 10^12 are refused wherever they stand (prices, durations,
+/// multipliers, batch means), and workload names may not hold control
+/// characters or bidirectional overrides; the keys show such names escaped.
+#[test]
+fn huge_numbers_and_unprintable_names_are_refused() {
+    let src = r#"[prices]
+S1 = 1.7e308
+
+[[pool]]
+name = "builders"
+tier = "S1"
+provisioning = "50000years"
+
+[[workload]]
+name = "ci\u202Eevil"
+pool = "builders"
+arrival = { process = "burst", rate = "1/h", size = { dist = "geometric", mean = 1e13 } }
+duration = { dist = "constant", value = 1e13 }
+
+[[workload]]
+name = "line\nbreak"
+pool = "builders"
+arrival = { process = "profile", rate = "1/h", hourly = [1e13, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] }
+duration = { dist = "constant", value = "1m" }
+
+[[workload]]
+name = "nul\u0000"
+pool = "builders"
+arrival = { process = "poisson", rate = "1/h" }
+duration = { dist = "constant", value = "1m" }
+"#;
+    let (_d, path) = write_scenario(src, "odd.toml");
+    refused_with(
+        &["validate".as_ref(), path.as_os_str()],
+        &[
+            "odd.toml:2:6: prices.S1: must be a number at least 0 (and at most 1e12), got 1.7e308",
+            "odd.toml:7:16: pool.builders.provisioning: must be at most 1e12 s",
+            "odd.toml:10:8: workload.\"ci\\u{202e}evil\".name: the workload name contains a bidirectional-text control",
+            "odd.toml:12:82: workload.\"ci\\u{202e}evil\".arrival.size.mean: must be at most 1e12",
+            "odd.toml:13:41: workload.\"ci\\u{202e}evil\".duration.value: must be longer than zero and at most 1e12 s",
+            "odd.toml:16:8: workload.\"line\\nbreak\".name: the workload name contains a control character",
+            "odd.toml:18:57: workload.\"line\\nbreak\".arrival.hourly: multipliers must be numbers from 0 to 1e12",
+            "odd.toml:22:8: workload.\"nul\\0\".name: the workload name contains a control character",
+        ],
+    );
+}
