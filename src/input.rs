@@ -1,5 +1,5 @@
-//! Input files read safely: each path is opened once, checked to be a
-//! regular file (a FIFO would block forever, a device never ends, a folder
+//! Input files read safely (and files appended to, [`open_append`]): each
+//! path is opened once, checked to be a regular file (a FIFO would block forever, a device never ends, a folder
 //! is a mistake), and read through a reader that stops at a byte limit while
 //! reading. File sizes from metadata are not trusted: they are 0 for
 //! `/proc` files and wrong for files that grow while being read.
@@ -258,6 +258,49 @@ impl Read for Input {
     }
 }
 
+/// Opens the regular file at `path` for appending (creating it when
+/// missing), for files such as `GITHUB_STEP_SUMMARY` that a tool adds to:
+/// anything else is refused by name without blocking (a FIFO with no reader
+/// fails at once, one with a reader is refused by its type). `noun` names
+/// the file in messages.
+pub fn open_append(path: &Path, noun: &'static str) -> Result<File, InputError> {
+    let limit = Limit { bytes: 0, noun };
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    // A FIFO without a reader is refused by the system (ENXIO) before any
+    // type can be checked: say what it is rather than the system's words.
+    let refused = |e: io::Error| match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            let (what, fix) = describe(&m.file_type());
+            InputError::NotAFile {
+                path: path.to_path_buf(),
+                what,
+                fix,
+            }
+        }
+        _ => InputError::io(path, limit, true, &e),
+    };
+    let file = options.open(path).map_err(refused)?;
+    let kind = file
+        .metadata()
+        .map_err(|e| InputError::io(path, limit, true, &e))?
+        .file_type();
+    if !kind.is_file() {
+        let (what, fix) = describe(&kind);
+        return Err(InputError::NotAFile {
+            path: path.to_path_buf(),
+            what,
+            fix,
+        });
+    }
+    Ok(file)
+}
+
 /// Reads the regular file at `path` as UTF-8 text of at most `limit`.
 ///
 /// ```
@@ -323,6 +366,29 @@ mod tests {
             e.contains("is not UTF-8 text, which a test file must be"),
             "{e}"
         );
+    }
+
+    /// Appending refuses what is not a regular file, without blocking.
+    #[cfg(unix)]
+    #[test]
+    fn open_append_refuses_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("summary.md");
+        open_append(&summary, "step summary").unwrap();
+        assert!(summary.is_file());
+        let e = open_append(dir.path(), "step summary")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a folder, not a regular file"), "{e}");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let e = open_append(&fifo, "step summary").unwrap_err().to_string();
+            assert!(
+                e.contains("is a named pipe (FIFO), not a regular file"),
+                "{e}"
+            );
+        }
     }
 
     /// /proc files say they are empty; the cap is counted while reading.
