@@ -412,13 +412,12 @@ impl ArrivalStream {
                     Some(prev) => (prev, false),
                 };
                 let until = calendar.datetime(self.horizon);
-                match next_firing(schedule, from, inclusive, until) {
-                    Some(t) => {
-                        cron.fired = Some(t);
-                        cron.next = calendar.sim_time(t);
-                    }
-                    None => cron.done = true,
-                }
+                let found = next_firing(schedule, from, inclusive, until);
+                cron.fired = found;
+                cron.next = found.and_then(|t| calendar.sim_time(t));
+                // Firings are found from the start on, so each has a
+                // simulated time; without one the stream ends.
+                cron.done = cron.next.is_none();
             }
             let head = cron.open.peek().map(|Reverse(f)| f.at);
             if head.is_some_and(|at| cron.next.is_none_or(|n| at <= n))
