@@ -82,16 +82,18 @@ fn day_matches(cron: &croner::Cron, day: NaiveDate) -> bool {
 
 /// The earliest and the latest time of day at which `cron` fires on a day
 /// that matches (its smallest and largest hour, minute and second); `None`
-/// for a pattern with an empty field, which croner does not build.
+/// for a pattern with an empty field, which croner does not build. Found
+/// by testing values from either end, so `*` fields cost one test each.
 fn day_bounds(cron: &croner::Cron) -> Option<(NaiveTime, NaiveTime)> {
     let p = &cron.pattern;
-    let (h, m, s) = (p.hours.values(), p.minutes.values(), p.seconds.values());
-    let at = |h: &u16, m: &u16, s: &u16| {
-        NaiveTime::from_hms_opt(u32::from(*h), u32::from(*m), u32::from(*s))
-    };
+    let first = |n: u32, ok: &dyn Fn(u32) -> bool| (0..n).find(|v| ok(*v));
+    let last = |n: u32, ok: &dyn Fn(u32) -> bool| (0..n).rev().find(|v| ok(*v));
+    let hour = |v| p.hour_match(v).unwrap_or(false);
+    let minute = |v| p.minute_match(v).unwrap_or(false);
+    let second = |v| p.second_match(v).unwrap_or(false);
     Some((
-        at(h.first()?, m.first()?, s.first()?)?,
-        at(h.last()?, m.last()?, s.last()?)?,
+        NaiveTime::from_hms_opt(first(24, &hour)?, first(60, &minute)?, first(60, &second)?)?,
+        NaiveTime::from_hms_opt(last(24, &hour)?, last(60, &minute)?, last(60, &second)?)?,
     ))
 }
 
