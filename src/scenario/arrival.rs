@@ -127,6 +127,7 @@ pub(super) fn arrival(
     Some(arrival)
 }
 
+/// The process `raw` describes, its keys checked against the process.
 fn process(
     cx: &mut Ctx,
     raw: &S<RawArrival>,
@@ -223,6 +224,8 @@ fn process(
 /// in the arrival stream, so this bounds its memory to tens of megabytes.
 const MAX_OVERLAPPING_FIRINGS: f64 = 1e6;
 
+/// A cron arrival: its schedule must fire (see `cron_firing_in`), and its
+/// jitter may overlap later firings up to a bound.
 fn cron(
     cx: &mut Ctx,
     raw: &S<RawArrival>,
@@ -274,8 +277,8 @@ fn cron(
     let overlapping = firings * spread;
     if overlapping > MAX_OVERLAPPING_FIRINGS {
         cx.issue(a.jitter.as_ref(), &format!("{key}.jitter"), format!(
-            "a jitter of {} spreads each firing's runs over about {overlapping:.2e} later firings, more than the {MAX_OVERLAPPING_FIRINGS:e} that may be pending at once; shorten the jitter or fire less often",
-            jitter?
+            "a jitter of {:?} spreads each firing's runs over about {overlapping:.2e} later firings, more than the {MAX_OVERLAPPING_FIRINGS:e} that may be pending at once; shorten the jitter or fire less often",
+            a.jitter.as_ref().map_or("", |j| j.get_ref().as_str())
         ));
     }
     Some(process)

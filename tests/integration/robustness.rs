@@ -550,3 +550,24 @@ fn huge_batches_run_in_bounded_memory() {
         );
     }
 }
+
+/// A jitter many firings long is allowed (the runs merge in time order), up
+/// to 10^6 firings pending at once: a minutely cron with a 1000-day jitter
+/// would hold 1.44 x 10^6.
+#[test]
+fn overlapping_cron_firings_are_bounded() {
+    let src = |jitter: &str| {
+        format!(
+            "[simulation]\nhorizon = \"3650d\"\nsample_interval = \"1d\"\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = {{ process = \"cron\", schedule = \"* * * * *\", jitter = \"{jitter}\" }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n"
+        )
+    };
+    let (_d, path) = write_scenario(&src("1000d"), "overlap.toml");
+    refused_with(
+        &["validate".as_ref(), path.as_os_str()],
+        &[
+            "workload.ci.arrival.jitter: a jitter of \"1000d\" spreads each firing's runs over about 1.44e6 later firings",
+        ],
+    );
+    let (_d, path) = write_scenario(&src("500d"), "fits.toml");
+    poolcast().arg("validate").arg(&path).assert().success();
+}
