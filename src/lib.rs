@@ -2,7 +2,8 @@
 //! agent pools.
 //!
 //! Layers, lowest first (a layer never imports a higher one):
-//! `units`, `engine` (domain-free kernel) → `model`, `workload` (the domain)
+//! `units`, `text`, `input` (unit strings, input files read safely),
+//! `engine` (domain-free kernel) → `model`, `workload` (the domain)
 //! → `scenario` (TOML in), `stats` (streaming statistics) → `sim` (one
 //! replication) → `replication` (many, in parallel) → `report` (files out)
 //! → `app` and `cli` (the command line). Nothing below `app` prints.
@@ -22,6 +23,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod import;
+pub mod input;
 pub mod load;
 pub mod model;
 pub mod replication;

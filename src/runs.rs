@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 
+use crate::input::{Input, Limit};
 use crate::units::SimDuration;
 
 /// When something happened: a calendar instant, or an offset from the start
@@ -87,9 +88,6 @@ impl fmt::Display for RunsError {
 
 impl std::error::Error for RunsError {}
 
-/// The largest runs file read (1 GiB); larger is surely not an export.
-const MAX_FILE_BYTES: u64 = 1 << 30;
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonRun {
@@ -109,12 +107,14 @@ struct AgentConfiguration {
     cpu: Option<u32>,
 }
 
-fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+/// `text` of the field `name` as an instant. Messages name the field, not
+/// its text: errors never quote the file (see `input`).
+fn timestamp(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
             format!(
-                "{text:?} is not an RFC 3339 timestamp ({e}); write e.g. \"2025-03-04T09:15:02Z\""
+                "{name} is not an RFC 3339 timestamp ({e}); write e.g. \"2025-03-04T09:15:02Z\""
             )
         })
 }
@@ -122,22 +122,31 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 impl JsonRun {
     fn into_run(self, row: usize) -> Result<RecordedRun, String> {
         let created = timestamp(
+            "createTime",
             self.create_time
                 .as_deref()
                 .ok_or("has no createTime; every run needs the time it was queued")?,
         )?;
-        let started = self.start_time.as_deref().map(timestamp).transpose()?;
-        let finished = self.finish_time.as_deref().map(timestamp).transpose()?;
-        if let Some(s) = started.filter(|s| *s < created) {
-            return Err(format!(
-                "starts ({s}) before it was created ({created}); times must not run backwards"
-            ));
+        let started = self
+            .start_time
+            .as_deref()
+            .map(|t| timestamp("startTime", t))
+            .transpose()?;
+        let finished = self
+            .finish_time
+            .as_deref()
+            .map(|t| timestamp("finishTime", t))
+            .transpose()?;
+        if started.is_some_and(|s| s < created) {
+            return Err(
+                "its startTime is before its createTime; times must not run backwards".into(),
+            );
         }
         let duration = match (started, finished) {
             (Some(s), Some(f)) if f < s => {
-                return Err(format!(
-                    "finishes ({f}) before it started ({s}); times must not run backwards"
-                ));
+                return Err(
+                    "its finishTime is before its startTime; times must not run backwards".into(),
+                );
             }
             (Some(s), Some(f)) => Some(SimDuration::from_secs_f64((f - s).as_seconds_f64())),
             _ => None,
@@ -191,26 +200,46 @@ impl<'de, F: FnMut(usize, JsonRun) -> Result<(), String>> DeserializeSeed<'de> f
     }
 }
 
-/// A CSV cell as an instant or an offset: RFC 3339, seconds, or a duration.
-fn csv_time(text: &str) -> Result<RunTime, String> {
+/// The most seconds a CSV cell may give (about 31,700 years), as a
+/// scenario refuses numbers above 10^12.
+const MAX_SECONDS: f64 = 1e12;
+
+/// A cell of a CSV trace, for a message: quoted and cut to 40 characters.
+/// Only cells of a file whose header has a `time` column (a trace by its
+/// structure) are ever quoted, so that a scenario naming some other file
+/// cannot make poolcast print it.
+fn shown(cell: &str) -> String {
+    let cut: String = cell.chars().take(40).collect();
+    if cut.len() < cell.len() {
+        format!("{cut:?}...")
+    } else {
+        format!("{cut:?}")
+    }
+}
+
+/// The CSV cell `name` as an instant or an offset: RFC 3339, seconds, or a
+/// duration.
+fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
     let t = text.trim();
     if let Ok(secs) = t.parse::<f64>() {
-        return if secs.is_finite() && secs >= 0.0 {
+        return if secs.is_finite() && (0.0..=MAX_SECONDS).contains(&secs) {
             Ok(RunTime::Offset(SimDuration::from_secs_f64(secs)))
         } else {
             Err(format!(
-                "time {t:?} must be a non-negative number of seconds"
+                "the {name} {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
+                shown(t)
             ))
         };
     }
     if t.contains('T') && t.contains(':') {
-        return timestamp(t).map(RunTime::At);
+        return timestamp(name, t).map(RunTime::At);
     }
     crate::text::parse_duration(t)
         .map(RunTime::Offset)
         .map_err(|_| {
             format!(
-                "time {t:?} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp"
+                "the {name} {} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp",
+                shown(t)
             )
         })
 }
@@ -218,11 +247,19 @@ fn csv_time(text: &str) -> Result<RunTime, String> {
 fn csv_duration(text: &str) -> Result<SimDuration, String> {
     let t = text.trim();
     match t.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(SimDuration::from_secs_f64(secs)),
-        Ok(secs) => Err(format!(
-            "duration {secs} must be a non-negative number of seconds"
+        Ok(secs) if secs.is_finite() && (0.0..=MAX_SECONDS).contains(&secs) => {
+            Ok(SimDuration::from_secs_f64(secs))
+        }
+        Ok(_) => Err(format!(
+            "the duration {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
+            t.chars().take(40).collect::<String>()
         )),
-        Err(_) => crate::text::parse_duration(t).map_err(String::from),
+        Err(_) => crate::text::parse_duration(t).map_err(|_| {
+            format!(
+                "the duration {} is neither seconds nor a duration like \"90s\"",
+                shown(t)
+            )
+        }),
     }
 }
 
@@ -258,9 +295,11 @@ fn read_csv(
         let line = record.position().map_or(0, |p| p.line() as usize);
         let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
         let at = |e: String| err(Some(line), e);
-        let created =
-            csv_time(cell(Some(time_col)).ok_or_else(|| at("the time cell is empty".into()))?)
-                .map_err(at)?;
+        let created = csv_time(
+            "time",
+            cell(Some(time_col)).ok_or_else(|| at("the time cell is empty".into()))?,
+        )
+        .map_err(at)?;
         if last.is_some_and(|l| created < l) {
             return Err(err(
                 Some(line),
@@ -268,7 +307,10 @@ fn read_csv(
             ));
         }
         last = Some(created);
-        let started = cell(start_col).map(csv_time).transpose().map_err(at)?;
+        let started = cell(start_col)
+            .map(|t| csv_time("start", t))
+            .transpose()
+            .map_err(at)?;
         if started.is_some_and(|s| s < created) {
             return Err(err(
                 Some(line),
@@ -277,10 +319,10 @@ fn read_csv(
         }
         let cpu = cell(cpu_col)
             .map(|c| {
-                c.parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(format!("cpu {c:?} must be a whole number of vCPUs"))
+                c.parse::<u32>().ok().filter(|n| *n > 0).ok_or(format!(
+                    "the cpu {} must be a whole number of vCPUs",
+                    shown(c)
+                ))
             })
             .transpose()
             .map_err(at)?;
@@ -300,7 +342,9 @@ fn read_csv(
     Ok(())
 }
 
-/// Calls `f` on every run of the file at `path`, in file order.
+/// Calls `f` on every run of the file at `path`, in file order. The file
+/// must be a regular file of at most 1 GiB, counted while reading (see
+/// `input`); messages give the run or line but never quote the file.
 pub fn for_each_run(
     path: &Path,
     mut f: impl FnMut(RecordedRun) -> Result<(), RunsError>,
@@ -310,18 +354,33 @@ pub fn for_each_run(
         row: None,
         message,
     };
-    let file =
-        std::fs::File::open(path).map_err(|e| err(format!("cannot open the runs file: {e}")))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
+    let mut input = Input::open(path, Limit::RUNS).map_err(|e| err(e.reason()))?;
+    let result = read_any(path, &mut input, &mut f);
+    // A read cut at the limit surfaces as whatever the parser made of it.
+    if input.over_limit() {
         return Err(err(format!(
-            "the file is {size} bytes; runs files over 1 GiB are refused (split the export by time)"
+            "{} (split the export by time)",
+            input.too_large().reason()
         )));
     }
-    let mut reader = BufReader::new(file);
+    result
+}
+
+/// Reads `input` as JSON or CSV, by its first character.
+fn read_any(
+    path: &Path,
+    input: &mut Input,
+    f: &mut dyn FnMut(RecordedRun) -> Result<(), RunsError>,
+) -> Result<(), RunsError> {
+    let err = |message: String| RunsError {
+        path: path.to_path_buf(),
+        row: None,
+        message,
+    };
+    let mut reader = BufReader::new(input);
     let head = reader
         .fill_buf()
-        .map_err(|e| err(format!("cannot read: {e}")))?;
+        .map_err(|e| err(format!("cannot read it: {e}")))?;
     if head.contains(&0)
         || std::str::from_utf8(&head[..head.len().min(1024)])
             .is_err_and(|e| e.error_len().is_some())
@@ -336,7 +395,14 @@ pub fn for_each_run(
             let mut de = serde_json::Deserializer::from_reader(reader);
             let mut failed: Option<RunsError> = None;
             let mut each = |row: usize, run: JsonRun| -> Result<(), String> {
-                let run = run.into_run(row)?;
+                let at_row = |message: String| RunsError {
+                    path: path.to_path_buf(),
+                    row: Some(row),
+                    message,
+                };
+                let run = run
+                    .into_run(row)
+                    .inspect_err(|m| failed = Some(at_row(m.clone())))?;
                 f(run).map_err(|e| {
                     let msg = e.message.clone();
                     failed = Some(e);
@@ -349,13 +415,20 @@ pub fn for_each_run(
             if let Some(e) = failed {
                 return Err(e);
             }
-            result.map_err(|e| err(format!(
-                "not a list-runs JSON export (line {}, column {}): {e}; produce it with `az acr task list-runs --output json`",
-                e.line(),
-                e.column()
-            )))
+            // serde's own messages quote the offending value, so only the
+            // kind of problem and its place are reported.
+            result.map_err(|e| {
+                let (line, column) = (e.line(), e.column());
+                err(if e.is_io() {
+                    format!("cannot read it: {e}")
+                } else if e.is_data() {
+                    format!("not a list-runs JSON export: line {line}, column {column} holds a value of the wrong type or shape; produce it with `az acr task list-runs --output json`")
+                } else {
+                    format!("not valid JSON at line {line}, column {column}; a list-runs export is what `az acr task list-runs --output json` prints")
+                })
+            })
         }
-        Some(_) => read_csv(path, reader, &mut f),
+        Some(_) => read_csv(path, reader, f),
     }
 }
 
@@ -395,8 +468,11 @@ mod tests {
     fn runs_csv_rejects_bad_rows_with_their_line() {
         for (text, needle) in [
             ("time,duration\n10,5\n5,5\n", "run 3: times go backwards"),
-            ("time,duration\n10,-5\n", "run 2: duration -5"),
-            ("time,duration\nsoon,5\n", "run 2: time \"soon\""),
+            ("time,duration\n10,-5\n", "run 2: the duration -5 must be"),
+            (
+                "time,duration\nsoon,5\n",
+                "run 2: the time \"soon\" is neither",
+            ),
             ("when,duration\n1,1\n", "needs a `time` column"),
         ] {
             let (_d, p) = write(text);
@@ -421,9 +497,36 @@ mod tests {
             read_runs(&p)
                 .unwrap_err()
                 .to_string()
-                .contains("before it was created")
+                .contains("run 1: its startTime is before its createTime")
         );
         let (_d, p) = write("\u{0}\u{1}binary");
         assert!(read_runs(&p).unwrap_err().to_string().contains("not text"));
+    }
+}
+
+#[cfg(test)]
+mod quoting {
+    use super::*;
+
+    /// A runs file may be any file on the machine (a scenario names it):
+    /// messages say where and what, never what the file holds, unless its
+    /// structure makes it a trace (a CSV header with a `time` column, whose
+    /// cells are quoted, cut to 40 characters).
+    #[test]
+    fn runs_errors_never_quote_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("runs");
+        for text in [
+            "when,duration\nhunter2-secret,5\n",
+            "hunter2-secret\n5,5\n",
+            r#"[{"createTime": "hunter2-secret"}]"#,
+            r#"[{"createTime": "2025-01-01T00:00:00Z", "agentConfiguration": {"cpu": "hunter2-secret"}}]"#,
+            r#"[{"createTime": 5, "task": "hunter2-secret"}]"#,
+            r#"["hunter2-secret"]"#,
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = read_runs(&p).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "{text}: {e}");
+        }
     }
 }

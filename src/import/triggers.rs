@@ -68,7 +68,9 @@ impl<'de> DeserializeSeed<'de> for EachTrigger<'_> {
 /// (it has no trigger fields) and for anything the main pass will refuse.
 pub(super) fn timer_occurrences(path: &Path) -> Occurrences {
     let mut found = Occurrences::new();
-    let Ok(file) = std::fs::File::open(path) else {
+    // Through the capped reader of regular files, as the main pass reads:
+    // a FIFO or a device is refused there, never read here.
+    let Ok(file) = crate::input::Input::open(path, crate::input::Limit::RUNS) else {
         return found;
     };
     let mut reader = BufReader::new(file);

@@ -25,6 +25,48 @@ impl Location {
     }
 }
 
+/// Locates byte offsets of one source in increasing order, walking the
+/// source once in all: locating every problem of a scenario costs the
+/// length of the file, however many problems it has (rescanning from the
+/// start for each would be quadratic).
+pub(super) struct Locator<'a> {
+    src: &'a str,
+    /// Byte offset reached, and its location.
+    pos: usize,
+    at: Location,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator at the start of `src`.
+    pub fn new(src: &'a str) -> Locator<'a> {
+        Locator {
+            src,
+            pos: 0,
+            at: Location { line: 1, column: 1 },
+        }
+    }
+
+    /// The location of byte `offset`, which must not be below the last one
+    /// asked (an earlier offset gives the last location).
+    pub fn locate(&mut self, offset: usize) -> Location {
+        let end = self.src.floor_char_boundary(offset);
+        if end > self.pos {
+            for c in self.src[self.pos..end].chars() {
+                if c == '\n' {
+                    self.at = Location {
+                        line: self.at.line + 1,
+                        column: 1,
+                    };
+                } else {
+                    self.at.column += 1;
+                }
+            }
+            self.pos = end;
+        }
+        self.at
+    }
+}
+
 /// One problem found by validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationIssue {
@@ -39,14 +81,10 @@ pub struct ValidationIssue {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read scenario {}: {source}", path.display())]
-    Io {
-        /// The scenario file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    /// The file could not be read (missing, not a regular file, too large,
+    /// not text).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// The file is not valid TOML or does not fit the schema (unknown key,
     /// wrong type).
     #[error("{}{}: {message}\n{rendered}", path.display(), location.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default())]
@@ -98,6 +136,19 @@ impl fmt::Display for Issues<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locator_agrees_with_of_offset() {
+        let src = "a = 1\nbé = \"ü\"\n\nc = [1,\n 2]\n";
+        let mut locator = Locator::new(src);
+        for offset in 0..src.len() + 3 {
+            assert_eq!(
+                locator.locate(offset),
+                Location::of_offset(src, offset),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn location_counts_lines_and_chars() {

@@ -4,9 +4,13 @@
 //! simulation: it turns text into validated, immutable data, or into errors
 //! that name the file, the key, the place and the fix.
 
+mod arrival;
+mod batch;
+mod cron;
 mod describe;
+mod duration;
 mod error;
-
+mod keys;
 mod pool;
 mod raw;
 mod sweep_spec;
@@ -96,28 +100,14 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     from_str(&read_source(path)?, path)
 }
 
-/// The largest scenario file read (16 MiB): a hand-written scenario is a
-/// few kilobytes; anything this large is a mistake.
-const MAX_SCENARIO_BYTES: u64 = 16 << 20;
-
-/// Reads a scenario file, refusing huge and non-text files with a message.
+/// Reads a scenario file: a regular file of UTF-8 text, at most 16 MiB (a
+/// hand-written scenario is a few kilobytes; anything this large is a
+/// mistake).
 pub fn read_source(path: &Path) -> Result<String, ScenarioError> {
-    let io = |source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_SCENARIO_BYTES {
-        return Err(io(std::io::Error::other(format!(
-            "the file is {size} bytes, more than a scenario's limit of {MAX_SCENARIO_BYTES}; is it the right file?"
-        ))));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    String::from_utf8(bytes).map_err(|_| {
-        io(std::io::Error::other(
-            "it is not UTF-8 text; a scenario is a TOML file (save it as UTF-8)",
-        ))
-    })
+    Ok(crate::input::read_text(
+        path,
+        crate::input::Limit::SCENARIO,
+    )?)
 }
 
 /// Parses and validates scenario text; `path` names it in messages and gives

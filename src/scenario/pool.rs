@@ -3,14 +3,14 @@
 
 use chrono::TimeDelta;
 
+use super::cron::cron_firing_in;
 use super::raw::{RawPool, RawScaling, S};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{
     ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling, ScheduleRule,
 };
-use crate::text::parse_cron;
-use crate::units::SimDuration;
-use crate::workload::Calendar;
+use crate::units::{SimDuration, SimTime};
+use crate::workload::{Calendar, previous_firing};
 
 /// The shortest poll interval of a queue controller.
 const MIN_POLL: SimDuration = SimDuration::from_secs(10);
@@ -25,7 +25,12 @@ fn valid_pool_name(name: &str) -> bool {
 
 /// The pool, or `None` when its tier or policy is invalid (so later checks
 /// that need them do not pile spurious problems on top).
-pub(super) fn pool(cx: &mut Ctx, raw: &RawPool, calendar: Calendar) -> Option<PoolSpec> {
+pub(super) fn pool(
+    cx: &mut Ctx,
+    raw: &RawPool,
+    calendar: Calendar,
+    horizon: SimDuration,
+) -> Option<PoolSpec> {
     let name = raw.name.get_ref();
     let key = format!("pool.{name}");
     if name == DEFAULT_COMPUTE {
@@ -48,7 +53,7 @@ pub(super) fn pool(cx: &mut Ctx, raw: &RawPool, calendar: Calendar) -> Option<Po
         .map_err(|e| cx.issue(Some(&raw.tier), &format!("{key}.tier"), format!("{e}")));
     let scaling = match &raw.scaling {
         None => Some(Scaling::Fixed),
-        Some(s) => scaling(cx, s, &format!("{key}.scaling")),
+        Some(s) => scaling(cx, s, &format!("{key}.scaling"), calendar, horizon),
     };
     let min_count = if matches!(scaling, Some(Scaling::Fixed) | None) {
         1
@@ -105,16 +110,19 @@ pub(super) fn pool(cx: &mut Ctx, raw: &RawPool, calendar: Calendar) -> Option<Po
     })
 }
 
+/// How far before the start a schedule rule's last firing still sets the
+/// starting count.
+const LOOK_BACK: TimeDelta = TimeDelta::days(28);
+
 /// The count a schedule leaves in force at the start: that of the rule that
 /// fired last in the four weeks before it (0 when none did).
 fn scheduled_at_start(rules: &[ScheduleRule], calendar: Calendar) -> u32 {
     let start = calendar.start();
-    let horizon = start - TimeDelta::days(28);
     rules
         .iter()
         .filter_map(|r| {
-            let before = r.cron.find_previous_occurrence(&start, false).ok()?;
-            (before >= horizon).then_some((before, r.count))
+            let before = previous_firing(&r.cron, start, start - LOOK_BACK)?;
+            Some((before, r.count))
         })
         // The latest firing wins; among equal times, the later rule (as a
         // crontab applies them in order).
@@ -122,7 +130,13 @@ fn scheduled_at_start(rules: &[ScheduleRule], calendar: Calendar) -> u32 {
         .map_or(0, |(_, n)| n)
 }
 
-fn scaling(cx: &mut Ctx, raw: &S<RawScaling>, key: &str) -> Option<Scaling> {
+fn scaling(
+    cx: &mut Ctx,
+    raw: &S<RawScaling>,
+    key: &str,
+    calendar: Calendar,
+    horizon: SimDuration,
+) -> Option<Scaling> {
     let s = raw.get_ref();
     let present = [
         ("min", s.min.as_ref().map(|v| v.span().start)),
@@ -189,6 +203,8 @@ fn scaling(cx: &mut Ctx, raw: &S<RawScaling>, key: &str) -> Option<Scaling> {
                 );
                 return None;
             }
+            let start = calendar.start();
+            let window = (start - LOOK_BACK, calendar.datetime(SimTime(horizon.0)));
             let parsed: Vec<Option<ScheduleRule>> = rules
                 .get_ref()
                 .iter()
@@ -197,9 +213,13 @@ fn scaling(cx: &mut Ctx, raw: &S<RawScaling>, key: &str) -> Option<Scaling> {
                     let k = format!("{key}.rules[{i}]");
                     let count =
                         cx.integer(Some(&r.count), &format!("{k}.count"), (0, MAX_COUNT), 0) as u32;
-                    let cron = parse_cron(r.cron.get_ref())
-                        .map_err(|e| cx.issue(Some(&r.cron), &format!("{k}.cron"), e))
-                        .ok()?;
+                    let cron = cron_firing_in(
+                        cx,
+                        &r.cron,
+                        &format!("{k}.cron"),
+                        window,
+                        "this rule never sets the count (the window includes the four weeks before the start, whose last firing sets the starting count)",
+                    )?;
                     Some(ScheduleRule { cron, count })
                 })
                 .collect();

@@ -1,9 +1,11 @@
 //! Turning a runs file into a replayable trace on the simulation calendar.
 
+use std::collections::HashSet;
+
 use super::raw::S;
 use super::validate::Ctx;
 use super::workload::PoolsEnv;
-use crate::runs::{RecordedRun, RunTime, read_runs};
+use crate::runs::{RecordedRun, RunTime, for_each_run};
 use crate::units::SimTime;
 use crate::workload::{Trace, TraceRun};
 
@@ -21,17 +23,17 @@ fn recorded_cpu(env: &PoolsEnv, run: &RecordedRun) -> Option<u32> {
     match &run.pool {
         None => run.cpu,
         Some(name) => env
-            .raw
-            .iter()
-            .zip(env.valid)
-            .find(|(r, _)| r.name.get_ref() == name)
-            .and_then(|(_, p)| p.as_ref())
+            .by_name
+            .get(name.as_str())
+            .and_then(|i| env.valid[*i].as_ref())
             .map(|p| p.tier.vcpu()),
     }
 }
 
 /// Loads the trace of `file` (relative to the scenario), keeping the runs of
-/// `task` when given, and places them on the calendar.
+/// `task` when given, and places them on the calendar. Runs are streamed
+/// from the file and only what a replay needs is kept of each (a few words,
+/// not the strings of a recorded run).
 pub(super) fn load_trace(
     cx: &mut Ctx,
     file: &S<String>,
@@ -41,42 +43,27 @@ pub(super) fn load_trace(
 ) -> Option<Trace> {
     let path = cx.base_dir.join(file.get_ref());
     let key_file = format!("{key}.file");
-    let runs = match read_runs(&path) {
-        Ok(runs) => runs,
-        Err(e) => {
-            cx.issue(
-                Some(file),
-                &key_file,
-                format!("{e} (paths are relative to the scenario file)"),
-            );
-            return None;
-        }
-    };
     let wanted = task.map(|t| t.get_ref().as_str());
-    let runs: Vec<RecordedRun> = runs
-        .into_iter()
-        .filter(|r| wanted.is_none_or(|w| r.task.as_deref() == Some(w)))
-        .collect();
-    if runs.is_empty() {
-        let why = match wanted {
-            Some(w) => format!("has no run of task {w:?}; check the task name"),
-            None => "has no runs".to_string(),
-        };
-        cx.issue(Some(file), &key_file, format!("{} {why}", path.display()));
-        return None;
-    }
     let horizon = SimTime(env.horizon.0);
-    let mut unknown_pools: Vec<&str> = Vec::new();
+    // Pools the scenario does not define, in the order first seen.
+    let mut unknown_pools: Vec<String> = Vec::new();
+    let mut unknown_seen: HashSet<String> = HashSet::new();
     let mut placed = Vec::new();
-    for run in &runs {
-        let Some(at) = place(env, run).filter(|t| *t <= horizon) else {
-            continue;
+    let (mut matched, mut first) = (0usize, None::<RunTime>);
+    let read = for_each_run(&path, |run| {
+        if wanted.is_some_and(|w| run.task.as_deref() != Some(w)) {
+            return Ok(());
+        }
+        matched += 1;
+        first = Some(first.map_or(run.created, |f| f.min(run.created)));
+        let Some(at) = place(env, &run).filter(|t| *t <= horizon) else {
+            return Ok(());
         };
-        let cpu = recorded_cpu(env, run);
+        let cpu = recorded_cpu(env, &run);
         if let (Some(p), None) = (&run.pool, cpu)
-            && !unknown_pools.contains(&p.as_str())
+            && unknown_seen.insert(p.clone())
         {
-            unknown_pools.push(p);
+            unknown_pools.push(p.clone());
         }
         placed.push(TraceRun {
             at,
@@ -84,11 +71,28 @@ pub(super) fn load_trace(
             cpu,
             recorded_wait: run.wait(),
         });
+        Ok(())
+    });
+    if let Err(e) = read {
+        cx.issue(
+            Some(file),
+            &key_file,
+            format!("{e} (paths are relative to the scenario file)"),
+        );
+        return None;
     }
-    let skipped = runs.len() - placed.len();
+    if matched == 0 {
+        let why = match wanted {
+            Some(w) => format!("has no run of task {w:?}; check the task name"),
+            None => "has no runs".to_string(),
+        };
+        cx.issue(Some(file), &key_file, format!("{} {why}", path.display()));
+        return None;
+    }
+    let skipped = matched - placed.len();
     if placed.is_empty() {
         let start = env.calendar.start();
-        let fix = match runs.iter().map(|r| r.created).min() {
+        let fix = match first {
             Some(RunTime::At(first)) => format!(
                 "set [simulation] start = \"{}\" (the day of the first run)",
                 first.format("%Y-%m-%dT00:00:00Z")
@@ -96,8 +100,7 @@ pub(super) fn load_trace(
             _ => "lengthen [simulation] horizon".to_string(),
         };
         cx.issue(Some(file), &key_file, format!(
-            "none of the {} runs in {} falls inside the simulated window ({start} plus {}); {fix}",
-            runs.len(),
+            "none of the {matched} runs in {} falls inside the simulated window ({start} plus {}); {fix}",
             path.display(),
             env.horizon
         ));
@@ -105,8 +108,7 @@ pub(super) fn load_trace(
     }
     if skipped > 0 {
         cx.warnings.push(format!(
-            "{key}: {skipped} of {} recorded runs fall outside the simulated window and are skipped",
-            runs.len()
+            "{key}: {skipped} of {matched} recorded runs fall outside the simulated window and are skipped"
         ));
     }
     if !unknown_pools.is_empty() {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::error::{Location, ValidationIssue};
+use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
@@ -30,16 +30,19 @@ pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(36_500 * 86_400);
 /// anything real, far below where sums overflow to infinity.
 pub const MAX_NUMBER: f64 = 1e12;
 
+/// The key of the horizon, whose bound (a century) is checked on its own.
+const HORIZON_KEY: &str = "simulation.horizon";
+
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
 
-/// Validation state: the source (for line and column), the problems found
-/// and the warnings to show.
+/// Validation state: the problems found and the warnings to show.
 pub(super) struct Ctx<'a> {
-    src: &'a str,
     /// Folder of the scenario file; files it names are relative to it.
     pub base_dir: &'a Path,
-    issues: Vec<ValidationIssue>,
+    /// Problems with the byte offset of what they are about; located (line
+    /// and column) once, at the end, in one pass over the source.
+    issues: Vec<(Option<usize>, ValidationIssue)>,
     /// Non-fatal findings the user should see.
     pub warnings: Vec<String>,
 }
@@ -47,11 +50,14 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Records a problem at byte `offset` of the source.
     pub fn issue_at(&mut self, offset: Option<usize>, key: &str, message: impl Into<String>) {
-        self.issues.push(ValidationIssue {
-            key: key.to_string(),
-            location: offset.map(|o| Location::of_offset(self.src, o)),
-            message: message.into(),
-        });
+        self.issues.push((
+            offset,
+            ValidationIssue {
+                key: key.to_string(),
+                location: None,
+                message: message.into(),
+            },
+        ));
     }
 
     /// Records a problem with the value `at`.
@@ -65,6 +71,17 @@ impl Ctx<'_> {
         match parse_duration(v.get_ref()) {
             Ok(d) if d == SimDuration::ZERO && !allow_zero => {
                 self.issue(Some(v), key, "must be longer than zero");
+                None
+            }
+            // Far beyond any horizon (a century), and far from where
+            // adding it to a time overflows. The horizon has a bound of
+            // its own, checked with the value.
+            Ok(d) if d.as_secs_f64() > MAX_NUMBER && key != HORIZON_KEY => {
+                self.issue(
+                    Some(v),
+                    key,
+                    format!("must be at most {MAX_NUMBER:e} s (about 31,700 years)"),
+                );
                 None
             }
             Ok(d) => Some(d),
@@ -157,7 +174,6 @@ pub(super) fn validate(
     base_dir: &Path,
 ) -> Result<Scenario, Vec<ValidationIssue>> {
     let mut cx = Ctx {
-        src,
         base_dir,
         issues: Vec::new(),
         warnings: Vec::new(),
@@ -193,7 +209,7 @@ pub(super) fn validate(
     let pools: Vec<Option<PoolSpec>> = raw
         .pools
         .iter()
-        .map(|p| pool(&mut cx, p, simulation.calendar))
+        .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
     check_quota(&mut cx, &raw.pools, &pools, quota);
@@ -205,6 +221,14 @@ pub(super) fn validate(
         );
     }
     let env = PoolsEnv {
+        // The first pool of a name (a second is an issue of its own).
+        by_name: raw
+            .pools
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, p)| (p.name.get_ref().as_str(), i))
+            .collect(),
         raw: &raw.pools,
         valid: &pools,
         calendar: simulation.calendar,
@@ -244,9 +268,7 @@ pub(super) fn validate(
         }),
     };
     if !cx.issues.is_empty() {
-        cx.issues
-            .sort_by_key(|i| i.location.map(|l| (l.line, l.column)));
-        return Err(cx.issues);
+        return Err(located(src, cx.issues));
     }
     Ok(Scenario {
         name,
@@ -261,17 +283,32 @@ pub(super) fn validate(
     })
 }
 
+/// The issues with their line and column, in file order (those without a
+/// place first), in one pass over the source.
+fn located(src: &str, mut issues: Vec<(Option<usize>, ValidationIssue)>) -> Vec<ValidationIssue> {
+    // A stable sort: problems at one place keep the order they were found in.
+    issues.sort_by_key(|(offset, _)| *offset);
+    let mut locator = Locator::new(src);
+    issues
+        .into_iter()
+        .map(|(offset, mut issue)| {
+            issue.location = offset.map(|o| locator.locate(o));
+            issue
+        })
+        .collect()
+}
+
 fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
     let s = &raw.simulation;
     let horizon = cx
         .opt_duration(
             s.horizon.as_ref(),
-            "simulation.horizon",
+            HORIZON_KEY,
             SimDuration::from_secs(7 * 86_400),
         )
         .unwrap_or(SimDuration::from_secs(86_400));
     if horizon > MAX_HORIZON {
-        cx.issue(s.horizon.as_ref(), "simulation.horizon", format!("must be at most {MAX_HORIZON} (a century); simulate a representative week or month instead"));
+        cx.issue(s.horizon.as_ref(), HORIZON_KEY, format!("must be at most {MAX_HORIZON} (a century); simulate a representative week or month instead"));
     }
     // A tenth of the horizon, at most a day: enough for a queue that starts
     // empty to forget its start, without wasting a short run.
@@ -357,7 +394,7 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
         let usd = cx.number(
             v.as_ref(),
             &key,
-            (0.0, f64::MAX),
+            (0.0, MAX_NUMBER),
             table.instance_hour_usd(tier),
         );
         table.set_instance_hour_usd(tier, usd);
@@ -366,13 +403,13 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
     dc.vcpu_second_usd = cx.number(
         raw.default_vcpu_second.as_ref(),
         "prices.default_vcpu_second",
-        (0.0, f64::MAX),
+        (0.0, MAX_NUMBER),
         dc.vcpu_second_usd,
     );
     dc.free_vcpu_seconds_per_month = cx.number(
         raw.default_free_vcpu_seconds_per_month.as_ref(),
         "prices.default_free_vcpu_seconds_per_month",
-        (0.0, f64::MAX),
+        (0.0, MAX_NUMBER),
         dc.free_vcpu_seconds_per_month,
     );
     table
@@ -386,6 +423,35 @@ pub fn is_valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// Why `name` cannot name a workload, if it cannot: names head table rows
+/// and key paths, so characters that break a line or reorder the text
+/// around them (bidirectional controls, the "Trojan Source" trick) are
+/// refused.
+pub(super) fn name_problem(name: &str) -> Option<&'static str> {
+    let bidi = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if name.chars().any(char::is_control) {
+        Some(
+            "contains a control character (a NUL, newline or tab, say), which breaks tables and messages",
+        )
+    } else if name.chars().any(bidi) {
+        Some(
+            "contains a bidirectional-text control, which reorders the text that tables and messages show",
+        )
+    } else {
+        None
+    }
+}
+
+/// `name` as it may stand in a key path: itself, or quoted with escapes
+/// when it holds characters that would break the message.
+pub(super) fn shown_name(name: &str) -> String {
+    if name_problem(name).is_some() {
+        format!("{name:?}")
+    } else {
+        name.to_string()
+    }
 }
 
 /// A file stem made safe as a scenario name.
@@ -415,7 +481,7 @@ fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, wh
         if !seen.insert(n.get_ref().as_str()) {
             cx.issue(
                 Some(n),
-                &format!("{what}.{}.name", n.get_ref()),
+                &format!("{what}.{}.name", shown_name(n.get_ref())),
                 format!(
                     "the {what} name {:?} is used twice; give each {what} its own name",
                     n.get_ref()

@@ -9,7 +9,7 @@ mod dist;
 
 pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
 pub use batch::BatchSize;
-pub use calendar::Calendar;
+pub use calendar::{Calendar, next_firing, previous_firing};
 pub use dist::{DistError, DurationDist};
 
 use crate::model::Target;

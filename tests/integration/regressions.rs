@@ -140,10 +140,10 @@ fn review_hostile_scenarios_are_refused_with_exit_2() {
             "simulation.horizon",
             None,
         ),
-        // Jitter longer than the gap between firings.
+        // A cron arrival that can never fire (there is no 31 February).
         (
-            "arrival = { process = \"cron\", schedule = \"*/5 * * * *\", jitter = \"30m\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
-            "longer than the 5m between two firings",
+            "arrival = { process = \"cron\", schedule = \"0 0 31 2 *\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
+            "\"0 0 31 2 *\" never fires",
             None,
         ),
         // A trace whose run times are all zero.

@@ -1,0 +1,104 @@
+//! Validation of a burst's batch size (`arrival.size`).
+
+use super::keys::shape;
+use super::raw::{Quantity, RawDist, S};
+use super::validate::{Ctx, MAX_NUMBER};
+use crate::workload::BatchSize;
+
+fn count(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<u32> {
+    match q.get_ref() {
+        Quantity::Number(x) if x.fract() == 0.0 && (1.0..=1e6).contains(x) => Some(*x as u32),
+        other => {
+            cx.issue(
+                Some(q),
+                key,
+                format!("a batch size is a whole number from 1 to 1000000, got {other:?}"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn batch_size(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<BatchSize> {
+    let d = raw.get_ref();
+    let kind = d.dist.get_ref().as_str();
+    let shapes: &[&[&str]] = match kind {
+        "constant" => &[&["value"]],
+        "uniform" => &[&["min", "max"]],
+        "geometric" => &[&["mean"]],
+        "empirical" => &[&["values"]],
+        other => {
+            cx.issue(Some(&d.dist), &format!("{key}.dist"), format!(
+                "unknown batch-size distribution {other:?}; use constant, uniform, geometric or empirical"
+            ));
+            return None;
+        }
+    };
+    shape(cx, raw, key, kind, shapes)?;
+    match kind {
+        "constant" => Some(BatchSize::Constant(count(
+            cx,
+            d.value.as_ref()?,
+            &format!("{key}.value"),
+        )?)),
+        "uniform" => {
+            let (min, max) = (
+                count(cx, d.min.as_ref()?, &format!("{key}.min")),
+                count(cx, d.max.as_ref()?, &format!("{key}.max")),
+            );
+            let (min, max) = (min?, max?);
+            if max < min {
+                cx.issue(
+                    Some(raw),
+                    key,
+                    format!("max ({max}) must not be below min ({min})"),
+                );
+                return None;
+            }
+            Some(BatchSize::Uniform { min, max })
+        }
+        "geometric" => {
+            let mean = d.mean.as_ref()?;
+            let m = match mean.get_ref() {
+                Quantity::Number(x) => *x,
+                Quantity::Text(_) => f64::NAN,
+            };
+            if m > MAX_NUMBER {
+                cx.issue(
+                    Some(mean),
+                    &format!("{key}.mean"),
+                    format!("must be at most {MAX_NUMBER:e}, got {m:e}"),
+                );
+                return None;
+            }
+            BatchSize::geometric(m)
+                .map_err(|e| cx.issue(Some(mean), &format!("{key}.mean"), e))
+                .ok()
+        }
+        _ => {
+            let values = d.values.as_ref()?;
+            let xs: Vec<Option<u32>> = values
+                .get_ref()
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    count(
+                        cx,
+                        &S::new(values.span(), q.clone()),
+                        &format!("{key}.values[{i}]"),
+                    )
+                })
+                .collect();
+            let xs: Vec<u32> = xs.into_iter().collect::<Option<_>>()?;
+            if xs.is_empty() {
+                cx.issue(
+                    Some(values),
+                    key,
+                    "an empirical batch size needs at least one value",
+                );
+                return None;
+            }
+            Some(BatchSize::Empirical(xs))
+        }
+    }
+}
