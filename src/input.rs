@@ -117,6 +117,16 @@ impl Limit {
         bytes: 1 << 30,
         noun: "runs file",
     };
+    /// A shard's `sweep.csv` (100,000 points of a few hundred cells).
+    pub const SWEEP_CSV: Limit = Limit {
+        bytes: 4 << 30,
+        noun: "sweep.csv",
+    };
+    /// A shard's `sweep.json` (axes and metric names).
+    pub const SWEEP_JSON: Limit = Limit {
+        bytes: 64 << 20,
+        noun: "sweep.json",
+    };
     /// A durations file of an empirical distribution (a few million run
     /// times).
     pub const DURATIONS: Limit = Limit {

@@ -142,11 +142,16 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
             }
         }
         md.push('\n');
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)?;
-        file.write_all(md.as_bytes())?;
+        // Not being able to report is bad input (exit 2), never a verdict.
+        let path = std::path::Path::new(&path);
+        let mut file = crate::input::open_append(path, "GITHUB_STEP_SUMMARY file")
+            .map_err(|e| BadInput(e.to_string()))?;
+        file.write_all(md.as_bytes()).map_err(|e| {
+            BadInput(format!(
+                "cannot write the GITHUB_STEP_SUMMARY file {}: {e}",
+                path.display()
+            ))
+        })?;
     }
     Ok(if verdict.met {
         ExitCode::SUCCESS

@@ -316,6 +316,14 @@ pub(super) fn merge(
 ) -> Result<ExitCode> {
     let bad = |m: String| anyhow::Error::new(BadInput(m));
     let meta = report::read_sweep_meta(&files[0]).map_err(bad)?;
+    if meta.points > crate::scenario::MAX_POINTS {
+        return Err(bad(format!(
+            "{}: a sweep of {} points is more than the limit of {}; it was not written by poolcast sweep",
+            files[0].display(),
+            meta.points,
+            crate::scenario::MAX_POINTS
+        )));
+    }
     let mut rows = Vec::new();
     for f in files {
         let m = report::read_sweep_meta(f).map_err(bad)?;

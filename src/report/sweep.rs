@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::csv::{cell, finish};
+use crate::input::{Input, Limit, read_text};
 use crate::stats::{Metric, Objectives, TotalMetric};
 use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
 use crate::units::SimDuration;
@@ -291,12 +292,8 @@ pub struct SweepMeta {
 /// Reads the `sweep.json` beside a shard's `sweep.csv`.
 pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
     let path = csv_path.with_file_name("sweep.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        format!(
-            "cannot read {} (written beside every sweep.csv): {e}",
-            path.display()
-        )
-    })?;
+    let text = read_text(&path, Limit::SWEEP_JSON)
+        .map_err(|e| format!("{e} (it is written beside every sweep.csv)"))?;
     let file: MetaFile = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a sweep.json of this poolcast: {e}", path.display()))?;
     if !crate::scenario::is_valid_name(&file.scenario) {
@@ -323,9 +320,8 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
 /// axes and metrics.
 pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, String> {
     let err = |line: u64, m: String| format!("{}:{line}: {m}", path.display());
-    let mut rdr = ReaderBuilder::new()
-        .from_path(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let input = Input::open(path, Limit::SWEEP_CSV).map_err(|e| e.to_string())?;
+    let mut rdr = ReaderBuilder::new().from_reader(input);
     let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
     let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let a = meta.axes.len();

@@ -188,15 +188,22 @@ impl SweepTable {
         let cond: Vec<usize> = (0..self.axes.len())
             .filter(|&i| is_condition_axis(&self.axes[i]))
             .collect();
+        // A map from condition to its group: linear in the rows however
+        // many conditions there are (groups stay in first-seen order).
         let mut groups: Vec<(Condition, Vec<&SweepRow>)> = Vec::new();
+        let mut index: std::collections::HashMap<Condition, usize> =
+            std::collections::HashMap::new();
         for r in &self.rows {
             let key: Condition = cond
                 .iter()
                 .map(|&i| (self.axes[i].clone(), r.params[i].clone()))
                 .collect();
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, rows)) => rows.push(r),
-                None => groups.push((key, vec![r])),
+            match index.get(&key) {
+                Some(&g) => groups[g].1.push(r),
+                None => {
+                    index.insert(key.clone(), groups.len());
+                    groups.push((key, vec![r]));
+                }
             }
         }
         groups

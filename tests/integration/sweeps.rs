@@ -369,3 +369,31 @@ fn issue_12_fragile_recommendations_are_warned() {
         );
     }
 }
+
+/// Issue 16: merge enforces the point limit of a sweep.
+#[test]
+fn issue_16_merge_refuses_more_points_than_a_sweep_may_have() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sweep = scenario("sweep-tiers.toml");
+    run_into(
+        dir.path(),
+        &["sweep", &sweep, "--replications", "2", "--shard", "1/2"],
+    );
+    let meta = dir.path().join("sweep.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let points = v["points"].as_u64().unwrap();
+    std::fs::write(
+        &meta,
+        text.replace(&format!("\"points\": {points}"), "\"points\": 100001"),
+    )
+    .unwrap();
+    poolcast()
+        .arg("merge")
+        .arg(dir.path().join("sweep.csv"))
+        .arg("--out")
+        .arg(dir.path().join("merged"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than the limit of 100000"));
+}
