@@ -56,6 +56,9 @@ struct WorkloadTally {
     wait_sum: u128,
     run_sum: u128,
     turnaround_sum: u128,
+    /// Waits above zero; the zero waits (`waiting_runs() - waited`) are
+    /// added in one step by `count_zero_waits` when the run ends, sparing
+    /// the histogram a record per run that did not wait.
     wait: Histogram<u64>,
     turnaround: Histogram<u64>,
 }
@@ -80,6 +83,26 @@ impl WorkloadTally {
     /// Runs whose wait is known or bounded: started, or still queued.
     fn waiting_runs(&self) -> u64 {
         self.started + self.censored
+    }
+
+    /// Records a wait of `ticks` (started or censored).
+    fn wait(&mut self, ticks: u64) {
+        self.waited += u64::from(ticks > 0);
+        self.wait_sum += u128::from(ticks);
+        if ticks > 0 {
+            record(&mut self.wait, ticks);
+        }
+    }
+
+    /// Adds the zero waits to the histogram: the same counts as recording
+    /// each as it happened.
+    fn count_zero_waits(&mut self) {
+        let zeros = self.waiting_runs() - self.waited;
+        if zeros > 0 {
+            self.wait
+                .record_n(0, zeros)
+                .expect("0 is always in range of a histogram");
+        }
     }
 
     fn metrics(&self) -> Values<WorkloadMetric> {
@@ -259,6 +282,9 @@ impl ReplicationStats {
 
     /// Closes the window at the horizon and computes the metrics.
     pub fn finish(mut self) -> ReplicationSummary {
+        for w in &mut self.workloads {
+            w.count_zero_waits();
+        }
         let end = self.window_end;
         let window = end.saturating_since(self.window_start);
         let window_hours = window.as_hours_f64();
@@ -409,11 +435,8 @@ impl Recorder for ReplicationStats {
             return;
         }
         let t = &mut self.workloads[w.0 as usize];
-        let wait = at.saturating_since(arrived_at).0;
         t.started += 1;
-        t.waited += u64::from(wait > 0);
-        t.wait_sum += u128::from(wait);
-        record(&mut t.wait, wait);
+        t.wait(at.saturating_since(arrived_at).0);
         if target == Target::DefaultCompute {
             self.default_runs += 1;
             let vcpu_ticks = u128::from(run.0) * u128::from(self.default_compute.vcpu);
@@ -451,11 +474,8 @@ impl Recorder for ReplicationStats {
             return;
         }
         let t = &mut self.workloads[w.0 as usize];
-        let wait = at.saturating_since(arrived_at).0;
         t.censored += 1;
-        t.waited += u64::from(wait > 0);
-        t.wait_sum += u128::from(wait);
-        record(&mut t.wait, wait);
+        t.wait(at.saturating_since(arrived_at).0);
     }
 
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
