@@ -423,6 +423,9 @@ impl Recorder for ReplicationStats {
         }
     }
 
+    // Inlined into the event loop: called once or twice per event, and
+    // small next to the cost of a call that saves and restores registers.
+    #[inline]
     fn started(
         &mut self,
         w: WorkloadId,
@@ -449,6 +452,7 @@ impl Recorder for ReplicationStats {
         }
     }
 
+    #[inline]
     fn finished(
         &mut self,
         w: WorkloadId,
@@ -478,6 +482,7 @@ impl Recorder for ReplicationStats {
         t.wait(at.saturating_since(arrived_at).0);
     }
 
+    #[inline]
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
         let t = &mut self.pools[p.0 as usize];
         t.queued.set(at, levels.queued);
