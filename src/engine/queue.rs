@@ -65,6 +65,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `at`. O(log n).
+    #[inline(always)]
     pub fn push(&mut self, at: SimTime, event: E) {
         let new = Entry {
             key: (u128::from(at.0) << 64) | u128::from(self.next_seq),
