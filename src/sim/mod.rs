@@ -348,6 +348,8 @@ impl<R: Recorder> Replication<'_, R> {
     }
 
     /// Starts queued runs on idle instances, then reports the pool's levels.
+    /// Inlined, as `start_run`: it runs once or twice per run.
+    #[inline(always)]
     fn dispatch(&mut self, p: PoolId, now: SimTime) {
         while self.pools[p.0 as usize].has_idle()
             && let Some(task) = self.pools[p.0 as usize].queue.pop_front()
