@@ -1,16 +1,19 @@
 //! Engine benchmarks: the event queue alone; one M/M/8 replication of a
-//! million tasks through the full engine with all statistics on, next to a
-//! minimal hand-written M/M/c loop (the speed-of-light reference); and a
-//! realistic scenario per simulated week.
+//! million tasks (`benches/mmc.toml`) through the full engine with all
+//! statistics on, next to two hand-written M/M/c loops; and a realistic
+//! scenario per simulated week.
 //!
 //! `cargo bench --bench engine` (add `-- --quick` for a fast pass). Before
-//! criterion's runs it prints the engine / reference ratio, measured
-//! best-of-5 in one process.
+//! criterion's runs it prints, from one process with the variants
+//! alternated (best of 9 each), the engine and the whole `poolcast run`
+//! process against the plain loop of issue 15, and the engine against the
+//! tighter speed-of-light loop.
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
@@ -18,50 +21,111 @@ use poolcast::engine::{EventQueue, stream_rng};
 use poolcast::scenario::Scenario;
 use poolcast::stats::ReplicationStats;
 use poolcast::units::{SimDuration, SimTime};
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// M/M/8 at utilisation 0.875: 8 x 0.875 / 350 s = 0.02 arrivals a second,
-/// so a million tasks take 5 x 10^7 s (about 579 days).
+/// The model of `benches/mmc.toml`: M/M/8 at utilisation 0.875, so
+/// 8 x 0.875 / 350 s = 0.02 arrivals a second, and a million tasks take
+/// 5 x 10^7 s (about 579 days).
 const SERVERS: u32 = 8;
 const MEAN_SERVICE_S: f64 = 350.0;
 const LAMBDA: f64 = 0.875 * SERVERS as f64 / MEAN_SERVICE_S;
 const TASKS: f64 = 1_000_000.0;
 
-fn mmc_scenario() -> Scenario {
-    let horizon = (TASKS / LAMBDA) as u64;
-    let src = format!(
-        r#"
-[simulation]
-horizon = "{horizon}s"
-warmup = "1d"
-replications = 1
-sample_interval = "1d"
-
-[quota]
-standard_vcpu = 64
-
-[[pool]]
-name = "mmc"
-tier = "S1"
-count = {SERVERS}
-
-[[workload]]
-name = "jobs"
-pool = "mmc"
-arrival = {{ process = "poisson", rate = "{}/h" }}
-duration = {{ dist = "exponential", mean = "{MEAN_SERVICE_S}s" }}
-timeout = "8h"
-"#,
-        LAMBDA * 3600.0
-    );
-    poolcast::scenario::from_str(&src, Path::new("mmc.toml")).expect("a valid scenario")
+fn mmc_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/mmc.toml")
 }
 
-/// The speed-of-light reference: an M/M/c loop with nothing but a binary
-/// heap of departures and a FIFO queue, on integer microsecond ticks, with
-/// the same random streams. Returns the mean wait in seconds.
-fn reference_mmc(tasks: u64) -> f64 {
+fn mmc_scenario() -> Scenario {
+    poolcast::scenario::load(&mmc_path()).expect("benches/mmc.toml is valid")
+}
+
+/// One event of the plain loop: ordered by time, then insertion number.
+#[derive(Clone, Copy)]
+struct PlainEvent {
+    time: f64,
+    seq: u64,
+    departure: bool,
+}
+
+impl PartialEq for PlainEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for PlainEvent {}
+impl PartialOrd for PlainEvent {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for PlainEvent {
+    /// Reversed, so that the max-heap pops the earliest event first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .time
+            .total_cmp(&self.time)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+/// The plain loop of issue 15 (and of `/work/shared/reference/handwritten-mmc`,
+/// whose loop this is, except that it keeps every wait in a `Vec` where this
+/// keeps their sum): a `BinaryHeap` of (time, event) holding arrivals and
+/// departures, a `VecDeque` FIFO of arrival times, Xoshiro256++ with
+/// `rand_distr::Exp`, `f64` seconds. Runs until `tasks` have completed;
+/// returns the mean wait in seconds.
+fn plain_mmc(tasks: u64) -> f64 {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let gap = Exp::new(LAMBDA).expect("a rate");
+    let service = Exp::new(1.0 / MEAN_SERVICE_S).expect("a rate");
+    let mut heap: BinaryHeap<PlainEvent> = BinaryHeap::with_capacity(64);
+    let mut waiting: VecDeque<f64> = VecDeque::with_capacity(1024);
+    let (mut seq, mut busy, mut completed, mut started) = (0u64, 0u32, 0u64, 0u64);
+    let mut wait_sum = 0.0;
+    let mut push = |heap: &mut BinaryHeap<PlainEvent>, time: f64, departure: bool| {
+        heap.push(PlainEvent {
+            time,
+            seq,
+            departure,
+        });
+        seq += 1;
+    };
+    push(&mut heap, gap.sample(&mut rng), false);
+    while let Some(ev) = heap.pop() {
+        let now = ev.time;
+        if !ev.departure {
+            push(&mut heap, now + gap.sample(&mut rng), false);
+            if busy < SERVERS {
+                busy += 1;
+                started += 1;
+                push(&mut heap, now + service.sample(&mut rng), true);
+            } else {
+                waiting.push_back(now);
+            }
+        } else {
+            completed += 1;
+            if completed == tasks {
+                break;
+            }
+            if let Some(arrived) = waiting.pop_front() {
+                wait_sum += now - arrived;
+                started += 1;
+                push(&mut heap, now + service.sample(&mut rng), true);
+            } else {
+                busy -= 1;
+            }
+        }
+    }
+    wait_sum / started as f64
+}
+
+/// The speed-of-light loop, tighter than the plain one (about 1.4x faster):
+/// the next arrival is kept outside the heap, the heap holds only 8-byte
+/// departure ticks, on integer microsecond ticks with the engine's random
+/// streams. Returns the mean wait in seconds.
+fn tight_mmc(tasks: u64) -> f64 {
     let (mut arrivals, mut services) = (stream_rng(1, 0, 0), stream_rng(1, 0, 1));
     let gap = Exp::new(LAMBDA).expect("a rate");
     let service = Exp::new(1.0 / MEAN_SERVICE_S).expect("a rate");
@@ -116,33 +180,80 @@ fn replicate(s: &Scenario) -> (f64, u64) {
     )
 }
 
-/// Best of 5 wall-clock seconds of `f`.
-fn best_of_5(mut f: impl FnMut()) -> f64 {
-    (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
+/// The whole `poolcast run benches/mmc.toml` process, default outputs.
+fn whole_run(out: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_poolcast"))
+        .arg("run")
+        .arg(mmc_path())
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .status()
+        .expect("poolcast runs");
+    assert!(status.success(), "poolcast run failed: {status}");
 }
 
-/// Prints tasks per second of the engine and the reference, and the ratio.
+/// Wall-clock seconds of one call of `f`.
+fn seconds(f: &mut dyn FnMut()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+/// A named thing to time.
+type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// Prints the engine's and the whole process's speed against the plain
+/// loop, and the engine's against the tight loop: each variant's best of 9,
+/// the variants alternated within each round so that load from other
+/// processes on this shared machine falls on all of them alike.
 fn print_ratio() {
+    const ROUNDS: usize = 9;
     let s = mmc_scenario();
     let (tasks, events) = replicate(&s);
-    let engine = best_of_5(|| {
-        black_box(replicate(&s));
-    });
-    let reference = best_of_5(|| {
-        black_box(reference_mmc(TASKS as u64));
-    });
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let mut variants: [Variant; 4] = [
+        (
+            "engine",
+            Box::new(|| {
+                black_box(replicate(&s));
+            }),
+        ),
+        (
+            "plain loop",
+            Box::new(|| {
+                black_box(plain_mmc(TASKS as u64));
+            }),
+        ),
+        (
+            "tight loop",
+            Box::new(|| {
+                black_box(tight_mmc(TASKS as u64));
+            }),
+        ),
+        ("poolcast run", Box::new(|| whole_run(out.path()))),
+    ];
+    let mut best = [f64::INFINITY; 4];
+    for _ in 0..ROUNDS {
+        for (b, (_, f)) in best.iter_mut().zip(variants.iter_mut()) {
+            *b = b.min(seconds(f.as_mut()));
+        }
+    }
+    for ((name, _), b) in variants.iter().zip(best) {
+        println!(
+            "M/M/8 rho 0.875, 1e6 tasks, {name}: {:.1} ms, {:.2} M tasks/s",
+            b * 1e3,
+            TASKS / b / 1e6
+        );
+    }
+    let [engine, plain, tight, whole] = best;
     println!(
-        "M/M/8 rho 0.875, 1e6 tasks: engine {:.2} M tasks/s ({:.2} M events/s), reference loop {:.2} M tasks/s; engine / reference = {:.2}",
-        tasks / engine / 1e6,
+        "engine: {tasks} tasks, {:.2} M events/s; engine / plain loop = {:.2} (target 1.0); poolcast run / plain loop = {:.2} (target 0.8); engine / tight loop = {:.2}",
         events as f64 / engine / 1e6,
-        TASKS / reference / 1e6,
-        reference / engine
+        plain / engine,
+        plain / whole,
+        tight / engine
     );
 }
 
@@ -180,8 +291,11 @@ fn mmc(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events));
     group.bench_function("engine_events", |b| b.iter(|| replicate(black_box(&s))));
     group.throughput(Throughput::Elements(TASKS as u64));
-    group.bench_function("reference_loop_tasks", |b| {
-        b.iter(|| reference_mmc(black_box(TASKS as u64)))
+    group.bench_function("plain_loop_tasks", |b| {
+        b.iter(|| plain_mmc(black_box(TASKS as u64)))
+    });
+    group.bench_function("tight_loop_tasks", |b| {
+        b.iter(|| tight_mmc(black_box(TASKS as u64)))
     });
     group.finish();
 }

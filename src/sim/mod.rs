@@ -62,10 +62,16 @@ impl WorkloadState {
                     .map_or(1.0, |c| self.runtime_factor / spec.runtime_factor(c));
                 (recorded, rescale)
             }
-            None => (
-                spec.duration.sample(&mut self.durations),
-                self.runtime_factor,
-            ),
+            None => {
+                let drawn = spec.duration.sample(&mut self.durations);
+                // Ticks -> seconds -> ticks with a factor of 1 gives the same
+                // ticks back (exactly, below 2^51 ticks: 71 years), so the
+                // common unscaled workload skips two conversions a run.
+                if self.runtime_factor == 1.0 {
+                    return drawn;
+                }
+                (drawn, self.runtime_factor)
+            }
         };
         SimDuration::from_secs_f64(reference.as_secs_f64() * factor)
     }
@@ -325,47 +331,63 @@ impl<R: Recorder> Replication<'_, R> {
                 );
             }
             Target::Pool(p) => {
-                let queue = &mut self.pools[p.0 as usize].queue;
-                queue.push_back(task);
-                self.overflowed |= queue.len() > MAX_QUEUED;
-                self.dispatch(p, now);
+                let pool = &mut self.pools[p.0 as usize];
+                if pool.queue.is_empty() && pool.has_idle() {
+                    // What `dispatch` would do, without the trip through
+                    // the queue: most runs of a pool with headroom.
+                    self.start_run(p, task, now);
+                    let levels = self.pools[p.0 as usize].levels();
+                    self.recorder.pool_changed(p, now, levels);
+                } else {
+                    pool.queue.push_back(task);
+                    self.overflowed |= pool.queue.len() > MAX_QUEUED;
+                    self.dispatch(p, now);
+                }
             }
         }
     }
 
     /// Starts queued runs on idle instances, then reports the pool's levels.
+    /// Inlined, as `start_run`: it runs once or twice per run.
+    #[inline(always)]
     fn dispatch(&mut self, p: PoolId, now: SimTime) {
+        while self.pools[p.0 as usize].has_idle()
+            && let Some(task) = self.pools[p.0 as usize].queue.pop_front()
+        {
+            self.start_run(p, task, now);
+        }
+        let levels = self.pools[p.0 as usize].levels();
+        self.recorder.pool_changed(p, now, levels);
+    }
+
+    /// Starts `task` on an idle instance of pool `p` and schedules its end.
+    /// Inlined into its two callers (once per run): the call's register
+    /// saves cost more than the code it would share.
+    #[inline(always)]
+    fn start_run(&mut self, p: PoolId, task: Task, now: SimTime) {
         let spec = &self.scenario.pools[p.0 as usize];
-        let pool = &mut self.pools[p.0 as usize];
-        while let Some(&task) = pool.queue.front() {
-            let timeout = self.scenario.workloads[task.workload.0 as usize].timeout;
-            let Some(started) = pool.start(task, now, spec.cold_start, timeout) else {
-                break;
-            };
-            pool.queue.pop_front();
-            if !task.restarted {
-                self.recorder.started(
-                    task.workload,
-                    Target::Pool(p),
-                    task.arrived_at,
-                    now,
-                    started.run,
-                );
-            }
-            if let Some(extra) = started.cold {
-                self.recorder.cold_started(p, now, extra);
-            }
-            let (slot, generation) = (started.slot, started.generation);
-            self.queue.push(
-                now + started.run,
-                Event::PoolFinish {
-                    pool: p,
-                    slot,
-                    generation,
-                },
+        let timeout = self.scenario.workloads[task.workload.0 as usize].timeout;
+        let started = self.pools[p.0 as usize].start(task, now, spec.cold_start, timeout);
+        if !task.restarted {
+            self.recorder.started(
+                task.workload,
+                Target::Pool(p),
+                task.arrived_at,
+                now,
+                started.run,
             );
         }
-        self.recorder.pool_changed(p, now, pool.levels());
+        if let Some(extra) = started.cold {
+            self.recorder.cold_started(p, now, extra);
+        }
+        self.queue.push(
+            now + started.run,
+            Event::PoolFinish {
+                pool: p,
+                slot: started.slot,
+                generation: started.generation,
+            },
+        );
     }
 
     fn on_pool_finish(&mut self, now: SimTime, p: PoolId, slot: u32, generation: u32) {

@@ -156,8 +156,14 @@ impl PoolState {
         true
     }
 
-    /// Starts `task` on an idle instance, if there is one: its run takes
-    /// the task's service time, plus `cold_start.extra` on a fresh
+    /// Whether an instance is ready and free to start a run.
+    pub fn has_idle(&self) -> bool {
+        !self.idle.is_empty()
+    }
+
+    /// Starts `task` on an idle instance (callers check `has_idle` first,
+    /// so that a task leaves the queue only when it can start): its run
+    /// takes the task's service time, plus `cold_start.extra` on a fresh
     /// instance, ended at `timeout`.
     pub fn start(
         &mut self,
@@ -165,8 +171,11 @@ impl PoolState {
         now: SimTime,
         cold_start: Option<ColdStart>,
         timeout: SimDuration,
-    ) -> Option<Started> {
-        let slot = self.idle.pop()?;
+    ) -> Started {
+        let slot = self
+            .idle
+            .pop()
+            .expect("callers check has_idle before starting a run");
         let inst = &mut self.instances[slot as usize];
         let cold = cold_start.filter(|c| inst.runs < c.tasks).map(|c| c.extra);
         let wanted = task.service + cold.unwrap_or(SimDuration::ZERO);
@@ -178,12 +187,12 @@ impl PoolState {
         };
         inst.runs = inst.runs.saturating_add(1);
         self.busy += 1;
-        Some(Started {
+        Started {
             slot,
             generation: inst.generation,
             run: wanted.min(timeout),
             cold,
-        })
+        }
     }
 
     /// The run on `slot` ended; `None` when the event is stale. A draining
