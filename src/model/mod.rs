@@ -7,9 +7,11 @@ mod pool;
 mod quota;
 mod scaling;
 mod tier;
+mod window;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use pool::{DEFAULT_PROVISIONING, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};
+pub use window::Window;

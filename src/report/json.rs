@@ -115,6 +115,7 @@ fn slo_json(v: &SloVerdict) -> Value {
             "value_upper95": num(o.value_upper95),
             "met": o.met,
             "met_upper95": o.met_upper95,
+            "window": o.window.map(|w| w.to_string()),
         })).collect::<Vec<_>>(),
         "met": v.met,
         "met_upper95": v.met_upper95,

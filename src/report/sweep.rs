@@ -243,6 +243,8 @@ struct ObjectiveFile {
     max_cost_per_day_usd: Option<f64>,
     #[serde(default)]
     with_waiting_cost: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<String>,
 }
 
 /// `sweep.json`: what `poolcast merge` needs besides the rows.
@@ -265,6 +267,7 @@ pub fn sweep_meta_json(
             wait_p95_s: obj.slo.wait_p95.map(|d| d.as_secs_f64()),
             max_cost_per_day_usd: obj.slo.max_cost_per_day_usd,
             with_waiting_cost: obj.with_waiting_cost,
+            window: obj.slo.window.map(|w| w.to_string()),
         },
     };
     let mut text = serde_json::to_string_pretty(&file).expect("plain data serialises");
@@ -310,6 +313,11 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
             slo: Objectives {
                 wait_p95: o.wait_p95_s.map(SimDuration::from_secs_f64),
                 max_cost_per_day_usd: o.max_cost_per_day_usd,
+                window: o
+                    .window
+                    .map(|w| w.parse())
+                    .transpose()
+                    .map_err(|e| format!("{}: objective window: {e}", path.display()))?,
             },
             with_waiting_cost: o.with_waiting_cost,
         },

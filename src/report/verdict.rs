@@ -32,8 +32,11 @@ fn amount(kind: ObjectiveKind, x: f64) -> String {
 
 /// The words for one objective.
 pub fn verdict_text(o: &ObjectiveVerdict) -> VerdictText {
+    let window = o
+        .window
+        .map_or(String::new(), |w| format!(" (runs arriving {w})"));
     let objective = match o.kind {
-        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min", o.target / 60.0),
+        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min{window}", o.target / 60.0),
         ObjectiveKind::MaxCostPerDay => format!("cost <= USD {:.2} per day", o.target),
     };
     VerdictText {

@@ -54,6 +54,9 @@ pub struct Slo {
     pub wait_p95: Option<SimDuration>,
     /// Compute cost per day must not exceed this, in USD.
     pub max_cost_per_day_usd: Option<f64>,
+    /// Wait objectives are judged on the runs arriving inside this part of
+    /// the week; `None`: on every run.
+    pub window: Option<crate::model::Window>,
     /// What an hour of a developer waiting for a build costs, in USD: makes
     /// waiting part of the cost a sweep minimises.
     pub developer_cost_per_hour_usd: Option<f64>,
@@ -70,6 +73,7 @@ impl Slo {
         crate::stats::Objectives {
             wait_p95: self.wait_p95,
             max_cost_per_day_usd: self.max_cost_per_day_usd,
+            window: self.window,
         }
     }
 }

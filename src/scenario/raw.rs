@@ -194,4 +194,5 @@ pub(super) struct RawSlo {
     pub wait_p95: Option<S<String>>,
     pub max_cost_per_day: Option<S<f64>>,
     pub developer_cost_per_hour: Option<S<f64>>,
+    pub window: Option<S<String>>,
 }

@@ -9,7 +9,7 @@ use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
 use super::{Scenario, SimulationSpec, Slo};
-use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
+use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind, Window};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 use crate::workload::{Calendar, WorkloadSpec};
@@ -258,6 +258,12 @@ pub(super) fn validate(
             .max_cost_per_day
             .as_ref()
             .map(|v| cx.positive(Some(v), "slo.max_cost_per_day", 0.0)),
+        window: raw.slo.window.as_ref().and_then(|v| {
+            v.get_ref()
+                .parse::<Window>()
+                .map_err(|e| cx.issue(Some(v), "slo.window", e))
+                .ok()
+        }),
         developer_cost_per_hour_usd: raw.slo.developer_cost_per_hour.as_ref().map(|v| {
             cx.number(
                 Some(v),

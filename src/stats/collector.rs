@@ -8,13 +8,13 @@ use hdrhistogram::Histogram;
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
 use super::{PoolLevels, Recorder, TimeWeighted};
-use crate::model::{PoolId, Target};
+use crate::model::{PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
 /// Ticks in a day: the unit of `cost_by_day`.
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
-use crate::workload::WorkloadId;
+use crate::workload::{Calendar, WorkloadId};
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
 /// largest value recorded (logarithmically: a few kB per decade of ticks).
@@ -256,6 +256,11 @@ pub struct ReplicationStats {
     uses_default: bool,
     /// USD per hour of waiting ([slo] developer_cost_per_hour), or 0.
     wait_hour_usd: f64,
+    /// `[slo] window` and the calendar it is in: the waits of runs that
+    /// arrive inside it are tallied apart, for a working-hours objective.
+    slo_window: Option<(Window, Calendar)>,
+    /// Those waits.
+    window_waits: Counts,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
 }
@@ -335,6 +340,8 @@ impl ReplicationStats {
             first_day,
             default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
+            slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
+            window_waits: Counts::default(),
             stopped_at: None,
             uses_default: scenario
                 .workloads
@@ -345,6 +352,17 @@ impl ReplicationStats {
 
     fn counts(&self, arrived_at: SimTime) -> bool {
         arrived_at >= self.window_start
+    }
+
+    /// Tallies `wait` apart when the run arrived inside `[slo] window`.
+    #[inline]
+    fn window_wait(&mut self, arrived_at: SimTime, wait: u64) {
+        if let Some((window, calendar)) = &self.slo_window {
+            let (day, minute) = calendar.weekday_minute(arrived_at);
+            if window.contains(day, minute) {
+                self.window_waits.record(wait);
+            }
+        }
     }
 
     /// Closes the window at the horizon and computes the metrics.
@@ -460,6 +478,10 @@ impl ReplicationStats {
             }
             m[M::WaitMeanS] = mean_secs(wait_sum, runs);
             m[M::WaitP95S] = quantiles(&all_waits, [0.95])[0];
+            if self.slo_window.is_some() {
+                let window = std::mem::take(&mut self.window_waits).into_histogram();
+                m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];
+            }
             m[M::WaitHours] = wait_hours;
             m[M::WaitingCostUsd] = waiting_cost;
             m[M::TotalCostUsd] = cost + waiting_cost;
@@ -513,7 +535,9 @@ impl Recorder for ReplicationStats {
         }
         let t = &mut self.workloads[w.0 as usize];
         t.started += 1;
-        t.wait(at.saturating_since(arrived_at).0);
+        let wait = at.saturating_since(arrived_at).0;
+        t.wait(wait);
+        self.window_wait(arrived_at, wait);
         if target == Target::DefaultCompute {
             self.default_runs += 1;
             let vcpu_ticks = u128::from(run.0) * u128::from(self.default_compute.vcpu);
@@ -553,7 +577,9 @@ impl Recorder for ReplicationStats {
         }
         let t = &mut self.workloads[w.0 as usize];
         t.censored += 1;
-        t.wait(at.saturating_since(arrived_at).0);
+        let wait = at.saturating_since(arrived_at).0;
+        t.wait(wait);
+        self.window_wait(arrived_at, wait);
     }
 
     // Forced: a plain hint leaves it a call, whose register saves and

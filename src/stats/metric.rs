@@ -147,6 +147,9 @@ metrics! {
         WaitingCostUsd = "waiting_cost_usd",
         /// Compute plus waiting cost, USD.
         TotalCostUsd = "total_cost_usd",
+        /// 95th percentile of wait over the runs arriving inside `[slo]
+        /// window`, seconds (undefined without a window).
+        WindowWaitP95S = "window_wait_p95_s",
     }
 }
 

@@ -7,6 +7,7 @@
 //! interval (what recommendations use, so that a pick is not luck).
 
 use super::{Estimate, TotalMetric};
+use crate::model::Window;
 use crate::units::SimDuration;
 
 /// What a run is judged against: the objectives of `[slo]`.
@@ -16,6 +17,8 @@ pub struct Objectives {
     pub wait_p95: Option<SimDuration>,
     /// Compute cost per day must not exceed this, USD.
     pub max_cost_per_day_usd: Option<f64>,
+    /// Wait objectives judge the runs that arrive inside this window.
+    pub window: Option<Window>,
 }
 
 impl Objectives {
@@ -69,6 +72,8 @@ pub struct ObjectiveVerdict {
     pub met: bool,
     /// Met on the upper end of the interval.
     pub met_upper95: bool,
+    /// The window whose runs a wait objective was judged on.
+    pub window: Option<Window>,
 }
 
 /// The verdict of a run (or a sweep point) on every objective.
@@ -92,7 +97,7 @@ pub struct SloVerdict {
 /// ```
 /// use poolcast::stats::{Estimate, Objectives, TotalMetric, judge};
 /// use poolcast::units::SimDuration;
-/// let goal = Objectives { wait_p95: Some(SimDuration::from_secs_f64(300.0)), max_cost_per_day_usd: None };
+/// let goal = Objectives { wait_p95: Some(SimDuration::from_secs_f64(300.0)), max_cost_per_day_usd: None, window: None };
 /// let p95 = Estimate { mean: 296.0, std_error: 5.0, ci95: Some((285.0, 307.0)) };
 /// let v = judge(&goal, |_: TotalMetric| p95).unwrap();
 /// assert!(v.met && !v.met_upper95);
@@ -116,7 +121,13 @@ pub fn judge(
         .into_iter()
         .filter_map(|(kind, target)| {
             let target = target?;
-            let e = total(kind.metric());
+            // A wait objective with a window reads the window's waits.
+            let window = objectives.window.filter(|_| kind == ObjectiveKind::WaitP95);
+            let metric = match window {
+                Some(_) => TotalMetric::WindowWaitP95S,
+                None => kind.metric(),
+            };
+            let e = total(metric);
             let upper = e.ci95.map_or(e.mean, |(_, hi)| hi);
             // NaN compares false: undefined meets nothing.
             Some(ObjectiveVerdict {
@@ -126,6 +137,7 @@ pub fn judge(
                 value_upper95: upper,
                 met: e.mean <= target,
                 met_upper95: upper <= target,
+                window,
             })
         })
         .collect();
@@ -158,6 +170,7 @@ mod tests {
         let goal = Objectives {
             wait_p95: Some(SimDuration::from_secs_f64(300.0)),
             max_cost_per_day_usd: Some(100.0),
+            window: None,
         };
         let v = judge(&goal, |m| match m {
             TotalMetric::WaitP95S => est(f64::NAN, None),
@@ -174,6 +187,7 @@ mod tests {
         let goal = Objectives {
             wait_p95: None,
             max_cost_per_day_usd: Some(100.0),
+            window: None,
         };
         let v = judge(&goal, |_| est(99.0, Some((97.0, 101.0)))).unwrap();
         assert_eq!(v.objectives[0].kind, ObjectiveKind::MaxCostPerDay);

@@ -52,6 +52,12 @@ impl Calendar {
         ((s / 86_400) as usize, ((s % 86_400) / 3600) as usize)
     }
 
+    /// `(weekday from Monday = 0, minute of the day)` at `t`.
+    pub fn weekday_minute(&self, t: SimTime) -> (usize, u32) {
+        let s = (self.week_offset_s + t.0 / TICKS_PER_SECOND) % WEEK_S;
+        ((s / 86_400) as usize, ((s % 86_400) / 60) as u32)
+    }
+
     /// The calendar instant of `t`.
     pub fn datetime(&self, t: SimTime) -> DateTime<Utc> {
         let delta = TimeDelta::microseconds(t.0.min(i64::MAX as u64) as i64);

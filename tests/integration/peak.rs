@@ -151,3 +151,57 @@ fn issue_12_what_would_fix_it_names_a_count_that_works() {
         .assert()
         .success();
 }
+
+/// Issue 12: a working-hours objective. A pool that scales to zero at night
+/// (8 instances from 07:00 clear the night's backlog, 4 from 09:00) meets a
+/// p95 wait judged on the runs arriving Mon-Fri 08:00-19:00 and misses the
+/// same objective judged on every run (night runs wait for the morning);
+/// the verdict names the window.
+#[test]
+fn issue_12_working_hours_objective_judges_the_window() {
+    let src = |window: &str| {
+        format!(
+            "name = \"office\"\n[simulation]\nhorizon = \"7d\"\nwarmup = \"0s\"\nreplications = 4\nseed = 3\n\n[quota]\nstandard_vcpu = 32\n\n[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 0\nprovisioning = \"5m\"\nscaling = {{ policy = \"schedule\", rules = [{{ cron = \"0 7 * * 1-5\", count = 8 }}, {{ cron = \"0 9 * * 1-5\", count = 4 }}, {{ cron = \"0 19 * * 1-5\", count = 0 }}] }}\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = {{ process = \"profile\", rate = \"20/h\", hourly = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.1, 0.1, 0.1, 0.1, 0.1], weekly = [1, 1, 1, 1, 1, 0.1, 0.1] }}\nduration = {{ dist = \"exponential\", mean = \"5m\" }}\n\n[slo]\nwait_p95 = \"5m\"\n{window}"
+        )
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let check = |text: &str, name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        poolcast()
+            .arg("check")
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join(format!("{name}.out")))
+            .output()
+            .unwrap()
+    };
+    let windowed = check(&src("window = \"Mon-Fri 08:00-19:00\"\n"), "windowed.toml");
+    let stderr = String::from_utf8_lossy(&windowed.stderr);
+    assert_eq!(windowed.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("check met: wait p95 <= 5.00 min (runs arriving Mon-Fri 08:00-19:00): "),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("windowed.toml.out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["slo"]["objectives"][0]["window"],
+        "Mon-Fri 08:00-19:00"
+    );
+    // Over every run the night's waits decide: hours, not minutes.
+    assert!(json["totals"]["wait_p95_s"].as_f64().unwrap() > 3600.0);
+    let all = check(&src(""), "all.toml");
+    assert_eq!(
+        all.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
+    // A window that is not one is bad input, located.
+    let bad = check(&src("window = \"Mon-Fri 19:00-08:00\"\n"), "bad.toml");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("slo.window"));
+}
