@@ -15,7 +15,7 @@ use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec};
+use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec, next_firing};
 
 /// Events between two looks at the cancel flag: a relaxed load is about a
 /// nanosecond, and even slow events (a schedule's calendar search) then
@@ -523,9 +523,12 @@ impl<R: Recorder> Replication<'_, R> {
         };
         let calendar = self.scenario.simulation.calendar;
         let from = calendar.datetime(now);
+        // A search bounded by the horizon: a rule that fires rarely costs
+        // no more than one that fires often.
+        let until = calendar.datetime(self.horizon);
         let next = rules
             .iter()
-            .filter_map(|r| r.cron.find_next_occurrence(&from, inclusive).ok())
+            .filter_map(|r| next_firing(&r.cron, from, inclusive, until))
             .min()
             .and_then(|t| calendar.sim_time(t));
         if let Some(at) = next.filter(|t| *t <= self.horizon) {
@@ -542,11 +545,7 @@ impl<R: Recorder> Replication<'_, R> {
         let at = self.scenario.simulation.calendar.datetime(now);
         rules
             .iter()
-            .filter(|r| {
-                r.cron
-                    .find_next_occurrence(&at, true)
-                    .is_ok_and(|t| t == at)
-            })
+            .filter(|r| next_firing(&r.cron, at, true, at) == Some(at))
             .map(|r| r.count)
             .next_back()
     }
