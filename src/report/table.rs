@@ -72,20 +72,17 @@ fn percent(e: Estimate) -> String {
     }
 }
 
-/// Seconds in the unit that reads best (s, m or h), interval in the same unit.
+/// Seconds as minutes, interval in the same unit: one unit for every wait
+/// and run time of a table (the headers say "min"), never 109.8s beside
+/// 3.0m.
 fn duration(e: Estimate) -> String {
     if e.mean.is_nan() {
         return "-".into();
     }
-    let (div, unit) = match e.mean.abs() {
-        m if m < 120.0 => (1.0, "s"),
-        m if m < 7200.0 => (60.0, "m"),
-        _ => (3600.0, "h"),
-    };
     if e.half_width() > 0.0 {
-        format!("{:.1}{unit} ±{:.1}", e.mean / div, e.half_width() / div)
+        format!("{:.1} ±{:.1}", e.mean / 60.0, e.half_width() / 60.0)
     } else {
-        format!("{:.1}{unit}", e.mean / div)
+        format!("{:.1}", e.mean / 60.0)
     }
 }
 
@@ -138,9 +135,9 @@ fn analytic_rows(run: &RunSummary) -> (Vec<Vec<String>>, String) {
         "load",
         "P(wait) M/M/c",
         "P(wait) sim",
-        "wait M/M/c",
-        "wait Allen-Cunneen",
-        "wait sim",
+        "wait M/M/c (min)",
+        "wait Allen-Cunneen (min)",
+        "wait sim (min)",
     ])];
     for p in &run.pools {
         let b = &p.analytic;
@@ -203,12 +200,12 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
         "pool",
         "tasks",
         "waited",
-        "wait mean",
-        "p50",
-        "p95",
-        "p99",
-        "max",
-        "run mean",
+        "wait mean (min)",
+        "p50 (min)",
+        "p95 (min)",
+        "p99 (min)",
+        "max (min)",
+        "run mean (min)",
         "timed out",
     ])];
     for w in &run.workloads {
@@ -232,7 +229,13 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
 
 fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
     let mut rows = vec![header(&[
-        "workload", "runs", "mean", "p50", "p90", "p95", "p99",
+        "workload",
+        "runs",
+        "mean (min)",
+        "p50 (min)",
+        "p90 (min)",
+        "p95 (min)",
+        "p99 (min)",
     ])];
     for w in &run.workloads {
         let Some(rec) = &w.recorded else { continue };
@@ -314,7 +317,7 @@ pub fn summary_table(run: &RunSummary) -> String {
     let t = &run.totals;
     let _ = writeln!(
         out,
-        "\ntotal: {} tasks, cost USD {} (USD {} per day, USD {} per task), wait mean {}, p95 {}",
+        "\ntotal: {} tasks, cost USD {} (USD {} per day, USD {} per task), wait mean {} min, p95 {} min",
         plain(t.get(T::Tasks), 0),
         plain(t.get(T::CostUsd), 2),
         plain(t.get(T::CostPerDayUsd), 2),
@@ -341,11 +344,11 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         "count",
         "load",
         "utilisation",
-        "run mean",
+        "run mean (min)",
         "run cv",
         "P(wait)",
-        "wait M/M/c",
-        "wait Allen-Cunneen",
+        "wait M/M/c (min)",
+        "wait Allen-Cunneen (min)",
     ])];
     let mut peak = vec![header(&[
         "pool",
@@ -353,8 +356,8 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         "load",
         "instances",
         "P(wait)",
-        "wait mean",
-        "wait p95",
+        "wait mean (min)",
+        "wait p95 (min)",
         "USD/day",
         "USD/month",
     ])];
