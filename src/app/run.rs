@@ -21,8 +21,10 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.threads)?;
+    // Computed once: printed now, and kept for the JSON and the reports.
+    let mut warnings = report::before_run(&s);
     if !args.quiet {
-        for w in report::before_run(&s) {
+        for w in &warnings {
             note!("warning: {w}");
         }
     }
@@ -43,7 +45,6 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     if interrupted() {
         return Err(super::Interrupted.into());
     }
-    let mut warnings = report::before_run(&s);
     let late = report::after_run(&run);
     if !args.quiet {
         for w in &late {
