@@ -83,6 +83,12 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run several scenarios with common random numbers and print them side
+    /// by side, each against the first.
+    #[command(
+        after_help = "Example:\n  poolcast compare scenarios/scaling-fixed.toml scenarios/scaling-schedule.toml scenarios/scaling-queue.toml"
+    )]
+    Compare(CompareArgs),
     /// Write a commented, valid scenario from a few facts about a team.
     #[command(
         after_help = "Examples:\n  poolcast init > team.toml\n  poolcast init --builds-per-day 300 --hours 09-18 --days Mon-Fri --median 6m --p95 25m --tier S2 --out team.toml"
@@ -132,6 +138,32 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+/// Options of `poolcast compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario TOML files; the first is the baseline.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder [default: output/compare/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Base seed for every scenario [default: the first scenario's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications for every scenario [default: the first scenario's].
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing but the results.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.

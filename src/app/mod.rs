@@ -22,6 +22,7 @@ macro_rules! note {
     }};
 }
 
+mod compare;
 mod import;
 mod init;
 mod outputs;
@@ -125,6 +126,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Compare(args) => compare::compare(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();

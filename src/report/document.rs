@@ -329,6 +329,42 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// The report of `poolcast compare`: the runs side by side, each with
+    /// its verdict lines, and the differences from the first.
+    pub fn for_compare(cmp: &super::compare::Comparison) -> Document<'static> {
+        let first = cmp.runs.first().map_or("", |(n, _)| *n);
+        let mut b = vec![
+            Block::Heading("Comparison".into()),
+            Block::Para(format!(
+                "Each scenario against {first}; ± is the 95% interval half-width. {}",
+                if cmp.paired {
+                    "They share their random numbers (same seed, replications and workloads), so the differences are paired across replications: the noise both see cancels."
+                } else {
+                    "Their workloads, seeds or replications differ, so the differences are of independent estimates (standard errors in quadrature)."
+                }
+            )),
+            Block::Table(cmp.rows()),
+        ];
+        for (name, run) in &cmp.runs {
+            if let Some(v) = &run.slo {
+                b.push(Block::Heading(format!("{name}: verdict")));
+                b.push(Block::Table(verdict_table(v)));
+            }
+        }
+        Document {
+            title: format!(
+                "Comparison: {}",
+                cmp.runs
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            blocks: b,
+            charts: &[],
+        }
+    }
+
     /// The report of a sweep.
     pub fn for_sweep(
         scenario: &str,

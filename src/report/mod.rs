@@ -3,6 +3,7 @@
 //! result structs only, never the simulation.
 
 mod chart;
+mod compare;
 mod csv;
 mod document;
 mod json;
@@ -17,6 +18,7 @@ pub use self::csv::{
     tiers_csv, utilisation_by_hour_csv, wait_cdf_csv, workloads_csv,
 };
 pub use chart::{Chart, ChartFormats, PixelRect, run_charts, sweep_charts};
+pub use compare::Comparison;
 pub use document::Document;
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
@@ -24,6 +26,6 @@ pub use sweep::{
     SweepMeta, pareto_csv, read_sweep_meta, read_sweep_rows, recommendation_json,
     recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
 };
-pub use table::{estimate_table, summary_table, tiers_table};
+pub use table::{compare_table, estimate_table, summary_table, tiers_table};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};
 pub use warnings::{after_run, before_run};

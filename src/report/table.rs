@@ -465,3 +465,18 @@ pub fn tiers_table(prices: &PriceTable, quota: Quota) -> String {
     );
     out
 }
+
+/// `poolcast compare`: the runs side by side, each against the first.
+pub fn compare_table(cmp: &super::Comparison) -> String {
+    let mut out = format!(
+        "{} scenarios; ± is the 95% interval half-width; differences {}\n\n",
+        cmp.runs.len(),
+        if cmp.paired {
+            "paired across replications (common random numbers)"
+        } else {
+            "of independent estimates (the scenarios' workloads, seeds or replications differ)"
+        }
+    );
+    out.push_str(&render(&cmp.rows()));
+    out
+}

@@ -477,7 +477,7 @@ impl ReplicationStats {
                 m[M::CostPerTaskUsd] = cost / tasks as f64;
             }
             m[M::WaitMeanS] = mean_secs(wait_sum, runs);
-            m[M::WaitP95S] = quantiles(&all_waits, [0.95])[0];
+            [m[M::WaitP95S], m[M::WaitP99S]] = quantiles(&all_waits, [0.95, 0.99]);
             if self.slo_window.is_some() {
                 let window = std::mem::take(&mut self.window_waits).into_histogram();
                 m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];

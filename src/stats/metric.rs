@@ -150,6 +150,8 @@ metrics! {
         /// 95th percentile of wait over the runs arriving inside `[slo]
         /// window`, seconds (undefined without a window).
         WindowWaitP95S = "window_wait_p95_s",
+        /// 99th percentile of wait over every run, seconds.
+        WaitP99S = "wait_p99_s",
     }
 }
 

@@ -183,3 +183,79 @@ fn issue_11_a_pool_that_never_starts_a_run_misses_the_wait() {
     assert!(w["arrived"].as_f64().unwrap() > 1000.0);
     assert!(w["wait_p95_s"].as_f64().unwrap() > 3600.0);
 }
+
+/// Issue 13: `compare` prints every scenario beside the first; two
+/// identical scenarios share their random numbers, so the paired interval
+/// of their cost difference is exactly zero.
+#[test]
+fn issue_13_compare_pairs_identical_scenarios_exactly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bundled = |n: &str| {
+        crate::support::scenarios_dir()
+            .join(n)
+            .display()
+            .to_string()
+    };
+    let out = poolcast()
+        .args([
+            "compare",
+            &bundled("scaling-fixed.toml"),
+            &bundled("scaling-schedule.toml"),
+            "--replications",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path().join("two"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("scaling-fixed") && table.contains("scaling-schedule"),
+        "{table}"
+    );
+    assert!(table.contains("paired across replications"), "{table}");
+    assert!(dir.path().join("two/report.html").exists());
+    let same = dir.path().join("same");
+    poolcast()
+        .args([
+            "compare",
+            &bundled("default.toml"),
+            &bundled("default.toml"),
+            "--replications",
+            "4",
+            "-q",
+            "--out",
+        ])
+        .arg(&same)
+        .assert()
+        .success();
+    let mut rdr = csv::Reader::from_path(same.join("compare.csv")).unwrap();
+    let head = rdr.headers().unwrap().clone();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    for name in [
+        "diff_cost_per_day_usd",
+        "diff_cost_per_day_usd_ci95_low",
+        "diff_cost_per_day_usd_ci95_high",
+        "diff_wait_p95_s_ci95_low",
+        "diff_wait_p95_s_ci95_high",
+    ] {
+        assert_eq!(&rows[1][col(name)], "0", "{name}");
+    }
+    assert_eq!(&rows[1][col("paired")], "true");
+    // The waits themselves vary across replications: a real interval.
+    let lo: f64 = rows[1][col("wait_p95_s_ci95_low")].parse().unwrap();
+    let hi: f64 = rows[1][col("wait_p95_s_ci95_high")].parse().unwrap();
+    assert!(hi > lo);
+}

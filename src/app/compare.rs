@@ -1,0 +1,100 @@
+//! `poolcast compare`: several scenarios run with common random numbers
+//! and printed side by side, each against the first.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
+use super::{BadInput, INTERRUPTED, emit, interrupted, progress_bar, thread_pool};
+use crate::cli::{CompareArgs, Format};
+use crate::replication::RunOptions;
+use crate::report::{self, Comparison};
+use crate::scenario::{self, MAX_REPLICATIONS, Scenario};
+
+/// Whether runs of `a` and `b` draw the same random numbers replication by
+/// replication: seeds come from (seed, replication, workload position), so
+/// the same seed, replications and workloads (by name, in order) do.
+fn common_random_numbers(a: &Scenario, b: &Scenario) -> bool {
+    a.simulation.seed == b.simulation.seed
+        && a.simulation.replications == b.simulation.replications
+        && a.workloads.len() == b.workloads.len()
+        && a.workloads
+            .iter()
+            .zip(&b.workloads)
+            .all(|(x, y)| x.name == y.name)
+}
+
+pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
+    let mut scenarios: Vec<Scenario> = args
+        .scenarios
+        .iter()
+        .map(|p| scenario::load(p))
+        .collect::<Result<_, _>>()?;
+    // Every scenario runs with the first one's seed and replications (or
+    // the flags'), so that their random numbers are common.
+    let seed = args.seed.unwrap_or(scenarios[0].simulation.seed);
+    let replications = args
+        .replications
+        .unwrap_or(scenarios[0].simulation.replications);
+    if !(1..=MAX_REPLICATIONS).contains(&replications) {
+        return Err(BadInput(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {replications}"
+        ))
+        .into());
+    }
+    for s in &mut scenarios {
+        s.simulation.seed = seed;
+        s.simulation.replications = replications;
+    }
+    let out = Outputs::prepare(DEFAULT_OUTPUTS, args.out.as_deref(), "compare", None)?;
+    let pool = thread_pool(args.threads)?;
+    let bar = progress_bar(
+        u64::from(replications) * scenarios.len() as u64,
+        args.quiet,
+        "replications",
+    );
+    let progress = || bar.inc(1);
+    let opts = RunOptions {
+        cancel: &INTERRUPTED,
+        progress: &progress,
+    };
+    let runs: Vec<_> = scenarios
+        .iter()
+        .map(|s| pool.install(|| crate::replication::run(s, &opts)))
+        .collect();
+    bar.finish_and_clear();
+    if interrupted() {
+        return Err(super::Interrupted.into());
+    }
+    let cmp = Comparison {
+        runs: scenarios
+            .iter()
+            .map(|s| s.name.as_str())
+            .zip(&runs)
+            .collect(),
+        paired: scenarios[1..]
+            .iter()
+            .all(|s| common_random_numbers(&scenarios[0], s)),
+    };
+    let csv = cmp.csv();
+    out.write(Kind::Csv, "compare.csv", &csv)?;
+    let doc = report::Document::for_compare(&cmp);
+    out.write(Kind::Md, "summary.md", doc.markdown(None).as_bytes())?;
+    out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    match args.format {
+        Format::Table => emit(&report::compare_table(&cmp))?,
+        Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
+        Format::Json => {
+            return Err(BadInput(
+                "compare writes a table or CSV; use --format table or csv".into(),
+            )
+            .into());
+        }
+    }
+    if let (Some(dir), false) = (out.finish()?, args.quiet) {
+        note!("wrote {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

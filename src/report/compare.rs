@@ -1,0 +1,164 @@
+//! `poolcast compare`: several runs side by side, each against the first,
+//! in one table (terminal, `compare.csv`, and the rows of the report).
+
+use ::csv::Writer;
+
+use super::csv::{cell, finish};
+use super::verdict::met_word;
+use crate::stats::{Estimate, Metric, PoolMetric, RunSummary, TotalMetric};
+
+/// The metrics compared, with their unit divisor for tables (seconds to
+/// minutes) and label.
+const COMPARED: [(TotalMetric, f64, &str); 4] = [
+    (TotalMetric::CostPerDayUsd, 1.0, "USD/day"),
+    (TotalMetric::WaitMeanS, 60.0, "wait mean (min)"),
+    (TotalMetric::WaitP95S, 60.0, "wait p95 (min)"),
+    (TotalMetric::WaitP99S, 60.0, "wait p99 (min)"),
+];
+
+/// The runs compared: name and results, the first being the baseline;
+/// `paired` when they share their random numbers replication by
+/// replication (same seed, same replications, same workloads).
+pub struct Comparison<'a> {
+    /// `(scenario name, results)`, in the order given.
+    pub runs: Vec<(&'a str, &'a RunSummary)>,
+    /// Whether differences are paired across replications.
+    pub paired: bool,
+}
+
+/// `pool: S2 x 3` (fixed) or `pool: S2 scaling, 2.9 on average`.
+fn pools(run: &RunSummary) -> String {
+    run.pools
+        .iter()
+        .map(|p| {
+            let n = p.metrics.get(PoolMetric::InstancesMean).mean;
+            if p.scales {
+                format!("{}: {} scaling, {n:.1} on average", p.name, p.tier)
+            } else {
+                format!("{}: {} x {n:.0}", p.name, p.tier)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn shown(e: Estimate, div: f64) -> String {
+    if e.mean.is_nan() {
+        return "-".into();
+    }
+    match e.ci95 {
+        Some((lo, hi)) if hi > lo => format!("{:.2} ±{:.2}", e.mean / div, (hi - lo) / 2.0 / div),
+        _ => format!("{:.2}", e.mean / div),
+    }
+}
+
+impl Comparison<'_> {
+    /// The difference of `m` between run `i` and the first.
+    pub fn difference(&self, i: usize, m: TotalMetric) -> Estimate {
+        let (a, b) = (self.runs[i].1, self.runs[0].1);
+        if self.paired {
+            let xs = |r: &RunSummary| -> Vec<f64> {
+                r.per_replication.iter().map(|p| p.totals[m]).collect()
+            };
+            Estimate::paired_difference(&xs(a), &xs(b))
+        } else {
+            Estimate::unpaired_difference(
+                a.totals.get(m),
+                a.per_replication.len(),
+                b.totals.get(m),
+                b.per_replication.len(),
+            )
+        }
+    }
+
+    /// The table: a header, then one row per run.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        let mut head = vec!["scenario".to_string(), "pools".into()];
+        head.extend(COMPARED.iter().map(|(_, _, l)| l.to_string()));
+        head.extend(["USD/month".into(), "SLO (mean / upper 95%)".into()]);
+        head.extend(
+            COMPARED
+                .iter()
+                .map(|(_, _, l)| format!("Δ {l} vs {}", self.runs[0].0)),
+        );
+        let mut rows = vec![head];
+        for (i, (name, run)) in self.runs.iter().enumerate() {
+            let mut row = vec![name.to_string(), pools(run)];
+            row.extend(
+                COMPARED
+                    .iter()
+                    .map(|&(m, div, _)| shown(run.totals.get(m), div)),
+            );
+            row.push(format!(
+                "{:.0}",
+                run.totals.get(TotalMetric::CostPerDayUsd).mean * 30.0
+            ));
+            row.push(run.slo.as_ref().map_or("-".into(), |v| {
+                format!("{} / {}", met_word(v.met), met_word(v.met_upper95))
+            }));
+            row.extend(COMPARED.iter().map(|&(m, div, _)| {
+                if i == 0 {
+                    "-".into()
+                } else {
+                    shown(self.difference(i, m), div)
+                }
+            }));
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// `compare.csv`: per run, each compared metric with its interval, the
+    /// cost per month, the verdicts, and each difference from the first
+    /// with its interval (`paired` says how it was computed).
+    pub fn csv(&self) -> Vec<u8> {
+        let mut w = Writer::from_writer(Vec::new());
+        let mut head = vec!["scenario".to_string(), "pools".into()];
+        for (m, _, _) in COMPARED {
+            let n = m.name();
+            head.extend([
+                n.to_string(),
+                format!("{n}_ci95_low"),
+                format!("{n}_ci95_high"),
+            ]);
+        }
+        head.extend([
+            "cost_per_month_usd".into(),
+            "slo_met".into(),
+            "slo_met_upper95".into(),
+        ]);
+        for (m, _, _) in COMPARED {
+            let n = m.name();
+            head.extend([
+                format!("diff_{n}"),
+                format!("diff_{n}_ci95_low"),
+                format!("diff_{n}_ci95_high"),
+            ]);
+        }
+        head.push("paired".into());
+        w.write_record(&head).expect("in-memory CSV");
+        let triple = |e: Estimate| {
+            let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+            [cell(e.mean), cell(lo), cell(hi)]
+        };
+        for (i, (name, run)) in self.runs.iter().enumerate() {
+            let mut row = vec![name.to_string(), pools(run)];
+            for (m, _, _) in COMPARED {
+                row.extend(triple(run.totals.get(m)));
+            }
+            // Money to the micro-dollar, as every cost is stated.
+            let month = run.totals.get(TotalMetric::CostPerDayUsd).mean * 30.0;
+            row.push(cell((month * 1e6).round() / 1e6));
+            let verdict = |f: fn(&crate::stats::SloVerdict) -> bool| {
+                run.slo.as_ref().map_or(String::new(), |v| f(v).to_string())
+            };
+            row.extend([verdict(|v| v.met), verdict(|v| v.met_upper95)]);
+            for (m, _, _) in COMPARED {
+                row.extend(triple(self.difference(i, m)));
+            }
+            row.push(self.paired.to_string());
+            w.write_record(&row).expect("in-memory CSV");
+        }
+        finish(w)
+    }
+}
