@@ -3,6 +3,7 @@
 //! file.
 
 mod cost;
+mod objectives;
 mod pool;
 mod quota;
 mod scaling;
@@ -10,6 +11,7 @@ mod tier;
 mod window;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
+pub use objectives::Objectives;
 pub use pool::{DEFAULT_PROVISIONING, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};

@@ -69,8 +69,8 @@ impl Slo {
     }
 
     /// The objectives a run is judged on.
-    pub fn objectives(&self) -> crate::stats::Objectives {
-        crate::stats::Objectives {
+    pub fn objectives(&self) -> crate::model::Objectives {
+        crate::model::Objectives {
             wait_p95: self.wait_p95,
             max_cost_per_day_usd: self.max_cost_per_day_usd,
             window: self.window,

@@ -7,26 +7,8 @@
 //! interval (what recommendations use, so that a pick is not luck).
 
 use super::{Estimate, TotalMetric};
+pub use crate::model::Objectives;
 use crate::model::Window;
-use crate::units::SimDuration;
-
-/// What a run is judged against: the objectives of `[slo]`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Objectives {
-    /// The p95 of queue wait over all runs must not exceed this.
-    pub wait_p95: Option<SimDuration>,
-    /// Compute cost per day must not exceed this, USD.
-    pub max_cost_per_day_usd: Option<f64>,
-    /// Wait objectives judge the runs that arrive inside this window.
-    pub window: Option<Window>,
-}
-
-impl Objectives {
-    /// Whether any objective is set.
-    pub fn is_set(&self) -> bool {
-        self.wait_p95.is_some() || self.max_cost_per_day_usd.is_some()
-    }
-}
 
 /// One objective of `[slo]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +133,7 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::SimDuration;
 
     fn est(mean: f64, ci: Option<(f64, f64)>) -> Estimate {
         Estimate {
