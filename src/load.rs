@@ -57,7 +57,7 @@ pub fn hour_label(h: usize) -> String {
 
 /// Arrivals per second by hour of the week, averaged over the weeks of
 /// `[from, to)`.
-fn intensity(
+pub fn intensity(
     arrival: &ArrivalProcess,
     calendar: &Calendar,
     from: SimTime,
@@ -101,7 +101,9 @@ fn intensity(
             calendar,
             ..
         } => {
-            let to = to.min(from + SimDuration::from_secs(CRON_WEEKS * 7 * 86_400));
+            // The schedule's pattern of the week, whatever the horizon: a
+            // window shorter than a week would leave hours unobserved.
+            let to = from + SimDuration::from_secs(CRON_WEEKS * 7 * 86_400);
             let hours = exposure(from, to);
             let (start, end) = (calendar.datetime(from), calendar.datetime(to));
             for t in schedule.iter_from(start, croner::Direction::Forward) {
@@ -212,6 +214,28 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
 pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
     let instance_hours: f64 = hours.iter().map(|h| f64::from(h.instances)).sum();
     instance_hours / 7.0 * usd_per_hour
+}
+
+/// A workload's expected runs on a weekday and on a weekend day (means
+/// over Monday-Friday and Saturday-Sunday), and its busiest hour of the
+/// week with its rate per hour, over the observed window of `s`.
+pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
+    let sim = &s.simulation;
+    let per_s = intensity(
+        &s.workloads[w].arrival,
+        &sim.calendar,
+        SimTime(sim.warmup.0),
+        SimTime(sim.horizon.0),
+    );
+    let day = |d: usize| per_s[d * 24..(d + 1) * 24].iter().sum::<f64>() * 3600.0;
+    let weekday = (0..5).map(day).sum::<f64>() / 5.0;
+    let weekend = (5..7).map(day).sum::<f64>() / 2.0;
+    let (peak, rate) =
+        per_s.iter().enumerate().fold(
+            (0, 0.0),
+            |best, (h, &r)| if r > best.1 { (h, r) } else { best },
+        );
+    (weekday, weekend, peak, rate * 3600.0)
 }
 
 /// The busiest hour of `hours` under M/M/c (the first at equal loads).

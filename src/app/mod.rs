@@ -98,12 +98,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let (pools, workloads) = (s.pools.len(), s.workloads.len());
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             emit(&match format {
-                Format::Table => format!(
-                    "{}: valid ({pools} pool{}, {workloads} workload{})\n",
-                    scenario.display(),
-                    plural(pools),
-                    plural(workloads)
-                ),
+                Format::Table => {
+                    let mut text = format!(
+                        "{}: valid ({pools} pool{}, {workloads} workload{})\n",
+                        scenario.display(),
+                        plural(pools),
+                        plural(workloads)
+                    );
+                    // What the arrivals add up to: the check a planner
+                    // makes by hand ("300 a day, mostly 09-18").
+                    for (i, w) in s.workloads.iter().enumerate() {
+                        let (weekday, weekend, peak, rate) = crate::load::daily_runs(&s, i);
+                        text.push_str(&format!(
+                            "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
+                            w.name,
+                            crate::load::hour_label(peak)
+                        ));
+                    }
+                    text
+                }
                 Format::Json => format!(
                     "{}\n",
                     serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })

@@ -205,3 +205,24 @@ fn issue_12_working_hours_objective_judges_the_window() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("slo.window"));
 }
+
+/// Issue 17: validate says what the arrivals add up to per weekday and
+/// weekend day, and the peak hourly rate (300 over 09-18 is 33.3 an hour).
+#[test]
+fn issue_17_validate_prints_daily_runs_and_the_peak() {
+    poolcast()
+        .args(["validate", &bundled("team.toml")])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "ci: about 300 runs a weekday, 0 a weekend day; busiest hour Mon 09:00 at 33.3 an hour",
+        ));
+    // A nightly cron of 20 runs counts 20 a day, weekdays and weekends.
+    poolcast()
+        .args(["validate", &bundled("nightly.toml")])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "nightly: about 20 runs a weekday, 20 a weekend day",
+        ));
+}
