@@ -89,8 +89,8 @@ provisioning = "5m"   # every count change takes this long
 [[workload]]
 name = "ci"
 pool = "builders"
-# {rate:.2} builds an hour in working hours, none otherwise.
-arrival = {{ process = "profile", rate = "{rate:.4}/h", hourly = [{hourly}], weekly = [{weekly}] }}
+# {builds} builds a working day, spread over its hours ({rate:.1} an hour), none otherwise.
+arrival = {{ process = "profile", daily = "{builds}/d", hourly = [{hourly}], weekly = [{weekly}] }}
 duration = {{ dist = "lognormal", median = "{median}", p95 = "{p95}" }}
 timeout = "1h"
 

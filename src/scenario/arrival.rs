@@ -42,6 +42,33 @@ fn required_rate(
         .ok()
 }
 
+/// A profile's rate from its daily volume: `daily = "300/d"` means 300
+/// runs on a day whose weekly multiplier is 1, spread by the hourly shape
+/// (the rate is the volume over the sum of the hourly multipliers).
+fn daily_rate(
+    cx: &mut Ctx,
+    daily: &S<String>,
+    key: &str,
+    hourly: Option<&[f64; 24]>,
+    scale: f64,
+) -> Option<Rate> {
+    let per_day = parse_rate(daily.get_ref())
+        .map_err(|e| cx.issue(Some(daily), key, e))
+        .ok()?
+        .as_per_hour()
+        * 24.0;
+    let hours: f64 = hourly?.iter().sum();
+    if hours <= 0.0 {
+        cx.issue(
+            Some(daily),
+            key,
+            "daily needs some hour with a multiplier above 0 in hourly",
+        );
+        return None;
+    }
+    Some(Rate::per_second(per_day / hours / 3600.0).scaled(scale))
+}
+
 /// Arrivals per second above which a scenario is refused: a thousandth of a
 /// second between runs is far beyond any registry, and keeps simulated time
 /// moving in microsecond ticks.
@@ -142,6 +169,7 @@ fn process(
         ("hourly", at(&a.hourly)),
         ("weekly", at(&a.weekly)),
         ("preset", at(&a.preset)),
+        ("daily", at(&a.daily)),
         ("schedule", at(&a.schedule)),
         ("tasks", at(&a.tasks)),
         ("jitter", at(&a.jitter)),
@@ -152,7 +180,7 @@ fn process(
     let allowed: &[&str] =
         match process {
             "poisson" => &["rate"],
-            "profile" => &["rate", "hourly", "weekly", "preset"],
+            "profile" => &["rate", "daily", "hourly", "weekly", "preset"],
             "cron" => &["schedule", "tasks", "jitter"],
             "burst" => &["rate", "size"],
             "trace" => &["file", "task"],
@@ -179,9 +207,22 @@ fn process(
                     )),
                 }
             }
-            let rate = required_rate(cx, raw, key, process, scale);
             let hourly = multipliers(cx, &a.hourly, &format!("{key}.hourly"), hourly);
             let weekly = multipliers(cx, &a.weekly, &format!("{key}.weekly"), weekly);
+            let rate = match (&a.daily, &a.rate) {
+                (Some(d), Some(_)) => {
+                    cx.issue(
+                        Some(d),
+                        &format!("{key}.daily"),
+                        "give either rate (the peak rate) or daily (the runs of a day), not both",
+                    );
+                    None
+                }
+                (Some(d), None) => {
+                    daily_rate(cx, d, &format!("{key}.daily"), hourly.as_ref(), scale)
+                }
+                (None, _) => required_rate(cx, raw, key, process, scale),
+            };
             Some(ArrivalProcess::Profile {
                 rate: rate?,
                 hourly: Box::new(hourly?),

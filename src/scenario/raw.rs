@@ -131,6 +131,7 @@ pub(super) struct RawArrival {
     pub hourly: Option<S<Vec<f64>>>,
     pub weekly: Option<S<Vec<f64>>>,
     pub preset: Option<S<String>>,
+    pub daily: Option<S<String>>,
     pub schedule: Option<S<String>>,
     pub tasks: Option<S<f64>>,
     pub jitter: Option<S<String>>,

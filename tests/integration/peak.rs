@@ -226,3 +226,26 @@ fn issue_17_validate_prints_daily_runs_and_the_peak() {
             "nightly: about 20 runs a weekday, 20 a weekend day",
         ));
 }
+
+/// Issue 17: a profile's daily volume: `daily = "300/d"` over 9 working
+/// hours is 33.3 runs an hour then; `rate` and `daily` together are refused.
+#[test]
+fn issue_17_profile_daily_volume() {
+    let src = |arrival: &str| {
+        format!(
+            "[[pool]]\nname = \"builders\"\ntier = \"S2\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = {{ process = \"profile\", {arrival}, hourly = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0], weekly = [1, 1, 1, 1, 1, 0, 0] }}\nduration = {{ dist = \"constant\", value = \"5m\" }}\n"
+        )
+    };
+    let (_d, path) = crate::support::write_scenario(&src("daily = \"300/d\""), "daily.toml");
+    poolcast()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "ci: about 300 runs a weekday, 0 a weekend day; busiest hour Mon 09:00 at 33.3 an hour",
+        ));
+    let (_e, both) =
+        crate::support::write_scenario(&src("daily = \"300/d\", rate = \"10/h\""), "both.toml");
+    crate::support::refuses("validate", &both, "either rate (the peak rate) or daily");
+}
