@@ -113,11 +113,18 @@ fn service_blocks(run: &RunSummary) -> Vec<Block> {
     match &run.slo {
         None => b.push(Block::Para("No [slo] is set.".into())),
         Some(v) => {
-            b.push(Block::Para(format!(
-                "Verdict on the mean over replications: **{}**; on the upper end of the 95% intervals (as sweeps and plans judge): **{}**.",
-                met_word(v.met),
-                met_word(v.met_upper95)
-            )));
+            b.push(Block::Para(if run.replications > 1 {
+                format!(
+                    "Verdict on the mean over replications: **{}**; on the upper end of the 95% intervals (as sweeps and plans judge): **{}**.",
+                    met_word(v.met),
+                    met_word(v.met_upper95)
+                )
+            } else {
+                format!(
+                    "Verdict on one replication: **{}** (with one replication there is no interval, so both bases read the same value; run more to judge on the upper bound).",
+                    met_word(v.met)
+                )
+            }));
             b.push(Block::Table(verdict_table(v)));
         }
     }
@@ -133,8 +140,13 @@ fn service_blocks(run: &RunSummary) -> Vec<Block> {
     } else {
         String::new()
     };
+    let intervals = if run.replications > 1 {
+        " (95% intervals in brackets)"
+    } else {
+        ""
+    };
     b.push(Block::Para(format!(
-        "Over all runs, the p95 wait is {} and the mean wait {} (95% intervals in brackets).{lower_bound}",
+        "Over all runs, the p95 wait is {} and the mean wait {}{intervals}.{lower_bound}",
         est(minutes(t.get(T::WaitP95S)), " min", 1),
         est(minutes(t.get(T::WaitMeanS)), " min", 1)
     )));

@@ -406,3 +406,30 @@ fn issue_15_outputs_choose_the_files() {
         .code(2)
         .stderr(predicates::str::contains("\"pdf\" is not an output"));
 }
+
+/// Issue 14: with one replication the report does not speak of intervals
+/// it does not have.
+#[test]
+fn issue_14_one_replication_speaks_of_no_interval() {
+    let dir = tempfile::tempdir().expect("dir");
+    let default = scenarios_dir().join("default.toml").display().to_string();
+    run_into(
+        dir.path(),
+        &[
+            "run",
+            &default,
+            "--replications",
+            "1",
+            "--outputs",
+            "md,html",
+        ],
+    );
+    for file in ["summary.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(!text.contains("95% intervals in brackets"), "{file}");
+        assert!(
+            text.contains("with one replication there is no interval"),
+            "{file}"
+        );
+    }
+}
