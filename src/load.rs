@@ -310,9 +310,17 @@ pub fn mmc_waits(c: u32, a: f64, mean_service_s: f64) -> (f64, f64, f64) {
 /// What would fix a missed objective, in words, per pool: for a fixed pool
 /// the smallest count that meets the wait at its busiest hour (within the
 /// quota), or the most the cost cap allows; otherwise the command to run.
-pub fn advice(s: &Scenario, wait_missed: bool, cost_missed: bool) -> Vec<String> {
+/// `loads` is `load_by_hour(s)`, computed once by the caller.
+pub fn advice(
+    s: &Scenario,
+    loads: &[(Vec<HourLoad>, f64)],
+    wait_missed: bool,
+    cost_missed: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let loads = load_by_hour(s);
+    if !(wait_missed || cost_missed) {
+        return out;
+    }
     let standard_free = |pool: &PoolSpec| {
         let used_by_others: u32 = s
             .pools
@@ -325,7 +333,7 @@ pub fn advice(s: &Scenario, wait_missed: bool, cost_missed: bool) -> Vec<String>
             .saturating_sub(used_by_others)
             / pool.tier.vcpu()
     };
-    for (pool, (hours, service)) in s.pools.iter().zip(&loads) {
+    for (pool, (hours, service)) in s.pools.iter().zip(loads) {
         if pool.scaling != Scaling::Fixed {
             if wait_missed || cost_missed {
                 out.push(format!(

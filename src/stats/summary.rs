@@ -196,11 +196,12 @@ pub struct RunSummary {
 
 /// Combines per-replication metrics (in replication order) into a summary.
 pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSummary {
+    let loads = load_by_hour(scenario);
     let pools = scenario
         .pools
         .iter()
         .zip(baseline(scenario))
-        .zip(load_by_hour(scenario))
+        .zip(loads.iter().cloned())
         .enumerate()
         .map(|(i, ((p, analytic), (load, service)))| PoolSummary {
             name: p.name.clone(),
@@ -242,6 +243,7 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
     };
     let advice = advice(
         scenario,
+        &loads,
         missed(ObjectiveKind::WaitP95),
         missed(ObjectiveKind::MaxCostPerDay),
     );
