@@ -203,7 +203,7 @@ pub struct InitArgs {
 pub enum Format {
     /// Aligned tables for people.
     Table,
-    /// One JSON object (DESIGN section 5).
+    /// One JSON object (the README, Outputs).
     Json,
     /// CSV.
     Csv,

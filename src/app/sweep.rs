@@ -112,16 +112,24 @@ fn parse_shard(text: &str) -> Result<(usize, usize)> {
     }
 }
 
-/// A progress bar driven by `Progress` events.
-fn bar_for(quiet: bool, name: &str) -> indicatif::ProgressBar {
+/// A progress bar driven by `Progress` events. It stays out of sight until
+/// the first simulations are announced, so its first frame is never 0/0.
+fn bar_for(quiet: bool, name: &str) -> (indicatif::ProgressBar, bool) {
     let bar = progress_bar(0, quiet, "simulations");
+    let shown = !bar.is_hidden();
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     bar.set_message(name.to_string());
-    bar
+    (bar, shown)
 }
 
-fn on_progress(bar: &indicatif::ProgressBar) -> impl Fn(Progress) + Sync + '_ {
+fn on_progress((bar, shown): &(indicatif::ProgressBar, bool)) -> impl Fn(Progress) + Sync + '_ {
     move |p| match p {
-        Progress::Added(n) => bar.inc_length(n),
+        Progress::Added(n) => {
+            bar.inc_length(n);
+            if *shown && bar.is_hidden() {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        }
         Progress::Done => bar.inc(1),
     }
 }
@@ -245,6 +253,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let metrics = sweep::metric_names(&prepared.base);
     let bar = bar_for(run.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
+    let bar = &bar.0;
     let table = pool.install(|| {
         sweep::run_sweep(
             &prepared.points,
@@ -400,6 +409,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.threads)?;
     let bar = bar_for(args.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
+    let bar = &bar.0;
     let metrics = sweep::metric_names(&prepared.base);
     let outcome = pool
         .install(|| {

@@ -1,6 +1,6 @@
 //! Prices: allocation-based pool cost per instance-hour and per-use default
 //! compute. The service publishes no per-tier pool price, so the defaults are
-//! estimates (see the README and `reference/acr-facts.md`).
+//! estimates (see the README and `docs/acr-facts.md`).
 
 use super::Tier;
 

@@ -1,4 +1,4 @@
-//! Agent-pool tiers and their fixed sizes (DESIGN section 1).
+//! Agent-pool tiers and their fixed sizes (the README, Scenario reference).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! `summary.json` and `run --format json`: the keys of DESIGN section 5.
+//! `summary.json` and `run --format json`: the keys the README lists (Outputs).
 
 use serde_json::{Map, Value, json};
 

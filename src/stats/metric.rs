@@ -41,7 +41,7 @@ macro_rules! metrics {
 }
 
 metrics! {
-    /// Per-pool metrics (DESIGN section 5; later additions at the end).
+    /// Per-pool metrics (the README, Outputs; later additions at the end).
     PoolMetric {
         /// Allocated instances, time-weighted mean.
         InstancesMean = "instances_mean",
@@ -78,7 +78,7 @@ metrics! {
 }
 
 metrics! {
-    /// Per-workload metrics (DESIGN section 5; later additions at the end).
+    /// Per-workload metrics (the README, Outputs; later additions at the end).
     WorkloadMetric {
         /// Runs that arrived in the observed window.
         Arrived = "arrived",
@@ -127,7 +127,7 @@ metrics! {
 }
 
 metrics! {
-    /// Scenario-wide metrics (DESIGN section 5).
+    /// Scenario-wide metrics (the README, Outputs).
     TotalMetric {
         /// Runs that arrived in the observed window.
         Tasks = "tasks",
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn metric_names_keep_documented_order() {
-        // DESIGN section 5's keys come first, in its order; additions after.
+        // The documented keys come first, in their order; additions after.
         assert_eq!(
             names::<WorkloadMetric>()[..13],
             [
