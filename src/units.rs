@@ -92,11 +92,21 @@ impl Sub<SimDuration> for SimDuration {
 }
 
 impl fmt::Display for SimDuration {
-    /// Human form, e.g. `1h 30m`, as humantime prints it (whole seconds).
+    /// Human form in the units a scenario is written in (whole seconds):
+    /// `6d`, `1h 30m`, `0s`; never `6days`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0 / TICKS_PER_SECOND;
-        let d = std::time::Duration::from_secs(secs);
-        write!(f, "{}", humantime::format_duration(d))
+        let mut secs = self.0 / TICKS_PER_SECOND;
+        if secs == 0 {
+            return f.write_str("0s");
+        }
+        let mut parts = Vec::new();
+        for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
+            if secs >= unit {
+                parts.push(format!("{}{name}", secs / unit));
+                secs %= unit;
+            }
+        }
+        f.write_str(&parts.join(" "))
     }
 }
 
@@ -130,6 +140,16 @@ impl Rate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn duration_displays_in_scenario_units() {
+        let d = |secs: u64| SimDuration::from_secs(secs).to_string();
+        assert_eq!(d(0), "0s");
+        assert_eq!(d(6 * 86_400), "6d");
+        assert_eq!(d(5400), "1h 30m");
+        assert_eq!(d(90), "1m 30s");
+        assert_eq!(d(86_400 + 61), "1d 1m 1s");
+    }
+
     use super::*;
 
     #[test]
