@@ -136,12 +136,7 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
             s.name,
             if verdict.met { "passed" } else { "failed" }
         );
-        for (i, row) in report::verdict_table(verdict).iter().enumerate() {
-            md.push_str(&format!("| {} |\n", row.join(" | ")));
-            if i == 0 {
-                md.push_str(&format!("|{}\n", "---|".repeat(row.len())));
-            }
-        }
+        md.push_str(&report::markdown_table(&report::verdict_table(verdict)));
         md.push('\n');
         // Not being able to report is bad input (exit 2), never a verdict.
         let path = std::path::Path::new(&path);

@@ -10,6 +10,20 @@ use crate::stats::{
 };
 use crate::sweep::{Objective, SweepTable};
 
+/// A Markdown table (the first row is the header), `|` in cells escaped:
+/// one rendering for the reports and `check`'s step summary.
+pub fn markdown_table(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        if i == 0 {
+            let _ = writeln!(out, "|{}", "---|".repeat(row.len()));
+        }
+    }
+    out
+}
+
 /// A block of the report.
 enum Block {
     Heading(String),
@@ -449,14 +463,7 @@ impl<'a> Document<'a> {
                 }
                 Block::Table(rows) => {
                     out.push('\n');
-                    for (i, row) in rows.iter().enumerate() {
-                        let cells: Vec<String> =
-                            row.iter().map(|c| c.replace('|', "\\|")).collect();
-                        let _ = writeln!(out, "| {} |", cells.join(" | "));
-                        if i == 0 {
-                            let _ = writeln!(out, "|{}", "---|".repeat(row.len()));
-                        }
-                    }
+                    out.push_str(&markdown_table(rows));
                 }
                 Block::Chart(i) => {
                     if let Some(ext) = chart_ext {

@@ -19,7 +19,7 @@ pub use self::csv::{
 };
 pub use chart::{Chart, ChartFormats, PixelRect, run_charts, sweep_charts};
 pub use compare::Comparison;
-pub use document::Document;
+pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
 pub use output::OutputDir;
 pub use sweep::{
