@@ -87,7 +87,9 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
         }
         _ => {
             let file = d.file.as_ref()?;
-            let values = read_values_file(&cx.base_dir.join(file.get_ref()))
+            let values = cx
+                .files
+                .durations(&cx.base_dir.join(file.get_ref()), read_values_file)
                 .map_err(|e| cx.issue(Some(file), &format!("{key}.file"), e))
                 .ok()?;
             DurationDist::empirical(values)

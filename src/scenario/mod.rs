@@ -7,6 +7,7 @@
 mod arrival;
 mod batch;
 mod cron;
+mod data_files;
 mod describe;
 mod duration;
 mod error;
@@ -20,6 +21,7 @@ mod workload;
 
 use std::path::Path;
 
+pub use data_files::DataFiles;
 pub use describe::{describe, describe_quota};
 pub use error::{Location, ScenarioError, ValidationIssue};
 
@@ -136,6 +138,17 @@ pub fn read_source(path: &Path) -> Result<String, ScenarioError> {
 /// assert_eq!(s.pools[0].count, 2);
 /// ```
 pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    from_str_sharing(src, path, &DataFiles::default())
+}
+
+/// [`from_str`], reading the data files it names through `files`: scenarios
+/// that differ in a few values (the points of a sweep) then share one read
+/// and one copy of each file instead of one per scenario.
+pub fn from_str_sharing(
+    src: &str,
+    path: &Path,
+    files: &DataFiles,
+) -> Result<Scenario, ScenarioError> {
     let raw: raw::RawScenario = toml::from_str(src).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
         location: e.span().map(|s| Location::of_offset(src, s.start)),
@@ -151,7 +164,7 @@ pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))
         .unwrap_or_else(|| "scenario".to_string());
     let base_dir = path.parent().unwrap_or(Path::new(""));
-    validate::validate(raw, src, &stem, base_dir).map_err(|issues| ScenarioError::Invalid {
+    validate::validate(raw, src, &stem, base_dir, files).map_err(|issues| ScenarioError::Invalid {
         path: path.to_path_buf(),
         issues,
     })

@@ -8,7 +8,7 @@ use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{Scenario, SimulationSpec, Slo};
+use super::{DataFiles, Scenario, SimulationSpec, Slo};
 use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind, Window};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -40,6 +40,8 @@ pub const DEFAULT_COMPUTE: &str = "default";
 pub(super) struct Ctx<'a> {
     /// Folder of the scenario file; files it names are relative to it.
     pub base_dir: &'a Path,
+    /// Where the data files it names are read (once).
+    pub files: &'a DataFiles,
     /// Problems with the byte offset of what they are about; located (line
     /// and column) once, at the end, in one pass over the source.
     issues: Vec<(Option<usize>, ValidationIssue)>,
@@ -172,9 +174,11 @@ pub(super) fn validate(
     src: &str,
     default_name: &str,
     base_dir: &Path,
+    files: &DataFiles,
 ) -> Result<Scenario, Vec<ValidationIssue>> {
     let mut cx = Ctx {
         base_dir,
+        files,
         issues: Vec::new(),
         warnings: Vec::new(),
     };

@@ -148,7 +148,9 @@ impl DurationDist {
     }
 
     /// Resamples recorded run times (seconds); at least one, all positive.
-    pub fn empirical(values: Vec<f64>) -> Result<Self, DistError> {
+    /// Values already shared (`Arc<[f64]>`) stay shared.
+    pub fn empirical(values: impl Into<Arc<[f64]>>) -> Result<Self, DistError> {
+        let values: Arc<[f64]> = values.into();
         if values.is_empty() {
             return Err(DistError(
                 "an empirical distribution needs at least one value".into(),
@@ -159,9 +161,7 @@ impl DurationDist {
                 "every value must be a positive duration, got {bad} s"
             )));
         }
-        Ok(DurationDist::Empirical {
-            values: values.into(),
-        })
+        Ok(DurationDist::Empirical { values })
     }
 
     /// Draws one run time.
