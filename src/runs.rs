@@ -389,47 +389,66 @@ fn read_any(
             "this is not text (binary or not UTF-8); give a list-runs JSON export or a CSV".into(),
         ));
     }
-    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+    // Windows tools (PowerShell's `Out-File`, Excel) start UTF-8 text with
+    // a byte-order mark; it says nothing about the content.
+    let bom = usize::from(head.starts_with(b"\xEF\xBB\xBF")) * 3;
+    let first = head[bom..]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    reader.consume(bom);
+    match first {
         None => Err(err("the file is empty".into())),
-        Some(b'[') | Some(b'{') => {
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            let mut failed: Option<RunsError> = None;
-            let mut each = |row: usize, run: JsonRun| -> Result<(), String> {
-                let at_row = |message: String| RunsError {
-                    path: path.to_path_buf(),
-                    row: Some(row),
-                    message,
-                };
-                let run = run
-                    .into_run(row)
-                    .inspect_err(|m| failed = Some(at_row(m.clone())))?;
-                f(run).map_err(|e| {
-                    let msg = e.message.clone();
-                    failed = Some(e);
-                    msg
-                })
-            };
-            let result = EachRun { f: &mut each }
-                .deserialize(&mut de)
-                .and_then(|()| de.end());
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            // serde's own messages quote the offending value, so only the
-            // kind of problem and its place are reported.
-            result.map_err(|e| {
-                let (line, column) = (e.line(), e.column());
-                err(if e.is_io() {
-                    format!("cannot read it: {e}")
-                } else if e.is_data() {
-                    format!("not a list-runs JSON export: line {line}, column {column} holds a value of the wrong type or shape; produce it with `az acr task list-runs --output json`")
-                } else {
-                    format!("not valid JSON at line {line}, column {column}; a list-runs export is what `az acr task list-runs --output json` prints")
-                })
-            })
-        }
+        Some(b'[' | b'{') => read_json(path, reader, f),
         Some(_) => read_csv(path, reader, f),
     }
+}
+
+/// Reads a list-runs JSON export run by run.
+fn read_json(
+    path: &Path,
+    reader: impl Read,
+    f: &mut dyn FnMut(RecordedRun) -> Result<(), RunsError>,
+) -> Result<(), RunsError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut failed: Option<RunsError> = None;
+    let mut each = |row: usize, run: JsonRun| -> Result<(), String> {
+        let at_row = |message: String| RunsError {
+            path: path.to_path_buf(),
+            row: Some(row),
+            message,
+        };
+        let run = run
+            .into_run(row)
+            .inspect_err(|m| failed = Some(at_row(m.clone())))?;
+        f(run).map_err(|e| {
+            let msg = e.message.clone();
+            failed = Some(e);
+            msg
+        })
+    };
+    let result = EachRun { f: &mut each }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    // serde's own messages quote the offending value, so only the kind of
+    // problem and its place are reported.
+    result.map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        RunsError {
+            path: path.to_path_buf(),
+            row: None,
+            message: if e.is_io() {
+                format!("cannot read it: {e}")
+            } else if e.is_data() {
+                format!("not a list-runs JSON export: line {line}, column {column} holds a value of the wrong type or shape; produce it with `az acr task list-runs --output json`")
+            } else {
+                format!("not valid JSON at line {line}, column {column}; a list-runs export is what `az acr task list-runs --output json` prints")
+            },
+        }
+    })
 }
 
 /// Every run of the file at `path`, in file order.
@@ -462,6 +481,18 @@ mod tests {
         assert_eq!(runs[1].duration, Some(SimDuration::from_secs(120)));
         assert_eq!(runs[1].wait(), Some(SimDuration::from_secs(60)));
         assert_eq!(runs[1].task.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_change_the_format() {
+        let json = "\u{feff}[{\"createTime\": \"2025-03-04T09:15:02Z\", \"task\": \"ci\"}]";
+        let (_d, p) = write(json);
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].task.as_deref(), Some("ci"));
+        let (_d, p) = write("\u{feff}time,duration\n0,60\n");
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs[0].duration, Some(SimDuration::from_secs(60)));
     }
 
     #[test]
