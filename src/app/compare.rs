@@ -80,8 +80,19 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     };
     let csv = cmp.csv();
     out.write(Kind::Csv, "compare.csv", &csv)?;
-    let doc = report::Document::for_compare(&cmp);
-    out.write(Kind::Md, "summary.md", doc.markdown(None).as_bytes())?;
+    out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
+    let charts = if out.draws_charts() {
+        report::compare_charts(&cmp, out.chart_formats()).map_err(anyhow::Error::msg)?
+    } else {
+        Vec::new()
+    };
+    out.write_charts(&charts)?;
+    let doc = report::Document::for_compare(&cmp, &charts);
+    out.write(
+        Kind::Md,
+        "summary.md",
+        doc.markdown(out.markdown_charts()).as_bytes(),
+    )?;
     out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
     match args.format {
         Format::Table => emit(&report::compare_table(&cmp))?,

@@ -108,6 +108,22 @@ impl Comparison<'_> {
         rows
     }
 
+    /// `compare_wait_cdf.csv`: `scenario, wait_s, fraction_at_most`, the
+    /// wait distribution of every run of each scenario, as `compare_wait`
+    /// draws it.
+    pub fn wait_cdf_csv(&self) -> Vec<u8> {
+        let mut w = Writer::from_writer(Vec::new());
+        w.write_record(["scenario", "wait_s", "fraction_at_most"])
+            .expect("in-memory CSV");
+        for (name, run) in &self.runs {
+            for (wait_s, share) in run.total_wait_cdf() {
+                w.write_record([name.to_string(), cell(wait_s), cell(share)])
+                    .expect("in-memory CSV");
+            }
+        }
+        finish(w)
+    }
+
     /// `compare.csv`: per run, each compared metric with its interval, the
     /// cost per month, the verdicts, and each difference from the first
     /// with its interval (`paired` says how it was computed).

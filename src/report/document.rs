@@ -34,6 +34,16 @@ enum Block {
     Chart(usize),
 }
 
+/// A "Charts" section showing each of `charts`; nothing without charts.
+fn chart_blocks(charts: &[Chart]) -> Vec<Block> {
+    if charts.is_empty() {
+        return Vec::new();
+    }
+    let mut b = vec![Block::Heading("Charts".into())];
+    b.extend((0..charts.len()).map(Block::Chart));
+    b
+}
+
 /// A report: blocks plus the charts they show.
 pub struct Document<'a> {
     title: String,
@@ -344,10 +354,7 @@ impl<'a> Document<'a> {
         b.extend(cost_blocks(run));
         b.extend(pool_blocks(run));
         b.extend(workload_blocks(run));
-        if !charts.is_empty() {
-            b.push(Block::Heading("Charts".into()));
-            b.extend((0..charts.len()).map(Block::Chart));
-        }
+        b.extend(chart_blocks(charts));
         Document {
             title: format!("Capacity report: {}", run.scenario),
             blocks: b,
@@ -357,7 +364,7 @@ impl<'a> Document<'a> {
 
     /// The report of `poolcast compare`: the runs side by side, each with
     /// its verdict lines, and the differences from the first.
-    pub fn for_compare(cmp: &super::compare::Comparison) -> Document<'static> {
+    pub fn for_compare(cmp: &super::compare::Comparison, charts: &'a [Chart]) -> Document<'a> {
         let first = cmp.runs.first().map_or("", |(n, _)| *n);
         let mut b = vec![
             Block::Heading("Comparison".into()),
@@ -377,6 +384,7 @@ impl<'a> Document<'a> {
                 b.push(Block::Table(verdict_table(v)));
             }
         }
+        b.extend(chart_blocks(charts));
         Document {
             title: format!(
                 "Comparison: {}",
@@ -387,7 +395,7 @@ impl<'a> Document<'a> {
                     .join(", ")
             ),
             blocks: b,
-            charts: &[],
+            charts,
         }
     }
 
@@ -438,10 +446,7 @@ impl<'a> Document<'a> {
             rows.push(row);
         }
         b.push(Block::Table(rows));
-        if !charts.is_empty() {
-            b.push(Block::Heading("Charts".into()));
-            b.extend((0..charts.len()).map(Block::Chart));
-        }
+        b.extend(chart_blocks(charts));
         Document {
             title: format!("Sweep report: {scenario}"),
             blocks: b,

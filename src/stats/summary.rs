@@ -335,31 +335,41 @@ impl RunSummary {
     pub fn wait_cdf(&self) -> Vec<Vec<(f64, f64)>> {
         let workloads = self.per_replication.first().map_or(0, |r| r.waits.len());
         (0..workloads)
-            .map(|w| {
-                let mut all = Histogram::<u64>::new(3).expect("a valid precision");
-                for r in &self.per_replication {
-                    // Equal precision and auto-resizing: adding cannot fail.
-                    let _ = all.add(&r.waits[w]);
-                }
-                if all.is_empty() {
-                    return Vec::new();
-                }
-                // One pass over the recorded values (value_at_quantile would
-                // rescan the histogram for each of the 201 points).
-                let total = all.len() as f64;
-                let mut cdf = Vec::with_capacity(201);
-                let (mut seen, mut k) = (0u64, 0u32);
-                for v in all.iter_recorded() {
-                    seen += v.count_at_value();
-                    let secs = all.highest_equivalent(v.value_iterated_to()) as f64
-                        / TICKS_PER_SECOND as f64;
-                    while k <= 200 && seen as f64 >= f64::from(k) / 200.0 * total {
-                        cdf.push((secs, f64::from(k) / 200.0));
-                        k += 1;
-                    }
-                }
-                cdf
-            })
+            .map(|w| cdf(self.per_replication.iter().map(|r| &r.waits[w])))
             .collect()
     }
+
+    /// The wait CDF of every run of every workload, over all replications,
+    /// as [`wait_cdf`](Self::wait_cdf) gives it per workload.
+    pub fn total_wait_cdf(&self) -> Vec<(f64, f64)> {
+        cdf(self.per_replication.iter().flat_map(|r| &r.waits))
+    }
+}
+
+/// The CDF of the waits in `histograms` together: (wait in seconds, share
+/// of runs that waited at most that) at the 201 quantiles 0, 0.005, ... 1;
+/// empty when they hold no wait.
+fn cdf<'a>(histograms: impl Iterator<Item = &'a Histogram<u64>>) -> Vec<(f64, f64)> {
+    let mut all = Histogram::<u64>::new(3).expect("a valid precision");
+    for h in histograms {
+        // Equal precision and auto-resizing: adding cannot fail.
+        let _ = all.add(h);
+    }
+    if all.is_empty() {
+        return Vec::new();
+    }
+    // One pass over the recorded values (value_at_quantile would rescan the
+    // histogram for each of the 201 points).
+    let total = all.len() as f64;
+    let mut cdf = Vec::with_capacity(201);
+    let (mut seen, mut k) = (0u64, 0u32);
+    for v in all.iter_recorded() {
+        seen += v.count_at_value();
+        let secs = all.highest_equivalent(v.value_iterated_to()) as f64 / TICKS_PER_SECOND as f64;
+        while k <= 200 && seen as f64 >= f64::from(k) / 200.0 * total {
+            cdf.push((secs, f64::from(k) / 200.0));
+            k += 1;
+        }
+    }
+    cdf
 }

@@ -158,6 +158,20 @@ fn issue_14_output_folder_replaces_only_its_own_files() {
     );
 }
 
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let head = r.headers().expect("a header").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a row");
+            head.iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// Issue 14: a refused plan leaves no folder behind.
 #[test]
 fn issue_14_refused_plan_leaves_no_folder() {
@@ -325,6 +339,109 @@ fn png_series_stay_inside_their_plots() {
     assert_eq!(charts.len(), 2);
     for c in &charts {
         assert_series_inside(c);
+    }
+    let (a, b) = (
+        poolcast::replication::run(&runs[0], &Default::default()),
+        poolcast::replication::run(&runs[2], &Default::default()),
+    );
+    let cmp = poolcast::report::Comparison {
+        runs: vec![("quota-full", &a), ("scaling-queue", &b)],
+        paired: false,
+    };
+    let charts = poolcast::report::compare_charts(&cmp, poolcast::report::ChartFormats::ALL)
+        .expect("charts");
+    assert_eq!(charts.len(), 2);
+    for c in &charts {
+        assert_series_inside(c);
+    }
+}
+
+/// Issue 13: compare's report overlays the scenarios' wait distributions
+/// and puts their costs side by side, with the data beside the charts: the
+/// cost bars are compare.csv's values and the overlaid curves are
+/// compare_wait_cdf.csv's, one per scenario.
+#[test]
+fn compare_report_overlays_the_waits_and_sets_the_costs_side_by_side() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let bundled = |n: &str| scenarios_dir().join(n).display().to_string();
+    crate::support::poolcast()
+        .args([
+            "compare",
+            &bundled("scaling-fixed.toml"),
+            &bundled("scaling-queue.toml"),
+            "--replications",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(tmp.path().join("report.html")).expect("report.html");
+    assert_eq!(html.matches("<svg").count(), 2, "two charts inline");
+    for f in [
+        "compare_wait.svg",
+        "compare_wait.png",
+        "compare_cost.svg",
+        "compare_cost.png",
+    ] {
+        assert!(tmp.path().join(f).exists(), "{f}");
+    }
+    let md = std::fs::read_to_string(tmp.path().join("summary.md")).expect("summary.md");
+    assert!(
+        md.contains("compare_wait.png") && md.contains("compare_cost.png"),
+        "{md}"
+    );
+    let cdf = csv_rows(&tmp.path().join("compare_wait_cdf.csv"));
+    for name in ["scaling-fixed", "scaling-queue"] {
+        let shares: Vec<f64> = cdf
+            .iter()
+            .filter(|r| r["scenario"] == name)
+            .map(|r| r["fraction_at_most"].parse().expect("a share"))
+            .collect();
+        assert_eq!(shares.len(), 201, "{name}: the 201 quantiles");
+        assert!(
+            shares.windows(2).all(|w| w[0] <= w[1]) && shares[200] == 1.0,
+            "{name}"
+        );
+    }
+    // The pooled curves differ: a queue controller waits for instances
+    // where the fixed pool queues.
+    let at = |name: &str, q: usize| -> f64 {
+        cdf.iter()
+            .filter(|r| r["scenario"] == name)
+            .nth(q)
+            .expect("a row")["wait_s"]
+            .parse()
+            .expect("seconds")
+    };
+    assert_ne!(at("scaling-fixed", 190), at("scaling-queue", 190));
+    // The bars are compare.csv's cost per day (left) and p95 wait (right):
+    // per scenario colour, its first two rectangles, whose heights stand
+    // in the ratio of the values (to a pixel).
+    let rows = csv_rows(&tmp.path().join("compare.csv"));
+    let svg = std::fs::read_to_string(tmp.path().join("compare_cost.svg")).expect("svg");
+    let heights = |fill: &str| -> Vec<f64> {
+        svg.split("<rect ")
+            .filter(|r| r.contains(&format!("fill=\"{fill}\"")))
+            .map(|r| {
+                let h = r.split("height=\"").nth(1).expect("a height");
+                h[..h.find('"').expect("quoted")].parse().expect("pixels")
+            })
+            .take(2)
+            .collect()
+    };
+    let (first, second) = (heights("#0072B2"), heights("#E69F00"));
+    for (panel, column) in ["cost_per_day_usd", "wait_p95_s"].iter().enumerate() {
+        let value = |i: usize| -> f64 { rows[i][*column].parse().expect("a value") };
+        let drawn = second[panel] / first[panel];
+        let ratio = value(1) / value(0);
+        assert!(
+            (drawn - ratio).abs() <= ratio * 2.0 / first[panel].min(second[panel]),
+            "{column}: bars {first:?} {second:?} against {} and {}",
+            value(0),
+            value(1)
+        );
     }
 }
 

@@ -209,6 +209,30 @@ pub(super) fn slo_key(minutes: f64) -> Key {
     )
 }
 
+/// On a wait CDF (wait in minutes across, share of runs up to 1): the
+/// SLO's wait as a vertical line and the 95% share as a faint one, so a
+/// curve meets the objective where it crosses 95% left of the SLO; their
+/// legend entries are added to `keys`.
+pub(super) fn cdf_objective<DB: DrawingBackend>(
+    chart: &mut Xy<'_, DB>,
+    slo_minutes: f64,
+    keys: &mut Vec<Key>,
+    medium: Medium,
+) -> DrawResult {
+    let xtop = chart.x_range().end;
+    slo_line(chart, (slo_minutes, 0.0), (slo_minutes, 1.0), medium)?;
+    dashed(
+        chart,
+        (0.0, 0.95),
+        (xtop, 0.95),
+        palette::SLO.mix(0.4).stroke_width(1),
+        medium,
+    )?;
+    keys.push(slo_key(slo_minutes));
+    keys.push(Key::new("p95: 95% of runs", Mark::Dash(palette::FRONT)));
+    Ok(())
+}
+
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Mark {

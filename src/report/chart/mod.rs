@@ -4,6 +4,7 @@
 //! path, so nothing depends on the machine's font libraries. One module per
 //! chart; the palette, the frame, axes, clipping and legends are shared.
 
+mod compare;
 mod cost;
 mod draw;
 mod palette;
@@ -20,6 +21,7 @@ pub(super) use wait_cdf::survival;
 
 use render::render;
 
+use super::compare::Comparison;
 use crate::stats::RunSummary;
 use crate::sweep::{Objective, SweepTable};
 use crate::units::SimTime;
@@ -121,4 +123,23 @@ pub fn sweep_charts(
         )?);
     }
     Ok(charts)
+}
+
+/// The charts of a comparison: the wait distributions overlaid, and cost
+/// per day and p95 wait side by side.
+pub fn compare_charts(cmp: &Comparison, formats: ChartFormats) -> Result<Vec<Chart>, String> {
+    Ok(vec![
+        render(
+            formats,
+            "compare_wait",
+            "Wait-time CDF of each scenario",
+            &compare::WaitsPlot::of(cmp),
+        )?,
+        render(
+            formats,
+            "compare_cost",
+            "Cost per day and p95 wait of each scenario",
+            &compare::CostsPlot::of(cmp),
+        )?,
+    ])
 }

@@ -87,61 +87,81 @@ impl Plot for CdfPlot {
         root: &DrawingArea<DB, Shift>,
         medium: Medium,
     ) -> DrawResult<Layout> {
-        let (area, side) = draw::frame(root, "Wait before a run starts: share of runs")?;
-        // Up to the 99.5th percentile, so one extreme wait does not flatten
-        // the curve, but never hiding the SLO line.
-        let xmax = self
+        let curves: Vec<Curve> = self
             .workloads
             .iter()
-            .filter_map(|s| {
-                s.points
+            .map(|s| Curve {
+                name: s.workload.clone(),
+                points: s
+                    .points
                     .iter()
-                    .find(|p| p.1.mean <= 0.005)
-                    .or(s.points.last())
+                    .map(|(secs, e)| (secs / 60.0, 1.0 - e.mean))
+                    .collect(),
             })
-            .map(|p| p.0 / 60.0)
-            .fold(self.slo_minutes.unwrap_or(0.0), f64::max);
-        let xtop = draw::top(xmax);
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..xtop, 0.0..1.0)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("wait (minutes)")
-            .y_desc("share of runs that waited at most this long")
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .label_style(("sans-serif", 15))
-            .draw()
-            .map_err(err)?;
-        let mut keys = Vec::new();
-        for (i, s) in self.workloads.iter().enumerate() {
-            let c = palette::series(i);
-            draw::line(
-                &mut chart,
-                s.points.iter().map(|(secs, e)| (secs / 60.0, 1.0 - e.mean)),
-                c.stroke_width(2),
-                medium,
-            )?;
-            keys.push(Key::new(s.workload.clone(), Mark::Line(c)));
-        }
-        if let Some(slo) = self.slo_minutes {
-            draw::slo_line(&mut chart, (slo, 0.0), (slo, 1.0), medium)?;
-            draw::dashed(
-                &mut chart,
-                (0.0, 0.95),
-                (xtop, 0.95),
-                palette::SLO.mix(0.4).stroke_width(1),
-                medium,
-            )?;
-            keys.push(draw::slo_key(slo));
-            keys.push(Key::new("p95: 95% of runs", Mark::Dash(palette::FRONT)));
-        }
-        Ok(Layout {
-            plots: vec![PixelRect::of(chart.plotting_area())],
-            keys: vec![draw::legend(&side, &keys)?],
-        })
+            .collect();
+        draw_curves(
+            root,
+            "Wait before a run starts: share of runs",
+            &curves,
+            self.slo_minutes,
+            medium,
+        )
     }
+}
+
+/// A wait CDF to draw: (wait in minutes, share of runs that waited at most
+/// that), rising.
+pub(super) struct Curve {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Wait CDFs on one chart, a colour each, with the SLO when there is one.
+pub(super) fn draw_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    curves: &[Curve],
+    slo_minutes: Option<f64>,
+    medium: Medium,
+) -> DrawResult<Layout> {
+    let (area, side) = draw::frame(root, title)?;
+    // Up to the 99.5th percentile, so one extreme wait does not flatten the
+    // curve, but never hiding the SLO line.
+    let xmax = curves
+        .iter()
+        .filter_map(|c| c.points.iter().find(|p| p.1 >= 0.995).or(c.points.last()))
+        .map(|p| p.0)
+        .fold(slo_minutes.unwrap_or(0.0), f64::max);
+    let mut chart = ChartBuilder::on(&area)
+        .margin(10)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..draw::top(xmax), 0.0..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("wait (minutes)")
+        .y_desc("share of runs that waited at most this long")
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(err)?;
+    let mut keys = Vec::new();
+    for (i, curve) in curves.iter().enumerate() {
+        let c = palette::series(i);
+        draw::line(
+            &mut chart,
+            curve.points.iter().copied(),
+            c.stroke_width(2),
+            medium,
+        )?;
+        keys.push(Key::new(curve.name.clone(), Mark::Line(c)));
+    }
+    if let Some(slo) = slo_minutes {
+        draw::cdf_objective(&mut chart, slo, &mut keys, medium)?;
+    }
+    Ok(Layout {
+        plots: vec![PixelRect::of(chart.plotting_area())],
+        keys: vec![draw::legend(&side, &keys)?],
+    })
 }
