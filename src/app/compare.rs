@@ -82,7 +82,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
     let charts = if out.draws_charts() {
-        report::compare_charts(&cmp, out.chart_formats()).map_err(anyhow::Error::msg)?
+        report::compare_charts(&cmp, out.chart_formats())?
     } else {
         Vec::new()
     };

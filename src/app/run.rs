@@ -71,7 +71,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     let charts = if out.draws_charts() {
-        report::run_charts(&run, out.chart_formats()).map_err(anyhow::Error::msg)?
+        report::run_charts(&run, out.chart_formats())?
     } else {
         Vec::new()
     };

@@ -154,7 +154,7 @@ fn finish(
         &report::sweep_cost_wait_csv(table, obj),
     )?;
     let charts = if out.draws_charts() {
-        report::sweep_charts(table, obj, out.chart_formats()).map_err(anyhow::Error::msg)?
+        report::sweep_charts(table, obj, out.chart_formats())?
     } else {
         Vec::new()
     };

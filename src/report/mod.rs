@@ -17,7 +17,9 @@ pub use self::csv::{
     cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_cost_wait_csv,
     tiers_csv, utilisation_by_hour_csv, wait_cdf_csv, workloads_csv,
 };
-pub use chart::{Chart, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts};
+pub use chart::{
+    Chart, ChartError, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts,
+};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};

@@ -14,7 +14,7 @@ mod sweep;
 mod utilisation;
 mod wait_cdf;
 
-pub use render::{ChartFormats, PixelRect};
+pub use render::{ChartError, ChartFormats, PixelRect};
 pub(super) use sweep::sweep_data;
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
 pub(super) use wait_cdf::survival;
@@ -56,7 +56,7 @@ pub struct Chart {
 
 /// The charts of a run: queued runs, wait CDF, utilisation heat map per
 /// pool, cost per day; all over the observed window.
-pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>, String> {
+pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
     let mut charts = Vec::new();
     if let Some(plot) = queue::QueuePlot::of(run) {
         charts.push(render(formats, "queue", "Queued runs over time", &plot)?);
@@ -91,7 +91,7 @@ pub fn sweep_charts(
     table: &SweepTable,
     obj: &Objective,
     formats: ChartFormats,
-) -> Result<Vec<Chart>, String> {
+) -> Result<Vec<Chart>, ChartError> {
     let data = sweep_data(table, obj);
     if data.points.is_empty() {
         return Ok(Vec::new());
@@ -127,7 +127,7 @@ pub fn sweep_charts(
 
 /// The charts of a comparison: the wait distributions overlaid, and cost
 /// per day and p95 wait side by side.
-pub fn compare_charts(cmp: &Comparison, formats: ChartFormats) -> Result<Vec<Chart>, String> {
+pub fn compare_charts(cmp: &Comparison, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
     Ok(vec![
         render(
             formats,

@@ -13,10 +13,17 @@ use super::Chart;
 /// Pixel size of every chart.
 const SIZE: (u32, u32) = (1000, 600);
 
-pub(super) type DrawResult<T = ()> = Result<T, String>;
+pub(super) type DrawResult<T = ()> = Result<T, ChartError>;
 
-pub(super) fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("cannot draw the chart: {e:?}")
+/// A chart that could not be drawn: plotters' own error, which names the
+/// backend's problem (the only one in practice is a font that fails to
+/// load).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the chart: {0}")]
+pub struct ChartError(String);
+
+pub(super) fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError(format!("{e:?}"))
 }
 
 /// What a chart is drawn on. Wide lines differ: the SVG backend writes one
