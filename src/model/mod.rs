@@ -16,4 +16,4 @@ pub use pool::{DEFAULT_PROVISIONING, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};
-pub use window::Window;
+pub use window::{Window, WindowError};

@@ -38,8 +38,13 @@ fn day(text: &str) -> Option<usize> {
         .position(|d| d.eq_ignore_ascii_case(text.trim()))
 }
 
+/// Text that is not a window, with how to write one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct WindowError(String);
+
 impl FromStr for Window {
-    type Err = String;
+    type Err = WindowError;
 
     /// `"Mon-Fri 08:00-19:00"`, `"Mon,Wed,Fri 09:00-17:30"` or
     /// `"Sat 10:00-14:00"`.
@@ -51,11 +56,11 @@ impl FromStr for Window {
     /// assert_eq!(w.to_string(), "Mon-Fri 08:00-19:00");
     /// assert!("Mon-Fri 19:00-08:00".parse::<Window>().is_err());
     /// ```
-    fn from_str(text: &str) -> Result<Window, String> {
+    fn from_str(text: &str) -> Result<Window, WindowError> {
         let help = || {
-            format!(
+            WindowError(format!(
                 "{text:?} is not a window; write weekdays and hours such as \"Mon-Fri 08:00-19:00\" or \"Mon,Wed 09:00-17:30\" (the end after the start, calendar time)"
-            )
+            ))
         };
         let (days_text, hours) = text.trim().split_once(' ').ok_or_else(help)?;
         let mut days = 0u8;

@@ -72,7 +72,7 @@ pub(super) fn batch_size(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<Ba
                 return None;
             }
             BatchSize::geometric(m)
-                .map_err(|e| cx.issue(Some(mean), &format!("{key}.mean"), e))
+                .map_err(|e| cx.issue(Some(mean), &format!("{key}.mean"), e.to_string()))
                 .ok()
         }
         _ => {

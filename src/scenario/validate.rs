@@ -265,7 +265,7 @@ pub(super) fn validate(
         window: raw.slo.window.as_ref().and_then(|v| {
             v.get_ref()
                 .parse::<Window>()
-                .map_err(|e| cx.issue(Some(v), "slo.window", e))
+                .map_err(|e| cx.issue(Some(v), "slo.window", e.to_string()))
                 .ok()
         }),
         developer_cost_per_hour_usd: raw.slo.developer_cost_per_hour.as_ref().map(|v| {

@@ -4,6 +4,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Geometric};
 
+use super::DistError;
 use crate::engine::SimRng;
 
 /// How many tasks one burst brings. Always at least 1.
@@ -31,13 +32,13 @@ pub enum BatchSize {
 
 impl BatchSize {
     /// A geometric batch size with mean `mean` ≥ 1.
-    pub fn geometric(mean: f64) -> Result<BatchSize, String> {
+    pub fn geometric(mean: f64) -> Result<BatchSize, DistError> {
         if !(mean.is_finite() && mean >= 1.0) {
-            return Err(format!(
+            return Err(DistError(format!(
                 "a geometric batch size needs a mean of at least 1, got {mean}"
-            ));
+            )));
         }
-        let dist = Geometric::new(1.0 / mean).map_err(|e| e.to_string())?;
+        let dist = Geometric::new(1.0 / mean).map_err(|e| DistError(e.to_string()))?;
         Ok(BatchSize::Geometric { dist, mean })
     }
 
