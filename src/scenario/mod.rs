@@ -9,6 +9,7 @@ mod batch;
 mod cron;
 mod describe;
 mod duration;
+mod edit;
 mod error;
 mod keys;
 mod pool;
@@ -21,7 +22,9 @@ mod workload;
 use std::path::Path;
 
 pub use describe::{describe, describe_quota};
+pub use edit::{ScalingEdit, with_files_rebased, with_pool_scaling};
 pub use error::{Location, ScenarioError, ValidationIssue};
+pub(crate) use pool::scheduled_at_start;
 
 pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
 pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS, is_valid_name, name_from_stem};

@@ -16,6 +16,7 @@ mod reports;
 mod robustness;
 mod scaling;
 mod scenarios;
+mod schedule;
 mod support;
 mod sweeps;
 mod theory;
