@@ -453,15 +453,15 @@ fn compress(need: &[u32], per_day: u32) -> Vec<u32> {
                         continue;
                     }
                     let base = if day_start { 0 } else { pk };
-                    for vi in 0..v {
-                        if values[vi] < need[h] {
+                    for (vi, &value) in values.iter().enumerate() {
+                        if value < need[h] {
                             continue;
                         }
                         let k = base + usize::from(vi != pv);
                         if k > k_max {
                             continue;
                         }
-                        let total = c + u64::from(values[vi]);
+                        let total = c + u64::from(value);
                         let slot = idx(vi, k);
                         if total < cost[h][slot] {
                             cost[h][slot] = total;
@@ -571,8 +571,9 @@ fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
         changes = (0..7).map(|d| d * 24).collect();
     }
     // (firing minute of the day, count) -> (firing days, days in force,
-    // first firing in the week).
-    let mut merged: BTreeMap<(u32, u32), (Vec<usize>, Vec<usize>, u32, usize)> = BTreeMap::new();
+    // first firing in the week, hour in force).
+    type Firings = (Vec<usize>, Vec<usize>, u32, usize);
+    let mut merged: BTreeMap<(u32, u32), Firings> = BTreeMap::new();
     for h in changes {
         let fire = (h as u32 * 60 + MINUTES_OF_WEEK - lead_min % MINUTES_OF_WEEK) % MINUTES_OF_WEEK;
         let e = merged

@@ -219,7 +219,7 @@ fn bad_requests_are_refused_with_the_fix() {
         "quota is too small for the peak",
     );
     refuses(
-        &slo.replace("rate = \"400/h\"", "rate = \"400/h\""),
+        &slo,
         &["--schedule", "builders", "--max-changes-per-day", "0"],
         "--max-changes-per-day 0: give 1 to 24",
     );
