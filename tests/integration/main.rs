@@ -18,5 +18,6 @@ mod scaling;
 mod scenarios;
 mod schedule;
 mod support;
+mod sweep_settings;
 mod sweeps;
 mod theory;
