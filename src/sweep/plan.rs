@@ -79,13 +79,13 @@ pub fn plan_axis(
             ));
         }
         let scaling = s.pools.iter().find(|p| p.name == pool).map(|p| &p.scaling);
-        let fits = match (setting, scaling) {
-            ("count", Some(Scaling::Fixed)) => true,
-            ("scaling.max" | "scaling.min", Some(Scaling::Queue(_))) => true,
-            ("scaling.rules[].count", Some(Scaling::Schedule(_))) => true,
-            (_, None) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (setting, scaling),
+            ("count", Some(Scaling::Fixed))
+                | ("scaling.max" | "scaling.min", Some(Scaling::Queue(_)))
+                | ("scaling.rules[].count", Some(Scaling::Schedule(_)))
+                | (_, None)
+        );
         if !fits {
             return Err(match scaling {
                 Some(Scaling::Queue(_)) => format!(
