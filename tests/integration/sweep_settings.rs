@@ -184,3 +184,28 @@ fn plan_refuses_settings_it_cannot_search() {
     let (_d, p) = with(&two, "\"pool.builders.scaling.rules[0].count\" = [4, 5]");
     refuses("plan", &p, "but pool nightly scales too");
 }
+
+#[test]
+fn sweep_axes_reach_controller_settings() {
+    let src = format!(
+        "{}\n[sweep]\n\"pool.builders.scaling.cooldown\" = [\"5m\", \"1h\"]\n\"pool.builders.scaling.per_instance\" = [1, 4]\n",
+        controlled()
+    );
+    let (dir, path) = write_scenario(&src, "controller.toml");
+    let out = run_into(
+        &dir.path().join("sweep"),
+        &["sweep", path.to_str().unwrap(), "--replications", "2"],
+    );
+    let table = rows(&out.join("sweep.csv"));
+    assert_eq!(table.len(), 4);
+    assert!(table.iter().all(|r| r["feasible"] == "true"));
+    let cost = |cooldown: &str| -> f64 {
+        table
+            .iter()
+            .filter(|r| r["param_pool.builders.scaling.cooldown"] == cooldown)
+            .map(|r| r["cost_usd"].parse::<f64>().unwrap())
+            .sum()
+    };
+    // A longer cool-down holds instances longer after each burst.
+    assert!(cost("1h") > cost("5m"), "{} vs {}", cost("1h"), cost("5m"));
+}
