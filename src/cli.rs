@@ -55,9 +55,12 @@ pub enum Command {
         quiet: bool,
     },
     /// Find the cheapest count (and tier) of the [sweep] that meets the SLO
-    /// without running the whole grid.
-    #[command(after_help = "Example:\n  poolcast plan scenarios/plan-tiers.toml")]
-    Plan(RunArgs),
+    /// without running the whole grid; with --schedule POOL, design the
+    /// cheapest schedule of counts for the pool over the week.
+    #[command(
+        after_help = "Examples:\n  poolcast plan scenarios/plan-tiers.toml\n  poolcast plan scenarios/plan-schedule.toml --schedule builders\n  poolcast plan team.toml --schedule builders --max-changes-per-day 2 --replications 20"
+    )]
+    Plan(PlanArgs),
     /// Parse and validate a scenario without simulating.
     #[command(after_help = "Example:\n  poolcast validate team.toml --format json")]
     Validate {
@@ -228,6 +231,23 @@ pub struct SweepArgs {
     /// SLURM_ARRAY_TASK_ID in a Slurm array started at 0).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+}
+
+/// Options of `poolcast plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The options shared with run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Design the cheapest schedule of instance counts for this pool that
+    /// meets [slo] wait_p95 over the week (no [sweep] needed); writes
+    /// recommended.toml and apply-schedule.yml.
+    #[arg(long, value_name = "POOL")]
+    pub schedule: Option<String>,
+    /// With --schedule: the most count changes a day (fewer rules, a
+    /// little more cost).
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "schedule")]
+    pub max_changes_per_day: u32,
 }
 
 /// Options of `poolcast run`.

@@ -27,6 +27,7 @@ mod import;
 mod init;
 mod outputs;
 mod run;
+mod schedule;
 mod sweep;
 
 /// Set by the first Ctrl-C: running simulations stop at their next check
@@ -90,7 +91,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             quiet,
         } => sweep::merge(&files, out.as_deref(), format, quiet),
-        Command::Plan(args) => sweep::plan(&args),
+        Command::Plan(args) => match &args.schedule {
+            Some(pool) => schedule::plan_schedule_cmd(&args, pool),
+            None => sweep::plan(&args.run),
+        },
         Command::Validate {
             scenario, format, ..
         } => {

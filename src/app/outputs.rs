@@ -125,6 +125,20 @@ impl Outputs {
         }
     }
 
+    /// Writes `name` whatever kinds are asked for, when there is a folder
+    /// (files a command exists to make, such as plan's recommendation).
+    pub(super) fn write_always(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        match &self.dir {
+            Some(dir) => write_output(dir, name, bytes).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// The folder, when anything is written.
+    pub(super) fn dir(&self) -> Option<&Path> {
+        self.dir.as_ref().map(OutputDir::path)
+    }
+
     /// Writes each chart as NAME.svg and NAME.png, as asked.
     pub(super) fn write_charts(&self, charts: &[report::Chart]) -> Result<()> {
         for c in charts {

@@ -114,7 +114,7 @@ fn parse_shard(text: &str) -> Result<(usize, usize)> {
 
 /// A progress bar driven by `Progress` events. It stays out of sight until
 /// the first simulations are announced, so its first frame is never 0/0.
-fn bar_for(quiet: bool, name: &str) -> (indicatif::ProgressBar, bool) {
+pub(super) fn bar_for(quiet: bool, name: &str) -> (indicatif::ProgressBar, bool) {
     let bar = progress_bar(0, quiet, "simulations");
     let shown = !bar.is_hidden();
     bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -122,7 +122,9 @@ fn bar_for(quiet: bool, name: &str) -> (indicatif::ProgressBar, bool) {
     (bar, shown)
 }
 
-fn on_progress((bar, shown): &(indicatif::ProgressBar, bool)) -> impl Fn(Progress) + Sync + '_ {
+pub(super) fn on_progress(
+    (bar, shown): &(indicatif::ProgressBar, bool),
+) -> impl Fn(Progress) + Sync + '_ {
     move |p| match p {
         Progress::Added(n) => {
             bar.inc_length(n);

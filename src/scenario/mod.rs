@@ -10,6 +10,7 @@ mod cron;
 mod data_files;
 mod describe;
 mod duration;
+mod edit;
 mod error;
 mod keys;
 mod pool;
@@ -23,7 +24,9 @@ use std::path::Path;
 
 pub use data_files::DataFiles;
 pub use describe::{describe, describe_quota};
+pub use edit::{ScalingEdit, with_files_rebased, with_pool_scaling};
 pub use error::{Location, ScenarioError, ValidationIssue};
+pub(crate) use pool::scheduled_at_start;
 
 pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, expand, sweep_spec};
 pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS, is_valid_name, name_from_stem};

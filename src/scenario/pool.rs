@@ -116,7 +116,7 @@ const LOOK_BACK: TimeDelta = TimeDelta::days(28);
 
 /// The count a schedule leaves in force at the start: that of the rule that
 /// fired last in the four weeks before it (0 when none did).
-fn scheduled_at_start(rules: &[ScheduleRule], calendar: Calendar) -> u32 {
+pub(crate) fn scheduled_at_start(rules: &[ScheduleRule], calendar: Calendar) -> u32 {
     let start = calendar.start();
     rules
         .iter()

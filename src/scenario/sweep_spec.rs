@@ -298,6 +298,57 @@ fn set(doc: &mut DocumentMut, key: &str, value: &AxisValue) -> Result<(), String
     set_in(doc.as_table_mut(), path, leaf, value, true)
 }
 
+/// `name[K]` as `(name, Some(K))`, a plain `name` as `(name, None)`; an
+/// error for a bracket that is not a whole index.
+fn indexed(part: &str) -> Result<(&str, Option<usize>), String> {
+    let Some((name, rest)) = part.split_once('[') else {
+        return Ok((part, None));
+    };
+    let index = rest
+        .strip_suffix(']')
+        .and_then(|i| i.parse::<usize>().ok())
+        .ok_or_else(|| {
+            format!("`{part}` is not `name[K]` with a whole index K from 0, as in rules[0]")
+        })?;
+    Ok((name, Some(index)))
+}
+
+/// The entry `index` of the list at `item` (a list of inline tables or an
+/// array of tables), as a table.
+fn entry_of<'a>(
+    item: &'a mut Item,
+    name: &str,
+    index: usize,
+) -> Result<&'a mut dyn TableLike, String> {
+    let len = match &*item {
+        Item::ArrayOfTables(a) => a.len(),
+        Item::Value(Value::Array(a)) => a.len(),
+        _ => {
+            return Err(format!(
+                "`{name}` is not a list, so `{name}[{index}]` selects nothing"
+            ));
+        }
+    };
+    let past = || {
+        format!(
+            "`{name}` has {len} entr{}; {name}[{index}] is past the end (entries count from 0)",
+            if len == 1 { "y" } else { "ies" }
+        )
+    };
+    match item {
+        Item::ArrayOfTables(a) => a
+            .get_mut(index)
+            .map(|t| t as &mut dyn TableLike)
+            .ok_or_else(past),
+        Item::Value(Value::Array(a)) => match a.get_mut(index) {
+            Some(Value::InlineTable(t)) => Ok(t as &mut dyn TableLike),
+            Some(_) => Err(format!("{name}[{index}] is not a table")),
+            None => Err(past()),
+        },
+        _ => unreachable!("checked above"),
+    }
+}
+
 fn set_in(
     table: &mut dyn TableLike,
     path: &[&str],
@@ -307,8 +358,26 @@ fn set_in(
 ) -> Result<(), String> {
     match path {
         [] => {
-            table.insert(leaf, Item::Value(value.to_toml()));
-            Ok(())
+            match indexed(leaf)? {
+                (name, None) => {
+                    table.insert(name, Item::Value(value.to_toml()));
+                    Ok(())
+                }
+                (name, Some(index)) => {
+                    let list = table
+                        .get_mut(name)
+                        .and_then(Item::as_array_mut)
+                        .ok_or_else(|| format!("there is no list `{name}` to set {leaf} in"))?;
+                    let len = list.len();
+                    let slot = list.get_mut(index).ok_or_else(|| {
+                    format!("`{name}` has {len} values; {leaf} is past the end (values count from 0)")
+                })?;
+                    let decor = slot.decor().clone();
+                    *slot = value.to_toml();
+                    *slot.decor_mut() = decor;
+                    Ok(())
+                }
+            }
         }
         [part @ ("pool" | "workload"), name, rest @ ..] if top => {
             let entry = table
@@ -321,6 +390,16 @@ fn set_in(
             set_in(entry, rest, leaf, value, false)
         }
         [part, rest @ ..] => {
+            let (name, index) = indexed(part)?;
+            if let Some(index) = index {
+                let item = table.get_mut(name).ok_or_else(|| {
+                    format!(
+                        "there is no `{name}` to select {part} from; add it to the scenario first"
+                    )
+                })?;
+                let inner = entry_of(item, name, index)?;
+                return set_in(inner, rest, leaf, value, false);
+            }
             if table.get(part).is_none() {
                 if !top {
                     return Err(format!(

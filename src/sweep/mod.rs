@@ -5,9 +5,14 @@
 //! This is the only module besides `replication` that uses rayon.
 
 mod plan;
+pub mod schedule;
 mod table;
 
 pub use plan::{PlanOutcome, plan, plan_axis};
+pub use schedule::{
+    FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule,
+    workflow_yaml,
+};
 pub use table::{
     Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
 };

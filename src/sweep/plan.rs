@@ -1,8 +1,9 @@
 //! `poolcast plan`: the cheapest configuration that meets the SLO without
-//! running the whole grid. For a fixed pool, cost grows with the count and
-//! wait falls with it, so per tier a binary search over the count finds the
-//! smallest count that meets the SLO; the cheapest tier's answer is the
-//! recommendation a full sweep would give.
+//! running the whole grid. Along a capacity setting (a fixed pool's count,
+//! a queue controller's max or min, a schedule rule's count) cost grows and
+//! wait falls, so per tier a binary search finds the smallest value that
+//! meets the SLO; the cheapest tier's answer is the recommendation a full
+//! sweep would give.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -13,9 +14,29 @@ use crate::model::Scaling;
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
 use crate::stats::Objectives;
 
+/// Which setting of pool `pool` an axis key sets, when it is a capacity
+/// setting: one whose rise adds instances (cost rises, wait falls).
+fn capacity_setting(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix("pool.")?;
+    // pool.P.scaling.rules[K].count
+    if let Some((pool, rule)) = rest.split_once(".scaling.rules[") {
+        let (index, tail) = rule.split_once(']')?;
+        return (tail == ".count" && index.parse::<usize>().is_ok())
+            .then_some((pool, "scaling.rules[].count"));
+    }
+    for leaf in [".scaling.max", ".scaling.min", ".count"] {
+        if let Some(pool) = rest.strip_suffix(leaf) {
+            return (!pool.contains('.')).then_some((pool, &leaf[1..]));
+        }
+    }
+    None
+}
+
 /// Whether `plan` can search this sweep: an objective on the wait, the
-/// compute cost minimised, one fixed pool's count (and tier) as the only
-/// axes. Returns the count axis. Checked before any output folder is made,
+/// compute cost minimised, and as the only axes one capacity setting of
+/// one pool (its count when it is fixed; a controller's `max` or `min`, or
+/// a schedule rule's `count`, when it scales) and optionally its tier.
+/// Returns the capacity axis. Checked before any output folder is made,
 /// so a refused plan leaves nothing behind.
 pub fn plan_axis(
     spec: &SweepSpec,
@@ -28,34 +49,58 @@ pub fn plan_axis(
     if obj.with_waiting_cost {
         return Err("plan minimises compute cost, which rises with the count; with [slo] developer_cost_per_hour the total cost does not, so use poolcast sweep".into());
     }
-    let pool_of = |key: &str, leaf: &str| {
-        key.strip_prefix("pool.")
-            .and_then(|k| k.strip_suffix(leaf))
-            .map(str::to_string)
+    let capacity: Vec<usize> = (0..spec.axes.len())
+        .filter(|&i| capacity_setting(&spec.axes[i].key).is_some())
+        .collect();
+    let Some(&axis) = capacity.first() else {
+        return Err("plan needs a capacity axis in [sweep]: \"pool.NAME.count\" for a fixed pool, \"pool.NAME.scaling.max\" (or .min) for a queue controller, \"pool.NAME.scaling.rules[K].count\" for a schedule".into());
     };
-    let count_axis = spec
-        .axes
-        .iter()
-        .position(|a| pool_of(&a.key, ".count").is_some());
-    let Some(count_axis) = count_axis else {
-        return Err("plan needs a \"pool.NAME.count\" axis in [sweep]".into());
-    };
-    let pool = pool_of(&spec.axes[count_axis].key, ".count").unwrap_or_default();
-    for a in &spec.axes {
-        if a.key != format!("pool.{pool}.count") && a.key != format!("pool.{pool}.tier") {
+    let (pool, setting) = capacity_setting(&spec.axes[axis].key).unwrap_or_default();
+    for (i, a) in spec.axes.iter().enumerate() {
+        if i != axis && a.key != format!("pool.{pool}.tier") {
             return Err(format!(
-                "plan searches pool.{pool}.count (and pool.{pool}.tier) only; axis {:?} is not one of them, so use poolcast sweep",
-                a.key
+                "plan searches one capacity setting of one pool ({}) and pool.{pool}.tier; axis {:?} is not one of them, so use poolcast sweep",
+                spec.axes[axis].key, a.key
             ));
         }
     }
-    // Pools that scale share the quota at run time and a scaled pool's count
-    // is only where it starts: the wait need not fall with the count.
     let base = points.iter().find_map(|p| p.scenario.as_ref().ok());
-    if base.is_some_and(|s| s.pools.iter().any(|p| p.scaling != Scaling::Fixed)) {
-        return Err("plan searches fixed pools only (with scaling pools the wait need not fall as the count rises), so use poolcast sweep".into());
+    if let Some(s) = base {
+        // Pools that scale share the quota at run time: more instances for
+        // one may mean fewer for another, so the wait need not fall.
+        if let Some(other) = s
+            .pools
+            .iter()
+            .find(|p| p.name != pool && p.scaling != Scaling::Fixed)
+        {
+            return Err(format!(
+                "plan searches one pool's capacity while the others keep theirs, but pool {} scales too (it shares the quota at run time, so the wait need not fall as pool {pool} grows); use poolcast sweep",
+                other.name
+            ));
+        }
+        let scaling = s.pools.iter().find(|p| p.name == pool).map(|p| &p.scaling);
+        let fits = matches!(
+            (setting, scaling),
+            ("count", Some(Scaling::Fixed))
+                | ("scaling.max" | "scaling.min", Some(Scaling::Queue(_)))
+                | ("scaling.rules[].count", Some(Scaling::Schedule(_)))
+                | (_, None)
+        );
+        if !fits {
+            return Err(match scaling {
+                Some(Scaling::Queue(_)) => format!(
+                    "plan searches pool.{pool}.count for fixed pools only: pool {pool} scales by a queue controller, whose count is only where it starts; search \"pool.{pool}.scaling.max\" (or .min) instead, or use poolcast sweep"
+                ),
+                Some(Scaling::Schedule(_)) => format!(
+                    "plan searches pool.{pool}.count for fixed pools only: pool {pool} scales by a schedule, whose count is only where it starts; search a rule's count (\"pool.{pool}.scaling.rules[K].count\") or design the whole schedule with plan --schedule {pool}"
+                ),
+                _ => format!(
+                    "pool {pool} is fixed, so its {setting} does not apply; search \"pool.{pool}.count\""
+                ),
+            });
+        }
     }
-    Ok(count_axis)
+    Ok(axis)
 }
 
 /// What `plan` found and what it cost.
@@ -80,6 +125,7 @@ pub fn plan(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<PlanOutcome, String> {
     let count_axis = plan_axis(spec, points, obj)?;
+    // The capacity axis: wait falls and cost rises along it.
     let count = |p: &SweepPoint| match &p.values[count_axis] {
         AxisValue::Int(n) => *n as f64,
         AxisValue::Float(x) => *x,

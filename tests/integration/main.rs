@@ -16,6 +16,8 @@ mod reports;
 mod robustness;
 mod scaling;
 mod scenarios;
+mod schedule;
 mod support;
+mod sweep_settings;
 mod sweeps;
 mod theory;

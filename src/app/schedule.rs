@@ -1,0 +1,302 @@
+//! `poolcast plan SCENARIO --schedule POOL`: the search is
+//! `sweep::plan_schedule`; this wires it to the command line (progress bar,
+//! Ctrl-C, the printed plan and the files).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::outputs::{Kind, Outputs};
+use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
+use crate::cli::{Format, PlanArgs};
+use crate::scenario;
+use crate::stats::Estimate;
+use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
+use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
+
+/// Seconds as minutes with two decimals.
+fn minutes(s: f64) -> String {
+    format!("{:.2} min", s / 60.0)
+}
+
+/// `3.21 ±0.40 min`, or `3.21 min` without an interval.
+fn wait_text(e: Estimate) -> String {
+    match e.ci95 {
+        Some(_) => format!("{:.2} ±{:.2} min", e.mean / 60.0, e.half_width() / 60.0),
+        None => minutes(e.mean),
+    }
+}
+
+fn upper(e: Estimate) -> f64 {
+    e.ci95.map_or(e.mean, |(_, hi)| hi)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+/// The saving of `schedule` against `fixed` per day, as a fraction.
+fn saving(schedule: f64, fixed: f64) -> f64 {
+    if fixed > 0.0 {
+        1.0 - schedule / fixed
+    } else {
+        f64::NAN
+    }
+}
+
+fn text(
+    plan: &SchedulePlan,
+    name: &str,
+    target_s: f64,
+    objectives: &crate::stats::Objectives,
+) -> String {
+    let mut t = format!(
+        "{name}: a schedule for pool {} ({}), at most {} count changes a day; {} schedules simulated ({} simulations)\n\n",
+        plan.pool, plan.tier, plan.max_changes_per_day, plan.schedules_tried, plan.simulations
+    );
+    let head = ["rule", "cron (UTC)", "count", "in force from"];
+    let rows: Vec<[String; 4]> = plan
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            [
+                (i + 1).to_string(),
+                r.cron.clone(),
+                r.count.to_string(),
+                r.in_force.clone(),
+            ]
+        })
+        .collect();
+    let width = |c: usize| {
+        rows.iter()
+            .map(|r| r[c].len())
+            .chain([head[c].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..4).map(width).collect();
+    let line = |cells: [&str; 4]| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 < cells.len() {
+                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            } else {
+                l.push_str(c);
+            }
+        }
+        l.push('\n');
+        l
+    };
+    t.push_str(&line(head));
+    for r in &rows {
+        t.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    t.push_str(&format!(
+        "each rule fires {} before its count is needed (the pool's provisioning time)\n\n",
+        plan.lead
+    ));
+    let cost = plan
+        .result
+        .totals
+        .get(crate::stats::TotalMetric::CostPerDayUsd);
+    t.push_str(&format!(
+        "cost: USD {:.2} a day, about USD {:.0} a month (30 days)\n",
+        cost.mean,
+        cost.mean * 30.0
+    ));
+    let window = objectives
+        .window
+        .map(|w| format!(" (runs arriving {w})"))
+        .unwrap_or_default();
+    let wait = judged_wait(&plan.result, objectives);
+    t.push_str(&format!(
+        "wait p95{window}: {} (upper 95% bound {}) against {}: {} ({} replications, seed {})\n",
+        wait_text(wait),
+        minutes(upper(wait)),
+        minutes(target_s),
+        verdict(upper(wait) <= target_s),
+        plan.result.replications,
+        plan.result.seed
+    ));
+    let check = judged_wait(&plan.confirmation, objectives);
+    t.push_str(&format!(
+        "confirmed on a new seed ({}, {} replications): wait p95 {} (upper {}): {}\n",
+        plan.confirmation.seed,
+        plan.confirmation.replications,
+        wait_text(check),
+        minutes(upper(check)),
+        verdict(plan.confirmed)
+    ));
+    match &plan.fixed {
+        Ok(f) => {
+            let s = saving(cost.mean, f.cost_per_day_usd.mean);
+            t.push_str(&format!(
+                "cheapest fixed count that meets it: {} x {} at USD {:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
+                f.count,
+                plan.tier,
+                f.cost_per_day_usd.mean,
+                minutes(f.wait_p95_s.mean),
+                s * 100.0,
+                f.cost_per_day_usd.mean - cost.mean,
+                (f.cost_per_day_usd.mean - cost.mean) * 30.0
+            ));
+        }
+        Err(why) => t.push_str(&format!("no fixed count to compare with: {why}\n")),
+    }
+    t
+}
+
+fn estimate_json(e: Estimate) -> serde_json::Value {
+    let num = |x: f64| {
+        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    };
+    serde_json::json!({
+        "mean": num(e.mean),
+        "ci95": e.ci95.map(|(lo, hi)| vec![num(lo), num(hi)]),
+    })
+}
+
+fn json(plan: &SchedulePlan, name: &str, objectives: &crate::stats::Objectives) -> String {
+    let cost = plan
+        .result
+        .totals
+        .get(crate::stats::TotalMetric::CostPerDayUsd);
+    let wait = judged_wait(&plan.result, objectives);
+    let check = judged_wait(&plan.confirmation, objectives);
+    let target = objectives.wait_p95.map(|t| t.as_secs_f64());
+    let fixed = match &plan.fixed {
+        Ok(f) => serde_json::json!({
+            "count": f.count,
+            "cost_per_day_usd": estimate_json(f.cost_per_day_usd),
+            "wait_p95_s": estimate_json(f.wait_p95_s),
+            "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
+        }),
+        Err(why) => serde_json::json!({ "none": why }),
+    };
+    let doc = serde_json::json!({
+        "scenario": name,
+        "pool": plan.pool,
+        "tier": plan.tier.to_string(),
+        "max_changes_per_day": plan.max_changes_per_day,
+        "lead_s": plan.lead.as_secs_f64(),
+        "rules": plan.rules.iter().map(|r| serde_json::json!({
+            "cron": r.cron, "count": r.count, "in_force": r.in_force,
+        })).collect::<Vec<_>>(),
+        "count_by_hour_of_week": plan.counts,
+        "cost_per_day_usd": estimate_json(cost),
+        "cost_per_month_usd": cost.mean * 30.0,
+        "wait_p95_target_s": target,
+        "wait_p95_s": estimate_json(wait),
+        "met_upper95": target.is_some_and(|t| upper(wait) <= t),
+        "replications": plan.result.replications,
+        "seed": plan.result.seed,
+        "confirmation": {
+            "seed": plan.confirmation.seed,
+            "replications": plan.confirmation.replications,
+            "wait_p95_s": estimate_json(check),
+            "met_upper95": plan.confirmed,
+        },
+        "fixed": fixed,
+        "schedules_tried": plan.schedules_tried,
+        "simulations": plan.simulations,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn rules_csv(plan: &SchedulePlan) -> String {
+    let mut c = String::from("cron,count,in_force\n");
+    for r in &plan.rules {
+        c.push_str(&format!("{},{},{}\n", r.cron, r.count, r.in_force));
+    }
+    c
+}
+
+pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
+    let run = &args.run;
+    let path = &run.scenario;
+    let source = scenario::read_source(path)?;
+    let mut s = scenario::from_str(&source, path)?;
+    apply_overrides(run, &mut s)?;
+    let req = ScheduleRequest {
+        source: &source,
+        path,
+        scenario: &s,
+        pool,
+        max_changes_per_day: args.max_changes_per_day,
+    };
+    // Refused before any folder is made.
+    check_request(&req).map_err(BadInput)?;
+    let out = Outputs::prepare(&run.outputs, run.out.as_deref(), &s.name, Some("plan"))?;
+    let threads = thread_pool(run.threads)?;
+    let bar = super::sweep::bar_for(run.quiet, &s.name);
+    let progress = super::sweep::on_progress(&bar);
+    let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
+    bar.0.finish_and_clear();
+    if super::interrupted() {
+        return Err(Interrupted.into());
+    }
+    let plan = match found {
+        Ok(p) => p,
+        Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
+        Err(ScheduleError::Refused(why)) => return Err(BadInput(why).into()),
+    };
+    let objectives = s.slo.objectives();
+    let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
+    let recommended = match out.dir() {
+        Some(dir) => scenario::with_files_rebased(
+            &plan.recommended,
+            path.parent().unwrap_or(std::path::Path::new("")),
+            dir,
+        ),
+        None => plan.recommended.clone(),
+    };
+    out.write_always("recommended.toml", recommended.as_bytes())?;
+    out.write_always(
+        "apply-schedule.yml",
+        workflow_yaml(&plan, &s.name).as_bytes(),
+    )?;
+    out.write(
+        Kind::Json,
+        "schedule.json",
+        json(&plan, &s.name, &objectives).as_bytes(),
+    )?;
+    out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
+    match run.format {
+        Format::Table => emit(&text(&plan, &s.name, target_s, &objectives))?,
+        Format::Json => emit(&json(&plan, &s.name, &objectives))?,
+        Format::Csv => emit(&rules_csv(&plan))?,
+    }
+    if !run.quiet {
+        if !plan.confirmed {
+            note!(
+                "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
+                plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
+                CONFIRM_ROUNDS
+            );
+        }
+        if let Some(v) = &plan.result.slo
+            && v.objectives
+                .iter()
+                .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
+        {
+            note!(
+                "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
+            );
+        }
+        if s.simulation.replications < 10 {
+            note!(
+                "warning: the search judged on {} replications; use --replications 20 or more for a schedule you deploy",
+                s.simulation.replications
+            );
+        }
+    }
+    if let (Some(dir), false) = (out.finish()?, run.quiet) {
+        note!("wrote {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! Edits of a scenario's text that keep the rest of the file as the user
+//! wrote it (comments, order, layout): a pool's scaling replaced by a
+//! schedule (what `plan --schedule` recommends) or by a fixed count (what
+//! it compares the schedule with).
+
+use std::path::{Component, Path, PathBuf};
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+/// A pool's scaling as an edit writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalingEdit {
+    /// No scaling: the count alone (the `count` key is left as it is, so a
+    /// sweep axis can set it).
+    Fixed,
+    /// A schedule of `(cron, count)` rules; the pool's `count` is removed,
+    /// so the count at the start is the one the rules leave in force.
+    Schedule {
+        /// The rules, in order.
+        rules: Vec<(String, u32)>,
+        /// A comment written above the `scaling` key (one or more lines,
+        /// without `#`).
+        comment: Option<String>,
+    },
+}
+
+/// `src` with the scaling of pool `pool` replaced by `edit`; an error
+/// (in words) when the text is not TOML or has no such pool.
+///
+/// ```
+/// use poolcast::scenario::{ScalingEdit, with_pool_scaling};
+/// let src = "# my team\n[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 3\n";
+/// let edit = ScalingEdit::Schedule { rules: vec![("55 8 * * 1-5".into(), 7), ("55 17 * * 1-5".into(), 1)], comment: None };
+/// let out = with_pool_scaling(src, "builders", &edit).unwrap();
+/// assert!(out.starts_with("# my team\n"));
+/// assert!(out.contains("{ cron = \"55 8 * * 1-5\", count = 7 }"));
+/// assert!(!out.contains("count = 3"));
+/// ```
+pub fn with_pool_scaling(src: &str, pool: &str, edit: &ScalingEdit) -> Result<String, String> {
+    let mut doc: DocumentMut = src
+        .parse()
+        .map_err(|e: toml_edit::TomlError| format!("the scenario is not TOML: {}", e.message()))?;
+    let entry = pool_table(&mut doc, pool)?;
+    match edit {
+        ScalingEdit::Fixed => {
+            entry.remove("scaling");
+        }
+        ScalingEdit::Schedule { rules, comment } => {
+            entry.remove("count");
+            let mut list = Array::new();
+            for (cron, count) in rules {
+                let mut rule = InlineTable::new();
+                rule.insert("cron", Value::from(cron.as_str()));
+                rule.insert("count", Value::from(i64::from(*count)));
+                list.push(Value::InlineTable(rule));
+            }
+            // One rule a line: a schedule is read rule by rule.
+            for v in list.iter_mut() {
+                v.decor_mut().set_prefix("\n  ");
+            }
+            list.set_trailing("\n");
+            list.set_trailing_comma(true);
+            let mut scaling = InlineTable::new();
+            scaling.insert("policy", Value::from("schedule"));
+            scaling.insert("rules", Value::Array(list));
+            entry.remove("scaling");
+            entry.insert("scaling", Item::Value(Value::InlineTable(scaling)));
+            if let Some(comment) = comment
+                && let Some(mut key) = entry.key_mut("scaling")
+            {
+                let lines: String = comment.lines().map(|l| format!("# {l}\n")).collect();
+                key.leaf_decor_mut().set_prefix(lines);
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// `src` with every relative `file` of its workloads (traces, run-time
+/// lists), which resolve from `from_dir`, rewritten to resolve from
+/// `to_dir`: so a scenario written into another folder still runs as is.
+/// Files that cannot be found are left as written (validation names them).
+pub fn with_files_rebased(src: &str, from_dir: &Path, to_dir: &Path) -> String {
+    let Ok(mut doc) = src.parse::<DocumentMut>() else {
+        return src.to_string();
+    };
+    let Some(workloads) = doc
+        .as_table_mut()
+        .get_mut("workload")
+        .and_then(Item::as_array_of_tables_mut)
+    else {
+        return src.to_string();
+    };
+    for w in workloads.iter_mut() {
+        rebase_in(w, from_dir, to_dir);
+    }
+    doc.to_string()
+}
+
+fn rebase_in(table: &mut dyn TableLike, from_dir: &Path, to_dir: &Path) {
+    for (key, item) in table.iter_mut() {
+        if key == "file"
+            && let Some(text) = item.as_str()
+            && Path::new(text).is_relative()
+            && let Some(moved) = relocate(&from_dir.join(text), to_dir)
+        {
+            let decor = item.as_value().map(|v| v.decor().clone());
+            let mut value = Value::from(moved.to_string_lossy().as_ref());
+            if let Some(d) = decor {
+                *value.decor_mut() = d;
+            }
+            *item = Item::Value(value);
+        } else if let Some(inner) = item.as_table_like_mut() {
+            rebase_in(inner, from_dir, to_dir);
+        }
+    }
+}
+
+/// `file` as a path relative to `dir` (both made absolute), or absolute
+/// when they share nothing.
+fn relocate(file: &Path, dir: &Path) -> Option<PathBuf> {
+    let file = file.canonicalize().ok()?;
+    let dir = dir.canonicalize().ok()?;
+    let (f, d): (Vec<Component>, Vec<Component>) =
+        (file.components().collect(), dir.components().collect());
+    let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if common <= 1 {
+        return Some(file);
+    }
+    let mut out = PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &f[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
+/// The `[[pool]]` entry named `pool`.
+fn pool_table<'a>(doc: &'a mut DocumentMut, pool: &str) -> Result<&'a mut Table, String> {
+    doc.as_table_mut()
+        .get_mut("pool")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(|| "the scenario has no [[pool]]".to_string())?
+        .iter_mut()
+        .find(|t| t.get("name").and_then(Item::as_str) == Some(pool))
+        .ok_or_else(|| format!("no pool is named {pool:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schedule_replaces_a_scaling_subtable_and_keeps_comments() {
+        let src = "# top\nname = \"t\"\n\n[[pool]]\n# the pool\nname = \"a-b\"\ntier = \"S1\"\nprovisioning = \"5m\" # five\n\n[pool.scaling]\npolicy = \"queue\"\nmax = 4\n\n[[workload]]\nname = \"w\"\n";
+        let edit = ScalingEdit::Schedule {
+            rules: vec![("0 9 * * *".into(), 2)],
+            comment: Some("designed by a test".into()),
+        };
+        let out = with_pool_scaling(src, "a-b", &edit).unwrap();
+        assert!(out.contains("# top\n") && out.contains("# the pool\n"));
+        assert!(out.contains("provisioning = \"5m\" # five"));
+        assert!(out.contains("# designed by a test\nscaling = "), "{out}");
+        assert!(!out.contains("queue"), "{out}");
+        let parsed: toml::Table = toml::from_str(&out).unwrap();
+        let pool = &parsed["pool"].as_array().unwrap()[0];
+        assert_eq!(pool["scaling"]["policy"].as_str(), Some("schedule"));
+        assert_eq!(pool["scaling"]["rules"][0]["count"].as_integer(), Some(2));
+        assert!(with_pool_scaling(src, "nope", &ScalingEdit::Fixed).is_err());
+        let fixed = with_pool_scaling(&out, "a-b", &ScalingEdit::Fixed).unwrap();
+        assert!(!fixed.contains("scaling"), "{fixed}");
+    }
+
+    #[test]
+    fn relative_files_are_rebased_to_the_new_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let (from, to) = (root.path().join("scenarios"), root.path().join("out/plan"));
+        std::fs::create_dir_all(from.join("data")).unwrap();
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::write(from.join("data/d.txt"), "1m\n").unwrap();
+        let src = "[[workload]]\nname = \"w\"\nduration = { dist = \"empirical\", file = \"data/d.txt\" } # runs\narrival = { process = \"trace\", file = \"missing.json\" }\n";
+        let out = with_files_rebased(src, &from, &to);
+        assert!(
+            out.contains("file = \"../../scenarios/data/d.txt\" } # runs"),
+            "{out}"
+        );
+        assert!(out.contains("file = \"missing.json\""), "{out}");
+    }
+}

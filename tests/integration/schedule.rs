@@ -1,0 +1,255 @@
+//! `poolcast plan --schedule POOL`: the schedule found meets the objective
+//! on a seed the search never saw, costs at most 60% of the cheapest fixed
+//! count, and its files (recommended.toml, apply-schedule.yml) work as they
+//! are; bad requests are refused with the fix.
+
+use std::path::Path;
+
+use crate::support::{json_stdout, poolcast, scenarios_dir, write_scenario};
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_percent() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let scenario = scenarios_dir().join("plan-schedule.toml");
+    let plan = json_stdout(
+        poolcast()
+            .args([
+                "plan",
+                "--schedule",
+                "builders",
+                "--format",
+                "json",
+                "--quiet",
+            ])
+            .arg(&scenario)
+            .arg("--out")
+            .arg(dir.path()),
+    );
+    let rules = plan["rules"].as_array().expect("rules");
+    assert!(
+        (2..=8).contains(&rules.len()),
+        "a handful of rules: {rules:?}"
+    );
+    // At most 4 changes a day: never more than 4 rules fire on one weekday.
+    let by_hour: Vec<u64> = plan["count_by_hour_of_week"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| c.as_u64().expect("a count"))
+        .collect();
+    assert_eq!(by_hour.len(), 168);
+    for d in 0..7 {
+        let changes = (0..24)
+            .filter(|h| by_hour[d * 24 + h] != by_hour[(d * 24 + h + 167) % 168])
+            .count();
+        assert!(changes <= 4, "day {d}: {changes} changes");
+    }
+    // The quota (32 vCPUs, 8 x S2) is never exceeded.
+    assert!(by_hour.iter().all(|&c| c <= 8), "{by_hour:?}");
+    let fixed_cost = plan["fixed"]["cost_per_day_usd"]["mean"]
+        .as_f64()
+        .expect("a fixed count meets the objective");
+    assert!(plan["fixed"]["count"].as_u64().unwrap() >= 6);
+
+    // The recommendation validates and runs as is, and meets the objective
+    // on another seed with 20 replications, on the upper bound.
+    let recommended = dir.path().join("recommended.toml");
+    poolcast()
+        .arg("validate")
+        .arg(&recommended)
+        .assert()
+        .success();
+    let rerun = tempfile::tempdir().expect("a temporary folder");
+    poolcast()
+        .arg("run")
+        .arg(&recommended)
+        .args(["--seed", "987654", "--replications", "20", "--quiet"])
+        .arg("--out")
+        .arg(rerun.path())
+        .assert()
+        .success();
+    let summary = read_json(&rerun.path().join("summary.json"));
+    assert_eq!(summary["replications"], 20);
+    assert_eq!(
+        summary["slo"]["met_upper95"], true,
+        "the schedule misses on another seed: {}",
+        summary["slo"]
+    );
+    let cost = summary["totals"]["cost_per_day_usd"].as_f64().unwrap();
+    assert!(
+        cost <= 0.6 * fixed_cost,
+        "the schedule costs USD {cost:.2} a day, the fixed count USD {fixed_cost:.2}"
+    );
+    // The printed saving is the same comparison.
+    let saving = plan["fixed"]["saving_percent"].as_f64().unwrap();
+    assert!(saving >= 40.0, "saving {saving}%");
+}
+
+/// `HH:MM` of an `in force from` label (`Mon-Fri 09:00`), in minutes.
+fn minute_of(label: &str) -> i64 {
+    let hm = label.rsplit(' ').next().unwrap();
+    let (h, m) = hm.split_once(':').unwrap();
+    h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
+}
+
+#[test]
+fn the_workflow_has_one_trigger_per_rule_fired_early_by_the_lead() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let plan = json_stdout(
+        poolcast()
+            .args([
+                "plan",
+                "--schedule",
+                "builders",
+                "--format",
+                "json",
+                "--quiet",
+            ])
+            .arg(scenarios_dir().join("plan-schedule.toml"))
+            .arg("--out")
+            .arg(dir.path()),
+    );
+    assert_eq!(plan["lead_s"], 300.0);
+    let rules = plan["rules"].as_array().unwrap();
+    let text = std::fs::read_to_string(dir.path().join("apply-schedule.yml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
+    let triggers = yaml["on"]["schedule"].as_sequence().expect("on.schedule");
+    assert_eq!(triggers.len(), rules.len(), "one trigger per rule:\n{text}");
+    let steps = yaml["jobs"]["scale"]["steps"].as_sequence().expect("steps");
+    for (rule, trigger) in rules.iter().zip(triggers) {
+        let cron = trigger["cron"].as_str().unwrap();
+        assert_eq!(cron, rule["cron"].as_str().unwrap());
+        // The trigger fires the provisioning time (5 min) before the
+        // count is in force.
+        let fields: Vec<&str> = cron.split(' ').collect();
+        let fires = fields[1].parse::<i64>().unwrap() * 60 + fields[0].parse::<i64>().unwrap();
+        let needed = minute_of(rule["in_force"].as_str().unwrap());
+        assert_eq!((needed - fires).rem_euclid(1440), 5, "{cron} for {rule}");
+        // Exactly one step runs for it, and sets the rule's count.
+        let matching: Vec<&serde_yaml::Value> = steps
+            .iter()
+            .filter(|s| s["if"].as_str() == Some(&format!("github.event.schedule == '{cron}'")))
+            .collect();
+        assert_eq!(matching.len(), 1, "{cron}:\n{text}");
+        let run = matching[0]["run"].as_str().unwrap();
+        assert_eq!(
+            run,
+            format!(
+                "az acr agentpool update --registry \"$REGISTRY\" --name builders --count {}",
+                rule["count"]
+            )
+        );
+    }
+    // recommended.toml holds the same rules, and validates.
+    let recommended = std::fs::read_to_string(dir.path().join("recommended.toml")).unwrap();
+    let s = poolcast::scenario::from_str(&recommended, Path::new("recommended.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    match &s.pools[0].scaling {
+        poolcast::model::Scaling::Schedule(r) => assert_eq!(r.len(), rules.len()),
+        other => panic!("not a schedule: {other:?}"),
+    }
+    // The user's comments stay.
+    assert!(recommended.starts_with("# A workday team (issue 13)"));
+    assert!(recommended.contains("# 300 a day over 9 hours"));
+}
+
+const POOL: &str = r#"
+[simulation]
+horizon = "8d"
+warmup = "1d"
+replications = 2
+
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 2
+
+[[pool]]
+name = "idle"
+tier = "S1"
+count = 1
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "profile", rate = "20/h", preset = "workday" }
+duration = { dist = "exponential", mean = "6m" }
+"#;
+
+fn refuses(src: &str, args: &[&str], needle: &str) {
+    let (dir, path) = write_scenario(src, "refused.toml");
+    let out = dir.path().join("out");
+    poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(needle));
+    assert!(!out.exists(), "a refused plan writes nothing");
+}
+
+#[test]
+fn bad_requests_are_refused_with_the_fix() {
+    let slo = format!("{POOL}\n[slo]\nwait_p95 = \"5m\"\n");
+    refuses(
+        &slo,
+        &["--schedule", "nope"],
+        "no pool named \"nope\"; give --schedule one of its pools: builders, idle",
+    );
+    refuses(
+        &slo,
+        &["--schedule", "idle"],
+        "no workload of scenario refused runs on pool idle",
+    );
+    refuses(
+        POOL,
+        &["--schedule", "builders"],
+        "add e.g. wait_p95 = \"5m\" to [slo]",
+    );
+    refuses(
+        &slo.replace("rate = \"20/h\"", "rate = \"400/h\""),
+        &["--schedule", "builders"],
+        "quota is too small for the peak",
+    );
+    refuses(
+        &slo,
+        &["--schedule", "builders", "--max-changes-per-day", "0"],
+        "--max-changes-per-day 0: give 1 to 24",
+    );
+    refuses(
+        &slo.replace("horizon = \"8d\"", "horizon = \"7d\""),
+        &["--schedule", "builders"],
+        "set [simulation] horizon to at least 8d",
+    );
+    // The message of a quota too small says how much is needed.
+    let (_dir, path) = write_scenario(
+        &slo.replace("rate = \"20/h\"", "rate = \"400/h\""),
+        "q.toml",
+    );
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--outputs", "none"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("raise [quota] standard_vcpu to at least"),
+        "{err}"
+    );
+    // Without --schedule, --max-changes-per-day makes no sense.
+    poolcast()
+        .arg("plan")
+        .arg(scenarios_dir().join("plan-workday.toml"))
+        .args(["--max-changes-per-day", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--schedule"));
+}
