@@ -19,3 +19,4 @@ mod scenarios;
 mod support;
 mod sweeps;
 mod theory;
+mod timezones;
