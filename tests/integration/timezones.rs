@@ -278,3 +278,33 @@ fn issue_12_init_writes_the_time_zone() {
         .code(2)
         .stderr(predicates::str::contains("--timezone \"Mars/Olympus\""));
 }
+
+/// `load_by_hour` reads the Berlin clock in weeks that cross the spring
+/// change (Sunday 30 March 2025, 02:00 skipped) and the autumn one (Sunday
+/// 26 October, 02:00 repeated): a schedule and a 09:00 cron are in the same
+/// wall-clock hours every day, the changing Sundays included; the skipped
+/// hour has the count in force as the clock jumps (that of 01:00).
+#[test]
+fn issue_12_load_by_hour_reads_the_wall_clock_across_the_changes() {
+    for start in ["2025-03-24T00:00:00", "2025-10-20T00:00:00"] {
+        let s = scenario(&scenario_text(
+            "Europe/Berlin",
+            start,
+            "8d",
+            "count = 0\nprovisioning = \"1s\"\nscaling = { policy = \"schedule\", rules = [{ cron = \"0 1 * * *\", count = 2 }, { cron = \"0 4 * * *\", count = 0 }, { cron = \"0 8 * * *\", count = 4 }, { cron = \"0 20 * * *\", count = 0 }] }",
+            "arrival = { process = \"cron\", schedule = \"0 9 * * *\", tasks = 3 }\nduration = { dist = \"constant\", value = \"10m\" }",
+        ));
+        let (hours, _) = &poolcast::load::load_by_hour(&s)[0];
+        assert_eq!(hours.len(), 168);
+        for h in hours {
+            let hour = h.hour_of_week % 24;
+            let want = match hour {
+                1..4 => 2,
+                8..20 => 4,
+                _ => 0,
+            };
+            assert_eq!(h.instances, want, "{start}: {h:?}");
+            assert_eq!(h.offered_load > 0.0, hour == 9, "{start}: {h:?}");
+        }
+    }
+}
