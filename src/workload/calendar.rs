@@ -15,6 +15,11 @@ use crate::units::{SimTime, TICKS_PER_SECOND};
 /// Seconds in a day.
 const DAY_S: i64 = 86_400;
 
+/// Days after the start searched for the zone's first offset change: the
+/// offset until then is kept, so that the hot paths (a profile's thinning
+/// reads the hour of every candidate) need no look-up in the zone's rules.
+const STEADY_DAYS: i64 = 400;
+
 /// Maps simulated time to calendar time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Calendar {
@@ -22,15 +27,46 @@ pub struct Calendar {
     /// Whole seconds from the Unix epoch to `start`.
     start_s: i64,
     zone: Tz,
+    /// The zone's offset at the start (seconds), in force until the epoch
+    /// second `steady_until_s` (excluded).
+    steady_offset_s: i32,
+    steady_until_s: i64,
 }
 
 impl Calendar {
     /// The calendar whose time 0 is the instant `start`, read in `zone`.
     pub fn new(start: DateTime<Utc>, zone: Tz) -> Calendar {
+        let start_s = start.timestamp();
+        let offset = |s: i64| offset_at(zone, s);
+        let steady_offset_s = offset(start_s);
+        // Offsets last months: a daily scan finds the day of the first
+        // change, and halving that day finds its second. UTC never changes.
+        let day = (1..=STEADY_DAYS)
+            .map(|d| start_s.saturating_add(d * DAY_S))
+            .find(|s| zone != Tz::UTC && offset(*s) != steady_offset_s);
+        let steady_until_s = match day {
+            None if zone == Tz::UTC => i64::MAX,
+            None => start_s.saturating_add(STEADY_DAYS * DAY_S),
+            Some(changed) => {
+                // The offset at `lo` is the start's, at `hi` it is not.
+                let (mut lo, mut hi) = (changed - DAY_S, changed);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset(mid) == steady_offset_s {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                hi
+            }
+        };
         Calendar {
             start,
-            start_s: start.timestamp(),
+            start_s,
             zone,
+            steady_offset_s,
+            steady_until_s,
         }
     }
 
@@ -60,16 +96,11 @@ impl Calendar {
         let s = self
             .start_s
             .saturating_add((t.0 / TICKS_PER_SECOND).min(i64::MAX as u64) as i64);
-        // UTC, the default, has no offset to look up.
-        if self.zone == Tz::UTC {
-            return s;
-        }
-        let offset = DateTime::from_timestamp(s, 0).map_or(0, |at| {
-            self.zone
-                .offset_from_utc_datetime(&at.naive_utc())
-                .fix()
-                .local_minus_utc()
-        });
+        let offset = if s < self.steady_until_s {
+            self.steady_offset_s
+        } else {
+            offset_at(self.zone, s)
+        };
         s + i64::from(offset)
     }
 
@@ -118,6 +149,15 @@ impl Calendar {
         let delta = at.signed_duration_since(self.start).num_microseconds()?;
         u64::try_from(delta).ok().map(SimTime)
     }
+}
+
+/// The offset of `zone` from UTC at the epoch second `s`, in seconds.
+fn offset_at(zone: Tz, s: i64) -> i32 {
+    DateTime::from_timestamp(s, 0).map_or(0, |at| {
+        zone.offset_from_utc_datetime(&at.naive_utc())
+            .fix()
+            .local_minus_utc()
+    })
 }
 
 /// Whether every date field of `cron` (month, day of month and weekday,
@@ -299,7 +339,7 @@ pub fn previous_firing<Z: TimeZone>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Timelike};
 
     use super::*;
     use crate::text::parse_cron;
@@ -531,6 +571,11 @@ mod tests {
         let c = Calendar::new(at(2025, 3, 29, 23, 0), zone); // Sunday 00:00 CET
         let hour = |h: u64| c.weekday_hour(SimTime(h * 3600 * TICKS_PER_SECOND));
         assert_eq!((hour(0), hour(1), hour(2)), ((6, 0), (6, 1), (6, 3)));
+        // The change is at 01:00:00 UTC, to the second.
+        assert_eq!(
+            c.weekday_minute(SimTime((2 * 3600 - 1) * TICKS_PER_SECOND)),
+            (6, 119)
+        );
         // 03:30 CEST, 210 minutes into the day.
         assert_eq!(
             c.weekday_minute(SimTime(150 * 60 * TICKS_PER_SECOND)),
@@ -543,5 +588,33 @@ mod tests {
         // UTC reads the instant as it is.
         let utc = Calendar::new(at(2025, 3, 29, 23, 0), Tz::UTC);
         assert_eq!(utc.weekday_hour(SimTime::ZERO), (5, 23));
+    }
+
+    /// The cached offset and the look-ups agree with chrono-tz's reading of
+    /// every instant, before and after the first change (found to the
+    /// second) and past the cached span, in zones with hour, half-hour and
+    /// no changes.
+    #[test]
+    fn weekday_minute_agrees_with_the_zone_rules() {
+        for zone in [
+            chrono_tz::Europe::Berlin,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::America::Santiago,
+            Tz::UTC,
+        ] {
+            let c = Calendar::new(at(2025, 1, 6, 0, 0) + TimeDelta::seconds(7), zone);
+            // Every 7 minutes and 13 seconds over two years.
+            let step = 433 * TICKS_PER_SECOND;
+            for k in 0..(2 * 365 * 86_400 / 433) {
+                let t = SimTime(k * step);
+                let wall = c.datetime(t);
+                let want = (
+                    wall.weekday().num_days_from_monday() as usize,
+                    wall.hour() * 60 + wall.minute(),
+                );
+                assert_eq!(c.weekday_minute(t), want, "{zone} at {wall}");
+            }
+        }
     }
 }
