@@ -184,6 +184,10 @@ pub struct InitArgs {
     /// Working days, e.g. Mon-Fri or Mon-Sat.
     #[arg(long, default_value = "Mon-Fri")]
     pub days: String,
+    /// The team's time zone (an IANA name such as Europe/Berlin): the
+    /// working hours and days are on its clock.
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
     /// Median build time.
     #[arg(long, default_value = "6m")]
     pub median: String,

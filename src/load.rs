@@ -130,13 +130,19 @@ pub fn intensity(
     out
 }
 
-/// The instances pool `p` can have in each hour of the first week: a
-/// schedule's count is in force `provisioning` after its rule fires.
+/// Hours past a week that a schedule's table looks at: a wall clock that
+/// goes back in the first week reads its last hours only in the next one.
+const SPARE_HOURS: usize = 2;
+
+/// The instances pool `p` can have in each hour of the first week, by the
+/// wall clock: a schedule's count is in force `provisioning` after its rule
+/// fires.
 fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
     match &p.scaling {
         Scaling::Fixed | Scaling::Queue(_) => [p.max_count(); HOURS_OF_WEEK],
         Scaling::Schedule(rules) => {
-            let week = SimTime(7 * 86_400 * TICKS_PER_SECOND);
+            let hours = HOURS_OF_WEEK + SPARE_HOURS;
+            let week = SimTime(hours as u64 * 3600 * TICKS_PER_SECOND);
             let (start, end) = (calendar.datetime(SimTime::ZERO), calendar.datetime(week));
             // Every firing of the week, in time order (file order at ties,
             // as the simulation applies them).
@@ -152,19 +158,27 @@ fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
                 }
             }
             firings.sort();
-            let mut out = [p.count; HOURS_OF_WEEK];
+            let mut out = [None; HOURS_OF_WEEK];
             let (mut count, mut next) = (p.count, 0);
-            for k in 0..HOURS_OF_WEEK {
+            for k in 0..hours {
                 // The count in force at the middle of the hour.
                 let mid = SimTime((k as u64 * 3600 + 1800) * TICKS_PER_SECOND);
                 while next < firings.len() && firings[next].0 <= mid {
                     count = firings[next].2;
                     next += 1;
                 }
+                // Each hour of the week as the clock first reads it (a
+                // repeated hour keeps its first reading).
                 let (d, h) = calendar.weekday_hour(SimTime(k as u64 * 3600 * TICKS_PER_SECOND));
-                out[d * 24 + h] = count;
+                out[d * 24 + h].get_or_insert(count);
             }
-            out
+            // An hour the clock skipped has the count in force as it jumped:
+            // that of the hour before.
+            let mut filled = [p.count; HOURS_OF_WEEK];
+            for h in 0..HOURS_OF_WEEK {
+                filled[h] = out[h].unwrap_or(filled[(h + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK]);
+            }
+            filled
         }
     }
 }

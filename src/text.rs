@@ -74,7 +74,8 @@ pub fn parse_rate(text: &str) -> Result<Rate, TextError> {
 }
 
 /// Parses a five-field cron expression as `az acr task create --schedule`
-/// takes it: minute, hour, day of month, month, day of week (UTC).
+/// takes it: minute, hour, day of month, month, day of week (read on the scenario's wall clock,
+/// `[simulation] timezone`).
 ///
 /// ```
 /// use poolcast::text::parse_cron;

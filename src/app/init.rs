@@ -69,6 +69,7 @@ fn scenario_text(
 name = "{name}"
 
 [simulation]
+timezone = "{zone}"{pad}# IANA name: the working hours and days below are on this clock
 horizon = "7d"        # one week of traffic
 warmup = "1d"         # left out of every figure
 replications = 10     # independent weeks: the ± intervals come from these
@@ -102,6 +103,8 @@ wait_p95 = "{wait}"    # `poolcast check` exits 1 when the p95 wait is above thi
 [sweep]
 "pool.builders.count" = {{ from = 1, to = {sweep_to}, step = 1 }}
 "#,
+        zone = args.timezone,
+        pad = " ".repeat(9usize.saturating_sub(args.timezone.len()).max(1)),
         builds = args.builds_per_day,
         days = args.days,
         median = args.median,
@@ -128,6 +131,12 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
             args.days
         ))
     })?;
+    if args.timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(bad(format!(
+            "--timezone {:?}: unknown time zone; use an IANA name such as Europe/Berlin",
+            args.timezone
+        )));
+    }
     let tier: Tier = args
         .tier
         .parse()

@@ -68,7 +68,7 @@ pub(super) fn scenario_text(
         .unwrap_or(first);
     let _ = writeln!(
         out,
-        "[simulation]\nstart = \"{}\"\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 10\nseed = 1\nsample_interval = \"5m\"\n",
+        "[simulation]\nstart = \"{}\"\ntimezone = \"UTC\"   # the export's times are UTC, and so are the hours and crons fitted to them\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 10\nseed = 1\nsample_interval = \"5m\"\n",
         monday.format("%Y-%m-%dT%H:%M:%SZ")
     );
     let quota = quota_for(pools);

@@ -8,7 +8,7 @@ use crate::units::{SimDuration, SimTime};
 /// One rule of a schedule: at every firing of `cron`, set the count.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleRule {
-    /// When (five-field cron, UTC).
+    /// When (five-field cron, on the scenario's wall clock).
     pub cron: croner::Cron,
     /// The count to set.
     pub count: u32,

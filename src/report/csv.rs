@@ -9,6 +9,8 @@ use crate::model::{PriceTable, Tier};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::sweep::{Objective, SweepTable};
+use chrono::SecondsFormat;
+
 use crate::units::SimTime;
 
 /// A number as a CSV cell: its shortest exact form, empty when undefined.
@@ -87,7 +89,7 @@ pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
     )
 }
 
-/// `queue.csv`: `time_s, time (UTC), pool, queue_len, busy, allocated,
+/// `queue.csv`: `time_s, time (RFC 3339 on the calendar's wall clock), pool, queue_len, busy, allocated,
 /// provisioning` (means over replications).
 pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
     let calendar = &run.context.calendar;
@@ -108,8 +110,7 @@ pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
             let t = SimTime(step.0 * k as u64);
             let when = calendar
                 .datetime(t)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
+                .to_rfc3339_opts(SecondsFormat::Secs, true);
             let mut row = vec![cell(t.as_secs_f64()), when, pool.name.clone()];
             row.extend(levels.iter().map(|v| cell(*v)));
             w.write_record(&row).expect("in-memory CSV");
@@ -250,7 +251,7 @@ pub fn wait_cdf_csv(run: &RunSummary) -> Vec<u8> {
 }
 
 /// `utilisation_by_hour.csv`: `pool, weekday, hour, utilisation`: the busy
-/// share of allocated instances by hour of week (UTC) over the observed
+/// share of allocated instances by hour of week (on the calendar's wall clock) over the observed
 /// window, as the heat maps draw it; empty where nothing was allocated.
 pub fn utilisation_by_hour_csv(run: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());

@@ -12,7 +12,7 @@ use crate::text::parse_rate;
 use crate::units::{Rate, SimDuration, SimTime};
 use crate::workload::ArrivalProcess;
 
-/// Multipliers of the `workday` profile preset, by hour (UTC): quiet nights,
+/// Multipliers of the `workday` profile preset, by hour of the wall clock: quiet nights,
 /// a ramp from 07:00, full from 09:00 to 17:00 with a lunch dip, and a tail
 /// into the evening; weekends at a tenth of a weekday.
 const WORKDAY_HOURLY: [f64; 24] = [
@@ -101,7 +101,7 @@ fn multipliers<const N: usize>(
     let Some(v) = v else { return Some(default) };
     let xs = v.get_ref();
     let what = if N == 24 {
-        "hour of the day, 00 to 23 UTC"
+        "hour of the day, 00 to 23 on the [simulation] timezone clock"
     } else {
         "weekday, Monday first"
     };

@@ -4,6 +4,7 @@
 //! window, so that neither is a silent run.
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono_tz::Tz;
 
 use super::raw::S;
 use super::validate::Ctx;
@@ -17,13 +18,13 @@ const LOOK_PAST_DAYS: i64 = 8 * 366;
 
 /// `text` as a cron expression, or `None` and an issue when it is not one
 /// or can never fire. One that fires, but not in `window` (both ends
-/// included), is kept with a warning; `consequence` says what that means
+/// included, on the wall clock of their time zone), is kept with a warning; `consequence` says what that means
 /// ("this workload brings no runs").
 pub(super) fn cron_firing_in(
     cx: &mut Ctx,
     text: &S<String>,
     key: &str,
-    window: (DateTime<Utc>, DateTime<Utc>),
+    window: (DateTime<Tz>, DateTime<Tz>),
     consequence: &str,
 ) -> Option<croner::Cron> {
     let cron = parse_cron(text.get_ref())
@@ -33,7 +34,8 @@ pub(super) fn cron_firing_in(
     if next_firing(&cron, from, true, until).is_some() {
         return Some(cron);
     }
-    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let zone = from.timezone();
+    let fmt = |t: DateTime<Tz>| format!("{} {zone}", t.format("%Y-%m-%d %H:%M"));
     let never = format!(
         "{:?} never fires between {} and {}",
         text.get_ref(),
@@ -49,7 +51,7 @@ pub(super) fn cron_firing_in(
     }
     let later = until
         .checked_add_signed(TimeDelta::days(LOOK_PAST_DAYS))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        .unwrap_or_else(|| DateTime::<Utc>::MAX_UTC.with_timezone(&zone));
     match next_firing(&cron, until, false, later) {
         Some(t) => {
             cx.warnings.push(format!(

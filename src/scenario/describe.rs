@@ -55,10 +55,11 @@ fn duration_words(d: &DurationDist) -> String {
 pub fn describe(s: &Scenario) -> Vec<String> {
     let sim = &s.simulation;
     let mut out = vec![format!(
-        "{} replications of {} each, starting {} UTC; the first {} of each is a warm-up and is left out of every figure.",
+        "{} replications of {} each, starting {} {}; the first {} of each is a warm-up and is left out of every figure.",
         sim.replications,
         sim.horizon,
         sim.calendar.start().format("%A %Y-%m-%d %H:%M"),
+        sim.calendar.zone(),
         sim.warmup
     )];
     for p in &s.pools {

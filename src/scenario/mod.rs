@@ -48,7 +48,7 @@ pub struct SimulationSpec {
     pub seed: u64,
     /// Interval of the queue-length time series.
     pub sample_interval: SimDuration,
-    /// Where simulated time 0 falls in the (UTC) calendar.
+    /// Where simulated time 0 falls in the calendar, and its time zone.
     pub calendar: Calendar,
 }
 

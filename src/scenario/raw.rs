@@ -40,6 +40,7 @@ pub(super) struct RawSimulation {
     pub seed: Option<S<i64>>,
     pub sample_interval: Option<S<String>>,
     pub start: Option<S<String>>,
+    pub timezone: Option<S<String>>,
     pub max_runs: Option<S<f64>>,
 }
 

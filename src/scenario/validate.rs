@@ -9,6 +9,9 @@ use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
 use super::{DataFiles, Scenario, SimulationSpec, Slo};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
 use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind, Window};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -358,18 +361,26 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
             format!("{sample_interval} over a {horizon} horizon for {pools} pool(s) gives more than {MAX_SAMPLES} queue samples; use a longer sample_interval"),
         );
     }
+    let zone = match &s.timezone {
+        None => Tz::UTC,
+        Some(name) => name.get_ref().trim().parse::<Tz>().unwrap_or_else(|_| {
+            cx.issue(
+                Some(name),
+                "simulation.timezone",
+                format!(
+                    "unknown time zone {:?}; use an IANA name such as Europe/Berlin",
+                    name.get_ref()
+                ),
+            );
+            Tz::UTC
+        }),
+    };
     let start = match &s.start {
-        None => Calendar::default_start(),
-        Some(text) => match chrono::DateTime::parse_from_rfc3339(text.get_ref().trim()) {
-            Ok(t) => t.with_timezone(&chrono::Utc),
-            Err(e) => {
-                cx.issue(Some(text), "simulation.start", format!(
-                    "{:?} is not an RFC 3339 instant ({e}); write e.g. \"2025-03-03T00:00:00Z\"",
-                    text.get_ref()
-                ));
-                Calendar::default_start()
-            }
-        },
+        None => Calendar::default_start(zone),
+        Some(text) => start_instant(text.get_ref().trim(), zone).unwrap_or_else(|e| {
+            cx.issue(Some(text), "simulation.start", e);
+            Calendar::default_start(zone)
+        }),
     };
     SimulationSpec {
         horizon,
@@ -377,8 +388,24 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
         replications,
         seed,
         sample_interval,
-        calendar: Calendar::new(start),
+        calendar: Calendar::new(start, zone),
     }
+}
+
+/// `[simulation] start`: an RFC 3339 instant, or a date and time without an
+/// offset, read on the wall clock of `zone` (the first of a repeated time;
+/// a time that a daylight-saving change skips is refused).
+fn start_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+    let rfc = match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => return Ok(t.with_timezone(&Utc)),
+        Err(e) => e,
+    };
+    let wall = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|_| format!("{text:?} is not an RFC 3339 instant ({rfc}); write e.g. \"2025-03-03T00:00:00Z\", or \"2025-03-03T00:00:00\" on the wall clock of [simulation] timezone"))?;
+    zone.from_local_datetime(&wall)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text:?} does not exist in {zone}: the clock skips it for daylight saving; start an hour later"))
 }
 
 fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {

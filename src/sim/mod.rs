@@ -7,6 +7,7 @@ mod pool;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use chrono::TimeDelta;
 use event::{Event, Task};
 use pool::{Ended, PoolState};
 
@@ -15,7 +16,9 @@ use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{Arrival, ArrivalStream, WorkloadId, WorkloadSpec, next_firing};
+use crate::workload::{
+    Arrival, ArrivalStream, WorkloadId, WorkloadSpec, next_firing, previous_firing,
+};
 
 /// Events between two looks at the cancel flag: a relaxed load is about a
 /// nanosecond, and even slow events (a schedule's calendar search) then
@@ -543,9 +546,13 @@ impl<R: Recorder> Replication<'_, R> {
             return None;
         };
         let at = self.scenario.simulation.calendar.datetime(now);
+        // Searched backwards from just after `now`: a fixed time that a
+        // daylight-saving change skips fires when the clock jumps, and only
+        // a search that crosses the skipped hours moves it there.
+        let after = at + TimeDelta::seconds(1);
         rules
             .iter()
-            .filter(|r| next_firing(&r.cron, at, true, at) == Some(at))
+            .filter(|r| previous_firing(&r.cron, after, at) == Some(at))
             .map(|r| r.count)
             .next_back()
     }

@@ -5,7 +5,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
+use chrono_tz::Tz;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -67,7 +68,7 @@ pub enum ArrivalProcess {
     Profile {
         /// Base rate (`rate_scale` applied).
         rate: Rate,
-        /// Multipliers by hour of day, 0-23 (UTC).
+        /// Multipliers by hour of day, 0-23, on the calendar's wall clock.
         hourly: Box<[f64; 24]>,
         /// Multipliers by weekday, Monday first.
         weekly: Box<[f64; 7]>,
@@ -76,7 +77,7 @@ pub enum ArrivalProcess {
     },
     /// `tasks` runs at every firing of a cron schedule.
     Cron {
-        /// The schedule (UTC).
+        /// The schedule, on the calendar's wall clock.
         schedule: Box<croner::Cron>,
         /// Runs per firing (`rate_scale` applied; fractions are randomised).
         tasks: f64,
@@ -273,7 +274,7 @@ impl Ord for Firing {
 #[derive(Debug, Default)]
 struct CronState {
     /// The last firing searched (the next search starts after it).
-    fired: Option<DateTime<Utc>>,
+    fired: Option<DateTime<Tz>>,
     /// The next firing not yet opened, when searched and inside the horizon.
     next: Option<SimTime>,
     /// No firing is left before the horizon.
@@ -463,7 +464,7 @@ mod tests {
             schedule: Box::new(parse_cron(schedule).unwrap()),
             tasks,
             jitter: SimDuration::from_secs(jitter_s),
-            calendar: Calendar::new(Calendar::default_start()),
+            calendar: Calendar::new(Calendar::default_start(Tz::UTC), Tz::UTC),
         }
     }
 

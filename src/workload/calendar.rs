@@ -1,77 +1,163 @@
-//! The simulation calendar: simulated ticks anchored to a UTC instant, so
-//! that hours of the day, weekdays and cron schedules mean something.
-//! All calendar times are UTC (no daylight-saving shifts).
+//! The simulation calendar: simulated ticks anchored to an instant, read on
+//! the wall clock of the scenario's time zone, so that hours of the day,
+//! weekdays and cron schedules mean what they mean to the team. The clock
+//! of the simulation counts seconds from the start and never jumps; only
+//! the wall-clock reading of it follows the zone's daylight-saving changes.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, Offset, SubsecRound, TimeDelta,
+    TimeZone, Utc,
+};
+use chrono_tz::Tz;
 
 use crate::units::{SimTime, TICKS_PER_SECOND};
 
-/// Seconds in a week.
-const WEEK_S: u64 = 7 * 86_400;
+/// Seconds in a day.
+const DAY_S: i64 = 86_400;
+
+/// Days after the start searched for the zone's first offset change: the
+/// offset until then is kept, so that the hot paths (a profile's thinning
+/// reads the hour of every candidate) need no look-up in the zone's rules.
+const STEADY_DAYS: i64 = 400;
 
 /// Maps simulated time to calendar time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Calendar {
     start: DateTime<Utc>,
-    /// Seconds from Monday 00:00 to `start`.
-    week_offset_s: u64,
+    /// Whole seconds from the Unix epoch to `start`.
+    start_s: i64,
+    zone: Tz,
+    /// The zone's offset at the start (seconds), in force until the epoch
+    /// second `steady_until_s` (excluded).
+    steady_offset_s: i32,
+    steady_until_s: i64,
 }
 
 impl Calendar {
-    /// The calendar whose time 0 is `start`.
-    pub fn new(start: DateTime<Utc>) -> Calendar {
-        let week_offset_s = u64::from(start.weekday().num_days_from_monday()) * 86_400
-            + u64::from(start.num_seconds_from_midnight());
+    /// The calendar whose time 0 is the instant `start`, read in `zone`.
+    pub fn new(start: DateTime<Utc>, zone: Tz) -> Calendar {
+        let start_s = start.timestamp();
+        let offset = |s: i64| offset_at(zone, s);
+        let steady_offset_s = offset(start_s);
+        // Offsets last months: a daily scan finds the day of the first
+        // change, and halving that day finds its second. UTC never changes.
+        let day = (1..=STEADY_DAYS)
+            .map(|d| start_s.saturating_add(d * DAY_S))
+            .find(|s| zone != Tz::UTC && offset(*s) != steady_offset_s);
+        let steady_until_s = match day {
+            None if zone == Tz::UTC => i64::MAX,
+            None => start_s.saturating_add(STEADY_DAYS * DAY_S),
+            Some(changed) => {
+                // The offset at `lo` is the start's, at `hi` it is not.
+                let (mut lo, mut hi) = (changed - DAY_S, changed);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset(mid) == steady_offset_s {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                hi
+            }
+        };
         Calendar {
             start,
-            week_offset_s,
+            start_s,
+            zone,
+            steady_offset_s,
+            steady_until_s,
         }
     }
 
-    /// The default anchor, Monday 2025-01-06 00:00 UTC.
-    pub fn default_start() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_736_121_600, 0).expect("a valid timestamp")
+    /// The default anchor: Monday 2025-01-06 00:00 on the wall clock of
+    /// `zone` (a winter Monday, so no zone has a daylight-saving change
+    /// at that midnight).
+    pub fn default_start(zone: Tz) -> DateTime<Utc> {
+        zone.with_ymd_and_hms(2025, 1, 6, 0, 0, 0)
+            .earliest()
+            .expect("2025-01-06 00:00 exists in every time zone")
+            .with_timezone(&Utc)
     }
 
-    /// Time 0 as a calendar instant.
-    pub fn start(&self) -> DateTime<Utc> {
-        self.start
+    /// Time 0 on the wall clock.
+    pub fn start(&self) -> DateTime<Tz> {
+        self.start.with_timezone(&self.zone)
     }
 
-    /// `(weekday from Monday = 0, hour of day)` at `t`.
+    /// The time zone of the wall clock.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// Seconds from the epoch on the wall clock at `t` (whole seconds):
+    /// the instant plus the zone's offset then.
+    fn wall_seconds(&self, t: SimTime) -> i64 {
+        let s = self
+            .start_s
+            .saturating_add((t.0 / TICKS_PER_SECOND).min(i64::MAX as u64) as i64);
+        let offset = if s < self.steady_until_s {
+            self.steady_offset_s
+        } else {
+            offset_at(self.zone, s)
+        };
+        s + i64::from(offset)
+    }
+
+    /// `(weekday from Monday = 0, second of the day)` on the wall clock.
+    fn weekday_second(&self, t: SimTime) -> (usize, i64) {
+        let s = self.wall_seconds(t);
+        // 1970-01-01 was a Thursday (3 days after a Monday).
+        let day = (s.div_euclid(DAY_S) + 3).rem_euclid(7);
+        (day as usize, s.rem_euclid(DAY_S))
+    }
+
+    /// `(weekday from Monday = 0, hour of day)` at `t` on the wall clock.
     ///
     /// ```
     /// use poolcast::workload::Calendar;
     /// use poolcast::units::{SimTime, SimDuration};
-    /// let c = Calendar::new(Calendar::default_start()); // a Monday, 00:00
+    /// let utc = chrono_tz::Tz::UTC;
+    /// let c = Calendar::new(Calendar::default_start(utc), utc); // a Monday, 00:00
     /// let t = SimTime::ZERO + SimDuration::from_secs(86_400 + 21 * 3600 + 59);
     /// assert_eq!(c.weekday_hour(t), (1, 21)); // Tuesday 21:00:59
     /// ```
     pub fn weekday_hour(&self, t: SimTime) -> (usize, usize) {
-        let s = (self.week_offset_s + t.0 / TICKS_PER_SECOND) % WEEK_S;
-        ((s / 86_400) as usize, ((s % 86_400) / 3600) as usize)
+        let (day, s) = self.weekday_second(t);
+        (day, (s / 3600) as usize)
     }
 
-    /// `(weekday from Monday = 0, minute of the day)` at `t`.
+    /// `(weekday from Monday = 0, minute of the day)` at `t` on the wall
+    /// clock.
     pub fn weekday_minute(&self, t: SimTime) -> (usize, u32) {
-        let s = (self.week_offset_s + t.0 / TICKS_PER_SECOND) % WEEK_S;
-        ((s / 86_400) as usize, ((s % 86_400) / 60) as u32)
+        let (day, s) = self.weekday_second(t);
+        (day, (s / 60) as u32)
     }
 
-    /// The calendar instant of `t`.
-    pub fn datetime(&self, t: SimTime) -> DateTime<Utc> {
+    /// The calendar time of `t`, on the wall clock.
+    pub fn datetime(&self, t: SimTime) -> DateTime<Tz> {
         let delta = TimeDelta::microseconds(t.0.min(i64::MAX as u64) as i64);
         // Horizons are validated to a century; saturate rather than panic.
         self.start
             .checked_add_signed(delta)
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            .with_timezone(&self.zone)
     }
 
     /// The simulated time of `at`, or `None` when it is before the start.
-    pub fn sim_time(&self, at: DateTime<Utc>) -> Option<SimTime> {
+    pub fn sim_time<Z: TimeZone>(&self, at: DateTime<Z>) -> Option<SimTime> {
         let delta = at.signed_duration_since(self.start).num_microseconds()?;
         u64::try_from(delta).ok().map(SimTime)
     }
+}
+
+/// The offset of `zone` from UTC at the epoch second `s`, in seconds.
+fn offset_at(zone: Tz, s: i64) -> i32 {
+    DateTime::from_timestamp(s, 0).map_or(0, |at| {
+        zone.offset_from_utc_datetime(&at.naive_utc())
+            .fix()
+            .local_minus_utc()
+    })
 }
 
 /// Whether every date field of `cron` (month, day of month and weekday,
@@ -103,8 +189,47 @@ fn day_bounds(cron: &croner::Cron) -> Option<(NaiveTime, NaiveTime)> {
     ))
 }
 
+/// The first instant whose wall-clock date is `day` in `zone`: its
+/// midnight, or, where a daylight-saving change skips midnight, the end of
+/// the skipped hours (the instant the clock would have read midnight on
+/// the day before's offset).
+fn day_start<Z: TimeZone>(zone: &Z, day: NaiveDate) -> Option<DateTime<Z>> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    match zone.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t),
+        LocalResult::None => {
+            let before = zone
+                .offset_from_utc_datetime(&(midnight - TimeDelta::days(1)))
+                .fix();
+            let at = (midnight - TimeDelta::seconds(i64::from(before.local_minus_utc()))).and_utc();
+            Some(at.with_timezone(zone))
+        }
+    }
+}
+
+/// The last whole second whose wall-clock date is `day` in `zone`.
+fn day_end<Z: TimeZone>(zone: &Z, day: NaiveDate) -> Option<DateTime<Z>> {
+    day_start(zone, day.succ_opt()?)?.checked_sub_signed(TimeDelta::seconds(1))
+}
+
+/// Whether the wall clock of `zone` changes its offset during `day` (or as
+/// it begins): a day with skipped or repeated times.
+fn offset_changes<Z: TimeZone>(zone: &Z, day: NaiveDate) -> Option<bool> {
+    let offset = |t: DateTime<Z>| t.offset().fix();
+    let start = day_start(zone, day)?;
+    let before = start.clone().checked_sub_signed(TimeDelta::seconds(1))?;
+    let end = offset(day_end(zone, day)?);
+    Some(offset(before) != end || offset(start) != end)
+}
+
 /// The first firing of `cron` in `[from, until]` (`(from, until]` when not
-/// `inclusive`), or `None` when it does not fire there.
+/// `inclusive`), or `None` when it does not fire there. The pattern is read
+/// on the wall clock of the time zone of `from`, with croner's rules for
+/// daylight-saving changes: a rule of one fixed time (one minute of one
+/// hour) that falls in skipped hours fires when the clock jumps (02:30 on a
+/// spring-forward night at 03:00), and in repeated hours once, the first
+/// time; any other pattern fires at the wall-clock times that exist, so it
+/// skips those that do not and fires twice at those that repeat.
 ///
 /// The work is bounded by the days between `from` and `until`: one date test
 /// per day, then one search within the day that fires. croner's own search
@@ -122,33 +247,41 @@ fn day_bounds(cron: &croner::Cron) -> Option<(NaiveTime, NaiveTime)> {
 /// let never = poolcast::text::parse_cron("0 0 31 2 *").unwrap();
 /// assert_eq!(next_firing(&never, from, true, week), None);
 /// ```
-pub fn next_firing(
+pub fn next_firing<Z: TimeZone>(
     cron: &croner::Cron,
-    from: DateTime<Utc>,
+    from: DateTime<Z>,
     inclusive: bool,
-    until: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
+    until: DateTime<Z>,
+) -> Option<DateTime<Z>> {
     // croner works in whole seconds and drops fractions, so a fractional or
     // exclusive start becomes the next whole second, searched inclusively.
-    let whole = from.trunc_subsecs(0);
+    let whole = from.clone().trunc_subsecs(0);
     let from = if whole == from && inclusive {
         from
     } else {
         whole.checked_add_signed(TimeDelta::seconds(1))?
     };
     let (_, latest) = day_bounds(cron)?;
+    let zone = from.timezone();
     let mut day = from.date_naive();
     while day <= until.date_naive() {
-        let cursor = if day == from.date_naive() {
-            from
+        // croner searches from the cursor, or for a later day from the
+        // second before the day begins: a fixed time that a change skips
+        // at midnight is moved past the gap only by a search that crosses it.
+        let (cursor, search, inclusive) = if day == from.date_naive() {
+            (from.clone(), from.clone(), true)
         } else {
-            day.and_time(NaiveTime::MIN).and_utc()
+            let start = day_start(&zone, day)?;
+            let before = start.clone().checked_sub_signed(TimeDelta::seconds(1))?;
+            (start, before, false)
         };
         // A matching day whose last firing is not before the cursor holds
-        // the answer, so croner's search ends within this day.
-        if cursor.time() <= latest && day_matches(cron, day) {
+        // the answer, so croner's search ends within this day (or, for a
+        // firing in skipped hours, soon after). On a day the clock changes,
+        // times repeat or firings move past skipped hours, so croner decides.
+        if day_matches(cron, day) && (cursor.time() <= latest || offset_changes(&zone, day)?) {
             return cron
-                .find_next_occurrence(&cursor, true)
+                .find_next_occurrence(&search, inclusive)
                 .ok()
                 .filter(|t| *t <= until);
         }
@@ -169,29 +302,33 @@ pub fn next_firing(
 /// assert_eq!(previous_firing(&cron, monday, monday - TimeDelta::days(28)), Some(friday));
 /// assert_eq!(previous_firing(&cron, monday, monday - TimeDelta::days(2)), None);
 /// ```
-pub fn previous_firing(
+pub fn previous_firing<Z: TimeZone>(
     cron: &croner::Cron,
-    before: DateTime<Utc>,
-    since: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
+    before: DateTime<Z>,
+    since: DateTime<Z>,
+) -> Option<DateTime<Z>> {
     // The latest whole second before `before`.
-    let whole = before.trunc_subsecs(0);
+    let whole = before.clone().trunc_subsecs(0);
     let before = if whole == before {
         whole.checked_sub_signed(TimeDelta::seconds(1))?
     } else {
         whole
     };
     let (earliest, _) = day_bounds(cron)?;
+    let zone = before.timezone();
     let mut day = before.date_naive();
     while day >= since.date_naive() {
-        let cursor = if day == before.date_naive() {
-            before
+        let (cursor, search, inclusive) = if day == before.date_naive() {
+            (before.clone(), before.clone(), true)
         } else {
-            day.and_hms_opt(23, 59, 59)?.and_utc()
+            let next = day_start(&zone, day.succ_opt()?)?;
+            let end = next.clone().checked_sub_signed(TimeDelta::seconds(1))?;
+            (end, next, false)
         };
-        if cursor.time() >= earliest && day_matches(cron, day) {
+        // The mirror of `next_firing`'s test.
+        if day_matches(cron, day) && (cursor.time() >= earliest || offset_changes(&zone, day)?) {
             return cron
-                .find_previous_occurrence(&cursor, true)
+                .find_previous_occurrence(&search, inclusive)
                 .ok()
                 .filter(|t| *t >= since);
         }
@@ -202,7 +339,7 @@ pub fn previous_firing(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Timelike};
 
     use super::*;
     use crate::text::parse_cron;
@@ -295,5 +432,189 @@ mod tests {
             next_firing(&daily, far, true, far + TimeDelta::days(7)),
             None
         );
+    }
+
+    fn berlin(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Tz> {
+        chrono_tz::Europe::Berlin
+            .with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .earliest()
+            .unwrap()
+    }
+
+    /// Firings of `text` in `[from, until]`, in UTC.
+    fn firings_between(text: &str, from: DateTime<Tz>, until: DateTime<Tz>) -> Vec<DateTime<Utc>> {
+        let cron = parse_cron(text).unwrap();
+        let (mut out, mut cursor) = (Vec::new(), (from, true));
+        while let Some(t) = next_firing(&cron, cursor.0, cursor.1, until) {
+            out.push(t.with_timezone(&Utc));
+            cursor = (t, false);
+        }
+        out
+    }
+
+    /// In a zone with daylight saving the bounded searches agree with
+    /// croner's own, forwards and backwards, across both changes of 2025
+    /// in Berlin (30 March, 26 October) and New York (9 March, 2 November),
+    /// and in a zone whose clock skips midnight (Santiago, 6 September).
+    #[test]
+    fn firings_agree_with_croner_across_daylight_saving() {
+        let zones = [
+            (chrono_tz::Europe::Berlin, [(3, 29), (10, 25)]),
+            (chrono_tz::America::New_York, [(3, 8), (11, 1)]),
+            (chrono_tz::America::Santiago, [(9, 5), (4, 5)]),
+        ];
+        for (zone, days) in zones {
+            for (month, day) in days {
+                let begin = zone.with_ymd_and_hms(2025, month, day, 0, 0, 0).unwrap();
+                let until = begin + TimeDelta::days(4);
+                for text in [
+                    "30 2 * * *",
+                    "0 2 * * *",
+                    "0 0 * * *",
+                    "0 9 * * *",
+                    "*/20 * * * *",
+                    "15 1-3 * * *",
+                    "59 23 * * *",
+                ] {
+                    let cron = parse_cron(text).unwrap();
+                    let mut from = begin;
+                    loop {
+                        let want = cron.find_next_occurrence(&from, false).unwrap();
+                        if want > until {
+                            assert_eq!(next_firing(&cron, from, false, until), None);
+                            break;
+                        }
+                        assert_eq!(
+                            next_firing(&cron, from, false, until),
+                            Some(want),
+                            "{text} in {zone} after {from}"
+                        );
+                        let back = cron.find_previous_occurrence(&want, false).unwrap();
+                        assert_eq!(
+                            previous_firing(&cron, want, begin - TimeDelta::days(2)),
+                            Some(back),
+                            "{text} in {zone} before {want}"
+                        );
+                        from = want + TimeDelta::seconds(17);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Berlin's clock jumps from 02:00 to 03:00 on 30 March 2025: a rule of
+    /// one fixed time in the skipped hour fires at 03:00 CEST (01:00 UTC),
+    /// while a rule of several times skips the ones that do not exist.
+    #[test]
+    fn the_skipped_hour() {
+        let (from, until) = (berlin(2025, 3, 30, 0, 0), berlin(2025, 3, 30, 23, 59));
+        assert_eq!(
+            firings_between("30 2 * * *", from, until),
+            [at(2025, 3, 30, 1, 0)]
+        );
+        assert!(firings_between("*/30 2 * * *", from, until).is_empty());
+        assert_eq!(
+            firings_between("0 1-3 * * *", from, until),
+            [at(2025, 3, 30, 0, 0), at(2025, 3, 30, 1, 0)]
+        );
+    }
+
+    /// Berlin's clock goes back from 03:00 to 02:00 on 26 October 2025: a
+    /// rule of one fixed time in the repeated hour fires once (the first
+    /// 02:30, CEST), a rule of several times fires at both.
+    #[test]
+    fn the_repeated_hour() {
+        let (from, until) = (berlin(2025, 10, 26, 0, 0), berlin(2025, 10, 26, 23, 59));
+        assert_eq!(
+            firings_between("30 2 * * *", from, until),
+            [at(2025, 10, 26, 0, 30)]
+        );
+        assert_eq!(
+            firings_between("*/30 2 * * *", from, until),
+            [
+                at(2025, 10, 26, 0, 0),
+                at(2025, 10, 26, 0, 30),
+                at(2025, 10, 26, 1, 0),
+                at(2025, 10, 26, 1, 30)
+            ]
+        );
+    }
+
+    /// A daily 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in
+    /// summer.
+    #[test]
+    fn local_rules_follow_the_offset() {
+        let from = berlin(2025, 3, 28, 0, 0);
+        assert_eq!(
+            firings_between("0 9 * * *", from, from + TimeDelta::days(3)),
+            [
+                at(2025, 3, 28, 8, 0),
+                at(2025, 3, 29, 8, 0),
+                at(2025, 3, 30, 7, 0)
+            ]
+        );
+    }
+
+    /// Hours and weekdays are read on the wall clock: Berlin's default start
+    /// is Monday 00:00 CET (Sunday 23:00 UTC), and after the spring change
+    /// the same instant of the day reads an hour later.
+    #[test]
+    fn weekday_hour_reads_the_wall_clock() {
+        let zone = chrono_tz::Europe::Berlin;
+        let c = Calendar::new(Calendar::default_start(zone), zone);
+        assert_eq!(c.start().to_rfc3339(), "2025-01-06T00:00:00+01:00");
+        assert_eq!(
+            c.datetime(SimTime::ZERO).with_timezone(&Utc),
+            at(2025, 1, 5, 23, 0)
+        );
+        assert_eq!(c.weekday_hour(SimTime::ZERO), (0, 0));
+        let c = Calendar::new(at(2025, 3, 29, 23, 0), zone); // Sunday 00:00 CET
+        let hour = |h: u64| c.weekday_hour(SimTime(h * 3600 * TICKS_PER_SECOND));
+        assert_eq!((hour(0), hour(1), hour(2)), ((6, 0), (6, 1), (6, 3)));
+        // The change is at 01:00:00 UTC, to the second.
+        assert_eq!(
+            c.weekday_minute(SimTime((2 * 3600 - 1) * TICKS_PER_SECOND)),
+            (6, 119)
+        );
+        // 03:30 CEST, 210 minutes into the day.
+        assert_eq!(
+            c.weekday_minute(SimTime(150 * 60 * TICKS_PER_SECOND)),
+            (6, 210)
+        );
+        assert_eq!(
+            c.sim_time(berlin(2025, 3, 30, 3, 0)),
+            Some(SimTime(2 * 3600 * TICKS_PER_SECOND))
+        );
+        // UTC reads the instant as it is.
+        let utc = Calendar::new(at(2025, 3, 29, 23, 0), Tz::UTC);
+        assert_eq!(utc.weekday_hour(SimTime::ZERO), (5, 23));
+    }
+
+    /// The cached offset and the look-ups agree with chrono-tz's reading of
+    /// every instant, before and after the first change (found to the
+    /// second) and past the cached span, in zones with hour, half-hour and
+    /// no changes.
+    #[test]
+    fn weekday_minute_agrees_with_the_zone_rules() {
+        for zone in [
+            chrono_tz::Europe::Berlin,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::America::Santiago,
+            Tz::UTC,
+        ] {
+            let c = Calendar::new(at(2025, 1, 6, 0, 0) + TimeDelta::seconds(7), zone);
+            // Every 7 minutes and 13 seconds over two years.
+            let step = 433 * TICKS_PER_SECOND;
+            for k in 0..(2 * 365 * 86_400 / 433) {
+                let t = SimTime(k * step);
+                let wall = c.datetime(t);
+                let want = (
+                    wall.weekday().num_days_from_monday() as usize,
+                    wall.hour() * 60 + wall.minute(),
+                );
+                assert_eq!(c.weekday_minute(t), want, "{zone} at {wall}");
+            }
+        }
     }
 }

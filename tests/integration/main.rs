@@ -21,3 +21,4 @@ mod support;
 mod sweep_settings;
 mod sweeps;
 mod theory;
+mod timezones;

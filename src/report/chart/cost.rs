@@ -70,13 +70,14 @@ impl Plot for CostPlot {
         root: &DrawingArea<DB, Shift>,
         _medium: Medium,
     ) -> DrawResult<Layout> {
+        let zone = self.calendar.zone();
         let missing = self.bars.len() as u64 * self.days_per_bar - self.days as u64;
         let (unit, x_desc) = match (self.days_per_bar, self.days_per_bar - missing) {
-            (1, _) => ("day", "date (UTC)".to_string()),
-            (per, last) if last == per => ("week", "week from date (UTC)".to_string()),
+            (1, _) => ("day", format!("date ({zone})")),
+            (per, last) if last == per => ("week", format!("week from date ({zone})")),
             (_, last) => (
                 "week",
-                format!("week from date (UTC); the last has {last} days"),
+                format!("week from date ({zone}); the last has {last} days"),
             ),
         };
         let (area, side) = draw::frame(

@@ -349,7 +349,10 @@ mod tests {
 
     #[test]
     fn dates_name_the_weekday() {
-        let c = Calendar::new(Calendar::default_start());
+        let c = Calendar::new(
+            Calendar::default_start(chrono_tz::Tz::UTC),
+            chrono_tz::Tz::UTC,
+        );
         assert_eq!(date_label(&c, 1.0), "Tue 7 Jan");
         assert_eq!(date_label(&c, 1.5), "Tue 7 Jan 12:00");
     }

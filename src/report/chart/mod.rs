@@ -74,6 +74,7 @@ pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>,
             &format!("Utilisation of {} by hour of week", p.name),
             &utilisation::HeatPlot {
                 pool: p.name.clone(),
+                zone: run.context.calendar.zone(),
                 cells,
             },
         )?);

@@ -14,7 +14,7 @@ use crate::stats::RunSummary;
 pub(in crate::report) const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Per pool, mean busy share of allocated instances by [weekday][hour]
-/// (UTC) over the observed window's samples; NaN where nothing was
+/// (on the calendar's wall clock) over the observed window's samples; NaN where nothing was
 /// allocated or the window has no sample.
 pub(in crate::report) fn utilisation_by_hour(run: &RunSummary) -> Vec<[[f64; 24]; 7]> {
     run.series
@@ -42,6 +42,8 @@ pub(in crate::report) fn utilisation_by_hour(run: &RunSummary) -> Vec<[[f64; 24]
 
 pub(super) struct HeatPlot {
     pub pool: String,
+    /// The time zone of the hours.
+    pub zone: chrono_tz::Tz,
     pub cells: [[f64; 24]; 7],
 }
 
@@ -54,8 +56,8 @@ impl Plot for HeatPlot {
         let (main, side) = draw::frame(
             root,
             &format!(
-                "Utilisation of {} by hour of week (UTC, warm-up left out)",
-                self.pool
+                "Utilisation of {} by hour of week ({}, warm-up left out)",
+                self.pool, self.zone
             ),
         )?;
         let mut chart = ChartBuilder::on(&main)
@@ -67,7 +69,10 @@ impl Plot for HeatPlot {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc("hour of day (UTC); grey: nothing allocated, or outside the observed window")
+            .x_desc(format!(
+                "hour of day ({}); grey: nothing allocated, or outside the observed window",
+                self.zone
+            ))
             .y_desc("weekday")
             .x_labels(24)
             .y_labels(7)
