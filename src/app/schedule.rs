@@ -55,7 +55,8 @@ fn text(
         "{name}: a schedule for pool {} ({}), at most {} count changes a day; {} schedules simulated ({} simulations)\n\n",
         plan.pool, plan.tier, plan.max_changes_per_day, plan.schedules_tried, plan.simulations
     );
-    let head = ["rule", "cron (UTC)", "count", "in force from"];
+    let cron_head = format!("cron ({})", plan.result.context.calendar.zone());
+    let head = ["rule", cron_head.as_str(), "count", "in force from"];
     let rows: Vec<[String; 4]> = plan
         .rules
         .iter()

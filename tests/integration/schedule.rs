@@ -253,3 +253,67 @@ fn bad_requests_are_refused_with_the_fix() {
         .code(2)
         .stderr(predicates::str::contains("--schedule"));
 }
+
+/// A team on Berlin time gets its rules on its own clock, and the workflow
+/// tells GitHub which clock that is (a `timezone` per trigger), so the
+/// instances come at 09:00 Berlin time in winter and in summer alike.
+#[test]
+fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
+    let plan = |src: &str| {
+        let (dir, path) = write_scenario(src, "zoned.toml");
+        let json = json_stdout(
+            poolcast()
+                .args([
+                    "plan",
+                    "--schedule",
+                    "builders",
+                    "--format",
+                    "json",
+                    "--quiet",
+                ])
+                .arg(&path)
+                .arg("--out")
+                .arg(dir.path().join("out")),
+        );
+        let yaml = std::fs::read_to_string(dir.path().join("out/apply-schedule.yml")).unwrap();
+        (json, yaml)
+    };
+    let utc = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    // The same Monday midnight, on the Berlin clock.
+    let berlin = utc
+        .replacen(
+            "[simulation]\n",
+            "[simulation]\ntimezone = \"Europe/Berlin\"\n",
+            1,
+        )
+        .replacen(
+            "start = \"2025-03-03T00:00:00Z\"",
+            "start = \"2025-03-03T00:00:00\"",
+            1,
+        );
+    assert!(berlin.contains("Europe/Berlin") && !berlin.contains("00:00:00Z"));
+    let ((utc_plan, utc_yaml), (berlin_plan, berlin_yaml)) = (plan(&utc), plan(&berlin));
+    // The traffic follows the local clock, and so do the rules.
+    assert_eq!(utc_plan["rules"], berlin_plan["rules"]);
+    let triggers = |text: &str| -> Vec<serde_yaml::Value> {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text).expect("YAML");
+        yaml["on"]["schedule"]
+            .as_sequence()
+            .expect("on.schedule")
+            .clone()
+    };
+    assert!(
+        triggers(&utc_yaml)
+            .iter()
+            .all(|t| t.get("timezone").is_none())
+    );
+    let zoned = triggers(&berlin_yaml);
+    assert!(!zoned.is_empty());
+    for t in &zoned {
+        assert_eq!(
+            t["timezone"].as_str(),
+            Some("Europe/Berlin"),
+            "{berlin_yaml}"
+        );
+    }
+}
