@@ -29,10 +29,14 @@ mod outputs;
 mod run;
 mod sweep;
 
-/// Set by the first Ctrl-C: running simulations stop at their next check
-/// (they are handed it as their cancel flag) and the command writes
-/// nothing. Process-wide because an interrupt is.
+/// Set by the first Ctrl-C (or SIGTERM): running simulations stop at their
+/// next check (they are handed it as their cancel flag) and the command
+/// writes nothing. Process-wide because an interrupt is.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Set while an output set is being swapped in: a second Ctrl-C then waits
+/// for the swap (a few renames) instead of ending the process halfway.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
 
 /// Whether the user interrupted: results computed since are incomplete.
 pub(super) fn interrupted() -> bool {
@@ -41,7 +45,7 @@ pub(super) fn interrupted() -> bool {
 
 /// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted; no output was written")]
+#[error("interrupted; no output was written (the previous output is as it was)")]
 pub struct Interrupted;
 
 /// Bad input from the user (flags, files): exit code 2.
@@ -72,10 +76,11 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    // The first Ctrl-C asks the simulation to stop (the command then exits
-    // with 130 and writes nothing); a second one ends the process at once.
+    // The first Ctrl-C (or SIGTERM, SIGHUP) asks the simulation to stop
+    // (the command then exits with 130 and writes nothing); a second one
+    // ends the process at once, unless outputs are being swapped in.
     let _ = ctrlc::set_handler(|| {
-        if interrupted() {
+        if interrupted() && !COMMITTING.load(Ordering::SeqCst) {
             std::process::exit(130);
         }
         INTERRUPTED.store(true, Ordering::Relaxed);
@@ -255,11 +260,18 @@ pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     bar
 }
 
-/// Ends a command's writing (see `OutputDir::finish`).
+/// Ends a command's writing (see `OutputDir::finish`): nothing of it
+/// shows when the user interrupted before this point.
 pub(super) fn finish_output(out: OutputDir) -> Result<()> {
     let path = out.path().to_path_buf();
-    out.finish()
-        .with_context(|| format!("cannot finish writing {}", path.display()))
+    COMMITTING.store(true, Ordering::SeqCst);
+    if interrupted() {
+        COMMITTING.store(false, Ordering::SeqCst);
+        return Err(Interrupted.into());
+    }
+    let done = out.finish();
+    COMMITTING.store(false, Ordering::SeqCst);
+    done.with_context(|| format!("cannot finish writing {}", path.display()))
 }
 
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {

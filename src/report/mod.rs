@@ -21,7 +21,7 @@ pub use chart::{Chart, ChartFormats, PixelRect, run_charts, sweep_charts};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
-pub use output::OutputDir;
+pub use output::{OutputDir, refuse_file_target, write_file};
 pub use sweep::{
     SweepMeta, pareto_csv, read_sweep_meta, read_sweep_rows, recommendation_json,
     recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
