@@ -69,6 +69,10 @@ pub enum Command {
         /// Accepted for symmetry: validate prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
     /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
     /// the busiest hour of the week), instantly, without simulating.
@@ -82,6 +86,10 @@ pub enum Command {
         /// Accepted for symmetry: estimate prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
     /// Run several scenarios with common random numbers and print them side
     /// by side, each against the first.
@@ -137,6 +145,10 @@ pub enum Command {
         /// Accepted for symmetry: tiers prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
 }
 
@@ -164,6 +176,10 @@ pub struct CompareArgs {
     /// Print nothing but the results.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Let the scenario name files outside its folder (a durations
+    /// `file`, a trace); by default they must be inside it.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.
@@ -258,4 +274,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
     // (the same list as app's DEFAULT_OUTPUTS)
     pub outputs: String,
+    /// Let the scenario name files outside its folder (a durations
+    /// `file`, a trace); by default they must be inside it.
+    #[arg(long)]
+    pub allow_outside: bool,
 }

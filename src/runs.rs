@@ -204,19 +204,6 @@ impl<'de, F: FnMut(usize, JsonRun) -> Result<(), String>> DeserializeSeed<'de> f
 /// scenario refuses numbers above 10^12.
 const MAX_SECONDS: f64 = 1e12;
 
-/// A cell of a CSV trace, for a message: quoted and cut to 40 characters.
-/// Only cells of a file whose header has a `time` column (a trace by its
-/// structure) are ever quoted, so that a scenario naming some other file
-/// cannot make poolcast print it.
-fn shown(cell: &str) -> String {
-    let cut: String = cell.chars().take(40).collect();
-    if cut.len() < cell.len() {
-        format!("{cut:?}...")
-    } else {
-        format!("{cut:?}")
-    }
-}
-
 /// The CSV cell `name` as an instant or an offset: RFC 3339, seconds, or a
 /// duration.
 fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
@@ -226,8 +213,7 @@ fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
             Ok(RunTime::Offset(SimDuration::from_secs_f64(secs)))
         } else {
             Err(format!(
-                "the {name} {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
-                shown(t)
+                "the {name} must be a number of seconds from 0 to {MAX_SECONDS:e}"
             ))
         };
     }
@@ -238,8 +224,7 @@ fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
         .map(RunTime::Offset)
         .map_err(|_| {
             format!(
-                "the {name} {} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp",
-                shown(t)
+                "the {name} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp"
             )
         })
 }
@@ -251,15 +236,10 @@ fn csv_duration(text: &str) -> Result<SimDuration, String> {
             Ok(SimDuration::from_secs_f64(secs))
         }
         Ok(_) => Err(format!(
-            "the duration {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
-            t.chars().take(40).collect::<String>()
+            "the duration must be a number of seconds from 0 to {MAX_SECONDS:e}"
         )),
-        Err(_) => crate::text::parse_duration(t).map_err(|_| {
-            format!(
-                "the duration {} is neither seconds nor a duration like \"90s\"",
-                shown(t)
-            )
-        }),
+        Err(_) => crate::text::parse_duration(t)
+            .map_err(|_| "the duration is neither seconds nor a duration like \"90s\"".to_string()),
     }
 }
 
@@ -319,10 +299,10 @@ fn read_csv(
         }
         let cpu = cell(cpu_col)
             .map(|c| {
-                c.parse::<u32>().ok().filter(|n| *n > 0).ok_or(format!(
-                    "the cpu {} must be a whole number of vCPUs",
-                    shown(c)
-                ))
+                c.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("the cpu must be a whole number of vCPUs".to_string())
             })
             .transpose()
             .map_err(at)?;
@@ -468,11 +448,8 @@ mod tests {
     fn runs_csv_rejects_bad_rows_with_their_line() {
         for (text, needle) in [
             ("time,duration\n10,5\n5,5\n", "run 3: times go backwards"),
-            ("time,duration\n10,-5\n", "run 2: the duration -5 must be"),
-            (
-                "time,duration\nsoon,5\n",
-                "run 2: the time \"soon\" is neither",
-            ),
+            ("time,duration\n10,-5\n", "run 2: the duration must be"),
+            ("time,duration\nsoon,5\n", "run 2: the time is neither"),
             ("when,duration\n1,1\n", "needs a `time` column"),
         ] {
             let (_d, p) = write(text);
@@ -509,9 +486,8 @@ mod quoting {
     use super::*;
 
     /// A runs file may be any file on the machine (a scenario names it):
-    /// messages say where and what, never what the file holds, unless its
-    /// structure makes it a trace (a CSV header with a `time` column, whose
-    /// cells are quoted, cut to 40 characters).
+    /// messages say where (the row or line) and what, never what the file
+    /// holds, a CSV trace's cells included.
     #[test]
     fn runs_errors_never_quote_the_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -519,6 +495,10 @@ mod quoting {
         for text in [
             "when,duration\nhunter2-secret,5\n",
             "hunter2-secret\n5,5\n",
+            "time,duration\nhunter2-secret,5\n",
+            "time,duration\n5,hunter2-secret\n",
+            "time,duration,cpu\n5,5,hunter2-secret\n",
+            "time,duration\n5e99,5\n5,5e99-hunter2\n",
             r#"[{"createTime": "hunter2-secret"}]"#,
             r#"[{"createTime": "2025-01-01T00:00:00Z", "agentConfiguration": {"cpu": "hunter2-secret"}}]"#,
             r#"[{"createTime": 5, "task": "hunter2-secret"}]"#,

@@ -97,9 +97,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => sweep::merge(&files, out.as_deref(), format, quiet),
         Command::Plan(args) => sweep::plan(&args),
         Command::Validate {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
-            let s = scenario::load(&scenario)?;
+            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
             let (pools, workloads) = (s.pools.len(), s.workloads.len());
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             emit(&match format {
@@ -134,9 +137,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Estimate {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
-            let s = scenario::load(&scenario)?;
+            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
             match format {
                 Format::Table => emit(&report::estimate_table(&s))?,
                 Format::Json => emit(&report::estimate_json(&s))?,
@@ -166,11 +172,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
-                    let s = scenario::load(&path)?;
+                    let s = scenario::load_in(&path, file_scope(allow_outside))?;
                     (s.prices, s.quota)
                 }
                 None => (PriceTable::default(), Quota::default()),
@@ -193,9 +202,19 @@ pub(super) fn emit(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where the files a scenario names may be: `--allow-outside` lets them
+/// leave its folder.
+pub(super) fn file_scope(allow_outside: bool) -> scenario::FileScope {
+    if allow_outside {
+        scenario::FileScope::Anywhere
+    } else {
+        scenario::FileScope::ScenarioFolder
+    }
+}
+
 /// Loads the scenario and applies the command-line overrides.
 pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
-    let mut s = scenario::load(&args.scenario)?;
+    let mut s = scenario::load_in(&args.scenario, file_scope(args.allow_outside))?;
     apply_overrides(args, &mut s)?;
     Ok(s)
 }

@@ -114,7 +114,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
 /// over replications, as `slo_met` is). With `GITHUB_STEP_SUMMARY` set, a
 /// Markdown table is appended there.
 pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
-    let s = crate::scenario::load(&args.scenario)?;
+    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.allow_outside))?;
     if !s.slo.is_set() {
         return Err(BadInput(format!(
             "{} has no [slo] to check; add e.g. [slo] wait_p95 = \"5m\"",

@@ -44,7 +44,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             path.display()
         ))
     })?;
-    let mut points = scenario::expand(&spec, &src, path);
+    let scope = super::file_scope(args.allow_outside);
+    let mut points = scenario::expand(&spec, &src, path, scope);
     for p in &mut points {
         if let Ok(s) = &mut p.scenario {
             apply_overrides(args, s)?;
@@ -52,7 +53,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     }
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
-    let base = match scenario::from_str(&src, path) {
+    let base = match scenario::from_str_in(&src, path, scope) {
         Ok(mut s) => {
             apply_overrides(args, &mut s)?;
             s

@@ -87,8 +87,9 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
         }
         _ => {
             let file = d.file.as_ref()?;
-            let values = read_values_file(&cx.base_dir.join(file.get_ref()))
-                .map_err(|e| cx.issue(Some(file), &format!("{key}.file"), e))
+            let file_key = format!("{key}.file");
+            let values = read_values_file(&cx.resolve(file, &file_key)?)
+                .map_err(|e| cx.issue(Some(file), &file_key, e))
                 .ok()?;
             DurationDist::empirical(values)
         }

@@ -99,9 +99,28 @@ pub struct Scenario {
     pub warnings: Vec<String>,
 }
 
-/// Reads and validates the scenario file at `path`.
+/// Where the files a scenario names (a durations `file`, a trace) may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileScope {
+    /// Inside the scenario's folder or below it, links resolved: a
+    /// scenario from an untrusted pull request cannot make `check` read
+    /// other files of the machine.
+    #[default]
+    ScenarioFolder,
+    /// Anywhere (`--allow-outside`).
+    Anywhere,
+}
+
+/// Reads and validates the scenario file at `path`; the files it names
+/// must be in its folder.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    from_str(&read_source(path)?, path)
+    load_in(path, FileScope::default())
+}
+
+/// Reads and validates the scenario file at `path`, reading the files it
+/// names within `scope`.
+pub fn load_in(path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
+    from_str_in(&read_source(path)?, path, scope)
 }
 
 /// Reads a scenario file: a regular file of UTF-8 text, at most 16 MiB (a
@@ -136,6 +155,11 @@ pub fn read_source(path: &Path) -> Result<String, ScenarioError> {
 /// assert_eq!(s.pools[0].count, 2);
 /// ```
 pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    from_str_in(src, path, FileScope::default())
+}
+
+/// `from_str`, reading the files the scenario names within `scope`.
+pub fn from_str_in(src: &str, path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
     let raw: raw::RawScenario = toml::from_str(src).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
         location: e.span().map(|s| Location::of_offset(src, s.start)),
@@ -151,7 +175,7 @@ pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))
         .unwrap_or_else(|| "scenario".to_string());
     let base_dir = path.parent().unwrap_or(Path::new(""));
-    validate::validate(raw, src, &stem, base_dir).map_err(|issues| ScenarioError::Invalid {
+    validate::validate(raw, src, &stem, base_dir, scope).map_err(|issues| ScenarioError::Invalid {
         path: path.to_path_buf(),
         issues,
     })

@@ -8,7 +8,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 use super::error::{Location, ScenarioError, ValidationIssue};
-use super::{Scenario, from_str};
+use super::{FileScope, Scenario, from_str, from_str_in};
 
 /// The most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
@@ -338,8 +338,9 @@ fn set_in(
     }
 }
 
-/// Every point of `spec` applied to `src` and validated (in point order).
-pub fn expand(spec: &SweepSpec, src: &str, path: &Path) -> Vec<SweepPoint> {
+/// Every point of `spec` applied to `src` and validated (in point order),
+/// reading the files it names within `scope`.
+pub fn expand(spec: &SweepSpec, src: &str, path: &Path, scope: FileScope) -> Vec<SweepPoint> {
     // `sweep_spec` parsed this text; should a caller pass other text, every
     // point is infeasible (with the reason) rather than a panic.
     let base: DocumentMut = src.parse().unwrap_or_default();
@@ -352,7 +353,7 @@ pub fn expand(spec: &SweepSpec, src: &str, path: &Path) -> Vec<SweepPoint> {
                 .iter()
                 .zip(&values)
                 .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
-                .and_then(|()| from_str(&doc.to_string(), path).map_err(|e| reasons(&e)));
+                .and_then(|()| from_str_in(&doc.to_string(), path, scope).map_err(|e| reasons(&e)));
             SweepPoint {
                 index,
                 values,

@@ -2,13 +2,13 @@
 //! all problems (with key path and place) instead of stopping at the first.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{Scenario, SimulationSpec, Slo};
+use super::{FileScope, Scenario, SimulationSpec, Slo};
 use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind, Window};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -39,7 +39,9 @@ pub const DEFAULT_COMPUTE: &str = "default";
 /// Validation state: the problems found and the warnings to show.
 pub(super) struct Ctx<'a> {
     /// Folder of the scenario file; files it names are relative to it.
-    pub base_dir: &'a Path,
+    base_dir: &'a Path,
+    /// Whether those files may be outside it.
+    scope: FileScope,
     /// Problems with the byte offset of what they are about; located (line
     /// and column) once, at the end, in one pass over the source.
     issues: Vec<(Option<usize>, ValidationIssue)>,
@@ -48,6 +50,40 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The file a scenario names at `file` (key `key`), relative to its
+    /// folder; outside it (after `..` and links), unless the scope allows
+    /// it, a problem saying how to allow it, and nothing is read.
+    pub fn resolve(&mut self, file: &S<String>, key: &str) -> Option<PathBuf> {
+        let path = self.base_dir.join(file.get_ref());
+        if self.scope == FileScope::Anywhere {
+            return Some(path);
+        }
+        let folder = |p: &Path| {
+            std::fs::canonicalize(if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            })
+        };
+        // A path that does not resolve is read anyway: the reader says it
+        // is missing, which reveals nothing.
+        match (folder(self.base_dir), std::fs::canonicalize(&path)) {
+            (Ok(base), Ok(real)) if !real.starts_with(&base) => {
+                self.issue(
+                    Some(file),
+                    key,
+                    format!(
+                        "{} is outside the scenario's folder {}; move the file into that folder, or pass --allow-outside to read it where it is",
+                        path.display(),
+                        base.display()
+                    ),
+                );
+                None
+            }
+            _ => Some(path),
+        }
+    }
+
     /// Records a problem at byte `offset` of the source.
     pub fn issue_at(&mut self, offset: Option<usize>, key: &str, message: impl Into<String>) {
         self.issues.push((
@@ -172,9 +208,11 @@ pub(super) fn validate(
     src: &str,
     default_name: &str,
     base_dir: &Path,
+    scope: FileScope,
 ) -> Result<Scenario, Vec<ValidationIssue>> {
     let mut cx = Ctx {
         base_dir,
+        scope,
         issues: Vec::new(),
         warnings: Vec::new(),
     };

@@ -458,10 +458,13 @@ fn cli_bad_traces_are_rejected_with_file_and_row() {
         Some(b"time,duration\n60,30\n10,30\n"),
         &["runs.csv: run 3", "sort the file"],
     );
-    rejects_trace(Some(b"time,duration\n60,-30\n"), &["run 2", "duration -30"]);
+    rejects_trace(
+        Some(b"time,duration\n60,-30\n"),
+        &["run 2", "the duration must be"],
+    );
     rejects_trace(
         Some(b"time,duration\nyesterday,30\n"),
-        &["run 2", "\"yesterday\""],
+        &["run 2", "the time is neither seconds"],
     );
     rejects_trace(
         Some(b"[{\"createTime\": 5}]"),

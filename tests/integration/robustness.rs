@@ -419,7 +419,15 @@ fn inputs_must_be_regular_files() {
         if needle.contains("fifo") && !has_fifo {
             continue;
         }
-        refused_with(&["validate".as_ref(), path.as_os_str()], &[needle]);
+        // `--allow-outside` for /dev/zero, which is outside the folder.
+        refused_with(
+            &[
+                "validate".as_ref(),
+                path.as_os_str(),
+                "--allow-outside".as_ref(),
+            ],
+            &[needle],
+        );
     }
     if has_fifo {
         refused_with(
@@ -487,10 +495,61 @@ fn errors_never_quote_another_file() {
             format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}"),
         )
         .expect("write");
-        let stderr = refused_with(&["validate".as_ref(), path.as_os_str()], &["passwd"]);
-        assert!(!stderr.contains("hunter2"), "{stderr}");
-        assert!(!stderr.contains("root:x"), "{stderr}");
+        for allow in [None, Some("--allow-outside")] {
+            let mut args = vec!["validate".as_ref(), path.as_os_str()];
+            args.extend(allow.map(std::ffi::OsStr::new));
+            let stderr = refused_with(&args, &["passwd"]);
+            assert!(!stderr.contains("hunter2"), "{stderr}");
+            assert!(!stderr.contains("root:x"), "{stderr}");
+        }
     }
+}
+
+/// Issue 16: the files a scenario names stay in its folder (after `..` and
+/// links) unless `--allow-outside` says otherwise: a located exit 2 that
+/// says how to allow it, and the file is not read.
+#[test]
+fn scenario_files_stay_in_its_folder() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    std::fs::write(d.join("times.txt"), "5m\n6m\n").expect("write");
+    std::fs::create_dir_all(d.join("team/data")).expect("mkdir");
+    std::fs::write(d.join("team/data/times.txt"), "5m\n6m\n").expect("write");
+    let scenario = |name: &str, file: &str| {
+        let path = d.join("team").join(name);
+        std::fs::write(
+            &path,
+            format!("[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"empirical\", file = \"{file}\" }}\n"),
+        )
+        .expect("write");
+        path
+    };
+    let up = scenario("up.toml", "../times.txt");
+    let absolute = scenario("abs.toml", &d.join("times.txt").display().to_string());
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.join("times.txt"), d.join("team/link.txt")).expect("link");
+    let link = scenario("link.toml", "link.txt");
+    for path in [&up, &absolute, &link] {
+        if path == &link && !cfg!(unix) {
+            continue;
+        }
+        refused_with(
+            &["validate".as_ref(), path.as_os_str()],
+            &[
+                ":5:41: workload.ci.duration.file:",
+                "is outside the scenario's folder",
+                "pass --allow-outside to read it",
+            ],
+        );
+        poolcast()
+            .arg("validate")
+            .arg(path)
+            .arg("--allow-outside")
+            .assert()
+            .success();
+    }
+    let inside = scenario("inside.toml", "data/../data/times.txt");
+    poolcast().arg("validate").arg(&inside).assert().success();
 }
 
 /// Validation locates its problems in one pass over the file: 80,000
