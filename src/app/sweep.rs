@@ -19,20 +19,44 @@ struct Prepared {
     base: scenario::Scenario,
     spec: SweepSpec,
     points: Vec<SweepPoint>,
-    /// Identifies the sweep (file, seed, replications): shards of different
-    /// sweeps must not be merged.
+    /// Identifies the sweep (version, file, data files, seed,
+    /// replications; `sweep` adds its precision settings): shards of
+    /// different sweeps must not be merged.
     fingerprint: String,
 }
 
-/// FNV-1a over `parts`: a stable, dependency-free fingerprint.
-fn fingerprint(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.iter().chain(&[0xff]) {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+/// The content of each file the scenario and its points read, hashed
+/// (traces and durations files change a point's result as the scenario
+/// text does), sorted. Read through the same capped reader as when loading.
+fn data_hashes(base: &scenario::Scenario, points: &[SweepPoint]) -> Result<Vec<String>> {
+    let mut files: Vec<&Path> = base.data_files.iter().map(PathBuf::as_path).collect();
+    for p in points.iter().filter_map(|p| p.scenario.as_ref().ok()) {
+        files.extend(p.data_files.iter().map(PathBuf::as_path));
     }
-    format!("{h:016x}")
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|f| {
+            let mut input = crate::input::Input::open(f, crate::input::Limit::RUNS)
+                .map_err(|e| BadInput(e.to_string()))?;
+            // The content only: shards run from other folders agree.
+            let mut h = report::Checksum::default();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                match std::io::Read::read(&mut input, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => h.update(&buf[..n]),
+                    Err(e) => return Err(BadInput(input.read_error(&e).to_string()).into()),
+                }
+            }
+            Ok(h.hex())
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|mut hashes| {
+            hashes.sort();
+            hashes
+        })
 }
 
 fn prepare(args: &RunArgs) -> Result<Prepared> {
@@ -66,7 +90,14 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     };
     let seed = args.seed.map(|s| s.to_string()).unwrap_or_default();
     let reps = args.replications.map(|r| r.to_string()).unwrap_or_default();
-    let fingerprint = fingerprint(&[src.as_bytes(), seed.as_bytes(), reps.as_bytes()]);
+    let data = data_hashes(&base, &points)?.join(",");
+    let fingerprint = report::checksum(&[
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        src.as_bytes(),
+        data.as_bytes(),
+        seed.as_bytes(),
+        reps.as_bytes(),
+    ]);
     Ok(Prepared {
         base,
         spec,
@@ -173,8 +204,16 @@ fn finish(
     out.write(
         Kind::Json,
         "sweep.json",
-        report::sweep_meta_json(scenario, meta.points, table, obj, None, &meta.fingerprint)
-            .as_bytes(),
+        report::sweep_meta_json(
+            scenario,
+            meta.points,
+            table,
+            obj,
+            None,
+            &meta.fingerprint,
+            &sweep_csv,
+        )
+        .as_bytes(),
     )?;
     match format {
         Format::Table => {
@@ -236,7 +275,10 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         .into());
     }
     let run = &args.run;
-    let prepared = prepare(run)?;
+    let mut prepared = prepare(run)?;
+    let precision = format!("{:?}/{}", args.precision, args.max_replications);
+    prepared.fingerprint =
+        report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
     let out = Outputs::prepare(
         &run.outputs,
         run.out.as_deref(),
@@ -274,7 +316,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         // A shard's two files are what merge reads: written whatever
         // --outputs says.
         let dir = out.dir_for_shard()?;
-        write_output(dir, "sweep.csv", &report::sweep_csv(&table, &obj))?;
+        let rows = report::sweep_csv(&table, &obj);
+        write_output(dir, "sweep.csv", &rows)?;
         write_output(
             dir,
             "sweep.json",
@@ -285,6 +328,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 &obj,
                 shard,
                 &prepared.fingerprint,
+                &rows,
             )
             .as_bytes(),
         )?;
@@ -301,6 +345,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let meta = SweepMeta {
         scenario: prepared.base.name.clone(),
         fingerprint: prepared.fingerprint.clone(),
+        rows_checksum: String::new(),
         points,
         axes: table.axes.clone(),
         metrics: table.metrics.clone(),
@@ -359,7 +404,7 @@ pub(super) fn merge(
                 files[0].display()
             )));
         }
-        rows.extend(report::read_sweep_rows(f, &meta).map_err(bad)?);
+        rows.extend(report::read_sweep_rows(f, &m).map_err(bad)?);
     }
     rows.sort_by_key(|r| r.point);
     if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {

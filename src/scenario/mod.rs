@@ -18,7 +18,7 @@ mod trace;
 mod validate;
 mod workload;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use describe::{describe, describe_quota};
 pub use error::{Location, ScenarioError, ValidationIssue};
@@ -97,6 +97,9 @@ pub struct Scenario {
     pub slo: Slo,
     /// Non-fatal findings of validation (e.g. trace runs outside the window).
     pub warnings: Vec<String>,
+    /// The files it read (durations files, traces), in the order named:
+    /// what a sweep's fingerprint hashes besides the scenario text.
+    pub data_files: Vec<PathBuf>,
 }
 
 /// Where the files a scenario names (a durations `file`, a trace) may be.

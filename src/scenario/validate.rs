@@ -42,6 +42,8 @@ pub(super) struct Ctx<'a> {
     base_dir: &'a Path,
     /// Whether those files may be outside it.
     scope: FileScope,
+    /// The files resolved so far (see `Scenario::data_files`).
+    files: Vec<PathBuf>,
     /// Problems with the byte offset of what they are about; located (line
     /// and column) once, at the end, in one pass over the source.
     issues: Vec<(Option<usize>, ValidationIssue)>,
@@ -56,6 +58,7 @@ impl Ctx<'_> {
     pub fn resolve(&mut self, file: &S<String>, key: &str) -> Option<PathBuf> {
         let path = self.base_dir.join(file.get_ref());
         if self.scope == FileScope::Anywhere {
+            self.files.push(path.clone());
             return Some(path);
         }
         let folder = |p: &Path| {
@@ -80,7 +83,10 @@ impl Ctx<'_> {
                 );
                 None
             }
-            _ => Some(path),
+            _ => {
+                self.files.push(path.clone());
+                Some(path)
+            }
         }
     }
 
@@ -213,6 +219,7 @@ pub(super) fn validate(
     let mut cx = Ctx {
         base_dir,
         scope,
+        files: Vec::new(),
         issues: Vec::new(),
         warnings: Vec::new(),
     };
@@ -324,6 +331,7 @@ pub(super) fn validate(
         workloads,
         slo,
         warnings: cx.warnings,
+        data_files: cx.files,
     })
 }
 
