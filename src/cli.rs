@@ -278,4 +278,8 @@ pub struct RunArgs {
     /// `file`, a trace); by default they must be inside it.
     #[arg(long)]
     pub allow_outside: bool,
+    /// Memory budget (e.g. 4GiB): a run whose estimated peak is above it
+    /// is refused before simulating [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }

@@ -254,6 +254,46 @@ pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> R
     })
 }
 
+/// Refuses, before any simulation, work whose estimated peak memory is
+/// above the budget: `--max-memory`, or half of the machine's memory
+/// (`MemTotal` of `/proc/meminfo`; no default budget where that is not
+/// known).
+pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&str>) -> Result<()> {
+    use crate::memory::{bytes_text, parse_bytes};
+    let (budget, why) = match flag {
+        Some(text) => (
+            parse_bytes(text).map_err(|e| BadInput(format!("--max-memory: {e}")))?,
+            format!("--max-memory {text}"),
+        ),
+        None => match machine_memory() {
+            Some(total) => (
+                total / 2.0,
+                format!("half of this machine's {}", bytes_text(total)),
+            ),
+            None => return Ok(()),
+        },
+    };
+    let need = est.total();
+    if need <= budget {
+        return Ok(());
+    }
+    Err(BadInput(format!(
+        "this needs about {} of memory, above the budget of {} ({why}):\n{}fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down; --max-memory SIZE sets the budget",
+        bytes_text(need),
+        bytes_text(budget),
+        est.explain()
+    ))
+    .into())
+}
+
+/// The machine's memory in bytes, from `/proc/meminfo`.
+fn machine_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
 pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(BadInput("--threads must be at least 1".into()).into());

@@ -21,6 +21,10 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.threads)?;
+    super::check_memory(
+        &crate::memory::run_estimate(&s, pool.current_num_threads()),
+        args.max_memory.as_deref(),
+    )?;
     // Computed once: printed now, and kept for the JSON and the reports.
     let mut warnings = report::before_run(&s);
     if !args.quiet {

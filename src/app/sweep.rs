@@ -106,6 +106,25 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     })
 }
 
+/// The memory budget for the valid points, each run up to `replications`
+/// times (or their own count, when larger).
+fn check_points_memory(
+    prepared: &Prepared,
+    replications: u32,
+    pool: &rayon::ThreadPool,
+    args: &RunArgs,
+) -> Result<()> {
+    let valid: Vec<&scenario::Scenario> = prepared
+        .points
+        .iter()
+        .filter_map(|p| p.scenario.as_ref().ok())
+        .collect();
+    super::check_memory(
+        &crate::memory::sweep_estimate(&valid, replications, pool.current_num_threads()),
+        args.max_memory.as_deref(),
+    )
+}
+
 /// `K/N`, or `index:VAR/N` with a 0-based index in the environment
 /// variable VAR (what job arrays hand each job), as 1-based `(K, N)`.
 fn parse_shard(text: &str) -> Result<(usize, usize)> {
@@ -286,6 +305,12 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         Some("sweep"),
     )?;
     let pool = thread_pool(run.threads)?;
+    let most = if args.precision.is_some() {
+        args.max_replications
+    } else {
+        0
+    };
+    check_points_memory(&prepared, most, &pool, run)?;
     let obj = Objective::of(&prepared.base.slo);
     let opts = SweepOptions {
         precision: args.precision,
@@ -453,6 +478,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         Some("plan"),
     )?;
     let pool = thread_pool(args.threads)?;
+    check_points_memory(&prepared, 0, &pool, args)?;
     let bar = bar_for(args.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;

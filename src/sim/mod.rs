@@ -27,6 +27,9 @@ const CANCEL_CHECK_EVENTS: u64 = 1 << 10;
 /// that memory stays bounded.
 pub const MAX_QUEUED: usize = 1_000_000;
 
+/// Bytes a queued run takes (for the memory estimate).
+pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();
+
 /// Random streams per workload: arrivals and run times are independent, so a
 /// change of one workload's rate leaves the others' draws untouched.
 const STREAMS_PER_WORKLOAD: u64 = 2;

@@ -690,3 +690,61 @@ fn overlapping_cron_firings_are_bounded() {
     let (_d, path) = write_scenario(&src("500d"), "fits.toml");
     poolcast().arg("validate").arg(&path).assert().success();
 }
+
+/// Issue 16: peak memory is estimated before simulating and a run above
+/// the budget is refused with the arithmetic. The default scenario's 10
+/// replications keep 10 wait histograms of a 7-day range (248 KiB each)
+/// and 10 x 2,017 queue samples: about 3.7 MiB, above a 1 MiB budget and
+/// below a 64 MiB one. A sweep counts every point.
+#[test]
+fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
+    let default = crate::support::scenarios_dir().join("default.toml");
+    let dir = tempfile::tempdir().expect("dir");
+    let started = Instant::now();
+    poolcast()
+        .arg("run")
+        .arg(&default)
+        .args(["--max-memory", "1MiB", "--threads", "2", "--out"])
+        .arg(dir.path().join("small"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "above the budget of 1.0 MiB (--max-memory 1MiB)",
+        ))
+        .stderr(predicate::str::contains(
+            "queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
+        ))
+        .stderr(predicate::str::contains(
+            "wait histograms: (10 replications + 2 x 2 in flight) x 1 workload(s) x 248.0 KiB",
+        ));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "it simulated first"
+    );
+    assert!(!dir.path().join("small").exists());
+    crate::support::run_into(
+        &dir.path().join("enough"),
+        &["run", default.to_str().unwrap(), "--max-memory", "64MiB"],
+    );
+    poolcast()
+        .arg("sweep")
+        .arg(crate::support::scenarios_dir().join("sweep-tiers.toml"))
+        .args(["--max-memory", "1MiB", "--out"])
+        .arg(dir.path().join("sweep"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("empirical run times")
+                .or(predicate::str::contains("queue series")),
+        )
+        .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
+    poolcast()
+        .arg("run")
+        .arg(&default)
+        .args(["--max-memory", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--max-memory: \"lots\" is not a size",
+        ));
+}
