@@ -292,6 +292,7 @@ pub(super) fn validate(
         MAX_EXPECTED_RUNS,
     );
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
+    check_expected_events(&mut cx, &workloads, &pools, simulation.horizon, max_runs);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -558,6 +559,46 @@ fn check_expected_runs(
     if runs > max_runs {
         cx.issue_at(None, "workload", format!(
             "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {max_runs:e}; shorten [simulation] horizon, lower the rates, or raise [simulation] max_runs if the machine can take it"
+        ));
+    }
+}
+
+/// Refuses replications whose event loop could not finish in reasonable
+/// time although the runs are within `max_runs`: thinning candidates of a
+/// profile with a sharp peak, and controller polls, counted as `max_runs`
+/// counts runs, against ten times that limit.
+fn check_expected_events(
+    cx: &mut Ctx,
+    workloads: &[WorkloadSpec],
+    pools: &[Option<PoolSpec>],
+    horizon: SimDuration,
+    max_runs: f64,
+) {
+    let runs: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.expected_runs(horizon))
+        .sum();
+    let candidates: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon))
+        .sum();
+    let polls: f64 = pools
+        .iter()
+        .flatten()
+        .filter_map(|p| match &p.scaling {
+            crate::model::Scaling::Queue(c) => {
+                Some(horizon.as_secs_f64() / c.poll.as_secs_f64().max(1.0))
+            }
+            _ => None,
+        })
+        .sum();
+    // (An empty float sum is -0.0, which would print as such.)
+    let (candidates, polls) = (candidates + 0.0, polls + 0.0);
+    let limit = 10.0 * max_runs;
+    let events = runs + candidates + polls;
+    if events > limit && runs <= max_runs {
+        cx.issue_at(None, "workload", format!(
+            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, shorten the horizon, or raise max_runs if the machine can take it"
         ));
     }
 }

@@ -170,6 +170,9 @@ pub fn run_replication<R: Recorder>(
     sim.start();
     let mut events = 0u64;
     let mut end = sim.horizon;
+    // Time never runs backwards: arrival streams hand out ascending times
+    // and events are scheduled at or after the present.
+    let mut last = SimTime(0);
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
@@ -192,6 +195,8 @@ pub fn run_replication<R: Recorder>(
             sim.handle(now, event);
             now
         };
+        debug_assert!(now >= last, "time ran backwards: {last:?} then {now:?}");
+        last = now;
         events += 1;
         if events.is_multiple_of(CANCEL_CHECK_EVENTS) && cancel.load(Ordering::Relaxed) {
             return events;

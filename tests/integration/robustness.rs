@@ -748,3 +748,35 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
             "--max-memory: \"lots\" is not a size",
         ));
 }
+
+/// Issue 16: work that cannot finish is refused before it starts, with the
+/// arithmetic: a profile whose peak is one hour a week draws its thinning
+/// candidates at the peak rate (10/h x 1000 over 168 hours: 1.68e6, of
+/// which 1.0e4 are runs), and a controller polling every 10 s for a week
+/// polls 60,480 times; each against ten times `max_runs`.
+#[test]
+fn issue_16_event_counts_beyond_the_limit_are_refused() {
+    let quiet_hours = vec!["0.001"; 23].join(", ");
+    let (_a, peak) = write_scenario(
+        &format!(
+            "[simulation]\nhorizon = \"7d\"\nmax_runs = 20000\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = {{ process = \"profile\", rate = \"10/h\", hourly = [1000, {quiet_hours}], weekly = [1, 0, 0, 0, 0, 0, 0] }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n"
+        ),
+        "peak.toml",
+    );
+    refused_with(
+        &["validate".as_ref(), peak.as_os_str()],
+        &[
+            "about 1.68e6 events over 7d (1.00e4 runs + 1.67e6 rejected thinning candidates",
+            "more than the limit of 2e5 (10 x [simulation] max_runs)",
+        ],
+    );
+    let polls = "[simulation]\nhorizon = \"7d\"\nmax_runs = 1000\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\nscaling = { policy = \"queue\", min = 0, max = 2, poll = \"10s\" }\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    let (_b, path) = write_scenario(polls, "polls.toml");
+    refused_with(
+        &["validate".as_ref(), path.as_os_str()],
+        &["+ 6.05e4 controller polls), more than the limit of 1e4"],
+    );
+    // Polling every 2 minutes is 5,040 polls, under the limit.
+    let (_c, ok) = write_scenario(&polls.replace("poll = \"10s\"", "poll = \"2m\""), "ok.toml");
+    poolcast().arg("validate").arg(&ok).assert().success();
+}
