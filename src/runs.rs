@@ -358,6 +358,15 @@ fn read_any(
         message,
     };
     let mut reader = BufReader::new(input);
+    let fill = |r: &mut BufReader<&mut Input>| -> Result<bool, RunsError> {
+        r.fill_buf()
+            .map(|h| h.starts_with(b"\xEF\xBB\xBF"))
+            .map_err(|e| err(format!("cannot read it: {e}")))
+    };
+    // A byte-order mark (Windows tools write one) is not content.
+    if fill(&mut reader)? {
+        reader.consume(3);
+    }
     let head = reader
         .fill_buf()
         .map_err(|e| err(format!("cannot read it: {e}")))?;
@@ -431,6 +440,22 @@ mod tests {
         let p = dir.path().join("runs");
         std::fs::write(&p, text).unwrap();
         (dir, p)
+    }
+
+    /// Issue 16: a JSON export with a UTF-8 byte-order mark is read as
+    /// JSON (it was taken for a CSV), and so is a CSV with one.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (_d, p) = write(
+            "\u{feff}[{\"createTime\": \"2025-01-01T00:00:00Z\", \"startTime\": \"2025-01-01T00:01:00Z\", \"finishTime\": \"2025-01-01T00:03:00Z\"}]",
+        );
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs[0].duration, Some(SimDuration::from_secs(120)));
+        let (_d, p) = write("\u{feff}time,duration\n0,60\n");
+        assert_eq!(
+            read_runs(&p).unwrap()[0].duration,
+            Some(SimDuration::from_secs(60))
+        );
     }
 
     #[test]
