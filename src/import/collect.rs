@@ -129,7 +129,8 @@ pub(super) struct Observed {
 struct PoolNames {
     /// Recorded name → scenario name.
     given: HashMap<String, String>,
-    /// Scenario names in use.
+    /// Scenario names in use, lowercased (the scenario refuses names
+    /// differing only by case).
     taken: HashSet<String>,
     /// Recorded names that had to change (for a warning).
     renamed: BTreeMap<String, String>,
@@ -138,8 +139,9 @@ struct PoolNames {
 impl PoolNames {
     /// The scenario name of a recorded pool: the same when it obeys ACR's
     /// rule (3-20 letters, digits, hyphens; not "default"), else a
-    /// cleaned-up name. Two recorded pools never share one (`a.b` and
-    /// `a_b` both clean up to `a-b`): the later gets `-2`, `-3`, ...
+    /// cleaned-up name. Two recorded pools never share one, nor one
+    /// differing only by case (`a.b` and `a_b` both clean up to `a-b`;
+    /// `Pool` and `pool`): the later gets `-2`, `-3`, ...
     fn of(&mut self, recorded: &str) -> String {
         if let Some(name) = self.given.get(recorded) {
             return name.clone();
@@ -163,7 +165,7 @@ impl PoolNames {
         }
         let mut name = clean.clone();
         for n in 2.. {
-            if !self.taken.contains(&name) {
+            if !self.taken.contains(&name.to_lowercase()) {
                 break;
             }
             let suffix = format!("-{n}");
@@ -172,7 +174,7 @@ impl PoolNames {
         if name != recorded {
             self.renamed.insert(recorded.to_string(), name.clone());
         }
-        self.taken.insert(name.clone());
+        self.taken.insert(name.to_lowercase());
         self.given.insert(recorded.to_string(), name.clone());
         name
     }
@@ -271,13 +273,14 @@ mod names {
         assert_eq!(names.of("a-b"), "a-b-3");
         assert_eq!(names.of("a.b"), "a-b");
         assert_eq!(names.of("buildpool"), "buildpool");
+        assert_eq!(names.of("BuildPool"), "BuildPool-2");
         let long = "x".repeat(25);
         assert_eq!(names.of(&long), "x".repeat(20));
         assert_eq!(
             names.of(&format!("{long}y")),
             format!("{}-2", "x".repeat(18))
         );
-        assert_eq!(names.renamed.len(), 5, "{:?}", names.renamed);
+        assert_eq!(names.renamed.len(), 6, "{:?}", names.renamed);
         assert!(!names.renamed.contains_key("buildpool"));
     }
 }

@@ -1,7 +1,7 @@
 //! `RawScenario` -> `Scenario`: fills defaults and checks every rule, collecting
 //! all problems (with key path and place) instead of stopping at the first.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::error::{Locator, ValidationIssue};
@@ -256,7 +256,7 @@ pub(super) fn validate(
         .iter()
         .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
-    check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
+    check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool", true);
     check_quota(&mut cx, &raw.pools, &pools, quota);
     if raw.workloads.is_empty() {
         cx.issue::<()>(
@@ -284,7 +284,12 @@ pub(super) fn validate(
         .iter()
         .filter_map(|w| workload(&mut cx, w, &env))
         .collect();
-    check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
+    check_unique(
+        &mut cx,
+        raw.workloads.iter().map(|w| &w.name),
+        "workload",
+        false,
+    );
     let max_runs = cx.number(
         raw.simulation.max_runs.as_ref(),
         "simulation.max_runs",
@@ -528,19 +533,39 @@ pub fn name_from_stem(stem: &str) -> String {
     }
 }
 
-fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, what: &str) {
-    let mut seen = HashSet::new();
+/// Names used twice are refused; with `case_blind`, names differing only
+/// by case too (a pool's name becomes a chart's file name, and macOS and
+/// Windows file systems do not tell `Builders` from `builders`).
+fn check_unique<'a>(
+    cx: &mut Ctx,
+    names: impl Iterator<Item = &'a S<String>>,
+    what: &str,
+    case_blind: bool,
+) {
+    let mut seen: HashMap<String, &str> = HashMap::new();
     for n in names {
-        if !seen.insert(n.get_ref().as_str()) {
-            cx.issue(
-                Some(n),
-                &format!("{what}.{}.name", shown_name(n.get_ref())),
-                format!(
-                    "the {what} name {:?} is used twice; give each {what} its own name",
-                    n.get_ref()
-                ),
-            );
-        }
+        let name = n.get_ref().as_str();
+        let key = if case_blind {
+            name.to_lowercase()
+        } else {
+            name.to_string()
+        };
+        let Some(first) = seen.get(&key).copied() else {
+            seen.insert(key, name);
+            continue;
+        };
+        let message = if first == name {
+            format!("the {what} name {name:?} is used twice; give each {what} its own name")
+        } else {
+            format!(
+                "the {what} names {first:?} and {name:?} differ only by case; their chart files would collide on case-insensitive file systems (macOS, Windows): rename one"
+            )
+        };
+        cx.issue(
+            Some(n),
+            &format!("{what}.{}.name", shown_name(name)),
+            message,
+        );
     }
 }
 

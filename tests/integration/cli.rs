@@ -121,6 +121,20 @@ fn cli_duplicate_pool_name() {
     );
 }
 
+/// Issue 16: pool names differing only by case would write chart files
+/// that collide on case-insensitive file systems.
+#[test]
+fn cli_pool_names_differing_only_by_case() {
+    rejects(
+        "[[workload]]",
+        "[[pool]]\nname = \"Builders\"\ntier = \"S1\"\n\n[[workload]]",
+        &[
+            "pool.Builders.name",
+            "\"builders\" and \"Builders\" differ only by case",
+        ],
+    );
+}
+
 #[test]
 fn cli_workload_names_missing_pool() {
     rejects(
