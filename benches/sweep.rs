@@ -39,7 +39,7 @@ fn sweep(c: &mut Criterion) {
     let path = Path::new("bench-sweep.toml");
     let base = from_str(SCENARIO, path).expect("valid");
     let spec = sweep_spec(SCENARIO, path).expect("valid").expect("a sweep");
-    let points = expand(&spec, SCENARIO, path);
+    let points = expand(&spec, SCENARIO, path, Default::default());
     assert_eq!(points.len(), 100);
     let axes: Vec<String> = spec.axes.iter().map(|a| a.key.clone()).collect();
     let opts = SweepOptions {

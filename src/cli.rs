@@ -72,6 +72,10 @@ pub enum Command {
         /// Accepted for symmetry: validate prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
     /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
     /// the busiest hour of the week), instantly, without simulating.
@@ -85,6 +89,10 @@ pub enum Command {
         /// Accepted for symmetry: estimate prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
     /// Run several scenarios with common random numbers and print them side
     /// by side, each against the first.
@@ -140,6 +148,10 @@ pub enum Command {
         /// Accepted for symmetry: tiers prints nothing on stderr but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Let the scenario name files outside its folder (a durations
+        /// `file`, a trace); by default they must be inside it.
+        #[arg(long)]
+        allow_outside: bool,
     },
 }
 
@@ -167,6 +179,10 @@ pub struct CompareArgs {
     /// Print nothing but the results.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Let the scenario name files outside its folder (a durations
+    /// `file`, a trace); by default they must be inside it.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.
@@ -282,4 +298,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
     // (the same list as app's DEFAULT_OUTPUTS)
     pub outputs: String,
+    /// Let the scenario name files outside its folder (a durations
+    /// `file`, a trace); by default they must be inside it.
+    #[arg(long)]
+    pub allow_outside: bool,
+    /// Memory budget (e.g. 4GiB): a run whose estimated peak is above it
+    /// is refused before simulating [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }

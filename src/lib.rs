@@ -25,6 +25,7 @@ pub mod engine;
 pub mod import;
 pub mod input;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod replication;
 pub mod report;

@@ -204,19 +204,6 @@ impl<'de, F: FnMut(usize, JsonRun) -> Result<(), String>> DeserializeSeed<'de> f
 /// scenario refuses numbers above 10^12.
 const MAX_SECONDS: f64 = 1e12;
 
-/// A cell of a CSV trace, for a message: quoted and cut to 40 characters.
-/// Only cells of a file whose header has a `time` column (a trace by its
-/// structure) are ever quoted, so that a scenario naming some other file
-/// cannot make poolcast print it.
-fn shown(cell: &str) -> String {
-    let cut: String = cell.chars().take(40).collect();
-    if cut.len() < cell.len() {
-        format!("{cut:?}...")
-    } else {
-        format!("{cut:?}")
-    }
-}
-
 /// The CSV cell `name` as an instant or an offset: RFC 3339, seconds, or a
 /// duration.
 fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
@@ -226,8 +213,7 @@ fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
             Ok(RunTime::Offset(SimDuration::from_secs_f64(secs)))
         } else {
             Err(format!(
-                "the {name} {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
-                shown(t)
+                "the {name} must be a number of seconds from 0 to {MAX_SECONDS:e}"
             ))
         };
     }
@@ -238,8 +224,7 @@ fn csv_time(name: &str, text: &str) -> Result<RunTime, String> {
         .map(RunTime::Offset)
         .map_err(|_| {
             format!(
-                "the {name} {} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp",
-                shown(t)
+                "the {name} is neither seconds, a duration like \"90s\", nor an RFC 3339 timestamp"
             )
         })
 }
@@ -251,15 +236,10 @@ fn csv_duration(text: &str) -> Result<SimDuration, String> {
             Ok(SimDuration::from_secs_f64(secs))
         }
         Ok(_) => Err(format!(
-            "the duration {} must be a number of seconds from 0 to {MAX_SECONDS:e}",
-            t.chars().take(40).collect::<String>()
+            "the duration must be a number of seconds from 0 to {MAX_SECONDS:e}"
         )),
-        Err(_) => crate::text::parse_duration(t).map_err(|_| {
-            format!(
-                "the duration {} is neither seconds nor a duration like \"90s\"",
-                shown(t)
-            )
-        }),
+        Err(_) => crate::text::parse_duration(t)
+            .map_err(|_| "the duration is neither seconds nor a duration like \"90s\"".to_string()),
     }
 }
 
@@ -319,10 +299,10 @@ fn read_csv(
         }
         let cpu = cell(cpu_col)
             .map(|c| {
-                c.parse::<u32>().ok().filter(|n| *n > 0).ok_or(format!(
-                    "the cpu {} must be a whole number of vCPUs",
-                    shown(c)
-                ))
+                c.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("the cpu must be a whole number of vCPUs".to_string())
             })
             .transpose()
             .map_err(at)?;
@@ -378,6 +358,15 @@ fn read_any(
         message,
     };
     let mut reader = BufReader::new(input);
+    let fill = |r: &mut BufReader<&mut Input>| -> Result<bool, RunsError> {
+        r.fill_buf()
+            .map(|h| h.starts_with(b"\xEF\xBB\xBF"))
+            .map_err(|e| err(format!("cannot read it: {e}")))
+    };
+    // A byte-order mark (Windows tools write one) is not content.
+    if fill(&mut reader)? {
+        reader.consume(3);
+    }
     let head = reader
         .fill_buf()
         .map_err(|e| err(format!("cannot read it: {e}")))?;
@@ -389,15 +378,7 @@ fn read_any(
             "this is not text (binary or not UTF-8); give a list-runs JSON export or a CSV".into(),
         ));
     }
-    // Windows tools (PowerShell's `Out-File`, Excel) start UTF-8 text with
-    // a byte-order mark; it says nothing about the content.
-    let bom = usize::from(head.starts_with(b"\xEF\xBB\xBF")) * 3;
-    let first = head[bom..]
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied();
-    reader.consume(bom);
-    match first {
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Err(err("the file is empty".into())),
         Some(b'[' | b'{') => read_json(path, reader, f),
         Some(_) => read_csv(path, reader, f),
@@ -472,6 +453,22 @@ mod tests {
         (dir, p)
     }
 
+    /// Issue 16: a JSON export with a UTF-8 byte-order mark is read as
+    /// JSON (it was taken for a CSV), and so is a CSV with one.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (_d, p) = write(
+            "\u{feff}[{\"createTime\": \"2025-01-01T00:00:00Z\", \"startTime\": \"2025-01-01T00:01:00Z\", \"finishTime\": \"2025-01-01T00:03:00Z\"}]",
+        );
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs[0].duration, Some(SimDuration::from_secs(120)));
+        let (_d, p) = write("\u{feff}time,duration\n0,60\n");
+        assert_eq!(
+            read_runs(&p).unwrap()[0].duration,
+            Some(SimDuration::from_secs(60))
+        );
+    }
+
     #[test]
     fn runs_csv_reads_offsets_and_durations() {
         let (_d, p) = write("time,duration,task,start\n0,60,a,0\n30s,2m,b,90\n");
@@ -484,26 +481,11 @@ mod tests {
     }
 
     #[test]
-    fn a_byte_order_mark_does_not_change_the_format() {
-        let json = "\u{feff}[{\"createTime\": \"2025-03-04T09:15:02Z\", \"task\": \"ci\"}]";
-        let (_d, p) = write(json);
-        let runs = read_runs(&p).unwrap();
-        assert_eq!(runs.len(), 1);
-        assert_eq!(runs[0].task.as_deref(), Some("ci"));
-        let (_d, p) = write("\u{feff}time,duration\n0,60\n");
-        let runs = read_runs(&p).unwrap();
-        assert_eq!(runs[0].duration, Some(SimDuration::from_secs(60)));
-    }
-
-    #[test]
     fn runs_csv_rejects_bad_rows_with_their_line() {
         for (text, needle) in [
             ("time,duration\n10,5\n5,5\n", "run 3: times go backwards"),
-            ("time,duration\n10,-5\n", "run 2: the duration -5 must be"),
-            (
-                "time,duration\nsoon,5\n",
-                "run 2: the time \"soon\" is neither",
-            ),
+            ("time,duration\n10,-5\n", "run 2: the duration must be"),
+            ("time,duration\nsoon,5\n", "run 2: the time is neither"),
             ("when,duration\n1,1\n", "needs a `time` column"),
         ] {
             let (_d, p) = write(text);
@@ -540,9 +522,8 @@ mod quoting {
     use super::*;
 
     /// A runs file may be any file on the machine (a scenario names it):
-    /// messages say where and what, never what the file holds, unless its
-    /// structure makes it a trace (a CSV header with a `time` column, whose
-    /// cells are quoted, cut to 40 characters).
+    /// messages say where (the row or line) and what, never what the file
+    /// holds, a CSV trace's cells included.
     #[test]
     fn runs_errors_never_quote_the_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -550,6 +531,10 @@ mod quoting {
         for text in [
             "when,duration\nhunter2-secret,5\n",
             "hunter2-secret\n5,5\n",
+            "time,duration\nhunter2-secret,5\n",
+            "time,duration\n5,hunter2-secret\n",
+            "time,duration,cpu\n5,5,hunter2-secret\n",
+            "time,duration\n5e99,5\n5,5e99-hunter2\n",
             r#"[{"createTime": "hunter2-secret"}]"#,
             r#"[{"createTime": "2025-01-01T00:00:00Z", "agentConfiguration": {"cpu": "hunter2-secret"}}]"#,
             r#"[{"createTime": 5, "task": "hunter2-secret"}]"#,

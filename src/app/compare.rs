@@ -30,7 +30,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     let mut scenarios: Vec<Scenario> = args
         .scenarios
         .iter()
-        .map(|p| scenario::load(p))
+        .map(|p| scenario::load_in(p, super::file_scope(args.allow_outside)))
         .collect::<Result<_, _>>()?;
     // Every scenario runs with the first one's seed and replications (or
     // the flags'), so that their random numbers are common.

@@ -5,13 +5,24 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use super::{BadInput, emit, write_output};
+use super::{BadInput, emit};
 use crate::import::{self, ImportError};
 use crate::model::Tier;
-use crate::report::OutputDir;
+use crate::report;
 use crate::scenario;
+
+/// The file `--out PATH` names: PATH, or NAME.toml inside it when PATH
+/// ends with a slash or is a folder (`--out scenarios/`).
+pub(super) fn file_in(path: &Path, name: &str) -> std::path::PathBuf {
+    let text = path.as_os_str().to_string_lossy();
+    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || path.is_dir() {
+        path.join(format!("{name}.toml"))
+    } else {
+        path.to_path_buf()
+    }
+}
 
 pub(super) fn import_runs(
     runs: &Path,
@@ -52,16 +63,12 @@ pub(super) fn import_runs(
     let text = backtest.annotate(&imported.toml);
     match out {
         Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let file = path
-                .file_name()
-                .ok_or_else(|| BadInput(format!("--out {} names no file", path.display())))?;
-            let dir = OutputDir::prepare(dir)
-                .map_err(|e| BadInput(format!("cannot write to {}: {e}", dir.display())))?;
-            write_output(&dir, &file.to_string_lossy(), text.as_bytes())?;
+            let path = &file_in(path, &name);
+            if let Some(why) = report::refuse_file_target(path, &[runs]) {
+                return Err(BadInput(format!("--out: {why}")).into());
+            }
+            report::write_file(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
             // With the scenario in a file, stdout carries the back-test
             // (without --out it is the comment on top of the scenario).
             emit(&backtest.table())?;

@@ -163,9 +163,12 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
     match &args.out {
         None => emit(&text)?,
         Some(path) => {
-            let mut f = std::fs::File::create(path)
+            let path = &super::import::file_in(path, &args.name);
+            if let Some(why) = crate::report::refuse_file_target(path, &[]) {
+                return Err(bad(format!("--out: {why}")));
+            }
+            crate::report::write_file(path, text.as_bytes())
                 .map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
-            f.write_all(text.as_bytes())?;
             let _ = writeln!(
                 std::io::stderr(),
                 "wrote {}; run it with poolcast run {}",

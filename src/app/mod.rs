@@ -30,10 +30,14 @@ mod run;
 mod schedule;
 mod sweep;
 
-/// Set by the first Ctrl-C: running simulations stop at their next check
-/// (they are handed it as their cancel flag) and the command writes
-/// nothing. Process-wide because an interrupt is.
+/// Set by the first Ctrl-C (or SIGTERM): running simulations stop at their
+/// next check (they are handed it as their cancel flag) and the command
+/// writes nothing. Process-wide because an interrupt is.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Set while an output set is being swapped in: a second Ctrl-C then waits
+/// for the swap (a few renames) instead of ending the process halfway.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
 
 /// Whether the user interrupted: results computed since are incomplete.
 pub(super) fn interrupted() -> bool {
@@ -42,7 +46,7 @@ pub(super) fn interrupted() -> bool {
 
 /// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted; no output was written")]
+#[error("interrupted; no output was written (the previous output is as it was)")]
 pub struct Interrupted;
 
 /// Bad input from the user (flags, files): exit code 2.
@@ -73,10 +77,11 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    // The first Ctrl-C asks the simulation to stop (the command then exits
-    // with 130 and writes nothing); a second one ends the process at once.
+    // The first Ctrl-C (or SIGTERM, SIGHUP) asks the simulation to stop
+    // (the command then exits with 130 and writes nothing); a second one
+    // ends the process at once, unless outputs are being swapped in.
     let _ = ctrlc::set_handler(|| {
-        if interrupted() {
+        if interrupted() && !COMMITTING.load(Ordering::SeqCst) {
             std::process::exit(130);
         }
         INTERRUPTED.store(true, Ordering::Relaxed);
@@ -96,9 +101,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             None => sweep::plan(&args.run),
         },
         Command::Validate {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
-            let s = scenario::load(&scenario)?;
+            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
             let (pools, workloads) = (s.pools.len(), s.workloads.len());
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             emit(&match format {
@@ -133,9 +141,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Estimate {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
-            let s = scenario::load(&scenario)?;
+            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
             match format {
                 Format::Table => emit(&report::estimate_table(&s))?,
                 Format::Json => emit(&report::estimate_json(&s))?,
@@ -165,11 +176,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers {
-            scenario, format, ..
+            scenario,
+            format,
+            allow_outside,
+            ..
         } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
-                    let s = scenario::load(&path)?;
+                    let s = scenario::load_in(&path, file_scope(allow_outside))?;
                     (s.prices, s.quota)
                 }
                 None => (PriceTable::default(), Quota::default()),
@@ -192,9 +206,19 @@ pub(super) fn emit(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where the files a scenario names may be: `--allow-outside` lets them
+/// leave its folder.
+pub(super) fn file_scope(allow_outside: bool) -> scenario::FileScope {
+    if allow_outside {
+        scenario::FileScope::Anywhere
+    } else {
+        scenario::FileScope::ScenarioFolder
+    }
+}
+
 /// Loads the scenario and applies the command-line overrides.
 pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
-    let mut s = scenario::load(&args.scenario)?;
+    let mut s = scenario::load_in(&args.scenario, file_scope(args.allow_outside))?;
     apply_overrides(args, &mut s)?;
     Ok(s)
 }
@@ -234,6 +258,46 @@ pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> R
     })
 }
 
+/// Refuses, before any simulation, work whose estimated peak memory is
+/// above the budget: `--max-memory`, or half of the machine's memory
+/// (`MemTotal` of `/proc/meminfo`; no default budget where that is not
+/// known).
+pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&str>) -> Result<()> {
+    use crate::memory::{bytes_text, parse_bytes};
+    let (budget, why) = match flag {
+        Some(text) => (
+            parse_bytes(text).map_err(|e| BadInput(format!("--max-memory: {e}")))?,
+            format!("--max-memory {text}"),
+        ),
+        None => match machine_memory() {
+            Some(total) => (
+                total / 2.0,
+                format!("half of this machine's {}", bytes_text(total)),
+            ),
+            None => return Ok(()),
+        },
+    };
+    let need = est.total();
+    if need <= budget {
+        return Ok(());
+    }
+    Err(BadInput(format!(
+        "this needs about {} of memory, above the budget of {} ({why}):\n{}fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down; --max-memory SIZE sets the budget",
+        bytes_text(need),
+        bytes_text(budget),
+        est.explain()
+    ))
+    .into())
+}
+
+/// The machine's memory in bytes, from `/proc/meminfo`.
+fn machine_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
 pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(BadInput("--threads must be at least 1".into()).into());
@@ -259,11 +323,18 @@ pub(super) fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
     bar
 }
 
-/// Ends a command's writing (see `OutputDir::finish`).
+/// Ends a command's writing (see `OutputDir::finish`): nothing of it
+/// shows when the user interrupted before this point.
 pub(super) fn finish_output(out: OutputDir) -> Result<()> {
     let path = out.path().to_path_buf();
-    out.finish()
-        .with_context(|| format!("cannot finish writing {}", path.display()))
+    COMMITTING.store(true, Ordering::SeqCst);
+    if interrupted() {
+        COMMITTING.store(false, Ordering::SeqCst);
+        return Err(Interrupted.into());
+    }
+    let done = out.finish();
+    COMMITTING.store(false, Ordering::SeqCst);
+    done.with_context(|| format!("cannot finish writing {}", path.display()))
 }
 
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {

@@ -21,6 +21,10 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.threads)?;
+    super::check_memory(
+        &crate::memory::run_estimate(&s, pool.current_num_threads()),
+        args.max_memory.as_deref(),
+    )?;
     // Computed once: printed now, and kept for the JSON and the reports.
     let mut warnings = report::before_run(&s);
     if !args.quiet {
@@ -114,7 +118,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
 /// over replications, as `slo_met` is). With `GITHUB_STEP_SUMMARY` set, a
 /// Markdown table is appended there.
 pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
-    let s = crate::scenario::load(&args.scenario)?;
+    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.allow_outside))?;
     if !s.slo.is_set() {
         return Err(BadInput(format!(
             "{} has no [slo] to check; add e.g. [slo] wait_p95 = \"5m\"",

@@ -221,7 +221,8 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let run = &args.run;
     let path = &run.scenario;
     let source = scenario::read_source(path)?;
-    let mut s = scenario::from_str(&source, path)?;
+    let scope = super::file_scope(run.allow_outside);
+    let mut s = scenario::from_str_in(&source, path, scope)?;
     apply_overrides(run, &mut s)?;
     let req = ScheduleRequest {
         source: &source,
@@ -229,6 +230,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         scenario: &s,
         pool,
         max_changes_per_day: args.max_changes_per_day,
+        scope,
     };
     // Refused before any folder is made.
     check_request(&req).map_err(BadInput)?;

@@ -19,20 +19,44 @@ struct Prepared {
     base: scenario::Scenario,
     spec: SweepSpec,
     points: Vec<SweepPoint>,
-    /// Identifies the sweep (file, seed, replications): shards of different
-    /// sweeps must not be merged.
+    /// Identifies the sweep (version, file, data files, seed,
+    /// replications; `sweep` adds its precision settings): shards of
+    /// different sweeps must not be merged.
     fingerprint: String,
 }
 
-/// FNV-1a over `parts`: a stable, dependency-free fingerprint.
-fn fingerprint(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.iter().chain(&[0xff]) {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+/// The content of each file the scenario and its points read, hashed
+/// (traces and durations files change a point's result as the scenario
+/// text does), sorted. Read through the same capped reader as when loading.
+fn data_hashes(base: &scenario::Scenario, points: &[SweepPoint]) -> Result<Vec<String>> {
+    let mut files: Vec<&Path> = base.data_files.iter().map(PathBuf::as_path).collect();
+    for p in points.iter().filter_map(|p| p.scenario.as_ref().ok()) {
+        files.extend(p.data_files.iter().map(PathBuf::as_path));
     }
-    format!("{h:016x}")
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|f| {
+            let mut input = crate::input::Input::open(f, crate::input::Limit::RUNS)
+                .map_err(|e| BadInput(e.to_string()))?;
+            // The content only: shards run from other folders agree.
+            let mut h = report::Checksum::default();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                match std::io::Read::read(&mut input, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => h.update(&buf[..n]),
+                    Err(e) => return Err(BadInput(input.read_error(&e).to_string()).into()),
+                }
+            }
+            Ok(h.hex())
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|mut hashes| {
+            hashes.sort();
+            hashes
+        })
 }
 
 fn prepare(args: &RunArgs) -> Result<Prepared> {
@@ -44,7 +68,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             path.display()
         ))
     })?;
-    let mut points = scenario::expand(&spec, &src, path);
+    let scope = super::file_scope(args.allow_outside);
+    let mut points = scenario::expand(&spec, &src, path, scope);
     for p in &mut points {
         if let Ok(s) = &mut p.scenario {
             apply_overrides(args, s)?;
@@ -52,7 +77,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     }
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
-    let base = match scenario::from_str(&src, path) {
+    let base = match scenario::from_str_in(&src, path, scope) {
         Ok(mut s) => {
             apply_overrides(args, &mut s)?;
             s
@@ -65,13 +90,39 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     };
     let seed = args.seed.map(|s| s.to_string()).unwrap_or_default();
     let reps = args.replications.map(|r| r.to_string()).unwrap_or_default();
-    let fingerprint = fingerprint(&[src.as_bytes(), seed.as_bytes(), reps.as_bytes()]);
+    let data = data_hashes(&base, &points)?.join(",");
+    let fingerprint = report::checksum(&[
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        src.as_bytes(),
+        data.as_bytes(),
+        seed.as_bytes(),
+        reps.as_bytes(),
+    ]);
     Ok(Prepared {
         base,
         spec,
         points,
         fingerprint,
     })
+}
+
+/// The memory budget for the valid points, each run up to `replications`
+/// times (or their own count, when larger).
+fn check_points_memory(
+    prepared: &Prepared,
+    replications: u32,
+    pool: &rayon::ThreadPool,
+    args: &RunArgs,
+) -> Result<()> {
+    let valid: Vec<&scenario::Scenario> = prepared
+        .points
+        .iter()
+        .filter_map(|p| p.scenario.as_ref().ok())
+        .collect();
+    super::check_memory(
+        &crate::memory::sweep_estimate(&valid, replications, pool.current_num_threads()),
+        args.max_memory.as_deref(),
+    )
 }
 
 /// `K/N`, or `index:VAR/N` with a 0-based index in the environment
@@ -174,8 +225,16 @@ fn finish(
     out.write(
         Kind::Json,
         "sweep.json",
-        report::sweep_meta_json(scenario, meta.points, table, obj, None, &meta.fingerprint)
-            .as_bytes(),
+        report::sweep_meta_json(
+            scenario,
+            meta.points,
+            table,
+            obj,
+            None,
+            &meta.fingerprint,
+            &sweep_csv,
+        )
+        .as_bytes(),
     )?;
     match format {
         Format::Table => {
@@ -237,7 +296,10 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         .into());
     }
     let run = &args.run;
-    let prepared = prepare(run)?;
+    let mut prepared = prepare(run)?;
+    let precision = format!("{:?}/{}", args.precision, args.max_replications);
+    prepared.fingerprint =
+        report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
     let out = Outputs::prepare(
         &run.outputs,
         run.out.as_deref(),
@@ -245,6 +307,12 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         Some("sweep"),
     )?;
     let pool = thread_pool(run.threads)?;
+    let most = if args.precision.is_some() {
+        args.max_replications
+    } else {
+        0
+    };
+    check_points_memory(&prepared, most, &pool, run)?;
     let obj = Objective::of(&prepared.base.slo);
     let opts = SweepOptions {
         precision: args.precision,
@@ -275,7 +343,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         // A shard's two files are what merge reads: written whatever
         // --outputs says.
         let dir = out.dir_for_shard()?;
-        write_output(dir, "sweep.csv", &report::sweep_csv(&table, &obj))?;
+        let rows = report::sweep_csv(&table, &obj);
+        write_output(dir, "sweep.csv", &rows)?;
         write_output(
             dir,
             "sweep.json",
@@ -286,6 +355,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 &obj,
                 shard,
                 &prepared.fingerprint,
+                &rows,
             )
             .as_bytes(),
         )?;
@@ -302,6 +372,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let meta = SweepMeta {
         scenario: prepared.base.name.clone(),
         fingerprint: prepared.fingerprint.clone(),
+        rows_checksum: String::new(),
         points,
         axes: table.axes.clone(),
         metrics: table.metrics.clone(),
@@ -360,7 +431,7 @@ pub(super) fn merge(
                 files[0].display()
             )));
         }
-        rows.extend(report::read_sweep_rows(f, &meta).map_err(bad)?);
+        rows.extend(report::read_sweep_rows(f, &m).map_err(bad)?);
     }
     rows.sort_by_key(|r| r.point);
     if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {
@@ -409,6 +480,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         Some("plan"),
     )?;
     let pool = thread_pool(args.threads)?;
+    check_points_memory(&prepared, 0, &pool, args)?;
     let bar = bar_for(args.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;

@@ -6,7 +6,7 @@
 //! run intervals (to find how many instances were busy at once), a wait
 //! histogram and the vCPU counts recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
@@ -124,31 +124,60 @@ pub(super) struct Observed {
     pub has_timers: bool,
 }
 
-/// The scenario name of a recorded pool: the same when it obeys ACR's rule
-/// (3-20 letters, digits, hyphens; not "default"), else a cleaned-up name,
-/// remembered in `renamed` for a warning.
-fn pool_name(recorded: &str, renamed: &mut BTreeMap<String, String>) -> String {
-    let mut name: String = recorded
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
+/// Scenario names given to recorded pools so far.
+#[derive(Default)]
+struct PoolNames {
+    /// Recorded name → scenario name.
+    given: HashMap<String, String>,
+    /// Scenario names in use, lowercased (the scenario refuses names
+    /// differing only by case).
+    taken: HashSet<String>,
+    /// Recorded names that had to change (for a warning).
+    renamed: BTreeMap<String, String>,
+}
+
+impl PoolNames {
+    /// The scenario name of a recorded pool: the same when it obeys ACR's
+    /// rule (3-20 letters, digits, hyphens; not "default"), else a
+    /// cleaned-up name. Two recorded pools never share one, nor one
+    /// differing only by case (`a.b` and `a_b` both clean up to `a-b`;
+    /// `Pool` and `pool`): the later gets `-2`, `-3`, ...
+    fn of(&mut self, recorded: &str) -> String {
+        if let Some(name) = self.given.get(recorded) {
+            return name.clone();
+        }
+        let mut clean: String = recorded
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(20)
+            .collect();
+        if clean == DEFAULT_COMPUTE {
+            clean = "default-pool".into();
+        }
+        while clean.len() < 3 {
+            clean.push('-');
+        }
+        let mut name = clean.clone();
+        for n in 2.. {
+            if !self.taken.contains(&name.to_lowercase()) {
+                break;
             }
-        })
-        .take(20)
-        .collect();
-    if name == DEFAULT_COMPUTE {
-        name = "default-pool".into();
+            let suffix = format!("-{n}");
+            name = format!("{}{suffix}", &clean[..clean.len().min(20 - suffix.len())]);
+        }
+        if name != recorded {
+            self.renamed.insert(recorded.to_string(), name.clone());
+        }
+        self.taken.insert(name.to_lowercase());
+        self.given.insert(recorded.to_string(), name.clone());
+        name
     }
-    while name.len() < 3 {
-        name.push('-');
-    }
-    if name != recorded {
-        renamed.insert(recorded.to_string(), name.clone());
-    }
-    name
 }
 
 /// Reads the export at `path` once (plus the trigger pass).
@@ -158,7 +187,7 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
     let mut pools: BTreeMap<String, PoolSeen> = BTreeMap::new();
     let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
     let mut total = 0u64;
-    let mut renamed = BTreeMap::new();
+    let mut names = PoolNames::default();
     for_each_run(path, |run| {
         let RunTime::At(created) = run.created else {
             return Ok(());
@@ -172,10 +201,10 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
             .clone()
             .or(run.run_type.clone())
             .unwrap_or_else(|| "runs".into());
-        let pool = run.pool.as_deref().map_or_else(
-            || DEFAULT_COMPUTE.to_string(),
-            |p| pool_name(p, &mut renamed),
-        );
+        let pool = run
+            .pool
+            .as_deref()
+            .map_or_else(|| DEFAULT_COMPUTE.to_string(), |p| names.of(p));
         let g = groups.entry(key).or_default();
         g.runs += 1;
         g.by_hour_of_week.resize(WEEK_H, 0.0);
@@ -224,7 +253,34 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
         total,
         groups,
         pools,
-        renamed,
+        renamed: names.renamed,
         has_timers: !timers.is_empty(),
     })
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    /// Issue 16: recorded pools whose names clean up to the same scenario
+    /// name get distinct names, each said in a warning; a name seen again
+    /// keeps its first answer.
+    #[test]
+    fn pools_colliding_after_clean_up_get_distinct_names() {
+        let mut names = PoolNames::default();
+        assert_eq!(names.of("a.b"), "a-b");
+        assert_eq!(names.of("a_b"), "a-b-2");
+        assert_eq!(names.of("a-b"), "a-b-3");
+        assert_eq!(names.of("a.b"), "a-b");
+        assert_eq!(names.of("buildpool"), "buildpool");
+        assert_eq!(names.of("BuildPool"), "BuildPool-2");
+        let long = "x".repeat(25);
+        assert_eq!(names.of(&long), "x".repeat(20));
+        assert_eq!(
+            names.of(&format!("{long}y")),
+            format!("{}-2", "x".repeat(18))
+        );
+        assert_eq!(names.renamed.len(), 6, "{:?}", names.renamed);
+        assert!(!names.renamed.contains_key("buildpool"));
+    }
 }

@@ -23,10 +23,10 @@ pub use chart::{
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
-pub use output::OutputDir;
+pub use output::{OutputDir, refuse_file_target, write_file};
 pub use sweep::{
-    SweepMeta, pareto_csv, read_sweep_meta, read_sweep_rows, recommendation_json,
-    recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
+    Checksum, SweepMeta, checksum, pareto_csv, read_sweep_meta, read_sweep_rows,
+    recommendation_json, recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, tiers_table};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};

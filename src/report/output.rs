@@ -1,6 +1,8 @@
-//! The output folder: checked before any work, written atomically.
+//! The output folder: checked before any work, written in full beside it,
+//! then swapped in at once, so that a reader (or the next command) sees
+//! the previous set or the new one, never a mix.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// The list of files a command wrote into its folder, kept beside them:
@@ -8,27 +10,79 @@ use std::path::{Path, PathBuf};
 /// write again (a chart of a pool since renamed), and touches nothing else.
 const MANIFEST: &str = ".poolcast-outputs";
 
-/// A folder that has been created and proven writable.
+/// An output folder being written: the files go to a staging folder beside
+/// the target (same parent, so one rename moves them all), which `finish`
+/// swaps in. Dropped without `finish` (an error, Ctrl-C), the staging
+/// folder goes and the target is as it was.
 #[derive(Debug)]
 pub struct OutputDir {
+    /// The folder as the user named it, for messages.
     path: PathBuf,
+    /// The same folder, absolute and with links resolved: the one swapped.
+    target: PathBuf,
+    staging: tempfile::TempDir,
     /// Names written so far, in order.
     written: std::sync::Mutex<Vec<String>>,
+    /// Held (shared) from the first write to `finish`: a command swapping
+    /// the parent folder moves the staging folder along, and waits until
+    /// no file is being written into it.
+    writing: std::sync::OnceLock<io::Result<DirLock>>,
 }
 
 impl OutputDir {
-    /// Creates `path` (and parents) and checks that files can be written
-    /// there (64 KiB, synced, then removed), so an unwritable folder or a
-    /// full disk fails before a long simulation. The one sync of a run: some
-    /// file systems report a full disk only when the data is flushed.
-    pub fn prepare(path: &Path) -> std::io::Result<OutputDir> {
-        std::fs::create_dir_all(path)?;
-        let mut probe = tempfile::NamedTempFile::new_in(path)?;
+    /// Checks that `path` can become the output folder: it is a folder or
+    /// does not exist yet (its parents are created), and files can be
+    /// written beside it (64 KiB, synced, then removed), so an unwritable
+    /// place or a full disk fails before a long simulation. The one sync of
+    /// a run: some file systems report a full disk only when the data is
+    /// flushed.
+    pub fn prepare(path: &Path) -> io::Result<OutputDir> {
+        let target = absolute(path)?;
+        if let Ok(meta) = std::fs::metadata(&target)
+            && !meta.is_dir()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it is a file, not a folder",
+            ));
+        }
+        let parent = target.parent().unwrap_or(Path::new("/"));
+        std::fs::create_dir_all(parent)?;
+        let stem = target
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let prefix = format!(".{stem}.poolcast-");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        // Created as any folder is (umask applies), not private.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o777));
+        }
+        let staging = match builder.tempdir_in(parent) {
+            // A folder whose parent is closed to us (`--out .` in a
+            // read-only place): staged inside it, and moved in file by
+            // file.
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && target.is_dir() => {
+                builder.tempdir_in(&target)?
+            }
+            other => other?,
+        };
+        if target.is_dir() {
+            // The files are moved into it, or its own files out of it.
+            tempfile::tempfile_in(&target)?;
+        }
+        let mut probe = tempfile::NamedTempFile::new_in(staging.path())?;
         probe.write_all(&[0u8; 64 << 10])?;
         probe.as_file().sync_all()?;
+        drop(probe);
         Ok(OutputDir {
             path: path.to_path_buf(),
+            target,
+            staging,
             written: std::sync::Mutex::new(Vec::new()),
+            writing: std::sync::OnceLock::new(),
         })
     }
 
@@ -37,58 +91,317 @@ impl OutputDir {
         &self.path
     }
 
-    /// Writes `name` atomically: a temporary file in the same folder, renamed
-    /// over the target, so a reader never sees a half-written file.
+    /// Writes `name` into the set. Nobody sees it before `finish`.
     ///
-    /// Not synced: the rename alone gives readers that guarantee, and an
-    /// fsync per file (15 a run) cost 2-7 ms each on a quiet disk and up to
-    /// 300 ms on a busy one, more than the simulation. What a sync would add
-    /// is durability across a power cut, which outputs that a rerun
-    /// reproduces bit for bit do not need; after a crash a file is either
-    /// the old one, the new one, or (at worst, on some file systems) empty,
-    /// never a mix. The full-disk check is `prepare`'s probe, before the work.
-    pub fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let target = self.path.join(name);
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.path)?;
-        tmp.write_all(bytes)?;
-        // Temporary files are private (0600); outputs are ordinary files.
-        #[cfg(unix)]
+    /// Not synced: outputs that a rerun reproduces bit for bit do not need
+    /// durability across a power cut, and an fsync per file (15 a run) cost
+    /// 2-7 ms each on a quiet disk and up to 300 ms on a busy one, more than
+    /// the simulation. The full-disk check is `prepare`'s probe.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        if let Err(e) = self
+            .writing
+            .get_or_init(|| DirLock::acquire(parent(&self.target), false))
         {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            return Err(io::Error::new(e.kind(), e.to_string()));
         }
-        tmp.persist(&target).map_err(|e| e.error)?;
+        std::fs::write(self.staging.path().join(name), bytes)?;
         self.written
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(name.to_string());
-        Ok(target)
+        Ok(self.path.join(name))
     }
 
-    /// Ends the command's writing: removes the files the previous run of
-    /// it wrote (listed in the folder's manifest) that this one did not,
-    /// and records what this one wrote. Files it never wrote stay.
-    pub fn finish(self) -> std::io::Result<()> {
+    /// Ends the command's writing: the new set replaces the files the
+    /// previous run of the command wrote (listed in the folder's manifest);
+    /// files it did not write, and other commands' folders inside, stay.
+    ///
+    /// Under a lock on the parent folder (a second writer of the same
+    /// folder waits) and on the folder itself (a command writing into a
+    /// folder inside it, `sweep/` in `run`'s, finishes first). A folder
+    /// poolcast wrote is swapped with the staging folder in one rename;
+    /// one it did not write (or a mount point, or the working directory)
+    /// is not replaced: the files are moved into it one by one.
+    pub fn finish(self) -> io::Result<()> {
         let written = self
             .written
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let manifest = self.path.join(MANIFEST);
-        if let Ok(before) = std::fs::read_to_string(&manifest) {
-            for stale in before.lines().filter(|l| !written.iter().any(|w| w == l)) {
-                // Only plain names: a manifest never points outside.
-                if !stale.is_empty() && !stale.contains(['/', '\\']) && stale != MANIFEST {
-                    let _ = std::fs::remove_file(self.path.join(stale));
-                }
-            }
-        }
         let mut list = written.join("\n");
         list.push('\n');
-        let out = OutputDir {
-            path: self.path,
-            written: std::sync::Mutex::new(Vec::new()),
+        std::fs::write(self.staging.path().join(MANIFEST), list)?;
+        // Shared to exclusive: let go first (two writers converting at
+        // once would otherwise wait for each other).
+        drop(self.writing);
+        let _parent = DirLock::acquire(parent(&self.target), true)?;
+        let (staging, target) = (self.staging, self.target);
+        if !target.exists() {
+            return std::fs::rename(staging.path(), &target);
+        }
+        let _own = DirLock::acquire(&target, true)?;
+        if replaceable(&target)? && exchange(staging.path(), &target).is_ok() {
+            // The staging folder now holds the previous set: bring over
+            // what the previous run did not write, drop the rest with it.
+            let owned = manifest(staging.path());
+            let moved = std::fs::read_dir(staging.path()).and_then(|entries| {
+                for entry in entries {
+                    let name = entry?.file_name();
+                    let keep = name != MANIFEST && !owned.iter().any(|o| name == o.as_str());
+                    if keep && !target.join(&name).exists() {
+                        std::fs::rename(staging.path().join(&name), target.join(&name))?;
+                    }
+                }
+                Ok(())
+            });
+            return moved.map_err(|e| {
+                // Never delete what could not be brought over.
+                let kept = staging.keep();
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; the previous files are in {}, move them back by hand",
+                        kept.display()
+                    ),
+                )
+            });
+        }
+        let before = manifest(&target);
+        for name in &written {
+            std::fs::rename(staging.path().join(name), target.join(name))?;
+        }
+        for stale in before.iter().filter(|b| !written.contains(b)) {
+            // Only plain names: a manifest never points outside.
+            if !stale.is_empty() && !stale.contains(['/', '\\']) && stale != MANIFEST {
+                let _ = std::fs::remove_file(target.join(stale));
+            }
+        }
+        std::fs::rename(staging.path().join(MANIFEST), target.join(MANIFEST))
+    }
+}
+
+/// Why `path` may not be replaced by a file written there, if it may not:
+/// it exists and is not a regular file (a folder, a device such as
+/// `/dev/null`, a link), or it is one of `inputs` (the file being read).
+pub fn refuse_file_target(path: &Path, inputs: &[&Path]) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else if meta.is_symlink() {
+            "a symbolic link"
+        } else {
+            "not a regular file (a device, a pipe or a socket)"
         };
-        out.write(MANIFEST, list.as_bytes()).map(|_| ())
+        return Some(format!(
+            "{} is {what}; poolcast replaces only regular files: give the path of a new file",
+            path.display()
+        ));
+    }
+    let same = |input: &&&Path| match (absolute(path), absolute(input)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    inputs.iter().find(same).map(|input| {
+        format!(
+            "{} is the input file {}; writing there would replace what is read: give another path",
+            path.display(),
+            input.display()
+        )
+    })
+}
+
+/// Writes the file `path` atomically: a temporary file beside it, renamed
+/// over it, so a reader sees the old file or the new one. Check the path
+/// with `refuse_file_target` first.
+pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    // Temporary files are private (0600); outputs are ordinary files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+}
+
+/// `path` made absolute, links resolved as far as it exists.
+fn absolute(path: &Path) -> io::Result<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Ok(p);
+    }
+    let abs = std::path::absolute(path)?;
+    match (abs.parent(), abs.file_name()) {
+        (Some(parent), Some(name)) => Ok(absolute(parent)?.join(name)),
+        _ => Ok(abs),
+    }
+}
+
+fn parent(target: &Path) -> &Path {
+    target.parent().unwrap_or(Path::new("/"))
+}
+
+/// The names listed in `dir`'s manifest.
+fn manifest(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Whether the existing folder `dir` may be replaced by a new one: poolcast
+/// wrote it (a manifest), it is empty, or it holds only poolcast folders
+/// (`sweep/` with nothing else); never the working directory.
+fn replaceable(dir: &Path) -> io::Result<bool> {
+    if std::env::current_dir().is_ok_and(|cwd| absolute(&cwd).is_ok_and(|c| c == dir)) {
+        return Ok(false);
+    }
+    if dir.join(MANIFEST).is_file() {
+        return Ok(true);
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if !(entry.file_type()?.is_dir() && entry.path().join(MANIFEST).is_file()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Swaps two folders in one step (Linux `renameat2(RENAME_EXCHANGE)`);
+/// fails where the system cannot, and the caller moves file by file.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that live across the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// An advisory lock (`flock`) on a folder, released when dropped.
+#[derive(Debug)]
+struct DirLock {
+    #[cfg(unix)]
+    _file: std::fs::File,
+}
+
+impl DirLock {
+    /// Locks the folder at `path`, waiting for other holders. Checked
+    /// again once held: a swap meanwhile may have put another folder
+    /// there, whose lock is the one that counts.
+    #[cfg(unix)]
+    fn acquire(path: &Path, exclusive: bool) -> io::Result<DirLock> {
+        use std::os::unix::fs::MetadataExt;
+        loop {
+            let file = std::fs::File::open(path)?;
+            if exclusive {
+                file.lock()?;
+            } else {
+                file.lock_shared()?;
+            }
+            let (held, now) = (file.metadata()?, std::fs::metadata(path)?);
+            if (held.dev(), held.ino()) == (now.dev(), now.ino()) {
+                return Ok(DirLock { _file: file });
+            }
+        }
+    }
+
+    /// Folders cannot be opened as files here: no lock.
+    #[cfg(not(unix))]
+    fn acquire(_: &Path, _: bool) -> io::Result<DirLock> {
+        Ok(DirLock {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Nothing shows before `finish`; then the set replaces the previous
+    /// one, keeping what the command does not own.
+    #[test]
+    fn the_set_appears_at_once_and_keeps_foreign_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let first = OutputDir::prepare(&out).unwrap();
+        first.write("a.txt", b"1").unwrap();
+        first.write("old.txt", b"1").unwrap();
+        assert!(!out.exists(), "the folder appeared before finish");
+        first.finish().unwrap();
+        assert_eq!(names(&out), [MANIFEST, "a.txt", "old.txt"]);
+        std::fs::write(out.join("mine.txt"), "user").unwrap();
+        std::fs::create_dir(out.join("sweep")).unwrap();
+        std::fs::write(out.join("sweep").join(MANIFEST), "").unwrap();
+        let second = OutputDir::prepare(&out).unwrap();
+        second.write("a.txt", b"2").unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
+        second.finish().unwrap();
+        assert_eq!(names(&out), [MANIFEST, "a.txt", "mine.txt", "sweep"]);
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "2");
+        assert_eq!(names(tmp.path()), ["out"], "staging left behind");
+    }
+
+    /// Dropped unfinished (an error, Ctrl-C), the folder is untouched and
+    /// no staging folder stays.
+    #[test]
+    fn an_unfinished_set_leaves_the_previous_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let first = OutputDir::prepare(&out).unwrap();
+        first.write("a.txt", b"1").unwrap();
+        first.finish().unwrap();
+        let second = OutputDir::prepare(&out).unwrap();
+        second.write("a.txt", b"2").unwrap();
+        second.write("b.txt", b"2").unwrap();
+        drop(second);
+        assert_eq!(names(&out), [MANIFEST, "a.txt"]);
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
+        assert_eq!(names(tmp.path()), ["out"]);
+    }
+
+    /// A folder poolcast did not write is written into, not replaced.
+    #[test]
+    fn a_foreign_folder_is_written_into() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("notes.txt"), "user").unwrap();
+        let dir = OutputDir::prepare(tmp.path()).unwrap();
+        dir.write("a.txt", b"1").unwrap();
+        dir.finish().unwrap();
+        assert_eq!(names(tmp.path()), [MANIFEST, "a.txt", "notes.txt"]);
+        let file = tmp.path().join("notes.txt");
+        assert!(OutputDir::prepare(&file).is_err(), "a file became a folder");
     }
 }

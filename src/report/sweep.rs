@@ -223,6 +223,43 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
     out
 }
 
+/// FNV-1a (64 bits) over `parts`, each closed by a separator byte: a
+/// stable, dependency-free checksum for fingerprints and shard rows (it
+/// catches edits and damage; nothing here is secret, so a forger could
+/// recompute any checksum).
+pub fn checksum(parts: &[&[u8]]) -> String {
+    let mut h = Checksum::default();
+    for part in parts {
+        h.update(part);
+        h.update(&[0xff]);
+    }
+    h.hex()
+}
+
+/// `checksum` fed piece by piece (a large data file, streamed).
+#[derive(Debug, Clone, Copy)]
+pub struct Checksum(u64);
+
+impl Default for Checksum {
+    fn default() -> Checksum {
+        Checksum(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Checksum {
+    /// Adds `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The checksum so far, as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
 /// The file form of `sweep.json`. Writing and reading go through this one
 /// serde mirror, so the two cannot drift apart.
 #[derive(Serialize, Deserialize)]
@@ -230,6 +267,10 @@ struct MetaFile {
     scenario: String,
     #[serde(default)]
     fingerprint: String,
+    /// `checksum` of the `sweep.csv` beside it, so that merge refuses
+    /// edited or damaged rows.
+    #[serde(default)]
+    rows_checksum: String,
     points: usize,
     axes: Vec<String>,
     metrics: Vec<String>,
@@ -247,7 +288,8 @@ struct ObjectiveFile {
     window: Option<String>,
 }
 
-/// `sweep.json`: what `poolcast merge` needs besides the rows.
+/// `sweep.json`: what `poolcast merge` needs besides the rows, which are
+/// `rows` (the bytes of the `sweep.csv` written beside it).
 pub fn sweep_meta_json(
     scenario: &str,
     points: usize,
@@ -255,10 +297,12 @@ pub fn sweep_meta_json(
     obj: &Objective,
     shard: Option<(usize, usize)>,
     fingerprint: &str,
+    rows: &[u8],
 ) -> String {
     let file = MetaFile {
         scenario: scenario.to_string(),
         fingerprint: fingerprint.to_string(),
+        rows_checksum: checksum(&[rows]),
         points,
         axes: table.axes.clone(),
         metrics: table.metrics.clone(),
@@ -280,8 +324,12 @@ pub fn sweep_meta_json(
 pub struct SweepMeta {
     /// Scenario name.
     pub scenario: String,
-    /// Identifies the sweep (scenario file, seed, replications).
+    /// Identifies the sweep: everything that changes a point's result
+    /// (scenario text, data files, seed, replications, precision settings,
+    /// poolcast version).
     pub fingerprint: String,
+    /// `checksum` of the rows of the `sweep.csv` beside it.
+    pub rows_checksum: String,
     /// Points in the full sweep.
     pub points: usize,
     /// Axis key paths.
@@ -306,6 +354,7 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
     Ok(SweepMeta {
         scenario: file.scenario,
         fingerprint: file.fingerprint,
+        rows_checksum: file.rows_checksum,
         points: file.points,
         axes: file.axes,
         metrics: file.metrics,
@@ -328,8 +377,22 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
 /// axes and metrics.
 pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, String> {
     let err = |line: u64, m: String| format!("{}:{line}: {m}", path.display());
-    let input = Input::open(path, Limit::SWEEP_CSV).map_err(|e| e.to_string())?;
-    let mut rdr = ReaderBuilder::new().from_reader(input);
+    let bytes = Input::open(path, Limit::SWEEP_CSV)
+        .and_then(Input::read_bytes)
+        .map_err(|e| e.to_string())?;
+    if meta.rows_checksum.is_empty() {
+        return Err(format!(
+            "{}: its sweep.json has no checksum of the rows (an older poolcast wrote it); run the shard again",
+            path.display()
+        ));
+    }
+    if checksum(&[&bytes]) != meta.rows_checksum {
+        return Err(format!(
+            "{}: the rows do not match the checksum in sweep.json: the file was edited or damaged; run the shard again",
+            path.display()
+        ));
+    }
+    let mut rdr = ReaderBuilder::new().from_reader(&bytes[..]);
     let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
     let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let a = meta.axes.len();

@@ -13,7 +13,7 @@ type RunTimes = Result<Arc<[f64]>, String>;
 
 /// Files already read, by the path the scenario gave (joined to its folder).
 #[derive(Debug, Default)]
-pub struct DataFiles {
+pub(crate) struct DataFiles {
     durations: Mutex<HashMap<PathBuf, RunTimes>>,
 }
 

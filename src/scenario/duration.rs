@@ -87,10 +87,12 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
         }
         _ => {
             let file = d.file.as_ref()?;
+            let file_key = format!("{key}.file");
+            let path = cx.resolve(file, &file_key)?;
             let values = cx
-                .files
-                .durations(&cx.base_dir.join(file.get_ref()), read_values_file)
-                .map_err(|e| cx.issue(Some(file), &format!("{key}.file"), e))
+                .data
+                .durations(&path, read_values_file)
+                .map_err(|e| cx.issue(Some(file), &file_key, e))
                 .ok()?;
             DurationDist::empirical(values)
         }

@@ -20,9 +20,9 @@ mod trace;
 mod validate;
 mod workload;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub use data_files::DataFiles;
+use data_files::DataFiles;
 pub use describe::{describe, describe_quota};
 pub use edit::{ScalingEdit, with_files_rebased, with_pool_scaling};
 pub use error::{Location, ScenarioError, ValidationIssue};
@@ -102,11 +102,33 @@ pub struct Scenario {
     pub slo: Slo,
     /// Non-fatal findings of validation (e.g. trace runs outside the window).
     pub warnings: Vec<String>,
+    /// The files it read (durations files, traces), in the order named:
+    /// what a sweep's fingerprint hashes besides the scenario text.
+    pub data_files: Vec<PathBuf>,
 }
 
-/// Reads and validates the scenario file at `path`.
+/// Where the files a scenario names (a durations `file`, a trace) may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileScope {
+    /// Inside the scenario's folder or below it, links resolved: a
+    /// scenario from an untrusted pull request cannot make `check` read
+    /// other files of the machine.
+    #[default]
+    ScenarioFolder,
+    /// Anywhere (`--allow-outside`).
+    Anywhere,
+}
+
+/// Reads and validates the scenario file at `path`; the files it names
+/// must be in its folder.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    from_str(&read_source(path)?, path)
+    load_in(path, FileScope::default())
+}
+
+/// Reads and validates the scenario file at `path`, reading the files it
+/// names within `scope`.
+pub fn load_in(path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
+    from_str_in(&read_source(path)?, path, scope)
 }
 
 /// Reads a scenario file: a regular file of UTF-8 text, at most 16 MiB (a
@@ -141,16 +163,22 @@ pub fn read_source(path: &Path) -> Result<String, ScenarioError> {
 /// assert_eq!(s.pools[0].count, 2);
 /// ```
 pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    from_str_sharing(src, path, &DataFiles::default())
+    from_str_in(src, path, FileScope::default())
 }
 
-/// [`from_str`], reading the data files it names through `files`: scenarios
-/// that differ in a few values (the points of a sweep) then share one read
-/// and one copy of each file instead of one per scenario.
-pub fn from_str_sharing(
+/// `from_str`, reading the files the scenario names within `scope`.
+pub fn from_str_in(src: &str, path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
+    from_str_sharing(src, path, scope, &DataFiles::default())
+}
+
+/// [`from_str_in`], reading the data files it names through `data`:
+/// scenarios that differ in a few values (the points of a sweep) then share
+/// one read and one copy of each file instead of one per scenario.
+fn from_str_sharing(
     src: &str,
     path: &Path,
-    files: &DataFiles,
+    scope: FileScope,
+    data: &DataFiles,
 ) -> Result<Scenario, ScenarioError> {
     let raw: raw::RawScenario = toml::from_str(src).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
@@ -167,8 +195,10 @@ pub fn from_str_sharing(
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))
         .unwrap_or_else(|| "scenario".to_string());
     let base_dir = path.parent().unwrap_or(Path::new(""));
-    validate::validate(raw, src, &stem, base_dir, files).map_err(|issues| ScenarioError::Invalid {
-        path: path.to_path_buf(),
-        issues,
+    validate::validate(raw, src, &stem, base_dir, scope, data).map_err(|issues| {
+        ScenarioError::Invalid {
+            path: path.to_path_buf(),
+            issues,
+        }
     })
 }

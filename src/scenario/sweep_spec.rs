@@ -8,7 +8,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 use super::error::{Location, ScenarioError, ValidationIssue};
-use super::{DataFiles, Scenario, from_str, from_str_sharing};
+use super::{DataFiles, FileScope, Scenario, from_str, from_str_sharing};
 
 /// The most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
@@ -417,8 +417,9 @@ fn set_in(
     }
 }
 
-/// Every point of `spec` applied to `src` and validated (in point order).
-pub fn expand(spec: &SweepSpec, src: &str, path: &Path) -> Vec<SweepPoint> {
+/// Every point of `spec` applied to `src` and validated (in point order),
+/// reading the files it names within `scope`.
+pub fn expand(spec: &SweepSpec, src: &str, path: &Path, scope: FileScope) -> Vec<SweepPoint> {
     // `sweep_spec` parsed this text; should a caller pass other text, every
     // point is infeasible (with the reason) rather than a panic.
     let base: DocumentMut = src.parse().unwrap_or_default();
@@ -433,7 +434,7 @@ pub fn expand(spec: &SweepSpec, src: &str, path: &Path) -> Vec<SweepPoint> {
                 .zip(&values)
                 .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
                 .and_then(|()| {
-                    from_str_sharing(&doc.to_string(), path, &files).map_err(|e| reasons(&e))
+                    from_str_sharing(&doc.to_string(), path, scope, &files).map_err(|e| reasons(&e))
                 });
             SweepPoint {
                 index,

@@ -41,8 +41,8 @@ pub(super) fn load_trace(
     key: &str,
     env: &PoolsEnv,
 ) -> Option<Trace> {
-    let path = cx.base_dir.join(file.get_ref());
     let key_file = format!("{key}.file");
+    let path = cx.resolve(file, &key_file)?;
     let wanted = task.map(|t| t.get_ref().as_str());
     let horizon = SimTime(env.horizon.0);
     // Pools the scenario does not define, in the order first seen.

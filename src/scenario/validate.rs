@@ -1,14 +1,14 @@
 //! `RawScenario` -> `Scenario`: fills defaults and checks every rule, collecting
 //! all problems (with key path and place) instead of stopping at the first.
 
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{DataFiles, Scenario, SimulationSpec, Slo};
+use super::{DataFiles, FileScope, Scenario, SimulationSpec, Slo};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -42,9 +42,13 @@ pub const DEFAULT_COMPUTE: &str = "default";
 /// Validation state: the problems found and the warnings to show.
 pub(super) struct Ctx<'a> {
     /// Folder of the scenario file; files it names are relative to it.
-    pub base_dir: &'a Path,
-    /// Where the data files it names are read (once).
-    pub files: &'a DataFiles,
+    base_dir: &'a Path,
+    /// Whether those files may be outside it.
+    scope: FileScope,
+    /// The files resolved so far (see `Scenario::data_files`).
+    files: Vec<PathBuf>,
+    /// Where the data files it names are read (once per set of scenarios).
+    pub data: &'a DataFiles,
     /// Problems with the byte offset of what they are about; located (line
     /// and column) once, at the end, in one pass over the source.
     issues: Vec<(Option<usize>, ValidationIssue)>,
@@ -53,6 +57,44 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The file a scenario names at `file` (key `key`), relative to its
+    /// folder; outside it (after `..` and links), unless the scope allows
+    /// it, a problem saying how to allow it, and nothing is read.
+    pub fn resolve(&mut self, file: &S<String>, key: &str) -> Option<PathBuf> {
+        let path = self.base_dir.join(file.get_ref());
+        if self.scope == FileScope::Anywhere {
+            self.files.push(path.clone());
+            return Some(path);
+        }
+        let folder = |p: &Path| {
+            std::fs::canonicalize(if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            })
+        };
+        // A path that does not resolve is read anyway: the reader says it
+        // is missing, which reveals nothing.
+        match (folder(self.base_dir), std::fs::canonicalize(&path)) {
+            (Ok(base), Ok(real)) if !real.starts_with(&base) => {
+                self.issue(
+                    Some(file),
+                    key,
+                    format!(
+                        "{} is outside the scenario's folder {}; move the file into that folder, or pass --allow-outside to read it where it is",
+                        path.display(),
+                        base.display()
+                    ),
+                );
+                None
+            }
+            _ => {
+                self.files.push(path.clone());
+                Some(path)
+            }
+        }
+    }
+
     /// Records a problem at byte `offset` of the source.
     pub fn issue_at(&mut self, offset: Option<usize>, key: &str, message: impl Into<String>) {
         self.issues.push((
@@ -177,11 +219,14 @@ pub(super) fn validate(
     src: &str,
     default_name: &str,
     base_dir: &Path,
-    files: &DataFiles,
+    scope: FileScope,
+    data: &DataFiles,
 ) -> Result<Scenario, Vec<ValidationIssue>> {
     let mut cx = Ctx {
         base_dir,
-        files,
+        scope,
+        files: Vec::new(),
+        data,
         issues: Vec::new(),
         warnings: Vec::new(),
     };
@@ -218,7 +263,7 @@ pub(super) fn validate(
         .iter()
         .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
-    check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool");
+    check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool", true);
     check_quota(&mut cx, &raw.pools, &pools, quota);
     if raw.workloads.is_empty() {
         cx.issue::<()>(
@@ -246,7 +291,12 @@ pub(super) fn validate(
         .iter()
         .filter_map(|w| workload(&mut cx, w, &env))
         .collect();
-    check_unique(&mut cx, raw.workloads.iter().map(|w| &w.name), "workload");
+    check_unique(
+        &mut cx,
+        raw.workloads.iter().map(|w| &w.name),
+        "workload",
+        false,
+    );
     let max_runs = cx.number(
         raw.simulation.max_runs.as_ref(),
         "simulation.max_runs",
@@ -254,6 +304,7 @@ pub(super) fn validate(
         MAX_EXPECTED_RUNS,
     );
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
+    check_expected_events(&mut cx, &workloads, &pools, simulation.horizon, max_runs);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -293,6 +344,7 @@ pub(super) fn validate(
         workloads,
         slo,
         warnings: cx.warnings,
+        data_files: cx.files,
     })
 }
 
@@ -512,19 +564,39 @@ pub fn name_from_stem(stem: &str) -> String {
     }
 }
 
-fn check_unique<'a>(cx: &mut Ctx, names: impl Iterator<Item = &'a S<String>>, what: &str) {
-    let mut seen = HashSet::new();
+/// Names used twice are refused; with `case_blind`, names differing only
+/// by case too (a pool's name becomes a chart's file name, and macOS and
+/// Windows file systems do not tell `Builders` from `builders`).
+fn check_unique<'a>(
+    cx: &mut Ctx,
+    names: impl Iterator<Item = &'a S<String>>,
+    what: &str,
+    case_blind: bool,
+) {
+    let mut seen: HashMap<String, &str> = HashMap::new();
     for n in names {
-        if !seen.insert(n.get_ref().as_str()) {
-            cx.issue(
-                Some(n),
-                &format!("{what}.{}.name", shown_name(n.get_ref())),
-                format!(
-                    "the {what} name {:?} is used twice; give each {what} its own name",
-                    n.get_ref()
-                ),
-            );
-        }
+        let name = n.get_ref().as_str();
+        let key = if case_blind {
+            name.to_lowercase()
+        } else {
+            name.to_string()
+        };
+        let Some(first) = seen.get(&key).copied() else {
+            seen.insert(key, name);
+            continue;
+        };
+        let message = if first == name {
+            format!("the {what} name {name:?} is used twice; give each {what} its own name")
+        } else {
+            format!(
+                "the {what} names {first:?} and {name:?} differ only by case; their chart files would collide on case-insensitive file systems (macOS, Windows): rename one"
+            )
+        };
+        cx.issue(
+            Some(n),
+            &format!("{what}.{}.name", shown_name(name)),
+            message,
+        );
     }
 }
 
@@ -543,6 +615,46 @@ fn check_expected_runs(
     if runs > max_runs {
         cx.issue_at(None, "workload", format!(
             "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {max_runs:e}; shorten [simulation] horizon, lower the rates, or raise [simulation] max_runs if the machine can take it"
+        ));
+    }
+}
+
+/// Refuses replications whose event loop could not finish in reasonable
+/// time although the runs are within `max_runs`: thinning candidates of a
+/// profile with a sharp peak, and controller polls, counted as `max_runs`
+/// counts runs, against ten times that limit.
+fn check_expected_events(
+    cx: &mut Ctx,
+    workloads: &[WorkloadSpec],
+    pools: &[Option<PoolSpec>],
+    horizon: SimDuration,
+    max_runs: f64,
+) {
+    let runs: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.expected_runs(horizon))
+        .sum();
+    let candidates: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon))
+        .sum();
+    let polls: f64 = pools
+        .iter()
+        .flatten()
+        .filter_map(|p| match &p.scaling {
+            crate::model::Scaling::Queue(c) => {
+                Some(horizon.as_secs_f64() / c.poll.as_secs_f64().max(1.0))
+            }
+            _ => None,
+        })
+        .sum();
+    // (An empty float sum is -0.0, which would print as such.)
+    let (candidates, polls) = (candidates + 0.0, polls + 0.0);
+    let limit = 10.0 * max_runs;
+    let events = runs + candidates + polls;
+    if events > limit && runs <= max_runs {
+        cx.issue_at(None, "workload", format!(
+            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, shorten the horizon, or raise max_runs if the machine can take it"
         ));
     }
 }

@@ -30,6 +30,9 @@ const CANCEL_CHECK_EVENTS: u64 = 1 << 10;
 /// that memory stays bounded.
 pub const MAX_QUEUED: usize = 1_000_000;
 
+/// Bytes a queued run takes (for the memory estimate).
+pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();
+
 /// Random streams per workload: arrivals and run times are independent, so a
 /// change of one workload's rate leaves the others' draws untouched.
 const STREAMS_PER_WORKLOAD: u64 = 2;
@@ -170,6 +173,9 @@ pub fn run_replication<R: Recorder>(
     sim.start();
     let mut events = 0u64;
     let mut end = sim.horizon;
+    // Time never runs backwards: arrival streams hand out ascending times
+    // and events are scheduled at or after the present.
+    let mut last = SimTime(0);
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
@@ -192,6 +198,8 @@ pub fn run_replication<R: Recorder>(
             sim.handle(now, event);
             now
         };
+        debug_assert!(now >= last, "time ran backwards: {last:?} then {now:?}");
+        last = now;
         events += 1;
         if events.is_multiple_of(CANCEL_CHECK_EVENTS) && cancel.load(Ordering::Relaxed) {
             return events;

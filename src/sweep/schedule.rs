@@ -38,8 +38,8 @@ use super::{Objective, Progress, metric_names, plan, plan_axis};
 use crate::load::{HOURS_OF_WEEK, load_by_hour, mmc_waits};
 use crate::model::{PoolId, Scaling, ScheduleRule, Target, Tier};
 use crate::scenario::{
-    Axis, AxisValue, ScalingEdit, Scenario, SweepSpec, expand, from_str, scheduled_at_start,
-    with_pool_scaling,
+    Axis, AxisValue, FileScope, ScalingEdit, Scenario, SweepSpec, expand, from_str_in,
+    scheduled_at_start, with_pool_scaling,
 };
 use crate::sim::run_replication;
 use crate::stats::{
@@ -83,6 +83,8 @@ pub struct ScheduleRequest<'a> {
     pub pool: &'a str,
     /// The most count changes a day.
     pub max_changes_per_day: u32,
+    /// Where the files the scenario names may be.
+    pub scope: FileScope,
 }
 
 /// One rule of the schedule found.
@@ -983,7 +985,7 @@ pub fn plan_schedule(
     )
     .map_err(ScheduleError::Refused)?;
     // The numbers printed are those of the recommended file itself.
-    let mut chosen = from_str(&recommended, req.path).map_err(|e| {
+    let mut chosen = from_str_in(&recommended, req.path, req.scope).map_err(|e| {
         ScheduleError::Refused(format!(
             "the recommended scenario does not validate ({e}); this is a bug, please report it"
         ))
@@ -1035,7 +1037,7 @@ fn cheapest_fixed(
             values: (1..=i64::from(most)).map(AxisValue::Int).collect(),
         }],
     };
-    let mut points = expand(&spec, &fixed_src, req.path);
+    let mut points = expand(&spec, &fixed_src, req.path, req.scope);
     for point in &mut points {
         if let Ok(ps) = &mut point.scenario {
             ps.simulation.seed = s.simulation.seed;

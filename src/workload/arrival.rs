@@ -103,6 +103,12 @@ pub enum ArrivalProcess {
 }
 
 /// The mean over the week of `rate × hourly × weekly`, per second.
+/// The peak rate of a profile, per second: what thinning draws candidates at.
+fn profile_peak(rate: Rate, hourly: &[f64; 24], weekly: &[f64; 7]) -> f64 {
+    let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
+    rate.as_per_second() * max(&hourly[..]) * max(&weekly[..])
+}
+
 fn profile_mean(rate: Rate, hourly: &[f64; 24], weekly: &[f64; 7]) -> f64 {
     rate.as_per_second() * hourly.iter().sum::<f64>() / 24.0 * weekly.iter().sum::<f64>() / 7.0
 }
@@ -140,6 +146,21 @@ impl ArrivalProcess {
             } => firings(schedule, calendar, horizon, 100_000) * tasks,
             ArrivalProcess::Trace { trace, scale } => trace.runs().len() as f64 * scale,
             _ => self.mean_rate().as_per_second() * horizon.as_secs_f64(),
+        }
+    }
+
+    /// How many arrival times the process draws over `horizon`, on
+    /// average: its runs, and for a profile every thinning candidate (drawn
+    /// at the peak rate, most rejected when the peak is one hour a week).
+    pub fn expected_draws(&self, horizon: SimDuration) -> f64 {
+        match self {
+            ArrivalProcess::Profile {
+                rate,
+                hourly,
+                weekly,
+                ..
+            } => profile_peak(*rate, hourly, weekly) * horizon.as_secs_f64(),
+            _ => self.expected_runs(horizon),
         }
     }
 
@@ -338,8 +359,7 @@ impl ArrivalStream {
             } => {
                 // Thinning (Lewis & Shedler): candidates at the peak rate,
                 // each kept with probability rate(t) / peak.
-                let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
-                let peak = rate.as_per_second() * max(&hourly[..]) * max(&weekly[..]);
+                let peak = profile_peak(*rate, hourly, weekly);
                 if peak <= 0.0 {
                     return None;
                 }

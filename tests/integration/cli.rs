@@ -121,6 +121,20 @@ fn cli_duplicate_pool_name() {
     );
 }
 
+/// Issue 16: pool names differing only by case would write chart files
+/// that collide on case-insensitive file systems.
+#[test]
+fn cli_pool_names_differing_only_by_case() {
+    rejects(
+        "[[workload]]",
+        "[[pool]]\nname = \"Builders\"\ntier = \"S1\"\n\n[[workload]]",
+        &[
+            "pool.Builders.name",
+            "\"builders\" and \"Builders\" differ only by case",
+        ],
+    );
+}
+
 #[test]
 fn cli_workload_names_missing_pool() {
     rejects(
@@ -458,10 +472,13 @@ fn cli_bad_traces_are_rejected_with_file_and_row() {
         Some(b"time,duration\n60,30\n10,30\n"),
         &["runs.csv: run 3", "sort the file"],
     );
-    rejects_trace(Some(b"time,duration\n60,-30\n"), &["run 2", "duration -30"]);
+    rejects_trace(
+        Some(b"time,duration\n60,-30\n"),
+        &["run 2", "the duration must be"],
+    );
     rejects_trace(
         Some(b"time,duration\nyesterday,30\n"),
-        &["run 2", "\"yesterday\""],
+        &["run 2", "the time is neither seconds"],
     );
     rejects_trace(
         Some(b"[{\"createTime\": 5}]"),

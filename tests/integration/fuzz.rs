@@ -134,7 +134,7 @@ proptest! {
                                 if let Ok(Some(spec)) = poolcast::scenario::sweep_spec(&text, path)
                     && spec.len() <= 50
                 {
-                    let _ = poolcast::scenario::expand(&spec, &text, path);
+                    let _ = poolcast::scenario::expand(&spec, &text, path, Default::default());
                 }
                 exercise(&mut s);
             }

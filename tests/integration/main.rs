@@ -10,6 +10,7 @@ mod golden;
 mod import;
 mod install;
 mod invariants;
+mod outputs;
 mod peak;
 mod regressions;
 mod reports;

@@ -63,8 +63,10 @@ fn interrupt_stops_promptly_and_writes_nothing() {
         !out.join("summary.json").exists(),
         "an interrupted run wrote its summary"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
-        .expect("the output folder")
+    assert!(!out.exists(), "an interrupted run made its folder");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("the scenario's folder")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path() != path))
         .collect();
     assert!(
         leftovers.is_empty(),
@@ -417,7 +419,15 @@ fn inputs_must_be_regular_files() {
         if needle.contains("fifo") && !has_fifo {
             continue;
         }
-        refused_with(&["validate".as_ref(), path.as_os_str()], &[needle]);
+        // `--allow-outside` for /dev/zero, which is outside the folder.
+        refused_with(
+            &[
+                "validate".as_ref(),
+                path.as_os_str(),
+                "--allow-outside".as_ref(),
+            ],
+            &[needle],
+        );
     }
     if has_fifo {
         refused_with(
@@ -485,10 +495,61 @@ fn errors_never_quote_another_file() {
             format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}"),
         )
         .expect("write");
-        let stderr = refused_with(&["validate".as_ref(), path.as_os_str()], &["passwd"]);
-        assert!(!stderr.contains("hunter2"), "{stderr}");
-        assert!(!stderr.contains("root:x"), "{stderr}");
+        for allow in [None, Some("--allow-outside")] {
+            let mut args = vec!["validate".as_ref(), path.as_os_str()];
+            args.extend(allow.map(std::ffi::OsStr::new));
+            let stderr = refused_with(&args, &["passwd"]);
+            assert!(!stderr.contains("hunter2"), "{stderr}");
+            assert!(!stderr.contains("root:x"), "{stderr}");
+        }
     }
+}
+
+/// Issue 16: the files a scenario names stay in its folder (after `..` and
+/// links) unless `--allow-outside` says otherwise: a located exit 2 that
+/// says how to allow it, and the file is not read.
+#[test]
+fn scenario_files_stay_in_its_folder() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    std::fs::write(d.join("times.txt"), "5m\n6m\n").expect("write");
+    std::fs::create_dir_all(d.join("team/data")).expect("mkdir");
+    std::fs::write(d.join("team/data/times.txt"), "5m\n6m\n").expect("write");
+    let scenario = |name: &str, file: &str| {
+        let path = d.join("team").join(name);
+        std::fs::write(
+            &path,
+            format!("[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"empirical\", file = \"{file}\" }}\n"),
+        )
+        .expect("write");
+        path
+    };
+    let up = scenario("up.toml", "../times.txt");
+    let absolute = scenario("abs.toml", &d.join("times.txt").display().to_string());
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.join("times.txt"), d.join("team/link.txt")).expect("link");
+    let link = scenario("link.toml", "link.txt");
+    for path in [&up, &absolute, &link] {
+        if path == &link && !cfg!(unix) {
+            continue;
+        }
+        refused_with(
+            &["validate".as_ref(), path.as_os_str()],
+            &[
+                ":5:41: workload.ci.duration.file:",
+                "is outside the scenario's folder",
+                "pass --allow-outside to read it",
+            ],
+        );
+        poolcast()
+            .arg("validate")
+            .arg(path)
+            .arg("--allow-outside")
+            .assert()
+            .success();
+    }
+    let inside = scenario("inside.toml", "data/../data/times.txt");
+    poolcast().arg("validate").arg(&inside).assert().success();
 }
 
 /// Validation locates its problems in one pass over the file: 80,000
@@ -628,4 +689,94 @@ fn overlapping_cron_firings_are_bounded() {
     );
     let (_d, path) = write_scenario(&src("500d"), "fits.toml");
     poolcast().arg("validate").arg(&path).assert().success();
+}
+
+/// Issue 16: peak memory is estimated before simulating and a run above
+/// the budget is refused with the arithmetic. The default scenario's 10
+/// replications keep 10 wait histograms of a 7-day range (248 KiB each)
+/// and 10 x 2,017 queue samples: about 3.7 MiB, above a 1 MiB budget and
+/// below a 64 MiB one. A sweep counts every point.
+#[test]
+fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
+    let default = crate::support::scenarios_dir().join("default.toml");
+    let dir = tempfile::tempdir().expect("dir");
+    let started = Instant::now();
+    poolcast()
+        .arg("run")
+        .arg(&default)
+        .args(["--max-memory", "1MiB", "--threads", "2", "--out"])
+        .arg(dir.path().join("small"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "above the budget of 1.0 MiB (--max-memory 1MiB)",
+        ))
+        .stderr(predicate::str::contains(
+            "queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
+        ))
+        .stderr(predicate::str::contains(
+            "wait histograms: (10 replications + 2 x 2 in flight) x 1 workload(s) x 248.0 KiB",
+        ));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "it simulated first"
+    );
+    assert!(!dir.path().join("small").exists());
+    crate::support::run_into(
+        &dir.path().join("enough"),
+        &["run", default.to_str().unwrap(), "--max-memory", "64MiB"],
+    );
+    poolcast()
+        .arg("sweep")
+        .arg(crate::support::scenarios_dir().join("sweep-tiers.toml"))
+        .args(["--max-memory", "1MiB", "--out"])
+        .arg(dir.path().join("sweep"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("empirical run times")
+                .or(predicate::str::contains("queue series")),
+        )
+        .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
+    poolcast()
+        .arg("run")
+        .arg(&default)
+        .args(["--max-memory", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--max-memory: \"lots\" is not a size",
+        ));
+}
+
+/// Issue 16: work that cannot finish is refused before it starts, with the
+/// arithmetic: a profile whose peak is one hour a week draws its thinning
+/// candidates at the peak rate (10/h x 1000 over 168 hours: 1.68e6, of
+/// which 1.0e4 are runs), and a controller polling every 10 s for a week
+/// polls 60,480 times; each against ten times `max_runs`.
+#[test]
+fn issue_16_event_counts_beyond_the_limit_are_refused() {
+    let quiet_hours = vec!["0.001"; 23].join(", ");
+    let (_a, peak) = write_scenario(
+        &format!(
+            "[simulation]\nhorizon = \"7d\"\nmax_runs = 20000\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = {{ process = \"profile\", rate = \"10/h\", hourly = [1000, {quiet_hours}], weekly = [1, 0, 0, 0, 0, 0, 0] }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n"
+        ),
+        "peak.toml",
+    );
+    refused_with(
+        &["validate".as_ref(), peak.as_os_str()],
+        &[
+            "about 1.68e6 events over 7d (1.00e4 runs + 1.67e6 rejected thinning candidates",
+            "more than the limit of 2e5 (10 x [simulation] max_runs)",
+        ],
+    );
+    let polls = "[simulation]\nhorizon = \"7d\"\nmax_runs = 1000\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\nscaling = { policy = \"queue\", min = 0, max = 2, poll = \"10s\" }\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    let (_b, path) = write_scenario(polls, "polls.toml");
+    refused_with(
+        &["validate".as_ref(), path.as_os_str()],
+        &["+ 6.05e4 controller polls), more than the limit of 1e4"],
+    );
+    // Polling every 2 minutes is 5,040 polls, under the limit.
+    let (_c, ok) = write_scenario(&polls.replace("poll = \"10s\"", "poll = \"2m\""), "ok.toml");
+    poolcast().arg("validate").arg(&ok).assert().success();
 }

@@ -424,19 +424,93 @@ duration = { dist = "empirical", file = "durations.txt" }
     let spec = poolcast::scenario::sweep_spec(src, &path)
         .expect("a valid sweep")
         .expect("a [sweep]");
-    let values: Vec<std::sync::Arc<[f64]>> = poolcast::scenario::expand(&spec, src, &path)
-        .into_iter()
-        .map(
-            |p| match &p.scenario.expect("feasible").workloads[0].duration {
-                DurationDist::Empirical { values } => values.clone(),
-                other => panic!("not empirical: {other:?}"),
-            },
-        )
-        .collect();
+    let values: Vec<std::sync::Arc<[f64]>> =
+        poolcast::scenario::expand(&spec, src, &path, Default::default())
+            .into_iter()
+            .map(
+                |p| match &p.scenario.expect("feasible").workloads[0].duration {
+                    DurationDist::Empirical { values } => values.clone(),
+                    other => panic!("not empirical: {other:?}"),
+                },
+            )
+            .collect();
     assert_eq!(values.len(), 3);
     assert_eq!(&*values[0], &[60.0, 120.0, 300.0]);
     assert!(
         values.iter().all(|v| std::sync::Arc::ptr_eq(v, &values[0])),
         "every point must share the first point's values"
     );
+}
+
+/// Issue 16: the merge fingerprint covers everything that changes a
+/// point's result, and each shard's rows carry a checksum. Shards run with
+/// another `--precision` or `--max-replications`, or against a changed
+/// durations file, are of another sweep; an edited `sweep.csv` is refused.
+#[test]
+fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
+    let dir = tempfile::tempdir().expect("dir");
+    let times = dir.path().join("times.txt");
+    std::fs::write(&times, "5m\n6m\n7m\n").unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(
+        &path,
+        "[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"4/h\" }\nduration = { dist = \"empirical\", file = \"times.txt\" }\n\n[sweep]\n\"pool.builders.count\" = [1, 2, 3, 4]\n",
+    )
+    .unwrap();
+    let shard = |k: u32, name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        poolcast()
+            .arg("sweep")
+            .arg(&path)
+            .args(["--shard", &format!("{k}/2"), "-q", "--out"])
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        out.join("sweep.csv")
+    };
+    let merge = |a: &Path, b: &Path| {
+        let mut cmd = poolcast();
+        cmd.arg("merge")
+            .arg(a)
+            .arg(b)
+            .arg("--out")
+            .arg(dir.path().join("merged"));
+        cmd
+    };
+    let first = shard(1, "first", &[]);
+    let second = shard(2, "second", &[]);
+    merge(&first, &second).assert().success();
+    for (name, extra) in [
+        ("precision", &["--precision", "0.1"][..]),
+        ("max-reps", &["--max-replications", "20"][..]),
+    ] {
+        let other = shard(2, name, extra);
+        merge(&first, &other)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("another sweep"));
+    }
+    std::fs::write(&times, "5m\n6m\n8m\n").unwrap();
+    let changed = shard(2, "changed", &[]);
+    merge(&first, &changed)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another sweep"));
+    // One cell edited by hand: the rows no longer match their checksum.
+    let text = std::fs::read_to_string(&second).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let row = &mut lines[1];
+    let cut = row
+        .rfind(",true,")
+        .or_else(|| row.rfind(",false,"))
+        .expect("a row");
+    row.insert(cut, '1');
+    std::fs::write(&second, lines.join("\n") + "\n").unwrap();
+    merge(&first, &second)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the rows do not match the checksum in sweep.json",
+        ));
 }

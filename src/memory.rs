@@ -1,0 +1,256 @@
+//! Peak memory of a run or a sweep, estimated before simulating from what
+//! drives it, so that a run the machine cannot hold is refused with the
+//! arithmetic instead of ending in the OOM killer.
+//!
+//! What is counted, each from the scenario:
+//! - kept per replication until the summary: the queue series (pools x
+//!   samples), the wait histogram of each workload (it grows to the
+//!   longest wait, at most the horizon), the cost by day;
+//! - per replication in flight (one per thread): the queued runs of each
+//!   overloaded pool (up to `sim::MAX_QUEUED`, or the runs it gets), and
+//!   the histograms being filled;
+//! - the data read (trace runs, empirical run times), once per sweep point.
+//!
+//! Small fixed costs (events pending, instances) are left out: the
+//! estimate is of what grows.
+
+use crate::model::Target;
+use crate::scenario::Scenario;
+use crate::stats::PoolLevels;
+use crate::units::TICKS_PER_SECOND;
+use crate::workload::{ArrivalProcess, DurationDist, TraceRun};
+
+/// One driver of memory: what it is (with its arithmetic) and its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// E.g. "queue series: 200 replications x 1 pool(s) x 10081 samples x 16 B".
+    pub what: String,
+    /// Bytes.
+    pub bytes: f64,
+}
+
+/// An estimate of peak memory, by driver.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MemoryEstimate {
+    /// The drivers, largest first.
+    pub parts: Vec<Part>,
+}
+
+impl MemoryEstimate {
+    /// Bytes in all.
+    pub fn total(&self) -> f64 {
+        self.parts.iter().map(|p| p.bytes).sum()
+    }
+
+    /// The drivers with their arithmetic, one per line, largest first.
+    pub fn explain(&self) -> String {
+        self.parts
+            .iter()
+            .filter(|p| p.bytes > 0.0)
+            .map(|p| format!("  {} = {}\n", p.what, bytes_text(p.bytes)))
+            .collect()
+    }
+
+    fn push(&mut self, what: String, bytes: f64) {
+        self.parts.push(Part { what, bytes });
+    }
+
+    fn sorted(mut self) -> MemoryEstimate {
+        self.parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+        self
+    }
+}
+
+/// Bytes as KiB, MiB or GiB with one decimal.
+pub fn bytes_text(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// A size such as `4GiB`, `512 MiB`, `2G`, `1.5TB` or bytes, as bytes
+/// (binary multiples whether written `G` or `GiB`).
+pub fn parse_bytes(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size; write e.g. 4GiB or 512MiB"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("{text:?}: unknown unit; write e.g. 4GiB or 512MiB")),
+    };
+    let bytes = n * 2f64.powi(shift);
+    if bytes.is_finite() && bytes >= 1.0 {
+        Ok(bytes)
+    } else {
+        Err(format!("{text:?}: give a size of at least one byte"))
+    }
+}
+
+/// Bytes of a wait histogram (hdrhistogram at 3 significant digits: 2,048
+/// sub-buckets, half of them again per doubling of the range, 8 bytes a
+/// count) that has grown to hold `max_ticks`.
+fn histogram_bytes(max_ticks: f64) -> f64 {
+    let doublings = (max_ticks.max(2048.0) / 2048.0).log2().ceil() + 1.0;
+    (doublings + 1.0) * 1024.0 * 8.0
+}
+
+/// What one replication of `s` keeps until the summary, and what it holds
+/// while running, with the arithmetic.
+fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut MemoryEstimate) {
+    let sim = &s.simulation;
+    let pools = s.pools.len() as f64;
+    let workloads = s.workloads.len() as f64;
+    let samples = (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0;
+    let level = std::mem::size_of::<PoolLevels>() as f64;
+    est.push(
+        format!(
+            "queue series: {replications} replications x {pools} pool(s) x {samples} samples x {level} B"
+        ),
+        replications * pools * samples * level,
+    );
+    let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
+    let hist = histogram_bytes(horizon_ticks);
+    est.push(
+        format!(
+            "wait histograms: ({replications} replications + 2 x {in_flight} in flight) x {workloads} workload(s) x {}",
+            bytes_text(hist)
+        ),
+        (replications + 2.0 * in_flight) * workloads * hist,
+    );
+    let days = (sim.horizon.as_secs_f64() / 86_400.0).ceil();
+    est.push(
+        format!(
+            "cost by day: {replications} replications x {} payers x {days} days x 8 B",
+            pools + 1.0
+        ),
+        replications * (pools + 1.0) * days * 8.0,
+    );
+    // A pool whose load reaches its most instances queues what it cannot
+    // run, up to the bound; one with headroom keeps a short queue.
+    let baseline = crate::analytic::baseline(s);
+    let mut queued = 0.0;
+    for (i, pool) in s.pools.iter().enumerate() {
+        let overloaded = baseline.get(i).is_none_or(|b| {
+            b.offered_load.is_nan() || b.offered_load >= f64::from(pool.max_count())
+        });
+        if !overloaded {
+            continue;
+        }
+        let runs: f64 = s
+            .workloads
+            .iter()
+            .filter(|w| w.target == Target::Pool(crate::model::PoolId(i as u32)))
+            .map(|w| w.arrival.expected_runs(sim.horizon))
+            .sum();
+        queued += runs.min(crate::sim::MAX_QUEUED as f64);
+    }
+    let task = crate::sim::QUEUED_RUN_BYTES as f64;
+    est.push(
+        format!(
+            "queued runs of overloaded pools: {in_flight} replications in flight x {queued:.0} runs x {task} B"
+        ),
+        in_flight * queued * task,
+    );
+}
+
+/// The data `s` read: trace runs and empirical run times.
+fn data(s: &Scenario, copies: f64, est: &mut MemoryEstimate) {
+    let (mut runs, mut values) = (0.0, 0.0);
+    for w in &s.workloads {
+        if let ArrivalProcess::Trace { trace, .. } = &w.arrival {
+            runs += trace.runs().len() as f64;
+        }
+        if let DurationDist::Empirical { values: v } = &w.duration {
+            values += v.len() as f64;
+        }
+    }
+    // A trace run, and its index among the timed runs.
+    let run = (std::mem::size_of::<TraceRun>() + 4) as f64;
+    est.push(
+        format!("trace runs: {copies} cop(ies) x {runs} runs x {run} B"),
+        copies * runs * run,
+    );
+    est.push(
+        format!("empirical run times: {copies} cop(ies) x {values} values x 8 B"),
+        copies * values * 8.0,
+    );
+}
+
+/// Peak memory of `run` (or `check`) of `s` on `threads` threads.
+pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
+    let reps = f64::from(s.simulation.replications);
+    let mut est = MemoryEstimate::default();
+    per_replication(s, reps, reps.min(threads.max(1) as f64), &mut est);
+    data(s, 1.0, &mut est);
+    est.sorted()
+}
+
+/// Peak memory of a sweep or plan over `points` (the valid ones), each
+/// run up to `replications` times, on `threads` threads: every point's
+/// scenario (and data) lives for the whole sweep; one point per thread is
+/// being replicated at a time.
+pub fn sweep_estimate(points: &[&Scenario], replications: u32, threads: usize) -> MemoryEstimate {
+    let mut est = MemoryEstimate::default();
+    // The largest point stands for every point in flight.
+    let sizes: Vec<f64> = points.iter().map(|s| run_estimate(s, 1).total()).collect();
+    let Some((largest, _)) = points.iter().zip(&sizes).max_by(|a, b| a.1.total_cmp(b.1)) else {
+        return est;
+    };
+    let mut point = (*largest).clone();
+    point.simulation.replications = replications.max(point.simulation.replications);
+    let threads = threads.max(1) as f64;
+    let in_flight = (points.len() as f64).min(threads);
+    let reps = f64::from(point.simulation.replications);
+    per_replication(
+        &point,
+        in_flight * reps,
+        threads.min(in_flight * reps),
+        &mut est,
+    );
+    data(&point, points.len() as f64, &mut est);
+    est.sorted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_binary_units() {
+        assert_eq!(parse_bytes("4GiB"), Ok(4.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("512 MiB"), Ok(512.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("1.5k"), Ok(1536.0));
+        assert_eq!(parse_bytes("100"), Ok(100.0));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("4 parsecs").is_err());
+        assert!(parse_bytes("0").is_err());
+        assert_eq!(bytes_text(1536.0 * 1024.0 * 1024.0), "1.5 GiB");
+    }
+
+    /// The histogram grows by 8 KiB per doubling of its range: a day of
+    /// microsecond ticks (8.64e10, 2^36.3) needs 27 buckets (2,048 x 2^26
+    /// passes it), 28 halves of 1,024 counts.
+    #[test]
+    fn histogram_size_follows_its_range() {
+        assert_eq!(histogram_bytes(2048.0), 2.0 * 1024.0 * 8.0);
+        assert_eq!(histogram_bytes(86_400e6), 28.0 * 1024.0 * 8.0);
+    }
+}

@@ -1,0 +1,234 @@
+//! Issue 16: the output set is all-or-nothing. Two writers never leave a
+//! mix, an interrupted or killed command leaves the previous set, and
+//! `--out` replaces only regular files and folders poolcast wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use predicates::prelude::*;
+
+use crate::support::{poolcast, write_scenario};
+
+/// Short to simulate, with every kind of output but PNG (which only adds
+/// drawing time).
+const SHORT: &str = r#"
+[simulation]
+horizon = "2d"
+warmup = "2h"
+replications = 4
+
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 2
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "6/h" }
+duration = { dist = "exponential", mean = "8m" }
+"#;
+
+const OUTPUTS: &str = "json,csv,svg,html,md";
+
+/// Every file under `dir` (the manifest included), by name.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("the output folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).expect("read"))
+        })
+        .collect()
+}
+
+fn spawn_run(scenario: &Path, out: &Path, seed: u32) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("run")
+        .arg(scenario)
+        .args(["--quiet", "--outputs", OUTPUTS, "--seed", &seed.to_string()])
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("poolcast starts")
+}
+
+/// The outputs of a run with `seed`, alone in a folder of its own.
+fn reference(scenario: &Path, out: PathBuf, seed: u32) -> BTreeMap<String, Vec<u8>> {
+    assert!(spawn_run(scenario, &out, seed).wait().unwrap().success());
+    files(&out)
+}
+
+/// Hidden staging folders left beside `out`.
+fn staging_left(parent: &Path) -> Vec<String> {
+    std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".poolcast-"))
+        .collect()
+}
+
+/// Two runs with different seeds into one folder, again and again: the
+/// folder always holds one run's files, byte for byte, never a mix.
+#[test]
+fn concurrent_runs_never_leave_a_mix() {
+    let (dir, path) = write_scenario(SHORT, "s.toml");
+    let a = reference(&path, dir.path().join("a"), 1);
+    let b = reference(&path, dir.path().join("b"), 2);
+    assert_ne!(a["summary.json"], b["summary.json"], "the seeds agree");
+    let shared = dir.path().join("shared");
+    for round in 0..4 {
+        let mut first = spawn_run(&path, &shared, 1);
+        let mut second = spawn_run(&path, &shared, 2);
+        assert!(first.wait().unwrap().success());
+        assert!(second.wait().unwrap().success());
+        let got = files(&shared);
+        assert!(
+            got == a || got == b,
+            "round {round}: a mix of both runs: {:?}",
+            got.keys().collect::<Vec<_>>()
+        );
+    }
+    assert!(staging_left(dir.path()).is_empty());
+}
+
+/// SIGTERM (like Ctrl-C) during a run into a folder with a previous run's
+/// outputs: exit 130, the previous files exactly as they were, no
+/// staging folder left.
+#[test]
+fn sigterm_leaves_the_previous_output() {
+    let (dir, path) = write_scenario(SHORT, "s.toml");
+    let out = dir.path().join("out");
+    let before = reference(&path, out.clone(), 1);
+    let long = dir.path().join("long.toml");
+    std::fs::write(
+        &long,
+        SHORT
+            .replace("horizon = \"2d\"", "horizon = \"3000d\"")
+            .replace(
+                "replications = 4",
+                "replications = 200\nsample_interval = \"1d\"",
+            ),
+    )
+    .unwrap();
+    let mut child = spawn_run(&long, &out, 1);
+    std::thread::sleep(Duration::from_millis(700));
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(files(&out), before, "the previous output changed");
+    assert!(staging_left(dir.path()).is_empty());
+}
+
+/// SIGKILL at any moment of a run (simulation, charts, writing, the swap):
+/// the folder holds the previous run's files or the new run's, complete.
+#[test]
+fn a_killed_run_leaves_the_old_set_or_the_new_one() {
+    let (dir, path) = write_scenario(SHORT, "s.toml");
+    let old = reference(&path, dir.path().join("old"), 1);
+    let new = reference(&path, dir.path().join("new"), 2);
+    let out = dir.path().join("out");
+    for delay_ms in (0..12).map(|i| 40 * i) {
+        assert!(spawn_run(&path, &out, 1).wait().unwrap().success());
+        let mut child = spawn_run(&path, &out, 2);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let got = files(&out);
+        assert!(
+            got == old || got == new,
+            "killed after {delay_ms} ms: a mix: {:?}",
+            got.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+/// `import --out` replaces only a regular file, never the runs file it
+/// reads nor a device; a trailing slash (or a folder) means a file inside.
+#[test]
+fn import_out_replaces_only_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/example-runs.json"),
+        &runs,
+    )
+    .unwrap();
+    let original = std::fs::read(&runs).unwrap();
+    let import = |out: &Path| {
+        let mut cmd = poolcast();
+        cmd.arg("import")
+            .arg(&runs)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(out);
+        cmd
+    };
+    import(&runs)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is the input file"));
+    let link = dir.path().join("same.json");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&runs, &link).unwrap();
+        import(&link)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("a symbolic link"));
+    }
+    assert_eq!(
+        std::fs::read(&runs).unwrap(),
+        original,
+        "the export changed"
+    );
+    #[cfg(unix)]
+    {
+        import(Path::new("/dev/null"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a regular file"));
+        use std::os::unix::fs::FileTypeExt;
+        let kind = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+        assert!(kind.is_char_device(), "/dev/null was replaced");
+    }
+    let mut slash = dir.path().join("newdir").into_os_string();
+    slash.push("/");
+    import(Path::new(&slash)).assert().success();
+    let inside = dir.path().join("newdir").join("runs.toml");
+    poolcast().arg("validate").arg(&inside).assert().success();
+    // An existing folder without the slash: the same file inside.
+    import(&dir.path().join("newdir")).assert().success();
+    assert!(inside.is_file());
+}
+
+/// `--out` of `run` that is a file is refused before simulating, and the
+/// file stays.
+#[test]
+fn run_out_that_is_a_file_is_refused() {
+    let (dir, path) = write_scenario(SHORT, "s.toml");
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "mine").unwrap();
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it is a file, not a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
