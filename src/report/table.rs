@@ -48,6 +48,20 @@ fn render(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Decimals for a count's mean over replications: none when every
+/// replication counted the same whole number (a count is printed as 4, not
+/// 4.0), one otherwise (a mean of 4.5).
+pub(super) fn count_decimals(e: Estimate) -> usize {
+    let whole = |x: f64| x == x.round();
+    let spread = e.ci95.is_some_and(|(lo, hi)| hi > lo);
+    if whole(e.mean) && !spread { 0 } else { 1 }
+}
+
+/// A count's mean over replications (see `count_decimals`).
+fn count(e: Estimate) -> String {
+    plain(e, count_decimals(e))
+}
+
 /// A number with a fixed count of decimals, and `±` half-width when known.
 fn plain(e: Estimate, decimals: usize) -> String {
     if e.mean.is_nan() {
@@ -182,11 +196,11 @@ fn scaling_rows(run: &RunSummary) -> Vec<Vec<String>> {
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
-            plain(m.get(P::ScaleUps), 1),
-            plain(m.get(P::ScaleUpsCapped), 1),
-            plain(m.get(P::InstancesDenied), 1),
-            plain(m.get(P::Preempted), 1),
-            plain(m.get(P::ColdStarts), 1),
+            count(m.get(P::ScaleUps)),
+            count(m.get(P::ScaleUpsCapped)),
+            count(m.get(P::InstancesDenied)),
+            count(m.get(P::Preempted)),
+            count(m.get(P::ColdStarts)),
             plain(m.get(P::ColdStartHours), 2),
             plain(m.get(P::NoCapacityWaitHours), 2),
         ]);
@@ -221,13 +235,13 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
             duration(m.get(W::WaitP99S)),
             duration(m.get(W::WaitMaxS)),
             duration(m.get(W::RunMeanS)),
-            plain(m.get(W::TimedOut), 1),
+            count(m.get(W::TimedOut)),
         ]);
     }
     rows
 }
 
-fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
+pub(super) fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
     let mut rows = vec![header(&[
         "workload",
         "runs",

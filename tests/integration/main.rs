@@ -1,6 +1,7 @@
 //! The single integration-test binary (one link step instead of many).
 
 mod arrivals;
+mod browser;
 mod chart_data;
 mod cli;
 mod contract;
