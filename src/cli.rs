@@ -254,7 +254,8 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Files to write: a comma-separated list of json, csv, svg, png, html,
-    /// md, or none (no folder at all).
+    /// md, tasks (tasks.csv, one row per run; never by default), or none
+    /// (no folder at all).
     #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
     // (the same list as app's DEFAULT_OUTPUTS)
     pub outputs: String,

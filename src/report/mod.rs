@@ -10,6 +10,7 @@ mod json;
 mod output;
 mod sweep;
 mod table;
+mod tasks;
 mod verdict;
 mod warnings;
 
@@ -27,5 +28,6 @@ pub use sweep::{
     recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, tiers_table};
+pub use tasks::{TaskLog, write_tasks_csv};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};
 pub use warnings::{after_run, before_run};

@@ -48,9 +48,23 @@ impl OutputDir {
     /// the old one, the new one, or (at worst, on some file systems) empty,
     /// never a mix. The full-disk check is `prepare`'s probe, before the work.
     pub fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        self.write_with(name, |out| out.write_all(bytes))
+    }
+
+    /// Writes `name` atomically, as `write`, from what `fill` writes: a
+    /// file streamed rather than held in memory (`tasks.csv`).
+    pub fn write_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<PathBuf> {
         let target = self.path.join(name);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.path)?;
-        tmp.write_all(bytes)?;
+        {
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            fill(&mut out)?;
+            out.flush()?;
+        }
         // Temporary files are private (0600); outputs are ordinary files.
         #[cfg(unix)]
         {

@@ -613,7 +613,14 @@ impl Recorder for ReplicationStats {
         t.denied += u64::from(asked - granted);
     }
 
-    fn preempted(&mut self, _w: WorkloadId, p: PoolId, at: SimTime, _lost: SimDuration) {
+    fn preempted(
+        &mut self,
+        _w: WorkloadId,
+        _arrived_at: SimTime,
+        p: PoolId,
+        at: SimTime,
+        _lost: SimDuration,
+    ) {
         if at >= self.window_start {
             self.pools[p.0 as usize].preempted += 1;
         }

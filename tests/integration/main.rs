@@ -19,4 +19,5 @@ mod scaling;
 mod scenarios;
 mod support;
 mod sweeps;
+mod tasks;
 mod theory;
