@@ -60,12 +60,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let json = report::summary_json(&run, &warnings);
     out.write(Kind::Json, "summary.json", json.as_bytes())?;
     if out.wants(Kind::Csv) {
-        let files: [(&str, Vec<u8>); 6] = [
+        let files: [(&str, Vec<u8>); 7] = [
             ("pools.csv", report::pools_csv(&run)),
             ("workloads.csv", report::workloads_csv(&run)),
             ("queue.csv", report::queue_csv(&run)),
             ("cost_by_day.csv", report::cost_by_day_csv(&run)),
             ("wait_cdf.csv", report::wait_cdf_csv(&run)),
+            ("wait_by_hour.csv", report::wait_by_hour_csv(&run)),
             (
                 "utilisation_by_hour.csv",
                 report::utilisation_by_hour_csv(&run),

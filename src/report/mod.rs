@@ -16,7 +16,7 @@ mod warnings;
 
 pub use self::csv::{
     cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_cost_wait_csv,
-    tiers_csv, utilisation_by_hour_csv, wait_cdf_csv, workloads_csv,
+    tiers_csv, utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv, workloads_csv,
 };
 pub use chart::{Chart, ChartFormats, PixelRect, run_charts, sweep_charts};
 pub use compare::Comparison;

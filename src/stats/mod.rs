@@ -11,14 +11,14 @@ mod summary;
 mod tally;
 mod verdict;
 
-pub use collector::{ReplicationStats, ReplicationSummary};
+pub use collector::{HOURS_OF_WEEK, HourWaits, ReplicationStats, ReplicationSummary};
 pub use estimate::{Estimate, student_t_975};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
 };
 pub use summary::{
-    CostByDay, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext, RunSummary,
-    WorkloadSummary, summarise,
+    CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext,
+    RunSummary, WorkloadSummary, summarise,
 };
 pub use tally::{DailyArea, TimeWeighted, day_span};
 pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};

@@ -57,6 +57,7 @@ fn run_writes_charts_and_reports() {
     let charts = [
         ("queue", "queued runs"),
         ("wait_cdf", "wait (minutes)"),
+        ("wait_by_hour", "p95 wait (minutes)"),
         ("utilisation-builders", "hour of day (UTC)"),
         ("cost", "cost per day (USD)"),
     ];
