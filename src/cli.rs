@@ -71,7 +71,8 @@ pub enum Command {
         quiet: bool,
     },
     /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
-    /// the busiest hour of the week), instantly, without simulating.
+    /// the busiest hour of the week), instantly, without simulating; on a
+    /// scenario with a [sweep], for every point.
     #[command(after_help = "Example:\n  poolcast estimate team.toml --format json")]
     Estimate {
         /// The scenario TOML file.

@@ -6,7 +6,7 @@ use ::csv::Writer;
 
 use crate::analytic::baseline;
 use crate::model::{PriceTable, Tier};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::sweep::{Objective, SweepTable};
 use crate::units::SimTime;
@@ -177,6 +177,16 @@ pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
             cell(prices.instance_hour_usd(t)),
         ])
         .expect("in-memory CSV");
+    }
+    finish(w)
+}
+
+/// `estimate --format csv` on a scenario with a `[sweep]`: the rows of
+/// its table.
+pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    for row in super::table::sweep_estimate_rows(spec, points) {
+        w.write_record(&row).expect("in-memory CSV");
     }
     finish(w)
 }
