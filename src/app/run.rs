@@ -50,6 +50,8 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     out.write_with(Kind::Tasks, "tasks.csv", |w| {
         report::write_tasks_csv(w, tasks.iter().map(std::fs::File::open))
     })?;
+    // The replications' files go now, before the folder's manifest.
+    drop(tasks);
     let late = report::after_run(&run);
     if !args.quiet {
         for w in &late {

@@ -119,38 +119,65 @@ impl Counts {
     }
 }
 
-/// The waits of the runs that arrived in one hour of the week: their sum,
-/// and their counts by bucket of a 2-digit hdrhistogram, sparse (sorted
-/// `(bucket, count)` pairs), so that 168 cells per workload cost memory in
-/// proportion to the distinct waits seen, never to the runs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HourWaits {
-    /// Runs that did not wait.
-    zeros: u64,
-    /// All waits, ticks.
+/// Ticks per unit of the waits by hour: 10 ms, below anything a queue
+/// wait is read to, and 13 fewer bits of range to cover.
+const HOURLY_UNIT_TICKS: u64 = TICKS_PER_SECOND / 100;
+
+/// One hour of the week's waits while a replication runs: their sum, and
+/// dense counts by bucket of a 2-digit hdrhistogram of 10-ms units (one
+/// increment a run), grown to the longest wait of the hour.
+#[derive(Debug, Clone, Default)]
+struct HourTally {
     sum_ticks: u128,
-    /// Waits above zero.
-    buckets: Vec<(u32, u64)>,
+    counts: Vec<u32>,
 }
 
-impl HourWaits {
+impl HourTally {
     #[inline]
     fn record(&mut self, ticks: u64) {
         self.sum_ticks += u128::from(ticks);
-        if ticks == 0 {
-            self.zeros += 1;
-            return;
-        }
-        let i = bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks) as u32;
-        match self.buckets.binary_search_by_key(&i, |(b, _)| *b) {
-            Ok(at) => self.buckets[at].1 += 1,
-            Err(at) => self.buckets.insert(at, (i, 1)),
+        let i = bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS);
+        match self.counts.get_mut(i) {
+            Some(c) => *c = c.saturating_add(1),
+            None => {
+                self.counts.resize(i + 1, 0);
+                self.counts[i] = 1;
+            }
         }
     }
 
+    /// The non-zero counts, kept past the replication.
+    fn finish(self) -> HourWaits {
+        HourWaits {
+            sum_ticks: self.sum_ticks,
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| (i as u16, *n))
+                .collect(),
+        }
+    }
+}
+
+/// The waits of the runs that arrived in one hour of the week: their sum,
+/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units,
+/// sparse (sorted `(bucket, count)` pairs): what a replication keeps of
+/// 168 cells per workload grows with the distinct waits seen, never with
+/// the runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HourWaits {
+    /// All waits, ticks.
+    sum_ticks: u128,
+    /// Runs by bucket (the buckets of a 2-digit layout stay below 2^16).
+    buckets: Vec<(u16, u32)>,
+}
+
+impl HourWaits {
     /// Runs recorded.
     pub fn runs(&self) -> u64 {
-        self.zeros + self.buckets.iter().map(|(_, n)| n).sum::<u64>()
+        self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
     }
 
     /// All waits, seconds.
@@ -158,20 +185,27 @@ impl HourWaits {
         self.sum_ticks as f64 / TICKS_PER_SECOND as f64
     }
 
-    /// The cells together as an hdrhistogram of 2 significant digits
-    /// (ticks), for quantiles over replications.
-    pub fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
+    /// The `q` quantile of the cells' waits together, seconds (to 2
+    /// significant digits, at least 10 ms apart), or NaN without runs.
+    pub fn quantile<'a>(cells: impl IntoIterator<Item = &'a HourWaits>, q: f64) -> f64 {
+        let h = Self::histogram(cells);
+        if h.is_empty() {
+            return f64::NAN;
+        }
+        (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The cells together as an hdrhistogram of 2 significant digits, in
+    /// 10-ms units.
+    fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
         let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
         for c in cells {
-            // Auto-resizing: only a `usize` too small for the counts fails,
-            // and the highest value is the best left then.
-            if c.zeros > 0 && h.record_n(0, c.zeros).is_err() {
-                h.saturating_record_n(0, c.zeros);
-            }
             for &(i, n) in &c.buckets {
-                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i as usize);
-                if h.record_n(v, n).is_err() {
-                    h.saturating_record_n(v, n);
+                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(usize::from(i));
+                // Auto-resizing: only a `usize` too small for the counts
+                // fails, and the highest value is the best left then.
+                if h.record_n(v, u64::from(n)).is_err() {
+                    h.saturating_record_n(v, u64::from(n));
                 }
             }
         }
@@ -342,7 +376,7 @@ pub struct ReplicationStats {
     calendar: Calendar,
     /// Per workload, the waits by hour of the week of arrival (168 cells,
     /// Monday 00:00 first).
-    hourly: Vec<Vec<HourWaits>>,
+    hourly: Vec<Vec<HourTally>>,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
 }
@@ -428,7 +462,7 @@ impl ReplicationStats {
             slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
             window_waits: Counts::default(),
             calendar: sim.calendar,
-            hourly: vec![vec![HourWaits::default(); HOURS_OF_WEEK]; scenario.workloads.len()],
+            hourly: vec![vec![HourTally::default(); HOURS_OF_WEEK]; scenario.workloads.len()],
             stopped_at: None,
             uses_default: scenario
                 .workloads
@@ -598,7 +632,10 @@ impl ReplicationStats {
                 .collect(),
             // Moved, not cloned: the collector is done with them.
             waits: histograms.into_iter().map(|(wait, _)| wait).collect(),
-            wait_by_hour: std::mem::take(&mut self.hourly),
+            wait_by_hour: std::mem::take(&mut self.hourly)
+                .into_iter()
+                .map(|hours| hours.into_iter().map(HourTally::finish).collect())
+                .collect(),
             stopped_at: self.stopped_at,
             default_compute,
             totals,
@@ -779,23 +816,25 @@ mod tests {
 
     proptest! {
         /// The hourly cells give the quantiles of a 2-digit hdrhistogram
-        /// that recorded each value.
+        /// that recorded each wait in 10-ms units, and the exact sum.
         #[test]
         fn hour_waits_match_a_two_digit_histogram(values in prop::collection::vec(
-            prop_oneof![Just(0u64), 1u64..5_000, 0u64..1 << 40],
+            prop_oneof![Just(0u64), 1u64..50_000, 0u64..1 << 40],
             1..300,
         )) {
-            let mut cell = HourWaits::default();
+            let mut cell = HourTally::default();
             let mut each = Histogram::<u64>::new(2).expect("a precision");
             for &v in &values {
                 cell.record(v);
-                each.record(v).expect("the histogram resizes");
+                each.record(v / HOURLY_UNIT_TICKS).expect("the histogram resizes");
             }
             let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
+            let cell = cell.finish();
             prop_assert_eq!(cell.runs(), values.len() as u64);
             prop_assert_eq!(cell.sum_ticks, sum);
-            let built = HourWaits::histogram(std::iter::once(&cell));
-            prop_assert_eq!(built.value_at_quantile(0.95), each.value_at_quantile(0.95));
+            let p95 = HourWaits::quantile(std::iter::once(&cell), 0.95);
+            let expected = (each.value_at_quantile(0.95) * HOURLY_UNIT_TICKS) as f64 / 1e6;
+            prop_assert_eq!(p95, expected);
         }
     }
 }

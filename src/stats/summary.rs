@@ -135,7 +135,8 @@ pub struct HourWait {
     pub runs: u64,
     /// Their mean wait, seconds (NaN without runs).
     pub wait_mean_s: f64,
-    /// Their p95 wait (2 significant digits), seconds (NaN without runs).
+    /// Their p95 wait (2 significant digits, 10 ms at least), seconds
+    /// (NaN without runs).
     pub wait_p95_s: f64,
 }
 
@@ -150,13 +151,12 @@ fn wait_by_hour(workloads: usize, reps: &[ReplicationSummary]) -> Vec<Vec<HourWa
                     let cells = || reps.iter().map(|r| &r.wait_by_hour[w][h]);
                     let runs: u64 = cells().map(super::HourWaits::runs).sum();
                     let sum: f64 = cells().map(super::HourWaits::sum_secs).sum();
-                    let (mean, p95) = if runs == 0 {
-                        (f64::NAN, f64::NAN)
+                    let mean = if runs == 0 {
+                        f64::NAN
                     } else {
-                        let h = super::HourWaits::histogram(cells());
-                        let p95 = h.value_at_quantile(0.95) as f64 / TICKS_PER_SECOND as f64;
-                        (sum / runs as f64, p95)
+                        sum / runs as f64
                     };
+                    let p95 = super::HourWaits::quantile(cells(), 0.95);
                     // Seconds to the microsecond, as every time is stated.
                     let round = |x: f64| (x * 1e6).round() / 1e6;
                     HourWait {
