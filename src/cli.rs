@@ -78,7 +78,8 @@ pub enum Command {
         allow_outside: bool,
     },
     /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
-    /// the busiest hour of the week), instantly, without simulating.
+    /// the busiest hour of the week), instantly, without simulating; on a
+    /// scenario with a [sweep], for every point.
     #[command(after_help = "Example:\n  poolcast estimate team.toml --format json")]
     Estimate {
         /// The scenario TOML file.
@@ -294,7 +295,8 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Files to write: a comma-separated list of json, csv, svg, png, html,
-    /// md, or none (no folder at all).
+    /// md, tasks (tasks.csv, one row per run; never by default), or none
+    /// (no folder at all).
     #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
     // (the same list as app's DEFAULT_OUTPUTS)
     pub outputs: String,

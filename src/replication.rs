@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
-use crate::stats::{ReplicationStats, ReplicationSummary, RunSummary, summarise};
+use crate::stats::{Recorder, ReplicationStats, ReplicationSummary, RunSummary, summarise};
 
 /// How replications run: what tells them to stop, whom to tell of progress.
 #[derive(Clone, Copy)]
@@ -66,4 +66,29 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
         .map(|r| (scenario, r))
         .collect();
     summarise(scenario, replicate(&jobs, opts))
+}
+
+/// Like `run`, with a second recorder beside the statistics in every
+/// replication (a log of every run, say): `open(r)` makes replication
+/// `r`'s, and `close(r, recorder)` takes it back when the replication
+/// ends, in whatever order the threads finish. The first error stops the
+/// run.
+pub fn run_recorded<R: Recorder, E: Send>(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    open: impl Fn(u32) -> Result<R, E> + Sync,
+    close: impl Fn(u32, R) -> Result<(), E> + Sync,
+) -> Result<RunSummary, E> {
+    let reps = (0..scenario.simulation.replications)
+        .into_par_iter()
+        .map(|r| {
+            let mut both = (ReplicationStats::new(scenario), open(r)?);
+            run_replication(scenario, r, &mut both, opts.cancel);
+            let (stats, extra) = both;
+            close(r, extra)?;
+            (opts.progress)();
+            Ok(stats.finish())
+        })
+        .collect::<Result<Vec<_>, E>>()?;
+    Ok(summarise(scenario, reps))
 }

@@ -146,7 +146,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             allow_outside,
             ..
         } => {
-            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
+            // With a [sweep], every point at once (each validated as a
+            // sweep would run it).
+            let scope = file_scope(allow_outside);
+            let src = scenario::read_source(&scenario)?;
+            if let Some(spec) = scenario::sweep_spec(&src, &scenario)? {
+                let points = scenario::expand(&spec, &src, &scenario, scope);
+                let name = points
+                    .iter()
+                    .find_map(|p| p.scenario.as_ref().ok())
+                    .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
+                match format {
+                    Format::Table => emit(&report::sweep_estimate_table(&name, &spec, &points))?,
+                    Format::Json => emit(&report::sweep_estimate_json(&name, &spec, &points))?,
+                    Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(
+                        &spec, &points,
+                    )))?,
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let s = scenario::from_str_in(&src, &scenario, scope)?;
             match format {
                 Format::Table => emit(&report::estimate_table(&s))?,
                 Format::Json => emit(&report::estimate_json(&s))?,

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::{BadInput, finish_output, output_dir, write_output};
 use crate::report::{self, ChartFormats, OutputDir};
@@ -27,15 +27,18 @@ pub(super) enum Kind {
     Html,
     /// `summary.md`.
     Md,
+    /// `tasks.csv`, one row per run: only when asked.
+    Tasks,
 }
 
-const KINDS: [(&str, Kind); 6] = [
+const KINDS: [(&str, Kind); 7] = [
     ("json", Kind::Json),
     ("csv", Kind::Csv),
     ("svg", Kind::Svg),
     ("png", Kind::Png),
     ("html", Kind::Html),
     ("md", Kind::Md),
+    ("tasks", Kind::Tasks),
 ];
 
 /// The kinds asked for, and the folder they go to (none when nothing is
@@ -61,11 +64,19 @@ impl Outputs {
             }
             let Some((_, kind)) = KINDS.iter().find(|(k, _)| *k == item) else {
                 return Err(BadInput(format!(
-                    "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, or none"
+                    "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, tasks, or none"
                 ))
                 .into());
             };
             kinds.push(*kind);
+        }
+        // A command with a folder of its own (sweep, plan) runs many
+        // configurations: one log of runs has no meaning there.
+        if let (Some(command), true) = (sub, kinds.contains(&Kind::Tasks)) {
+            return Err(BadInput(format!(
+                "--outputs {list:?}: {command} writes no tasks.csv (run and check do); drop tasks from the list"
+            ))
+            .into());
         }
         let dir = if kinds.is_empty() {
             None
@@ -137,6 +148,32 @@ impl Outputs {
     /// The folder, when anything is written.
     pub(super) fn dir(&self) -> Option<&Path> {
         self.dir.as_ref().map(OutputDir::path)
+    }
+
+    /// A scratch file beside the outputs, never one of them (see
+    /// `OutputDir::scratch`); only asked for when there is a folder.
+    pub(super) fn scratch(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        match &self.dir {
+            Some(dir) => dir.scratch(),
+            None => Err(std::io::Error::other("no output folder")),
+        }
+    }
+
+    /// Writes `name` from what `fill` streams, when `kind` is asked for.
+    pub(super) fn write_with(
+        &self,
+        kind: Kind,
+        name: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        match &self.dir {
+            Some(dir) if self.wants(kind) => {
+                dir.write_with(name, fill)
+                    .with_context(|| format!("cannot write {}", dir.path().join(name).display()))?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Writes each chart as NAME.svg and NAME.png, as asked.

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use std::sync::{Mutex, PoisonError};
+
+use anyhow::{Context, Result};
 
 use super::outputs::{Kind, Outputs};
 use super::{
@@ -43,12 +45,17 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let run = pool.install(|| crate::replication::run(&s, &opts));
+    let (run, tasks) = pool.install(|| replicate(&s, &opts, &out))?;
     bar.finish_and_clear();
 
     if interrupted() {
         return Err(super::Interrupted.into());
     }
+    out.write_with(Kind::Tasks, "tasks.csv", |w| {
+        report::write_tasks_csv(w, tasks.iter().map(std::fs::File::open))
+    })?;
+    // The replications' files go now, before the folder's manifest.
+    drop(tasks);
     let late = report::after_run(&run);
     if !args.quiet {
         for w in &late {
@@ -59,12 +66,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let json = report::summary_json(&run, &warnings);
     out.write(Kind::Json, "summary.json", json.as_bytes())?;
     if out.wants(Kind::Csv) {
-        let files: [(&str, Vec<u8>); 6] = [
+        let files: [(&str, Vec<u8>); 7] = [
             ("pools.csv", report::pools_csv(&run)),
             ("workloads.csv", report::workloads_csv(&run)),
             ("queue.csv", report::queue_csv(&run)),
             ("cost_by_day.csv", report::cost_by_day_csv(&run)),
             ("wait_cdf.csv", report::wait_cdf_csv(&run)),
+            ("wait_by_hour.csv", report::wait_by_hour_csv(&run)),
             (
                 "utilisation_by_hour.csv",
                 report::utilisation_by_hour_csv(&run),
@@ -107,6 +115,39 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     Ok((s, run))
+}
+
+/// Runs the replications. With `tasks` asked for, each replication also
+/// streams its runs to a scratch file of its own beside the outputs (returned in
+/// replication order, removed when dropped), which `tasks.csv` joins: rows
+/// leave memory as they are written, whatever the number of runs, and the
+/// bytes do not depend on which thread ran what.
+fn replicate(
+    s: &Scenario,
+    opts: &RunOptions,
+    out: &Outputs,
+) -> Result<(RunSummary, Vec<tempfile::TempPath>)> {
+    let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
+        return Ok((crate::replication::run(s, opts), Vec::new()));
+    };
+    let parts = Mutex::new(Vec::new());
+    let run = crate::replication::run_recorded(
+        s,
+        opts,
+        |r| -> std::io::Result<_> {
+            let (file, path) = out.scratch()?.into_parts();
+            parts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((r, path));
+            Ok(report::TaskLog::new(s, r, file))
+        },
+        |_, log| log.finish().map(drop),
+    )
+    .with_context(|| format!("cannot write the runs of tasks.csv in {}", dir.display()))?;
+    let mut parts = parts.into_inner().unwrap_or_else(PoisonError::into_inner);
+    parts.sort_by_key(|(r, _)| *r);
+    Ok((run, parts.into_iter().map(|(_, path)| path).collect()))
 }
 
 pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {

@@ -6,7 +6,7 @@ use ::csv::Writer;
 
 use crate::analytic::baseline;
 use crate::model::{PriceTable, Tier};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::sweep::{Objective, SweepTable};
 use chrono::SecondsFormat;
@@ -182,6 +182,16 @@ pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
     finish(w)
 }
 
+/// `estimate --format csv` on a scenario with a `[sweep]`: the rows of
+/// its table.
+pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    for row in super::table::sweep_estimate_rows(spec, points) {
+        w.write_record(&row).expect("in-memory CSV");
+    }
+    finish(w)
+}
+
 /// `poolcast estimate --format csv`: one row per pool.
 pub fn estimate_csv(scenario: &Scenario) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
@@ -268,6 +278,35 @@ pub fn utilisation_by_hour_csv(run: &RunSummary) -> Vec<u8> {
                 ])
                 .expect("in-memory CSV");
             }
+        }
+    }
+    finish(w)
+}
+
+/// `wait_by_hour.csv`: `workload, hour_of_week, runs, wait_mean_s,
+/// wait_p95_s`, 168 rows per workload (hours from Monday 00:00; the
+/// waits empty where no run arrived): the data of the `wait_by_hour`
+/// chart, all replications together, observed window only.
+pub fn wait_by_hour_csv(run: &RunSummary) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    w.write_record([
+        "workload",
+        "hour_of_week",
+        "runs",
+        "wait_mean_s",
+        "wait_p95_s",
+    ])
+    .expect("in-memory CSV");
+    for (wl, hours) in run.workloads.iter().zip(&run.wait_by_hour) {
+        for h in hours {
+            w.write_record([
+                wl.name.clone(),
+                h.hour_of_week.to_string(),
+                h.runs.to_string(),
+                cell(h.wait_mean_s),
+                cell(h.wait_p95_s),
+            ])
+            .expect("in-memory CSV");
         }
     }
     finish(w)

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::chart::Chart;
+use super::table::{backtest_rows, count_decimals};
 use super::verdict::{met_word, verdict_lines, verdict_table};
 use crate::stats::{
     Estimate, Metric, PoolMetric as P, RunSummary, TotalMetric as T, WorkloadMetric as W,
@@ -71,6 +72,12 @@ fn fixed(x: f64, decimals: usize) -> String {
     } else {
         format!("{x:.decimals$}")
     }
+}
+
+/// A count's mean over replications, whole when it is (see
+/// `count_decimals`).
+fn count(e: Estimate) -> String {
+    est(e, "", count_decimals(e))
 }
 
 fn minutes(e: Estimate) -> Estimate {
@@ -242,11 +249,11 @@ fn pool_blocks(run: &RunSummary) -> Vec<Block> {
                 let m = &p.metrics;
                 vec![
                     p.name.clone(),
-                    est(m.get(P::ScaleUps), "", 1),
-                    est(m.get(P::ScaleUpsCapped), "", 1),
-                    est(m.get(P::InstancesDenied), "", 1),
-                    est(m.get(P::Preempted), "", 1),
-                    est(m.get(P::ColdStarts), "", 1),
+                    count(m.get(P::ScaleUps)),
+                    count(m.get(P::ScaleUpsCapped)),
+                    count(m.get(P::InstancesDenied)),
+                    count(m.get(P::Preempted)),
+                    count(m.get(P::ColdStarts)),
                     est(m.get(P::ColdStartHours), "", 2),
                     est(m.get(P::NoCapacityWaitHours), "", 2),
                 ]
@@ -314,23 +321,32 @@ fn workload_blocks(run: &RunSummary) -> Vec<Block> {
                     est(minutes(m.get(W::WaitMeanS)), "", 2),
                     est(minutes(m.get(W::WaitP95S)), "", 2),
                     est(minutes(m.get(W::RunMeanS)), "", 2),
-                    est(m.get(W::TimedOut), "", 1),
-                    est(m.get(W::Censored), "", 1),
+                    count(m.get(W::TimedOut)),
+                    count(m.get(W::Censored)),
                 ]
             },
         ),
     ]
 }
 
-/// The report's style sheet: it reads from phone to desktop width. Charts
-/// scale to the column (their SVG keeps its view box, so its aspect ratio);
-/// a table wider than the screen scrolls on its own rather than the page.
+/// Cells longer than this are prose (a reason, a description): they wrap
+/// and read from the left; shorter ones are figures and stay on one line.
+const PROSE_CHARS: usize = 24;
+
+/// The report's style sheet: it reads from phone to desktop width (checked
+/// in headless Chromium at 360, 800 and 1600 px). Charts scale to the
+/// column (their SVG keeps its view box, so its aspect ratio); a table
+/// wider than the screen scrolls on its own rather than the page, so a
+/// figure with its interval stays on one line instead of breaking in three.
 const STYLE: &str = "\
-body { font-family: sans-serif; max-width: 1050px; margin: 1em auto; padding: 0 1em; color: #222; line-height: 1.4; }
+body { font-family: sans-serif; max-width: 1050px; margin: 1em auto; padding: 0 1em; color: #222; line-height: 1.4; overflow-wrap: break-word; }
 .table { overflow-x: auto; margin: 1em 0; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+td { white-space: nowrap; }
+th:first-child, td:first-child, td.prose { text-align: left; }
+td.prose { white-space: normal; min-width: 14em; }
+code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }
 figure { margin: 1.5em 0; }
 figure svg { display: block; width: 100%; height: auto; }
 ";
@@ -354,6 +370,14 @@ impl<'a> Document<'a> {
         b.extend(cost_blocks(run));
         b.extend(pool_blocks(run));
         b.extend(workload_blocks(run));
+        if run.workloads.iter().any(|w| w.recorded.is_some()) {
+            // A replay's point: do the recorded waits come out again?
+            b.push(Block::Heading("Back-test".into()));
+            b.push(Block::Para(
+                "The waits the trace recorded beside the simulated ones (observed window; ± is the 95% interval half-width). Replayed on the configuration that recorded them, the two should agree.".into(),
+            ));
+            b.push(Block::Table(backtest_rows(run)));
+        }
         b.extend(chart_blocks(charts));
         Document {
             title: format!("Capacity report: {}", run.scenario),
@@ -488,14 +512,21 @@ impl<'a> Document<'a> {
                 .replace('<', "&lt;")
                 .replace('>', "&gt;")
         };
-        // The Markdown emphasis the paragraphs use.
+        // The Markdown the paragraphs use: `code` spans (a cron pattern,
+        // a command), **emphasis** outside them, and hard line breaks.
         let inline = |s: &str| {
             let mut out = String::new();
-            for (i, part) in esc(s).split("**").enumerate() {
+            for (i, span) in esc(s).split('`').enumerate() {
                 if i % 2 == 1 {
-                    let _ = write!(out, "<strong>{part}</strong>");
-                } else {
-                    out.push_str(part);
+                    let _ = write!(out, "<code>{span}</code>");
+                    continue;
+                }
+                for (j, part) in span.split("**").enumerate() {
+                    if j % 2 == 1 {
+                        let _ = write!(out, "<strong>{part}</strong>");
+                    } else {
+                        out.push_str(part);
+                    }
                 }
             }
             out.replace("  \n", "<br>\n")
@@ -517,9 +548,16 @@ impl<'a> Document<'a> {
                     out.push_str("<div class=\"table\"><table>\n");
                     for (i, row) in rows.iter().enumerate() {
                         let tag = if i == 0 { "th" } else { "td" };
+                        // The first column names the row: it stays on
+                        // one line whatever its length.
                         let cells: String = row
                             .iter()
-                            .map(|c| format!("<{tag}>{}</{tag}>", esc(c)))
+                            .enumerate()
+                            .map(|(k, c)| {
+                                let prose = i > 0 && k > 0 && c.chars().count() > PROSE_CHARS;
+                                let class = if prose { " class=\"prose\"" } else { "" };
+                                format!("<{tag}{class}>{}</{tag}>", esc(c))
+                            })
                             .collect();
                         let _ = writeln!(out, "<tr>{cells}</tr>");
                     }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
 use crate::model::{PriceTable, Quota, Tier};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict};
 
 /// A number, or null when undefined (NaN).
@@ -70,14 +70,25 @@ fn load_json(hours: &[HourLoad]) -> Value {
 
 /// `poolcast estimate --format json`: the analytic baseline alone.
 pub fn estimate_json(scenario: &Scenario) -> String {
-    let pools: Vec<Value> = scenario
+    let pools = pool_estimates(scenario, true);
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "scenario": scenario.name, "pools": pools }))
+            .expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+/// Per pool of `scenario`, its analytic estimate (with the load of every
+/// hour of the week when `hours` is set).
+fn pool_estimates(scenario: &Scenario, hours_of_week: bool) -> Vec<Value> {
+    scenario
         .pools
         .iter()
         .zip(baseline(scenario))
         .zip(load_by_hour(scenario))
         .map(|((p, b), (hours, service))| {
             let day = cost_per_day_usd(&hours, scenario.prices.instance_hour_usd(p.tier));
-            json!({
+            let mut v = json!({
                 "name": p.name,
                 "tier": p.tier.name(),
                 "count": p.count,
@@ -85,13 +96,51 @@ pub fn estimate_json(scenario: &Scenario) -> String {
                 "busiest_hour": busiest_hour(&hours, service).as_ref().map_or(Value::Null, busiest_json),
                 "cost_per_day_usd": num(day),
                 "cost_per_month_usd": num(day * 30.0),
-                "load_by_hour": load_json(&hours),
-            })
+            });
+            if hours_of_week {
+                v["load_by_hour"] = load_json(&hours);
+            }
+            v
+        })
+        .collect()
+}
+
+/// `estimate --format json` on a scenario with a `[sweep]`: per point its
+/// axis values and, when feasible, the estimate of every pool (as
+/// `estimate` gives it, without the 168 hours), else the reason.
+pub fn sweep_estimate_json(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> String {
+    let points: Vec<Value> = points
+        .iter()
+        .map(|p| {
+            let params: Map<String, Value> = spec
+                .axes
+                .iter()
+                .zip(&p.values)
+                .map(|(a, v)| (a.key.clone(), Value::String(v.to_string())))
+                .collect();
+            match &p.scenario {
+                Ok(s) => json!({
+                    "point": p.index,
+                    "params": params,
+                    "feasible": true,
+                    "pools": pool_estimates(s, false),
+                }),
+                Err(reason) => json!({
+                    "point": p.index,
+                    "params": params,
+                    "feasible": false,
+                    "reason": reason,
+                }),
+            }
         })
         .collect();
-    let mut text =
-        serde_json::to_string_pretty(&json!({ "scenario": scenario.name, "pools": pools }))
-            .expect("a JSON value serialises");
+    let axes: Vec<&str> = spec.axes.iter().map(|a| a.key.as_str()).collect();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "scenario": name,
+        "axes": axes,
+        "points": points,
+    }))
+    .expect("a JSON value serialises");
     text.push('\n');
     text
 }

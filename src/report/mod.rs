@@ -10,24 +10,27 @@ mod json;
 mod output;
 mod sweep;
 mod table;
+mod tasks;
 mod verdict;
 mod warnings;
 
 pub use self::csv::{
     cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_cost_wait_csv,
-    tiers_csv, utilisation_by_hour_csv, wait_cdf_csv, workloads_csv,
+    sweep_estimate_csv, tiers_csv, utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv,
+    workloads_csv,
 };
 pub use chart::{
     Chart, ChartError, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts,
 };
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
-pub use json::{analytic_json, estimate_json, summary_json, tiers_json};
+pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
 pub use output::{OutputDir, refuse_file_target, write_file};
 pub use sweep::{
     Checksum, SweepMeta, checksum, pareto_csv, read_sweep_meta, read_sweep_rows,
     recommendation_json, recommendation_text, recommendation_warnings, sweep_csv, sweep_meta_json,
 };
-pub use table::{compare_table, estimate_table, summary_table, tiers_table};
+pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
+pub use tasks::{TaskLog, write_tasks_csv};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};
 pub use warnings::{after_run, before_run};

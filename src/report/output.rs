@@ -98,18 +98,52 @@ impl OutputDir {
     /// 2-7 ms each on a quiet disk and up to 300 ms on a busy one, more than
     /// the simulation. The full-disk check is `prepare`'s probe.
     pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
-        if let Err(e) = self
-            .writing
-            .get_or_init(|| DirLock::acquire(parent(&self.target), false))
-        {
-            return Err(io::Error::new(e.kind(), e.to_string()));
-        }
-        std::fs::write(self.staging.path().join(name), bytes)?;
+        self.write_with(name, |out| out.write_all(bytes))
+    }
+
+    /// Writes `name` into the set, as `write`, from what `fill` writes: a
+    /// file streamed rather than held in memory (`tasks.csv`).
+    pub fn write_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<PathBuf> {
+        let file = self.create(name)?;
+        let mut out = io::BufWriter::new(file);
+        fill(&mut out)?;
+        out.flush()?;
         self.written
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(name.to_string());
         Ok(self.path.join(name))
+    }
+
+    /// A scratch file for work in progress (a replication's rows before
+    /// they are joined), on the output's file system, removed when dropped
+    /// and never part of the set.
+    pub fn scratch(&self) -> io::Result<tempfile::NamedTempFile> {
+        self.lock_for_writing()?;
+        tempfile::Builder::new()
+            .prefix(".scratch-")
+            .tempfile_in(self.staging.path())
+    }
+
+    /// Creates `name` in the staging folder, once the writer's lock is
+    /// held.
+    fn create(&self, name: &str) -> io::Result<std::fs::File> {
+        self.lock_for_writing()?;
+        std::fs::File::create(self.staging.path().join(name))
+    }
+
+    fn lock_for_writing(&self) -> io::Result<()> {
+        match self
+            .writing
+            .get_or_init(|| DirLock::acquire(parent(&self.target), false))
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+        }
     }
 
     /// Ends the command's writing: the new set replaces the files the

@@ -6,7 +6,7 @@ use super::verdict::verdict_lines;
 use crate::analytic::baseline;
 use crate::load::{busiest_hour, cost_per_day_usd, hour_label, load_by_hour};
 use crate::model::{PriceTable, Quota, Tier};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{
     DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,
     TotalMetric as T, WorkloadMetric as W,
@@ -46,6 +46,20 @@ fn render(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Decimals for a count's mean over replications: none when every
+/// replication counted the same whole number (a count is printed as 4, not
+/// 4.0), one otherwise (a mean of 4.5).
+pub(super) fn count_decimals(e: Estimate) -> usize {
+    let whole = |x: f64| x == x.round();
+    let spread = e.ci95.is_some_and(|(lo, hi)| hi > lo);
+    if whole(e.mean) && !spread { 0 } else { 1 }
+}
+
+/// A count's mean over replications (see `count_decimals`).
+fn count(e: Estimate) -> String {
+    plain(e, count_decimals(e))
 }
 
 /// A number with a fixed count of decimals, and `±` half-width when known.
@@ -182,11 +196,11 @@ fn scaling_rows(run: &RunSummary) -> Vec<Vec<String>> {
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
-            plain(m.get(P::ScaleUps), 1),
-            plain(m.get(P::ScaleUpsCapped), 1),
-            plain(m.get(P::InstancesDenied), 1),
-            plain(m.get(P::Preempted), 1),
-            plain(m.get(P::ColdStarts), 1),
+            count(m.get(P::ScaleUps)),
+            count(m.get(P::ScaleUpsCapped)),
+            count(m.get(P::InstancesDenied)),
+            count(m.get(P::Preempted)),
+            count(m.get(P::ColdStarts)),
             plain(m.get(P::ColdStartHours), 2),
             plain(m.get(P::NoCapacityWaitHours), 2),
         ]);
@@ -221,13 +235,13 @@ fn workload_rows(run: &RunSummary) -> Vec<Vec<String>> {
             duration(m.get(W::WaitP99S)),
             duration(m.get(W::WaitMaxS)),
             duration(m.get(W::RunMeanS)),
-            plain(m.get(W::TimedOut), 1),
+            count(m.get(W::TimedOut)),
         ]);
     }
     rows
 }
 
-fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
+pub(super) fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
     let mut rows = vec![header(&[
         "workload",
         "runs",
@@ -413,6 +427,81 @@ pub fn estimate_table(scenario: &Scenario) -> String {
     }
     out.push_str("\nthe busiest hour of the week (M/M/c at its offered load; cost from the instances by hour):\n");
     out.push_str(&render(&peak));
+    out
+}
+
+/// The rows of `estimate` on a scenario with a `[sweep]`: per point and
+/// pool, the busiest hour under M/M/c (its load, instances and p95 wait),
+/// the cost per day, and whether that p95 meets `[slo] wait_p95`; an
+/// infeasible point gets one row with its reason.
+pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<Vec<String>> {
+    let mut head = vec!["point".to_string()];
+    head.extend(spec.axes.iter().map(|a| a.key.clone()));
+    head.extend(
+        [
+            "pool",
+            "busiest hour",
+            "load",
+            "instances",
+            "wait p95 (min)",
+            "USD/day",
+            "SLO wait p95",
+        ]
+        .map(String::from),
+    );
+    let mut rows = vec![head];
+    for point in points {
+        let mut lead = vec![point.index.to_string()];
+        lead.extend(point.values.iter().map(ToString::to_string));
+        let s = match &point.scenario {
+            Ok(s) => s,
+            Err(_) => {
+                let mut row = lead;
+                row.push("infeasible (below)".into());
+                rows.push(row);
+                continue;
+            }
+        };
+        let target = s.slo.objectives().wait_p95.map(|d| d.as_secs_f64());
+        for (p, (hours, service)) in s.pools.iter().zip(load_by_hour(s)) {
+            let mut row = lead.clone();
+            row.push(p.name.clone());
+            let peak = busiest_hour(&hours, service);
+            match &peak {
+                Some(h) => row.extend([
+                    hour_label(h.hour.hour_of_week),
+                    format!("{:.2}", h.hour.offered_load),
+                    h.hour.instances.to_string(),
+                    duration_or_unbounded(h.wait_p95_s),
+                ]),
+                None => row.extend(["no runs".into(), "0".into(), String::new(), String::new()]),
+            }
+            let day = cost_per_day_usd(&hours, s.prices.instance_hour_usd(p.tier));
+            row.push(format!("{day:.2}"));
+            row.push(match (target, &peak) {
+                (Some(t), Some(h)) => super::met_word(h.wait_p95_s <= t).to_string(),
+                (Some(_), None) => "met".into(),
+                (None, _) => "-".into(),
+            });
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// `estimate` on a scenario with a `[sweep]`: every point at once, no
+/// simulation.
+pub fn sweep_estimate_table(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> String {
+    let mut out = format!(
+        "{name}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C), no simulation; confirm a pick with poolcast sweep or plan\n\n",
+        points.len()
+    );
+    out.push_str(&render(&sweep_estimate_rows(spec, points)));
+    for p in points {
+        if let Err(reason) = &p.scenario {
+            let _ = writeln!(out, "point {} is infeasible: {reason}", p.index);
+        }
+    }
     out
 }
 

@@ -54,12 +54,21 @@ pub fn met_word(met: bool) -> &'static str {
 }
 
 /// One line per objective: `MISSED: wait p95 <= 5.00 min: 13.60 min on the
-/// mean; upper 95% bound 15.22 min: MISSED`.
+/// mean; upper 95% bound 15.22 min: MISSED` (with one replication, which
+/// has no interval, the value alone: `... 13.60 min in one replication`).
 pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
     v.objectives
         .iter()
         .map(|o| {
             let t = verdict_text(o);
+            if !o.has_interval {
+                return format!(
+                    "{}: {}: {} in one replication",
+                    met_word(t.met),
+                    t.objective,
+                    t.value
+                );
+            }
             format!(
                 "{}: {}: {} on the mean; upper 95% bound {}: {}",
                 met_word(t.met),
@@ -88,12 +97,17 @@ pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
     ];
     for o in &v.objectives {
         let t = verdict_text(o);
+        let (upper, met_upper) = if o.has_interval {
+            (t.value_upper95, met_word(t.met_upper95).to_string())
+        } else {
+            ("-".into(), "-".into())
+        };
         rows.push(vec![
             t.objective,
             t.value,
             met_word(t.met).to_string(),
-            t.value_upper95,
-            met_word(t.met_upper95).to_string(),
+            upper,
+            met_upper,
         ]);
     }
     rows

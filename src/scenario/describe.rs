@@ -55,8 +55,9 @@ fn duration_words(d: &DurationDist) -> String {
 pub fn describe(s: &Scenario) -> Vec<String> {
     let sim = &s.simulation;
     let mut out = vec![format!(
-        "{} replications of {} each, starting {} {}; the first {} of each is a warm-up and is left out of every figure.",
+        "{} replication{} of {} each, starting {} {}; the first {} of each is a warm-up and is left out of every figure.",
         sim.replications,
+        if sim.replications == 1 { "" } else { "s" },
         sim.horizon,
         sim.calendar.start().format("%A %Y-%m-%d %H:%M"),
         sim.calendar.zone(),
@@ -64,15 +65,20 @@ pub fn describe(s: &Scenario) -> Vec<String> {
     )];
     for p in &s.pools {
         let policy = match &p.scaling {
-            Scaling::Fixed => format!("{} instances, fixed", p.count),
+            Scaling::Fixed => format!(
+                "{} instance{}, fixed",
+                p.count,
+                if p.count == 1 { "" } else { "s" }
+            ),
             Scaling::Schedule(rules) => {
                 let each: Vec<String> = rules
                     .iter()
                     .map(|r| format!("`{}` sets {}", r.cron.pattern, r.count))
                     .collect();
                 format!(
-                    "a schedule starting at {} instances: {}",
+                    "a schedule starting at {} instance{}: {}",
                     p.count,
+                    if p.count == 1 { "" } else { "s" },
                     each.join("; ")
                 )
             }

@@ -440,6 +440,7 @@ impl<R: Recorder> Replication<'_, R> {
         for ended in &self.preempted {
             self.recorder.preempted(
                 ended.task.workload,
+                ended.task.arrived_at,
                 p,
                 now,
                 now.saturating_since(ended.started_at),

@@ -14,6 +14,9 @@ use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
 /// Ticks in a day: the unit of `cost_by_day`.
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
+
+/// Hours in a week: the cells of the waits by hour.
+pub const HOURS_OF_WEEK: usize = 168;
 use crate::workload::{Calendar, WorkloadId};
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
@@ -51,27 +54,41 @@ struct Counts {
 /// 2^11 sub-buckets (the least power of two above 2 x 10^3), each bucket
 /// after the first using its upper half.
 const SUB_BUCKET_BITS: u32 = 11;
-const HALF_SUB_BUCKETS: usize = 1 << (SUB_BUCKET_BITS - 1);
+/// The layout of an hdrhistogram of 2 significant digits (2^8 above
+/// 2 x 10^2): the waits by hour of the week, where 168 cells per workload
+/// make 1% resolution the affordable one.
+const HOURLY_SUB_BUCKET_BITS: u32 = 8;
+
+/// The index of `value` in an hdrhistogram whose buckets have 2^`BITS`
+/// sub-buckets: its bucket is the number of doublings above the first
+/// bucket's range, then the sub-bucket.
+fn bucket_index<const BITS: u32>(value: u64) -> usize {
+    let half = 1usize << (BITS - 1);
+    let bucket = (64 - BITS) - (value | ((1 << BITS) - 1)).leading_zeros();
+    let sub_bucket = (value >> bucket) as usize;
+    ((bucket as usize + 1) * half) + sub_bucket - half
+}
+
+/// The lowest value of the bucket at `index`: the inverse of
+/// `bucket_index`.
+fn bucket_value<const BITS: u32>(index: usize) -> u64 {
+    let half = 1usize << (BITS - 1);
+    let (bucket, sub_bucket) = if index < 2 * half {
+        (0, index)
+    } else {
+        let bucket = index / half - 1;
+        (bucket, index - bucket * half)
+    };
+    (sub_bucket as u64) << bucket
+}
 
 impl Counts {
-    /// `histogram()`'s index for `value`: its bucket is the number of
-    /// doublings above the first bucket's range, then the sub-bucket.
     fn index(value: u64) -> usize {
-        let bucket =
-            (64 - SUB_BUCKET_BITS) - (value | ((1 << SUB_BUCKET_BITS) - 1)).leading_zeros();
-        let sub_bucket = (value >> bucket) as usize;
-        ((bucket as usize + 1) * HALF_SUB_BUCKETS) + sub_bucket - HALF_SUB_BUCKETS
+        bucket_index::<SUB_BUCKET_BITS>(value)
     }
 
-    /// The lowest value of the bucket at `index`: the inverse of `index`.
     fn value(index: usize) -> u64 {
-        let (bucket, sub_bucket) = if index < 2 * HALF_SUB_BUCKETS {
-            (0, index)
-        } else {
-            let bucket = index / HALF_SUB_BUCKETS - 1;
-            (bucket, index - bucket * HALF_SUB_BUCKETS)
-        };
-        (sub_bucket as u64) << bucket
+        bucket_value::<SUB_BUCKET_BITS>(index)
     }
 
     fn record(&mut self, value: u64) {
@@ -96,6 +113,100 @@ impl Counts {
             // left then.
             if h.record_n(Self::value(i), n).is_err() {
                 h.saturating_record_n(Self::value(i), n);
+            }
+        }
+        h
+    }
+}
+
+/// Ticks per unit of the waits by hour: 10 ms, below anything a queue
+/// wait is read to, and 13 fewer bits of range to cover.
+const HOURLY_UNIT_TICKS: u64 = TICKS_PER_SECOND / 100;
+
+/// One hour of the week's waits while a replication runs: their sum, and
+/// dense counts by bucket of a 2-digit hdrhistogram of 10-ms units (one
+/// increment a run), grown to the longest wait of the hour.
+#[derive(Debug, Clone, Default)]
+struct HourTally {
+    sum_ticks: u128,
+    counts: Vec<u32>,
+}
+
+impl HourTally {
+    #[inline]
+    fn record(&mut self, ticks: u64) {
+        self.sum_ticks += u128::from(ticks);
+        let i = bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS);
+        match self.counts.get_mut(i) {
+            Some(c) => *c = c.saturating_add(1),
+            None => {
+                self.counts.resize(i + 1, 0);
+                self.counts[i] = 1;
+            }
+        }
+    }
+
+    /// The non-zero counts, kept past the replication.
+    fn finish(self) -> HourWaits {
+        HourWaits {
+            sum_ticks: self.sum_ticks,
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| (i as u16, *n))
+                .collect(),
+        }
+    }
+}
+
+/// The waits of the runs that arrived in one hour of the week: their sum,
+/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units,
+/// sparse (sorted `(bucket, count)` pairs): what a replication keeps of
+/// 168 cells per workload grows with the distinct waits seen, never with
+/// the runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HourWaits {
+    /// All waits, ticks.
+    sum_ticks: u128,
+    /// Runs by bucket (the buckets of a 2-digit layout stay below 2^16).
+    buckets: Vec<(u16, u32)>,
+}
+
+impl HourWaits {
+    /// Runs recorded.
+    pub fn runs(&self) -> u64 {
+        self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
+    }
+
+    /// All waits, seconds.
+    pub fn sum_secs(&self) -> f64 {
+        self.sum_ticks as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The `q` quantile of the cells' waits together, seconds (to 2
+    /// significant digits, at least 10 ms apart), or NaN without runs.
+    pub fn quantile<'a>(cells: impl IntoIterator<Item = &'a HourWaits>, q: f64) -> f64 {
+        let h = Self::histogram(cells);
+        if h.is_empty() {
+            return f64::NAN;
+        }
+        (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The cells together as an hdrhistogram of 2 significant digits, in
+    /// 10-ms units.
+    fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
+        let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
+        for c in cells {
+            for &(i, n) in &c.buckets {
+                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(usize::from(i));
+                // Auto-resizing: only a `usize` too small for the counts
+                // fails, and the highest value is the best left then.
+                if h.record_n(v, u64::from(n)).is_err() {
+                    h.saturating_record_n(v, u64::from(n));
+                }
             }
         }
         h
@@ -261,6 +372,11 @@ pub struct ReplicationStats {
     slo_window: Option<(Window, Calendar)>,
     /// Those waits.
     window_waits: Counts,
+    /// The calendar that gives a run's hour of the week.
+    calendar: Calendar,
+    /// Per workload, the waits by hour of the week of arrival (168 cells,
+    /// Monday 00:00 first).
+    hourly: Vec<Vec<HourTally>>,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
 }
@@ -286,6 +402,9 @@ pub struct ReplicationSummary {
     pub series: Vec<Vec<PoolLevels>>,
     /// Per workload, the histogram of waits (microsecond ticks), for CDFs.
     pub waits: Vec<Histogram<u64>>,
+    /// Per workload, the waits by hour of the week of arrival (168 cells,
+    /// Monday 00:00 first).
+    pub wait_by_hour: Vec<Vec<HourWaits>>,
     /// When the replication stopped early (a queue outgrew its bound): its
     /// figures cover the window up to then and are not steady-state.
     pub stopped_at: Option<SimTime>,
@@ -342,6 +461,8 @@ impl ReplicationStats {
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
             window_waits: Counts::default(),
+            calendar: sim.calendar,
+            hourly: vec![vec![HourTally::default(); HOURS_OF_WEEK]; scenario.workloads.len()],
             stopped_at: None,
             uses_default: scenario
                 .workloads
@@ -352,6 +473,15 @@ impl ReplicationStats {
 
     fn counts(&self, arrived_at: SimTime) -> bool {
         arrived_at >= self.window_start
+    }
+
+    /// Tallies `wait` by the hour of the week the run of `w` arrived in,
+    /// and apart when it arrived inside `[slo] window`.
+    #[inline]
+    fn hour_wait(&mut self, w: WorkloadId, arrived_at: SimTime, wait: u64) {
+        let (day, hour) = self.calendar.weekday_hour(arrived_at);
+        self.hourly[w.0 as usize][day * 24 + hour].record(wait);
+        self.window_wait(arrived_at, wait);
     }
 
     /// Tallies `wait` apart when the run arrived inside `[slo] window`.
@@ -502,6 +632,10 @@ impl ReplicationStats {
                 .collect(),
             // Moved, not cloned: the collector is done with them.
             waits: histograms.into_iter().map(|(wait, _)| wait).collect(),
+            wait_by_hour: std::mem::take(&mut self.hourly)
+                .into_iter()
+                .map(|hours| hours.into_iter().map(HourTally::finish).collect())
+                .collect(),
             stopped_at: self.stopped_at,
             default_compute,
             totals,
@@ -537,7 +671,7 @@ impl Recorder for ReplicationStats {
         t.started += 1;
         let wait = at.saturating_since(arrived_at).0;
         t.wait(wait);
-        self.window_wait(arrived_at, wait);
+        self.hour_wait(w, arrived_at, wait);
         if target == Target::DefaultCompute {
             self.default_runs += 1;
             let vcpu_ticks = u128::from(run.0) * u128::from(self.default_compute.vcpu);
@@ -579,7 +713,7 @@ impl Recorder for ReplicationStats {
         t.censored += 1;
         let wait = at.saturating_since(arrived_at).0;
         t.wait(wait);
-        self.window_wait(arrived_at, wait);
+        self.hour_wait(w, arrived_at, wait);
     }
 
     // Forced: a plain hint leaves it a call, whose register saves and
@@ -613,7 +747,14 @@ impl Recorder for ReplicationStats {
         t.denied += u64::from(asked - granted);
     }
 
-    fn preempted(&mut self, _w: WorkloadId, p: PoolId, at: SimTime, _lost: SimDuration) {
+    fn preempted(
+        &mut self,
+        _w: WorkloadId,
+        _arrived_at: SimTime,
+        p: PoolId,
+        at: SimTime,
+        _lost: SimDuration,
+    ) {
         if at >= self.window_start {
             self.pools[p.0 as usize].preempted += 1;
         }
@@ -664,8 +805,36 @@ mod tests {
 
     #[test]
     fn counts_index_inverts_value() {
-        for i in 0..40 * HALF_SUB_BUCKETS {
+        for i in 0..40 << (SUB_BUCKET_BITS - 1) {
             assert_eq!(Counts::index(Counts::value(i)), i);
+        }
+        for i in 0..50 << (HOURLY_SUB_BUCKET_BITS - 1) {
+            let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i);
+            assert_eq!(bucket_index::<HOURLY_SUB_BUCKET_BITS>(v), i);
+        }
+    }
+
+    proptest! {
+        /// The hourly cells give the quantiles of a 2-digit hdrhistogram
+        /// that recorded each wait in 10-ms units, and the exact sum.
+        #[test]
+        fn hour_waits_match_a_two_digit_histogram(values in prop::collection::vec(
+            prop_oneof![Just(0u64), 1u64..50_000, 0u64..1 << 40],
+            1..300,
+        )) {
+            let mut cell = HourTally::default();
+            let mut each = Histogram::<u64>::new(2).expect("a precision");
+            for &v in &values {
+                cell.record(v);
+                each.record(v / HOURLY_UNIT_TICKS).expect("the histogram resizes");
+            }
+            let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
+            let cell = cell.finish();
+            prop_assert_eq!(cell.runs(), values.len() as u64);
+            prop_assert_eq!(cell.sum_ticks, sum);
+            let p95 = HourWaits::quantile(std::iter::once(&cell), 0.95);
+            let expected = (each.value_at_quantile(0.95) * HOURLY_UNIT_TICKS) as f64 / 1e6;
+            prop_assert_eq!(p95, expected);
         }
     }
 }

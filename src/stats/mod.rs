@@ -11,14 +11,14 @@ mod summary;
 mod tally;
 mod verdict;
 
-pub use collector::{ReplicationStats, ReplicationSummary};
+pub use collector::{HOURS_OF_WEEK, HourWaits, ReplicationStats, ReplicationSummary};
 pub use estimate::{Estimate, student_t_975};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
 };
 pub use summary::{
-    CostByDay, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext, RunSummary,
-    WorkloadSummary, summarise,
+    CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext,
+    RunSummary, WorkloadSummary, summarise,
 };
 pub use tally::{DailyArea, TimeWeighted, day_span};
 pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};
@@ -81,12 +81,90 @@ pub trait Recorder {
     /// Pool `p` asked for `asked` more instances and got `granted` (fewer
     /// when the quota capped it).
     fn scaled_up(&mut self, _p: PoolId, _at: SimTime, _asked: u32, _granted: u32) {}
-    /// A run of `w` on pool `p` was stopped by a scale-in after running
-    /// `lost`, and re-queued.
-    fn preempted(&mut self, _w: WorkloadId, _p: PoolId, _at: SimTime, _lost: SimDuration) {}
+    /// A run of `w` that arrived at `arrived_at`, on pool `p`, was stopped
+    /// by a scale-in after running `lost`, and re-queued.
+    fn preempted(
+        &mut self,
+        _w: WorkloadId,
+        _arrived_at: SimTime,
+        _p: PoolId,
+        _at: SimTime,
+        _lost: SimDuration,
+    ) {
+    }
     /// A run on a fresh instance of pool `p` takes `extra` longer.
     fn cold_started(&mut self, _p: PoolId, _at: SimTime, _extra: SimDuration) {}
     /// The replication stopped early at `at`: a queue outgrew the memory
     /// bound (`sim::MAX_QUEUED`).
     fn stopped(&mut self, _at: SimTime) {}
+}
+
+/// Two recorders fed the same events, in order: the statistics and, when
+/// asked, a log of every run (`report::TaskLog`).
+impl<A: Recorder, B: Recorder> Recorder for (A, B) {
+    #[inline]
+    fn arrived(&mut self, w: WorkloadId, at: SimTime) {
+        self.0.arrived(w, at);
+        self.1.arrived(w, at);
+    }
+    #[inline]
+    fn started(
+        &mut self,
+        w: WorkloadId,
+        target: Target,
+        arrived_at: SimTime,
+        at: SimTime,
+        run: SimDuration,
+    ) {
+        self.0.started(w, target, arrived_at, at, run);
+        self.1.started(w, target, arrived_at, at, run);
+    }
+    #[inline]
+    fn finished(
+        &mut self,
+        w: WorkloadId,
+        arrived_at: SimTime,
+        started_at: SimTime,
+        at: SimTime,
+        timed_out: bool,
+    ) {
+        self.0.finished(w, arrived_at, started_at, at, timed_out);
+        self.1.finished(w, arrived_at, started_at, at, timed_out);
+    }
+    fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
+        self.0.censored(w, arrived_at, at);
+        self.1.censored(w, arrived_at, at);
+    }
+    #[inline]
+    fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
+        self.0.pool_changed(p, at, levels);
+        self.1.pool_changed(p, at, levels);
+    }
+    fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
+        self.0.sampled(p, at, levels);
+        self.1.sampled(p, at, levels);
+    }
+    fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
+        self.0.scaled_up(p, at, asked, granted);
+        self.1.scaled_up(p, at, asked, granted);
+    }
+    fn preempted(
+        &mut self,
+        w: WorkloadId,
+        arrived_at: SimTime,
+        p: PoolId,
+        at: SimTime,
+        lost: SimDuration,
+    ) {
+        self.0.preempted(w, arrived_at, p, at, lost);
+        self.1.preempted(w, arrived_at, p, at, lost);
+    }
+    fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
+        self.0.cold_started(p, at, extra);
+        self.1.cold_started(p, at, extra);
+    }
+    fn stopped(&mut self, at: SimTime) {
+        self.0.stopped(at);
+        self.1.stopped(at);
+    }
 }

@@ -124,6 +124,53 @@ pub struct CostByDay {
     pub usd: Vec<Vec<f64>>,
 }
 
+/// A workload's waits in one hour of the week (by arrival), over every
+/// replication's observed window together: the rows of
+/// `wait_by_hour.csv` and the points of its chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourWait {
+    /// Hours from Monday 00:00.
+    pub hour_of_week: usize,
+    /// Runs that arrived in this hour, all replications together.
+    pub runs: u64,
+    /// Their mean wait, seconds (NaN without runs).
+    pub wait_mean_s: f64,
+    /// Their p95 wait (2 significant digits, 10 ms at least), seconds
+    /// (NaN without runs).
+    pub wait_p95_s: f64,
+}
+
+/// Per workload, its waits in each hour of the week (168 entries), pooled
+/// over the replications: a single week holds too few runs of an hour for
+/// a p95 of its own.
+fn wait_by_hour(workloads: usize, reps: &[ReplicationSummary]) -> Vec<Vec<HourWait>> {
+    (0..workloads)
+        .map(|w| {
+            (0..super::HOURS_OF_WEEK)
+                .map(|h| {
+                    let cells = || reps.iter().map(|r| &r.wait_by_hour[w][h]);
+                    let runs: u64 = cells().map(super::HourWaits::runs).sum();
+                    let sum: f64 = cells().map(super::HourWaits::sum_secs).sum();
+                    let mean = if runs == 0 {
+                        f64::NAN
+                    } else {
+                        sum / runs as f64
+                    };
+                    let p95 = super::HourWaits::quantile(cells(), 0.95);
+                    // Seconds to the microsecond, as every time is stated.
+                    let round = |x: f64| (x * 1e6).round() / 1e6;
+                    HourWait {
+                        hour_of_week: h,
+                        runs,
+                        wait_mean_s: round(mean),
+                        wait_p95_s: round(p95),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What reports need besides the numbers: when and how long the run was,
 /// what it is judged on, and the scenario in plain words.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +237,8 @@ pub struct RunSummary {
     pub advice: Vec<String>,
     /// Queue-length time series.
     pub series: QueueSeries,
+    /// Per workload, its waits by hour of the week (168 entries).
+    pub wait_by_hour: Vec<Vec<HourWait>>,
     /// Each replication's own metrics, in replication order.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -288,6 +337,7 @@ pub fn summarise(scenario: &Scenario, reps: Vec<ReplicationSummary>) -> RunSumma
         cost_by_day,
         advice,
         series,
+        wait_by_hour: wait_by_hour(scenario.workloads.len(), &reps),
         per_replication: reps,
     }
 }

@@ -56,6 +56,10 @@ pub struct ObjectiveVerdict {
     pub met_upper95: bool,
     /// The window whose runs a wait objective was judged on.
     pub window: Option<Window>,
+    /// Whether `value` has a 95% interval (more than one replication);
+    /// without one `value_upper95` is the mean, and reports say nothing of
+    /// a bound.
+    pub has_interval: bool,
 }
 
 /// The verdict of a run (or a sweep point) on every objective.
@@ -120,6 +124,7 @@ pub fn judge(
                 met: e.mean <= target,
                 met_upper95: upper <= target,
                 window,
+                has_interval: e.ci95.is_some(),
             })
         })
         .collect();

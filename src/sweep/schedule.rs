@@ -321,8 +321,15 @@ impl Recorder for HourTally<'_> {
     fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
         self.stats.scaled_up(p, at, asked, granted);
     }
-    fn preempted(&mut self, w: WorkloadId, p: PoolId, at: SimTime, lost: SimDuration) {
-        self.stats.preempted(w, p, at, lost);
+    fn preempted(
+        &mut self,
+        w: WorkloadId,
+        arrived_at: SimTime,
+        p: PoolId,
+        at: SimTime,
+        lost: SimDuration,
+    ) {
+        self.stats.preempted(w, arrived_at, p, at, lost);
     }
     fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
         self.stats.cold_started(p, at, extra);

@@ -230,3 +230,149 @@ fn sweep_charts_draw_every_condition_and_recommend_only_what_exists() {
     let points = csv_rows(&dir.join("sweep_cost_wait.csv"));
     assert!(points.iter().all(|p| p["recommended"] == "false"));
 }
+
+/// Round-the-clock arrivals on a pool that a schedule empties from 20:00
+/// to 07:00: the night's runs wait for the morning.
+const NIGHT_GAP: &str = r#"
+name = "night-gap"
+
+[simulation]
+horizon = "8d"
+warmup = "1d"
+replications = 4
+seed = 3
+sample_interval = "10m"
+
+[quota]
+standard_vcpu = 24
+
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 6
+provisioning = "5m"
+scaling = { policy = "schedule", rules = [{ cron = "0 7 * * *", count = 6 }, { cron = "0 20 * * *", count = 0 }] }
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "12/h" }
+duration = { dist = "lognormal", median = "5m", p95 = "15m" }
+
+[slo]
+wait_p95 = "10m"
+"#;
+
+#[test]
+fn wait_by_hour_shows_the_night_gap_and_the_chart_draws_the_csv() {
+    let summary = run(&scenario(NIGHT_GAP), &Default::default());
+    let tmp = tempfile::tempdir().expect("dir");
+    let path = tmp.path().join("wait_by_hour.csv");
+    std::fs::write(&path, poolcast::report::wait_by_hour_csv(&summary)).expect("write");
+    let rows = csv_rows(&path);
+    assert_eq!(rows.len(), 168, "one row per hour of the week");
+    let p95 = |r: &BTreeMap<String, String>| r["wait_p95_s"].parse::<f64>().ok();
+    // Every hour of the week has runs (a whole observed week, 12 an hour).
+    assert!(
+        rows.iter()
+            .all(|r| r["runs"].parse::<u64>().expect("runs") > 0)
+    );
+    let hour = |r: &BTreeMap<String, String>| r["hour_of_week"].parse::<usize>().expect("h") % 24;
+    let night: Vec<f64> = rows
+        .iter()
+        .filter(|r| (22..24).contains(&hour(r)) || hour(r) < 5)
+        .filter_map(p95)
+        .collect();
+    let day: Vec<f64> = rows
+        .iter()
+        .filter(|r| (12..19).contains(&hour(r)))
+        .filter_map(p95)
+        .collect();
+    let (night_min, day_max) = (
+        night.iter().copied().fold(f64::INFINITY, f64::min),
+        day.iter().copied().fold(0.0, f64::max),
+    );
+    assert!(
+        // (Runs of the last night are still queued at the horizon: their
+        // waits so far are shorter than a whole night's.)
+        night_min > day_max && night_min > 1800.0,
+        "night p95 at least {night_min} s, day p95 at most {day_max} s"
+    );
+    // The waits of all hours together are the run's: runs and mean wait.
+    let runs: f64 = rows
+        .iter()
+        .map(|r| r["runs"].parse::<f64>().expect("runs"))
+        .sum();
+    let waits: f64 = rows
+        .iter()
+        .map(|r| r["runs"].parse::<f64>().unwrap() * r["wait_mean_s"].parse::<f64>().unwrap())
+        .sum();
+    let totals = &summary.totals;
+    let reps = f64::from(summary.replications);
+    let tasks = totals.get(poolcast::stats::TotalMetric::Tasks).mean;
+    assert!(
+        (runs - tasks * reps).abs() < 1e-6,
+        "{runs} runs, {tasks} tasks a replication"
+    );
+    let mean = totals.get(poolcast::stats::TotalMetric::WaitMeanS).mean;
+    assert!(
+        (waits / runs - mean).abs() < 1e-3 * mean,
+        "mean wait {} s by hour, {mean} s in the totals",
+        waits / runs
+    );
+
+    // The chart's steps are the CSV's p95s: read each point's height back
+    // from the SVG, against the highest point (the plot's bottom is 0).
+    let charts = poolcast::report::run_charts(&summary, poolcast::report::ChartFormats::ALL)
+        .expect("charts");
+    let chart = charts
+        .iter()
+        .find(|c| c.name == "wait_by_hour")
+        .expect("a wait_by_hour chart");
+    let bottom = f64::from(chart.plots[0].y.end - 1);
+    let points: Vec<(f64, f64)> = chart
+        .svg
+        .lines()
+        .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#0072B2\""))
+        .flat_map(|l| {
+            let pts = l.split("points=\"").nth(1).expect("points");
+            let pts = pts.split('"').next().expect("points").to_string();
+            pts.split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').expect("x,y");
+                    (x.parse().expect("x"), y.parse().expect("y"))
+                })
+                .collect::<Vec<_>>()
+        })
+        // The legend's mark has the series colour too.
+        .filter(|(x, _)| chart.plots[0].x.contains(&(*x as i32)))
+        .collect();
+    let p95s: Vec<f64> = rows.iter().filter_map(p95).collect();
+    let highest = p95s.iter().copied().fold(0.0, f64::max);
+    let top_px = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let px = (bottom - top_px) / highest; // pixels per second of wait
+    assert!(
+        points.len() >= 2 * 168,
+        "{} points for 168 hours",
+        points.len()
+    );
+    for (x, y) in &points {
+        let drawn = (bottom - y) / px;
+        assert!(
+            p95s.iter().any(|v| (v - drawn).abs() <= 1.5 / px),
+            "a step at x = {x} draws {drawn:.0} s (1 px = {:.0} s), which no hour of the CSV has: nearest {:?}",
+            1.0 / px,
+            p95s.iter()
+                .copied()
+                .min_by(|a, b| (a - drawn).abs().total_cmp(&(b - drawn).abs()))
+        );
+    }
+    for v in &p95s {
+        assert!(
+            points
+                .iter()
+                .any(|(_, y)| ((bottom - y) / px - v).abs() <= 1.5 / px),
+            "the CSV's p95 of {v} s is not drawn"
+        );
+    }
+}

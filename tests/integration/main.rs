@@ -1,6 +1,7 @@
 //! The single integration-test binary (one link step instead of many).
 
 mod arrivals;
+mod browser;
 mod chart_data;
 mod cli;
 mod contract;
@@ -21,5 +22,6 @@ mod schedule;
 mod support;
 mod sweep_settings;
 mod sweeps;
+mod tasks;
 mod theory;
 mod timezones;

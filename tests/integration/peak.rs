@@ -249,3 +249,84 @@ fn issue_17_profile_daily_volume() {
         crate::support::write_scenario(&src("daily = \"300/d\", rate = \"10/h\""), "both.toml");
     crate::support::refuses("validate", &both, "either rate (the peak rate) or daily");
 }
+
+/// Issue 12: `estimate` on a scenario with a `[sweep]` evaluates every
+/// point at once, each as `estimate` of that configuration would.
+#[test]
+fn estimate_evaluates_every_sweep_point() {
+    let path = crate::support::scenarios_dir().join("sweep-tiers.toml");
+    let json = crate::support::json_stdout(
+        crate::support::poolcast()
+            .arg("estimate")
+            .arg(&path)
+            .args(["--format", "json"]),
+    );
+    let points = json["points"].as_array().expect("points");
+    assert_eq!(points.len(), 3 * 6 * 2, "every point of the grid");
+    // Over the 16-vCPU quota: 6 and 8 x S2 (4 vCPUs), 3 and more S3 (8),
+    // at both rates.
+    let infeasible = points.iter().filter(|p| p["feasible"] == false).count();
+    assert_eq!(infeasible, (2 + 4) * 2);
+    // Point S2 x 3 at today's rate is what estimate says of that pool alone.
+    let point = points
+        .iter()
+        .find(|p| {
+            let v = &p["params"];
+            v["pool.builders.tier"] == "S2"
+                && v["pool.builders.count"] == "3"
+                && v["workload.ci.rate_scale"] == "1"
+        })
+        .expect("the S2 x 3 point");
+    let text = std::fs::read_to_string(&path)
+        .expect("the scenario")
+        .replace("count = 2", "count = 3");
+    let text = text
+        .split("[sweep]")
+        .next()
+        .expect("before the sweep")
+        .to_string();
+    let (_dir, single) = crate::support::write_scenario(&text, "s2x3.toml");
+    let alone = crate::support::json_stdout(
+        crate::support::poolcast()
+            .arg("estimate")
+            .arg(&single)
+            .args(["--format", "json"]),
+    );
+    assert_eq!(
+        point["pools"][0]["busiest_hour"], alone["pools"][0]["busiest_hour"],
+        "the point's busiest hour"
+    );
+    assert_eq!(
+        point["pools"][0]["cost_per_day_usd"],
+        alone["pools"][0]["cost_per_day_usd"]
+    );
+    // More instances never wait longer at the busiest hour.
+    let p95 = |tier: &str, count: &str| -> f64 {
+        points
+            .iter()
+            .find(|p| {
+                let v = &p["params"];
+                v["pool.builders.tier"] == tier
+                    && v["pool.builders.count"] == count
+                    && v["workload.ci.rate_scale"] == "1"
+            })
+            .and_then(|p| p["pools"][0]["busiest_hour"]["wait_p95_s"].as_f64())
+            .unwrap_or(f64::INFINITY)
+    };
+    assert!(p95("S1", "2") > p95("S1", "3") && p95("S1", "3") > p95("S1", "4"));
+    // The table has a row per point, and says what is infeasible.
+    let out = crate::support::poolcast()
+        .arg("estimate")
+        .arg(&path)
+        .output()
+        .expect("poolcast runs");
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("36 sweep points"), "{table}");
+    assert_eq!(table.matches("infeasible (below)").count(), infeasible);
+    assert_eq!(table.matches(" is infeasible: ").count(), infeasible);
+    assert!(
+        table.contains(" met\n") && table.contains(" MISSED\n"),
+        "{table}"
+    );
+}

@@ -10,7 +10,7 @@ use poolcast::scenario::Scenario;
 use crate::support::{run_into, scenario, scenarios_dir};
 
 /// Decodes a PNG: (width, height, RGB bytes).
-fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+pub(crate) fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a valid PNG header");
     let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
@@ -57,6 +57,7 @@ fn run_writes_charts_and_reports() {
     let charts = [
         ("queue", "queued runs"),
         ("wait_cdf", "wait (minutes)"),
+        ("wait_by_hour", "p95 wait (minutes)"),
         ("utilisation-builders", "hour of day (UTC)"),
         ("cost", "cost per day (USD)"),
     ];
@@ -548,5 +549,53 @@ fn issue_14_one_replication_speaks_of_no_interval() {
             text.contains("with one replication there is no interval"),
             "{file}"
         );
+        // The verdict line has the value alone: no bound equal to the mean.
+        assert!(!text.contains("; upper 95% bound"), "{file}");
+        assert!(text.contains("min in one replication"), "{file}");
     }
+}
+
+/// Issue 14: a report renders `code` spans, keeps whole counts whole, and
+/// shows a replay's back-test.
+#[test]
+fn issue_14_report_renders_code_whole_counts_and_the_back_test() {
+    let dir = tempfile::tempdir().expect("dir");
+    let scaled = scenarios_dir().join("scaling-schedule.toml");
+    run_into(
+        dir.path(),
+        &[
+            "run",
+            &scaled.display().to_string(),
+            "--replications",
+            "2",
+            "--outputs",
+            "md,html",
+        ],
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report.html");
+    assert!(
+        html.contains("<code>") && !html.contains('`'),
+        "raw backticks"
+    );
+    // A schedule asks for no instance the quota denies: 0 in every
+    // replication, printed as a whole number.
+    let denied = html
+        .split("<th>instances denied</th>")
+        .nth(1)
+        .expect("the scaling table");
+    assert!(denied.contains("<td>0</td>") && !denied.contains("<td>0.0</td>"));
+    let replay = scenarios_dir().join("replay.toml");
+    run_into(
+        dir.path(),
+        &[
+            "run",
+            &replay.display().to_string(),
+            "--replications",
+            "2",
+            "--outputs",
+            "md,html",
+        ],
+    );
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).expect("summary.md");
+    assert!(md.contains("## Back-test") && md.contains("| web-api-ci recorded | 791 |"));
 }

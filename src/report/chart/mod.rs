@@ -12,6 +12,7 @@ mod queue;
 mod render;
 mod sweep;
 mod utilisation;
+mod wait_by_hour;
 mod wait_cdf;
 
 pub use render::{ChartError, ChartFormats, PixelRect};
@@ -54,8 +55,9 @@ pub struct Chart {
     pub keys: Vec<PixelRect>,
 }
 
-/// The charts of a run: queued runs, wait CDF, utilisation heat map per
-/// pool, cost per day; all over the observed window.
+/// The charts of a run: queued runs, wait CDF, p95 wait by hour of the
+/// week, utilisation heat map per pool, cost per day; all over the
+/// observed window.
 pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
     let mut charts = Vec::new();
     if let Some(plot) = queue::QueuePlot::of(run) {
@@ -67,6 +69,14 @@ pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>,
         "Wait-time CDF per workload",
         &wait_cdf::CdfPlot::of(run),
     )?);
+    if let Some(plot) = wait_by_hour::HourPlot::of(run) {
+        charts.push(render(
+            formats,
+            "wait_by_hour",
+            "p95 wait by hour of the week",
+            &plot,
+        )?);
+    }
     for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
         charts.push(render(
             formats,
