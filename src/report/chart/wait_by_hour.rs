@@ -15,6 +15,8 @@ pub(super) struct HourPlot {
     /// Per workload with runs: its name and its 168 hours.
     workloads: Vec<(String, Vec<HourWait>)>,
     slo_minutes: Option<f64>,
+    /// The time zone of the hours.
+    zone: chrono_tz::Tz,
 }
 
 impl HourPlot {
@@ -34,6 +36,7 @@ impl HourPlot {
                 .objectives
                 .wait_p95
                 .map(|d| d.as_secs_f64() / 60.0),
+            zone: run.context.calendar.zone(),
         })
     }
 }
@@ -57,7 +60,10 @@ impl Plot for HourPlot {
     ) -> DrawResult<Layout> {
         let (area, side) = draw::frame(
             root,
-            "p95 wait by hour of the week of arrival (UTC, observed window)",
+            &format!(
+                "p95 wait by hour of the week of arrival ({}, observed window)",
+                self.zone
+            ),
         )?;
         let hours: Vec<Vec<HourWait>> = self.workloads.iter().map(|(_, h)| h.clone()).collect();
         let ytop = wait_top(&hours, self.slo_minutes);
@@ -72,7 +78,10 @@ impl Plot for HourPlot {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc("day and hour of the week (UTC, from 00:00); gaps: no run arrived in that hour")
+            .x_desc(format!(
+                "day and hour of the week ({}, from 00:00); gaps: no run arrived in that hour",
+                self.zone
+            ))
             .y_desc("p95 wait (minutes)")
             .x_labels(8)
             .x_label_formatter(&|x| match draw::whole(x).parse::<usize>() {
