@@ -9,7 +9,7 @@
 //! - per replication in flight (one per thread): the queued runs of each
 //!   overloaded pool (up to `sim::MAX_QUEUED`, or the runs it gets), and
 //!   the histograms being filled;
-//! - the data read (trace runs, empirical run times), once per sweep point.
+//! - the data read (trace runs, empirical run times), once per copy held.
 //!
 //! Small fixed costs (events pending, instances) are left out: the
 //! estimate is of what grows.
@@ -171,26 +171,32 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     );
 }
 
-/// The data `s` read: trace runs and empirical run times.
-fn data(s: &Scenario, copies: f64, est: &mut MemoryEstimate) {
+/// The data `scenarios` read: trace runs and empirical run times, each
+/// allocation once (the points of a sweep share one copy of a durations
+/// file, but each places its own trace).
+fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryEstimate) {
+    let mut seen = std::collections::HashSet::new();
     let (mut runs, mut values) = (0.0, 0.0);
-    for w in &s.workloads {
-        if let ArrivalProcess::Trace { trace, .. } = &w.arrival {
-            runs += trace.runs().len() as f64;
-        }
-        if let DurationDist::Empirical { values: v } = &w.duration {
-            values += v.len() as f64;
+    for s in scenarios {
+        for w in &s.workloads {
+            if let ArrivalProcess::Trace { trace, .. } = &w.arrival
+                && seen.insert(trace.runs().as_ptr().cast::<u8>())
+            {
+                runs += trace.runs().len() as f64;
+            }
+            if let DurationDist::Empirical { values: v } = &w.duration
+                && seen.insert(v.as_ptr().cast::<u8>())
+            {
+                values += v.len() as f64;
+            }
         }
     }
     // A trace run, and its index among the timed runs.
     let run = (std::mem::size_of::<TraceRun>() + 4) as f64;
+    est.push(format!("trace runs: {runs} runs x {run} B"), runs * run);
     est.push(
-        format!("trace runs: {copies} cop(ies) x {runs} runs x {run} B"),
-        copies * runs * run,
-    );
-    est.push(
-        format!("empirical run times: {copies} cop(ies) x {values} values x 8 B"),
-        copies * values * 8.0,
+        format!("empirical run times: {values} values x 8 B"),
+        values * 8.0,
     );
 }
 
@@ -199,7 +205,7 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     let reps = f64::from(s.simulation.replications);
     let mut est = MemoryEstimate::default();
     per_replication(s, reps, reps.min(threads.max(1) as f64), &mut est);
-    data(s, 1.0, &mut est);
+    data([s], &mut est);
     est.sorted()
 }
 
@@ -225,7 +231,7 @@ pub fn sweep_estimate(points: &[&Scenario], replications: u32, threads: usize) -
         threads.min(in_flight * reps),
         &mut est,
     );
-    data(&point, points.len() as f64, &mut est);
+    data(points.iter().copied(), &mut est);
     est.sorted()
 }
 

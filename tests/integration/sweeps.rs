@@ -514,3 +514,62 @@ fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
             "the rows do not match the checksum in sweep.json",
         ));
 }
+
+/// The memory budget counts a durations file the points share once: 2,000
+/// points over 10^6 values were refused at "14.9 GiB" (2,000 copies) for
+/// data that takes 8 MB.
+#[test]
+fn the_memory_budget_counts_a_shared_durations_file_once() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let values: String = (1..=100_000)
+        .map(|i| format!("{}\n", 60 + i % 600))
+        .collect();
+    std::fs::write(tmp.path().join("durations.txt"), values).expect("write");
+    let path = tmp.path().join("budget.toml");
+    std::fs::write(
+        &path,
+        r#"
+[simulation]
+horizon = "1h"
+warmup = "0s"
+replications = 2
+
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 1
+
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "6/h" }
+duration = { dist = "empirical", file = "durations.txt" }
+
+[slo]
+wait_p95 = "5m"
+
+[sweep]
+"pool.builders.count" = { from = 1, to = 200, step = 1 }
+"#,
+    )
+    .expect("write");
+    // 200 copies of 10^5 values would be 153 MiB; one is 0.8 MiB.
+    let out = poolcast()
+        .args(["sweep", "--max-memory", "64MiB", "-q", "--outputs", "none"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let refused = poolcast()
+        .args(["sweep", "--max-memory", "512KiB", "-q", "--outputs", "none"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("empirical run times: 100000 values x 8 B"),
+        "{stderr}"
+    );
+}
