@@ -186,7 +186,26 @@ pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
 /// its table.
 pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    for row in super::table::sweep_estimate_rows(spec, points) {
+    let mut rows = super::table::sweep_estimate_rows(spec, points).into_iter();
+    let Some(mut head) = rows.next() else {
+        return finish(w);
+    };
+    // The table lists an infeasible point's reason below it; a CSV row
+    // carries it in a column of its own, the other cells empty.
+    let width = head.len();
+    head.push("reason".into());
+    w.write_record(&head).expect("in-memory CSV");
+    let lead = 1 + spec.axes.len();
+    let mut infeasible = points.iter().filter_map(|p| p.scenario.as_ref().err());
+    for mut row in rows {
+        let reason = if row.len() < width {
+            row.truncate(lead);
+            row.resize(width, String::new());
+            infeasible.next().cloned().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        row.push(reason);
         w.write_record(&row).expect("in-memory CSV");
     }
     finish(w)

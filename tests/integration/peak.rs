@@ -329,4 +329,25 @@ fn estimate_evaluates_every_sweep_point() {
         table.contains(" met\n") && table.contains(" MISSED\n"),
         "{table}"
     );
+    // The CSV has the same rows, each as wide as its header (it panicked
+    // on the short rows of infeasible points); those carry their reason.
+    let out = crate::support::poolcast()
+        .arg("estimate")
+        .arg(&path)
+        .args(["--format", "csv"])
+        .output()
+        .expect("poolcast runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut csv = csv::Reader::from_reader(&out.stdout[..]);
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a full row")).collect();
+    assert_eq!(rows.len(), points.len(), "a row per point (one pool)");
+    let reasons = rows
+        .iter()
+        .filter(|r| r.get(r.len() - 1).is_some_and(|c| c.contains("quota")))
+        .count();
+    assert_eq!(reasons, infeasible);
 }
