@@ -250,14 +250,18 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     };
     let objectives = s.slo.objectives();
     let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
+    // The file runs as the plan ran: with the command line's seed and
+    // replications, and its data files found from the output folder.
+    let judged = scenario::with_simulation(&plan.recommended, run.seed, run.replications);
     let recommended = match out.dir() {
         Some(dir) => scenario::with_files_rebased(
-            &plan.recommended,
+            &judged,
             path.parent().unwrap_or(std::path::Path::new("")),
             dir,
         ),
-        None => plan.recommended.clone(),
+        None => judged.clone(),
     };
+    let reads_outside = recommended != judged;
     out.write_always("recommended.toml", recommended.as_bytes())?;
     out.write_always(
         "apply-schedule.yml",
@@ -275,6 +279,14 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         Format::Csv => emit(&rules_csv(&plan))?,
     }
     if !run.quiet {
+        if reads_outside {
+            note!(
+                "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
+                path.parent()
+                    .map_or_else(String::new, |p| p.display().to_string()),
+                path.display()
+            );
+        }
         if !plan.confirmed {
             note!(
                 "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",

@@ -120,7 +120,7 @@ fn rebase_in(table: &mut dyn TableLike, from_dir: &Path, to_dir: &Path) {
 /// when they share nothing.
 fn relocate(file: &Path, dir: &Path) -> Option<PathBuf> {
     let file = file.canonicalize().ok()?;
-    let dir = dir.canonicalize().ok()?;
+    let dir = canonical_to_be(dir)?;
     let (f, d): (Vec<Component>, Vec<Component>) =
         (file.components().collect(), dir.components().collect());
     let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
@@ -135,6 +135,45 @@ fn relocate(file: &Path, dir: &Path) -> Option<PathBuf> {
         out.push(c.as_os_str());
     }
     Some(out)
+}
+
+/// `src` with `[simulation] seed` and `replications` set to the values
+/// given (the command line's overrides), so that the file runs as the
+/// command ran it.
+pub fn with_simulation(src: &str, seed: Option<u64>, replications: Option<u32>) -> String {
+    let Ok(mut doc) = src.parse::<DocumentMut>() else {
+        return src.to_string();
+    };
+    let root = doc.as_table_mut();
+    if !root.contains_key("simulation") {
+        root.insert("simulation", toml_edit::table());
+    }
+    let Some(sim) = root.get_mut("simulation").and_then(Item::as_table_like_mut) else {
+        return src.to_string();
+    };
+    if let Some(seed) = seed.and_then(|s| i64::try_from(s).ok()) {
+        sim.insert("seed", toml_edit::value(seed));
+    }
+    if let Some(r) = replications {
+        sim.insert("replications", toml_edit::value(i64::from(r)));
+    }
+    doc.to_string()
+}
+
+/// `dir` made absolute with links resolved, as `canonicalize` does, though
+/// it need not exist yet (an output folder is made when the command ends):
+/// its longest existing ancestor, canonical, then the rest.
+fn canonical_to_be(dir: &Path) -> Option<PathBuf> {
+    let dir = std::path::absolute(dir).ok()?;
+    let mut rest = Vec::new();
+    let mut existing = dir.as_path();
+    loop {
+        if let Ok(base) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(base, |p, c| p.join(c)));
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
 }
 
 /// The `[[pool]]` entry named `pool`.

@@ -317,3 +317,75 @@ fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
         );
     }
 }
+
+/// `recommended.toml` runs as the plan ran: the command line's seed and
+/// replications are written into it (a plan judged on `--replications 12`
+/// printed numbers its file did not reproduce), and its data files are
+/// found from the output folder.
+#[test]
+fn the_recommended_file_reproduces_the_plan_with_its_overrides_and_files() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let (dir, path) = write_scenario(&src, "team.toml");
+    std::fs::write(dir.path().join("times.txt"), "240\n360\n420\n600\n").unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with_file = with_times_file(&text);
+    std::fs::write(&path, &with_file).unwrap();
+    let out = tmp.path().join("elsewhere/plan");
+    let plan = json_stdout(
+        poolcast()
+            .args([
+                "plan",
+                "--schedule",
+                "builders",
+                "--format",
+                "json",
+                "--quiet",
+            ])
+            .args(["--seed", "99", "--replications", "12", "--allow-outside"])
+            .arg(&path)
+            .arg("--out")
+            .arg(&out),
+    );
+    let recommended = out.join("recommended.toml");
+    let text = std::fs::read_to_string(&recommended).unwrap();
+    assert!(
+        text.contains("seed = 99") && text.contains("replications = 12"),
+        "{text}"
+    );
+    let run = json_stdout(
+        poolcast()
+            .args([
+                "run",
+                "--format",
+                "json",
+                "--quiet",
+                "--outputs",
+                "none",
+                "--allow-outside",
+            ])
+            .arg(&recommended),
+    );
+    assert_eq!(run["replications"], 12);
+    assert_eq!(
+        run["totals"]["wait_p95_s"], plan["wait_p95_s"]["mean"],
+        "the file's run is the plan's"
+    );
+    assert_eq!(
+        run["totals"]["cost_per_day_usd"],
+        plan["cost_per_day_usd"]["mean"]
+    );
+}
+
+/// The bundled scenario with its run times read from `times.txt`.
+fn with_times_file(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("duration ="))
+        .expect("a duration line");
+    text.replacen(
+        line,
+        r#"duration = { dist = "empirical", file = "times.txt" }"#,
+        1,
+    )
+}
