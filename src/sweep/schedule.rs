@@ -6,7 +6,8 @@
 //!
 //! 1. **First guess.** The offered load by hour of the week (`load`) gives
 //!    each hour the smallest count whose M/M/c p95 wait meets the target
-//!    (at least 1 in an hour where any run arrives, 0 where none does),
+//!    (at least 1 in an hour where any run arrives and in the hour after,
+//!    so that no run waits for the next morning; 0 elsewhere),
 //!    never more than the quota leaves the pool in that hour.
 //! 2. **Compression.** A dynamic programme over the 168 hours finds the
 //!    cheapest count profile that covers the guess with at most N count
@@ -904,6 +905,18 @@ fn bounds(s: &Scenario, p: usize) -> Result<Bounds, String> {
         need[h] = (lowest..=ceiling[h])
             .find(|&c| mmc_waits(c, a, *service_s).2 <= target_s)
             .unwrap_or(ceiling[h]);
+    }
+    // And one instance in the hour after any hour where runs arrive: runs
+    // that arrive just before a scale-in to 0 (and those still queued then)
+    // would otherwise wait for the next morning, hours that a p95 over the
+    // week barely sees.
+    let busy: Vec<bool> = hours.iter().map(|h| h.offered_load > 0.0).collect();
+    for h in 0..HOURS_OF_WEEK {
+        let next = (h + 1) % HOURS_OF_WEEK;
+        if busy[h] && !busy[next] && ceiling[next] >= 1 {
+            floor[next] = 1;
+            need[next] = need[next].max(1);
+        }
     }
     Ok(Bounds {
         need,

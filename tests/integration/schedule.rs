@@ -79,6 +79,12 @@ fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_perce
         "the schedule misses on another seed: {}",
         summary["slo"]
     );
+    // No run is stranded by a scale-in to 0: the longest wait is minutes,
+    // not the night (runs arriving at 17:59 waited until 09:00, 15 h).
+    for w in summary["workloads"].as_array().expect("workloads") {
+        let longest = w["wait_max_s_ci95"][1].as_f64().expect("an interval");
+        assert!(longest < 3600.0, "{}: a run waited {longest} s", w["name"]);
+    }
     let cost = summary["totals"]["cost_per_day_usd"].as_f64().unwrap();
     assert!(
         cost <= 0.6 * fixed_cost,
