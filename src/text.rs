@@ -19,6 +19,18 @@ impl From<TextError> for String {
     }
 }
 
+/// `n` and the noun, in the plural unless `n` is 1: "1 replication",
+/// "20 replications".
+///
+/// ```
+/// assert_eq!(poolcast::text::counted(1u32, "replication"), "1 replication");
+/// assert_eq!(poolcast::text::counted(4u32, "count change"), "4 count changes");
+/// ```
+pub fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Parses a duration such as `"90s"`, `"6m"`, `"1h30m"` or `"7d"`.
 ///
 /// ```

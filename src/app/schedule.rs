@@ -14,6 +14,7 @@ use crate::scenario;
 use crate::stats::Estimate;
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
+use crate::text::counted;
 
 /// Seconds as minutes with two decimals.
 fn minutes(s: f64) -> String {
@@ -52,8 +53,12 @@ fn text(
     objectives: &crate::stats::Objectives,
 ) -> String {
     let mut t = format!(
-        "{name}: a schedule for pool {} ({}), at most {} count changes a day; {} schedules simulated ({} simulations)\n\n",
-        plan.pool, plan.tier, plan.max_changes_per_day, plan.schedules_tried, plan.simulations
+        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
+        plan.pool,
+        plan.tier,
+        counted(plan.max_changes_per_day, "count change"),
+        counted(plan.schedules_tried as u64, "schedule"),
+        counted(plan.simulations, "simulation")
     );
     let cron_head = format!("cron ({})", plan.result.context.calendar.zone());
     let head = ["rule", cron_head.as_str(), "count", "in force from"];
@@ -113,12 +118,12 @@ fn text(
         .unwrap_or_default();
     let wait = judged_wait(&plan.result, objectives);
     t.push_str(&format!(
-        "wait p95{window}: {} (upper 95% bound {}) against {}: {} ({} replications, seed {})\n",
+        "wait p95{window}: {} (upper 95% bound {}) against {}: {} ({}, seed {})\n",
         wait_text(wait),
         minutes(upper(wait)),
         minutes(target_s),
         verdict(upper(wait) <= target_s),
-        plan.result.replications,
+        counted(plan.result.replications, "replication"),
         plan.result.seed
     ));
     let check = judged_wait(&plan.confirmation, objectives);

@@ -5,7 +5,7 @@ use ::csv::Writer;
 
 use super::csv::{cell, finish};
 use super::verdict::met_word;
-use crate::stats::{Estimate, Metric, PoolMetric, RunSummary, TotalMetric};
+use crate::stats::{Estimate, Metric, PoolMetric, RunSummary, TotalMetric, rounded};
 
 /// The metrics compared, with their unit divisor for tables (seconds to
 /// minutes) and label.
@@ -153,24 +153,23 @@ impl Comparison<'_> {
         }
         head.push("paired".into());
         w.write_record(&head).expect("in-memory CSV");
-        let triple = |e: Estimate| {
+        let triple = |m: TotalMetric, e: Estimate| {
             let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
-            [cell(e.mean), cell(lo), cell(hi)]
+            [e.mean, lo, hi].map(|x| cell(rounded(m.name(), x)))
         };
         for (i, (name, run)) in self.runs.iter().enumerate() {
             let mut row = vec![name.to_string(), pools(run)];
             for (m, _, _) in COMPARED {
-                row.extend(triple(run.totals.get(m)));
+                row.extend(triple(m, run.totals.get(m)));
             }
-            // Money to the micro-dollar, as every cost is stated.
             let month = run.totals.get(TotalMetric::CostPerDayUsd).mean * 30.0;
-            row.push(cell((month * 1e6).round() / 1e6));
+            row.push(cell(rounded("cost_per_month_usd", month)));
             let verdict = |f: fn(&crate::stats::SloVerdict) -> bool| {
                 run.slo.as_ref().map_or(String::new(), |v| f(v).to_string())
             };
             row.extend([verdict(|v| v.met), verdict(|v| v.met_upper95)]);
             for (m, _, _) in COMPARED {
-                row.extend(triple(self.difference(i, m)));
+                row.extend(triple(m, self.difference(i, m)));
             }
             row.push(self.paired.to_string());
             w.write_record(&row).expect("in-memory CSV");

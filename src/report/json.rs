@@ -6,7 +6,9 @@ use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::scenario::{Scenario, SweepPoint, SweepSpec};
-use crate::stats::{Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict};
+use crate::stats::{
+    Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict, rounded,
+};
 
 /// A number, or null when undefined (NaN).
 fn num(x: f64) -> Value {
@@ -94,8 +96,8 @@ fn pool_estimates(scenario: &Scenario, hours_of_week: bool) -> Vec<Value> {
                 "count": p.count,
                 "analytic": analytic_json(&b),
                 "busiest_hour": busiest_hour(&hours, service).as_ref().map_or(Value::Null, busiest_json),
-                "cost_per_day_usd": num(day),
-                "cost_per_month_usd": num(day * 30.0),
+                "cost_per_day_usd": num(rounded("cost_per_day_usd", day)),
+                "cost_per_month_usd": num(rounded("cost_per_month_usd", day * 30.0)),
             });
             if hours_of_week {
                 v["load_by_hour"] = load_json(&hours);

@@ -281,10 +281,9 @@ pub fn summary_table(run: &RunSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} replication{} of {} after a {} warm-up (seed {}); ± is the 95% interval half-width\n",
+        "{}: {} of {} after a {} warm-up (seed {}); ± is the 95% interval half-width\n",
         run.scenario,
-        run.replications,
-        if run.replications == 1 { "" } else { "s" },
+        crate::text::counted(run.replications, "replication"),
         cx.window(),
         cx.warmup,
         run.seed

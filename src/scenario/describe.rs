@@ -55,9 +55,8 @@ fn duration_words(d: &DurationDist) -> String {
 pub fn describe(s: &Scenario) -> Vec<String> {
     let sim = &s.simulation;
     let mut out = vec![format!(
-        "{} replication{} of {} each, starting {} {}; the first {} of each is a warm-up and is left out of every figure.",
-        sim.replications,
-        if sim.replications == 1 { "" } else { "s" },
+        "{} of {} each, starting {} {}; the first {} of each is a warm-up and is left out of every figure.",
+        crate::text::counted(sim.replications, "replication"),
         sim.horizon,
         sim.calendar.start().format("%A %Y-%m-%d %H:%M"),
         sim.calendar.zone(),

@@ -167,22 +167,30 @@ fn round_to(x: f64, per_unit: f64) -> f64 {
     (x * per_unit).round() / per_unit
 }
 
-/// An estimate as what it means: money and seconds to the micro-unit,
-/// everything else to 1e-9 (so a fixed pool of 2 has 2 instances, not
-/// 1.9999999999999998), and intervals of quantities that cannot be
-/// negative (every metric here) clamped at 0, of shares at 1.
-fn tidy(name: &str, e: Estimate) -> Estimate {
+/// `x`, the value of a quantity named `name`, rounded to what it means:
+/// money (`…_usd`) and seconds (`…_s`) to the micro-unit, anything else to
+/// 1e-9. Derived figures (a cost per month, a difference) go through it as
+/// the metrics do.
+pub fn rounded(name: &str, x: f64) -> f64 {
     let per_unit = if name.ends_with("_usd") || name.ends_with("_s") {
         1e6
     } else {
         1e9
     };
+    round_to(x, per_unit)
+}
+
+/// An estimate as what it means: money and seconds to the micro-unit,
+/// everything else to 1e-9 (so a fixed pool of 2 has 2 instances, not
+/// 1.9999999999999998), and intervals of quantities that cannot be
+/// negative (every metric here) clamped at 0, of shares at 1.
+fn tidy(name: &str, e: Estimate) -> Estimate {
     let top = if is_fraction(name) {
         1.0
     } else {
         f64::INFINITY
     };
-    let clamp = |x: f64| round_to(x, per_unit).clamp(0.0, top);
+    let clamp = |x: f64| rounded(name, x).clamp(0.0, top);
     Estimate {
         mean: clamp(e.mean),
         std_error: e.std_error,

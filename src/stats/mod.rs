@@ -15,6 +15,7 @@ pub use collector::{HOURS_OF_WEEK, HourWaits, ReplicationStats, ReplicationSumma
 pub use estimate::{Estimate, student_t_975};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
+    rounded,
 };
 pub use summary::{
     CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext,

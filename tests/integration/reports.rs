@@ -432,6 +432,16 @@ fn compare_report_overlays_the_waits_and_sets_the_costs_side_by_side() {
             .take(2)
             .collect()
     };
+    // Money and seconds to the micro-unit, differences included (they
+    // printed as -33.358812740271446).
+    for r in &rows {
+        for (column, value) in r {
+            let decimals = value.split_once('.').map_or(0, |(_, d)| d.len());
+            if column.contains("_usd") || column.contains("_s") {
+                assert!(decimals <= 6, "{column} = {value}");
+            }
+        }
+    }
     let (first, second) = (heights("#0072B2"), heights("#E69F00"));
     for (panel, column) in ["cost_per_day_usd", "wait_p95_s"].iter().enumerate() {
         let value = |i: usize| -> f64 { rows[i][*column].parse().expect("a value") };
