@@ -112,6 +112,34 @@ impl Calendar {
         (day as usize, s.rem_euclid(DAY_S))
     }
 
+    /// The hour of the wall clock at `t`, `(weekday from Monday = 0, hour
+    /// of day)`, and the stretch of simulated time `[from, to)` around `t`
+    /// that is in it: a caller tallying by hour (one call a run) reads the
+    /// zone once an hour instead. Where the zone's offset changes inside the
+    /// hour, the stretch is the second of `t` only.
+    pub fn wall_hour(&self, t: SimTime) -> (SimTime, SimTime, (usize, usize)) {
+        let utc_s = (t.0 / TICKS_PER_SECOND).min(i64::MAX as u64) as i64;
+        let (day, second) = self.weekday_second(t);
+        let into_hour = second.rem_euclid(3600);
+        let offset = |s: i64| {
+            let s = self.start_s.saturating_add(s);
+            if s < self.steady_until_s {
+                self.steady_offset_s
+            } else {
+                offset_at(self.zone, s)
+            }
+        };
+        let (from_s, to_s) = (utc_s - into_hour, utc_s - into_hour + 3600);
+        let (from_s, to_s) = if offset(from_s) == offset(to_s - 1) {
+            (from_s, to_s)
+        } else {
+            (utc_s, utc_s + 1)
+        };
+        // An hour begun before time 0 is in the stretch from time 0.
+        let tick = |s: i64| SimTime((s.max(0) as u64).saturating_mul(TICKS_PER_SECOND));
+        (tick(from_s), tick(to_s), (day, (second / 3600) as usize))
+    }
+
     /// `(weekday from Monday = 0, hour of day)` at `t` on the wall clock.
     ///
     /// ```
@@ -558,6 +586,29 @@ mod tests {
     /// Hours and weekdays are read on the wall clock: Berlin's default start
     /// is Monday 00:00 CET (Sunday 23:00 UTC), and after the spring change
     /// the same instant of the day reads an hour later.
+    #[test]
+    fn a_wall_hour_stretch_is_one_hour_throughout() {
+        for (zone, start) in [
+            (chrono_tz::Europe::Berlin, at(2025, 3, 29, 12, 0)),
+            (chrono_tz::Europe::Berlin, at(2025, 10, 25, 12, 0)),
+            (chrono_tz::Asia::Kolkata, at(2025, 3, 29, 12, 0)),
+            (chrono_tz::America::Santiago, at(2025, 4, 4, 12, 0)),
+        ] {
+            let c = Calendar::new(start, zone);
+            // Every 7 minutes for three days: each stretch holds `t`, has
+            // the hour `weekday_hour` gives at both of its ends.
+            for k in 0..(3 * 24 * 60 / 7) {
+                let t = SimTime(k * 7 * 60 * TICKS_PER_SECOND + 123);
+                let (from, to, hour) = c.wall_hour(t);
+                assert!(from <= t && t < to, "{zone} {k}");
+                assert_eq!(hour, c.weekday_hour(t), "{zone} {k}");
+                assert_eq!(hour, c.weekday_hour(from), "{zone} {k}");
+                assert_eq!(hour, c.weekday_hour(SimTime(to.0 - 1)), "{zone} {k}");
+                assert!(to.0 - from.0 <= 3600 * TICKS_PER_SECOND);
+            }
+        }
+    }
+
     #[test]
     fn weekday_hour_reads_the_wall_clock() {
         let zone = chrono_tz::Europe::Berlin;
