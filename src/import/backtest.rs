@@ -208,79 +208,30 @@ fn estimate(e: Estimate) -> String {
     }
 }
 
-/// The statistics of one replication plus every run's simulated run time
-/// (the standard statistics keep only its mean).
-struct WithRunTimes {
-    stats: ReplicationStats,
+/// Every run's simulated run time (the standard statistics keep only its
+/// mean), recorded beside them (a `(stats, run times)` recorder).
+struct RunTimes {
     /// Per workload, run times in ticks of runs that arrived after the warm-up.
     run_times: Vec<Histogram<u64>>,
     from: SimTime,
 }
 
-impl Recorder for WithRunTimes {
-    fn arrived(&mut self, w: WorkloadId, at: SimTime) {
-        self.stats.arrived(w, at);
-    }
-
+impl Recorder for RunTimes {
+    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
+    fn finished(&mut self, _: WorkloadId, _: SimTime, _: SimTime, _: SimTime, _: bool) {}
+    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
+    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     fn started(
         &mut self,
         w: WorkloadId,
-        target: Target,
+        _target: Target,
         arrived_at: SimTime,
-        at: SimTime,
+        _at: SimTime,
         run: SimDuration,
     ) {
         if arrived_at >= self.from {
             record(&mut self.run_times[w.0 as usize], run.0);
         }
-        self.stats.started(w, target, arrived_at, at, run);
-    }
-
-    fn finished(
-        &mut self,
-        w: WorkloadId,
-        arrived_at: SimTime,
-        started_at: SimTime,
-        at: SimTime,
-        timed_out: bool,
-    ) {
-        self.stats
-            .finished(w, arrived_at, started_at, at, timed_out);
-    }
-
-    fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
-        self.stats.pool_changed(p, at, levels);
-    }
-
-    fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
-        self.stats.sampled(p, at, levels);
-    }
-
-    fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
-        self.stats.scaled_up(p, at, asked, granted);
-    }
-
-    fn preempted(
-        &mut self,
-        w: WorkloadId,
-        arrived_at: SimTime,
-        p: PoolId,
-        at: SimTime,
-        lost: SimDuration,
-    ) {
-        self.stats.preempted(w, arrived_at, p, at, lost);
-    }
-
-    fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
-        self.stats.cold_started(p, at, extra);
-    }
-
-    fn stopped(&mut self, at: SimTime) {
-        self.stats.stopped(at);
-    }
-
-    fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
-        self.stats.censored(w, arrived_at, at);
     }
 }
 
@@ -306,19 +257,22 @@ fn simulate(imported: &Imported) -> Vec<Replication> {
     (0..BACKTEST_REPLICATIONS)
         .into_par_iter()
         .map(|r| {
-            let mut rec = WithRunTimes {
-                stats: ReplicationStats::new(scenario),
-                run_times: vec![histogram(); scenario.workloads.len()],
-                from,
-            };
+            let mut rec = (
+                ReplicationStats::new(scenario),
+                RunTimes {
+                    run_times: vec![histogram(); scenario.workloads.len()],
+                    from,
+                },
+            );
             // Nobody cancels a back-test: it is short and runs after the
             // scenario is written.
             run_replication(scenario, r, &mut rec, &AtomicBool::new(false));
-            rec.stats
+            let (stats, times) = rec;
+            stats
                 .finish()
                 .waits
                 .into_iter()
-                .zip(rec.run_times)
+                .zip(times.run_times)
                 .collect()
         })
         .collect()

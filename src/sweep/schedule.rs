@@ -253,9 +253,9 @@ pub fn check_request(req: &ScheduleRequest) -> Result<usize, String> {
 
 /// Runs of the scheduled pool by the hour of the week they arrived in,
 /// and of those the runs that waited longer than the target: where
-/// repair looks. Everything else goes to the standard statistics.
+/// repair looks. It runs beside the standard statistics (a `(stats, tally)`
+/// recorder), so it sees only the starts and the runs still queued.
 struct HourTally<'a> {
-    stats: ReplicationStats,
     scenario: &'a Scenario,
     /// Per workload, whether it runs on the pool.
     on_pool: Vec<bool>,
@@ -284,59 +284,22 @@ impl HourTally<'_> {
 }
 
 impl Recorder for HourTally<'_> {
-    fn arrived(&mut self, w: WorkloadId, at: SimTime) {
-        self.stats.arrived(w, at);
-    }
+    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
+    fn finished(&mut self, _: WorkloadId, _: SimTime, _: SimTime, _: SimTime, _: bool) {}
+    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
+    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     fn started(
         &mut self,
         w: WorkloadId,
-        target: Target,
+        _target: Target,
         arrived_at: SimTime,
         at: SimTime,
-        run: SimDuration,
+        _run: SimDuration,
     ) {
-        self.stats.started(w, target, arrived_at, at, run);
         self.tally(w, arrived_at, at.saturating_since(arrived_at).0);
-    }
-    fn finished(
-        &mut self,
-        w: WorkloadId,
-        arrived_at: SimTime,
-        started_at: SimTime,
-        at: SimTime,
-        timed_out: bool,
-    ) {
-        self.stats
-            .finished(w, arrived_at, started_at, at, timed_out);
     }
     fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
-        self.stats.censored(w, arrived_at, at);
         self.tally(w, arrived_at, at.saturating_since(arrived_at).0);
-    }
-    fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
-        self.stats.pool_changed(p, at, levels);
-    }
-    fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
-        self.stats.sampled(p, at, levels);
-    }
-    fn scaled_up(&mut self, p: PoolId, at: SimTime, asked: u32, granted: u32) {
-        self.stats.scaled_up(p, at, asked, granted);
-    }
-    fn preempted(
-        &mut self,
-        w: WorkloadId,
-        arrived_at: SimTime,
-        p: PoolId,
-        at: SimTime,
-        lost: SimDuration,
-    ) {
-        self.stats.preempted(w, arrived_at, p, at, lost);
-    }
-    fn cold_started(&mut self, p: PoolId, at: SimTime, extra: SimDuration) {
-        self.stats.cold_started(p, at, extra);
-    }
-    fn stopped(&mut self, at: SimTime) {
-        self.stats.stopped(at);
     }
 }
 
@@ -672,18 +635,21 @@ impl Search<'_> {
         let results: Vec<(ReplicationSummary, Vec<u64>, Vec<u64>)> = (0..reps)
             .into_par_iter()
             .map(|r| {
-                let mut t = HourTally {
-                    stats: ReplicationStats::new(s),
-                    scenario: s,
-                    on_pool: on_pool.clone(),
-                    from: SimTime(s.simulation.warmup.0),
-                    target_ticks: target,
-                    runs: vec![0; HOURS_OF_WEEK],
-                    over: vec![0; HOURS_OF_WEEK],
-                };
-                run_replication(s, r, &mut t, cancel);
+                let mut both = (
+                    ReplicationStats::new(s),
+                    HourTally {
+                        scenario: s,
+                        on_pool: on_pool.clone(),
+                        from: SimTime(s.simulation.warmup.0),
+                        target_ticks: target,
+                        runs: vec![0; HOURS_OF_WEEK],
+                        over: vec![0; HOURS_OF_WEEK],
+                    },
+                );
+                run_replication(s, r, &mut both, cancel);
                 progress(Progress::Done);
-                (t.stats.finish(), t.runs, t.over)
+                let (stats, t) = both;
+                (stats.finish(), t.runs, t.over)
             })
             .collect();
         if cancel.load(Ordering::Relaxed) {
