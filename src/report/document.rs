@@ -348,7 +348,8 @@ th:first-child, td:first-child, td.prose { text-align: left; }
 td.prose { white-space: normal; min-width: 14em; }
 code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }
 figure { margin: 1.5em 0; }
-figure svg { display: block; width: 100%; height: auto; }
+.chart { overflow-x: auto; }
+.chart svg { display: block; width: 100%; min-width: 720px; height: auto; }
 ";
 
 impl<'a> Document<'a> {
@@ -574,7 +575,7 @@ impl<'a> Document<'a> {
                     };
                     let _ = writeln!(
                         out,
-                        "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                        "<figure>\n<div class=\"chart\">\n{}\n</div>\n<figcaption>{}</figcaption>\n</figure>",
                         svg.trim(),
                         esc(&c.title)
                     );

@@ -76,11 +76,17 @@ fn run_writes_charts_and_reports() {
         "every chart is in the report"
     );
     // Readable from phone to desktop: the page has the device's width and
-    // the charts scale to the column, keeping their aspect ratio.
+    // the charts scale to the column, keeping their aspect ratio, down to
+    // a width their labels can be read at (then they scroll).
     assert!(
         html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
     );
-    assert!(html.contains("figure svg { display: block; width: 100%; height: auto; }"));
+    assert!(
+        html.contains(
+            ".chart svg { display: block; width: 100%; min-width: 720px; height: auto; }"
+        )
+    );
+    assert_eq!(html.matches("<div class=\"chart\">").count(), charts.len());
     assert_eq!(
         html.matches("viewBox=\"0 0 1000 600\"").count(),
         charts.len()
