@@ -196,12 +196,21 @@ pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
     head.push("reason".into());
     w.write_record(&head).expect("in-memory CSV");
     let lead = 1 + spec.axes.len();
-    let mut infeasible = points.iter().filter_map(|p| p.scenario.as_ref().err());
+    // A row's first cell is its point's index.
+    let reason_of = |row: &[String]| -> String {
+        let index = row.first().and_then(|i| i.parse::<usize>().ok());
+        points
+            .iter()
+            .find(|p| Some(p.index) == index)
+            .and_then(|p| p.scenario.as_ref().err().cloned())
+            .unwrap_or_default()
+    };
     for mut row in rows {
         let reason = if row.len() < width {
+            let reason = reason_of(&row);
             row.truncate(lead);
             row.resize(width, String::new());
-            infeasible.next().cloned().unwrap_or_default()
+            reason
         } else {
             String::new()
         };
