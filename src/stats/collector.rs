@@ -5,6 +5,8 @@
 
 use hdrhistogram::Histogram;
 
+use super::counts::{Counts, histogram};
+use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
 use super::{PoolLevels, Recorder, TimeWeighted};
@@ -14,16 +16,7 @@ use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
 /// Ticks in a day: the unit of `cost_by_day`.
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
-
-/// Hours in a week: the cells of the waits by hour.
-pub const HOURS_OF_WEEK: usize = 168;
 use crate::workload::{Calendar, WorkloadId};
-
-/// 3 significant digits: percentiles within 0.1%. The histogram grows to the
-/// largest value recorded (logarithmically: a few kB per decade of ticks).
-fn histogram() -> Histogram<u64> {
-    Histogram::new(3).expect("3 significant figures is a valid histogram precision")
-}
 
 /// The `qs` quantiles of `h` in seconds, NaN when it is empty.
 /// (`value_at_quantile` is a tight scan; hdrhistogram's iterators, tried
@@ -33,184 +26,6 @@ fn quantiles<const N: usize>(h: &Histogram<u64>, qs: [f64; N]) -> [f64; N] {
         return [f64::NAN; N];
     }
     qs.map(|q| secs(h.value_at_quantile(q)))
-}
-
-/// The counts of a `histogram()` while a replication runs, recorded with
-/// its bucket arithmetic inlined, and turned into one at the end.
-///
-/// `Histogram::record` is a call that reads the layout from memory and
-/// checks for a resize, about 60 instructions, twice a run: a tenth of the
-/// engine. Here the layout is constants. The histogram built by
-/// `into_histogram` holds the same counts as one that recorded each value;
-/// everything it reports (quantiles, min, max, mean) goes by bucket, so it
-/// reports the same figures.
-#[derive(Debug, Default)]
-struct Counts {
-    /// Per bucket index of `histogram()`; grows with the largest value.
-    counts: Vec<u64>,
-}
-
-/// The layout of `histogram()` (3 significant digits, lowest value 1):
-/// 2^11 sub-buckets (the least power of two above 2 x 10^3), each bucket
-/// after the first using its upper half.
-const SUB_BUCKET_BITS: u32 = 11;
-/// The layout of an hdrhistogram of 2 significant digits (2^8 above
-/// 2 x 10^2): the waits by hour of the week, where 168 cells per workload
-/// make 1% resolution the affordable one.
-const HOURLY_SUB_BUCKET_BITS: u32 = 8;
-
-/// The index of `value` in an hdrhistogram whose buckets have 2^`BITS`
-/// sub-buckets: its bucket is the number of doublings above the first
-/// bucket's range, then the sub-bucket.
-fn bucket_index<const BITS: u32>(value: u64) -> usize {
-    let half = 1usize << (BITS - 1);
-    let bucket = (64 - BITS) - (value | ((1 << BITS) - 1)).leading_zeros();
-    let sub_bucket = (value >> bucket) as usize;
-    ((bucket as usize + 1) * half) + sub_bucket - half
-}
-
-/// The lowest value of the bucket at `index`: the inverse of
-/// `bucket_index`.
-fn bucket_value<const BITS: u32>(index: usize) -> u64 {
-    let half = 1usize << (BITS - 1);
-    let (bucket, sub_bucket) = if index < 2 * half {
-        (0, index)
-    } else {
-        let bucket = index / half - 1;
-        (bucket, index - bucket * half)
-    };
-    (sub_bucket as u64) << bucket
-}
-
-impl Counts {
-    fn index(value: u64) -> usize {
-        bucket_index::<SUB_BUCKET_BITS>(value)
-    }
-
-    fn value(index: usize) -> u64 {
-        bucket_value::<SUB_BUCKET_BITS>(index)
-    }
-
-    fn record(&mut self, value: u64) {
-        let i = Self::index(value);
-        match self.counts.get_mut(i) {
-            Some(c) => *c += 1,
-            None => self.grow_and_record(i),
-        }
-    }
-
-    #[cold]
-    fn grow_and_record(&mut self, i: usize) {
-        self.counts.resize(i + 1, 0);
-        self.counts[i] += 1;
-    }
-
-    fn into_histogram(self) -> Histogram<u64> {
-        let mut h = histogram();
-        for (i, &n) in self.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-            // Auto-resizing only fails where `usize` is too small for the
-            // counts array, and clamping to the highest value is the best
-            // left then.
-            if h.record_n(Self::value(i), n).is_err() {
-                h.saturating_record_n(Self::value(i), n);
-            }
-        }
-        h
-    }
-}
-
-/// Ticks per unit of the waits by hour: 10 ms, below anything a queue
-/// wait is read to, and 13 fewer bits of range to cover.
-const HOURLY_UNIT_TICKS: u64 = TICKS_PER_SECOND / 100;
-
-/// One hour of the week's waits while a replication runs: their sum, and
-/// dense counts by bucket of a 2-digit hdrhistogram of 10-ms units (one
-/// increment a run), grown to the longest wait of the hour.
-#[derive(Debug, Clone, Default)]
-struct HourTally {
-    sum_ticks: u128,
-    counts: Vec<u32>,
-}
-
-impl HourTally {
-    #[inline]
-    fn record(&mut self, ticks: u64) {
-        self.sum_ticks += u128::from(ticks);
-        let i = bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS);
-        match self.counts.get_mut(i) {
-            Some(c) => *c = c.saturating_add(1),
-            None => {
-                self.counts.resize(i + 1, 0);
-                self.counts[i] = 1;
-            }
-        }
-    }
-
-    /// The non-zero counts, kept past the replication.
-    fn finish(self) -> HourWaits {
-        HourWaits {
-            sum_ticks: self.sum_ticks,
-            buckets: self
-                .counts
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(i, n)| (i as u16, *n))
-                .collect(),
-        }
-    }
-}
-
-/// The waits of the runs that arrived in one hour of the week: their sum,
-/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units,
-/// sparse (sorted `(bucket, count)` pairs): what a replication keeps of
-/// 168 cells per workload grows with the distinct waits seen, never with
-/// the runs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HourWaits {
-    /// All waits, ticks.
-    sum_ticks: u128,
-    /// Runs by bucket (the buckets of a 2-digit layout stay below 2^16).
-    buckets: Vec<(u16, u32)>,
-}
-
-impl HourWaits {
-    /// Runs recorded.
-    pub fn runs(&self) -> u64 {
-        self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
-    }
-
-    /// All waits, seconds.
-    pub fn sum_secs(&self) -> f64 {
-        self.sum_ticks as f64 / TICKS_PER_SECOND as f64
-    }
-
-    /// The `q` quantile of the cells' waits together, seconds (to 2
-    /// significant digits, at least 10 ms apart), or NaN without runs.
-    pub fn quantile<'a>(cells: impl IntoIterator<Item = &'a HourWaits>, q: f64) -> f64 {
-        let h = Self::histogram(cells);
-        if h.is_empty() {
-            return f64::NAN;
-        }
-        (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
-    }
-
-    /// The cells together as an hdrhistogram of 2 significant digits, in
-    /// 10-ms units.
-    fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
-        let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
-        for c in cells {
-            for &(i, n) in &c.buckets {
-                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(usize::from(i));
-                // Auto-resizing: only a `usize` too small for the counts
-                // fails, and the highest value is the best left then.
-                if h.record_n(v, u64::from(n)).is_err() {
-                    h.saturating_record_n(v, u64::from(n));
-                }
-            }
-        }
-        h
-    }
 }
 
 fn secs(ticks: u64) -> f64 {
@@ -372,14 +187,8 @@ pub struct ReplicationStats {
     slo_window: Option<(Window, Calendar)>,
     /// Those waits.
     window_waits: Counts,
-    /// The calendar that gives a run's hour of the week.
-    calendar: Calendar,
-    /// Per workload, the waits by hour of the week of arrival (168 cells,
-    /// Monday 00:00 first).
-    hourly: Vec<Vec<HourTally>>,
-    /// The stretch of time `[from, to)` of the last run's hour of the week
-    /// of arrival, and that hour (see `hour_wait`).
-    last_hour: (SimTime, SimTime, usize),
+    /// Per workload, the waits by hour of the week of arrival.
+    hourly: HourlyWaits,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
 }
@@ -464,9 +273,7 @@ impl ReplicationStats {
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
             window_waits: Counts::default(),
-            calendar: sim.calendar,
-            hourly: vec![vec![HourTally::default(); HOURS_OF_WEEK]; scenario.workloads.len()],
-            last_hour: (SimTime::ZERO, SimTime::ZERO, 0),
+            hourly: HourlyWaits::new(sim.calendar, scenario.workloads.len()),
             stopped_at: None,
             uses_default: scenario
                 .workloads
@@ -483,15 +290,7 @@ impl ReplicationStats {
     /// and apart when it arrived inside `[slo] window`.
     #[inline]
     fn hour_wait(&mut self, w: WorkloadId, arrived_at: SimTime, wait: u64) {
-        // Runs start in about the order they arrived: the hour of the last
-        // one is nearly always this one's (the calendar read 16% of a run's
-        // time when asked each run).
-        let (from, to, hour) = &mut self.last_hour;
-        if !(*from..*to).contains(&arrived_at) {
-            let (f, t, (day, h)) = self.calendar.wall_hour(arrived_at);
-            (*from, *to, *hour) = (f, t, day * 24 + h);
-        }
-        self.hourly[w.0 as usize][*hour].record(wait);
+        self.hourly.record(w, arrived_at, wait);
         self.window_wait(arrived_at, wait);
     }
 
@@ -643,10 +442,7 @@ impl ReplicationStats {
                 .collect(),
             // Moved, not cloned: the collector is done with them.
             waits: histograms.into_iter().map(|(wait, _)| wait).collect(),
-            wait_by_hour: std::mem::take(&mut self.hourly)
-                .into_iter()
-                .map(|hours| hours.into_iter().map(HourTally::finish).collect())
-                .collect(),
+            wait_by_hour: self.hourly.finish(),
             stopped_at: self.stopped_at,
             default_compute,
             totals,
@@ -782,70 +578,6 @@ impl Recorder for ReplicationStats {
             let t = &mut self.pools[p.0 as usize];
             t.cold_starts += 1;
             t.cold_extra += u128::from(extra.0);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Counts turned into a histogram equal the histogram that recorded
-        /// each value (same counts, total, min and max), from zero through
-        /// values far past a day of ticks.
-        #[test]
-        fn counts_match_recording_each_value(values in prop::collection::vec(
-            prop_oneof![0u64..5_000, 0u64..1 << 40, any::<u64>().prop_map(|v| v >> 8)],
-            0..400,
-        )) {
-            let (mut counts, mut each) = (Counts::default(), histogram());
-            for &v in &values {
-                counts.record(v);
-                each.record(v).expect("the histogram resizes");
-            }
-            let built = counts.into_histogram();
-            prop_assert!(built == each);
-            prop_assert_eq!(built.len(), each.len());
-            prop_assert_eq!(built.max(), each.max());
-            prop_assert_eq!(built.min_nz(), each.min_nz());
-            prop_assert_eq!(built.value_at_quantile(0.95), each.value_at_quantile(0.95));
-        }
-    }
-
-    #[test]
-    fn counts_index_inverts_value() {
-        for i in 0..40 << (SUB_BUCKET_BITS - 1) {
-            assert_eq!(Counts::index(Counts::value(i)), i);
-        }
-        for i in 0..50 << (HOURLY_SUB_BUCKET_BITS - 1) {
-            let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i);
-            assert_eq!(bucket_index::<HOURLY_SUB_BUCKET_BITS>(v), i);
-        }
-    }
-
-    proptest! {
-        /// The hourly cells give the quantiles of a 2-digit hdrhistogram
-        /// that recorded each wait in 10-ms units, and the exact sum.
-        #[test]
-        fn hour_waits_match_a_two_digit_histogram(values in prop::collection::vec(
-            prop_oneof![Just(0u64), 1u64..50_000, 0u64..1 << 40],
-            1..300,
-        )) {
-            let mut cell = HourTally::default();
-            let mut each = Histogram::<u64>::new(2).expect("a precision");
-            for &v in &values {
-                cell.record(v);
-                each.record(v / HOURLY_UNIT_TICKS).expect("the histogram resizes");
-            }
-            let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
-            let cell = cell.finish();
-            prop_assert_eq!(cell.runs(), values.len() as u64);
-            prop_assert_eq!(cell.sum_ticks, sum);
-            let p95 = HourWaits::quantile(std::iter::once(&cell), 0.95);
-            let expected = (each.value_at_quantile(0.95) * HOURLY_UNIT_TICKS) as f64 / 1e6;
-            prop_assert_eq!(p95, expected);
         }
     }
 }

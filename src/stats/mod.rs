@@ -5,14 +5,17 @@
 //! Nothing here knows the event loop; the simulation calls a `Recorder`.
 
 mod collector;
+mod counts;
 mod estimate;
+mod hourly;
 mod metric;
 mod summary;
 mod tally;
 mod verdict;
 
-pub use collector::{HOURS_OF_WEEK, HourWaits, ReplicationStats, ReplicationSummary};
+pub use collector::{ReplicationStats, ReplicationSummary};
 pub use estimate::{Estimate, student_t_975};
+pub use hourly::{HOURS_OF_WEEK, HourWaits};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
     rounded,

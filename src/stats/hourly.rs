@@ -1,0 +1,248 @@
+//! The waits by hour of the week of arrival, per workload: 168 cells each,
+//! kept as 2-digit histogram counts (what `wait_by_hour` and the heat map
+//! read).
+
+use hdrhistogram::Histogram;
+
+use super::counts::{BATCH, apply, bucket_index, bucket_value};
+use crate::units::{SimTime, TICKS_PER_SECOND};
+use crate::workload::{Calendar, WorkloadId};
+
+/// Hours in a week: the cells of the waits by hour.
+pub const HOURS_OF_WEEK: usize = 168;
+
+/// Ticks per unit of the waits by hour: 10 ms, below anything a queue
+/// wait is read to, and 13 fewer bits of range to cover.
+const HOURLY_UNIT_TICKS: u64 = TICKS_PER_SECOND / 100;
+
+/// The layout of an hdrhistogram of 2 significant digits (2^8 above
+/// 2 x 10^2): the waits by hour of the week, where 168 cells per workload
+/// make 1% resolution the affordable one.
+const HOURLY_SUB_BUCKET_BITS: u32 = 8;
+
+// A bucket index of this layout fits the `u16` of `HourWaits::buckets`
+// and of the batches, whatever the wait.
+const _: () = assert!(
+    bucket_index::<HOURLY_SUB_BUCKET_BITS>(u64::MAX / HOURLY_UNIT_TICKS) < u16::MAX as usize
+);
+
+/// The bucket of a wait of `ticks`.
+fn bucket(ticks: u64) -> u16 {
+    bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS) as u16
+}
+
+/// One hour of the week's waits while a replication runs: their sum, and
+/// dense counts by bucket of a 2-digit hdrhistogram of 10-ms units, grown
+/// to the longest wait of the hour.
+#[derive(Debug, Clone, Default)]
+struct HourTally {
+    sum_ticks: u128,
+    counts: Vec<u32>,
+}
+
+impl HourTally {
+    /// The non-zero counts, kept past the replication.
+    fn finish(self) -> HourWaits {
+        HourWaits {
+            sum_ticks: self.sum_ticks,
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| (i as u16, *n))
+                .collect(),
+        }
+    }
+}
+
+/// Per workload, the 168 hour cells of one replication, recorded a batch
+/// at a time.
+#[derive(Debug)]
+pub(super) struct HourlyWaits {
+    /// The calendar that gives a run's hour of the week.
+    calendar: Calendar,
+    /// The stretch of time `[from, to)` of the last run's hour of the week
+    /// of arrival, and that hour.
+    last_hour: (SimTime, SimTime, usize),
+    /// Cell `workload * HOURS_OF_WEEK + hour`, Monday 00:00 first.
+    cells: Vec<HourTally>,
+    /// Per workload, the cell its batch belongs to and the batch's bucket
+    /// indices: runs start in about the order they arrived, so a batch
+    /// fills within one hour.
+    batches: Vec<(usize, Vec<u16>)>,
+}
+
+impl HourlyWaits {
+    /// Empty cells for `workloads` workloads on `calendar`.
+    pub(super) fn new(calendar: Calendar, workloads: usize) -> HourlyWaits {
+        HourlyWaits {
+            calendar,
+            last_hour: (SimTime::ZERO, SimTime::ZERO, 0),
+            cells: vec![HourTally::default(); workloads * HOURS_OF_WEEK],
+            batches: (0..workloads)
+                .map(|w| (w * HOURS_OF_WEEK, Vec::with_capacity(BATCH)))
+                .collect(),
+        }
+    }
+
+    /// Tallies `wait` ticks of a run of `w` by its hour of arrival.
+    #[inline]
+    pub(super) fn record(&mut self, w: WorkloadId, arrived_at: SimTime, wait: u64) {
+        // The hour of the last run is nearly always this one's (the
+        // calendar read 16% of a run's time when asked each run).
+        let (from, to, hour) = &mut self.last_hour;
+        if !(*from..*to).contains(&arrived_at) {
+            let (f, t, (day, h)) = self.calendar.wall_hour(arrived_at);
+            (*from, *to, *hour) = (f, t, day * 24 + h);
+        }
+        let w = w.0 as usize;
+        let cell = w * HOURS_OF_WEEK + *hour;
+        let (of, batch) = &mut self.batches[w];
+        if *of != cell || batch.len() == BATCH {
+            Self::flush(&mut self.cells[*of], batch);
+            *of = cell;
+        }
+        self.cells[cell].sum_ticks += u128::from(wait);
+        batch.push(bucket(wait));
+    }
+
+    #[cold]
+    fn flush(cell: &mut HourTally, batch: &mut Vec<u16>) {
+        apply(&mut cell.counts, batch);
+        batch.clear();
+    }
+
+    /// Per workload, its 168 cells.
+    pub(super) fn finish(mut self) -> Vec<Vec<HourWaits>> {
+        for (of, batch) in &mut self.batches {
+            Self::flush(&mut self.cells[*of], batch);
+        }
+        let mut cells = self.cells.into_iter().map(HourTally::finish);
+        (0..self.batches.len())
+            .map(|_| cells.by_ref().take(HOURS_OF_WEEK).collect())
+            .collect()
+    }
+}
+
+/// The waits of the runs that arrived in one hour of the week: their sum,
+/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units,
+/// sparse (sorted `(bucket, count)` pairs): what a replication keeps of
+/// 168 cells per workload grows with the distinct waits seen, never with
+/// the runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HourWaits {
+    /// All waits, ticks.
+    sum_ticks: u128,
+    /// Runs by bucket (the buckets of a 2-digit layout stay below 2^16).
+    buckets: Vec<(u16, u32)>,
+}
+
+impl HourWaits {
+    /// Runs recorded.
+    pub fn runs(&self) -> u64 {
+        self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
+    }
+
+    /// All waits, seconds.
+    pub fn sum_secs(&self) -> f64 {
+        self.sum_ticks as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The `q` quantile of the cells' waits together, seconds (to 2
+    /// significant digits, at least 10 ms apart), or NaN without runs.
+    pub fn quantile<'a>(cells: impl IntoIterator<Item = &'a HourWaits>, q: f64) -> f64 {
+        let h = Self::histogram(cells);
+        if h.is_empty() {
+            return f64::NAN;
+        }
+        (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The cells together as an hdrhistogram of 2 significant digits, in
+    /// 10-ms units.
+    fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
+        let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
+        for c in cells {
+            for &(i, n) in &c.buckets {
+                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(usize::from(i));
+                // Auto-resizing: only a `usize` too small for the counts
+                // fails, and the highest value is the best left then.
+                if h.record_n(v, u64::from(n)).is_err() {
+                    h.saturating_record_n(v, u64::from(n));
+                }
+            }
+        }
+        h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use chrono_tz::Tz;
+    use proptest::prelude::*;
+
+    fn berlin() -> Calendar {
+        let zone: Tz = "Europe/Berlin".parse().expect("a zone");
+        Calendar::new(Calendar::default_start(zone), zone)
+    }
+
+    fn two_digits(values: &[u64]) -> Histogram<u64> {
+        let mut h = Histogram::<u64>::new(2).expect("a precision");
+        for v in values {
+            h.record(v / HOURLY_UNIT_TICKS)
+                .expect("the histogram resizes");
+        }
+        h
+    }
+
+    #[test]
+    fn bucket_index_inverts_value() {
+        for i in 0..50 << (HOURLY_SUB_BUCKET_BITS - 1) {
+            let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i);
+            assert_eq!(bucket_index::<HOURLY_SUB_BUCKET_BITS>(v), i);
+        }
+    }
+
+    proptest! {
+        /// Runs of three workloads arriving out of order over weeks, batches
+        /// flushed whenever a workload's hour changes or a batch fills:
+        /// every cell holds the runs of its (workload, hour of the week),
+        /// their exact sum and the quantiles of a 2-digit hdrhistogram that
+        /// recorded each wait in 10-ms units.
+        #[test]
+        fn cells_match_recording_each_wait(runs in prop::collection::vec(
+            (0u32..3, 0u64..(24 * 21 * 3600), prop_oneof![Just(0u64), 1u64..50_000, 0u64..1 << 40]),
+            1..3 * BATCH,
+        )) {
+            let calendar = berlin();
+            let mut hourly = HourlyWaits::new(calendar, 3);
+            let mut each: BTreeMap<(usize, usize), Vec<u64>> = BTreeMap::new();
+            for &(w, secs, wait) in &runs {
+                let at = SimTime(secs * TICKS_PER_SECOND);
+                hourly.record(WorkloadId(w), at, wait);
+                let (_, _, (day, hour)) = calendar.wall_hour(at);
+                each.entry((w as usize, day * 24 + hour)).or_default().push(wait);
+            }
+            let cells = hourly.finish();
+            prop_assert_eq!(cells.len(), 3);
+            for (w, hours) in cells.iter().enumerate() {
+                prop_assert_eq!(hours.len(), HOURS_OF_WEEK);
+                for (h, cell) in hours.iter().enumerate() {
+                    let values = each.get(&(w, h)).cloned().unwrap_or_default();
+                    prop_assert_eq!(cell.runs(), values.len() as u64);
+                    let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
+                    prop_assert_eq!(cell.sum_ticks, sum);
+                    if !values.is_empty() {
+                        let p95 = HourWaits::quantile(std::iter::once(cell), 0.95);
+                        let expected = two_digits(&values).value_at_quantile(0.95);
+                        prop_assert_eq!(p95, (expected * HOURLY_UNIT_TICKS) as f64 / 1e6);
+                    }
+                }
+            }
+        }
+    }
+}
