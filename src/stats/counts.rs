@@ -1,13 +1,5 @@
-//! Histogram counts kept the cheap way while a replication runs: bucket
-//! arithmetic with the layout as constants, and records batched so that
-//! the cache misses of a large counts array overlap.
-//!
-//! A run's wait lands in a random bucket of an array of 100s of kB (3
-//! digits) or, by hour of the week, of 168 arrays of a few kB: together
-//! more than the core's L2, so nearly every record was a miss that the
-//! event loop waited for (78% of the hourly tally's time, perf annotate).
-//! A batch of bucket indices applied in one tight loop lets the misses
-//! proceed side by side.
+//! Histogram counts kept the cheap way while a replication runs: the
+//! bucket arithmetic of an hdrhistogram with the layout as constants.
 
 use hdrhistogram::Histogram;
 
@@ -21,10 +13,6 @@ pub(super) fn histogram() -> Histogram<u64> {
 /// 2^11 sub-buckets (the least power of two above 2 x 10^3), each bucket
 /// after the first using its upper half.
 pub(super) const SUB_BUCKET_BITS: u32 = 11;
-
-/// Records held before they are applied: a few kB, and often enough that
-/// the batch is still in L1.
-pub(super) const BATCH: usize = 256;
 
 /// The index of `value` in an hdrhistogram whose buckets have 2^`BITS`
 /// sub-buckets: its bucket is the number of doublings above the first
@@ -49,40 +37,6 @@ pub(super) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
     (sub_bucket as u64) << bucket
 }
 
-/// Adds one to `counts` at each of `indices`, growing it to the largest.
-pub(super) fn apply<N: Copy + Default + CountUp>(counts: &mut Vec<N>, indices: &[u16]) {
-    let Some(top) = indices.iter().max().map(|&i| usize::from(i)) else {
-        return;
-    };
-    if counts.len() <= top {
-        counts.resize(top + 1, N::default());
-    }
-    for &i in indices {
-        let c = &mut counts[usize::from(i)];
-        *c = c.up();
-    }
-}
-
-/// A count that goes up by one (saturating where it is narrow).
-pub(super) trait CountUp {
-    /// This count plus one.
-    fn up(self) -> Self;
-}
-
-impl CountUp for u64 {
-    #[inline]
-    fn up(self) -> u64 {
-        self + 1
-    }
-}
-
-impl CountUp for u32 {
-    #[inline]
-    fn up(self) -> u32 {
-        self.saturating_add(1)
-    }
-}
-
 /// The counts of a `histogram()` while a replication runs, recorded with
 /// its bucket arithmetic inlined, and turned into one at the end.
 ///
@@ -96,13 +50,7 @@ impl CountUp for u32 {
 pub(super) struct Counts {
     /// Per bucket index of `histogram()`; grows with the largest value.
     counts: Vec<u64>,
-    /// Bucket indices recorded and not yet counted.
-    batch: Vec<u16>,
 }
-
-// A bucket index of this layout fits the `u16` of the batch, whatever the
-// value (about 55 x 2^10).
-const _: () = assert!(bucket_index::<SUB_BUCKET_BITS>(u64::MAX) < u16::MAX as usize);
 
 impl Counts {
     pub(super) fn index(value: u64) -> usize {
@@ -125,14 +73,7 @@ impl Counts {
         }
     }
 
-    #[cold]
-    fn flush(&mut self) {
-        apply(&mut self.counts, &self.batch);
-        self.batch.clear();
-    }
-
-    pub(super) fn into_histogram(mut self) -> Histogram<u64> {
-        self.flush();
+    pub(super) fn into_histogram(self) -> Histogram<u64> {
         let mut h = histogram();
         for (i, &n) in self.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
             // Auto-resizing only fails where `usize` is too small for the
@@ -154,11 +95,11 @@ mod tests {
     proptest! {
         /// Counts turned into a histogram equal the histogram that recorded
         /// each value (same counts, total, min and max), from zero through
-        /// values far past a day of ticks, batches applied along the way.
+        /// values far past a day of ticks.
         #[test]
         fn counts_match_recording_each_value(values in prop::collection::vec(
             prop_oneof![0u64..5_000, 0u64..1 << 40, any::<u64>().prop_map(|v| v >> 8)],
-            0..3 * BATCH,
+            0..400,
         )) {
             let (mut counts, mut each) = (Counts::default(), histogram());
             for &v in &values {

@@ -4,7 +4,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::counts::{BATCH, apply, bucket_index, bucket_value};
+use super::counts::{bucket_index, bucket_value};
 use crate::units::{SimTime, TICKS_PER_SECOND};
 use crate::workload::{Calendar, WorkloadId};
 
@@ -25,6 +25,16 @@ const HOURLY_SUB_BUCKET_BITS: u32 = 8;
 const _: () = assert!(
     bucket_index::<HOURLY_SUB_BUCKET_BITS>(u64::MAX / HOURLY_UNIT_TICKS) < u16::MAX as usize
 );
+
+/// Runs a batch holds before they are counted: a few hundred bytes, still
+/// in L1 when they are applied.
+///
+/// A run's wait lands in a random bucket of one of 168 arrays of a few kB
+/// per workload, together more than the core's L2, so a record was nearly
+/// always a miss that the event loop waited for (78% of the tally's time,
+/// perf annotate). Applied in one tight loop, a batch's misses proceed side
+/// by side.
+const BATCH: usize = 256;
 
 /// The bucket of a wait of `ticks`.
 fn bucket(ticks: u64) -> u16 {
@@ -107,9 +117,20 @@ impl HourlyWaits {
         batch.push(bucket(wait));
     }
 
+    /// Counts `batch` into `cell` and empties it.
     #[cold]
     fn flush(cell: &mut HourTally, batch: &mut Vec<u16>) {
-        apply(&mut cell.counts, batch);
+        let Some(&top) = batch.iter().max() else {
+            return;
+        };
+        let counts = &mut cell.counts;
+        if counts.len() <= usize::from(top) {
+            counts.resize(usize::from(top) + 1, 0);
+        }
+        for &i in batch.iter() {
+            let c = &mut counts[usize::from(i)];
+            *c = c.saturating_add(1);
+        }
         batch.clear();
     }
 
