@@ -140,12 +140,7 @@ pub fn capped_moments(d: &DurationDist, cap: f64) -> (f64, f64) {
         return (mean, d.variance_secs2() + mean * mean);
     }
     if let DurationDist::Empirical { values } = d {
-        let n = values.len() as f64;
-        let capped = values.iter().map(|v| v.min(cap));
-        return (
-            capped.clone().sum::<f64>() / n,
-            capped.map(|v| v * v).sum::<f64>() / n,
-        );
+        return values.capped_moments(cap);
     }
     const STEPS: usize = 1024;
     let h = cap / STEPS as f64;

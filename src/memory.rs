@@ -18,7 +18,7 @@ use crate::model::Target;
 use crate::scenario::Scenario;
 use crate::stats::PoolLevels;
 use crate::units::TICKS_PER_SECOND;
-use crate::workload::{ArrivalProcess, DurationDist, TraceRun};
+use crate::workload::{ArrivalProcess, DurationDist, Recorded, TraceRun};
 
 /// One driver of memory: what it is (with its arithmetic) and its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,18 +185,19 @@ fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryE
                 runs += trace.runs().len() as f64;
             }
             if let DurationDist::Empirical { values: v } = &w.duration
-                && seen.insert(v.as_ptr().cast::<u8>())
+                && seen.insert(std::sync::Arc::as_ptr(v).cast::<u8>())
             {
-                values += v.len() as f64;
+                values += v.values().len() as f64;
             }
         }
     }
     // A trace run, and its index among the timed runs.
     let run = (std::mem::size_of::<TraceRun>() + 4) as f64;
     est.push(format!("trace runs: {runs} runs x {run} B"), runs * run);
+    let value = Recorded::BYTES_PER_VALUE;
     est.push(
-        format!("empirical run times: {values} values x 8 B"),
-        values * 8.0,
+        format!("empirical run times: {values} values x {value} B"),
+        values * value as f64,
     );
 }
 

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// A file's run times (seconds), or why it could not be read.
-type RunTimes = Result<Arc<[f64]>, String>;
+use crate::workload::Recorded;
+
+/// A file's run times, or why it could not be read.
+type RunTimes = Result<Arc<Recorded>, String>;
 
 /// Files already read, by the path the scenario gave (joined to its folder).
 #[derive(Debug, Default)]
@@ -24,7 +26,7 @@ impl DataFiles {
     pub(super) fn durations(
         &self,
         path: &Path,
-        read: impl FnOnce(&Path) -> Result<Vec<f64>, String>,
+        read: impl FnOnce(&Path) -> Result<Recorded, String>,
     ) -> RunTimes {
         // A panic while holding the lock cannot leave a half-written entry
         // (insertion is the last step), so a poisoned map is still sound.
@@ -34,7 +36,7 @@ impl DataFiles {
             .unwrap_or_else(PoisonError::into_inner);
         files
             .entry(path.to_path_buf())
-            .or_insert_with(|| read(path).map(Arc::from))
+            .or_insert_with(|| read(path).map(Arc::new))
             .clone()
     }
 }

@@ -11,7 +11,7 @@ use super::validate::{Ctx, MAX_NUMBER};
 use crate::input::{Input, Limit};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
-use crate::workload::{DurationDist, Trace};
+use crate::workload::{DurationDist, Recorded, Trace};
 
 /// A duration in seconds: a string like "90s", or a bare number of seconds.
 fn seconds(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<f64> {
@@ -94,7 +94,7 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
                 .durations(&path, read_values_file)
                 .map_err(|e| cx.issue(Some(file), &file_key, e))
                 .ok()?;
-            DurationDist::empirical(values)
+            Ok(DurationDist::recorded(values))
         }
     };
     built
@@ -105,7 +105,7 @@ pub(super) fn duration_dist(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option
 /// Run times, one per line: seconds or a duration string; `#` starts a
 /// comment. Read as a capped regular file (see `input`); messages give the
 /// line but never quote it, as the file may be any file on the machine.
-fn read_values_file(path: &Path) -> Result<Vec<f64>, String> {
+fn read_values_file(path: &Path) -> Result<Recorded, String> {
     let relative = "the path is relative to the scenario file";
     let mut input = Input::open(path, Limit::DURATIONS).map_err(|e| format!("{e}; {relative}"))?;
     let mut values = Vec::new();
@@ -157,7 +157,7 @@ fn read_values_file(path: &Path) -> Result<Vec<f64>, String> {
             path.display()
         ));
     }
-    Ok(values)
+    Recorded::new(values).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The run times a trace brings, as the distribution its never-finished

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform};
 
+use super::empirical::Recorded;
 use crate::engine::SimRng;
 use crate::units::SimDuration;
 
@@ -57,8 +58,8 @@ pub enum DurationDist {
     },
     /// One of the recorded `values` (seconds), each equally likely.
     Empirical {
-        /// Seconds, at least one.
-        values: Arc<[f64]>,
+        /// Seconds, at least one, shared by the scenarios that read them.
+        values: Arc<Recorded>,
     },
 }
 
@@ -148,20 +149,13 @@ impl DurationDist {
     }
 
     /// Resamples recorded run times (seconds); at least one, all positive.
-    /// Values already shared (`Arc<[f64]>`) stay shared.
-    pub fn empirical(values: impl Into<Arc<[f64]>>) -> Result<Self, DistError> {
-        let values: Arc<[f64]> = values.into();
-        if values.is_empty() {
-            return Err(DistError(
-                "an empirical distribution needs at least one value".into(),
-            ));
-        }
-        if let Some(bad) = values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-            return Err(DistError(format!(
-                "every value must be a positive duration, got {bad} s"
-            )));
-        }
-        Ok(DurationDist::Empirical { values })
+    pub fn empirical(values: Vec<f64>) -> Result<Self, DistError> {
+        Ok(Self::recorded(Arc::new(Recorded::new(values)?)))
+    }
+
+    /// Resamples run times already checked, and shared.
+    pub fn recorded(values: Arc<Recorded>) -> Self {
+        DurationDist::Empirical { values }
     }
 
     /// Draws one run time.
@@ -172,7 +166,10 @@ impl DurationDist {
             DurationDist::LogNormal { dist, .. } => dist.sample(rng),
             DurationDist::Gamma { dist, .. } => dist.sample(rng),
             DurationDist::Uniform { dist, .. } => dist.sample(rng),
-            DurationDist::Empirical { values } => values[rng.random_range(0..values.len())],
+            DurationDist::Empirical { values } => {
+                let values = values.values();
+                values[rng.random_range(0..values.len())]
+            }
         };
         SimDuration::from_secs_f64(secs)
     }
@@ -184,7 +181,7 @@ impl DurationDist {
             DurationDist::Exponential { mean, .. } | DurationDist::Gamma { mean, .. } => *mean,
             DurationDist::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
             DurationDist::Uniform { min, max, .. } => (min + max) / 2.0,
-            DurationDist::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
+            DurationDist::Empirical { values } => values.mean(),
         }
     }
 
@@ -203,9 +200,7 @@ impl DurationDist {
                 GammaCdf::new(shape, shape / mean).map_or(0.0, |d| d.sf(secs))
             }
             DurationDist::Uniform { min, max, .. } => ((max - secs) / (max - min)).clamp(0.0, 1.0),
-            DurationDist::Empirical { values } => {
-                values.iter().filter(|v| **v > secs).count() as f64 / values.len() as f64
-            }
+            DurationDist::Empirical { values } => values.exceed_probability(secs),
         }
     }
 
@@ -219,10 +214,7 @@ impl DurationDist {
                 ((sigma * sigma).exp() - 1.0) * self.mean_secs().powi(2)
             }
             DurationDist::Uniform { min, max, .. } => (max - min).powi(2) / 12.0,
-            DurationDist::Empirical { values } => {
-                let m = self.mean_secs();
-                values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64
-            }
+            DurationDist::Empirical { values } => values.variance(),
         }
     }
 }

@@ -6,11 +6,13 @@ mod arrival;
 mod batch;
 mod calendar;
 mod dist;
+mod empirical;
 
 pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
 pub use batch::BatchSize;
 pub use calendar::{Calendar, next_firing, previous_firing};
 pub use dist::{DistError, DurationDist};
+pub use empirical::Recorded;
 
 use crate::model::Target;
 use crate::units::SimDuration;

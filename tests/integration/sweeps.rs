@@ -424,7 +424,7 @@ duration = { dist = "empirical", file = "durations.txt" }
     let spec = poolcast::scenario::sweep_spec(src, &path)
         .expect("a valid sweep")
         .expect("a [sweep]");
-    let values: Vec<std::sync::Arc<[f64]>> =
+    let values: Vec<std::sync::Arc<poolcast::workload::Recorded>> =
         poolcast::scenario::expand(&spec, src, &path, Default::default())
             .into_iter()
             .map(
@@ -435,7 +435,7 @@ duration = { dist = "empirical", file = "durations.txt" }
             )
             .collect();
     assert_eq!(values.len(), 3);
-    assert_eq!(&*values[0], &[60.0, 120.0, 300.0]);
+    assert_eq!(values[0].values(), &[60.0, 120.0, 300.0]);
     assert!(
         values.iter().all(|v| std::sync::Arc::ptr_eq(v, &values[0])),
         "every point must share the first point's values"
@@ -553,7 +553,8 @@ wait_p95 = "5m"
 "#,
     )
     .expect("write");
-    // 200 copies of 10^5 values would be 153 MiB; one is 0.8 MiB.
+    // 200 copies of 10^5 values would be 610 MiB; one is 3.1 MiB (the
+    // values, and the sorted copy with running sums the baseline reads).
     let out = poolcast()
         .args(["sweep", "--max-memory", "64MiB", "-q", "--outputs", "none"])
         .arg(&path)
@@ -569,7 +570,7 @@ wait_p95 = "5m"
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("empirical run times: 100000 values x 8 B"),
+        stderr.contains("empirical run times: 100000 values x 32 B"),
         "{stderr}"
     );
 }
