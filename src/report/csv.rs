@@ -128,7 +128,7 @@ pub fn cost_by_day_csv(run: &RunSummary) -> Vec<u8> {
         .expect("in-memory CSV");
     let c = &run.cost_by_day;
     let first = run.context.calendar.start().date_naive();
-    for (d, costs) in c.usd.iter().enumerate() {
+    for (d, costs) in c.days().enumerate() {
         let day = first + chrono::Days::new(c.first_day + d as u64);
         for (payer, usd) in c.payers.iter().zip(costs) {
             w.write_record([day.to_string(), payer.clone(), cell(*usd)])

@@ -204,11 +204,12 @@ pub struct ReplicationSummary {
     pub default_compute: Option<Values<DefaultComputeMetric>>,
     /// Scenario-wide.
     pub totals: Values<TotalMetric>,
-    /// Compute cost per day of the observed window, USD: per day from
-    /// `first_day`, per pool, then the default compute when it is used.
+    /// Compute cost per day of the observed window, USD: per pool, then
+    /// the default compute when it is used, per day from `first_day` (a
+    /// few vectors as long as the window, not one small one per day).
     /// Adds up to `totals[CostUsd]`.
     pub cost_by_day: Vec<Vec<f64>>,
-    /// The day (from time 0, in days of 24 h) of `cost_by_day[0]`.
+    /// The day (from time 0, in days of 24 h) of each payer's first entry.
     pub first_day: u64,
     /// Per pool, the levels at every sample tick from time 0.
     pub series: Vec<Vec<PoolLevels>>,
@@ -230,6 +231,10 @@ impl ReplicationStats {
         let window_end = SimTime(sim.horizon.0);
         let (first_day, days) = day_span(window_start, window_end, DAY_TICKS);
         let samples = (sim.horizon.0 / sim.sample_interval.0) as usize + 1;
+        let uses_default = scenario
+            .workloads
+            .iter()
+            .any(|w| w.target == Target::DefaultCompute);
         ReplicationStats {
             window_start,
             window_end,
@@ -267,7 +272,8 @@ impl ReplicationStats {
                 .collect(),
             default_runs: 0,
             default_vcpu_ticks: 0,
-            default_vcpu_ticks_by_day: vec![0; days],
+            // Only a run on the default compute is charged by day there.
+            default_vcpu_ticks_by_day: vec![0; if uses_default { days } else { 0 }],
             first_day,
             default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
@@ -275,10 +281,7 @@ impl ReplicationStats {
             window_waits: Counts::default(),
             hourly: HourlyWaits::new(sim.calendar, scenario.workloads.len()),
             stopped_at: None,
-            uses_default: scenario
-                .workloads
-                .iter()
-                .any(|w| w.target == Target::DefaultCompute),
+            uses_default,
         }
     }
 
@@ -427,11 +430,6 @@ impl ReplicationStats {
             m[M::TotalCostUsd] = cost + waiting_cost;
             m
         };
-        // Per day, per payer (pools, then the default compute).
-        let days = cost_by_day.first().map_or(0, Vec::len);
-        let cost_by_day = (0..days)
-            .map(|d| cost_by_day.iter().map(|payer| payer[d]).collect())
-            .collect();
         ReplicationSummary {
             pools,
             workloads: self

@@ -120,8 +120,15 @@ pub struct CostByDay {
     /// Who pays, in column order: the pools, then `"default"` when the
     /// default compute is used.
     pub payers: Vec<String>,
-    /// Per day, per payer: the mean over replications, USD.
-    pub usd: Vec<Vec<f64>>,
+    /// Day by day, payer by payer: the mean over replications, USD.
+    usd: Vec<f64>,
+}
+
+impl CostByDay {
+    /// Per day from `first_day`, its cost per payer (in `payers` order).
+    pub fn days(&self) -> std::slice::ChunksExact<'_, f64> {
+        self.usd.chunks_exact(self.payers.len().max(1))
+    }
 }
 
 /// A workload's waits in one hour of the week (by arrival), over every
@@ -353,16 +360,17 @@ fn cost_by_day(scenario: &Scenario, reps: &[ReplicationSummary]) -> CostByDay {
         payers.push(DEFAULT_COMPUTE.to_string());
     }
     let n = reps.len() as f64;
-    let days = reps.first().map_or(0, |r| r.cost_by_day.len());
+    let days = reps
+        .first()
+        .and_then(|r| r.cost_by_day.first())
+        .map_or(0, Vec::len);
     let usd = (0..days)
-        .map(|d| {
-            (0..payers.len())
-                .map(|p| {
-                    let mean = reps.iter().map(|r| r.cost_by_day[d][p]).sum::<f64>() / n;
-                    // Money to the micro-dollar, as every cost is stated.
-                    (mean * 1e6).round() / 1e6
-                })
-                .collect()
+        .flat_map(|d| {
+            (0..payers.len()).map(move |p| {
+                let mean = reps.iter().map(|r| r.cost_by_day[p][d]).sum::<f64>() / n;
+                // Money to the micro-dollar, as every cost is stated.
+                (mean * 1e6).round() / 1e6
+            })
         })
         .collect();
     CostByDay {

@@ -32,12 +32,12 @@ impl CostPlot {
     /// `None` when nothing was tallied.
     pub(super) fn of(run: &RunSummary) -> Option<CostPlot> {
         let c = &run.cost_by_day;
-        if c.usd.is_empty() {
+        let days: Vec<&[f64]> = c.days().collect();
+        if days.is_empty() {
             return None;
         }
-        let days_per_bar = if c.usd.len() > MAX_DAILY_BARS { 7 } else { 1 };
-        let bars = c
-            .usd
+        let days_per_bar = if days.len() > MAX_DAILY_BARS { 7 } else { 1 };
+        let bars = days
             .chunks(days_per_bar as usize)
             .map(|days| {
                 (0..c.payers.len())
@@ -56,7 +56,7 @@ impl CostPlot {
         Some(CostPlot {
             bars,
             days_per_bar,
-            days: c.usd.len(),
+            days: days.len(),
             first_day: c.first_day,
             payers,
             calendar: run.context.calendar,
