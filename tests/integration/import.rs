@@ -331,7 +331,7 @@ fn backtest_names_a_workload_the_fit_cannot_reproduce() {
             "back-test: workload slow-start: simulated wait p95",
         ))
         .stderr(predicate::str::contains(
-            "no simulated week comes that close",
+            "no simulated 7d stretch comes that close",
         ));
 }
 
