@@ -61,9 +61,13 @@ pub(super) fn quantile_s(h: &Histogram<u64>, q: f64) -> f64 {
 /// Recorded run times of a group.
 #[derive(Default)]
 pub(super) struct RunTimes {
-    /// Σ ln(run seconds) and Σ ln² over runs with a positive run time.
+    /// Σ run seconds, Σ ln(run seconds) and Σ ln² over runs with a
+    /// positive run time: what maximum likelihood needs of a gamma and a
+    /// lognormal.
+    pub sum: f64,
+    /// See `sum`.
     pub log_sum: f64,
-    /// See `log_sum`.
+    /// See `sum`.
     pub log_sq_sum: f64,
     /// Runs with a positive run time.
     pub timed: u64,
@@ -221,6 +225,7 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
         if let Some(d) = run.duration.map(|d| d.as_secs_f64()).filter(|d| *d > 0.0) {
             let t = &mut g.run_times;
             t.timed += 1;
+            t.sum += d;
             t.log_sum += d.ln();
             t.log_sq_sum += d.ln().powi(2);
             record_s(&mut t.histogram, d);

@@ -65,8 +65,9 @@ pub struct Imported {
     pub toml: String,
     /// Guesses the user should check.
     pub warnings: Vec<String>,
-    /// `toml`, validated.
-    scenario: Scenario,
+    /// `toml` simulating as many days as the export covers: what the
+    /// back-test runs.
+    backtest_scenario: Scenario,
     /// Per workload (scenario order), what its runs recorded.
     recorded: Vec<(String, workload::Recorded)>,
 }
@@ -92,13 +93,16 @@ pub fn import(
         .collect();
     let pools = pools::fit_pools(&observed, tiers, &mut warnings);
     let workloads = workload::fit_workloads(&observed, &pools, &mut warnings);
-    let toml = write::scenario_text(path, name, &observed, &pools, &workloads);
-    let scenario = crate::scenario::from_str(&toml, Path::new("imported.toml"))?;
-    debug_assert_eq!(scenario.workloads.len(), workloads.len());
+    let text = |days| write::scenario_text(path, name, &observed, &pools, &workloads, days);
+    let parse = |toml: &str| crate::scenario::from_str(toml, Path::new("imported.toml"));
+    let toml = text(write::WRITTEN_DAYS);
+    parse(&toml)?;
+    let backtest_scenario = parse(&text(backtest::window_days(observed.first, observed.last)))?;
+    debug_assert_eq!(backtest_scenario.workloads.len(), workloads.len());
     Ok(Imported {
         toml,
         warnings,
-        scenario,
+        backtest_scenario,
         recorded: workloads
             .into_iter()
             .map(|w| (w.name, w.recorded))

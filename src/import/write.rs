@@ -44,13 +44,20 @@ pub(super) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// The whole scenario.
+/// The days a written scenario simulates after its warm-up: a week, Monday
+/// (the warm-up) to Monday.
+pub(super) const WRITTEN_DAYS: u32 = 6;
+/// The warm-up, days: a queue that starts empty settles well within one.
+const WARMUP_DAYS: u32 = 1;
+
+/// The whole scenario, simulating `days` after its warm-up.
 pub(super) fn scenario_text(
     path: &Path,
     name: &str,
     observed: &Observed,
     pools: &[PoolFit],
     workloads: &[WorkloadFit],
+    days: u32,
 ) -> String {
     let (first, last) = (observed.first, observed.last);
     let span_h = ((last - first).as_seconds_f64() / 3600.0).max(1.0);
@@ -68,8 +75,9 @@ pub(super) fn scenario_text(
         .unwrap_or(first);
     let _ = writeln!(
         out,
-        "[simulation]\nstart = \"{}\"\ntimezone = \"UTC\"   # the export's times are UTC, and so are the hours and crons fitted to them\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 10\nseed = 1\nsample_interval = \"5m\"\n",
-        monday.format("%Y-%m-%dT%H:%M:%SZ")
+        "[simulation]\nstart = \"{}\"\ntimezone = \"UTC\"   # the export's times are UTC, and so are the hours and crons fitted to them\nhorizon = \"{}d\"\nwarmup = \"{WARMUP_DAYS}d\"\nreplications = 10\nseed = 1\nsample_interval = \"5m\"\n",
+        monday.format("%Y-%m-%dT%H:%M:%SZ"),
+        WARMUP_DAYS + days
     );
     let quota = quota_for(pools);
     if quota != Quota::default() {

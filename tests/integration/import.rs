@@ -123,7 +123,14 @@ fn import_of_a_larger_export_fits_rates_and_pools() {
     // alpha need a raised standard quota, which the import writes.
     assert!(text.contains("count = 5"), "{text}");
     assert!(text.contains("[quota]"), "{text}");
-    assert!(text.contains("lognormal by maximum likelihood"), "{text}");
+    // app-ci's run times spread evenly from 60 s to 13 min, with no long
+    // tail: a gamma is likelier than a lognormal.
+    assert!(
+        text.contains(
+            "# run time: gamma by maximum likelihood (shape 3.17, likelier than a lognormal by"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -169,7 +176,7 @@ fn import_rejects_a_non_export_with_exit_2() {
         .stderr(predicate::str::contains("POOL=TIER"));
 }
 
-/// The bundled list-runs export (one week).
+/// The bundled list-runs export (four weeks).
 fn bundled_export() -> PathBuf {
     scenarios_dir().join("data/example-runs.json")
 }
@@ -226,14 +233,14 @@ fn import_turns_the_bundled_nightly_into_a_cron_that_validates_and_runs() {
     let text = import_then_run(&bundled_export(), &[]);
     assert!(
         text.contains(
-            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 84 runs in 7 firings of 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12 }\n"
+            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 336 runs in 28 firings of 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12 }\n"
         ),
         "{text}"
     );
     // Commit-triggered CI at no fixed time stays a profile.
     assert!(
         text.contains(
-            "name = \"web-api-ci\"\npool = \"buildpool-s2\"\n# 791 runs; arrival profile"
+            "name = \"web-api-ci\"\npool = \"buildpool-s2\"\n# 3100 runs; arrival profile"
         ),
         "{text}"
     );
@@ -264,32 +271,21 @@ fn import_prints_the_backtest_and_writes_it_on_top_of_the_scenario() {
     assert!(text.starts_with(&commented), "{text}");
 }
 
-/// The bundled week: the nightly firings and the total reproduce within
-/// the tolerance. web-api-ci's recorded p95 (14.6 min) is a quiet week of
-/// its process: over 40 weeks from the generator (seeds 1 to 40) the weekly
-/// p95 has mean 20.0 min and standard deviation 6.5 min, so no faithful fit
-/// comes within 25% of this one. It must lie within the spread of single
-/// simulated weeks, and the import must say that the p95 is off.
+/// Issue 17's criterion on the bundled export: every workload's wait and
+/// run-time p95, and the total's, reproduce within the tolerance, and the
+/// import warns about none. Four weeks make this a test of the fit: over
+/// one week web-api-ci's recorded p95 wait strays more than 25% from its
+/// process's mean in half the weeks, over four weeks in a tenth.
 #[test]
 fn backtest_of_the_bundled_export_reproduces_its_waits() {
     let bt = backtest_of(&bundled_export());
     let names: Vec<&str> = bt.rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["QuickBuild", "nightly", "web-api-ci", "total"]);
     for row in &bt.rows {
-        if row.name == "web-api-ci" {
-            let c = row.p95(Measure::Wait);
-            assert!((c.spread.0..=c.spread.1).contains(&c.recorded), "{c:?}");
-        } else {
-            assert_reproduced(row, Measure::Wait);
-        }
+        assert_reproduced(row, Measure::Wait);
+        assert_reproduced(row, Measure::Run);
     }
-    let waits: Vec<String> = bt
-        .warnings()
-        .into_iter()
-        .filter(|w| w.contains("wait p95"))
-        .collect();
-    assert_eq!(waits.len(), 1, "{waits:?}");
-    assert!(waits[0].contains("workload web-api-ci"), "{waits:?}");
+    assert!(bt.warnings().is_empty(), "{:?}", bt.warnings());
 }
 
 /// A year from the bundled generator with another seed: long enough that
@@ -335,7 +331,7 @@ fn backtest_names_a_workload_the_fit_cannot_reproduce() {
             "back-test: workload slow-start: simulated wait p95",
         ))
         .stderr(predicate::str::contains(
-            "no simulated week comes that close",
+            "no simulated 7d stretch comes that close",
         ));
 }
 
@@ -409,7 +405,9 @@ fn import_templates_need_one_line_for_check_and_sweep() {
         .expect("poolcast runs");
     // 0 or 1 (met or missed), not 2: the objective parsed and was judged.
     assert!(matches!(checked.status.code(), Some(0 | 1)), "{checked:?}");
-    assert!(String::from_utf8_lossy(&checked.stdout).contains(": wait p95 <= 30.00 min: "));
+    // The template's objective: the recorded p95 over all runs (34.9 min)
+    // rounded up to minutes.
+    assert!(String::from_utf8_lossy(&checked.stdout).contains(": wait p95 <= 35.00 min: "));
     let sweep = dir.path().join("sweep.toml");
     std::fs::write(&sweep, uncomment("sweep")).expect("write");
     poolcast()

@@ -613,5 +613,5 @@ fn issue_14_report_renders_code_whole_counts_and_the_back_test() {
         ],
     );
     let md = std::fs::read_to_string(dir.path().join("summary.md")).expect("summary.md");
-    assert!(md.contains("## Back-test") && md.contains("| web-api-ci recorded | 791 |"));
+    assert!(md.contains("## Back-test") && md.contains("| web-api-ci recorded | 3100 |"));
 }
