@@ -54,6 +54,17 @@ pub struct Interrupted;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Whether an error in a chain is the user's input (exit code 2): a
+/// scenario, a flag, or a file the command cannot use.
+fn is_bad_input(c: &(dyn std::error::Error + 'static)) -> bool {
+    c.is::<ScenarioError>()
+        || c.is::<BadInput>()
+        || c.is::<crate::sweep::PlanError>()
+        || c.is::<crate::sweep::ScheduleError>()
+        || c.is::<crate::sweep::schedule::RequestError>()
+        || c.is::<crate::report::ShardError>()
+}
+
 /// Exit code for an error: 130 when interrupted, 2 for bad input, 1
 /// otherwise; a closed stdout
 /// (e.g. `| head`) is not an error.
@@ -61,9 +72,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.chain().any(|c| c.is::<Interrupted>()) {
         return ExitCode::from(130);
     }
-    let input = e
-        .chain()
-        .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>());
+    let input = e.chain().any(is_bad_input);
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

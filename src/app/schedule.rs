@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
-use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
+use super::{Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PlanArgs};
 use crate::scenario;
 use crate::stats::Estimate;
@@ -179,7 +179,7 @@ fn json(plan: &SchedulePlan, name: &str, objectives: &crate::stats::Objectives) 
             "wait_p95_s": estimate_json(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
         }),
-        Err(why) => serde_json::json!({ "none": why }),
+        Err(why) => serde_json::json!({ "none": why.to_string() }),
     };
     let doc = serde_json::json!({
         "scenario": name,
@@ -238,7 +238,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         scope,
     };
     // Refused before any folder is made.
-    check_request(&req).map_err(BadInput)?;
+    check_request(&req)?;
     let out = Outputs::prepare(&run.outputs, run.out.as_deref(), &s.name, Some("plan"))?;
     let threads = thread_pool(run.threads)?;
     let bar = super::sweep::bar_for(run.quiet, &s.name);
@@ -251,7 +251,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let plan = match found {
         Ok(p) => p,
         Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
-        Err(ScheduleError::Refused(why)) => return Err(BadInput(why).into()),
+        Err(e) => return Err(e.into()),
     };
     let objectives = s.slo.objectives();
     let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());

@@ -397,7 +397,15 @@ pub(super) fn merge(
     quiet: bool,
 ) -> Result<ExitCode> {
     let bad = |m: String| anyhow::Error::new(BadInput(m));
-    let meta = report::read_sweep_meta(&files[0]).map_err(bad)?;
+    let meta = report::read_sweep_meta(&files[0])?;
+    // The name makes the output folder's: a damaged one could point
+    // anywhere.
+    if !crate::scenario::is_valid_name(&meta.scenario) {
+        return Err(bad(format!(
+            "{}: no valid scenario name",
+            files[0].with_file_name("sweep.json").display()
+        )));
+    }
     if meta.points > crate::scenario::MAX_POINTS {
         return Err(bad(format!(
             "{}: a sweep of {} points is more than the limit of {}; it was not written by poolcast sweep",
@@ -408,7 +416,7 @@ pub(super) fn merge(
     }
     let mut rows = Vec::new();
     for f in files {
-        let m = report::read_sweep_meta(f).map_err(bad)?;
+        let m = report::read_sweep_meta(f)?;
         let same = (
             &m.scenario,
             &m.fingerprint,
@@ -431,7 +439,7 @@ pub(super) fn merge(
                 files[0].display()
             )));
         }
-        rows.extend(report::read_sweep_rows(f, &m).map_err(bad)?);
+        rows.extend(report::read_sweep_rows(f, &m)?);
     }
     rows.sort_by_key(|r| r.point);
     if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {
@@ -472,7 +480,7 @@ pub(super) fn merge(
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let prepared = prepare(args)?;
     let obj = Objective::of(&prepared.base.slo);
-    sweep::plan_axis(&prepared.spec, &prepared.points, &obj).map_err(BadInput)?;
+    sweep::plan_axis(&prepared.spec, &prepared.points, &obj)?;
     let out = Outputs::prepare(
         &args.outputs,
         args.out.as_deref(),
@@ -485,18 +493,16 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let progress = on_progress(&bar);
     let bar = &bar.0;
     let metrics = sweep::metric_names(&prepared.base);
-    let outcome = pool
-        .install(|| {
-            sweep::plan(
-                &prepared.spec,
-                &prepared.points,
-                metrics,
-                &obj,
-                &super::INTERRUPTED,
-                &progress,
-            )
-        })
-        .map_err(BadInput)?;
+    let outcome = pool.install(|| {
+        sweep::plan(
+            &prepared.spec,
+            &prepared.points,
+            metrics,
+            &obj,
+            &super::INTERRUPTED,
+            &progress,
+        )
+    })?;
     bar.finish_and_clear();
     if super::interrupted() {
         return Err(super::Interrupted.into());
