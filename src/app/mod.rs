@@ -11,6 +11,7 @@ use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, Command, Format, RunArgs};
+use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
@@ -165,20 +166,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .iter()
                     .find_map(|p| p.scenario.as_ref().ok())
                     .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
+                let e = SweepEstimate::of(&name, &spec, &points);
                 match format {
-                    Format::Table => emit(&report::sweep_estimate_table(&name, &spec, &points))?,
-                    Format::Json => emit(&report::sweep_estimate_json(&name, &spec, &points))?,
-                    Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(
-                        &spec, &points,
-                    )))?,
+                    Format::Table => emit(&report::sweep_estimate_table(&e))?,
+                    Format::Json => emit(&report::sweep_estimate_json(&e))?,
+                    Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(&e)))?,
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let s = scenario::from_str_in(&src, &scenario, scope)?;
+            let e = ScenarioEstimate::of(&scenario::from_str_in(&src, &scenario, scope)?);
             match format {
-                Format::Table => emit(&report::estimate_table(&s))?,
-                Format::Json => emit(&report::estimate_json(&s))?,
-                Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&s)))?,
+                Format::Table => emit(&report::estimate_table(&e))?,
+                Format::Json => emit(&report::estimate_json(&e))?,
+                Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&e)))?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -12,6 +12,7 @@ use super::{
     BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
+use crate::estimate::ScenarioEstimate;
 use crate::replication::RunOptions;
 use crate::report;
 use crate::scenario::Scenario;
@@ -28,7 +29,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         args.max_memory.as_deref(),
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
-    let mut warnings = report::before_run(&s);
+    let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
     if !args.quiet {
         for w in &warnings {
             note!("warning: {w}");
@@ -130,6 +131,15 @@ fn replicate(
     let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
         return Ok((crate::replication::run(s, opts), Vec::new()));
     };
+    let labels = report::TaskLabels {
+        workloads: s
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), s.target_name(w.target).to_string()))
+            .collect(),
+        calendar: s.simulation.calendar,
+        warmup: s.simulation.warmup,
+    };
     let parts = Mutex::new(Vec::new());
     let run = crate::replication::run_recorded(
         s,
@@ -140,7 +150,7 @@ fn replicate(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push((r, path));
-            Ok(report::TaskLog::new(s, r, file))
+            Ok(report::TaskLog::new(&labels, r, file))
         },
         |_, log| log.finish().map(drop),
     )

@@ -32,6 +32,6 @@ pub use sweep::{
     sweep_meta_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
-pub use tasks::{TaskLog, write_tasks_csv};
+pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};
 pub use verdict::{VerdictText, met_word, verdict_lines, verdict_table, verdict_text};
 pub use warnings::{after_run, before_run};
