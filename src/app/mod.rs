@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, Format, RunArgs};
+use crate::cli::{Cli, Command, Format, PrintArgs, RunArgs, ScopeArgs};
 use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota};
 use crate::report::{self, OutputDir};
@@ -100,21 +100,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => run::check(&args),
         Command::Sweep(args) => sweep::sweep(&args),
-        Command::Merge {
-            files,
-            out,
-            format,
-            quiet,
-        } => sweep::merge(&files, out.as_deref(), format, quiet),
+        Command::Merge { files, out, print } => {
+            sweep::merge(&files, out.as_deref(), print.format, print.quiet)
+        }
         Command::Plan(args) => match &args.schedule {
             Some(pool) => schedule::plan_schedule_cmd(&args, pool),
             None => sweep::plan(&args.run),
         },
         Command::Validate {
             scenario,
-            format,
-            allow_outside,
-            ..
+            print: PrintArgs { format, .. },
+            scope: ScopeArgs { allow_outside },
         } => {
             let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
             let (pools, workloads) = (s.pools.len(), s.workloads.len());
@@ -152,9 +148,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Estimate {
             scenario,
-            format,
-            allow_outside,
-            ..
+            print: PrintArgs { format, .. },
+            scope: ScopeArgs { allow_outside },
         } => {
             // With a [sweep], every point at once (each validated as a
             // sweep would run it).
@@ -205,9 +200,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers {
             scenario,
-            format,
-            allow_outside,
-            ..
+            print: PrintArgs { format, .. },
+            scope: ScopeArgs { allow_outside },
         } => {
             let (prices, quota) = match scenario {
                 Some(path) => {
@@ -246,17 +240,17 @@ pub(super) fn file_scope(allow_outside: bool) -> scenario::FileScope {
 
 /// Loads the scenario and applies the command-line overrides.
 pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
-    let mut s = scenario::load_in(&args.scenario, file_scope(args.allow_outside))?;
+    let mut s = scenario::load_in(&args.scenario, file_scope(args.scope.allow_outside))?;
     apply_overrides(args, &mut s)?;
     Ok(s)
 }
 
 /// Applies `--seed` and `--replications` to a validated scenario.
 pub(super) fn apply_overrides(args: &RunArgs, s: &mut Scenario) -> Result<()> {
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.simulation.seed {
         s.simulation.seed = seed;
     }
-    if let Some(r) = args.replications {
+    if let Some(r) = args.simulation.replications {
         if !(1..=MAX_REPLICATIONS).contains(&r) {
             return Err(BadInput(format!(
                 "--replications must be between 1 and {MAX_REPLICATIONS}, got {r}"

@@ -23,21 +23,21 @@ use crate::stats::RunSummary;
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::run_estimate(&s, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
     let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
-    if !args.quiet {
+    if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");
         }
     }
     let bar = progress_bar(
         u64::from(s.simulation.replications),
-        args.quiet,
+        args.print.quiet,
         "replications",
     );
     bar.set_message(s.name.clone());
@@ -58,7 +58,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     // The replications' files go now, before the folder's manifest.
     drop(tasks);
     let late = report::after_run(&run);
-    if !args.quiet {
+    if !args.print.quiet {
         for w in &late {
             note!("warning: {w}");
         }
@@ -98,13 +98,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         )?;
         out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
     }
-    match args.format {
+    match args.print.format {
         Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     let html = out.wants(Kind::Html);
-    if let (Some(path), false) = (out.finish()?, args.quiet) {
+    if let (Some(path), false) = (out.finish()?, args.print.quiet) {
         if html {
             note!(
                 "wrote {}; open {} to read the report",
@@ -169,7 +169,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
 /// over replications, as `slo_met` is). With `GITHUB_STEP_SUMMARY` set, a
 /// Markdown table is appended there.
 pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
-    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.allow_outside))?;
+    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.scope.allow_outside))?;
     if !s.slo.is_set() {
         return Err(BadInput(format!(
             "{} has no [slo] to check; add e.g. [slo] wait_p95 = \"5m\"",

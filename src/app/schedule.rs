@@ -226,7 +226,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let run = &args.run;
     let path = &run.scenario;
     let source = scenario::read_source(path)?;
-    let scope = super::file_scope(run.allow_outside);
+    let scope = super::file_scope(run.scope.allow_outside);
     let mut s = scenario::from_str_in(&source, path, scope)?;
     apply_overrides(run, &mut s)?;
     let req = ScheduleRequest {
@@ -240,8 +240,8 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     // Refused before any folder is made.
     check_request(&req)?;
     let out = Outputs::prepare(&run.outputs, run.out.as_deref(), &s.name, Some("plan"))?;
-    let threads = thread_pool(run.threads)?;
-    let bar = super::sweep::bar_for(run.quiet, &s.name);
+    let threads = thread_pool(run.simulation.threads)?;
+    let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);
     let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
     bar.0.finish_and_clear();
@@ -257,7 +257,11 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
     // The file runs as the plan ran: with the command line's seed and
     // replications, and its data files found from the output folder.
-    let judged = scenario::with_simulation(&plan.recommended, run.seed, run.replications);
+    let judged = scenario::with_simulation(
+        &plan.recommended,
+        run.simulation.seed,
+        run.simulation.replications,
+    );
     let recommended = match out.dir() {
         Some(dir) => scenario::with_files_rebased(
             &judged,
@@ -278,12 +282,12 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         json(&plan, &s.name, &objectives).as_bytes(),
     )?;
     out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
-    match run.format {
+    match run.print.format {
         Format::Table => emit(&text(&plan, &s.name, target_s, &objectives))?,
         Format::Json => emit(&json(&plan, &s.name, &objectives))?,
         Format::Csv => emit(&rules_csv(&plan))?,
     }
-    if !run.quiet {
+    if !run.print.quiet {
         if reads_outside {
             note!(
                 "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
@@ -315,7 +319,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
             );
         }
     }
-    if let (Some(dir), false) = (out.finish()?, run.quiet) {
+    if let (Some(dir), false) = (out.finish()?, run.print.quiet) {
         note!("wrote {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
