@@ -10,10 +10,8 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, Format, PrintArgs, RunArgs, ScopeArgs};
-use crate::estimate::{ScenarioEstimate, SweepEstimate};
-use crate::model::{PriceTable, Quota};
-use crate::report::{self, OutputDir};
+use crate::cli::{Cli, Command, RunArgs};
+use crate::report::OutputDir;
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
 
 /// Writes a line to stderr, ignoring a closed stderr (never a panic).
@@ -26,6 +24,7 @@ macro_rules! note {
 mod compare;
 mod import;
 mod init;
+mod inspect;
 mod outputs;
 mod run;
 mod schedule;
@@ -109,74 +108,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         },
         Command::Validate {
             scenario,
-            print: PrintArgs { format, .. },
-            scope: ScopeArgs { allow_outside },
-        } => {
-            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
-            let (pools, workloads) = (s.pools.len(), s.workloads.len());
-            let plural = |n: usize| if n == 1 { "" } else { "s" };
-            emit(&match format {
-                Format::Table => {
-                    let mut text = format!(
-                        "{}: valid ({pools} pool{}, {workloads} workload{})\n",
-                        scenario.display(),
-                        plural(pools),
-                        plural(workloads)
-                    );
-                    // What the arrivals add up to: the check a planner
-                    // makes by hand ("300 a day, mostly 09-18").
-                    for (i, w) in s.workloads.iter().enumerate() {
-                        let (weekday, weekend, peak, rate) = crate::load::daily_runs(&s, i);
-                        text.push_str(&format!(
-                            "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
-                            w.name,
-                            crate::load::hour_label(peak)
-                        ));
-                    }
-                    text
-                }
-                Format::Json => format!(
-                    "{}\n",
-                    serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })
-                ),
-                Format::Csv => format!(
-                    "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",
-                    scenario.display()
-                ),
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::validate(&scenario, print.format, file_scope(scope.allow_outside)),
         Command::Estimate {
             scenario,
-            print: PrintArgs { format, .. },
-            scope: ScopeArgs { allow_outside },
-        } => {
-            // With a [sweep], every point at once (each validated as a
-            // sweep would run it).
-            let scope = file_scope(allow_outside);
-            let src = scenario::read_source(&scenario)?;
-            if let Some(spec) = scenario::sweep_spec(&src, &scenario)? {
-                let points = scenario::expand(&spec, &src, &scenario, scope);
-                let name = points
-                    .iter()
-                    .find_map(|p| p.scenario.as_ref().ok())
-                    .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
-                let e = SweepEstimate::of(&name, &spec, &points);
-                match format {
-                    Format::Table => emit(&report::sweep_estimate_table(&e))?,
-                    Format::Json => emit(&report::sweep_estimate_json(&e))?,
-                    Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(&e)))?,
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let e = ScenarioEstimate::of(&scenario::from_str_in(&src, &scenario, scope)?);
-            match format {
-                Format::Table => emit(&report::estimate_table(&e))?,
-                Format::Json => emit(&report::estimate_json(&e))?,
-                Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&e)))?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::estimate(&scenario, print.format, file_scope(scope.allow_outside)),
         Command::Compare(args) => compare::compare(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions { shell } => {
@@ -200,23 +139,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers {
             scenario,
-            print: PrintArgs { format, .. },
-            scope: ScopeArgs { allow_outside },
-        } => {
-            let (prices, quota) = match scenario {
-                Some(path) => {
-                    let s = scenario::load_in(&path, file_scope(allow_outside))?;
-                    (s.prices, s.quota)
-                }
-                None => (PriceTable::default(), Quota::default()),
-            };
-            match format {
-                Format::Table => emit(&report::tiers_table(&prices, quota))?,
-                Format::Json => emit(&report::tiers_json(&prices, quota))?,
-                Format::Csv => emit(&String::from_utf8_lossy(&report::tiers_csv(&prices)))?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::tiers(
+            scenario.as_deref(),
+            print.format,
+            file_scope(scope.allow_outside),
+        ),
     }
 }
 

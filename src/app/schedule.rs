@@ -3,6 +3,7 @@
 //! Ctrl-C, the printed plan and the files).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,7 +11,7 @@ use anyhow::Result;
 use super::outputs::{Kind, Outputs};
 use super::{Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PlanArgs};
-use crate::scenario;
+use crate::scenario::{self, Scenario};
 use crate::stats::Estimate;
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
@@ -46,20 +47,9 @@ fn saving(schedule: f64, fixed: f64) -> f64 {
     }
 }
 
-fn text(
-    plan: &SchedulePlan,
-    name: &str,
-    target_s: f64,
-    objectives: &crate::stats::Objectives,
-) -> String {
-    let mut t = format!(
-        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
-        plan.pool,
-        plan.tier,
-        counted(plan.max_changes_per_day, "count change"),
-        counted(plan.schedules_tried as u64, "schedule"),
-        counted(plan.simulations, "simulation")
-    );
+/// The rules as a table: number, cron (on the scenario's clock), count,
+/// and when the count is in force, left-aligned.
+fn rules_table(plan: &SchedulePlan) -> String {
     let cron_head = format!("cron ({})", plan.result.context.calendar.zone());
     let head = ["rule", cron_head.as_str(), "count", "in force from"];
     let rows: Vec<[String; 4]> = plan
@@ -95,10 +85,30 @@ fn text(
         l.push('\n');
         l
     };
-    t.push_str(&line(head));
+    let mut t = line(head);
     for r in &rows {
         t.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
     }
+    t
+}
+
+/// What `plan --schedule` prints: the rules, the cost, the wait against
+/// the target (and on the confirmation seed), and the fixed count compared.
+fn text(
+    plan: &SchedulePlan,
+    name: &str,
+    target_s: f64,
+    objectives: &crate::stats::Objectives,
+) -> String {
+    let mut t = format!(
+        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
+        plan.pool,
+        plan.tier,
+        counted(plan.max_changes_per_day, "count change"),
+        counted(plan.schedules_tried as u64, "schedule"),
+        counted(plan.simulations, "simulation")
+    );
+    t.push_str(&rules_table(plan));
     t.push_str(&format!(
         "each rule fires {} before its count is needed (the pool's provisioning time)\n\n",
         plan.lead
@@ -263,11 +273,9 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         run.simulation.replications,
     );
     let recommended = match out.dir() {
-        Some(dir) => scenario::with_files_rebased(
-            &judged,
-            path.parent().unwrap_or(std::path::Path::new("")),
-            dir,
-        ),
+        Some(dir) => {
+            scenario::with_files_rebased(&judged, path.parent().unwrap_or(Path::new("")), dir)
+        }
         None => judged.clone(),
     };
     let reads_outside = recommended != judged;
@@ -288,39 +296,45 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         Format::Csv => emit(&rules_csv(&plan))?,
     }
     if !run.print.quiet {
-        if reads_outside {
-            note!(
-                "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
-                path.parent()
-                    .map_or_else(String::new, |p| p.display().to_string()),
-                path.display()
-            );
-        }
-        if !plan.confirmed {
-            note!(
-                "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
-                plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
-                CONFIRM_ROUNDS
-            );
-        }
-        if let Some(v) = &plan.result.slo
-            && v.objectives
-                .iter()
-                .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
-        {
-            note!(
-                "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
-            );
-        }
-        if s.simulation.replications < 10 {
-            note!(
-                "warning: the search judged on {} replications; use --replications 20 or more for a schedule you deploy",
-                s.simulation.replications
-            );
-        }
+        notes(&plan, &s, path, reads_outside);
     }
     if let (Some(dir), false) = (out.finish()?, run.print.quiet) {
         note!("wrote {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The notes on stderr after a plan: where recommended.toml finds its
+/// data, and what would make the plan more trustworthy.
+fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
+    if reads_outside {
+        note!(
+            "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
+            path.parent()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            path.display()
+        );
+    }
+    if !plan.confirmed {
+        note!(
+            "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
+            plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
+            CONFIRM_ROUNDS
+        );
+    }
+    if let Some(v) = &plan.result.slo
+        && v.objectives
+            .iter()
+            .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
+    {
+        note!(
+            "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
+        );
+    }
+    if s.simulation.replications < 10 {
+        note!(
+            "warning: the search judged on {} replications; use --replications 20 or more for a schedule you deploy",
+            s.simulation.replications
+        );
+    }
 }
