@@ -528,3 +528,53 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shard's rows with one damaged line, and the message naming it.
+    fn error_of(row: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        let text = format!(
+            "pool.a.count,point,replications,x,x_ci95_low,x_ci95_high,{}\n3,0,10,1,0.5,1.5,true,true,,true\n{row}\n",
+            SWEEP_TAIL.join(",")
+        );
+        std::fs::write(&path, &text).unwrap();
+        let meta = SweepMeta {
+            scenario: "t".into(),
+            fingerprint: String::new(),
+            rows_checksum: checksum(&[text.as_bytes()]),
+            points: 2,
+            axes: vec!["pool.a.count".into()],
+            metrics: vec!["x".into()],
+            objective: Objective {
+                slo: Objectives::default(),
+                with_waiting_cost: false,
+            },
+        };
+        let e = read_sweep_rows(&path, &meta).unwrap_err();
+        assert!(matches!(e, ShardError::Line { line: 3, .. }), "{e:?}");
+        e.to_string()
+            .strip_prefix(&format!("{}:3: ", path.display()))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_damaged_cell_is_named_by_line_and_column() {
+        assert_eq!(
+            error_of("4,1,10,abc,0.5,1.5,true,true,,true"),
+            "column x: \"abc\" is not a number"
+        );
+        assert_eq!(
+            error_of("4,one,10,1,0.5,1.5,true,true,,true"),
+            "column point: \"one\" is not a whole number"
+        );
+        assert_eq!(
+            error_of("4,1,-2,1,0.5,1.5,true,true,,true"),
+            "column replications: \"-2\" is not a whole number"
+        );
+    }
+}

@@ -21,36 +21,24 @@ pub struct PlannedRule {
 /// A cron day-of-week field for weekdays `days` (Monday = 0): `*`, a range
 /// such as `1-5` or a list such as `0,6` (cron counts from Sunday = 0).
 fn cron_days(days: &[usize]) -> String {
-    let mut nums: Vec<usize> = days.iter().map(|d| (d + 1) % 7).collect();
-    nums.sort_unstable();
-    nums.dedup();
-    if nums.len() == 7 {
-        return "*".into();
-    }
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < nums.len() {
-        let mut j = i;
-        while j + 1 < nums.len() && nums[j + 1] == nums[j] + 1 {
-            j += 1;
-        }
-        if j - i >= 2 {
-            parts.push(format!("{}-{}", nums[i], nums[j]));
-        } else {
-            parts.extend(nums[i..=j].iter().map(usize::to_string));
-        }
-        i = j + 1;
-    }
-    parts.join(",")
+    let nums: Vec<usize> = days.iter().map(|d| (d + 1) % 7).collect();
+    day_list(&nums, "*", |d| d.to_string())
 }
 
 /// Weekdays in words: `Mon-Fri`, `Sat,Sun`, `every day`.
 fn day_words(days: &[usize]) -> String {
+    day_list(days, "every day", |d| DAYS[d].to_string())
+}
+
+/// `days` (of one week, any order, repeats allowed) as `all` when they are
+/// every day, else as a comma-separated list in which three or more
+/// consecutive days are a range `first-last`, each day named by `name`.
+fn day_list(days: &[usize], all: &str, name: impl Fn(usize) -> String) -> String {
     let mut days = days.to_vec();
     days.sort_unstable();
     days.dedup();
     if days.len() == 7 {
-        return "every day".into();
+        return all.into();
     }
     let mut parts = Vec::new();
     let mut i = 0;
@@ -60,9 +48,9 @@ fn day_words(days: &[usize]) -> String {
             j += 1;
         }
         if j - i >= 2 {
-            parts.push(format!("{}-{}", DAYS[days[i]], DAYS[days[j]]));
+            parts.push(format!("{}-{}", name(days[i]), name(days[j])));
         } else {
-            parts.extend(days[i..=j].iter().map(|&d| DAYS[d].to_string()));
+            parts.extend(days[i..=j].iter().map(|&d| name(d)));
         }
         i = j + 1;
     }
