@@ -47,12 +47,9 @@ pub enum Command {
         /// Output folder [default: output/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Output format on stdout.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Print nothing but the results.
-        #[arg(long, short)]
-        quiet: bool,
+        /// How the results are printed.
+        #[command(flatten)]
+        print: PrintArgs,
     },
     /// Find the cheapest count (and tier) of the [sweep] that meets the SLO
     /// without running the whole grid; with --schedule POOL, design the
@@ -66,16 +63,12 @@ pub enum Command {
     Validate {
         /// The scenario TOML file.
         scenario: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Accepted for symmetry: validate prints nothing on stderr but errors.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Let the scenario name files outside its folder (a durations
-        /// `file`, a trace); by default they must be inside it.
-        #[arg(long)]
-        allow_outside: bool,
+        /// How the results are printed.
+        #[command(flatten)]
+        print: PrintArgs,
+        /// Which files the scenario may name.
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
     /// The analytic baseline alone (M/M/c and Allen-Cunneen per pool, and
     /// the busiest hour of the week), instantly, without simulating; on a
@@ -84,16 +77,12 @@ pub enum Command {
     Estimate {
         /// The scenario TOML file.
         scenario: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Accepted for symmetry: estimate prints nothing on stderr but errors.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Let the scenario name files outside its folder (a durations
-        /// `file`, a trace); by default they must be inside it.
-        #[arg(long)]
-        allow_outside: bool,
+        /// How the results are printed.
+        #[command(flatten)]
+        print: PrintArgs,
+        /// Which files the scenario may name.
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
     /// Run several scenarios with common random numbers and print them side
     /// by side, each against the first.
@@ -143,16 +132,12 @@ pub enum Command {
     Tiers {
         /// Show the prices and quota of this scenario instead of the defaults.
         scenario: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Accepted for symmetry: tiers prints nothing on stderr but errors.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Let the scenario name files outside its folder (a durations
-        /// `file`, a trace); by default they must be inside it.
-        #[arg(long)]
-        allow_outside: bool,
+        /// How the results are printed.
+        #[command(flatten)]
+        print: PrintArgs,
+        /// Which files the scenario may name.
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
 }
 
@@ -165,25 +150,15 @@ pub struct CompareArgs {
     /// Output folder [default: output/compare/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Base seed for every scenario [default: the first scenario's].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Replications for every scenario [default: the first scenario's].
-    #[arg(long)]
-    pub replications: Option<u32>,
-    /// Worker threads [default: one per core].
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Print nothing but the results.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Let the scenario name files outside its folder (a durations
-    /// `file`, a trace); by default they must be inside it.
-    #[arg(long)]
-    pub allow_outside: bool,
+    /// Seed, replications and threads, for every scenario alike.
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
+    /// How the results are printed.
+    #[command(flatten)]
+    pub print: PrintArgs,
+    /// Which files the scenarios may name.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.
@@ -279,33 +254,60 @@ pub struct RunArgs {
     /// Output folder [default: output/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Base seed, overriding [simulation] seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Replications, overriding [simulation] replications.
-    #[arg(long)]
-    pub replications: Option<u32>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Print nothing but the results (no progress, no notes on stderr).
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Seed, replications and threads.
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
+    /// How the results are printed.
+    #[command(flatten)]
+    pub print: PrintArgs,
     /// Files to write: a comma-separated list of json, csv, svg, png, html,
     /// md, tasks (tasks.csv, one row per run; never by default), or none
     /// (no folder at all).
     #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
     // (the same list as app's DEFAULT_OUTPUTS)
     pub outputs: String,
-    /// Let the scenario name files outside its folder (a durations
-    /// `file`, a trace); by default they must be inside it.
-    #[arg(long)]
-    pub allow_outside: bool,
+    /// Which files the scenario may name.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Memory budget (e.g. 4GiB): a run whose estimated peak is above it
     /// is refused before simulating [default: half of the machine's memory].
     #[arg(long, value_name = "SIZE")]
     pub max_memory: Option<String>,
+}
+
+/// Overrides of `[simulation]`: the same flags for every command that
+/// simulates.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// Base seed, overriding [simulation] seed; compare gives every
+    /// scenario the same one (the first scenario's by default).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications, overriding [simulation] replications; compare gives
+    /// every scenario the same number (the first scenario's by default).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// How a command prints its results on stdout.
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing but the results (no progress, no notes on stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Where the files a scenario names may be.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Let the scenario name files outside its folder (a durations
+    /// `file`, a trace); by default they must be inside it.
+    #[arg(long)]
+    pub allow_outside: bool,
 }

@@ -5,8 +5,10 @@
 //! `units`, `text`, `input` (unit strings, input files read safely),
 //! `engine` (domain-free kernel) → `model`, `workload` (the domain)
 //! → `scenario` (TOML in), `stats` (streaming statistics) → `sim` (one
-//! replication) → `replication` (many, in parallel) → `report` (files out)
-//! → `app` and `cli` (the command line). Nothing below `app` prints.
+//! replication) → `replication` (many, in parallel), `estimate` (the
+//! analytic view) → `report` (files out: it reads results and estimates,
+//! never the scenario or the simulation) → `app` and `cli` (the command
+//! line). Nothing below `app` prints.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -22,6 +24,7 @@ pub mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
+pub mod estimate;
 pub mod import;
 pub mod input;
 pub mod load;

@@ -30,12 +30,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     let mut scenarios: Vec<Scenario> = args
         .scenarios
         .iter()
-        .map(|p| scenario::load_in(p, super::file_scope(args.allow_outside)))
+        .map(|p| scenario::load_in(p, super::file_scope(args.scope.allow_outside)))
         .collect::<Result<_, _>>()?;
     // Every scenario runs with the first one's seed and replications (or
     // the flags'), so that their random numbers are common.
-    let seed = args.seed.unwrap_or(scenarios[0].simulation.seed);
+    let seed = args.simulation.seed.unwrap_or(scenarios[0].simulation.seed);
     let replications = args
+        .simulation
         .replications
         .unwrap_or(scenarios[0].simulation.replications);
     if !(1..=MAX_REPLICATIONS).contains(&replications) {
@@ -49,10 +50,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         s.simulation.replications = replications;
     }
     let out = Outputs::prepare(DEFAULT_OUTPUTS, args.out.as_deref(), "compare", None)?;
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.simulation.threads)?;
     let bar = progress_bar(
         u64::from(replications) * scenarios.len() as u64,
-        args.quiet,
+        args.print.quiet,
         "replications",
     );
     let progress = || bar.inc(1);
@@ -94,7 +95,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         doc.markdown(out.markdown_charts()).as_bytes(),
     )?;
     out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
-    match args.format {
+    match args.print.format {
         Format::Table => emit(&report::compare_table(&cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
         Format::Json => {
@@ -104,7 +105,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .into());
         }
     }
-    if let (Some(dir), false) = (out.finish()?, args.quiet) {
+    if let (Some(dir), false) = (out.finish()?, args.print.quiet) {
         note!("wrote {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -10,9 +10,8 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, Format, RunArgs};
-use crate::model::{PriceTable, Quota};
-use crate::report::{self, OutputDir};
+use crate::cli::{Cli, Command, RunArgs};
+use crate::report::OutputDir;
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
 
 /// Writes a line to stderr, ignoring a closed stderr (never a panic).
@@ -25,6 +24,7 @@ macro_rules! note {
 mod compare;
 mod import;
 mod init;
+mod inspect;
 mod outputs;
 mod run;
 mod schedule;
@@ -54,6 +54,17 @@ pub struct Interrupted;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Whether an error in a chain is the user's input (exit code 2): a
+/// scenario, a flag, or a file the command cannot use.
+fn is_bad_input(c: &(dyn std::error::Error + 'static)) -> bool {
+    c.is::<ScenarioError>()
+        || c.is::<BadInput>()
+        || c.is::<crate::sweep::PlanError>()
+        || c.is::<crate::sweep::ScheduleError>()
+        || c.is::<crate::sweep::schedule::RequestError>()
+        || c.is::<crate::report::ShardError>()
+}
+
 /// Exit code for an error: 130 when interrupted, 2 for bad input, 1
 /// otherwise; a closed stdout
 /// (e.g. `| head`) is not an error.
@@ -61,9 +72,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.chain().any(|c| c.is::<Interrupted>()) {
         return ExitCode::from(130);
     }
-    let input = e
-        .chain()
-        .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>());
+    let input = e.chain().any(is_bad_input);
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -90,89 +99,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => run::check(&args),
         Command::Sweep(args) => sweep::sweep(&args),
-        Command::Merge {
-            files,
-            out,
-            format,
-            quiet,
-        } => sweep::merge(&files, out.as_deref(), format, quiet),
+        Command::Merge { files, out, print } => {
+            sweep::merge(&files, out.as_deref(), print.format, print.quiet)
+        }
         Command::Plan(args) => match &args.schedule {
             Some(pool) => schedule::plan_schedule_cmd(&args, pool),
             None => sweep::plan(&args.run),
         },
         Command::Validate {
             scenario,
-            format,
-            allow_outside,
-            ..
-        } => {
-            let s = scenario::load_in(&scenario, file_scope(allow_outside))?;
-            let (pools, workloads) = (s.pools.len(), s.workloads.len());
-            let plural = |n: usize| if n == 1 { "" } else { "s" };
-            emit(&match format {
-                Format::Table => {
-                    let mut text = format!(
-                        "{}: valid ({pools} pool{}, {workloads} workload{})\n",
-                        scenario.display(),
-                        plural(pools),
-                        plural(workloads)
-                    );
-                    // What the arrivals add up to: the check a planner
-                    // makes by hand ("300 a day, mostly 09-18").
-                    for (i, w) in s.workloads.iter().enumerate() {
-                        let (weekday, weekend, peak, rate) = crate::load::daily_runs(&s, i);
-                        text.push_str(&format!(
-                            "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
-                            w.name,
-                            crate::load::hour_label(peak)
-                        ));
-                    }
-                    text
-                }
-                Format::Json => format!(
-                    "{}\n",
-                    serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })
-                ),
-                Format::Csv => format!(
-                    "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",
-                    scenario.display()
-                ),
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::validate(&scenario, print.format, file_scope(scope.allow_outside)),
         Command::Estimate {
             scenario,
-            format,
-            allow_outside,
-            ..
-        } => {
-            // With a [sweep], every point at once (each validated as a
-            // sweep would run it).
-            let scope = file_scope(allow_outside);
-            let src = scenario::read_source(&scenario)?;
-            if let Some(spec) = scenario::sweep_spec(&src, &scenario)? {
-                let points = scenario::expand(&spec, &src, &scenario, scope);
-                let name = points
-                    .iter()
-                    .find_map(|p| p.scenario.as_ref().ok())
-                    .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
-                match format {
-                    Format::Table => emit(&report::sweep_estimate_table(&name, &spec, &points))?,
-                    Format::Json => emit(&report::sweep_estimate_json(&name, &spec, &points))?,
-                    Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(
-                        &spec, &points,
-                    )))?,
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let s = scenario::from_str_in(&src, &scenario, scope)?;
-            match format {
-                Format::Table => emit(&report::estimate_table(&s))?,
-                Format::Json => emit(&report::estimate_json(&s))?,
-                Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&s)))?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::estimate(&scenario, print.format, file_scope(scope.allow_outside)),
         Command::Compare(args) => compare::compare(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions { shell } => {
@@ -196,24 +139,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
         Command::Tiers {
             scenario,
-            format,
-            allow_outside,
-            ..
-        } => {
-            let (prices, quota) = match scenario {
-                Some(path) => {
-                    let s = scenario::load_in(&path, file_scope(allow_outside))?;
-                    (s.prices, s.quota)
-                }
-                None => (PriceTable::default(), Quota::default()),
-            };
-            match format {
-                Format::Table => emit(&report::tiers_table(&prices, quota))?,
-                Format::Json => emit(&report::tiers_json(&prices, quota))?,
-                Format::Csv => emit(&String::from_utf8_lossy(&report::tiers_csv(&prices)))?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+            print,
+            scope,
+        } => inspect::tiers(
+            scenario.as_deref(),
+            print.format,
+            file_scope(scope.allow_outside),
+        ),
     }
 }
 
@@ -237,17 +169,17 @@ pub(super) fn file_scope(allow_outside: bool) -> scenario::FileScope {
 
 /// Loads the scenario and applies the command-line overrides.
 pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
-    let mut s = scenario::load_in(&args.scenario, file_scope(args.allow_outside))?;
+    let mut s = scenario::load_in(&args.scenario, file_scope(args.scope.allow_outside))?;
     apply_overrides(args, &mut s)?;
     Ok(s)
 }
 
 /// Applies `--seed` and `--replications` to a validated scenario.
 pub(super) fn apply_overrides(args: &RunArgs, s: &mut Scenario) -> Result<()> {
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.simulation.seed {
         s.simulation.seed = seed;
     }
-    if let Some(r) = args.replications {
+    if let Some(r) = args.simulation.replications {
         if !(1..=MAX_REPLICATIONS).contains(&r) {
             return Err(BadInput(format!(
                 "--replications must be between 1 and {MAX_REPLICATIONS}, got {r}"

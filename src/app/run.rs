@@ -12,6 +12,7 @@ use super::{
     BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
+use crate::estimate::ScenarioEstimate;
 use crate::replication::RunOptions;
 use crate::report;
 use crate::scenario::Scenario;
@@ -22,21 +23,21 @@ use crate::stats::RunSummary;
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::run_estimate(&s, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
-    let mut warnings = report::before_run(&s);
-    if !args.quiet {
+    let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
+    if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");
         }
     }
     let bar = progress_bar(
         u64::from(s.simulation.replications),
-        args.quiet,
+        args.print.quiet,
         "replications",
     );
     bar.set_message(s.name.clone());
@@ -57,7 +58,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     // The replications' files go now, before the folder's manifest.
     drop(tasks);
     let late = report::after_run(&run);
-    if !args.quiet {
+    if !args.print.quiet {
         for w in &late {
             note!("warning: {w}");
         }
@@ -97,13 +98,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         )?;
         out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
     }
-    match args.format {
+    match args.print.format {
         Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     let html = out.wants(Kind::Html);
-    if let (Some(path), false) = (out.finish()?, args.quiet) {
+    if let (Some(path), false) = (out.finish()?, args.print.quiet) {
         if html {
             note!(
                 "wrote {}; open {} to read the report",
@@ -130,6 +131,15 @@ fn replicate(
     let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
         return Ok((crate::replication::run(s, opts), Vec::new()));
     };
+    let labels = report::TaskLabels {
+        workloads: s
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), s.target_name(w.target).to_string()))
+            .collect(),
+        calendar: s.simulation.calendar,
+        warmup: s.simulation.warmup,
+    };
     let parts = Mutex::new(Vec::new());
     let run = crate::replication::run_recorded(
         s,
@@ -140,7 +150,7 @@ fn replicate(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push((r, path));
-            Ok(report::TaskLog::new(s, r, file))
+            Ok(report::TaskLog::new(&labels, r, file))
         },
         |_, log| log.finish().map(drop),
     )
@@ -159,7 +169,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
 /// over replications, as `slo_met` is). With `GITHUB_STEP_SUMMARY` set, a
 /// Markdown table is appended there.
 pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
-    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.allow_outside))?;
+    let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.scope.allow_outside))?;
     if !s.slo.is_set() {
         return Err(BadInput(format!(
             "{} has no [slo] to check; add e.g. [slo] wait_p95 = \"5m\"",

@@ -3,14 +3,15 @@
 //! Ctrl-C, the printed plan and the files).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
-use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
+use super::{Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PlanArgs};
-use crate::scenario;
+use crate::scenario::{self, Scenario};
 use crate::stats::Estimate;
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
@@ -46,20 +47,9 @@ fn saving(schedule: f64, fixed: f64) -> f64 {
     }
 }
 
-fn text(
-    plan: &SchedulePlan,
-    name: &str,
-    target_s: f64,
-    objectives: &crate::stats::Objectives,
-) -> String {
-    let mut t = format!(
-        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
-        plan.pool,
-        plan.tier,
-        counted(plan.max_changes_per_day, "count change"),
-        counted(plan.schedules_tried as u64, "schedule"),
-        counted(plan.simulations, "simulation")
-    );
+/// The rules as a table: number, cron (on the scenario's clock), count,
+/// and when the count is in force, left-aligned.
+fn rules_table(plan: &SchedulePlan) -> String {
     let cron_head = format!("cron ({})", plan.result.context.calendar.zone());
     let head = ["rule", cron_head.as_str(), "count", "in force from"];
     let rows: Vec<[String; 4]> = plan
@@ -95,10 +85,30 @@ fn text(
         l.push('\n');
         l
     };
-    t.push_str(&line(head));
+    let mut t = line(head);
     for r in &rows {
         t.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
     }
+    t
+}
+
+/// What `plan --schedule` prints: the rules, the cost, the wait against
+/// the target (and on the confirmation seed), and the fixed count compared.
+fn text(
+    plan: &SchedulePlan,
+    name: &str,
+    target_s: f64,
+    objectives: &crate::stats::Objectives,
+) -> String {
+    let mut t = format!(
+        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
+        plan.pool,
+        plan.tier,
+        counted(plan.max_changes_per_day, "count change"),
+        counted(plan.schedules_tried as u64, "schedule"),
+        counted(plan.simulations, "simulation")
+    );
+    t.push_str(&rules_table(plan));
     t.push_str(&format!(
         "each rule fires {} before its count is needed (the pool's provisioning time)\n\n",
         plan.lead
@@ -179,7 +189,7 @@ fn json(plan: &SchedulePlan, name: &str, objectives: &crate::stats::Objectives) 
             "wait_p95_s": estimate_json(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
         }),
-        Err(why) => serde_json::json!({ "none": why }),
+        Err(why) => serde_json::json!({ "none": why.to_string() }),
     };
     let doc = serde_json::json!({
         "scenario": name,
@@ -226,7 +236,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let run = &args.run;
     let path = &run.scenario;
     let source = scenario::read_source(path)?;
-    let scope = super::file_scope(run.allow_outside);
+    let scope = super::file_scope(run.scope.allow_outside);
     let mut s = scenario::from_str_in(&source, path, scope)?;
     apply_overrides(run, &mut s)?;
     let req = ScheduleRequest {
@@ -238,10 +248,10 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         scope,
     };
     // Refused before any folder is made.
-    check_request(&req).map_err(BadInput)?;
+    check_request(&req)?;
     let out = Outputs::prepare(&run.outputs, run.out.as_deref(), &s.name, Some("plan"))?;
-    let threads = thread_pool(run.threads)?;
-    let bar = super::sweep::bar_for(run.quiet, &s.name);
+    let threads = thread_pool(run.simulation.threads)?;
+    let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);
     let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
     bar.0.finish_and_clear();
@@ -251,19 +261,21 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let plan = match found {
         Ok(p) => p,
         Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
-        Err(ScheduleError::Refused(why)) => return Err(BadInput(why).into()),
+        Err(e) => return Err(e.into()),
     };
     let objectives = s.slo.objectives();
     let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
     // The file runs as the plan ran: with the command line's seed and
     // replications, and its data files found from the output folder.
-    let judged = scenario::with_simulation(&plan.recommended, run.seed, run.replications);
+    let judged = scenario::with_simulation(
+        &plan.recommended,
+        run.simulation.seed,
+        run.simulation.replications,
+    );
     let recommended = match out.dir() {
-        Some(dir) => scenario::with_files_rebased(
-            &judged,
-            path.parent().unwrap_or(std::path::Path::new("")),
-            dir,
-        ),
+        Some(dir) => {
+            scenario::with_files_rebased(&judged, path.parent().unwrap_or(Path::new("")), dir)
+        }
         None => judged.clone(),
     };
     let reads_outside = recommended != judged;
@@ -278,45 +290,51 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         json(&plan, &s.name, &objectives).as_bytes(),
     )?;
     out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
-    match run.format {
+    match run.print.format {
         Format::Table => emit(&text(&plan, &s.name, target_s, &objectives))?,
         Format::Json => emit(&json(&plan, &s.name, &objectives))?,
         Format::Csv => emit(&rules_csv(&plan))?,
     }
-    if !run.quiet {
-        if reads_outside {
-            note!(
-                "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
-                path.parent()
-                    .map_or_else(String::new, |p| p.display().to_string()),
-                path.display()
-            );
-        }
-        if !plan.confirmed {
-            note!(
-                "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
-                plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
-                CONFIRM_ROUNDS
-            );
-        }
-        if let Some(v) = &plan.result.slo
-            && v.objectives
-                .iter()
-                .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
-        {
-            note!(
-                "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
-            );
-        }
-        if s.simulation.replications < 10 {
-            note!(
-                "warning: the search judged on {} replications; use --replications 20 or more for a schedule you deploy",
-                s.simulation.replications
-            );
-        }
+    if !run.print.quiet {
+        notes(&plan, &s, path, reads_outside);
     }
-    if let (Some(dir), false) = (out.finish()?, run.quiet) {
+    if let (Some(dir), false) = (out.finish()?, run.print.quiet) {
         note!("wrote {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The notes on stderr after a plan: where recommended.toml finds its
+/// data, and what would make the plan more trustworthy.
+fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
+    if reads_outside {
+        note!(
+            "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
+            path.parent()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            path.display()
+        );
+    }
+    if !plan.confirmed {
+        note!(
+            "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
+            plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
+            CONFIRM_ROUNDS
+        );
+    }
+    if let Some(v) = &plan.result.slo
+        && v.objectives
+            .iter()
+            .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
+    {
+        note!(
+            "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
+        );
+    }
+    if s.simulation.replications < 10 {
+        note!(
+            "warning: the search judged on {} replications; use --replications 20 or more for a schedule you deploy",
+            s.simulation.replications
+        );
+    }
 }

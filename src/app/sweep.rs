@@ -68,7 +68,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             path.display()
         ))
     })?;
-    let scope = super::file_scope(args.allow_outside);
+    let scope = super::file_scope(args.scope.allow_outside);
     let mut points = scenario::expand(&spec, &src, path, scope);
     for p in &mut points {
         if let Ok(s) = &mut p.scenario {
@@ -88,8 +88,16 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             .cloned()
             .ok_or(e)?,
     };
-    let seed = args.seed.map(|s| s.to_string()).unwrap_or_default();
-    let reps = args.replications.map(|r| r.to_string()).unwrap_or_default();
+    let seed = args
+        .simulation
+        .seed
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let reps = args
+        .simulation
+        .replications
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     let data = data_hashes(&base, &points)?.join(",");
     let fingerprint = report::checksum(&[
         env!("CARGO_PKG_VERSION").as_bytes(),
@@ -306,7 +314,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         &prepared.base.name,
         Some("sweep"),
     )?;
-    let pool = thread_pool(run.threads)?;
+    let pool = thread_pool(run.simulation.threads)?;
     let most = if args.precision.is_some() {
         args.max_replications
     } else {
@@ -321,7 +329,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     };
     let axes: Vec<String> = prepared.spec.axes.iter().map(|a| a.key.clone()).collect();
     let metrics = sweep::metric_names(&prepared.base);
-    let bar = bar_for(run.quiet, &prepared.base.name);
+    let bar = bar_for(run.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;
     let table = pool.install(|| {
@@ -359,7 +367,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             )
             .as_bytes(),
         )?;
-        if !run.quiet {
+        if !run.print.quiet {
             note!(
                 "shard {k}/{n}: {} of {points} points; join the shards with poolcast merge",
                 table.rows.len()
@@ -378,8 +386,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         metrics: table.metrics.clone(),
         objective: obj,
     };
-    finish(&out, &meta, &table, run.format, run.quiet)?;
-    note_written(out.finish()?, run.quiet);
+    finish(&out, &meta, &table, run.print.format, run.print.quiet)?;
+    note_written(out.finish()?, run.print.quiet);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -397,7 +405,15 @@ pub(super) fn merge(
     quiet: bool,
 ) -> Result<ExitCode> {
     let bad = |m: String| anyhow::Error::new(BadInput(m));
-    let meta = report::read_sweep_meta(&files[0]).map_err(bad)?;
+    let meta = report::read_sweep_meta(&files[0])?;
+    // The name makes the output folder's: a damaged one could point
+    // anywhere.
+    if !crate::scenario::is_valid_name(&meta.scenario) {
+        return Err(bad(format!(
+            "{}: no valid scenario name",
+            files[0].with_file_name("sweep.json").display()
+        )));
+    }
     if meta.points > crate::scenario::MAX_POINTS {
         return Err(bad(format!(
             "{}: a sweep of {} points is more than the limit of {}; it was not written by poolcast sweep",
@@ -408,7 +424,7 @@ pub(super) fn merge(
     }
     let mut rows = Vec::new();
     for f in files {
-        let m = report::read_sweep_meta(f).map_err(bad)?;
+        let m = report::read_sweep_meta(f)?;
         let same = (
             &m.scenario,
             &m.fingerprint,
@@ -431,7 +447,7 @@ pub(super) fn merge(
                 files[0].display()
             )));
         }
-        rows.extend(report::read_sweep_rows(f, &m).map_err(bad)?);
+        rows.extend(report::read_sweep_rows(f, &m)?);
     }
     rows.sort_by_key(|r| r.point);
     if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {
@@ -472,31 +488,29 @@ pub(super) fn merge(
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let prepared = prepare(args)?;
     let obj = Objective::of(&prepared.base.slo);
-    sweep::plan_axis(&prepared.spec, &prepared.points, &obj).map_err(BadInput)?;
+    sweep::plan_axis(&prepared.spec, &prepared.points, &obj)?;
     let out = Outputs::prepare(
         &args.outputs,
         args.out.as_deref(),
         &prepared.base.name,
         Some("plan"),
     )?;
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.simulation.threads)?;
     check_points_memory(&prepared, 0, &pool, args)?;
-    let bar = bar_for(args.quiet, &prepared.base.name);
+    let bar = bar_for(args.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;
     let metrics = sweep::metric_names(&prepared.base);
-    let outcome = pool
-        .install(|| {
-            sweep::plan(
-                &prepared.spec,
-                &prepared.points,
-                metrics,
-                &obj,
-                &super::INTERRUPTED,
-                &progress,
-            )
-        })
-        .map_err(BadInput)?;
+    let outcome = pool.install(|| {
+        sweep::plan(
+            &prepared.spec,
+            &prepared.points,
+            metrics,
+            &obj,
+            &super::INTERRUPTED,
+            &progress,
+        )
+    })?;
     bar.finish_and_clear();
     if super::interrupted() {
         return Err(super::Interrupted.into());
@@ -506,7 +520,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let rec_json = report::recommendation_json(table, &obj, &recs);
     out.write(Kind::Csv, "plan.csv", &report::sweep_csv(table, &obj))?;
     out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
-    match args.format {
+    match args.print.format {
         Format::Table => {
             let share = outcome.simulations as f64 / outcome.grid_simulations.max(1) as f64 * 100.0;
             let mut text = format!(
@@ -522,11 +536,11 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         Format::Json => emit(&rec_json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_csv(table, &obj)))?,
     }
-    if !args.quiet {
+    if !args.print.quiet {
         for w in report::recommendation_warnings(table, &obj, &recs) {
             note!("warning: {w}");
         }
     }
-    note_written(out.finish()?, args.quiet);
+    note_written(out.finish()?, args.print.quiet);
     Ok(ExitCode::SUCCESS)
 }

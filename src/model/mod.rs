@@ -12,7 +12,7 @@ mod window;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use objectives::Objectives;
-pub use pool::{DEFAULT_PROVISIONING, PoolId, PoolSpec, Target};
+pub use pool::{DEFAULT_PROVISIONING, MAX_QUEUED, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};

@@ -3,6 +3,11 @@
 use super::{ColdStart, ScaleIn, Scaling, Tier};
 use crate::units::SimDuration;
 
+/// The most runs a pool's queue may hold: past this the pool is hopelessly
+/// overloaded, and the replication stops there (reported, not silent) so
+/// that memory stays bounded.
+pub const MAX_QUEUED: usize = 1_000_000;
+
 /// The delay of every pool operation when the scenario does not say.
 pub const DEFAULT_PROVISIONING: SimDuration = SimDuration::from_secs(300);
 

@@ -4,9 +4,8 @@
 
 use ::csv::Writer;
 
-use crate::analytic::baseline;
+use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Tier};
-use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::sweep::{Objective, SweepTable};
 use chrono::SecondsFormat;
@@ -184,9 +183,9 @@ pub fn tiers_csv(prices: &PriceTable) -> Vec<u8> {
 
 /// `estimate --format csv` on a scenario with a `[sweep]`: the rows of
 /// its table.
-pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
+pub fn sweep_estimate_csv(sweep: &SweepEstimate) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    let mut rows = super::table::sweep_estimate_rows(spec, points).into_iter();
+    let mut rows = super::table::sweep_estimate_rows(sweep).into_iter();
     let Some(mut head) = rows.next() else {
         return finish(w);
     };
@@ -195,14 +194,15 @@ pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
     let width = head.len();
     head.push("reason".into());
     w.write_record(&head).expect("in-memory CSV");
-    let lead = 1 + spec.axes.len();
+    let lead = 1 + sweep.axes.len();
     // A row's first cell is its point's index.
     let reason_of = |row: &[String]| -> String {
         let index = row.first().and_then(|i| i.parse::<usize>().ok());
-        points
+        sweep
+            .points
             .iter()
             .find(|p| Some(p.index) == index)
-            .and_then(|p| p.scenario.as_ref().err().cloned())
+            .and_then(|p| p.estimate.as_ref().err().cloned())
             .unwrap_or_default()
     };
     for mut row in rows {
@@ -221,7 +221,7 @@ pub fn sweep_estimate_csv(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<u8> {
 }
 
 /// `poolcast estimate --format csv`: one row per pool.
-pub fn estimate_csv(scenario: &Scenario) -> Vec<u8> {
+pub fn estimate_csv(e: &ScenarioEstimate) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     w.write_record([
         "pool",
@@ -238,7 +238,8 @@ pub fn estimate_csv(scenario: &Scenario) -> Vec<u8> {
         "reason",
     ])
     .expect("in-memory CSV");
-    for (p, b) in scenario.pools.iter().zip(baseline(scenario)) {
+    for p in &e.pools {
+        let b = &p.baseline;
         w.write_record([
             p.name.clone(),
             p.tier.to_string(),

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
+use crate::analytic::PoolBaseline;
+use crate::estimate::{ScenarioEstimate, SweepEstimate};
+use crate::load::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier};
-use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{
     Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict, rounded,
 };
@@ -71,36 +71,32 @@ fn load_json(hours: &[HourLoad]) -> Value {
 }
 
 /// `poolcast estimate --format json`: the analytic baseline alone.
-pub fn estimate_json(scenario: &Scenario) -> String {
-    let pools = pool_estimates(scenario, true);
-    let mut text =
-        serde_json::to_string_pretty(&json!({ "scenario": scenario.name, "pools": pools }))
-            .expect("a JSON value serialises");
+pub fn estimate_json(e: &ScenarioEstimate) -> String {
+    let pools = pool_estimates(e, true);
+    let mut text = serde_json::to_string_pretty(&json!({ "scenario": e.name, "pools": pools }))
+        .expect("a JSON value serialises");
     text.push('\n');
     text
 }
 
-/// Per pool of `scenario`, its analytic estimate (with the load of every
-/// hour of the week when `hours` is set).
-fn pool_estimates(scenario: &Scenario, hours_of_week: bool) -> Vec<Value> {
-    scenario
-        .pools
+/// Per pool of `e`, its analytic estimate (with the load of every hour of
+/// the week when `hours_of_week` is set).
+fn pool_estimates(e: &ScenarioEstimate, hours_of_week: bool) -> Vec<Value> {
+    e.pools
         .iter()
-        .zip(baseline(scenario))
-        .zip(load_by_hour(scenario))
-        .map(|((p, b), (hours, service))| {
-            let day = cost_per_day_usd(&hours, scenario.prices.instance_hour_usd(p.tier));
+        .map(|p| {
+            let day = p.cost_per_day_usd;
             let mut v = json!({
                 "name": p.name,
                 "tier": p.tier.name(),
                 "count": p.count,
-                "analytic": analytic_json(&b),
-                "busiest_hour": busiest_hour(&hours, service).as_ref().map_or(Value::Null, busiest_json),
+                "analytic": analytic_json(&p.baseline),
+                "busiest_hour": p.busiest_hour.as_ref().map_or(Value::Null, busiest_json),
                 "cost_per_day_usd": num(rounded("cost_per_day_usd", day)),
                 "cost_per_month_usd": num(rounded("cost_per_month_usd", day * 30.0)),
             });
             if hours_of_week {
-                v["load_by_hour"] = load_json(&hours);
+                v["load_by_hour"] = load_json(&p.load_by_hour);
             }
             v
         })
@@ -110,17 +106,18 @@ fn pool_estimates(scenario: &Scenario, hours_of_week: bool) -> Vec<Value> {
 /// `estimate --format json` on a scenario with a `[sweep]`: per point its
 /// axis values and, when feasible, the estimate of every pool (as
 /// `estimate` gives it, without the 168 hours), else the reason.
-pub fn sweep_estimate_json(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> String {
-    let points: Vec<Value> = points
+pub fn sweep_estimate_json(sweep: &SweepEstimate) -> String {
+    let points: Vec<Value> = sweep
+        .points
         .iter()
         .map(|p| {
-            let params: Map<String, Value> = spec
+            let params: Map<String, Value> = sweep
                 .axes
                 .iter()
                 .zip(&p.values)
-                .map(|(a, v)| (a.key.clone(), Value::String(v.to_string())))
+                .map(|(a, v)| (a.clone(), Value::String(v.clone())))
                 .collect();
-            match &p.scenario {
+            match &p.estimate {
                 Ok(s) => json!({
                     "point": p.index,
                     "params": params,
@@ -136,10 +133,9 @@ pub fn sweep_estimate_json(name: &str, spec: &SweepSpec, points: &[SweepPoint]) 
             }
         })
         .collect();
-    let axes: Vec<&str> = spec.axes.iter().map(|a| a.key.as_str()).collect();
     let mut text = serde_json::to_string_pretty(&json!({
-        "scenario": name,
-        "axes": axes,
+        "scenario": sweep.name,
+        "axes": sweep.axes,
         "points": points,
     }))
     .expect("a JSON value serialises");

@@ -2,14 +2,15 @@
 //! `recommendation.json`, `sweep.json` (what a merge needs), and reading
 //! shard `sweep.csv` files back for `poolcast merge`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ::csv::{ReaderBuilder, Writer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::csv::{cell, finish};
-use crate::input::{Input, Limit, read_text};
+use crate::input::{Input, InputError, Limit, read_text};
+use crate::model::WindowError;
 use crate::stats::{Metric, Objectives, TotalMetric};
 use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
 use crate::units::SimDuration;
@@ -340,16 +341,87 @@ pub struct SweepMeta {
     pub objective: Objective,
 }
 
+/// Why a shard's `sweep.json` or `sweep.csv` cannot be merged (each names
+/// the file, and the line where there is one).
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// The `sweep.json` beside the `sweep.csv` cannot be read.
+    #[error("{0} (it is written beside every sweep.csv)")]
+    NoMeta(#[source] InputError),
+    /// The `sweep.json` is not one this poolcast writes.
+    #[error("{}: not a sweep.json of this poolcast: {source}", path.display())]
+    NotMeta {
+        /// The `sweep.json`.
+        path: PathBuf,
+        /// What the parser found.
+        source: serde_json::Error,
+    },
+    /// The objective's window does not parse.
+    #[error("{}: objective window: {source}", path.display())]
+    Window {
+        /// The `sweep.json`.
+        path: PathBuf,
+        /// Why.
+        source: WindowError,
+    },
+    /// The `sweep.csv` cannot be read.
+    #[error(transparent)]
+    Rows(InputError),
+    /// The `sweep.json` carries no checksum of the rows.
+    #[error("{}: its sweep.json has no checksum of the rows (an older poolcast wrote it); run the shard again", .0.display())]
+    NoChecksum(PathBuf),
+    /// The rows do not match their checksum.
+    #[error("{}: the rows do not match the checksum in sweep.json: the file was edited or damaged; run the shard again", .0.display())]
+    Checksum(PathBuf),
+    /// A line of the `sweep.csv` is wrong.
+    #[error("{}:{line}: {problem}", path.display())]
+    Line {
+        /// The `sweep.csv`.
+        path: PathBuf,
+        /// Its line, from 1.
+        line: u64,
+        /// What is wrong there.
+        problem: LineProblem,
+    },
+}
+
+/// What is wrong on a line of a shard's `sweep.csv`.
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    /// Not CSV (the reader's message).
+    #[error("{0}")]
+    Csv(String),
+    /// The header is not this sweep's.
+    #[error(
+        "not a sweep.csv of this sweep (the columns differ); merge shards of one scenario and one poolcast version"
+    )]
+    Columns,
+    /// A metric cell that is not a number.
+    #[error("column {column}: {cell:?} is not a number")]
+    NotANumber {
+        /// The column's header.
+        column: String,
+        /// The cell.
+        cell: String,
+    },
+    /// The `point` or `replications` cell is not a whole number.
+    #[error("column {column}: {cell:?} is not a whole number")]
+    NotACount {
+        /// The column's header.
+        column: &'static str,
+        /// The cell.
+        cell: String,
+    },
+}
+
 /// Reads the `sweep.json` beside a shard's `sweep.csv`.
-pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
+pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, ShardError> {
     let path = csv_path.with_file_name("sweep.json");
-    let text = read_text(&path, Limit::SWEEP_JSON)
-        .map_err(|e| format!("{e} (it is written beside every sweep.csv)"))?;
-    let file: MetaFile = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a sweep.json of this poolcast: {e}", path.display()))?;
-    if !crate::scenario::is_valid_name(&file.scenario) {
-        return Err(format!("{}: no valid scenario name", path.display()));
-    }
+    let text = read_text(&path, Limit::SWEEP_JSON).map_err(ShardError::NoMeta)?;
+    let file: MetaFile = serde_json::from_str(&text).map_err(|source| ShardError::NotMeta {
+        path: path.clone(),
+        source,
+    })?;
     let o = file.objective;
     Ok(SweepMeta {
         scenario: file.scenario,
@@ -366,51 +438,72 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, String> {
                     .window
                     .map(|w| w.parse())
                     .transpose()
-                    .map_err(|e| format!("{}: objective window: {e}", path.display()))?,
+                    .map_err(|source| ShardError::Window { path, source })?,
             },
             with_waiting_cost: o.with_waiting_cost,
         },
     })
 }
 
+/// The whole number in cell `i` of `record`, the `column`.
+fn whole<T: std::str::FromStr>(
+    record: &::csv::StringRecord,
+    i: usize,
+    column: &'static str,
+) -> Result<T, LineProblem> {
+    let c = record.get(i).unwrap_or("");
+    c.parse().map_err(|_| LineProblem::NotACount {
+        column,
+        cell: c.to_string(),
+    })
+}
+
 /// Reads the rows of a `sweep.csv` written by `sweep_csv` with `meta`'s
 /// axes and metrics.
-pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, String> {
-    let err = |line: u64, m: String| format!("{}:{line}: {m}", path.display());
+pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, ShardError> {
+    let err = |line: u64, problem: LineProblem| ShardError::Line {
+        path: path.to_path_buf(),
+        line,
+        problem,
+    };
     let bytes = Input::open(path, Limit::SWEEP_CSV)
         .and_then(Input::read_bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(ShardError::Rows)?;
     if meta.rows_checksum.is_empty() {
-        return Err(format!(
-            "{}: its sweep.json has no checksum of the rows (an older poolcast wrote it); run the shard again",
-            path.display()
-        ));
+        return Err(ShardError::NoChecksum(path.to_path_buf()));
     }
     if checksum(&[&bytes]) != meta.rows_checksum {
-        return Err(format!(
-            "{}: the rows do not match the checksum in sweep.json: the file was edited or damaged; run the shard again",
-            path.display()
-        ));
+        return Err(ShardError::Checksum(path.to_path_buf()));
     }
     let mut rdr = ReaderBuilder::new().from_reader(&bytes[..]);
     let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
-    let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| err(1, LineProblem::Csv(e.to_string())))?
+        .clone();
     let a = meta.axes.len();
     if headers.len() != width || headers.get(a) != Some("point") {
-        return Err(err(1, "not a sweep.csv of this sweep (the columns differ); merge shards of one scenario and one poolcast version".into()));
+        return Err(err(1, LineProblem::Columns));
     }
     let mut rows = Vec::new();
     for record in rdr.records() {
-        let record =
-            record.map_err(|e| err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            err(line, LineProblem::Csv(e.to_string()))
+        })?;
         let line = record.position().map_or(0, |p| p.line());
-        let num = |i: usize| -> Result<f64, String> {
+        let num = |i: usize| -> Result<f64, ShardError> {
             let c = record.get(i).unwrap_or("");
             if c.is_empty() {
                 Ok(f64::NAN)
             } else {
-                c.parse()
-                    .map_err(|_| err(line, format!("{c:?} is not a number")))
+                c.parse().map_err(|_| {
+                    let problem = LineProblem::NotANumber {
+                        column: headers.get(i).unwrap_or("").to_string(),
+                        cell: c.to_string(),
+                    };
+                    err(line, problem)
+                })
             }
         };
         let values = (0..meta.metrics.len())
@@ -421,23 +514,67 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                     num(4 + a + 3 * m)?,
                 ])
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, ShardError>>()?;
         rows.push(SweepRow {
-            point: record
-                .get(a)
-                .and_then(|c| c.parse().ok())
-                .ok_or_else(|| err(line, "bad point".into()))?,
+            point: whole(&record, a, "point").map_err(|p| err(line, p))?,
             params: (0..a)
                 .map(|i| record.get(i).unwrap_or("").to_string())
                 .collect(),
-            replications: record
-                .get(1 + a)
-                .and_then(|c| c.parse().ok())
-                .ok_or_else(|| err(line, "bad replications".into()))?,
+            replications: whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
             values,
             feasible: record.get(width - 3) == Some("true"),
             reason: record.get(width - 2).unwrap_or("").to_string(),
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shard's rows with one damaged line, and the message naming it.
+    fn error_of(row: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        let text = format!(
+            "pool.a.count,point,replications,x,x_ci95_low,x_ci95_high,{}\n3,0,10,1,0.5,1.5,true,true,,true\n{row}\n",
+            SWEEP_TAIL.join(",")
+        );
+        std::fs::write(&path, &text).unwrap();
+        let meta = SweepMeta {
+            scenario: "t".into(),
+            fingerprint: String::new(),
+            rows_checksum: checksum(&[text.as_bytes()]),
+            points: 2,
+            axes: vec!["pool.a.count".into()],
+            metrics: vec!["x".into()],
+            objective: Objective {
+                slo: Objectives::default(),
+                with_waiting_cost: false,
+            },
+        };
+        let e = read_sweep_rows(&path, &meta).unwrap_err();
+        assert!(matches!(e, ShardError::Line { line: 3, .. }), "{e:?}");
+        e.to_string()
+            .strip_prefix(&format!("{}:3: ", path.display()))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_damaged_cell_is_named_by_line_and_column() {
+        assert_eq!(
+            error_of("4,1,10,abc,0.5,1.5,true,true,,true"),
+            "column x: \"abc\" is not a number"
+        );
+        assert_eq!(
+            error_of("4,one,10,1,0.5,1.5,true,true,,true"),
+            "column point: \"one\" is not a whole number"
+        );
+        assert_eq!(
+            error_of("4,1,-2,1,0.5,1.5,true,true,,true"),
+            "column replications: \"-2\" is not a whole number"
+        );
+    }
 }

@@ -3,10 +3,9 @@
 use std::fmt::Write;
 
 use super::verdict::verdict_lines;
-use crate::analytic::baseline;
-use crate::load::{busiest_hour, cost_per_day_usd, hour_label, load_by_hour};
+use crate::estimate::{ScenarioEstimate, SweepEstimate};
+use crate::load::hour_label;
 use crate::model::{PriceTable, Quota, Tier};
-use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::stats::{
     DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,
     TotalMetric as T, WorkloadMetric as W,
@@ -350,7 +349,7 @@ pub fn summary_table(run: &RunSummary) -> String {
 }
 
 /// `poolcast estimate`: the analytic baseline alone.
-pub fn estimate_table(scenario: &Scenario) -> String {
+pub fn estimate_table(e: &ScenarioEstimate) -> String {
     let mut rows = vec![header(&[
         "pool",
         "tier",
@@ -375,8 +374,8 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         "USD/month",
     ])];
     let mut notes = String::new();
-    let loads = load_by_hour(scenario);
-    for ((p, b), (hours, service)) in scenario.pools.iter().zip(baseline(scenario)).zip(&loads) {
+    for p in &e.pools {
+        let b = &p.baseline;
         rows.push(vec![
             p.name.clone(),
             p.tier.to_string(),
@@ -392,9 +391,9 @@ pub fn estimate_table(scenario: &Scenario) -> String {
         if let Some(reason) = &b.not_applicable {
             let _ = writeln!(notes, "{}: the closed forms do not apply: {reason}", p.name);
         }
-        let day = cost_per_day_usd(hours, scenario.prices.instance_hour_usd(p.tier));
+        let day = p.cost_per_day_usd;
         let mut row = vec![p.name.clone()];
-        match busiest_hour(hours, *service) {
+        match &p.busiest_hour {
             Some(h) => row.extend([
                 hour_label(h.hour.hour_of_week),
                 format!("{:.2}", h.hour.offered_load),
@@ -417,7 +416,7 @@ pub fn estimate_table(scenario: &Scenario) -> String {
     }
     let mut out = format!(
         "{}: analytic baseline (M/M/c by Erlang C, M/G/c by Allen-Cunneen), no simulation\n\n",
-        scenario.name
+        e.name
     );
     out.push_str(&render(&rows));
     if !notes.is_empty() {
@@ -433,9 +432,9 @@ pub fn estimate_table(scenario: &Scenario) -> String {
 /// pool, the busiest hour under M/M/c (its load, instances and p95 wait),
 /// the cost per day, and whether that p95 meets `[slo] wait_p95`; an
 /// infeasible point gets one row with its reason.
-pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Vec<Vec<String>> {
+pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
     let mut head = vec!["point".to_string()];
-    head.extend(spec.axes.iter().map(|a| a.key.clone()));
+    head.extend(sweep.axes.iter().cloned());
     head.extend(
         [
             "pool",
@@ -449,10 +448,10 @@ pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Ve
         .map(String::from),
     );
     let mut rows = vec![head];
-    for point in points {
+    for point in &sweep.points {
         let mut lead = vec![point.index.to_string()];
-        lead.extend(point.values.iter().map(ToString::to_string));
-        let s = match &point.scenario {
+        lead.extend(point.values.iter().cloned());
+        let s = match &point.estimate {
             Ok(s) => s,
             Err(_) => {
                 let mut row = lead;
@@ -461,12 +460,12 @@ pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Ve
                 continue;
             }
         };
-        let target = s.slo.objectives().wait_p95.map(|d| d.as_secs_f64());
-        for (p, (hours, service)) in s.pools.iter().zip(load_by_hour(s)) {
+        let target = s.wait_p95.map(|d| d.as_secs_f64());
+        for p in &s.pools {
             let mut row = lead.clone();
             row.push(p.name.clone());
-            let peak = busiest_hour(&hours, service);
-            match &peak {
+            let peak = &p.busiest_hour;
+            match peak {
                 Some(h) => row.extend([
                     hour_label(h.hour.hour_of_week),
                     format!("{:.2}", h.hour.offered_load),
@@ -475,9 +474,8 @@ pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Ve
                 ]),
                 None => row.extend(["no runs".into(), "0".into(), String::new(), String::new()]),
             }
-            let day = cost_per_day_usd(&hours, s.prices.instance_hour_usd(p.tier));
-            row.push(format!("{day:.2}"));
-            row.push(match (target, &peak) {
+            row.push(format!("{:.2}", p.cost_per_day_usd));
+            row.push(match (target, peak) {
                 (Some(t), Some(h)) => super::met_word(h.wait_p95_s <= t).to_string(),
                 (Some(_), None) => "met".into(),
                 (None, _) => "-".into(),
@@ -490,14 +488,15 @@ pub(super) fn sweep_estimate_rows(spec: &SweepSpec, points: &[SweepPoint]) -> Ve
 
 /// `estimate` on a scenario with a `[sweep]`: every point at once, no
 /// simulation.
-pub fn sweep_estimate_table(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> String {
+pub fn sweep_estimate_table(sweep: &SweepEstimate) -> String {
     let mut out = format!(
-        "{name}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C), no simulation; confirm a pick with poolcast sweep or plan\n\n",
-        points.len()
+        "{}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C), no simulation; confirm a pick with poolcast sweep or plan\n\n",
+        sweep.name,
+        sweep.points.len()
     );
-    out.push_str(&render(&sweep_estimate_rows(spec, points)));
-    for p in points {
-        if let Err(reason) = &p.scenario {
+    out.push_str(&render(&sweep_estimate_rows(sweep)));
+    for p in &sweep.points {
+        if let Err(reason) = &p.estimate {
             let _ = writeln!(out, "point {} is infeasible: {reason}", p.index);
         }
     }

@@ -15,7 +15,6 @@ use std::io::{self, Read, Write};
 use chrono::SecondsFormat;
 
 use crate::model::{PoolId, Target};
-use crate::scenario::{DEFAULT_COMPUTE, Scenario};
 use crate::stats::{PoolLevels, Recorder};
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Calendar, WorkloadId};
@@ -59,6 +58,18 @@ impl Outcome {
     }
 }
 
+/// What the rows name and when they start: each workload's name and its
+/// pool's (`default` for the default compute), the clock, the warm-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLabels {
+    /// Per workload, in the scenario's order: its name and its pool's.
+    pub workloads: Vec<(String, String)>,
+    /// Where simulated time 0 falls in the calendar.
+    pub calendar: Calendar,
+    /// The warm-up: runs that arrive in it have no row.
+    pub warmup: SimDuration,
+}
+
 /// One replication's rows, written as the runs end. Runs that arrived in
 /// the warm-up are left out, as they are of every statistic, so the rows
 /// of a replication are the tasks that its summary counts, and their waits
@@ -79,28 +90,17 @@ pub struct TaskLog<W: Write> {
 }
 
 impl<W: Write> TaskLog<W> {
-    /// The log of replication `replication` of `scenario`, written to `out`
-    /// (rows only: `write_tasks_csv` adds the header).
-    pub fn new(scenario: &Scenario, replication: u32, out: W) -> TaskLog<W> {
-        let names = scenario
-            .workloads
-            .iter()
-            .map(|w| {
-                let pool = match w.target {
-                    Target::Pool(p) => scenario.pools[p.0 as usize].name.clone(),
-                    Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
-                };
-                (w.name.clone(), pool)
-            })
-            .collect();
+    /// The log of replication `replication`, written to `out` (rows only:
+    /// `write_tasks_csv` adds the header).
+    pub fn new(labels: &TaskLabels, replication: u32, out: W) -> TaskLog<W> {
         TaskLog {
             out: csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(out),
             replication: replication.to_string(),
-            window_start: SimTime(scenario.simulation.warmup.0),
-            calendar: scenario.simulation.calendar,
-            names,
+            window_start: SimTime(labels.warmup.0),
+            calendar: labels.calendar,
+            names: labels.workloads.clone(),
             running: BTreeMap::new(),
             requeued: BTreeMap::new(),
             error: None,

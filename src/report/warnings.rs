@@ -1,22 +1,22 @@
 //! Warnings a user must see before trusting the numbers: predicted before a
 //! run from the scenario, and found after it in the results.
 
-use crate::analytic::baseline;
-use crate::load::{load_by_hour, overloaded_hours};
-use crate::scenario::Scenario;
+use crate::estimate::ScenarioEstimate;
+use crate::load::overloaded_hours;
+use crate::model::MAX_QUEUED;
 use crate::stats::{Metric, RunSummary, TotalMetric};
 use crate::units::SimDuration;
 
 /// The relative half-width above which an interval is called too wide.
 const WIDE_INTERVAL: f64 = 0.2;
 
-/// Warnings from the scenario alone: validation's findings, overloaded
-/// pools, a warm-up too short to settle, too few replications.
-pub fn before_run(s: &Scenario) -> Vec<String> {
+/// Warnings from the scenario's estimate alone: validation's findings,
+/// overloaded pools, a warm-up too short to settle, too few replications.
+pub fn before_run(s: &ScenarioEstimate) -> Vec<String> {
     let mut out = s.warnings.clone();
-    let loads = load_by_hour(s);
-    for ((pool, b), (hours, _)) in s.pools.iter().zip(baseline(s)).zip(&loads) {
-        let most = f64::from(pool.max_count());
+    for pool in &s.pools {
+        let (b, hours) = (&pool.baseline, &pool.load_by_hour);
+        let most = f64::from(pool.max_count);
         let rho = b.offered_load / most.max(1.0);
         if b.offered_load >= most {
             out.push(format!(
@@ -43,17 +43,17 @@ pub fn before_run(s: &Scenario) -> Vec<String> {
             // settle fast even at high utilisation.
             let gap = most.sqrt() - b.offered_load.sqrt();
             let settle = SimDuration::from_secs_f64(b.mean_service_s / (gap * gap));
-            if s.simulation.warmup < settle {
+            if s.warmup < settle {
                 out.push(format!(
                     "pool {}: at utilisation {:.0}% its queue takes about {settle} to settle, longer than the {} warm-up; lengthen [simulation] warmup",
                     pool.name,
                     rho * 100.0,
-                    s.simulation.warmup
+                    s.warmup
                 ));
             }
         }
     }
-    if s.simulation.replications < 2 {
+    if s.replications < 2 {
         out.push(
             "one replication gives no confidence interval; use --replications 10 or more".into(),
         );
@@ -74,7 +74,7 @@ pub fn after_run(run: &RunSummary) -> Vec<String> {
         out.push(format!(
             "{stopped} of {} replications stopped early when a queue passed {} waiting runs: the figures cover the time until then and are not steady-state",
             run.replications,
-            crate::sim::MAX_QUEUED
+            MAX_QUEUED
         ));
     }
     for m in [

@@ -2,9 +2,19 @@
 //! simulated, how each pool scales, what each workload does. Reports carry
 //! these sentences; they never read the model themselves.
 
-use super::Scenario;
+use super::{DEFAULT_COMPUTE, Scenario};
 use crate::model::{Scaling, Target, TierKind};
 use crate::workload::{ArrivalProcess, DurationDist};
+
+impl Scenario {
+    /// The name of where a workload runs: its pool's, or `default`.
+    pub fn target_name(&self, target: Target) -> &str {
+        match target {
+            Target::Pool(p) => &self.pools[p.0 as usize].name,
+            Target::DefaultCompute => DEFAULT_COMPUTE,
+        }
+    }
+}
 
 fn arrival_words(a: &ArrivalProcess) -> String {
     match a {

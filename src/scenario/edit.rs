@@ -24,8 +24,22 @@ pub enum ScalingEdit {
     },
 }
 
+/// Why an edit of a scenario's text cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The text does not parse as TOML (the parser's message).
+    #[error("the scenario is not TOML: {0}")]
+    NotToml(String),
+    /// The text has no `[[pool]]` at all.
+    #[error("the scenario has no [[pool]]")]
+    NoPools,
+    /// No `[[pool]]` has this name.
+    #[error("no pool is named {0:?}")]
+    NoSuchPool(String),
+}
+
 /// `src` with the scaling of pool `pool` replaced by `edit`; an error
-/// (in words) when the text is not TOML or has no such pool.
+/// when the text is not TOML or has no such pool.
 ///
 /// ```
 /// use poolcast::scenario::{ScalingEdit, with_pool_scaling};
@@ -36,10 +50,10 @@ pub enum ScalingEdit {
 /// assert!(out.contains("{ cron = \"55 8 * * 1-5\", count = 7 }"));
 /// assert!(!out.contains("count = 3"));
 /// ```
-pub fn with_pool_scaling(src: &str, pool: &str, edit: &ScalingEdit) -> Result<String, String> {
+pub fn with_pool_scaling(src: &str, pool: &str, edit: &ScalingEdit) -> Result<String, EditError> {
     let mut doc: DocumentMut = src
         .parse()
-        .map_err(|e: toml_edit::TomlError| format!("the scenario is not TOML: {}", e.message()))?;
+        .map_err(|e: toml_edit::TomlError| EditError::NotToml(e.message().to_string()))?;
     let entry = pool_table(&mut doc, pool)?;
     match edit {
         ScalingEdit::Fixed => {
@@ -177,14 +191,14 @@ fn canonical_to_be(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The `[[pool]]` entry named `pool`.
-fn pool_table<'a>(doc: &'a mut DocumentMut, pool: &str) -> Result<&'a mut Table, String> {
+fn pool_table<'a>(doc: &'a mut DocumentMut, pool: &str) -> Result<&'a mut Table, EditError> {
     doc.as_table_mut()
         .get_mut("pool")
         .and_then(Item::as_array_of_tables_mut)
-        .ok_or_else(|| "the scenario has no [[pool]]".to_string())?
+        .ok_or(EditError::NoPools)?
         .iter_mut()
         .find(|t| t.get("name").and_then(Item::as_str) == Some(pool))
-        .ok_or_else(|| format!("no pool is named {pool:?}"))
+        .ok_or_else(|| EditError::NoSuchPool(pool.to_string()))
 }
 
 #[cfg(test)]
@@ -207,7 +221,18 @@ mod tests {
         let pool = &parsed["pool"].as_array().unwrap()[0];
         assert_eq!(pool["scaling"]["policy"].as_str(), Some("schedule"));
         assert_eq!(pool["scaling"]["rules"][0]["count"].as_integer(), Some(2));
-        assert!(with_pool_scaling(src, "nope", &ScalingEdit::Fixed).is_err());
+        assert_eq!(
+            with_pool_scaling(src, "nope", &ScalingEdit::Fixed),
+            Err(EditError::NoSuchPool("nope".into()))
+        );
+        assert_eq!(
+            with_pool_scaling("name = \"t\"\n", "a-b", &ScalingEdit::Fixed),
+            Err(EditError::NoPools)
+        );
+        assert!(matches!(
+            with_pool_scaling("[[pool]\n", "a-b", &ScalingEdit::Fixed),
+            Err(EditError::NotToml(_))
+        ));
         let fixed = with_pool_scaling(&out, "a-b", &ScalingEdit::Fixed).unwrap();
         assert!(!fixed.contains("scaling"), "{fixed}");
     }

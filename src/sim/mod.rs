@@ -25,10 +25,8 @@ use crate::workload::{
 /// leave Ctrl-C answered within milliseconds.
 const CANCEL_CHECK_EVENTS: u64 = 1 << 10;
 
-/// The most runs a pool's queue may hold: past this the pool is hopelessly
-/// overloaded, and the replication stops there (reported, not silent) so
-/// that memory stays bounded.
-pub const MAX_QUEUED: usize = 1_000_000;
+// The queue bound lives in the model, where the warnings read it too.
+pub use crate::model::MAX_QUEUED;
 
 /// Bytes a queued run takes (for the memory estimate).
 pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();

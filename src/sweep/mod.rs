@@ -8,7 +8,7 @@ mod plan;
 pub mod schedule;
 mod table;
 
-pub use plan::{PlanOutcome, plan, plan_axis};
+pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
 pub use schedule::{
     FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule,
     workflow_yaml,

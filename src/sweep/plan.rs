@@ -32,6 +32,66 @@ fn capacity_setting(key: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// Why `plan` cannot search a sweep (each names the fix).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// `[slo]` has no wait objective to search for.
+    #[error(
+        "plan searches for the cheapest point that meets [slo] wait_p95; the scenario sets none"
+    )]
+    NoWaitObjective,
+    /// The total cost (compute plus waiting) does not rise with the count.
+    #[error(
+        "plan minimises compute cost, which rises with the count; with [slo] developer_cost_per_hour the total cost does not, so use poolcast sweep"
+    )]
+    WaitingCost,
+    /// No axis sets a capacity.
+    #[error(
+        "plan needs a capacity axis in [sweep]: \"pool.NAME.count\" for a fixed pool, \"pool.NAME.scaling.max\" (or .min) for a queue controller, \"pool.NAME.scaling.rules[K].count\" for a schedule"
+    )]
+    NoCapacityAxis,
+    /// An axis other than the capacity setting and the pool's tier.
+    #[error(
+        "plan searches one capacity setting of one pool ({capacity}) and pool.{pool}.tier; axis {axis:?} is not one of them, so use poolcast sweep"
+    )]
+    OtherAxis {
+        /// The capacity axis's key.
+        capacity: String,
+        /// Its pool.
+        pool: String,
+        /// The axis that is neither.
+        axis: String,
+    },
+    /// Another pool scales and shares the quota at run time.
+    #[error(
+        "plan searches one pool's capacity while the others keep theirs, but pool {other} scales too (it shares the quota at run time, so the wait need not fall as pool {pool} grows); use poolcast sweep"
+    )]
+    OtherPoolScales {
+        /// The pool that scales.
+        other: String,
+        /// The pool searched.
+        pool: String,
+    },
+    /// `pool.P.count` of a pool a queue controller scales.
+    #[error(
+        "plan searches pool.{0}.count for fixed pools only: pool {0} scales by a queue controller, whose count is only where it starts; search \"pool.{0}.scaling.max\" (or .min) instead, or use poolcast sweep"
+    )]
+    CountOfQueue(String),
+    /// `pool.P.count` of a pool a schedule scales.
+    #[error(
+        "plan searches pool.{0}.count for fixed pools only: pool {0} scales by a schedule, whose count is only where it starts; search a rule's count (\"pool.{0}.scaling.rules[K].count\") or design the whole schedule with plan --schedule {0}"
+    )]
+    CountOfSchedule(String),
+    /// A scaling setting of a fixed pool.
+    #[error("pool {pool} is fixed, so its {setting} does not apply; search \"pool.{pool}.count\"")]
+    NotScaled {
+        /// The pool.
+        pool: String,
+        /// The setting the axis names (`scaling.max`, ...).
+        setting: String,
+    },
+}
+
 /// Whether `plan` can search this sweep: an objective on the wait, the
 /// compute cost minimised, and as the only axes one capacity setting of
 /// one pool (its count when it is fixed; a controller's `max` or `min`, or
@@ -42,26 +102,27 @@ pub fn plan_axis(
     spec: &SweepSpec,
     points: &[SweepPoint],
     obj: &Objective,
-) -> Result<usize, String> {
+) -> Result<usize, PlanError> {
     if obj.slo.wait_p95.is_none() {
-        return Err("plan searches for the cheapest point that meets [slo] wait_p95; the scenario sets none".into());
+        return Err(PlanError::NoWaitObjective);
     }
     if obj.with_waiting_cost {
-        return Err("plan minimises compute cost, which rises with the count; with [slo] developer_cost_per_hour the total cost does not, so use poolcast sweep".into());
+        return Err(PlanError::WaitingCost);
     }
     let capacity: Vec<usize> = (0..spec.axes.len())
         .filter(|&i| capacity_setting(&spec.axes[i].key).is_some())
         .collect();
     let Some(&axis) = capacity.first() else {
-        return Err("plan needs a capacity axis in [sweep]: \"pool.NAME.count\" for a fixed pool, \"pool.NAME.scaling.max\" (or .min) for a queue controller, \"pool.NAME.scaling.rules[K].count\" for a schedule".into());
+        return Err(PlanError::NoCapacityAxis);
     };
     let (pool, setting) = capacity_setting(&spec.axes[axis].key).unwrap_or_default();
     for (i, a) in spec.axes.iter().enumerate() {
         if i != axis && a.key != format!("pool.{pool}.tier") {
-            return Err(format!(
-                "plan searches one capacity setting of one pool ({}) and pool.{pool}.tier; axis {:?} is not one of them, so use poolcast sweep",
-                spec.axes[axis].key, a.key
-            ));
+            return Err(PlanError::OtherAxis {
+                capacity: spec.axes[axis].key.clone(),
+                pool: pool.to_string(),
+                axis: a.key.clone(),
+            });
         }
     }
     let base = points.iter().find_map(|p| p.scenario.as_ref().ok());
@@ -73,10 +134,10 @@ pub fn plan_axis(
             .iter()
             .find(|p| p.name != pool && p.scaling != Scaling::Fixed)
         {
-            return Err(format!(
-                "plan searches one pool's capacity while the others keep theirs, but pool {} scales too (it shares the quota at run time, so the wait need not fall as pool {pool} grows); use poolcast sweep",
-                other.name
-            ));
+            return Err(PlanError::OtherPoolScales {
+                other: other.name.clone(),
+                pool: pool.to_string(),
+            });
         }
         let scaling = s.pools.iter().find(|p| p.name == pool).map(|p| &p.scaling);
         let fits = matches!(
@@ -87,16 +148,14 @@ pub fn plan_axis(
                 | (_, None)
         );
         if !fits {
+            let pool = pool.to_string();
             return Err(match scaling {
-                Some(Scaling::Queue(_)) => format!(
-                    "plan searches pool.{pool}.count for fixed pools only: pool {pool} scales by a queue controller, whose count is only where it starts; search \"pool.{pool}.scaling.max\" (or .min) instead, or use poolcast sweep"
-                ),
-                Some(Scaling::Schedule(_)) => format!(
-                    "plan searches pool.{pool}.count for fixed pools only: pool {pool} scales by a schedule, whose count is only where it starts; search a rule's count (\"pool.{pool}.scaling.rules[K].count\") or design the whole schedule with plan --schedule {pool}"
-                ),
-                _ => format!(
-                    "pool {pool} is fixed, so its {setting} does not apply; search \"pool.{pool}.count\""
-                ),
+                Some(Scaling::Queue(_)) => PlanError::CountOfQueue(pool),
+                Some(Scaling::Schedule(_)) => PlanError::CountOfSchedule(pool),
+                _ => PlanError::NotScaled {
+                    pool,
+                    setting: setting.to_string(),
+                },
             });
         }
     }
@@ -123,7 +182,7 @@ pub fn plan(
     obj: &Objective,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<PlanOutcome, String> {
+) -> Result<PlanOutcome, PlanError> {
     let count_axis = plan_axis(spec, points, obj)?;
     // The capacity axis: wait falls and cost rises along it.
     let count = |p: &SweepPoint| match &p.values[count_axis] {

@@ -1,0 +1,97 @@
+//! The commands that read a scenario without simulating: `validate`,
+//! `estimate` and `tiers`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::emit;
+use crate::cli::Format;
+use crate::estimate::{ScenarioEstimate, SweepEstimate};
+use crate::model::{PriceTable, Quota};
+use crate::report;
+use crate::scenario::{self, FileScope};
+
+/// `poolcast validate`: the scenario's pools and workloads, and what its
+/// arrivals add up to.
+pub(super) fn validate(scenario: &Path, format: Format, scope: FileScope) -> Result<ExitCode> {
+    let s = scenario::load_in(scenario, scope)?;
+    let (pools, workloads) = (s.pools.len(), s.workloads.len());
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    emit(&match format {
+        Format::Table => {
+            let mut text = format!(
+                "{}: valid ({pools} pool{}, {workloads} workload{})\n",
+                scenario.display(),
+                plural(pools),
+                plural(workloads)
+            );
+            // What the arrivals add up to: the check a planner
+            // makes by hand ("300 a day, mostly 09-18").
+            for (i, w) in s.workloads.iter().enumerate() {
+                let (weekday, weekend, peak, rate) = crate::load::daily_runs(&s, i);
+                text.push_str(&format!(
+                    "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
+                    w.name,
+                    crate::load::hour_label(peak)
+                ));
+            }
+            text
+        }
+        Format::Json => format!(
+            "{}\n",
+            serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })
+        ),
+        Format::Csv => format!(
+            "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",
+            scenario.display()
+        ),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `poolcast estimate`: the analytic baseline; with a `[sweep]`, of every
+/// point at once (each validated as a sweep would run it).
+pub(super) fn estimate(scenario: &Path, format: Format, scope: FileScope) -> Result<ExitCode> {
+    let src = scenario::read_source(scenario)?;
+    if let Some(spec) = scenario::sweep_spec(&src, scenario)? {
+        let points = scenario::expand(&spec, &src, scenario, scope);
+        let name = points
+            .iter()
+            .find_map(|p| p.scenario.as_ref().ok())
+            .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
+        let e = SweepEstimate::of(&name, &spec, &points);
+        match format {
+            Format::Table => emit(&report::sweep_estimate_table(&e))?,
+            Format::Json => emit(&report::sweep_estimate_json(&e))?,
+            Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_estimate_csv(&e)))?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let e = ScenarioEstimate::of(&scenario::from_str_in(&src, scenario, scope)?);
+    match format {
+        Format::Table => emit(&report::estimate_table(&e))?,
+        Format::Json => emit(&report::estimate_json(&e))?,
+        Format::Csv => emit(&String::from_utf8_lossy(&report::estimate_csv(&e)))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `poolcast tiers`: the tier, price and quota table of the scenario, or
+/// the defaults.
+pub(super) fn tiers(scenario: Option<&Path>, format: Format, scope: FileScope) -> Result<ExitCode> {
+    let (prices, quota) = match scenario {
+        Some(path) => {
+            let s = scenario::load_in(path, scope)?;
+            (s.prices, s.quota)
+        }
+        None => (PriceTable::default(), Quota::default()),
+    };
+    match format {
+        Format::Table => emit(&report::tiers_table(&prices, quota))?,
+        Format::Json => emit(&report::tiers_json(&prices, quota))?,
+        Format::Csv => emit(&String::from_utf8_lossy(&report::tiers_csv(&prices)))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

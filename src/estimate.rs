@@ -1,0 +1,123 @@
+//! The analytic estimate of a scenario, computed once from the model: per
+//! pool its steady-state baseline, its load by hour of the week, its
+//! busiest hour and its cost per day. `poolcast estimate` (table, JSON,
+//! CSV, and per sweep point) and the warnings shown before a run read it,
+//! so the reports see numbers, not the scenario.
+
+use crate::analytic::{PoolBaseline, baseline};
+use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
+use crate::model::Tier;
+use crate::scenario::{Scenario, SweepPoint, SweepSpec};
+use crate::units::SimDuration;
+
+/// One pool's estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolEstimate {
+    /// The pool's name.
+    pub name: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// Its configured count.
+    pub count: u32,
+    /// The most instances its policy can ask for.
+    pub max_count: u32,
+    /// The steady-state baseline (M/M/c, Allen-Cunneen).
+    pub baseline: PoolBaseline,
+    /// The 168 hours of the week over the observed window.
+    pub load_by_hour: Vec<HourLoad>,
+    /// Its busiest hour under M/M/c; `None` when no run arrives.
+    pub busiest_hour: Option<BusiestHour>,
+    /// Compute cost per day from the instances by hour, USD.
+    pub cost_per_day_usd: f64,
+}
+
+/// A scenario's estimate, and what the warnings before a run need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioEstimate {
+    /// The scenario's name.
+    pub name: String,
+    /// Validation's warnings.
+    pub warnings: Vec<String>,
+    /// The warm-up left out of every statistic.
+    pub warmup: SimDuration,
+    /// Replications a run makes.
+    pub replications: u32,
+    /// `[slo] wait_p95`, when set.
+    pub wait_p95: Option<SimDuration>,
+    /// Per pool, in the scenario's order.
+    pub pools: Vec<PoolEstimate>,
+}
+
+impl ScenarioEstimate {
+    /// The estimate of `s`.
+    pub fn of(s: &Scenario) -> ScenarioEstimate {
+        let pools = s
+            .pools
+            .iter()
+            .zip(baseline(s))
+            .zip(load_by_hour(s))
+            .map(|((p, baseline), (hours, service_s))| PoolEstimate {
+                name: p.name.clone(),
+                tier: p.tier,
+                count: p.count,
+                max_count: p.max_count(),
+                busiest_hour: busiest_hour(&hours, service_s),
+                cost_per_day_usd: cost_per_day_usd(&hours, s.prices.instance_hour_usd(p.tier)),
+                baseline,
+                load_by_hour: hours,
+            })
+            .collect();
+        ScenarioEstimate {
+            name: s.name.clone(),
+            warnings: s.warnings.clone(),
+            warmup: s.simulation.warmup,
+            replications: s.simulation.replications,
+            wait_p95: s.slo.objectives().wait_p95,
+            pools,
+        }
+    }
+}
+
+/// One point of a sweep, estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointEstimate {
+    /// Position in the full sweep, from 0.
+    pub index: usize,
+    /// One value per axis, as written.
+    pub values: Vec<String>,
+    /// The estimate, or the reasons the point is infeasible.
+    pub estimate: Result<ScenarioEstimate, String>,
+}
+
+/// Every point of a sweep, estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepEstimate {
+    /// The scenario's name.
+    pub name: String,
+    /// Axis key paths.
+    pub axes: Vec<String>,
+    /// The points, in order.
+    pub points: Vec<PointEstimate>,
+}
+
+impl SweepEstimate {
+    /// The estimate of `points` of `spec`, for scenario `name`.
+    pub fn of(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> SweepEstimate {
+        SweepEstimate {
+            name: name.to_string(),
+            axes: spec.axes.iter().map(|a| a.key.clone()).collect(),
+            points: points
+                .iter()
+                .map(|p| PointEstimate {
+                    index: p.index,
+                    values: p.values.iter().map(ToString::to_string).collect(),
+                    estimate: p
+                        .scenario
+                        .as_ref()
+                        .map(ScenarioEstimate::of)
+                        .map_err(Clone::clone),
+                })
+                .collect(),
+        }
+    }
+}

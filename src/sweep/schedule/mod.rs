@@ -1,0 +1,317 @@
+//! `poolcast plan --schedule POOL`: the cheapest schedule of instance
+//! counts for one pool that meets the wait objective of `[slo]` (on the
+//! upper end of its 95% interval), over the week of the scenario's traffic.
+//!
+//! The search, in the order it runs:
+//!
+//! 1. **First guess.** The offered load by hour of the week (`load`) gives
+//!    each hour the smallest count whose M/M/c p95 wait meets the target
+//!    (at least 1 in an hour where any run arrives and in the hour after,
+//!    so that no run waits for the next morning; 0 elsewhere),
+//!    never more than the quota leaves the pool in that hour.
+//! 2. **Compression.** A dynamic programme over the 168 hours finds the
+//!    cheapest count profile that covers the guess with at most N count
+//!    changes a day (`--max-changes-per-day`), so the result is a handful
+//!    of cron rules, not 168.
+//! 3. **Repair.** The schedule is simulated (the full model: provisioning,
+//!    cold starts, drain on scale-in, the shared quota); while it misses
+//!    the objective, every block whose arriving runs wait longer than the
+//!    target more than 5% of the time gets one instance more.
+//! 4. **Trim.** Each block (a stretch of the week at one count, on every
+//!    day it repeats) is lowered by one, largest saving first; a lowering
+//!    that still meets the objective is kept, until no block can go.
+//! 5. **Confirmation.** The result is simulated again with a seed the
+//!    search never saw and at least 20 replications. If it misses there,
+//!    those replications join the judge and the search goes back to 3.
+//!
+//! Every schedule judged ran with the same seeds (common random numbers),
+//! so one schedule beats another on the same arrivals. Each rule fires
+//! early by the pool's provisioning time, so its instances are ready (and
+//! a scale-in takes effect) on the hour the block starts.
+
+mod fixed;
+mod profile;
+mod request;
+mod rules;
+mod search;
+mod tally;
+mod workflow;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+pub use fixed::{FixedComparison, NoFixedCount};
+pub use request::{RequestError, check_request};
+pub use rules::PlannedRule;
+pub use workflow::workflow_yaml;
+
+use super::Progress;
+use crate::model::{Tier, TierKind};
+use crate::scenario::{
+    EditError, FileScope, ScalingEdit, Scenario, ScenarioError, from_str_in, with_pool_scaling,
+};
+use crate::stats::{Estimate, Objectives, RunSummary, TotalMetric};
+use crate::units::SimDuration;
+use fixed::cheapest_fixed;
+use profile::{changes_per_day, compress};
+use request::{Bounds, bounds};
+use rules::rules_of;
+use search::{ReplicationSet, Search};
+
+/// Count changes a day when the caller does not say.
+pub const DEFAULT_MAX_CHANGES_PER_DAY: u32 = 4;
+
+/// Replications of the confirmation run, at least.
+pub const CONFIRM_REPLICATIONS: u32 = 20;
+
+/// Confirmation rounds before the search gives up confirming.
+pub const CONFIRM_ROUNDS: u64 = 3;
+
+/// What to plan.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleRequest<'a> {
+    /// The scenario's text (the recommendation is this text, edited).
+    pub source: &'a str,
+    /// Its path (relative files resolve from its folder).
+    pub path: &'a Path,
+    /// The scenario, validated, with any seed and replication overrides.
+    pub scenario: &'a Scenario,
+    /// The pool to schedule.
+    pub pool: &'a str,
+    /// The most count changes a day.
+    pub max_changes_per_day: u32,
+    /// Where the files the scenario names may be.
+    pub scope: FileScope,
+}
+
+/// What `plan --schedule` found.
+#[derive(Debug, Clone)]
+pub struct SchedulePlan {
+    /// The pool scheduled.
+    pub pool: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// How early each rule fires: the pool's provisioning time, in whole
+    /// minutes (cron's resolution).
+    pub lead: SimDuration,
+    /// The count in force in each hour of the week (Monday 00:00 first).
+    pub counts: Vec<u32>,
+    /// The rules, in order of their first firing in the week.
+    pub rules: Vec<PlannedRule>,
+    /// The scenario text with the schedule in the pool (what
+    /// `recommended.toml` holds).
+    pub recommended: String,
+    /// The recommended scenario run with the scenario's seed and
+    /// replications (what `poolcast run` on it reports).
+    pub result: RunSummary,
+    /// The run on a seed the search never saw, with at least
+    /// `CONFIRM_REPLICATIONS` replications.
+    pub confirmation: RunSummary,
+    /// Whether the confirmation meets the wait objective on the upper end
+    /// of its interval.
+    pub confirmed: bool,
+    /// The cheapest fixed count meeting the objective, or why there is no
+    /// comparison.
+    pub fixed: Result<FixedComparison, NoFixedCount>,
+    /// Schedules simulated.
+    pub schedules_tried: usize,
+    /// Replications run, the fixed-count search and confirmation included.
+    pub simulations: u64,
+    /// The most count changes a day allowed.
+    pub max_changes_per_day: u32,
+}
+
+/// Why there is no plan.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    /// The request cannot be planned; the message names the fix.
+    #[error(transparent)]
+    Refused(#[from] RequestError),
+    /// The search did not settle within its bound on schedules.
+    #[error(
+        "the search simulated {0} schedules without settling; lower --max-changes-per-day or shorten [simulation] horizon"
+    )]
+    Unsettled(usize),
+    /// The hours whose runs wait too long have all the quota leaves.
+    #[error("no schedule within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications): the hours whose runs wait too long already have all the instances the {kind} quota leaves pool {pool}; raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request), choose a larger tier, or add --replications (more narrow the interval)", joined(.replications))]
+    QuotaCapped {
+        /// Replications of each judged set.
+        replications: Vec<u32>,
+        /// The pool's quota kind.
+        kind: TierKind,
+        /// The pool.
+        pool: String,
+    },
+    /// The runs that wait too long are not the pool's.
+    #[error(
+        "the wait objective is missed by runs that pool {0} does not serve (its own runs wait within the target); schedule the pools whose runs wait, or check them with poolcast run"
+    )]
+    OtherPools(String),
+    /// The scenario's text could not be edited (it validated, so a bug).
+    #[error("the scenario's text cannot take the schedule ({0}); this is a bug, please report it")]
+    Edit(#[from] EditError),
+    /// The recommended scenario does not validate (a bug).
+    #[error("the recommended scenario does not validate ({0}); this is a bug, please report it")]
+    RecommendedInvalid(Box<ScenarioError>),
+    /// The cancel flag was set.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Replication counts as `10 + 20`.
+fn joined(replications: &[u32]) -> String {
+    let parts: Vec<String> = replications.iter().map(u32::to_string).collect();
+    parts.join(" + ")
+}
+
+/// The objective a schedule is judged on: the wait objective (with its
+/// window) alone; a cost cap is checked on the result (cost only falls as
+/// the search trims).
+pub(super) fn wait_objective(s: &Scenario) -> Objectives {
+    Objectives {
+        max_cost_per_day_usd: None,
+        ..s.slo.objectives()
+    }
+}
+
+/// The metric a wait objective judges: the window's p95 when `[slo]
+/// window` is set.
+pub(super) fn judged_wait_metric(objectives: &Objectives) -> TotalMetric {
+    if objectives.window.is_some() {
+        TotalMetric::WindowWaitP95S
+    } else {
+        TotalMetric::WaitP95S
+    }
+}
+
+/// The judged p95 wait of a run: the window's when `[slo] window` is set.
+pub fn judged_wait(run: &RunSummary, objectives: &Objectives) -> Estimate {
+    run.totals.get(judged_wait_metric(objectives))
+}
+
+/// Designs the cheapest schedule for `req.pool` (see the module's notes
+/// for how, and what it guarantees).
+pub fn plan_schedule(
+    req: &ScheduleRequest,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<SchedulePlan, ScheduleError> {
+    let p = check_request(req)?;
+    let s = req.scenario;
+    let spec = &s.pools[p];
+    let Bounds {
+        need,
+        floor,
+        ceiling,
+    } = bounds(s, p)?;
+    let first = compress(&need, req.max_changes_per_day);
+    let lead_min = spec.provisioning.as_secs_f64().div_euclid(60.0) as u32
+        + u32::from(spec.provisioning.as_secs_f64() % 60.0 > 0.0);
+    let first_set = ReplicationSet {
+        seed: s.simulation.seed,
+        replications: s.simulation.replications,
+    };
+    let mut search = Search {
+        base: s,
+        pool: p,
+        lead_min,
+        objectives: wait_objective(s),
+        floor,
+        ceiling,
+        max_changes_per_day: req.max_changes_per_day,
+        sets: vec![first_set],
+        cache: HashMap::new(),
+        tried: 0,
+        simulations: 0,
+        cancel,
+        progress,
+    };
+    let (counts, confirm_set, confirmed) = confirmed_search(&mut search, first)?;
+    debug_assert!(
+        changes_per_day(&counts)
+            .iter()
+            .all(|&c| c <= req.max_changes_per_day)
+    );
+    let rules = rules_of(&counts, lead_min);
+    let recommended = recommended_text(req, &rules, lead_min)?;
+    // The numbers printed are those of the recommended file itself.
+    let mut chosen = from_str_in(&recommended, req.path, req.scope)
+        .map_err(|e| ScheduleError::RecommendedInvalid(Box::new(e)))?;
+    chosen.simulation.seed = first_set.seed;
+    chosen.simulation.replications = first_set.replications;
+    let (result, _, _) = search.simulate(&chosen)?;
+    chosen.simulation.seed = confirm_set.seed;
+    chosen.simulation.replications = confirm_set.replications;
+    let (confirmation, _, _) = search.simulate(&chosen)?;
+    let fixed = cheapest_fixed(req, p, &counts, cancel, progress)?;
+    let simulations = search.simulations + fixed.as_ref().map_or(0, |f| f.simulations);
+    Ok(SchedulePlan {
+        pool: spec.name.clone(),
+        tier: spec.tier,
+        lead: SimDuration::from_secs(u64::from(lead_min) * 60),
+        counts,
+        rules,
+        recommended,
+        result,
+        confirmation,
+        confirmed,
+        fixed,
+        schedules_tried: search.tried,
+        simulations,
+        max_changes_per_day: req.max_changes_per_day,
+    })
+}
+
+/// Repair, trim and confirmation from `first`, for up to `CONFIRM_ROUNDS`
+/// rounds: the counts found, the confirmation's replication set, and
+/// whether it confirmed them.
+fn confirmed_search(
+    search: &mut Search,
+    first: Vec<u32>,
+) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+    let sim = &search.base.simulation;
+    let (seed, replications) = (sim.seed, sim.replications);
+    let mut counts = first;
+    let mut confirm_set = search.sets[0];
+    for round in 1..=CONFIRM_ROUNDS {
+        counts = search.repair(counts)?;
+        counts = search.trim(counts)?;
+        confirm_set = ReplicationSet {
+            seed: seed.wrapping_add(round),
+            replications: replications.max(CONFIRM_REPLICATIONS),
+        };
+        let check = search.scenario(&counts, confirm_set);
+        let (run, _, _) = search.simulate(&check)?;
+        if search.meets(&run) {
+            return Ok((counts, confirm_set, true));
+        }
+        if round < CONFIRM_ROUNDS {
+            // Judge on these replications too from now on.
+            search.sets.push(confirm_set);
+            search.cache.clear();
+        }
+    }
+    Ok((counts, confirm_set, false))
+}
+
+/// The scenario's text with `rules` as the pool's scaling, and a comment
+/// that says where they came from.
+fn recommended_text(
+    req: &ScheduleRequest,
+    rules: &[PlannedRule],
+    lead_min: u32,
+) -> Result<String, ScheduleError> {
+    let comment = format!(
+        "Designed by `poolcast plan --schedule {}` (at most {} changes a day): each\nrule fires {lead_min} min early, the pool's provisioning time, so the count\nis in force on the hour. Apply it with apply-schedule.yml.",
+        req.pool, req.max_changes_per_day
+    );
+    Ok(with_pool_scaling(
+        req.source,
+        req.pool,
+        &ScalingEdit::Schedule {
+            rules: rules.iter().map(|r| (r.cron.clone(), r.count)).collect(),
+            comment: Some(comment),
+        },
+    )?)
+}

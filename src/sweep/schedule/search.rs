@@ -1,0 +1,253 @@
+//! The search of `plan --schedule`: repair raises the blocks whose runs
+//! wait too long until the schedule meets the objective, trim lowers them
+//! while it still does; every schedule is judged on the same replication
+//! sets (common random numbers) and simulated once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::ScheduleError;
+use super::profile::{Block, blocks, changes_per_day};
+use super::rules::rules_of;
+use super::tally::HourTally;
+use crate::load::HOURS_OF_WEEK;
+use crate::model::{PoolId, Scaling, ScheduleRule};
+use crate::scenario::{Scenario, scheduled_at_start};
+use crate::sim::run_replication;
+use crate::stats::{
+    Objectives, ReplicationStats, ReplicationSummary, RunSummary, judge, summarise,
+};
+use crate::sweep::Progress;
+use crate::text::parse_cron;
+
+/// Schedules simulated at most (a bound on a search that should never
+/// come near it: a workday week takes a few dozen).
+const MAX_SCHEDULES: usize = 2_000;
+
+/// The share of a block's runs that may wait longer than the target before
+/// repair raises it: what a p95 objective allows overall.
+const BREAK_SHARE: f64 = 0.05;
+
+/// One set of replications a schedule is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ReplicationSet {
+    pub seed: u64,
+    pub replications: u32,
+}
+
+/// A schedule's simulation: whether it meets the objective on every
+/// judged set, and its runs and late runs by hour of arrival (all sets).
+#[derive(Debug, Clone)]
+pub(super) struct Evaluation {
+    meets: bool,
+    runs: Vec<u64>,
+    over: Vec<u64>,
+}
+
+/// The search's state: the scenario, the pool, what bounds each hour, and
+/// the judged replication sets.
+pub(super) struct Search<'a> {
+    pub base: &'a Scenario,
+    pub pool: usize,
+    /// How early each rule fires, whole minutes.
+    pub lead_min: u32,
+    pub objectives: Objectives,
+    /// The fewest instances each hour may have.
+    pub floor: Vec<u32>,
+    /// The most the quota leaves the pool in each hour.
+    pub ceiling: Vec<u32>,
+    pub max_changes_per_day: u32,
+    /// The replication sets every schedule is judged on.
+    pub sets: Vec<ReplicationSet>,
+    pub cache: HashMap<Vec<u32>, Evaluation>,
+    /// Schedules simulated.
+    pub tried: usize,
+    /// Replications run.
+    pub simulations: u64,
+    pub cancel: &'a AtomicBool,
+    pub progress: &'a (dyn Fn(Progress) + Sync),
+}
+
+impl Search<'_> {
+    /// The base scenario with `counts` as the pool's schedule.
+    pub(super) fn scenario(&self, counts: &[u32], set: ReplicationSet) -> Scenario {
+        let mut s = self.base.clone();
+        let rules: Vec<ScheduleRule> = rules_of(counts, self.lead_min)
+            .into_iter()
+            .map(|r| ScheduleRule {
+                cron: parse_cron(&r.cron).expect("the planner writes valid cron"),
+                count: r.count,
+            })
+            .collect();
+        let pool = &mut s.pools[self.pool];
+        pool.count = scheduled_at_start(&rules, s.simulation.calendar);
+        pool.scaling = Scaling::Schedule(rules);
+        s.simulation.seed = set.seed;
+        s.simulation.replications = set.replications;
+        s
+    }
+
+    /// Runs every replication of `s` with the hour tallies.
+    pub(super) fn simulate(
+        &mut self,
+        s: &Scenario,
+    ) -> Result<(RunSummary, Vec<u64>, Vec<u64>), ScheduleError> {
+        let reps = s.simulation.replications;
+        (self.progress)(Progress::Added(u64::from(reps)));
+        let pool = PoolId(self.pool as u32);
+        let cancel = self.cancel;
+        let progress = self.progress;
+        let results: Vec<(ReplicationSummary, Vec<u64>, Vec<u64>)> = (0..reps)
+            .into_par_iter()
+            .map(|r| {
+                let mut both = (ReplicationStats::new(s), HourTally::new(s, pool));
+                run_replication(s, r, &mut both, cancel);
+                progress(Progress::Done);
+                let (stats, tally) = both;
+                let (runs, over) = tally.into_counts();
+                (stats.finish(), runs, over)
+            })
+            .collect();
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ScheduleError::Cancelled);
+        }
+        self.simulations += u64::from(reps);
+        let (mut runs, mut over) = (vec![0; HOURS_OF_WEEK], vec![0; HOURS_OF_WEEK]);
+        let mut summaries = Vec::with_capacity(results.len());
+        for (summary, r, o) in results {
+            for h in 0..HOURS_OF_WEEK {
+                runs[h] += r[h];
+                over[h] += o[h];
+            }
+            summaries.push(summary);
+        }
+        Ok((summarise(s, summaries), runs, over))
+    }
+
+    /// Whether `run` meets the wait objective on the upper end of its
+    /// interval.
+    pub(super) fn meets(&self, run: &RunSummary) -> bool {
+        judge(&self.objectives, |m| run.totals.get(m)).is_some_and(|v| v.met_upper95)
+    }
+
+    /// Simulates `counts` on every judged set (once: results are cached).
+    pub(super) fn evaluate(&mut self, counts: &[u32]) -> Result<Evaluation, ScheduleError> {
+        if let Some(e) = self.cache.get(counts) {
+            return Ok(e.clone());
+        }
+        if self.tried >= MAX_SCHEDULES {
+            return Err(ScheduleError::Unsettled(MAX_SCHEDULES));
+        }
+        self.tried += 1;
+        let mut e = Evaluation {
+            meets: true,
+            runs: vec![0; HOURS_OF_WEEK],
+            over: vec![0; HOURS_OF_WEEK],
+        };
+        for set in self.sets.clone() {
+            let s = self.scenario(counts, set);
+            let (run, runs, over) = self.simulate(&s)?;
+            e.meets &= self.meets(&run);
+            for h in 0..HOURS_OF_WEEK {
+                e.runs[h] += runs[h];
+                e.over[h] += over[h];
+            }
+        }
+        self.cache.insert(counts.to_vec(), e.clone());
+        Ok(e)
+    }
+
+    /// Raises the blocks that break the objective until the schedule meets
+    /// it.
+    pub(super) fn repair(&mut self, mut counts: Vec<u32>) -> Result<Vec<u32>, ScheduleError> {
+        loop {
+            let e = self.evaluate(&counts)?;
+            if e.meets {
+                return Ok(counts);
+            }
+            let blocks = blocks(&counts);
+            let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.ceiling[h]);
+            let late = |b: &Block| {
+                let runs: u64 = b.hours().iter().map(|&h| e.runs[h]).sum();
+                let over: u64 = b.hours().iter().map(|&h| e.over[h]).sum();
+                (runs, over)
+            };
+            let mut raise: Vec<&Block> = blocks
+                .iter()
+                .filter(|b| {
+                    let (runs, over) = late(b);
+                    runs > 0 && over as f64 > BREAK_SHARE * runs as f64 && room(b)
+                })
+                .collect();
+            if raise.is_empty() {
+                // None breaks on its own: the one with the most late runs.
+                raise.extend(
+                    blocks
+                        .iter()
+                        .filter(|b| late(b).1 > 0 && room(b))
+                        .max_by_key(|b| late(b).1),
+                );
+            }
+            if raise.is_empty() {
+                let capped = blocks.iter().any(|b| late(b).1 > 0 && !room(b));
+                let pool = &self.base.pools[self.pool];
+                return Err(if capped {
+                    ScheduleError::QuotaCapped {
+                        replications: self.sets.iter().map(|s| s.replications).collect(),
+                        kind: pool.tier.kind(),
+                        pool: pool.name.clone(),
+                    }
+                } else {
+                    ScheduleError::OtherPools(pool.name.clone())
+                });
+            }
+            let mut next = counts.clone();
+            for b in raise {
+                for h in b.hours() {
+                    next[h] = b.count + 1;
+                }
+            }
+            counts = next;
+        }
+    }
+
+    /// Lowers blocks by one, largest saving first, while the schedule
+    /// still meets the objective: a whole block, or the first or the last
+    /// hour of its stretches (which moves a boundary, or adds a change
+    /// where the day has changes to spare). Ends when none can go.
+    pub(super) fn trim(&mut self, mut counts: Vec<u32>) -> Result<Vec<u32>, ScheduleError> {
+        'outer: loop {
+            let mut candidates: Vec<Vec<usize>> = Vec::new();
+            for b in blocks(&counts) {
+                let [first, last] = b.edges();
+                candidates.extend([b.hours(), first, last]);
+            }
+            candidates.retain(|hours| {
+                !hours.is_empty() && hours.iter().all(|&h| counts[h] > self.floor[h])
+            });
+            // The most instance-hours first (then the earliest in the week).
+            candidates
+                .sort_by_key(|hours| (std::cmp::Reverse(hours.len()), hours.iter().min().copied()));
+            candidates.dedup();
+            for hours in candidates {
+                let mut next = counts.clone();
+                for &h in &hours {
+                    next[h] -= 1;
+                }
+                if changes_per_day(&next)
+                    .iter()
+                    .any(|&c| c > self.max_changes_per_day)
+                {
+                    continue;
+                }
+                if self.evaluate(&next)?.meets {
+                    counts = next;
+                    continue 'outer;
+                }
+            }
+            return Ok(counts);
+        }
+    }
+}
