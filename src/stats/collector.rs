@@ -317,119 +317,22 @@ impl ReplicationStats {
             .collect();
         let end = self.window_end;
         let window = end.saturating_since(self.window_start);
-        let window_hours = window.as_hours_f64();
-        let hours = |ticks: u128| ticks as f64 / TICKS_PER_SECOND as f64 / 3600.0;
-        // Waits per pool: its workloads' together.
-        let mut pool_waits = vec![(0u64, 0u64, 0u128); self.pools.len()];
-        for (w, target) in self.workloads.iter().zip(&self.targets) {
-            if let Some(p) = target {
-                let (runs, waited, sum) = &mut pool_waits[*p];
-                *runs += w.waiting_runs();
-                *waited += w.waited;
-                *sum += w.wait_sum;
-            }
-        }
-        let mut cost_by_day: Vec<Vec<f64>> = Vec::new();
-        let pools: Vec<Values<PoolMetric>> = self
+        let pool_waits = self.pool_waits();
+        let (pools, mut cost_by_day): (Vec<_>, Vec<_>) = self
             .pools
             .iter_mut()
             .zip(pool_waits)
-            .map(|(p, (runs, waited, wait_sum))| {
-                use PoolMetric as M;
-                let (_, qmax) = p.queued.finish(end);
-                let (busy, _) = p.busy.finish(end);
-                let (alloc, _) = p.allocated.finish(end);
-                let (starved, _) = p.queued_without_capacity.finish(end);
-                let instance_hours = hours(alloc);
-                let daily = p.allocated_by_day.finish(end);
-                cost_by_day.push(
-                    daily
-                        .iter()
-                        .map(|&a| hours(a) * p.price_per_hour_usd)
-                        .collect(),
-                );
-                let mut m = Values::undefined();
-                m[M::InstancesMean] = p.allocated.mean(end);
-                m[M::Utilization] = if alloc == 0 {
-                    0.0
-                } else {
-                    busy as f64 / alloc as f64
-                };
-                m[M::QueueLenMean] = p.queued.mean(end);
-                m[M::QueueLenMax] = f64::from(qmax);
-                m[M::InstanceHours] = instance_hours;
-                m[M::CostUsd] = instance_hours * p.price_per_hour_usd;
-                m[M::ScaleUpsCapped] = p.capped as f64;
-                m[M::ScaleUps] = p.scale_ups as f64;
-                m[M::InstancesDenied] = p.denied as f64;
-                m[M::Preempted] = p.preempted as f64;
-                m[M::ColdStarts] = p.cold_starts as f64;
-                m[M::ColdStartHours] = hours(p.cold_extra);
-                m[M::NoCapacityWaitHours] = hours(starved);
-                m[M::WaitMeanS] = mean_secs(wait_sum, runs);
-                m[M::WaitedFraction] = ratio(waited, runs);
-                m
-            })
-            .collect();
-        let vcpu_seconds = self.default_vcpu_ticks as f64 / TICKS_PER_SECOND as f64;
-        let default_cost = self.default_compute.cost_usd(vcpu_seconds, window_hours);
-        let default_compute = self.uses_default.then(|| {
-            use DefaultComputeMetric as M;
-            // The free grant is pro-rated over the window, so a day's share
-            // of the cost is its share of the vCPU time.
-            let total = self.default_vcpu_ticks.max(1) as f64;
-            cost_by_day.push(
-                self.default_vcpu_ticks_by_day
-                    .iter()
-                    .map(|&t| default_cost * t as f64 / total)
-                    .collect(),
-            );
-            let mut m = Values::undefined();
-            m[M::Runs] = self.default_runs as f64;
-            m[M::RunningMean] = if window.0 == 0 {
-                0.0
-            } else {
-                vcpu_seconds / f64::from(self.default_compute.vcpu) / window.as_secs_f64()
-            };
-            m[M::VcpuHours] = vcpu_seconds / 3600.0;
-            m[M::CostUsd] = default_cost;
+            .map(|(p, waits)| p.finish(end, waits))
+            .unzip();
+        let default_compute = self.default_compute(window).map(|(m, daily)| {
+            cost_by_day.push(daily);
             m
         });
-        let cost: f64 = pools.iter().map(|p| p[PoolMetric::CostUsd]).sum::<f64>() + default_cost;
-        let mut all_waits = histogram();
-        let (mut tasks, mut runs, mut wait_sum) = (0u64, 0u64, 0u128);
-        for (w, (wait, _)) in self.workloads.iter().zip(&histograms) {
-            all_waits
-                .add(wait)
-                .expect("histograms of equal precision add");
-            tasks += w.arrived;
-            runs += w.waiting_runs();
-            wait_sum += w.wait_sum;
-        }
-        let wait_hours = hours(wait_sum);
-        let waiting_cost = wait_hours * self.wait_hour_usd;
-        let totals = {
-            use TotalMetric as M;
-            let mut m = Values::undefined();
-            m[M::Tasks] = tasks as f64;
-            m[M::CostUsd] = cost;
-            if window_hours > 0.0 {
-                m[M::CostPerDayUsd] = cost / window_hours * 24.0;
-            }
-            if tasks > 0 {
-                m[M::CostPerTaskUsd] = cost / tasks as f64;
-            }
-            m[M::WaitMeanS] = mean_secs(wait_sum, runs);
-            [m[M::WaitP95S], m[M::WaitP99S]] = quantiles(&all_waits, [0.95, 0.99]);
-            if self.slo_window.is_some() {
-                let window = std::mem::take(&mut self.window_waits).into_histogram();
-                m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];
-            }
-            m[M::WaitHours] = wait_hours;
-            m[M::WaitingCostUsd] = waiting_cost;
-            m[M::TotalCostUsd] = cost + waiting_cost;
-            m
-        };
+        let cost = pools.iter().map(|p| p[PoolMetric::CostUsd]).sum::<f64>()
+            + default_compute
+                .as_ref()
+                .map_or(0.0, |d| d[DefaultComputeMetric::CostUsd]);
+        let totals = self.totals(&histograms, cost, window);
         ReplicationSummary {
             pools,
             workloads: self
@@ -449,6 +352,147 @@ impl ReplicationStats {
             series: self.pools.into_iter().map(|p| p.series).collect(),
         }
     }
+
+    /// Per pool, the (runs, runs that waited, wait ticks) of its workloads
+    /// together.
+    fn pool_waits(&self) -> Vec<(u64, u64, u128)> {
+        let mut pool_waits = vec![(0u64, 0u64, 0u128); self.pools.len()];
+        for (w, target) in self.workloads.iter().zip(&self.targets) {
+            if let Some(p) = target {
+                let (runs, waited, sum) = &mut pool_waits[*p];
+                *runs += w.waiting_runs();
+                *waited += w.waited;
+                *sum += w.wait_sum;
+            }
+        }
+        pool_waits
+    }
+
+    /// The default compute's metrics and cost by day, when it is used.
+    fn default_compute(
+        &self,
+        window: SimDuration,
+    ) -> Option<(Values<DefaultComputeMetric>, Vec<f64>)> {
+        use DefaultComputeMetric as M;
+        if !self.uses_default {
+            return None;
+        }
+        let vcpu_seconds = self.default_vcpu_ticks as f64 / TICKS_PER_SECOND as f64;
+        let cost = self
+            .default_compute
+            .cost_usd(vcpu_seconds, window.as_hours_f64());
+        // The free grant is pro-rated over the window, so a day's share of
+        // the cost is its share of the vCPU time.
+        let total = self.default_vcpu_ticks.max(1) as f64;
+        let daily = self
+            .default_vcpu_ticks_by_day
+            .iter()
+            .map(|&t| cost * t as f64 / total)
+            .collect();
+        let mut m = Values::undefined();
+        m[M::Runs] = self.default_runs as f64;
+        m[M::RunningMean] = if window.0 == 0 {
+            0.0
+        } else {
+            vcpu_seconds / f64::from(self.default_compute.vcpu) / window.as_secs_f64()
+        };
+        m[M::VcpuHours] = vcpu_seconds / 3600.0;
+        m[M::CostUsd] = cost;
+        Some((m, daily))
+    }
+
+    /// The scenario-wide metrics, from the workloads' wait histograms and
+    /// the compute `cost` of the window.
+    fn totals(
+        &mut self,
+        histograms: &[(Histogram<u64>, Histogram<u64>)],
+        cost: f64,
+        window: SimDuration,
+    ) -> Values<TotalMetric> {
+        use TotalMetric as M;
+        let window_hours = window.as_hours_f64();
+        let mut all_waits = histogram();
+        let (mut tasks, mut runs, mut wait_sum) = (0u64, 0u64, 0u128);
+        for (w, (wait, _)) in self.workloads.iter().zip(histograms) {
+            all_waits
+                .add(wait)
+                .expect("histograms of equal precision add");
+            tasks += w.arrived;
+            runs += w.waiting_runs();
+            wait_sum += w.wait_sum;
+        }
+        let wait_hours = hours(wait_sum);
+        let waiting_cost = wait_hours * self.wait_hour_usd;
+        let mut m = Values::undefined();
+        m[M::Tasks] = tasks as f64;
+        m[M::CostUsd] = cost;
+        if window_hours > 0.0 {
+            m[M::CostPerDayUsd] = cost / window_hours * 24.0;
+        }
+        if tasks > 0 {
+            m[M::CostPerTaskUsd] = cost / tasks as f64;
+        }
+        m[M::WaitMeanS] = mean_secs(wait_sum, runs);
+        [m[M::WaitP95S], m[M::WaitP99S]] = quantiles(&all_waits, [0.95, 0.99]);
+        if self.slo_window.is_some() {
+            let window = std::mem::take(&mut self.window_waits).into_histogram();
+            m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];
+        }
+        m[M::WaitHours] = wait_hours;
+        m[M::WaitingCostUsd] = waiting_cost;
+        m[M::TotalCostUsd] = cost + waiting_cost;
+        m
+    }
+}
+
+impl PoolTally {
+    /// The pool's metrics over the window ending at `end`, with the waits
+    /// of its workloads (runs, runs that waited, wait ticks), and its cost
+    /// by day.
+    fn finish(
+        &mut self,
+        end: SimTime,
+        (runs, waited, wait_sum): (u64, u64, u128),
+    ) -> (Values<PoolMetric>, Vec<f64>) {
+        use PoolMetric as M;
+        let (_, qmax) = self.queued.finish(end);
+        let (busy, _) = self.busy.finish(end);
+        let (alloc, _) = self.allocated.finish(end);
+        let (starved, _) = self.queued_without_capacity.finish(end);
+        let instance_hours = hours(alloc);
+        let daily = self
+            .allocated_by_day
+            .finish(end)
+            .iter()
+            .map(|&a| hours(a) * self.price_per_hour_usd)
+            .collect();
+        let mut m = Values::undefined();
+        m[M::InstancesMean] = self.allocated.mean(end);
+        m[M::Utilization] = if alloc == 0 {
+            0.0
+        } else {
+            busy as f64 / alloc as f64
+        };
+        m[M::QueueLenMean] = self.queued.mean(end);
+        m[M::QueueLenMax] = f64::from(qmax);
+        m[M::InstanceHours] = instance_hours;
+        m[M::CostUsd] = instance_hours * self.price_per_hour_usd;
+        m[M::ScaleUpsCapped] = self.capped as f64;
+        m[M::ScaleUps] = self.scale_ups as f64;
+        m[M::InstancesDenied] = self.denied as f64;
+        m[M::Preempted] = self.preempted as f64;
+        m[M::ColdStarts] = self.cold_starts as f64;
+        m[M::ColdStartHours] = hours(self.cold_extra);
+        m[M::NoCapacityWaitHours] = hours(starved);
+        m[M::WaitMeanS] = mean_secs(wait_sum, runs);
+        m[M::WaitedFraction] = ratio(waited, runs);
+        (m, daily)
+    }
+}
+
+/// Ticks as hours.
+fn hours(ticks: u128) -> f64 {
+    ticks as f64 / TICKS_PER_SECOND as f64 / 3600.0
 }
 
 impl Recorder for ReplicationStats {
