@@ -26,6 +26,24 @@ fn common_random_numbers(a: &Scenario, b: &Scenario) -> bool {
             .all(|(x, y)| x.name == y.name)
 }
 
+/// The scenarios' names, a repeated one numbered by its place among its
+/// namesakes ("default", "default (2)"): every row, chart series and CSV
+/// line of a comparison is told apart by it.
+fn labels(scenarios: &[Scenario]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    scenarios
+        .iter()
+        .map(|s| {
+            let n = seen.entry(s.name.as_str()).or_default();
+            *n += 1;
+            match *n {
+                1 => s.name.clone(),
+                n => format!("{} ({n})", s.name),
+            }
+        })
+        .collect()
+}
+
 pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     let mut scenarios: Vec<Scenario> = args
         .scenarios
@@ -69,12 +87,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     if interrupted() {
         return Err(super::Interrupted.into());
     }
+    let labels = labels(&scenarios);
     let cmp = Comparison {
-        runs: scenarios
-            .iter()
-            .map(|s| s.name.as_str())
-            .zip(&runs)
-            .collect(),
+        runs: labels.iter().map(String::as_str).zip(&runs).collect(),
         paired: scenarios[1..]
             .iter()
             .all(|s| common_random_numbers(&scenarios[0], s)),

@@ -244,6 +244,9 @@ fn issue_13_compare_pairs_identical_scenarios_exactly() {
     };
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
+    // The same name twice: the rows stay apart.
+    assert_eq!(&rows[0][col("scenario")], "team-ci");
+    assert_eq!(&rows[1][col("scenario")], "team-ci (2)");
     for name in [
         "diff_cost_per_day_usd",
         "diff_cost_per_day_usd_ci95_low",
