@@ -54,8 +54,11 @@ pub fn met_word(met: bool) -> &'static str {
 }
 
 /// One line per objective: `MISSED: wait p95 <= 5.00 min: 13.60 min on the
-/// mean; upper 95% bound 15.22 min: MISSED` (with one replication, which
-/// has no interval, the value alone: `... 13.60 min in one replication`).
+/// mean, which decides; upper 95% bound 15.22 min, MISSED on it too` (with
+/// one replication, which has no interval, the value alone: `... 13.60 min
+/// in one replication`). Where the bound says otherwise, the line says it
+/// would, and that recommendations judge on it: a mean that meets and a
+/// bound that misses is a verdict, not a contradiction.
 pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
     v.objectives
         .iter()
@@ -69,13 +72,20 @@ pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
                     t.value
                 );
             }
+            let bound = if t.met_upper95 == t.met {
+                format!("{} on it too", met_word(t.met_upper95))
+            } else {
+                format!(
+                    "which would be {} (sweep and plan recommendations judge on the bound)",
+                    met_word(t.met_upper95)
+                )
+            };
             format!(
-                "{}: {}: {} on the mean; upper 95% bound {}: {}",
+                "{}: {}: {} on the mean, which decides; upper 95% bound {}, {bound}",
                 met_word(t.met),
                 t.objective,
                 t.value,
                 t.value_upper95,
-                met_word(t.met_upper95)
             )
         })
         .collect()
@@ -111,4 +121,42 @@ pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
         ]);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Objectives;
+    use crate::stats::{Estimate, TotalMetric, judge};
+    use crate::units::SimDuration;
+
+    fn line(mean: f64, upper: f64) -> String {
+        let goal = Objectives {
+            wait_p95: Some(SimDuration::from_secs_f64(300.0)),
+            max_cost_per_day_usd: None,
+            window: None,
+        };
+        let e = Estimate {
+            mean,
+            std_error: 1.0,
+            ci95: Some((mean - (upper - mean), upper)),
+        };
+        let v = judge(&goal, |_: TotalMetric| e).expect("an objective");
+        verdict_lines(&v).remove(0)
+    }
+
+    /// A mean that meets and a bound that misses reads as one verdict with
+    /// a note, not as "met ... MISSED".
+    #[test]
+    fn the_line_says_which_basis_decides() {
+        assert_eq!(
+            line(296.0, 307.0),
+            "met: wait p95 <= 5.00 min: 4.93 min on the mean, which decides; upper 95% bound 5.12 min, which would be MISSED (sweep and plan recommendations judge on the bound)"
+        );
+        assert_eq!(
+            line(240.0, 270.0),
+            "met: wait p95 <= 5.00 min: 4.00 min on the mean, which decides; upper 95% bound 4.50 min, met on it too"
+        );
+        assert!(line(400.0, 450.0).ends_with("7.50 min, MISSED on it too"));
+    }
 }

@@ -566,7 +566,7 @@ fn issue_14_one_replication_speaks_of_no_interval() {
             "{file}"
         );
         // The verdict line has the value alone: no bound equal to the mean.
-        assert!(!text.contains("; upper 95% bound"), "{file}");
+        assert!(!text.contains("on the mean, which decides"), "{file}");
         assert!(text.contains("min in one replication"), "{file}");
     }
 }
