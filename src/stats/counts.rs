@@ -61,16 +61,18 @@ impl Counts {
         bucket_value::<SUB_BUCKET_BITS>(index)
     }
 
-    #[inline]
     pub(super) fn record(&mut self, value: u64) {
         let i = Self::index(value);
         match self.counts.get_mut(i) {
             Some(c) => *c += 1,
-            None => {
-                self.counts.resize(i + 1, 0);
-                self.counts[i] = 1;
-            }
+            None => self.grow_and_record(i),
         }
+    }
+
+    #[cold]
+    fn grow_and_record(&mut self, i: usize) {
+        self.counts.resize(i + 1, 0);
+        self.counts[i] += 1;
     }
 
     pub(super) fn into_histogram(self) -> Histogram<u64> {

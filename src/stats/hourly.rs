@@ -41,6 +41,12 @@ struct HourTally {
 }
 
 impl HourTally {
+    #[cold]
+    fn grow_and_record(&mut self, i: usize) {
+        self.counts.resize(i + 1, 0);
+        self.counts[i] = 1;
+    }
+
     /// The non-zero counts, kept past the replication.
     fn finish(self) -> HourWaits {
         HourWaits {
@@ -95,10 +101,7 @@ impl HourlyWaits {
         let i = usize::from(bucket(wait));
         match cell.counts.get_mut(i) {
             Some(c) => *c = c.saturating_add(1),
-            None => {
-                cell.counts.resize(i + 1, 0);
-                cell.counts[i] = 1;
-            }
+            None => cell.grow_and_record(i),
         }
     }
 
