@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s, record};
 use super::write::{WRITTEN_DAYS, human, human_unit};
-use crate::model::{PoolId, Target};
+use crate::model::Target;
 use crate::sim::run_replication;
-use crate::stats::{Estimate, PoolLevels, Recorder, ReplicationStats};
+use crate::stats::{Estimate, Recorder, ReplicationStats};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::WorkloadId;
 
@@ -241,10 +241,6 @@ struct RunTimes {
 }
 
 impl Recorder for RunTimes {
-    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
-    fn finished(&mut self, _: WorkloadId, _: SimTime, _: SimTime, _: SimTime, _: bool) {}
-    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
-    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     fn started(
         &mut self,
         w: WorkloadId,

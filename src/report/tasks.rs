@@ -15,7 +15,7 @@ use std::io::{self, Read, Write};
 use chrono::SecondsFormat;
 
 use crate::model::{PoolId, Target};
-use crate::stats::{PoolLevels, Recorder};
+use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Calendar, WorkloadId};
 
@@ -175,8 +175,6 @@ impl<W: Write> TaskLog<W> {
 }
 
 impl<W: Write> Recorder for TaskLog<W> {
-    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
-
     fn started(
         &mut self,
         w: WorkloadId,
@@ -256,10 +254,6 @@ impl<W: Write> Recorder for TaskLog<W> {
                 .push(started_at);
         }
     }
-
-    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
-
-    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
 }
 
 /// Takes one run of `key` from `counts`; whether there was one.

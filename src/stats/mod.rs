@@ -53,35 +53,38 @@ impl PoolLevels {
 
 /// What a simulation reports, as it happens. Times never decrease between
 /// calls. Implementations decide what to keep; tests can capture everything.
+/// Every event does nothing by default: a recorder says what it tallies.
 pub trait Recorder {
     /// A run of workload `w` arrived.
-    fn arrived(&mut self, w: WorkloadId, at: SimTime);
+    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
     /// A run started on `target` after arriving at `arrived_at`; it will run
     /// for `run` (already capped by its timeout).
     fn started(
         &mut self,
-        w: WorkloadId,
-        target: Target,
-        arrived_at: SimTime,
-        at: SimTime,
-        run: SimDuration,
-    );
+        _w: WorkloadId,
+        _target: Target,
+        _arrived_at: SimTime,
+        _at: SimTime,
+        _run: SimDuration,
+    ) {
+    }
     /// A run ended, normally or by its timeout.
     fn finished(
         &mut self,
-        w: WorkloadId,
-        arrived_at: SimTime,
-        started_at: SimTime,
-        at: SimTime,
-        timed_out: bool,
-    );
+        _w: WorkloadId,
+        _arrived_at: SimTime,
+        _started_at: SimTime,
+        _at: SimTime,
+        _timed_out: bool,
+    ) {
+    }
     /// A run of `w` that arrived at `arrived_at` is still queued when the
     /// run ends at `at`: its wait so far is a lower bound.
     fn censored(&mut self, _w: WorkloadId, _arrived_at: SimTime, _at: SimTime) {}
     /// Pool `p`'s levels changed at `at`.
-    fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels);
+    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     /// The time series tick: pool `p` has `levels` at `at`.
-    fn sampled(&mut self, p: PoolId, at: SimTime, levels: PoolLevels);
+    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     /// Pool `p` asked for `asked` more instances and got `granted` (fewer
     /// when the quota capped it).
     fn scaled_up(&mut self, _p: PoolId, _at: SimTime, _asked: u32, _granted: u32) {}

@@ -4,7 +4,7 @@
 use crate::load::HOURS_OF_WEEK;
 use crate::model::{PoolId, Target};
 use crate::scenario::Scenario;
-use crate::stats::{PoolLevels, Recorder};
+use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::WorkloadId;
 
@@ -63,10 +63,6 @@ impl<'a> HourTally<'a> {
 }
 
 impl Recorder for HourTally<'_> {
-    fn arrived(&mut self, _w: WorkloadId, _at: SimTime) {}
-    fn finished(&mut self, _: WorkloadId, _: SimTime, _: SimTime, _: SimTime, _: bool) {}
-    fn pool_changed(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
-    fn sampled(&mut self, _p: PoolId, _at: SimTime, _levels: PoolLevels) {}
     fn started(
         &mut self,
         w: WorkloadId,
