@@ -38,6 +38,9 @@ pub struct ScenarioEstimate {
     pub name: String,
     /// Validation's warnings.
     pub warnings: Vec<String>,
+    /// The time zone whose clock the hours of the week are on (an IANA
+    /// name, `UTC` by default).
+    pub zone: String,
     /// The warm-up left out of every statistic.
     pub warmup: SimDuration,
     /// Replications a run makes.
@@ -70,6 +73,7 @@ impl ScenarioEstimate {
         ScenarioEstimate {
             name: s.name.clone(),
             warnings: s.warnings.clone(),
+            zone: s.simulation.calendar.zone().name().to_string(),
             warmup: s.simulation.warmup,
             replications: s.simulation.replications,
             wait_p95: s.slo.objectives().wait_p95,

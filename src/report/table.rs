@@ -423,7 +423,10 @@ pub fn estimate_table(e: &ScenarioEstimate) -> String {
         out.push('\n');
         out.push_str(&notes);
     }
-    out.push_str("\nthe busiest hour of the week (M/M/c at its offered load; cost from the instances by hour):\n");
+    out.push_str(&format!(
+        "\nthe busiest hour of the week, {} time (M/M/c at its offered load; cost from the instances by hour):\n",
+        e.zone
+    ));
     out.push_str(&render(&peak));
     out
 }

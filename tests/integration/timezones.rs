@@ -156,6 +156,15 @@ fn issue_12_a_berlin_profile_peaks_at_local_hours() {
         );
         assert!(utc_hour == 8 || utc_hour == 9, "{r:?}");
     }
+    // `estimate` names the clock of its busiest hour, and that hour is the
+    // local 09:00.
+    let est = poolcast().args(["estimate"]).arg(&path).output().unwrap();
+    let table = String::from_utf8_lossy(&est.stdout);
+    assert!(
+        table.contains("the busiest hour of the week, Europe/Berlin time"),
+        "{table}"
+    );
+    assert!(table.contains("Mon 09:00"), "{table}");
 }
 
 /// A schedule rule follows the Berlin clock: `0 8 * * *` sets the count at
