@@ -6,8 +6,9 @@
 //! - kept per replication until the summary: the queue series (pools x
 //!   samples), the wait histogram of each workload (it grows to the
 //!   longest wait, at most the horizon), the cost by day;
-//! - per replication in flight (one per thread): the queued runs of each
-//!   overloaded pool (up to `sim::MAX_QUEUED`, or the runs it gets), and
+//! - per replication in flight (one per thread): the queued runs of the
+//!   overloaded pools (the runs they get, up to `sim::MAX_QUEUED` for all
+//!   pools together), and
 //!   the histograms being filled;
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
@@ -160,8 +161,10 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
             .filter(|w| w.target == Target::Pool(crate::model::PoolId(i as u32)))
             .map(|w| w.arrival.expected_runs(sim.horizon))
             .sum();
-        queued += runs.min(crate::sim::MAX_QUEUED as f64);
+        queued += runs;
     }
+    // The bound is on the queues together (the replication stops past it).
+    let queued = queued.min(crate::sim::MAX_QUEUED as f64);
     let task = crate::sim::QUEUED_RUN_BYTES as f64;
     est.push(
         format!(

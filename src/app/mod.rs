@@ -268,7 +268,7 @@ pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> R
         sub.map_or_else(|| base.clone(), |s| base.join(s))
     };
     let path = out.map_or_else(default, Path::to_path_buf);
-    OutputDir::prepare(&path).map_err(|e| {
+    OutputDir::prepare(&path, |waiting| note!("{waiting}")).map_err(|e| {
         BadInput(format!(
             "cannot write to output folder {}: {e}; choose another with --out",
             path.display()

@@ -97,7 +97,7 @@ fn overload_is_warned_and_bounded() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("stopped early when a queue passed 1000000"),
+        stderr.contains("stopped early when the queues passed 1000000"),
         "{stderr}"
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -664,7 +664,7 @@ fn huge_batches_run_in_bounded_memory() {
             assert!(arrived >= 1e6, "{name}: {arrived} arrived");
         }
         assert!(
-            name == "burst" || stderr.contains("stopped early when a queue passed 1000000"),
+            name == "burst" || stderr.contains("stopped early when the queues passed 1000000"),
             "{name}: {stderr}"
         );
     }
@@ -779,4 +779,98 @@ fn issue_16_event_counts_beyond_the_limit_are_refused() {
     // Polling every 2 minutes is 5,040 polls, under the limit.
     let (_c, ok) = write_scenario(&polls.replace("poll = \"10s\"", "poll = \"2m\""), "ok.toml");
     poolcast().arg("validate").arg(&ok).assert().success();
+}
+
+/// Issue 16: the queued-run bound is for the queues together. 500
+/// overloaded pools each queue about 70,000 runs a day (3.5 x 10^7 in all,
+/// about 1 GB of queued runs when the bound was per pool): the replication
+/// stops when the queues hold a million runs together, under a 1 GB
+/// address-space limit, and the memory estimate counts that bound once.
+#[test]
+fn issue_16_queued_runs_are_bounded_across_pools() {
+    let mut src = String::from(
+        "[simulation]\nhorizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"6h\"\n\n[quota]\nstandard_vcpu = 1000\n\n",
+    );
+    for i in 0..500 {
+        src.push_str(&format!(
+            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool-{i}\"\narrival = {{ process = \"poisson\", rate = \"3000/h\" }}\nduration = {{ dist = \"constant\", value = \"10m\" }}\n\n"
+        ));
+    }
+    let (dir, path) = write_scenario(&src, "many.toml");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1000000 && exec '{}' run '{}' --threads 1 --format json --out '{}'",
+            assert_cmd::cargo::cargo_bin("poolcast").display(),
+            path.display(),
+            dir.path().join("out").display()
+        ))
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "1 of 1 replications stopped early when the queues passed 1000000 waiting runs (all pools together)"
+        ),
+        "{stderr}"
+    );
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--threads", "1", "--max-memory", "1MiB"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "queued runs of overloaded pools: 1 replications in flight x 1000000 runs x {} B",
+            poolcast::sim::QUEUED_RUN_BYTES
+        )));
+}
+
+/// Issue 16: a second writer of an output folder says once that it waits,
+/// and for whom (the pid in the other writer's staging folder's name), then
+/// writes when the lock is free. The test holds the lock, and plays the
+/// other writer with a staging folder of pid 4242.
+#[test]
+fn issue_16_a_waiting_writer_says_so_once() {
+    use std::io::Read;
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"1d\"\nreplications = 2\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"poisson\", rate = \"10/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
+        "small.toml",
+    );
+    let parent = dir.path().join("outputs");
+    std::fs::create_dir_all(parent.join(".out.poolcast-4242-AbCdEf")).expect("mkdir");
+    let lock = std::fs::File::open(&parent).expect("open the folder");
+    lock.lock().expect("lock");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("run")
+        .arg(&path)
+        .args(["--outputs", "json", "--out"])
+        .arg(parent.join("out"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("poolcast starts");
+    // Waits for the lock as long as it is held.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        assert!(child.try_wait().expect("wait").is_none(), "wrote under a held lock");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(lock);
+    let status = child.wait().expect("poolcast ends");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
+    assert!(status.success(), "{stderr}");
+    let line = format!(
+        "waiting for another poolcast (pid 4242) writing {} or a folder beside it",
+        parent.join("out").display()
+    );
+    assert_eq!(stderr.matches(&line).count(), 1, "{stderr}");
+    assert!(parent.join("out/summary.json").exists());
 }
