@@ -415,3 +415,60 @@ fn issue_11_check_without_runs_cannot_meet_a_wait_objective() {
             "MISSED: wait p95 <= 5.00 min: undefined (no run arrived in the observed window)",
         ));
 }
+
+/// Issue 16: an error names the file once and quotes the operating
+/// system's message once, however deep the chain that carries it: a
+/// missing scenario, durations file, trace, runs file, shard description
+/// and step-summary folder.
+#[test]
+fn issue_16_os_messages_are_said_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let scenario = |name: &str, workload: &str| {
+        let path = d.join(name);
+        std::fs::write(
+            &path,
+            format!("[simulation]\nhorizon = \"1d\"\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}\n"),
+        )
+        .expect("write");
+        path
+    };
+    let durations = scenario(
+        "durations.toml",
+        "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"empirical\", file = \"gone.txt\" }",
+    );
+    let trace = scenario(
+        "trace.toml",
+        "arrival = { process = \"trace\", file = \"gone.csv\" }",
+    );
+    let ok = scenario(
+        "ok.toml",
+        "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[slo]\nwait_p95 = \"5m\"",
+    );
+    std::fs::write(d.join("shard.csv"), "point\n").expect("write");
+    let missing = "No such file or directory";
+    let cases: Vec<(Vec<std::ffi::OsString>, &str, Option<(&str, &str)>)> = vec![
+        (vec!["validate".into(), d.join("gone.toml").into()], "gone.toml", None),
+        (vec!["validate".into(), durations.into()], "gone.txt", None),
+        (vec!["validate".into(), trace.into()], "gone.csv", None),
+        (vec!["import".into(), d.join("gone.json").into()], "gone.json", None),
+        (vec!["merge".into(), d.join("shard.csv").into()], "sweep.json", None),
+        (
+            vec!["check".into(), ok.into(), "--out".into(), d.join("out").into()],
+            "summary.md",
+            Some(("GITHUB_STEP_SUMMARY", "/nonexistent/folder/summary.md")),
+        ),
+    ];
+    for (args, file, env) in cases {
+        let mut cmd = poolcast();
+        cmd.args(&args);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(missing).count(), 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(file).count(), 1, "{args:?}: {stderr}");
+    }
+}
