@@ -184,6 +184,9 @@ pub struct CompareArgs {
     /// `file`, a trace); by default they must be inside it.
     #[arg(long)]
     pub allow_outside: bool,
+    /// Memory budget (e.g. 4GiB), as for run.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.

@@ -522,7 +522,11 @@ proptest! {
         match poolcast::scenario::from_str(&src, Path::new("cron.toml")) {
             Ok(s) => {
                 let runs = s.workloads[0].arrival.expected_runs(s.simulation.horizon);
-                prop_assume!(runs <= 20_000.0);
+                // A case that quick cannot be simulated here is validated
+                // only (not a reject: most minutely crons are).
+                if runs > 20_000.0 {
+                    return Ok(());
+                }
                 let mut audit = Audit { targets: s.workloads.iter().map(|w| w.target).collect(), ..Audit::default() };
                 run_replication(&s, 0, &mut audit, &std::sync::atomic::AtomicBool::new(false));
                 let held: u64 = audit.levels.values().map(|l| u64::from(l.queued) + u64::from(l.busy)).sum();

@@ -874,3 +874,42 @@ fn issue_16_a_waiting_writer_says_so_once() {
     assert_eq!(stderr.matches(&line).count(), 1, "{stderr}");
     assert!(parent.join("out/summary.json").exists());
 }
+
+/// Issue 16: the estimate of a sweep counts the replications it holds at
+/// once, a chunk of 64 points of its shard (100 points of 5 replications:
+/// 320; shard 1/50 holds its 2 points: 10), not one point per thread; and
+/// `compare` counts every scenario's replications, kept until the table.
+#[test]
+fn issue_16_memory_of_shards_and_compare_is_estimated() {
+    let sweep = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 5\nsample_interval = \"1h\"\n\n[quota]\nstandard_vcpu = 1000\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"2/h\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[sweep]\n\"pool.builders.count\" = { from = 1, to = 100, step = 1 }\n";
+    let (dir, path) = write_scenario(sweep, "points.toml");
+    for (shard, kept) in [(None, 320), (Some("1/50"), 10)] {
+        let mut cmd = poolcast();
+        cmd.arg("sweep")
+            .arg(&path)
+            .args(["--threads", "2", "--max-memory", "1KiB", "--out"])
+            .arg(dir.path().join("out"));
+        if let Some(k) = shard {
+            cmd.args(["--shard", k]);
+        }
+        cmd.assert().code(2).stderr(predicate::str::contains(format!(
+            "queue series: {kept} replications x 1 pool(s) x 169 samples x 16 B"
+        )));
+    }
+    let default = crate::support::scenarios_dir().join("default.toml");
+    poolcast()
+        .arg("compare")
+        .arg(&default)
+        .arg(&path)
+        .args(["--threads", "2", "--max-memory", "1KiB", "--out"])
+        .arg(dir.path().join("compare"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "team-ci: queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
+        ))
+        .stderr(predicate::str::contains(
+            "points: queue series: 10 replications x 1 pool(s) x 169 samples x 16 B",
+        ));
+    assert!(!dir.path().join("compare").exists());
+}
