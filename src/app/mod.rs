@@ -318,8 +318,17 @@ fn machine_memory() -> Option<f64> {
 }
 
 pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    /// More threads than any machine's cores only cost memory and start-up
+    /// (`--threads 100000` spent minutes starting threads and ran nothing).
+    const MAX_THREADS: usize = 1024;
     if threads == Some(0) {
         return Err(BadInput("--threads must be at least 1".into()).into());
+    }
+    if let Some(n) = threads.filter(|&n| n > MAX_THREADS) {
+        return Err(BadInput(format!(
+            "--threads {n}: at most {MAX_THREADS}; one per core (the default) is fastest"
+        ))
+        .into());
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))

@@ -53,11 +53,17 @@ struct WorkloadState {
 }
 
 impl WorkloadState {
-    /// Draws the next arrival and gives it its place in the event order.
-    fn schedule_next(&mut self, spec: &WorkloadSpec, queue: &mut EventQueue<Event>) {
+    /// Draws the next arrival and gives it its place in the event order
+    /// (none when `cancel` is set while drawing: the run is over).
+    fn schedule_next(
+        &mut self,
+        spec: &WorkloadSpec,
+        queue: &mut EventQueue<Event>,
+        cancel: &AtomicBool,
+    ) {
         self.next = self
             .arrivals
-            .next(&spec.arrival)
+            .next_or_stop(&spec.arrival, cancel)
             .map(|a| (a, queue.take_seq()));
     }
 
@@ -108,6 +114,8 @@ struct Replication<'a, R> {
     workloads: Vec<WorkloadState>,
     quota: QuotaState,
     recorder: &'a mut R,
+    /// Set to stop (Ctrl-C): looked at between events and while drawing.
+    cancel: &'a AtomicBool,
     /// Scratch space for preempted runs (reused, no allocation per event).
     preempted: Vec<Ended>,
     /// Runs queued, all pools together (kept beside the queues: summing
@@ -173,6 +181,7 @@ pub fn run_replication<R: Recorder>(
             limit: [scenario.quota.standard_vcpu, scenario.quota.isolated_vcpu],
         },
         recorder,
+        cancel,
         preempted: Vec::new(),
         queued: 0,
         overflowed: false,
@@ -249,7 +258,7 @@ impl<R: Recorder> Replication<'_, R> {
             }
         }
         for (i, (w, state)) in scenario.workloads.iter().zip(&mut self.workloads).enumerate() {
-            state.schedule_next(w, &mut self.queue);
+            state.schedule_next(w, &mut self.queue, self.cancel);
             if let Some((a, seq)) = state.next {
                 self.arrivals.push(Reverse((a.at, seq, WorkloadId(i as u32))));
             }
@@ -327,7 +336,7 @@ impl<R: Recorder> Replication<'_, R> {
             times_out: false,
             restarted: false,
         };
-        state.schedule_next(spec, &mut self.queue);
+        state.schedule_next(spec, &mut self.queue, self.cancel);
         // The arrival just handled is on top: replaced by the workload's
         // next one (other events never move arrivals), or gone.
         if let Some(mut top) = self.arrivals.peek_mut() {

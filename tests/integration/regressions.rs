@@ -472,3 +472,22 @@ fn issue_16_os_messages_are_said_once() {
         assert_eq!(stderr.matches(file).count(), 1, "{args:?}: {stderr}");
     }
 }
+
+/// Found by `fuzz_command_lines_never_panic`: `--threads 100000` started
+/// threads for minutes and ran nothing (and SIGTERM could not stop it);
+/// more than 1,024 is refused at once.
+#[test]
+fn issue_16_too_many_threads_are_refused() {
+    let (_d, path) = write_scenario(
+        "[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
+        "t.toml",
+    );
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--threads", "100000", "--outputs", "none"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--threads 100000: at most 1024"));
+}
