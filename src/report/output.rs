@@ -262,7 +262,9 @@ fn writers(parent: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
             let name = name.to_str()?;
             let (_, rest) = name.strip_prefix('.')?.split_once(".poolcast-")?;
             let (pid, _) = rest.split_once('-')?;
-            pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.to_string())
+            pid.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| pid.to_string())
         })
         .collect();
     pids.sort();
@@ -510,6 +512,9 @@ mod tests {
         dir.finish().unwrap();
         assert_eq!(names(tmp.path()), [MANIFEST, "a.txt", "notes.txt"]);
         let file = tmp.path().join("notes.txt");
-        assert!(OutputDir::prepare(&file, |_| {}).is_err(), "a file became a folder");
+        assert!(
+            OutputDir::prepare(&file, |_| {}).is_err(),
+            "a file became a folder"
+        );
     }
 }

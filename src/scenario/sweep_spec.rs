@@ -177,7 +177,11 @@ const MAX_DECIMALS: i32 = 12;
 fn float_range(f: f64, t: f64, s: f64) -> Result<Vec<f64>, String> {
     // (t - f) overflows for ends near +-1.8e308; t/s - f/s does not (it
     // overflows only when the count is beyond any limit anyway).
-    let span = if (t - f).is_finite() { (t - f) / s } else { t / s - f / s };
+    let span = if (t - f).is_finite() {
+        (t - f) / s
+    } else {
+        t / s - f / s
+    };
     let n = (span * (1.0 + 1e-12)).floor() + 1.0;
     if !(n.is_finite() && n <= MAX_POINTS as f64) {
         return Err(format!(
@@ -511,8 +515,16 @@ mod tests {
         // A step above the span: the start alone.
         assert_eq!(float_range(0.0, 1.0, 1e300), Ok(vec![0.0]));
         // Too many points, counted without overflow.
-        assert!(float_range(-1e308, 1e308, 1e-308).unwrap_err().contains("more than 100000"));
-        assert!(float_range(0.0, 1e6, 1e-300).unwrap_err().contains("more than 100000"));
+        assert!(
+            float_range(-1e308, 1e308, 1e-308)
+                .unwrap_err()
+                .contains("more than 100000")
+        );
+        assert!(
+            float_range(0.0, 1e6, 1e-300)
+                .unwrap_err()
+                .contains("more than 100000")
+        );
         // A step below the values' precision: 1e16 + 1 is 1e16.
         assert!(
             float_range(1e16, 1e16 + 4.0, 1.0)
@@ -525,7 +537,9 @@ mod tests {
     fn odd_ranges_are_refused_where_they_are_written() {
         let refused = |axis: &str| {
             let src = format!("[sweep]\n\"workload.ci.rate_scale\" = {axis}\n");
-            sweep_spec(&src, Path::new("s.toml")).unwrap_err().to_string()
+            sweep_spec(&src, Path::new("s.toml"))
+                .unwrap_err()
+                .to_string()
         };
         for (axis, why) in [
             ("{ from = 1, to = 2, step = nan }", "a finite step > 0"),
@@ -533,7 +547,10 @@ mod tests {
             ("{ from = 1, to = 2, step = -0.5 }", "a finite step > 0"),
             ("{ from = 2.0, to = 1, step = 0.5 }", "to >= from"),
             ("{ from = -inf, to = 1, step = 0.5 }", "a finite step > 0"),
-            ("{ from = 1e16, to = 1.0000000000000004e16, step = 1.0 }", "below the precision"),
+            (
+                "{ from = 1e16, to = 1.0000000000000004e16, step = 1.0 }",
+                "below the precision",
+            ),
             ("{ from = 0.0, to = 1e300, step = 1.0 }", "more than 100000"),
         ] {
             let message = refused(axis);

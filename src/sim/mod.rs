@@ -257,10 +257,16 @@ impl<R: Recorder> Replication<'_, R> {
                 Scaling::Queue(_) => self.queue.push(SimTime::ZERO, Event::Poll(id)),
             }
         }
-        for (i, (w, state)) in scenario.workloads.iter().zip(&mut self.workloads).enumerate() {
+        for (i, (w, state)) in scenario
+            .workloads
+            .iter()
+            .zip(&mut self.workloads)
+            .enumerate()
+        {
             state.schedule_next(w, &mut self.queue, self.cancel);
             if let Some((a, seq)) = state.next {
-                self.arrivals.push(Reverse((a.at, seq, WorkloadId(i as u32))));
+                self.arrivals
+                    .push(Reverse((a.at, seq, WorkloadId(i as u32))));
             }
         }
         self.queue.push(SimTime::ZERO, Event::Sample);

@@ -359,7 +359,11 @@ impl ArrivalStream {
     /// `rate_scale` leaves one run in a million firings, a trace scaled
     /// to nearly nothing), so it looks at the flag every
     /// `CANCEL_CHECK_DRAWS` of them, as the engine does between events.
-    pub fn next_or_stop(&mut self, process: &ArrivalProcess, cancel: &AtomicBool) -> Option<Arrival> {
+    pub fn next_or_stop(
+        &mut self,
+        process: &ArrivalProcess,
+        cancel: &AtomicBool,
+    ) -> Option<Arrival> {
         let mut empty = 0u32;
         let mut stop = || {
             empty = empty.wrapping_add(1);

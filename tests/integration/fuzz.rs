@@ -412,7 +412,9 @@ const FLAGS: &[&[&str]] = &[
     &["--precision", "0.5"],
     &["--precision", "nan"],
 ];
-const COMMANDS: &[&str] = &["run", "check", "sweep", "plan", "estimate", "validate", "tiers"];
+const COMMANDS: &[&str] = &[
+    "run", "check", "sweep", "plan", "estimate", "validate", "tiers",
+];
 
 /// A small scenario with an objective and a sweep of two points.
 const SMALL: &str = "[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"2/h\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[slo]\nwait_p95 = \"5m\"\n\n[sweep]\n\"pool.builders.count\" = [1, 2]\n";
@@ -466,20 +468,18 @@ fn make_input(kind: Kind, path: &Path, bytes: &[u8]) -> Option<PathBuf> {
 
 /// What a file is handed as: each role's command line for the file at
 /// `input`, in folder `dir` (which holds `small.toml`).
-fn role_command(role: usize, input: &Path, dir: &Path) -> (Vec<std::ffi::OsString>, Vec<(String, std::ffi::OsString)>) {
+fn role_command(
+    role: usize,
+    input: &Path,
+    dir: &Path,
+) -> (Vec<std::ffi::OsString>, Vec<(String, std::ffi::OsString)>) {
     let small = dir.join("small.toml");
-    let with = |workload: &str| {
-        let path = dir.join("uses.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[simulation]\nhorizon = \"1d\"\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}\n",
-            ),
-        )
-        .expect("write");
-        path
-    };
-    let file = input.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let with = |workload: &str| crate::support::workload_scenario(dir, "uses.toml", workload);
+    let file = input
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
     let args: Vec<std::ffi::OsString> = match role {
         0 => vec!["validate".into(), input.into()],
         1 => vec![

@@ -424,15 +424,8 @@ fn issue_11_check_without_runs_cannot_meet_a_wait_objective() {
 fn issue_16_os_messages_are_said_once() {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    let scenario = |name: &str, workload: &str| {
-        let path = d.join(name);
-        std::fs::write(
-            &path,
-            format!("[simulation]\nhorizon = \"1d\"\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}\n"),
-        )
-        .expect("write");
-        path
-    };
+    let scenario =
+        |name: &str, workload: &str| crate::support::workload_scenario(d, name, workload);
     let durations = scenario(
         "durations.toml",
         "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"empirical\", file = \"gone.txt\" }",
@@ -447,14 +440,33 @@ fn issue_16_os_messages_are_said_once() {
     );
     std::fs::write(d.join("shard.csv"), "point\n").expect("write");
     let missing = "No such file or directory";
-    let cases: Vec<(Vec<std::ffi::OsString>, &str, Option<(&str, &str)>)> = vec![
-        (vec!["validate".into(), d.join("gone.toml").into()], "gone.toml", None),
+    /// Arguments, the file named, and an environment variable.
+    type Case<'a> = (Vec<std::ffi::OsString>, &'a str, Option<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["validate".into(), d.join("gone.toml").into()],
+            "gone.toml",
+            None,
+        ),
         (vec!["validate".into(), durations.into()], "gone.txt", None),
         (vec!["validate".into(), trace.into()], "gone.csv", None),
-        (vec!["import".into(), d.join("gone.json").into()], "gone.json", None),
-        (vec!["merge".into(), d.join("shard.csv").into()], "sweep.json", None),
         (
-            vec!["check".into(), ok.into(), "--out".into(), d.join("out").into()],
+            vec!["import".into(), d.join("gone.json").into()],
+            "gone.json",
+            None,
+        ),
+        (
+            vec!["merge".into(), d.join("shard.csv").into()],
+            "sweep.json",
+            None,
+        ),
+        (
+            vec![
+                "check".into(),
+                ok.into(),
+                "--out".into(),
+                d.join("out").into(),
+            ],
             "summary.md",
             Some(("GITHUB_STEP_SUMMARY", "/nonexistent/folder/summary.md")),
         ),

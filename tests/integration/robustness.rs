@@ -402,15 +402,8 @@ fn inputs_must_be_regular_files() {
     let fifo = d.join("fifo");
     let has_fifo = mkfifo(&fifo);
     std::fs::create_dir(d.join("folder")).expect("mkdir");
-    let scenario = |name: &str, workload: &str| {
-        let path = d.join(name);
-        std::fs::write(
-            &path,
-            format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}"),
-        )
-        .expect("write");
-        path
-    };
+    let scenario =
+        |name: &str, workload: &str| crate::support::workload_scenario(d, name, workload);
     let poisson = "arrival = { process = \"poisson\", rate = \"1/h\" }\n";
     let cases = [
         (
@@ -881,7 +874,10 @@ fn issue_16_a_waiting_writer_says_so_once() {
     // Waits for the lock as long as it is held.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
-        assert!(child.try_wait().expect("wait").is_none(), "wrote under a held lock");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "wrote under a held lock"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(lock);
@@ -919,9 +915,11 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         if let Some(k) = shard {
             cmd.args(["--shard", k]);
         }
-        cmd.assert().code(2).stderr(predicate::str::contains(format!(
-            "queue series: {kept} replications x 1 pool(s) x 169 samples x 16 B"
-        )));
+        cmd.assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "queue series: {kept} replications x 1 pool(s) x 169 samples x 16 B"
+            )));
     }
     let default = crate::support::scenarios_dir().join("default.toml");
     poolcast()
