@@ -159,6 +159,9 @@ pub struct CompareArgs {
     /// Which files the scenarios may name.
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// Memory budget (e.g. 4GiB), as for run.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 /// Options of `poolcast init`: what a team knows about its builds.

@@ -120,12 +120,12 @@ impl Limit {
     /// A shard's `sweep.csv` (100,000 points of a few hundred cells).
     pub const SWEEP_CSV: Limit = Limit {
         bytes: 4 << 30,
-        noun: "sweep.csv",
+        noun: "shard table",
     };
     /// A shard's `sweep.json` (axes and metric names).
     pub const SWEEP_JSON: Limit = Limit {
         bytes: 64 << 20,
-        noun: "sweep.json",
+        noun: "shard description",
     };
     /// A durations file of an empirical distribution (a few million run
     /// times).

@@ -6,8 +6,9 @@
 //! - kept per replication until the summary: the queue series (pools x
 //!   samples), the wait histogram of each workload (it grows to the
 //!   longest wait, at most the horizon), the cost by day;
-//! - per replication in flight (one per thread): the queued runs of each
-//!   overloaded pool (up to `sim::MAX_QUEUED`, or the runs it gets), and
+//! - per replication in flight (one per thread): the queued runs of the
+//!   overloaded pools (the runs they get, up to `sim::MAX_QUEUED` for all
+//!   pools together), and
 //!   the histograms being filled;
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
@@ -112,8 +113,8 @@ fn histogram_bytes(max_ticks: f64) -> f64 {
     (doublings + 1.0) * 1024.0 * 8.0
 }
 
-/// What one replication of `s` keeps until the summary, and what it holds
-/// while running, with the arithmetic.
+/// What `replications` replications of `s` keep until the summary, and
+/// what `in_flight` of them hold while running, with the arithmetic.
 fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut MemoryEstimate) {
     let sim = &s.simulation;
     let pools = s.pools.len() as f64;
@@ -160,8 +161,10 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
             .filter(|w| w.target == Target::Pool(crate::model::PoolId(i as u32)))
             .map(|w| w.arrival.expected_runs(sim.horizon))
             .sum();
-        queued += runs.min(crate::sim::MAX_QUEUED as f64);
+        queued += runs;
     }
+    // The bound is on the queues together (the replication stops past it).
+    let queued = queued.min(crate::sim::MAX_QUEUED as f64);
     let task = crate::sim::QUEUED_RUN_BYTES as f64;
     est.push(
         format!(
@@ -210,28 +213,56 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     est.sorted()
 }
 
+/// Peak memory of `compare` of `scenarios` on `threads` threads: they run
+/// one after the other, and each one's replications are kept until the
+/// table is printed, so all are counted; one scenario's replications are in
+/// flight at a time (the largest stands for it).
+pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimate {
+    let mut est = MemoryEstimate::default();
+    let totals: Vec<f64> = scenarios
+        .iter()
+        .map(|s| run_estimate(s, threads).total())
+        .collect();
+    let largest = (0..scenarios.len()).max_by(|&a, &b| totals[a].total_cmp(&totals[b]));
+    for (i, s) in scenarios.iter().enumerate() {
+        let reps = f64::from(s.simulation.replications);
+        let in_flight = if Some(i) == largest {
+            reps.min(threads.max(1) as f64)
+        } else {
+            0.0
+        };
+        let mut own = MemoryEstimate::default();
+        per_replication(s, reps, in_flight, &mut own);
+        for part in own.parts {
+            est.push(format!("{}: {}", s.name, part.what), part.bytes);
+        }
+    }
+    data(scenarios, &mut est);
+    est.sorted()
+}
+
 /// Peak memory of a sweep or plan over `points` (the valid ones), each
 /// run up to `replications` times, on `threads` threads: every point's
-/// scenario (and data) lives for the whole sweep; one point per thread is
-/// being replicated at a time.
-pub fn sweep_estimate(points: &[&Scenario], replications: u32, threads: usize) -> MemoryEstimate {
+/// scenario (and data) lives for the whole sweep; the replications of
+/// `held` points are kept at once (a sweep's chunk of its shard, one point
+/// for plan), `threads` of them in flight.
+pub fn sweep_estimate(
+    points: &[&Scenario],
+    held: usize,
+    replications: u32,
+    threads: usize,
+) -> MemoryEstimate {
     let mut est = MemoryEstimate::default();
-    // The largest point stands for every point in flight.
+    // The largest point stands for every point held.
     let sizes: Vec<f64> = points.iter().map(|s| run_estimate(s, 1).total()).collect();
     let Some((largest, _)) = points.iter().zip(&sizes).max_by(|a, b| a.1.total_cmp(b.1)) else {
         return est;
     };
     let mut point = (*largest).clone();
     point.simulation.replications = replications.max(point.simulation.replications);
-    let threads = threads.max(1) as f64;
-    let in_flight = (points.len() as f64).min(threads);
     let reps = f64::from(point.simulation.replications);
-    per_replication(
-        &point,
-        in_flight * reps,
-        threads.min(in_flight * reps),
-        &mut est,
-    );
+    let kept = held.min(points.len()) as f64 * reps;
+    per_replication(&point, kept, (threads.max(1) as f64).min(kept), &mut est);
     data(points.iter().copied(), &mut est);
     est.sorted()
 }

@@ -69,6 +69,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     }
     let out = Outputs::prepare(DEFAULT_OUTPUTS, args.out.as_deref(), "compare", None)?;
     let pool = thread_pool(args.simulation.threads)?;
+    super::check_memory(
+        &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
+        args.max_memory.as_deref(),
+    )?;
     let bar = progress_bar(
         u64::from(replications) * scenarios.len() as u64,
         args.print.quiet,

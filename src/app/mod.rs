@@ -200,7 +200,7 @@ pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> R
         sub.map_or_else(|| base.clone(), |s| base.join(s))
     };
     let path = out.map_or_else(default, Path::to_path_buf);
-    OutputDir::prepare(&path).map_err(|e| {
+    OutputDir::prepare(&path, |waiting| note!("{waiting}")).map_err(|e| {
         BadInput(format!(
             "cannot write to output folder {}: {e}; choose another with --out",
             path.display()
@@ -250,8 +250,17 @@ fn machine_memory() -> Option<f64> {
 }
 
 pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    /// More threads than any machine's cores only cost memory and start-up
+    /// (`--threads 100000` spent minutes starting threads and ran nothing).
+    const MAX_THREADS: usize = 1024;
     if threads == Some(0) {
         return Err(BadInput("--threads must be at least 1".into()).into());
+    }
+    if let Some(n) = threads.filter(|&n| n > MAX_THREADS) {
+        return Err(BadInput(format!(
+            "--threads {n}: at most {MAX_THREADS}; one per core (the default) is fastest"
+        ))
+        .into());
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))

@@ -115,9 +115,10 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
 }
 
 /// The memory budget for the valid points, each run up to `replications`
-/// times (or their own count, when larger).
+/// times (or their own count, when larger), `held` of them kept at once.
 fn check_points_memory(
     prepared: &Prepared,
+    held: usize,
     replications: u32,
     pool: &rayon::ThreadPool,
     args: &RunArgs,
@@ -128,7 +129,7 @@ fn check_points_memory(
         .filter_map(|p| p.scenario.as_ref().ok())
         .collect();
     super::check_memory(
-        &crate::memory::sweep_estimate(&valid, replications, pool.current_num_threads()),
+        &crate::memory::sweep_estimate(&valid, held, replications, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )
 }
@@ -320,7 +321,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     } else {
         0
     };
-    check_points_memory(&prepared, most, &pool, run)?;
+    let held = sweep::points_held(&prepared.points, shard);
+    check_points_memory(&prepared, held, most, &pool, run)?;
     let obj = Objective::of(&prepared.base.slo);
     let opts = SweepOptions {
         precision: args.precision,
@@ -496,7 +498,8 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         Some("plan"),
     )?;
     let pool = thread_pool(args.simulation.threads)?;
-    check_points_memory(&prepared, 0, &pool, args)?;
+    // A plan simulates one point at a time.
+    check_points_memory(&prepared, 1, 0, &pool, args)?;
     let bar = bar_for(args.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;

@@ -3,9 +3,10 @@
 use super::{ColdStart, ScaleIn, Scaling, Tier};
 use crate::units::SimDuration;
 
-/// The most runs a pool's queue may hold: past this the pool is hopelessly
-/// overloaded, and the replication stops there (reported, not silent) so
-/// that memory stays bounded.
+/// The most runs the queues of a replication may hold, all pools together:
+/// past this the scenario is hopelessly overloaded, and the replication
+/// stops there (reported, not silent) so that memory stays bounded however
+/// many pools overflow at once. The memory estimate reads the same bound.
 pub const MAX_QUEUED: usize = 1_000_000;
 
 /// The delay of every pool operation when the scenario does not say.

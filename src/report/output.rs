@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 /// write again (a chart of a pool since renamed), and touches nothing else.
 const MANIFEST: &str = ".poolcast-outputs";
 
+/// Told once, with a sentence naming the folder and the other writer's
+/// pid, when another poolcast holds the folder's lock and this one waits
+/// for it (the library never prints; the command does).
+pub type OnWait = fn(&str);
+
 /// An output folder being written: the files go to a staging folder beside
 /// the target (same parent, so one rename moves them all), which `finish`
 /// swaps in. Dropped without `finish` (an error, Ctrl-C), the staging
@@ -27,6 +32,9 @@ pub struct OutputDir {
     /// the parent folder moves the staging folder along, and waits until
     /// no file is being written into it.
     writing: std::sync::OnceLock<io::Result<DirLock>>,
+    /// Told when a lock is held by another writer, the first time only.
+    on_wait: OnWait,
+    waited: std::sync::atomic::AtomicBool,
 }
 
 impl OutputDir {
@@ -35,8 +43,9 @@ impl OutputDir {
     /// written beside it (64 KiB, synced, then removed), so an unwritable
     /// place or a full disk fails before a long simulation. The one sync of
     /// a run: some file systems report a full disk only when the data is
-    /// flushed.
-    pub fn prepare(path: &Path) -> io::Result<OutputDir> {
+    /// flushed. `on_wait` hears of it when the lock is held by another
+    /// writer (see `finish`).
+    pub fn prepare(path: &Path, on_wait: OnWait) -> io::Result<OutputDir> {
         let target = absolute(path)?;
         if let Ok(meta) = std::fs::metadata(&target)
             && !meta.is_dir()
@@ -51,7 +60,8 @@ impl OutputDir {
         let stem = target
             .file_name()
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let prefix = format!(".{stem}.poolcast-");
+        // The pid in the name tells a second writer who it waits for.
+        let prefix = format!(".{stem}.poolcast-{}-", std::process::id());
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix);
         // Created as any folder is (umask applies), not private.
@@ -83,6 +93,8 @@ impl OutputDir {
             staging,
             written: std::sync::Mutex::new(Vec::new()),
             writing: std::sync::OnceLock::new(),
+            on_wait,
+            waited: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -139,7 +151,7 @@ impl OutputDir {
     fn lock_for_writing(&self) -> io::Result<()> {
         match self
             .writing
-            .get_or_init(|| DirLock::acquire(parent(&self.target), false))
+            .get_or_init(|| self.lock(parent(&self.target), false))
         {
             Ok(_) => Ok(()),
             Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
@@ -156,23 +168,24 @@ impl OutputDir {
     /// poolcast wrote is swapped with the staging folder in one rename;
     /// one it did not write (or a mount point, or the working directory)
     /// is not replaced: the files are moved into it one by one.
-    pub fn finish(self) -> io::Result<()> {
-        let written = self
-            .written
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub fn finish(mut self) -> io::Result<()> {
+        let written = std::mem::take(
+            self.written
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         let mut list = written.join("\n");
         list.push('\n');
         std::fs::write(self.staging.path().join(MANIFEST), list)?;
         // Shared to exclusive: let go first (two writers converting at
         // once would otherwise wait for each other).
-        drop(self.writing);
-        let _parent = DirLock::acquire(parent(&self.target), true)?;
-        let (staging, target) = (self.staging, self.target);
-        if !target.exists() {
-            return std::fs::rename(staging.path(), &target);
+        self.writing.take();
+        let _parent = self.lock(parent(&self.target), true)?;
+        if !self.target.exists() {
+            return std::fs::rename(self.staging.path(), &self.target);
         }
-        let _own = DirLock::acquire(&target, true)?;
+        let _own = self.lock(&self.target, true)?;
+        let (staging, target) = (self.staging, self.target);
         if replaceable(&target)? && exchange(staging.path(), &target).is_ok() {
             // The staging folder now holds the previous set: bring over
             // what the previous run did not write, drop the rest with it.
@@ -211,6 +224,52 @@ impl OutputDir {
         }
         std::fs::rename(staging.path().join(MANIFEST), target.join(MANIFEST))
     }
+}
+
+impl OutputDir {
+    /// Locks `folder` (the output folder or its parent), telling `on_wait`
+    /// once when another writer holds it.
+    fn lock(&self, folder: &Path, exclusive: bool) -> io::Result<DirLock> {
+        DirLock::acquire(folder, exclusive, || {
+            if self.waited.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let ours = self.staging.path().file_name();
+            let others = writers(parent(&self.target), ours);
+            let who = match others.as_slice() {
+                [] => String::new(),
+                [pid] => format!(" (pid {pid})"),
+                pids => format!(" (pids {})", pids.join(", ")),
+            };
+            (self.on_wait)(&format!(
+                "waiting for another poolcast{who} writing {} or a folder beside it",
+                self.path.display()
+            ));
+        })
+    }
+}
+
+/// The pids of the other poolcast processes staging outputs in `parent`
+/// (from their staging folders' names, `.NAME.poolcast-PID-XXXXXX`), in
+/// order; `ours` is left out.
+fn writers(parent: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
+    let mut pids: Vec<String> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|name| Some(name.as_os_str()) != ours)
+        .filter_map(|name| {
+            let name = name.to_str()?;
+            let (_, rest) = name.strip_prefix('.')?.split_once(".poolcast-")?;
+            let (pid, _) = rest.split_once('-')?;
+            pid.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| pid.to_string())
+        })
+        .collect();
+    pids.sort();
+    pids.dedup();
+    pids
 }
 
 /// Why `path` may not be replaced by a file written there, if it may not:
@@ -344,18 +403,35 @@ struct DirLock {
 }
 
 impl DirLock {
-    /// Locks the folder at `path`, waiting for other holders. Checked
-    /// again once held: a swap meanwhile may have put another folder
-    /// there, whose lock is the one that counts.
+    /// Locks the folder at `path`, waiting for other holders (`waits` is
+    /// called first, once, when it has to). Checked again once held: a
+    /// swap meanwhile may have put another folder there, whose lock is the
+    /// one that counts.
     #[cfg(unix)]
-    fn acquire(path: &Path, exclusive: bool) -> io::Result<DirLock> {
+    fn acquire(path: &Path, exclusive: bool, waits: impl FnOnce()) -> io::Result<DirLock> {
+        use std::fs::TryLockError;
         use std::os::unix::fs::MetadataExt;
+        let mut waits = Some(waits);
         loop {
             let file = std::fs::File::open(path)?;
-            if exclusive {
-                file.lock()?;
+            let tried = if exclusive {
+                file.try_lock()
             } else {
-                file.lock_shared()?;
+                file.try_lock_shared()
+            };
+            match tried {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    if let Some(waits) = waits.take() {
+                        waits();
+                    }
+                    if exclusive {
+                        file.lock()?;
+                    } else {
+                        file.lock_shared()?;
+                    }
+                }
+                Err(TryLockError::Error(e)) => return Err(e),
             }
             let (held, now) = (file.metadata()?, std::fs::metadata(path)?);
             if (held.dev(), held.ino()) == (now.dev(), now.ino()) {
@@ -366,7 +442,7 @@ impl DirLock {
 
     /// Folders cannot be opened as files here: no lock.
     #[cfg(not(unix))]
-    fn acquire(_: &Path, _: bool) -> io::Result<DirLock> {
+    fn acquire(_: &Path, _: bool, _: impl FnOnce()) -> io::Result<DirLock> {
         Ok(DirLock {})
     }
 }
@@ -390,7 +466,7 @@ mod tests {
     fn the_set_appears_at_once_and_keeps_foreign_files() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let first = OutputDir::prepare(&out).unwrap();
+        let first = OutputDir::prepare(&out, |_| {}).unwrap();
         first.write("a.txt", b"1").unwrap();
         first.write("old.txt", b"1").unwrap();
         assert!(!out.exists(), "the folder appeared before finish");
@@ -399,7 +475,7 @@ mod tests {
         std::fs::write(out.join("mine.txt"), "user").unwrap();
         std::fs::create_dir(out.join("sweep")).unwrap();
         std::fs::write(out.join("sweep").join(MANIFEST), "").unwrap();
-        let second = OutputDir::prepare(&out).unwrap();
+        let second = OutputDir::prepare(&out, |_| {}).unwrap();
         second.write("a.txt", b"2").unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
         second.finish().unwrap();
@@ -414,10 +490,10 @@ mod tests {
     fn an_unfinished_set_leaves_the_previous_one() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let first = OutputDir::prepare(&out).unwrap();
+        let first = OutputDir::prepare(&out, |_| {}).unwrap();
         first.write("a.txt", b"1").unwrap();
         first.finish().unwrap();
-        let second = OutputDir::prepare(&out).unwrap();
+        let second = OutputDir::prepare(&out, |_| {}).unwrap();
         second.write("a.txt", b"2").unwrap();
         second.write("b.txt", b"2").unwrap();
         drop(second);
@@ -431,11 +507,14 @@ mod tests {
     fn a_foreign_folder_is_written_into() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("notes.txt"), "user").unwrap();
-        let dir = OutputDir::prepare(tmp.path()).unwrap();
+        let dir = OutputDir::prepare(tmp.path(), |_| {}).unwrap();
         dir.write("a.txt", b"1").unwrap();
         dir.finish().unwrap();
         assert_eq!(names(tmp.path()), [MANIFEST, "a.txt", "notes.txt"]);
         let file = tmp.path().join("notes.txt");
-        assert!(OutputDir::prepare(&file).is_err(), "a file became a folder");
+        assert!(
+            OutputDir::prepare(&file, |_| {}).is_err(),
+            "a file became a folder"
+        );
     }
 }

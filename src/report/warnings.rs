@@ -72,7 +72,7 @@ pub fn after_run(run: &RunSummary) -> Vec<String> {
         .count();
     if stopped > 0 {
         out.push(format!(
-            "{stopped} of {} replications stopped early when a queue passed {} waiting runs: the figures cover the time until then and are not steady-state",
+            "{stopped} of {} replications stopped early when the queues passed {} waiting runs (all pools together): the figures cover the time until then and are not steady-state",
             run.replications,
             MAX_QUEUED
         ));

@@ -154,31 +154,61 @@ fn range(table: &dyn toml_edit::TableLike) -> Result<Vec<AxisValue>, String> {
     let (Some(f), Some(t), Some(s)) = (as_f(&from), as_f(&to), as_f(&step)) else {
         return Err("from, to and step must be numbers".into());
     };
-    if !(s > 0.0 && t >= f && f.is_finite() && t.is_finite()) {
+    if !(s > 0.0 && s.is_finite() && t >= f && f.is_finite() && t.is_finite()) {
         return Err("a range needs a finite step > 0 and to >= from".into());
     }
-    let d = decimals(f).max(decimals(t)).max(decimals(s)).min(12);
-    let scale = 10f64.powi(d);
-    let n = ((t - f) / s).floor() + 1.0;
+    Ok(float_range(f, t, s)?
+        .into_iter()
+        .map(AxisValue::Float)
+        .collect())
+}
+
+/// Decimal places that a range is computed on exactly: past 12, or past
+/// 2^53 multiples of the smallest decimal, the general path decides.
+const MAX_DECIMALS: i32 = 12;
+
+/// The values `from, from + step, ...` up to `to` inclusive (`step > 0`,
+/// `to >= from`, all finite): exactly the decimals written when the three
+/// numbers are whole multiples of 10^-d (d <= 12) below 2^53 of them, so
+/// that 0.1 steps never drift; otherwise `from + k x step` in binary
+/// floating point, the end kept when rounding overshoots it. Refused when
+/// there would be more than `MAX_POINTS` values, or when two neighbours
+/// round to the same number (a step below the values' precision).
+fn float_range(f: f64, t: f64, s: f64) -> Result<Vec<f64>, String> {
+    // (t - f) overflows for ends near +-1.8e308; t/s - f/s does not (it
+    // overflows only when the count is beyond any limit anyway).
+    let span = if (t - f).is_finite() {
+        (t - f) / s
+    } else {
+        t / s - f / s
+    };
+    let n = (span * (1.0 + 1e-12)).floor() + 1.0;
     if !(n.is_finite() && n <= MAX_POINTS as f64) {
         return Err(format!(
             "the range has {n:e} values, more than {MAX_POINTS}"
         ));
     }
-    // Whole multiples of the smallest decimal, in i128 (no overflow), so
-    // that 0.1 steps add up exactly.
-    let (fi, ti, si) = (
-        (f * scale).round() as i128,
-        (t * scale).round() as i128,
-        (s * scale).round().max(1.0) as i128,
-    );
-    let n = (ti - fi) / si + 1;
-    if n <= 0 || n > MAX_POINTS as i128 {
-        return Err(format!("the range has {n} values, more than {MAX_POINTS}"));
+    let d = decimals(f).max(decimals(t)).max(decimals(s));
+    let scale = 10f64.powi(d);
+    let whole = |x: f64| {
+        let w = (x * scale).round();
+        (d <= MAX_DECIMALS && w.abs() < 2f64.powi(53) && w / scale == x).then_some(w as i64)
+    };
+    let values: Vec<f64> = match (whole(f), whole(t), whole(s)) {
+        (Some(fi), Some(ti), Some(si)) if si > 0 => (0..=(ti - fi) / si)
+            .map(|i| (fi + i * si) as f64 / scale)
+            .collect(),
+        _ => (0..n as u32)
+            .map(|k| (f + f64::from(k) * s).min(t))
+            .collect(),
+    };
+    if let Some(w) = values.windows(2).find(|w| w[1] <= w[0]) {
+        return Err(format!(
+            "a step of {s} is below the precision of values near {} (about 16 significant digits): neighbouring values round to the same number; use a larger step",
+            w[0]
+        ));
     }
-    Ok((0..n)
-        .map(|i| AxisValue::Float((fi + i * si) as f64 / scale))
-        .collect())
+    Ok(values)
 }
 
 fn axis_values(item: &Item) -> Result<Vec<AxisValue>, String> {
@@ -454,5 +484,119 @@ fn reasons(e: &ScenarioError) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn decimal_steps_never_drift() {
+        assert_eq!(float_range(0.0, 0.3, 0.1), Ok(vec![0.0, 0.1, 0.2, 0.3]));
+        assert_eq!(float_range(0.5, 2.0, 0.5), Ok(vec![0.5, 1.0, 1.5, 2.0]));
+        // Beyond 12 decimals, exactly the numbers written.
+        assert_eq!(
+            float_range(1e-20, 3e-20, 1e-20),
+            Ok(vec![1e-20, 1e-20 + 1e-20, 1e-20 + 2.0 * 1e-20])
+        );
+    }
+
+    #[test]
+    fn the_extremes_expand_or_are_refused() {
+        // Ends near the largest f64: the span overflows, the count does not.
+        assert_eq!(
+            float_range(-1e308, 1e308, 1e308),
+            Ok(vec![-1e308, 0.0, 1e308])
+        );
+        assert_eq!(float_range(0.0, 1e39, 1e38).map(|v| v.len()), Ok(11));
+        // A step above the span: the start alone.
+        assert_eq!(float_range(0.0, 1.0, 1e300), Ok(vec![0.0]));
+        // Too many points, counted without overflow.
+        assert!(
+            float_range(-1e308, 1e308, 1e-308)
+                .unwrap_err()
+                .contains("more than 100000")
+        );
+        assert!(
+            float_range(0.0, 1e6, 1e-300)
+                .unwrap_err()
+                .contains("more than 100000")
+        );
+        // A step below the values' precision: 1e16 + 1 is 1e16.
+        assert!(
+            float_range(1e16, 1e16 + 4.0, 1.0)
+                .unwrap_err()
+                .contains("below the precision of values near 10000000000000000")
+        );
+    }
+
+    #[test]
+    fn odd_ranges_are_refused_where_they_are_written() {
+        let refused = |axis: &str| {
+            let src = format!("[sweep]\n\"workload.ci.rate_scale\" = {axis}\n");
+            sweep_spec(&src, Path::new("s.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        for (axis, why) in [
+            ("{ from = 1, to = 2, step = nan }", "a finite step > 0"),
+            ("{ from = 1, to = 2, step = inf }", "a finite step > 0"),
+            ("{ from = 1, to = 2, step = -0.5 }", "a finite step > 0"),
+            ("{ from = 2.0, to = 1, step = 0.5 }", "to >= from"),
+            ("{ from = -inf, to = 1, step = 0.5 }", "a finite step > 0"),
+            (
+                "{ from = 1e16, to = 1.0000000000000004e16, step = 1.0 }",
+                "below the precision",
+            ),
+            ("{ from = 0.0, to = 1e300, step = 1.0 }", "more than 100000"),
+        ] {
+            let message = refused(axis);
+            assert!(message.contains("s.toml:2:"), "{axis}: {message}");
+            assert!(message.contains(why), "{axis}: {message}");
+        }
+    }
+
+    proptest! {
+        /// Any range expands to values that start at `from`, rise strictly
+        /// by about `step`, end at most at `to` and within a step of it, and
+        /// are no more than the limit; or it is refused.
+        #[test]
+        fn ranges_rise_by_the_step_to_the_end(
+            from_mantissa in -1000i64..1000,
+            from_exp in -320i32..308,
+            step_mantissa in 1i64..1000,
+            step_exp in -320i32..308,
+            count in 0u32..200_000,
+        ) {
+            let from = from_mantissa as f64 * 10f64.powi(from_exp);
+            let step = step_mantissa as f64 * 10f64.powi(step_exp);
+            let to = from + f64::from(count) * step;
+            prop_assume!(from.is_finite() && step.is_finite() && step > 0.0 && to.is_finite() && to >= from);
+            match float_range(from, to, step) {
+                Ok(v) => {
+                    prop_assert!(!v.is_empty() && v.len() <= MAX_POINTS);
+                    prop_assert_eq!(v[0], from);
+                    prop_assert!(v.windows(2).all(|w| w[1] > w[0]));
+                    let last = *v.last().unwrap();
+                    prop_assert!(last <= to);
+                    // Each value is within a few roundings (ulps of the
+                    // largest magnitude) of from + k x step.
+                    let ulp = from.abs().max(to.abs()) * f64::EPSILON;
+                    let slack = 4.0 * ulp + 1e-12 * step;
+                    prop_assert!(to - last < step + slack, "{} short of {}", last, to);
+                    for (k, x) in v.iter().enumerate() {
+                        let want = from + k as f64 * step;
+                        prop_assert!((x - want).abs() <= slack, "value {} is {} not {}", k, x, want);
+                    }
+                }
+                Err(e) => prop_assert!(
+                    e.contains("more than 100000") || e.contains("below the precision"),
+                    "{}", e
+                ),
+            }
+        }
     }
 }

@@ -5,6 +5,9 @@
 mod event;
 mod pool;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::TimeDelta;
@@ -47,11 +50,17 @@ struct WorkloadState {
 }
 
 impl WorkloadState {
-    /// Draws the next arrival and gives it its place in the event order.
-    fn schedule_next(&mut self, spec: &WorkloadSpec, queue: &mut EventQueue<Event>) {
+    /// Draws the next arrival and gives it its place in the event order
+    /// (none when `cancel` is set while drawing: the run is over).
+    fn schedule_next(
+        &mut self,
+        spec: &WorkloadSpec,
+        queue: &mut EventQueue<Event>,
+        cancel: &AtomicBool,
+    ) {
         self.next = self
             .arrivals
-            .next(&spec.arrival)
+            .next_or_stop(&spec.arrival, cancel)
             .map(|a| (a, queue.take_seq()));
     }
 
@@ -102,12 +111,20 @@ struct Replication<'a, R> {
     workloads: Vec<WorkloadState>,
     quota: QuotaState,
     recorder: &'a mut R,
+    /// Set to stop (Ctrl-C): looked at between events and while drawing.
+    cancel: &'a AtomicBool,
     /// Scratch space for preempted runs (reused, no allocation per event).
     preempted: Vec<Ended>,
-    /// A queue outgrew `MAX_QUEUED`.
+    /// Runs queued, all pools together (kept beside the queues: summing
+    /// them per arrival would cost a pass over every pool).
+    queued: usize,
+    /// The queues together outgrew `MAX_QUEUED`.
     overflowed: bool,
-    /// The earliest pending arrival: `(time, insertion number, workload)`.
-    next_arrival: Option<(SimTime, u64, WorkloadId)>,
+    /// Each workload's pending arrival, `(time, insertion number,
+    /// workload)`, earliest on top: finding the next one costs a sift of
+    /// log(workloads), not a pass over them (20,000 workloads made every
+    /// arrival 20,000 comparisons).
+    arrivals: BinaryHeap<Reverse<(SimTime, u64, WorkloadId)>>,
 }
 
 /// Runs replication `replication` of `scenario`, reporting to `recorder`,
@@ -161,9 +178,11 @@ pub fn run_replication<R: Recorder>(
             limit: [scenario.quota.standard_vcpu, scenario.quota.isolated_vcpu],
         },
         recorder,
+        cancel,
         preempted: Vec::new(),
+        queued: 0,
         overflowed: false,
-        next_arrival: None,
+        arrivals: BinaryHeap::with_capacity(scenario.workloads.len()),
     };
     if cancel.load(Ordering::Relaxed) {
         return 0;
@@ -178,7 +197,9 @@ pub fn run_replication<R: Recorder>(
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
         let arrival = sim
-            .next_arrival
+            .arrivals
+            .peek()
+            .map(|&Reverse(next)| next)
             .filter(|&(t, s, _)| sim.queue.peek_key().is_none_or(|k| (t, s) < k));
         let now = if let Some((now, _, w)) = arrival {
             if now > sim.horizon {
@@ -233,10 +254,18 @@ impl<R: Recorder> Replication<'_, R> {
                 Scaling::Queue(_) => self.queue.push(SimTime::ZERO, Event::Poll(id)),
             }
         }
-        for (w, state) in scenario.workloads.iter().zip(&mut self.workloads) {
-            state.schedule_next(w, &mut self.queue);
+        for (i, (w, state)) in scenario
+            .workloads
+            .iter()
+            .zip(&mut self.workloads)
+            .enumerate()
+        {
+            state.schedule_next(w, &mut self.queue, self.cancel);
+            if let Some((a, seq)) = state.next {
+                self.arrivals
+                    .push(Reverse((a.at, seq, WorkloadId(i as u32))));
+            }
         }
-        self.find_next_arrival();
         self.queue.push(SimTime::ZERO, Event::Sample);
     }
 
@@ -295,17 +324,6 @@ impl<R: Recorder> Replication<'_, R> {
         }
     }
 
-    /// Finds the earliest pending arrival over the workloads (after one is
-    /// consumed: other events never move arrivals).
-    fn find_next_arrival(&mut self) {
-        self.next_arrival = self
-            .workloads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| w.next.map(|(a, seq)| (a.at, seq, WorkloadId(i as u32))))
-            .min_by_key(|&(t, s, _)| (t, s));
-    }
-
     fn on_arrival(&mut self, now: SimTime, w: WorkloadId) {
         let spec = &self.scenario.workloads[w.0 as usize];
         let state = &mut self.workloads[w.0 as usize];
@@ -321,8 +339,17 @@ impl<R: Recorder> Replication<'_, R> {
             times_out: false,
             restarted: false,
         };
-        state.schedule_next(spec, &mut self.queue);
-        self.find_next_arrival();
+        state.schedule_next(spec, &mut self.queue, self.cancel);
+        // The arrival just handled is on top: replaced by the workload's
+        // next one (other events never move arrivals), or gone.
+        if let Some(mut top) = self.arrivals.peek_mut() {
+            match state.next {
+                Some((a, seq)) => *top = Reverse((a.at, seq, w)),
+                None => {
+                    PeekMut::pop(top);
+                }
+            }
+        }
         self.recorder.arrived(w, now);
         match spec.target {
             Target::DefaultCompute => {
@@ -349,7 +376,8 @@ impl<R: Recorder> Replication<'_, R> {
                     self.recorder.pool_changed(p, now, levels);
                 } else {
                     pool.queue.push_back(task);
-                    self.overflowed |= pool.queue.len() > MAX_QUEUED;
+                    self.queued += 1;
+                    self.overflowed |= self.queued > MAX_QUEUED;
                     self.dispatch(p, now);
                 }
             }
@@ -363,6 +391,7 @@ impl<R: Recorder> Replication<'_, R> {
         while self.pools[p.0 as usize].has_idle()
             && let Some(task) = self.pools[p.0 as usize].queue.pop_front()
         {
+            self.queued -= 1;
             self.start_run(p, task, now);
         }
         let levels = self.pools[p.0 as usize].levels();
@@ -435,6 +464,7 @@ impl<R: Recorder> Replication<'_, R> {
                 ..ended.task
             });
         }
+        self.queued += self.preempted.len();
         for ended in &self.preempted {
             self.recorder.preempted(
                 ended.task.workload,

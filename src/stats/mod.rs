@@ -101,8 +101,8 @@ pub trait Recorder {
     }
     /// A run on a fresh instance of pool `p` takes `extra` longer.
     fn cold_started(&mut self, _p: PoolId, _at: SimTime, _extra: SimDuration) {}
-    /// The replication stopped early at `at`: a queue outgrew the memory
-    /// bound (`sim::MAX_QUEUED`).
+    /// The replication stopped early at `at`: the queues outgrew the memory
+    /// bound (`sim::MAX_QUEUED`, all pools together).
     fn stopped(&mut self, _at: SimTime) {}
 }
 

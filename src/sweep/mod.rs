@@ -163,6 +163,17 @@ pub fn run_sweep(
 /// Points whose replications are held in memory at once.
 const POINTS_PER_CHUNK: usize = 64;
 
+/// How many points of `points` (the shard's valid ones) have their
+/// replications held in memory at once: a chunk's (for the memory
+/// estimate).
+pub fn points_held(points: &[SweepPoint], shard: Option<(usize, usize)>) -> usize {
+    points
+        .iter()
+        .filter(|p| p.scenario.is_ok() && in_shard(p.index, shard))
+        .count()
+        .min(POINTS_PER_CHUNK)
+}
+
 fn run_chunk(
     mine: &[&SweepPoint],
     metrics: usize,

@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::DateTime;
 use chrono_tz::Tz;
@@ -226,6 +227,10 @@ fn scaled_count(n: f64, rng: &mut SimRng) -> u64 {
     whole as u64 + u64::from(rng.random_bool((n - whole).clamp(0.0, 1.0)))
 }
 
+/// Draws that bring no run between two looks at the cancel flag within
+/// one call (about a millisecond of calendar searches).
+const CANCEL_CHECK_DRAWS: u32 = 1 << 10;
+
 /// The runs of one cron firing not yet handed out. Their jittered times are
 /// drawn one at a time in ascending order (sequential order statistics), so
 /// a firing of any size costs a few words, however many runs it brings.
@@ -346,6 +351,24 @@ impl ArrivalStream {
     /// one before); `None` when there are no more before the horizon.
     /// Batches are handed out one run at a time, never held in memory.
     pub fn next(&mut self, process: &ArrivalProcess) -> Option<Arrival> {
+        self.next_or_stop(process, &AtomicBool::new(false))
+    }
+
+    /// `next`, giving up (`None`) when `cancel` is set: one call may pass
+    /// over many draws that bring no run (a minutely cron whose
+    /// `rate_scale` leaves one run in a million firings, a trace scaled
+    /// to nearly nothing), so it looks at the flag every
+    /// `CANCEL_CHECK_DRAWS` of them, as the engine does between events.
+    pub fn next_or_stop(
+        &mut self,
+        process: &ArrivalProcess,
+        cancel: &AtomicBool,
+    ) -> Option<Arrival> {
+        let mut empty = 0u32;
+        let mut stop = || {
+            empty = empty.wrapping_add(1);
+            empty.is_multiple_of(CANCEL_CHECK_DRAWS) && cancel.load(Ordering::Relaxed)
+        };
         let next = match process {
             ArrivalProcess::Poisson { rate } => {
                 self.last = self.last + self.exp_gap(rate.as_per_second());
@@ -378,7 +401,7 @@ impl ArrivalStream {
                 tasks,
                 jitter,
                 calendar,
-            } => self.next_cron(schedule, *tasks, *jitter, calendar)?,
+            } => self.next_cron(schedule, *tasks, *jitter, calendar, &mut stop)?,
             ArrivalProcess::Burst { rate, size } => {
                 if self.repeat == 0 {
                     self.last = self.last + self.exp_gap(rate.as_per_second());
@@ -390,6 +413,9 @@ impl ArrivalStream {
             }
             ArrivalProcess::Trace { trace, scale } => {
                 while self.repeat == 0 {
+                    if stop() {
+                        return None;
+                    }
                     let run = *trace.runs.get(self.cursor)?;
                     self.cursor += 1;
                     let recorded = match run.duration {
@@ -424,9 +450,13 @@ impl ArrivalStream {
         tasks: f64,
         jitter: SimDuration,
         calendar: &Calendar,
+        stop: &mut impl FnMut() -> bool,
     ) -> Option<Arrival> {
         let cron = &mut self.cron;
         loop {
+            if stop() {
+                return None;
+            }
             if cron.next.is_none() && !cron.done {
                 let (from, inclusive) = match cron.fired {
                     None => (calendar.start(), true),

@@ -1,9 +1,10 @@
 //! Fuzzing with generated inputs (proptest), run as tests: mutated scenario
-//! files, generated run exports, and random valid scenarios checked against
-//! the simulation's invariants. `PROPTEST_CASES=N` runs more cases (the
-//! default of 256 per target keeps the suite quick); inputs that once broke
-//! something live in `tests/fixtures/fuzz/` and are replayed by
-//! `fuzz_corpus_never_panics`.
+//! files, generated run exports, random valid scenarios checked against the
+//! simulation's invariants, cron rules with jitter and schedules, command
+//! lines and input files of every kind. `POOLCAST_FUZZ_CASES=N` runs N
+//! cases per target (the defaults, a few dozen to 256, keep the suite to
+//! seconds); inputs that once broke something live in `tests/fixtures/fuzz/`
+//! and are replayed by `fuzz_corpus_never_panics`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -116,8 +117,17 @@ fn exercise(s: &mut Scenario) {
     }
 }
 
+/// Cases per target: `POOLCAST_FUZZ_CASES`, or `default` (what keeps the
+/// suite quick).
+fn cases(default: u32) -> u32 {
+    std::env::var("POOLCAST_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// No mutation of a bundled scenario makes the parser, the validator,
     /// the sweep expansion or a short simulation panic.
@@ -293,7 +303,7 @@ fn workload_toml(i: usize, target: &str, process: usize, dist: usize, rate: u32)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// For random valid scenarios: every arrival is finished, queued or
     /// running at the end; no wait is negative; utilisation is within
@@ -334,7 +344,264 @@ proptest! {
     }
 }
 
-/// Inputs kept from fuzzing and review: each must end in exit 0 or 2.
+/// Cron fields, the ordinary and the rare (29 February, 31st, every 7
+/// minutes across the hour, weekday lists).
+const CRON_FIELDS: [&[&str]; 5] = [
+    &["*", "0", "*/5", "30", "59", "0-59/7"],
+    &["*", "0", "12", "*/6", "23", "9-17"],
+    &["*", "1", "15", "29", "30", "31"],
+    &["*", "1", "2", "*/3", "12", "2,4"],
+    &["*", "0", "1", "1-5", "6,0", "5"],
+];
+const JITTERS: &[&str] = &["0s", "1m", "1h", "1d", "27d", "60d", "400d"];
+const HORIZONS: &[&str] = &["1d", "7d", "60d", "400d"];
+
+fn cron(fields: &[usize; 5]) -> String {
+    let parts: Vec<&str> = (0..5)
+        .map(|i| CRON_FIELDS[i][fields[i] % CRON_FIELDS[i].len()])
+        .collect();
+    parts.join(" ")
+}
+
+/// A scenario of a cron arrival with jitter on a pool scaled by schedule
+/// rules, all drawn from the fields above.
+fn cron_scenario(
+    horizon: usize,
+    arrival: [usize; 5],
+    tasks: u32,
+    jitter: usize,
+    rules: &[([usize; 5], u32)],
+) -> String {
+    let rules: Vec<String> = rules
+        .iter()
+        .map(|(f, count)| format!("{{ cron = \"{}\", count = {count} }}", cron(f)))
+        .collect();
+    format!(
+        "[simulation]\nhorizon = \"{}\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"1h\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\nscaling = {{ policy = \"schedule\", rules = [{}] }}\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = {{ process = \"cron\", schedule = \"{}\", tasks = {tasks}, jitter = \"{}\" }}\nduration = {{ dist = \"constant\", value = \"10m\" }}\n",
+        HORIZONS[horizon % HORIZONS.len()],
+        rules.join(", "),
+        cron(&arrival),
+        JITTERS[jitter % JITTERS.len()]
+    )
+}
+
+/// Flags of `run`-like commands, with values at and past their limits.
+const FLAGS: &[&[&str]] = &[
+    &["--seed", "0"],
+    &["--seed", "18446744073709551615"],
+    &["--replications", "0"],
+    &["--replications", "1"],
+    &["--replications", "100001"],
+    &["--threads", "0"],
+    &["--threads", "2"],
+    &["--threads", "100000"],
+    &["--outputs", "json"],
+    &["--outputs", "none"],
+    &["--outputs", "csv,tasks"],
+    &["--outputs", "bogus"],
+    &["--format", "json"],
+    &["--format", "csv"],
+    &["--format", "xml"],
+    &["--quiet"],
+    &["--max-memory", "1"],
+    &["--max-memory", "1MiB"],
+    &["--max-memory", "lots"],
+    &["--allow-outside"],
+    &["--shard", "2/2"],
+    &["--shard", "3/2"],
+    &["--precision", "0.5"],
+    &["--precision", "nan"],
+];
+const COMMANDS: &[&str] = &[
+    "run", "check", "sweep", "plan", "estimate", "validate", "tiers",
+];
+
+/// A small scenario with an objective and a sweep of two points.
+const SMALL: &str = "[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"2/h\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[slo]\nwait_p95 = \"5m\"\n\n[sweep]\n\"pool.builders.count\" = [1, 2]\n";
+
+/// What an input file is made of: every kind the commands may be handed.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Fifo,
+    DevZero,
+    DevNull,
+    Folder,
+    LinkToDevZero,
+    Missing,
+    Empty,
+    Bytes,
+}
+
+const KINDS: [Kind; 8] = [
+    Kind::Fifo,
+    Kind::DevZero,
+    Kind::DevNull,
+    Kind::Folder,
+    Kind::LinkToDevZero,
+    Kind::Missing,
+    Kind::Empty,
+    Kind::Bytes,
+];
+
+/// Makes an input of `kind` at `path` (`bytes` for a file of bytes);
+/// `None` where the system cannot make it (no `mkfifo`).
+fn make_input(kind: Kind, path: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    let made = match kind {
+        Kind::Fifo => {
+            let ok = std::process::Command::new("mkfifo")
+                .arg(path)
+                .status()
+                .is_ok_and(|s| s.success());
+            return ok.then(|| path.to_path_buf());
+        }
+        Kind::DevZero => return Some(PathBuf::from("/dev/zero")),
+        Kind::DevNull => return Some(PathBuf::from("/dev/null")),
+        Kind::Folder => std::fs::create_dir(path),
+        Kind::LinkToDevZero => std::os::unix::fs::symlink("/dev/zero", path),
+        Kind::Missing => Ok(()),
+        Kind::Empty => std::fs::write(path, ""),
+        Kind::Bytes => std::fs::write(path, bytes),
+    };
+    made.expect("make the input");
+    Some(path.to_path_buf())
+}
+
+/// What a file is handed as: each role's command line for the file at
+/// `input`, in folder `dir` (which holds `small.toml`).
+fn role_command(
+    role: usize,
+    input: &Path,
+    dir: &Path,
+) -> (Vec<std::ffi::OsString>, Vec<(String, std::ffi::OsString)>) {
+    let small = dir.join("small.toml");
+    let with = |workload: &str| crate::support::workload_scenario(dir, "uses.toml", workload);
+    let file = input
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let args: Vec<std::ffi::OsString> = match role {
+        0 => vec!["validate".into(), input.into()],
+        1 => vec![
+            "validate".into(),
+            with(&format!("arrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"empirical\", file = \"{file}\" }}")).into(),
+            "--allow-outside".into(),
+        ],
+        2 => vec![
+            "validate".into(),
+            with(&format!("arrival = {{ process = \"trace\", file = \"{file}\" }}")).into(),
+            "--allow-outside".into(),
+        ],
+        3 => vec!["import".into(), input.into(), "--out".into(), dir.join("imported.toml").into()],
+        4 => vec!["merge".into(), input.into(), "--out".into(), dir.join("merged").into()],
+        _ => vec!["check".into(), small.into(), "--out".into(), dir.join("checked").into(), "--quiet".into()],
+    };
+    let env = if role >= 5 {
+        vec![("GITHUB_STEP_SUMMARY".to_string(), input.into())]
+    } else {
+        Vec::new()
+    };
+    (args, env)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(48), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Cron arrivals with jitter beside schedule rules, over horizons up to
+    /// 400 days: refused with a located message, or a replication in which
+    /// time never runs backwards and every arrival is accounted for.
+    #[test]
+    fn fuzz_cron_rules_with_jitter_and_schedules(
+        horizon in 0usize..4,
+        arrival in prop::array::uniform5(0usize..6),
+        tasks in 1u32..2000,
+        jitter in 0usize..7,
+        rules in prop::collection::vec((prop::array::uniform5(0usize..6), 0u32..4), 1..4),
+    ) {
+        let src = cron_scenario(horizon, arrival, tasks, jitter, &rules);
+        match poolcast::scenario::from_str(&src, Path::new("cron.toml")) {
+            Ok(s) => {
+                let runs = s.workloads[0].arrival.expected_runs(s.simulation.horizon);
+                // A case that quick cannot be simulated here is validated
+                // only (not a reject: most minutely crons are).
+                if runs > 20_000.0 {
+                    return Ok(());
+                }
+                let mut audit = Audit { targets: s.workloads.iter().map(|w| w.target).collect(), ..Audit::default() };
+                run_replication(&s, 0, &mut audit, &std::sync::atomic::AtomicBool::new(false));
+                let held: u64 = audit.levels.values().map(|l| u64::from(l.queued) + u64::from(l.busy)).sum();
+                prop_assert_eq!(audit.arrived, audit.finished + held, "{}", src);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(message.contains("cron.toml:"), "not located: {}", message);
+            }
+        }
+    }
+
+    /// Any combination of flags on any command: a result, a verdict or a
+    /// message (exit 0, 1 or 2), never a panic, a hang or an abort.
+    #[test]
+    fn fuzz_command_lines_never_panic(
+        command in 0usize..7,
+        flags in prop::collection::vec(0usize..24, 0..5),
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        let small = dir.path().join("small.toml");
+        std::fs::write(&small, SMALL).expect("write");
+        let mut cmd = poolcast();
+        cmd.current_dir(dir.path()).arg(COMMANDS[command]);
+        if COMMANDS[command] != "tiers" {
+            cmd.arg(&small);
+        }
+        for f in &flags {
+            cmd.args(FLAGS[*f]);
+        }
+        let out = cmd.timeout(std::time::Duration::from_secs(60)).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        prop_assert!(matches!(out.status.code(), Some(0..=2)), "{:?}: exit {:?}\n{}", flags, out.status.code(), stderr);
+        prop_assert!(!stderr.contains("panicked"), "{}", stderr);
+    }
+
+    /// Every kind of file in every input role (scenario, durations file,
+    /// trace, runs file, shard, step summary): what is not a regular file is
+    /// refused by what it is (exit 2) at once; a file of any bytes is read
+    /// or refused, never a hang or a panic.
+    #[test]
+    fn fuzz_input_files_of_every_kind(
+        role in 0usize..6,
+        kind in 0usize..8,
+        bytes in prop::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("small.toml"), SMALL).expect("write");
+        let kind = KINDS[kind];
+        let Some(input) = make_input(kind, &dir.path().join("input"), &bytes) else {
+            return Ok(());
+        };
+        let (args, env) = role_command(role, &input, dir.path());
+        let out = poolcast()
+            .args(&args)
+            .envs(env)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        prop_assert!(!stderr.contains("panicked"), "{}", stderr);
+        let irregular = matches!(kind, Kind::Fifo | Kind::DevZero | Kind::DevNull | Kind::Folder | Kind::LinkToDevZero);
+        // A step summary that does not exist yet is created.
+        if irregular || (matches!(kind, Kind::Missing) && role < 5) {
+            prop_assert_eq!(code, Some(2), "{:?} as {:?}: {}", kind, args, stderr);
+        } else {
+            prop_assert!(matches!(code, Some(0..=2)), "{:?} as {:?}: exit {:?}\n{}", kind, args, code, stderr);
+        }
+    }
+}
+
+/// Inputs kept from fuzzing and review: each must end in exit 0 or 2, as
+/// `validate` and, when valid, as one replication of `run` under a 1.5 GB
+/// address-space limit and a time limit (a hang or an abort fails it).
 #[test]
 fn fuzz_corpus_never_panics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
@@ -356,7 +623,33 @@ fn fuzz_corpus_never_panics() {
             path.display(),
             String::from_utf8_lossy(&out.stderr)
         );
+        if code == Some(0) {
+            let out = bounded(&format!(
+                "run '{}' --replications 1 --threads 1 --outputs none --quiet --format json",
+                path.display()
+            ));
+            assert!(
+                matches!(out.status.code(), Some(0) | Some(2)),
+                "{}: run exit {:?}\n{}",
+                path.display(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         seen += 1;
     }
     assert!(seen > 0, "the corpus is empty");
+}
+
+/// Runs `poolcast ARGS` (shell words) under a 1.5 GB address-space limit
+/// and a 120 s time limit: a hang exits 124, an abort 134, the OOM killer 137.
+fn bounded(args: &str) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1500000 && exec timeout 120 '{}' {args}",
+            assert_cmd::cargo::cargo_bin("poolcast").display()
+        ))
+        .output()
+        .expect("sh runs")
 }

@@ -415,3 +415,116 @@ fn issue_11_check_without_runs_cannot_meet_a_wait_objective() {
             "MISSED: wait p95 <= 5.00 min: undefined (no run arrived in the observed window)",
         ));
 }
+
+/// Issue 16: an error names the file once and quotes the operating
+/// system's message once, however deep the chain that carries it: a
+/// missing scenario, durations file, trace, runs file, shard description
+/// and step-summary folder.
+#[test]
+fn issue_16_os_messages_are_said_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let scenario =
+        |name: &str, workload: &str| crate::support::workload_scenario(d, name, workload);
+    let durations = scenario(
+        "durations.toml",
+        "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"empirical\", file = \"gone.txt\" }",
+    );
+    let trace = scenario(
+        "trace.toml",
+        "arrival = { process = \"trace\", file = \"gone.csv\" }",
+    );
+    let ok = scenario(
+        "ok.toml",
+        "arrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n\n[slo]\nwait_p95 = \"5m\"",
+    );
+    std::fs::write(d.join("shard.csv"), "point\n").expect("write");
+    let missing = "No such file or directory";
+    /// Arguments, the file named, and an environment variable.
+    type Case<'a> = (Vec<std::ffi::OsString>, &'a str, Option<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["validate".into(), d.join("gone.toml").into()],
+            "gone.toml",
+            None,
+        ),
+        (vec!["validate".into(), durations.into()], "gone.txt", None),
+        (vec!["validate".into(), trace.into()], "gone.csv", None),
+        (
+            vec!["import".into(), d.join("gone.json").into()],
+            "gone.json",
+            None,
+        ),
+        (
+            vec!["merge".into(), d.join("shard.csv").into()],
+            "sweep.json",
+            None,
+        ),
+        (
+            vec![
+                "check".into(),
+                ok.into(),
+                "--out".into(),
+                d.join("out").into(),
+            ],
+            "summary.md",
+            Some(("GITHUB_STEP_SUMMARY", "/nonexistent/folder/summary.md")),
+        ),
+    ];
+    for (args, file, env) in cases {
+        let mut cmd = poolcast();
+        cmd.args(&args);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(missing).count(), 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(file).count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+/// Found by `fuzz_command_lines_never_panic`: `--threads 100000` started
+/// threads for minutes and ran nothing (and SIGTERM could not stop it);
+/// more than 1,024 is refused at once.
+#[test]
+fn issue_16_too_many_threads_are_refused() {
+    let (_d, path) = write_scenario(
+        "[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"constant\", value = \"1m\" }\n",
+        "t.toml",
+    );
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--threads", "100000", "--outputs", "none"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--threads 100000: at most 1024"));
+}
+
+/// An error that quotes its cause (a shard's sweep.json that does not
+/// parse) says the cause once, not again after the chain's colon.
+#[test]
+fn a_quoted_cause_is_said_once() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("shard.csv"), "point\n").expect("write");
+    std::fs::write(dir.path().join("sweep.json"), "{bad").expect("write");
+    let out = poolcast()
+        .arg("merge")
+        .arg(dir.path().join("shard.csv"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not a sweep.json of this poolcast"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("key must be a string").count(),
+        1,
+        "{stderr}"
+    );
+}

@@ -29,6 +29,18 @@ pub fn write_scenario(src: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// Writes `dir/name`: a scenario of one workload `ci` on the default
+/// compute, whose other keys (arrival, duration, a file) are `workload`.
+pub fn workload_scenario(dir: &Path, name: &str, workload: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("[[workload]]\nname = \"ci\"\npool = \"default\"\n{workload}\n"),
+    )
+    .expect("write the scenario");
+    path
+}
+
 /// Asserts that a replication mean agrees with theory: within 4 standard
 /// errors (a correct simulator fails this with probability below 1e-3 per
 /// check at 19 degrees of freedom; the seeds are fixed anyway), and with a
