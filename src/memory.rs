@@ -78,9 +78,23 @@ pub fn bytes_text(bytes: f64) -> String {
     }
 }
 
+/// A size that [`parse_bytes`] cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// No number where the size starts.
+    #[error("{0:?} is not a size; write e.g. 4GiB or 512MiB")]
+    NotASize(String),
+    /// A unit other than B, K, M, G or T (with or without `B`/`iB`).
+    #[error("{0:?}: unknown unit; write e.g. 4GiB or 512MiB")]
+    Unit(String),
+    /// Zero, or too large to hold.
+    #[error("{0:?}: give a size of at least one byte")]
+    Range(String),
+}
+
 /// A size such as `4GiB`, `512 MiB`, `2G`, `1.5TB` or bytes, as bytes
 /// (binary multiples whether written `G` or `GiB`).
-pub fn parse_bytes(text: &str) -> Result<f64, String> {
+pub fn parse_bytes(text: &str) -> Result<f64, SizeError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -88,20 +102,20 @@ pub fn parse_bytes(text: &str) -> Result<f64, String> {
     let (number, unit) = t.split_at(split);
     let n: f64 = number
         .parse()
-        .map_err(|_| format!("{text:?} is not a size; write e.g. 4GiB or 512MiB"))?;
+        .map_err(|_| SizeError::NotASize(text.to_string()))?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
         "t" | "tb" | "tib" => 40,
-        _ => return Err(format!("{text:?}: unknown unit; write e.g. 4GiB or 512MiB")),
+        _ => return Err(SizeError::Unit(text.to_string())),
     };
     let bytes = n * 2f64.powi(shift);
     if bytes.is_finite() && bytes >= 1.0 {
         Ok(bytes)
     } else {
-        Err(format!("{text:?}: give a size of at least one byte"))
+        Err(SizeError::Range(text.to_string()))
     }
 }
 
@@ -277,9 +291,12 @@ mod tests {
         assert_eq!(parse_bytes("512 MiB"), Ok(512.0 * 1024.0 * 1024.0));
         assert_eq!(parse_bytes("1.5k"), Ok(1536.0));
         assert_eq!(parse_bytes("100"), Ok(100.0));
-        assert!(parse_bytes("lots").is_err());
-        assert!(parse_bytes("4 parsecs").is_err());
-        assert!(parse_bytes("0").is_err());
+        assert_eq!(parse_bytes("lots"), Err(SizeError::NotASize("lots".into())));
+        assert_eq!(
+            parse_bytes("4 parsecs"),
+            Err(SizeError::Unit("4 parsecs".into()))
+        );
+        assert_eq!(parse_bytes("0"), Err(SizeError::Range("0".into())));
         assert_eq!(bytes_text(1536.0 * 1024.0 * 1024.0), "1.5 GiB");
     }
 
