@@ -15,11 +15,13 @@ use std::path::{Path, PathBuf};
 /// Why an input file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    /// The operating system refused to open or read it.
-    #[error("cannot read {noun} {}: {message}", path.display())]
+    /// The operating system refused to open, read or write it.
+    #[error("cannot {verb} {noun} {}: {message}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
+        /// "read", or "write" for a file appended to (the step summary).
+        verb: &'static str,
         /// What the file should be ("scenario").
         noun: &'static str,
         /// Whether opening failed (else reading).
@@ -62,6 +64,14 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// The same failure, on a file being written.
+    fn written(mut self) -> InputError {
+        if let InputError::Io { verb, .. } = &mut self {
+            *verb = "write";
+        }
+        self
+    }
+
     /// What is wrong, without the path: for messages that name the file
     /// already ("runs.json: it is a folder, ...").
     pub fn reason(&self) -> String {
@@ -89,6 +99,7 @@ impl InputError {
     fn io(path: &Path, limit: Limit, opening: bool, e: &io::Error) -> InputError {
         InputError::Io {
             path: path.to_path_buf(),
+            verb: "read",
             noun: limit.noun,
             opening,
             kind: e.kind(),
@@ -293,12 +304,12 @@ pub fn open_append(path: &Path, noun: &'static str) -> Result<File, InputError> 
                 fix,
             }
         }
-        _ => InputError::io(path, limit, true, &e),
+        _ => InputError::io(path, limit, true, &e).written(),
     };
     let file = options.open(path).map_err(refused)?;
     let kind = file
         .metadata()
-        .map_err(|e| InputError::io(path, limit, true, &e))?
+        .map_err(|e| InputError::io(path, limit, true, &e).written())?
         .file_type();
     if !kind.is_file() {
         let (what, fix) = describe(&kind);
@@ -390,6 +401,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("is a folder, not a regular file"), "{e}");
+        // A file that cannot be created is one that cannot be written.
+        let e = open_append(&dir.path().join("no/such/folder.md"), "step summary")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("cannot write step summary "), "{e}");
         let fifo = dir.path().join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         if made.is_ok_and(|s| s.success()) {

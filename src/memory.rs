@@ -143,9 +143,15 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
+    // A scenario of `compare` that is not the one in flight has none.
+    let filling = if in_flight > 0.0 {
+        format!(" + 2 x {in_flight} in flight")
+    } else {
+        String::new()
+    };
     est.push(
         format!(
-            "wait histograms: ({replications} replications + 2 x {in_flight} in flight) x {workloads} workload(s) x {}",
+            "wait histograms: ({replications} replications{filling}) x {workloads} workload(s) x {}",
             bytes_text(hist)
         ),
         (replications + 2.0 * in_flight) * workloads * hist,
@@ -158,6 +164,9 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
         ),
         replications * (pools + 1.0) * days * 8.0,
     );
+    if in_flight == 0.0 {
+        return;
+    }
     // A pool whose load reaches its most instances queues what it cannot
     // run, up to the bound; one with headroom keeps a short queue.
     let baseline = crate::analytic::baseline(s);
