@@ -7,15 +7,10 @@ use std::path::Path;
 
 use crate::support::{json_stdout, poolcast, scenarios_dir, write_scenario};
 
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON")
-}
-
-#[test]
-fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_percent() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let scenario = scenarios_dir().join("plan-schedule.toml");
-    let plan = json_stdout(
+/// `plan --schedule builders --format json --quiet` of `scenario` with
+/// `extra` flags into `out`: the plan's JSON.
+fn plan_json(scenario: &Path, extra: &[&str], out: &Path) -> serde_json::Value {
+    json_stdout(
         poolcast()
             .args([
                 "plan",
@@ -25,10 +20,22 @@ fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_perce
                 "json",
                 "--quiet",
             ])
-            .arg(&scenario)
+            .args(extra)
+            .arg(scenario)
             .arg("--out")
-            .arg(dir.path()),
-    );
+            .arg(out),
+    )
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_percent() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let scenario = scenarios_dir().join("plan-schedule.toml");
+    let plan = plan_json(&scenario, &[], dir.path());
     let rules = plan["rules"].as_array().expect("rules");
     assert!(
         (2..=8).contains(&rules.len()),
@@ -105,20 +112,7 @@ fn minute_of(label: &str) -> i64 {
 #[test]
 fn the_workflow_has_one_trigger_per_rule_fired_early_by_the_lead() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let plan = json_stdout(
-        poolcast()
-            .args([
-                "plan",
-                "--schedule",
-                "builders",
-                "--format",
-                "json",
-                "--quiet",
-            ])
-            .arg(scenarios_dir().join("plan-schedule.toml"))
-            .arg("--out")
-            .arg(dir.path()),
-    );
+    let plan = plan_json(&scenarios_dir().join("plan-schedule.toml"), &[], dir.path());
     assert_eq!(plan["lead_s"], 300.0);
     let rules = plan["rules"].as_array().unwrap();
     let text = std::fs::read_to_string(dir.path().join("apply-schedule.yml")).unwrap();
@@ -267,20 +261,7 @@ fn bad_requests_are_refused_with_the_fix() {
 fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
     let plan = |src: &str| {
         let (dir, path) = write_scenario(src, "zoned.toml");
-        let json = json_stdout(
-            poolcast()
-                .args([
-                    "plan",
-                    "--schedule",
-                    "builders",
-                    "--format",
-                    "json",
-                    "--quiet",
-                ])
-                .arg(&path)
-                .arg("--out")
-                .arg(dir.path().join("out")),
-        );
+        let json = plan_json(&path, &[], &dir.path().join("out"));
         let yaml = std::fs::read_to_string(dir.path().join("out/apply-schedule.yml")).unwrap();
         (json, yaml)
     };
@@ -338,20 +319,10 @@ fn the_recommended_file_reproduces_the_plan_with_its_overrides_and_files() {
     let with_file = with_times_file(&text);
     std::fs::write(&path, &with_file).unwrap();
     let out = tmp.path().join("elsewhere/plan");
-    let plan = json_stdout(
-        poolcast()
-            .args([
-                "plan",
-                "--schedule",
-                "builders",
-                "--format",
-                "json",
-                "--quiet",
-            ])
-            .args(["--seed", "99", "--replications", "12", "--allow-outside"])
-            .arg(&path)
-            .arg("--out")
-            .arg(&out),
+    let plan = plan_json(
+        &path,
+        &["--seed", "99", "--replications", "12", "--allow-outside"],
+        &out,
     );
     let recommended = out.join("recommended.toml");
     let text = std::fs::read_to_string(&recommended).unwrap();
