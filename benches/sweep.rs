@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use poolcast::scenario::{expand, from_str, sweep_spec};
+use poolcast::scenario::{SweepPoints, from_str, sweep_spec};
 use poolcast::sweep::{SweepOptions, metric_names, run_sweep};
 
 const SCENARIO: &str = r#"
@@ -39,9 +39,8 @@ fn sweep(c: &mut Criterion) {
     let path = Path::new("bench-sweep.toml");
     let base = from_str(SCENARIO, path).expect("valid");
     let spec = sweep_spec(SCENARIO, path).expect("valid").expect("a sweep");
-    let points = expand(&spec, SCENARIO, path, Default::default());
+    let points = SweepPoints::new(spec, SCENARIO, path, Default::default());
     assert_eq!(points.len(), 100);
-    let axes: Vec<String> = spec.axes.iter().map(|a| a.key.clone()).collect();
     let opts = SweepOptions {
         precision: None,
         max_replications: 10,
@@ -57,16 +56,15 @@ fn sweep(c: &mut Criterion) {
             .expect("threads");
         group.bench_function(format!("threads_{threads}"), |b| {
             b.iter(|| {
-                pool.install(|| {
-                    black_box(run_sweep(
-                        &points,
-                        axes.clone(),
-                        metric_names(&base),
-                        opts,
-                        &std::sync::atomic::AtomicBool::new(false),
-                        &|_| {},
-                    ))
-                })
+                black_box(run_sweep(
+                    &pool,
+                    &points,
+                    metric_names(&base),
+                    opts,
+                    &std::sync::atomic::AtomicBool::new(false),
+                    &|_| {},
+                    &mut |_| Ok(()),
+                ))
             })
         });
     }

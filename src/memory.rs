@@ -15,6 +15,8 @@
 //! Small fixed costs (events pending, instances) are left out: the
 //! estimate is of what grows.
 
+use std::sync::Arc;
+
 use crate::model::Target;
 use crate::scenario::Scenario;
 use crate::stats::PoolLevels;
@@ -127,9 +129,15 @@ fn histogram_bytes(max_ticks: f64) -> f64 {
     (doublings + 1.0) * 1024.0 * 8.0
 }
 
-/// What `replications` replications of `s` keep until the summary, and
-/// what `in_flight` of them hold while running, with the arithmetic.
-fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut MemoryEstimate) {
+/// What `replications` replications of `s` keep until the summary (the
+/// queue series of `series` of them), and what `in_flight` of them hold
+/// while running, with the arithmetic.
+fn per_replication(
+    s: &Scenario,
+    (replications, series): (f64, f64),
+    in_flight: f64,
+    est: &mut MemoryEstimate,
+) {
     let sim = &s.simulation;
     let pools = s.pools.len() as f64;
     let workloads = s.workloads.len() as f64;
@@ -137,9 +145,9 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     let level = std::mem::size_of::<PoolLevels>() as f64;
     est.push(
         format!(
-            "queue series: {replications} replications x {pools} pool(s) x {samples} samples x {level} B"
+            "queue series: {series} replications x {pools} pool(s) x {samples} samples x {level} B"
         ),
-        replications * pools * samples * level,
+        series * pools * samples * level,
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
@@ -197,6 +205,9 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     );
 }
 
+/// A trace run, and its index among the timed runs.
+const TRACE_RUN_BYTES: f64 = (std::mem::size_of::<TraceRun>() + 4) as f64;
+
 /// The data `scenarios` read: trace runs and empirical run times, each
 /// allocation once (the points of a sweep share one copy of a durations
 /// file, but each places its own trace).
@@ -217,9 +228,10 @@ fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryE
             }
         }
     }
-    // A trace run, and its index among the timed runs.
-    let run = (std::mem::size_of::<TraceRun>() + 4) as f64;
-    est.push(format!("trace runs: {runs} runs x {run} B"), runs * run);
+    est.push(
+        format!("trace runs: {runs} runs x {TRACE_RUN_BYTES} B"),
+        runs * TRACE_RUN_BYTES,
+    );
     let value = Recorded::BYTES_PER_VALUE;
     est.push(
         format!("empirical run times: {values} values x {value} B"),
@@ -231,7 +243,7 @@ fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryE
 pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     let reps = f64::from(s.simulation.replications);
     let mut est = MemoryEstimate::default();
-    per_replication(s, reps, reps.min(threads.max(1) as f64), &mut est);
+    per_replication(s, (reps, reps), reps.min(threads.max(1) as f64), &mut est);
     data([s], &mut est);
     est.sorted()
 }
@@ -255,7 +267,7 @@ pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimat
             0.0
         };
         let mut own = MemoryEstimate::default();
-        per_replication(s, reps, in_flight, &mut own);
+        per_replication(s, (reps, reps), in_flight, &mut own);
         for part in own.parts {
             est.push(format!("{}: {}", s.name, part.what), part.bytes);
         }
@@ -264,30 +276,103 @@ pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimat
     est.sorted()
 }
 
-/// Peak memory of a sweep or plan over `points` (the valid ones), each
-/// run up to `replications` times, on `threads` threads: every point's
-/// scenario (and data) lives for the whole sweep; the replications of
-/// `held` points are kept at once (a sweep's chunk of its shard, one point
-/// for plan), `threads` of them in flight.
-pub fn sweep_estimate(
-    points: &[&Scenario],
-    held: usize,
-    replications: u32,
-    threads: usize,
-) -> MemoryEstimate {
-    let mut est = MemoryEstimate::default();
-    // The largest point stands for every point held.
-    let sizes: Vec<f64> = points.iter().map(|s| run_estimate(s, 1).total()).collect();
-    let Some((largest, _)) = points.iter().zip(&sizes).max_by(|a, b| a.1.total_cmp(b.1)) else {
-        return est;
-    };
-    let mut point = (*largest).clone();
-    point.simulation.replications = replications.max(point.simulation.replications);
-    let reps = f64::from(point.simulation.replications);
-    let kept = held.min(points.len()) as f64 * reps;
-    per_replication(&point, kept, (threads.max(1) as f64).min(kept), &mut est);
-    data(points.iter().copied(), &mut est);
-    est.sorted()
+/// What a sweep's memory estimate needs to know of its points, gathered
+/// one point at a time (the points are built, looked at and dropped, so
+/// the look costs no memory per point).
+#[derive(Debug, Default)]
+pub struct SweepMemory {
+    /// The valid point whose run needs the most, which stands for every
+    /// point held, with that need.
+    largest: Option<(f64, Scenario)>,
+    /// Valid points seen.
+    points: usize,
+    /// The most data a point holds of its own (its trace runs, its inline
+    /// run times), bytes.
+    own_data: f64,
+    /// Run times every point shares (a durations file is read once), each
+    /// kept here so that one is never mistaken for another.
+    shared: Vec<Arc<Recorded>>,
+}
+
+impl SweepMemory {
+    /// Adds a valid point.
+    pub fn add(&mut self, s: &Scenario) {
+        let need = run_estimate(s, 1).total();
+        if self.largest.as_ref().is_none_or(|(most, _)| need > *most) {
+            self.largest = Some((need, s.clone()));
+        }
+        self.points += 1;
+        let mut own = 0.0;
+        for w in &s.workloads {
+            if let ArrivalProcess::Trace { trace, .. } = &w.arrival {
+                own += trace.runs().len() as f64 * TRACE_RUN_BYTES;
+            }
+            if let DurationDist::Empirical { values } = &w.duration {
+                // Held by the points' cache of data files as well as by
+                // this point: one copy for the whole sweep.
+                if Arc::strong_count(values) > 1 {
+                    if !self.shared.iter().any(|v| Arc::ptr_eq(v, values)) {
+                        self.shared.push(values.clone());
+                    }
+                } else {
+                    own += values.values().len() as f64 * Recorded::BYTES_PER_VALUE as f64;
+                }
+            }
+        }
+        self.own_data = self.own_data.max(own);
+    }
+
+    /// Joins what was gathered from later points.
+    pub fn join(mut self, later: SweepMemory) -> SweepMemory {
+        if let Some((need, s)) = later.largest
+            && self.largest.as_ref().is_none_or(|(most, _)| need > *most)
+        {
+            self.largest = Some((need, s));
+        }
+        self.points += later.points;
+        self.own_data = self.own_data.max(later.own_data);
+        for v in later.shared {
+            if !self.shared.iter().any(|s| Arc::ptr_eq(s, &v)) {
+                self.shared.push(v);
+            }
+        }
+        self
+    }
+
+    /// Peak memory of a sweep or plan of the points added, each run up to
+    /// `replications` times (or its own count, when larger), `held` of them
+    /// built and their replications kept at once (a sweep's chunk, one
+    /// point for plan), `threads` replications in flight.
+    pub fn estimate(&self, held: usize, replications: u32, threads: usize) -> MemoryEstimate {
+        let mut est = MemoryEstimate::default();
+        let Some((_, largest)) = &self.largest else {
+            return est;
+        };
+        let mut point = largest.clone();
+        point.simulation.replications = replications.max(point.simulation.replications);
+        let held = held.min(self.points) as f64;
+        let kept = held * f64::from(point.simulation.replications);
+        let in_flight = (threads.max(1) as f64).min(kept);
+        // A sweep's rows read no queue series: each is dropped as its
+        // replication ends (`sweep::run_chunk`).
+        per_replication(&point, (kept, in_flight), in_flight, &mut est);
+        est.push(
+            format!(
+                "data of the points held: {held} points x {}",
+                bytes_text(self.own_data)
+            ),
+            held * self.own_data,
+        );
+        let values: usize = self.shared.iter().map(|v| v.values().len()).sum();
+        let value = Recorded::BYTES_PER_VALUE;
+        est.push(
+            format!(
+                "empirical run times: {values} values x {value} B (one copy, shared by the points)"
+            ),
+            values as f64 * value as f64,
+        );
+        est.sorted()
+    }
 }
 
 #[cfg(test)]

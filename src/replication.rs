@@ -51,9 +51,19 @@ pub fn run_one(scenario: &Scenario, replication: u32, cancel: &AtomicBool) -> Re
 /// Runs each job (a scenario and a replication number) in parallel and
 /// returns the summaries in job order.
 pub fn replicate(jobs: &[(&Scenario, u32)], opts: &RunOptions) -> Vec<ReplicationSummary> {
+    replicate_map(jobs, opts, |s| s)
+}
+
+/// `replicate`, with each summary passed through `each` as its replication
+/// ends (to drop what the caller will not read before the others end).
+pub fn replicate_map<T: Send>(
+    jobs: &[(&Scenario, u32)],
+    opts: &RunOptions,
+    each: impl Fn(ReplicationSummary) -> T + Sync,
+) -> Vec<T> {
     jobs.par_iter()
         .map(|&(scenario, r)| {
-            let s = run_one(scenario, r, opts.cancel);
+            let s = each(run_one(scenario, r, opts.cancel));
             (opts.progress)();
             s
         })

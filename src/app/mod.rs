@@ -176,19 +176,28 @@ pub(super) fn load_with_overrides(args: &RunArgs) -> Result<Scenario> {
 
 /// Applies `--seed` and `--replications` to a validated scenario.
 pub(super) fn apply_overrides(args: &RunArgs, s: &mut Scenario) -> Result<()> {
-    if let Some(seed) = args.simulation.seed {
-        s.simulation.seed = seed;
-    }
-    if let Some(r) = args.simulation.replications {
-        if !(1..=MAX_REPLICATIONS).contains(&r) {
-            return Err(BadInput(format!(
-                "--replications must be between 1 and {MAX_REPLICATIONS}, got {r}"
-            ))
-            .into());
-        }
-        s.simulation.replications = r;
-    }
+    overrides(args)?(s);
     Ok(())
+}
+
+/// `--seed` and `--replications`, checked, as an edit of a validated
+/// scenario (a sweep applies it to each point as it builds it).
+pub(super) fn overrides(args: &RunArgs) -> Result<impl Fn(&mut Scenario) + Send + Sync + 'static> {
+    let (seed, replications) = (args.simulation.seed, args.simulation.replications);
+    if let Some(r) = replications.filter(|r| !(1..=MAX_REPLICATIONS).contains(r)) {
+        return Err(BadInput(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {r}"
+        ))
+        .into());
+    }
+    Ok(move |s: &mut Scenario| {
+        if let Some(seed) = seed {
+            s.simulation.seed = seed;
+        }
+        if let Some(r) = replications {
+            s.simulation.replications = r;
+        }
+    })
 }
 
 /// `--out`, or `output/<name>/` (`output/<name>/<sub>/` for a command that

@@ -1,42 +1,79 @@
 //! `poolcast sweep`, `poolcast merge` and `poolcast plan`.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
 use super::{BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output};
 use crate::cli::{Format, RunArgs, SweepArgs};
+use crate::memory::SweepMemory;
 use crate::report::{self, SweepMeta};
-use crate::scenario::{self, SweepPoint, SweepSpec};
+use crate::scenario::{self, SweepPoints};
 use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
 
-/// The base scenario, its sweep and every point, validated, with the
-/// command-line overrides applied to each.
+/// The base scenario and the sweep's points (built when run), with the
+/// command-line overrides applied to each, and what a look at every point
+/// up front found.
 struct Prepared {
     base: scenario::Scenario,
-    spec: SweepSpec,
-    points: Vec<SweepPoint>,
+    points: SweepPoints,
+    /// What the memory estimate needs of the valid points (of the shard).
+    memory: SweepMemory,
     /// Identifies the sweep (version, file, data files, seed,
     /// replications; `sweep` adds its precision settings): shards of
     /// different sweeps must not be merged.
     fingerprint: String,
 }
 
-/// The content of each file the scenario and its points read, hashed
-/// (traces and durations files change a point's result as the scenario
-/// text does), sorted. Read through the same capped reader as when loading.
-fn data_hashes(base: &scenario::Scenario, points: &[SweepPoint]) -> Result<Vec<String>> {
-    let mut files: Vec<&Path> = base.data_files.iter().map(PathBuf::as_path).collect();
-    for p in points.iter().filter_map(|p| p.scenario.as_ref().ok()) {
-        files.extend(p.data_files.iter().map(PathBuf::as_path));
+/// What one pass over every point finds before any simulation: each point
+/// is built, validated, looked at and dropped, so the pass holds one
+/// point per thread however many there are.
+#[derive(Default)]
+struct Survey {
+    /// The first valid point, in point order.
+    first_valid: Option<scenario::Scenario>,
+    /// The files the valid points read.
+    files: BTreeSet<PathBuf>,
+    memory: SweepMemory,
+}
+
+impl Survey {
+    fn of(points: &SweepPoints, shard: Option<(usize, usize)>) -> Survey {
+        (0..points.len())
+            .into_par_iter()
+            .fold(Survey::default, |mut survey, i| {
+                if let Ok(s) = points.point(i).scenario {
+                    survey.files.extend(s.data_files.iter().cloned());
+                    if sweep::in_shard(i, shard) {
+                        survey.memory.add(&s);
+                    }
+                    survey.first_valid.get_or_insert(s);
+                }
+                survey
+            })
+            // Folds of earlier points come first: the first valid point is
+            // the same whatever the thread count.
+            .reduce(Survey::default, |mut early, late| {
+                early.first_valid = early.first_valid.or(late.first_valid);
+                early.files.extend(late.files);
+                early.memory = early.memory.join(late.memory);
+                early
+            })
     }
-    files.sort();
-    files.dedup();
+}
+
+/// The content of each of `files` (what the scenario and its points read),
+/// hashed (traces and durations files change a point's result as the
+/// scenario text does), sorted. Read through the same capped reader as
+/// when loading.
+fn data_hashes(files: &BTreeSet<PathBuf>) -> Result<Vec<String>> {
     files
-        .into_iter()
+        .iter()
         .map(|f| {
             let mut input = crate::input::Input::open(f, crate::input::Limit::RUNS)
                 .map_err(|e| BadInput(e.to_string()))?;
@@ -59,7 +96,13 @@ fn data_hashes(base: &scenario::Scenario, points: &[SweepPoint]) -> Result<Vec<S
         })
 }
 
-fn prepare(args: &RunArgs) -> Result<Prepared> {
+/// Reads the sweep and looks at every point (on `pool`'s threads), only
+/// those of `shard` for the memory estimate.
+fn prepare(
+    args: &RunArgs,
+    shard: Option<(usize, usize)>,
+    pool: &rayon::ThreadPool,
+) -> Result<Prepared> {
     let path = &args.scenario;
     let src = scenario::read_source(path)?;
     let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
@@ -69,12 +112,9 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
         ))
     })?;
     let scope = super::file_scope(args.scope.allow_outside);
-    let mut points = scenario::expand(&spec, &src, path, scope);
-    for p in &mut points {
-        if let Ok(s) = &mut p.scenario {
-            apply_overrides(args, s)?;
-        }
-    }
+    let points =
+        SweepPoints::new(spec, &src, path, scope).with_edit(Box::new(super::overrides(args)?));
+    let survey = pool.install(|| Survey::of(&points, shard));
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
     let base = match scenario::from_str_in(&src, path, scope) {
@@ -82,12 +122,10 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             apply_overrides(args, &mut s)?;
             s
         }
-        Err(e) => points
-            .iter()
-            .find_map(|p| p.scenario.as_ref().ok())
-            .cloned()
-            .ok_or(e)?,
+        Err(e) => survey.first_valid.ok_or(e)?,
     };
+    let mut files = survey.files;
+    files.extend(base.data_files.iter().cloned());
     let seed = args
         .simulation
         .seed
@@ -98,7 +136,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
         .replications
         .map(|r| r.to_string())
         .unwrap_or_default();
-    let data = data_hashes(&base, &points)?.join(",");
+    let data = data_hashes(&files)?.join(",");
     let fingerprint = report::checksum(&[
         env!("CARGO_PKG_VERSION").as_bytes(),
         src.as_bytes(),
@@ -108,8 +146,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     ]);
     Ok(Prepared {
         base,
-        spec,
         points,
+        memory: survey.memory,
         fingerprint,
     })
 }
@@ -123,13 +161,10 @@ fn check_points_memory(
     pool: &rayon::ThreadPool,
     args: &RunArgs,
 ) -> Result<()> {
-    let valid: Vec<&scenario::Scenario> = prepared
-        .points
-        .iter()
-        .filter_map(|p| p.scenario.as_ref().ok())
-        .collect();
     super::check_memory(
-        &crate::memory::sweep_estimate(&valid, held, replications, pool.current_num_threads()),
+        &prepared
+            .memory
+            .estimate(held, replications, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )
 }
@@ -196,19 +231,89 @@ pub(super) fn on_progress(
     }
 }
 
-/// Writes the outputs of a complete sweep and prints the summary.
+/// The `sweep.csv` of a sweep, once written: its checksum (for
+/// `sweep.json`), and its bytes when they are to be printed (`--format
+/// csv`).
+struct RowsWritten {
+    checksum: String,
+    printed: Option<Vec<u8>>,
+}
+
+/// Writes to a file and, when asked, to a copy in memory.
+struct Tee<'a> {
+    file: &'a mut dyn Write,
+    copy: Option<Vec<u8>>,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        if let Some(copy) = &mut self.copy {
+            copy.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// What a sweep needs to run besides its points.
+struct SweepRun<'a> {
+    pool: &'a rayon::ThreadPool,
+    metrics: Vec<String>,
+    opts: SweepOptions,
+    obj: Objective,
+    /// `--format csv`: the rows are printed too.
+    print_rows: bool,
+    progress: &'a (dyn Fn(Progress) + Sync),
+}
+
+/// Runs the sweep, writing `sweep.csv` to `file` a chunk of rows at a
+/// time.
+fn run_into(
+    file: &mut dyn Write,
+    points: &SweepPoints,
+    run: &SweepRun,
+) -> std::io::Result<(SweepTable, RowsWritten)> {
+    let axes: Vec<String> = points.spec().axes.iter().map(|a| a.key.clone()).collect();
+    let tee = Tee {
+        file,
+        copy: run.print_rows.then(Vec::new),
+    };
+    let mut csv = report::SweepCsv::new(tee, &axes, &run.metrics, run.obj)?;
+    let table = sweep::run_sweep(
+        run.pool,
+        points,
+        run.metrics.clone(),
+        run.opts,
+        &super::INTERRUPTED,
+        run.progress,
+        &mut |row| csv.row(row),
+    )?;
+    let (tee, checksum) = csv.finish()?;
+    Ok((
+        table,
+        RowsWritten {
+            checksum,
+            printed: tee.copy,
+        },
+    ))
+}
+
+/// Writes the outputs of a complete sweep (but `sweep.csv`, already
+/// written) and prints the summary.
 fn finish(
     out: &Outputs,
     meta: &SweepMeta,
     table: &SweepTable,
+    rows: &RowsWritten,
     format: Format,
     quiet: bool,
 ) -> Result<()> {
     let (scenario, obj) = (meta.scenario.as_str(), &meta.objective);
     let recs = table.recommend(obj);
-    let sweep_csv = report::sweep_csv(table, obj);
-    let rec_json = report::recommendation_json(table, obj, &recs);
-    out.write(Kind::Csv, "sweep.csv", &sweep_csv)?;
     out.write(Kind::Csv, "pareto.csv", &report::pareto_csv(table, obj))?;
     out.write(
         Kind::Csv,
@@ -230,7 +335,9 @@ fn finish(
         )?;
         out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
     }
-    out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
+    out.write_with(Kind::Json, "recommendation.json", |w| {
+        report::write_recommendation_json(w, table, obj, &recs)
+    })?;
     out.write(
         Kind::Json,
         "sweep.json",
@@ -241,7 +348,7 @@ fn finish(
             obj,
             None,
             &meta.fingerprint,
-            &sweep_csv,
+            &rows.checksum,
         )
         .as_bytes(),
     )?;
@@ -274,8 +381,10 @@ fn finish(
             text.push_str(&report::recommendation_text(table, obj, &recs));
             emit(&text)?;
         }
-        Format::Json => emit(&rec_json)?,
-        Format::Csv => emit(&String::from_utf8_lossy(&sweep_csv))?,
+        Format::Json => emit(&report::recommendation_json(table, obj, &recs))?,
+        Format::Csv => emit(&String::from_utf8_lossy(
+            rows.printed.as_deref().unwrap_or_default(),
+        ))?,
     }
     if !quiet {
         for w in report::recommendation_warnings(table, obj, &recs) {
@@ -305,7 +414,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         .into());
     }
     let run = &args.run;
-    let mut prepared = prepare(run)?;
+    let pool = thread_pool(run.simulation.threads)?;
+    let mut prepared = prepare(run, shard, &pool)?;
     let precision = format!("{:?}/{}", args.precision, args.max_replications);
     prepared.fingerprint =
         report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
@@ -315,46 +425,55 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         &prepared.base.name,
         Some("sweep"),
     )?;
-    let pool = thread_pool(run.simulation.threads)?;
     let most = if args.precision.is_some() {
         args.max_replications
     } else {
         0
     };
-    let held = sweep::points_held(&prepared.points, shard);
-    check_points_memory(&prepared, held, most, &pool, run)?;
+    check_points_memory(&prepared, sweep::POINTS_PER_CHUNK, most, &pool, run)?;
     let obj = Objective::of(&prepared.base.slo);
-    let opts = SweepOptions {
-        precision: args.precision,
-        max_replications: args.max_replications,
-        shard,
-    };
-    let axes: Vec<String> = prepared.spec.axes.iter().map(|a| a.key.clone()).collect();
-    let metrics = sweep::metric_names(&prepared.base);
     let bar = bar_for(run.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
-    let bar = &bar.0;
-    let table = pool.install(|| {
-        sweep::run_sweep(
-            &prepared.points,
-            axes,
-            metrics,
-            opts,
-            &super::INTERRUPTED,
-            &progress,
-        )
-    });
-    bar.finish_and_clear();
+    let sweep_run = SweepRun {
+        pool: &pool,
+        metrics: sweep::metric_names(&prepared.base),
+        opts: SweepOptions {
+            precision: args.precision,
+            max_replications: args.max_replications,
+            shard,
+        },
+        obj,
+        print_rows: run.print.format == Format::Csv && shard.is_none(),
+        progress: &progress,
+    };
+    // The rows go to sweep.csv as they are made: a shard's always (merge
+    // reads it, whatever --outputs says), a sweep's when asked for.
+    let mut done = None;
+    {
+        let mut into_csv = |file: &mut dyn Write| {
+            done = Some(run_into(file, &prepared.points, &sweep_run)?);
+            Ok(())
+        };
+        if shard.is_some() {
+            let dir = out.dir_for_shard()?;
+            dir.write_with("sweep.csv", &mut into_csv)
+                .with_context(|| {
+                    format!("cannot write {}", dir.path().join("sweep.csv").display())
+                })?;
+        } else if out.wants(Kind::Csv) && out.dir().is_some() {
+            out.write_with(Kind::Csv, "sweep.csv", &mut into_csv)?;
+        } else {
+            into_csv(&mut std::io::sink())?;
+        }
+    }
+    let (table, rows) = done.expect("the sweep ran");
+    bar.0.finish_and_clear();
     if super::interrupted() {
         return Err(super::Interrupted.into());
     }
     let points = prepared.points.len();
     if let Some((k, n)) = shard {
-        // A shard's two files are what merge reads: written whatever
-        // --outputs says.
         let dir = out.dir_for_shard()?;
-        let rows = report::sweep_csv(&table, &obj);
-        write_output(dir, "sweep.csv", &rows)?;
         write_output(
             dir,
             "sweep.json",
@@ -365,7 +484,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 &obj,
                 shard,
                 &prepared.fingerprint,
-                &rows,
+                &rows.checksum,
             )
             .as_bytes(),
         )?;
@@ -388,7 +507,14 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         metrics: table.metrics.clone(),
         objective: obj,
     };
-    finish(&out, &meta, &table, run.print.format, run.print.quiet)?;
+    finish(
+        &out,
+        &meta,
+        &table,
+        &rows,
+        run.print.format,
+        run.print.quiet,
+    )?;
     note_written(out.finish()?, run.print.quiet);
     Ok(ExitCode::SUCCESS)
 }
@@ -482,38 +608,41 @@ pub(super) fn merge(
         rows,
     };
     let out = Outputs::prepare(DEFAULT_OUTPUTS, out, &meta.scenario, Some("sweep"))?;
-    finish(&out, &meta, &table, format, quiet)?;
+    let csv = report::sweep_csv(&table, &meta.objective)?;
+    out.write(Kind::Csv, "sweep.csv", &csv)?;
+    let rows = RowsWritten {
+        checksum: report::checksum(&[&csv]),
+        printed: (format == Format::Csv).then_some(csv),
+    };
+    finish(&out, &meta, &table, &rows, format, quiet)?;
     note_written(out.finish()?, quiet);
     Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
-    let prepared = prepare(args)?;
+    let pool = thread_pool(args.simulation.threads)?;
+    let prepared = prepare(args, None, &pool)?;
     let obj = Objective::of(&prepared.base.slo);
-    sweep::plan_axis(&prepared.spec, &prepared.points, &obj)?;
+    // A plan's grid is one capacity axis (by tier): small, built whole.
+    let points: Vec<_> = (0..prepared.points.len())
+        .map(|i| prepared.points.point(i))
+        .collect();
+    let spec = prepared.points.spec();
+    sweep::plan_axis(spec, &points, &obj)?;
     let out = Outputs::prepare(
         &args.outputs,
         args.out.as_deref(),
         &prepared.base.name,
         Some("plan"),
     )?;
-    let pool = thread_pool(args.simulation.threads)?;
     // A plan simulates one point at a time.
     check_points_memory(&prepared, 1, 0, &pool, args)?;
     let bar = bar_for(args.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let bar = &bar.0;
     let metrics = sweep::metric_names(&prepared.base);
-    let outcome = pool.install(|| {
-        sweep::plan(
-            &prepared.spec,
-            &prepared.points,
-            metrics,
-            &obj,
-            &super::INTERRUPTED,
-            &progress,
-        )
-    })?;
+    let outcome =
+        pool.install(|| sweep::plan(spec, &points, metrics, &obj, &super::INTERRUPTED, &progress))?;
     bar.finish_and_clear();
     if super::interrupted() {
         return Err(super::Interrupted.into());
@@ -521,7 +650,8 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let table = &outcome.table;
     let recs = table.recommend(&obj);
     let rec_json = report::recommendation_json(table, &obj, &recs);
-    out.write(Kind::Csv, "plan.csv", &report::sweep_csv(table, &obj))?;
+    let csv = report::sweep_csv(table, &obj)?;
+    out.write(Kind::Csv, "plan.csv", &csv)?;
     out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
     match args.print.format {
         Format::Table => {
@@ -537,7 +667,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
             emit(&text)?;
         }
         Format::Json => emit(&rec_json)?,
-        Format::Csv => emit(&String::from_utf8_lossy(&report::sweep_csv(table, &obj)))?,
+        Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
     }
     if !args.print.quiet {
         for w in report::recommendation_warnings(table, &obj, &recs) {

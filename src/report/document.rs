@@ -454,7 +454,8 @@ impl<'a> Document<'a> {
             "met (upper 95%)".into(),
         ]);
         let mut rows = vec![head];
-        for r in table.pareto(obj) {
+        let front = table.pareto(obj);
+        for r in front.iter().take(super::sweep::LISTED) {
             let mut row = vec![r.point.to_string()];
             row.extend(r.params.iter().cloned());
             row.push(format!("{:.2}", table.cost(r, obj)));
@@ -471,6 +472,12 @@ impl<'a> Document<'a> {
             rows.push(row);
         }
         b.push(Block::Table(rows));
+        if front.len() > super::sweep::LISTED {
+            b.push(Block::Para(format!(
+                "... and {} more points on the front: every one is in pareto.csv.",
+                front.len() - super::sweep::LISTED
+            )));
+        }
         b.extend(chart_blocks(charts));
         Document {
             title: format!("Sweep report: {scenario}"),

@@ -27,9 +27,9 @@ pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
 pub use output::{OutputDir, refuse_file_target, write_file};
 pub use sweep::{
-    Checksum, LineProblem, ShardError, SweepMeta, checksum, pareto_csv, read_sweep_meta,
+    Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, checksum, pareto_csv, read_sweep_meta,
     read_sweep_rows, recommendation_json, recommendation_text, recommendation_warnings, sweep_csv,
-    sweep_meta_json,
+    sweep_meta_json, write_recommendation_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
 pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};

@@ -2,6 +2,7 @@
 //! `recommendation.json`, `sweep.json` (what a merge needs), and reading
 //! shard `sweep.csv` files back for `poolcast merge`.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use ::csv::{ReaderBuilder, Writer};
@@ -18,8 +19,8 @@ use crate::units::SimDuration;
 /// `slo_met` (on the mean, as `summary.json` and `check` judge) and
 /// `slo_met_upper95` (on the upper 95% bound, as recommendations judge)
 /// cells: empty for a point that did not run or without objectives.
-fn verdict_cells(table: &SweepTable, r: &SweepRow, obj: &Objective) -> [String; 2] {
-    match table.verdict(r, obj).filter(|_| r.feasible) {
+fn verdict_cells(r: &SweepRow, obj: &Objective) -> [String; 2] {
+    match r.verdict(obj).filter(|_| r.feasible) {
         Some(v) => [v.met.to_string(), v.met_upper95.to_string()],
         None => [String::new(), String::new()],
     }
@@ -29,27 +30,79 @@ fn verdict_cells(table: &SweepTable, r: &SweepRow, obj: &Objective) -> [String; 
 /// bound came later, so it is last).
 const SWEEP_TAIL: [&str; 4] = ["slo_met", "feasible", "reason", "slo_met_upper95"];
 
-/// `sweep.csv`: `param_<axis>`…, `point`, `replications`, each metric with
-/// `_ci95_low` and `_ci95_high`, then `slo_met`, `feasible`, `reason`,
-/// `slo_met_upper95`.
-pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
-    let mut w = Writer::from_writer(Vec::new());
-    let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
-    head.extend(["point".into(), "replications".into()]);
-    for m in &table.metrics {
-        head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
+/// `sweep.csv` written a row at a time, as a sweep makes them (a sweep of
+/// 100,000 points never holds its rows' text), with the checksum of what
+/// was written (which `sweep.json` carries): `param_<axis>`…, `point`,
+/// `replications`, each metric with `_ci95_low` and `_ci95_high`, then
+/// `slo_met`, `feasible`, `reason`, `slo_met_upper95`.
+pub struct SweepCsv<W: Write> {
+    out: Writer<Summed<W>>,
+    obj: Objective,
+}
+
+/// A writer that checksums what goes through it.
+struct Summed<W> {
+    inner: W,
+    sum: Checksum,
+}
+
+impl<W: Write> Write for Summed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sum.update(&buf[..n]);
+        Ok(n)
     }
-    head.extend(SWEEP_TAIL.map(String::from));
-    w.write_record(&head).expect("in-memory CSV");
-    for r in &table.rows {
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> SweepCsv<W> {
+    /// Starts the file with its header.
+    pub fn new(out: W, axes: &[String], metrics: &[String], obj: Objective) -> io::Result<Self> {
+        let mut out = Writer::from_writer(Summed {
+            inner: out,
+            sum: Checksum::default(),
+        });
+        let mut head: Vec<String> = axes.iter().map(|a| format!("param_{a}")).collect();
+        head.extend(["point".into(), "replications".into()]);
+        for m in metrics {
+            head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
+        }
+        head.extend(SWEEP_TAIL.map(String::from));
+        out.write_record(&head)?;
+        Ok(SweepCsv { out, obj })
+    }
+
+    /// Writes a row (with every metric: before `SweepRow::keep_totals`).
+    pub fn row(&mut self, r: &SweepRow) -> io::Result<()> {
         let mut cells = r.params.clone();
         cells.extend([r.point.to_string(), r.replications.to_string()]);
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
-        let [met, met_upper95] = verdict_cells(table, r, obj);
+        let [met, met_upper95] = verdict_cells(r, &self.obj);
         cells.extend([met, r.feasible.to_string(), r.reason.clone(), met_upper95]);
-        w.write_record(&cells).expect("in-memory CSV");
+        self.out.write_record(&cells)?;
+        Ok(())
     }
-    finish(w)
+
+    /// Ends the file: the writer and the rows' checksum (as `checksum` of
+    /// the whole file's bytes).
+    pub fn finish(self) -> io::Result<(W, String)> {
+        let mut summed = self.out.into_inner().map_err(|e| e.into_error())?;
+        summed.flush()?;
+        summed.sum.update(&[0xff]);
+        Ok((summed.inner, summed.sum.hex()))
+    }
+}
+
+/// `sweep.csv` of a whole table (every metric of every row), in memory.
+pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> io::Result<Vec<u8>> {
+    let mut csv = SweepCsv::new(Vec::new(), &table.axes, &table.metrics, *obj)?;
+    for r in &table.rows {
+        csv.row(r)?;
+    }
+    Ok(csv.finish()?.0)
 }
 
 /// `pareto.csv`: the points on the cost / p95-wait front, cheapest first.
@@ -69,7 +122,7 @@ pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
     for r in table.pareto(obj) {
         let mut cells = r.params.clone();
         let wait = table.total(r, TotalMetric::WaitP95S);
-        let [met, met_upper95] = verdict_cells(table, r, obj);
+        let [met, met_upper95] = verdict_cells(r, obj);
         cells.extend([
             r.point.to_string(),
             cell(table.cost(r, obj)),
@@ -117,26 +170,61 @@ fn condition_json(c: &[(String, String)]) -> Value {
 /// `recommendation.json`: per condition (the values of workload and
 /// simulation axes; one entry without such axes), the recommended point,
 /// the runner-up and the margin between them (null when nothing meets).
+/// Written an entry at a time: with a workload axis every point is its own
+/// condition, and the whole document as one JSON value took 2.5 KB a
+/// point.
+pub fn write_recommendation_json(
+    out: &mut dyn Write,
+    table: &SweepTable,
+    obj: &Objective,
+    recs: &[Recommendation],
+) -> io::Result<()> {
+    /// The document, in its keys' order; the entries are made as they are
+    /// written.
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        objective: &'static str,
+        slo: Value,
+        recommendations: Entries<'a>,
+    }
+    struct Entries<'a> {
+        table: &'a SweepTable,
+        obj: &'a Objective,
+        recs: &'a [Recommendation<'a>],
+    }
+    impl Serialize for Entries<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let (table, obj) = (self.table, self.obj);
+            s.collect_seq(self.recs.iter().map(|r| {
+                json!({
+                    "condition": condition_json(&r.condition),
+                    "recommended": r.best.map(|b| point_json(table, b, obj)),
+                    "runner_up": r.runner_up.map(|u| point_json(table, u, obj)),
+                    "margin_usd": r.best.zip(r.runner_up).map(|(b, u)| table.cost(u, obj) - table.cost(b, obj)),
+                })
+            }))
+        }
+    }
+    let doc = Doc {
+        objective: if obj.with_waiting_cost {
+            "compute plus waiting cost"
+        } else {
+            "compute cost"
+        },
+        slo: json!({ "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" }),
+        recommendations: Entries { table, obj, recs },
+    };
+    let mut out = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// `recommendation.json` in memory (see `write_recommendation_json`).
 pub fn recommendation_json(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
-    let entries: Vec<Value> = recs
-        .iter()
-        .map(|r| {
-            json!({
-                "condition": condition_json(&r.condition),
-                "recommended": r.best.map(|b| point_json(table, b, obj)),
-                "runner_up": r.runner_up.map(|u| point_json(table, u, obj)),
-                "margin_usd": r.best.zip(r.runner_up).map(|(b, u)| table.cost(u, obj) - table.cost(b, obj)),
-            })
-        })
-        .collect();
-    let value = json!({
-        "objective": if obj.with_waiting_cost { "compute plus waiting cost" } else { "compute cost" },
-        "slo": { "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" },
-        "recommendations": entries,
-    });
-    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    write_recommendation_json(&mut text, table, obj, recs).expect("writing to memory cannot fail");
+    String::from_utf8(text).expect("JSON is UTF-8")
 }
 
 /// Warnings about how far a recommendation can be trusted: too few
@@ -152,6 +240,7 @@ pub fn recommendation_warnings(
     if best.iter().any(|b| b.replications < 5) {
         out.push("the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05".to_string());
     }
+    let mut close = 0;
     for b in best {
         let Some(v) = table.verdict(b, obj) else {
             continue;
@@ -161,12 +250,22 @@ pub fn recommendation_warnings(
             .iter()
             .filter(|o| o.value_upper95 >= 0.9 * o.target)
         {
+            close += 1;
+            if close > LISTED {
+                continue;
+            }
             let t = super::verdict::verdict_text(o);
             out.push(format!(
                 "point {} is recommended with an upper 95% bound of {} against {}: within 10% of the objective, so another seed may pick another point; use --precision 0.05 to narrow the intervals",
                 b.point, t.value_upper95, t.objective
             ));
         }
+    }
+    if close > LISTED {
+        out.push(format!(
+            "{} more recommended points are within 10% of an objective (recommendation.json has each one's bounds); use --precision 0.05 to narrow the intervals",
+            close - LISTED
+        ));
     }
     out
 }
@@ -198,7 +297,7 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
         )
     };
     let mut out = String::new();
-    for rec in recs {
+    for rec in recs.iter().take(LISTED) {
         if !rec.condition.is_empty() {
             let c: Vec<String> = rec
                 .condition
@@ -221,8 +320,19 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
             None => out.push_str("  runner-up:   none (no other point meets the SLO)\n"),
         }
     }
+    if recs.len() > LISTED {
+        out.push_str(&format!(
+            "... and {} more conditions: every one is in recommendation.json\n",
+            recs.len() - LISTED
+        ));
+    }
     out
 }
+
+/// The most conditions (or points) listed in words, on the terminal and
+/// in the report: a sweep with a fine workload axis has a condition per
+/// point, and 20,000 of them made 42,000 lines; the files hold them all.
+pub(super) const LISTED: usize = 20;
 
 /// FNV-1a (64 bits) over `parts`, each closed by a separator byte: a
 /// stable, dependency-free checksum for fingerprints and shard rows (it
@@ -289,8 +399,8 @@ struct ObjectiveFile {
     window: Option<String>,
 }
 
-/// `sweep.json`: what `poolcast merge` needs besides the rows, which are
-/// `rows` (the bytes of the `sweep.csv` written beside it).
+/// `sweep.json`: what `poolcast merge` needs besides the rows;
+/// `rows_checksum` is the `sweep.csv` written beside it's (`SweepCsv`).
 pub fn sweep_meta_json(
     scenario: &str,
     points: usize,
@@ -298,12 +408,12 @@ pub fn sweep_meta_json(
     obj: &Objective,
     shard: Option<(usize, usize)>,
     fingerprint: &str,
-    rows: &[u8],
+    rows_checksum: &str,
 ) -> String {
     let file = MetaFile {
         scenario: scenario.to_string(),
         fingerprint: fingerprint.to_string(),
-        rows_checksum: checksum(&[rows]),
+        rows_checksum: rows_checksum.to_string(),
         points,
         axes: table.axes.clone(),
         metrics: table.metrics.clone(),

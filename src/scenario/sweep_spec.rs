@@ -3,7 +3,7 @@
 //! is untouched) and validated again, so every point obeys every rule.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
@@ -450,29 +450,94 @@ fn set_in(
 /// Every point of `spec` applied to `src` and validated (in point order),
 /// reading the files it names within `scope`.
 pub fn expand(spec: &SweepSpec, src: &str, path: &Path, scope: FileScope) -> Vec<SweepPoint> {
-    // `sweep_spec` parsed this text; should a caller pass other text, every
-    // point is infeasible (with the reason) rather than a panic.
-    let base: DocumentMut = src.parse().unwrap_or_default();
-    let files = DataFiles::default();
-    (0..spec.len())
-        .map(|index| {
-            let values = spec.values(index);
-            let mut doc = base.clone();
-            let scenario = spec
-                .axes
-                .iter()
-                .zip(&values)
-                .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
-                .and_then(|()| {
-                    from_str_sharing(&doc.to_string(), path, scope, &files).map_err(|e| reasons(&e))
-                });
-            SweepPoint {
-                index,
-                values,
-                scenario,
-            }
-        })
-        .collect()
+    let points = SweepPoints::new(spec.clone(), src, path, scope);
+    (0..points.len()).map(|index| points.point(index)).collect()
+}
+
+/// An edit applied to every point once it is validated (the command
+/// line's `--seed` and `--replications`).
+pub type PointEdit = Box<dyn Fn(&mut Scenario) + Send + Sync>;
+
+/// The points of a sweep, each built when asked for: a sweep of 100,000
+/// points holds the scenarios of the points it is running, not all of them
+/// (2.5 KB each, kept from expansion to the end, were most of a long
+/// sweep's memory). Data files are read once and shared by every point.
+pub struct SweepPoints {
+    spec: SweepSpec,
+    base: DocumentMut,
+    path: PathBuf,
+    scope: FileScope,
+    files: DataFiles,
+    edit: Option<PointEdit>,
+}
+
+impl SweepPoints {
+    /// The points of `spec` over the scenario text `src` (read from
+    /// `path`).
+    pub fn new(spec: SweepSpec, src: &str, path: &Path, scope: FileScope) -> SweepPoints {
+        SweepPoints {
+            spec,
+            // `sweep_spec` parsed this text; should a caller pass other
+            // text, every point is infeasible (with the reason) rather than
+            // a panic.
+            base: src.parse().unwrap_or_default(),
+            path: path.to_path_buf(),
+            scope,
+            files: DataFiles::default(),
+            edit: None,
+        }
+    }
+
+    /// The same points, each edited by `edit` once it is valid.
+    pub fn with_edit(self, edit: PointEdit) -> SweepPoints {
+        SweepPoints {
+            edit: Some(edit),
+            ..self
+        }
+    }
+
+    /// The axes.
+    pub fn spec(&self) -> &SweepSpec {
+        &self.spec
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.spec.len()
+    }
+
+    /// Whether there is no point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Point `index` (below `len`): its values written into the scenario
+    /// text, validated again.
+    pub fn point(&self, index: usize) -> SweepPoint {
+        let values = self.spec.values(index);
+        let mut doc = self.base.clone();
+        let scenario = self
+            .spec
+            .axes
+            .iter()
+            .zip(&values)
+            .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
+            .and_then(|()| {
+                from_str_sharing(&doc.to_string(), &self.path, self.scope, &self.files)
+                    .map_err(|e| reasons(&e))
+            })
+            .map(|mut s| {
+                if let Some(edit) = &self.edit {
+                    edit(&mut s);
+                }
+                s
+            });
+        SweepPoint {
+            index,
+            values,
+            scenario,
+        }
+    }
 }
 
 /// A one-line reason from a validation failure.

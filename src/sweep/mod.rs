@@ -17,12 +17,12 @@ pub use table::{
     Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
 };
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::replication::{RunOptions, replicate};
-use crate::scenario::{Scenario, SweepPoint};
+use crate::replication::{RunOptions, replicate_map};
+use crate::scenario::{Scenario, SweepPoint, SweepPoints};
 use crate::stats::{Estimate, ReplicationSummary, TotalMetric, summarise};
 
 /// How a sweep runs.
@@ -81,8 +81,8 @@ pub(crate) fn run_point(
     Some(run_jobs(&jobs, cancel, progress))
 }
 
-/// `replicate` with sweep progress: the jobs are announced, then each one
-/// reported done.
+/// `replicate` with sweep progress (the jobs are announced, then each one
+/// reported done), keeping what a row reads.
 fn run_jobs(
     jobs: &[(&Scenario, u32)],
     cancel: &AtomicBool,
@@ -90,13 +90,19 @@ fn run_jobs(
 ) -> Vec<ReplicationSummary> {
     progress(Progress::Added(jobs.len() as u64));
     let done = || progress(Progress::Done);
-    replicate(
-        jobs,
-        &RunOptions {
-            cancel,
-            progress: &done,
-        },
-    )
+    let opts = RunOptions {
+        cancel,
+        progress: &done,
+    };
+    replicate_map(jobs, &opts, |mut s| {
+        // A row reads no queue series, and a chunk's took gigabytes (64
+        // points x 10 replications x 10^6 samples): each goes as its
+        // replication ends.
+        for pool in &mut s.series {
+            *pool = Vec::new();
+        }
+        s
+    })
 }
 
 /// The row of a point from its replications (`None`: infeasible).
@@ -134,48 +140,54 @@ pub(crate) fn make_row(
 
 /// Runs the feasible points of `points` (those of the shard) and builds the
 /// table; infeasible points become rows with their reason.
+///
+/// A chunk of points at a time: the chunk's scenarios are built when it
+/// starts, its replications run in parallel across the whole chunk, and
+/// each point's replications are reduced to its row as soon as the chunk
+/// ends. Each row goes to `rows_out` then (in point order, to be written
+/// out), and the table keeps its totals only (`SweepRow::keep_totals`):
+/// memory does not grow with the number of points but by a row's totals.
+/// Stops between chunks when `cancel` is set. Runs on `pool`'s threads
+/// (`rows_out`, on the caller's).
 pub fn run_sweep(
-    points: &[SweepPoint],
-    axes: Vec<String>,
+    pool: &rayon::ThreadPool,
+    points: &SweepPoints,
     metrics: Vec<String>,
     opts: SweepOptions,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
-) -> SweepTable {
-    let mine: Vec<&SweepPoint> = points
-        .iter()
-        .filter(|p| in_shard(p.index, opts.shard))
+    rows_out: &mut dyn FnMut(&SweepRow) -> std::io::Result<()>,
+) -> std::io::Result<SweepTable> {
+    let mine: Vec<usize> = (0..points.len())
+        .filter(|&i| in_shard(i, opts.shard))
         .collect();
-    // A chunk of points at a time: replications run in parallel across the
-    // whole chunk, and a point's replications are reduced to its row as soon
-    // as the chunk ends, so memory does not grow with the number of points.
-    let rows = mine
-        .chunks(POINTS_PER_CHUNK)
-        .flat_map(|chunk| run_chunk(chunk, metrics.len(), opts, cancel, progress))
-        .collect();
-    SweepTable {
-        axes,
+    let mut rows = Vec::with_capacity(mine.len());
+    for chunk in mine.chunks(POINTS_PER_CHUNK) {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let chunk_rows = pool.install(|| {
+            let built: Vec<SweepPoint> = chunk.par_iter().map(|&i| points.point(i)).collect();
+            run_chunk(&built, metrics.len(), opts, cancel, progress)
+        });
+        for mut row in chunk_rows {
+            rows_out(&row)?;
+            row.keep_totals();
+            rows.push(row);
+        }
+    }
+    Ok(SweepTable {
+        axes: points.spec().axes.iter().map(|a| a.key.clone()).collect(),
         metrics,
         rows,
-    }
+    })
 }
 
-/// Points whose replications are held in memory at once.
-const POINTS_PER_CHUNK: usize = 64;
-
-/// How many points of `points` (the shard's valid ones) have their
-/// replications held in memory at once: a chunk's (for the memory
-/// estimate).
-pub fn points_held(points: &[SweepPoint], shard: Option<(usize, usize)>) -> usize {
-    points
-        .iter()
-        .filter(|p| p.scenario.is_ok() && in_shard(p.index, shard))
-        .count()
-        .min(POINTS_PER_CHUNK)
-}
+/// Points built, and their replications held in memory, at once.
+pub const POINTS_PER_CHUNK: usize = 64;
 
 fn run_chunk(
-    mine: &[&SweepPoint],
+    mine: &[SweepPoint],
     metrics: usize,
     opts: SweepOptions,
     cancel: &AtomicBool,
@@ -223,4 +235,80 @@ fn run_chunk(
         .zip(reps.into_par_iter())
         .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::{from_str, sweep_spec};
+    use crate::stats::Metric;
+
+    /// Every row leaves whole (for `sweep.csv`), in point order, and the
+    /// table keeps the totals of each: what a sweep holds per point.
+    #[test]
+    fn rows_leave_whole_and_the_table_keeps_their_totals() {
+        let src = r#"
+[simulation]
+horizon = "1h"
+warmup = "0s"
+replications = 2
+[[pool]]
+name = "builders"
+tier = "S1"
+count = 2
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "30/h" }
+duration = { dist = "exponential", mean = "2m" }
+[sweep]
+"pool.builders.count" = { from = 1, to = 70, step = 1 }
+"#;
+        let path = Path::new("rows.toml");
+        let spec = sweep_spec(src, path).expect("valid").expect("a sweep");
+        let points = SweepPoints::new(spec, src, path, Default::default());
+        let metrics = metric_names(&from_str(src, path).expect("valid"));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("threads");
+        let mut out = Vec::new();
+        let table = run_sweep(
+            &pool,
+            &points,
+            metrics.clone(),
+            SweepOptions {
+                precision: None,
+                max_replications: 2,
+                shard: None,
+            },
+            &AtomicBool::new(false),
+            &|_| {},
+            &mut |row| {
+                out.push(row.clone());
+                Ok(())
+            },
+        )
+        .expect("no writing to fail");
+        // 70 points: two chunks, over the quota from 9 instances of S1.
+        assert_eq!(out.len(), 70);
+        assert!(out.iter().enumerate().all(|(i, r)| r.point == i));
+        assert!(
+            out.iter()
+                .all(|r| r.values.len() == metrics.len() && r.feasible == (r.point < 8))
+        );
+        assert_eq!(table.rows.len(), 70);
+        for (kept, whole) in table.rows.iter().zip(&out) {
+            assert_eq!(kept.values.len(), TotalMetric::ALL.len());
+            // Bit for bit (an undefined metric is NaN).
+            let bits =
+                |v: &[[f64; 3]]| -> Vec<u64> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+            assert_eq!(
+                bits(&kept.values),
+                bits(&whole.values[..TotalMetric::ALL.len()])
+            );
+        }
+    }
 }

@@ -27,6 +27,32 @@ pub struct SweepRow {
     pub reason: String,
 }
 
+impl SweepRow {
+    /// A total metric of the row (the totals are the first columns, in
+    /// `TotalMetric` order).
+    pub fn total(&self, m: TotalMetric) -> Estimate {
+        let [mean, lo, hi] = self.values.get(m.index()).copied().unwrap_or([f64::NAN; 3]);
+        Estimate {
+            mean,
+            std_error: f64::NAN,
+            ci95: (!lo.is_nan() && !hi.is_nan()).then_some((lo, hi)),
+        }
+    }
+
+    /// The row's verdict on the objectives, by the one SLO judge.
+    pub fn verdict(&self, obj: &Objective) -> Option<SloVerdict> {
+        judge(&obj.slo, |m| self.total(m))
+    }
+
+    /// Drops every metric but the totals, which are what the decisions
+    /// (verdict, Pareto front, recommendation) and the charts read: a
+    /// sweep keeps this much of a row once the whole row is written out.
+    pub fn keep_totals(&mut self) {
+        self.values.truncate(TotalMetric::ALL.len());
+        self.values.shrink_to_fit();
+    }
+}
+
 /// The objective a sweep optimises.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Objective {
@@ -62,7 +88,9 @@ pub struct SweepTable {
     pub axes: Vec<String>,
     /// Metric names, in column order.
     pub metrics: Vec<String>,
-    /// Rows in point order.
+    /// Rows in point order: each with every metric, or with the totals
+    /// only once it was written out (`SweepRow::keep_totals`, what
+    /// `run_sweep` keeps).
     pub rows: Vec<SweepRow>,
 }
 
@@ -134,20 +162,14 @@ pub fn is_condition_axis(key: &str) -> bool {
 }
 
 impl SweepTable {
-    /// A total metric of `row` (the totals are the table's first
-    /// columns, in `TotalMetric` order).
+    /// A total metric of `row` (see `SweepRow::total`).
     pub fn total(&self, row: &SweepRow, m: TotalMetric) -> Estimate {
-        let [mean, lo, hi] = row.values.get(m.index()).copied().unwrap_or([f64::NAN; 3]);
-        Estimate {
-            mean,
-            std_error: f64::NAN,
-            ci95: (!lo.is_nan() && !hi.is_nan()).then_some((lo, hi)),
-        }
+        row.total(m)
     }
 
-    /// The verdict of `row` on the objectives, by the one SLO judge.
+    /// The verdict of `row` on the objectives (see `SweepRow::verdict`).
     pub fn verdict(&self, row: &SweepRow, obj: &Objective) -> Option<SloVerdict> {
-        judge(&obj.slo, |m| self.total(row, m))
+        row.verdict(obj)
     }
 
     /// Whether `row` ran and meets every objective on the upper end of its

@@ -900,7 +900,8 @@ fn issue_16_a_waiting_writer_says_so_once() {
 
 /// Issue 16: the estimate of a sweep counts the replications it holds at
 /// once, a chunk of 64 points of its shard (100 points of 5 replications:
-/// 320; shard 1/50 holds its 2 points: 10), not one point per thread; and
+/// 320; shard 1/50 holds its 2 points: 10), not one point per thread, and
+/// the queue series of those in flight only (a row reads none); and
 /// `compare` counts every scenario's replications, kept until the table.
 #[test]
 fn issue_16_memory_of_shards_and_compare_is_estimated() {
@@ -918,8 +919,11 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         cmd.assert()
             .code(2)
             .stderr(predicate::str::contains(format!(
-                "queue series: {kept} replications x 1 pool(s) x 169 samples x 16 B"
-            )));
+                "wait histograms: ({kept} replications + 2 x 2 in flight) x 1 workload(s)"
+            )))
+            .stderr(predicate::str::contains(
+                "queue series: 2 replications x 1 pool(s) x 169 samples x 16 B",
+            ));
     }
     let default = crate::support::scenarios_dir().join("default.toml");
     poolcast()

@@ -574,3 +574,69 @@ wait_p95 = "5m"
         "{stderr}"
     );
 }
+
+/// A fine workload axis makes a condition per point: the terminal, the
+/// report and the charts show a bounded number of them (20,000 conditions
+/// made 42,000 lines and a 455 MB SVG), the files every one.
+#[test]
+fn many_conditions_are_listed_and_drawn_in_bounded_numbers() {
+    let (dir, path) = write_scenario(
+        r#"
+name = "conditions"
+[simulation]
+horizon = "2h"
+warmup = "0s"
+replications = 2
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 2
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = { process = "poisson", rate = "12/h" }
+duration = { dist = "lognormal", median = "3m", p95 = "9m" }
+[slo]
+wait_p95 = "30m"
+[sweep]
+"pool.builders.count" = [1, 2]
+"workload.ci.rate_scale" = { from = 0.1, to = 3.0, step = 0.1 }
+"#,
+        "conditions.toml",
+    );
+    let out = dir.path().join("out");
+    let run = poolcast()
+        .args(["sweep", "-q", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(run.status.success());
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("when ")).count(),
+        20
+    );
+    assert!(
+        stdout.contains("... and 10 more conditions: every one is in recommendation.json"),
+        "{stdout}"
+    );
+    let rec: serde_json::Value =
+        serde_json::from_str(&read(&out, "recommendation.json")).expect("JSON");
+    assert_eq!(rec["recommendations"].as_array().map(Vec::len), Some(30));
+    assert_eq!(rows(&read(&out, "sweep.csv")).len(), 60);
+    for chart in ["sweep_cost_wait.svg", "sweep_wait_count.svg"] {
+        let svg = read(&out, chart);
+        assert!(svg.contains("(9 of 30, evenly spaced"), "{chart}");
+        // Each panel is captioned with its condition: the first and the
+        // last are among the nine.
+        let captions = svg.matches("workload.ci.rate_scale = ").count();
+        assert_eq!(captions, 9, "{chart}");
+        assert!(svg.contains("workload.ci.rate_scale = 0.1\n") && svg.contains("= 3\n"));
+    }
+    let front = rows(&read(&out, "pareto.csv")).len();
+    let md = read(&out, "summary.md");
+    if front > 20 {
+        assert!(md.contains(&format!("... and {} more points on the front", front - 20)));
+    }
+}

@@ -1,10 +1,14 @@
-//! The sweep charts, one panel per condition (every condition is drawn):
+//! The sweep charts, one panel per condition (up to `MAX_PANELS`; beyond,
+//! that many conditions evenly spaced through the sweep, which the title
+//! says):
 //! cost versus p95 wait with the Pareto front, and p95 wait versus instance
 //! count per tier. Points are coloured by tier, numbered as in `sweep.csv`,
 //! and carry the 95% interval of their p95 wait (the decision is made on
 //! its upper end). Waits above the axis are marked at the top edge with
 //! their value, and lines leave the plot through the edge rather than run
 //! flat along it. `sweep_cost_wait.csv` holds the points drawn.
+
+use std::collections::HashSet;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -51,8 +55,9 @@ pub(in crate::report) struct SweepData {
 
 /// The charts' points of a sweep.
 pub(in crate::report) fn sweep_data(table: &SweepTable, obj: &Objective) -> SweepData {
-    let front: Vec<usize> = table.pareto(obj).iter().map(|r| r.point).collect();
-    let best: Vec<usize> = table
+    // Sets: a sweep of 100,000 points has as many front points.
+    let front: HashSet<usize> = table.pareto(obj).iter().map(|r| r.point).collect();
+    let best: HashSet<usize> = table
         .recommend(obj)
         .iter()
         .filter_map(|r| r.best)
@@ -105,6 +110,22 @@ impl SweepPoint {
     fn minutes(&self) -> f64 {
         self.wait.mean / 60.0
     }
+}
+
+/// The most conditions drawn, one panel each: a 1000 x 600 chart holds
+/// nine readable panels, and a sweep with a fine workload axis has a
+/// condition per point (20,000 panels made a 455 MB SVG).
+const MAX_PANELS: usize = 9;
+
+/// The conditions drawn, of `n`: all of them up to `MAX_PANELS`, else that
+/// many evenly spaced, the first and the last among them.
+fn shown_conditions(n: usize) -> Vec<usize> {
+    if n <= MAX_PANELS {
+        return (0..n).collect();
+    }
+    (0..MAX_PANELS)
+        .map(|k| k * (n - 1) / (MAX_PANELS - 1))
+        .collect()
 }
 
 /// Which of the two charts.
@@ -315,7 +336,17 @@ impl Plot for SweepPlot<'_> {
             Kind::CostWait => "Sweep: cost versus p95 wait, per condition",
             Kind::WaitCount => "Sweep: p95 wait versus instance count, per tier and condition",
         };
-        let (plots, side) = draw::frame(root, title)?;
+        let all = self.data.conditions.len();
+        let shown = shown_conditions(all);
+        let title = if shown.len() < all {
+            format!(
+                "{title} ({} of {all}, evenly spaced; every point is in sweep_cost_wait.csv)",
+                shown.len()
+            )
+        } else {
+            title.to_string()
+        };
+        let (plots, side) = draw::frame(root, &title)?;
         let xtop = match self.kind {
             Kind::CostWait => draw::top(
                 self.data
@@ -334,9 +365,9 @@ impl Plot for SweepPlot<'_> {
                     + 1.0
             }
         };
-        let areas = draw::panels(&plots, self.data.conditions.len());
+        let areas = draw::panels(&plots, shown.len());
         let mut layout = Layout::default();
-        for (condition, area) in areas.iter().enumerate() {
+        for (&condition, area) in shown.iter().zip(&areas) {
             layout
                 .plots
                 .push(self.panel(area, condition, (xtop, self.wait_top()), medium)?);
