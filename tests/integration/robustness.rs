@@ -944,3 +944,30 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         .stderr(predicate::str::contains("x 0 in flight").not());
     assert!(!dir.path().join("compare").exists());
 }
+
+/// The default memory budget heeds the limits the process runs under: a
+/// run whose estimate (2.7 GiB) fits half of a large machine but not a
+/// 2.9 GiB `ulimit -v` is refused with the limit named, not aborted.
+#[test]
+fn the_default_budget_heeds_ulimit() {
+    let default = crate::support::scenarios_dir().join("default.toml");
+    let under = |limit_kib: u64| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {limit_kib} && exec '{}' run '{}' --replications 10000 --outputs none -q --threads 1",
+                assert_cmd::cargo::cargo_bin("poolcast").display(),
+                default.display()
+            ))
+            .output()
+            .expect("sh runs")
+    };
+    let out = under(3_000_000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("(80% of the address-space limit (ulimit -v) of 2.9 GiB)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
