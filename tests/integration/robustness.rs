@@ -801,6 +801,28 @@ fn issue_16_event_counts_beyond_the_limit_are_refused() {
     poolcast().arg("validate").arg(&ok).assert().success();
 }
 
+/// Issue 16: a cron firing is an event even when it brings no run. A
+/// minutely cron scaled to one run in a million firings over a century
+/// brings 53 runs but fires 5.26e7 times (each a calendar search): past
+/// ten times a `max_runs` of 10^6, it is refused with the firings in the
+/// sum; over 5 days (7,200 firings) it is not.
+#[test]
+fn issue_16_cron_firings_without_runs_count_as_events() {
+    let src = "[simulation]\nhorizon = \"36500d\"\nwarmup = \"0s\"\nreplications = 1\nmax_runs = 1000000\nsample_interval = \"1d\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\nrate_scale = 1e-6\narrival = { process = \"cron\", schedule = \"* * * * *\", tasks = 1 }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    let (_a, path) = write_scenario(src, "sparse.toml");
+    for cmd in ["validate", "run"] {
+        refused_with(
+            &[cmd.as_ref(), path.as_os_str()],
+            &[
+                "about 5.26e7 events over 36500d (5.26e1 runs + 0.00e0 rejected thinning candidates of profile arrivals, drawn at the peak rate + 5.26e7 cron firings + 0.00e0 controller polls)",
+                "more than the limit of 1e7 (10 x [simulation] max_runs)",
+            ],
+        );
+    }
+    let (_b, ok) = write_scenario(&src.replace("36500d", "5d"), "ok.toml");
+    poolcast().arg("validate").arg(&ok).assert().success();
+}
+
 /// Issue 16: the queued-run bound is for the queues together. 500
 /// overloaded pools each queue about 70,000 runs a day (3.5 x 10^7 in all,
 /// about 1 GB of queued runs when the bound was per pool): the replication
