@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
+use super::outputs::{Kind, Outputs};
 use super::{BadInput, INTERRUPTED, emit, interrupted, progress_bar, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
@@ -67,7 +67,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         s.simulation.seed = seed;
         s.simulation.replications = replications;
     }
-    let out = Outputs::prepare(DEFAULT_OUTPUTS, args.out.as_deref(), "compare", None)?;
+    // Checked before the folder is made.
+    super::outputs::kinds_without_tasks(&args.output, "compare")?;
+    let out = Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
@@ -107,13 +109,15 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         Vec::new()
     };
     out.write_charts(&charts)?;
-    let doc = report::Document::for_compare(&cmp, &charts);
-    out.write(
-        Kind::Md,
-        "summary.md",
-        doc.markdown(out.markdown_charts()).as_bytes(),
-    )?;
-    out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    if out.wants(Kind::Md) || out.wants(Kind::Html) {
+        let doc = report::Document::for_compare(&cmp, &charts);
+        out.write(
+            Kind::Md,
+            "summary.md",
+            doc.markdown(out.markdown_charts()).as_bytes(),
+        )?;
+        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    }
     match args.print.format {
         Format::Table => emit(&report::compare_table(&cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
+use super::outputs::{Kind, Outputs};
 use super::{BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output};
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::report::{self, SweepMeta};
@@ -310,7 +310,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     prepared.fingerprint =
         report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
     let out = Outputs::prepare(
-        &run.outputs,
+        &run.output,
         run.out.as_deref(),
         &prepared.base.name,
         Some("sweep"),
@@ -403,6 +403,7 @@ fn note_written(dir: Option<PathBuf>, quiet: bool) {
 pub(super) fn merge(
     files: &[PathBuf],
     out: Option<&Path>,
+    output: &crate::cli::OutputArgs,
     format: Format,
     quiet: bool,
 ) -> Result<ExitCode> {
@@ -481,7 +482,7 @@ pub(super) fn merge(
         metrics: meta.metrics.clone(),
         rows,
     };
-    let out = Outputs::prepare(DEFAULT_OUTPUTS, out, &meta.scenario, Some("sweep"))?;
+    let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?;
     finish(&out, &meta, &table, format, quiet)?;
     note_written(out.finish()?, quiet);
     Ok(ExitCode::SUCCESS)
@@ -492,7 +493,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let obj = Objective::of(&prepared.base.slo);
     sweep::plan_axis(&prepared.spec, &prepared.points, &obj)?;
     let out = Outputs::prepare(
-        &args.outputs,
+        &args.output,
         args.out.as_deref(),
         &prepared.base.name,
         Some("plan"),
