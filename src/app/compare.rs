@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
-use super::{BadInput, INTERRUPTED, emit, interrupted, progress_bar, thread_pool};
+use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
 use crate::report::{self, Comparison};
@@ -90,9 +90,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         .map(|s| pool.install(|| crate::replication::run(s, &opts)))
         .collect();
     bar.finish_and_clear();
-    if interrupted() {
-        return Err(super::Interrupted.into());
-    }
+    stop_if_interrupted()?;
     let labels = labels(&scenarios);
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),
@@ -104,10 +102,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
     let charts = if out.draws_charts() {
-        report::compare_charts(&cmp, out.chart_formats())?
+        report::compare_charts(&cmp, out.chart_formats(), &INTERRUPTED)?
     } else {
         Vec::new()
     };
+    stop_if_interrupted()?;
     out.write_charts(&charts)?;
     if out.wants(Kind::Md) || out.wants(Kind::Html) {
         let doc = report::Document::for_compare(&cmp, &charts);

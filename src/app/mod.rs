@@ -44,6 +44,16 @@ pub(super) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
+/// Ends the command with `Interrupted` when the user interrupted: called
+/// between the long stretches after the simulation (summaries, charts,
+/// reports, a back-test), whose results since are incomplete.
+pub(super) fn stop_if_interrupted() -> Result<()> {
+    if interrupted() {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
 /// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted; no output was written (the previous output is as it was)")]
@@ -315,7 +325,10 @@ pub(super) fn finish_output(out: OutputDir) -> Result<()> {
     done.with_context(|| format!("cannot finish writing {}", path.display()))
 }
 
+/// Writes `name` into the set, unless the user interrupted (then nothing
+/// more is written: the set is dropped).
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    stop_if_interrupted()?;
     out.write(name, bytes).with_context(|| {
         format!(
             "cannot write {}",

@@ -183,6 +183,7 @@ impl Outputs {
     ) -> Result<()> {
         match &self.dir {
             Some(dir) if self.wants(kind) => {
+                super::stop_if_interrupted()?;
                 dir.write_with(name, fill)
                     .with_context(|| format!("cannot write {}", dir.path().join(name).display()))?;
                 Ok(())

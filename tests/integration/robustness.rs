@@ -101,6 +101,34 @@ fn issue_16_interrupt_is_answered_within_a_slow_draw() {
     assert!(!out.exists(), "an interrupted run made its folder");
 }
 
+/// Issue 16: Ctrl-C during `estimate` of a big sweep (50,000 points,
+/// seconds of work) exits 130 and prints nothing: it used to finish and
+/// print, exit 0. The signal goes once the handler is in place.
+#[cfg(target_os = "linux")]
+#[test]
+fn issue_16_ctrl_c_during_an_estimate_prints_nothing() {
+    let (_dir, path) = write_scenario(
+        "[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"profile\", rate = \"20/h\", preset = \"workday\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[sweep]\n\"simulation.seed\" = { from = 1, to = 50000, step = 1 }\n",
+        "points.toml",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("estimate")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("poolcast starts");
+    crate::support::wait_for_interrupt_handler(&mut child);
+    crate::support::signal(&child, "-INT");
+    let out = child.wait_with_output().expect("poolcast ends");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// An overloaded pool: warned about before the run, stopped with bounded
 /// memory when its queue passes a million runs, and marked in the output.
 #[test]

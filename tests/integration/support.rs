@@ -100,3 +100,36 @@ pub fn json_stdout(cmd: &mut Command) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
+
+/// Waits until the process `child` catches SIGINT (Linux: the `SigCgt`
+/// mask of /proc/PID/status): from then on a Ctrl-C reaches poolcast's
+/// handler, never the default action. Fails if it ends first.
+#[cfg(target_os = "linux")]
+pub fn wait_for_interrupt_handler(child: &mut std::process::Child) {
+    loop {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (libc::SIGINT - 1)) != 0);
+        if caught {
+            return;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ended before catching SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Sends `sig` (`-INT`, `-TERM`) to `child`.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
