@@ -167,7 +167,7 @@ fn add_jittered<Z: chrono::TimeZone>(
         let part = (HOUR - into.min(HOUR - 1)).min(left);
         out[slot(&t)] += share(part);
         left -= part;
-        t = t + chrono::TimeDelta::microseconds(part as i64);
+        t += chrono::TimeDelta::microseconds(part as i64);
     }
 }
 

@@ -108,15 +108,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     };
     stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    if out.wants(Kind::Md) || out.wants(Kind::Html) {
-        let doc = report::Document::for_compare(&cmp, &charts);
-        out.write(
-            Kind::Md,
-            "summary.md",
-            doc.markdown(out.markdown_charts()).as_bytes(),
-        )?;
-        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
-    }
+    out.write_document(|| report::Document::for_compare(&cmp, &charts))?;
     match args.print.format {
         Format::Table => emit(&report::compare_table(&cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,

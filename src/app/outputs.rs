@@ -192,6 +192,24 @@ impl Outputs {
         }
     }
 
+    /// Writes `summary.md` and `report.html`, as asked, from the document
+    /// `doc` makes (only made when either is asked for).
+    pub(super) fn write_document<'a>(
+        &self,
+        doc: impl FnOnce() -> report::Document<'a>,
+    ) -> Result<()> {
+        if !(self.wants(Kind::Md) || self.wants(Kind::Html)) {
+            return Ok(());
+        }
+        let doc = doc();
+        self.write(
+            Kind::Md,
+            "summary.md",
+            doc.markdown(self.markdown_charts()).as_bytes(),
+        )?;
+        self.write(Kind::Html, "report.html", doc.html().as_bytes())
+    }
+
     /// Writes each chart as NAME.svg and NAME.png, as asked.
     pub(super) fn write_charts(&self, charts: &[report::Chart]) -> Result<()> {
         for c in charts {

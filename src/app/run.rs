@@ -93,15 +93,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     };
     stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    if out.wants(Kind::Md) || out.wants(Kind::Html) {
-        let doc = report::Document::for_run(&run, &warnings, &charts);
-        out.write(
-            Kind::Md,
-            "summary.md",
-            doc.markdown(out.markdown_charts()).as_bytes(),
-        )?;
-        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
-    }
+    out.write_document(|| report::Document::for_run(&run, &warnings, &charts))?;
     match args.print.format {
         Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,

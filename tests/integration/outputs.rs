@@ -353,14 +353,12 @@ fn staged(parent: &Path, name: &str, child: &mut Child) -> std::time::Instant {
 /// 0.05 s here) with a margin of four.
 #[test]
 fn issue_16_ctrl_c_during_the_report_stops_it() {
-    let mut src = String::from(
-        "[simulation]\nhorizon = \"2d\"\nwarmup = \"1h\"\nreplications = 1\nsample_interval = \"1h\"\n\n[quota]\nstandard_vcpu = 100000\n\n",
+    let src = crate::support::many_pools(
+        "horizon = \"2d\"\nwarmup = \"1h\"\nreplications = 1\nsample_interval = \"1h\"",
+        500,
+        "1/h",
+        "1m",
     );
-    for i in 0..500 {
-        src.push_str(&format!(
-            "[[pool]]\nname = \"pool{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool{i}\"\narrival = {{ process = \"poisson\", rate = \"1/h\" }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n\n"
-        ));
-    }
     let (dir, path) = write_scenario(&src, "many.toml");
     let out = dir.path().join("out");
     let spawn = |seed: &str| {
@@ -379,7 +377,7 @@ fn issue_16_ctrl_c_during_the_report_stops_it() {
     assert!(first.wait().unwrap().success());
     let uninterrupted = report.elapsed();
     let before = files(&out);
-    assert!(before.contains_key("utilisation-pool499.png"));
+    assert!(before.contains_key("utilisation-pool-499.png"));
 
     let mut second = spawn("2");
     staged(dir.path(), "summary.json", &mut second);

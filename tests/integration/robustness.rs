@@ -858,14 +858,12 @@ fn issue_16_cron_firings_without_runs_count_as_events() {
 /// address-space limit, and the memory estimate counts that bound once.
 #[test]
 fn issue_16_queued_runs_are_bounded_across_pools() {
-    let mut src = String::from(
-        "[simulation]\nhorizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"6h\"\n\n[quota]\nstandard_vcpu = 1000\n\n",
+    let src = crate::support::many_pools(
+        "horizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"6h\"",
+        500,
+        "3000/h",
+        "10m",
     );
-    for i in 0..500 {
-        src.push_str(&format!(
-            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool-{i}\"\narrival = {{ process = \"poisson\", rate = \"3000/h\" }}\nduration = {{ dist = \"constant\", value = \"10m\" }}\n\n"
-        ));
-    }
     let (dir, path) = write_scenario(&src, "many.toml");
     let out = std::process::Command::new("sh")
         .arg("-c")

@@ -133,3 +133,16 @@ pub fn signal(child: &std::process::Child, sig: &str) {
         .expect("kill runs");
     assert!(sent.success());
 }
+
+/// A scenario of `[simulation]` `simulation` (and a quota that fits) and
+/// `n` pools `pool-0`, `pool-1`, ... of one S1 instance, each with its own
+/// Poisson workload `w0`, `w1`, ... at `rate` of constant `duration` runs.
+pub fn many_pools(simulation: &str, n: usize, rate: &str, duration: &str) -> String {
+    let mut src = format!("[simulation]\n{simulation}\n\n[quota]\nstandard_vcpu = 100000\n\n");
+    for i in 0..n {
+        src.push_str(&format!(
+            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool-{i}\"\narrival = {{ process = \"poisson\", rate = \"{rate}\" }}\nduration = {{ dist = \"constant\", value = \"{duration}\" }}\n\n"
+        ));
+    }
+    src
+}

@@ -66,7 +66,15 @@ struct Drawing<'a> {
     charts: Vec<Chart>,
 }
 
-impl Drawing<'_> {
+impl<'a> Drawing<'a> {
+    fn new(formats: ChartFormats, cancel: &'a AtomicBool) -> Self {
+        Drawing {
+            formats,
+            cancel,
+            charts: Vec::new(),
+        }
+    }
+
     /// Builds and draws the chart `plot` makes, if it makes one.
     fn add<P: render::Plot>(
         &mut self,
@@ -92,11 +100,7 @@ pub fn run_charts(
     formats: ChartFormats,
     cancel: &AtomicBool,
 ) -> Result<Vec<Chart>, ChartError> {
-    let mut d = Drawing {
-        formats,
-        cancel,
-        charts: Vec::new(),
-    };
+    let mut d = Drawing::new(formats, cancel);
     d.add("queue", "Queued runs over time", || {
         queue::QueuePlot::of(run)
     })?;
@@ -172,11 +176,7 @@ pub fn compare_charts(
     formats: ChartFormats,
     cancel: &AtomicBool,
 ) -> Result<Vec<Chart>, ChartError> {
-    let mut d = Drawing {
-        formats,
-        cancel,
-        charts: Vec::new(),
-    };
+    let mut d = Drawing::new(formats, cancel);
     d.add("compare_wait", "Wait-time CDF of each scenario", || {
         Some(compare::WaitsPlot::of(cmp))
     })?;
