@@ -44,9 +44,12 @@ pub enum Command {
         /// The shards' sweep.csv files (each with its sweep.json beside it).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output folder [default: output/<scenario name>/].
+        /// Output folder [default: output/<scenario name>/sweep/].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Which files, and whether to wait for another writer.
+        #[command(flatten)]
+        output: OutputArgs,
         /// How the results are printed.
         #[command(flatten)]
         print: PrintArgs,
@@ -150,6 +153,9 @@ pub struct CompareArgs {
     /// Output folder [default: output/compare/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Which files, and whether to wait for another writer.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Seed, replications and threads, for every scenario alike.
     #[command(flatten)]
     pub simulation: SimulationArgs,
@@ -263,12 +269,9 @@ pub struct RunArgs {
     /// How the results are printed.
     #[command(flatten)]
     pub print: PrintArgs,
-    /// Files to write: a comma-separated list of json, csv, svg, png, html,
-    /// md, tasks (tasks.csv, one row per run; never by default), or none
-    /// (no folder at all).
-    #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
-    // (the same list as app's DEFAULT_OUTPUTS)
-    pub outputs: String,
+    /// Which files, and whether to wait for another writer.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Which files the scenario may name.
     #[command(flatten)]
     pub scope: ScopeArgs,
@@ -276,6 +279,22 @@ pub struct RunArgs {
     /// is refused before simulating [default: half of the machine's memory].
     #[arg(long, value_name = "SIZE")]
     pub max_memory: Option<String>,
+}
+
+/// What a command writes into its output folder, and what it does when
+/// another poolcast is writing there: the same flags for every command
+/// that writes a folder.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Files to write: a comma-separated list of json, csv, svg, png, html,
+    /// md, tasks (tasks.csv, one row per run; run and check only, never by
+    /// default), or none (no folder at all).
+    #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
+    pub outputs: String,
+    /// Exit 2 instead of waiting when another poolcast is writing the
+    /// output folder (or a folder beside it).
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// Overrides of `[simulation]`: the same flags for every command that

@@ -4,6 +4,8 @@
 //! CSV, and per sweep point) and the warnings shown before a run read it,
 //! so the reports see numbers, not the scenario.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
 use crate::model::Tier;
@@ -105,13 +107,22 @@ pub struct SweepEstimate {
 }
 
 impl SweepEstimate {
-    /// The estimate of `points` of `spec`, for scenario `name`.
-    pub fn of(name: &str, spec: &SweepSpec, points: &[SweepPoint]) -> SweepEstimate {
+    /// The estimate of `points` of `spec`, for scenario `name`. Once
+    /// `cancel` is set (a Ctrl-C), no further point is estimated and the
+    /// list is incomplete: the caller discards it (100,000 points take
+    /// seconds to a minute).
+    pub fn of(
+        name: &str,
+        spec: &SweepSpec,
+        points: &[SweepPoint],
+        cancel: &AtomicBool,
+    ) -> SweepEstimate {
         SweepEstimate {
             name: name.to_string(),
             axes: spec.axes.iter().map(|a| a.key.clone()).collect(),
             points: points
                 .iter()
+                .take_while(|_| !cancel.load(Ordering::Relaxed))
                 .map(|p| PointEstimate {
                     index: p.index,
                     values: p.values.iter().map(ToString::to_string).collect(),

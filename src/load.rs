@@ -98,8 +98,8 @@ pub fn intensity(
         ArrivalProcess::Cron {
             schedule,
             tasks,
+            jitter,
             calendar,
-            ..
         } => {
             // The schedule's pattern of the week, whatever the horizon: a
             // window shorter than a week would leave hours unobserved.
@@ -110,8 +110,7 @@ pub fn intensity(
                 if t >= end {
                     break;
                 }
-                let h = t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize;
-                out[h] += tasks;
+                add_jittered(&mut out, t, *tasks, *jitter);
             }
             for (o, e) in out.iter_mut().zip(hours) {
                 *o = if e > 0.0 { *o / (e * 3600.0) } else { 0.0 };
@@ -128,6 +127,48 @@ pub fn intensity(
         }
     }
     out
+}
+
+/// Adds the `runs` of a firing at `at` to the hours of the week (by
+/// `at`'s wall clock) in which they arrive: uniformly over
+/// `[at, at + jitter)`, as the arrival stream draws them (a monthly cron
+/// with a 27-day jitter loads every hour alike, not its firing hour).
+/// Whole weeks of the jitter go evenly to every hour, the rest hour by
+/// hour, so a firing costs at most 169 steps whatever its jitter.
+fn add_jittered<Z: chrono::TimeZone>(
+    out: &mut [f64; HOURS_OF_WEEK],
+    at: chrono::DateTime<Z>,
+    runs: f64,
+    jitter: SimDuration,
+) {
+    const HOUR: u64 = 3600 * TICKS_PER_SECOND;
+    const WEEK: u64 = HOURS_OF_WEEK as u64 * HOUR;
+    let slot = |t: &chrono::DateTime<Z>| {
+        t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize
+    };
+    let span = jitter.0;
+    if span == 0 {
+        out[slot(&at)] += runs;
+        return;
+    }
+    let share = |ticks: u64| runs * ticks as f64 / span as f64;
+    let weeks = span / WEEK;
+    if weeks > 0 {
+        let each = share(weeks * WEEK) / HOURS_OF_WEEK as f64;
+        for o in out.iter_mut() {
+            *o += each;
+        }
+    }
+    let (mut t, mut left) = (at, span % WEEK);
+    while left > 0 {
+        // Ticks to the next hour of the wall clock.
+        let into = u64::from(t.minute() * 60 + t.second()) * TICKS_PER_SECOND
+            + u64::from(t.nanosecond() / 1_000) % TICKS_PER_SECOND;
+        let part = (HOUR - into.min(HOUR - 1)).min(left);
+        out[slot(&t)] += share(part);
+        left -= part;
+        t += chrono::TimeDelta::microseconds(part as i64);
+    }
 }
 
 /// Hours past a week that a schedule's table looks at: a wall clock that

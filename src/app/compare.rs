@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
-use super::{BadInput, INTERRUPTED, emit, interrupted, progress_bar, thread_pool};
+use super::outputs::{Kind, Outputs};
+use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
 use crate::report::{self, Comparison};
@@ -67,7 +67,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         s.simulation.seed = seed;
         s.simulation.replications = replications;
     }
-    let out = Outputs::prepare(DEFAULT_OUTPUTS, args.out.as_deref(), "compare", None)?;
+    // Checked before the folder is made.
+    super::outputs::kinds_without_tasks(&args.output, "compare")?;
+    let out = Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
@@ -88,9 +90,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         .map(|s| pool.install(|| crate::replication::run(s, &opts)))
         .collect();
     bar.finish_and_clear();
-    if interrupted() {
-        return Err(super::Interrupted.into());
-    }
+    stop_if_interrupted()?;
     let labels = labels(&scenarios);
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),
@@ -102,18 +102,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
     let charts = if out.draws_charts() {
-        report::compare_charts(&cmp, out.chart_formats())?
+        report::compare_charts(&cmp, out.chart_formats(), &INTERRUPTED)?
     } else {
         Vec::new()
     };
+    stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    let doc = report::Document::for_compare(&cmp, &charts);
-    out.write(
-        Kind::Md,
-        "summary.md",
-        doc.markdown(out.markdown_charts()).as_bytes(),
-    )?;
-    out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+    out.write_document(|| report::Document::for_compare(&cmp, &charts))?;
     match args.print.format {
         Format::Table => emit(&report::compare_table(&cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,

@@ -54,7 +54,10 @@ pub(super) fn import_runs(
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),
     })?;
-    let backtest = import::backtest(&imported);
+    super::stop_if_interrupted()?;
+    let backtest = import::backtest(&imported, &super::INTERRUPTED);
+    // An interrupted back-test is incomplete: nothing is written.
+    super::stop_if_interrupted()?;
     if !quiet {
         for w in imported.warnings.iter().chain(&backtest.warnings()) {
             note!("warning: {w}");

@@ -61,7 +61,9 @@ pub(super) fn estimate(scenario: &Path, format: Format, scope: FileScope) -> Res
             .iter()
             .find_map(|p| p.scenario.as_ref().ok())
             .map_or_else(|| scenario.display().to_string(), |s| s.name.clone());
-        let e = SweepEstimate::of(&name, &spec, &points);
+        super::stop_if_interrupted()?;
+        let e = SweepEstimate::of(&name, &spec, &points, &super::INTERRUPTED);
+        super::stop_if_interrupted()?;
         match format {
             Format::Table => emit(&report::sweep_estimate_table(&e))?,
             Format::Json => emit(&report::sweep_estimate_json(&e))?,
@@ -70,6 +72,7 @@ pub(super) fn estimate(scenario: &Path, format: Format, scope: FileScope) -> Res
         return Ok(ExitCode::SUCCESS);
     }
     let e = ScenarioEstimate::of(&scenario::from_str_in(&src, scenario, scope)?);
+    super::stop_if_interrupted()?;
     match format {
         Format::Table => emit(&report::estimate_table(&e))?,
         Format::Json => emit(&report::estimate_json(&e))?,

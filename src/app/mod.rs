@@ -11,7 +11,7 @@ use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, Command, RunArgs};
-use crate::report::OutputDir;
+use crate::report::{OutputDir, WhenLocked};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario, ScenarioError};
 
 /// Writes a line to stderr, ignoring a closed stderr (never a panic).
@@ -44,6 +44,16 @@ pub(super) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
+/// Ends the command with `Interrupted` when the user interrupted: called
+/// between the long stretches after the simulation (summaries, charts,
+/// reports, a back-test), whose results since are incomplete.
+pub(super) fn stop_if_interrupted() -> Result<()> {
+    if interrupted() {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
 /// The user interrupted the run (Ctrl-C): exit code 130, nothing written.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted; no output was written (the previous output is as it was)")]
@@ -63,6 +73,10 @@ fn is_bad_input(c: &(dyn std::error::Error + 'static)) -> bool {
         || c.is::<crate::sweep::ScheduleError>()
         || c.is::<crate::sweep::schedule::RequestError>()
         || c.is::<crate::report::ShardError>()
+        // Another writer, and `--no-wait`: what to do is the user's call.
+        || c.downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| inner.is::<crate::report::Busy>())
 }
 
 /// Exit code for an error: 130 when interrupted, 2 for bad input, 1
@@ -99,9 +113,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => run::check(&args),
         Command::Sweep(args) => sweep::sweep(&args),
-        Command::Merge { files, out, print } => {
-            sweep::merge(&files, out.as_deref(), print.format, print.quiet)
-        }
+        Command::Merge {
+            files,
+            out,
+            output,
+            print,
+        } => sweep::merge(&files, out.as_deref(), &output, print.format, print.quiet),
         Command::Plan(args) => match &args.schedule {
             Some(pool) => schedule::plan_schedule_cmd(&args, pool),
             None => sweep::plan(&args.run),
@@ -202,14 +219,25 @@ pub(super) fn overrides(args: &RunArgs) -> Result<impl Fn(&mut Scenario) + Send 
 
 /// `--out`, or `output/<name>/` (`output/<name>/<sub>/` for a command that
 /// keeps its own folder, so `sweep` and `plan` never mix their files with
-/// `run`'s), created and checked for writing before any long work.
-pub(super) fn output_dir(out: Option<&Path>, name: &str, sub: Option<&str>) -> Result<OutputDir> {
+/// `run`'s), created and checked for writing before any long work; with
+/// `no_wait`, another writer there makes the command fail instead of wait.
+pub(super) fn output_dir(
+    out: Option<&Path>,
+    name: &str,
+    sub: Option<&str>,
+    no_wait: bool,
+) -> Result<OutputDir> {
     let default = || {
         let base = PathBuf::from("output").join(name);
         sub.map_or_else(|| base.clone(), |s| base.join(s))
     };
     let path = out.map_or_else(default, Path::to_path_buf);
-    OutputDir::prepare(&path, |waiting| note!("{waiting}")).map_err(|e| {
+    let when_locked = if no_wait {
+        WhenLocked::Refuse
+    } else {
+        WhenLocked::Wait(|waiting| note!("{waiting}"))
+    };
+    OutputDir::prepare(&path, when_locked).map_err(|e| {
         BadInput(format!(
             "cannot write to output folder {}: {e}; choose another with --out",
             path.display()
@@ -369,7 +397,10 @@ pub(super) fn finish_output(out: OutputDir) -> Result<()> {
     done.with_context(|| format!("cannot finish writing {}", path.display()))
 }
 
+/// Writes `name` into the set, unless the user interrupted (then nothing
+/// more is written: the set is dropped).
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    stop_if_interrupted()?;
     out.write(name, bytes).with_context(|| {
         format!(
             "cannot write {}",

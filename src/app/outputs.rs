@@ -7,10 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{BadInput, finish_output, output_dir, write_output};
+use crate::cli::OutputArgs;
 use crate::report::{self, ChartFormats, OutputDir};
-
-/// What `--outputs` is without the flag (and what merge writes).
-pub(super) const DEFAULT_OUTPUTS: &str = "json,csv,svg,png,html,md";
 
 /// The kinds of output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +39,38 @@ const KINDS: [(&str, Kind); 7] = [
     ("tasks", Kind::Tasks),
 ];
 
+/// The kinds `--outputs LIST` asks for: comma-separated kinds, or `none`.
+fn kinds(list: &str) -> Result<Vec<Kind>> {
+    let mut kinds = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        if item == "none" {
+            continue;
+        }
+        let Some((_, kind)) = KINDS.iter().find(|(k, _)| *k == item) else {
+            return Err(BadInput(format!(
+                "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, tasks, or none"
+            ))
+            .into());
+        };
+        kinds.push(*kind);
+    }
+    Ok(kinds)
+}
+
+/// The kinds asked for, refusing `tasks` for `command`, which writes no
+/// `tasks.csv`.
+pub(super) fn kinds_without_tasks(args: &OutputArgs, command: &str) -> Result<Vec<Kind>> {
+    let list = &args.outputs;
+    let kinds = kinds(list)?;
+    if kinds.contains(&Kind::Tasks) {
+        return Err(BadInput(format!(
+            "--outputs {list:?}: {command} writes no tasks.csv (run and check do); drop tasks from the list"
+        ))
+        .into());
+    }
+    Ok(kinds)
+}
+
 /// The kinds asked for, and the folder they go to (none when nothing is
 /// asked for: `--outputs none` makes no folder).
 pub(super) struct Outputs {
@@ -49,39 +79,24 @@ pub(super) struct Outputs {
 }
 
 impl Outputs {
-    /// Parses `--outputs` (comma-separated kinds, or `none`) and prepares
-    /// the folder when anything is to be written.
+    /// Parses `--outputs` and prepares the folder when anything is to be
+    /// written (refusing, with `--no-wait`, to wait for another writer of
+    /// it). A command with a folder of its own (`sub`: sweep, plan) runs
+    /// many configurations: one log of runs has no meaning there.
     pub(super) fn prepare(
-        list: &str,
+        args: &OutputArgs,
         out: Option<&Path>,
         name: &str,
         sub: Option<&str>,
     ) -> Result<Outputs> {
-        let mut kinds = Vec::new();
-        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            if item == "none" {
-                continue;
-            }
-            let Some((_, kind)) = KINDS.iter().find(|(k, _)| *k == item) else {
-                return Err(BadInput(format!(
-                    "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, tasks, or none"
-                ))
-                .into());
-            };
-            kinds.push(*kind);
-        }
-        // A command with a folder of its own (sweep, plan) runs many
-        // configurations: one log of runs has no meaning there.
-        if let (Some(command), true) = (sub, kinds.contains(&Kind::Tasks)) {
-            return Err(BadInput(format!(
-                "--outputs {list:?}: {command} writes no tasks.csv (run and check do); drop tasks from the list"
-            ))
-            .into());
-        }
+        let kinds = match sub {
+            Some(command) => kinds_without_tasks(args, command)?,
+            None => kinds(&args.outputs)?,
+        };
         let dir = if kinds.is_empty() {
             None
         } else {
-            Some(output_dir(out, name, sub)?)
+            Some(output_dir(out, name, sub, args.no_wait)?)
         };
         Ok(Outputs { kinds, dir })
     }
@@ -168,12 +183,31 @@ impl Outputs {
     ) -> Result<()> {
         match &self.dir {
             Some(dir) if self.wants(kind) => {
+                super::stop_if_interrupted()?;
                 dir.write_with(name, fill)
                     .with_context(|| format!("cannot write {}", dir.path().join(name).display()))?;
                 Ok(())
             }
             _ => Ok(()),
         }
+    }
+
+    /// Writes `summary.md` and `report.html`, as asked, from the document
+    /// `doc` makes (only made when either is asked for).
+    pub(super) fn write_document<'a>(
+        &self,
+        doc: impl FnOnce() -> report::Document<'a>,
+    ) -> Result<()> {
+        if !(self.wants(Kind::Md) || self.wants(Kind::Html)) {
+            return Ok(());
+        }
+        let doc = doc();
+        self.write(
+            Kind::Md,
+            "summary.md",
+            doc.markdown(self.markdown_charts()).as_bytes(),
+        )?;
+        self.write(Kind::Html, "report.html", doc.html().as_bytes())
     }
 
     /// Writes each chart as NAME.svg and NAME.png, as asked.

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 
 use super::outputs::{Kind, Outputs};
 use super::{
-    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar, thread_pool,
+    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar,
+    stop_if_interrupted, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
 use crate::estimate::ScenarioEstimate;
@@ -22,7 +23,7 @@ use crate::stats::RunSummary;
 /// summary; returns what it ran for `check`.
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let s = load_with_overrides(args)?;
-    let out = Outputs::prepare(&args.outputs, args.out.as_deref(), &s.name, None)?;
+    let out = Outputs::prepare(&args.output, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::run_estimate(&s, pool.current_num_threads()),
@@ -49,12 +50,14 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     let (run, tasks) = pool.install(|| replicate(&s, &opts, &out))?;
     bar.finish_and_clear();
 
-    if interrupted() {
-        return Err(super::Interrupted.into());
-    }
+    stop_if_interrupted()?;
+    // Replication by replication until a Ctrl-C (the file is then
+    // incomplete, and dropped with the set).
     out.write_with(Kind::Tasks, "tasks.csv", |w| {
-        report::write_tasks_csv(w, tasks.iter().map(std::fs::File::open))
+        let joined = tasks.iter().take_while(|_| !interrupted());
+        report::write_tasks_csv(w, joined.map(std::fs::File::open))
     })?;
+    stop_if_interrupted()?;
     // The replications' files go now, before the folder's manifest.
     drop(tasks);
     let late = report::after_run(&run);
@@ -84,20 +87,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     let charts = if out.draws_charts() {
-        report::run_charts(&run, out.chart_formats())?
+        report::run_charts(&run, out.chart_formats(), &INTERRUPTED)?
     } else {
         Vec::new()
     };
+    stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    if out.wants(Kind::Md) || out.wants(Kind::Html) {
-        let doc = report::Document::for_run(&run, &warnings, &charts);
-        out.write(
-            Kind::Md,
-            "summary.md",
-            doc.markdown(out.markdown_charts()).as_bytes(),
-        )?;
-        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
-    }
+    out.write_document(|| report::Document::for_run(&run, &warnings, &charts))?;
     match args.print.format {
         Format::Table => emit(&report::summary_table(&run))?,
         Format::Json => emit(&json)?,

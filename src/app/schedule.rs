@@ -249,7 +249,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     };
     // Refused before any folder is made.
     check_request(&req)?;
-    let out = Outputs::prepare(&run.outputs, run.out.as_deref(), &s.name, Some("plan"))?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?;
     let threads = thread_pool(run.simulation.threads)?;
     let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);

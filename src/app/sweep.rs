@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::outputs::{DEFAULT_OUTPUTS, Kind, Outputs};
+use super::outputs::{Kind, Outputs};
 use super::{BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output};
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::memory::SweepMemory;
@@ -420,7 +420,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     prepared.fingerprint =
         report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
     let out = Outputs::prepare(
-        &run.outputs,
+        &run.output,
         run.out.as_deref(),
         &prepared.base.name,
         Some("sweep"),
@@ -529,6 +529,7 @@ fn note_written(dir: Option<PathBuf>, quiet: bool) {
 pub(super) fn merge(
     files: &[PathBuf],
     out: Option<&Path>,
+    output: &crate::cli::OutputArgs,
     format: Format,
     quiet: bool,
 ) -> Result<ExitCode> {
@@ -607,7 +608,7 @@ pub(super) fn merge(
         metrics: meta.metrics.clone(),
         rows,
     };
-    let out = Outputs::prepare(DEFAULT_OUTPUTS, out, &meta.scenario, Some("sweep"))?;
+    let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?;
     let csv = report::sweep_csv(&table, &meta.objective)?;
     out.write(Kind::Csv, "sweep.csv", &csv)?;
     let rows = RowsWritten {
@@ -630,7 +631,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let spec = prepared.points.spec();
     sweep::plan_axis(spec, &points, &obj)?;
     let out = Outputs::prepare(
-        &args.outputs,
+        &args.output,
         args.out.as_deref(),
         &prepared.base.name,
         Some("plan"),

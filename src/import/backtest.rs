@@ -269,7 +269,7 @@ type Simulated = (Histogram<u64>, Histogram<u64>);
 /// Per workload.
 type Replication = Vec<Simulated>;
 
-fn simulate(imported: &Imported) -> Vec<Replication> {
+fn simulate(imported: &Imported, cancel: &AtomicBool) -> Vec<Replication> {
     let scenario = &imported.backtest_scenario;
     let from = SimTime(scenario.simulation.warmup.0);
     // In parallel, collected in replication order: the same figures
@@ -284,9 +284,7 @@ fn simulate(imported: &Imported) -> Vec<Replication> {
                     from,
                 },
             );
-            // Nobody cancels a back-test: it is short and runs after the
-            // scenario is written.
-            run_replication(scenario, r, &mut rec, &AtomicBool::new(false));
+            run_replication(scenario, r, &mut rec, cancel);
             let (stats, times) = rec;
             stats
                 .finish()
@@ -329,9 +327,12 @@ fn row(
     }
 }
 
-/// Simulates the imported scenario and compares it with the export.
-pub fn backtest(imported: &Imported) -> BackTest {
-    let reps = simulate(imported);
+/// Simulates the imported scenario and compares it with the export. Once
+/// `cancel` is set (a Ctrl-C), the replications stop at their next check
+/// and the figures are incomplete: the caller discards them (a busy
+/// export's 40 replications of four weeks take seconds).
+pub fn backtest(imported: &Imported, cancel: &AtomicBool) -> BackTest {
+    let reps = simulate(imported, cancel);
     let sim = &imported.backtest_scenario.simulation;
     let window = SimDuration(sim.horizon.0 - sim.warmup.0);
     let mut rows: Vec<BackTestRow> = imported

@@ -10,10 +10,30 @@ use std::path::{Path, PathBuf};
 /// write again (a chart of a pool since renamed), and touches nothing else.
 const MANIFEST: &str = ".poolcast-outputs";
 
-/// Told once, with a sentence naming the folder and the other writer's
-/// pid, when another poolcast holds the folder's lock and this one waits
-/// for it (the library never prints; the command does).
-pub type OnWait = fn(&str);
+/// What a writer does when another poolcast holds the folder's lock.
+#[derive(Debug, Clone, Copy)]
+pub enum WhenLocked {
+    /// Waits for it, telling the function once, with a sentence naming the
+    /// folder and the other writer's pid (the library never prints; the
+    /// command does).
+    Wait(fn(&str)),
+    /// Gives up at once with a [`Busy`] error (inside the `io::Error`)
+    /// naming them: for CI, where a second writer should fail, not hang.
+    Refuse,
+}
+
+/// Another poolcast is writing the folder and the writer was told not to
+/// wait for it (`WhenLocked::Refuse`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{who} is writing {folder} or a folder beside it, and this command does not wait for it (--no-wait); run it again when that one is done, or choose another --out"
+)]
+pub struct Busy {
+    /// "another poolcast (pid N)".
+    who: String,
+    /// The folder as the user named it.
+    folder: String,
+}
 
 /// An output folder being written: the files go to a staging folder beside
 /// the target (same parent, so one rename moves them all), which `finish`
@@ -32,8 +52,9 @@ pub struct OutputDir {
     /// the parent folder moves the staging folder along, and waits until
     /// no file is being written into it.
     writing: std::sync::OnceLock<io::Result<DirLock>>,
-    /// Told when a lock is held by another writer, the first time only.
-    on_wait: OnWait,
+    /// What to do when a lock is held by another writer (told the first
+    /// time only when waiting).
+    when_locked: WhenLocked,
     waited: std::sync::atomic::AtomicBool,
 }
 
@@ -43,9 +64,9 @@ impl OutputDir {
     /// written beside it (64 KiB, synced, then removed), so an unwritable
     /// place or a full disk fails before a long simulation. The one sync of
     /// a run: some file systems report a full disk only when the data is
-    /// flushed. `on_wait` hears of it when the lock is held by another
-    /// writer (see `finish`).
-    pub fn prepare(path: &Path, on_wait: OnWait) -> io::Result<OutputDir> {
+    /// flushed. `when_locked` says what to do when the lock is held by
+    /// another writer (see `finish`).
+    pub fn prepare(path: &Path, when_locked: WhenLocked) -> io::Result<OutputDir> {
         let target = absolute(path)?;
         if let Ok(meta) = std::fs::metadata(&target)
             && !meta.is_dir()
@@ -93,7 +114,7 @@ impl OutputDir {
             staging,
             written: std::sync::Mutex::new(Vec::new()),
             writing: std::sync::OnceLock::new(),
-            on_wait,
+            when_locked,
             waited: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -154,7 +175,12 @@ impl OutputDir {
             .get_or_init(|| self.lock(parent(&self.target), false))
         {
             Ok(_) => Ok(()),
-            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+            // The same error for every file, with its type (a refusal is
+            // the user's to act on, see `Busy`).
+            Err(e) => Err(match e.get_ref().and_then(|i| i.downcast_ref::<Busy>()) {
+                Some(busy) => io::Error::new(e.kind(), busy.clone()),
+                None => io::Error::new(e.kind(), e.to_string()),
+            }),
         }
     }
 
@@ -227,24 +253,34 @@ impl OutputDir {
 }
 
 impl OutputDir {
-    /// Locks `folder` (the output folder or its parent), telling `on_wait`
-    /// once when another writer holds it.
+    /// Locks `folder` (the output folder or its parent) when another
+    /// writer holds it: waits (saying so once) or refuses, as asked.
     fn lock(&self, folder: &Path, exclusive: bool) -> io::Result<DirLock> {
         DirLock::acquire(folder, exclusive, || {
-            if self.waited.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                return;
-            }
             let ours = self.staging.path().file_name();
-            let others = writers(parent(&self.target), ours);
-            let who = match others.as_slice() {
-                [] => String::new(),
-                [pid] => format!(" (pid {pid})"),
-                pids => format!(" (pids {})", pids.join(", ")),
+            let who = match writers(parent(&self.target), ours).as_slice() {
+                [] => "another poolcast".to_string(),
+                [pid] => format!("another poolcast (pid {pid})"),
+                pids => format!("other poolcasts (pids {})", pids.join(", ")),
             };
-            (self.on_wait)(&format!(
-                "waiting for another poolcast{who} writing {} or a folder beside it",
-                self.path.display()
-            ));
+            match self.when_locked {
+                WhenLocked::Refuse => Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    Busy {
+                        who,
+                        folder: self.path.display().to_string(),
+                    },
+                )),
+                WhenLocked::Wait(tell) => {
+                    if !self.waited.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        tell(&format!(
+                            "waiting for {who} writing {} or a folder beside it",
+                            self.path.display()
+                        ));
+                    }
+                    Ok(())
+                }
+            }
         })
     }
 }
@@ -403,15 +439,19 @@ struct DirLock {
 }
 
 impl DirLock {
-    /// Locks the folder at `path`, waiting for other holders (`waits` is
-    /// called first, once, when it has to). Checked again once held: a
-    /// swap meanwhile may have put another folder there, whose lock is the
-    /// one that counts.
+    /// Locks the folder at `path`, waiting for other holders unless
+    /// `held` (called first, once, when another holder has it) says not
+    /// to with an error. Checked again once held: a swap meanwhile may
+    /// have put another folder there, whose lock is the one that counts.
     #[cfg(unix)]
-    fn acquire(path: &Path, exclusive: bool, waits: impl FnOnce()) -> io::Result<DirLock> {
+    fn acquire(
+        path: &Path,
+        exclusive: bool,
+        held: impl FnOnce() -> io::Result<()>,
+    ) -> io::Result<DirLock> {
         use std::fs::TryLockError;
         use std::os::unix::fs::MetadataExt;
-        let mut waits = Some(waits);
+        let mut held = Some(held);
         loop {
             let file = std::fs::File::open(path)?;
             let tried = if exclusive {
@@ -422,8 +462,8 @@ impl DirLock {
             match tried {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
-                    if let Some(waits) = waits.take() {
-                        waits();
+                    if let Some(held) = held.take() {
+                        held()?;
                     }
                     if exclusive {
                         file.lock()?;
@@ -442,7 +482,7 @@ impl DirLock {
 
     /// Folders cannot be opened as files here: no lock.
     #[cfg(not(unix))]
-    fn acquire(_: &Path, _: bool, _: impl FnOnce()) -> io::Result<DirLock> {
+    fn acquire(_: &Path, _: bool, _: impl FnOnce() -> io::Result<()>) -> io::Result<DirLock> {
         Ok(DirLock {})
     }
 }
@@ -466,7 +506,7 @@ mod tests {
     fn the_set_appears_at_once_and_keeps_foreign_files() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let first = OutputDir::prepare(&out, |_| {}).unwrap();
+        let first = OutputDir::prepare(&out, WhenLocked::Wait(|_| {})).unwrap();
         first.write("a.txt", b"1").unwrap();
         first.write("old.txt", b"1").unwrap();
         assert!(!out.exists(), "the folder appeared before finish");
@@ -475,7 +515,7 @@ mod tests {
         std::fs::write(out.join("mine.txt"), "user").unwrap();
         std::fs::create_dir(out.join("sweep")).unwrap();
         std::fs::write(out.join("sweep").join(MANIFEST), "").unwrap();
-        let second = OutputDir::prepare(&out, |_| {}).unwrap();
+        let second = OutputDir::prepare(&out, WhenLocked::Wait(|_| {})).unwrap();
         second.write("a.txt", b"2").unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
         second.finish().unwrap();
@@ -490,10 +530,10 @@ mod tests {
     fn an_unfinished_set_leaves_the_previous_one() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let first = OutputDir::prepare(&out, |_| {}).unwrap();
+        let first = OutputDir::prepare(&out, WhenLocked::Wait(|_| {})).unwrap();
         first.write("a.txt", b"1").unwrap();
         first.finish().unwrap();
-        let second = OutputDir::prepare(&out, |_| {}).unwrap();
+        let second = OutputDir::prepare(&out, WhenLocked::Wait(|_| {})).unwrap();
         second.write("a.txt", b"2").unwrap();
         second.write("b.txt", b"2").unwrap();
         drop(second);
@@ -502,18 +542,39 @@ mod tests {
         assert_eq!(names(tmp.path()), ["out"]);
     }
 
+    /// Told not to wait, a second writer fails with `Busy` where it would
+    /// wait (here: to swap in while the first is writing), and leaves
+    /// nothing; the first one is unaffected.
+    #[test]
+    fn a_writer_told_not_to_wait_refuses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let first = OutputDir::prepare(&out, WhenLocked::Wait(|_| {})).unwrap();
+        first.write("a.txt", b"1").unwrap();
+        let second = OutputDir::prepare(&out, WhenLocked::Refuse).unwrap();
+        second.write("a.txt", b"2").unwrap();
+        let e = second.finish().unwrap_err();
+        let busy = e.get_ref().and_then(|i| i.downcast_ref::<Busy>());
+        assert!(busy.is_some(), "{e}");
+        let pid = format!("another poolcast (pid {})", std::process::id());
+        assert!(e.to_string().starts_with(&pid), "{e}");
+        first.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
+        assert_eq!(names(tmp.path()), ["out"], "staging left behind");
+    }
+
     /// A folder poolcast did not write is written into, not replaced.
     #[test]
     fn a_foreign_folder_is_written_into() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("notes.txt"), "user").unwrap();
-        let dir = OutputDir::prepare(tmp.path(), |_| {}).unwrap();
+        let dir = OutputDir::prepare(tmp.path(), WhenLocked::Wait(|_| {})).unwrap();
         dir.write("a.txt", b"1").unwrap();
         dir.finish().unwrap();
         assert_eq!(names(tmp.path()), [MANIFEST, "a.txt", "notes.txt"]);
         let file = tmp.path().join("notes.txt");
         assert!(
-            OutputDir::prepare(&file, |_| {}).is_err(),
+            OutputDir::prepare(&file, WhenLocked::Wait(|_| {})).is_err(),
             "a file became a folder"
         );
     }

@@ -638,6 +638,10 @@ fn check_expected_events(
         .iter()
         .map(|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon))
         .sum();
+    let firings: f64 = workloads
+        .iter()
+        .map(|w| w.arrival.expected_firings(horizon))
+        .sum();
     let polls: f64 = pools
         .iter()
         .flatten()
@@ -649,12 +653,12 @@ fn check_expected_events(
         })
         .sum();
     // (An empty float sum is -0.0, which would print as such.)
-    let (candidates, polls) = (candidates + 0.0, polls + 0.0);
+    let (candidates, firings, polls) = (candidates + 0.0, firings + 0.0, polls + 0.0);
     let limit = 10.0 * max_runs;
-    let events = runs + candidates + polls;
+    let events = runs + candidates + firings + polls;
     if events > limit && runs <= max_runs {
         cx.issue_at(None, "workload", format!(
-            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, shorten the horizon, or raise max_runs if the machine can take it"
+            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {firings:.2e} cron firings + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, fire less often, shorten the horizon, or raise max_runs if the machine can take it"
         ));
     }
 }

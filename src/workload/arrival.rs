@@ -165,6 +165,18 @@ impl ArrivalProcess {
         }
     }
 
+    /// How many times a cron schedule fires over `horizon` (0 for other
+    /// processes): each firing is an event, whether it brings runs or,
+    /// at a tiny `rate_scale`, none.
+    pub fn expected_firings(&self, horizon: SimDuration) -> f64 {
+        match self {
+            ArrivalProcess::Cron {
+                schedule, calendar, ..
+            } => firings(schedule, calendar, horizon, 100_000),
+            _ => 0.0,
+        }
+    }
+
     /// Long-run mean arrivals per second (for a trace: over its recorded span).
     pub fn mean_rate(&self) -> Rate {
         let per_s = match self {

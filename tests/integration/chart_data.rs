@@ -323,8 +323,12 @@ fn wait_by_hour_shows_the_night_gap_and_the_chart_draws_the_csv() {
 
     // The chart's steps are the CSV's p95s: read each point's height back
     // from the SVG, against the highest point (the plot's bottom is 0).
-    let charts = poolcast::report::run_charts(&summary, poolcast::report::ChartFormats::ALL)
-        .expect("charts");
+    let charts = poolcast::report::run_charts(
+        &summary,
+        poolcast::report::ChartFormats::ALL,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("charts");
     let chart = charts
         .iter()
         .find(|c| c.name == "wait_by_hour")

@@ -528,3 +528,55 @@ fn a_quoted_cause_is_said_once() {
         "{stderr}"
     );
 }
+
+/// Issue 16: the load by hour spreads a cron firing's runs over its jitter,
+/// as the stream draws them. A monthly cron of 1,000 runs on 1 February
+/// (a Saturday, 09:00) put all of them in "Sat 09:00" (4.17 Erlangs, an
+/// unbounded wait on 2 instances) although a 27-day jitter spreads them
+/// over the month; spread, no hour carries more than 4/3 of the quietest
+/// (27 days cover every hour of the week three or four times).
+#[test]
+fn issue_16_the_load_by_hour_spreads_a_cron_jitter() {
+    let src = |jitter: &str| {
+        format!(
+            "[simulation]\nhorizon = \"90d\"\nwarmup = \"1h\"\nreplications = 2\nsample_interval = \"1h\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 2\n\n[[workload]]\nname = \"monthly\"\npool = \"builders\"\narrival = {{ process = \"cron\", schedule = \"0 9 1 * *\", tasks = 1000{jitter} }}\nduration = {{ dist = \"constant\", value = \"1m\" }}\n"
+        )
+    };
+    let busiest = |jitter: &str| {
+        let (_dir, path) = write_scenario(&src(jitter), "monthly.toml");
+        let v = crate::support::json_stdout(
+            poolcast()
+                .arg("estimate")
+                .arg(&path)
+                .args(["--format", "json"]),
+        );
+        let pool = &v["pools"][0];
+        let loads: Vec<f64> = pool["load_by_hour"]
+            .as_array()
+            .expect("168 hours")
+            .iter()
+            .map(|h| h["offered_load"].as_f64().expect("a load"))
+            .collect();
+        (pool["busiest_hour"]["hour_of_week"].as_u64(), loads)
+    };
+    let firing_hour = 5 * 24 + 9;
+    let (hour, loads) = busiest("");
+    assert_eq!(hour, Some(firing_hour), "without jitter, the firing hour");
+    assert!(loads[firing_hour as usize] > 4.0, "{loads:?}");
+    let (hour, loads) = busiest(", jitter = \"27d\"");
+    assert_ne!(hour, Some(firing_hour), "the jitter was ignored");
+    let (low, high) = loads
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+    assert!(
+        low > 0.0 && high <= low * 4.0 / 3.0 * (1.0 + 1e-9),
+        "{loads:?}"
+    );
+    // The runs are all there: 1,000 over four weeks of one-minute runs.
+    let total: f64 = loads.iter().sum();
+    let want = 1000.0 * 60.0 / 3600.0 / 4.0;
+    assert!(
+        (total - want).abs() < 1e-6 * want,
+        "{total} Erlang-hours, want {want}"
+    );
+}

@@ -9,6 +9,9 @@ use poolcast::scenario::Scenario;
 
 use crate::support::{run_into, scenario, scenarios_dir};
 
+/// Never set: charts drawn to the end.
+static NEVER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Decodes a PNG: (width, height, RGB bytes).
 pub(crate) fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
@@ -318,8 +321,8 @@ fn png_series_stay_inside_their_plots() {
     runs.push(scenario(LONG));
     for s in &runs {
         let run = poolcast::replication::run(s, &Default::default());
-        for c in
-            poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL).expect("charts")
+        for c in poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL, &NEVER)
+            .expect("charts")
         {
             assert_series_inside(&c);
         }
@@ -355,8 +358,9 @@ fn png_series_stay_inside_their_plots() {
         runs: vec![("quota-full", &a), ("scaling-queue", &b)],
         paired: false,
     };
-    let charts = poolcast::report::compare_charts(&cmp, poolcast::report::ChartFormats::ALL)
-        .expect("charts");
+    let charts =
+        poolcast::report::compare_charts(&cmp, poolcast::report::ChartFormats::ALL, &NEVER)
+            .expect("charts");
     assert_eq!(charts.len(), 2);
     for c in &charts {
         assert_series_inside(c);
@@ -465,8 +469,8 @@ fn compare_report_overlays_the_waits_and_sets_the_costs_side_by_side() {
 #[test]
 fn long_horizons_have_weekly_bars_decimated_lines_and_a_panel_per_pool() {
     let run = poolcast::replication::run(&scenario(LONG), &Default::default());
-    let charts =
-        poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL).expect("charts");
+    let charts = poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL, &NEVER)
+        .expect("charts");
     let chart = |name: &str| charts.iter().find(|c| c.name == name).expect(name);
     let cost = &chart("cost").svg;
     assert!(cost.contains("per week") && !cost.contains("width=\"-"));

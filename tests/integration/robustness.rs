@@ -101,6 +101,34 @@ fn issue_16_interrupt_is_answered_within_a_slow_draw() {
     assert!(!out.exists(), "an interrupted run made its folder");
 }
 
+/// Issue 16: Ctrl-C during `estimate` of a big sweep (50,000 points,
+/// seconds of work) exits 130 and prints nothing: it used to finish and
+/// print, exit 0. The signal goes once the handler is in place.
+#[cfg(target_os = "linux")]
+#[test]
+fn issue_16_ctrl_c_during_an_estimate_prints_nothing() {
+    let (_dir, path) = write_scenario(
+        "[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"profile\", rate = \"20/h\", preset = \"workday\" }\nduration = { dist = \"constant\", value = \"5m\" }\n\n[sweep]\n\"simulation.seed\" = { from = 1, to = 50000, step = 1 }\n",
+        "points.toml",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("estimate")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("poolcast starts");
+    crate::support::wait_for_interrupt_handler(&mut child);
+    crate::support::signal(&child, "-INT");
+    let out = child.wait_with_output().expect("poolcast ends");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// An overloaded pool: warned about before the run, stopped with bounded
 /// memory when its queue passes a million runs, and marked in the output.
 #[test]
@@ -801,6 +829,28 @@ fn issue_16_event_counts_beyond_the_limit_are_refused() {
     poolcast().arg("validate").arg(&ok).assert().success();
 }
 
+/// Issue 16: a cron firing is an event even when it brings no run. A
+/// minutely cron scaled to one run in a million firings over a century
+/// brings 53 runs but fires 5.26e7 times (each a calendar search): past
+/// ten times a `max_runs` of 10^6, it is refused with the firings in the
+/// sum; over 5 days (7,200 firings) it is not.
+#[test]
+fn issue_16_cron_firings_without_runs_count_as_events() {
+    let src = "[simulation]\nhorizon = \"36500d\"\nwarmup = \"0s\"\nreplications = 1\nmax_runs = 1000000\nsample_interval = \"1d\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\nrate_scale = 1e-6\narrival = { process = \"cron\", schedule = \"* * * * *\", tasks = 1 }\nduration = { dist = \"constant\", value = \"1m\" }\n";
+    let (_a, path) = write_scenario(src, "sparse.toml");
+    for cmd in ["validate", "run"] {
+        refused_with(
+            &[cmd.as_ref(), path.as_os_str()],
+            &[
+                "about 5.26e7 events over 36500d (5.26e1 runs + 0.00e0 rejected thinning candidates of profile arrivals, drawn at the peak rate + 5.26e7 cron firings + 0.00e0 controller polls)",
+                "more than the limit of 1e7 (10 x [simulation] max_runs)",
+            ],
+        );
+    }
+    let (_b, ok) = write_scenario(&src.replace("36500d", "5d"), "ok.toml");
+    poolcast().arg("validate").arg(&ok).assert().success();
+}
+
 /// Issue 16: the queued-run bound is for the queues together. 500
 /// overloaded pools each queue about 70,000 runs a day (3.5 x 10^7 in all,
 /// about 1 GB of queued runs when the bound was per pool): the replication
@@ -808,14 +858,12 @@ fn issue_16_event_counts_beyond_the_limit_are_refused() {
 /// address-space limit, and the memory estimate counts that bound once.
 #[test]
 fn issue_16_queued_runs_are_bounded_across_pools() {
-    let mut src = String::from(
-        "[simulation]\nhorizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"6h\"\n\n[quota]\nstandard_vcpu = 1000\n\n",
+    let src = crate::support::many_pools(
+        "horizon = \"1d\"\nwarmup = \"0s\"\nreplications = 1\nsample_interval = \"6h\"",
+        500,
+        "3000/h",
+        "10m",
     );
-    for i in 0..500 {
-        src.push_str(&format!(
-            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool-{i}\"\narrival = {{ process = \"poisson\", rate = \"3000/h\" }}\nduration = {{ dist = \"constant\", value = \"10m\" }}\n\n"
-        ));
-    }
     let (dir, path) = write_scenario(&src, "many.toml");
     let out = std::process::Command::new("sh")
         .arg("-c")

@@ -100,3 +100,49 @@ pub fn json_stdout(cmd: &mut Command) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
+
+/// Waits until the process `child` catches SIGINT (Linux: the `SigCgt`
+/// mask of /proc/PID/status): from then on a Ctrl-C reaches poolcast's
+/// handler, never the default action. Fails if it ends first.
+#[cfg(target_os = "linux")]
+pub fn wait_for_interrupt_handler(child: &mut std::process::Child) {
+    loop {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (libc::SIGINT - 1)) != 0);
+        if caught {
+            return;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ended before catching SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Sends `sig` (`-INT`, `-TERM`) to `child`.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+/// A scenario of `[simulation]` `simulation` (and a quota that fits) and
+/// `n` pools `pool-0`, `pool-1`, ... of one S1 instance, each with its own
+/// Poisson workload `w0`, `w1`, ... at `rate` of constant `duration` runs.
+pub fn many_pools(simulation: &str, n: usize, rate: &str, duration: &str) -> String {
+    let mut src = format!("[simulation]\n{simulation}\n\n[quota]\nstandard_vcpu = 100000\n\n");
+    for i in 0..n {
+        src.push_str(&format!(
+            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{i}\"\npool = \"pool-{i}\"\narrival = {{ process = \"poisson\", rate = \"{rate}\" }}\nduration = {{ dist = \"constant\", value = \"{duration}\" }}\n\n"
+        ));
+    }
+    src
+}

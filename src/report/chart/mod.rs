@@ -22,6 +22,8 @@ pub(super) use wait_cdf::survival;
 
 use render::render;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::compare::Comparison;
 use crate::stats::RunSummary;
 use crate::sweep::{Objective, SweepTable};
@@ -55,44 +57,74 @@ pub struct Chart {
     pub keys: Vec<PixelRect>,
 }
 
+/// Charts drawn one after another until a Ctrl-C: once `cancel` is set,
+/// the rest are neither built nor drawn, and the list is incomplete (the
+/// caller discards it; a thousand pools' heat maps take seconds).
+struct Drawing<'a> {
+    formats: ChartFormats,
+    cancel: &'a AtomicBool,
+    charts: Vec<Chart>,
+}
+
+impl<'a> Drawing<'a> {
+    fn new(formats: ChartFormats, cancel: &'a AtomicBool) -> Self {
+        Drawing {
+            formats,
+            cancel,
+            charts: Vec::new(),
+        }
+    }
+
+    /// Builds and draws the chart `plot` makes, if it makes one.
+    fn add<P: render::Plot>(
+        &mut self,
+        name: &str,
+        title: &str,
+        plot: impl FnOnce() -> Option<P>,
+    ) -> Result<(), ChartError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if let Some(plot) = plot() {
+            self.charts.push(render(self.formats, name, title, &plot)?);
+        }
+        Ok(())
+    }
+}
+
 /// The charts of a run: queued runs, wait CDF, p95 wait by hour of the
 /// week, utilisation heat map per pool, cost per day; all over the
-/// observed window.
-pub fn run_charts(run: &RunSummary, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
-    let mut charts = Vec::new();
-    if let Some(plot) = queue::QueuePlot::of(run) {
-        charts.push(render(formats, "queue", "Queued runs over time", &plot)?);
-    }
-    charts.push(render(
-        formats,
-        "wait_cdf",
-        "Wait-time CDF per workload",
-        &wait_cdf::CdfPlot::of(run),
-    )?);
-    if let Some(plot) = wait_by_hour::HourPlot::of(run) {
-        charts.push(render(
-            formats,
-            "wait_by_hour",
-            "p95 wait by hour of the week",
-            &plot,
-        )?);
-    }
+/// observed window. Incomplete once `cancel` is set (see `Drawing`).
+pub fn run_charts(
+    run: &RunSummary,
+    formats: ChartFormats,
+    cancel: &AtomicBool,
+) -> Result<Vec<Chart>, ChartError> {
+    let mut d = Drawing::new(formats, cancel);
+    d.add("queue", "Queued runs over time", || {
+        queue::QueuePlot::of(run)
+    })?;
+    d.add("wait_cdf", "Wait-time CDF per workload", || {
+        Some(wait_cdf::CdfPlot::of(run))
+    })?;
+    d.add("wait_by_hour", "p95 wait by hour of the week", || {
+        wait_by_hour::HourPlot::of(run)
+    })?;
     for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
-        charts.push(render(
-            formats,
+        d.add(
             &format!("utilisation-{}", p.name),
             &format!("Utilisation of {} by hour of week", p.name),
-            &utilisation::HeatPlot {
-                pool: p.name.clone(),
-                zone: run.context.calendar.zone(),
-                cells,
+            || {
+                Some(utilisation::HeatPlot {
+                    pool: p.name.clone(),
+                    zone: run.context.calendar.zone(),
+                    cells,
+                })
             },
-        )?);
+        )?;
     }
-    if let Some(plot) = cost::CostPlot::of(run) {
-        charts.push(render(formats, "cost", "Cost per day by pool", &plot)?);
-    }
-    Ok(charts)
+    d.add("cost", "Cost per day by pool", || cost::CostPlot::of(run))?;
+    Ok(d.charts)
 }
 
 /// The charts of a sweep: cost versus p95 wait with the Pareto front, the
@@ -137,20 +169,21 @@ pub fn sweep_charts(
 }
 
 /// The charts of a comparison: the wait distributions overlaid, and cost
-/// per day and p95 wait side by side.
-pub fn compare_charts(cmp: &Comparison, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
-    Ok(vec![
-        render(
-            formats,
-            "compare_wait",
-            "Wait-time CDF of each scenario",
-            &compare::WaitsPlot::of(cmp),
-        )?,
-        render(
-            formats,
-            "compare_cost",
-            "Cost per day and p95 wait of each scenario",
-            &compare::CostsPlot::of(cmp),
-        )?,
-    ])
+/// per day and p95 wait side by side. Incomplete once `cancel` is set
+/// (see `Drawing`).
+pub fn compare_charts(
+    cmp: &Comparison,
+    formats: ChartFormats,
+    cancel: &AtomicBool,
+) -> Result<Vec<Chart>, ChartError> {
+    let mut d = Drawing::new(formats, cancel);
+    d.add("compare_wait", "Wait-time CDF of each scenario", || {
+        Some(compare::WaitsPlot::of(cmp))
+    })?;
+    d.add(
+        "compare_cost",
+        "Cost per day and p95 wait of each scenario",
+        || Some(compare::CostsPlot::of(cmp)),
+    )?;
+    Ok(d.charts)
 }
