@@ -77,6 +77,7 @@ impl<W: Write> SweepCsv<W> {
 
     /// Writes a row (with every metric: before `SweepRow::keep_totals`).
     pub fn row(&mut self, r: &SweepRow) -> io::Result<()> {
+        debug_assert!(!r.values.is_empty(), "a row written out keeps no metrics");
         let mut cells = r.params.clone();
         cells.extend([r.point.to_string(), r.replications.to_string()]);
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
@@ -625,16 +626,16 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                 ])
             })
             .collect::<Result<Vec<_>, ShardError>>()?;
-        rows.push(SweepRow {
-            point: whole(&record, a, "point").map_err(|p| err(line, p))?,
-            params: (0..a)
+        rows.push(SweepRow::new(
+            whole(&record, a, "point").map_err(|p| err(line, p))?,
+            (0..a)
                 .map(|i| record.get(i).unwrap_or("").to_string())
                 .collect(),
-            replications: whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
+            whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
             values,
-            feasible: record.get(width - 3) == Some("true"),
-            reason: record.get(width - 2).unwrap_or("").to_string(),
-        });
+            record.get(width - 3) == Some("true"),
+            record.get(width - 2).unwrap_or("").to_string(),
+        ));
     }
     Ok(rows)
 }

@@ -19,19 +19,49 @@ pub struct SweepRow {
     /// Replications run (0 for an infeasible point).
     pub replications: u32,
     /// Per metric of the table: mean, interval low, interval high (NaN when
-    /// undefined or not run).
+    /// undefined or not run); empty once the row was written out
+    /// (`keep_totals`).
     pub values: Vec<[f64; 3]>,
+    /// The totals (the first columns, in `TotalMetric` order), kept in the
+    /// row itself: what the decisions and the charts read.
+    totals: [[f64; 3]; TOTALS],
     /// Whether the point was valid and ran.
     pub feasible: bool,
     /// Why it is infeasible (empty when feasible).
     pub reason: String,
 }
 
+/// The total metrics, the first columns of every row.
+const TOTALS: usize = TotalMetric::ALL.len();
+
 impl SweepRow {
-    /// A total metric of the row (the totals are the first columns, in
-    /// `TotalMetric` order).
+    /// A row of `values` (every metric of the table, in column order).
+    pub fn new(
+        point: usize,
+        params: Vec<String>,
+        replications: u32,
+        values: Vec<[f64; 3]>,
+        feasible: bool,
+        reason: String,
+    ) -> SweepRow {
+        let mut totals = [[f64::NAN; 3]; TOTALS];
+        for (t, v) in totals.iter_mut().zip(&values) {
+            *t = *v;
+        }
+        SweepRow {
+            point,
+            params,
+            replications,
+            values,
+            totals,
+            feasible,
+            reason,
+        }
+    }
+
+    /// A total metric of the row.
     pub fn total(&self, m: TotalMetric) -> Estimate {
-        let [mean, lo, hi] = self.values.get(m.index()).copied().unwrap_or([f64::NAN; 3]);
+        let [mean, lo, hi] = self.totals[m.index()];
         Estimate {
             mean,
             std_error: f64::NAN,
@@ -47,9 +77,11 @@ impl SweepRow {
     /// Drops every metric but the totals, which are what the decisions
     /// (verdict, Pareto front, recommendation) and the charts read: a
     /// sweep keeps this much of a row once the whole row is written out.
+    /// The totals live in the row, not in an allocation of their own:
+    /// small allocations kept between each chunk's large ones fragmented
+    /// the heap (resident memory grew 2.7 KB a point for 0.4 KB kept).
     pub fn keep_totals(&mut self) {
-        self.values.truncate(TotalMetric::ALL.len());
-        self.values.shrink_to_fit();
+        self.values = Vec::new();
     }
 }
 
