@@ -468,7 +468,10 @@ impl PoolTally {
             .collect();
         let mut m = Values::undefined();
         m[M::InstancesMean] = self.allocated.mean(end);
-        m[M::Utilization] = if alloc == 0 {
+        m[M::Utilization] = if m[M::InstancesMean].is_nan() {
+            // An empty window (stopped at the end of the warm-up).
+            f64::NAN
+        } else if alloc == 0 {
             0.0
         } else {
             busy as f64 / alloc as f64
@@ -611,6 +614,9 @@ impl Recorder for ReplicationStats {
 
     fn stopped(&mut self, at: SimTime) {
         self.stopped_at = Some(at);
+        for p in &mut self.pools {
+            p.queued.count_current();
+        }
         // The figures cover the window up to the stop.
         self.window_end = at.max(self.window_start);
     }

@@ -53,11 +53,21 @@ impl TimeWeighted {
         (self.area, self.max)
     }
 
-    /// The time-weighted mean over `[start, end]` after `finish(end)`.
+    /// Counts the level now toward the maximum, however short it is held:
+    /// a replication stopped because its queues overflowed reports the
+    /// queue that stopped it (1,000,001 runs queued at once showed a
+    /// maximum of 0).
+    pub fn count_current(&mut self) {
+        self.max = self.max.max(self.value);
+    }
+
+    /// The time-weighted mean over `[start, end]` after `finish(end)`;
+    /// undefined (NaN) over an empty window (a replication stopped at the
+    /// end of its warm-up), not 0.
     pub fn mean(&self, end: SimTime) -> f64 {
         let span = end.0.saturating_sub(self.start.0);
         if span == 0 {
-            0.0
+            f64::NAN
         } else {
             self.area as f64 / span as f64
         }
@@ -156,6 +166,21 @@ mod tests {
         t.set(SimTime(0), 2);
         t.set(SimTime(25), 3);
         assert_eq!(t.finish(SimTime(42)).0, 71);
+    }
+
+    /// A replication stopped by its queues reports the level it stopped
+    /// at as its maximum; an empty window has no mean.
+    #[test]
+    fn a_stop_counts_its_level_and_an_empty_window_has_no_mean() {
+        let mut t = TimeWeighted::new(SimTime(10));
+        t.set(SimTime(12), 3);
+        t.set(SimTime(20), 1_000_001);
+        t.count_current();
+        assert_eq!(t.finish(SimTime(20)), (3 * 8, 1_000_001));
+        let mut empty = TimeWeighted::new(SimTime(10));
+        empty.set(SimTime(10), 2);
+        empty.finish(SimTime(10));
+        assert!(empty.mean(SimTime(10)).is_nan());
     }
 
     #[test]
