@@ -47,6 +47,10 @@ impl Survey {
         (0..points.len())
             .into_par_iter()
             .fold(Survey::default, |mut survey, i| {
+                // 100,000 points take seconds: a Ctrl-C skips the rest.
+                if super::interrupted() {
+                    return survey;
+                }
                 if let Ok(s) = points.point(i).scenario {
                     survey.files.extend(s.data_files.iter().cloned());
                     if sweep::in_shard(i, shard) {
@@ -115,6 +119,9 @@ fn prepare(
     let points =
         SweepPoints::new(spec, &src, path, scope).with_edit(Box::new(super::overrides(args)?));
     let survey = pool.install(|| Survey::of(&points, shard));
+    if super::interrupted() {
+        return Err(super::Interrupted.into());
+    }
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
     let base = match scenario::from_str_in(&src, path, scope) {
