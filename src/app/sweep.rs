@@ -321,12 +321,15 @@ fn finish(
 ) -> Result<()> {
     let (scenario, obj) = (meta.scenario.as_str(), &meta.objective);
     let recs = table.recommend(obj);
-    out.write(Kind::Csv, "pareto.csv", &report::pareto_csv(table, obj))?;
-    out.write(
-        Kind::Csv,
-        "sweep_cost_wait.csv",
-        &report::sweep_cost_wait_csv(table, obj),
-    )?;
+    // Built only when written: each lists up to every point.
+    if out.wants(Kind::Csv) {
+        out.write(Kind::Csv, "pareto.csv", &report::pareto_csv(table, obj))?;
+        out.write(
+            Kind::Csv,
+            "sweep_cost_wait.csv",
+            &report::sweep_cost_wait_csv(table, obj),
+        )?;
+    }
     let charts = if out.draws_charts() {
         report::sweep_charts(table, obj, out.chart_formats())?
     } else {

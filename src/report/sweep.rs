@@ -164,8 +164,8 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
     })
 }
 
-fn condition_json(c: &[(String, String)]) -> Value {
-    Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+fn condition_json(c: &[(&str, &str)]) -> Value {
+    Value::Object(c.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
 }
 
 /// `recommendation.json`: per condition (the values of workload and

@@ -169,7 +169,9 @@ pub fn row_values(run: &RunSummary) -> Vec<[f64; 3]> {
 }
 
 /// The values of the condition axes of a point, as (axis, value) pairs.
-pub type Condition = Vec<(String, String)>;
+/// Borrowed from the table: a sweep with a workload axis has a condition
+/// per point, and cloned strings were a fifth of its memory.
+pub type Condition<'a> = Vec<(&'a str, &'a str)>;
 
 /// The recommended point and the runner-up (rows of the table) under one
 /// condition.
@@ -177,7 +179,7 @@ pub type Condition = Vec<(String, String)>;
 pub struct Recommendation<'a> {
     /// The values of the condition axes (workload and simulation keys: what
     /// the world does, not what the team chooses); empty without them.
-    pub condition: Condition,
+    pub condition: Condition<'a>,
     /// The cheapest point that meets the SLO, if any.
     pub best: Option<&'a SweepRow>,
     /// The next cheapest, if any.
@@ -238,19 +240,19 @@ impl SweepTable {
     }
 
     /// The rows grouped by the values of the condition axes, in point order.
-    pub fn by_condition(&self) -> Vec<(Condition, Vec<&SweepRow>)> {
+    pub fn by_condition(&self) -> Vec<(Condition<'_>, Vec<&SweepRow>)> {
         let cond: Vec<usize> = (0..self.axes.len())
             .filter(|&i| is_condition_axis(&self.axes[i]))
             .collect();
         // A map from condition to its group: linear in the rows however
         // many conditions there are (groups stay in first-seen order).
-        let mut groups: Vec<(Condition, Vec<&SweepRow>)> = Vec::new();
-        let mut index: std::collections::HashMap<Condition, usize> =
+        let mut groups: Vec<(Condition<'_>, Vec<&SweepRow>)> = Vec::new();
+        let mut index: std::collections::HashMap<Condition<'_>, usize> =
             std::collections::HashMap::new();
         for r in &self.rows {
             let key: Condition = cond
                 .iter()
-                .map(|&i| (self.axes[i].clone(), r.params[i].clone()))
+                .map(|&i| (self.axes[i].as_str(), r.params[i].as_str()))
                 .collect();
             match index.get(&key) {
                 Some(&g) => groups[g].1.push(r),
