@@ -84,7 +84,8 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     let charts = if out.draws_charts() {
-        report::run_charts(&run, out.chart_formats())?
+        // On the run's threads: the charts are drawn in parallel.
+        pool.install(|| report::run_charts(&run, out.chart_formats()))?
     } else {
         Vec::new()
     };
