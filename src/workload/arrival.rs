@@ -363,21 +363,48 @@ impl ArrivalStream {
     /// `rate_scale` leaves one run in a million firings, a trace scaled
     /// to nearly nothing), so it looks at the flag every
     /// `CANCEL_CHECK_DRAWS` of them, as the engine does between events.
+    ///
+    /// Inlined into the event loop for a Poisson process, the common one:
+    /// a call hands its result back through memory, and reading it back at
+    /// once stalled the loop (4% of a run of 10^6 tasks, perf). The other
+    /// processes draw out of line.
+    #[inline(always)]
     pub fn next_or_stop(
         &mut self,
         process: &ArrivalProcess,
         cancel: &AtomicBool,
     ) -> Option<Arrival> {
+        match process {
+            ArrivalProcess::Poisson { rate } => self.poisson(*rate),
+            _ => self.next_drawn(process, cancel),
+        }
+    }
+
+    /// The next arrival of a Poisson process at `rate`.
+    #[inline(always)]
+    fn poisson(&mut self, rate: Rate) -> Option<Arrival> {
+        self.last = self.last + self.exp_gap(rate.as_per_second());
+        self.inside(Arrival::at(self.last))
+    }
+
+    /// `arrival`, unless it falls past the horizon.
+    #[inline(always)]
+    fn inside(&self, arrival: Arrival) -> Option<Arrival> {
+        Some(arrival).filter(|a| a.at <= self.horizon)
+    }
+
+    /// `next_or_stop`, out of line.
+    #[inline(never)]
+    fn next_drawn(&mut self, process: &ArrivalProcess, cancel: &AtomicBool) -> Option<Arrival> {
         let mut empty = 0u32;
         let mut stop = || {
             empty = empty.wrapping_add(1);
             empty.is_multiple_of(CANCEL_CHECK_DRAWS) && cancel.load(Ordering::Relaxed)
         };
         let next = match process {
-            ArrivalProcess::Poisson { rate } => {
-                self.last = self.last + self.exp_gap(rate.as_per_second());
-                Arrival::at(self.last)
-            }
+            // `next_or_stop` draws these inline; the same draw here keeps
+            // this a complete `next` of its own.
+            ArrivalProcess::Poisson { rate } => return self.poisson(*rate),
             ArrivalProcess::Profile {
                 rate,
                 hourly,
@@ -442,7 +469,7 @@ impl ArrivalStream {
                 self.batch
             }
         };
-        Some(next).filter(|a| a.at <= self.horizon)
+        self.inside(next)
     }
 
     /// The next run of a cron arrival: the earliest pending run of the open
