@@ -37,12 +37,9 @@ pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();
 const STREAMS_PER_WORKLOAD: u64 = 2;
 
 struct WorkloadState {
+    /// Its pending arrival was the last one drawn (its time and place in
+    /// the event order are in `Replication::arrivals`).
     arrivals: ArrivalStream,
-    /// The recorded run time of the pending arrival (traces), whose time
-    /// and place in the event order are in `Replication::arrivals`: kept
-    /// apart from them, so that drawing an arrival writes no struct the
-    /// loop reads back at once (a store-forwarding stall, perf).
-    recorded: Option<(SimDuration, Option<u32>)>,
     durations: SimRng,
     /// Amdahl factor of the workload's target tier.
     runtime_factor: f64,
@@ -60,16 +57,15 @@ impl WorkloadState {
         queue: &mut EventQueue<Event>,
         cancel: &AtomicBool,
     ) -> Option<(SimTime, u64)> {
-        let next = self.arrivals.next_or_stop(&spec.arrival, cancel)?;
-        self.recorded = next.recorded;
-        Some((next.at, queue.take_seq()))
+        let at = self.arrivals.next_or_stop(&spec.arrival, cancel)?;
+        Some((at, queue.take_seq()))
     }
 
     /// The run time of the pending arrival on this workload's target: its
     /// recorded run time rescaled from the vCPUs it was recorded on, or a
     /// fresh draw.
     fn service(&mut self, spec: &WorkloadSpec) -> SimDuration {
-        let (reference, factor) = match self.recorded {
+        let (reference, factor) = match self.arrivals.recorded() {
             Some((recorded, cpu)) => {
                 let rescale = spec
                     .recorded_cpu
@@ -159,7 +155,6 @@ pub fn run_replication<R: Recorder>(
                     stream_rng(spec.seed, u64::from(replication), stream),
                     SimTime(spec.horizon.0),
                 ),
-                recorded: None,
                 durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
                 runtime_factor: w.runtime_factor(cpu),
             }

@@ -355,29 +355,41 @@ impl ArrivalStream {
     /// one before); `None` when there are no more before the horizon.
     /// Batches are handed out one run at a time, never held in memory.
     pub fn next(&mut self, process: &ArrivalProcess) -> Option<Arrival> {
-        self.next_or_stop(process, &AtomicBool::new(false))
+        let at = self.next_or_stop(process, &AtomicBool::new(false))?;
+        Some(Arrival {
+            at,
+            recorded: self.recorded(),
+        })
     }
 
-    /// `next`, giving up (`None`) when `cancel` is set: one call may pass
+    /// The recorded run time of the arrival handed out last, and the vCPUs
+    /// it was recorded on (traces only: only their batches carry one).
+    pub fn recorded(&self) -> Option<(SimDuration, Option<u32>)> {
+        self.batch.recorded
+    }
+
+    /// The time of `next`, giving up (`None`) when `cancel` is set (the
+    /// arrival's recorded run time is `recorded`): one call may pass
     /// over many draws that bring no run (a minutely cron whose
     /// `rate_scale` leaves one run in a million firings, a trace scaled
     /// to nearly nothing), so it looks at the flag every
     /// `CANCEL_CHECK_DRAWS` of them, as the engine does between events.
     ///
-    /// Inlined into the event loop for a Poisson process, the common one:
-    /// a call hands its result back through memory, and reading it back at
-    /// once stalled the loop (4% of a run of 10^6 tasks, perf). The other
-    /// processes draw out of line.
+    /// Inlined into the event loop for a Poisson process, the common one,
+    /// and a time alone, in registers: an `Arrival` came back through
+    /// memory, and reading it back at once stalled the loop (4% of a run of
+    /// 10^6 tasks, perf). The other processes draw out of line.
     #[inline(always)]
     pub fn next_or_stop(
         &mut self,
         process: &ArrivalProcess,
         cancel: &AtomicBool,
-    ) -> Option<Arrival> {
+    ) -> Option<SimTime> {
         match process {
             ArrivalProcess::Poisson { rate } => self.poisson(*rate),
             _ => self.next_drawn(process, cancel),
         }
+        .map(|a| a.at)
     }
 
     /// The next arrival of a Poisson process at `rate`.
