@@ -74,6 +74,7 @@ impl WorkloadTally {
     }
 
     /// Records a wait of `ticks` (started or censored).
+    #[inline(always)]
     fn wait(&mut self, ticks: u64) {
         self.waited += u64::from(ticks > 0);
         self.wait_sum += u128::from(ticks);
