@@ -63,7 +63,8 @@ impl WorkloadState {
 
     /// The run time of the pending arrival on this workload's target: its
     /// recorded run time rescaled from the vCPUs it was recorded on, or a
-    /// fresh draw.
+    /// fresh draw. Inlined into `on_arrival`, with the draw.
+    #[inline(always)]
     fn service(&mut self, spec: &WorkloadSpec) -> SimDuration {
         let (reference, factor) = match self.arrivals.recorded() {
             Some((recorded, cpu)) => {
