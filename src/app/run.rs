@@ -87,7 +87,8 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         }
     }
     let charts = if out.draws_charts() {
-        report::run_charts(&run, out.chart_formats(), &INTERRUPTED)?
+        // On the run's threads: the charts are drawn in parallel.
+        pool.install(|| report::run_charts(&run, out.chart_formats(), &INTERRUPTED))?
     } else {
         Vec::new()
     };

@@ -85,7 +85,9 @@ impl<E: Copy> EventQueue<E> {
         self.heap[i] = new;
     }
 
-    /// Removes and returns the earliest event. O(log n).
+    /// Removes and returns the earliest event. O(log n). Inlined, as
+    /// `push` is: an event loop calls it once an event.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let last = self.heap.pop()?;
         let Some(&top) = self.heap.first() else {

@@ -19,9 +19,7 @@ use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{
-    Arrival, ArrivalStream, WorkloadId, WorkloadSpec, next_firing, previous_firing,
-};
+use crate::workload::{ArrivalStream, WorkloadId, WorkloadSpec, next_firing, previous_firing};
 
 /// Events between two looks at the cancel flag: a relaxed load is about a
 /// nanosecond, and even slow events (a schedule's calendar search) then
@@ -39,35 +37,36 @@ pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();
 const STREAMS_PER_WORKLOAD: u64 = 2;
 
 struct WorkloadState {
+    /// Its pending arrival was the last one drawn (its time and place in
+    /// the event order are in `Replication::arrivals`).
     arrivals: ArrivalStream,
-    /// The next arrival and its place in the event order (its insertion
-    /// number). Arrivals are kept out of the event queue, the earliest
-    /// tracked apart: that halves the queue's traffic.
-    next: Option<(Arrival, u64)>,
     durations: SimRng,
     /// Amdahl factor of the workload's target tier.
     runtime_factor: f64,
 }
 
 impl WorkloadState {
-    /// Draws the next arrival and gives it its place in the event order
-    /// (none when `cancel` is set while drawing: the run is over).
+    /// Draws the next arrival and gives it its place in the event order:
+    /// its time and insertion number (none when `cancel` is set while
+    /// drawing: the run is over). Inlined into `on_arrival`, as the draw is
+    /// (see `ArrivalStream::next_or_stop`).
+    #[inline(always)]
     fn schedule_next(
         &mut self,
         spec: &WorkloadSpec,
         queue: &mut EventQueue<Event>,
         cancel: &AtomicBool,
-    ) {
-        self.next = self
-            .arrivals
-            .next_or_stop(&spec.arrival, cancel)
-            .map(|a| (a, queue.take_seq()));
+    ) -> Option<(SimTime, u64)> {
+        let at = self.arrivals.next_or_stop(&spec.arrival, cancel)?;
+        Some((at, queue.take_seq()))
     }
 
-    /// The run time of `arrival` on this workload's target: a recorded run
-    /// time rescaled from the vCPUs it was recorded on, or a fresh draw.
-    fn service(&mut self, spec: &WorkloadSpec, arrival: Arrival) -> SimDuration {
-        let (reference, factor) = match arrival.recorded {
+    /// The run time of the pending arrival on this workload's target: its
+    /// recorded run time rescaled from the vCPUs it was recorded on, or a
+    /// fresh draw. Inlined into `on_arrival`, with the draw.
+    #[inline(always)]
+    fn service(&mut self, spec: &WorkloadSpec) -> SimDuration {
+        let (reference, factor) = match self.arrivals.recorded() {
             Some((recorded, cpu)) => {
                 let rescale = spec
                     .recorded_cpu
@@ -157,7 +156,6 @@ pub fn run_replication<R: Recorder>(
                     stream_rng(spec.seed, u64::from(replication), stream),
                     SimTime(spec.horizon.0),
                 ),
-                next: None,
                 durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
                 runtime_factor: w.runtime_factor(cpu),
             }
@@ -260,10 +258,8 @@ impl<R: Recorder> Replication<'_, R> {
             .zip(&mut self.workloads)
             .enumerate()
         {
-            state.schedule_next(w, &mut self.queue, self.cancel);
-            if let Some((a, seq)) = state.next {
-                self.arrivals
-                    .push(Reverse((a.at, seq, WorkloadId(i as u32))));
+            if let Some((at, seq)) = state.schedule_next(w, &mut self.queue, self.cancel) {
+                self.arrivals.push(Reverse((at, seq, WorkloadId(i as u32))));
             }
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
@@ -327,24 +323,19 @@ impl<R: Recorder> Replication<'_, R> {
     fn on_arrival(&mut self, now: SimTime, w: WorkloadId) {
         let spec = &self.scenario.workloads[w.0 as usize];
         let state = &mut self.workloads[w.0 as usize];
-        // Only a workload with a pending arrival is ever the next one.
-        let Some((arrival, _)) = state.next.take() else {
-            debug_assert!(false, "an arrival without a pending arrival");
-            return;
-        };
         let task = Task {
             workload: w,
             arrived_at: now,
-            service: state.service(spec, arrival),
+            service: state.service(spec),
             times_out: false,
             restarted: false,
         };
-        state.schedule_next(spec, &mut self.queue, self.cancel);
+        let next = state.schedule_next(spec, &mut self.queue, self.cancel);
         // The arrival just handled is on top: replaced by the workload's
         // next one (other events never move arrivals), or gone.
         if let Some(mut top) = self.arrivals.peek_mut() {
-            match state.next {
-                Some((a, seq)) => *top = Reverse((a.at, seq, w)),
+            match next {
+                Some((at, seq)) => *top = Reverse((at, seq, w)),
                 None => {
                     PeekMut::pop(top);
                 }

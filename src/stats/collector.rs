@@ -74,6 +74,7 @@ impl WorkloadTally {
     }
 
     /// Records a wait of `ticks` (started or censored).
+    #[inline(always)]
     fn wait(&mut self, ticks: u64) {
         self.waited += u64::from(ticks > 0);
         self.wait_sum += u128::from(ticks);
@@ -505,9 +506,10 @@ impl Recorder for ReplicationStats {
         }
     }
 
-    // Inlined into the event loop: called once or twice per event, and
-    // small next to the cost of a call that saves and restores registers.
-    #[inline]
+    // Forced into the event loop: called once a run, and small next to the
+    // cost of a call that saves and restores registers (a plain hint left
+    // it a call).
+    #[inline(always)]
     fn started(
         &mut self,
         w: WorkloadId,

@@ -38,6 +38,7 @@ impl TimeWeighted {
     }
 
     /// The level becomes `value` at `at`.
+    #[inline(always)]
     pub fn set(&mut self, at: SimTime, value: u32) {
         // An unchanged level needs no work now: the next change integrates
         // the whole span at once.
@@ -133,6 +134,7 @@ impl DailyArea {
     }
 
     /// The level becomes `value` at `at`.
+    #[inline(always)]
     pub fn set(&mut self, at: SimTime, value: u32) {
         if value != self.value {
             self.advance(at);

@@ -20,7 +20,8 @@ pub(super) use sweep::sweep_data;
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
 pub(super) use wait_cdf::survival;
 
-use render::render;
+use rayon::prelude::*;
+use render::{DrawResult, render};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -76,7 +77,7 @@ impl<'a> Drawing<'a> {
     }
 
     /// Builds and draws the chart `plot` makes, if it makes one.
-    fn add<P: render::Plot>(
+    fn add<P: render::Plot + Sync>(
         &mut self,
         name: &str,
         title: &str,
@@ -92,39 +93,66 @@ impl<'a> Drawing<'a> {
     }
 }
 
+/// One chart of a run, drawn when called (`None`: nothing to draw).
+type RunChart<'a> = Box<dyn Fn() -> DrawResult<Option<Chart>> + Send + Sync + 'a>;
+
 /// The charts of a run: queued runs, wait CDF, p95 wait by hour of the
 /// week, utilisation heat map per pool, cost per day; all over the
-/// observed window. Incomplete once `cancel` is set (see `Drawing`).
+/// observed window. Each is drawn on its own, in parallel on the thread
+/// pool (in the order listed, whatever the threads). Incomplete once
+/// `cancel` is set: the charts not begun are not drawn (see `Drawing`).
 pub fn run_charts(
     run: &RunSummary,
     formats: ChartFormats,
     cancel: &AtomicBool,
 ) -> Result<Vec<Chart>, ChartError> {
-    let mut d = Drawing::new(formats, cancel);
-    d.add("queue", "Queued runs over time", || {
-        queue::QueuePlot::of(run)
-    })?;
-    d.add("wait_cdf", "Wait-time CDF per workload", || {
-        Some(wait_cdf::CdfPlot::of(run))
-    })?;
-    d.add("wait_by_hour", "p95 wait by hour of the week", || {
-        wait_by_hour::HourPlot::of(run)
-    })?;
-    for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
-        d.add(
-            &format!("utilisation-{}", p.name),
-            &format!("Utilisation of {} by hour of week", p.name),
-            || {
-                Some(utilisation::HeatPlot {
-                    pool: p.name.clone(),
-                    zone: run.context.calendar.zone(),
-                    cells,
+    let mut charts: Vec<RunChart> = vec![
+        Box::new(move || {
+            queue::QueuePlot::of(run)
+                .map(|plot| render(formats, "queue", "Queued runs over time", &plot))
+                .transpose()
+        }),
+        Box::new(move || {
+            let plot = wait_cdf::CdfPlot::of(run);
+            render(formats, "wait_cdf", "Wait-time CDF per workload", &plot).map(Some)
+        }),
+        Box::new(move || {
+            wait_by_hour::HourPlot::of(run)
+                .map(|plot| {
+                    let title = "p95 wait by hour of the week";
+                    render(formats, "wait_by_hour", title, &plot)
                 })
-            },
-        )?;
+                .transpose()
+        }),
+    ];
+    for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
+        let plot = utilisation::HeatPlot {
+            pool: p.name.clone(),
+            zone: run.context.calendar.zone(),
+            cells,
+        };
+        charts.push(Box::new(move || {
+            let name = format!("utilisation-{}", p.name);
+            let title = format!("Utilisation of {} by hour of week", p.name);
+            render(formats, &name, &title, &plot).map(Some)
+        }));
     }
-    d.add("cost", "Cost per day by pool", || cost::CostPlot::of(run))?;
-    Ok(d.charts)
+    charts.push(Box::new(move || {
+        cost::CostPlot::of(run)
+            .map(|plot| render(formats, "cost", "Cost per day by pool", &plot))
+            .transpose()
+    }));
+    let drawn: Vec<Option<Chart>> = charts
+        .into_par_iter()
+        .map(|chart| {
+            if cancel.load(Ordering::Relaxed) {
+                Ok(None)
+            } else {
+                chart()
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(drawn.into_iter().flatten().collect())
 }
 
 /// The charts of a sweep: cost versus p95 wait with the Pareto front, the

@@ -113,35 +113,53 @@ impl ChartFormats {
     };
 }
 
-/// Draws `plot` as SVG and as PNG (those of the formats asked for).
+/// Draws `plot` as SVG and as PNG (those of the formats asked for), the
+/// two in parallel when the thread pool has a thread free: a PNG costs
+/// several times its SVG (the bitmap and its compression).
 pub(super) fn render(
     formats: ChartFormats,
     name: &str,
     title: &str,
-    plot: &impl Plot,
+    plot: &(impl Plot + Sync),
 ) -> DrawResult<Chart> {
     ensure_font();
+    let (svg, png) = rayon::join(
+        || formats.svg.then(|| draw_svg(plot)).transpose(),
+        || formats.png.then(|| draw_png(plot)).transpose(),
+    );
+    let (svg, png) = (svg?, png?);
+    // The layout comes from a drawing: the PNG one when there is one, an
+    // SVG one is as good.
+    let (png, layout) = match (png, &svg) {
+        (Some(png), _) => png,
+        (None, Some((_, layout))) => (Vec::new(), layout.clone()),
+        (None, None) => (Vec::new(), draw_svg(plot)?.1),
+    };
+    Ok(Chart {
+        name: name.to_string(),
+        title: title.to_string(),
+        svg: svg.map(|(svg, _)| svg).unwrap_or_default(),
+        png,
+        plots: layout.plots,
+        keys: layout.keys,
+    })
+}
+
+/// The SVG document of `plot`, and where its plots are.
+fn draw_svg(plot: &impl Plot) -> DrawResult<(String, Layout)> {
     let mut svg = String::new();
-    if formats.svg {
+    let layout = {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        plot.draw(&root, Medium::Svg)?;
-        root.present().map_err(err)?;
-    }
-    if !formats.png {
-        // The layout comes from a drawing; an SVG one is as good.
-        let mut scratch = String::new();
-        let root = SVGBackend::with_string(&mut scratch, SIZE).into_drawing_area();
         let layout = plot.draw(&root, Medium::Svg)?;
-        return Ok(Chart {
-            name: name.to_string(),
-            title: title.to_string(),
-            svg,
-            png: Vec::new(),
-            plots: layout.plots,
-            keys: layout.keys,
-        });
-    }
+        root.present().map_err(err)?;
+        layout
+    };
+    Ok((svg, layout))
+}
+
+/// The PNG file of `plot`, and where its plots are.
+fn draw_png(plot: &impl Plot) -> DrawResult<(Vec<u8>, Layout)> {
     let mut rgb = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     let layout = {
         let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
@@ -163,12 +181,5 @@ pub(super) fn render(
         let mut writer = encoder.write_header().map_err(err)?;
         writer.write_image_data(&rgb).map_err(err)?;
     }
-    Ok(Chart {
-        name: name.to_string(),
-        title: title.to_string(),
-        svg,
-        png,
-        plots: layout.plots,
-        keys: layout.keys,
-    })
+    Ok((png, layout))
 }
