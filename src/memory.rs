@@ -151,19 +151,26 @@ fn per_replication(
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
-    // A scenario of `compare` that is not the one in flight has none.
-    let filling = if in_flight > 0.0 {
-        format!(" + 2 x {in_flight} in flight")
-    } else {
-        String::new()
-    };
     est.push(
         format!(
-            "wait histograms: ({replications} replications{filling}) x {workloads} workload(s) x {}",
+            "wait histograms: {replications} replications x {workloads} workload(s) x {}",
             bytes_text(hist)
         ),
-        (replications + 2.0 * in_flight) * workloads * hist,
+        replications * workloads * hist,
     );
+    // Filled a byte a bucket (`stats::counts::ByteCounts`), the wait's and
+    // the turnaround's; a scenario of `compare` that is not the one in
+    // flight has none.
+    if in_flight > 0.0 {
+        let filling = hist / 8.0;
+        est.push(
+            format!(
+                "histograms being filled: 2 x {in_flight} in flight x {workloads} workload(s) x {}",
+                bytes_text(filling)
+            ),
+            2.0 * in_flight * workloads * filling,
+        );
+    }
     let days = (sim.horizon.as_secs_f64() / 86_400.0).ceil();
     est.push(
         format!(

@@ -769,7 +769,11 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
             "queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
         ))
         .stderr(predicate::str::contains(
-            "wait histograms: (10 replications + 2 x 2 in flight) x 1 workload(s) x 248.0 KiB",
+            "wait histograms: 10 replications x 1 workload(s) x 248.0 KiB",
+        ))
+        // The two being filled per replication in flight, a byte a bucket.
+        .stderr(predicate::str::contains(
+            "histograms being filled: 2 x 2 in flight x 1 workload(s) x 31.0 KiB",
         ));
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -973,7 +977,7 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         cmd.assert()
             .code(2)
             .stderr(predicate::str::contains(format!(
-                "wait histograms: ({kept} replications + 2 x 2 in flight) x 1 workload(s)"
+                "wait histograms: {kept} replications x 1 workload(s)"
             )))
             .stderr(predicate::str::contains(
                 "queue series: 2 replications x 1 pool(s) x 169 samples x 16 B",
