@@ -627,11 +627,14 @@ wait_p95 = "30m"
     assert_eq!(rows(&read(&out, "sweep.csv")).len(), 60);
     for chart in ["sweep_cost_wait.svg", "sweep_wait_count.svg"] {
         let svg = read(&out, chart);
-        assert!(svg.contains("(9 of 30, evenly spaced"), "{chart}");
+        assert!(
+            svg.contains("(6 of 30 conditions, evenly spaced)"),
+            "{chart}"
+        );
         // Each panel is captioned with its condition: the first and the
-        // last are among the nine.
+        // last are among the six.
         let captions = svg.matches("workload.ci.rate_scale = ").count();
-        assert_eq!(captions, 9, "{chart}");
+        assert_eq!(captions, 6, "{chart}");
         assert!(svg.contains("workload.ci.rate_scale = 0.1\n") && svg.contains("= 3\n"));
     }
     let front = rows(&read(&out, "pareto.csv")).len();

@@ -113,9 +113,10 @@ impl SweepPoint {
 }
 
 /// The most conditions drawn, one panel each: a 1000 x 600 chart holds
-/// nine readable panels, and a sweep with a fine workload axis has a
-/// condition per point (20,000 panels made a 455 MB SVG).
-const MAX_PANELS: usize = 9;
+/// six readable panels (two columns of three; at nine the wait axis's
+/// labels run into each other), and a sweep with a fine workload axis has
+/// a condition per point (20,000 panels made a 455 MB SVG).
+const MAX_PANELS: usize = 6;
 
 /// The conditions drawn, of `n`: all of them up to `MAX_PANELS`, else that
 /// many evenly spaced, the first and the last among them.
@@ -340,7 +341,7 @@ impl Plot for SweepPlot<'_> {
         let shown = shown_conditions(all);
         let title = if shown.len() < all {
             format!(
-                "{title} ({} of {all}, evenly spaced; every point is in sweep_cost_wait.csv)",
+                "{title} ({} of {all} conditions, evenly spaced)",
                 shown.len()
             )
         } else {
