@@ -28,10 +28,14 @@ pub use edit::{EditError, ScalingEdit, with_files_rebased, with_pool_scaling, wi
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub(crate) use pool::scheduled_at_start;
 
+pub use pool::MAX_POOL_COUNT;
 pub use sweep_spec::{
     Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand, sweep_spec,
 };
-pub use validate::{DEFAULT_COMPUTE, MAX_REPLICATIONS, is_valid_name, name_from_stem};
+pub use validate::{
+    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, is_valid_name, name_from_stem,
+    safe_workload_name,
+};
 
 use crate::model::{PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;

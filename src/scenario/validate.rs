@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
-use super::raw::{RawPool, RawPrices, RawScenario, S};
+use super::raw::{Quantity, RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
 use super::{DataFiles, FileScope, Scenario, SimulationSpec, Slo};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -38,6 +38,11 @@ const HORIZON_KEY: &str = "simulation.horizon";
 
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
+
+/// The most vCPUs a `[quota]` limit may be (standard or isolated): about a
+/// million, far above any registry's, and small enough that usage sums stay
+/// exact.
+pub const MAX_QUOTA_VCPU: u32 = 1 << 20;
 
 /// Validation state: the problems found and the warnings to show.
 pub(super) struct Ctx<'a> {
@@ -167,7 +172,11 @@ impl Ctx<'_> {
             } else {
                 format!("between {lo} and {hi}")
             };
-            self.issue(Some(v), key, format!("must be a number {bound}, got {x:?}"));
+            self.issue(
+                Some(v),
+                key,
+                format!("must be a number {bound}, got {}", shown_number(x)),
+            );
             default
         }
     }
@@ -243,20 +252,24 @@ pub(super) fn validate(
         None => default_name.to_string(),
     };
     let simulation = simulation(&mut cx, &raw);
+    let refused_before = cx.issues.len();
     let quota = Quota {
         standard_vcpu: cx.integer(
             raw.quota.standard_vcpu.as_ref(),
             "quota.standard_vcpu",
-            (0, 1 << 20),
+            (0, i64::from(MAX_QUOTA_VCPU)),
             16,
         ) as u32,
         isolated_vcpu: cx.integer(
             raw.quota.isolated_vcpu.as_ref(),
             "quota.isolated_vcpu",
-            (0, 1 << 20),
+            (0, i64::from(MAX_QUOTA_VCPU)),
             0,
         ) as u32,
     };
+    // A refused limit stands in as its default, which the pools would be
+    // checked against: "the quota is 0" right after "got 2097152".
+    let quota_refused = cx.issues.len() > refused_before;
     let prices = prices(&mut cx, &raw.prices);
     let pools: Vec<Option<PoolSpec>> = raw
         .pools
@@ -264,7 +277,9 @@ pub(super) fn validate(
         .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool", true);
-    check_quota(&mut cx, &raw.pools, &pools, quota);
+    if !quota_refused {
+        check_quota(&mut cx, &raw.pools, &pools, quota);
+    }
     if raw.workloads.is_empty() {
         cx.issue::<()>(
             None,
@@ -504,6 +519,26 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
     table
 }
 
+/// `x` for a message: a whole number without a fraction (`200000000`, not
+/// `200000000.0`), else the shortest form that reads back as `x` (`1.5`,
+/// `1.7e308`).
+pub(super) fn shown_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:?}")
+    }
+}
+
+/// `q` as the user wrote it, for a message: a number (with `unit` after
+/// it, `" s"` say), or the string quoted.
+pub(super) fn shown_quantity(q: &Quantity, unit: &str) -> String {
+    match q {
+        Quantity::Number(x) => format!("{}{unit}", shown_number(*x)),
+        Quantity::Text(t) => format!("{t:?}"),
+    }
+}
+
 /// Whether `name` is safe as a scenario name (it names a folder under
 /// `output/`): 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
 pub fn is_valid_name(name: &str) -> bool {
@@ -519,18 +554,37 @@ pub fn is_valid_name(name: &str) -> bool {
 /// around them (bidirectional controls, the "Trojan Source" trick) are
 /// refused.
 pub(super) fn name_problem(name: &str) -> Option<&'static str> {
-    let bidi = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if name.chars().any(char::is_control) {
         Some(
             "contains a control character (a NUL, newline or tab, say), which breaks tables and messages",
         )
-    } else if name.chars().any(bidi) {
+    } else if name.chars().any(is_bidi_control) {
         Some(
             "contains a bidirectional-text control, which reorders the text that tables and messages show",
         )
     } else {
         None
     }
+}
+
+/// Whether `c` is a bidirectional-text control (the "Trojan Source" trick).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `name` with every character `name_problem` refuses replaced by `-`: a
+/// workload name that validates, for names that come from elsewhere (an
+/// import's task names).
+pub fn safe_workload_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `name` as it may stand in a key path: itself, or quoted with escapes

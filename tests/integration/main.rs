@@ -11,6 +11,7 @@ mod golden;
 mod import;
 mod install;
 mod invariants;
+mod limits;
 mod outputs;
 mod peak;
 mod regressions;
