@@ -25,7 +25,7 @@ pub use chart::{
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
-pub use output::{Busy, OutputDir, WhenLocked, refuse_file_target, write_file};
+pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
 pub use sweep::{
     Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, checksum, pareto_csv, read_sweep_meta,
     read_sweep_rows, recommendation_json, recommendation_text, recommendation_warnings, sweep_csv,

@@ -207,6 +207,53 @@ fn import_out_replaces_only_regular_files() {
     assert!(inside.is_file());
 }
 
+/// Issue 16 (finding 12): `import --out` is checked before the export is
+/// even read (it used to be after the fit and the back-test), and an
+/// unwritable one exits 2, as with `init` (import exited 1). The export
+/// here does not exist: the refusal must be about `--out`.
+#[test]
+fn import_and_init_check_out_before_any_work_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "mine").unwrap();
+    let missing = dir.path().join("missing.json");
+    for out in [file.join("sub.toml"), PathBuf::from("/proc/x.toml")] {
+        poolcast()
+            .arg("import")
+            .arg(&missing)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with("error: --out: "))
+            .stderr(predicate::str::contains("missing.json").not())
+            // tempfile's "at path /proc/.tmpAc0xEM" leaked a name never made.
+            .stderr(predicate::str::contains("at path").not());
+        poolcast()
+            .args(["init", "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with("error: --out: "));
+    }
+    poolcast()
+        .arg("import")
+        .arg(&missing)
+        .arg("--out")
+        .arg(file.join("sub.toml"))
+        .assert()
+        .stderr(predicate::str::contains(
+            "afile is a file, not a folder, so ",
+        ));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["afile"], "the probe left a file");
+}
+
 /// `--out` of `run` that is a file is refused before simulating, and the
 /// file stays.
 #[test]
@@ -227,7 +274,8 @@ fn run_out_that_is_a_file_is_refused() {
 
 /// Issue 16: `--no-wait` makes a second writer refuse instead of wait:
 /// with the folder's lock held (by the test, playing a writer whose
-/// staging folder names pid 4242), every command that writes a folder
+/// staging folder names the test's own pid: a live one, as a dead one's
+/// folder is removed), every command that writes a folder
 /// exits 2 at once, naming the folder and the pid, and leaves no folder
 /// and no staging of its own. Without the flag, the waiting is
 /// `robustness::issue_16_a_waiting_writer_says_so_once`.
@@ -243,8 +291,9 @@ fn issue_16_no_wait_refuses_a_held_folder() {
     )
     .unwrap();
     let parent = dir.path().join("outputs");
-    let fake = ".out.poolcast-4242-AbCdEf";
-    std::fs::create_dir_all(parent.join(fake)).unwrap();
+    let pid = std::process::id();
+    let fake = format!(".out.poolcast-{pid}-AbCdEf");
+    std::fs::create_dir_all(parent.join(&fake)).unwrap();
     let lock = std::fs::File::open(&parent).expect("open the folder");
     lock.lock().expect("lock");
     let out = parent.join("out");
@@ -267,13 +316,13 @@ fn issue_16_no_wait_refuses_a_held_folder() {
         assert_eq!(got.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
             stderr.contains(&format!(
-                "another poolcast (pid 4242) is writing {} or a folder beside it, and this command does not wait for it (--no-wait)",
+                "another poolcast (pid {pid}) is writing {} or a folder beside it, and this command does not wait for it (--no-wait)",
                 out.display()
             )),
             "{args:?}: {stderr}"
         );
         assert!(!out.exists(), "{args:?} made the folder");
-        assert_eq!(staging_left(&parent), [fake], "{args:?}");
+        assert_eq!(staging_left(&parent), [fake.as_str()], "{args:?}");
     }
     // Free, the same command writes.
     drop(lock);

@@ -898,7 +898,7 @@ fn issue_16_queued_runs_are_bounded_across_pools() {
 /// Issue 16: a second writer of an output folder says once that it waits,
 /// and for whom (the pid in the other writer's staging folder's name), then
 /// writes when the lock is free. The test holds the lock, and plays the
-/// other writer with a staging folder of pid 4242.
+/// other writer with a staging folder of its own (live) pid.
 #[test]
 fn issue_16_a_waiting_writer_says_so_once() {
     use std::io::Read;
@@ -907,7 +907,8 @@ fn issue_16_a_waiting_writer_says_so_once() {
         "small.toml",
     );
     let parent = dir.path().join("outputs");
-    std::fs::create_dir_all(parent.join(".out.poolcast-4242-AbCdEf")).expect("mkdir");
+    let pid = std::process::id();
+    std::fs::create_dir_all(parent.join(format!(".out.poolcast-{pid}-AbCdEf"))).expect("mkdir");
     let lock = std::fs::File::open(&parent).expect("open the folder");
     lock.lock().expect("lock");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
@@ -939,7 +940,7 @@ fn issue_16_a_waiting_writer_says_so_once() {
         .expect("read");
     assert!(status.success(), "{stderr}");
     let line = format!(
-        "waiting for another poolcast (pid 4242) writing {} or a folder beside it",
+        "waiting for another poolcast (pid {pid}) writing {} or a folder beside it",
         parent.join("out").display()
     );
     assert_eq!(stderr.matches(&line).count(), 1, "{stderr}");
