@@ -85,12 +85,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let runs: Vec<_> = scenarios
+    let runs: Option<Vec<_>> = scenarios
         .iter()
-        .map(|s| pool.install(|| crate::replication::run(s, &opts)))
+        .map(|s| pool.install(|| crate::replication::run_unless_cancelled(s, &opts)))
         .collect();
     bar.finish_and_clear();
-    stop_if_interrupted()?;
+    let runs = runs.ok_or(super::Interrupted)?;
     let labels = labels(&scenarios);
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),

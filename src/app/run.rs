@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use super::outputs::{Kind, Outputs};
 use super::{
-    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar,
+    BadInput, INTERRUPTED, Interrupted, emit, interrupted, load_with_overrides, progress_bar,
     stop_if_interrupted, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
@@ -47,10 +47,11 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let (run, tasks) = pool.install(|| replicate(&s, &opts, &out))?;
+    let replicated = pool.install(|| replicate(&s, &opts, &out))?;
     bar.finish_and_clear();
-
-    stop_if_interrupted()?;
+    let (Some(run), tasks) = replicated else {
+        return Err(Interrupted.into());
+    };
     // Replication by replication until a Ctrl-C (the file is then
     // incomplete, and dropped with the set).
     out.write_with(Kind::Tasks, "tasks.csv", |w| {
@@ -114,7 +115,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     Ok((s, run))
 }
 
-/// Runs the replications. With `tasks` asked for, each replication also
+/// Runs the replications (no summary when interrupted). With `tasks` asked for, each replication also
 /// streams its runs to a scratch file of its own beside the outputs (returned in
 /// replication order, removed when dropped), which `tasks.csv` joins: rows
 /// leave memory as they are written, whatever the number of runs, and the
@@ -123,9 +124,12 @@ fn replicate(
     s: &Scenario,
     opts: &RunOptions,
     out: &Outputs,
-) -> Result<(RunSummary, Vec<tempfile::TempPath>)> {
+) -> Result<(Option<RunSummary>, Vec<tempfile::TempPath>)> {
     let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
-        return Ok((crate::replication::run(s, opts), Vec::new()));
+        return Ok((
+            crate::replication::run_unless_cancelled(s, opts),
+            Vec::new(),
+        ));
     };
     let labels = report::TaskLabels {
         workloads: s
