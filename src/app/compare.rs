@@ -75,6 +75,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
+    if !args.print.quiet {
+        for s in &scenarios {
+            if let Some(w) = s.long_work_warning(pool.current_num_threads()) {
+                note!("warning: {}: {w}", s.name);
+            }
+        }
+    }
     let bar = progress_bar(
         u64::from(replications) * scenarios.len() as u64,
         args.print.quiet,

@@ -31,6 +31,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
     let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
+    warnings.extend(s.long_work_warning(pool.current_num_threads()));
     if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");

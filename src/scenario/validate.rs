@@ -8,7 +8,7 @@ use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{Quantity, RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{DataFiles, FileScope, Scenario, SimulationSpec, Slo};
+use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec, Slo};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -319,7 +319,8 @@ pub(super) fn validate(
         MAX_EXPECTED_RUNS,
     );
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
-    check_expected_events(&mut cx, &workloads, &pools, simulation.horizon, max_runs);
+    let events = expected_events(&workloads, &pools, simulation.horizon);
+    check_expected_events(&mut cx, &events, simulation.horizon, max_runs);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -360,6 +361,7 @@ pub(super) fn validate(
         slo,
         warnings: cx.warnings,
         data_files: cx.files,
+        expected_events: events,
     })
 }
 
@@ -673,29 +675,16 @@ fn check_expected_runs(
     }
 }
 
-/// Refuses replications whose event loop could not finish in reasonable
-/// time although the runs are within `max_runs`: thinning candidates of a
-/// profile with a sharp peak, and controller polls, counted as `max_runs`
-/// counts runs, against ten times that limit.
-fn check_expected_events(
-    cx: &mut Ctx,
+/// Counts what one replication's event loop handles, from the rates:
+/// runs, rejected thinning candidates of profile arrivals (drawn at the
+/// peak rate), cron firings (an event even when a tiny `rate_scale` leaves
+/// it no run) and queue-controller polls.
+fn expected_events(
     workloads: &[WorkloadSpec],
     pools: &[Option<PoolSpec>],
     horizon: SimDuration,
-    max_runs: f64,
-) {
-    let runs: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_runs(horizon))
-        .sum();
-    let candidates: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon))
-        .sum();
-    let firings: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_firings(horizon))
-        .sum();
+) -> ExpectedEvents {
+    let sum = |f: &dyn Fn(&WorkloadSpec) -> f64| workloads.iter().map(f).sum::<f64>() + 0.0;
     let polls: f64 = pools
         .iter()
         .flatten()
@@ -706,10 +695,33 @@ fn check_expected_events(
             _ => None,
         })
         .sum();
-    // (An empty float sum is -0.0, which would print as such.)
-    let (candidates, firings, polls) = (candidates + 0.0, firings + 0.0, polls + 0.0);
+    // (An empty float sum is -0.0, which would print as such: hence + 0.0.)
+    ExpectedEvents {
+        runs: sum(&|w| w.arrival.expected_runs(horizon)),
+        candidates: sum(&|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon)),
+        firings: sum(&|w| w.arrival.expected_firings(horizon)),
+        polls: polls + 0.0,
+    }
+}
+
+/// Refuses replications whose event loop could not finish in reasonable
+/// time although the runs are within `max_runs`: thinning candidates of a
+/// profile with a sharp peak, and controller polls, counted as `max_runs`
+/// counts runs, against ten times that limit.
+fn check_expected_events(
+    cx: &mut Ctx,
+    events: &ExpectedEvents,
+    horizon: SimDuration,
+    max_runs: f64,
+) {
+    let ExpectedEvents {
+        runs,
+        candidates,
+        firings,
+        polls,
+    } = *events;
     let limit = 10.0 * max_runs;
-    let events = runs + candidates + firings + polls;
+    let events = events.total();
     if events > limit && runs <= max_runs {
         cx.issue_at(None, "workload", format!(
             "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {firings:.2e} cron firings + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, fire less often, shorten the horizon, or raise max_runs if the machine can take it"

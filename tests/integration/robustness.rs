@@ -1060,3 +1060,49 @@ fn issue_16_ctrl_c_during_many_replications_stops_without_summarising() {
         "stopped {stopped:?} after the signal; 1,000 whole replications took {reference:?}"
     );
 }
+
+/// Issue 16 (finding 3): work under the event limit that still takes
+/// minutes was accepted without a word (1,000 controllers polling every
+/// 10 s for a year: 6.5 minutes, then killed by a CI timeout). Now the
+/// estimate and a rough time are printed before simulating: here 100
+/// controllers over ten years, 3.15e9 polls. The warning must come while
+/// the simulation runs; the test then kills it.
+#[test]
+fn issue_16_long_work_is_warned_about_before_simulating() {
+    use std::io::BufRead;
+    let mut src = String::from(
+        "[simulation]\nhorizon = \"3650d\"\nwarmup = \"1d\"\nreplications = 1\nsample_interval = \"1d\"\n\n[quota]\nstandard_vcpu = 1000\n\n",
+    );
+    for i in 0..100 {
+        src.push_str(&format!(
+            "[[pool]]\nname = \"pool-{i}\"\ntier = \"S1\"\nscaling = {{ policy = \"queue\", max = 2, poll = \"10s\" }}\n\n"
+        ));
+    }
+    src.push_str("[[workload]]\nname = \"ci\"\npool = \"pool-0\"\narrival = { process = \"poisson\", rate = \"1/d\" }\nduration = { dist = \"constant\", value = \"1m\" }\n");
+    let (_dir, path) = write_scenario(&src, "long.toml");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))
+        .arg("run")
+        .arg(&path)
+        .args(["--outputs", "none", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("poolcast starts");
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let warning = stderr
+        .lines()
+        .map(|l| l.expect("a line"))
+        .find(|l| l.contains("events per replication"));
+    let running = child.try_wait().expect("wait").is_none();
+    child.kill().expect("kill");
+    child.wait().expect("ends");
+    let warning = warning.expect("no long-work warning");
+    assert!(running, "the warning came after the simulation: {warning}");
+    // 3.15e9 polls at 1e7 a second: about 5 minutes.
+    assert!(
+        warning.starts_with(
+            "warning: about 3.15e9 events per replication (3.65e3 runs, 3.15e9 other events), 1 replication on 1 thread, will take roughly 5m"
+        ),
+        "{warning}"
+    );
+}
