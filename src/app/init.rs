@@ -169,12 +169,13 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
         None => emit(&text)?,
         Some(path) => {
             super::import::write_scenario(path, &text)?;
-            let _ = writeln!(
-                std::io::stderr(),
-                "wrote {}; run it with poolcast run {}",
-                path.display(),
-                path.display()
-            );
+            if !args.quiet {
+                note!(
+                    "wrote {}; run it with poolcast run {}",
+                    path.display(),
+                    path.display()
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
