@@ -6,6 +6,7 @@ mod chart;
 mod compare;
 mod csv;
 mod document;
+mod fingerprint;
 mod json;
 mod output;
 mod sweep;
@@ -24,6 +25,7 @@ pub use chart::{
 };
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
+pub use fingerprint::Fingerprint;
 pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
 pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
 pub use sweep::{

@@ -12,6 +12,7 @@ mod import;
 mod install;
 mod invariants;
 mod limits;
+mod merge;
 mod outputs;
 mod peak;
 mod regressions;
