@@ -178,6 +178,18 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         ))
         .into());
     }
+    // Opened before the simulation: a step summary that cannot be written
+    // (a folder, a FIFO, a device) is bad input found at once, not after
+    // the whole run.
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let path = std::path::PathBuf::from(p);
+            crate::input::open_append(&path, "GITHUB_STEP_SUMMARY file")
+                .map(|file| (path, file))
+                .map_err(|e| BadInput(e.to_string()))
+        })
+        .transpose()?;
     let (s, run) = simulate(args)?;
     // The run's own verdict, read, not judged again.
     let Some(verdict) = &run.slo else {
@@ -186,7 +198,7 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
     for line in report::verdict_lines(verdict) {
         note!("check {line}");
     }
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+    if let Some((path, mut file)) = step_summary {
         let mut md = format!(
             "### poolcast check: {} {}\n\n",
             s.name,
@@ -195,9 +207,6 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         md.push_str(&report::markdown_table(&report::verdict_table(verdict)));
         md.push('\n');
         // Not being able to report is bad input (exit 2), never a verdict.
-        let path = std::path::Path::new(&path);
-        let mut file = crate::input::open_append(path, "GITHUB_STEP_SUMMARY file")
-            .map_err(|e| BadInput(e.to_string()))?;
         file.write_all(md.as_bytes()).map_err(|e| {
             BadInput(format!(
                 "cannot write the GITHUB_STEP_SUMMARY file {}: {e}",

@@ -543,7 +543,7 @@ pub(super) fn merge(
     if meta.points > crate::scenario::MAX_POINTS {
         return Err(bad(format!(
             "{}: a sweep of {} points is more than the limit of {}; it was not written by poolcast sweep",
-            files[0].display(),
+            files[0].with_file_name("sweep.json").display(),
             meta.points,
             crate::scenario::MAX_POINTS
         )));

@@ -229,14 +229,15 @@ fn cpu_advice(name: &str, cpu: u32) -> String {
 impl PoolFit {
     /// The `[[pool]]` table, with the observed waits as a comment.
     pub(super) fn toml(&self, seen: &PoolSeen) -> String {
+        // A tier the user gave is not a guess to check.
         let source = match self.source {
             TierSource::Given => "given with --tier",
-            TierSource::Name => "guessed from the name",
-            TierSource::Cpu => "guessed from the recorded vCPUs",
-            TierSource::Assumed => "assumed",
+            TierSource::Name => "CHECK: guessed from the name",
+            TierSource::Cpu => "CHECK: guessed from the recorded vCPUs",
+            TierSource::Assumed => "CHECK: assumed",
         };
         let mut text = format!(
-            "[[pool]]\nname = {}\ntier = \"{}\"   # CHECK: {source}\n",
+            "[[pool]]\nname = {}\ntier = \"{}\"   # {source}\n",
             quoted(&self.name),
             self.tier
         );

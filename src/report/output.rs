@@ -77,6 +77,8 @@ impl OutputDir {
             ));
         }
         let parent = target.parent().unwrap_or(Path::new("/"));
+        // Else creating the parents fails with "File exists".
+        nearest_folder(&target)?;
         std::fs::create_dir_all(parent)?;
         remove_stale_staging(parent);
         let stem = target
@@ -97,9 +99,9 @@ impl OutputDir {
             // read-only place): staged inside it, and moved in file by
             // file.
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && target.is_dir() => {
-                builder.tempdir_in(&target)?
+                builder.tempdir_in(&target).map_err(without_path)?
             }
-            other => other?,
+            other => other.map_err(without_path)?,
         };
         if target.is_dir() {
             // The files are moved into it, or its own files out of it.
@@ -380,20 +382,8 @@ pub fn check_file_target(path: &Path, inputs: &[&Path]) -> Result<(), String> {
         return Err(why);
     }
     let absolute = absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    // The folder it goes in, or the nearest one that exists (the rest are
-    // created when it is written).
-    let existing = absolute
-        .ancestors()
-        .skip(1)
-        .find(|a| a.exists())
-        .unwrap_or(Path::new("/"));
-    if !existing.is_dir() {
-        return Err(format!(
-            "{} is a file, not a folder, so {} cannot be written under it",
-            existing.display(),
-            path.display()
-        ));
-    }
+    let existing = nearest_folder(&absolute)
+        .map_err(|e| format!("{e}, so {} cannot be written under it", path.display()))?;
     let probe = existing.join(format!(".poolcast-probe-{}", std::process::id()));
     std::fs::OpenOptions::new()
         .write(true)
@@ -401,6 +391,35 @@ pub fn check_file_target(path: &Path, inputs: &[&Path]) -> Result<(), String> {
         .open(&probe)
         .and_then(|_| std::fs::remove_file(&probe))
         .map_err(|e| format!("cannot write a file in {}: {e}", existing.display()))
+}
+
+/// The folder the absolute `path` goes in, or the nearest one on its way
+/// that exists (the rest are created when it is written); an error when
+/// that nearest existing entry is a file.
+fn nearest_folder(path: &Path) -> io::Result<&Path> {
+    let existing = path
+        .ancestors()
+        .skip(1)
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("/"));
+    if existing.is_dir() {
+        Ok(existing)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is a file, not a folder", existing.display()),
+        ))
+    }
+}
+
+/// `e` without the ` at path "…"` tempfile appends (its error keeps the
+/// OS error only as text): the name of a staging folder never made, which
+/// only confuses.
+fn without_path(e: io::Error) -> io::Error {
+    match e.to_string().rsplit_once(" at path \"") {
+        Some((message, _)) => io::Error::new(e.kind(), message.to_string()),
+        None => e,
+    }
 }
 
 /// Why `path` may not be replaced by a file written there, if it may not:

@@ -441,3 +441,52 @@ fn issue_16_ctrl_c_during_the_report_stops_it() {
         "stopped {took:?} after the signal; the report takes {uninterrupted:?}"
     );
 }
+
+/// Issue 16 (finding 18): `run --out` under a file said "File exists (os
+/// error 17)", and one in /proc leaked a staging name never made (`at path
+/// "/proc/.x.poolcast-…"`); both now say what is wrong, exit 2.
+#[test]
+fn run_out_under_a_file_or_in_proc_says_why() {
+    let (dir, path) = write_scenario(SHORT, "s.toml");
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "mine").unwrap();
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(file.join("sub"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{} is a file, not a folder",
+            file.display()
+        )))
+        .stderr(predicate::str::contains("os error 17").not());
+    #[cfg(target_os = "linux")]
+    poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--out", "/proc/x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at path").not());
+}
+
+/// Issue 16 (finding 22): a GITHUB_STEP_SUMMARY that cannot be written (a
+/// folder here) was found only after the whole simulation and output; it
+/// is now refused before anything runs: exit 2 and no output folder.
+#[test]
+fn check_refuses_an_unwritable_step_summary_before_simulating() {
+    let (dir, path) = write_scenario(&format!("{SHORT}\n[slo]\nwait_p95 = \"30m\"\n"), "s.toml");
+    let out = dir.path().join("out");
+    poolcast()
+        .arg("check")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .env("GITHUB_STEP_SUMMARY", dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a folder"));
+    assert!(!out.exists(), "the run went ahead");
+}
