@@ -14,18 +14,9 @@ fn sweep_scenario() -> (tempfile::TempDir, PathBuf) {
     )
 }
 
-/// Runs shard `k` of 2 of `path` into `dir/name`, returning its sweep.csv.
+/// Shard `k` of 2 of `path` into `dir/name`: its sweep.csv.
 fn shard(dir: &Path, path: &Path, k: u32, name: &str, extra: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    poolcast()
-        .arg("sweep")
-        .arg(path)
-        .args(["--shard", &format!("{k}/2"), "-q", "--out"])
-        .arg(&out)
-        .args(extra)
-        .assert()
-        .success();
-    out.join("sweep.csv")
+    crate::support::sweep_shard(path, k, 2, &dir.join(name), extra)
 }
 
 fn merge(dir: &Path, a: &Path, b: &Path) -> assert_cmd::assert::Assert {

@@ -254,22 +254,39 @@ fn import_and_init_check_out_before_any_work_and_exit_2() {
     assert_eq!(left, ["afile"], "the probe left a file");
 }
 
-/// `--out` of `run` that is a file is refused before simulating, and the
-/// file stays.
+/// `--out` of `run` that is a file, or under one, is refused before
+/// simulating, and the file stays. Issue 16 (finding 18): under a file it
+/// said "File exists (os error 17)", and in /proc it leaked a staging name
+/// never made (`at path "/proc/.x.poolcast-…"`).
 #[test]
 fn run_out_that_is_a_file_is_refused() {
     let (dir, path) = write_scenario(SHORT, "s.toml");
     let file = dir.path().join("taken");
     std::fs::write(&file, "mine").unwrap();
+    let under = format!("{} is a file, not a folder", file.display());
+    for (out, needle) in [
+        (file.clone(), "it is a file, not a folder"),
+        (file.join("sub"), under.as_str()),
+    ] {
+        poolcast()
+            .arg("run")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains("os error 17").not());
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    #[cfg(target_os = "linux")]
     poolcast()
         .arg("run")
         .arg(&path)
-        .arg("--out")
-        .arg(&file)
+        .args(["--out", "/proc/x"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("it is a file, not a folder"));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+        .stderr(predicate::str::contains("at path").not());
 }
 
 /// Issue 16: `--no-wait` makes a second writer refuse instead of wait:
@@ -440,36 +457,6 @@ fn issue_16_ctrl_c_during_the_report_stops_it() {
         took * 4 < uninterrupted,
         "stopped {took:?} after the signal; the report takes {uninterrupted:?}"
     );
-}
-
-/// Issue 16 (finding 18): `run --out` under a file said "File exists (os
-/// error 17)", and one in /proc leaked a staging name never made (`at path
-/// "/proc/.x.poolcast-…"`); both now say what is wrong, exit 2.
-#[test]
-fn run_out_under_a_file_or_in_proc_says_why() {
-    let (dir, path) = write_scenario(SHORT, "s.toml");
-    let file = dir.path().join("afile");
-    std::fs::write(&file, "mine").unwrap();
-    poolcast()
-        .arg("run")
-        .arg(&path)
-        .arg("--out")
-        .arg(file.join("sub"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(format!(
-            "{} is a file, not a folder",
-            file.display()
-        )))
-        .stderr(predicate::str::contains("os error 17").not());
-    #[cfg(target_os = "linux")]
-    poolcast()
-        .arg("run")
-        .arg(&path)
-        .args(["--out", "/proc/x"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("at path").not());
 }
 
 /// Issue 16 (finding 22): a GITHUB_STEP_SUMMARY that cannot be written (a

@@ -460,16 +460,7 @@ fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
     )
     .unwrap();
     let shard = |k: u32, name: &str, extra: &[&str]| {
-        let out = dir.path().join(name);
-        poolcast()
-            .arg("sweep")
-            .arg(&path)
-            .args(["--shard", &format!("{k}/2"), "-q", "--out"])
-            .arg(&out)
-            .args(extra)
-            .assert()
-            .success();
-        out.join("sweep.csv")
+        crate::support::sweep_shard(&path, k, 2, &dir.path().join(name), extra)
     };
     let merge = |a: &Path, b: &Path| {
         let mut cmd = poolcast();
