@@ -204,6 +204,9 @@ pub struct InitArgs {
     /// Where to write the scenario [default: stdout].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// No note on stderr (the "wrote" line).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// How results are printed on stdout.

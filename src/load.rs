@@ -401,9 +401,11 @@ pub fn advice(
         if let Some(target) = s.slo.wait_p95.filter(|_| wait_missed) {
             let fits = standard_free(pool);
             match smallest_count_for_p95(hours, *service, target.as_secs_f64(), fits.max(1)) {
+                    // `plan` needs a [sweep], which a scenario may not
+                    // have: the advice says what to add.
                     Some(c) if c > pool.count => out.push(format!(
-                        "pool {}: about {c} x {} would meet the wait at the busiest hour (M/M/c; confirm with poolcast plan)",
-                        pool.name, pool.tier
+                        "pool {}: about {c} x {} would meet the wait at the busiest hour (M/M/c; confirm with poolcast run after setting count = {c}, or add [sweep] \"pool.{}.count\" = [{}, {c}, {}] and run poolcast plan)",
+                        pool.name, pool.tier, pool.name, pool.count, c + 1
                     )),
                     Some(_) => out.push(format!(
                         "pool {}: M/M/c says its count suffices at the busiest hour, so bursts or heavy tails cause the wait: run poolcast plan or sweep",

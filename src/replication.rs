@@ -62,43 +62,69 @@ pub fn replicate_map<T: Send>(
     each: impl Fn(ReplicationSummary) -> T + Sync,
 ) -> Vec<T> {
     jobs.par_iter()
-        .map(|&(scenario, r)| {
-            let s = each(run_one(scenario, r, opts.cancel));
-            (opts.progress)();
-            s
-        })
+        .map(|&(scenario, r)| each(run_job(scenario, r, opts)))
         .collect()
 }
 
-/// Runs every replication of `scenario` and summarises them.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
-    let jobs: Vec<(&Scenario, u32)> = (0..scenario.simulation.replications)
+/// One job of `replicate`: the replication, then its progress.
+fn run_job(scenario: &Scenario, replication: u32, opts: &RunOptions) -> ReplicationSummary {
+    let s = run_one(scenario, replication, opts.cancel);
+    (opts.progress)();
+    s
+}
+
+/// Every replication of `scenario`, as jobs.
+fn jobs(scenario: &Scenario) -> Vec<(&Scenario, u32)> {
+    (0..scenario.simulation.replications)
         .map(|r| (scenario, r))
+        .collect()
+}
+
+/// Runs every replication of `scenario` and summarises them (cancelled,
+/// the summary is of incomplete replications: see `run_unless_cancelled`).
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+    summarise(scenario, replicate(&jobs(scenario), opts))
+}
+
+/// `run`, or `None` when cancelled. Once cancelled, replications not yet
+/// started are skipped and none is summarised: after a Ctrl-C 3 s into
+/// 10,000 replications, setting up the statistics of the remaining ones
+/// and summarising all took 1.2-1.7 s.
+pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<RunSummary> {
+    let reps: Vec<ReplicationSummary> = jobs(scenario)
+        .par_iter()
+        .map(|&(s, r)| (!opts.cancelled()).then(|| run_job(s, r, opts)))
+        // In job order (rayon keeps it); shorter only when cancelled.
+        .while_some()
         .collect();
-    summarise(scenario, replicate(&jobs, opts))
+    (!opts.cancelled()).then(|| summarise(scenario, reps))
 }
 
 /// Like `run`, with a second recorder beside the statistics in every
 /// replication (a log of every run, say): `open(r)` makes replication
 /// `r`'s, and `close(r, recorder)` takes it back when the replication
 /// ends, in whatever order the threads finish. The first error stops the
-/// run.
+/// run; `None` when cancelled, as `run_unless_cancelled`.
 pub fn run_recorded<R: Recorder, E: Send>(
     scenario: &Scenario,
     opts: &RunOptions,
     open: impl Fn(u32) -> Result<R, E> + Sync,
     close: impl Fn(u32, R) -> Result<(), E> + Sync,
-) -> Result<RunSummary, E> {
+) -> Result<Option<RunSummary>, E> {
     let reps = (0..scenario.simulation.replications)
         .into_par_iter()
         .map(|r| {
-            let mut both = (ReplicationStats::new(scenario), open(r)?);
-            run_replication(scenario, r, &mut both, opts.cancel);
-            let (stats, extra) = both;
-            close(r, extra)?;
-            (opts.progress)();
-            Ok(stats.finish())
+            // Once cancelled, replications not yet started are skipped.
+            (!opts.cancelled()).then(|| {
+                let mut both = (ReplicationStats::new(scenario), open(r)?);
+                run_replication(scenario, r, &mut both, opts.cancel);
+                let (stats, extra) = both;
+                close(r, extra)?;
+                (opts.progress)();
+                Ok(stats.finish())
+            })
         })
+        .while_some()
         .collect::<Result<Vec<_>, E>>()?;
-    Ok(summarise(scenario, reps))
+    Ok((!opts.cancelled()).then(|| summarise(scenario, reps)))
 }

@@ -75,6 +75,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
+    if !args.print.quiet {
+        for s in &scenarios {
+            if let Some(w) = s.long_work_warning(pool.current_num_threads()) {
+                note!("warning: {}: {w}", s.name);
+            }
+        }
+    }
     let bar = progress_bar(
         u64::from(replications) * scenarios.len() as u64,
         args.print.quiet,
@@ -85,12 +92,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let runs: Vec<_> = scenarios
+    let runs: Option<Vec<_>> = scenarios
         .iter()
-        .map(|s| pool.install(|| crate::replication::run(s, &opts)))
+        .map(|s| pool.install(|| crate::replication::run_unless_cancelled(s, &opts)))
         .collect();
     bar.finish_and_clear();
-    stop_if_interrupted()?;
+    let runs = runs.ok_or(super::Interrupted)?;
     let labels = labels(&scenarios);
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{BadInput, emit};
 use crate::import::{self, ImportError};
@@ -22,6 +22,21 @@ pub(super) fn file_in(path: &Path, name: &str) -> std::path::PathBuf {
     } else {
         path.to_path_buf()
     }
+}
+
+/// `file_in(path, name)`, checked for writing before any work (exit 2
+/// when it cannot be written; `inputs` are files it must not replace).
+pub(super) fn checked_file_in(path: &Path, name: &str, inputs: &[&Path]) -> Result<PathBuf> {
+    let file = file_in(path, name);
+    report::check_file_target(&file, inputs).map_err(|why| BadInput(format!("--out: {why}")))?;
+    Ok(file)
+}
+
+/// Writes scenario `text` to the checked `path`; a failure is the user's
+/// path (exit 2), as in the check.
+pub(super) fn write_scenario(path: &Path, text: &str) -> Result<()> {
+    report::write_file(path, text.as_bytes())
+        .map_err(|e| BadInput(format!("--out: cannot write {}: {e}", path.display())).into())
 }
 
 pub(super) fn import_runs(
@@ -50,6 +65,9 @@ pub(super) fn import_runs(
             |s| scenario::name_from_stem(&s.to_string_lossy()),
         ),
     };
+    let out = out
+        .map(|path| checked_file_in(path, &name, &[runs]))
+        .transpose()?;
     let imported = import::import(runs, &given, &name).map_err(|e| match e {
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),
@@ -66,12 +84,7 @@ pub(super) fn import_runs(
     let text = backtest.annotate(&imported.toml);
     match out {
         Some(path) => {
-            let path = &file_in(path, &name);
-            if let Some(why) = report::refuse_file_target(path, &[runs]) {
-                return Err(BadInput(format!("--out: {why}")).into());
-            }
-            report::write_file(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_scenario(&path, &text)?;
             // With the scenario in a file, stdout carries the back-test
             // (without --out it is the comment on top of the scenario).
             emit(&backtest.table())?;

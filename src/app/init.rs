@@ -149,6 +149,11 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
         )));
     }
     let wait = parse_duration(&args.wait_p95).map_err(|e| bad(format!("--wait-p95: {e}")))?;
+    let out = args
+        .out
+        .as_ref()
+        .map(|path| super::import::checked_file_in(path, &args.name, &[]))
+        .transpose()?;
     // Size the pool: the scenario with one instance says what the peak
     // load is; M/M/c at that hour gives the count.
     let draft = scenario_text(args, tier, 1, hours, days);
@@ -160,21 +165,17 @@ pub(super) fn init(args: &InitArgs) -> Result<ExitCode> {
     let text = scenario_text(args, tier, count, hours, days);
     // What is written must validate as it is.
     crate::scenario::from_str(&text, Path::new("init.toml")).map_err(|e| bad(format!("{e}")))?;
-    match &args.out {
+    match &out {
         None => emit(&text)?,
         Some(path) => {
-            let path = &super::import::file_in(path, &args.name);
-            if let Some(why) = crate::report::refuse_file_target(path, &[]) {
-                return Err(bad(format!("--out: {why}")));
+            super::import::write_scenario(path, &text)?;
+            if !args.quiet {
+                note!(
+                    "wrote {}; run it with poolcast run {}",
+                    path.display(),
+                    path.display()
+                );
             }
-            crate::report::write_file(path, text.as_bytes())
-                .map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
-            let _ = writeln!(
-                std::io::stderr(),
-                "wrote {}; run it with poolcast run {}",
-                path.display(),
-                path.display()
-            );
         }
     }
     Ok(ExitCode::SUCCESS)

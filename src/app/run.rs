@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use super::outputs::{Kind, Outputs};
 use super::{
-    BadInput, INTERRUPTED, emit, interrupted, load_with_overrides, progress_bar,
+    BadInput, INTERRUPTED, Interrupted, emit, interrupted, load_with_overrides, progress_bar,
     stop_if_interrupted, thread_pool,
 };
 use crate::cli::{Format, RunArgs};
@@ -31,6 +31,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
     let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
+    warnings.extend(s.long_work_warning(pool.current_num_threads()));
     if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");
@@ -47,10 +48,11 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let (run, tasks) = pool.install(|| replicate(&s, &opts, &out))?;
+    let replicated = pool.install(|| replicate(&s, &opts, &out))?;
     bar.finish_and_clear();
-
-    stop_if_interrupted()?;
+    let (Some(run), tasks) = replicated else {
+        return Err(Interrupted.into());
+    };
     // Replication by replication until a Ctrl-C (the file is then
     // incomplete, and dropped with the set).
     out.write_with(Kind::Tasks, "tasks.csv", |w| {
@@ -115,7 +117,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
     Ok((s, run))
 }
 
-/// Runs the replications. With `tasks` asked for, each replication also
+/// Runs the replications (no summary when interrupted). With `tasks` asked for, each replication also
 /// streams its runs to a scratch file of its own beside the outputs (returned in
 /// replication order, removed when dropped), which `tasks.csv` joins: rows
 /// leave memory as they are written, whatever the number of runs, and the
@@ -124,9 +126,12 @@ fn replicate(
     s: &Scenario,
     opts: &RunOptions,
     out: &Outputs,
-) -> Result<(RunSummary, Vec<tempfile::TempPath>)> {
+) -> Result<(Option<RunSummary>, Vec<tempfile::TempPath>)> {
     let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
-        return Ok((crate::replication::run(s, opts), Vec::new()));
+        return Ok((
+            crate::replication::run_unless_cancelled(s, opts),
+            Vec::new(),
+        ));
     };
     let labels = report::TaskLabels {
         workloads: s
@@ -174,6 +179,18 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         ))
         .into());
     }
+    // Opened before the simulation: a step summary that cannot be written
+    // (a folder, a FIFO, a device) is bad input found at once, not after
+    // the whole run.
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let path = std::path::PathBuf::from(p);
+            crate::input::open_append(&path, "GITHUB_STEP_SUMMARY file")
+                .map(|file| (path, file))
+                .map_err(|e| BadInput(e.to_string()))
+        })
+        .transpose()?;
     let (s, run) = simulate(args)?;
     // The run's own verdict, read, not judged again.
     let Some(verdict) = &run.slo else {
@@ -182,7 +199,7 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
     for line in report::verdict_lines(verdict) {
         note!("check {line}");
     }
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+    if let Some((path, mut file)) = step_summary {
         let mut md = format!(
             "### poolcast check: {} {}\n\n",
             s.name,
@@ -191,9 +208,6 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         md.push_str(&report::markdown_table(&report::verdict_table(verdict)));
         md.push('\n');
         // Not being able to report is bad input (exit 2), never a verdict.
-        let path = std::path::Path::new(&path);
-        let mut file = crate::input::open_append(path, "GITHUB_STEP_SUMMARY file")
-            .map_err(|e| BadInput(e.to_string()))?;
         file.write_all(md.as_bytes()).map_err(|e| {
             BadInput(format!(
                 "cannot write the GITHUB_STEP_SUMMARY file {}: {e}",

@@ -27,7 +27,7 @@ struct Prepared {
     /// Identifies the sweep (version, file, data files, seed,
     /// replications; `sweep` adds its precision settings): shards of
     /// different sweeps must not be merged.
-    fingerprint: String,
+    fingerprint: report::Fingerprint,
 }
 
 /// What one pass over every point finds before any simulation: each point
@@ -133,23 +133,16 @@ fn prepare(
     };
     let mut files = survey.files;
     files.extend(base.data_files.iter().cloned());
-    let seed = args
-        .simulation
-        .seed
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let reps = args
-        .simulation
-        .replications
-        .map(|r| r.to_string())
-        .unwrap_or_default();
-    let data = data_hashes(&files)?.join(",");
-    let fingerprint = report::checksum(&[
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        src.as_bytes(),
-        data.as_bytes(),
-        seed.as_bytes(),
-        reps.as_bytes(),
+    let given = |v: Option<String>| v.unwrap_or_else(|| "the scenario's".into());
+    let fingerprint = report::Fingerprint::of([
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("scenario text", report::checksum(&[src.as_bytes()])),
+        ("data files", data_hashes(&files)?.join(",")),
+        ("seed", given(args.simulation.seed.map(|s| s.to_string()))),
+        (
+            "replications",
+            given(args.simulation.replications.map(|r| r.to_string())),
+        ),
     ]);
     Ok(Prepared {
         base,
@@ -426,9 +419,13 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let run = &args.run;
     let pool = thread_pool(run.simulation.threads)?;
     let mut prepared = prepare(run, shard, &pool)?;
-    let precision = format!("{:?}/{}", args.precision, args.max_replications);
-    prepared.fingerprint =
-        report::checksum(&[prepared.fingerprint.as_bytes(), precision.as_bytes()]);
+    // --max-replications changes nothing without --precision.
+    if let Some(p) = args.precision {
+        prepared.fingerprint = prepared.fingerprint.with(
+            "precision",
+            format!("{p}, at most {} replications", args.max_replications),
+        );
+    }
     let out = Outputs::prepare(
         &run.output,
         run.out.as_deref(),
@@ -556,7 +553,7 @@ pub(super) fn merge(
     if meta.points > crate::scenario::MAX_POINTS {
         return Err(bad(format!(
             "{}: a sweep of {} points is more than the limit of {}; it was not written by poolcast sweep",
-            files[0].display(),
+            files[0].with_file_name("sweep.json").display(),
             meta.points,
             crate::scenario::MAX_POINTS
         )));
@@ -580,8 +577,12 @@ pub(super) fn merge(
             meta.objective,
         );
         if !same {
+            let what = meta
+                .fingerprint
+                .differences(&m.fingerprint)
+                .map_or_else(String::new, |d| format!(" ({d})"));
             return Err(bad(format!(
-                "{} is a shard of another sweep than {}",
+                "{} is a shard of another sweep than {}{what}",
                 f.display(),
                 files[0].display()
             )));

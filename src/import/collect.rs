@@ -6,7 +6,7 @@
 //! run intervals (to find how many instances were busy at once), a wait
 //! histogram and the vCPU counts recorded.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
@@ -121,11 +121,20 @@ pub(super) struct Observed {
     pub groups: BTreeMap<String, Group>,
     /// By scenario pool name (runs on the default compute are not here).
     pub pools: BTreeMap<String, PoolSeen>,
-    /// Recorded pool names that break ACR's naming rule → scenario names.
-    pub renamed: BTreeMap<String, String>,
+    /// Recorded pool names that had to change → scenario names and why.
+    pub renamed: BTreeMap<String, Renamed>,
     /// Whether any run of the export names a timer occurrence: if so, a
     /// task without any is not timer-triggered.
     pub has_timers: bool,
+}
+
+/// A recorded pool name the scenario could not keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Renamed {
+    /// Its scenario name.
+    pub to: String,
+    /// Why it changed, for the warning ("does not fit …").
+    pub why: String,
 }
 
 /// Scenario names given to recorded pools so far.
@@ -134,10 +143,10 @@ struct PoolNames {
     /// Recorded name → scenario name.
     given: HashMap<String, String>,
     /// Scenario names in use, lowercased (the scenario refuses names
-    /// differing only by case).
-    taken: HashSet<String>,
+    /// differing only by case) → the recorded name that has it.
+    taken: HashMap<String, String>,
     /// Recorded names that had to change (for a warning).
-    renamed: BTreeMap<String, String>,
+    renamed: BTreeMap<String, Renamed>,
 }
 
 impl PoolNames {
@@ -168,17 +177,41 @@ impl PoolNames {
             clean.push('-');
         }
         let mut name = clean.clone();
+        let holder = self.taken.get(&clean.to_lowercase()).cloned();
         for n in 2.. {
-            if !self.taken.contains(&name.to_lowercase()) {
+            if !self.taken.contains_key(&name.to_lowercase()) {
                 break;
             }
             let suffix = format!("-{n}");
             name = format!("{}{suffix}", &clean[..clean.len().min(20 - suffix.len())]);
         }
         if name != recorded {
-            self.renamed.insert(recorded.to_string(), name.clone());
+            let mut why = Vec::new();
+            if clean != recorded {
+                why.push(format!("its name does not fit ACR's naming rule (3 to 20 letters, digits or hyphens, not {DEFAULT_COMPUTE:?})"));
+            }
+            if let Some(holder) = holder {
+                let theirs = &self.given[&holder];
+                let mine = if clean == recorded {
+                    "its name".to_string()
+                } else {
+                    format!("its cleaned-up name {clean:?}")
+                };
+                why.push(if *theirs == clean {
+                    format!("{mine} is already the name of pool {holder:?}")
+                } else {
+                    format!("{mine} differs only by case from {theirs:?}, the name of pool {holder:?}, which the scenario refuses (their chart files would collide on macOS and Windows)")
+                });
+            }
+            self.renamed.insert(
+                recorded.to_string(),
+                Renamed {
+                    to: name.clone(),
+                    why: why.join(", and "),
+                },
+            );
         }
-        self.taken.insert(name.to_lowercase());
+        self.taken.insert(name.to_lowercase(), recorded.to_string());
         self.given.insert(recorded.to_string(), name.clone());
         name
     }
@@ -287,5 +320,25 @@ mod names {
         );
         assert_eq!(names.renamed.len(), 6, "{:?}", names.renamed);
         assert!(!names.renamed.contains_key("buildpool"));
+        // Each warning gives the real reason (issue 16, finding 14).
+        let why = |n: &str| names.renamed[n].why.clone();
+        assert!(
+            why("a.b").starts_with("its name does not fit ACR's naming rule"),
+            "{}",
+            why("a.b")
+        );
+        assert!(!why("a.b").contains("case"), "{}", why("a.b"));
+        assert!(
+            why("BuildPool").starts_with(
+                "its name differs only by case from \"buildpool\", the name of pool \"buildpool\""
+            ),
+            "{}",
+            why("BuildPool")
+        );
+        assert!(
+            why("a_b").ends_with("its cleaned-up name \"a-b\" is already the name of pool \"a.b\""),
+            "{}",
+            why("a_b")
+        );
     }
 }

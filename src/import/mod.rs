@@ -85,9 +85,10 @@ pub fn import(
     let mut warnings: Vec<String> = observed
         .renamed
         .iter()
-        .map(|(from, to)| {
+        .map(|(from, r)| {
             format!(
-                "pool {from:?} does not fit ACR's naming rule; it is called {to:?} in the scenario"
+                "pool {from:?}: {}; it is called {:?} in the scenario",
+                r.why, r.to
             )
         })
         .collect();

@@ -8,13 +8,10 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use super::ImportError;
-use super::collect::{Observed, PoolSeen, quantile_s};
+use super::collect::{Observed, PoolSeen, Renamed, quantile_s};
 use super::write::{duration_text, quoted};
 use crate::model::{Quota, Tier, TierKind};
-
-/// The most instances an imported pool gets: the scenario limits.
-const MAX_IMPORT_COUNT: u32 = 100_000;
-const MAX_IMPORT_VCPU: u32 = 1 << 20;
+use crate::scenario::{MAX_POOL_COUNT, MAX_QUOTA_VCPU};
 
 /// Where a pool's tier came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,12 +79,12 @@ fn tier_of_vcpu(cpu: u32) -> Option<Tier> {
 fn given_tier(
     name: &str,
     tiers: &BTreeMap<String, Tier>,
-    renamed: &BTreeMap<String, String>,
+    renamed: &BTreeMap<String, Renamed>,
 ) -> Option<Tier> {
     tiers.get(name).copied().or_else(|| {
         renamed
             .iter()
-            .find(|(_, to)| *to == name)
+            .find(|(_, r)| r.to == name)
             .and_then(|(from, _)| tiers.get(from).copied())
     })
 }
@@ -137,6 +134,49 @@ pub(super) fn fit_pools(
     tiers: &BTreeMap<String, Tier>,
     warnings: &mut Vec<String>,
 ) -> Vec<PoolFit> {
+    let mut pools = fit_each_pool(observed, tiers, warnings);
+    for kind in [TierKind::Standard, TierKind::Isolated] {
+        fit_quota_limit(&mut pools, kind, warnings);
+    }
+    pools
+}
+
+/// The vCPUs the pools of `kind` start with.
+fn vcpu_of(pools: &[PoolFit], kind: TierKind) -> u64 {
+    pools
+        .iter()
+        .filter(|p| p.tier.kind() == kind)
+        .map(|p| u64::from(p.tier.vcpu()) * u64::from(p.count))
+        .sum()
+}
+
+/// Lowers the counts of the pools of `kind` in proportion when together
+/// they need more vCPUs than a scenario's quota may hold, saying so: the
+/// scenario must validate, and the user must know it holds fewer instances
+/// than the recording saw.
+fn fit_quota_limit(pools: &mut [PoolFit], kind: TierKind, warnings: &mut Vec<String>) {
+    let need = vcpu_of(pools, kind);
+    let cap = u64::from(MAX_QUOTA_VCPU);
+    if need <= cap {
+        return;
+    }
+    let mut lowered = Vec::new();
+    for p in pools.iter_mut().filter(|p| p.tier.kind() == kind) {
+        let count = (u64::from(p.count) * cap / need).max(1) as u32;
+        lowered.push(format!("{} {} -> {count}", p.name, p.count));
+        p.count = count;
+    }
+    warnings.push(format!(
+        "the {kind} pools need {need} vCPUs for the most runs each saw at once, more than the {cap} a scenario's [quota] {kind}_vcpu may hold; their counts are lowered in proportion ({}), so the simulated waits will be longer than the recorded ones",
+        lowered.join(", ")
+    ));
+}
+
+fn fit_each_pool(
+    observed: &Observed,
+    tiers: &BTreeMap<String, Tier>,
+    warnings: &mut Vec<String>,
+) -> Vec<PoolFit> {
     observed
         .pools
         .iter()
@@ -171,7 +211,7 @@ pub(super) fn fit_pools(
                 tier,
                 source,
                 count: max_concurrent(&seen.intervals)
-                    .clamp(1, MAX_IMPORT_COUNT.min(MAX_IMPORT_VCPU / tier.vcpu())),
+                    .clamp(1, MAX_POOL_COUNT.min(MAX_QUOTA_VCPU / tier.vcpu())),
                 cpu_conflict,
             }
         })
@@ -189,14 +229,15 @@ fn cpu_advice(name: &str, cpu: u32) -> String {
 impl PoolFit {
     /// The `[[pool]]` table, with the observed waits as a comment.
     pub(super) fn toml(&self, seen: &PoolSeen) -> String {
+        // A tier the user gave is not a guess to check.
         let source = match self.source {
             TierSource::Given => "given with --tier",
-            TierSource::Name => "guessed from the name",
-            TierSource::Cpu => "guessed from the recorded vCPUs",
-            TierSource::Assumed => "assumed",
+            TierSource::Name => "CHECK: guessed from the name",
+            TierSource::Cpu => "CHECK: guessed from the recorded vCPUs",
+            TierSource::Assumed => "CHECK: assumed",
         };
         let mut text = format!(
-            "[[pool]]\nname = {}\ntier = \"{}\"   # CHECK: {source}\n",
+            "[[pool]]\nname = {}\ntier = \"{}\"   # {source}\n",
             quoted(&self.name),
             self.tier
         );
@@ -230,13 +271,8 @@ impl PoolFit {
 
 /// The smallest quota that fits the pools, never below the service default.
 pub(super) fn quota_for(pools: &[PoolFit]) -> Quota {
-    let need = |kind| {
-        pools
-            .iter()
-            .filter(|p| p.tier.kind() == kind)
-            .map(|p| p.tier.vcpu() * p.count)
-            .sum::<u32>()
-    };
+    // `fit_pools` keeps each kind within MAX_QUOTA_VCPU.
+    let need = |kind| vcpu_of(pools, kind) as u32;
     let d = Quota::default();
     Quota {
         standard_vcpu: d.standard_vcpu.max(need(TierKind::Standard)),

@@ -11,6 +11,7 @@ use super::collect::{Observed, quantile_s};
 use super::duration::duration_line;
 use super::pools::PoolFit;
 use super::write::quoted;
+use crate::scenario::safe_workload_name;
 
 /// What a group recorded, for the back-test.
 #[derive(Debug, Clone)]
@@ -56,9 +57,23 @@ pub(super) fn fit_workloads(
         .groups
         .iter()
         .map(|(key, g)| {
-            let mut name = key.clone();
+            let clean = safe_workload_name(key);
+            let mut name = clean.clone();
             while !used.insert(name.clone()) {
                 name.push('_');
+            }
+            if &name != key {
+                let mut why = Vec::new();
+                if &clean != key {
+                    why.push("its name holds control or bidirectional-text characters, which break tables and messages".to_string());
+                }
+                if name != clean {
+                    why.push(format!("another task is already called {clean:?}"));
+                }
+                warnings.push(format!(
+                    "task {key:?}: {}; it is called {name:?} in the scenario",
+                    why.join(", and ")
+                ));
             }
             let (pool, _) = g
                 .pools

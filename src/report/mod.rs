@@ -6,6 +6,7 @@ mod chart;
 mod compare;
 mod csv;
 mod document;
+mod fingerprint;
 mod json;
 mod output;
 mod sweep;
@@ -24,8 +25,9 @@ pub use chart::{
 };
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
+pub use fingerprint::Fingerprint;
 pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
-pub use output::{Busy, OutputDir, WhenLocked, refuse_file_target, write_file};
+pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
 pub use sweep::{
     Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, checksum, pareto_csv, read_sweep_meta,
     read_sweep_rows, recommendation_json, recommendation_text, recommendation_warnings, sweep_csv,

@@ -77,7 +77,10 @@ impl OutputDir {
             ));
         }
         let parent = target.parent().unwrap_or(Path::new("/"));
+        // Else creating the parents fails with "File exists".
+        nearest_folder(&target)?;
         std::fs::create_dir_all(parent)?;
+        remove_stale_staging(parent);
         let stem = target
             .file_name()
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
@@ -96,9 +99,9 @@ impl OutputDir {
             // read-only place): staged inside it, and moved in file by
             // file.
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && target.is_dir() => {
-                builder.tempdir_in(&target)?
+                builder.tempdir_in(&target).map_err(without_path)?
             }
-            other => other?,
+            other => other.map_err(without_path)?,
         };
         if target.is_dir() {
             // The files are moved into it, or its own files out of it.
@@ -227,8 +230,19 @@ impl OutputDir {
                 Ok(())
             });
             return moved.map_err(|e| {
-                // Never delete what could not be brought over.
+                // Never delete what could not be brought over, nor let a
+                // later run take it for a dead writer's staging folder.
                 let kept = staging.keep();
+                let name = kept.file_name().map_or_else(String::new, |n| {
+                    n.to_string_lossy()
+                        .replacen(".poolcast-", ".poolcast-kept-", 1)
+                });
+                let safe = kept.with_file_name(name);
+                let kept = if std::fs::rename(&kept, &safe).is_ok() {
+                    safe
+                } else {
+                    kept
+                };
                 io::Error::new(
                     e.kind(),
                     format!(
@@ -285,33 +299,133 @@ impl OutputDir {
     }
 }
 
-/// The pids of the other poolcast processes staging outputs in `parent`
-/// (from their staging folders' names, `.NAME.poolcast-PID-XXXXXX`), in
-/// order; `ours` is left out.
-fn writers(parent: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
-    let mut pids: Vec<String> = std::fs::read_dir(parent)
+/// The pid in a staging folder's name (`.NAME.poolcast-PID-XXXXXX`, see
+/// `prepare`), if `name` is one.
+fn staging_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    let (_, rest) = name.to_str()?.strip_prefix('.')?.split_once(".poolcast-")?;
+    let (pid, _) = rest.split_once('-')?;
+    if pid.bytes().all(|b| b.is_ascii_digit()) {
+        pid.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The staging folders in `parent` (name, pid), `ours` left out.
+fn staging_folders(
+    parent: &Path,
+    ours: Option<&std::ffi::OsStr>,
+) -> impl Iterator<Item = (std::fs::DirEntry, u32)> {
+    std::fs::read_dir(parent)
         .into_iter()
         .flatten()
-        .filter_map(|e| e.ok().map(|e| e.file_name()))
-        .filter(|name| Some(name.as_os_str()) != ours)
-        .filter_map(|name| {
-            let name = name.to_str()?;
-            let (_, rest) = name.strip_prefix('.')?.split_once(".poolcast-")?;
-            let (pid, _) = rest.split_once('-')?;
-            pid.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| pid.to_string())
+        .filter_map(Result::ok)
+        .filter(move |e| Some(e.file_name().as_os_str()) != ours)
+        .filter_map(|e| {
+            let pid = staging_pid(&e.file_name())?;
+            Some((e, pid))
         })
+}
+
+/// Whether process `pid` exists (`kill(pid, 0)`: only "no such process"
+/// says it does not; a process of another user is alive too).
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Without a way to tell, every writer is taken to be alive.
+#[cfg(not(unix))]
+fn alive(_: u32) -> bool {
+    true
+}
+
+/// Removes the staging folders in `parent` whose writer is gone: one
+/// killed (SIGKILL, an abort, a second Ctrl-C) cannot remove its own, and
+/// left there it would be named in "waiting for another poolcast" ever
+/// after. Only folders named as `prepare` names them; errors are ignored
+/// (another writer may be removing the same folder).
+fn remove_stale_staging(parent: &Path) {
+    for (entry, pid) in staging_folders(parent, None) {
+        if !alive(pid) && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The pids of the other live poolcast processes staging outputs in
+/// `parent` (from their staging folders' names), in order; `ours` is left
+/// out.
+fn writers(parent: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
+    let mut pids: Vec<u32> = staging_folders(parent, ours)
+        .map(|(_, pid)| pid)
+        .filter(|pid| alive(*pid))
         .collect();
-    pids.sort();
+    pids.sort_unstable();
     pids.dedup();
-    pids
+    pids.into_iter().map(|p| p.to_string()).collect()
+}
+
+/// Why a file cannot be written at `path`, if it cannot: checked before
+/// any work, so a bad `--out` fails at once, not after a long fit. It is
+/// refused when it exists and is not a regular file (a folder, a device
+/// such as `/dev/null`, a link), when it is one of `inputs` (the file being
+/// read), when the nearest existing folder on its way is a file, or when a
+/// file cannot be created there (created and removed at once).
+pub fn check_file_target(path: &Path, inputs: &[&Path]) -> Result<(), String> {
+    if let Some(why) = refuse_file_target(path, inputs) {
+        return Err(why);
+    }
+    let absolute = absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let existing = nearest_folder(&absolute)
+        .map_err(|e| format!("{e}, so {} cannot be written under it", path.display()))?;
+    let probe = existing.join(format!(".poolcast-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| format!("cannot write a file in {}: {e}", existing.display()))
+}
+
+/// The folder the absolute `path` goes in, or the nearest one on its way
+/// that exists (the rest are created when it is written); an error when
+/// that nearest existing entry is a file.
+fn nearest_folder(path: &Path) -> io::Result<&Path> {
+    let existing = path
+        .ancestors()
+        .skip(1)
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("/"));
+    if existing.is_dir() {
+        Ok(existing)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is a file, not a folder", existing.display()),
+        ))
+    }
+}
+
+/// `e` without the ` at path "…"` tempfile appends (its error keeps the
+/// OS error only as text): the name of a staging folder never made, which
+/// only confuses.
+fn without_path(e: io::Error) -> io::Error {
+    match e.to_string().rsplit_once(" at path \"") {
+        Some((message, _)) => io::Error::new(e.kind(), message.to_string()),
+        None => e,
+    }
 }
 
 /// Why `path` may not be replaced by a file written there, if it may not:
 /// it exists and is not a regular file (a folder, a device such as
 /// `/dev/null`, a link), or it is one of `inputs` (the file being read).
-pub fn refuse_file_target(path: &Path, inputs: &[&Path]) -> Option<String> {
+fn refuse_file_target(path: &Path, inputs: &[&Path]) -> Option<String> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -341,7 +455,7 @@ pub fn refuse_file_target(path: &Path, inputs: &[&Path]) -> Option<String> {
 
 /// Writes the file `path` atomically: a temporary file beside it, renamed
 /// over it, so a reader sees the old file or the new one. Check the path
-/// with `refuse_file_target` first.
+/// with `check_file_target` first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
@@ -561,6 +675,39 @@ mod tests {
         first.finish().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
         assert_eq!(names(tmp.path()), ["out"], "staging left behind");
+    }
+
+    /// A pid no process has: above Linux's highest (2^22), so the test
+    /// cannot meet a reused one.
+    fn dead_pid() -> u32 {
+        i32::MAX as u32
+    }
+
+    /// Issue 16 (finding 9): a staging folder whose writer died (SIGKILL,
+    /// an abort) is removed by the next writer beside it and no longer
+    /// named as a writer to wait for; live writers' folders, and folders
+    /// not named as poolcast names them, stay.
+    #[test]
+    fn staging_folders_of_dead_writers_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = format!(".out.poolcast-{}-Ab12", dead_pid());
+        let live = format!(".other.poolcast-{}-Cd34", std::process::id());
+        let kept = format!(".out.poolcast-kept-{}-Ef56", dead_pid());
+        for name in [&dead, &live, &kept, &".out.poolcast-mine".to_string()] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+            std::fs::write(tmp.path().join(name).join("summary.json"), "{}").unwrap();
+        }
+        assert_eq!(
+            writers(tmp.path(), None),
+            [std::process::id().to_string()],
+            "the dead writer is listed"
+        );
+        let out = OutputDir::prepare(&tmp.path().join("out"), WhenLocked::Wait(|_| {})).unwrap();
+        out.write("a.txt", b"1").unwrap();
+        out.finish().unwrap();
+        let mut want = vec![".out.poolcast-mine".to_string(), kept, live, "out".into()];
+        want.sort();
+        assert_eq!(names(tmp.path()), want);
     }
 
     /// A folder poolcast did not write is written into, not replaced.

@@ -2,6 +2,7 @@
 //! `recommendation.json`, `sweep.json` (what a merge needs), and reading
 //! shard `sweep.csv` files back for `poolcast merge`.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::csv::{cell, finish};
+use super::fingerprint::Fingerprint;
 use crate::input::{Input, InputError, Limit, read_text};
 use crate::model::WindowError;
 use crate::stats::{Metric, Objectives, TotalMetric};
@@ -379,6 +381,10 @@ struct MetaFile {
     scenario: String,
     #[serde(default)]
     fingerprint: String,
+    /// What `fingerprint` is the checksum of, part by part, so that merge
+    /// can say what differs (absent in an older poolcast's file).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    fingerprint_parts: BTreeMap<String, String>,
     /// `checksum` of the `sweep.csv` beside it, so that merge refuses
     /// edited or damaged rows.
     #[serde(default)]
@@ -408,12 +414,13 @@ pub fn sweep_meta_json(
     table: &SweepTable,
     obj: &Objective,
     shard: Option<(usize, usize)>,
-    fingerprint: &str,
+    fingerprint: &Fingerprint,
     rows_checksum: &str,
 ) -> String {
     let file = MetaFile {
         scenario: scenario.to_string(),
-        fingerprint: fingerprint.to_string(),
+        fingerprint: fingerprint.hash().to_string(),
+        fingerprint_parts: fingerprint.parts().clone(),
         rows_checksum: rows_checksum.to_string(),
         points,
         axes: table.axes.clone(),
@@ -439,7 +446,7 @@ pub struct SweepMeta {
     /// Identifies the sweep: everything that changes a point's result
     /// (scenario text, data files, seed, replications, precision settings,
     /// poolcast version).
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// `checksum` of the rows of the `sweep.csv` beside it.
     pub rows_checksum: String,
     /// Points in the full sweep.
@@ -536,7 +543,7 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, ShardError> {
     let o = file.objective;
     Ok(SweepMeta {
         scenario: file.scenario,
-        fingerprint: file.fingerprint,
+        fingerprint: Fingerprint::read(file.fingerprint, file.fingerprint_parts),
         rows_checksum: file.rows_checksum,
         points: file.points,
         axes: file.axes,
@@ -655,7 +662,7 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let meta = SweepMeta {
             scenario: "t".into(),
-            fingerprint: String::new(),
+            fingerprint: Fingerprint::default(),
             rows_checksum: checksum(&[text.as_bytes()]),
             points: 2,
             axes: vec!["pool.a.count".into()],

@@ -1,7 +1,7 @@
 //! Validation of arrival processes (`arrival`): the process, its keys, its
 //! rates and multipliers, cron schedules and trace files.
 
-use super::batch::batch_size;
+use super::batch::{MAX_BATCH, batch_size};
 use super::cron::cron_firing_in;
 use super::keys::{at, only};
 use super::raw::{RawArrival, S};
@@ -283,7 +283,12 @@ fn cron(
         );
         return None;
     };
-    let tasks = cx.number(a.tasks.as_ref(), &format!("{key}.tasks"), (1.0, 1e6), 1.0);
+    let tasks = cx.number(
+        a.tasks.as_ref(),
+        &format!("{key}.tasks"),
+        (1.0, f64::from(MAX_BATCH)),
+        1.0,
+    );
     if tasks.fract() != 0.0 {
         cx.issue(
             a.tasks.as_ref(),

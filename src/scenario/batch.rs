@@ -2,17 +2,26 @@
 
 use super::keys::shape;
 use super::raw::{Quantity, RawDist, S};
-use super::validate::{Ctx, MAX_NUMBER};
+use super::validate::{Ctx, shown_number, shown_quantity};
 use crate::workload::BatchSize;
+
+/// The most runs that arrive together (a burst's batch, a cron firing's
+/// `tasks`), fixed or on average: each is held until its last run arrives.
+pub(super) const MAX_BATCH: u32 = 1_000_000;
 
 fn count(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<u32> {
     match q.get_ref() {
-        Quantity::Number(x) if x.fract() == 0.0 && (1.0..=1e6).contains(x) => Some(*x as u32),
+        Quantity::Number(x) if x.fract() == 0.0 && (1.0..=f64::from(MAX_BATCH)).contains(x) => {
+            Some(*x as u32)
+        }
         other => {
             cx.issue(
                 Some(q),
                 key,
-                format!("a batch size is a whole number from 1 to 1000000, got {other:?}"),
+                format!(
+                    "a batch size is a whole number from 1 to {MAX_BATCH}, got {}",
+                    shown_quantity(other, "")
+                ),
             );
             None
         }
@@ -63,11 +72,14 @@ pub(super) fn batch_size(cx: &mut Ctx, raw: &S<RawDist>, key: &str) -> Option<Ba
                 Quantity::Number(x) => *x,
                 Quantity::Text(_) => f64::NAN,
             };
-            if m > MAX_NUMBER {
+            if m > f64::from(MAX_BATCH) {
                 cx.issue(
                     Some(mean),
                     &format!("{key}.mean"),
-                    format!("must be at most {MAX_NUMBER:e}, got {m:e}"),
+                    format!(
+                        "a mean batch size is at most {MAX_BATCH}, like a fixed one, got {}",
+                        shown_number(m)
+                    ),
                 );
                 return None;
             }

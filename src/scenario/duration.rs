@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::keys::shape;
 use super::raw::{Quantity, RawArrival, RawDist, S};
-use super::validate::{Ctx, MAX_NUMBER};
+use super::validate::{Ctx, MAX_NUMBER, shown_quantity};
 use crate::input::{Input, Limit};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -28,10 +28,15 @@ fn seconds(cx: &mut Ctx, q: &S<Quantity>, key: &str) -> Option<f64> {
     if secs.is_finite() && secs > 0.0 && secs <= MAX_NUMBER {
         Some(secs)
     } else {
+        // A string as written: its seconds can carry a rounding artefact
+        // ("1000000000001s" parses to 1000000000000.9999 s).
         cx.issue(
             Some(q),
             key,
-            format!("must be longer than zero and at most {MAX_NUMBER:e} s, got {secs} s"),
+            format!(
+                "must be longer than zero and at most {MAX_NUMBER:e} s, got {}",
+                shown_quantity(q.get_ref(), " s")
+            ),
         );
         None
     }

@@ -16,7 +16,8 @@ use crate::workload::{Calendar, previous_firing};
 const MIN_POLL: SimDuration = SimDuration::from_secs(10);
 
 /// Most instances one pool may have (far above any quota).
-const MAX_COUNT: i64 = 100_000;
+pub const MAX_POOL_COUNT: u32 = 100_000;
+const MAX_COUNT: i64 = MAX_POOL_COUNT as i64;
 
 /// ACR's pool-name rule: 3 to 20 characters of letters, digits and hyphens.
 fn valid_pool_name(name: &str) -> bool {

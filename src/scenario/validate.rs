@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
-use super::raw::{RawPool, RawPrices, RawScenario, S};
+use super::raw::{Quantity, RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{DataFiles, FileScope, Scenario, SimulationSpec, Slo};
+use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec, Slo};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -38,6 +38,11 @@ const HORIZON_KEY: &str = "simulation.horizon";
 
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
+
+/// The most vCPUs a `[quota]` limit may be (standard or isolated): about a
+/// million, far above any registry's, and small enough that usage sums stay
+/// exact.
+pub const MAX_QUOTA_VCPU: u32 = 1 << 20;
 
 /// Validation state: the problems found and the warnings to show.
 pub(super) struct Ctx<'a> {
@@ -167,7 +172,11 @@ impl Ctx<'_> {
             } else {
                 format!("between {lo} and {hi}")
             };
-            self.issue(Some(v), key, format!("must be a number {bound}, got {x:?}"));
+            self.issue(
+                Some(v),
+                key,
+                format!("must be a number {bound}, got {}", shown_number(x)),
+            );
             default
         }
     }
@@ -243,20 +252,24 @@ pub(super) fn validate(
         None => default_name.to_string(),
     };
     let simulation = simulation(&mut cx, &raw);
+    let refused_before = cx.issues.len();
     let quota = Quota {
         standard_vcpu: cx.integer(
             raw.quota.standard_vcpu.as_ref(),
             "quota.standard_vcpu",
-            (0, 1 << 20),
+            (0, i64::from(MAX_QUOTA_VCPU)),
             16,
         ) as u32,
         isolated_vcpu: cx.integer(
             raw.quota.isolated_vcpu.as_ref(),
             "quota.isolated_vcpu",
-            (0, 1 << 20),
+            (0, i64::from(MAX_QUOTA_VCPU)),
             0,
         ) as u32,
     };
+    // A refused limit stands in as its default, which the pools would be
+    // checked against: "the quota is 0" right after "got 2097152".
+    let quota_refused = cx.issues.len() > refused_before;
     let prices = prices(&mut cx, &raw.prices);
     let pools: Vec<Option<PoolSpec>> = raw
         .pools
@@ -264,7 +277,9 @@ pub(super) fn validate(
         .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool", true);
-    check_quota(&mut cx, &raw.pools, &pools, quota);
+    if !quota_refused {
+        check_quota(&mut cx, &raw.pools, &pools, quota);
+    }
     if raw.workloads.is_empty() {
         cx.issue::<()>(
             None,
@@ -304,7 +319,8 @@ pub(super) fn validate(
         MAX_EXPECTED_RUNS,
     );
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
-    check_expected_events(&mut cx, &workloads, &pools, simulation.horizon, max_runs);
+    let events = expected_events(&workloads, &pools, simulation.horizon);
+    check_expected_events(&mut cx, &events, simulation.horizon, max_runs);
     let slo = Slo {
         wait_p95: raw
             .slo
@@ -345,6 +361,7 @@ pub(super) fn validate(
         slo,
         warnings: cx.warnings,
         data_files: cx.files,
+        expected_events: events,
     })
 }
 
@@ -504,6 +521,26 @@ fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
     table
 }
 
+/// `x` for a message: a whole number without a fraction (`200000000`, not
+/// `200000000.0`), else the shortest form that reads back as `x` (`1.5`,
+/// `1.7e308`).
+pub(super) fn shown_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:?}")
+    }
+}
+
+/// `q` as the user wrote it, for a message: a number (with `unit` after
+/// it, `" s"` say), or the string quoted.
+pub(super) fn shown_quantity(q: &Quantity, unit: &str) -> String {
+    match q {
+        Quantity::Number(x) => format!("{}{unit}", shown_number(*x)),
+        Quantity::Text(t) => format!("{t:?}"),
+    }
+}
+
 /// Whether `name` is safe as a scenario name (it names a folder under
 /// `output/`): 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
 pub fn is_valid_name(name: &str) -> bool {
@@ -519,18 +556,37 @@ pub fn is_valid_name(name: &str) -> bool {
 /// around them (bidirectional controls, the "Trojan Source" trick) are
 /// refused.
 pub(super) fn name_problem(name: &str) -> Option<&'static str> {
-    let bidi = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if name.chars().any(char::is_control) {
         Some(
             "contains a control character (a NUL, newline or tab, say), which breaks tables and messages",
         )
-    } else if name.chars().any(bidi) {
+    } else if name.chars().any(is_bidi_control) {
         Some(
             "contains a bidirectional-text control, which reorders the text that tables and messages show",
         )
     } else {
         None
     }
+}
+
+/// Whether `c` is a bidirectional-text control (the "Trojan Source" trick).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `name` with every character `name_problem` refuses replaced by `-`: a
+/// workload name that validates, for names that come from elsewhere (an
+/// import's task names).
+pub fn safe_workload_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `name` as it may stand in a key path: itself, or quoted with escapes
@@ -619,29 +675,16 @@ fn check_expected_runs(
     }
 }
 
-/// Refuses replications whose event loop could not finish in reasonable
-/// time although the runs are within `max_runs`: thinning candidates of a
-/// profile with a sharp peak, and controller polls, counted as `max_runs`
-/// counts runs, against ten times that limit.
-fn check_expected_events(
-    cx: &mut Ctx,
+/// Counts what one replication's event loop handles, from the rates:
+/// runs, rejected thinning candidates of profile arrivals (drawn at the
+/// peak rate), cron firings (an event even when a tiny `rate_scale` leaves
+/// it no run) and queue-controller polls.
+fn expected_events(
     workloads: &[WorkloadSpec],
     pools: &[Option<PoolSpec>],
     horizon: SimDuration,
-    max_runs: f64,
-) {
-    let runs: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_runs(horizon))
-        .sum();
-    let candidates: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon))
-        .sum();
-    let firings: f64 = workloads
-        .iter()
-        .map(|w| w.arrival.expected_firings(horizon))
-        .sum();
+) -> ExpectedEvents {
+    let sum = |f: &dyn Fn(&WorkloadSpec) -> f64| workloads.iter().map(f).sum::<f64>() + 0.0;
     let polls: f64 = pools
         .iter()
         .flatten()
@@ -652,10 +695,33 @@ fn check_expected_events(
             _ => None,
         })
         .sum();
-    // (An empty float sum is -0.0, which would print as such.)
-    let (candidates, firings, polls) = (candidates + 0.0, firings + 0.0, polls + 0.0);
+    // (An empty float sum is -0.0, which would print as such: hence + 0.0.)
+    ExpectedEvents {
+        runs: sum(&|w| w.arrival.expected_runs(horizon)),
+        candidates: sum(&|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon)),
+        firings: sum(&|w| w.arrival.expected_firings(horizon)),
+        polls: polls + 0.0,
+    }
+}
+
+/// Refuses replications whose event loop could not finish in reasonable
+/// time although the runs are within `max_runs`: thinning candidates of a
+/// profile with a sharp peak, and controller polls, counted as `max_runs`
+/// counts runs, against ten times that limit.
+fn check_expected_events(
+    cx: &mut Ctx,
+    events: &ExpectedEvents,
+    horizon: SimDuration,
+    max_runs: f64,
+) {
+    let ExpectedEvents {
+        runs,
+        candidates,
+        firings,
+        polls,
+    } = *events;
     let limit = 10.0 * max_runs;
-    let events = runs + candidates + firings + polls;
+    let events = events.total();
     if events > limit && runs <= max_runs {
         cx.issue_at(None, "workload", format!(
             "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {firings:.2e} cron firings + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, fire less often, shorten the horizon, or raise max_runs if the machine can take it"

@@ -691,3 +691,27 @@ fn cli_analytic_baseline_in_run_and_estimate() {
         .success()
         .stdout(predicate::str::contains("\"valid\":true"));
 }
+
+/// Issue 16 (finding 10): the README says `-q` is accepted by every
+/// command that prints notes; `init -q` was refused. It now silences the
+/// "wrote" note, and only that.
+#[test]
+fn init_takes_quiet() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("team.toml");
+    let noisy = poolcast()
+        .args(["init", "--out"])
+        .arg(&out)
+        .output()
+        .expect("poolcast runs");
+    assert!(noisy.status.success());
+    assert!(String::from_utf8_lossy(&noisy.stderr).starts_with("wrote "));
+    let quiet = poolcast()
+        .args(["init", "-q", "--out"])
+        .arg(&out)
+        .output()
+        .expect("poolcast runs");
+    assert!(quiet.status.success(), "{quiet:?}");
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("[[pool]]"));
+}

@@ -378,8 +378,9 @@ fn import_flags_recorded_vcpus_that_disagree_with_the_tier() {
         .stderr(predicate::str::contains("agentConfiguration").not());
     let text = std::fs::read_to_string(&scenario).expect("written");
     assert!(!text.contains("CHECK: its runs recorded"), "{text}");
+    // Issue 16 (finding 23): a tier the user gave is not marked CHECK.
     assert!(
-        text.contains("tier = \"S1\"   # CHECK: given with --tier"),
+        text.contains("tier = \"S1\"   # given with --tier\n"),
         "{text}"
     );
 }
@@ -457,4 +458,123 @@ fn issue_16_ctrl_c_during_an_import_writes_nothing() {
         ["runs-1-364.json", "team.toml"],
         "temporary files left"
     );
+}
+
+/// Writes a list-runs export of `runs` (task, pool, vCPUs, start minute
+/// offset, run minutes), all created 2025-03-03 09:00 plus the offset.
+fn export_of(path: &Path, runs: &[(&str, &str, u32, i64, i64)]) {
+    let start = chrono::DateTime::parse_from_rfc3339("2025-03-03T09:00:00Z").expect("a timestamp");
+    let rows: Vec<serde_json::Value> = runs
+        .iter()
+        .enumerate()
+        .map(|(n, (task, pool, cpu, at, minutes))| {
+            let created = start + chrono::Duration::minutes(*at);
+            let started = created + chrono::Duration::seconds(1);
+            json!({
+                "runId": format!("r{n}"), "status": "Succeeded", "runType": "AutoRun", "task": task,
+                "agentPoolName": pool, "createTime": created.to_rfc3339(),
+                "startTime": started.to_rfc3339(),
+                "finishTime": (started + chrono::Duration::minutes(*minutes)).to_rfc3339(),
+                "agentConfiguration": {"cpu": cpu}
+            })
+        })
+        .collect();
+    std::fs::write(path, serde_json::to_string(&rows).expect("JSON")).expect("write");
+}
+
+/// Issue 16 (finding 4): two I6 pools that each ran 9,000 runs at once
+/// need 1,152,000 isolated vCPUs, above the 1,048,576 a `[quota]` may hold.
+/// The import used to write that quota and end with "the generated
+/// scenario does not validate (please report this)"; now the counts are
+/// lowered in proportion, with a warning, and the scenario validates.
+#[test]
+fn import_of_pools_beyond_the_quota_limit_lowers_their_counts() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let runs = dir.path().join("export.json");
+    let mut rows = Vec::new();
+    for pool in ["iso-one", "iso-two"] {
+        rows.extend((0..9000).map(|_| ("big", pool, 64, 0, 60)));
+    }
+    // A second day, so the export spans more than a moment.
+    rows.push(("big", "iso-one", 64, 1440, 60));
+    export_of(&runs, &rows);
+    let scenario = dir.path().join("imported.toml");
+    poolcast()
+        .arg("import")
+        .arg(&runs)
+        .arg("--out")
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: the isolated pools need 1152000 vCPUs for the most runs each saw at once, more than the 1048576 a scenario's [quota] isolated_vcpu may hold; their counts are lowered in proportion (iso-one 9000 -> 8192, iso-two 9000 -> 8192)",
+        ));
+    let text = std::fs::read_to_string(&scenario).expect("written");
+    assert!(text.contains("isolated_vcpu = 1048576\n"), "{text}");
+    poolcast().arg("validate").arg(&scenario).assert().success();
+}
+
+/// Issue 16 (finding 4): task names with a NUL, a newline or a U+202E
+/// became workload names the validator refuses ("please report this");
+/// now those characters become `-`, with a warning naming the original,
+/// and a clean name already taken gets a suffix.
+#[test]
+fn import_cleans_up_task_names_a_workload_cannot_have() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let runs = dir.path().join("export.json");
+    let mut rows = Vec::new();
+    for task in ["bad\0nul", "new\nline", "bidi\u{202e}gnp.exe", "new-line"] {
+        for day in 0..3 {
+            rows.push((task, "pool-s2", 4, day * 1440 + 7, 3));
+        }
+    }
+    export_of(&runs, &rows);
+    let scenario = dir.path().join("imported.toml");
+    let out = poolcast()
+        .arg("import")
+        .arg(&runs)
+        .arg("--out")
+        .arg(&scenario)
+        .output()
+        .expect("poolcast runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for warning in [
+        r#"task "bad\0nul": its name holds control or bidirectional-text characters, which break tables and messages; it is called "bad-nul" in the scenario"#,
+        r#"task "bidi\u{202e}gnp.exe": its name holds control or bidirectional-text characters, which break tables and messages; it is called "bidi-gnp.exe" in the scenario"#,
+        // "new\nline" sorts first and takes the clean name.
+        r#"task "new\nline": its name holds control or bidirectional-text characters, which break tables and messages; it is called "new-line" in the scenario"#,
+        r#"task "new-line": another task is already called "new-line"; it is called "new-line_" in the scenario"#,
+    ] {
+        assert!(stderr.contains(warning), "missing {warning}:\n{stderr}");
+    }
+    poolcast().arg("validate").arg(&scenario).assert().success();
+}
+
+/// Issue 16 (finding 14): a pool renamed because its name differs only by
+/// case from another's is told so, not that it breaks ACR's naming rule.
+#[test]
+fn import_says_why_a_pool_differing_by_case_is_renamed() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let runs = dir.path().join("export.json");
+    let rows: Vec<_> = (0..3)
+        .flat_map(|day| {
+            [
+                ("one", "Pool-A", 2, day * 1440 + 5, 3),
+                ("two", "pool-a", 2, day * 1440 + 9, 3),
+            ]
+        })
+        .collect();
+    export_of(&runs, &rows);
+    poolcast()
+        .arg("import")
+        .arg(&runs)
+        .arg("--out")
+        .arg(dir.path().join("imported.toml"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            r#"pool "pool-a": its name differs only by case from "Pool-A", the name of pool "Pool-A", which the scenario refuses"#,
+        ))
+        .stderr(predicate::str::contains("naming rule").not());
 }

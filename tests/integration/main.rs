@@ -11,6 +11,8 @@ mod golden;
 mod import;
 mod install;
 mod invariants;
+mod limits;
+mod merge;
 mod outputs;
 mod peak;
 mod regressions;

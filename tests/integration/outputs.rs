@@ -207,27 +207,92 @@ fn import_out_replaces_only_regular_files() {
     assert!(inside.is_file());
 }
 
-/// `--out` of `run` that is a file is refused before simulating, and the
-/// file stays.
+/// Issue 16 (finding 12): `import --out` is checked before the export is
+/// even read (it used to be after the fit and the back-test), and an
+/// unwritable one exits 2, as with `init` (import exited 1). The export
+/// here does not exist: the refusal must be about `--out`.
+#[test]
+fn import_and_init_check_out_before_any_work_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "mine").unwrap();
+    let missing = dir.path().join("missing.json");
+    for out in [file.join("sub.toml"), PathBuf::from("/proc/x.toml")] {
+        poolcast()
+            .arg("import")
+            .arg(&missing)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with("error: --out: "))
+            .stderr(predicate::str::contains("missing.json").not())
+            // tempfile's "at path /proc/.tmpAc0xEM" leaked a name never made.
+            .stderr(predicate::str::contains("at path").not());
+        poolcast()
+            .args(["init", "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with("error: --out: "));
+    }
+    poolcast()
+        .arg("import")
+        .arg(&missing)
+        .arg("--out")
+        .arg(file.join("sub.toml"))
+        .assert()
+        .stderr(predicate::str::contains(
+            "afile is a file, not a folder, so ",
+        ));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["afile"], "the probe left a file");
+}
+
+/// `--out` of `run` that is a file, or under one, is refused before
+/// simulating, and the file stays. Issue 16 (finding 18): under a file it
+/// said "File exists (os error 17)", and in /proc it leaked a staging name
+/// never made (`at path "/proc/.x.poolcast-…"`).
 #[test]
 fn run_out_that_is_a_file_is_refused() {
     let (dir, path) = write_scenario(SHORT, "s.toml");
     let file = dir.path().join("taken");
     std::fs::write(&file, "mine").unwrap();
+    let under = format!("{} is a file, not a folder", file.display());
+    for (out, needle) in [
+        (file.clone(), "it is a file, not a folder"),
+        (file.join("sub"), under.as_str()),
+    ] {
+        poolcast()
+            .arg("run")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains("os error 17").not());
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    #[cfg(target_os = "linux")]
     poolcast()
         .arg("run")
         .arg(&path)
-        .arg("--out")
-        .arg(&file)
+        .args(["--out", "/proc/x"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("it is a file, not a folder"));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+        .stderr(predicate::str::contains("at path").not());
 }
 
 /// Issue 16: `--no-wait` makes a second writer refuse instead of wait:
 /// with the folder's lock held (by the test, playing a writer whose
-/// staging folder names pid 4242), every command that writes a folder
+/// staging folder names the test's own pid: a live one, as a dead one's
+/// folder is removed), every command that writes a folder
 /// exits 2 at once, naming the folder and the pid, and leaves no folder
 /// and no staging of its own. Without the flag, the waiting is
 /// `robustness::issue_16_a_waiting_writer_says_so_once`.
@@ -243,8 +308,9 @@ fn issue_16_no_wait_refuses_a_held_folder() {
     )
     .unwrap();
     let parent = dir.path().join("outputs");
-    let fake = ".out.poolcast-4242-AbCdEf";
-    std::fs::create_dir_all(parent.join(fake)).unwrap();
+    let pid = std::process::id();
+    let fake = format!(".out.poolcast-{pid}-AbCdEf");
+    std::fs::create_dir_all(parent.join(&fake)).unwrap();
     let lock = std::fs::File::open(&parent).expect("open the folder");
     lock.lock().expect("lock");
     let out = parent.join("out");
@@ -267,13 +333,13 @@ fn issue_16_no_wait_refuses_a_held_folder() {
         assert_eq!(got.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
             stderr.contains(&format!(
-                "another poolcast (pid 4242) is writing {} or a folder beside it, and this command does not wait for it (--no-wait)",
+                "another poolcast (pid {pid}) is writing {} or a folder beside it, and this command does not wait for it (--no-wait)",
                 out.display()
             )),
             "{args:?}: {stderr}"
         );
         assert!(!out.exists(), "{args:?} made the folder");
-        assert_eq!(staging_left(&parent), [fake], "{args:?}");
+        assert_eq!(staging_left(&parent), [fake.as_str()], "{args:?}");
     }
     // Free, the same command writes.
     drop(lock);
@@ -391,4 +457,23 @@ fn issue_16_ctrl_c_during_the_report_stops_it() {
         took * 4 < uninterrupted,
         "stopped {took:?} after the signal; the report takes {uninterrupted:?}"
     );
+}
+
+/// Issue 16 (finding 22): a GITHUB_STEP_SUMMARY that cannot be written (a
+/// folder here) was found only after the whole simulation and output; it
+/// is now refused before anything runs: exit 2 and no output folder.
+#[test]
+fn check_refuses_an_unwritable_step_summary_before_simulating() {
+    let (dir, path) = write_scenario(&format!("{SHORT}\n[slo]\nwait_p95 = \"30m\"\n"), "s.toml");
+    let out = dir.path().join("out");
+    poolcast()
+        .arg("check")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .env("GITHUB_STEP_SUMMARY", dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a folder"));
+    assert!(!out.exists(), "the run went ahead");
 }

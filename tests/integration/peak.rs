@@ -150,6 +150,34 @@ fn issue_12_what_would_fix_it_names_a_count_that_works() {
         .arg(tmp.path().join("out"))
         .assert()
         .success();
+    // Issue 16 (finding 15): "confirm with poolcast plan" could not be
+    // followed (default.toml has no [sweep]); the advice now gives the
+    // [sweep] line to add, and with it plan recommends the count.
+    let (_, axis) = fix
+        .split_once("add [sweep] ")
+        .unwrap_or_else(|| panic!("no [sweep] to add in: {fix}"));
+    let (axis, _) = axis
+        .split_once(" and run poolcast plan")
+        .expect("the command");
+    let plan = tmp.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "{}\n[sweep]\n{axis}\n",
+            std::fs::read_to_string(scenarios_dir().join("default.toml")).unwrap()
+        ),
+    )
+    .unwrap();
+    poolcast()
+        .arg("plan")
+        .arg(&plan)
+        .arg("--out")
+        .arg(tmp.path().join("plan"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "recommended: pool.builders.count = {count} "
+        )));
 }
 
 /// Issue 12: a working-hours objective. A pool that scales to zero at night

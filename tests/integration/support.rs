@@ -146,3 +146,17 @@ pub fn many_pools(simulation: &str, n: usize, rate: &str, duration: &str) -> Str
     }
     src
 }
+
+/// Runs shard `k` of `n` of the sweep `path` into `out` (quiet), expects
+/// success, and returns the shard's `sweep.csv`.
+pub fn sweep_shard(path: &Path, k: u32, n: u32, out: &Path, extra: &[&str]) -> PathBuf {
+    poolcast()
+        .arg("sweep")
+        .arg(path)
+        .args(["--shard", &format!("{k}/{n}"), "-q", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+    out.join("sweep.csv")
+}

@@ -444,8 +444,10 @@ duration = { dist = "empirical", file = "durations.txt" }
 
 /// Issue 16: the merge fingerprint covers everything that changes a
 /// point's result, and each shard's rows carry a checksum. Shards run with
-/// another `--precision` or `--max-replications`, or against a changed
-/// durations file, are of another sweep; an edited `sweep.csv` is refused.
+/// another `--precision`, or against a changed durations file, are of
+/// another sweep (`--max-replications` alone changes nothing: see
+/// `merge::merge_says_what_differs_and_ignores_max_replications_alone`);
+/// an edited `sweep.csv` is refused.
 #[test]
 fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
     let dir = tempfile::tempdir().expect("dir");
@@ -458,16 +460,7 @@ fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
     )
     .unwrap();
     let shard = |k: u32, name: &str, extra: &[&str]| {
-        let out = dir.path().join(name);
-        poolcast()
-            .arg("sweep")
-            .arg(&path)
-            .args(["--shard", &format!("{k}/2"), "-q", "--out"])
-            .arg(&out)
-            .args(extra)
-            .assert()
-            .success();
-        out.join("sweep.csv")
+        crate::support::sweep_shard(&path, k, 2, &dir.path().join(name), extra)
     };
     let merge = |a: &Path, b: &Path| {
         let mut cmd = poolcast();
@@ -483,7 +476,10 @@ fn issue_16_merge_refuses_shards_that_differ_in_what_changes_results() {
     merge(&first, &second).assert().success();
     for (name, extra) in [
         ("precision", &["--precision", "0.1"][..]),
-        ("max-reps", &["--max-replications", "20"][..]),
+        (
+            "max-reps",
+            &["--precision", "0.1", "--max-replications", "20"][..],
+        ),
     ] {
         let other = shard(2, name, extra);
         merge(&first, &other)
