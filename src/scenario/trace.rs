@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::raw::S;
 use super::validate::Ctx;
 use super::workload::PoolsEnv;
-use crate::runs::{RecordedRun, RunTime, for_each_run};
+use crate::runs::{RecordedRun, RunTime, RunsError, for_each_run};
 use crate::units::SimTime;
 use crate::workload::{Trace, TraceRun};
 
@@ -65,6 +65,20 @@ pub(super) fn load_trace(
         {
             unknown_pools.push(p.clone());
         }
+        // Grown fallibly: under a memory limit (`ulimit -v`) a trace too
+        // large to hold is an error at its line, not an abort.
+        if placed.len() == placed.capacity() && placed.try_reserve(placed.len().max(1024)).is_err()
+        {
+            return Err(RunsError {
+                path: path.clone(),
+                row: None,
+                message: format!(
+                    "there is not enough memory to hold its runs ({} read so far, {} B each); replay a shorter stretch of it, or run where more memory is free",
+                    placed.len(),
+                    std::mem::size_of::<TraceRun>()
+                ),
+            });
+        }
         placed.push(TraceRun {
             at,
             duration: run.duration,
@@ -116,6 +130,22 @@ pub(super) fn load_trace(
             "{key}: runs recorded on pool(s) {} that this scenario does not define; their run times are replayed unscaled (set recorded_cpu to rescale them)",
             unknown_pools.join(", ")
         ));
+    }
+    // `Trace::new` sorts the runs stably, which takes half of them again
+    // as scratch, and lists the timed ones (4 B each): under a memory limit
+    // that is checked here, where it can be said, not in an abort.
+    let scratch = placed.len() / 2 + placed.len() / 8 + 1;
+    if Vec::<TraceRun>::new().try_reserve_exact(scratch).is_err() {
+        cx.issue(
+            Some(file),
+            &key_file,
+            format!(
+                "there is not enough memory to sort its {} runs (about {} MB more); replay a shorter stretch of it, or run where more memory is free",
+                placed.len(),
+                scratch * std::mem::size_of::<TraceRun>() / 1_000_000
+            ),
+        );
+        return None;
     }
     let trace = Trace::new(placed);
     if trace.is_none() {

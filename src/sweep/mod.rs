@@ -230,6 +230,11 @@ fn run_chunk(
             }
         }
     }
+    // Interrupted: the rows would be incomplete and are discarded, so
+    // they are not made.
+    if cancel.load(Ordering::Relaxed) {
+        return Vec::new();
+    }
     // Summarising is work too: in parallel, in point order.
     mine.par_iter()
         .zip(reps.into_par_iter())

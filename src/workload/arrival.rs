@@ -32,7 +32,9 @@ pub struct TraceRun {
 /// A replayable trace: runs sorted by arrival time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
-    runs: Arc<[TraceRun]>,
+    /// A `Vec` behind the `Arc`, not a slice: turning the runs read into an
+    /// `Arc<[_]>` copied them, twice the trace's memory at its peak.
+    runs: Arc<Vec<TraceRun>>,
     /// Indices of the runs that have a duration, to resample from.
     timed: Arc<[u32]>,
 }
@@ -46,7 +48,7 @@ impl Trace {
             .filter(|&i| runs[i as usize].duration.is_some())
             .collect();
         (!timed.is_empty()).then(|| Trace {
-            runs: runs.into(),
+            runs: Arc::new(runs),
             timed: timed.into(),
         })
     }

@@ -1117,3 +1117,40 @@ fn issue_16_long_work_is_warned_about_before_simulating() {
         "{warning}"
     );
 }
+
+/// A trace too large for the memory the process may use is refused at its
+/// line, not an abort with a backtrace: its runs grow fallibly and the
+/// sort's scratch is checked before sorting (2,000,000 runs need about
+/// 100 MB, then 60 MB more to sort).
+#[test]
+fn a_trace_too_large_for_the_memory_limit_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut csv = String::from("time,duration\n");
+    for i in 0..2_000_000u64 {
+        csv.push_str(&format!("{}.{:03},{}\n", i, i % 1000, 30 + i % 200));
+    }
+    std::fs::write(dir.path().join("big.csv"), csv).expect("write");
+    let path = dir.path().join("big.toml");
+    std::fs::write(
+        &path,
+        "[simulation]\nhorizon = \"24d\"\nwarmup = \"1d\"\nreplications = 1\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"trace\", file = \"big.csv\" }\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 100000 && exec '{}' validate '{}'",
+            assert_cmd::cargo::cargo_bin("poolcast").display(),
+            path.display()
+        ))
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big.toml:9:39: workload.ci.arrival.file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("there is not enough memory to"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
