@@ -3,9 +3,10 @@
 //! arithmetic instead of ending in the OOM killer.
 //!
 //! What is counted, each from the scenario:
-//! - kept per replication until the summary: the queue series (pools x
-//!   samples), the wait histogram of each workload (it grows to the
-//!   longest wait, at most the horizon), the cost by day;
+//! - kept per replication until the summary: the wait histogram of each
+//!   workload (it grows to the longest wait, at most the horizon), the
+//!   cost by day; its queue series (pools x samples) only while it runs,
+//!   then folded into the run's one;
 //! - per replication in flight (one per thread): the queued runs of the
 //!   overloaded pools (the runs they get, up to `sim::MAX_QUEUED` for all
 //!   pools together), and
@@ -171,6 +172,24 @@ fn per_replication(
             2.0 * in_flight * workloads * filling,
         );
     }
+    // The waits by hour of the week: per workload 168 cells, each a sum
+    // and a (bucket, count) pair per distinct wait bucket seen, at most one
+    // per run of the cell (a layout of a few thousand buckets bounds it).
+    let cells: f64 = s
+        .workloads
+        .iter()
+        .map(|w| {
+            let runs_per_cell = w.arrival.expected_runs(sim.horizon) / 168.0;
+            168.0 * (HOUR_CELL_BYTES + 8.0 * runs_per_cell.clamp(0.0, 4096.0))
+        })
+        .sum();
+    est.push(
+        format!(
+            "waits by hour: {replications} replications x {workloads} workload(s) x {}",
+            bytes_text(cells / workloads.max(1.0))
+        ),
+        replications * cells,
+    );
     let days = (sim.horizon.as_secs_f64() / 86_400.0).ceil();
     est.push(
         format!(
@@ -212,6 +231,10 @@ fn per_replication(
     );
 }
 
+/// An hour cell of the waits by hour kept per replication, beside its
+/// pairs: the sum of its waits and its vector of pairs.
+const HOUR_CELL_BYTES: f64 = 16.0 + 24.0;
+
 /// A trace run, and its index among the timed runs.
 const TRACE_RUN_BYTES: f64 = (std::mem::size_of::<TraceRun>() + 4) as f64;
 
@@ -250,9 +273,24 @@ fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryE
 pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     let reps = f64::from(s.simulation.replications);
     let mut est = MemoryEstimate::default();
-    per_replication(s, (reps, reps), reps.min(threads.max(1) as f64), &mut est);
+    let in_flight = reps.min(threads.max(1) as f64);
+    per_replication(s, (reps, in_flight), in_flight, &mut est);
+    folded_series(s, &mut est);
     data([s], &mut est);
     est.sorted()
+}
+
+/// The run's queue series, into which each replication's is folded as it
+/// ends (`stats::SeriesSum`): one per run, however many replications.
+fn folded_series(s: &Scenario, est: &mut MemoryEstimate) {
+    let sim = &s.simulation;
+    let pools = s.pools.len() as f64;
+    let samples = (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0;
+    let sample = std::mem::size_of::<crate::stats::SampleSum>() as f64;
+    est.push(
+        format!("queue series, folded: {pools} pool(s) x {samples} samples x {sample} B"),
+        pools * samples * sample,
+    );
 }
 
 /// Peak memory of `compare` of `scenarios` on `threads` threads: they run
@@ -274,7 +312,8 @@ pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimat
             0.0
         };
         let mut own = MemoryEstimate::default();
-        per_replication(s, (reps, reps), in_flight, &mut own);
+        per_replication(s, (reps, in_flight), in_flight, &mut own);
+        folded_series(s, &mut own);
         for part in own.parts {
             est.push(format!("{}: {}", s.name, part.what), part.bytes);
         }

@@ -4,12 +4,15 @@
 //! order, so summaries are identical whatever the number of threads.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
-use crate::stats::{Recorder, ReplicationStats, ReplicationSummary, RunSummary, summarise};
+use crate::stats::{
+    Recorder, ReplicationStats, ReplicationSummary, RunSummary, SeriesSum, summarise_with,
+};
 
 /// How replications run: what tells them to stop, whom to tell of progress.
 #[derive(Clone, Copy)]
@@ -82,8 +85,23 @@ fn jobs(scenario: &Scenario) -> Vec<(&Scenario, u32)> {
 
 /// Runs every replication of `scenario` and summarises them (cancelled,
 /// the summary is of incomplete replications: see `run_unless_cancelled`).
+/// Each replication's queue series is folded into the run's as it ends.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
-    summarise(scenario, replicate(&jobs(scenario), opts))
+    let series = Mutex::new(SeriesSum::default());
+    let reps = replicate_map(&jobs(scenario), opts, |s| fold(s, &series));
+    summarise_with(scenario, reps, into_inner(series))
+}
+
+/// Folds the queue series of `rep` into `sum` (see `SeriesSum`).
+fn fold(mut rep: ReplicationSummary, sum: &Mutex<SeriesSum>) -> ReplicationSummary {
+    sum.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .add(&mut rep);
+    rep
+}
+
+fn into_inner(sum: Mutex<SeriesSum>) -> SeriesSum {
+    sum.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `run`, or `None` when cancelled. Once cancelled, replications not yet
@@ -91,13 +109,14 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
 /// 10,000 replications, setting up the statistics of the remaining ones
 /// and summarising all took 1.2-1.7 s.
 pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<RunSummary> {
+    let series = Mutex::new(SeriesSum::default());
     let reps: Vec<ReplicationSummary> = jobs(scenario)
         .par_iter()
-        .map(|&(s, r)| (!opts.cancelled()).then(|| run_job(s, r, opts)))
+        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, r, opts), &series)))
         // In job order (rayon keeps it); shorter only when cancelled.
         .while_some()
         .collect();
-    (!opts.cancelled()).then(|| summarise(scenario, reps))
+    (!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(series)))
 }
 
 /// Like `run`, with a second recorder beside the statistics in every
@@ -111,6 +130,7 @@ pub fn run_recorded<R: Recorder, E: Send>(
     open: impl Fn(u32) -> Result<R, E> + Sync,
     close: impl Fn(u32, R) -> Result<(), E> + Sync,
 ) -> Result<Option<RunSummary>, E> {
+    let series = Mutex::new(SeriesSum::default());
     let reps = (0..scenario.simulation.replications)
         .into_par_iter()
         .map(|r| {
@@ -121,10 +141,10 @@ pub fn run_recorded<R: Recorder, E: Send>(
                 let (stats, extra) = both;
                 close(r, extra)?;
                 (opts.progress)();
-                Ok(stats.finish())
+                Ok(fold(stats.finish(), &series))
             })
         })
         .while_some()
         .collect::<Result<Vec<_>, E>>()?;
-    Ok((!opts.cancelled()).then(|| summarise(scenario, reps)))
+    Ok((!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(series))))
 }

@@ -22,7 +22,7 @@ pub use metric::{
 };
 pub use summary::{
     CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext,
-    RunSummary, WorkloadSummary, summarise,
+    RunSummary, SampleSum, SeriesSum, WorkloadSummary, summarise, summarise_with,
 };
 pub use tally::{DailyArea, TimeWeighted, day_span};
 pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};

@@ -749,8 +749,8 @@ fn overlapping_cron_firings_are_bounded() {
 /// Issue 16: peak memory is estimated before simulating and a run above
 /// the budget is refused with the arithmetic. The default scenario's 10
 /// replications keep 10 wait histograms of a 7-day range (248 KiB each)
-/// and 10 x 2,017 queue samples: about 3.7 MiB, above a 1 MiB budget and
-/// below a 64 MiB one. A sweep counts every point.
+/// and one folded series of 2,017 queue samples: about 3 MiB, above a 1
+/// MiB budget and below a 64 MiB one. A sweep counts every point.
 #[test]
 fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
     let default = crate::support::scenarios_dir().join("default.toml");
@@ -767,7 +767,11 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
             "above the budget of 1.0 MiB (--max-memory 1MiB)",
         ))
         .stderr(predicate::str::contains(
-            "queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
+            "queue series, folded: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
+        ))
+        // Each replication's own series only while it runs.
+        .stderr(predicate::str::contains(
+            "queue series: 2 replications x 1 pool(s) x 2017 samples x 16 B = 63.0 KiB",
         ))
         .stderr(predicate::str::contains(
             "wait histograms: 10 replications x 1 workload(s) x 248.0 KiB",
@@ -995,10 +999,10 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "team-ci: queue series: 10 replications x 1 pool(s) x 2017 samples x 16 B = 315.2 KiB",
+            "team-ci: queue series, folded: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
         ))
         .stderr(predicate::str::contains(
-            "points: queue series: 10 replications x 1 pool(s) x 169 samples x 16 B",
+            "points: queue series, folded: 1 pool(s) x 169 samples x 48 B",
         ))
         // The scenario not in flight has no histograms being filled.
         .stderr(predicate::str::contains("x 0 in flight").not());
@@ -1153,4 +1157,31 @@ fn a_trace_too_large_for_the_memory_limit_is_refused() {
     );
     assert!(stderr.contains("there is not enough memory to"), "{stderr}");
     assert!(!stderr.contains("backtrace"), "{stderr}");
+}
+
+/// Issue 16: each replication's queue series is folded into the run's as
+/// it ends, so 200 replications of 100,801 samples hold one series (4.8
+/// MB), not 200 (323 MB, which a 300 MB `ulimit -v` refused), and the
+/// queue chart's band and mean come from the fold.
+#[test]
+fn replications_fold_their_queue_series_as_they_end() {
+    let (dir, path) = write_scenario(
+        "[simulation]\nhorizon = \"70d\"\nwarmup = \"0s\"\nreplications = 200\nsample_interval = \"1m\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"exponential\", mean = \"20m\" }\n",
+        "folded.toml",
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 300000 && exec '{}' run '{}' --threads 2 --outputs csv -q --out '{}'",
+            assert_cmd::cargo::cargo_bin("poolcast").display(),
+            path.display(),
+            dir.path().join("out").display()
+        ))
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The mean series over all 200 replications, every sample.
+    let queue = std::fs::read_to_string(dir.path().join("out/queue.csv")).expect("queue.csv");
+    assert_eq!(queue.lines().count(), 1 + 100_801, "{}", &queue[..200]);
 }

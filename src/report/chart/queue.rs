@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::RunSummary;
+use crate::stats::{RunSummary, SampleSum};
 use crate::units::TICKS_PER_SECOND;
 
 /// One pixel column of a pool's series.
@@ -27,26 +27,30 @@ struct Column {
     allocated: f64,
 }
 
-/// (day, queued, allocated) samples in `bins` equal columns of `days`,
-/// empty ones left out.
+/// One sample time over the replications that reached it: its day, the
+/// fewest and most runs queued, the sums of runs queued and instances
+/// allocated, and how many replications.
+type Sample = (f64, f64, f64, f64, f64, u32);
+
+/// Samples in `bins` equal columns of `days`, empty ones left out.
 fn columns(
-    samples: impl Iterator<Item = (f64, f64, f64)>,
+    samples: impl Iterator<Item = Sample>,
     days: std::ops::Range<f64>,
     bins: usize,
 ) -> Vec<Column> {
     let bins = bins.max(1);
-    let empty = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0usize);
+    let empty = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0u64);
     let mut acc = vec![empty; bins];
     let width = (days.end - days.start).max(1e-12);
-    for (day, queued, allocated) in samples {
+    for (day, min, max, queued, allocated, reps) in samples {
         let b = (((day - days.start) / width * bins as f64) as usize).min(bins - 1);
         let a = &mut acc[b];
-        a.0 += day;
-        a.1 = a.1.min(queued);
-        a.2 = a.2.max(queued);
+        a.0 += day * f64::from(reps);
+        a.1 = a.1.min(min);
+        a.2 = a.2.max(max);
         a.3 += queued;
         a.4 += allocated;
-        a.5 += 1;
+        a.5 += u64::from(reps);
     }
     acc.into_iter()
         .filter(|a| a.5 > 0)
@@ -71,21 +75,29 @@ struct Panel<'a> {
 }
 
 impl Panel<'_> {
-    /// The samples of the observed window: (day, queued, allocated) per
-    /// replication.
-    fn samples(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+    /// The samples of the observed window, over the replications (folded
+    /// as each one ended: the run keeps no replication's series).
+    fn samples(&self) -> impl Iterator<Item = Sample> + '_ {
         let day = (86_400 * TICKS_PER_SECOND) as f64;
-        self.run.per_replication.iter().flat_map(move |r| {
-            let series = &r.series[self.pool];
-            super::observed(self.run).filter_map(move |(k, t)| {
-                let l = series.get(k)?;
-                Some((
-                    t.0 as f64 / day,
-                    f64::from(l.queued),
-                    f64::from(l.allocated),
-                ))
-            })
+        let spread = &self.run.series.spread[self.pool];
+        super::observed(self.run).filter_map(move |(k, t)| {
+            let s = spread.get(k).filter(|s| s.replications > 0)?;
+            Some((
+                t.0 as f64 / day,
+                f64::from(s.queued_min),
+                f64::from(s.queued_max),
+                s.sum[0] as f64,
+                s.sum[2] as f64,
+                s.replications,
+            ))
         })
+    }
+
+    /// The samples of the observed window that a replication reached.
+    fn spread(&self) -> impl Iterator<Item = &SampleSum> + '_ {
+        let spread = &self.run.series.spread[self.pool];
+        super::observed(self.run)
+            .filter_map(move |(k, _)| spread.get(k).filter(|s| s.replications > 0))
     }
 
     fn draw<DB: DrawingBackend>(
@@ -97,8 +109,16 @@ impl Panel<'_> {
         let day = |d: crate::units::SimDuration| d.as_secs_f64() / 86_400.0;
         let days = day(cx.warmup)..day(cx.horizon).max(day(cx.warmup) + 1e-9);
         let ymax = self
-            .samples()
-            .map(|(_, q, a)| if self.scales { q.max(a) } else { q })
+            .spread()
+            // The most queued, or allocated, in a replication.
+            .map(|s| {
+                let queued = f64::from(s.queued_max);
+                if self.scales {
+                    queued.max(f64::from(s.allocated_max))
+                } else {
+                    queued
+                }
+            })
             .fold(0.0, f64::max);
         let ytop = draw::count_top(ymax);
         let calendar = cx.calendar;
@@ -232,13 +252,11 @@ mod tests {
 
     #[test]
     fn decimation_keeps_peaks_and_the_pixel_count() {
-        // Two replications of 10 000 samples over 10 days, 0 queued but for
-        // one peak of 7 in the second: 100 columns, one reaching 7.
-        let samples = (0..2).flat_map(|r| {
-            (0..10_000).map(move |k| {
-                let queued = if r == 1 && k == 4321 { 7.0 } else { 0.0 };
-                (k as f64 / 1000.0, queued, 2.0)
-            })
+        // Two replications of 10 000 samples over 10 days, folded: 0 queued
+        // but for one peak of 7 in the second, 2 allocated in each.
+        let samples = (0..10_000).map(|k| {
+            let most = if k == 4321 { 7.0 } else { 0.0 };
+            (k as f64 / 1000.0, 0.0, most, most, 4.0, 2)
         });
         let cols = columns(samples, 0.0..10.0, 100);
         assert_eq!(cols.len(), 100);
