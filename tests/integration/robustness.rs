@@ -694,16 +694,17 @@ fn huge_batches_run_in_bounded_memory() {
     ] {
         let path = dir.path().join(format!("{name}.toml"));
         std::fs::write(&path, format!("{head}{workload}")).expect("write");
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -v 1000000 && exec '{}' run '{}' --format json --out '{}'",
-                assert_cmd::cargo::cargo_bin("poolcast").display(),
-                path.display(),
-                dir.path().join(name).display()
-            ))
-            .output()
-            .expect("sh runs");
+        let out = crate::support::poolcast_within(
+            1000000,
+            &[
+                "run".as_ref(),
+                path.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "--out".as_ref(),
+                dir.path().join(name).as_os_str(),
+            ],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{name}: {stderr}");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -880,16 +881,19 @@ fn issue_16_queued_runs_are_bounded_across_pools() {
         "10m",
     );
     let (dir, path) = write_scenario(&src, "many.toml");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 1000000 && exec '{}' run '{}' --threads 1 --format json --out '{}'",
-            assert_cmd::cargo::cargo_bin("poolcast").display(),
-            path.display(),
-            dir.path().join("out").display()
-        ))
-        .output()
-        .expect("sh runs");
+    let out = crate::support::poolcast_within(
+        1000000,
+        &[
+            "run".as_ref(),
+            path.as_os_str(),
+            "--threads".as_ref(),
+            "1".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--out".as_ref(),
+            dir.path().join("out").as_os_str(),
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -1016,15 +1020,20 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
 fn the_default_budget_heeds_ulimit() {
     let default = crate::support::scenarios_dir().join("default.toml");
     let under = |limit_kib: u64| {
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -v {limit_kib} && exec '{}' run '{}' --replications 10000 --outputs none -q --threads 1",
-                assert_cmd::cargo::cargo_bin("poolcast").display(),
-                default.display()
-            ))
-            .output()
-            .expect("sh runs")
+        crate::support::poolcast_within(
+            limit_kib,
+            &[
+                "run".as_ref(),
+                default.as_os_str(),
+                "--replications".as_ref(),
+                "10000".as_ref(),
+                "--outputs".as_ref(),
+                "none".as_ref(),
+                "-q".as_ref(),
+                "--threads".as_ref(),
+                "1".as_ref(),
+            ],
+        )
     };
     let out = under(3_000_000);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1140,15 +1149,7 @@ fn a_trace_too_large_for_the_memory_limit_is_refused() {
         "[simulation]\nhorizon = \"24d\"\nwarmup = \"1d\"\nreplications = 1\n\n[[workload]]\nname = \"ci\"\npool = \"default\"\narrival = { process = \"trace\", file = \"big.csv\" }\n",
     )
     .expect("write");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 100000 && exec '{}' validate '{}'",
-            assert_cmd::cargo::cargo_bin("poolcast").display(),
-            path.display()
-        ))
-        .output()
-        .expect("sh runs");
+    let out = crate::support::poolcast_within(100000, &["validate".as_ref(), path.as_os_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -1169,16 +1170,20 @@ fn replications_fold_their_queue_series_as_they_end() {
         "[simulation]\nhorizon = \"70d\"\nwarmup = \"0s\"\nreplications = 200\nsample_interval = \"1m\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"exponential\", mean = \"20m\" }\n",
         "folded.toml",
     );
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 300000 && exec '{}' run '{}' --threads 2 --outputs csv -q --out '{}'",
-            assert_cmd::cargo::cargo_bin("poolcast").display(),
-            path.display(),
-            dir.path().join("out").display()
-        ))
-        .output()
-        .expect("sh runs");
+    let out = crate::support::poolcast_within(
+        300000,
+        &[
+            "run".as_ref(),
+            path.as_os_str(),
+            "--threads".as_ref(),
+            "2".as_ref(),
+            "--outputs".as_ref(),
+            "csv".as_ref(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+            dir.path().join("out").as_os_str(),
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     // The mean series over all 200 replications, every sample.

@@ -160,3 +160,15 @@ pub fn sweep_shard(path: &Path, k: u32, n: u32, out: &Path, extra: &[&str]) -> P
         .success();
     out.join("sweep.csv")
 }
+
+/// Runs `poolcast ARGS` under an address-space limit of `kib` KiB (`ulimit
+/// -v`), for the tests of memory bounds.
+pub fn poolcast_within(kib: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("poolcast"))
+        .args(args)
+        .output()
+        .expect("sh runs")
+}
