@@ -11,7 +11,7 @@ use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
 use crate::stats::{RunSummary, SampleSum};
-use crate::units::TICKS_PER_SECOND;
+use crate::units::{SimTime, TICKS_PER_SECOND};
 
 /// One pixel column of a pool's series.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,25 +79,24 @@ impl Panel<'_> {
     /// as each one ended: the run keeps no replication's series).
     fn samples(&self) -> impl Iterator<Item = Sample> + '_ {
         let day = (86_400 * TICKS_PER_SECOND) as f64;
-        let spread = &self.run.series.spread[self.pool];
-        super::observed(self.run).filter_map(move |(k, t)| {
-            let s = spread.get(k).filter(|s| s.replications > 0)?;
-            Some((
+        self.spread().map(move |(t, s)| {
+            (
                 t.0 as f64 / day,
                 f64::from(s.queued_min),
                 f64::from(s.queued_max),
                 s.sum[0] as f64,
                 s.sum[2] as f64,
                 s.replications,
-            ))
+            )
         })
     }
 
-    /// The samples of the observed window that a replication reached.
-    fn spread(&self) -> impl Iterator<Item = &SampleSum> + '_ {
+    /// The samples of the observed window that a replication reached, with
+    /// their times.
+    fn spread(&self) -> impl Iterator<Item = (SimTime, &SampleSum)> + '_ {
         let spread = &self.run.series.spread[self.pool];
         super::observed(self.run)
-            .filter_map(move |(k, _)| spread.get(k).filter(|s| s.replications > 0))
+            .filter_map(move |(k, t)| spread.get(k).filter(|s| s.replications > 0).map(|s| (t, s)))
     }
 
     fn draw<DB: DrawingBackend>(
@@ -111,7 +110,7 @@ impl Panel<'_> {
         let ymax = self
             .spread()
             // The most queued, or allocated, in a replication.
-            .map(|s| {
+            .map(|(_, s)| {
                 let queued = f64::from(s.queued_max);
                 if self.scales {
                     queued.max(f64::from(s.allocated_max))
