@@ -130,25 +130,21 @@ fn histogram_bytes(max_ticks: f64) -> f64 {
     (doublings + 1.0) * 1024.0 * 8.0
 }
 
-/// What `replications` replications of `s` keep until the summary (the
-/// queue series of `series` of them), and what `in_flight` of them hold
-/// while running, with the arithmetic.
-fn per_replication(
-    s: &Scenario,
-    (replications, series): (f64, f64),
-    in_flight: f64,
-    est: &mut MemoryEstimate,
-) {
+/// What `replications` replications of `s` keep until the summary, and
+/// what `in_flight` of them hold while running (their own queue series
+/// among it: a run folds each into its one as it ends, a sweep drops it),
+/// with the arithmetic.
+fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut MemoryEstimate) {
     let sim = &s.simulation;
     let pools = s.pools.len() as f64;
     let workloads = s.workloads.len() as f64;
-    let samples = (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0;
+    let samples = samples(s);
     let level = std::mem::size_of::<PoolLevels>() as f64;
     est.push(
         format!(
-            "queue series: {series} replications x {pools} pool(s) x {samples} samples x {level} B"
+            "queue series: {in_flight} replications x {pools} pool(s) x {samples} samples x {level} B"
         ),
-        series * pools * samples * level,
+        in_flight * pools * samples * level,
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
@@ -231,6 +227,12 @@ fn per_replication(
     );
 }
 
+/// Samples of each pool's queue series over the horizon.
+fn samples(s: &Scenario) -> f64 {
+    let sim = &s.simulation;
+    (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0
+}
+
 /// An hour cell of the waits by hour kept per replication, beside its
 /// pairs: the sum of its waits and its vector of pairs.
 const HOUR_CELL_BYTES: f64 = 16.0 + 24.0;
@@ -274,7 +276,7 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     let reps = f64::from(s.simulation.replications);
     let mut est = MemoryEstimate::default();
     let in_flight = reps.min(threads.max(1) as f64);
-    per_replication(s, (reps, in_flight), in_flight, &mut est);
+    per_replication(s, reps, in_flight, &mut est);
     folded_series(s, &mut est);
     data([s], &mut est);
     est.sorted()
@@ -283,9 +285,8 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
 /// The run's queue series, into which each replication's is folded as it
 /// ends (`stats::SeriesSum`): one per run, however many replications.
 fn folded_series(s: &Scenario, est: &mut MemoryEstimate) {
-    let sim = &s.simulation;
     let pools = s.pools.len() as f64;
-    let samples = (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0;
+    let samples = samples(s);
     let sample = std::mem::size_of::<crate::stats::SampleSum>() as f64;
     est.push(
         format!("queue series, folded: {pools} pool(s) x {samples} samples x {sample} B"),
@@ -312,7 +313,7 @@ pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimat
             0.0
         };
         let mut own = MemoryEstimate::default();
-        per_replication(s, (reps, in_flight), in_flight, &mut own);
+        per_replication(s, reps, in_flight, &mut own);
         folded_series(s, &mut own);
         for part in own.parts {
             est.push(format!("{}: {}", s.name, part.what), part.bytes);
@@ -344,7 +345,7 @@ impl SweepMemory {
     /// Adds a valid point.
     pub fn add(&mut self, s: &Scenario) {
         let need = run_estimate(s, 1).total();
-        if self.largest.as_ref().is_none_or(|(most, _)| need > *most) {
+        if self.needs_less_than(need) {
             self.largest = Some((need, s.clone()));
         }
         self.points += 1;
@@ -357,9 +358,7 @@ impl SweepMemory {
                 // Held by the points' cache of data files as well as by
                 // this point: one copy for the whole sweep.
                 if Arc::strong_count(values) > 1 {
-                    if !self.shared.iter().any(|v| Arc::ptr_eq(v, values)) {
-                        self.shared.push(values.clone());
-                    }
+                    self.share(values);
                 } else {
                     own += values.values().len() as f64 * Recorded::BYTES_PER_VALUE as f64;
                 }
@@ -371,18 +370,29 @@ impl SweepMemory {
     /// Joins what was gathered from later points.
     pub fn join(mut self, later: SweepMemory) -> SweepMemory {
         if let Some((need, s)) = later.largest
-            && self.largest.as_ref().is_none_or(|(most, _)| need > *most)
+            && self.needs_less_than(need)
         {
             self.largest = Some((need, s));
         }
         self.points += later.points;
         self.own_data = self.own_data.max(later.own_data);
-        for v in later.shared {
-            if !self.shared.iter().any(|s| Arc::ptr_eq(s, &v)) {
-                self.shared.push(v);
-            }
+        for v in &later.shared {
+            self.share(v);
         }
         self
+    }
+
+    /// Whether the largest point so far needs less than `need` (or there
+    /// is none).
+    fn needs_less_than(&self, need: f64) -> bool {
+        self.largest.as_ref().is_none_or(|(most, _)| need > *most)
+    }
+
+    /// Counts `values` once among the shared run times.
+    fn share(&mut self, values: &Arc<Recorded>) {
+        if !self.shared.iter().any(|v| Arc::ptr_eq(v, values)) {
+            self.shared.push(values.clone());
+        }
     }
 
     /// Peak memory of a sweep or plan of the points added, each run up to
@@ -400,8 +410,8 @@ impl SweepMemory {
         let kept = held * f64::from(point.simulation.replications);
         let in_flight = (threads.max(1) as f64).min(kept);
         // A sweep's rows read no queue series: each is dropped as its
-        // replication ends (`sweep::run_chunk`).
-        per_replication(&point, (kept, in_flight), in_flight, &mut est);
+        // replication ends (`sweep::run_jobs`), nothing is folded.
+        per_replication(&point, kept, in_flight, &mut est);
         est.push(
             format!(
                 "data of the points held: {held} points x {}",

@@ -400,8 +400,17 @@ pub(super) fn finish_output(out: OutputDir) -> Result<()> {
 /// Writes `name` into the set, unless the user interrupted (then nothing
 /// more is written: the set is dropped).
 pub(super) fn write_output(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    write_output_with(out, name, |w| w.write_all(bytes))
+}
+
+/// `write_output` of what `fill` streams.
+pub(super) fn write_output_with(
+    out: &OutputDir,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf> {
     stop_if_interrupted()?;
-    out.write(name, bytes).with_context(|| {
+    out.write_with(name, fill).with_context(|| {
         format!(
             "cannot write {}",
             Path::new(out.path()).join(name).display()

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::{BadInput, finish_output, output_dir, write_output};
+use super::{BadInput, finish_output, output_dir, write_output, write_output_with};
 use crate::cli::OutputArgs;
 use crate::report::{self, ChartFormats, OutputDir};
 
@@ -182,12 +182,7 @@ impl Outputs {
         fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<()> {
         match &self.dir {
-            Some(dir) if self.wants(kind) => {
-                super::stop_if_interrupted()?;
-                dir.write_with(name, fill)
-                    .with_context(|| format!("cannot write {}", dir.path().join(name).display()))?;
-                Ok(())
-            }
+            Some(dir) if self.wants(kind) => write_output_with(dir, name, fill).map(|_| ()),
             _ => Ok(()),
         }
     }

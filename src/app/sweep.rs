@@ -5,11 +5,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 
 use super::outputs::{Kind, Outputs};
-use super::{BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output};
+use super::{
+    BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output, write_output_with,
+};
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::memory::SweepMemory;
 use crate::report::{self, SweepMeta};
@@ -463,10 +465,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         };
         if shard.is_some() {
             let dir = out.dir_for_shard()?;
-            dir.write_with("sweep.csv", &mut into_csv)
-                .with_context(|| {
-                    format!("cannot write {}", dir.path().join("sweep.csv").display())
-                })?;
+            write_output_with(dir, "sweep.csv", &mut into_csv)?;
         } else if out.wants(Kind::Csv) && out.dir().is_some() {
             out.write_with(Kind::Csv, "sweep.csv", &mut into_csv)?;
         } else {
