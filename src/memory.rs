@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::model::Target;
 use crate::scenario::Scenario;
-use crate::stats::PoolLevels;
+use crate::stats::{HOURS_OF_WEEK, HourWaits, PoolLevels};
 use crate::units::TICKS_PER_SECOND;
 use crate::workload::{ArrivalProcess, DurationDist, Recorded, TraceRun};
 
@@ -168,23 +168,16 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
             2.0 * in_flight * workloads * filling,
         );
     }
-    // The waits by hour of the week: per workload 168 cells, each a sum
-    // and a (bucket, count) pair per distinct wait bucket seen, at most one
-    // per run of the cell (a layout of a few thousand buckets bounds it).
-    let cells: f64 = s
-        .workloads
-        .iter()
-        .map(|w| {
-            let runs_per_cell = w.arrival.expected_runs(sim.horizon) / 168.0;
-            168.0 * (HOUR_CELL_BYTES + 8.0 * runs_per_cell.clamp(0.0, 4096.0))
-        })
-        .sum();
+    // The waits by hour of the week, per workload 168 cells while a
+    // replication runs (a run folds them into its one set as it ends, a
+    // sweep drops them).
+    let cells = workloads * HOURS_OF_WEEK as f64 * HourWaits::bytes_at_most(sim.horizon);
     est.push(
         format!(
-            "waits by hour: {replications} replications x {workloads} workload(s) x {}",
+            "waits by hour: {in_flight} replications in flight x {workloads} workload(s) x {}",
             bytes_text(cells / workloads.max(1.0))
         ),
-        replications * cells,
+        in_flight * cells,
     );
     let days = (sim.horizon.as_secs_f64() / 86_400.0).ceil();
     est.push(
@@ -233,10 +226,6 @@ fn samples(s: &Scenario) -> f64 {
     (sim.horizon.0 / sim.sample_interval.0.max(1)) as f64 + 1.0
 }
 
-/// An hour cell of the waits by hour kept per replication, beside its
-/// pairs: the sum of its waits and its vector of pairs.
-const HOUR_CELL_BYTES: f64 = 16.0 + 24.0;
-
 /// A trace run, and its index among the timed runs.
 const TRACE_RUN_BYTES: f64 = (std::mem::size_of::<TraceRun>() + 4) as f64;
 
@@ -277,20 +266,30 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     let mut est = MemoryEstimate::default();
     let in_flight = reps.min(threads.max(1) as f64);
     per_replication(s, reps, in_flight, &mut est);
-    folded_series(s, &mut est);
+    folded(s, &mut est);
     data([s], &mut est);
     est.sorted()
 }
 
-/// The run's queue series, into which each replication's is folded as it
-/// ends (`stats::SeriesSum`): one per run, however many replications.
-fn folded_series(s: &Scenario, est: &mut MemoryEstimate) {
+/// The run's queue series and waits by hour, into which each
+/// replication's are folded as it ends (`stats::ReplicationFold`): one set
+/// per run, however many replications.
+fn folded(s: &Scenario, est: &mut MemoryEstimate) {
     let pools = s.pools.len() as f64;
     let samples = samples(s);
     let sample = std::mem::size_of::<crate::stats::SampleSum>() as f64;
     est.push(
         format!("queue series, folded: {pools} pool(s) x {samples} samples x {sample} B"),
         pools * samples * sample,
+    );
+    let workloads = s.workloads.len() as f64;
+    let cell = HourWaits::bytes_at_most(s.simulation.horizon);
+    est.push(
+        format!(
+            "waits by hour, folded: {workloads} workload(s) x {HOURS_OF_WEEK} x {}",
+            bytes_text(cell)
+        ),
+        workloads * HOURS_OF_WEEK as f64 * cell,
     );
 }
 
@@ -314,7 +313,7 @@ pub fn compare_estimate(scenarios: &[Scenario], threads: usize) -> MemoryEstimat
         };
         let mut own = MemoryEstimate::default();
         per_replication(s, reps, in_flight, &mut own);
-        folded_series(s, &mut own);
+        folded(s, &mut own);
         for part in own.parts {
             est.push(format!("{}: {}", s.name, part.what), part.bytes);
         }

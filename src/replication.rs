@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
 use crate::stats::{
-    Recorder, ReplicationStats, ReplicationSummary, RunSummary, SeriesSum, summarise_with,
+    Recorder, ReplicationFold, ReplicationStats, ReplicationSummary, RunSummary, summarise_with,
 };
 
 /// How replications run: what tells them to stop, whom to tell of progress.
@@ -85,22 +85,24 @@ fn jobs(scenario: &Scenario) -> Vec<(&Scenario, u32)> {
 
 /// Runs every replication of `scenario` and summarises them (cancelled,
 /// the summary is of incomplete replications: see `run_unless_cancelled`).
-/// Each replication's queue series is folded into the run's as it ends.
+/// Each replication's queue series and waits by hour are folded into the
+/// run's as it ends.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
-    let series = Mutex::new(SeriesSum::default());
-    let reps = replicate_map(&jobs(scenario), opts, |s| fold(s, &series));
-    summarise_with(scenario, reps, into_inner(series))
+    let folded = Mutex::new(ReplicationFold::default());
+    let reps = replicate_map(&jobs(scenario), opts, |s| fold(s, &folded));
+    summarise_with(scenario, reps, into_inner(folded))
 }
 
-/// Folds the queue series of `rep` into `sum` (see `SeriesSum`).
-fn fold(mut rep: ReplicationSummary, sum: &Mutex<SeriesSum>) -> ReplicationSummary {
+/// Folds the queue series and waits by hour of `rep` into `sum` (see
+/// `ReplicationFold`).
+fn fold(mut rep: ReplicationSummary, sum: &Mutex<ReplicationFold>) -> ReplicationSummary {
     sum.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .add(&mut rep);
     rep
 }
 
-fn into_inner(sum: Mutex<SeriesSum>) -> SeriesSum {
+fn into_inner(sum: Mutex<ReplicationFold>) -> ReplicationFold {
     sum.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -109,14 +111,14 @@ fn into_inner(sum: Mutex<SeriesSum>) -> SeriesSum {
 /// 10,000 replications, setting up the statistics of the remaining ones
 /// and summarising all took 1.2-1.7 s.
 pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<RunSummary> {
-    let series = Mutex::new(SeriesSum::default());
+    let folded = Mutex::new(ReplicationFold::default());
     let reps: Vec<ReplicationSummary> = jobs(scenario)
         .par_iter()
-        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, r, opts), &series)))
+        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, r, opts), &folded)))
         // In job order (rayon keeps it); shorter only when cancelled.
         .while_some()
         .collect();
-    (!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(series)))
+    (!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(folded)))
 }
 
 /// Like `run`, with a second recorder beside the statistics in every
@@ -130,7 +132,7 @@ pub fn run_recorded<R: Recorder, E: Send>(
     open: impl Fn(u32) -> Result<R, E> + Sync,
     close: impl Fn(u32, R) -> Result<(), E> + Sync,
 ) -> Result<Option<RunSummary>, E> {
-    let series = Mutex::new(SeriesSum::default());
+    let folded = Mutex::new(ReplicationFold::default());
     let reps = (0..scenario.simulation.replications)
         .into_par_iter()
         .map(|r| {
@@ -141,10 +143,10 @@ pub fn run_recorded<R: Recorder, E: Send>(
                 let (stats, extra) = both;
                 close(r, extra)?;
                 (opts.progress)();
-                Ok(fold(stats.finish(), &series))
+                Ok(fold(stats.finish(), &folded))
             })
         })
         .while_some()
         .collect::<Result<Vec<_>, E>>()?;
-    Ok((!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(series))))
+    Ok((!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(folded))))
 }

@@ -56,6 +56,12 @@ pub(super) struct ByteCounts {
 }
 
 impl ByteCounts {
+    /// No counts.
+    pub(super) const EMPTY: ByteCounts = ByteCounts {
+        low: Vec::new(),
+        wraps: Vec::new(),
+    };
+
     /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(super) fn increment(&mut self, i: usize) {
@@ -74,17 +80,39 @@ impl ByteCounts {
     #[cold]
     fn wrap(&mut self, i: usize) {
         // Bucket indices of a `u64` value stay far below 2^32.
-        let i = i as u32;
-        match self.wraps.binary_search_by_key(&i, |w| w.0) {
-            Ok(k) => self.wraps[k].1 += 1,
-            Err(k) => self.wraps.insert(k, (i, 1)),
-        }
+        self.wraps_add(i as u32, 1);
     }
 
     #[cold]
     fn grow_and_record(&mut self, i: usize) {
         self.low.resize(i + 1, 0);
         self.low[i] = 1;
+    }
+
+    /// Adds the counts of `other`, bucket by bucket: exact, and the same
+    /// whatever order counts are added in.
+    pub(super) fn add(&mut self, other: &ByteCounts) {
+        if self.low.len() < other.low.len() {
+            self.low.resize(other.low.len(), 0);
+        }
+        for (i, &n) in other.low.iter().enumerate() {
+            let (sum, carried) = self.low[i].overflowing_add(n);
+            self.low[i] = sum;
+            if carried {
+                self.wraps_add(i as u32, 1);
+            }
+        }
+        for &(i, n) in &other.wraps {
+            self.wraps_add(i, n);
+        }
+    }
+
+    /// Counts `n` more wraps of bucket `i`.
+    fn wraps_add(&mut self, i: u32, n: u64) {
+        match self.wraps.binary_search_by_key(&i, |w| w.0) {
+            Ok(k) => self.wraps[k].1 += n,
+            Err(k) => self.wraps.insert(k, (i, n)),
+        }
     }
 
     /// The buckets counted, `(index, count)` by ascending index.
@@ -95,6 +123,13 @@ impl ByteCounts {
             let n = u64::from(low) + (high << 8);
             (n > 0).then_some((i, n))
         })
+    }
+}
+
+/// Equal when every bucket counts the same (however far each has grown).
+impl PartialEq for ByteCounts {
+    fn eq(&self, other: &ByteCounts) -> bool {
+        self.nonzero().eq(other.nonzero())
     }
 }
 
@@ -190,6 +225,33 @@ mod tests {
             }
         }
         assert_eq!(counts.nonzero().collect::<Vec<_>>(), wanted);
+    }
+
+    proptest! {
+        /// Counts added together, whichever is added to which, are the
+        /// counts of one that counted every increment: carries out of a
+        /// byte and wraps of either side included.
+        #[test]
+        fn added_counts_match_one_count(increments in prop::collection::vec(
+            (prop_oneof![0usize..4, 0usize..600], 1u64..700, any::<bool>()),
+            0..40,
+        )) {
+            let (mut a, mut b, mut each) =
+                (ByteCounts::default(), ByteCounts::default(), ByteCounts::default());
+            for &(i, n, to_a) in &increments {
+                for _ in 0..n {
+                    if to_a { a.increment(i) } else { b.increment(i) }
+                    each.increment(i);
+                }
+            }
+            let wanted: Vec<_> = each.nonzero().collect();
+            let mut ab = a.clone();
+            ab.add(&b);
+            let mut ba = b;
+            ba.add(&a);
+            prop_assert_eq!(ab.nonzero().collect::<Vec<_>>(), wanted.clone());
+            prop_assert_eq!(ba.nonzero().collect::<Vec<_>>(), wanted);
+        }
     }
 
     #[test]

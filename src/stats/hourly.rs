@@ -5,7 +5,7 @@
 use hdrhistogram::Histogram;
 
 use super::counts::{ByteCounts, bucket_index, bucket_value};
-use crate::units::{SimTime, TICKS_PER_SECOND};
+use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{Calendar, WorkloadId};
 
 /// Hours in a week: the cells of the waits by hour.
@@ -20,40 +20,9 @@ const HOURLY_UNIT_TICKS: u64 = TICKS_PER_SECOND / 100;
 /// make 1% resolution the affordable one.
 const HOURLY_SUB_BUCKET_BITS: u32 = 8;
 
-// A bucket index of this layout fits the `u16` of `HourWaits::buckets`,
-// whatever the wait.
-const _: () = assert!(
-    bucket_index::<HOURLY_SUB_BUCKET_BITS>(u64::MAX / HOURLY_UNIT_TICKS) < u16::MAX as usize
-);
-
 /// The bucket of a wait of `ticks`.
-fn bucket(ticks: u64) -> u16 {
-    bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS) as u16
-}
-
-/// One hour of the week's waits while a replication runs: their sum, and
-/// counts by bucket of a 2-digit hdrhistogram of 10-ms units, grown to the
-/// longest wait of the hour.
-#[derive(Debug, Clone, Default)]
-struct HourTally {
-    sum_ticks: u128,
-    counts: ByteCounts,
-}
-
-impl HourTally {
-    /// The non-zero counts, kept past the replication.
-    fn finish(self) -> HourWaits {
-        HourWaits {
-            sum_ticks: self.sum_ticks,
-            buckets: self
-                .counts
-                .nonzero()
-                // A count past `u32` stays at its top, as the counts did
-                // when they were `u32` cells that saturated.
-                .map(|(i, n)| (i as u16, u32::try_from(n).unwrap_or(u32::MAX)))
-                .collect(),
-        }
-    }
+fn bucket(ticks: u64) -> usize {
+    bucket_index::<HOURLY_SUB_BUCKET_BITS>(ticks / HOURLY_UNIT_TICKS)
 }
 
 /// Per workload, the 168 hour cells of one replication. (Recording a
@@ -67,7 +36,7 @@ pub(super) struct HourlyWaits {
     /// of arrival, and that hour.
     last_hour: (SimTime, SimTime, usize),
     /// Cell `workload * HOURS_OF_WEEK + hour`, Monday 00:00 first.
-    cells: Vec<HourTally>,
+    cells: Vec<HourWaits>,
 }
 
 impl HourlyWaits {
@@ -76,7 +45,7 @@ impl HourlyWaits {
         HourlyWaits {
             calendar,
             last_hour: (SimTime::ZERO, SimTime::ZERO, 0),
-            cells: vec![HourTally::default(); workloads * HOURS_OF_WEEK],
+            cells: vec![HourWaits::default(); workloads * HOURS_OF_WEEK],
         }
     }
 
@@ -94,36 +63,88 @@ impl HourlyWaits {
         }
         let cell = &mut self.cells[w.0 as usize * HOURS_OF_WEEK + *hour];
         cell.sum_ticks += u128::from(wait);
-        cell.counts.increment(usize::from(bucket(wait)));
+        cell.counts.increment(bucket(wait));
     }
 
-    /// Per workload, its 168 cells.
+    /// Per workload, its 168 cells (moved: the counts stay as they were
+    /// filled, a byte a bucket).
     pub(super) fn finish(self) -> Vec<Vec<HourWaits>> {
         let workloads = self.cells.len() / HOURS_OF_WEEK;
-        let mut cells = self.cells.into_iter().map(HourTally::finish);
+        let mut cells = self.cells.into_iter();
         (0..workloads)
             .map(|_| cells.by_ref().take(HOURS_OF_WEEK).collect())
             .collect()
     }
 }
 
+/// The waits by hour of replications folded together as each one ends
+/// (bucket counts and sums added, exact whatever the order): a run keeps
+/// one set of cells, however many replications it has.
+#[derive(Debug, Clone, Default)]
+pub struct WaitsByHourSum {
+    /// Per workload, its 168 cells.
+    workloads: Vec<Vec<HourWaits>>,
+}
+
+impl WaitsByHourSum {
+    /// Adds the cells of a replication, taking them (the first
+    /// replication's are moved in as they are).
+    pub fn add(&mut self, cells: &mut Vec<Vec<HourWaits>>) {
+        let cells = std::mem::take(cells);
+        if self.workloads.is_empty() {
+            self.workloads = cells;
+            return;
+        }
+        for (sums, hours) in self.workloads.iter_mut().zip(&cells) {
+            for (sum, cell) in sums.iter_mut().zip(hours) {
+                sum.sum_ticks += cell.sum_ticks;
+                sum.counts.add(&cell.counts);
+            }
+        }
+    }
+
+    /// Workload `w`'s cell of hour `h` (Monday 00:00 first); an empty one
+    /// when nothing was added.
+    pub fn cell(&self, w: usize, h: usize) -> &HourWaits {
+        static EMPTY: HourWaits = HourWaits::EMPTY;
+        self.workloads
+            .get(w)
+            .and_then(|hours| hours.get(h))
+            .unwrap_or(&EMPTY)
+    }
+}
+
 /// The waits of the runs that arrived in one hour of the week: their sum,
-/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units,
-/// sparse (sorted `(bucket, count)` pairs): what a replication keeps of
-/// 168 cells per workload grows with the distinct waits seen, never with
-/// the runs.
+/// and their counts by bucket of a 2-digit hdrhistogram of 10-ms units, a
+/// byte a bucket up to the longest wait (overflows kept apart): a few
+/// kilobytes a cell whatever the runs, and a run folds its replications'
+/// into one set (`WaitsByHourSum`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HourWaits {
     /// All waits, ticks.
     sum_ticks: u128,
-    /// Runs by bucket (the buckets of a 2-digit layout stay below 2^16).
-    buckets: Vec<(u16, u32)>,
+    /// Runs by bucket.
+    counts: ByteCounts,
 }
 
 impl HourWaits {
+    /// A cell without runs.
+    const EMPTY: HourWaits = HourWaits {
+        sum_ticks: 0,
+        counts: ByteCounts::EMPTY,
+    };
+
+    /// The most a cell takes, bytes, when no wait is longer than
+    /// `longest`: its sum, its two vectors, and a byte a bucket up to that
+    /// wait's (the wraps, a few per thousand runs, left out).
+    pub fn bytes_at_most(longest: SimDuration) -> f64 {
+        let buckets = bucket(longest.0) + 1;
+        (std::mem::size_of::<HourWaits>() + buckets) as f64
+    }
+
     /// Runs recorded.
     pub fn runs(&self) -> u64 {
-        self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
+        self.counts.nonzero().map(|(_, n)| n).sum()
     }
 
     /// All waits, seconds.
@@ -131,28 +152,26 @@ impl HourWaits {
         self.sum_ticks as f64 / TICKS_PER_SECOND as f64
     }
 
-    /// The `q` quantile of the cells' waits together, seconds (to 2
-    /// significant digits, at least 10 ms apart), or NaN without runs.
-    pub fn quantile<'a>(cells: impl IntoIterator<Item = &'a HourWaits>, q: f64) -> f64 {
-        let h = Self::histogram(cells);
+    /// The `q` quantile of the waits, seconds (to 2 significant digits, at
+    /// least 10 ms apart), or NaN without runs.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let h = self.histogram();
         if h.is_empty() {
             return f64::NAN;
         }
         (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
     }
 
-    /// The cells together as an hdrhistogram of 2 significant digits, in
-    /// 10-ms units.
-    fn histogram<'a>(cells: impl IntoIterator<Item = &'a HourWaits>) -> Histogram<u64> {
+    /// The counts as an hdrhistogram of 2 significant digits, in 10-ms
+    /// units.
+    fn histogram(&self) -> Histogram<u64> {
         let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
-        for c in cells {
-            for &(i, n) in &c.buckets {
-                let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(usize::from(i));
-                // Auto-resizing: only a `usize` too small for the counts
-                // fails, and the highest value is the best left then.
-                if h.record_n(v, u64::from(n)).is_err() {
-                    h.saturating_record_n(v, u64::from(n));
-                }
+        for (i, n) in self.counts.nonzero() {
+            let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i);
+            // Auto-resizing: only a `usize` too small for the counts
+            // fails, and the highest value is the best left then.
+            if h.record_n(v, n).is_err() {
+                h.saturating_record_n(v, n);
             }
         }
         h
@@ -190,6 +209,39 @@ mod tests {
     }
 
     proptest! {
+        /// Replications' cells folded together, in either order, are the
+        /// cells of one replication that recorded every run: the same
+        /// sums and the same counts in every bucket.
+        #[test]
+        fn folded_cells_match_one_recording(runs in prop::collection::vec(
+            (0u32..2, 0u64..(24 * 14 * 3600), prop_oneof![0u64..300_000, 0u64..1 << 42], 0usize..3),
+            1..800,
+        )) {
+            let calendar = berlin();
+            let mut all = HourlyWaits::new(calendar, 2);
+            let mut reps: Vec<HourlyWaits> = (0..3).map(|_| HourlyWaits::new(calendar, 2)).collect();
+            for &(w, secs, wait, r) in &runs {
+                let at = SimTime(secs * TICKS_PER_SECOND);
+                all.record(WorkloadId(w), at, wait);
+                reps[r].record(WorkloadId(w), at, wait);
+            }
+            let cells: Vec<_> = reps.into_iter().map(HourlyWaits::finish).collect();
+            let all = all.finish();
+            for order in [[0, 1, 2], [2, 1, 0]] {
+                let mut sum = WaitsByHourSum::default();
+                for r in order {
+                    sum.add(&mut cells[r].clone());
+                }
+                for (w, hours) in all.iter().enumerate() {
+                    for (h, cell) in hours.iter().enumerate() {
+                        prop_assert_eq!(sum.cell(w, h), cell);
+                        prop_assert_eq!(sum.cell(w, h).counts.nonzero().collect::<Vec<_>>(),
+                            cell.counts.nonzero().collect::<Vec<_>>());
+                    }
+                }
+            }
+        }
+
         /// Runs of three workloads arriving out of order over weeks: every
         /// cell holds the runs of its (workload, hour of the week),
         /// their exact sum and the quantiles of a 2-digit hdrhistogram that
@@ -218,7 +270,7 @@ mod tests {
                     let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
                     prop_assert_eq!(cell.sum_ticks, sum);
                     if !values.is_empty() {
-                        let p95 = HourWaits::quantile(std::iter::once(cell), 0.95);
+                        let p95 = cell.quantile(0.95);
                         let expected = two_digits(&values).value_at_quantile(0.95);
                         prop_assert_eq!(p95, (expected * HOURLY_UNIT_TICKS) as f64 / 1e6);
                     }

@@ -15,14 +15,14 @@ mod verdict;
 
 pub use collector::{ReplicationStats, ReplicationSummary};
 pub use estimate::{Estimate, student_t_975};
-pub use hourly::{HOURS_OF_WEEK, HourWaits};
+pub use hourly::{HOURS_OF_WEEK, HourWaits, WaitsByHourSum};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
     rounded,
 };
 pub use summary::{
-    CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits, RunContext,
-    RunSummary, SampleSum, SeriesSum, WorkloadSummary, summarise, summarise_with,
+    CostByDay, HourWait, PoolSummary, QueueSeries, RECORDED_QUANTILES, RecordedWaits,
+    ReplicationFold, RunContext, RunSummary, SampleSum, WorkloadSummary, summarise, summarise_with,
 };
 pub use tally::{DailyArea, TimeWeighted, day_span};
 pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};

@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 
 use super::{
     DefaultComputeMetric, MetricSet, PoolMetric, ReplicationSummary, SloVerdict, TotalMetric,
-    WorkloadMetric, judge,
+    WaitsByHourSum, WorkloadMetric, judge,
 };
 use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
@@ -144,19 +144,36 @@ impl Default for SampleSum {
     }
 }
 
+/// What a run keeps of its replications' long data, folded in as each
+/// replication ends: its queue series and its waits by hour of the week.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicationFold {
+    series: SeriesSum,
+    wait_by_hour: WaitsByHourSum,
+}
+
+impl ReplicationFold {
+    /// Adds the queue series and waits by hour of `rep`, taking them out of
+    /// it.
+    pub fn add(&mut self, rep: &mut ReplicationSummary) {
+        self.series.add(rep);
+        self.wait_by_hour.add(&mut rep.wait_by_hour);
+    }
+}
+
 /// The queue series of replications folded together as each one ends, so
 /// that a run keeps one series however many replications it has (200
 /// replications of 10^6 samples kept 3.1 GB). Sums of whole counts, least
 /// and most: the same whatever order the replications end in.
 #[derive(Debug, Clone, Default)]
-pub struct SeriesSum {
+struct SeriesSum {
     /// Per pool, per sample.
     pools: Vec<Vec<SampleSum>>,
 }
 
 impl SeriesSum {
     /// Adds the series of `rep`, taking them out of it.
-    pub fn add(&mut self, rep: &mut ReplicationSummary) {
+    fn add(&mut self, rep: &mut ReplicationSummary) {
         if self.pools.is_empty() {
             self.pools = vec![Vec::new(); rep.series.len()];
         }
@@ -221,20 +238,19 @@ pub struct HourWait {
 /// Per workload, its waits in each hour of the week (168 entries), pooled
 /// over the replications: a single week holds too few runs of an hour for
 /// a p95 of its own.
-fn wait_by_hour(workloads: usize, reps: &[ReplicationSummary]) -> Vec<Vec<HourWait>> {
+fn wait_by_hour(workloads: usize, sum: &WaitsByHourSum) -> Vec<Vec<HourWait>> {
     (0..workloads)
         .map(|w| {
             (0..super::HOURS_OF_WEEK)
                 .map(|h| {
-                    let cells = || reps.iter().map(|r| &r.wait_by_hour[w][h]);
-                    let runs: u64 = cells().map(super::HourWaits::runs).sum();
-                    let sum: f64 = cells().map(super::HourWaits::sum_secs).sum();
+                    let cell = sum.cell(w, h);
+                    let runs = cell.runs();
                     let mean = if runs == 0 {
                         f64::NAN
                     } else {
-                        sum / runs as f64
+                        cell.sum_secs() / runs as f64
                     };
-                    let p95 = super::HourWaits::quantile(cells(), 0.95);
+                    let p95 = cell.quantile(0.95);
                     // Seconds to the microsecond, as every time is stated.
                     let round = |x: f64| (x * 1e6).round() / 1e6;
                     HourWait {
@@ -323,19 +339,19 @@ pub struct RunSummary {
 
 /// Combines per-replication metrics (in replication order) into a summary.
 pub fn summarise(scenario: &Scenario, mut reps: Vec<ReplicationSummary>) -> RunSummary {
-    let mut series = SeriesSum::default();
+    let mut fold = ReplicationFold::default();
     for r in &mut reps {
-        series.add(r);
+        fold.add(r);
     }
-    summarise_with(scenario, reps, series)
+    summarise_with(scenario, reps, fold)
 }
 
-/// `summarise` of replications whose queue series were folded into
-/// `series` as each one ended.
+/// `summarise` of replications whose queue series and waits by hour were
+/// folded into `fold` as each one ended.
 pub fn summarise_with(
     scenario: &Scenario,
     reps: Vec<ReplicationSummary>,
-    series: SeriesSum,
+    fold: ReplicationFold,
 ) -> RunSummary {
     let loads = load_by_hour(scenario);
     let pools = scenario
@@ -391,7 +407,7 @@ pub fn summarise_with(
     let n = reps.len() as f64;
     let cost_by_day = cost_by_day(scenario, &reps);
     let spread: Vec<Vec<SampleSum>> = (0..scenario.pools.len())
-        .map(|p| series.pools.get(p).cloned().unwrap_or_default())
+        .map(|p| fold.series.pools.get(p).cloned().unwrap_or_default())
         .collect();
     let reps_n = reps.len() as u32;
     let series = QueueSeries {
@@ -425,7 +441,7 @@ pub fn summarise_with(
         cost_by_day,
         advice,
         series,
-        wait_by_hour: wait_by_hour(scenario.workloads.len(), &reps),
+        wait_by_hour: wait_by_hour(scenario.workloads.len(), &fold.wait_by_hour),
         per_replication: reps,
     }
 }
