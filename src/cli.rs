@@ -290,9 +290,10 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Files to write: a comma-separated list of json, csv, svg, png, html,
-    /// md, tasks (tasks.csv, one row per run; run and check only, never by
-    /// default), or none (no folder at all).
-    #[arg(long, value_name = "LIST", default_value = "json,csv,svg,png,html,md")]
+    /// md, tasks (tasks.csv, one row per run; run and check only), default
+    /// (json,csv,svg,html,md: add png for the charts as PNG too), or none
+    /// (no folder at all).
+    #[arg(long, value_name = "LIST", default_value = "default")]
     pub outputs: String,
     /// Exit 2 instead of waiting when another poolcast is writing the
     /// output folder (or a folder beside it).

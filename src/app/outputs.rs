@@ -39,20 +39,35 @@ const KINDS: [(&str, Kind); 7] = [
     ("tasks", Kind::Tasks),
 ];
 
-/// The kinds `--outputs LIST` asks for: comma-separated kinds, or `none`.
+/// What `--outputs default` writes. Not the PNGs: `summary.md` links the
+/// SVGs then, and drawing and compressing the charts a second time as
+/// bitmaps was a fifth of a 10^6-task run (`benches/mmc.toml`: 91 against
+/// 100 ms, BENCHMARKS.md).
+const DEFAULT_KINDS: [Kind; 5] = [Kind::Json, Kind::Csv, Kind::Svg, Kind::Html, Kind::Md];
+
+/// The kinds `--outputs LIST` asks for: comma-separated kinds, `default`,
+/// or `none`.
 fn kinds(list: &str) -> Result<Vec<Kind>> {
     let mut kinds = Vec::new();
     for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        if item == "none" {
-            continue;
-        }
-        let Some((_, kind)) = KINDS.iter().find(|(k, _)| *k == item) else {
-            return Err(BadInput(format!(
-                "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, tasks, or none"
-            ))
-            .into());
+        let asked: &[Kind] = match item {
+            "none" => &[],
+            "default" => &DEFAULT_KINDS,
+            _ => match KINDS.iter().find(|(k, _)| *k == item) {
+                Some((_, kind)) => std::slice::from_ref(kind),
+                None => {
+                    return Err(BadInput(format!(
+                        "--outputs {list:?}: {item:?} is not an output; give a comma-separated list of json, csv, svg, png, html, md, tasks, default (json,csv,svg,html,md), or none"
+                    ))
+                    .into());
+                }
+            },
         };
-        kinds.push(*kind);
+        for kind in asked {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
     }
     Ok(kinds)
 }

@@ -2,6 +2,7 @@
 //! blank, with its text; the HTML report embeds every chart and needs no
 //! network.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use poolcast::report::{Chart, PixelRect};
@@ -55,7 +56,17 @@ fn run_writes_charts_and_reports() {
         .join("scaling-queue.toml")
         .display()
         .to_string();
-    let dir = run_into(tmp.path(), &["run", &scenario, "--replications", "3"]);
+    let dir = run_into(
+        tmp.path(),
+        &[
+            "run",
+            &scenario,
+            "--replications",
+            "3",
+            "--outputs",
+            "default,png",
+        ],
+    );
     let dir = dir.as_path();
     let charts = [
         ("queue", "queued runs"),
@@ -129,7 +140,17 @@ fn sweep_writes_its_charts_and_report() {
         .join("plan-tiers.toml")
         .display()
         .to_string();
-    run_into(tmp.path(), &["sweep", &scenario, "--replications", "3"]);
+    run_into(
+        tmp.path(),
+        &[
+            "sweep",
+            &scenario,
+            "--replications",
+            "3",
+            "--outputs",
+            "default,png",
+        ],
+    );
     check_chart(tmp.path(), "sweep_cost_wait", "Pareto front");
     check_chart(tmp.path(), "sweep_wait_count", "instances");
     let svg = std::fs::read_to_string(tmp.path().join("sweep_cost_wait.svg")).expect("svg");
@@ -383,6 +404,8 @@ fn compare_report_overlays_the_waits_and_sets_the_costs_side_by_side() {
             "--replications",
             "3",
             "-q",
+            "--outputs",
+            "default,png",
             "--out",
         ])
         .arg(tmp.path())
@@ -543,6 +566,58 @@ fn issue_15_outputs_choose_the_files() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("\"pdf\" is not an output"));
+}
+
+/// Issue 15: the default set is every kind but PNG (summary.md links the
+/// SVGs); `default,png` is that set and a PNG beside each SVG, the other
+/// files the same bytes.
+#[test]
+fn issue_15_the_default_outputs_leave_out_png() {
+    let dir = tempfile::tempdir().expect("dir");
+    let default = scenarios_dir().join("default.toml").display().to_string();
+    let run = |name: &str, outputs: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["run", &default, "--replications", "2"];
+        args.extend_from_slice(outputs);
+        run_into(&out, &args);
+        let mut files = BTreeMap::new();
+        for e in std::fs::read_dir(&out).expect("the folder") {
+            let path = e.expect("an entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                files.insert(name, std::fs::read(&path).expect("a file"));
+            }
+        }
+        files
+    };
+    let plain = run("plain", &[]);
+    let with_png = run("png", &["--outputs", "default,png,md"]);
+    assert!(
+        !plain.keys().any(|n| n.ends_with(".png")),
+        "{:?}",
+        plain.keys()
+    );
+    for kind in [".json", ".csv", ".svg", ".html", ".md"] {
+        assert!(plain.keys().any(|n| n.ends_with(kind)), "no {kind} file");
+    }
+    let md = String::from_utf8(plain["summary.md"].clone()).expect("utf-8");
+    assert!(
+        md.contains("![Wait-time CDF per workload](wait_cdf.svg)"),
+        "{md}"
+    );
+    for (name, bytes) in &with_png {
+        match name.strip_suffix(".png") {
+            Some(chart) => assert!(plain.contains_key(&format!("{chart}.svg")), "{name}"),
+            None if name == "summary.md" => assert!(
+                String::from_utf8_lossy(bytes).contains("(wait_cdf.png)"),
+                "summary.md links the PNGs once they are written"
+            ),
+            None => assert!(plain.get(name) == Some(bytes), "{name} differs"),
+        }
+    }
+    let pngs = with_png.keys().filter(|n| n.ends_with(".png")).count();
+    assert_eq!(pngs, plain.keys().filter(|n| n.ends_with(".svg")).count());
+    assert_eq!(with_png.len(), plain.len() + pngs);
 }
 
 /// Issue 14: with one replication the report does not speak of intervals
