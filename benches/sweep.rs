@@ -1,7 +1,11 @@
-//! Sweep scaling: 100 points x 10 replications on 1 and 2 threads.
+//! Sweep scaling: 100 points x 10 replications on 1 and 2 threads, and the
+//! building of one point of an axis listed value by value (2,000 and 20,000
+//! values).
 //!
-//! `cargo bench --bench sweep`. The ratio of the two times is the speed-up
-//! (on this 2-core machine, at most 2).
+//! `cargo bench --bench sweep`. The ratio of the first two times is the
+//! speed-up (on this 2-core machine, at most 2); a point should take as
+//! long to build however long the list (it took 10 times as long at 10
+//! times the values when each point parsed the `[sweep]` table again).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -71,10 +75,31 @@ fn sweep(c: &mut Criterion) {
     group.finish();
 }
 
+fn listed_axis(c: &mut Criterion) {
+    let mut group = c.benchmark_group("point_of_a_listed_axis");
+    for n in [2_000, 20_000] {
+        let values: Vec<String> = (0..n)
+            .map(|i| format!("{:.6}", 0.5 + i as f64 / n as f64))
+            .collect();
+        let src = SCENARIO.replace(
+            "{ from = 0.5, to = 1.49, step = 0.01 }",
+            &format!("[{}]", values.join(", ")),
+        );
+        let path = Path::new("bench-sweep.toml");
+        let spec = sweep_spec(&src, path).expect("valid").expect("a sweep");
+        let points = SweepPoints::new(spec, &src, path, Default::default());
+        assert_eq!(points.len(), n);
+        group.bench_function(format!("values_{n}"), |b| {
+            b.iter(|| black_box(points.point(n / 2)))
+        });
+    }
+    group.finish();
+}
+
 // No HTML plots (see benches/engine.rs).
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = sweep
+    targets = sweep, listed_axis
 }
 criterion_main!(benches);
