@@ -3,14 +3,14 @@
 //! arithmetic instead of ending in the OOM killer.
 //!
 //! What is counted, each from the scenario:
-//! - kept per replication until the summary: the wait histogram of each
-//!   workload (it grows to the longest wait, at most the horizon), the
-//!   cost by day; its queue series (pools x samples) only while it runs,
-//!   then folded into the run's one;
+//! - kept per replication until the summary: the wait counts of each
+//!   workload (a byte a histogram bucket, up to the longest wait, at most
+//!   the horizon), the cost by day; its queue series (pools x samples) and
+//!   waits by hour only while it runs, then folded into the run's one set;
 //! - per replication in flight (one per thread): the queued runs of the
 //!   overloaded pools (the runs they get, up to `sim::MAX_QUEUED` for all
-//!   pools together), and
-//!   the histograms being filled;
+//!   pools together), the turnaround counts and the histograms the
+//!   metrics read at its end;
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
 //! Small fixed costs (events pending, instances) are left out: the
@@ -148,24 +148,27 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
+    // Counted a byte a bucket (`stats::HistogramCounts`): each replication
+    // keeps its waits so, for the CDF's interval.
+    let counts = hist / 8.0;
     est.push(
         format!(
-            "wait histograms: {replications} replications x {workloads} workload(s) x {}",
-            bytes_text(hist)
+            "wait counts: {replications} replications x {workloads} workload(s) x {}",
+            bytes_text(counts)
         ),
-        replications * workloads * hist,
+        replications * workloads * counts,
     );
-    // Filled a byte a bucket (`stats::counts::ByteCounts`), the wait's and
-    // the turnaround's; a scenario of `compare` that is not the one in
-    // flight has none.
+    // In flight: the turnarounds' counts beside the waits', and at its end
+    // the two histograms the metrics read; a scenario of `compare` that is
+    // not the one in flight has none.
     if in_flight > 0.0 {
-        let filling = hist / 8.0;
         est.push(
             format!(
-                "histograms being filled: 2 x {in_flight} in flight x {workloads} workload(s) x {}",
-                bytes_text(filling)
+                "turnaround counts and histograms read at the end: {in_flight} in flight x {workloads} workload(s) x ({} + 2 x {})",
+                bytes_text(counts),
+                bytes_text(hist)
             ),
-            2.0 * in_flight * workloads * filling,
+            in_flight * workloads * (counts + 2.0 * hist),
         );
     }
     // The waits by hour of the week, per workload 168 cells while a

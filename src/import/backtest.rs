@@ -14,7 +14,7 @@ use super::collect::{histogram, merged, quantile_s, record};
 use super::write::{WRITTEN_DAYS, human, human_unit};
 use crate::model::Target;
 use crate::sim::run_replication;
-use crate::stats::{Estimate, Recorder, ReplicationStats};
+use crate::stats::{Estimate, HistogramCounts, Recorder, ReplicationStats};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::WorkloadId;
 
@@ -289,7 +289,8 @@ fn simulate(imported: &Imported, cancel: &AtomicBool) -> Vec<Replication> {
             stats
                 .finish()
                 .waits
-                .into_iter()
+                .iter()
+                .map(HistogramCounts::histogram)
                 .zip(times.run_times)
                 .collect()
         })

@@ -5,7 +5,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::counts::{Counts, histogram};
+use super::counts::{HistogramCounts, histogram};
 use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
@@ -47,8 +47,8 @@ struct WorkloadTally {
     /// Waits above zero; the zero waits (`waiting_runs() - waited`) are
     /// added in one step by `close`, sparing a record per run that did not
     /// wait.
-    wait: Counts,
-    turnaround: Counts,
+    wait: HistogramCounts,
+    turnaround: HistogramCounts,
 }
 
 impl WorkloadTally {
@@ -63,8 +63,8 @@ impl WorkloadTally {
             wait_sum: 0,
             run_sum: 0,
             turnaround_sum: 0,
-            wait: Counts::default(),
-            turnaround: Counts::default(),
+            wait: HistogramCounts::default(),
+            turnaround: HistogramCounts::default(),
         }
     }
 
@@ -83,16 +83,17 @@ impl WorkloadTally {
         }
     }
 
-    /// The (wait, turnaround) histograms, the zero waits added: the same
-    /// counts as recording each wait as it happened.
-    fn close(&mut self) -> (Histogram<u64>, Histogram<u64>) {
-        let mut wait = std::mem::take(&mut self.wait).into_histogram();
+    /// The wait counts, the zero waits added (the same counts as recording
+    /// each wait as it happened), and the (wait, turnaround) histograms the
+    /// metrics read.
+    fn close(&mut self) -> (HistogramCounts, (Histogram<u64>, Histogram<u64>)) {
+        let mut wait = std::mem::take(&mut self.wait);
         let zeros = self.waiting_runs() - self.waited;
         if zeros > 0 {
-            wait.record_n(0, zeros)
-                .expect("0 is always in range of a histogram");
+            wait.record_n(0, zeros);
         }
-        (wait, std::mem::take(&mut self.turnaround).into_histogram())
+        let histograms = (wait.histogram(), self.turnaround.histogram());
+        (wait, histograms)
     }
 
     fn metrics(
@@ -187,7 +188,7 @@ pub struct ReplicationStats {
     /// arrive inside it are tallied apart, for a working-hours objective.
     slo_window: Option<(Window, Calendar)>,
     /// Those waits.
-    window_waits: Counts,
+    window_waits: HistogramCounts,
     /// Per workload, the waits by hour of the week of arrival.
     hourly: HourlyWaits,
     /// When the replication stopped early, if it did.
@@ -214,8 +215,9 @@ pub struct ReplicationSummary {
     pub first_day: u64,
     /// Per pool, the levels at every sample tick from time 0.
     pub series: Vec<Vec<PoolLevels>>,
-    /// Per workload, the histogram of waits (microsecond ticks), for CDFs.
-    pub waits: Vec<Histogram<u64>>,
+    /// Per workload, the counts of its waits by histogram bucket
+    /// (microsecond ticks), for CDFs.
+    pub waits: Vec<HistogramCounts>,
     /// Per workload, the waits by hour of the week of arrival (168 cells,
     /// Monday 00:00 first).
     pub wait_by_hour: Vec<Vec<HourWaits>>,
@@ -279,7 +281,7 @@ impl ReplicationStats {
             default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
             slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
-            window_waits: Counts::default(),
+            window_waits: HistogramCounts::default(),
             hourly: HourlyWaits::new(sim.calendar, scenario.workloads.len()),
             stopped_at: None,
             uses_default,
@@ -311,11 +313,8 @@ impl ReplicationStats {
 
     /// Closes the window at the horizon and computes the metrics.
     pub fn finish(mut self) -> ReplicationSummary {
-        let histograms: Vec<_> = self
-            .workloads
-            .iter_mut()
-            .map(WorkloadTally::close)
-            .collect();
+        let (waits, histograms): (Vec<_>, Vec<_>) =
+            self.workloads.iter_mut().map(WorkloadTally::close).unzip();
         let end = self.window_end;
         let window = end.saturating_since(self.window_start);
         let pool_waits = self.pool_waits();
@@ -342,8 +341,7 @@ impl ReplicationStats {
                 .zip(&histograms)
                 .map(|(w, (wait, turnaround))| w.metrics(wait, turnaround))
                 .collect(),
-            // Moved, not cloned: the collector is done with them.
-            waits: histograms.into_iter().map(|(wait, _)| wait).collect(),
+            waits,
             wait_by_hour: self.hourly.finish(),
             stopped_at: self.stopped_at,
             default_compute,
@@ -436,7 +434,7 @@ impl ReplicationStats {
         m[M::WaitMeanS] = mean_secs(wait_sum, runs);
         [m[M::WaitP95S], m[M::WaitP99S]] = quantiles(&all_waits, [0.95, 0.99]);
         if self.slo_window.is_some() {
-            let window = std::mem::take(&mut self.window_waits).into_histogram();
+            let window = self.window_waits.histogram();
             m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];
         }
         m[M::WaitHours] = wait_hours;

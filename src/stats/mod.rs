@@ -14,6 +14,7 @@ mod tally;
 mod verdict;
 
 pub use collector::{ReplicationStats, ReplicationSummary};
+pub use counts::HistogramCounts;
 pub use estimate::{Estimate, student_t_975};
 pub use hourly::{HOURS_OF_WEEK, HourWaits, WaitsByHourSum};
 pub use metric::{

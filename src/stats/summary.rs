@@ -7,8 +7,8 @@
 use hdrhistogram::Histogram;
 
 use super::{
-    DefaultComputeMetric, MetricSet, PoolMetric, ReplicationSummary, SloVerdict, TotalMetric,
-    WaitsByHourSum, WorkloadMetric, judge,
+    DefaultComputeMetric, HistogramCounts, MetricSet, PoolMetric, ReplicationSummary, SloVerdict,
+    TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
 };
 use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
@@ -501,14 +501,13 @@ impl RunSummary {
     }
 }
 
-/// The CDF of the waits in `histograms` together: (wait in seconds, share
+/// The CDF of the waits counted in `counts` together: (wait in seconds, share
 /// of runs that waited at most that) at the 201 quantiles 0, 0.005, ... 1;
 /// empty when they hold no wait.
-fn cdf<'a>(histograms: impl Iterator<Item = &'a Histogram<u64>>) -> Vec<(f64, f64)> {
+fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)> {
     let mut all = Histogram::<u64>::new(3).expect("a valid precision");
-    for h in histograms {
-        // Equal precision and auto-resizing: adding cannot fail.
-        let _ = all.add(h);
+    for c in counts {
+        c.record_into(&mut all);
     }
     if all.is_empty() {
         return Vec::new();

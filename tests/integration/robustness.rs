@@ -774,12 +774,14 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
         .stderr(predicate::str::contains(
             "queue series: 2 replications x 1 pool(s) x 2017 samples x 16 B = 63.0 KiB",
         ))
+        // Kept a byte a bucket: an eighth of the histogram's 248 KiB.
         .stderr(predicate::str::contains(
-            "wait histograms: 10 replications x 1 workload(s) x 248.0 KiB",
+            "wait counts: 10 replications x 1 workload(s) x 31.0 KiB",
         ))
-        // The two being filled per replication in flight, a byte a bucket.
+        // Per replication in flight: its turnarounds' counts, and the two
+        // histograms built at its end.
         .stderr(predicate::str::contains(
-            "histograms being filled: 2 x 2 in flight x 1 workload(s) x 31.0 KiB",
+            "turnaround counts and histograms read at the end: 2 in flight x 1 workload(s) x (31.0 KiB + 2 x 248.0 KiB)",
         ));
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -987,7 +989,7 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         cmd.assert()
             .code(2)
             .stderr(predicate::str::contains(format!(
-                "wait histograms: {kept} replications x 1 workload(s)"
+                "wait counts: {kept} replications x 1 workload(s)"
             )))
             .stderr(predicate::str::contains(
                 "queue series: 2 replications x 1 pool(s) x 169 samples x 16 B",
@@ -1014,8 +1016,8 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
 }
 
 /// The default memory budget heeds the limits the process runs under: a
-/// run whose estimate (2.7 GiB) fits half of a large machine but not a
-/// 2.9 GiB `ulimit -v` is refused with the limit named, not aborted.
+/// run whose estimate (306 MiB) fits half of any machine but not a
+/// 293 MiB `ulimit -v` is refused with the limit named, not aborted.
 #[test]
 fn the_default_budget_heeds_ulimit() {
     let default = crate::support::scenarios_dir().join("default.toml");
@@ -1035,11 +1037,11 @@ fn the_default_budget_heeds_ulimit() {
             ],
         )
     };
-    let out = under(3_000_000);
+    let out = under(300_000);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("(80% of the address-space limit (ulimit -v) of 2.9 GiB)"),
+        stderr.contains("(80% of the address-space limit (ulimit -v) of 293.0 MiB)"),
         "{stderr}"
     );
     assert!(!stderr.contains("backtrace"), "{stderr}");

@@ -45,7 +45,7 @@ pub(in crate::report) fn survival(run: &RunSummary) -> Vec<Survival> {
                             if h.is_empty() {
                                 f64::NAN
                             } else {
-                                let at_most = h.count_between(0, ticks);
+                                let at_most = h.count_at_most(ticks);
                                 1.0 - at_most as f64 / h.len() as f64
                             }
                         })
