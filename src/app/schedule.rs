@@ -249,8 +249,17 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     };
     // Refused before any folder is made.
     check_request(&req)?;
-    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?;
     let threads = thread_pool(run.simulation.threads)?;
+    // Each candidate schedule is simulated as a run of the scenario, the
+    // confirmation with at least its own replications: what the largest of
+    // those runs needs, one at a time.
+    let mut largest = s.clone();
+    largest.simulation.replications = largest.simulation.replications.max(CONFIRM_REPLICATIONS);
+    super::check_memory(
+        &crate::memory::run_estimate(&largest, threads.current_num_threads()),
+        run.max_memory.as_deref(),
+    )?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?;
     let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);
     let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));

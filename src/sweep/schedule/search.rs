@@ -4,9 +4,9 @@
 //! sets (common random numbers) and simulated once.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
+use std::convert::Infallible;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
 
 use super::ScheduleError;
 use super::profile::{Block, blocks, changes_per_day};
@@ -14,11 +14,9 @@ use super::rules::rules_of;
 use super::tally::HourTally;
 use crate::load::HOURS_OF_WEEK;
 use crate::model::{PoolId, Scaling, ScheduleRule};
+use crate::replication::{RunOptions, run_recorded};
 use crate::scenario::{Scenario, scheduled_at_start};
-use crate::sim::run_replication;
-use crate::stats::{
-    Objectives, ReplicationStats, ReplicationSummary, RunSummary, judge, summarise,
-};
+use crate::stats::{Objectives, RunSummary, judge};
 use crate::sweep::Progress;
 use crate::text::parse_cron;
 
@@ -89,41 +87,44 @@ impl Search<'_> {
         s
     }
 
-    /// Runs every replication of `s` with the hour tallies.
+    /// Runs every replication of `s` with the hour tallies, each folded
+    /// into the run as it ends (`replication::run_recorded`: the waits by
+    /// hour of 500 replications had been held until the last one ended).
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
     ) -> Result<(RunSummary, Vec<u64>, Vec<u64>), ScheduleError> {
         let reps = s.simulation.replications;
-        (self.progress)(Progress::Added(u64::from(reps)));
-        let pool = PoolId(self.pool as u32);
-        let cancel = self.cancel;
         let progress = self.progress;
-        let results: Vec<(ReplicationSummary, Vec<u64>, Vec<u64>)> = (0..reps)
-            .into_par_iter()
-            .map(|r| {
-                let mut both = (ReplicationStats::new(s), HourTally::new(s, pool));
-                run_replication(s, r, &mut both, cancel);
-                progress(Progress::Done);
-                let (stats, tally) = both;
-                let (runs, over) = tally.into_counts();
-                (stats.finish(), runs, over)
-            })
-            .collect();
-        if cancel.load(Ordering::Relaxed) {
+        progress(Progress::Added(u64::from(reps)));
+        let pool = PoolId(self.pool as u32);
+        let done = || progress(Progress::Done);
+        let opts = RunOptions {
+            cancel: self.cancel,
+            progress: &done,
+        };
+        // Whole counts: their sums are the same in any order.
+        let hours = Mutex::new((vec![0; HOURS_OF_WEEK], vec![0; HOURS_OF_WEEK]));
+        let run = run_recorded(
+            s,
+            &opts,
+            |_| Ok::<_, Infallible>(HourTally::new(s, pool)),
+            |_, tally| {
+                let (r, o) = tally.into_counts();
+                let mut sums = hours.lock().unwrap_or_else(PoisonError::into_inner);
+                for h in 0..HOURS_OF_WEEK {
+                    sums.0[h] += r[h];
+                    sums.1[h] += o[h];
+                }
+                Ok(())
+            },
+        );
+        let Ok(Some(run)) = run else {
             return Err(ScheduleError::Cancelled);
-        }
+        };
         self.simulations += u64::from(reps);
-        let (mut runs, mut over) = (vec![0; HOURS_OF_WEEK], vec![0; HOURS_OF_WEEK]);
-        let mut summaries = Vec::with_capacity(results.len());
-        for (summary, r, o) in results {
-            for h in 0..HOURS_OF_WEEK {
-                runs[h] += r[h];
-                over[h] += o[h];
-            }
-            summaries.push(summary);
-        }
-        Ok((summarise(s, summaries), runs, over))
+        let (runs, over) = hours.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Ok((run, runs, over))
     }
 
     /// Whether `run` meets the wait objective on the upper end of its
