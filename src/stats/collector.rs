@@ -92,6 +92,8 @@ impl WorkloadTally {
         if zeros > 0 {
             wait.record_n(0, zeros);
         }
+        // Kept until the summary, without the room it grew into.
+        wait.shrink_to_fit();
         let histograms = (wait.histogram(), self.turnaround.histogram());
         (wait, histograms)
     }

@@ -37,7 +37,7 @@ pub(super) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
     (sub_bucket as u64) << bucket
 }
 
-/// HistogramCounts by bucket index, one byte per bucket while a replication runs,
+/// Counts by bucket index, one byte per bucket while a replication runs,
 /// the bytes' overflows kept apart.
 ///
 /// The counts are touched once or twice a run at indices scattered over a
@@ -62,7 +62,7 @@ impl ByteCounts {
         wraps: Vec::new(),
     };
 
-    /// HistogramCounts one more at bucket `i`.
+    /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(super) fn increment(&mut self, i: usize) {
         match self.low.get_mut(i) {
@@ -77,7 +77,14 @@ impl ByteCounts {
         }
     }
 
-    /// HistogramCounts `n` more at bucket `i`.
+    /// Drops the room grown beyond the counts (up to as much again, as a
+    /// vector doubles): for counts kept past their replication.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.low.shrink_to_fit();
+        self.wraps.shrink_to_fit();
+    }
+
+    /// Counts `n` more at bucket `i`.
     pub(super) fn increment_by(&mut self, i: usize, n: u64) {
         if self.low.len() <= i {
             self.low.resize(i + 1, 0);
@@ -122,7 +129,7 @@ impl ByteCounts {
         }
     }
 
-    /// HistogramCounts `n` more wraps of bucket `i`.
+    /// Counts `n` more wraps of bucket `i`.
     fn wraps_add(&mut self, i: u32, n: u64) {
         match self.wraps.binary_search_by_key(&i, |w| w.0) {
             Ok(k) => self.wraps[k].1 += n,
@@ -183,7 +190,12 @@ impl HistogramCounts {
         self.counts.increment(Self::index(value));
     }
 
-    /// HistogramCounts `n` more values of `value`.
+    /// Drops the room grown beyond the counts (see `ByteCounts`).
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.counts.shrink_to_fit();
+    }
+
+    /// Counts `n` more values of `value`.
     pub(super) fn record_n(&mut self, value: u64, n: u64) {
         self.counts.increment_by(Self::index(value), n);
     }
@@ -236,7 +248,7 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// HistogramCounts turned into a histogram equal the histogram that recorded
+        /// Counts turned into a histogram equal the histogram that recorded
         /// each value (same counts, total, min and max), from zero through
         /// values far past a day of ticks.
         #[test]
@@ -305,7 +317,7 @@ mod tests {
     }
 
     proptest! {
-        /// HistogramCounts added together, whichever is added to which, are the
+        /// Counts added together, whichever is added to which, are the
         /// counts of one that counted every increment: carries out of a
         /// byte and wraps of either side included.
         #[test]

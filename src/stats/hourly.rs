@@ -70,7 +70,11 @@ impl HourlyWaits {
     /// filled, a byte a bucket).
     pub(super) fn finish(self) -> Vec<Vec<HourWaits>> {
         let workloads = self.cells.len() / HOURS_OF_WEEK;
-        let mut cells = self.cells.into_iter();
+        let mut cells = self.cells.into_iter().map(|mut c| {
+            // The first replication's become the run's.
+            c.counts.shrink_to_fit();
+            c
+        });
         (0..workloads)
             .map(|_| cells.by_ref().take(HOURS_OF_WEEK).collect())
             .collect()

@@ -768,20 +768,20 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
             "above the budget of 1.0 MiB (--max-memory 1MiB)",
         ))
         .stderr(predicate::str::contains(
-            "queue series, folded: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
+            "queue series, all replications together: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
         ))
         // Each replication's own series only while it runs.
         .stderr(predicate::str::contains(
-            "queue series: 2 replications x 1 pool(s) x 2017 samples x 16 B = 63.0 KiB",
+            "queue series: 2 replication(s) in flight x 1 pool(s) x 2017 samples x 16 B = 63.0 KiB",
         ))
         // Kept a byte a bucket: an eighth of the histogram's 248 KiB.
         .stderr(predicate::str::contains(
-            "wait counts: 10 replications x 1 workload(s) x 31.0 KiB",
+            "wait counts: 10 replication(s) x 1 workload(s) x 31.0 KiB",
         ))
         // Per replication in flight: its turnarounds' counts, and the two
         // histograms built at its end.
         .stderr(predicate::str::contains(
-            "turnaround counts and histograms read at the end: 2 in flight x 1 workload(s) x (31.0 KiB + 2 x 248.0 KiB)",
+            "turnaround counts and histograms read at the end: 2 replication(s) in flight x 1 workload(s) x (31.0 KiB + 2 x 248.0 KiB)",
         ));
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -813,7 +813,7 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
         .arg(dir.path().join("schedule"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("wait counts: 20 replications"))
+        .stderr(predicate::str::contains("wait counts: 20 replication(s)"))
         .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
     assert!(!dir.path().join("schedule").exists());
     poolcast()
@@ -923,7 +923,7 @@ fn issue_16_queued_runs_are_bounded_across_pools() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "queued runs of overloaded pools: 1 replications in flight x 1000000 runs x {} B",
+            "queued runs of overloaded pools: 1 replication(s) in flight x 1000000 runs x {} B",
             poolcast::sim::QUEUED_RUN_BYTES
         )));
 }
@@ -1001,10 +1001,10 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         cmd.assert()
             .code(2)
             .stderr(predicate::str::contains(format!(
-                "wait counts: {kept} replications x 1 workload(s)"
+                "wait counts: {kept} replication(s) x 1 workload(s)"
             )))
             .stderr(predicate::str::contains(
-                "queue series: 2 replications x 1 pool(s) x 169 samples x 16 B",
+                "queue series: 2 replication(s) in flight x 1 pool(s) x 169 samples x 16 B",
             ));
     }
     let default = crate::support::scenarios_dir().join("default.toml");
@@ -1017,10 +1017,10 @@ fn issue_16_memory_of_shards_and_compare_is_estimated() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "team-ci: queue series, folded: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
+            "team-ci: queue series, all replications together: 1 pool(s) x 2017 samples x 48 B = 94.5 KiB",
         ))
         .stderr(predicate::str::contains(
-            "points: queue series, folded: 1 pool(s) x 169 samples x 48 B",
+            "points: queue series, all replications together: 1 pool(s) x 169 samples x 48 B",
         ))
         // The scenario not in flight has no histograms being filled.
         .stderr(predicate::str::contains("x 0 in flight").not());
