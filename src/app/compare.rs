@@ -69,6 +69,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     }
     // Checked before the folder is made.
     super::outputs::kinds_without_tasks(&args.output, "compare")?;
+    super::outputs::check_writes_some(
+        &args.output,
+        "compare",
+        &[Kind::Csv, Kind::Svg, Kind::Png, Kind::Html, Kind::Md],
+    )?;
     let out = Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(

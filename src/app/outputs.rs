@@ -48,8 +48,21 @@ const DEFAULT_KINDS: [Kind; 5] = [Kind::Json, Kind::Csv, Kind::Svg, Kind::Html, 
 /// The kinds `--outputs LIST` asks for: comma-separated kinds, `default`,
 /// or `none`.
 fn kinds(list: &str) -> Result<Vec<Kind>> {
+    let items: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
+    // An empty list (an unset variable in a script, say) would write
+    // nothing without a word, and `none` beside kinds says two things.
+    if items.is_empty() || (items.len() > 1 && items.contains(&"none")) {
+        return Err(BadInput(format!(
+            "--outputs {list:?}: give one or more of json, csv, svg, png, html, md, tasks, default (json,csv,svg,html,md), or none alone for no files"
+        ))
+        .into());
+    }
     let mut kinds = Vec::new();
-    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+    for item in items {
         let asked: &[Kind] = match item {
             "none" => &[],
             "default" => &DEFAULT_KINDS,
@@ -84,6 +97,27 @@ pub(super) fn kinds_without_tasks(args: &OutputArgs, command: &str) -> Result<Ve
         .into());
     }
     Ok(kinds)
+}
+
+/// Refuses a list of which `command` writes nothing (it writes `writes`):
+/// the folder would be emptied of the previous results and called
+/// written.
+pub(super) fn check_writes_some(args: &OutputArgs, command: &str, writes: &[Kind]) -> Result<()> {
+    let kinds = kinds(&args.outputs)?;
+    if kinds.is_empty() || kinds.iter().any(|k| writes.contains(k)) {
+        return Ok(());
+    }
+    let names: Vec<&str> = KINDS
+        .iter()
+        .filter(|(_, k)| writes.contains(k))
+        .map(|(name, _)| *name)
+        .collect();
+    Err(BadInput(format!(
+        "--outputs {:?}: {command} writes none of these; it writes {}",
+        args.outputs,
+        names.join(", ")
+    ))
+    .into())
 }
 
 /// The kinds asked for, and the folder they go to (none when nothing is

@@ -539,6 +539,8 @@ pub(super) fn merge(
     format: Format,
     quiet: bool,
 ) -> Result<ExitCode> {
+    // Checked before the shards are read, in merge's name.
+    super::outputs::kinds_without_tasks(output, "merge")?;
     let bad = |m: String| anyhow::Error::new(BadInput(m));
     let meta = report::read_sweep_meta(&files[0])?;
     // The name makes the output folder's: a damaged one could point
@@ -640,6 +642,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         .collect();
     let spec = prepared.points.spec();
     sweep::plan_axis(spec, &points, &obj)?;
+    super::outputs::check_writes_some(&args.output, "plan", &[Kind::Csv, Kind::Json])?;
     let out = Outputs::prepare(
         &args.output,
         args.out.as_deref(),

@@ -566,6 +566,37 @@ fn issue_15_outputs_choose_the_files() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("\"pdf\" is not an output"));
+    // An empty list, or none beside kinds, is refused rather than read as
+    // no files; so is a list of which the command writes nothing, before
+    // the folder of its previous results is touched.
+    for list in ["", " , ", "json,none"] {
+        crate::support::poolcast()
+            .args(["run", &default, "--outputs", list])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("or none alone for no files"));
+    }
+    let plan = scenarios_dir()
+        .join("plan-tiers.toml")
+        .display()
+        .to_string();
+    let kept = dir.path().join("plan");
+    run_into(&kept, &["plan", &plan]);
+    let before = std::fs::read(kept.join("plan.csv")).expect("plan.csv");
+    crate::support::poolcast()
+        .args(["plan", &plan, "--outputs", "svg,png,md", "--out"])
+        .arg(&kept)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "plan writes none of these; it writes json, csv",
+        ));
+    assert_eq!(std::fs::read(kept.join("plan.csv")).ok(), Some(before));
+    crate::support::poolcast()
+        .args(["compare", &default, &plan, "--outputs", "json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("compare writes none of these"));
 }
 
 /// Issue 15: the default set is every kind but PNG (summary.md links the
