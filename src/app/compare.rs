@@ -131,8 +131,6 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .into());
         }
     }
-    if let (Some(dir), false) = (out.finish()?, args.print.quiet) {
-        note!("wrote {}", dir.display());
-    }
+    out.finish_noted(args.print.quiet)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,9 @@
 //! same whatever is asked; what nobody asked for is neither drawn nor
 //! written.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 
@@ -125,6 +127,8 @@ pub(super) fn check_writes_some(args: &OutputArgs, command: &str, writes: &[Kind
 pub(super) struct Outputs {
     kinds: Vec<Kind>,
     dir: Option<OutputDir>,
+    /// Whether `report.html` was written (what the last note points to).
+    report: AtomicBool,
 }
 
 impl Outputs {
@@ -147,7 +151,11 @@ impl Outputs {
         } else {
             Some(output_dir(out, name, sub, args.no_wait)?)
         };
-        Ok(Outputs { kinds, dir })
+        Ok(Outputs {
+            kinds,
+            dir,
+            report: AtomicBool::new(false),
+        })
     }
 
     /// The folder for a sweep shard's files, which merge needs whatever
@@ -251,7 +259,12 @@ impl Outputs {
             "summary.md",
             doc.markdown(self.markdown_charts()).as_bytes(),
         )?;
-        self.write(Kind::Html, "report.html", doc.html().as_bytes())
+        self.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+        self.report.store(
+            self.dir.is_some() && self.wants(Kind::Html),
+            Ordering::Relaxed,
+        );
+        Ok(())
     }
 
     /// Writes each chart as NAME.svg and NAME.png, as asked.
@@ -259,6 +272,23 @@ impl Outputs {
         for c in charts {
             self.write(Kind::Svg, &format!("{}.svg", c.name), c.svg.as_bytes())?;
             self.write(Kind::Png, &format!("{}.png", c.name), &c.png)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the writing and, unless `quiet`, says where the files went and,
+    /// when there is one, where to read the report (one note for every
+    /// command).
+    pub(super) fn finish_noted(self, quiet: bool) -> Result<()> {
+        let report = self.report.load(Ordering::Relaxed);
+        match (self.finish()?, quiet) {
+            (Some(dir), false) if report => note!(
+                "wrote {}; open {} to read the report",
+                dir.display(),
+                dir.join("report.html").display()
+            ),
+            (Some(dir), false) => note!("wrote {}", dir.display()),
+            _ => {}
         }
         Ok(())
     }

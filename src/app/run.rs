@@ -102,18 +102,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         Format::Json => emit(&json)?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
-    let html = out.wants(Kind::Html);
-    if let (Some(path), false) = (out.finish()?, args.print.quiet) {
-        if html {
-            note!(
-                "wrote {}; open {} to read the report",
-                path.display(),
-                path.join("report.html").display()
-            );
-        } else {
-            note!("wrote {}", path.display());
-        }
-    }
+    out.finish_noted(args.print.quiet)?;
     Ok((s, run))
 }
 

@@ -307,9 +307,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     if !run.print.quiet {
         notes(&plan, &s, path, reads_outside);
     }
-    if let (Some(dir), false) = (out.finish()?, run.print.quiet) {
-        note!("wrote {}", dir.display());
-    }
+    out.finish_noted(run.print.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -331,15 +331,7 @@ fn finish(
         Vec::new()
     };
     out.write_charts(&charts)?;
-    if out.wants(Kind::Md) || out.wants(Kind::Html) {
-        let doc = report::Document::for_sweep(scenario, table, obj, &charts);
-        out.write(
-            Kind::Md,
-            "summary.md",
-            doc.markdown(out.markdown_charts()).as_bytes(),
-        )?;
-        out.write(Kind::Html, "report.html", doc.html().as_bytes())?;
-    }
+    out.write_document(|| report::Document::for_sweep(scenario, table, obj, &charts))?;
     out.write_with(Kind::Json, "recommendation.json", |w| {
         report::write_recommendation_json(w, table, obj, &recs)
     })?;
@@ -521,15 +513,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         run.print.format,
         run.print.quiet,
     )?;
-    note_written(out.finish()?, run.print.quiet);
+    out.finish_noted(run.print.quiet)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Says where the files went, unless quiet.
-fn note_written(dir: Option<PathBuf>, quiet: bool) {
-    if let (Some(dir), false) = (dir, quiet) {
-        note!("wrote {}", dir.display());
-    }
 }
 
 pub(super) fn merge(
@@ -628,7 +613,7 @@ pub(super) fn merge(
         printed: (format == Format::Csv).then_some(csv),
     };
     finish(&out, &meta, &table, &rows, format, quiet)?;
-    note_written(out.finish()?, quiet);
+    out.finish_noted(quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -688,6 +673,6 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
             note!("warning: {w}");
         }
     }
-    note_written(out.finish()?, args.print.quiet);
+    out.finish_noted(args.print.quiet)?;
     Ok(ExitCode::SUCCESS)
 }

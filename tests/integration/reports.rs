@@ -651,6 +651,47 @@ fn issue_15_the_default_outputs_leave_out_png() {
     assert_eq!(with_png.len(), plain.len() + pngs);
 }
 
+/// Every command that writes a report says where to read it, in one
+/// wording; one without (plan, or `--outputs json`) only where its files
+/// went.
+#[test]
+fn commands_with_a_report_say_where_to_read_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = |f: &str| scenarios_dir().join(f).display().to_string();
+    let (default, sweep, plan) = (
+        path("default.toml"),
+        path("sweep-tiers.toml"),
+        path("plan-tiers.toml"),
+    );
+    let cases: [(&[&str], bool); 5] = [
+        (&["run", &default], true),
+        (&["sweep", &sweep], true),
+        (&["compare", &default, &plan], true),
+        (&["plan", &plan], false),
+        (&["run", &default, "--outputs", "json"], false),
+    ];
+    for (i, (args, report)) in cases.into_iter().enumerate() {
+        let out = dir.path().join(format!("out{i}"));
+        let done = crate::support::poolcast()
+            .args(args)
+            .args(["--replications", "2", "--out"])
+            .arg(&out)
+            .output()
+            .expect("poolcast runs");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        let wanted = format!(
+            "wrote {}; open {} to read the report",
+            out.display(),
+            out.join("report.html").display()
+        );
+        assert_eq!(stderr.contains(&wanted), report, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("wrote {}", out.display())),
+            "{stderr}"
+        );
+    }
+}
+
 /// Issue 14: with one replication the report does not speak of intervals
 /// it does not have.
 #[test]
