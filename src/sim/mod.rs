@@ -194,12 +194,11 @@ pub fn run_replication<R: Recorder>(
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
-        let queued = sim.queue.peek_key();
         let arrival = sim
             .arrivals
             .peek()
             .map(|&Reverse(next)| next)
-            .filter(|&(t, s, _)| queued.is_none_or(|k| (t, s) < k));
+            .filter(|&(t, s, _)| sim.queue.peek_key().is_none_or(|k| (t, s) < k));
         let now = if let Some((now, _, w)) = arrival {
             if now > sim.horizon {
                 break;
