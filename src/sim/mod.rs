@@ -425,7 +425,11 @@ impl<R: Recorder> Replication<'_, R> {
         let Some(ended) = pool.finish(slot, generation) else {
             return; // preempted or released since: a stale event
         };
-        self.release_quota(p, before);
+        // Only a draining instance leaves when its run ends: the quota's
+        // update is skipped for the others (most runs).
+        if pool.allocated() != before {
+            self.release_quota(p, before);
+        }
         let t = ended.task;
         self.recorder
             .finished(t.workload, t.arrived_at, ended.started_at, now, t.times_out);
