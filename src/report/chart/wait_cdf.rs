@@ -33,23 +33,35 @@ pub(in crate::report) fn survival(run: &RunSummary) -> Vec<Survival> {
         .map(|(w, (wl, cdf))| {
             let mut waits: Vec<f64> = cdf.iter().map(|p| p.0).collect();
             waits.dedup();
-            let points = waits
-                .into_iter()
-                .map(|secs| {
-                    let ticks = (secs * TICKS_PER_SECOND as f64).round() as u64;
-                    let shares: Vec<f64> = run
-                        .per_replication
-                        .iter()
-                        .map(|r| {
-                            let h = &r.waits[w];
-                            if h.is_empty() {
+            let ticks: Vec<u64> = waits
+                .iter()
+                .map(|secs| (secs * TICKS_PER_SECOND as f64).round() as u64)
+                .collect();
+            // Per replication, the share longer than each wait (one pass
+            // over its counts), or NaN without runs.
+            let longer: Vec<Vec<f64>> = run
+                .per_replication
+                .iter()
+                .map(|r| {
+                    let h = &r.waits[w];
+                    let runs = h.len() as f64;
+                    h.counts_at_most(&ticks)
+                        .into_iter()
+                        .map(|at_most| {
+                            if runs == 0.0 {
                                 f64::NAN
                             } else {
-                                let at_most = h.count_at_most(ticks);
-                                1.0 - at_most as f64 / h.len() as f64
+                                1.0 - at_most as f64 / runs
                             }
                         })
-                        .collect();
+                        .collect()
+                })
+                .collect();
+            let points = waits
+                .into_iter()
+                .enumerate()
+                .map(|(i, secs)| {
+                    let shares: Vec<f64> = longer.iter().map(|r| r[i]).collect();
                     let mut e = Estimate::from_samples(&shares);
                     e.ci95 = e.ci95.map(|(lo, hi)| (lo.max(0.0), hi.min(1.0)));
                     (secs, e)
