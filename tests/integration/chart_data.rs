@@ -9,19 +9,7 @@ use poolcast::analytic::erlang_c;
 use poolcast::replication::run;
 use poolcast::stats::student_t_975;
 
-use crate::support::{run_into, scenario, scenarios_dir, write_scenario};
-
-/// Every file of a folder by name.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("the output folder")
-        .map(|e| {
-            let path = e.expect("an entry").path();
-            let name = path.file_name().expect("a name").to_string_lossy().into();
-            (name, std::fs::read(&path).expect("a readable file"))
-        })
-        .collect()
-}
+use crate::support::{files, run_into, scenario, scenarios_dir, write_scenario};
 
 #[test]
 fn every_bundled_scenario_gives_the_same_bytes_twice_whatever_the_threads() {

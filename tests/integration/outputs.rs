@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use predicates::prelude::*;
 
-use crate::support::{poolcast, signal, write_scenario};
+use crate::support::{files, poolcast, signal, write_scenario};
 
 /// Short to simulate, with every kind of output but PNG (which only adds
 /// drawing time).
@@ -32,19 +32,6 @@ duration = { dist = "exponential", mean = "8m" }
 "#;
 
 const OUTPUTS: &str = "json,csv,svg,html,md";
-
-/// Every file under `dir` (the manifest included), by name.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("the output folder")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).expect("read"))
-        })
-        .collect()
-}
 
 fn spawn_run(scenario: &Path, out: &Path, seed: u32) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"))

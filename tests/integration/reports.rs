@@ -2,7 +2,6 @@
 //! blank, with its text; the HTML report embeds every chart and needs no
 //! network.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use poolcast::report::{Chart, PixelRect};
@@ -611,14 +610,8 @@ fn issue_15_the_default_outputs_leave_out_png() {
         let mut args = vec!["run", &default, "--replications", "2"];
         args.extend_from_slice(outputs);
         run_into(&out, &args);
-        let mut files = BTreeMap::new();
-        for e in std::fs::read_dir(&out).expect("the folder") {
-            let path = e.expect("an entry").path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if !name.starts_with('.') {
-                files.insert(name, std::fs::read(&path).expect("a file"));
-            }
-        }
+        let mut files = crate::support::files(&out);
+        files.retain(|name, _| !name.starts_with('.'));
         files
     };
     let plain = run("plain", &[]);

@@ -172,3 +172,16 @@ pub fn poolcast_within(kib: u64, args: &[&std::ffi::OsStr]) -> std::process::Out
         .output()
         .expect("sh runs")
 }
+
+/// Every file of a folder (its manifest included), by name.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("the output folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).expect("read"))
+        })
+        .collect()
+}
