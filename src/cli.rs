@@ -292,7 +292,7 @@ pub struct OutputArgs {
     /// Files to write: a comma-separated list of json, csv, svg, png, html,
     /// md, tasks (tasks.csv, one row per run; run and check only), default
     /// (json,csv,svg,html,md: add png for the charts as PNG too), or none
-    /// (no folder at all).
+    /// alone (no folder at all).
     #[arg(long, value_name = "LIST", default_value = "default")]
     pub outputs: String,
     /// Exit 2 instead of waiting when another poolcast is writing the
