@@ -157,10 +157,10 @@ impl PartialEq for ByteCounts {
 
 /// The counts of a `histogram()` while a replication runs, recorded with
 /// its bucket arithmetic inlined, and turned into one where quantiles are
-/// read. A replication keeps its waits in this form (`WaitCounts`): a byte a
-/// bucket, an eighth of the histogram's `u64` cells (248 KiB for the waits
-/// of a 7-day horizon), which had made the waits of 2,000 replications half
-/// a gigabyte.
+/// read. A replication keeps its waits in this form: a byte a bucket, an
+/// eighth of the histogram's `u64` cells (248 KiB for the waits of a 7-day
+/// horizon), which had made the waits of 2,000 replications half a
+/// gigabyte.
 ///
 /// `Histogram::record` is a call that reads the layout from memory and
 /// checks for a resize, about 60 instructions, twice a run: a tenth of the
