@@ -43,8 +43,8 @@ const KINDS: [(&str, Kind); 7] = [
 
 /// What `--outputs default` writes. Not the PNGs: `summary.md` links the
 /// SVGs then, and drawing and compressing the charts a second time as
-/// bitmaps was a fifth of a 10^6-task run (`benches/mmc.toml`: 91 against
-/// 100 ms, BENCHMARKS.md).
+/// bitmaps was about an eighth of a 10^6-task run (`benches/mmc.toml`, best
+/// of 9: 94 ms with them, 83 ms without; BENCHMARKS.md).
 const DEFAULT_KINDS: [Kind; 5] = [Kind::Json, Kind::Csv, Kind::Svg, Kind::Html, Kind::Md];
 
 /// The kinds `--outputs LIST` asks for: comma-separated kinds, `default`,
