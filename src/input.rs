@@ -133,7 +133,7 @@ impl Limit {
         bytes: 4 << 30,
         noun: "shard table",
     };
-    /// A shard's `sweep.json` (axes and metric names).
+    /// A shard's `sweep.json` (axes, their values and metric names).
     pub const SWEEP_JSON: Limit = Limit {
         bytes: 64 << 20,
         noun: "shard description",

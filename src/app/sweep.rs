@@ -16,7 +16,7 @@ use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::memory::SweepMemory;
 use crate::report::{self, SweepMeta};
 use crate::scenario::{self, SweepPoints};
-use crate::sweep::{self, Objective, Progress, SweepOptions, SweepRow, SweepTable};
+use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};
 
 /// The base scenario and the sweep's points (built when run), with the
 /// command-line overrides applied to each, and what a look at every point
@@ -315,25 +315,24 @@ fn finish(
     quiet: bool,
 ) -> Result<()> {
     let (scenario, obj) = (meta.scenario.as_str(), &meta.objective);
-    let recs = table.recommend(obj);
-    // Built only when written: each lists up to every point.
-    if out.wants(Kind::Csv) {
-        out.write(Kind::Csv, "pareto.csv", &report::pareto_csv(table, obj))?;
-        out.write(
-            Kind::Csv,
-            "sweep_cost_wait.csv",
-            &report::sweep_cost_wait_csv(table, obj),
-        )?;
-    }
+    // Each file is written as the conditions are decided, one at a time;
+    // the words read this summary of them.
+    let summary = report::sweep_summary(table, obj)?;
+    out.write_with(Kind::Csv, "pareto.csv", |w| {
+        report::write_pareto_csv(w, table, obj)
+    })?;
+    out.write_with(Kind::Csv, "sweep_cost_wait.csv", |w| {
+        report::write_sweep_cost_wait_csv(w, table, obj)
+    })?;
     let charts = if out.draws_charts() {
         report::sweep_charts(table, obj, out.chart_formats())?
     } else {
         Vec::new()
     };
     out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_sweep(scenario, table, obj, &charts))?;
+    out.write_document(|| report::Document::for_sweep(scenario, table, obj, &summary, &charts))?;
     out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, obj, &recs)
+        report::write_recommendation_json(w, table, obj)
     })?;
     out.write(
         Kind::Json,
@@ -351,43 +350,48 @@ fn finish(
     )?;
     match format {
         Format::Table => {
-            let infeasible: Vec<&SweepRow> = table.rows.iter().filter(|r| !r.feasible).collect();
+            let (infeasible, listed) = table.infeasible();
             let mut text = format!(
-                "{scenario}: {} points, {} infeasible (not run)\n",
-                table.rows.len(),
-                infeasible.len()
+                "{scenario}: {} points, {infeasible} infeasible (not run)\n",
+                table.len(),
             );
-            for r in infeasible.iter().take(5) {
+            for (point, reason) in listed {
                 text.push_str(&format!(
-                    "  point {} ({}): {}\n",
-                    r.point,
-                    r.params.join(", "),
-                    r.reason
+                    "  point {point} ({}): {reason}\n",
+                    table.params(*point).join(", "),
                 ));
             }
-            if infeasible.len() > 5 {
+            if infeasible > listed.len() {
                 text.push_str(&format!(
                     "  ... and {} more (see the reason column of sweep.csv)\n",
-                    infeasible.len() - 5
+                    infeasible - listed.len()
                 ));
             }
             text.push_str(&format!(
                 "Pareto front (cost vs p95 wait): {} points, see pareto.csv\n",
-                table.pareto(obj).len()
+                summary.front
             ));
-            text.push_str(&report::recommendation_text(table, obj, &recs));
+            text.push_str(&report::recommendation_text(table, obj, &summary));
             emit(&text)?;
         }
-        Format::Json => emit(&report::recommendation_json(table, obj, &recs))?,
+        Format::Json => print_recommendation(table, obj)?,
         Format::Csv => emit(&String::from_utf8_lossy(
             rows.printed.as_deref().unwrap_or_default(),
         ))?,
     }
     if !quiet {
-        for w in report::recommendation_warnings(table, obj, &recs) {
+        for w in &summary.warnings {
             note!("warning: {w}");
         }
     }
+    Ok(())
+}
+
+/// Prints `recommendation.json` as it is made.
+fn print_recommendation(table: &SweepTable, obj: &Objective) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    report::write_recommendation_json(&mut out, table, obj)?;
+    out.flush()?;
     Ok(())
 }
 
@@ -489,7 +493,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         if !run.print.quiet {
             note!(
                 "shard {k}/{n}: {} of {points} points; join the shards with poolcast merge",
-                table.rows.len()
+                table.len()
             );
             note!("wrote {}", dir.path().display());
         }
@@ -502,6 +506,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         rows_checksum: String::new(),
         points,
         axes: table.axes.clone(),
+        axis_values: table.axis_values().to_vec(),
         metrics: table.metrics.clone(),
         objective: obj,
     };
@@ -544,6 +549,19 @@ pub(super) fn merge(
             crate::scenario::MAX_POINTS
         )));
     }
+    let named = meta.axis_values.len() == meta.axes.len()
+        && meta
+            .axis_values
+            .iter()
+            .try_fold(1usize, |n, values| n.checked_mul(values.len()))
+            == Some(meta.points);
+    if !named {
+        return Err(bad(format!(
+            "{}: the values of its axes do not make its {} points (an older poolcast wrote it, or it was edited); run the shards again",
+            files[0].with_file_name("sweep.json").display(),
+            meta.points
+        )));
+    }
     let mut rows = Vec::new();
     for f in files {
         let m = report::read_sweep_meta(f)?;
@@ -552,6 +570,7 @@ pub(super) fn merge(
             &m.fingerprint,
             m.points,
             &m.axes,
+            &m.axis_values,
             &m.metrics,
             m.objective,
         ) == (
@@ -559,6 +578,7 @@ pub(super) fn merge(
             &meta.fingerprint,
             meta.points,
             &meta.axes,
+            &meta.axis_values,
             &meta.metrics,
             meta.objective,
         );
@@ -600,13 +620,19 @@ pub(super) fn merge(
             missing.join(", ")
         )));
     }
-    let table = SweepTable {
-        axes: meta.axes.clone(),
-        metrics: meta.metrics.clone(),
-        rows,
-    };
+    let axes = meta
+        .axes
+        .iter()
+        .cloned()
+        .zip(meta.axis_values.iter().cloned());
+    let mut table = SweepTable::new(axes.collect(), meta.metrics.clone())?;
+    for r in &rows {
+        table.insert(r)?;
+    }
     let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?;
-    let csv = report::sweep_csv(&table, &meta.objective)?;
+    let csv = report::sweep_csv(&table, &rows, &meta.objective)?;
+    // The table has what the decisions read.
+    drop(rows);
     out.write(Kind::Csv, "sweep.csv", &csv)?;
     let rows = RowsWritten {
         checksum: report::checksum(&[&csv]),
@@ -647,29 +673,30 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         return Err(super::Interrupted.into());
     }
     let table = &outcome.table;
-    let recs = table.recommend(&obj);
-    let rec_json = report::recommendation_json(table, &obj, &recs);
-    let csv = report::sweep_csv(table, &obj)?;
+    let summary = report::sweep_summary(table, &obj)?;
+    let csv = report::sweep_csv(table, &outcome.rows, &obj)?;
     out.write(Kind::Csv, "plan.csv", &csv)?;
-    out.write(Kind::Json, "recommendation.json", rec_json.as_bytes())?;
+    out.write_with(Kind::Json, "recommendation.json", |w| {
+        report::write_recommendation_json(w, table, &obj)
+    })?;
     match args.print.format {
         Format::Table => {
             let share = outcome.simulations as f64 / outcome.grid_simulations.max(1) as f64 * 100.0;
             let mut text = format!(
                 "{}: plan ran {} points, {} simulations, where the full grid needs {} ({share:.0}%)\n",
                 prepared.base.name,
-                table.rows.len(),
+                table.len(),
                 outcome.simulations,
                 outcome.grid_simulations
             );
-            text.push_str(&report::recommendation_text(table, &obj, &recs));
+            text.push_str(&report::recommendation_text(table, &obj, &summary));
             emit(&text)?;
         }
-        Format::Json => emit(&rec_json)?,
+        Format::Json => print_recommendation(table, &obj)?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
     }
     if !args.print.quiet {
-        for w in report::recommendation_warnings(table, &obj, &recs) {
+        for w in &summary.warnings {
             note!("warning: {w}");
         }
     }

@@ -2,6 +2,8 @@
 //! interval bounds), the queue time series, the data beside every chart,
 //! and a long form for stdout.
 
+use std::io::{self, Write};
+
 use ::csv::Writer;
 
 use crate::estimate::{ScenarioEstimate, SweepEstimate};
@@ -344,9 +346,12 @@ pub fn wait_by_hour_csv(run: &RunSummary) -> Vec<u8> {
 /// `sweep_cost_wait.csv`: the feasible points both sweep charts draw:
 /// `condition, point, tier, count`, the minimised cost, `wait_p95_s` with
 /// its interval, `pareto`, `recommended`.
-pub fn sweep_cost_wait_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
-    let data = super::chart::sweep_data(table, obj);
-    let mut w = Writer::from_writer(Vec::new());
+pub fn write_sweep_cost_wait_csv(
+    out: &mut dyn Write,
+    table: &SweepTable,
+    obj: &Objective,
+) -> io::Result<()> {
+    let mut w = Writer::from_writer(out);
     w.write_record([
         "condition",
         "point",
@@ -358,12 +363,14 @@ pub fn sweep_cost_wait_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
         "wait_p95_s_ci95_high",
         "pareto",
         "recommended",
-    ])
-    .expect("in-memory CSV");
-    for p in &data.points {
+    ])?;
+    super::chart::visit_points(table, obj, |_, condition, visit| {
+        let super::chart::Visit::Point(_, p) = visit else {
+            return Ok(());
+        };
         let (lo, hi) = p.wait.ci95.unwrap_or((f64::NAN, f64::NAN));
         w.write_record([
-            data.conditions[p.condition].clone(),
+            condition.to_string(),
             p.point.to_string(),
             p.tier.map_or(String::new(), |t| t.to_string()),
             p.count.map_or(String::new(), cell),
@@ -373,8 +380,8 @@ pub fn sweep_cost_wait_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
             cell(hi),
             p.pareto.to_string(),
             p.recommended.to_string(),
-        ])
-        .expect("in-memory CSV");
-    }
-    finish(w)
+        ])?;
+        Ok(())
+    })?;
+    w.flush()
 }

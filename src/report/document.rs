@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::chart::Chart;
+use super::sweep::SweepSummary;
 use super::table::{backtest_rows, count_decimals};
 use super::verdict::{met_word, verdict_lines, verdict_table};
 use crate::stats::{
@@ -429,19 +430,19 @@ impl<'a> Document<'a> {
         scenario: &str,
         table: &SweepTable,
         obj: &Objective,
+        summary: &SweepSummary,
         charts: &'a [Chart],
     ) -> Document<'a> {
         let mut b = vec![Block::Heading("Sweep".into())];
-        let infeasible = table.rows.iter().filter(|r| !r.feasible).count();
+        let (infeasible, _) = table.infeasible();
         b.push(Block::Para(format!(
             "{} points over {}; {infeasible} are infeasible (listed in sweep.csv with the reason) and were not run. Points meet the SLO on the upper end of their 95% interval.",
-            table.rows.len(),
+            table.len(),
             table.axes.join(", ")
         )));
         b.push(Block::Heading("Recommendation".into()));
         b.push(Block::Para(
-            super::sweep::recommendation_text(table, obj, &table.recommend(obj))
-                .replace('\n', "  \n"),
+            super::sweep::recommendation_text(table, obj, summary).replace('\n', "  \n"),
         ));
         b.push(Block::Heading("Pareto front".into()));
         let mut head: Vec<String> = vec!["point".into()];
@@ -454,28 +455,27 @@ impl<'a> Document<'a> {
             "met (upper 95%)".into(),
         ]);
         let mut rows = vec![head];
-        let front = table.pareto(obj);
-        for r in front.iter().take(super::sweep::LISTED) {
+        for r in &summary.front_listed {
             let mut row = vec![r.point.to_string()];
             row.extend(r.params.iter().cloned());
-            row.push(format!("{:.2}", table.cost(r, obj)));
-            let wait = table.total(r, T::WaitP95S);
+            row.push(format!("{:.2}", r.cost(obj)));
+            let wait = r.total(T::WaitP95S);
             row.push(format!("{:.2}", wait.mean / 60.0));
             row.push(format!(
                 "{:.2}",
                 wait.ci95.map_or(wait.mean, |(_, hi)| hi) / 60.0
             ));
-            let v = table.verdict(r, obj);
+            let v = r.verdict(obj);
             for met in [v.as_ref().map(|v| v.met), v.as_ref().map(|v| v.met_upper95)] {
                 row.push(met.map_or("-", met_word).into());
             }
             rows.push(row);
         }
         b.push(Block::Table(rows));
-        if front.len() > super::sweep::LISTED {
+        if summary.front > summary.front_listed.len() {
             b.push(Block::Para(format!(
                 "... and {} more points on the front: every one is in pareto.csv.",
-                front.len() - super::sweep::LISTED
+                summary.front - summary.front_listed.len()
             )));
         }
         b.extend(chart_blocks(charts));

@@ -16,9 +16,9 @@ mod verdict;
 mod warnings;
 
 pub use self::csv::{
-    cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_cost_wait_csv,
-    sweep_estimate_csv, tiers_csv, utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv,
-    workloads_csv,
+    cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_estimate_csv,
+    tiers_csv, utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv, workloads_csv,
+    write_sweep_cost_wait_csv,
 };
 pub use chart::{
     Chart, ChartError, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts,
@@ -29,9 +29,9 @@ pub use fingerprint::Fingerprint;
 pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
 pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
 pub use sweep::{
-    Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, checksum, pareto_csv, read_sweep_meta,
-    read_sweep_rows, recommendation_json, recommendation_text, recommendation_warnings, sweep_csv,
-    sweep_meta_json, write_recommendation_json,
+    Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, SweepSummary, checksum,
+    read_sweep_meta, read_sweep_rows, recommendation_text, sweep_csv, sweep_meta_json,
+    sweep_summary, write_pareto_csv, write_recommendation_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
 pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};

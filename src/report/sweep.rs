@@ -10,12 +10,12 @@ use ::csv::{ReaderBuilder, Writer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::csv::{cell, finish};
+use super::csv::cell;
 use super::fingerprint::Fingerprint;
 use crate::input::{Input, InputError, Limit, read_text};
 use crate::model::WindowError;
 use crate::stats::{Metric, Objectives, TotalMetric};
-use crate::sweep::{Objective, Recommendation, SweepRow, SweepTable};
+use crate::sweep::{Decision, Objective, SweepRow, SweepTable};
 use crate::units::SimDuration;
 
 /// `slo_met` (on the mean, as `summary.json` and `check` judge) and
@@ -99,18 +99,24 @@ impl<W: Write> SweepCsv<W> {
     }
 }
 
-/// `sweep.csv` of a whole table (every metric of every row), in memory.
-pub fn sweep_csv(table: &SweepTable, obj: &Objective) -> io::Result<Vec<u8>> {
+/// `sweep.csv` of rows in memory (every metric of each: as made, or read
+/// from shards), in the table's columns.
+pub fn sweep_csv(table: &SweepTable, rows: &[SweepRow], obj: &Objective) -> io::Result<Vec<u8>> {
     let mut csv = SweepCsv::new(Vec::new(), &table.axes, &table.metrics, *obj)?;
-    for r in &table.rows {
+    for r in rows {
         csv.row(r)?;
     }
     Ok(csv.finish()?.0)
 }
 
-/// `pareto.csv`: the points on the cost / p95-wait front, cheapest first.
-pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
-    let mut w = Writer::from_writer(Vec::new());
+/// `pareto.csv`: the points on the cost / p95-wait front, condition by
+/// condition, cheapest first.
+pub fn write_pareto_csv(
+    out: &mut dyn Write,
+    table: &SweepTable,
+    obj: &Objective,
+) -> io::Result<()> {
+    let mut w = Writer::from_writer(out);
     let cost = obj.cost_metric();
     let mut head: Vec<String> = table.axes.iter().map(|a| format!("param_{a}")).collect();
     head.extend([
@@ -121,22 +127,24 @@ pub fn pareto_csv(table: &SweepTable, obj: &Objective) -> Vec<u8> {
         "slo_met".into(),
         "slo_met_upper95".into(),
     ]);
-    w.write_record(&head).expect("in-memory CSV");
-    for r in table.pareto(obj) {
-        let mut cells = r.params.clone();
-        let wait = table.total(r, TotalMetric::WaitP95S);
-        let [met, met_upper95] = verdict_cells(r, obj);
-        cells.extend([
-            r.point.to_string(),
-            cell(table.cost(r, obj)),
-            cell(wait.mean),
-            cell(wait.ci95.map_or(f64::NAN, |(_, hi)| hi)),
-            met,
-            met_upper95,
-        ]);
-        w.write_record(&cells).expect("in-memory CSV");
+    w.write_record(&head)?;
+    for decision in table.decisions(obj) {
+        for r in decision?.front {
+            let wait = r.total(TotalMetric::WaitP95S);
+            let [met, met_upper95] = verdict_cells(&r, obj);
+            let mut cells = r.params.clone();
+            cells.extend([
+                r.point.to_string(),
+                cell(r.cost(obj)),
+                cell(wait.mean),
+                cell(wait.ci95.map_or(f64::NAN, |(_, hi)| hi)),
+                met,
+                met_upper95,
+            ]);
+            w.write_record(&cells)?;
+        }
     }
-    finish(w)
+    w.flush()
 }
 
 fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
@@ -147,10 +155,10 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
         .zip(r.params.iter().map(|p| json!(p)))
         .collect();
     let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-    let wait = table.total(r, TotalMetric::WaitP95S);
+    let wait = r.total(TotalMetric::WaitP95S);
     let (lo, hi) = wait.ci95.unwrap_or((f64::NAN, f64::NAN));
-    let mean = |m| num(table.total(r, m).mean);
-    let verdict = table.verdict(r, obj);
+    let mean = |m| num(r.total(m).mean);
+    let verdict = r.verdict(obj);
     json!({
         "point": r.point,
         "params": params,
@@ -158,7 +166,7 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
         "cost_usd": mean(TotalMetric::CostUsd),
         "cost_per_day_usd": mean(TotalMetric::CostPerDayUsd),
         "total_cost_usd": mean(TotalMetric::TotalCostUsd),
-        "objective_usd": num(table.cost(r, obj)),
+        "objective_usd": num(r.cost(obj)),
         "wait_p95_s": num(wait.mean),
         "wait_p95_s_ci95": [num(lo), num(hi)],
         "slo_met": verdict.as_ref().map(|v| v.met),
@@ -173,14 +181,12 @@ fn condition_json(c: &[(&str, &str)]) -> Value {
 /// `recommendation.json`: per condition (the values of workload and
 /// simulation axes; one entry without such axes), the recommended point,
 /// the runner-up and the margin between them (null when nothing meets).
-/// Written an entry at a time: with a workload axis every point is its own
-/// condition, and the whole document as one JSON value took 2.5 KB a
-/// point.
+/// Written an entry at a time, as each condition is decided: with a
+/// workload axis every point is its own condition.
 pub fn write_recommendation_json(
     out: &mut dyn Write,
     table: &SweepTable,
     obj: &Objective,
-    recs: &[Recommendation],
 ) -> io::Result<()> {
     /// The document, in its keys' order; the entries are made as they are
     /// written.
@@ -193,19 +199,22 @@ pub fn write_recommendation_json(
     struct Entries<'a> {
         table: &'a SweepTable,
         obj: &'a Objective,
-        recs: &'a [Recommendation<'a>],
     }
     impl Serialize for Entries<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error, SerializeSeq};
             let (table, obj) = (self.table, self.obj);
-            s.collect_seq(self.recs.iter().map(|r| {
-                json!({
-                    "condition": condition_json(&r.condition),
-                    "recommended": r.best.map(|b| point_json(table, b, obj)),
-                    "runner_up": r.runner_up.map(|u| point_json(table, u, obj)),
-                    "margin_usd": r.best.zip(r.runner_up).map(|(b, u)| table.cost(u, obj) - table.cost(b, obj)),
-                })
-            }))
+            let mut seq = s.serialize_seq(None)?;
+            for d in table.decisions(obj) {
+                let d = d.map_err(S::Error::custom)?;
+                seq.serialize_element(&json!({
+                    "condition": condition_json(&d.condition),
+                    "recommended": d.best.as_ref().map(|b| point_json(table, b, obj)),
+                    "runner_up": d.runner_up.as_ref().map(|u| point_json(table, u, obj)),
+                    "margin_usd": d.best.as_ref().zip(d.runner_up.as_ref()).map(|(b, u)| u.cost(obj) - b.cost(obj)),
+                }))?;
+            }
+            seq.end()
         }
     }
     let doc = Doc {
@@ -215,7 +224,7 @@ pub fn write_recommendation_json(
             "compute cost"
         },
         slo: json!({ "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" }),
-        recommendations: Entries { table, obj, recs },
+        recommendations: Entries { table, obj },
     };
     let mut out = io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -223,58 +232,82 @@ pub fn write_recommendation_json(
     out.flush()
 }
 
-/// `recommendation.json` in memory (see `write_recommendation_json`).
-pub fn recommendation_json(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
-    let mut text = Vec::new();
-    write_recommendation_json(&mut text, table, obj, recs).expect("writing to memory cannot fail");
-    String::from_utf8(text).expect("JSON is UTF-8")
+/// What a sweep's words say (the terminal, the report, the warnings), from
+/// one pass over its decisions: the first conditions' in full, counts of
+/// the rest.
+#[derive(Debug)]
+pub struct SweepSummary<'a> {
+    /// The decisions of the first `LISTED` conditions.
+    pub listed: Vec<Decision<'a>>,
+    /// Conditions decided.
+    pub conditions: usize,
+    /// Points on the Pareto front, over every condition.
+    pub front: usize,
+    /// The first `LISTED` of them, in `pareto.csv`'s order.
+    pub front_listed: Vec<SweepRow>,
+    /// How far the recommendations can be trusted: too few replications,
+    /// or an upper 95% bound within 10% of an objective (another seed may
+    /// pick another point).
+    pub warnings: Vec<String>,
 }
 
-/// Warnings about how far a recommendation can be trusted: too few
-/// replications, or an upper 95% bound within 10% of an objective (another
-/// seed may pick another point).
-pub fn recommendation_warnings(
-    table: &SweepTable,
-    obj: &Objective,
-    recs: &[Recommendation],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let best: Vec<&SweepRow> = recs.iter().filter_map(|r| r.best).collect();
-    if best.iter().any(|b| b.replications < 5) {
-        out.push("the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05".to_string());
-    }
-    let mut close = 0;
-    for b in best {
-        let Some(v) = table.verdict(b, obj) else {
-            continue;
-        };
-        for o in v
-            .objectives
-            .iter()
-            .filter(|o| o.value_upper95 >= 0.9 * o.target)
-        {
-            close += 1;
-            if close > LISTED {
-                continue;
+/// The summary of `table`'s decisions.
+pub fn sweep_summary<'a>(
+    table: &'a SweepTable,
+    obj: &'a Objective,
+) -> io::Result<SweepSummary<'a>> {
+    let mut summary = SweepSummary {
+        listed: Vec::new(),
+        conditions: 0,
+        front: 0,
+        front_listed: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let (mut few_replications, mut close) = (false, 0);
+    for d in table.decisions(obj) {
+        let d = d?;
+        summary.conditions += 1;
+        summary.front += d.front.len();
+        let room = LISTED - summary.front_listed.len().min(LISTED);
+        summary
+            .front_listed
+            .extend(d.front.iter().take(room).cloned());
+        if let Some(b) = &d.best {
+            few_replications |= b.replications < 5;
+            let objectives = b.verdict(obj).map_or_else(Vec::new, |v| v.objectives);
+            for o in objectives
+                .iter()
+                .filter(|o| o.value_upper95 >= 0.9 * o.target)
+            {
+                close += 1;
+                if close > LISTED {
+                    continue;
+                }
+                let t = super::verdict::verdict_text(o);
+                summary.warnings.push(format!(
+                    "point {} is recommended with an upper 95% bound of {} against {}: within 10% of the objective, so another seed may pick another point; use --precision 0.05 to narrow the intervals",
+                    b.point, t.value_upper95, t.objective
+                ));
             }
-            let t = super::verdict::verdict_text(o);
-            out.push(format!(
-                "point {} is recommended with an upper 95% bound of {} against {}: within 10% of the objective, so another seed may pick another point; use --precision 0.05 to narrow the intervals",
-                b.point, t.value_upper95, t.objective
-            ));
+        }
+        if summary.listed.len() < LISTED {
+            summary.listed.push(d);
         }
     }
+    if few_replications {
+        summary.warnings.insert(0, "the recommendation rests on fewer than 5 replications per point; use --replications 10 or --precision 0.05".to_string());
+    }
     if close > LISTED {
-        out.push(format!(
+        summary.warnings.push(format!(
             "{} more recommended points are within 10% of an objective (recommendation.json has each one's bounds); use --precision 0.05 to narrow the intervals",
             close - LISTED
         ));
     }
-    out
+    Ok(summary)
 }
 
 /// The recommendations in words, for the terminal.
-pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommendation]) -> String {
+pub fn recommendation_text(table: &SweepTable, obj: &Objective, summary: &SweepSummary) -> String {
     let describe = |r: &SweepRow| {
         let params: Vec<String> = table
             .axes
@@ -283,7 +316,7 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
             .filter(|(a, _)| !crate::sweep::is_condition_axis(a))
             .map(|(a, p)| format!("{a} = {p}"))
             .collect();
-        let e = table.total(r, TotalMetric::WaitP95S);
+        let e = r.total(TotalMetric::WaitP95S);
         let (wait, hi) = (e.mean, e.ci95.map_or(f64::NAN, |(_, hi)| hi));
         format!(
             "{} (point {}): {} USD {:.2}, p95 wait {:.1} min (upper 95% bound {:.1} min, which decided)",
@@ -294,13 +327,13 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
             } else {
                 "cost"
             },
-            table.cost(r, obj),
+            r.cost(obj),
             wait / 60.0,
             if hi.is_nan() { wait / 60.0 } else { hi / 60.0 }
         )
     };
     let mut out = String::new();
-    for rec in recs.iter().take(LISTED) {
+    for rec in &summary.listed {
         if !rec.condition.is_empty() {
             let c: Vec<String> = rec
                 .condition
@@ -309,24 +342,24 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, recs: &[Recommen
                 .collect();
             out.push_str(&format!("when {}:\n", c.join(", ")));
         }
-        let Some(best) = rec.best else {
+        let Some(best) = &rec.best else {
             out.push_str("  no feasible point meets the SLO (judged on the upper end of each 95% interval); widen the sweep or relax [slo]\n");
             continue;
         };
         out.push_str(&format!("  recommended: {}\n", describe(best)));
-        match rec.runner_up {
+        match &rec.runner_up {
             Some(u) => out.push_str(&format!(
                 "  runner-up:   {}\n  margin: USD {:.2}\n",
                 describe(u),
-                table.cost(u, obj) - table.cost(best, obj)
+                u.cost(obj) - best.cost(obj)
             )),
             None => out.push_str("  runner-up:   none (no other point meets the SLO)\n"),
         }
     }
-    if recs.len() > LISTED {
+    if summary.conditions > LISTED {
         out.push_str(&format!(
             "... and {} more conditions: every one is in recommendation.json\n",
-            recs.len() - LISTED
+            summary.conditions - LISTED
         ));
     }
     out
@@ -391,6 +424,10 @@ struct MetaFile {
     rows_checksum: String,
     points: usize,
     axes: Vec<String>,
+    /// Each axis's values as written in `sweep.csv` (absent in an older
+    /// poolcast's file): what merge names each point by.
+    #[serde(default)]
+    axis_values: Vec<Vec<String>>,
     metrics: Vec<String>,
     shard: Option<String>,
     objective: ObjectiveFile,
@@ -424,6 +461,7 @@ pub fn sweep_meta_json(
         rows_checksum: rows_checksum.to_string(),
         points,
         axes: table.axes.clone(),
+        axis_values: table.axis_values().to_vec(),
         metrics: table.metrics.clone(),
         shard: shard.map(|(k, n)| format!("{k}/{n}")),
         objective: ObjectiveFile {
@@ -453,6 +491,8 @@ pub struct SweepMeta {
     pub points: usize,
     /// Axis key paths.
     pub axes: Vec<String>,
+    /// Each axis's values, as written.
+    pub axis_values: Vec<Vec<String>>,
     /// Metric names.
     pub metrics: Vec<String>,
     /// The objective.
@@ -547,6 +587,7 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, ShardError> {
         rows_checksum: file.rows_checksum,
         points: file.points,
         axes: file.axes,
+        axis_values: file.axis_values,
         metrics: file.metrics,
         objective: Objective {
             slo: Objectives {
@@ -666,6 +707,7 @@ mod tests {
             rows_checksum: checksum(&[text.as_bytes()]),
             points: 2,
             axes: vec!["pool.a.count".into()],
+            axis_values: vec![vec!["3".into(), "4".into()]],
             metrics: vec!["x".into()],
             objective: Objective {
                 slo: Objectives::default(),

@@ -6,6 +6,7 @@
 
 mod plan;
 pub mod schedule;
+mod store;
 mod table;
 
 pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
@@ -14,7 +15,8 @@ pub use schedule::{
     workflow_yaml,
 };
 pub use table::{
-    Objective, Recommendation, SweepRow, SweepTable, is_condition_axis, metric_names, row_values,
+    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, is_condition_axis,
+    metric_names, row_values,
 };
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -147,10 +149,9 @@ pub(crate) fn make_row(
 /// starts, its replications run in parallel across the whole chunk, and
 /// each point's replications are reduced to its row as soon as the chunk
 /// ends. Each row goes to `rows_out` then (in point order, to be written
-/// out), and the table keeps its totals only (`SweepRow::keep_totals`):
-/// memory does not grow with the number of points but by a row's totals.
-/// Stops between chunks when `cancel` is set. Runs on `pool`'s threads
-/// (`rows_out`, on the caller's).
+/// out), and into the table, which keeps its totals on disk: memory does
+/// not grow with the number of points. Stops between chunks when `cancel`
+/// is set. Runs on `pool`'s threads (`rows_out`, on the caller's).
 pub fn run_sweep(
     pool: &rayon::ThreadPool,
     points: &SweepPoints,
@@ -163,26 +164,22 @@ pub fn run_sweep(
     let mine: Vec<usize> = (0..points.len())
         .filter(|&i| in_shard(i, opts.shard))
         .collect();
-    let mut rows = Vec::with_capacity(mine.len());
+    let columns = metrics.len();
+    let mut table = SweepTable::of_spec(points.spec(), metrics)?;
     for chunk in mine.chunks(POINTS_PER_CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let chunk_rows = pool.install(|| {
             let built: Vec<SweepPoint> = chunk.par_iter().map(|&i| points.point(i)).collect();
-            run_chunk(&built, metrics.len(), opts, cancel, progress)
+            run_chunk(&built, columns, opts, cancel, progress)
         });
-        for mut row in chunk_rows {
+        for row in chunk_rows {
             rows_out(&row)?;
-            row.keep_totals();
-            rows.push(row);
+            table.insert(&row)?;
         }
     }
-    Ok(SweepTable {
-        axes: points.spec().axes.iter().map(|a| a.key.clone()).collect(),
-        metrics,
-        rows,
-    })
+    Ok(table)
 }
 
 /// Points built, and their replications held in memory, at once.
@@ -253,7 +250,7 @@ mod tests {
     use crate::stats::Metric;
 
     /// Every row leaves whole (for `sweep.csv`), in point order, and the
-    /// table keeps the totals of each: what a sweep holds per point.
+    /// table keeps the totals of each.
     #[test]
     fn rows_leave_whole_and_the_table_keeps_their_totals() {
         let src = r#"
@@ -306,9 +303,20 @@ duration = { dist = "exponential", mean = "2m" }
             out.iter()
                 .all(|r| r.values.len() == metrics.len() && r.feasible == (r.point < 8))
         );
-        assert_eq!(table.rows.len(), 70);
-        for (kept, whole) in table.rows.iter().zip(&out) {
+        assert_eq!(table.len(), 70);
+        let kept: Vec<SweepRow> = table.rows().collect::<Result<_, _>>().expect("read back");
+        assert_eq!(table.infeasible().0, 62);
+        for (kept, whole) in kept.iter().zip(&out) {
             assert!(kept.values.is_empty());
+            assert_eq!(
+                (kept.point, &kept.params, kept.replications, kept.feasible),
+                (
+                    whole.point,
+                    &whole.params,
+                    whole.replications,
+                    whole.feasible
+                )
+            );
             for (i, &m) in TotalMetric::ALL.iter().enumerate() {
                 let (k, w) = (kept.total(m), whole.values[i]);
                 // Bit for bit (an undefined metric is NaN).

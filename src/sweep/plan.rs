@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-use super::table::{Objective, SweepTable};
+use super::table::{Objective, SweepRow, SweepTable};
 use super::{Progress, make_row, run_point};
 use crate::model::Scaling;
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
@@ -45,6 +45,11 @@ pub enum PlanError {
         "plan minimises compute cost, which rises with the count; with [slo] developer_cost_per_hour the total cost does not, so use poolcast sweep"
     )]
     WaitingCost,
+    /// The rows could not be kept (a temporary file).
+    #[error(
+        "the plan's rows could not be kept in a temporary file ({0}); set TMPDIR to a folder with space"
+    )]
+    Table(String),
     /// No axis sets a capacity.
     #[error(
         "plan needs a capacity axis in [sweep]: \"pool.NAME.count\" for a fixed pool, \"pool.NAME.scaling.max\" (or .min) for a queue controller, \"pool.NAME.scaling.rules[K].count\" for a schedule"
@@ -163,10 +168,12 @@ pub fn plan_axis(
 }
 
 /// What `plan` found and what it cost.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PlanOutcome {
-    /// The points it ran (in point order).
+    /// The points it ran.
     pub table: SweepTable,
+    /// Their rows with every metric, in point order (for `plan.csv`).
+    pub rows: Vec<SweepRow>,
     /// Replications run.
     pub simulations: u64,
     /// Replications the full grid would have run.
@@ -202,12 +209,9 @@ pub fn plan(
             .collect();
         groups.entry(key).or_default().push(p);
     }
-    let table_of = |rows| SweepTable {
-        axes: spec.axes.iter().map(|a| a.key.clone()).collect(),
-        metrics: metrics.clone(),
-        rows,
-    };
-    let mut rows = Vec::new();
+    let columns = metrics.len();
+    let mut table =
+        SweepTable::of_spec(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
     let mut simulations = 0u64;
     // The search relies on the wait falling as the count rises; it judges
     // the wait alone (the cost cap is checked on what it finds, since cost
@@ -220,6 +224,9 @@ pub fn plan(
         ..*obj
     };
     let mut seen: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    // The first failure to keep a row, reported once the search ends.
+    let mut inserted = Ok(());
+    let mut rows = Vec::new();
     for group in groups.values_mut() {
         group.sort_by(|a, b| count(a).total_cmp(&count(b)).then(a.index.cmp(&b.index)));
         // Over-quota counts are known without simulating: keep the valid ones.
@@ -234,8 +241,11 @@ pub fn plan(
             }
             let reps = run_point(p, cancel, progress);
             simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
-            let row = make_row(p, reps, metrics.len());
-            let meets = table_of(vec![row.clone()]).meets(&row, &wait_only);
+            let row = make_row(p, reps, columns);
+            let meets = row.meets(&wait_only);
+            if inserted.is_ok() {
+                inserted = table.insert(&row);
+            }
             rows.push(row);
             seen.insert(p.index, meets);
             meets
@@ -254,6 +264,7 @@ pub fn plan(
             run(next);
         }
     }
+    inserted.map_err(|e| PlanError::Table(e.to_string()))?;
     rows.sort_by_key(|r| r.point);
     let grid_simulations = points
         .iter()
@@ -261,7 +272,8 @@ pub fn plan(
         .map(|s| u64::from(s.simulation.replications))
         .sum();
     Ok(PlanOutcome {
-        table: table_of(rows),
+        table,
+        rows,
         simulations,
         grid_simulations,
     })

@@ -640,3 +640,109 @@ wait_p95 = "30m"
     let md = read(&out, "summary.md");
     assert!(md.contains(&format!("... and {} more points on the front", front - 20)));
 }
+
+/// Many points under one condition: the charts draw one in every k of
+/// them with the whole front and the recommended point (a sweep of 20,000
+/// counts drew 20,000 numbered dots on one panel), say so on the panel,
+/// and `sweep_cost_wait.csv` keeps every one.
+#[test]
+fn many_points_of_one_condition_are_drawn_one_in_k() {
+    let counts: Vec<String> = (0..1000).map(|i| (1 + i % 4).to_string()).collect();
+    let (dir, path) = write_scenario(
+        &format!(
+            r#"
+name = "points"
+[simulation]
+horizon = "1h"
+warmup = "0s"
+replications = 2
+[[pool]]
+name = "builders"
+tier = "S2"
+count = 2
+[[workload]]
+name = "ci"
+pool = "builders"
+arrival = {{ process = "poisson", rate = "30/h" }}
+duration = {{ dist = "exponential", mean = "6m" }}
+[slo]
+wait_p95 = "15m"
+[sweep]
+"pool.builders.count" = [{}]
+"#,
+            counts.join(", ")
+        ),
+        "points.toml",
+    );
+    let out = dir.path().join("out");
+    let run = poolcast()
+        .args(["sweep", "-q", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = rows(&read(&out, "sweep_cost_wait.csv"));
+    assert_eq!(csv.len(), 1000);
+    // Counts repeat, so the front is the first point of each count that
+    // lowers the wait: a handful.
+    let flagged: std::collections::BTreeSet<&str> = csv
+        .iter()
+        .filter(|r| r["pareto"] == "true" || r["recommended"] == "true")
+        .map(|r| r["point"].as_str())
+        .collect();
+    for chart in ["sweep_cost_wait.svg", "sweep_wait_count.svg"] {
+        let svg = read(&out, chart);
+        assert!(
+            svg.contains("1 in 4 of 1000 points drawn, with the front"),
+            "{chart}"
+        );
+        // Each point's label is a text line of its own, "#12" (every wait
+        // is below the top of the axis, 4x the SLO).
+        let drawn: std::collections::BTreeSet<String> = svg
+            .lines()
+            .filter_map(|l| l.strip_prefix('#'))
+            .map(|l| l.split(':').next().unwrap_or(l).to_string())
+            // The key's "#n: point in sweep.csv" is no point.
+            .filter(|p| p.parse::<usize>().is_ok())
+            .collect();
+        // Every fourth point, and the front and the recommended one.
+        let wanted: std::collections::BTreeSet<String> = (0..1000)
+            .filter(|p| p % 4 == 0)
+            .map(|p| p.to_string())
+            .chain(flagged.iter().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(drawn, wanted, "{chart}");
+    }
+}
+
+/// A shard's `sweep.json` names each point by its axes' values; one
+/// without them (an older poolcast's, or edited) is refused.
+#[test]
+fn merge_refuses_a_sweep_json_without_axis_values() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sweep = scenario("sweep-tiers.toml");
+    run_into(
+        dir.path(),
+        &["sweep", &sweep, "--replications", "2", "--shard", "1/1"],
+    );
+    let meta = dir.path().join("sweep.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    v["axis_values"][0] = serde_json::json!(["S1"]);
+    std::fs::write(&meta, v.to_string()).unwrap();
+    poolcast()
+        .arg("merge")
+        .arg(dir.path().join("sweep.csv"))
+        .arg("--out")
+        .arg(dir.path().join("merged"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the values of its axes do not make its 36 points",
+        ));
+}

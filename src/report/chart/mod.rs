@@ -16,7 +16,8 @@ mod wait_by_hour;
 mod wait_cdf;
 
 pub use render::{ChartError, ChartFormats, PixelRect};
-pub(super) use sweep::sweep_data;
+use sweep::sweep_data;
+pub(super) use sweep::{Visit, visit_points};
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
 pub(super) use wait_cdf::survival;
 
@@ -163,8 +164,8 @@ pub fn sweep_charts(
     obj: &Objective,
     formats: ChartFormats,
 ) -> Result<Vec<Chart>, ChartError> {
-    let data = sweep_data(table, obj);
-    if data.points.is_empty() {
+    let data = sweep_data(table, obj).map_err(render::err)?;
+    if !data.extent.any {
         return Ok(Vec::new());
     }
     let slo_minutes = obj.slo.wait_p95.map(|d| d.as_secs_f64() / 60.0);

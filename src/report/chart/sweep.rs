@@ -9,6 +9,7 @@
 //! flat along it. `sweep_cost_wait.csv` holds the points drawn.
 
 use std::collections::HashSet;
+use std::io;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -25,8 +26,6 @@ use crate::sweep::{Objective, SweepTable, is_condition_axis};
 pub(in crate::report) struct SweepPoint {
     /// Position in the sweep (as in `sweep.csv`).
     pub point: usize,
-    /// Index of its condition in `SweepData::conditions`.
-    pub condition: usize,
     /// The value of the first tier axis, if any.
     pub tier: Option<Tier>,
     /// The value of the count axis, if any.
@@ -41,59 +40,197 @@ pub(in crate::report) struct SweepPoint {
     pub recommended: bool,
 }
 
+/// One panel: a condition and the points drawn of it.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::report) struct Panel {
+    /// The condition in words ("workload.ci.rate_scale = 1.5"; empty
+    /// without condition axes), and how many of its points are drawn when
+    /// not all.
+    pub caption: String,
+    /// The points drawn, in point order.
+    pub points: Vec<SweepPoint>,
+}
+
+/// What the axes and the key of the charts read: every feasible point's,
+/// drawn or not, so that they are the same whichever panels are drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::report) struct Extent {
+    /// Whether there is a feasible point.
+    pub any: bool,
+    /// The highest finite cost.
+    pub cost: f64,
+    /// The highest instance count (at least 1).
+    pub count: f64,
+    /// The longest finite p95 wait and the longest of all, minutes.
+    pub finite_minutes: f64,
+    pub minutes: f64,
+    /// The tiers of the points.
+    pub tiers: Vec<Tier>,
+    /// Whether a point is on a front, recommended, has an interval.
+    pub pareto: bool,
+    pub recommended: bool,
+    pub interval: bool,
+}
+
+impl Default for Extent {
+    fn default() -> Extent {
+        Extent {
+            any: false,
+            cost: 0.0,
+            count: 1.0,
+            finite_minutes: 0.0,
+            minutes: f64::NEG_INFINITY,
+            tiers: Vec::new(),
+            pareto: false,
+            recommended: false,
+            interval: false,
+        }
+    }
+}
+
+impl Extent {
+    fn add(&mut self, p: &SweepPoint) {
+        self.any = true;
+        if p.cost.is_finite() {
+            self.cost = self.cost.max(p.cost);
+        }
+        if let Some(c) = p.count {
+            self.count = self.count.max(c);
+        }
+        let y = p.minutes();
+        if y.is_finite() {
+            self.finite_minutes = self.finite_minutes.max(y);
+        }
+        if !y.is_nan() {
+            self.minutes = self.minutes.max(y);
+        }
+        if let Some(t) = p.tier.filter(|t| !self.tiers.contains(t)) {
+            self.tiers.push(t);
+        }
+        self.pareto |= p.pareto;
+        self.recommended |= p.recommended;
+        self.interval |= p.wait.ci95.is_some();
+    }
+}
+
 /// What both sweep charts draw.
 #[derive(Debug, Clone, PartialEq)]
 pub(in crate::report) struct SweepData {
-    /// Each condition in words ("workload.ci.rate_scale = 1.5"; empty
-    /// without condition axes), in point order.
-    pub conditions: Vec<String>,
-    /// The feasible points, in point order.
-    pub points: Vec<SweepPoint>,
+    /// Conditions in the sweep (one without condition axes).
+    pub conditions: usize,
+    /// The panels drawn (`shown_conditions`).
+    pub panels: Vec<Panel>,
     /// Whether the sweep has an instance-count axis.
     pub has_count: bool,
+    pub extent: Extent,
 }
 
-/// The charts' points of a sweep.
-pub(in crate::report) fn sweep_data(table: &SweepTable, obj: &Objective) -> SweepData {
-    // Sets: a sweep of 100,000 points has as many front points.
-    let front: HashSet<usize> = table.pareto(obj).iter().map(|r| r.point).collect();
-    let best: HashSet<usize> = table
-        .recommend(obj)
-        .iter()
-        .filter_map(|r| r.best)
-        .map(|r| r.point)
-        .collect();
+/// What `visit_points` meets.
+pub(in crate::report) enum Visit {
+    /// A condition begins.
+    Condition,
+    /// A feasible point, with its position among its condition's points.
+    Point(usize, SweepPoint),
+}
+
+/// Calls `f` with each condition of a sweep and each of its feasible
+/// points as the charts see them, in point order: with the condition's
+/// number and its words.
+pub(in crate::report) fn visit_points(
+    table: &SweepTable,
+    obj: &Objective,
+    mut f: impl FnMut(usize, &str, Visit) -> io::Result<()>,
+) -> io::Result<()> {
     let tier_axis = table.axes.iter().position(|a| a.ends_with(".tier"));
-    let count_axis = table
+    let count_axis = count_axis(table);
+    for (i, decision) in table.decisions(obj).enumerate() {
+        let d = decision?;
+        let words = d
+            .condition
+            .iter()
+            .map(|(axis, value)| format!("{axis} = {value}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Sets: a sweep's front may hold most of its points.
+        let front: HashSet<usize> = d.front.iter().map(|r| r.point).collect();
+        let best = d.best.as_ref().map(|b| b.point);
+        f(i, &words, Visit::Condition)?;
+        for (j, point) in table.condition_points(d.index).enumerate() {
+            let Some(r) = table.row(point)?.filter(|r| r.feasible) else {
+                continue;
+            };
+            let p = SweepPoint {
+                point,
+                tier: tier_axis.and_then(|t| r.params[t].parse().ok()),
+                count: count_axis.and_then(|c| r.params[c].parse().ok()),
+                cost: r.cost(obj),
+                wait: non_negative(r.total(TotalMetric::WaitP95S)),
+                pareto: front.contains(&point),
+                recommended: best == Some(point),
+            };
+            f(i, &words, Visit::Point(j, p))?;
+        }
+    }
+    Ok(())
+}
+
+/// The instance-count axis, if any.
+fn count_axis(table: &SweepTable) -> Option<usize> {
+    table
         .axes
         .iter()
-        .position(|a| a.ends_with(".count") && !is_condition_axis(a));
-    let mut conditions = Vec::new();
-    let mut points = Vec::new();
-    for (i, (condition, rows)) in table.by_condition().into_iter().enumerate() {
-        conditions.push(
-            condition
-                .iter()
-                .map(|(axis, value)| format!("{axis} = {value}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        points.extend(rows.into_iter().filter(|r| r.feasible).map(|r| SweepPoint {
-            point: r.point,
-            condition: i,
-            tier: tier_axis.and_then(|t| r.params[t].parse().ok()),
-            count: count_axis.and_then(|c| r.params[c].parse().ok()),
-            cost: table.cost(r, obj),
-            wait: non_negative(table.total(r, TotalMetric::WaitP95S)),
-            pareto: front.contains(&r.point),
-            recommended: best.contains(&r.point),
-        }));
-    }
-    SweepData {
+        .position(|a| a.ends_with(".count") && !is_condition_axis(a))
+}
+
+/// The height of a point's label, pixels.
+const LABEL_ROW: u32 = 14;
+
+/// The most points drawn of a panel besides its front and recommended
+/// point: beyond, one in every k of the condition's points is drawn (a
+/// sweep of 20,000 counts drew 20,000 numbered dots on one panel);
+/// `sweep_cost_wait.csv` has every one.
+const MAX_MARKS: usize = 250;
+
+/// The charts' points of a sweep.
+pub(in crate::report) fn sweep_data(table: &SweepTable, obj: &Objective) -> io::Result<SweepData> {
+    let conditions = table.conditions();
+    let shown = shown_conditions(conditions);
+    let per_condition = table.condition_points(0).count();
+    let every = per_condition.div_ceil(MAX_MARKS).max(1);
+    let mut panels: Vec<Panel> = Vec::with_capacity(shown.len());
+    let mut extent = Extent::default();
+    visit_points(table, obj, |i, words, visit| {
+        let shown_at = shown.iter().position(|&c| c == i);
+        match visit {
+            Visit::Condition if shown_at.is_some() => panels.push(Panel {
+                caption: if every > 1 {
+                    let sep = if words.is_empty() { "" } else { ": " };
+                    format!(
+                        "{words}{sep}1 in {every} of {per_condition} points drawn, with the front"
+                    )
+                } else {
+                    words.to_string()
+                },
+                points: Vec::new(),
+            }),
+            Visit::Condition => {}
+            Visit::Point(j, p) => {
+                extent.add(&p);
+                if let Some(panel) = shown_at.and(panels.last_mut())
+                    && (j.is_multiple_of(every) || p.pareto || p.recommended)
+                {
+                    panel.points.push(p);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(SweepData {
         conditions,
-        points,
-        has_count: count_axis.is_some(),
-    }
+        panels,
+        has_count: count_axis(table).is_some(),
+        extent,
+    })
 }
 
 /// A wait's interval cut at 0, below which no wait can be.
@@ -157,11 +294,9 @@ impl SweepPlot<'_> {
     fn wait_top(&self) -> f64 {
         let ymax = self
             .data
-            .points
-            .iter()
-            .map(SweepPoint::minutes)
-            .filter(|y| y.is_finite())
-            .fold(self.slo_minutes.unwrap_or(0.0), f64::max);
+            .extent
+            .finite_minutes
+            .max(self.slo_minutes.unwrap_or(0.0));
         draw::top(
             self.slo_minutes
                 .map_or(ymax, |s| ymax.min(4.0 * s.max(1.0))),
@@ -171,21 +306,20 @@ impl SweepPlot<'_> {
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        condition: usize,
+        panel: &Panel,
         (xtop, ytop): (f64, f64),
         medium: Medium,
     ) -> DrawResult<PixelRect> {
-        let points: Vec<&SweepPoint> = self
-            .data
+        let points: Vec<&SweepPoint> = panel
             .points
             .iter()
             // An undefined wait (no run started) has no place on the chart;
             // sweep_cost_wait.csv lists the point with an empty wait.
-            .filter(|p| p.condition == condition && self.x(p).is_finite())
+            .filter(|p| self.x(p).is_finite())
             .filter(|p| p.minutes().is_finite())
             .collect();
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.data.conditions[condition], ("sans-serif", 15))
+            .caption(&panel.caption, ("sans-serif", 15))
             .margin(8)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -230,14 +364,18 @@ impl SweepPlot<'_> {
             }
         }
         // Labels of points above the axis stack down from the top edge, so
-        // that points of about the same x stay readable.
+        // that points of about the same x stay readable, down to half the
+        // plot (a sweep of repeated counts stacked hundreds past its foot);
+        // beyond, the points keep their marks.
+        let rows = i32::try_from(chart.plotting_area().dim_in_pixel().1 / 2 / LABEL_ROW)
+            .unwrap_or(i32::MAX);
         let mut above = 0;
         for p in &points {
             let stack = if p.minutes() <= ytop {
-                0
+                Some(0)
             } else {
                 above += 1;
-                above - 1
+                (above <= rows).then_some(above - 1)
             };
             mark(&mut chart, p, (self.x(p), ytop), stack, medium)?;
         }
@@ -245,25 +383,26 @@ impl SweepPlot<'_> {
     }
 
     fn keys(&self) -> Vec<Key> {
+        let extent = &self.data.extent;
         let mut keys: Vec<Key> = Tier::ALL
             .into_iter()
-            .filter(|t| self.data.points.iter().any(|p| p.tier == Some(*t)))
+            .filter(|t| extent.tiers.contains(t))
             .map(|t| Key::new(t.name(), Mark::Dot(palette::tier(t))))
             .collect();
-        if self.kind == Kind::CostWait && self.data.points.iter().any(|p| p.pareto) {
+        if self.kind == Kind::CostWait && extent.pareto {
             keys.push(Key::new("Pareto front", Mark::Line(palette::FRONT)));
         }
-        if self.data.points.iter().any(|p| p.recommended) {
+        if extent.recommended {
             keys.push(Key::new("recommended", Mark::Ring(palette::SLO)));
         }
-        if self.data.points.iter().any(|p| p.wait.ci95.is_some()) {
+        if extent.interval {
             keys.push(Key::new(
                 "bar: 95% interval of the p95 wait",
                 Mark::Line(palette::FRONT),
             ));
         }
         let top = self.wait_top();
-        if self.data.points.iter().any(|p| p.minutes() > top) {
+        if extent.minutes > top {
             keys.push(Key::new(
                 "above the axis: at the top edge, with its wait",
                 Mark::Above(palette::FRONT),
@@ -287,7 +426,7 @@ fn mark<DB: DrawingBackend>(
     chart: &mut Xy<'_, DB>,
     p: &SweepPoint,
     (x, ytop): (f64, f64),
-    stack: i32,
+    stack: Option<i32>,
     medium: Medium,
 ) -> DrawResult {
     let c = p.colour();
@@ -311,8 +450,11 @@ fn mark<DB: DrawingBackend>(
         let label = format!("#{}: {:.0} min", p.point, y);
         area.draw(&(EmptyElement::at((x, ytop)) + TriangleMarker::new((0, 7), 6, c.filled())))
             .map_err(err)?;
-        area.draw(&(EmptyElement::at((x, ytop)) + Text::new(label, (8, 2 + 14 * stack), font)))
-            .map_err(err)?;
+        if let Some(stack) = stack {
+            let dy = 2 + LABEL_ROW as i32 * stack;
+            area.draw(&(EmptyElement::at((x, ytop)) + Text::new(label, (8, dy), font)))
+                .map_err(err)?;
+        }
     }
     if p.recommended && y.is_finite() {
         chart
@@ -337,8 +479,8 @@ impl Plot for SweepPlot<'_> {
             Kind::CostWait => "Sweep: cost versus p95 wait, per condition",
             Kind::WaitCount => "Sweep: p95 wait versus instance count, per tier and condition",
         };
-        let all = self.data.conditions.len();
-        let shown = shown_conditions(all);
+        let all = self.data.conditions;
+        let shown = &self.data.panels;
         let title = if shown.len() < all {
             format!(
                 "{title} ({} of {all} conditions, evenly spaced)",
@@ -349,29 +491,15 @@ impl Plot for SweepPlot<'_> {
         };
         let (plots, side) = draw::frame(root, &title)?;
         let xtop = match self.kind {
-            Kind::CostWait => draw::top(
-                self.data
-                    .points
-                    .iter()
-                    .map(|p| p.cost)
-                    .filter(|c| c.is_finite())
-                    .fold(0.0, f64::max),
-            ),
-            Kind::WaitCount => {
-                self.data
-                    .points
-                    .iter()
-                    .filter_map(|p| p.count)
-                    .fold(1.0, f64::max)
-                    + 1.0
-            }
+            Kind::CostWait => draw::top(self.data.extent.cost),
+            Kind::WaitCount => self.data.extent.count + 1.0,
         };
         let areas = draw::panels(&plots, shown.len());
         let mut layout = Layout::default();
-        for (&condition, area) in shown.iter().zip(&areas) {
+        for (panel, area) in shown.iter().zip(&areas) {
             layout
                 .plots
-                .push(self.panel(area, condition, (xtop, self.wait_top()), medium)?);
+                .push(self.panel(area, panel, (xtop, self.wait_top()), medium)?);
         }
         layout.keys.push(draw::legend(&side, &self.keys())?);
         Ok(layout)

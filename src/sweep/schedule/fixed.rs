@@ -86,12 +86,22 @@ pub(super) fn cheapest_fixed(
         return Err(ScheduleError::Cancelled);
     }
     let table = &outcome.table;
-    let best = table.recommend(&obj).into_iter().find_map(|r| r.best);
+    let mut best = None;
+    for d in table.decisions(&obj) {
+        match d {
+            Ok(d) if d.best.is_some() => {
+                best = d.best;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => return Ok(Err(NoFixedCount::Plan(PlanError::Table(e.to_string())))),
+        }
+    }
     Ok(match best {
         Some(row) => Ok(FixedComparison {
             count: row.params[0].parse().unwrap_or(0),
-            cost_per_day_usd: table.total(row, TotalMetric::CostPerDayUsd),
-            wait_p95_s: table.total(row, judged_wait_metric(&obj.slo)),
+            cost_per_day_usd: row.total(TotalMetric::CostPerDayUsd),
+            wait_p95_s: row.total(judged_wait_metric(&obj.slo)),
             simulations: outcome.simulations,
         }),
         None => Err(NoFixedCount::NoneMeets {
