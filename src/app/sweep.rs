@@ -351,6 +351,10 @@ fn finish(
     match format {
         Format::Table => {
             let (infeasible, listed) = table.infeasible();
+            // Where the rest is, when it was written.
+            let csv = out.wants(Kind::Csv) && out.dir().is_some();
+            let see =
+                |written: &'static str, asked: &'static str| if csv { written } else { asked };
             let mut text = format!(
                 "{scenario}: {} points, {infeasible} infeasible (not run)\n",
                 table.len(),
@@ -363,13 +367,18 @@ fn finish(
             }
             if infeasible > listed.len() {
                 text.push_str(&format!(
-                    "  ... and {} more (see the reason column of sweep.csv)\n",
-                    infeasible - listed.len()
+                    "  ... and {} more ({})\n",
+                    infeasible - listed.len(),
+                    see(
+                        "see the reason column of sweep.csv",
+                        "--outputs csv writes each one's reason to sweep.csv"
+                    )
                 ));
             }
             text.push_str(&format!(
-                "Pareto front (cost vs p95 wait): {} points, see pareto.csv\n",
-                summary.front
+                "Pareto front (cost vs p95 wait): {} points, {}\n",
+                summary.front,
+                see("see pareto.csv", "--outputs csv lists them in pareto.csv")
             ));
             text.push_str(&report::recommendation_text(table, obj, &summary));
             emit(&text)?;

@@ -746,3 +746,42 @@ fn merge_refuses_a_sweep_json_without_axis_values() {
             "the values of its axes do not make its 36 points",
         ));
 }
+
+/// The summary points to the CSV files only when they were written, and
+/// says how to write them otherwise.
+#[test]
+fn the_summary_names_csv_files_only_when_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sweep = scenario("sweep-tiers.toml");
+    for (outputs, says, not) in [
+        ("default", "see pareto.csv", "--outputs csv"),
+        (
+            "json",
+            "--outputs csv lists them in pareto.csv",
+            "see pareto.csv",
+        ),
+    ] {
+        let out = dir.path().join(outputs);
+        let run = poolcast()
+            .args([
+                "sweep",
+                "-q",
+                "--replications",
+                "2",
+                "--outputs",
+                outputs,
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&sweep)
+            .output()
+            .expect("runs");
+        assert!(run.status.success());
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            stdout.contains(says) && !stdout.contains(not),
+            "{outputs}: {stdout}"
+        );
+        assert_eq!(out.join("pareto.csv").exists(), outputs == "default");
+    }
+}
