@@ -264,7 +264,6 @@ impl Write for Tee<'_> {
 /// What a sweep needs to run besides its points.
 struct SweepRun<'a> {
     pool: &'a rayon::ThreadPool,
-    metrics: Vec<String>,
     opts: SweepOptions,
     obj: Objective,
     /// `--format csv`: the rows are printed too.
@@ -277,6 +276,7 @@ struct SweepRun<'a> {
 fn run_into(
     file: &mut dyn Write,
     points: &SweepPoints,
+    table: SweepTable,
     run: &SweepRun,
 ) -> std::io::Result<(SweepTable, RowsWritten)> {
     let axes: Vec<String> = points.spec().axes.iter().map(|a| a.key.clone()).collect();
@@ -284,11 +284,11 @@ fn run_into(
         file,
         copy: run.print_rows.then(Vec::new),
     };
-    let mut csv = report::SweepCsv::new(tee, &axes, &run.metrics, run.obj)?;
+    let mut csv = report::SweepCsv::new(tee, &axes, &table.metrics, run.obj)?;
     let table = sweep::run_sweep(
         run.pool,
         points,
-        run.metrics.clone(),
+        table,
         run.opts,
         &super::INTERRUPTED,
         run.progress,
@@ -396,6 +396,12 @@ fn finish(
     Ok(())
 }
 
+/// A table for a sweep's rows, or why its temporary file cannot be made
+/// (the message names `TMPDIR`).
+fn new_table(table: std::io::Result<SweepTable>) -> Result<SweepTable> {
+    table.map_err(|e| BadInput(e.to_string()).into())
+}
+
 /// Prints `recommendation.json` as it is made.
 fn print_recommendation(table: &SweepTable, obj: &Objective) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -433,6 +439,10 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             format!("{p}, at most {} replications", args.max_replications),
         );
     }
+    let table = new_table(SweepTable::of_spec(
+        prepared.points.spec(),
+        sweep::metric_names(&prepared.base),
+    ))?;
     let out = Outputs::prepare(
         &run.output,
         run.out.as_deref(),
@@ -450,7 +460,6 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let progress = on_progress(&bar);
     let sweep_run = SweepRun {
         pool: &pool,
-        metrics: sweep::metric_names(&prepared.base),
         opts: SweepOptions {
             precision: args.precision,
             max_replications: args.max_replications,
@@ -464,8 +473,10 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     // reads it, whatever --outputs says), a sweep's when asked for.
     let mut done = None;
     {
+        let mut table = Some(table);
         let mut into_csv = |file: &mut dyn Write| {
-            done = Some(run_into(file, &prepared.points, &sweep_run)?);
+            let table = table.take().expect("one sweep");
+            done = Some(run_into(file, &prepared.points, table, &sweep_run)?);
             Ok(())
         };
         if shard.is_some() {
@@ -634,8 +645,20 @@ pub(super) fn merge(
         .iter()
         .cloned()
         .zip(meta.axis_values.iter().cloned());
-    let mut table = SweepTable::new(axes.collect(), meta.metrics.clone())?;
+    let mut table = new_table(SweepTable::new(axes.collect(), meta.metrics.clone()))?;
     for r in &rows {
+        // The names of a point are sweep.json's, which the rows' checksum
+        // does not cover: a shard's rows must agree with them.
+        let names = table.params(r.point);
+        if r.params != names {
+            return Err(bad(format!(
+                "point {} is ({}) in its sweep.csv but ({}) by the axis values of {}; the shard files were edited or damaged, run the shards again",
+                r.point,
+                r.params.join(", "),
+                names.join(", "),
+                files[0].with_file_name("sweep.json").display()
+            )));
+        }
         table.insert(r)?;
     }
     let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?;

@@ -365,7 +365,7 @@ pub fn write_sweep_cost_wait_csv(
         "recommended",
     ])?;
     super::chart::visit_points(table, obj, |_, condition, visit| {
-        let super::chart::Visit::Point(_, p) = visit else {
+        let super::chart::Visit::Point(p) = visit else {
             return Ok(());
         };
         let (lo, hi) = p.wait.ci95.unwrap_or((f64::NAN, f64::NAN));

@@ -142,8 +142,10 @@ pub(crate) fn make_row(
     }
 }
 
-/// Runs the feasible points of `points` (those of the shard) and builds the
-/// table; infeasible points become rows with their reason.
+/// Runs the feasible points of `points` (those of the shard) into `table`
+/// (empty, made for them up front: a temporary file that cannot be made
+/// is told before anything runs); infeasible points become rows with
+/// their reason.
 ///
 /// A chunk of points at a time: the chunk's scenarios are built when it
 /// starts, its replications run in parallel across the whole chunk, and
@@ -155,7 +157,7 @@ pub(crate) fn make_row(
 pub fn run_sweep(
     pool: &rayon::ThreadPool,
     points: &SweepPoints,
-    metrics: Vec<String>,
+    mut table: SweepTable,
     opts: SweepOptions,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
@@ -164,8 +166,7 @@ pub fn run_sweep(
     let mine: Vec<usize> = (0..points.len())
         .filter(|&i| in_shard(i, opts.shard))
         .collect();
-    let columns = metrics.len();
-    let mut table = SweepTable::of_spec(points.spec(), metrics)?;
+    let columns = table.metrics.len();
     for chunk in mine.chunks(POINTS_PER_CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             break;
@@ -282,7 +283,7 @@ duration = { dist = "exponential", mean = "2m" }
         let table = run_sweep(
             &pool,
             &points,
-            metrics.clone(),
+            SweepTable::of_spec(points.spec(), metrics.clone()).expect("temp file"),
             SweepOptions {
                 precision: None,
                 max_replications: 2,

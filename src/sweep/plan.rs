@@ -46,9 +46,7 @@ pub enum PlanError {
     )]
     WaitingCost,
     /// The rows could not be kept (a temporary file).
-    #[error(
-        "the plan's rows could not be kept in a temporary file ({0}); set TMPDIR to a folder with space"
-    )]
+    #[error("{0}")]
     Table(String),
     /// No axis sets a capacity.
     #[error(

@@ -6,7 +6,9 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io;
+#[cfg(not(unix))]
+use std::io::{Read, Seek, SeekFrom, Write};
 
 use crate::stats::{Metric, TotalMetric};
 
@@ -19,8 +21,10 @@ pub(super) type Totals = [[f64; 3]; TOTALS];
 /// Bytes a point: its state and replications (8), then its totals.
 const RECORD: usize = 8 + 8 * 3 * TOTALS;
 
-/// Records read at once: the decisions read a condition's points in point
-/// order, mostly neighbours.
+/// Records read at once when points are read one after the other (a
+/// condition's points are neighbours when its axes vary slowest); others
+/// (a condition axis varying fastest puts its points a stride apart) are
+/// read a record at a time, which would otherwise re-read a block each.
 const BLOCK: usize = 256;
 
 /// What is stored of a point.
@@ -31,11 +35,12 @@ pub(super) struct Stored {
     pub totals: Totals,
 }
 
-/// The last block of records read.
+/// The last records read, from `first`, and the last point asked for.
 #[derive(Debug, Default)]
 struct Block {
     first: usize,
     bytes: Vec<u8>,
+    last: Option<usize>,
 }
 
 /// The points' records, a fixed size each at `point * RECORD`: a point
@@ -50,11 +55,24 @@ pub(super) struct RowStore {
 const INFEASIBLE: u8 = 1;
 const FEASIBLE: u8 = 2;
 
+/// `e` in words that name the file and the fix: a temporary file's
+/// failure would otherwise read as one of the output files'.
+fn trouble(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "the temporary file that holds the sweep's rows ({} bytes a point) in {}: {e}; set TMPDIR to an existing, writable folder with room",
+            RECORD,
+            std::env::temp_dir().display()
+        ),
+    )
+}
+
 impl RowStore {
     /// An empty store, in the system's temporary folder.
     pub fn new() -> io::Result<RowStore> {
         Ok(RowStore {
-            file: tempfile::tempfile()?,
+            file: tempfile::tempfile().map_err(trouble)?,
             read: RefCell::default(),
         })
     }
@@ -71,8 +89,7 @@ impl RowStore {
             slot.copy_from_slice(&x.to_le_bytes());
         }
         self.read.get_mut().bytes.clear();
-        self.file.seek(SeekFrom::Start((point * RECORD) as u64))?;
-        self.file.write_all(&record)
+        write_at(&self.file, &record, offset(point)?).map_err(trouble)
     }
 
     /// The record of `point`, if it was stored.
@@ -81,22 +98,17 @@ impl RowStore {
         let cached =
             point >= block.first && (point - block.first + 1) * RECORD <= block.bytes.len();
         if !cached {
-            block.first = point - point % BLOCK;
-            block.bytes.resize(BLOCK * RECORD, 0);
-            let mut file = &self.file;
-            file.seek(SeekFrom::Start((block.first * RECORD) as u64))?;
-            let mut filled = 0;
-            // Short reads, and the end of the file before the block's.
-            while filled < block.bytes.len() {
-                match file.read(&mut block.bytes[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            // A block from here when the reads go one after another, else
+            // this record alone.
+            let sequential = block.last.is_none_or(|l| l + 1 == point);
+            let records = if sequential { BLOCK } else { 1 };
+            block.first = point;
+            block.bytes.resize(records * RECORD, 0);
+            let first = offset(block.first)?;
+            let filled = read_at(&self.file, &mut block.bytes, first).map_err(trouble)?;
             block.bytes.truncate(filled - filled % RECORD);
         }
+        block.last = Some(point);
         let at = (point - block.first) * RECORD;
         let Some(record) = block.bytes.get(at..at + RECORD) else {
             return Ok(None);
@@ -116,6 +128,52 @@ impl RowStore {
             totals,
         }))
     }
+}
+
+/// The place of `point`'s record.
+fn offset(point: usize) -> io::Result<u64> {
+    point
+        .checked_mul(RECORD)
+        .and_then(|o| u64::try_from(o).ok())
+        .ok_or_else(|| io::Error::other(format!("point {point} is beyond any sweep")))
+}
+
+/// Writes `bytes` at `offset`.
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.write_all(bytes)
+    }
+}
+
+/// Reads into `buf` from `offset` up to the end of the file: the bytes
+/// read.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        #[cfg(unix)]
+        let n =
+            std::os::unix::fs::FileExt::read_at(file, &mut buf[filled..], offset + filled as u64);
+        #[cfg(not(unix))]
+        let n = {
+            let mut file = file;
+            file.seek(SeekFrom::Start(offset + filled as u64))
+                .and_then(|_| file.read(&mut buf[filled..]))
+        };
+        match n {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]

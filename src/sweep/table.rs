@@ -158,9 +158,20 @@ pub struct SweepTable {
 pub const INFEASIBLE_LISTED: usize = 5;
 
 impl SweepTable {
-    /// An empty table of the points of axes `(key, values as written)`.
+    /// An empty table of the points of axes `(key, values as written)`,
+    /// each with a value at least.
     pub fn new(axes: Vec<(String, Vec<String>)>, metrics: Vec<String>) -> io::Result<SweepTable> {
-        let (axes, values) = axes.into_iter().unzip();
+        let (axes, values): (Vec<String>, Vec<Vec<String>>) = axes.into_iter().unzip();
+        let points = values
+            .iter()
+            .try_fold(1usize, |n, v| n.checked_mul(v.len()))
+            .filter(|&n| n > 0);
+        if points.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a sweep's axes must have a value each and make fewer points than a machine counts",
+            ));
+        }
         Ok(SweepTable {
             axes,
             metrics,
@@ -374,8 +385,9 @@ impl SweepTable {
         }))
     }
 
-    /// What is decided for each condition with rows, in condition order
-    /// (the order in which the points first meet each).
+    /// What is decided for each condition with rows, in condition order:
+    /// the order of their condition axes' values, which is the order in
+    /// which the points first meet each when every point has its row.
     pub fn decisions<'a>(
         &'a self,
         obj: &'a Objective,

@@ -129,8 +129,8 @@ pub(in crate::report) struct SweepData {
 pub(in crate::report) enum Visit {
     /// A condition begins.
     Condition,
-    /// A feasible point, with its position among its condition's points.
-    Point(usize, SweepPoint),
+    /// A feasible point.
+    Point(SweepPoint),
 }
 
 /// Calls `f` with each condition of a sweep and each of its feasible
@@ -155,7 +155,7 @@ pub(in crate::report) fn visit_points(
         let front: HashSet<usize> = d.front.iter().map(|r| r.point).collect();
         let best = d.best.as_ref().map(|b| b.point);
         f(i, &words, Visit::Condition)?;
-        for (j, point) in table.condition_points(d.index).enumerate() {
+        for point in table.condition_points(d.index) {
             let Some(r) = table.row(point)?.filter(|r| r.feasible) else {
                 continue;
             };
@@ -168,7 +168,7 @@ pub(in crate::report) fn visit_points(
                 pareto: front.contains(&point),
                 recommended: best == Some(point),
             };
-            f(i, &words, Visit::Point(j, p))?;
+            f(i, &words, Visit::Point(p))?;
         }
     }
     Ok(())
@@ -186,45 +186,91 @@ fn count_axis(table: &SweepTable) -> Option<usize> {
 const LABEL_ROW: u32 = 14;
 
 /// The most points drawn of a panel besides its front and recommended
-/// point: beyond, one in every k of the condition's points is drawn (a
-/// sweep of 20,000 counts drew 20,000 numbered dots on one panel);
-/// `sweep_cost_wait.csv` has every one.
+/// point (a sweep of 20,000 counts drew 20,000 numbered dots on one
+/// panel); `sweep_cost_wait.csv` has every one.
 const MAX_MARKS: usize = 250;
+
+/// Whether a panel thinned to one in `every` (a power of two) keeps
+/// `point`: picked by a hash of its number, so that no axis's values
+/// alias with the pick (every k-th point of a grid whose tier varies
+/// fastest drew one tier only).
+fn picked(point: usize, every: u64) -> bool {
+    // splitmix64's finaliser.
+    let mut z = (point as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) & (every - 1) == 0
+}
+
+/// The points of a panel as they come, thinned whenever more than
+/// `MAX_MARKS` others than the front and the recommended are kept.
+struct Thinned {
+    points: Vec<SweepPoint>,
+    every: u64,
+    feasible: usize,
+}
+
+impl Thinned {
+    fn add(&mut self, p: SweepPoint) {
+        self.feasible += 1;
+        let flagged = |p: &SweepPoint| p.pareto || p.recommended;
+        if !(flagged(&p) || picked(p.point, self.every)) {
+            return;
+        }
+        self.points.push(p);
+        while self.points.iter().filter(|p| !flagged(p)).count() > MAX_MARKS {
+            self.every *= 2;
+            let every = self.every;
+            self.points.retain(|p| flagged(p) || picked(p.point, every));
+        }
+    }
+
+    /// The panel, captioned with the condition and what was drawn of it.
+    fn panel(self, words: String) -> Panel {
+        let (drawn, all) = (self.points.len(), self.feasible);
+        let caption = match (self.every > 1, words.is_empty()) {
+            (false, _) => words,
+            (true, true) => format!("{drawn} of {all} points drawn, with the front"),
+            (true, false) => format!("{words} ({drawn} of {all} drawn)"),
+        };
+        Panel {
+            caption,
+            points: self.points,
+        }
+    }
+}
 
 /// The charts' points of a sweep.
 pub(in crate::report) fn sweep_data(table: &SweepTable, obj: &Objective) -> io::Result<SweepData> {
     let conditions = table.conditions();
     let shown = shown_conditions(conditions);
-    let per_condition = table.condition_points(0).count();
-    let every = per_condition.div_ceil(MAX_MARKS).max(1);
-    let mut panels: Vec<Panel> = Vec::with_capacity(shown.len());
+    let mut panels: Vec<(String, Thinned)> = Vec::with_capacity(shown.len());
     let mut extent = Extent::default();
     visit_points(table, obj, |i, words, visit| {
-        let shown_at = shown.iter().position(|&c| c == i);
+        let shown_here = shown.contains(&i);
         match visit {
-            Visit::Condition if shown_at.is_some() => panels.push(Panel {
-                caption: if every > 1 {
-                    let sep = if words.is_empty() { "" } else { ": " };
-                    format!(
-                        "{words}{sep}1 in {every} of {per_condition} points drawn, with the front"
-                    )
-                } else {
-                    words.to_string()
+            Visit::Condition if shown_here => panels.push((
+                words.to_string(),
+                Thinned {
+                    points: Vec::new(),
+                    every: 1,
+                    feasible: 0,
                 },
-                points: Vec::new(),
-            }),
+            )),
             Visit::Condition => {}
-            Visit::Point(j, p) => {
+            Visit::Point(p) => {
                 extent.add(&p);
-                if let Some(panel) = shown_at.and(panels.last_mut())
-                    && (j.is_multiple_of(every) || p.pareto || p.recommended)
-                {
-                    panel.points.push(p);
+                if let Some((_, thinned)) = panels.last_mut().filter(|_| shown_here) {
+                    thinned.add(p);
                 }
             }
         }
         Ok(())
     })?;
+    let panels = panels
+        .into_iter()
+        .map(|(words, thinned)| thinned.panel(words))
+        .collect();
     Ok(SweepData {
         conditions,
         panels,
@@ -378,6 +424,21 @@ impl SweepPlot<'_> {
                 (above <= rows).then_some(above - 1)
             };
             mark(&mut chart, p, (self.x(p), ytop), stack, medium)?;
+        }
+        // The marks without a label are counted where the labels end.
+        if above > rows {
+            let first = points
+                .iter()
+                .filter(|p| p.minutes() > ytop)
+                .nth(rows as usize)
+                .map_or(0.0, |p| self.x(p));
+            let note = format!("+{} more above the axis", above - rows);
+            let font = ("sans-serif", 12).into_font();
+            let dy = 2 + LABEL_ROW as i32 * rows;
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at((first, ytop)) + Text::new(note, (8, dy), font)))
+                .map_err(err)?;
         }
         Ok(PixelRect::of(chart.plotting_area()))
     }
