@@ -37,6 +37,17 @@ pub(super) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
     (sub_bucket as u64) << bucket
 }
 
+/// How many values the bucket at `index` holds: 1 in the first bucket,
+/// doubling with each bucket after it.
+fn bucket_width<const BITS: u32>(index: usize) -> u64 {
+    let half = 1usize << (BITS - 1);
+    if index < 2 * half {
+        1
+    } else {
+        1 << (index / half - 1)
+    }
+}
+
 /// Counts by bucket index, one byte per bucket while a replication runs,
 /// the bytes' overflows kept apart.
 ///
@@ -135,6 +146,33 @@ impl ByteCounts {
             Ok(k) => self.wraps[k].1 += n,
             Err(k) => self.wraps.insert(k, (i, n)),
         }
+    }
+
+    /// The highest value of the bucket where the counts reach the `q`
+    /// quantile, in a histogram of 2^`BITS` sub-buckets (its lowest value
+    /// for `q` = 0), or `None` without counts: what an hdrhistogram of the
+    /// same layout holding these counts gives for `value_at_quantile(q)`
+    /// (the same target count, the same bucket, the same end of it), read
+    /// off the bytes without building one (building and resizing one for
+    /// each of 168 cells a workload took 3% of a run of 10^6 tasks).
+    pub(super) fn value_at_quantile<const BITS: u32>(&self, q: f64) -> Option<u64> {
+        let total: u64 = self.nonzero().map(|(_, n)| n).sum();
+        if total == 0 {
+            return None;
+        }
+        let q = q.min(1.0);
+        let target = ((q * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        let (i, _) = self.nonzero().find(|&(_, n)| {
+            seen += n;
+            seen >= target
+        })?;
+        let lowest = bucket_value::<BITS>(i);
+        Some(if q == 0.0 {
+            lowest
+        } else {
+            lowest + bucket_width::<BITS>(i) - 1
+        })
     }
 
     /// The buckets counted, `(index, count)` by ascending index.
@@ -281,6 +319,10 @@ mod tests {
             prop_assert_eq!(built.max(), each.max());
             prop_assert_eq!(built.min_nz(), each.min_nz());
             prop_assert_eq!(built.value_at_quantile(0.95), each.value_at_quantile(0.95));
+            for q in [0.0, 0.01, 0.5, 0.95, 0.999, 1.0] {
+                let direct = counts.counts.value_at_quantile::<SUB_BUCKET_BITS>(q);
+                prop_assert_eq!(direct, (!each.is_empty()).then(|| each.value_at_quantile(q)));
+            }
         }
     }
 

@@ -2,9 +2,7 @@
 //! kept as 2-digit histogram counts (what `wait_by_hour` and the heat map
 //! read).
 
-use hdrhistogram::Histogram;
-
-use super::counts::{ByteCounts, bucket_index, bucket_value};
+use super::counts::{ByteCounts, bucket_index};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{Calendar, WorkloadId};
 
@@ -159,26 +157,11 @@ impl HourWaits {
     /// The `q` quantile of the waits, seconds (to 2 significant digits, at
     /// least 10 ms apart), or NaN without runs.
     pub fn quantile(&self, q: f64) -> f64 {
-        let h = self.histogram();
-        if h.is_empty() {
-            return f64::NAN;
-        }
-        (h.value_at_quantile(q) * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
-    }
-
-    /// The counts as an hdrhistogram of 2 significant digits, in 10-ms
-    /// units.
-    fn histogram(&self) -> Histogram<u64> {
-        let mut h = Histogram::new(2).expect("2 significant figures is a valid precision");
-        for (i, n) in self.counts.nonzero() {
-            let v = bucket_value::<HOURLY_SUB_BUCKET_BITS>(i);
-            // Auto-resizing: only a `usize` too small for the counts
-            // fails, and the highest value is the best left then.
-            if h.record_n(v, n).is_err() {
-                h.saturating_record_n(v, n);
-            }
-        }
-        h
+        self.counts
+            .value_at_quantile::<HOURLY_SUB_BUCKET_BITS>(q)
+            .map_or(f64::NAN, |units| {
+                (units * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
+            })
     }
 }
 
@@ -186,8 +169,10 @@ impl HourWaits {
 mod tests {
     use std::collections::BTreeMap;
 
+    use super::super::counts::bucket_value;
     use super::*;
     use chrono_tz::Tz;
+    use hdrhistogram::Histogram;
     use proptest::prelude::*;
 
     fn berlin() -> Calendar {
@@ -273,10 +258,14 @@ mod tests {
                     prop_assert_eq!(cell.runs(), values.len() as u64);
                     let sum: u128 = values.iter().map(|v| u128::from(*v)).sum();
                     prop_assert_eq!(cell.sum_ticks, sum);
-                    if !values.is_empty() {
-                        let p95 = cell.quantile(0.95);
-                        let expected = two_digits(&values).value_at_quantile(0.95);
-                        prop_assert_eq!(p95, (expected * HOURLY_UNIT_TICKS) as f64 / 1e6);
+                    if values.is_empty() {
+                        prop_assert!(cell.quantile(0.95).is_nan());
+                    } else {
+                        let h = two_digits(&values);
+                        for q in [0.0, 0.5, 0.95, 1.0] {
+                            let expected = h.value_at_quantile(q);
+                            prop_assert_eq!(cell.quantile(q), (expected * HOURLY_UNIT_TICKS) as f64 / 1e6);
+                        }
                     }
                 }
             }
