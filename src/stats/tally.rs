@@ -26,7 +26,10 @@ impl TimeWeighted {
         }
     }
 
-    /// Integrates the current level up to `to`.
+    /// Integrates the current level up to `to`. Forced: the event loop
+    /// calls it for a level that changed, most events, and a bench build
+    /// (which unwinds) left it a call.
+    #[inline(always)]
     fn advance(&mut self, to: SimTime) {
         let from = self.last.max(self.start);
         if to > from {
