@@ -268,6 +268,23 @@ impl HistogramCounts {
             .collect()
     }
 
+    /// Adds the counts of `other`, bucket by bucket (exact).
+    pub(super) fn add(&mut self, other: &HistogramCounts) {
+        self.counts.add(&other.counts);
+    }
+
+    /// The buckets counted, by ascending value: the highest value of each
+    /// (what a `histogram()`'s `iter_recorded` gives as `value_iterated_to`)
+    /// and its count.
+    pub(super) fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts.nonzero().map(|(i, n)| {
+            (
+                Self::value(i) + bucket_width::<SUB_BUCKET_BITS>(i) - 1,
+                n,
+            )
+        })
+    }
+
     /// The counts as a `histogram()`.
     pub fn histogram(&self) -> Histogram<u64> {
         let mut h = histogram();
@@ -319,6 +336,11 @@ mod tests {
             prop_assert_eq!(built.max(), each.max());
             prop_assert_eq!(built.min_nz(), each.min_nz());
             prop_assert_eq!(built.value_at_quantile(0.95), each.value_at_quantile(0.95));
+            let recorded: Vec<(u64, u64)> = each
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect();
+            prop_assert_eq!(counts.buckets().collect::<Vec<_>>(), recorded);
             for q in [0.0, 0.01, 0.5, 0.95, 0.999, 1.0] {
                 let direct = counts.counts.value_at_quantile::<SUB_BUCKET_BITS>(q);
                 prop_assert_eq!(direct, (!each.is_empty()).then(|| each.value_at_quantile(q)));

@@ -4,7 +4,6 @@
 //! the cost per day, the queue series and wait distributions. Reports read
 //! it; they never go back to the model.
 
-use hdrhistogram::Histogram;
 
 use super::{
     DefaultComputeMetric, HistogramCounts, MetricSet, PoolMetric, ReplicationSummary, SloVerdict,
@@ -505,9 +504,13 @@ impl RunSummary {
 /// of runs that waited at most that) at the 201 quantiles 0, 0.005, ... 1;
 /// empty when they hold no wait.
 fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)> {
-    let mut all = Histogram::<u64>::new(3).expect("a valid precision");
+    // The counts added bucket by bucket, and read as a 3-digit hdrhistogram
+    // holding them reads (its `iter_recorded`), without building one: that
+    // grew it a bucket range at a time and walked it with its iterator,
+    // called twice a run (the CSV and the chart).
+    let mut all = HistogramCounts::default();
     for c in counts {
-        c.record_into(&mut all);
+        all.add(c);
     }
     if all.is_empty() {
         return Vec::new();
@@ -517,9 +520,9 @@ fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)>
     let total = all.len() as f64;
     let mut cdf = Vec::with_capacity(201);
     let (mut seen, mut k) = (0u64, 0u32);
-    for v in all.iter_recorded() {
-        seen += v.count_at_value();
-        let secs = all.highest_equivalent(v.value_iterated_to()) as f64 / TICKS_PER_SECOND as f64;
+    for (highest, n) in all.buckets() {
+        seen += n;
+        let secs = highest as f64 / TICKS_PER_SECOND as f64;
         while k <= 200 && seen as f64 >= f64::from(k) / 200.0 * total {
             cdf.push((secs, f64::from(k) / 200.0));
             k += 1;
