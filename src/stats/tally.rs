@@ -7,6 +7,9 @@ use crate::units::SimTime;
 #[derive(Debug, Clone)]
 pub struct TimeWeighted {
     start: SimTime,
+    /// Integrated up to here: the later of the window's start and the
+    /// last change (levels before the window count nothing), so that a
+    /// change needs no comparison with the start.
     last: SimTime,
     value: u32,
     /// Sum of value x ticks inside the window; exact in integers.
@@ -19,7 +22,7 @@ impl TimeWeighted {
     pub fn new(start: SimTime) -> TimeWeighted {
         TimeWeighted {
             start,
-            last: SimTime::ZERO,
+            last: start,
             value: 0,
             area: 0,
             max: 0,
@@ -31,13 +34,12 @@ impl TimeWeighted {
     /// (which unwinds) left it a call.
     #[inline(always)]
     fn advance(&mut self, to: SimTime) {
-        let from = self.last.max(self.start);
-        if to > from {
-            self.area += u128::from(self.value) * u128::from(to.0 - from.0);
+        if to > self.last {
+            self.area += u128::from(self.value) * u128::from(to.0 - self.last.0);
             // Only values held for a positive time inside the window count.
             self.max = self.max.max(self.value);
+            self.last = to;
         }
-        self.last = self.last.max(to);
     }
 
     /// The level becomes `value` at `at`.
