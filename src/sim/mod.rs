@@ -247,11 +247,10 @@ pub fn run_replication<R: Recorder>(
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
-        let queued = sim.queue.peek_key();
         let arrival = sim
             .arrivals
             .peek()
-            .filter(|&(t, s, _)| queued.is_none_or(|k| (t, s) < k));
+            .filter(|&(t, s, _)| sim.queue.precedes(t, s));
         let now = if let Some((now, _, w)) = arrival {
             if now > sim.horizon {
                 break;

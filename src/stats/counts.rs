@@ -277,12 +277,9 @@ impl HistogramCounts {
     /// (what a `histogram()`'s `iter_recorded` gives as `value_iterated_to`)
     /// and its count.
     pub(super) fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.counts.nonzero().map(|(i, n)| {
-            (
-                Self::value(i) + bucket_width::<SUB_BUCKET_BITS>(i) - 1,
-                n,
-            )
-        })
+        self.counts
+            .nonzero()
+            .map(|(i, n)| (Self::value(i) + bucket_width::<SUB_BUCKET_BITS>(i) - 1, n))
     }
 
     /// The counts as a `histogram()`.

@@ -4,7 +4,6 @@
 //! the cost per day, the queue series and wait distributions. Reports read
 //! it; they never go back to the model.
 
-
 use super::{
     DefaultComputeMetric, HistogramCounts, MetricSet, PoolMetric, ReplicationSummary, SloVerdict,
     TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
