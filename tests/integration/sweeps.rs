@@ -373,21 +373,26 @@ fn issue_12_fragile_recommendations_are_warned() {
 /// Issue 16: merge enforces the point limit of a sweep.
 #[test]
 fn issue_16_merge_refuses_more_points_than_a_sweep_may_have() {
+    merge_refuses_an_edited_sweep_json(
+        |v| v["points"] = serde_json::json!(100_001),
+        "more than the limit of 100000",
+    );
+}
+
+/// `sweep-tiers.toml` as one shard, its `sweep.json` changed by `edit`:
+/// merge refuses it (exit 2), saying `message`.
+fn merge_refuses_an_edited_sweep_json(edit: impl FnOnce(&mut serde_json::Value), message: &str) {
     let dir = tempfile::tempdir().expect("dir");
     let sweep = scenario("sweep-tiers.toml");
     run_into(
         dir.path(),
-        &["sweep", &sweep, "--replications", "2", "--shard", "1/2"],
+        &["sweep", &sweep, "--replications", "2", "--shard", "1/1"],
     );
     let meta = dir.path().join("sweep.json");
-    let text = std::fs::read_to_string(&meta).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let points = v["points"].as_u64().unwrap();
-    std::fs::write(
-        &meta,
-        text.replace(&format!("\"points\": {points}"), "\"points\": 100001"),
-    )
-    .unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(&meta, v.to_string()).unwrap();
     poolcast()
         .arg("merge")
         .arg(dir.path().join("sweep.csv"))
@@ -395,7 +400,7 @@ fn issue_16_merge_refuses_more_points_than_a_sweep_may_have() {
         .arg(dir.path().join("merged"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("more than the limit of 100000"));
+        .stderr(predicate::str::contains(message));
 }
 
 /// The points of a sweep share one read and one copy of a durations file:
@@ -724,31 +729,20 @@ wait_p95 = "15m"
     }
 }
 
-/// A shard's `sweep.json` names each point by its axes' values; one
-/// without them (an older poolcast's, or edited) is refused.
+/// A shard's `sweep.json` names each point by its axes' values (which
+/// the rows' checksum does not cover): values that do not make the
+/// sweep's points, or that name a point otherwise than its row in
+/// `sweep.csv` does, are refused.
 #[test]
-fn merge_refuses_a_sweep_json_without_axis_values() {
-    let dir = tempfile::tempdir().expect("dir");
-    let sweep = scenario("sweep-tiers.toml");
-    run_into(
-        dir.path(),
-        &["sweep", &sweep, "--replications", "2", "--shard", "1/1"],
+fn merge_refuses_axis_values_that_do_not_name_the_rows() {
+    merge_refuses_an_edited_sweep_json(
+        |v| v["axis_values"][0] = serde_json::json!(["S1"]),
+        "the values of its axes do not make its 36 points",
     );
-    let meta = dir.path().join("sweep.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
-    v["axis_values"][0] = serde_json::json!(["S1"]);
-    std::fs::write(&meta, v.to_string()).unwrap();
-    poolcast()
-        .arg("merge")
-        .arg(dir.path().join("sweep.csv"))
-        .arg("--out")
-        .arg(dir.path().join("merged"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "the values of its axes do not make its 36 points",
-        ));
+    merge_refuses_an_edited_sweep_json(
+        |v| v["axis_values"][0] = serde_json::json!(["S3", "S2", "S1"]),
+        "point 0 is (S1, 1, 1) in its sweep.csv but (S3, 1, 1) by the axis values",
+    );
 }
 
 /// The summary points to the CSV files only when they were written, and
