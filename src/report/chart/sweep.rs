@@ -206,6 +206,8 @@ fn picked(point: usize, every: u64) -> bool {
 /// `MAX_MARKS` others than the front and the recommended are kept.
 struct Thinned {
     points: Vec<SweepPoint>,
+    /// Points kept that are neither on the front nor recommended.
+    others: usize,
     every: u64,
     feasible: usize,
 }
@@ -217,11 +219,13 @@ impl Thinned {
         if !(flagged(&p) || picked(p.point, self.every)) {
             return;
         }
+        self.others += usize::from(!flagged(&p));
         self.points.push(p);
-        while self.points.iter().filter(|p| !flagged(p)).count() > MAX_MARKS {
+        while self.others > MAX_MARKS {
             self.every *= 2;
             let every = self.every;
             self.points.retain(|p| flagged(p) || picked(p.point, every));
+            self.others = self.points.iter().filter(|p| !flagged(p)).count();
         }
     }
 
@@ -253,6 +257,7 @@ pub(in crate::report) fn sweep_data(table: &SweepTable, obj: &Objective) -> io::
                 words.to_string(),
                 Thinned {
                     points: Vec::new(),
+                    others: 0,
                     every: 1,
                     feasible: 0,
                 },
