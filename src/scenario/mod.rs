@@ -30,7 +30,8 @@ pub(crate) use pool::scheduled_at_start;
 
 pub use pool::MAX_POOL_COUNT;
 pub use sweep_spec::{
-    Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand, sweep_spec,
+    Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand,
+    is_condition_axis, sweep_spec,
 };
 pub use validate::{
     DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, is_valid_name, name_from_stem,

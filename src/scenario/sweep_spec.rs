@@ -13,6 +13,15 @@ use super::{DataFiles, FileScope, Scenario, from_str, from_str_sharing};
 /// The most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
 
+/// Whether an axis describes conditions (traffic, horizon, prices) rather
+/// than a choice (tier, count, scaling, quota): a sweep recommends for
+/// each condition, never across them, and names each by its values.
+pub fn is_condition_axis(key: &str) -> bool {
+    ["workload.", "simulation.", "prices."]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
 /// One value of an axis.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AxisValue {
@@ -307,6 +316,21 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
                 "a sweep cannot vary [slo], [sweep] or the name; run one sweep per objective"
                     .into(),
             ));
+        }
+        if is_condition_axis(&axis.key) {
+            // A condition is named by its values: two alike would be two
+            // conditions of one name, each recommended apart.
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = axis
+                .values
+                .iter()
+                .map(|v| v.to_string())
+                .find(|v| !seen.insert(v.clone()))
+            {
+                return Err(here(format!(
+                    "lists {twice} twice; a condition axis names each condition by its value, so list each value once"
+                )));
+            }
         }
         let mut trial = base.clone();
         set(&mut trial, &axis.key, &axis.values[0]).map_err(&here)?;

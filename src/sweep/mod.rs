@@ -9,14 +9,15 @@ pub mod schedule;
 mod store;
 mod table;
 
+pub use crate::scenario::is_condition_axis;
 pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
 pub use schedule::{
     FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule,
     workflow_yaml,
 };
 pub use table::{
-    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, is_condition_axis,
-    metric_names, row_values,
+    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, metric_names,
+    row_values,
 };
 
 use std::sync::atomic::{AtomicBool, Ordering};

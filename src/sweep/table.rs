@@ -7,7 +7,7 @@
 use std::io;
 
 use super::store::{RowStore, Stored, TOTALS, Totals};
-use crate::scenario::{Scenario, Slo, SweepSpec};
+use crate::scenario::{Scenario, Slo, SweepSpec, is_condition_axis};
 use crate::stats::{
     Estimate, Metric, MetricSet, Objectives, PoolMetric, RunSummary, SloVerdict, TotalMetric,
     WorkloadMetric, judge,
@@ -487,15 +487,6 @@ pub struct Decision<'a> {
     /// The feasible points that no other feasible point of the condition
     /// beats on both cost and mean p95 wait, cheapest first.
     pub front: Vec<SweepRow>,
-}
-
-/// Whether an axis describes conditions (traffic, horizon, prices) rather
-/// than a choice (tier, count, scaling, quota): a recommendation is made for
-/// each condition, never across them.
-pub fn is_condition_axis(key: &str) -> bool {
-    ["workload.", "simulation.", "prices."]
-        .iter()
-        .any(|p| key.starts_with(p))
 }
 
 #[cfg(test)]

@@ -323,6 +323,11 @@ fn sweep_axes_are_validated() {
             "[sweep]\n\"pool.builders.count\" = []\n",
             "at least one value",
         ),
+        // A condition is named by its value; a choice may repeat.
+        (
+            "[sweep]\n\"pool.builders.count\" = [1, 2, 1]\n\"workload.ci.rate_scale\" = [1, 1.0, 2]\n",
+            "sweep.\"workload.ci.rate_scale\": lists 1 twice; a condition axis names each condition by its value",
+        ),
     ] {
         let (_dir, path) = write_scenario(&format!("{base}\n{sweep}"), "s.toml");
         refuses("sweep", &path, needle);
