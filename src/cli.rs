@@ -29,9 +29,9 @@ pub enum Command {
     Run(RunArgs),
     /// Like run, then exit 1 when an [slo] objective is missed (for CI).
     #[command(
-        after_help = "Examples:\n  poolcast check team.toml --quiet\n  GITHUB_STEP_SUMMARY=summary.md poolcast check team.toml"
+        after_help = "Examples:\n  poolcast check team.toml --quiet\n  poolcast check team.toml --junit poolcast-junit.xml\n  GITHUB_STEP_SUMMARY=summary.md poolcast check team.toml"
     )]
-    Check(RunArgs),
+    Check(CheckArgs),
     /// Run every point of the scenario's [sweep] in parallel; write the
     /// table, the Pareto front and a recommendation.
     #[command(
@@ -239,6 +239,19 @@ pub struct SweepArgs {
     /// SLURM_ARRAY_TASK_ID in a Slurm array started at 0).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+}
+
+/// Options of `poolcast check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The options shared with run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Also write a JUnit XML report here: a testcase per objective, a
+    /// failure where it is missed (for GitLab's artifacts:reports:junit
+    /// and other CI servers).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// Options of `poolcast plan`.

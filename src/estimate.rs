@@ -78,7 +78,7 @@ impl ScenarioEstimate {
             zone: s.simulation.calendar.zone().name().to_string(),
             warmup: s.simulation.warmup,
             replications: s.simulation.replications,
-            wait_p95: s.slo.objectives().wait_p95,
+            wait_p95: s.slo.wait_p95,
             pools,
         }
     }

@@ -31,6 +31,21 @@ pub fn counted(n: impl Into<u64>, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `a`, `a and b`, `a, b and c`.
+///
+/// ```
+/// use poolcast::text::and_list;
+/// assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+/// assert_eq!(and_list(&["a".into()]), "a");
+/// ```
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// Parses a duration such as `"90s"`, `"6m"`, `"1h30m"` or `"7d"`.
 ///
 /// ```

@@ -104,6 +104,15 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let runs = runs.ok_or(super::Interrupted)?;
     let labels = labels(&scenarios);
+    if !args.print.quiet {
+        // Each scenario's own warnings (stranded runs, near misses, thin
+        // hours): what a choice between them must weigh.
+        for (label, run) in labels.iter().zip(&runs) {
+            for w in report::after_run(run) {
+                note!("warning: {label}: {w}");
+            }
+        }
+    }
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),
         paired: scenarios[1..]

@@ -12,7 +12,7 @@ use super::{
     BadInput, INTERRUPTED, Interrupted, emit, interrupted, load_with_overrides, progress_bar,
     stop_if_interrupted, thread_pool,
 };
-use crate::cli::{Format, RunArgs};
+use crate::cli::{CheckArgs, Format, RunArgs};
 use crate::estimate::ScenarioEstimate;
 use crate::replication::RunOptions;
 use crate::report;
@@ -20,8 +20,8 @@ use crate::scenario::Scenario;
 use crate::stats::RunSummary;
 
 /// Simulates the scenario of `args`, writes the outputs and prints the
-/// summary; returns what it ran for `check`.
-fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
+/// summary; returns what it ran, and every warning, for `check`.
+fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     let s = load_with_overrides(args)?;
     let out = Outputs::prepare(&args.output, args.out.as_deref(), &s.name, None)?;
     let pool = thread_pool(args.simulation.threads)?;
@@ -103,7 +103,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary)> {
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     out.finish_noted(args.print.quiet)?;
-    Ok((s, run))
+    Ok((s, run, warnings))
 }
 
 /// Runs the replications (no summary when interrupted). With `tasks` asked for, each replication also
@@ -156,10 +156,33 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Opens `path` for a report `check` writes, emptied: refused (bad input)
+/// before anything runs when it cannot be written.
+fn report_file(path: &std::path::Path, noun: &'static str) -> Result<std::fs::File> {
+    let file = crate::input::open_append(path, noun).map_err(|e| BadInput(e.to_string()))?;
+    file.set_len(0)
+        .map_err(|e| BadInput(format!("cannot write the {noun} {}: {e}", path.display())))?;
+    Ok(file)
+}
+
+/// Writes `text` to a report file `check` opened.
+fn write_report(
+    file: &mut std::fs::File,
+    path: &std::path::Path,
+    noun: &str,
+    text: &str,
+) -> Result<()> {
+    // Not being able to report is bad input (exit 2), never a verdict.
+    file.write_all(text.as_bytes())
+        .map_err(|e| BadInput(format!("cannot write the {noun} {}: {e}", path.display())).into())
+}
+
 /// Like `run`, then exit 1 when an objective is missed (judged on the mean
 /// over replications, as `slo_met` is). With `GITHUB_STEP_SUMMARY` set, a
-/// Markdown table is appended there.
-pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
+/// Markdown summary is appended there; with `--junit`, a JUnit report
+/// written.
+pub(super) fn check(check: &CheckArgs) -> Result<ExitCode> {
+    let args = &check.run;
     let s = crate::scenario::load_in(&args.scenario, super::file_scope(args.scope.allow_outside))?;
     if !s.slo.is_set() {
         return Err(BadInput(format!(
@@ -180,7 +203,12 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
                 .map_err(|e| BadInput(e.to_string()))
         })
         .transpose()?;
-    let (s, run) = simulate(args)?;
+    let junit = check
+        .junit
+        .as_ref()
+        .map(|p| report_file(p, "JUnit file").map(|f| (p, f)))
+        .transpose()?;
+    let (s, run, warnings) = simulate(args)?;
     // The run's own verdict, read, not judged again.
     let Some(verdict) = &run.slo else {
         return Err(BadInput(format!("{} has no [slo] objective to check", s.name)).into());
@@ -189,20 +217,12 @@ pub(super) fn check(args: &RunArgs) -> Result<ExitCode> {
         note!("check {line}");
     }
     if let Some((path, mut file)) = step_summary {
-        let mut md = format!(
-            "### poolcast check: {} {}\n\n",
-            s.name,
-            if verdict.met { "passed" } else { "failed" }
-        );
-        md.push_str(&report::markdown_table(&report::verdict_table(verdict)));
-        md.push('\n');
-        // Not being able to report is bad input (exit 2), never a verdict.
-        file.write_all(md.as_bytes()).map_err(|e| {
-            BadInput(format!(
-                "cannot write the GITHUB_STEP_SUMMARY file {}: {e}",
-                path.display()
-            ))
-        })?;
+        let md = report::step_summary(&run, &warnings);
+        write_report(&mut file, &path, "GITHUB_STEP_SUMMARY file", &md)?;
+    }
+    if let Some((path, mut file)) = junit {
+        let xml = report::junit_xml(&run, &warnings);
+        write_report(&mut file, path, "JUnit file", &xml)?;
     }
     Ok(if verdict.met {
         ExitCode::SUCCESS

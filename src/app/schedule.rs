@@ -11,8 +11,9 @@ use anyhow::Result;
 use super::outputs::{Kind, Outputs};
 use super::{Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PlanArgs};
+use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
-use crate::stats::Estimate;
+use crate::stats::{Estimate, Judged};
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
 use crate::text::counted;
@@ -22,20 +23,13 @@ fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)
 }
 
-/// `3.21 ±0.40 min`, or `3.21 min` without an interval.
-fn wait_text(e: Estimate) -> String {
-    match e.ci95 {
-        Some(_) => format!("{:.2} ±{:.2} min", e.mean / 60.0, e.half_width() / 60.0),
-        None => minutes(e.mean),
+/// A run's verdict lines, indented under a heading.
+fn verdict_block(t: &mut String, heading: &str, run: &crate::stats::RunSummary) {
+    t.push_str(heading);
+    t.push('\n');
+    for line in run.slo.iter().flat_map(report::verdict_lines) {
+        t.push_str(&format!("  {line}\n"));
     }
-}
-
-fn upper(e: Estimate) -> f64 {
-    e.ci95.map_or(e.mean, |(_, hi)| hi)
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
 }
 
 /// The saving of `schedule` against `fixed` per day, as a fraction.
@@ -94,12 +88,7 @@ fn rules_table(plan: &SchedulePlan) -> String {
 
 /// What `plan --schedule` prints: the rules, the cost, the wait against
 /// the target (and on the confirmation seed), and the fixed count compared.
-fn text(
-    plan: &SchedulePlan,
-    name: &str,
-    target_s: f64,
-    objectives: &crate::stats::Objectives,
-) -> String {
+fn text(plan: &SchedulePlan, name: &str) -> String {
     let mut t = format!(
         "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
         plan.pool,
@@ -122,29 +111,25 @@ fn text(
         cost.mean,
         cost.mean * 30.0
     ));
-    let window = objectives
-        .window
-        .map(|w| format!(" (runs arriving {w})"))
-        .unwrap_or_default();
-    let wait = judged_wait(&plan.result, objectives);
-    t.push_str(&format!(
-        "wait p95{window}: {} (upper 95% bound {}) against {}: {} ({}, seed {})\n",
-        wait_text(wait),
-        minutes(upper(wait)),
-        minutes(target_s),
-        verdict(upper(wait) <= target_s),
-        counted(plan.result.replications, "replication"),
-        plan.result.seed
-    ));
-    let check = judged_wait(&plan.confirmation, objectives);
-    t.push_str(&format!(
-        "confirmed on a new seed ({}, {} replications): wait p95 {} (upper {}): {}\n",
-        plan.confirmation.seed,
-        plan.confirmation.replications,
-        wait_text(check),
-        minutes(upper(check)),
-        verdict(plan.confirmed)
-    ));
+    verdict_block(
+        &mut t,
+        &format!(
+            "judged ({}, seed {}), every objective on its upper 95% bound:",
+            counted(plan.result.replications, "replication"),
+            plan.result.seed
+        ),
+        &plan.result,
+    );
+    verdict_block(
+        &mut t,
+        &format!(
+            "confirmed on a new seed ({}, {} replications): {}",
+            plan.confirmation.seed,
+            plan.confirmation.replications,
+            met_word(plan.confirmed)
+        ),
+        &plan.confirmation,
+    );
     match &plan.fixed {
         Ok(f) => {
             let s = saving(cost.mean, f.cost_per_day_usd.mean);
@@ -153,7 +138,7 @@ fn text(
                 f.count,
                 plan.tier,
                 f.cost_per_day_usd.mean,
-                minutes(f.wait_p95_s.mean),
+                minutes(f.wait_p95_s.value),
                 s * 100.0,
                 f.cost_per_day_usd.mean - cost.mean,
                 (f.cost_per_day_usd.mean - cost.mean) * 30.0
@@ -174,19 +159,43 @@ fn estimate_json(e: Estimate) -> serde_json::Value {
     })
 }
 
-fn json(plan: &SchedulePlan, name: &str, objectives: &crate::stats::Objectives) -> String {
+/// The judged value as `{mean, upper95, worst_hour}`.
+fn judged_json(j: Judged) -> serde_json::Value {
+    let num = |x: f64| {
+        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    };
+    serde_json::json!({
+        "mean": num(j.value),
+        "upper95": num(j.value_upper95),
+        "worst_hour": j.worst_hour.map(|h| h.to_string()),
+    })
+}
+
+fn json(plan: &SchedulePlan, name: &str) -> String {
     let cost = plan
         .result
         .totals
         .get(crate::stats::TotalMetric::CostPerDayUsd);
-    let wait = judged_wait(&plan.result, objectives);
-    let check = judged_wait(&plan.confirmation, objectives);
-    let target = objectives.wait_p95.map(|t| t.as_secs_f64());
+    let wait = judged_wait(&plan.result);
+    let check = judged_wait(&plan.confirmation);
+    let objectives = |run: &crate::stats::RunSummary| {
+        run.slo
+            .as_ref()
+            .map_or(serde_json::Value::Array(Vec::new()), |v| {
+                report::objectives_json(&v.objectives)
+            })
+    };
+    let target = plan.result.slo.as_ref().and_then(|v| {
+        v.objectives
+            .iter()
+            .find(|o| o.kind == crate::stats::ObjectiveKind::WaitP95)
+            .map(|o| o.target)
+    });
     let fixed = match &plan.fixed {
         Ok(f) => serde_json::json!({
             "count": f.count,
             "cost_per_day_usd": estimate_json(f.cost_per_day_usd),
-            "wait_p95_s": estimate_json(f.wait_p95_s),
+            "wait_p95_s": judged_json(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
         }),
         Err(why) => serde_json::json!({ "none": why.to_string() }),
@@ -204,14 +213,16 @@ fn json(plan: &SchedulePlan, name: &str, objectives: &crate::stats::Objectives) 
         "cost_per_day_usd": estimate_json(cost),
         "cost_per_month_usd": cost.mean * 30.0,
         "wait_p95_target_s": target,
-        "wait_p95_s": estimate_json(wait),
-        "met_upper95": target.is_some_and(|t| upper(wait) <= t),
+        "wait_p95_s": judged_json(wait),
+        "objectives": objectives(&plan.result),
+        "met_upper95": plan.result.slo.as_ref().is_some_and(|v| v.met_upper95),
         "replications": plan.result.replications,
         "seed": plan.result.seed,
         "confirmation": {
             "seed": plan.confirmation.seed,
             "replications": plan.confirmation.replications,
-            "wait_p95_s": estimate_json(check),
+            "wait_p95_s": judged_json(check),
+            "objectives": objectives(&plan.confirmation),
             "met_upper95": plan.confirmed,
         },
         "fixed": fixed,
@@ -272,8 +283,6 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
         Err(e) => return Err(e.into()),
     };
-    let objectives = s.slo.objectives();
-    let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
     // The file runs as the plan ran: with the command line's seed and
     // replications, and its data files found from the output folder.
     let judged = scenario::with_simulation(
@@ -293,15 +302,11 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         "apply-schedule.yml",
         workflow_yaml(&plan, &s.name).as_bytes(),
     )?;
-    out.write(
-        Kind::Json,
-        "schedule.json",
-        json(&plan, &s.name, &objectives).as_bytes(),
-    )?;
+    out.write(Kind::Json, "schedule.json", json(&plan, &s.name).as_bytes())?;
     out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
     match run.print.format {
-        Format::Table => emit(&text(&plan, &s.name, target_s, &objectives))?,
-        Format::Json => emit(&json(&plan, &s.name, &objectives))?,
+        Format::Table => emit(&text(&plan, &s.name))?,
+        Format::Json => emit(&json(&plan, &s.name))?,
         Format::Csv => emit(&rules_csv(&plan))?,
     }
     if !run.print.quiet {

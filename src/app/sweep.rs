@@ -284,7 +284,7 @@ fn run_into(
         file,
         copy: run.print_rows.then(Vec::new),
     };
-    let mut csv = report::SweepCsv::new(tee, &axes, &table.metrics, run.obj)?;
+    let mut csv = report::SweepCsv::new(tee, &axes, &table.metrics, run.obj.clone())?;
     let table = sweep::run_sweep(
         run.pool,
         points,
@@ -455,7 +455,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         0
     };
     check_points_memory(&prepared, sweep::POINTS_PER_CHUNK, most, &pool, run)?;
-    let obj = Objective::of(&prepared.base.slo);
+    let obj = Objective::of(&prepared.base);
     let bar = bar_for(run.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let sweep_run = SweepRun {
@@ -465,7 +465,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             max_replications: args.max_replications,
             shard,
         },
-        obj,
+        obj: obj.clone(),
         print_rows: run.print.format == Format::Csv && shard.is_none(),
         progress: &progress,
     };
@@ -592,7 +592,7 @@ pub(super) fn merge(
             &m.axes,
             &m.axis_values,
             &m.metrics,
-            m.objective,
+            &m.objective,
         ) == (
             &meta.scenario,
             &meta.fingerprint,
@@ -600,7 +600,7 @@ pub(super) fn merge(
             &meta.axes,
             &meta.axis_values,
             &meta.metrics,
-            meta.objective,
+            &meta.objective,
         );
         if !same {
             let what = meta
@@ -678,7 +678,7 @@ pub(super) fn merge(
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.simulation.threads)?;
     let prepared = prepare(args, None, &pool)?;
-    let obj = Objective::of(&prepared.base.slo);
+    let obj = Objective::of(&prepared.base);
     // A plan's grid is one capacity axis (by tier): small, built whole.
     let points: Vec<_> = (0..prepared.points.len())
         .map(|i| prepared.points.point(i))

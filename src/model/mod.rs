@@ -3,6 +3,7 @@
 //! file.
 
 mod cost;
+mod hour;
 mod objectives;
 mod pool;
 mod quota;
@@ -11,7 +12,8 @@ mod tier;
 mod window;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
-pub use objectives::Objectives;
+pub use hour::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS};
+pub use objectives::{Objectives, Per, WaitObjective};
 pub use pool::{DEFAULT_PROVISIONING, MAX_QUEUED, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};

@@ -1,23 +1,93 @@
-//! What a run is judged against: the objectives of `[slo]`, as plain
-//! data (the judge is `stats::judge`).
+//! What a run is judged against: the objectives of `[slo]` and of each
+//! `[slo.workloads.NAME]`, as plain data (the judge is `stats::judge`).
+
+use std::fmt;
 
 use super::Window;
 use crate::units::SimDuration;
 
-/// What a run is judged against: the objectives of `[slo]`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Objectives {
-    /// The p95 of queue wait over all runs must not exceed this.
-    pub wait_p95: Option<SimDuration>,
-    /// Compute cost per day must not exceed this, USD.
-    pub max_cost_per_day_usd: Option<f64>,
-    /// Wait objectives judge the runs that arrive inside this window.
+/// How a wait objective is judged over the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Per {
+    /// Every run of the window together (`per = "window"`, the default).
+    #[default]
+    Window,
+    /// Every hour of the week inside the window on its own: the worst hour
+    /// decides (`per = "hour"`).
+    Hour,
+}
+
+impl Per {
+    /// The scenario's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Per::Window => "window",
+            Per::Hour => "hour",
+        }
+    }
+}
+
+impl fmt::Display for Per {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A p95 wait objective over a set of workloads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitObjective {
+    /// The p95 queue wait must not exceed this.
+    pub target: SimDuration,
+    /// Only runs arriving inside this part of the week are judged.
     pub window: Option<Window>,
+    /// All the window's runs together, or hour by hour.
+    pub per: Per,
+    /// The workload whose own table this is (`[slo.workloads.NAME]`);
+    /// `None` for `[slo]`, the default set.
+    pub workload: Option<String>,
+    /// The workloads judged (indices into the scenario's workloads, in
+    /// its order), with their names.
+    pub workloads: Vec<(usize, String)>,
+}
+
+/// What a run is judged against.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Objectives {
+    /// Wait objectives: `[slo]`'s first (judging the workloads without a
+    /// table of their own), then each workload's, in workload order.
+    pub waits: Vec<WaitObjective>,
+    /// Compute cost per day must not exceed this, USD (scenario-wide).
+    pub max_cost_per_day_usd: Option<f64>,
 }
 
 impl Objectives {
     /// Whether any objective is set.
     pub fn is_set(&self) -> bool {
-        self.wait_p95.is_some() || self.max_cost_per_day_usd.is_some()
+        !self.waits.is_empty() || self.max_cost_per_day_usd.is_some()
+    }
+
+    /// The wait objective whose value decides where one wait is shown
+    /// (the Pareto front, the sweep charts): the first.
+    pub fn deciding_wait(&self) -> Option<&WaitObjective> {
+        self.waits.first()
+    }
+
+    /// The wait objective that judges workload `w`, if any.
+    pub fn judging(&self, w: usize) -> Option<&WaitObjective> {
+        self.waits
+            .iter()
+            .find(|o| o.workloads.iter().any(|(i, _)| *i == w))
+    }
+
+    /// The target of the one wait objective when it judges every run of
+    /// `workloads` workloads together (no window, `per = "window"`): the
+    /// only objective a distribution of all runs can be held against.
+    pub fn whole_run_target(&self, workloads: usize) -> Option<SimDuration> {
+        match self.waits.as_slice() {
+            [o] if o.window.is_none() && o.per == Per::Window && o.workloads.len() == workloads => {
+                Some(o.target)
+            }
+            _ => None,
+        }
     }
 }

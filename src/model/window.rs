@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+use super::WEEKDAYS as DAYS;
 
 /// Weekdays and a time of day, in calendar time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,20 @@ impl Window {
     pub fn contains(&self, day: usize, minute: u32) -> bool {
         self.days & (1 << day) != 0
             && (u32::from(self.from_min)..u32::from(self.to_min)).contains(&minute)
+    }
+
+    /// Whether any minute of `hour` is inside: the hours a per-hour
+    /// objective judges.
+    ///
+    /// ```
+    /// use poolcast::model::{HourOfWeek, Window};
+    /// let w: Window = "Mon-Fri 08:30-19:00".parse().unwrap();
+    /// assert!(w.overlaps(HourOfWeek::new(0, 8)) && w.overlaps(HourOfWeek::new(4, 18)));
+    /// assert!(!w.overlaps(HourOfWeek::new(0, 19)) && !w.overlaps(HourOfWeek::new(5, 9)));
+    /// ```
+    pub fn overlaps(&self, hour: super::HourOfWeek) -> bool {
+        let start = hour.hour() as u16 * 60;
+        self.days & (1 << hour.day()) != 0 && self.from_min < start + 60 && self.to_min > start
     }
 }
 

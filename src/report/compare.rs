@@ -5,7 +5,9 @@ use ::csv::Writer;
 
 use super::csv::{cell, finish};
 use super::verdict::met_word;
-use crate::stats::{Estimate, Metric, PoolMetric, RunSummary, TotalMetric, rounded};
+use crate::stats::{
+    Estimate, Metric, ObjectiveKind, ObjectiveVerdict, PoolMetric, RunSummary, TotalMetric, rounded,
+};
 
 /// The metrics compared, with their unit divisor for tables (seconds to
 /// minutes) and label.
@@ -75,7 +77,11 @@ impl Comparison<'_> {
     pub fn rows(&self) -> Vec<Vec<String>> {
         let mut head = vec!["scenario".to_string(), "pools".into()];
         head.extend(COMPARED.iter().map(|(_, _, l)| l.to_string()));
-        head.extend(["USD/month".into(), "SLO (mean / upper 95%)".into()]);
+        head.extend([
+            "USD/month".into(),
+            "SLO (mean / upper 95%)".into(),
+            "objectives: value / upper 95%".into(),
+        ]);
         head.extend(
             COMPARED
                 .iter()
@@ -96,6 +102,7 @@ impl Comparison<'_> {
             row.push(run.slo.as_ref().map_or("-".into(), |v| {
                 format!("{} / {}", met_word(v.met), met_word(v.met_upper95))
             }));
+            row.push(deciding_values(run));
             row.extend(COMPARED.iter().map(|&(m, div, _)| {
                 if i == 0 {
                     "-".into()
@@ -151,7 +158,11 @@ impl Comparison<'_> {
                 format!("diff_{n}_ci95_high"),
             ]);
         }
-        head.push("paired".into());
+        head.extend([
+            "paired".into(),
+            "deciding_wait_p95_s".into(),
+            "deciding_wait_p95_upper95_s".into(),
+        ]);
         w.write_record(&head).expect("in-memory CSV");
         let triple = |m: TotalMetric, e: Estimate| {
             let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
@@ -172,8 +183,45 @@ impl Comparison<'_> {
                 row.extend(triple(m, self.difference(i, m)));
             }
             row.push(self.paired.to_string());
+            let deciding = deciding_wait(run);
+            row.extend([
+                deciding.map_or(String::new(), |o| cell(o.value)),
+                deciding.map_or(String::new(), |o| cell(o.value_upper95)),
+            ]);
             w.write_record(&row).expect("in-memory CSV");
         }
         finish(w)
     }
+}
+
+/// The first wait objective's verdict: the wait that decides.
+fn deciding_wait(run: &RunSummary) -> Option<&ObjectiveVerdict> {
+    run.slo
+        .iter()
+        .flat_map(|v| &v.objectives)
+        .find(|o| o.kind == ObjectiveKind::WaitP95)
+}
+
+/// Each objective's judged value and bound, as `nightly wait_p95 53.9 /
+/// 55.0 min`: the values that decided, side by side across scenarios.
+fn deciding_values(run: &RunSummary) -> String {
+    let Some(v) = &run.slo else {
+        return "-".into();
+    };
+    let parts: Vec<String> = v
+        .objectives
+        .iter()
+        .map(|o| match o.kind {
+            ObjectiveKind::WaitP95 => format!(
+                "{} {:.1} / {:.1} min",
+                o.label(),
+                o.value / 60.0,
+                o.value_upper95 / 60.0
+            ),
+            ObjectiveKind::MaxCostPerDay => {
+                format!("{} USD {:.2} / {:.2}", o.label(), o.value, o.value_upper95)
+            }
+        })
+        .collect();
+    parts.join("; ")
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::chart::Chart;
 use super::sweep::SweepSummary;
 use super::table::{backtest_rows, count_decimals};
-use super::verdict::{met_word, verdict_lines, verdict_table};
+use super::verdict::{met_word, verdict_sentences, verdict_table};
 use crate::stats::{
     Estimate, Metric, PoolMetric as P, RunSummary, TotalMetric as T, WorkloadMetric as W,
 };
@@ -30,6 +30,11 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
 enum Block {
     Heading(String),
     Para(String),
+    /// One objective's verdict, led by a met/MISSED box.
+    Verdict {
+        met: bool,
+        text: String,
+    },
     /// Header row first.
     Table(Vec<Vec<String>>),
     /// A chart by index.
@@ -114,27 +119,30 @@ fn table<T>(head: &[&str], items: &[T], row: impl Fn(&T) -> Vec<String>) -> Bloc
 /// miss.
 fn answer_blocks(run: &RunSummary) -> Vec<Block> {
     let t = &run.totals;
-    let mut lines: Vec<String> = run
-        .slo
-        .iter()
-        .flat_map(verdict_lines)
-        .map(|l| format!("SLO {l}"))
-        .collect();
+    let mut b = vec![Block::Heading("Answer".into())];
+    // Each objective first, with the value that decided it.
+    if let Some(v) = &run.slo {
+        for (o, line) in v.objectives.iter().zip(verdict_sentences(v)) {
+            b.push(Block::Verdict {
+                met: o.met,
+                text: line,
+            });
+        }
+    }
     let day = t.get(T::CostPerDayUsd).mean;
-    lines.push(format!(
-        "Cost USD {day:.2} a day, about USD {:.0} a month; p95 wait {}.",
+    let (low, high) = run.cost_per_day_range_usd;
+    let mut lines = vec![format!(
+        "Cost USD {day:.2} a day, about USD {:.0} a month (USD {low:.2} to {high:.2} a day under the two documented price estimates, VM and allocation; the verdict uses the prices in force); p95 wait over every run {}.",
         day * 30.0,
         est(minutes(t.get(T::WaitP95S)), " min", 1)
-    ));
+    )];
     lines.extend(
         run.advice
             .iter()
             .map(|a| format!("What would fix it: {a}.")),
     );
-    vec![
-        Block::Heading("Answer".into()),
-        Block::Para(lines.join("  \n")),
-    ]
+    b.push(Block::Para(lines.join("  \n")));
+    b
 }
 
 /// The verdict per objective (read from the run, never re-judged) and the
@@ -351,6 +359,9 @@ code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }
 figure { margin: 1.5em 0; }
 .chart { overflow-x: auto; }
 .chart svg { display: block; width: 100%; min-width: 720px; height: auto; }
+.verdict .box { display: inline-block; min-width: 4.5em; text-align: center; font-weight: bold; padding: 0.1em 0.4em; margin-right: 0.5em; border-radius: 3px; color: #fff; }
+.verdict.met .box { background: #2e7d32; }
+.verdict.missed .box { background: #c62828; }
 ";
 
 impl<'a> Document<'a> {
@@ -498,6 +509,10 @@ impl<'a> Document<'a> {
                 Block::Para(p) => {
                     let _ = write!(out, "\n{p}\n");
                 }
+                Block::Verdict { met, text } => {
+                    let word = if *met { "MET" } else { "MISSED" };
+                    let _ = write!(out, "\n**{word}** {text}\n");
+                }
                 Block::Table(rows) => {
                     out.push('\n');
                     out.push_str(&markdown_table(rows));
@@ -551,6 +566,18 @@ impl<'a> Document<'a> {
                 }
                 Block::Para(p) => {
                     let _ = writeln!(out, "<p>{}</p>", inline(p));
+                }
+                Block::Verdict { met, text } => {
+                    let (class, word) = if *met {
+                        ("met", "MET")
+                    } else {
+                        ("missed", "MISSED")
+                    };
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"verdict {class}\"><span class=\"box\">{word}</span>{}</p>",
+                        inline(text)
+                    );
                 }
                 Block::Table(rows) => {
                     out.push_str("<div class=\"table\"><table>\n");

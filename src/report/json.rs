@@ -7,7 +7,8 @@ use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::load::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::stats::{
-    Metric, MetricSet, ObjectiveKind, RECORDED_QUANTILES, RunSummary, SloVerdict, rounded,
+    Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES, RunSummary, SloVerdict,
+    rounded,
 };
 
 /// A number, or null when undefined (NaN).
@@ -143,6 +144,29 @@ pub fn sweep_estimate_json(sweep: &SweepEstimate) -> String {
     text
 }
 
+/// The objectives' verdicts as `summary.json`'s `slo.objectives[]` has
+/// them, the shape `recommendation.json` and `schedule.json` share.
+pub fn objectives_json(objectives: &[ObjectiveVerdict]) -> Value {
+    objectives
+        .iter()
+        .map(|o| {
+            json!({
+                "name": o.kind.name(),
+                "workload": o.workload,
+                "workloads": o.workloads,
+                "per": (o.kind == ObjectiveKind::WaitP95).then(|| o.per.name()),
+                "target": num(o.target),
+                "value": num(o.value),
+                "value_upper95": num(o.value_upper95),
+                "met": o.met,
+                "met_upper95": o.met_upper95,
+                "window": o.window.map(|w| w.to_string()),
+                "worst_hour": o.worst_hour.map(|h| h.to_string()),
+            })
+        })
+        .collect()
+}
+
 /// The `slo` object: the targets (as before), then the verdict per
 /// objective and overall on both bases.
 fn slo_json(v: &SloVerdict) -> Value {
@@ -155,15 +179,7 @@ fn slo_json(v: &SloVerdict) -> Value {
     json!({
         "wait_p95_s": target(ObjectiveKind::WaitP95),
         "max_cost_per_day_usd": target(ObjectiveKind::MaxCostPerDay),
-        "objectives": v.objectives.iter().map(|o| json!({
-            "name": o.kind.name(),
-            "target": num(o.target),
-            "value": num(o.value),
-            "value_upper95": num(o.value_upper95),
-            "met": o.met,
-            "met_upper95": o.met_upper95,
-            "window": o.window.map(|w| w.to_string()),
-        })).collect::<Vec<_>>(),
+        "objectives": objectives_json(&v.objectives),
         "met": v.met,
         "met_upper95": v.met_upper95,
     })
@@ -230,6 +246,11 @@ pub fn summary_json(run: &RunSummary, warnings: &[String]) -> String {
         root.insert("default_compute".into(), object(&[], dc));
     }
     root.insert("totals".into(), Value::Object(totals));
+    let (low, high) = run.cost_per_day_range_usd;
+    root.insert(
+        "cost_per_day_usd_range".into(),
+        json!({ "vm": num(low), "allocation": num(high) }),
+    );
     root.insert("warnings".into(), json!(warnings));
     if let Some(v) = &run.slo {
         root.insert("slo".into(), slo_json(v));

@@ -3,6 +3,7 @@
 //! result structs only, never the simulation.
 
 mod chart;
+mod check;
 mod compare;
 mod csv;
 mod document;
@@ -23,10 +24,13 @@ pub use self::csv::{
 pub use chart::{
     Chart, ChartError, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts,
 };
+pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use fingerprint::Fingerprint;
-pub use json::{analytic_json, estimate_json, summary_json, sweep_estimate_json, tiers_json};
+pub use json::{
+    analytic_json, estimate_json, objectives_json, summary_json, sweep_estimate_json, tiers_json,
+};
 pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
 pub use sweep::{
     Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, SweepSummary, checksum,

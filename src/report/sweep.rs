@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::csv::cell;
 use super::fingerprint::Fingerprint;
 use crate::input::{Input, InputError, Limit, read_text};
-use crate::model::WindowError;
+use crate::model::{Per, WaitObjective, WindowError};
 use crate::stats::{Metric, Objectives, TotalMetric};
 use crate::sweep::{Decision, Objective, SweepRow, SweepTable};
 use crate::units::SimDuration;
@@ -102,7 +102,7 @@ impl<W: Write> SweepCsv<W> {
 /// `sweep.csv` of rows in memory (every metric of each: as made, or read
 /// from shards), in the table's columns.
 pub fn sweep_csv(table: &SweepTable, rows: &[SweepRow], obj: &Objective) -> io::Result<Vec<u8>> {
-    let mut csv = SweepCsv::new(Vec::new(), &table.axes, &table.metrics, *obj)?;
+    let mut csv = SweepCsv::new(Vec::new(), &table.axes, &table.metrics, obj.clone())?;
     for r in rows {
         csv.row(r)?;
     }
@@ -155,8 +155,6 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
         .zip(r.params.iter().map(|p| json!(p)))
         .collect();
     let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-    let wait = r.total(TotalMetric::WaitP95S);
-    let (lo, hi) = wait.ci95.unwrap_or((f64::NAN, f64::NAN));
     let mean = |m| num(r.total(m).mean);
     let verdict = r.verdict(obj);
     json!({
@@ -167,8 +165,10 @@ fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
         "cost_per_day_usd": mean(TotalMetric::CostPerDayUsd),
         "total_cost_usd": mean(TotalMetric::TotalCostUsd),
         "objective_usd": num(r.cost(obj)),
-        "wait_p95_s": num(wait.mean),
-        "wait_p95_s_ci95": [num(lo), num(hi)],
+        // The deciding wait: the first objective's judged value (the
+        // p95 of every run without one), what the front is drawn on.
+        "wait_p95_s": num(r.wait_p95()),
+        "objectives": verdict.as_ref().map_or(Value::Array(Vec::new()), |v| super::objectives_json(&v.objectives)),
         "slo_met": verdict.as_ref().map(|v| v.met),
         "slo_met_upper95": verdict.as_ref().map(|v| v.met_upper95),
     })
@@ -223,7 +223,12 @@ pub fn write_recommendation_json(
         } else {
             "compute cost"
         },
-        slo: json!({ "wait_p95_s": obj.slo.wait_p95.map(|d| d.as_secs_f64()), "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd, "judged_on": "upper end of the 95% interval" }),
+        slo: json!({
+            "wait_p95_s": obj.slo.deciding_wait().map(|o| o.target.as_secs_f64()),
+            "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd,
+            "objectives": obj.slo.waits.iter().map(WaitFile::of).collect::<Vec<_>>(),
+            "judged_on": "upper end of the 95% interval",
+        }),
         recommendations: Entries { table, obj },
     };
     let mut out = io::BufWriter::new(out);
@@ -435,12 +440,48 @@ struct MetaFile {
 
 #[derive(Serialize, Deserialize)]
 struct ObjectiveFile {
-    wait_p95_s: Option<f64>,
+    waits: Vec<WaitFile>,
     max_cost_per_day_usd: Option<f64>,
     #[serde(default)]
     with_waiting_cost: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+}
+
+/// A wait objective as `sweep.json` and `recommendation.json` carry it.
+#[derive(Serialize, Deserialize)]
+struct WaitFile {
+    wait_p95_s: f64,
     window: Option<String>,
+    per: String,
+    workload: Option<String>,
+    /// The workloads judged: index in the scenario, and name.
+    workloads: Vec<(usize, String)>,
+}
+
+impl WaitFile {
+    fn of(o: &WaitObjective) -> WaitFile {
+        WaitFile {
+            wait_p95_s: o.target.as_secs_f64(),
+            window: o.window.map(|w| w.to_string()),
+            per: o.per.name().to_string(),
+            workload: o.workload.clone(),
+            workloads: o.workloads.clone(),
+        }
+    }
+
+    /// The objective, or what in it does not parse.
+    fn objective(self) -> Result<WaitObjective, WindowError> {
+        Ok(WaitObjective {
+            target: SimDuration::from_secs_f64(self.wait_p95_s),
+            window: self.window.map(|w| w.parse()).transpose()?,
+            per: if self.per == Per::Hour.name() {
+                Per::Hour
+            } else {
+                Per::Window
+            },
+            workload: self.workload,
+            workloads: self.workloads,
+        })
+    }
 }
 
 /// `sweep.json`: what `poolcast merge` needs besides the rows;
@@ -465,10 +506,9 @@ pub fn sweep_meta_json(
         metrics: table.metrics.clone(),
         shard: shard.map(|(k, n)| format!("{k}/{n}")),
         objective: ObjectiveFile {
-            wait_p95_s: obj.slo.wait_p95.map(|d| d.as_secs_f64()),
+            waits: obj.slo.waits.iter().map(WaitFile::of).collect(),
             max_cost_per_day_usd: obj.slo.max_cost_per_day_usd,
             with_waiting_cost: obj.with_waiting_cost,
-            window: obj.slo.window.map(|w| w.to_string()),
         },
     };
     let mut text = serde_json::to_string_pretty(&file).expect("plain data serialises");
@@ -591,13 +631,13 @@ pub fn read_sweep_meta(csv_path: &Path) -> Result<SweepMeta, ShardError> {
         metrics: file.metrics,
         objective: Objective {
             slo: Objectives {
-                wait_p95: o.wait_p95_s.map(SimDuration::from_secs_f64),
-                max_cost_per_day_usd: o.max_cost_per_day_usd,
-                window: o
-                    .window
-                    .map(|w| w.parse())
-                    .transpose()
+                waits: o
+                    .waits
+                    .into_iter()
+                    .map(WaitFile::objective)
+                    .collect::<Result<_, _>>()
                     .map_err(|source| ShardError::Window { path, source })?,
+                max_cost_per_day_usd: o.max_cost_per_day_usd,
             },
             with_waiting_cost: o.with_waiting_cost,
         },
@@ -681,6 +721,7 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                 .collect(),
             whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
             values,
+            crate::sweep::judged_columns(&meta.metrics),
             record.get(width - 3) == Some("true"),
             record.get(width - 2).unwrap_or("").to_string(),
         ));

@@ -2,6 +2,7 @@
 //! (terminal table, `check`, the GitHub step summary, Markdown, HTML). The
 //! verdict itself is `stats::judge`'s; this only phrases it.
 
+use crate::model::Per;
 use crate::stats::{ObjectiveKind, ObjectiveVerdict, SloVerdict};
 
 /// One objective's verdict, phrased.
@@ -30,18 +31,41 @@ fn amount(kind: ObjectiveKind, x: f64) -> String {
     }
 }
 
+/// What a wait objective judges, in words: ` (nightly, runs arriving
+/// Mon-Fri 08:00-19:00, every hour on its own)`; empty for `[slo]`'s
+/// objective over every run.
+fn scope(o: &ObjectiveVerdict) -> String {
+    let mut parts = Vec::new();
+    if let Some(w) = &o.workload {
+        parts.push(w.clone());
+    }
+    if let Some(w) = o.window {
+        parts.push(format!("runs arriving {w}"));
+    }
+    if o.per == Per::Hour {
+        parts.push("every hour on its own".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
 /// The words for one objective.
 pub fn verdict_text(o: &ObjectiveVerdict) -> VerdictText {
-    let window = o
-        .window
-        .map_or(String::new(), |w| format!(" (runs arriving {w})"));
     let objective = match o.kind {
-        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min{window}", o.target / 60.0),
+        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min{}", o.target / 60.0, scope(o)),
         ObjectiveKind::MaxCostPerDay => format!("cost <= USD {:.2} per day", o.target),
+    };
+    // The hour that decided, where an hour did.
+    let hour = |x: String| match o.worst_hour {
+        Some(h) if !o.value.is_nan() => format!("{x} (worst hour {h})"),
+        _ => x,
     };
     VerdictText {
         objective,
-        value: amount(o.kind, o.value),
+        value: hour(amount(o.kind, o.value)),
         value_upper95: amount(o.kind, o.value_upper95),
         met: o.met,
         met_upper95: o.met_upper95,
@@ -62,15 +86,20 @@ pub fn met_word(met: bool) -> &'static str {
 pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
     v.objectives
         .iter()
+        .zip(verdict_sentences(v))
+        .map(|(o, sentence)| format!("{}: {sentence}", met_word(o.met)))
+        .collect()
+}
+
+/// `verdict_lines` without the leading verdict word, for outputs that show
+/// it apart (the report's met/MISSED boxes).
+pub fn verdict_sentences(v: &SloVerdict) -> Vec<String> {
+    v.objectives
+        .iter()
         .map(|o| {
             let t = verdict_text(o);
             if !o.has_interval {
-                return format!(
-                    "{}: {}: {} in one replication",
-                    met_word(t.met),
-                    t.objective,
-                    t.value
-                );
+                return format!("{}: {} in one replication", t.objective, t.value);
             }
             let bound = if t.met_upper95 == t.met {
                 format!("{} on it too", met_word(t.met_upper95))
@@ -81,11 +110,8 @@ pub fn verdict_lines(v: &SloVerdict) -> Vec<String> {
                 )
             };
             format!(
-                "{}: {}: {} on the mean, which decides; upper 95% bound {}, {bound}",
-                met_word(t.met),
-                t.objective,
-                t.value,
-                t.value_upper95,
+                "{}: {} on the mean, which decides; upper 95% bound {}, {bound}",
+                t.objective, t.value, t.value_upper95,
             )
         })
         .collect()
@@ -126,23 +152,47 @@ pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Objectives;
-    use crate::stats::{Estimate, TotalMetric, judge};
+    use crate::model::{HourOfWeek, Objectives, WaitObjective};
+    use crate::stats::{Estimate, Judged, judge};
     use crate::units::SimDuration;
 
-    fn line(mean: f64, upper: f64) -> String {
-        let goal = Objectives {
-            wait_p95: Some(SimDuration::from_secs_f64(300.0)),
+    fn goal(per: Per, workload: Option<&str>) -> Objectives {
+        Objectives {
+            waits: vec![WaitObjective {
+                target: SimDuration::from_secs_f64(300.0),
+                window: None,
+                per,
+                workload: workload.map(String::from),
+                workloads: vec![(0, "ci".into())],
+            }],
             max_cost_per_day_usd: None,
-            window: None,
-        };
-        let e = Estimate {
+        }
+    }
+
+    fn estimate(mean: f64, upper: f64) -> Estimate {
+        Estimate {
             mean,
             std_error: 1.0,
             ci95: Some((mean - (upper - mean), upper)),
-        };
-        let v = judge(&goal, |_: TotalMetric| e).expect("an objective");
+        }
+    }
+
+    fn line(mean: f64, upper: f64) -> String {
+        let j = Judged::of(estimate(mean, upper));
+        let v = judge(&goal(Per::Window, None), &[j], estimate(0.0, 0.0)).expect("an objective");
         verdict_lines(&v).remove(0)
+    }
+
+    /// A workload's own objective judged hour by hour names the workload,
+    /// the rule and the hour that decided.
+    #[test]
+    fn the_line_names_the_workload_and_the_worst_hour() {
+        let j = Judged::worst_hour([(HourOfWeek::new(0, 9), estimate(400.0, 450.0))]);
+        let v = judge(&goal(Per::Hour, Some("ci")), &[j], estimate(0.0, 0.0)).expect("one");
+        assert_eq!(
+            verdict_lines(&v)[0],
+            "MISSED: wait p95 <= 5.00 min (ci, every hour on its own): 6.67 min (worst hour Mon 09:00) on the mean, which decides; upper 95% bound 7.50 min, MISSED on it too"
+        );
     }
 
     /// A mean that meets and a bound that misses reads as one verdict with

@@ -3,8 +3,9 @@
 
 use crate::estimate::ScenarioEstimate;
 use crate::load::overloaded_hours;
+use crate::model::HourOfWeek;
 use crate::model::MAX_QUEUED;
-use crate::stats::{Metric, RunSummary, TotalMetric};
+use crate::stats::{Metric, PoolMetric, RunSummary, TotalMetric};
 use crate::units::SimDuration;
 
 /// The relative half-width above which an interval is called too wide.
@@ -61,10 +62,89 @@ pub fn before_run(s: &ScenarioEstimate) -> Vec<String> {
     out
 }
 
+/// The share of its target within which a met objective's upper bound is
+/// a near miss: another seed may well miss.
+const NEAR_MISS: f64 = 0.9;
+
+/// When in the week runs were stranded: the (at most three) stretches
+/// of consecutive hours (around the week's end too) with stranded runs
+/// that hold the most, as `Sat 02:00 to Mon 08:00`.
+fn stranded_when(by_hour: &[u64]) -> String {
+    let n = by_hour.len();
+    if by_hour.iter().all(|&r| r > 0) {
+        return "in every hour of the week".into();
+    }
+    // (runs, first hour, hours), a stretch starting after an hour without.
+    let mut stretches: Vec<(u64, usize, usize)> = (0..n)
+        .filter(|&h| by_hour[h] > 0 && by_hour[(h + n - 1) % n] == 0)
+        .map(|start| {
+            let len = (0..n).take_while(|k| by_hour[(start + k) % n] > 0).count();
+            let runs = (0..len).map(|k| by_hour[(start + k) % n]).sum();
+            (runs, start, len)
+        })
+        .collect();
+    stretches.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let parts: Vec<String> = stretches
+        .iter()
+        .take(3)
+        .map(|&(_, from, len)| {
+            format!(
+                "{} to {}",
+                HourOfWeek::from_index(from),
+                HourOfWeek::from_index((from + len) % n)
+            )
+        })
+        .collect();
+    let more = if stretches.len() > 3 {
+        format!(" (and {} more stretches)", stretches.len() - 3)
+    } else {
+        String::new()
+    };
+    format!("mostly {}{more}", crate::text::and_list(&parts))
+}
+
+/// Runs stranded on pools with no instance ready, objectives judged on
+/// thin hours, and met objectives whose bound is close to the target.
+fn objective_warnings(run: &RunSummary, out: &mut Vec<String>) {
+    for p in &run.pools {
+        let stranded = p.metrics.get(PoolMetric::StrandedRuns).mean;
+        if stranded > 0.0 {
+            out.push(format!(
+                "pool {}: {stranded:.0} runs a replication arrived while it had no instance ready and waited {:.1} run-hours in all for capacity, {} (a schedule or controller at 0; see wait_by_hour)",
+                p.name,
+                p.metrics.get(PoolMetric::NoCapacityWaitHours).mean,
+                stranded_when(&p.stranded_by_hour)
+            ));
+        }
+    }
+    for o in run.slo.iter().flat_map(|v| &v.objectives) {
+        let label = o.label();
+        if o.thin_hours > 0 {
+            out.push(format!(
+                "objective {label}: {} judged hours had runs in fewer than half of the {} replications; each is judged on the replications it has (add replications for a firmer verdict)",
+                o.thin_hours, run.replications
+            ));
+        }
+        if o.met && o.value_upper95 >= NEAR_MISS * o.target {
+            let how = if o.met_upper95 {
+                "a near miss"
+            } else {
+                "met on the mean only"
+            };
+            out.push(format!(
+                "objective {label}: {how}: its upper 95% bound is {:.0}% of the target; another seed may miss (add replications or capacity)",
+                o.value_upper95 / o.target * 100.0
+            ));
+        }
+    }
+}
+
 /// Warnings from the results: replications stopped by an overflowing
-/// queue, intervals too wide to act on.
+/// queue, intervals too wide to act on, stranded runs, thin hours and
+/// near misses.
 pub fn after_run(run: &RunSummary) -> Vec<String> {
     let mut out = Vec::new();
+    objective_warnings(run, &mut out);
     let stopped = run
         .per_replication
         .iter()
@@ -92,4 +172,24 @@ pub fn after_run(run: &RunSummary) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stranded_runs_are_placed_in_their_longest_stretch() {
+        let mut hours = vec![0u64; 168];
+        // Sat 02:00 to Mon 08:00, across the week's end, and a lone hour.
+        for h in (5 * 24 + 2..168).chain(0..8) {
+            hours[h] = 3;
+        }
+        hours[26] = 1;
+        assert_eq!(
+            stranded_when(&hours),
+            "mostly Sat 02:00 to Mon 08:00 and Tue 02:00 to Tue 03:00"
+        );
+        assert_eq!(stranded_when(&vec![1; 168]), "in every hour of the week");
+    }
 }

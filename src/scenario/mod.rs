@@ -15,6 +15,7 @@ mod error;
 mod keys;
 mod pool;
 mod raw;
+mod slo;
 mod sweep_spec;
 mod trace;
 mod validate;
@@ -62,13 +63,20 @@ pub struct SimulationSpec {
 /// Service-level objectives.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Slo {
-    /// The 95th percentile of queue wait over all runs must not exceed this.
+    /// `[slo]`'s p95 wait objective: judges the runs of every workload
+    /// without a table of its own, pooled.
     pub wait_p95: Option<SimDuration>,
     /// Compute cost per day must not exceed this, in USD.
     pub max_cost_per_day_usd: Option<f64>,
-    /// Wait objectives are judged on the runs arriving inside this part of
-    /// the week; `None`: on every run.
+    /// `[slo]`'s wait objective judges the runs arriving inside this part
+    /// of the week; `None`: every run.
     pub window: Option<crate::model::Window>,
+    /// `[slo]`'s wait objective judged over the whole window or hour by
+    /// hour.
+    pub per: crate::model::Per,
+    /// `[slo.workloads.NAME]`: each workload's own wait objective, in
+    /// workload order.
+    pub workloads: Vec<crate::model::WaitObjective>,
     /// What an hour of a developer waiting for a build costs, in USD: makes
     /// waiting part of the cost a sweep minimises.
     pub developer_cost_per_hour_usd: Option<f64>,
@@ -77,15 +85,39 @@ pub struct Slo {
 impl Slo {
     /// Whether any objective is set.
     pub fn is_set(&self) -> bool {
-        self.objectives().is_set()
+        self.wait_p95.is_some() || self.max_cost_per_day_usd.is_some() || !self.workloads.is_empty()
     }
 
-    /// The objectives a run is judged on.
-    pub fn objectives(&self) -> crate::model::Objectives {
+    /// The objectives a run of `workloads` is judged on: `[slo]`'s wait
+    /// objective over the workloads without a table of their own (none
+    /// when every workload has one), then each workload's own.
+    pub fn objectives(&self, workloads: &[WorkloadSpec]) -> crate::model::Objectives {
+        let own: Vec<usize> = self
+            .workloads
+            .iter()
+            .flat_map(|o| o.workloads.iter().map(|(i, _)| *i))
+            .collect();
+        let pooled: Vec<(usize, String)> = workloads
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !own.contains(i))
+            .map(|(i, w)| (i, w.name.clone()))
+            .collect();
+        let default = self.wait_p95.filter(|_| !pooled.is_empty()).map(|target| {
+            crate::model::WaitObjective {
+                target,
+                window: self.window,
+                per: self.per,
+                workload: None,
+                workloads: pooled,
+            }
+        });
         crate::model::Objectives {
-            wait_p95: self.wait_p95,
+            waits: default
+                .into_iter()
+                .chain(self.workloads.iter().cloned())
+                .collect(),
             max_cost_per_day_usd: self.max_cost_per_day_usd,
-            window: self.window,
         }
     }
 }
@@ -163,6 +195,11 @@ impl ExpectedEvents {
 }
 
 impl Scenario {
+    /// The objectives a run of the scenario is judged on.
+    pub fn objectives(&self) -> crate::model::Objectives {
+        self.slo.objectives(&self.workloads)
+    }
+
     /// A warning, before simulating on `threads` threads, when the
     /// replications are expected to take more than a minute: work under
     /// the event limit can still take hours, and nothing else says so

@@ -197,4 +197,16 @@ pub(super) struct RawSlo {
     pub max_cost_per_day: Option<S<f64>>,
     pub developer_cost_per_hour: Option<S<f64>>,
     pub window: Option<S<String>>,
+    pub per: Option<S<String>>,
+    /// `[slo.workloads.NAME]`: a workload's own wait objectives.
+    pub workloads: Option<std::collections::BTreeMap<S<String>, RawWaitSlo>>,
+}
+
+/// The wait objectives of one workload's `[slo.workloads.NAME]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWaitSlo {
+    pub wait_p95: Option<S<String>>,
+    pub window: Option<S<String>>,
+    pub per: Option<S<String>>,
 }

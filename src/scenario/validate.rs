@@ -8,11 +8,11 @@ use super::error::{Locator, ValidationIssue};
 use super::pool::pool;
 use super::raw::{Quantity, RawPool, RawPrices, RawScenario, S};
 use super::workload::{PoolsEnv, workload};
-use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec, Slo};
+use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind, Window};
+use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 use crate::workload::{Calendar, WorkloadSpec};
@@ -321,32 +321,7 @@ pub(super) fn validate(
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
     let events = expected_events(&workloads, &pools, simulation.horizon);
     check_expected_events(&mut cx, &events, simulation.horizon, max_runs);
-    let slo = Slo {
-        wait_p95: raw
-            .slo
-            .wait_p95
-            .as_ref()
-            .and_then(|v| cx.duration(v, "slo.wait_p95", true)),
-        max_cost_per_day_usd: raw
-            .slo
-            .max_cost_per_day
-            .as_ref()
-            .map(|v| cx.positive(Some(v), "slo.max_cost_per_day", 0.0)),
-        window: raw.slo.window.as_ref().and_then(|v| {
-            v.get_ref()
-                .parse::<Window>()
-                .map_err(|e| cx.issue(Some(v), "slo.window", e.to_string()))
-                .ok()
-        }),
-        developer_cost_per_hour_usd: raw.slo.developer_cost_per_hour.as_ref().map(|v| {
-            cx.number(
-                Some(v),
-                "slo.developer_cost_per_hour",
-                (0.0, MAX_NUMBER),
-                0.0,
-            )
-        }),
-    };
+    let slo = super::slo::slo(&mut cx, &raw.slo, &workloads);
     if !cx.issues.is_empty() {
         return Err(located(src, cx.issues));
     }

@@ -10,7 +10,7 @@ use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
 use super::{PoolLevels, Recorder, TimeWeighted};
-use crate::model::{PoolId, Target, Window};
+use crate::model::{HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
@@ -163,6 +163,11 @@ struct PoolTally {
     cold_starts: u64,
     cold_extra: u128,
     series: Vec<PoolLevels>,
+    /// Instances ready now (set at time 0 and on every change).
+    ready: u32,
+    /// Runs that arrived while no instance was ready, by hour of the week
+    /// of arrival (empty until the first).
+    stranded_by_hour: Vec<u64>,
 }
 
 /// Collects one replication's statistics over the window [warm-up, horizon].
@@ -186,15 +191,41 @@ pub struct ReplicationStats {
     uses_default: bool,
     /// USD per hour of waiting ([slo] developer_cost_per_hour), or 0.
     wait_hour_usd: f64,
-    /// `[slo] window` and the calendar it is in: the waits of runs that
-    /// arrive inside it are tallied apart, for a working-hours objective.
-    slo_window: Option<(Window, Calendar)>,
-    /// Those waits.
-    window_waits: HistogramCounts,
+    /// The wait objectives' tallies, in `Objectives::waits` order.
+    objectives: Vec<ObjectiveTally>,
+    /// Per workload, the objectives with a window among its workloads:
+    /// a run's wait is tallied apart for each whose window it arrived in.
+    windowed: Vec<Vec<usize>>,
+    /// The calendar windows are in.
+    calendar: Calendar,
     /// Per workload, the waits by hour of the week of arrival.
     hourly: HourlyWaits,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
+}
+
+/// What a wait objective keeps of a replication.
+#[derive(Debug)]
+struct ObjectiveTally {
+    /// The workloads it judges.
+    members: Vec<usize>,
+    window: Option<Window>,
+    per: Per,
+    /// Under a window and `per = "window"`: the waits of the runs that
+    /// arrived inside it.
+    window_waits: HistogramCounts,
+}
+
+/// A wait objective's value in one replication: the p95 wait of the runs
+/// it judges, seconds, over its window or in each hour of the week (NaN
+/// where no run arrived: nothing to judge).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectiveWaits {
+    /// `per = "window"`.
+    Window(f64),
+    /// `per = "hour"`: 168 values, Monday 00:00 first; NaN outside the
+    /// window too.
+    Hours(Vec<f64>),
 }
 
 /// One replication's metrics.
@@ -226,6 +257,11 @@ pub struct ReplicationSummary {
     /// When the replication stopped early (a queue outgrew its bound): its
     /// figures cover the window up to then and are not steady-state.
     pub stopped_at: Option<SimTime>,
+    /// Per wait objective, what it is judged on.
+    pub objectives: Vec<ObjectiveWaits>,
+    /// Per pool, the runs that arrived while it had no instance ready, by
+    /// hour of the week (empty: none).
+    pub stranded_by_hour: Vec<Vec<u64>>,
 }
 
 impl ReplicationStats {
@@ -240,6 +276,7 @@ impl ReplicationStats {
             .workloads
             .iter()
             .any(|w| w.target == Target::DefaultCompute);
+        let objectives = scenario.objectives();
         ReplicationStats {
             window_start,
             window_end,
@@ -273,6 +310,8 @@ impl ReplicationStats {
                     cold_starts: 0,
                     cold_extra: 0,
                     series: Vec::with_capacity(samples),
+                    ready: 0,
+                    stranded_by_hour: Vec::new(),
                 })
                 .collect(),
             default_runs: 0,
@@ -282,8 +321,18 @@ impl ReplicationStats {
             first_day,
             default_compute: scenario.prices.default_compute,
             wait_hour_usd: scenario.slo.developer_cost_per_hour_usd.unwrap_or(0.0),
-            slo_window: scenario.slo.window.map(|w| (w, sim.calendar)),
-            window_waits: HistogramCounts::default(),
+            windowed: windowed(&objectives, scenario.workloads.len()),
+            objectives: objectives
+                .waits
+                .iter()
+                .map(|o| ObjectiveTally {
+                    members: o.workloads.iter().map(|(i, _)| *i).collect(),
+                    window: o.window,
+                    per: o.per,
+                    window_waits: HistogramCounts::default(),
+                })
+                .collect(),
+            calendar: sim.calendar,
             hourly: HourlyWaits::new(sim.calendar, scenario.workloads.len()),
             stopped_at: None,
             uses_default,
@@ -295,24 +344,67 @@ impl ReplicationStats {
     }
 
     /// Tallies `wait` by the hour of the week the run of `w` arrived in,
-    /// and apart when it arrived inside `[slo] window`.
+    /// and apart for each objective whose window it arrived inside.
     #[inline]
     fn hour_wait(&mut self, w: WorkloadId, arrived_at: SimTime, wait: u64) {
         self.hourly.record(w, arrived_at, wait);
-        self.window_wait(arrived_at, wait);
-    }
-
-    /// Tallies `wait` apart when the run arrived inside `[slo] window`.
-    #[inline]
-    fn window_wait(&mut self, arrived_at: SimTime, wait: u64) {
-        if let Some((window, calendar)) = &self.slo_window {
-            let (day, minute) = calendar.weekday_minute(arrived_at);
-            if window.contains(day, minute) {
-                self.window_waits.record(wait);
+        let windowed = &self.windowed[w.0 as usize];
+        if !windowed.is_empty() {
+            let (day, minute) = self.calendar.weekday_minute(arrived_at);
+            for &o in windowed {
+                let t = &mut self.objectives[o];
+                if t.window.is_some_and(|win| win.contains(day, minute)) {
+                    t.window_waits.record(wait);
+                }
             }
         }
     }
+}
 
+/// Each wait objective's value: from the runs of its window, or from the
+/// waits by hour of its workloads.
+fn objective_waits(
+    objectives: &[ObjectiveTally],
+    histograms: &[(Histogram<u64>, Histogram<u64>)],
+    by_hour: &[Vec<HourWaits>],
+    all_p95: f64,
+) -> Vec<ObjectiveWaits> {
+    objectives
+        .iter()
+        .map(|o| match (o.per, o.window) {
+            (Per::Hour, window) => ObjectiveWaits::Hours(
+                HourOfWeek::all()
+                    .map(|h| {
+                        if window.is_some_and(|w| !w.overlaps(h)) {
+                            return f64::NAN;
+                        }
+                        let cells: Vec<&HourWaits> =
+                            o.members.iter().map(|&w| &by_hour[w][h.index()]).collect();
+                        HourWaits::quantile_of(&cells, 0.95)
+                    })
+                    .collect(),
+            ),
+            (Per::Window, Some(_)) => {
+                ObjectiveWaits::Window(quantiles(&o.window_waits.histogram(), [0.95])[0])
+            }
+            // Every workload: the p95 the totals have.
+            (Per::Window, None) if o.members.len() == histograms.len() => {
+                ObjectiveWaits::Window(all_p95)
+            }
+            (Per::Window, None) => {
+                let mut waits = histogram();
+                for &w in &o.members {
+                    waits
+                        .add(&histograms[w].0)
+                        .expect("histograms of equal precision add");
+                }
+                ObjectiveWaits::Window(quantiles(&waits, [0.95])[0])
+            }
+        })
+        .collect()
+}
+
+impl ReplicationStats {
     /// Closes the window at the horizon and computes the metrics.
     pub fn finish(mut self) -> ReplicationSummary {
         let (waits, histograms): (Vec<_>, Vec<_>) =
@@ -335,6 +427,13 @@ impl ReplicationStats {
                 .as_ref()
                 .map_or(0.0, |d| d[DefaultComputeMetric::CostUsd]);
         let totals = self.totals(&histograms, cost, window);
+        let wait_by_hour = self.hourly.finish();
+        let objectives = objective_waits(
+            &self.objectives,
+            &histograms,
+            &wait_by_hour,
+            totals[TotalMetric::WaitP95S],
+        );
         ReplicationSummary {
             pools,
             workloads: self
@@ -344,12 +443,18 @@ impl ReplicationStats {
                 .map(|(w, (wait, turnaround))| w.metrics(wait, turnaround))
                 .collect(),
             waits,
-            wait_by_hour: self.hourly.finish(),
+            wait_by_hour,
+            objectives,
             stopped_at: self.stopped_at,
             default_compute,
             totals,
             cost_by_day,
             first_day: self.first_day,
+            stranded_by_hour: self
+                .pools
+                .iter_mut()
+                .map(|p| std::mem::take(&mut p.stranded_by_hour))
+                .collect(),
             series: self.pools.into_iter().map(|p| p.series).collect(),
         }
     }
@@ -435,15 +540,24 @@ impl ReplicationStats {
         }
         m[M::WaitMeanS] = mean_secs(wait_sum, runs);
         [m[M::WaitP95S], m[M::WaitP99S]] = quantiles(&all_waits, [0.95, 0.99]);
-        if self.slo_window.is_some() {
-            let window = self.window_waits.histogram();
-            m[M::WindowWaitP95S] = quantiles(&window, [0.95])[0];
-        }
         m[M::WaitHours] = wait_hours;
         m[M::WaitingCostUsd] = waiting_cost;
         m[M::TotalCostUsd] = cost + waiting_cost;
         m
     }
+}
+
+/// Per workload, the objectives with a window that judge its runs.
+fn windowed(objectives: &Objectives, workloads: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); workloads];
+    for (i, o) in objectives.waits.iter().enumerate() {
+        if o.window.is_some() && o.per == Per::Window {
+            for (w, _) in &o.workloads {
+                out[*w].push(i);
+            }
+        }
+    }
+    out
 }
 
 impl PoolTally {
@@ -490,6 +604,7 @@ impl PoolTally {
         m[M::NoCapacityWaitHours] = hours(starved);
         m[M::WaitMeanS] = mean_secs(wait_sum, runs);
         m[M::WaitedFraction] = ratio(waited, runs);
+        m[M::StrandedRuns] = self.stranded_by_hour.iter().sum::<u64>() as f64;
         (m, daily)
     }
 }
@@ -503,6 +618,14 @@ impl Recorder for ReplicationStats {
     fn arrived(&mut self, w: WorkloadId, at: SimTime) {
         if self.counts(at) {
             self.workloads[w.0 as usize].arrived += 1;
+            if let Some(p) = self.targets[w.0 as usize]
+                && self.pools[p].ready == 0
+            {
+                let (day, hour) = self.calendar.weekday_hour(at);
+                let by_hour = &mut self.pools[p].stranded_by_hour;
+                by_hour.resize(HOURS_OF_WEEK, 0);
+                by_hour[HourOfWeek::new(day, hour).index()] += 1;
+            }
         }
     }
 
@@ -575,6 +698,7 @@ impl Recorder for ReplicationStats {
     #[inline(always)]
     fn pool_changed(&mut self, p: PoolId, at: SimTime, levels: PoolLevels) {
         let t = &mut self.pools[p.0 as usize];
+        t.ready = levels.ready();
         t.queued.set(at, levels.queued);
         t.busy.set(at, levels.busy);
         t.allocated.set(at, levels.allocated);

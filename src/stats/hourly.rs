@@ -6,8 +6,7 @@ use super::counts::{ByteCounts, bucket_index};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{Calendar, WorkloadId};
 
-/// Hours in a week: the cells of the waits by hour.
-pub const HOURS_OF_WEEK: usize = 168;
+pub use crate::model::HOURS_OF_WEEK;
 
 /// Ticks per unit of the waits by hour: 10 ms, below anything a queue
 /// wait is read to, and 13 fewer bits of range to cover.
@@ -152,6 +151,22 @@ impl HourWaits {
     /// All waits, seconds.
     pub fn sum_secs(&self) -> f64 {
         self.sum_ticks as f64 / TICKS_PER_SECOND as f64
+    }
+
+    /// The `q` quantile of the waits of `cells` together, seconds (as
+    /// `quantile` reads it), or NaN without runs.
+    pub fn quantile_of(cells: &[&HourWaits], q: f64) -> f64 {
+        match cells {
+            [] => f64::NAN,
+            [one] => one.quantile(q),
+            [first, rest @ ..] => {
+                let mut all = (*first).clone();
+                for c in rest {
+                    all.counts.add(&c.counts);
+                }
+                all.quantile(q)
+            }
+        }
     }
 
     /// The `q` quantile of the waits, seconds (to 2 significant digits, at

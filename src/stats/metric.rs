@@ -74,6 +74,10 @@ metrics! {
         WaitMeanS = "wait_mean_s",
         /// Share of the pool's runs that waited at all, 0-1.
         WaitedFraction = "waited_fraction",
+        /// Runs that arrived while the pool had no instance ready: they
+        /// wait for capacity that does not exist yet (a schedule at 0, a
+        /// controller scaling from zero).
+        StrandedRuns = "stranded_runs",
     }
 }
 
@@ -147,9 +151,6 @@ metrics! {
         WaitingCostUsd = "waiting_cost_usd",
         /// Compute plus waiting cost, USD.
         TotalCostUsd = "total_cost_usd",
-        /// 95th percentile of wait over the runs arriving inside `[slo]
-        /// window`, seconds (undefined without a window).
-        WindowWaitP95S = "window_wait_p95_s",
         /// 99th percentile of wait over every run, seconds.
         WaitP99S = "wait_p99_s",
     }

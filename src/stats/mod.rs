@@ -13,7 +13,7 @@ mod summary;
 mod tally;
 mod verdict;
 
-pub use collector::{ReplicationStats, ReplicationSummary};
+pub use collector::{ObjectiveWaits, ReplicationStats, ReplicationSummary};
 pub use counts::HistogramCounts;
 pub use estimate::{Estimate, student_t_975};
 pub use hourly::{HOURS_OF_WEEK, HourWaits, WaitsByHourSum};
@@ -26,7 +26,7 @@ pub use summary::{
     ReplicationFold, RunContext, RunSummary, SampleSum, WorkloadSummary, summarise, summarise_with,
 };
 pub use tally::{DailyArea, TimeWeighted, day_span};
-pub use verdict::{ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};
+pub use verdict::{Judged, ObjectiveKind, ObjectiveVerdict, Objectives, SloVerdict, judge};
 
 use crate::model::{PoolId, Target};
 use crate::units::{SimDuration, SimTime};

@@ -5,13 +5,14 @@
 //! it; they never go back to the model.
 
 use super::{
-    DefaultComputeMetric, HistogramCounts, MetricSet, PoolMetric, ReplicationSummary, SloVerdict,
-    TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
+    DefaultComputeMetric, Estimate, HistogramCounts, Judged, Metric, MetricSet, ObjectiveWaits,
+    PoolMetric, ReplicationSummary, SloVerdict, TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
+    rounded,
 };
 use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{BusiestHour, HourLoad, advice, busiest_hour, load_by_hour};
-use crate::model::{Scaling, Target, Tier};
+use crate::model::{HourOfWeek, PriceBase, PriceTable, Scaling, Target, Tier};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar};
@@ -36,6 +37,9 @@ pub struct PoolSummary {
     pub load_by_hour: Vec<HourLoad>,
     /// The busiest hour under M/M/c, when any run comes.
     pub busiest_hour: Option<BusiestHour>,
+    /// Runs that arrived while the pool had no instance ready, all
+    /// replications together, by hour of the week (empty: none).
+    pub stranded_by_hour: Vec<u64>,
 }
 
 /// A workload's metrics over the replications.
@@ -148,14 +152,26 @@ impl Default for SampleSum {
 pub struct ReplicationFold {
     series: SeriesSum,
     wait_by_hour: WaitsByHourSum,
+    /// Per pool, stranded runs by hour of the week, all replications.
+    stranded_by_hour: Vec<Vec<u64>>,
 }
 
 impl ReplicationFold {
-    /// Adds the queue series and waits by hour of `rep`, taking them out of
-    /// it.
+    /// Adds the queue series, waits by hour and stranded runs of `rep`,
+    /// taking them out of it.
     pub fn add(&mut self, rep: &mut ReplicationSummary) {
         self.series.add(rep);
         self.wait_by_hour.add(&mut rep.wait_by_hour);
+        let stranded = std::mem::take(&mut rep.stranded_by_hour);
+        self.stranded_by_hour.resize(stranded.len(), Vec::new());
+        for (sum, hours) in self.stranded_by_hour.iter_mut().zip(stranded) {
+            if !hours.is_empty() {
+                sum.resize(hours.len(), 0);
+                for (s, n) in sum.iter_mut().zip(hours) {
+                    *s += n;
+                }
+            }
+        }
     }
 }
 
@@ -289,7 +305,7 @@ impl RunContext {
             calendar: sim.calendar,
             horizon: sim.horizon,
             warmup: sim.warmup,
-            objectives: scenario.slo.objectives(),
+            objectives: scenario.objectives(),
             description: describe(scenario),
             quota: describe_quota(scenario),
         }
@@ -331,6 +347,11 @@ pub struct RunSummary {
     pub series: QueueSeries,
     /// Per workload, its waits by hour of the week (168 entries).
     pub wait_by_hour: Vec<Vec<HourWait>>,
+    /// Compute cost per day, USD, under the two documented price estimates
+    /// (the VM price, then the allocated vCPUs at the task rate; a price the
+    /// scenario sets itself is kept in both): pool prices are estimates,
+    /// and a decision should know how far they move the bill.
+    pub cost_per_day_range_usd: (f64, f64),
     /// Each replication's own metrics, in replication order.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -352,7 +373,7 @@ pub fn summarise_with(
     fold: ReplicationFold,
 ) -> RunSummary {
     let loads = load_by_hour(scenario);
-    let pools = scenario
+    let pools: Vec<PoolSummary> = scenario
         .pools
         .iter()
         .zip(baseline(scenario))
@@ -367,6 +388,7 @@ pub fn summarise_with(
             cold_starts: p.cold_start.is_some(),
             busiest_hour: busiest_hour(&load, service),
             load_by_hour: load,
+            stranded_by_hour: fold.stranded_by_hour.get(i).cloned().unwrap_or_default(),
         })
         .collect();
     let workloads = scenario
@@ -391,7 +413,9 @@ pub fn summarise_with(
         .filter(|d| !d.is_empty())
         .map(|d| MetricSet::from_replications(d.into_iter()));
     let totals = MetricSet::from_replications(reps.iter().map(|r| &r.totals));
-    let slo = judge(&scenario.slo.objectives(), |m| totals.get(m));
+    let objectives = scenario.objectives();
+    let judged = judged_waits(&objectives, &reps);
+    let slo = judge(&objectives, &judged, totals.get(TotalMetric::CostPerDayUsd));
     let missed = |kind| {
         slo.as_ref()
             .is_some_and(|v| v.objectives.iter().any(|o| o.kind == kind && !o.met))
@@ -426,6 +450,7 @@ pub fn summarise_with(
             .collect(),
         spread,
     };
+    let cost_range = cost_per_day_range(scenario, &pools, &totals);
     RunSummary {
         scenario: scenario.name.clone(),
         replications: scenario.simulation.replications,
@@ -440,7 +465,96 @@ pub fn summarise_with(
         advice,
         series,
         wait_by_hour: wait_by_hour(scenario.workloads.len(), &fold.wait_by_hour),
+        cost_per_day_range_usd: cost_range,
         per_replication: reps,
+    }
+}
+
+/// Each wait objective's judged value over the replications: the mean and
+/// interval of the replications' p95 (rounded as every wait), under
+/// `per = "hour"` hour by hour and the worst hour's. An hour is judged on
+/// the replications in which a run arrived in it.
+fn judged_waits(objectives: &Objectives, reps: &[ReplicationSummary]) -> Vec<Judged> {
+    let estimate = |xs: Vec<f64>| {
+        let e = Estimate::from_samples(&xs);
+        let r = |x: f64| rounded(TotalMetric::WaitP95S.name(), x);
+        Estimate {
+            mean: r(e.mean),
+            std_error: e.std_error,
+            ci95: e.ci95.map(|(lo, hi)| (r(lo).max(0.0), r(hi))),
+        }
+    };
+    (0..objectives.waits.len())
+        .map(|i| {
+            let values = reps.iter().map(|r| &r.objectives[i]);
+            match reps.first().map(|r| &r.objectives[i]) {
+                Some(ObjectiveWaits::Hours(_)) => {
+                    let mut thin = 0;
+                    let mut j = Judged::worst_hour(HourOfWeek::all().map(|h| {
+                        let xs: Vec<f64> = values
+                            .clone()
+                            .map(|v| match v {
+                                ObjectiveWaits::Hours(hours) => hours[h.index()],
+                                ObjectiveWaits::Window(_) => f64::NAN,
+                            })
+                            .collect();
+                        let with_runs = xs.iter().filter(|x| !x.is_nan()).count();
+                        thin += u32::from(with_runs > 0 && 2 * with_runs < xs.len());
+                        (h, estimate(xs))
+                    }));
+                    j.thin_hours = thin;
+                    j
+                }
+                _ => Judged::of(estimate(
+                    values
+                        .map(|v| match v {
+                            ObjectiveWaits::Window(x) => *x,
+                            ObjectiveWaits::Hours(_) => f64::NAN,
+                        })
+                        .collect(),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// The compute cost per day under each documented price estimate, from
+/// the pools' instance-hours (prices the scenario sets are kept).
+fn cost_per_day_range(
+    scenario: &Scenario,
+    pools: &[PoolSummary],
+    totals: &MetricSet<TotalMetric>,
+) -> (f64, f64) {
+    let pool_cost: f64 = pools
+        .iter()
+        .map(|p| p.metrics.get(PoolMetric::CostUsd).mean)
+        .sum();
+    let total = totals.get(TotalMetric::CostUsd).mean;
+    let days = totals.get(TotalMetric::CostUsd).mean / totals.get(TotalMetric::CostPerDayUsd).mean;
+    let under = |base: PriceBase| {
+        let table = PriceTable::new(base);
+        let pools_cost: f64 = pools
+            .iter()
+            .map(|p| {
+                let set = scenario.prices.instance_hour_usd(p.tier);
+                let estimated = [PriceBase::Allocation, PriceBase::Vm]
+                    .iter()
+                    .any(|&b| PriceTable::new(b).instance_hour_usd(p.tier) == set);
+                let price = if estimated {
+                    table.instance_hour_usd(p.tier)
+                } else {
+                    set
+                };
+                p.metrics.get(PoolMetric::InstanceHours).mean * price
+            })
+            .sum();
+        let day = (total - pool_cost + pools_cost) / days;
+        (day * 1e6).round() / 1e6
+    };
+    if days.is_finite() && days > 0.0 {
+        (under(PriceBase::Vm), under(PriceBase::Allocation))
+    } else {
+        (f64::NAN, f64::NAN)
     }
 }
 

@@ -15,9 +15,10 @@ pub use schedule::{
     FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule,
     workflow_yaml,
 };
+use table::TOTALS_COLUMNS as TOTALS;
 pub use table::{
-    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, metric_names,
-    row_values,
+    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, judged_columns,
+    metric_names, row_values,
 };
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,6 +128,7 @@ pub(crate) fn make_row(
                 params,
                 run.replications,
                 row_values(&run),
+                TOTALS + 2 * run.context.objectives.waits.len(),
                 true,
                 String::new(),
             )
@@ -136,6 +138,8 @@ pub(crate) fn make_row(
             params,
             0,
             vec![[f64::NAN; 3]; metrics],
+            // Nothing to judge: the table fills the objectives' columns.
+            TOTALS,
             false,
             reason.clone(),
         ),

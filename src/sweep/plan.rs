@@ -106,7 +106,7 @@ pub fn plan_axis(
     points: &[SweepPoint],
     obj: &Objective,
 ) -> Result<usize, PlanError> {
-    if obj.slo.wait_p95.is_none() {
+    if obj.slo.waits.is_empty() {
         return Err(PlanError::NoWaitObjective);
     }
     if obj.with_waiting_cost {
@@ -217,9 +217,9 @@ pub fn plan(
     let wait_only = Objective {
         slo: Objectives {
             max_cost_per_day_usd: None,
-            ..obj.slo
+            ..obj.slo.clone()
         },
-        ..*obj
+        ..obj.clone()
     };
     let mut seen: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
     // The first failure to keep a row, reported once the search ends.

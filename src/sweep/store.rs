@@ -1,8 +1,9 @@
 //! What a sweep keeps of each point's row: its replications, whether it
-//! ran, and its totals, in a file addressed by point number. A sweep of
-//! 100,000 points kept 35 MB of rows in memory for the decisions made at
-//! its end; on disk (an anonymous temporary file, 272 bytes a point, gone
-//! when the sweep ends) its memory no longer grows with its points.
+//! ran, and what its decisions read (its totals and its objectives'
+//! values), in a file addressed by point number. A sweep of 100,000
+//! points kept 35 MB of rows in memory for the decisions made at its end;
+//! on disk (an anonymous temporary file, about 300 bytes a point, gone when
+//! the sweep ends) its memory no longer grows with its points.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -15,11 +16,15 @@ use crate::stats::{Metric, TotalMetric};
 /// The total metrics, the first columns of every row.
 pub(super) const TOTALS: usize = TotalMetric::ALL.len();
 
-/// Mean, interval low and high of each total.
-pub(super) type Totals = [[f64; 3]; TOTALS];
+/// Mean, interval low and high of each column the decisions read: the
+/// totals, then the objectives' columns.
+pub(super) type Judged = Vec<[f64; 3]>;
 
-/// Bytes a point: its state and replications (8), then its totals.
-const RECORD: usize = 8 + 8 * 3 * TOTALS;
+/// Bytes of a record of `columns` columns: its state and replications
+/// (8), then its columns.
+fn record_len(columns: usize) -> usize {
+    8 + 8 * 3 * columns
+}
 
 /// Records read at once when points are read one after the other (a
 /// condition's points are neighbours when its axes vary slowest); others
@@ -28,11 +33,11 @@ const RECORD: usize = 8 + 8 * 3 * TOTALS;
 const BLOCK: usize = 256;
 
 /// What is stored of a point.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Stored {
     pub replications: u32,
     pub feasible: bool,
-    pub totals: Totals,
+    pub columns: Judged,
 }
 
 /// The last records read, from `first`, and the last point asked for.
@@ -48,6 +53,8 @@ struct Block {
 #[derive(Debug)]
 pub(super) struct RowStore {
     file: File,
+    /// Columns a record holds.
+    columns: usize,
     read: RefCell<Block>,
 }
 
@@ -61,56 +68,64 @@ fn trouble(e: io::Error) -> io::Error {
     io::Error::new(
         e.kind(),
         format!(
-            "the temporary file that holds the sweep's rows ({} bytes a point) in {}: {e}; set TMPDIR to an existing, writable folder with room",
-            RECORD,
+            "the temporary file that holds the sweep's rows (a few hundred bytes a point) in {}: {e}; set TMPDIR to an existing, writable folder with room",
             std::env::temp_dir().display()
         ),
     )
 }
 
 impl RowStore {
-    /// An empty store, in the system's temporary folder.
-    pub fn new() -> io::Result<RowStore> {
+    /// An empty store of records of `columns` columns, in the system's
+    /// temporary folder.
+    pub fn new(columns: usize) -> io::Result<RowStore> {
         Ok(RowStore {
             file: tempfile::tempfile().map_err(trouble)?,
+            columns,
             read: RefCell::default(),
         })
     }
 
+    /// Columns a record holds.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
     /// Stores the record of `point`.
     pub fn put(&mut self, point: usize, row: &Stored) -> io::Result<()> {
-        let mut record = [0u8; RECORD];
+        debug_assert_eq!(row.columns.len(), self.columns);
+        let mut record = vec![0u8; record_len(self.columns)];
         record[0] = if row.feasible { FEASIBLE } else { INFEASIBLE };
         record[4..8].copy_from_slice(&row.replications.to_le_bytes());
         for (slot, x) in record[8..]
             .chunks_exact_mut(8)
-            .zip(row.totals.iter().flatten())
+            .zip(row.columns.iter().flatten())
         {
             slot.copy_from_slice(&x.to_le_bytes());
         }
         self.read.get_mut().bytes.clear();
-        write_at(&self.file, &record, offset(point)?).map_err(trouble)
+        write_at(&self.file, &record, self.offset(point)?).map_err(trouble)
     }
 
     /// The record of `point`, if it was stored.
     pub fn get(&self, point: usize) -> io::Result<Option<Stored>> {
+        let record_len = record_len(self.columns);
         let mut block = self.read.borrow_mut();
         let cached =
-            point >= block.first && (point - block.first + 1) * RECORD <= block.bytes.len();
+            point >= block.first && (point - block.first + 1) * record_len <= block.bytes.len();
         if !cached {
             // A block from here when the reads go one after another, else
             // this record alone.
             let sequential = block.last.is_none_or(|l| l + 1 == point);
             let records = if sequential { BLOCK } else { 1 };
             block.first = point;
-            block.bytes.resize(records * RECORD, 0);
-            let first = offset(block.first)?;
+            block.bytes.resize(records * record_len, 0);
+            let first = self.offset(block.first)?;
             let filled = read_at(&self.file, &mut block.bytes, first).map_err(trouble)?;
-            block.bytes.truncate(filled - filled % RECORD);
+            block.bytes.truncate(filled - filled % record_len);
         }
         block.last = Some(point);
-        let at = (point - block.first) * RECORD;
-        let Some(record) = block.bytes.get(at..at + RECORD) else {
+        let at = (point - block.first) * record_len;
+        let Some(record) = block.bytes.get(at..at + record_len) else {
             return Ok(None);
         };
         let feasible = match record[0] {
@@ -118,24 +133,25 @@ impl RowStore {
             INFEASIBLE => false,
             _ => return Ok(None),
         };
-        let mut totals = [[0.0; 3]; TOTALS];
-        for (x, bytes) in totals.iter_mut().flatten().zip(record[8..].chunks_exact(8)) {
-            *x = f64::from_le_bytes(bytes.try_into().expect("8 bytes"));
-        }
+        let value = |bytes: &[u8]| f64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+        let columns = record[8..]
+            .chunks_exact(24)
+            .map(|c| [value(&c[..8]), value(&c[8..16]), value(&c[16..])])
+            .collect();
         Ok(Some(Stored {
             replications: u32::from_le_bytes(record[4..8].try_into().expect("4 bytes")),
             feasible,
-            totals,
+            columns,
         }))
     }
-}
 
-/// The place of `point`'s record.
-fn offset(point: usize) -> io::Result<u64> {
-    point
-        .checked_mul(RECORD)
-        .and_then(|o| u64::try_from(o).ok())
-        .ok_or_else(|| io::Error::other(format!("point {point} is beyond any sweep")))
+    /// The place of `point`'s record.
+    fn offset(&self, point: usize) -> io::Result<u64> {
+        point
+            .checked_mul(record_len(self.columns))
+            .and_then(|o| u64::try_from(o).ok())
+            .ok_or_else(|| io::Error::other(format!("point {point} is beyond any sweep")))
+    }
 }
 
 /// Writes `bytes` at `offset`.
@@ -181,12 +197,13 @@ mod tests {
     use super::*;
 
     fn stored(i: usize) -> Stored {
-        let mut totals = [[f64::NAN; 3]; TOTALS];
-        totals[0] = [i as f64, -0.0, f64::INFINITY];
+        let mut columns = vec![[f64::NAN; 3]; TOTALS + 2];
+        columns[0] = [i as f64, -0.0, f64::INFINITY];
+        columns[TOTALS + 1] = [-(i as f64), 1.5, 0.0];
         Stored {
             replications: i as u32,
             feasible: !i.is_multiple_of(3),
-            totals,
+            columns,
         }
     }
 
@@ -194,12 +211,14 @@ mod tests {
     /// reading, across blocks; points never written are absent.
     #[test]
     fn records_read_back_as_written_and_holes_are_absent() {
-        let mut store = RowStore::new().expect("temp file");
+        let mut store = RowStore::new(TOTALS + 2).expect("temp file");
         let written: Vec<usize> = (0..3 * BLOCK).rev().filter(|i| i % 7 != 2).collect();
         for &i in &written {
             store.put(i, &stored(i)).expect("write");
         }
-        let bits = |s: &Stored| s.totals.map(|t| t.map(f64::to_bits));
+        let bits = |s: &Stored| -> Vec<[u64; 3]> {
+            s.columns.iter().map(|t| t.map(f64::to_bits)).collect()
+        };
         for i in (0..3 * BLOCK + 10).chain([BLOCK - 1, 5, 2 * BLOCK + 3]) {
             let got = store.get(i).expect("read");
             if written.contains(&i) {

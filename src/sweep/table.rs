@@ -6,11 +6,12 @@
 
 use std::io;
 
-use super::store::{RowStore, Stored, TOTALS, Totals};
-use crate::scenario::{Scenario, Slo, SweepSpec, is_condition_axis};
+use super::store::{Judged as Columns, RowStore, Stored, TOTALS};
+use crate::model::{HOURS_OF_WEEK, HourOfWeek};
+use crate::scenario::{Scenario, SweepSpec, is_condition_axis};
 use crate::stats::{
-    Estimate, Metric, MetricSet, Objectives, PoolMetric, RunSummary, SloVerdict, TotalMetric,
-    WorkloadMetric, judge,
+    Estimate, Judged, Metric, MetricSet, ObjectiveKind, Objectives, PoolMetric, RunSummary,
+    SloVerdict, TotalMetric, WorkloadMetric, judge,
 };
 
 /// One point's results: every metric's mean and 95% interval.
@@ -26,9 +27,10 @@ pub struct SweepRow {
     /// undefined or not run); empty in a row read back from the table,
     /// which keeps the totals only.
     pub values: Vec<[f64; 3]>,
-    /// The totals (the first columns, in `TotalMetric` order): what the
-    /// decisions and the charts read, and all the table keeps.
-    totals: Totals,
+    /// The totals (the first columns, in `TotalMetric` order), then two
+    /// columns per wait objective (its judged value, its worst hour): what
+    /// the decisions and the charts read, and all the table keeps.
+    judged: Columns,
     /// Whether the point was valid and ran.
     pub feasible: bool,
     /// Why it is infeasible (empty when feasible).
@@ -36,17 +38,19 @@ pub struct SweepRow {
 }
 
 impl SweepRow {
-    /// A row of `values` (every metric of the table, in column order).
+    /// A row of `values` (every metric of the table, in column order), the
+    /// first `judged` of which its decisions read (`judged_columns`).
     pub fn new(
         point: usize,
         params: Vec<String>,
         replications: u32,
         values: Vec<[f64; 3]>,
+        judged: usize,
         feasible: bool,
         reason: String,
     ) -> SweepRow {
-        let mut totals = [[f64::NAN; 3]; TOTALS];
-        for (t, v) in totals.iter_mut().zip(&values) {
+        let mut columns = vec![[f64::NAN; 3]; judged];
+        for (t, v) in columns.iter_mut().zip(&values) {
             *t = *v;
         }
         SweepRow {
@@ -54,7 +58,7 @@ impl SweepRow {
             params,
             replications,
             values,
-            totals,
+            judged: columns,
             feasible,
             reason,
         }
@@ -62,7 +66,7 @@ impl SweepRow {
 
     /// A total metric of the row.
     pub fn total(&self, m: TotalMetric) -> Estimate {
-        let [mean, lo, hi] = self.totals[m.index()];
+        let [mean, lo, hi] = self.judged[m.index()];
         Estimate {
             mean,
             std_error: f64::NAN,
@@ -70,9 +74,28 @@ impl SweepRow {
         }
     }
 
+    /// The judged value of wait objective `i` (NaN without its columns).
+    pub fn objective(&self, i: usize) -> Judged {
+        let at = TOTALS + 2 * i;
+        let [value, _, upper] = self.judged.get(at).copied().unwrap_or([f64::NAN; 3]);
+        let hour = self.judged.get(at + 1).map_or(f64::NAN, |c| c[0]);
+        Judged {
+            value,
+            value_upper95: if upper.is_nan() { value } else { upper },
+            has_interval: !upper.is_nan(),
+            worst_hour: (hour >= 0.0 && hour < HOURS_OF_WEEK as f64)
+                .then(|| HourOfWeek::from_index(hour as usize)),
+            // Warned about in the run's outputs, not a sweep's.
+            thin_hours: 0,
+        }
+    }
+
     /// The row's verdict on the objectives, by the one SLO judge.
     pub fn verdict(&self, obj: &Objective) -> Option<SloVerdict> {
-        judge(&obj.slo, |m| self.total(m))
+        let waits: Vec<Judged> = (0..obj.slo.waits.len())
+            .map(|i| self.objective(i))
+            .collect();
+        judge(&obj.slo, &waits, self.total(TotalMetric::CostPerDayUsd))
     }
 
     /// Whether the row ran and meets every objective on the upper end of
@@ -82,9 +105,15 @@ impl SweepRow {
         self.feasible && self.verdict(obj).is_none_or(|v| v.met_upper95)
     }
 
-    /// The mean p95 wait, seconds.
+    /// The deciding p95 wait, seconds: the first wait objective's judged
+    /// value (the window's, or the worst hour's), or the p95 of every run
+    /// without one. What the front and the charts read.
     pub fn wait_p95(&self) -> f64 {
-        self.total(TotalMetric::WaitP95S).mean
+        if TOTALS < self.judged.len() {
+            self.objective(0).value
+        } else {
+            self.total(TotalMetric::WaitP95S).mean
+        }
     }
 
     /// The mean of the minimised cost.
@@ -104,7 +133,7 @@ impl SweepRow {
 }
 
 /// The objective a sweep optimises.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Objective {
     /// What a point must meet (on the upper end of its intervals).
     pub slo: Objectives,
@@ -114,10 +143,10 @@ pub struct Objective {
 
 impl Objective {
     /// The objective of a scenario's `[slo]`.
-    pub fn of(slo: &Slo) -> Objective {
+    pub fn of(s: &Scenario) -> Objective {
         Objective {
-            slo: slo.objectives(),
-            with_waiting_cost: slo.developer_cost_per_hour_usd.is_some(),
+            slo: s.objectives(),
+            with_waiting_cost: s.slo.developer_cost_per_hour_usd.is_some(),
         }
     }
 
@@ -162,6 +191,7 @@ impl SweepTable {
     /// each with a value at least.
     pub fn new(axes: Vec<(String, Vec<String>)>, metrics: Vec<String>) -> io::Result<SweepTable> {
         let (axes, values): (Vec<String>, Vec<Vec<String>>) = axes.into_iter().unzip();
+        let judged = judged_columns(&metrics);
         let points = values
             .iter()
             .try_fold(1usize, |n, v| n.checked_mul(v.len()))
@@ -176,7 +206,7 @@ impl SweepTable {
             axes,
             metrics,
             values,
-            store: RowStore::new()?,
+            store: RowStore::new(judged)?,
             rows: 0,
             infeasible: 0,
             first_infeasible: Vec::new(),
@@ -239,7 +269,13 @@ impl SweepTable {
             &Stored {
                 replications: row.replications,
                 feasible: row.feasible,
-                totals: row.totals,
+                // Every record the store's width (an infeasible row has
+                // totals only).
+                columns: {
+                    let mut c = row.judged.clone();
+                    c.resize(self.store.columns(), [f64::NAN; 3]);
+                    c
+                },
             },
         )?;
         self.rows += 1;
@@ -282,7 +318,7 @@ impl SweepTable {
             params: Vec::new(),
             replications: stored.replications,
             values: Vec::new(),
-            totals: stored.totals,
+            judged: stored.columns,
             feasible: stored.feasible,
             reason: String::new(),
         }))
@@ -424,10 +460,35 @@ fn add_to_front(
     front.splice(at..at + beaten, [keep(row)]);
 }
 
-/// The metric names of a sweep of `scenario`: totals, then per pool, then
-/// per workload.
+/// The totals' columns, the first of every row.
+pub(crate) const TOTALS_COLUMNS: usize = TOTALS;
+
+/// The prefix of the objectives' columns.
+const OBJECTIVE_COLUMN: &str = "slo.";
+
+/// The columns a row's decisions read, of a table of metrics `names`: the
+/// totals, then the objectives' columns (`metric_names`).
+pub fn judged_columns(names: &[String]) -> usize {
+    TOTALS
+        + names[TOTALS.min(names.len())..]
+            .iter()
+            .take_while(|n| n.starts_with(OBJECTIVE_COLUMN))
+            .count()
+}
+
+/// The metric names of a sweep of `scenario`: totals, then two per wait
+/// objective (`slo.wait_p95_s`, `slo.wait_p95.worst_hour`; `slo.NAME.`
+/// for a workload's own), then per pool, then per workload.
 pub fn metric_names(scenario: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
+    for o in &scenario.objectives().waits {
+        let id = match &o.workload {
+            Some(w) => format!("{OBJECTIVE_COLUMN}{w}.{}", ObjectiveKind::WaitP95.name()),
+            None => format!("{OBJECTIVE_COLUMN}{}", ObjectiveKind::WaitP95.name()),
+        };
+        names.push(format!("{id}_s"));
+        names.push(format!("{id}.worst_hour"));
+    }
     for p in &scenario.pools {
         names.extend(
             PoolMetric::ALL
@@ -457,6 +518,19 @@ fn triples<M: Metric>(set: &MetricSet<M>) -> impl Iterator<Item = [f64; 3]> + '_
 /// The values of a run in the order of `metric_names`.
 pub fn row_values(run: &RunSummary) -> Vec<[f64; 3]> {
     let mut v: Vec<[f64; 3]> = triples(&run.totals).collect();
+    let waits = run.slo.iter().flat_map(|v| &v.objectives);
+    for o in waits.filter(|o| o.kind == ObjectiveKind::WaitP95) {
+        // The upper bound judged, under its interval's column; the low
+        // end is not a bound of the worst hour's (`Judged`).
+        let upper = if o.has_interval {
+            o.value_upper95
+        } else {
+            f64::NAN
+        };
+        v.push([o.value, f64::NAN, upper]);
+        let hour = o.worst_hour.map_or(f64::NAN, |h| h.index() as f64);
+        v.push([hour, f64::NAN, f64::NAN]);
+    }
     for p in &run.pools {
         v.extend(triples(&p.metrics));
     }
@@ -498,10 +572,19 @@ mod tests {
     /// A row whose minimised cost and p95 wait (mean and upper bound) are
     /// the given ones, every other total undefined.
     fn row(point: usize, params: Vec<String>, feasible: bool, cost: f64, wait: f64) -> SweepRow {
-        let mut values = vec![[f64::NAN; 3]; TOTALS];
+        let mut values = vec![[f64::NAN; 3]; TOTALS + 2];
         values[TotalMetric::CostUsd.index()] = [cost, cost, cost];
         values[TotalMetric::WaitP95S.index()] = [wait, wait - 1.0, wait + 1.0];
-        SweepRow::new(point, params, 3, values, feasible, String::new())
+        values[TOTALS] = [wait, f64::NAN, wait + 1.0];
+        SweepRow::new(
+            point,
+            params,
+            3,
+            values,
+            TOTALS + 2,
+            feasible,
+            String::new(),
+        )
     }
 
     /// What was decided before the table went to disk, on rows in memory:
@@ -577,11 +660,19 @@ mod tests {
                     1
                 }
             });
-            let mut table = SweepTable::new(axes, vec!["x".into()]).expect("temp file");
+            let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
+            names.extend(["slo.wait_p95_s".into(), "slo.wait_p95.worst_hour".into(), "x".into()]);
+            let mut table = SweepTable::new(axes, names).expect("temp file");
             let obj = Objective {
                 slo: crate::stats::Objectives {
-                    wait_p95: Some(SimDuration::from_secs_f64(20.0)),
-                    ..Default::default()
+                    waits: vec![crate::model::WaitObjective {
+                        target: SimDuration::from_secs_f64(20.0),
+                        window: None,
+                        per: crate::model::Per::Window,
+                        workload: None,
+                        workloads: vec![(0, "ci".into())],
+                    }],
+                    max_cost_per_day_usd: None,
                 },
                 with_waiting_cost: false,
             };

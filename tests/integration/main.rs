@@ -13,6 +13,7 @@ mod install;
 mod invariants;
 mod limits;
 mod merge;
+mod objectives;
 mod outputs;
 mod peak;
 mod regressions;

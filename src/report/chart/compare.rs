@@ -22,7 +22,10 @@ pub(super) struct WaitsPlot {
 /// The SLO on the wait, in minutes, when every scenario has the same one
 /// (a line for one scenario's objective would mislead on the others').
 fn common_slo_minutes(cmp: &Comparison) -> Option<f64> {
-    let slo = |i: usize| cmp.runs[i].1.context.objectives.wait_p95;
+    let slo = |i: usize| {
+        let run = &cmp.runs[i].1;
+        run.context.objectives.whole_run_target(run.workloads.len())
+    };
     let first = slo(0)?;
     (1..cmp.runs.len())
         .all(|i| slo(i) == Some(first))

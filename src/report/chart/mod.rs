@@ -168,7 +168,11 @@ pub fn sweep_charts(
     if !data.extent.any {
         return Ok(Vec::new());
     }
-    let slo_minutes = obj.slo.wait_p95.map(|d| d.as_secs_f64() / 60.0);
+    // The points plot the deciding objective's value (`SweepRow::wait_p95`).
+    let slo_minutes = obj
+        .slo
+        .deciding_wait()
+        .map(|o| o.target.as_secs_f64() / 60.0);
     let cost_label = if obj.with_waiting_cost {
         "compute plus waiting cost (USD)"
     } else {

@@ -11,7 +11,7 @@ use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
 use crate::stats::RunSummary;
 
 /// Weekday names, Monday first (as `Calendar::weekday_hour` counts).
-pub(in crate::report) const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub(in crate::report) use crate::model::WEEKDAYS;
 
 /// Per pool, mean busy share of allocated instances by [weekday][hour]
 /// (on the calendar's wall clock) over the observed window's samples; NaN where nothing was

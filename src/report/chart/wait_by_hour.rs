@@ -8,12 +8,19 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use super::utilisation::WEEKDAYS;
+use crate::model::{HourOfWeek, WEEKDAYS, Window};
 use crate::stats::{HOURS_OF_WEEK, HourWait, RunSummary};
 
+/// A workload drawn: name, hours, and its objective's target (minutes)
+/// with the window it judges.
+type Drawn = (String, Vec<HourWait>, Option<(f64, Option<Window>)>);
+
 pub(super) struct HourPlot {
-    /// Per workload with runs: its name and its 168 hours.
-    workloads: Vec<(String, Vec<HourWait>)>,
+    /// Per workload with runs: its name, its 168 hours, and the target of
+    /// the objective that judges it (minutes) with the hours it judges.
+    workloads: Vec<Drawn>,
+    /// The one target when every drawn workload has the same: one SLO
+    /// line, not one per workload.
     slo_minutes: Option<f64>,
     /// The time zone of the hours.
     zone: chrono_tz::Tz,
@@ -22,33 +29,57 @@ pub(super) struct HourPlot {
 impl HourPlot {
     /// `None` when no run arrived in the observed window.
     pub(super) fn of(run: &RunSummary) -> Option<HourPlot> {
+        let objectives = &run.context.objectives;
         let workloads: Vec<_> = run
             .workloads
             .iter()
             .zip(&run.wait_by_hour)
-            .filter(|(_, hours)| hours.iter().any(|h| h.runs > 0))
-            .map(|(w, hours)| (w.name.clone(), hours.clone()))
+            .enumerate()
+            .filter(|(_, (_, hours))| hours.iter().any(|h| h.runs > 0))
+            .map(|(i, (w, hours))| {
+                let target = objectives
+                    .judging(i)
+                    .map(|o| (o.target.as_secs_f64() / 60.0, o.window));
+                (w.name.clone(), hours.clone(), target)
+            })
             .collect();
+        let first = workloads.first().and_then(|w| w.2);
+        // One line for all only where every workload is judged alike, over
+        // the whole week.
+        let common =
+            workloads.iter().all(|w| w.2 == first) && first.is_some_and(|(_, w)| w.is_none());
+        let first = first.map(|(t, _)| t);
         (!workloads.is_empty()).then(|| HourPlot {
+            slo_minutes: first.filter(|_| common),
             workloads,
-            slo_minutes: run
-                .context
-                .objectives
-                .wait_p95
-                .map(|d| d.as_secs_f64() / 60.0),
             zone: run.context.calendar.zone(),
         })
     }
 }
 
-/// The top of the wait axis, minutes: above every p95 and the SLO.
-fn wait_top(hours: &[Vec<HourWait>], slo_minutes: Option<f64>) -> f64 {
-    let max = hours
+/// The stretches of hours `[from, to)` of the week that `window` judges
+/// (the whole week without one).
+fn judged_spans(window: Option<Window>) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for h in HourOfWeek::all().filter(|&h| window.is_none_or(|w| w.overlaps(h))) {
+        match spans.last_mut() {
+            Some((_, to)) if *to == h.index() => *to += 1,
+            _ => spans.push((h.index(), h.index() + 1)),
+        }
+    }
+    spans
+}
+
+/// The top of the wait axis, minutes: above every p95 and every target.
+fn wait_top(workloads: &[Drawn]) -> f64 {
+    let max = workloads
         .iter()
-        .flatten()
-        .map(|h| h.wait_p95_s / 60.0)
+        .flat_map(|(_, hours, target)| {
+            let target = target.map(|(t, _)| t);
+            hours.iter().map(|h| h.wait_p95_s / 60.0).chain(target)
+        })
         .filter(|m| m.is_finite())
-        .fold(slo_minutes.unwrap_or(0.0), f64::max);
+        .fold(0.0, f64::max);
     draw::top(max)
 }
 
@@ -65,8 +96,7 @@ impl Plot for HourPlot {
                 self.zone
             ),
         )?;
-        let hours: Vec<Vec<HourWait>> = self.workloads.iter().map(|(_, h)| h.clone()).collect();
-        let ytop = wait_top(&hours, self.slo_minutes);
+        let ytop = wait_top(&self.workloads);
         // The x axis counts days from Monday 00:00, so that its labels fall
         // on midnights (plotters picks round values).
         let week = HOURS_OF_WEEK as f64 / 24.0;
@@ -92,7 +122,7 @@ impl Plot for HourPlot {
             .draw()
             .map_err(err)?;
         let mut keys = Vec::new();
-        for (i, (name, hours)) in self.workloads.iter().enumerate() {
+        for (i, (name, hours, target)) in self.workloads.iter().enumerate() {
             let c = palette::series(i);
             // One step per hour, from its start to its end; an hour
             // without runs breaks the line.
@@ -102,6 +132,18 @@ impl Plot for HourPlot {
             });
             draw::line(&mut chart, steps, c.stroke_width(2), medium)?;
             keys.push(Key::new(name.clone(), Mark::Line(c)));
+            // Targets that differ: each workload's own, in its colour,
+            // over the hours its objective judges.
+            if let Some((t, window)) = target.filter(|_| self.slo_minutes.is_none()) {
+                for (from, to) in judged_spans(window) {
+                    let (a, b) = (from as f64 / 24.0, to as f64 / 24.0);
+                    draw::dashed(&mut chart, (a, t), (b, t), c.stroke_width(2), medium)?;
+                }
+                keys.push(Key::new(
+                    format!("{name}: p95 wait <= {t:.1} min"),
+                    Mark::Dash(c),
+                ));
+            }
         }
         if let Some(slo) = self.slo_minutes {
             draw::slo_line(&mut chart, (0.0, slo), (week, slo), medium)?;

@@ -87,7 +87,7 @@ impl CdfPlot {
             slo_minutes: run
                 .context
                 .objectives
-                .wait_p95
+                .whole_run_target(run.workloads.len())
                 .map(|d| d.as_secs_f64() / 60.0),
         }
     }

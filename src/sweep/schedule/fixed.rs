@@ -3,12 +3,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{ScheduleError, ScheduleRequest, judged_wait_metric, wait_objective};
+use super::{ScheduleError, ScheduleRequest, wait_objective};
 use crate::model::Tier;
 use crate::scenario::{
     Axis, AxisValue, EditError, ScalingEdit, SweepSpec, expand, with_pool_scaling,
 };
-use crate::stats::{Estimate, TotalMetric};
+use crate::stats::{Estimate, Judged, TotalMetric};
 use crate::sweep::{Objective, PlanError, Progress, metric_names, plan};
 
 /// The cheapest fixed count meeting the same objective (by `plan`'s
@@ -19,8 +19,8 @@ pub struct FixedComparison {
     pub count: u32,
     /// Compute cost per day, USD (mean and interval).
     pub cost_per_day_usd: Estimate,
-    /// The judged p95 wait, seconds.
-    pub wait_p95_s: Estimate,
+    /// The deciding objective's judged p95 wait, seconds.
+    pub wait_p95_s: Judged,
     /// Replications it ran.
     pub simulations: u64,
 }
@@ -101,7 +101,7 @@ pub(super) fn cheapest_fixed(
         Some(row) => Ok(FixedComparison {
             count: row.params[0].parse().unwrap_or(0),
             cost_per_day_usd: row.total(TotalMetric::CostPerDayUsd),
-            wait_p95_s: row.total(judged_wait_metric(&obj.slo)),
+            wait_p95_s: row.objective(0),
             simulations: outcome.simulations,
         }),
         None => Err(NoFixedCount::NoneMeets {

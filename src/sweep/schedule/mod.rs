@@ -51,7 +51,7 @@ use crate::model::{Tier, TierKind};
 use crate::scenario::{
     EditError, FileScope, ScalingEdit, Scenario, ScenarioError, from_str_in, with_pool_scaling,
 };
-use crate::stats::{Estimate, Objectives, RunSummary, TotalMetric};
+use crate::stats::{Estimate, Judged, ObjectiveKind, Objectives, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
 use profile::{changes_per_day, compress};
@@ -165,29 +165,44 @@ fn joined(replications: &[u32]) -> String {
     parts.join(" + ")
 }
 
-/// The objective a schedule is judged on: the wait objective (with its
-/// window) alone; a cost cap is checked on the result (cost only falls as
-/// the search trims).
+/// The objectives a schedule is judged on: the wait objectives (each
+/// with its window and rule) alone; a cost cap is checked on the result
+/// (cost only falls as the search trims).
 pub(super) fn wait_objective(s: &Scenario) -> Objectives {
     Objectives {
         max_cost_per_day_usd: None,
-        ..s.slo.objectives()
+        ..s.objectives()
     }
 }
 
-/// The metric a wait objective judges: the window's p95 when `[slo]
-/// window` is set.
-pub(super) fn judged_wait_metric(objectives: &Objectives) -> TotalMetric {
-    if objectives.window.is_some() {
-        TotalMetric::WindowWaitP95S
-    } else {
-        TotalMetric::WaitP95S
-    }
+/// Whether a run meets every wait objective on the upper 95% bound (the
+/// one judge's verdict, read).
+pub(super) fn meets_waits(run: &RunSummary) -> bool {
+    run.slo.as_ref().is_some_and(|v| {
+        v.objectives
+            .iter()
+            .filter(|o| o.kind == ObjectiveKind::WaitP95)
+            .all(|o| o.met_upper95)
+    })
 }
 
-/// The judged p95 wait of a run: the window's when `[slo] window` is set.
-pub fn judged_wait(run: &RunSummary, objectives: &Objectives) -> Estimate {
-    run.totals.get(judged_wait_metric(objectives))
+/// The deciding wait objective's judged value of a run (the first wait
+/// objective's; NaN without one), read from its verdict.
+pub fn judged_wait(run: &RunSummary) -> Judged {
+    run.slo
+        .iter()
+        .flat_map(|v| &v.objectives)
+        .find(|o| o.kind == ObjectiveKind::WaitP95)
+        .map_or_else(
+            || Judged::of(Estimate::from_samples(&[])),
+            |o| Judged {
+                value: o.value,
+                value_upper95: o.value_upper95,
+                has_interval: o.has_interval,
+                worst_hour: o.worst_hour,
+                thin_hours: o.thin_hours,
+            },
+        )
 }
 
 /// Designs the cheapest schedule for `req.pool` (see the module's notes
@@ -216,7 +231,6 @@ pub fn plan_schedule(
         base: s,
         pool: p,
         lead_min,
-        objectives: wait_objective(s),
         floor,
         ceiling,
         max_changes_per_day: req.max_changes_per_day,

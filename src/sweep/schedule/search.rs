@@ -16,7 +16,7 @@ use crate::load::HOURS_OF_WEEK;
 use crate::model::{PoolId, Scaling, ScheduleRule};
 use crate::replication::{RunOptions, run_recorded};
 use crate::scenario::{Scenario, scheduled_at_start};
-use crate::stats::{Objectives, RunSummary, judge};
+use crate::stats::RunSummary;
 use crate::sweep::Progress;
 use crate::text::parse_cron;
 
@@ -51,7 +51,6 @@ pub(super) struct Search<'a> {
     pub pool: usize,
     /// How early each rule fires, whole minutes.
     pub lead_min: u32,
-    pub objectives: Objectives,
     /// The fewest instances each hour may have.
     pub floor: Vec<u32>,
     /// The most the quota leaves the pool in each hour.
@@ -130,7 +129,7 @@ impl Search<'_> {
     /// Whether `run` meets the wait objective on the upper end of its
     /// interval.
     pub(super) fn meets(&self, run: &RunSummary) -> bool {
-        judge(&self.objectives, |m| run.totals.get(m)).is_some_and(|v| v.met_upper95)
+        super::meets_waits(run)
     }
 
     /// Simulates `counts` on every judged set (once: results are cached).
