@@ -8,8 +8,8 @@ use super::SchedulePlan;
 use super::reconcile::{RUN_TIMEOUT, TRIGGER_PERIOD, reconcile_script, trigger_cron};
 use super::workflow::applier_header;
 
-/// The image the task's step runs in: Microsoft's Azure CLI image (bash,
-/// coreutils, base64 and tzdata included).
+/// The image the task's step runs in: Microsoft's Azure CLI image (bash
+/// and coreutils; the script itself checks for the zone's tzdata).
 pub const AZ_IMAGE: &str = "mcr.microsoft.com/azure-cli";
 
 /// The task's name in the registry.

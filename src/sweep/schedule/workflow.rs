@@ -16,7 +16,7 @@ pub(super) fn applier_header(plan: &SchedulePlan, scenario: &str) -> String {
     );
     for r in &plan.rules {
         h.push_str(&format!(
-            "#   {} x {} from {} (rule '{}')\n",
+            "#   {} x {} from {} (recommended.toml's rule '{}')\n",
             r.count, plan.tier, r.in_force, r.cron
         ));
     }
