@@ -15,7 +15,7 @@ use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
 use crate::stats::{Estimate, Judged};
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
-use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule, workflow_yaml};
+use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule};
 use crate::text::counted;
 
 /// Seconds as minutes with two decimals.
@@ -298,10 +298,9 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     };
     let reads_outside = recommended != judged;
     out.write_always("recommended.toml", recommended.as_bytes())?;
-    out.write_always(
-        "apply-schedule.yml",
-        workflow_yaml(&plan, &s.name).as_bytes(),
-    )?;
+    for (file, text) in applier_files(&plan, &s.name) {
+        out.write_always(file, text.as_bytes())?;
+    }
     out.write(Kind::Json, "schedule.json", json(&plan, &s.name).as_bytes())?;
     out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
     match run.print.format {

@@ -12,8 +12,8 @@ mod table;
 pub use crate::scenario::is_condition_axis;
 pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
 pub use schedule::{
-    FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, plan_schedule,
-    workflow_yaml,
+    FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, applier_files,
+    plan_schedule,
 };
 use table::TOTALS_COLUMNS as TOTALS;
 pub use table::{

@@ -1,5 +1,9 @@
 //! The single integration-test binary (one link step instead of many).
 
+// The appliers' reconcile script runs where its appliers run: Linux, with
+// GNU date (ubuntu-latest, the Azure CLI image).
+#[cfg(target_os = "linux")]
+mod appliers;
 mod arrivals;
 mod browser;
 mod chart_data;

@@ -1,6 +1,6 @@
 //! `poolcast plan --schedule POOL`: the schedule found meets the objective
 //! on a seed the search never saw, costs at most 60% of the cheapest fixed
-//! count, and its files (recommended.toml, apply-schedule.yml) work as they
+//! count, and its files (recommended.toml, the appliers) work as they
 //! are; bad requests are refused with the fix.
 
 use std::path::Path;
@@ -102,48 +102,12 @@ fn the_workday_schedule_meets_the_objective_on_another_seed_for_at_most_60_perce
     assert!(saving >= 40.0, "saving {saving}%");
 }
 
-/// `HH:MM` of an `in force from` label (`Mon-Fri 09:00`), in minutes.
-fn minute_of(label: &str) -> i64 {
-    let hm = label.rsplit(' ').next().unwrap();
-    let (h, m) = hm.split_once(':').unwrap();
-    h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
-}
-
 #[test]
-fn the_workflow_has_one_trigger_per_rule_fired_early_by_the_lead() {
+fn the_recommended_file_holds_the_rules_and_the_users_comments() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let plan = plan_json(&scenarios_dir().join("plan-schedule.toml"), &[], dir.path());
     assert_eq!(plan["lead_s"], 300.0);
     let rules = plan["rules"].as_array().unwrap();
-    let text = std::fs::read_to_string(dir.path().join("apply-schedule.yml")).unwrap();
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
-    let triggers = yaml["on"]["schedule"].as_sequence().expect("on.schedule");
-    assert_eq!(triggers.len(), rules.len(), "one trigger per rule:\n{text}");
-    let steps = yaml["jobs"]["scale"]["steps"].as_sequence().expect("steps");
-    for (rule, trigger) in rules.iter().zip(triggers) {
-        let cron = trigger["cron"].as_str().unwrap();
-        assert_eq!(cron, rule["cron"].as_str().unwrap());
-        // The trigger fires the provisioning time (5 min) before the
-        // count is in force.
-        let fields: Vec<&str> = cron.split(' ').collect();
-        let fires = fields[1].parse::<i64>().unwrap() * 60 + fields[0].parse::<i64>().unwrap();
-        let needed = minute_of(rule["in_force"].as_str().unwrap());
-        assert_eq!((needed - fires).rem_euclid(1440), 5, "{cron} for {rule}");
-        // Exactly one step runs for it, and sets the rule's count.
-        let matching: Vec<&serde_yaml::Value> = steps
-            .iter()
-            .filter(|s| s["if"].as_str() == Some(&format!("github.event.schedule == '{cron}'")))
-            .collect();
-        assert_eq!(matching.len(), 1, "{cron}:\n{text}");
-        let run = matching[0]["run"].as_str().unwrap();
-        assert_eq!(
-            run,
-            format!(
-                "az acr agentpool update --registry \"$REGISTRY\" --name builders --count {}",
-                rule["count"]
-            )
-        );
-    }
     // recommended.toml holds the same rules, and validates.
     let recommended = std::fs::read_to_string(dir.path().join("recommended.toml")).unwrap();
     let s = poolcast::scenario::from_str(&recommended, Path::new("recommended.toml"))
@@ -254,20 +218,11 @@ fn bad_requests_are_refused_with_the_fix() {
         .stderr(predicates::str::contains("--schedule"));
 }
 
-/// A team on Berlin time gets its rules on its own clock, and the workflow
-/// tells GitHub which clock that is (a `timezone` per trigger), so the
-/// instances come at 09:00 Berlin time in winter and in summer alike.
-#[test]
-fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
-    let plan = |src: &str| {
-        let (dir, path) = write_scenario(src, "zoned.toml");
-        let json = plan_json(&path, &[], &dir.path().join("out"));
-        let yaml = std::fs::read_to_string(dir.path().join("out/apply-schedule.yml")).unwrap();
-        (json, yaml)
-    };
-    let utc = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
-    // The same Monday midnight, on the Berlin clock.
-    let berlin = utc
+/// The bundled workday team on the Berlin clock: the same Monday midnight,
+/// its traffic from 09:00 to 18:00 Berlin time.
+pub(crate) fn berlin_team() -> String {
+    std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .unwrap()
         .replacen(
             "[simulation]\n",
             "[simulation]\ntimezone = \"Europe/Berlin\"\n",
@@ -277,32 +232,33 @@ fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
             "start = \"2025-03-03T00:00:00Z\"",
             "start = \"2025-03-03T00:00:00\"",
             1,
-        );
+        )
+}
+
+/// A team on Berlin time gets its rules on its own clock, and the appliers
+/// apply them on that clock (the reconcile script reads the Berlin time,
+/// daylight saving included; the appliers' trigger is UTC, as GitHub and
+/// ACR read it), so the instances come at 09:00 Berlin time in winter and
+/// in summer alike (tests/integration/appliers.rs runs the script).
+#[test]
+fn a_schedule_in_another_time_zone_is_applied_on_that_clock() {
+    let plan = |src: &str| {
+        let (dir, path) = write_scenario(src, "zoned.toml");
+        let json = plan_json(&path, &[], &dir.path().join("out"));
+        let script = std::fs::read_to_string(dir.path().join("out/reconcile.sh")).unwrap();
+        (json, script)
+    };
+    let utc = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let berlin = berlin_team();
     assert!(berlin.contains("Europe/Berlin") && !berlin.contains("00:00:00Z"));
-    let ((utc_plan, utc_yaml), (berlin_plan, berlin_yaml)) = (plan(&utc), plan(&berlin));
+    let ((utc_plan, utc_script), (berlin_plan, berlin_script)) = (plan(&utc), plan(&berlin));
     // The traffic follows the local clock, and so do the rules.
     assert_eq!(utc_plan["rules"], berlin_plan["rules"]);
-    let triggers = |text: &str| -> Vec<serde_yaml::Value> {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(text).expect("YAML");
-        yaml["on"]["schedule"]
-            .as_sequence()
-            .expect("on.schedule")
-            .clone()
-    };
+    assert!(utc_script.contains("\nzone='UTC'\n"), "{utc_script}");
     assert!(
-        triggers(&utc_yaml)
-            .iter()
-            .all(|t| t.get("timezone").is_none())
+        berlin_script.contains("\nzone='Europe/Berlin'\n"),
+        "{berlin_script}"
     );
-    let zoned = triggers(&berlin_yaml);
-    assert!(!zoned.is_empty());
-    for t in &zoned {
-        assert_eq!(
-            t["timezone"].as_str(),
-            Some("Europe/Berlin"),
-            "{berlin_yaml}"
-        );
-    }
 }
 
 /// `recommended.toml` runs as the plan ran: the command line's seed and

@@ -29,8 +29,11 @@
 //! early by the pool's provisioning time, so its instances are ready (and
 //! a scale-in takes effect) on the hour the block starts.
 
+mod acr_task;
+mod appliers;
 mod fixed;
 mod profile;
+mod reconcile;
 mod request;
 mod rules;
 mod search;
@@ -41,10 +44,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+pub use appliers::applier_files;
 pub use fixed::{FixedComparison, NoFixedCount};
 pub use request::{RequestError, check_request};
 pub use rules::PlannedRule;
-pub use workflow::workflow_yaml;
 
 use super::Progress;
 use crate::model::{Tier, TierKind};
