@@ -223,6 +223,14 @@ fn parse_shard(text: &str) -> Result<(usize, usize)> {
                 .trim()
                 .parse()
                 .map_err(|_| bad(format!("{var}={value:?} is not an index")))?;
+            // Named as the 0-based index it is ("shard 5 of 4" had read
+            // as one past the end of a 1-based count).
+            if n >= 1 && index >= n {
+                return Err(bad(format!(
+                    "{var}={index} is past the last 0-based index {} of {n} shards",
+                    n.saturating_sub(1)
+                )));
+            }
             index + 1
         }
         None => k
