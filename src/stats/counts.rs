@@ -113,9 +113,7 @@ impl ByteCounts {
 
     /// Counts `n` more at bucket `i`.
     pub(super) fn increment_by(&mut self, i: usize, n: u64) {
-        if self.low.len() <= i {
-            self.low.resize(i + 1, 0);
-        }
+        self.grow_to(i + 1);
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
         let (low, carried) = self.low[i].overflowing_add((n & 0xff) as u8);
@@ -134,8 +132,19 @@ impl ByteCounts {
 
     #[cold]
     fn grow_and_record(&mut self, i: usize) {
-        self.low.resize(i + 1, 0);
+        self.grow_to(i + 1);
         self.low[i] = 1;
+    }
+
+    /// Grows the bytes to `len` buckets, to that length exactly: a new
+    /// largest value comes a few dozen times in a million, and doubling
+    /// the room each time had left up to half of it empty (168 hour cells
+    /// and two wait counts a workload: most of a workload's memory).
+    fn grow_to(&mut self, len: usize) {
+        if self.low.len() < len {
+            self.low.reserve_exact(len - self.low.len());
+            self.low.resize(len, 0);
+        }
     }
 
     /// Adds the counts of `other`, bucket by bucket: exact, and the same
@@ -144,9 +153,7 @@ impl ByteCounts {
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
     pub(super) fn add(&mut self, other: &ByteCounts) {
-        if self.low.len() < other.low.len() {
-            self.low.resize(other.low.len(), 0);
-        }
+        self.grow_to(other.low.len());
         let ByteCounts { low, wraps } = self;
         let chunks = low.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
         for (c, (mine, theirs)) in chunks.enumerate() {
