@@ -54,16 +54,58 @@ pub fn and_list(items: &[String]) -> String {
 /// assert!(parse_duration("ten minutes").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<SimDuration, TextError> {
-    let d = humantime::parse_duration(text.trim()).map_err(|e| {
-        TextError(format!(
-            "invalid duration {text:?} ({e}); write it like \"90s\", \"6m\", \"1h30m\" or \"7d\""
-        ))
-    })?;
+    let d = humantime::parse_duration(text.trim())
+        .or_else(|e| exact_decimal(text.trim()).ok_or(e))
+        .map_err(|e| {
+            TextError(format!(
+                "invalid duration {text:?} ({e}); write it like \"90s\", \"6m\", \"1h30m\" or \"7d\""
+            ))
+        })?;
     let ticks = d
         .as_micros()
         .try_into()
         .map_err(|_| TextError(format!("duration {text:?} is too long")))?;
     Ok(SimDuration(ticks))
+}
+
+/// `text` as parts such as `"0.992d"` or `"1.5h 0.25m"` (a decimal number
+/// and a unit `humantime` knows), when each is a whole number of
+/// nanoseconds: `humantime` refuses some of those as imprecise
+/// (`"0.992d"` is exactly 85,708.8 s). `None` for anything else.
+fn exact_decimal(text: &str) -> Option<std::time::Duration> {
+    let mut nanos: u128 = 0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_end);
+        let unit_end = tail.find(|c: char| c.is_whitespace() || c.is_ascii_digit());
+        let (unit, tail) = tail.split_at(unit_end.unwrap_or(tail.len()));
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() && fraction.is_empty() || fraction.len() > 30 {
+            return None;
+        }
+        let unit_nanos = humantime::parse_duration(&format!("1{unit}"))
+            .ok()?
+            .as_nanos();
+        let scale = 10u128.pow(fraction.len() as u32);
+        let digits: u128 = format!("{whole}{fraction}").parse().ok()?;
+        let part = digits.checked_mul(unit_nanos)?;
+        if part % scale != 0 {
+            return None;
+        }
+        nanos = nanos.checked_add(part / scale)?;
+        rest = tail.trim_start();
+    }
+    let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+    Some(std::time::Duration::new(
+        secs,
+        (nanos % 1_000_000_000) as u32,
+    ))
 }
 
 /// Parses a rate such as `"30/h"`, `"0.5/min"`, `"200/d"` or `"3/2h"`.
@@ -137,6 +179,13 @@ mod tests {
             assert_eq!(parse_duration(text).unwrap().as_secs_f64(), secs, "{text}");
         }
         assert!(parse_duration("-5m").is_err());
+        // Exact in nanoseconds, though humantime finds them imprecise.
+        assert_eq!(parse_duration("0.992d").unwrap().0, 85_708_800_000);
+        assert_eq!(parse_duration("1.001d").unwrap().0, 86_486_400_000);
+        assert_eq!(parse_duration("1.5h 0.25m").unwrap().as_secs_f64(), 5415.0);
+        for bad in ["0.1234567890123ns", "1.5", ".d", "1.5x", "1..5d"] {
+            assert!(parse_duration(bad).is_err(), "{bad} should be refused");
+        }
         assert!(parse_duration("").is_err());
     }
 

@@ -32,7 +32,7 @@ struct Prepared {
     fingerprint: report::Fingerprint,
 }
 
-/// What one pass over every point finds before any simulation: each point
+/// What one pass over the points finds before any simulation: each point
 /// is built, validated, looked at and dropped, so the pass holds one
 /// point per thread however many there are.
 #[derive(Default)]
@@ -45,9 +45,37 @@ struct Survey {
 }
 
 impl Survey {
+    /// The survey of the points of `shard`, and what every shard must
+    /// agree on (the first valid point, the files the valid points read):
+    /// from every point when an axis can change the files, else from the
+    /// first valid point (a shard of 1 point in 100 had built and
+    /// validated all 100).
     fn of(points: &SweepPoints, shard: Option<(usize, usize)>) -> Survey {
+        if shard.is_none() || points.spec().may_change_files() {
+            return Survey::over(points, shard, |_| true);
+        }
+        let mut survey = Survey::over(points, shard, |i| sweep::in_shard(i, shard));
+        let first = (0..points.len())
+            .take_while(|_| !super::interrupted())
+            .find_map(|i| points.point(i).scenario.ok());
+        survey.files = first
+            .iter()
+            .flat_map(|s| s.data_files.iter().cloned())
+            .collect();
+        survey.first_valid = first;
+        survey
+    }
+
+    /// The survey of the points `wanted` picks (the memory estimate of
+    /// those of `shard` only).
+    fn over(
+        points: &SweepPoints,
+        shard: Option<(usize, usize)>,
+        wanted: impl Fn(usize) -> bool + Sync + Send,
+    ) -> Survey {
         (0..points.len())
             .into_par_iter()
+            .filter(|&i| wanted(i))
             .fold(Survey::default, |mut survey, i| {
                 // 100,000 points take seconds: a Ctrl-C skips the rest.
                 if super::interrupted() {
@@ -195,6 +223,14 @@ fn parse_shard(text: &str) -> Result<(usize, usize)> {
                 .trim()
                 .parse()
                 .map_err(|_| bad(format!("{var}={value:?} is not an index")))?;
+            // Named as the 0-based index it is ("shard 5 of 4" had read
+            // as one past the end of a 1-based count).
+            if n >= 1 && index >= n {
+                return Err(bad(format!(
+                    "{var}={index} is past the last 0-based index {} of {n} shards",
+                    n.saturating_sub(1)
+                )));
+            }
             index + 1
         }
         None => k

@@ -90,11 +90,13 @@ pub fn workloads_csv(run: &RunSummary) -> Vec<u8> {
     )
 }
 
-/// `queue.csv`: `time_s, time (RFC 3339 on the calendar's wall clock), pool, queue_len, busy, allocated,
-/// provisioning` (means over replications).
-pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
+/// Writes `queue.csv` to `out` a row at a time (its text is never held:
+/// about 90 bytes a sample): `time_s, time (RFC 3339 on the calendar's
+/// wall clock), pool, queue_len, busy, allocated, provisioning` (means over
+/// replications).
+pub fn write_queue_csv(out: &mut dyn Write, run: &RunSummary) -> io::Result<()> {
     let calendar = &run.context.calendar;
-    let mut w = Writer::from_writer(Vec::new());
+    let mut w = Writer::from_writer(out);
     w.write_record([
         "time_s",
         "time",
@@ -103,21 +105,20 @@ pub fn queue_csv(run: &RunSummary) -> Vec<u8> {
         "busy",
         "allocated",
         "provisioning",
-    ])
-    .expect("in-memory CSV");
+    ])?;
     let step = run.series.interval;
-    for (pool, series) in run.pools.iter().zip(&run.series.pools) {
-        for (k, levels) in series.iter().enumerate() {
+    for (p, pool) in run.pools.iter().enumerate() {
+        for (k, levels) in run.series.means(p).enumerate() {
             let t = SimTime(step.0 * k as u64);
             let when = calendar
                 .datetime(t)
                 .to_rfc3339_opts(SecondsFormat::Secs, true);
             let mut row = vec![cell(t.as_secs_f64()), when, pool.name.clone()];
             row.extend(levels.iter().map(|v| cell(*v)));
-            w.write_record(&row).expect("in-memory CSV");
+            w.write_record(&row)?;
         }
     }
-    finish(w)
+    w.flush()
 }
 
 /// `cost_by_day.csv`: `day, pool, cost_usd` for every day of the observed

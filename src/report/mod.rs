@@ -17,8 +17,8 @@ mod verdict;
 mod warnings;
 
 pub use self::csv::{
-    cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, queue_csv, sweep_estimate_csv,
-    tiers_csv, utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv, workloads_csv,
+    cost_by_day_csv, estimate_csv, metrics_long_csv, pools_csv, sweep_estimate_csv, tiers_csv,
+    utilisation_by_hour_csv, wait_by_hour_csv, wait_cdf_csv, workloads_csv, write_queue_csv,
     write_sweep_cost_wait_csv,
 };
 pub use chart::{

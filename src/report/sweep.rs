@@ -602,6 +602,25 @@ pub enum LineProblem {
         /// The cell.
         cell: String,
     },
+    /// A metric cell that no sweep writes: every metric is a finite
+    /// quantity at least 0 (or empty, undefined).
+    #[error(
+        "column {column}: {cell:?} is not a finite number at least 0, which no sweep writes; the shard was edited or damaged, run it again"
+    )]
+    OutOfRange {
+        /// The column's header.
+        column: String,
+        /// The cell.
+        cell: String,
+    },
+    /// A yes-or-no cell that is not `true` or `false` as a sweep writes it.
+    #[error("column {column}: {cell:?} is not true or false (lowercase, as a sweep writes it)")]
+    NotABool {
+        /// The column's header.
+        column: &'static str,
+        /// The cell.
+        cell: String,
+    },
     /// The `point` or `replications` cell is not a whole number.
     #[error("column {column}: {cell:?} is not a whole number")]
     NotACount {
@@ -694,17 +713,30 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
         let num = |i: usize| -> Result<f64, ShardError> {
             let c = record.get(i).unwrap_or("");
             if c.is_empty() {
-                Ok(f64::NAN)
-            } else {
-                c.parse().map_err(|_| {
-                    let problem = LineProblem::NotANumber {
-                        column: headers.get(i).unwrap_or("").to_string(),
-                        cell: c.to_string(),
-                    };
-                    err(line, problem)
-                })
+                return Ok(f64::NAN);
+            }
+            let (column, cell) = (headers.get(i).unwrap_or("").to_string(), c.to_string());
+            match c.parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+                Ok(_) => Err(err(line, LineProblem::OutOfRange { column, cell })),
+                Err(_) => Err(err(line, LineProblem::NotANumber { column, cell })),
             }
         };
+        // A yes-or-no column, strictly (`TRUE` had been read as false).
+        let flag = |i: usize, empty_ok: bool| match record.get(i).unwrap_or("") {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            "" if empty_ok => Ok(false),
+            cell => Err(err(
+                line,
+                LineProblem::NotABool {
+                    column: SWEEP_TAIL[i + SWEEP_TAIL.len() - width],
+                    cell: cell.to_string(),
+                },
+            )),
+        };
+        flag(width - 4, true)?;
+        flag(width - 1, true)?;
         let values = (0..meta.metrics.len())
             .map(|m| {
                 Ok([
@@ -722,7 +754,7 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
             values,
             crate::sweep::judged_columns(&meta.metrics),
-            record.get(width - 3) == Some("true"),
+            flag(width - 3, false)?,
             record.get(width - 2).unwrap_or("").to_string(),
         ));
     }
@@ -776,6 +808,22 @@ mod tests {
         assert_eq!(
             error_of("4,1,-2,1,0.5,1.5,true,true,,true"),
             "column replications: \"-2\" is not a whole number"
+        );
+        for cell in ["inf", "NaN", "-1", "-0.5"] {
+            assert_eq!(
+                error_of(&format!("4,1,10,{cell},0.5,1.5,true,true,,true")),
+                format!(
+                    "column x: {cell:?} is not a finite number at least 0, which no sweep writes; the shard was edited or damaged, run it again"
+                )
+            );
+        }
+        assert_eq!(
+            error_of("4,1,10,1,0.5,1.5,true,TRUE,,true"),
+            "column feasible: \"TRUE\" is not true or false (lowercase, as a sweep writes it)"
+        );
+        assert_eq!(
+            error_of("4,1,10,1,0.5,1.5,yes,true,,true"),
+            "column slo_met: \"yes\" is not true or false (lowercase, as a sweep writes it)"
         );
     }
 }

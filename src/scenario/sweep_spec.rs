@@ -92,6 +92,17 @@ impl SweepSpec {
         self.len() == 0
     }
 
+    /// Whether an axis can change the data files a valid point reads: one
+    /// with text values other than tiers (a file, an arrival process, a
+    /// distribution). Without one, every valid point names the same files
+    /// as the first, and a shard need not build the others' points to know
+    /// them.
+    pub fn may_change_files(&self) -> bool {
+        self.axes.iter().any(|a| {
+            !a.key.ends_with(".tier") && a.values.iter().any(|v| matches!(v, AxisValue::Text(_)))
+        })
+    }
+
     /// The values of point `index` (the first axis varies slowest).
     pub fn values(&self, mut index: usize) -> Vec<AxisValue> {
         let mut out = vec![AxisValue::Int(0); self.axes.len()];

@@ -3,9 +3,9 @@
 //! HDR histograms and time-weighted tallies). Only the sampled time series
 //! grows, with horizon / sample_interval.
 
-use hdrhistogram::Histogram;
+use std::borrow::Cow;
 
-use super::counts::{HistogramCounts, histogram};
+use super::counts::HistogramCounts;
 use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
@@ -18,14 +18,12 @@ use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
 use crate::workload::{Calendar, WorkloadId};
 
-/// The `qs` quantiles of `h` in seconds, NaN when it is empty.
-/// (`value_at_quantile` is a tight scan; hdrhistogram's iterators, tried
-/// for a single pass, were slower.)
-fn quantiles<const N: usize>(h: &Histogram<u64>, qs: [f64; N]) -> [f64; N] {
-    if h.is_empty() {
-        return [f64::NAN; N];
-    }
-    qs.map(|q| secs(h.value_at_quantile(q)))
+/// The `qs` quantiles (ascending) of `counts` in seconds, NaN when they
+/// are empty.
+fn quantiles<const N: usize>(counts: &HistogramCounts, qs: [f64; N]) -> [f64; N] {
+    counts
+        .quantiles(qs)
+        .map_or([f64::NAN; N], |ticks| ticks.map(secs))
 }
 
 fn secs(ticks: u64) -> f64 {
@@ -84,9 +82,8 @@ impl WorkloadTally {
     }
 
     /// The wait counts, the zero waits added (the same counts as recording
-    /// each wait as it happened), and the (wait, turnaround) histograms the
-    /// metrics read.
-    fn close(&mut self) -> (HistogramCounts, (Histogram<u64>, Histogram<u64>)) {
+    /// each wait as it happened).
+    fn close(&mut self) -> HistogramCounts {
         let mut wait = std::mem::take(&mut self.wait);
         let zeros = self.waiting_runs() - self.waited;
         if zeros > 0 {
@@ -94,15 +91,11 @@ impl WorkloadTally {
         }
         // Kept until the summary, without the room it grew into.
         wait.shrink_to_fit();
-        let histograms = (wait.histogram(), self.turnaround.histogram());
-        (wait, histograms)
+        wait
     }
 
-    fn metrics(
-        &self,
-        wait: &Histogram<u64>,
-        turnaround: &Histogram<u64>,
-    ) -> Values<WorkloadMetric> {
+    /// The metrics, with `wait` the counts `close` gave.
+    fn metrics(&self, wait: &HistogramCounts) -> Values<WorkloadMetric> {
         use WorkloadMetric as M;
         let [p50, p90, p95, p99] = quantiles(wait, [0.5, 0.9, 0.95, 0.99]);
         let ended = self.completed + self.timed_out;
@@ -116,12 +109,12 @@ impl WorkloadTally {
         m[M::WaitP90S] = p90;
         m[M::WaitP95S] = p95;
         m[M::WaitP99S] = p99;
-        if !wait.is_empty() {
-            m[M::WaitMaxS] = secs(wait.max());
+        if let Some(max) = wait.max() {
+            m[M::WaitMaxS] = secs(max);
         }
         m[M::RunMeanS] = mean_secs(self.run_sum, ended);
         m[M::TurnaroundMeanS] = mean_secs(self.turnaround_sum, ended);
-        m[M::TurnaroundP95S] = quantiles(turnaround, [0.95])[0];
+        m[M::TurnaroundP95S] = quantiles(&self.turnaround, [0.95])[0];
         m[M::Censored] = self.censored as f64;
         m
     }
@@ -365,7 +358,7 @@ impl ReplicationStats {
 /// waits by hour of its workloads.
 fn objective_waits(
     objectives: &[ObjectiveTally],
-    histograms: &[(Histogram<u64>, Histogram<u64>)],
+    waits: &[HistogramCounts],
     by_hour: &[Vec<HourWaits>],
     all_p95: f64,
 ) -> Vec<ObjectiveWaits> {
@@ -384,21 +377,17 @@ fn objective_waits(
                     })
                     .collect(),
             ),
-            (Per::Window, Some(_)) => {
-                ObjectiveWaits::Window(quantiles(&o.window_waits.histogram(), [0.95])[0])
-            }
+            (Per::Window, Some(_)) => ObjectiveWaits::Window(quantiles(&o.window_waits, [0.95])[0]),
             // Every workload: the p95 the totals have.
-            (Per::Window, None) if o.members.len() == histograms.len() => {
+            (Per::Window, None) if o.members.len() == waits.len() => {
                 ObjectiveWaits::Window(all_p95)
             }
             (Per::Window, None) => {
-                let mut waits = histogram();
+                let mut pooled = HistogramCounts::default();
                 for &w in &o.members {
-                    waits
-                        .add(&histograms[w].0)
-                        .expect("histograms of equal precision add");
+                    pooled.add(&waits[w]);
                 }
-                ObjectiveWaits::Window(quantiles(&waits, [0.95])[0])
+                ObjectiveWaits::Window(quantiles(&pooled, [0.95])[0])
             }
         })
         .collect()
@@ -407,8 +396,11 @@ fn objective_waits(
 impl ReplicationStats {
     /// Closes the window at the horizon and computes the metrics.
     pub fn finish(mut self) -> ReplicationSummary {
-        let (waits, histograms): (Vec<_>, Vec<_>) =
-            self.workloads.iter_mut().map(WorkloadTally::close).unzip();
+        let waits: Vec<_> = self
+            .workloads
+            .iter_mut()
+            .map(WorkloadTally::close)
+            .collect();
         let end = self.window_end;
         let window = end.saturating_since(self.window_start);
         let pool_waits = self.pool_waits();
@@ -426,11 +418,11 @@ impl ReplicationStats {
             + default_compute
                 .as_ref()
                 .map_or(0.0, |d| d[DefaultComputeMetric::CostUsd]);
-        let totals = self.totals(&histograms, cost, window);
+        let totals = self.totals(&waits, cost, window);
         let wait_by_hour = self.hourly.finish();
         let objectives = objective_waits(
             &self.objectives,
-            &histograms,
+            &waits,
             &wait_by_hour,
             totals[TotalMetric::WaitP95S],
         );
@@ -439,8 +431,8 @@ impl ReplicationStats {
             workloads: self
                 .workloads
                 .iter()
-                .zip(&histograms)
-                .map(|(w, (wait, turnaround))| w.metrics(wait, turnaround))
+                .zip(&waits)
+                .map(|(w, wait)| w.metrics(wait))
                 .collect(),
             waits,
             wait_by_hour,
@@ -507,22 +499,26 @@ impl ReplicationStats {
         Some((m, daily))
     }
 
-    /// The scenario-wide metrics, from the workloads' wait histograms and
-    /// the compute `cost` of the window.
+    /// The scenario-wide metrics, from the workloads' wait counts and the
+    /// compute `cost` of the window.
     fn totals(
         &mut self,
-        histograms: &[(Histogram<u64>, Histogram<u64>)],
+        waits: &[HistogramCounts],
         cost: f64,
         window: SimDuration,
     ) -> Values<TotalMetric> {
         use TotalMetric as M;
         let window_hours = window.as_hours_f64();
-        let mut all_waits = histogram();
+        // One workload's counts are the scenario's; more are added up.
+        let all_waits = match waits {
+            [one] => Cow::Borrowed(one),
+            many => Cow::Owned(many.iter().fold(HistogramCounts::default(), |mut all, w| {
+                all.add(w);
+                all
+            })),
+        };
         let (mut tasks, mut runs, mut wait_sum) = (0u64, 0u64, 0u128);
-        for (w, (wait, _)) in self.workloads.iter().zip(histograms) {
-            all_waits
-                .add(wait)
-                .expect("histograms of equal precision add");
+        for w in &self.workloads {
             tasks += w.arrived;
             runs += w.waiting_runs();
             wait_sum += w.wait_sum;

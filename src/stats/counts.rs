@@ -48,6 +48,22 @@ fn bucket_width<const BITS: u32>(index: usize) -> u64 {
     }
 }
 
+/// The highest value of the bucket at `index`.
+fn highest_value<const BITS: u32>(index: usize) -> u64 {
+    bucket_value::<BITS>(index) + bucket_width::<BITS>(index) - 1
+}
+
+/// Counts `n` more wraps of bucket `i` in `wraps` (`ByteCounts::wraps`).
+fn wraps_add(wraps: &mut Vec<(u32, u64)>, i: u32, n: u64) {
+    match wraps.binary_search_by_key(&i, |w| w.0) {
+        Ok(k) => wraps[k].1 += n,
+        Err(k) => wraps.insert(k, (i, n)),
+    }
+}
+
+/// Buckets added or summed at a time: a few vector registers' worth.
+const CHUNK: usize = 64;
+
 /// Counts by bucket index, one byte per bucket while a replication runs,
 /// the bytes' overflows kept apart.
 ///
@@ -97,9 +113,7 @@ impl ByteCounts {
 
     /// Counts `n` more at bucket `i`.
     pub(super) fn increment_by(&mut self, i: usize, n: u64) {
-        if self.low.len() <= i {
-            self.low.resize(i + 1, 0);
-        }
+        self.grow_to(i + 1);
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
         let (low, carried) = self.low[i].overflowing_add((n & 0xff) as u8);
@@ -118,21 +132,44 @@ impl ByteCounts {
 
     #[cold]
     fn grow_and_record(&mut self, i: usize) {
-        self.low.resize(i + 1, 0);
+        self.grow_to(i + 1);
         self.low[i] = 1;
     }
 
-    /// Adds the counts of `other`, bucket by bucket: exact, and the same
-    /// whatever order counts are added in.
-    pub(super) fn add(&mut self, other: &ByteCounts) {
-        if self.low.len() < other.low.len() {
-            self.low.resize(other.low.len(), 0);
+    /// Grows the bytes to `len` buckets, to that length exactly: a new
+    /// largest value comes a few dozen times in a million, and doubling
+    /// the room each time had left up to half of it empty (168 hour cells
+    /// and two wait counts a workload: most of a workload's memory).
+    fn grow_to(&mut self, len: usize) {
+        if self.low.len() < len {
+            self.low.reserve_exact(len - self.low.len());
+            self.low.resize(len, 0);
         }
-        for (i, &n) in other.low.iter().enumerate() {
-            let (sum, carried) = self.low[i].overflowing_add(n);
-            self.low[i] = sum;
+    }
+
+    /// Adds the counts of `other`, bucket by bucket: exact, and the same
+    /// whatever order counts are added in. The bytes are added a chunk at
+    /// a time in a loop the compiler vectorises, the carries looked for
+    /// only in a chunk where one happened (adding 168 hour cells byte by
+    /// byte was a sixth of a replication of `scenarios/default.toml`).
+    pub(super) fn add(&mut self, other: &ByteCounts) {
+        self.grow_to(other.low.len());
+        let ByteCounts { low, wraps } = self;
+        let chunks = low.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
+        for (c, (mine, theirs)) in chunks.enumerate() {
+            let mut carried = false;
+            for (m, &t) in mine.iter_mut().zip(theirs) {
+                let (sum, carry) = m.overflowing_add(t);
+                *m = sum;
+                carried |= carry;
+            }
             if carried {
-                self.wraps_add(i as u32, 1);
+                // A byte carried where its sum is below what was added.
+                for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
+                    if m < t {
+                        wraps_add(wraps, (c * CHUNK + j) as u32, 1);
+                    }
+                }
             }
         }
         for &(i, n) in &other.wraps {
@@ -142,37 +179,91 @@ impl ByteCounts {
 
     /// Counts `n` more wraps of bucket `i`.
     fn wraps_add(&mut self, i: u32, n: u64) {
-        match self.wraps.binary_search_by_key(&i, |w| w.0) {
-            Ok(k) => self.wraps[k].1 += n,
-            Err(k) => self.wraps.insert(k, (i, n)),
-        }
+        wraps_add(&mut self.wraps, i, n);
     }
 
-    /// The highest value of the bucket where the counts reach the `q`
-    /// quantile, in a histogram of 2^`BITS` sub-buckets (its lowest value
-    /// for `q` = 0), or `None` without counts: what an hdrhistogram of the
-    /// same layout holding these counts gives for `value_at_quantile(q)`
-    /// (the same target count, the same bucket, the same end of it), read
-    /// off the bytes without building one (building and resizing one for
-    /// each of 168 cells a workload took 3% of a run of 10^6 tasks).
-    pub(super) fn value_at_quantile<const BITS: u32>(&self, q: f64) -> Option<u64> {
-        let total: u64 = self.nonzero().map(|(_, n)| n).sum();
+    /// Counts in all: the bytes summed (a pass the compiler vectorises)
+    /// and the wraps.
+    pub(super) fn total(&self) -> u64 {
+        let low: u64 = self.low.iter().map(|&b| u64::from(b)).sum();
+        low + (self.wraps.iter().map(|w| w.1).sum::<u64>() << 8)
+    }
+
+    /// The highest bucket counted, if any.
+    fn last(&self) -> Option<usize> {
+        let low = self.low.iter().rposition(|&b| b != 0);
+        low.max(self.wraps.last().map(|w| w.0 as usize))
+    }
+
+    /// The buckets where the running count first reaches each of
+    /// `targets` (ascending, each from 1 to the total), in one pass: a
+    /// chunk whose counts fall short of the next target is summed and
+    /// stepped over, the others walked bucket by bucket.
+    fn reaching<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
+        debug_assert!(targets.is_sorted(), "targets ascending");
+        let mut at = [0; N];
+        let (mut k, mut seen, mut w) = (0, 0u64, 0);
+        for (c, chunk) in self.low.chunks(CHUNK).enumerate() {
+            if k == N {
+                break;
+            }
+            let base = c * CHUNK;
+            let wraps_end = w + self.wraps[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
+            let bytes: u64 = chunk.iter().map(|&b| u64::from(b)).sum();
+            let wrapped: u64 = self.wraps[w..wraps_end].iter().map(|x| x.1).sum();
+            if seen + bytes + (wrapped << 8) < targets[k] {
+                (seen, w) = (seen + bytes + (wrapped << 8), wraps_end);
+                continue;
+            }
+            for (j, &low) in chunk.iter().enumerate() {
+                let i = base + j;
+                seen += u64::from(low);
+                if w < wraps_end && self.wraps[w].0 as usize == i {
+                    seen += self.wraps[w].1 << 8;
+                    w += 1;
+                }
+                while k < N && seen >= targets[k] {
+                    at[k] = i;
+                    k += 1;
+                }
+            }
+        }
+        at
+    }
+
+    /// The values at the `qs` quantiles (ascending) in a histogram of
+    /// 2^`BITS` sub-buckets, or `None` without counts: for each, the
+    /// highest value of the bucket where the counts reach it (its lowest
+    /// value for `q` = 0), what an hdrhistogram of the same layout holding
+    /// these counts gives for `value_at_quantile(q)` (the same target
+    /// count, the same bucket, the same end of it), read off the bytes in
+    /// one pass without building one (building and resizing two for each
+    /// workload, then scanning them once a quantile, was a third of a run
+    /// of `scenarios/default.toml`).
+    pub(super) fn values_at_quantiles<const BITS: u32, const N: usize>(
+        &self,
+        qs: [f64; N],
+    ) -> Option<[u64; N]> {
+        let total = self.total();
         if total == 0 {
             return None;
         }
-        let q = q.min(1.0);
-        let target = ((q * total as f64).ceil() as u64).max(1);
-        let mut seen = 0;
-        let (i, _) = self.nonzero().find(|&(_, n)| {
-            seen += n;
-            seen >= target
-        })?;
-        let lowest = bucket_value::<BITS>(i);
-        Some(if q == 0.0 {
-            lowest
-        } else {
-            lowest + bucket_width::<BITS>(i) - 1
-        })
+        let targets = qs.map(|q| ((q.min(1.0) * total as f64).ceil() as u64).max(1));
+        let at = self.reaching(targets);
+        Some(std::array::from_fn(|k| {
+            if qs[k] == 0.0 {
+                bucket_value::<BITS>(at[k])
+            } else {
+                highest_value::<BITS>(at[k])
+            }
+        }))
+    }
+
+    /// The highest value of the highest bucket counted in a histogram of
+    /// 2^`BITS` sub-buckets (an hdrhistogram's `max`), or `None` without
+    /// counts.
+    pub(super) fn max<const BITS: u32>(&self) -> Option<u64> {
+        self.last().map(highest_value::<BITS>)
     }
 
     /// The buckets counted, `(index, count)` by ascending index.
@@ -240,12 +331,25 @@ impl HistogramCounts {
 
     /// Values counted.
     pub fn len(&self) -> u64 {
-        self.counts.nonzero().map(|(_, n)| n).sum()
+        self.counts.total()
     }
 
     /// Whether no value was counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.nonzero().next().is_none()
+        self.len() == 0
+    }
+
+    /// The values at the `qs` quantiles (ascending), as a `histogram()`
+    /// holding these counts gives them (`value_at_quantile`), in one pass
+    /// over the counts; `None` when no value was counted.
+    pub(super) fn quantiles<const N: usize>(&self, qs: [f64; N]) -> Option<[u64; N]> {
+        self.counts.values_at_quantiles::<SUB_BUCKET_BITS, N>(qs)
+    }
+
+    /// The largest value counted, to the histogram's resolution (a
+    /// `histogram()`'s `max`); `None` when no value was counted.
+    pub(super) fn max(&self) -> Option<u64> {
+        self.counts.max::<SUB_BUCKET_BITS>()
     }
 
     /// The values counted at most each of `values` (ascending), to the
@@ -338,10 +442,31 @@ mod tests {
                 .map(|v| (v.value_iterated_to(), v.count_at_value()))
                 .collect();
             prop_assert_eq!(counts.buckets().collect::<Vec<_>>(), recorded);
-            for q in [0.0, 0.01, 0.5, 0.95, 0.999, 1.0] {
-                let direct = counts.counts.value_at_quantile::<SUB_BUCKET_BITS>(q);
-                prop_assert_eq!(direct, (!each.is_empty()).then(|| each.value_at_quantile(q)));
+            let qs = [0.0, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0];
+            let wanted = (!each.is_empty()).then(|| qs.map(|q| each.value_at_quantile(q)));
+            prop_assert_eq!(counts.quantiles(qs), wanted);
+            prop_assert_eq!(counts.max(), (!each.is_empty()).then(|| each.max()));
+        }
+    }
+
+    proptest! {
+        /// Quantiles and the largest value read off counts that wrapped
+        /// their bytes, many times over in some buckets, equal those of a
+        /// histogram that recorded the same counts.
+        #[test]
+        fn quantiles_match_past_a_byte(counted in prop::collection::vec(
+            (prop_oneof![0u64..300, 0u64..5_000, 0u64..1 << 40], 1u64..3_000),
+            1..60,
+        )) {
+            let (mut counts, mut each) = (HistogramCounts::default(), histogram());
+            for &(v, n) in &counted {
+                counts.record_n(v, n);
+                each.record_n(v, n).expect("the histogram resizes");
             }
+            prop_assert_eq!(counts.len(), each.len());
+            let qs = [0.0, 0.001, 0.25, 0.5, 0.9, 0.95, 0.99, 1.0];
+            prop_assert_eq!(counts.quantiles(qs), Some(qs.map(|q| each.value_at_quantile(q))));
+            prop_assert_eq!(counts.max(), Some(each.max()));
         }
     }
 

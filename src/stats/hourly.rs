@@ -145,7 +145,7 @@ impl HourWaits {
 
     /// Runs recorded.
     pub fn runs(&self) -> u64 {
-        self.counts.nonzero().map(|(_, n)| n).sum()
+        self.counts.total()
     }
 
     /// All waits, seconds.
@@ -173,8 +173,8 @@ impl HourWaits {
     /// least 10 ms apart), or NaN without runs.
     pub fn quantile(&self, q: f64) -> f64 {
         self.counts
-            .value_at_quantile::<HOURLY_SUB_BUCKET_BITS>(q)
-            .map_or(f64::NAN, |units| {
+            .values_at_quantiles::<HOURLY_SUB_BUCKET_BITS, 1>([q])
+            .map_or(f64::NAN, |[units]| {
                 (units * HOURLY_UNIT_TICKS) as f64 / TICKS_PER_SECOND as f64
             })
     }

@@ -103,18 +103,38 @@ impl RecordedWaits {
     }
 }
 
-/// The queue-length time series, averaged over replications.
+/// The queue-length time series over the replications, one copy: the
+/// sums the replications were folded into (a copy of them and of their
+/// means had made a sample cost 128 B more).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSeries {
     /// Interval between samples.
     pub interval: SimDuration,
-    /// Per pool, per sample, means of: queued runs, busy instances,
-    /// allocated instances, provisioning instances.
-    pub pools: Vec<Vec<[f64; 4]>>,
+    /// Replications run.
+    pub replications: u32,
     /// Per pool, per sample, over the replications that reached it (longer
-    /// than `pools` when a replication stopped early): what the queue chart
+    /// than `means` when a replication stopped early): what the queue chart
     /// draws.
     pub spread: Vec<Vec<SampleSum>>,
+}
+
+impl QueueSeries {
+    /// Pool `p`'s samples that every replication reached, each the means
+    /// of: queued runs, busy instances, allocated instances, provisioning
+    /// instances.
+    pub fn means(&self, p: usize) -> impl Iterator<Item = [f64; 4]> + '_ {
+        (0..).map_while(move |k| self.mean(p, k))
+    }
+
+    /// Pool `p`'s sample `k` as `means` gives it, if every replication
+    /// reached it.
+    pub fn mean(&self, p: usize, k: usize) -> Option<[f64; 4]> {
+        let n = f64::from(self.replications);
+        let s = self.spread[p].get(k)?;
+        // Sums of whole counts are exact; one division gives the mean
+        // without float noise (2, not 1.9999999999999998).
+        (s.replications == self.replications).then(|| s.sum.map(|x| x as f64 / n))
+    }
 }
 
 /// One sample of a pool over replications: the sums of its four levels
@@ -426,28 +446,12 @@ pub fn summarise_with(
         missed(ObjectiveKind::WaitP95),
         missed(ObjectiveKind::MaxCostPerDay),
     );
-    let n = reps.len() as f64;
     let cost_by_day = cost_by_day(scenario, &reps);
-    let spread: Vec<Vec<SampleSum>> = (0..scenario.pools.len())
-        .map(|p| fold.series.pools.get(p).cloned().unwrap_or_default())
-        .collect();
-    let reps_n = reps.len() as u32;
+    let mut spread = fold.series.pools;
+    spread.resize(scenario.pools.len(), Vec::new());
     let series = QueueSeries {
         interval: scenario.simulation.sample_interval,
-        pools: spread
-            .iter()
-            .map(|samples| {
-                samples
-                    .iter()
-                    // The samples every replication has.
-                    .take_while(|s| s.replications == reps_n)
-                    // Sums of whole counts are exact; one division gives
-                    // the mean without float noise (2, not
-                    // 1.9999999999999998).
-                    .map(|s| s.sum.map(|x| x as f64 / n))
-                    .collect()
-            })
-            .collect(),
+        replications: reps.len() as u32,
         spread,
     };
     let cost_range = cost_per_day_range(scenario, &pools, &totals);

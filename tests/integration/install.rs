@@ -2,6 +2,7 @@
 //! man page, and sweeps sharded by a job array's index variable.
 
 use crate::support::{poolcast, run_into, scenarios_dir};
+use serde::Deserialize;
 
 /// `init` with no flags and with every flag writes a scenario that
 /// validates and runs, with an [slo] and a [sweep] ready.
@@ -133,4 +134,115 @@ fn issue_17_shards_from_an_index_variable_merge_into_the_sweep() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("NO_SUCH_INDEX_VAR is not set"));
+}
+
+/// The README's recipes for more machines (issue 29): their YAML parses,
+/// and the shard commands of the Kubernetes Indexed Job and of the Slurm
+/// array, run as written by `sh` with the index variables set by hand
+/// (the output folder moved into a temporary one, 2 replications), merge
+/// into the single sweep's files byte for byte. An index past the end is
+/// named as the 0-based index it is.
+#[test]
+fn the_readme_recipes_parse_and_their_shards_merge_into_the_sweep() {
+    let root = scenarios_dir()
+        .parent()
+        .expect("the repository")
+        .to_path_buf();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let blocks = |lang: &str| -> Vec<String> {
+        let fence = format!("```{lang}\n");
+        readme
+            .split(&fence)
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap_or("").to_string())
+            .collect()
+    };
+    // The recipes' blocks (the README's other YAML is an excerpt).
+    let yaml: Vec<String> = blocks("yaml")
+        .into_iter()
+        .filter(|b| b.contains("--shard"))
+        .collect();
+    assert_eq!(yaml.len(), 2, "the GitHub and Kubernetes recipes");
+    let mut k8s_command = None;
+    for block in &yaml {
+        for doc in serde_yaml::Deserializer::from_str(block) {
+            let value = serde_yaml::Value::deserialize(doc).expect("the recipe's YAML parses");
+            let containers = &value["spec"]["template"]["spec"]["containers"];
+            if let Some(c) = containers[0]["command"][2].as_str() {
+                k8s_command = Some(c.to_string());
+            }
+        }
+    }
+    let k8s = k8s_command.expect("the Indexed Job runs a command");
+    let slurm = blocks("sh")
+        .into_iter()
+        .find(|b| b.contains("SLURM_ARRAY_TASK_ID"))
+        .expect("the Slurm recipe");
+    let sweep = scenarios_dir().join("sweep-tiers.toml");
+    let whole = tempfile::tempdir().expect("dir");
+    run_into(
+        whole.path(),
+        &["sweep", &sweep.display().to_string(), "--replications", "2"],
+    );
+    let bin = assert_cmd::cargo::cargo_bin("poolcast");
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("a folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for (var, script) in [
+        ("JOB_COMPLETION_INDEX", k8s),
+        ("SLURM_ARRAY_TASK_ID", slurm),
+    ] {
+        let out = tempfile::tempdir().expect("dir");
+        let shards = out.path().join("shards");
+        let script = script
+            .replace("/shards/", &format!("{}/", shards.display()))
+            .replace("\"shards/", &format!("\"{}/", shards.display()))
+            .replace(" --quiet", " --quiet --replications 2");
+        for index in 0..4 {
+            let done = std::process::Command::new("sh")
+                .args(["-c", &script])
+                .current_dir(&root)
+                .env("PATH", &path)
+                .env(var, index.to_string())
+                .env("SLURM_ARRAY_TASK_COUNT", "4")
+                .env("SLURM_CPUS_PER_TASK", "1")
+                .output()
+                .expect("sh runs");
+            assert!(
+                done.status.success(),
+                "{var}={index}: {}",
+                String::from_utf8_lossy(&done.stderr)
+            );
+        }
+        let merged = out.path().join("merged");
+        poolcast()
+            .arg("merge")
+            .args((0..4).map(|i| shards.join(i.to_string()).join("sweep.csv")))
+            .args(["-q", "--out"])
+            .arg(&merged)
+            .assert()
+            .success();
+        for f in ["sweep.csv", "pareto.csv", "recommendation.json"] {
+            assert_eq!(
+                std::fs::read(whole.path().join(f)).unwrap(),
+                std::fs::read(merged.join(f)).unwrap(),
+                "{var}: merged {f} differs"
+            );
+        }
+    }
+    poolcast()
+        .args([
+            "sweep",
+            &sweep.display().to_string(),
+            "--shard",
+            "index:SHARD_INDEX/4",
+        ])
+        .env("SHARD_INDEX", "4")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "SHARD_INDEX=4 is past the last 0-based index 3 of 4 shards",
+        ));
 }

@@ -87,3 +87,41 @@ fn merge_says_what_differs_and_ignores_max_replications_alone() {
             first.display()
         )));
 }
+
+/// A shard builds only its own points, and names the data files of the
+/// sweep by its first valid point when no axis can change them (issue
+/// 29): an axis over the durations file makes every shard look at every
+/// point, so a file of another shard's point edited between the shards
+/// is caught; with a numeric axis, a file edited between the shards is
+/// caught all the same.
+#[test]
+fn shards_agree_on_the_data_files_of_points_they_do_not_run() {
+    let with_axis = |axis: &str| {
+        format!(
+            "[simulation]\nhorizon = \"1d\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = {{ process = \"poisson\", rate = \"4/h\" }}\nduration = {{ dist = \"empirical\", file = \"a.txt\" }}\n\n[sweep]\n{axis}\n"
+        )
+    };
+    for axis in [
+        "\"workload.ci.duration.file\" = [\"a.txt\", \"b.txt\"]",
+        "\"pool.builders.count\" = [1, 2]",
+    ] {
+        let (dir, path) = crate::support::write_scenario(&with_axis(axis), "s.toml");
+        let dir = dir.path();
+        for f in ["a.txt", "b.txt"] {
+            std::fs::write(dir.join(f), "300\n600\n").unwrap();
+        }
+        let first = shard(dir, &path, 1, "first", &[]);
+        let second = shard(dir, &path, 2, "second", &[]);
+        merge(dir, &first, &second).success();
+        let edited = if axis.contains("file") {
+            "b.txt"
+        } else {
+            "a.txt"
+        };
+        std::fs::write(dir.join(edited), "300\n900\n").unwrap();
+        let after = shard(dir, &path, 2, "after", &[]);
+        merge(dir, &first, &after)
+            .code(2)
+            .stderr(predicate::str::contains("(the data files)"));
+    }
+}

@@ -17,12 +17,11 @@ pub(in crate::report) use crate::model::WEEKDAYS;
 /// (on the calendar's wall clock) over the observed window's samples; NaN where nothing was
 /// allocated or the window has no sample.
 pub(in crate::report) fn utilisation_by_hour(run: &RunSummary) -> Vec<[[f64; 24]; 7]> {
-    run.series
-        .pools
-        .iter()
-        .map(|series| {
+    (0..run.series.spread.len())
+        .map(|p| {
             let (mut busy, mut alloc) = ([[0.0f64; 24]; 7], [[0.0f64; 24]; 7]);
-            for (l, t) in super::observed(run).filter_map(|(k, t)| Some((series.get(k)?, t))) {
+            let mean = |k| run.series.mean(p, k);
+            for (l, t) in super::observed(run).filter_map(|(k, t)| Some((mean(k)?, t))) {
                 let (d, h) = run.context.calendar.weekday_hour(t);
                 busy[d][h] += l[1];
                 alloc[d][h] += l[2];
