@@ -366,3 +366,57 @@ fn with_times_file(text: &str) -> String {
         1,
     )
 }
+
+/// Issue 26: with 25-hour provisioning no scale-up is ever ready in time,
+/// but a constant count needs none: the planner offers the cheapest
+/// constant count that meets (the fixed count it compares with) instead
+/// of saying no schedule within the quota meets.
+#[test]
+fn long_provisioning_gets_the_constant_schedule() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled plan")
+        .replace("provisioning = \"5m\"", "provisioning = \"25h\"");
+    let (dir, path) = write_scenario(&src, "slow.toml");
+    let plan = plan_json(&path, &[], &dir.path().join("out"));
+    let counts: Vec<u64> = plan["count_by_hour_of_week"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| c.as_u64().expect("a count"))
+        .collect();
+    let fixed = plan["fixed"]["count"].as_u64().expect("a fixed count");
+    assert!(
+        counts.iter().all(|&c| c == fixed),
+        "{counts:?} against {fixed}"
+    );
+    assert_eq!(plan["rules"].as_array().map(Vec::len), Some(1));
+}
+
+/// Issue 26: a window in which no run arrives is refused as such, not as
+/// "missed by runs that pool builders does not serve".
+#[test]
+fn a_window_without_runs_is_refused_as_having_none_to_judge() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled plan")
+        .replace(
+            "wait_p95 = \"5m\"",
+            "wait_p95 = \"5m\"\nwindow = \"Sat 10:00-11:00\"",
+        );
+    let (dir, path) = write_scenario(&src, "empty-window.toml");
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--outputs", "none", "--quiet"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(
+            "no run arrives inside [slo] window \"Sat 10:00-11:00\" in any of the 10 replications"
+        ),
+        "{err}"
+    );
+}
