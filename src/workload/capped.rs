@@ -2,8 +2,8 @@
 //! is busy for when a timeout ends the longest runs, and the building block
 //! of the lagged offered load. Closed forms for every distribution (a
 //! finite sum for recorded values), so the figures are exact to rounding:
-//! a 1,024-step Simpson sum had put a gamma of cv 2 under an 8 h cap 20.8%
-//! high, its survival function being singular at 0.
+//! a gamma of cv above 1 has a survival function singular at 0, which a
+//! fixed-step quadrature gets badly wrong.
 
 use statrs::function::erf::erfc;
 use statrs::function::gamma::{gamma_lr, gamma_ur};
@@ -196,7 +196,7 @@ mod tests {
 
     /// Issue 26's case: a gamma run time of mean 20 s and cv 2 under an
     /// 8 h timeout, which the cap cuts with probability e^{-360}-ish, has
-    /// its own mean and second moment (a Simpson sum said 24.2 s).
+    /// its own mean and second moment (a 1,024-step Simpson sum says 24.2 s).
     #[test]
     fn a_far_cap_leaves_a_heavy_gamma_alone() {
         let g = DurationDist::gamma(20.0, 2.0).unwrap();
