@@ -29,8 +29,6 @@ const CRON_WEEKS: u64 = 4;
 pub struct HourLoad {
     /// Hour of the week, 0 = Monday 00:00-01:00.
     pub hour_of_week: usize,
-    /// Runs that arrive in the hour.
-    pub arrivals: f64,
     /// Instances busy in the hour (Erlangs): its runs and those still
     /// running from earlier hours.
     pub offered_load: f64,
@@ -196,7 +194,7 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
         .iter()
         .enumerate()
         .map(|(i, pool)| {
-            let (mut load, mut arrivals) = ([0.0; HOURS_OF_WEEK], [0.0; HOURS_OF_WEEK]);
+            let mut load = [0.0; HOURS_OF_WEEK];
             let (mut rate, mut busy) = (0.0, 0.0);
             for w in s
                 .workloads
@@ -213,9 +211,6 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
                 for (l, x) in load.iter_mut().zip(week.offered_load(&occupancy)) {
                     *l += x;
                 }
-                for (n, r) in arrivals.iter_mut().zip(week.rates_by_hour()) {
-                    *n += r * 3600.0;
-                }
                 let mean = w.arrival.mean_rate().as_per_second();
                 rate += mean;
                 busy += mean * service;
@@ -224,7 +219,6 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
             let hours = (0..HOURS_OF_WEEK)
                 .map(|h| HourLoad {
                     hour_of_week: h,
-                    arrivals: arrivals[h],
                     offered_load: load[h],
                     instances: count[h],
                 })
@@ -232,6 +226,29 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
             (hours, if rate > 0.0 { busy / rate } else { 0.0 })
         })
         .collect()
+}
+
+/// Runs arriving at pool `p` in each hour of the week, over the observed
+/// window of `s`.
+pub fn arrivals_by_hour(s: &Scenario, p: usize) -> [f64; HOURS_OF_WEEK] {
+    let sim = &s.simulation;
+    let mut out = [0.0; HOURS_OF_WEEK];
+    for w in s
+        .workloads
+        .iter()
+        .filter(|w| w.target == Target::Pool(PoolId(p as u32)))
+    {
+        let week = weekly_arrivals(
+            &w.arrival,
+            &sim.calendar,
+            SimTime(sim.warmup.0),
+            SimTime(sim.horizon.0),
+        );
+        for (n, r) in out.iter_mut().zip(week.rates_by_hour()) {
+            *n += r * 3600.0;
+        }
+    }
+    out
 }
 
 /// Compute cost per day of a pool whose instances follow `hours`, at
@@ -426,7 +443,6 @@ mod tests {
         (0..HOURS_OF_WEEK)
             .map(|h| HourLoad {
                 hour_of_week: h,
-                arrivals: load(h),
                 offered_load: load(h),
                 instances,
             })

@@ -4,7 +4,9 @@
 
 use super::ScheduleRequest;
 use crate::analytic::Mmc;
-use crate::load::{HOURS_OF_WEEK, HourLoad, hour_label, load_by_hour, overloaded_hours};
+use crate::load::{
+    HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, overloaded_hours,
+};
 use crate::model::{PoolId, Target, Tier, TierKind};
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
@@ -284,9 +286,9 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
     // that arrive just before a scale-in to 0 (and those still queued then)
     // would otherwise wait for the next morning, hours that a p95 over the
     // week barely sees.
-    for (h, hour) in hours.iter().enumerate() {
+    for (h, arrivals) in arrivals_by_hour(s, p).into_iter().enumerate() {
         let next = (h + 1) % HOURS_OF_WEEK;
-        if hour.arrivals > 0.0 && ceiling[next] >= 1 {
+        if arrivals > 0.0 && ceiling[next] >= 1 {
             floor[next] = 1;
             need[next] = need[next].max(1);
         }
@@ -411,17 +413,14 @@ mod tests {
         );
         let b = bounds(&s, 0).expect("bounds");
         let (hours, service_s) = &load_by_hour(&s)[0];
+        let arrivals = arrivals_by_hour(&s, 0);
         let pointwise = |h: usize| {
-            Mmc::smallest_count(
-                hours[h].arrivals * service_s / 3600.0,
-                *service_s,
-                300.0,
-                1..=100,
-            )
+            Mmc::smallest_count(arrivals[h] * service_s / 3600.0, *service_s, 300.0, 1..=100)
         };
         for day in 0..7 {
             let (early, late) = (day * 24 + 6, day * 24 + 17);
-            assert!((hours[early].arrivals - hours[late].arrivals).abs() < 1e-9);
+            assert!((arrivals[early] - arrivals[late]).abs() < 1e-9);
+            assert!(hours[late].offered_load > hours[early].offered_load);
             assert_eq!(pointwise(early), pointwise(late));
             assert!(
                 b.need[late] > b.need[early],
