@@ -420,3 +420,34 @@ fn a_window_without_runs_is_refused_as_having_none_to_judge() {
         "{err}"
     );
 }
+
+/// Issue 26: a one-minute window holds a couple of runs a replication; the
+/// plan says how few its verdict rests on.
+#[test]
+fn a_thin_window_is_warned_with_its_count() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled plan")
+        .replace(
+            "wait_p95 = \"5m\"",
+            "wait_p95 = \"5m\"\nwindow = \"Mon-Fri 09:00-09:01\"",
+        );
+    let (dir, path) = write_scenario(&src, "thin.toml");
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--outputs", "none"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let runs: f64 = err
+        .split("the verdict rests on ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no thin-window warning: {err}"));
+    // 33.3 runs an hour: about 0.56 in a minute, on five weekdays.
+    assert!((1.0..5.0).contains(&runs), "{err}");
+    assert!(err.contains("fewer than 20 runs"), "{err}");
+}
