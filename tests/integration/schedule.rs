@@ -392,27 +392,36 @@ fn long_provisioning_gets_the_constant_schedule() {
     assert_eq!(plan["rules"].as_array().map(Vec::len), Some(1));
 }
 
-/// Issue 26: a window in which no run arrives is refused as such, not as
-/// "missed by runs that pool builders does not serve".
-#[test]
-fn a_window_without_runs_is_refused_as_having_none_to_judge() {
+/// The bundled plan-schedule.toml with `[slo] window = window`, planned:
+/// whether it succeeded, and what it said on stderr.
+fn plan_in_window(window: &str) -> (bool, String) {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
         .expect("the bundled plan")
         .replace(
             "wait_p95 = \"5m\"",
-            "wait_p95 = \"5m\"\nwindow = \"Sat 10:00-11:00\"",
+            &format!("wait_p95 = \"5m\"\nwindow = \"{window}\""),
         );
-    let (dir, path) = write_scenario(&src, "empty-window.toml");
+    let (dir, path) = write_scenario(&src, "windowed.toml");
     let out = poolcast()
         .arg("plan")
         .arg(&path)
-        .args(["--schedule", "builders", "--outputs", "none", "--quiet"])
+        .args(["--schedule", "builders", "--outputs", "none"])
         .arg("--out")
         .arg(dir.path().join("out"))
         .output()
         .expect("poolcast runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 26: a window in which no run arrives is refused as such, not as
+/// "missed by runs that pool builders does not serve".
+#[test]
+fn a_window_without_runs_is_refused_as_having_none_to_judge() {
+    let (ok, err) = plan_in_window("Sat 10:00-11:00");
+    assert!(!ok);
     assert!(
         err.contains(
             "no run arrives inside [slo] window \"Sat 10:00-11:00\" in any of the 10 replications"
@@ -425,22 +434,8 @@ fn a_window_without_runs_is_refused_as_having_none_to_judge() {
 /// plan says how few its verdict rests on.
 #[test]
 fn a_thin_window_is_warned_with_its_count() {
-    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
-        .expect("the bundled plan")
-        .replace(
-            "wait_p95 = \"5m\"",
-            "wait_p95 = \"5m\"\nwindow = \"Mon-Fri 09:00-09:01\"",
-        );
-    let (dir, path) = write_scenario(&src, "thin.toml");
-    let out = poolcast()
-        .arg("plan")
-        .arg(&path)
-        .args(["--schedule", "builders", "--outputs", "none"])
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .output()
-        .expect("poolcast runs");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (ok, err) = plan_in_window("Mon-Fri 09:00-09:01");
+    assert!(ok, "{err}");
     let runs: f64 = err
         .split("the verdict rests on ")
         .nth(1)
