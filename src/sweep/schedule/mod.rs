@@ -248,23 +248,7 @@ pub fn plan_schedule(
     };
     let fixed = cheapest_fixed(req, p, most, cancel, progress)?;
     let searched = confirmed_search(&mut search, first);
-    let (counts, confirm_set, confirmed) = match (searched, &fixed) {
-        // The cheapest constant count is always a candidate: it needs no
-        // scale-up, so long provisioning or cold starts do not hurt it.
-        (Ok(found), Ok(f)) if instance_hours(&found.0) <= u64::from(f.count) * HOURS as u64 => {
-            found
-        }
-        (
-            Ok(_)
-            | Err(
-                ScheduleError::QuotaCapped { .. }
-                | ScheduleError::OtherPools(_)
-                | ScheduleError::Unsettled(_),
-            ),
-            Ok(f),
-        ) => constant_schedule(&mut search, f.count)?,
-        (found, _) => found?,
-    };
+    let (counts, confirm_set, confirmed) = with_constant_candidate(&mut search, searched, &fixed)?;
     let judged = search.judged_runs_per_replication(&counts)?;
     if judged < THIN_JUDGE_RUNS {
         warnings.push(thin_judge(judged, spec.name.as_str(), s.slo.window));
@@ -301,6 +285,32 @@ pub fn plan_schedule(
         simulations,
         max_changes_per_day: req.max_changes_per_day,
         warnings,
+    })
+}
+
+/// The search's schedule, or the cheapest constant count that meets when
+/// the search found nothing (a quota it could not plan within, other
+/// pools' runs, no settling) or nothing cheaper: a constant count needs no
+/// scale-up, so long provisioning or cold starts do not hurt it.
+fn with_constant_candidate(
+    search: &mut Search,
+    searched: Result<(Vec<u32>, ReplicationSet, bool), ScheduleError>,
+    fixed: &Result<FixedComparison, NoFixedCount>,
+) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+    Ok(match (searched, fixed) {
+        (Ok(found), Ok(f)) if instance_hours(&found.0) <= u64::from(f.count) * HOURS as u64 => {
+            found
+        }
+        (
+            Ok(_)
+            | Err(
+                ScheduleError::QuotaCapped { .. }
+                | ScheduleError::OtherPools(_)
+                | ScheduleError::Unsettled(_),
+            ),
+            Ok(f),
+        ) => constant_schedule(search, f.count)?,
+        (found, _) => found?,
     })
 }
 
