@@ -2,50 +2,176 @@
 
 use crate::model::{PoolId, Scaling, Target};
 use crate::scenario::Scenario;
-use crate::workload::{ArrivalProcess, DurationDist};
+use crate::workload::ArrivalProcess;
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with
 /// offered load `a = λ/μ` (in Erlangs) and `c` servers. Requires `a < c`.
 ///
 /// Computed through the Erlang B recursion `B(k) = a B(k-1) / (k + a B(k-1))`,
-/// which is stable for large `c`, then `C = c B / (c - a (1 - B))`.
+/// which is stable for large `c`, then `C = c B / (c - a (1 - B))`. Once
+/// `B` reaches 0 it stays there, so the recursion stops: a pool of 20,000
+/// instances at a small load costs a few hundred steps, not 20,000.
 ///
 /// ```
 /// // Textbook example: 2 servers, load 1 Erlang: C = 1/3.
 /// assert!((poolcast::analytic::erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (f64::from(k) + a * b);
+    let mut b = ErlangB::new(a);
+    while b.servers < c && b.blocking > 0.0 {
+        b.step();
     }
     let c = f64::from(c);
-    c * b / (c - a * (1.0 - b))
+    c * b.blocking / (c - a * (1.0 - b.blocking))
 }
 
-/// Mean wait in queue of an M/M/c queue, in the unit of `mean_service`:
-/// `Wq = C(c, a) * mean_service / (c - a)`.
-///
-/// ```
-/// // M/M/1 at utilisation 0.5: Wq = ρ/(μ-λ) = 0.5 / (1 - 0.5) = 1 service time.
-/// assert!((poolcast::analytic::mmc_mean_wait(1, 0.5, 1.0) - 1.0).abs() < 1e-12);
-/// ```
-pub fn mmc_mean_wait(c: u32, a: f64, mean_service: f64) -> f64 {
-    erlang_c(c, a) * mean_service / (f64::from(c) - a)
+/// The Erlang B recursion at one load, a server at a time: how
+/// `Mmc::smallest_count` tries 1, 2, 3... servers in one pass.
+struct ErlangB {
+    load: f64,
+    servers: u32,
+    blocking: f64,
 }
 
-/// Allen-Cunneen's approximation of the mean wait of a G/G/c queue: the
-/// M/M/c wait scaled by `(ca² + cs²) / 2`, where `ca` and `cs` are the
-/// coefficients of variation of inter-arrival and service times (Allen,
-/// *Probability, Statistics and Queueing Theory*, 1990). Exact for M/M/c.
-///
-/// ```
-/// use poolcast::analytic::{allen_cunneen_mean_wait, mmc_mean_wait};
-/// let (c, a) = (4, 3.0);
-/// assert_eq!(allen_cunneen_mean_wait(c, a, 60.0, 1.0, 1.0), mmc_mean_wait(c, a, 60.0));
-/// ```
-pub fn allen_cunneen_mean_wait(c: u32, a: f64, mean_service: f64, ca: f64, cs: f64) -> f64 {
-    mmc_mean_wait(c, a, mean_service) * (ca * ca + cs * cs) / 2.0
+impl ErlangB {
+    fn new(load: f64) -> ErlangB {
+        ErlangB {
+            load,
+            servers: 0,
+            blocking: 1.0,
+        }
+    }
+
+    fn step(&mut self) {
+        self.servers += 1;
+        let ab = self.load * self.blocking;
+        self.blocking = ab / (f64::from(self.servers) + ab);
+    }
+
+    /// Erlang C at the current servers (above the load).
+    fn wait_probability(&self) -> f64 {
+        let c = f64::from(self.servers);
+        c * self.blocking / (c - self.load * (1.0 - self.blocking))
+    }
+}
+
+/// An M/M/c queue: `servers` instances offered `offered_load` Erlangs of
+/// runs whose mean is `mean_service_s` seconds. Erlang C is computed once,
+/// and every figure reads it. At or above capacity every run waits,
+/// without bound; with no load none does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mmc {
+    servers: u32,
+    offered_load: f64,
+    mean_service_s: f64,
+    wait_probability: f64,
+}
+
+/// The share of runs a p95 lets wait longer than it.
+const P95_TAIL: f64 = 0.05;
+
+impl Mmc {
+    /// The queue of `servers` instances at `offered_load` Erlangs.
+    pub fn new(servers: u32, offered_load: f64, mean_service_s: f64) -> Mmc {
+        let wait_probability = if offered_load <= 0.0 {
+            0.0
+        } else if offered_load >= f64::from(servers) || mean_service_s <= 0.0 {
+            1.0
+        } else {
+            erlang_c(servers, offered_load)
+        };
+        Mmc {
+            servers,
+            offered_load,
+            mean_service_s,
+            wait_probability,
+        }
+    }
+
+    /// Whether the queue has a steady state (load below the servers).
+    fn stable(&self) -> bool {
+        self.offered_load <= 0.0
+            || (self.offered_load < f64::from(self.servers) && self.mean_service_s > 0.0)
+    }
+
+    /// Erlang C: the share of runs that wait.
+    pub fn wait_probability(&self) -> f64 {
+        self.wait_probability
+    }
+
+    /// The mean wait in queue, seconds: `C * mean_service / (c - a)`.
+    ///
+    /// ```
+    /// // M/M/1 at utilisation 0.5: Wq = ρ/(μ-λ) = 0.5 / (1 - 0.5) = 1 service time.
+    /// let q = poolcast::analytic::Mmc::new(1, 0.5, 1.0);
+    /// assert!((q.mean_wait_s() - 1.0).abs() < 1e-12);
+    /// ```
+    pub fn mean_wait_s(&self) -> f64 {
+        if !self.stable() {
+            return f64::INFINITY;
+        }
+        self.wait_probability * self.mean_service_s / (f64::from(self.servers) - self.offered_load)
+    }
+
+    /// The p95 wait, seconds, from P(Wq > t) = C e^{-(c mu - lambda) t}
+    /// (0 when at most 5% of runs wait).
+    pub fn p95_wait_s(&self) -> f64 {
+        if !self.stable() {
+            return f64::INFINITY;
+        }
+        if self.wait_probability <= P95_TAIL {
+            return 0.0;
+        }
+        // c mu - lambda, per second.
+        let drain = (f64::from(self.servers) - self.offered_load) / self.mean_service_s;
+        (self.wait_probability / P95_TAIL).ln() / drain
+    }
+
+    /// Allen-Cunneen's approximation of the mean wait of a G/G/c queue: the
+    /// M/M/c wait scaled by `(ca² + cs²) / 2`, where `ca` and `cs` are the
+    /// coefficients of variation of inter-arrival and service times (Allen,
+    /// *Probability, Statistics and Queueing Theory*, 1990). Exact for M/M/c.
+    ///
+    /// ```
+    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// assert_eq!(q.allen_cunneen_mean_wait_s(1.0, 1.0), q.mean_wait_s());
+    /// ```
+    pub fn allen_cunneen_mean_wait_s(&self, ca: f64, cs: f64) -> f64 {
+        self.mean_wait_s() * (ca * ca + cs * cs) / 2.0
+    }
+
+    /// The smallest count in `counts` whose p95 wait is at most `target_s`
+    /// at `offered_load` Erlangs, with the Erlang B recursion run once
+    /// across the counts (not again for each).
+    pub fn smallest_count(
+        offered_load: f64,
+        mean_service_s: f64,
+        target_s: f64,
+        counts: std::ops::RangeInclusive<u32>,
+    ) -> Option<u32> {
+        if offered_load <= 0.0 || mean_service_s <= 0.0 {
+            return counts.into_iter().next();
+        }
+        let mut b = ErlangB::new(offered_load);
+        for c in counts {
+            while b.servers < c {
+                b.step();
+            }
+            if offered_load >= f64::from(c) {
+                continue;
+            }
+            let q = Mmc {
+                servers: c,
+                offered_load,
+                mean_service_s,
+                wait_probability: b.wait_probability(),
+            };
+            if q.p95_wait_s() <= target_s {
+                return Some(c);
+            }
+        }
+        None
+    }
 }
 
 /// The analytic view of one pool.
@@ -98,7 +224,7 @@ pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
                 }
                 let lambda = w.arrival.mean_rate().as_per_second();
                 // A run occupies its instance until it ends or times out.
-                let (mean, second) = capped_moments(&w.duration, w.timeout.as_secs_f64() / f);
+                let (mean, second) = w.duration.capped_moments(w.timeout.as_secs_f64() / f);
                 rate += lambda;
                 m1 += lambda * mean * f;
                 m2 += lambda * second * f * f;
@@ -115,50 +241,19 @@ pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
             }
             let applies = reasons.is_empty();
             let nan_unless = |x: f64| if applies { x } else { f64::NAN };
+            let mmc = Mmc::new(c, a, mean_service_s);
             PoolBaseline {
                 offered_load: a,
                 utilization: a / f64::from(c.max(1)),
                 mean_service_s,
                 service_cv,
-                mmc_wait_probability: nan_unless(erlang_c(c, a)),
-                mmc_wait_mean_s: nan_unless(mmc_mean_wait(c, a, mean_service_s)),
-                allen_cunneen_wait_mean_s: nan_unless(allen_cunneen_mean_wait(c, a, mean_service_s, 1.0, service_cv)),
+                mmc_wait_probability: nan_unless(mmc.wait_probability()),
+                mmc_wait_mean_s: nan_unless(mmc.mean_wait_s()),
+                allen_cunneen_wait_mean_s: nan_unless(mmc.allen_cunneen_mean_wait_s(1.0, service_cv)),
                 not_applicable: (!applies).then(|| reasons.join("; ")),
             }
         })
         .collect()
-}
-
-/// E[min(X, cap)] and E[min(X, cap)^2] of a run time X, in seconds (and
-/// seconds squared): what an instance is busy for when a timeout ends the
-/// longest runs. Exact without a cut and for recorded values; otherwise
-/// from the survival function, E[min(X, c)] = int_0^c S(x) dx and
-/// E[min(X, c)^2] = int_0^c 2x S(x) dx (Simpson's rule).
-pub fn capped_moments(d: &DurationDist, cap: f64) -> (f64, f64) {
-    let mean = d.mean_secs();
-    if d.exceed_probability(cap) == 0.0 {
-        return (mean, d.variance_secs2() + mean * mean);
-    }
-    if let DurationDist::Empirical { values } = d {
-        return values.capped_moments(cap);
-    }
-    const STEPS: usize = 1024;
-    let h = cap / STEPS as f64;
-    let (mut m1, mut m2) = (0.0, 0.0);
-    for k in 0..=STEPS {
-        let x = k as f64 * h;
-        let weight = if k == 0 || k == STEPS {
-            1.0
-        } else if k % 2 == 1 {
-            4.0
-        } else {
-            2.0
-        };
-        let sf = d.exceed_probability(x);
-        m1 += weight * sf;
-        m2 += weight * 2.0 * x * sf;
-    }
-    (m1 * h / 3.0, m2 * h / 3.0)
 }
 
 fn process_name(p: &ArrivalProcess) -> &'static str {
@@ -179,23 +274,6 @@ mod tests {
     /// C(1, ρ) = ρ; C(2, 1) = 1/3; C(2, 1.5) = 4.5 / (2.5 + 4.5) = 9/14;
     /// C(3, 2) = 4 / (5 + 4) = 4/9; C(4, 2) = (16/24 · 2) / (1 + 2 + 2 + 4/3 + 4/3) = 4/23.
     #[test]
-    fn capped_moments_match_closed_forms() {
-        // Constant 600 s cut at 300 s: every run lasts 300 s.
-        let c = DurationDist::constant(600.0).unwrap();
-        assert_eq!(capped_moments(&c, 300.0), (300.0, 90_000.0));
-        // Exponential, mean m, cut at c: E[min] = m (1 - e^{-c/m}).
-        let m = 600.0;
-        let e = DurationDist::exponential(m).unwrap();
-        let (m1, m2) = capped_moments(&e, 300.0);
-        let q = (-0.5f64).exp();
-        assert!((m1 - m * (1.0 - q)).abs() < 1e-6, "{m1}");
-        // E[min^2] = 2 m^2 (1 - e^{-c/m} (1 + c/m)).
-        assert!((m2 - 2.0 * m * m * (1.0 - q * 1.5)).abs() < 1e-3, "{m2}");
-        // No cut: the plain moments.
-        assert_eq!(capped_moments(&e, 1e9).0, m);
-    }
-
-    #[test]
     fn erlang_c_matches_published_values() {
         let cases = [
             (1, 0.3, 0.3),
@@ -212,20 +290,23 @@ mod tests {
             );
         }
         // M/M/1: Wq = ρ/(μ−λ): ρ = 0.75, mean service 4 s gives 12 s.
-        assert!((mmc_mean_wait(1, 0.75, 4.0) - 12.0).abs() < 1e-9);
+        assert!((Mmc::new(1, 0.75, 4.0).mean_wait_s() - 12.0).abs() < 1e-9);
     }
 
     #[test]
     fn allen_cunneen_reduces_to_erlang_c_at_cv_one() {
         for (c, a) in [(1u32, 0.5f64), (2, 1.8), (8, 7.0), (16, 12.5)] {
             assert!(
-                (allen_cunneen_mean_wait(c, a, 100.0, 1.0, 1.0) - mmc_mean_wait(c, a, 100.0)).abs()
+                (Mmc::new(c, a, 100.0).allen_cunneen_mean_wait_s(1.0, 1.0)
+                    - Mmc::new(c, a, 100.0).mean_wait_s())
+                .abs()
                     < 1e-9
             );
         }
         // Constant run times (cs = 0) halve the M/M/c wait.
         assert!(
-            (allen_cunneen_mean_wait(2, 1.0, 10.0, 1.0, 0.0) - mmc_mean_wait(2, 1.0, 10.0) / 2.0)
+            (Mmc::new(2, 1.0, 10.0).allen_cunneen_mean_wait_s(1.0, 0.0)
+                - Mmc::new(2, 1.0, 10.0).mean_wait_s() / 2.0)
                 .abs()
                 < 1e-12
         );
@@ -243,5 +324,72 @@ mod tests {
         }
         // M/M/1: P(wait) = ρ.
         assert!((erlang_c(1, 0.9) - 0.9).abs() < 1e-12);
+    }
+
+    /// The recursion run to the end, without the stop at 0.
+    fn erlang_c_full(c: u32, a: f64) -> f64 {
+        let mut b = 1.0;
+        for k in 1..=c {
+            b = a * b / (f64::from(k) + a * b);
+        }
+        let c = f64::from(c);
+        c * b / (c - a * (1.0 - b))
+    }
+
+    #[test]
+    fn stopping_at_zero_is_bit_identical() {
+        for (c, a) in [
+            (2u32, 1.0f64),
+            (150, 0.2),
+            (400, 0.2),
+            (20_000, 0.1),
+            (20_000, 30.0),
+        ] {
+            assert_eq!(
+                erlang_c(c, a).to_bits(),
+                erlang_c_full(c, a).to_bits(),
+                "c={c} a={a}"
+            );
+        }
+    }
+
+    #[test]
+    fn smallest_count_is_the_first_count_that_meets() {
+        for (a, mean, target) in [
+            (0.5f64, 60.0f64, 0.0f64),
+            (13.0, 3600.0, 300.0),
+            (9.5, 180.0, 72.0),
+            (40.0, 20.0, 1.0),
+        ] {
+            let slow = (1..=200u32).find(|&c| {
+                a < f64::from(c) && {
+                    let q = Mmc::new(c, a, mean);
+                    assert_eq!(
+                        q.wait_probability().to_bits(),
+                        erlang_c_full(c, a).to_bits()
+                    );
+                    q.p95_wait_s() <= target
+                }
+            });
+            assert_eq!(Mmc::smallest_count(a, mean, target, 1..=200), slow, "a={a}");
+            assert!(slow.is_some());
+        }
+        assert_eq!(Mmc::smallest_count(5.0, 60.0, 1.0, 1..=5), None);
+    }
+
+    #[test]
+    fn mmc_waits_match_the_tail_and_say_unstable() {
+        // M/M/2 at a = 1, mean 60 s: C = 1/3, c mu - lambda = 1/60 per s,
+        // P(Wq > t) = C e^{-t/60}: p95 at 60 ln(20/3), mean 20 s.
+        let q = Mmc::new(2, 1.0, 60.0);
+        assert!((q.wait_probability() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((q.p95_wait_s() - 60.0 * (20.0f64 / 3.0).ln()).abs() < 1e-9);
+        assert!((q.mean_wait_s() - 20.0).abs() < 1e-9);
+        let full = Mmc::new(2, 2.0, 60.0);
+        assert_eq!(
+            (full.wait_probability(), full.p95_wait_s()),
+            (1.0, f64::INFINITY)
+        );
+        assert_eq!(Mmc::new(2, 0.0, 60.0).p95_wait_s(), 0.0);
     }
 }

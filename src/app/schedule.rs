@@ -326,6 +326,9 @@ fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
             path.display()
         );
     }
+    for w in &plan.warnings {
+        note!("warning: {w}");
+    }
     if !plan.confirmed {
         note!(
             "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",

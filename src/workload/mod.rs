@@ -5,6 +5,7 @@
 mod arrival;
 mod batch;
 mod calendar;
+mod capped;
 mod dist;
 mod empirical;
 

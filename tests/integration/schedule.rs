@@ -322,3 +322,83 @@ fn with_times_file(text: &str) -> String {
         1,
     )
 }
+
+/// Issue 26: with 25-hour provisioning no scale-up is ever ready in time,
+/// but a constant count needs none: the planner offers the cheapest
+/// constant count that meets (the fixed count it compares with) instead
+/// of saying no schedule within the quota meets.
+#[test]
+fn long_provisioning_gets_the_constant_schedule() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled plan")
+        .replace("provisioning = \"5m\"", "provisioning = \"25h\"");
+    let (dir, path) = write_scenario(&src, "slow.toml");
+    let plan = plan_json(&path, &[], &dir.path().join("out"));
+    let counts: Vec<u64> = plan["count_by_hour_of_week"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| c.as_u64().expect("a count"))
+        .collect();
+    let fixed = plan["fixed"]["count"].as_u64().expect("a fixed count");
+    assert!(
+        counts.iter().all(|&c| c == fixed),
+        "{counts:?} against {fixed}"
+    );
+    assert_eq!(plan["rules"].as_array().map(Vec::len), Some(1));
+}
+
+/// The bundled plan-schedule.toml with `[slo] window = window`, planned:
+/// whether it succeeded, and what it said on stderr.
+fn plan_in_window(window: &str) -> (bool, String) {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled plan")
+        .replace(
+            "wait_p95 = \"5m\"",
+            &format!("wait_p95 = \"5m\"\nwindow = \"{window}\""),
+        );
+    let (dir, path) = write_scenario(&src, "windowed.toml");
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--outputs", "none"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 26: a window in which no run arrives is refused as such, not as
+/// "missed by runs that pool builders does not serve".
+#[test]
+fn a_window_without_runs_is_refused_as_having_none_to_judge() {
+    let (ok, err) = plan_in_window("Sat 10:00-11:00");
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "no run arrives inside [slo] window \"Sat 10:00-11:00\" in any of the 10 replications"
+        ),
+        "{err}"
+    );
+}
+
+/// Issue 26: a one-minute window holds a couple of runs a replication; the
+/// plan says how few its verdict rests on.
+#[test]
+fn a_thin_window_is_warned_with_its_count() {
+    let (ok, err) = plan_in_window("Mon-Fri 09:00-09:01");
+    assert!(ok, "{err}");
+    let runs: f64 = err
+        .split("the verdict rests on ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no thin-window warning: {err}"));
+    // 33.3 runs an hour: about 0.56 in a minute, on five weekdays.
+    assert!((1.0..5.0).contains(&runs), "{err}");
+    assert!(err.contains("fewer than 20 runs"), "{err}");
+}

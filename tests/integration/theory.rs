@@ -9,7 +9,7 @@
 //! band is not so wide that anything passes, each check also requires the
 //! 95% interval half-width to be under 6% of the theoretical value.
 
-use poolcast::analytic::{erlang_c, mmc_mean_wait};
+use poolcast::analytic::{Mmc, baseline, erlang_c};
 use poolcast::replication::run;
 use poolcast::stats::Estimate;
 use poolcast::stats::{PoolMetric, WorkloadMetric};
@@ -67,7 +67,7 @@ fn check(c: Case) {
     let w = &summary.workloads[0].metrics;
     let tag = format!("M/M/{} at rho {}", c.servers, c.rho);
 
-    let wq = mmc_mean_wait(c.servers, a, MEAN_SERVICE_S);
+    let wq = Mmc::new(c.servers, a, MEAN_SERVICE_S).mean_wait_s();
     assert_close(
         &format!("{tag}: mean wait"),
         w.get(WorkloadMetric::WaitMeanS),
@@ -162,4 +162,71 @@ fn mm8_matches_erlang_c_at_high_load() {
         rho: 0.9,
         tasks_per_replication: 400_000.0,
     });
+}
+
+/// Issue 26: the analytic baseline of an M/M/c pool under an 8 h timeout
+/// (which cuts e^{-288} of the runs) is Erlang C at lambda x mean to 1e-12:
+/// the mean run time the timeout leaves is a closed form, not a Simpson
+/// sum (which put the baseline up to 0.84% off).
+#[test]
+fn the_mmc_baseline_is_erlang_c() {
+    for (servers, rho) in [(1u32, 0.5f64), (2, 0.9), (8, 0.7), (30, 0.95)] {
+        let case = Case {
+            servers,
+            rho,
+            tasks_per_replication: 1000.0,
+        };
+        let s = scenario(&mmc_scenario(&case));
+        let b = &baseline(&s)[0];
+        let a = rho * f64::from(servers);
+        let q = Mmc::new(servers, a, MEAN_SERVICE_S);
+        let tag = format!("M/M/{servers} at rho {rho}");
+        assert!(
+            (b.offered_load - a).abs() <= 1e-12 * a,
+            "{tag}: load {}",
+            b.offered_load
+        );
+        assert!(
+            (b.mmc_wait_probability - q.wait_probability()).abs() <= 1e-12,
+            "{tag}: {} vs {}",
+            b.mmc_wait_probability,
+            q.wait_probability()
+        );
+        assert!(
+            (b.mmc_wait_mean_s - q.mean_wait_s()).abs() <= 1e-12 * q.mean_wait_s(),
+            "{tag}"
+        );
+    }
+}
+
+/// Issue 26: gamma run times of mean 20 s and cv 2 under an 8 h timeout
+/// offer lambda x 20 s, not 20.8% more (which had warned of a queue
+/// growing without bound at 87.7% utilisation and hidden the baseline).
+#[test]
+fn a_heavy_gamma_offers_its_mean() {
+    let text = mmc_scenario(&Case {
+        servers: 4,
+        rho: 0.5,
+        tasks_per_replication: 1000.0,
+    });
+    let arrival = text
+        .lines()
+        .find(|l| l.starts_with("arrival"))
+        .expect("an arrival");
+    let text = text
+        .replace(
+            arrival,
+            "arrival = { process = \"poisson\", rate = \"631.44/h\" }",
+        )
+        .replace(
+            "duration = { dist = \"exponential\", mean = \"100s\" }",
+            "duration = { dist = \"gamma\", mean = \"20s\", cv = 2 }",
+        );
+    let s = scenario(&text);
+    let b = &baseline(&s)[0];
+    let a = 631.44 / 3600.0 * 20.0;
+    assert!((b.offered_load - a).abs() <= 1e-9 * a, "{}", b.offered_load);
+    assert!((b.utilization - 0.877).abs() <= 1e-9, "{}", b.utilization);
+    assert_eq!(b.not_applicable, None);
+    assert!((b.mmc_wait_probability - erlang_c(4, a)).abs() <= 1e-12);
 }

@@ -110,8 +110,10 @@ fn issue_12_queue_csv_reads_the_berlin_clock() {
 }
 
 /// A profile in Berlin peaks at its local hours: `load_by_hour` in
-/// summary.json has load only in the 09:00 hours, and the simulated runs
-/// arrive then on the Berlin clock (08:00-09:00 UTC in January).
+/// summary.json has load in the 09:00 hours and the runs that spill into
+/// 10:00 (those arriving after 09:56 run past 10:00: 30/h x (4 min)^2 /
+/// 2 h = 1/15 of an instance), and the simulated runs arrive then on the
+/// Berlin clock (08:00-09:00 UTC in January).
 #[test]
 fn issue_12_a_berlin_profile_peaks_at_local_hours() {
     let mut hourly = vec!["0"; 24];
@@ -142,7 +144,14 @@ fn issue_12_a_berlin_profile_peaks_at_local_hours() {
             h["hour_of_week"].as_u64().unwrap(),
             h["offered_load"].as_f64().unwrap(),
         );
-        assert_eq!(load > 0.0, at % 24 == 9, "hour {at}: load {load}");
+        match at % 24 {
+            9 => assert!(
+                (load - 30.0 / 3600.0 * (240.0 - 8.0)).abs() < 1e-12,
+                "hour {at}: load {load}"
+            ),
+            10 => assert!((load - 1.0 / 15.0).abs() < 1e-12, "hour {at}: load {load}"),
+            _ => assert_eq!(load, 0.0, "hour {at}"),
+        }
     }
     let rows = queue_rows(&out);
     let busy: Vec<_> = rows.iter().filter(|r| r.2 > 0.0).collect();

@@ -44,13 +44,13 @@ pub enum NoFixedCount {
     },
 }
 
-/// The cheapest fixed count of the pool that meets the wait objective,
-/// by `plan`'s binary search over the count (with the scenario's seed and
-/// replications, as the schedule ran).
+/// The cheapest fixed count of the pool up to `most` that meets the wait
+/// objective, by `plan`'s binary search over the count (with the
+/// scenario's seed and replications, as the schedule ran).
 pub(super) fn cheapest_fixed(
     req: &ScheduleRequest,
     pool: usize,
-    counts: &[u32],
+    most: u32,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Result<FixedComparison, NoFixedCount>, ScheduleError> {
@@ -59,8 +59,7 @@ pub(super) fn cheapest_fixed(
         Ok(t) => t,
         Err(e) => return Ok(Err(NoFixedCount::Edit(e))),
     };
-    let peak = counts.iter().copied().max().unwrap_or(1);
-    let most = (2 * peak + 2).clamp(1, 400);
+    let most = most.clamp(1, 400);
     let spec = SweepSpec {
         axes: vec![Axis {
             key: format!("pool.{}.count", req.pool),

@@ -58,7 +58,7 @@ use crate::stats::{Estimate, Judged, ObjectiveKind, Objectives, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
 use profile::{changes_per_day, compress};
-use request::{Bounds, bounds};
+use request::bounds;
 use rules::rules_of;
 use search::{ReplicationSet, Search};
 
@@ -123,6 +123,9 @@ pub struct SchedulePlan {
     pub simulations: u64,
     /// The most count changes a day allowed.
     pub max_changes_per_day: u32,
+    /// What the plan could not do as asked (hours outside `[slo] window`
+    /// given less than their load), in words.
+    pub warnings: Vec<String>,
 }
 
 /// Why there is no plan.
@@ -137,7 +140,7 @@ pub enum ScheduleError {
     )]
     Unsettled(usize),
     /// The hours whose runs wait too long have all the quota leaves.
-    #[error("no schedule within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications): the hours whose runs wait too long already have all the instances the {kind} quota leaves pool {pool}; raise [quota] {kind}_vcpu (for a real registry a quota increase is a support request), choose a larger tier, or add --replications (more narrow the interval)", joined(.replications))]
+    #[error("no schedule within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications), and no fixed count within it does: the hours whose runs wait too long already have all the instances the {kind} quota leaves pool {pool}; raise [quota] {kind}_vcpu to at least {vcpus} (for a real registry a quota increase is a support request), choose a larger tier, or add --replications (more narrow the interval)", joined(.replications))]
     QuotaCapped {
         /// Replications of each judged set.
         replications: Vec<u32>,
@@ -145,6 +148,17 @@ pub enum ScheduleError {
         kind: TierKind,
         /// The pool.
         pool: String,
+        /// The quota that would give the late hours one instance more, or
+        /// what M/M/c wants there, beside the other pools.
+        vcpus: u32,
+    },
+    /// No run arrived where the objective looks.
+    #[error("no run arrives {} in any of the {} replications, so there is no wait to judge (an undefined p95 meets nothing); check the workloads' arrivals, widen [slo] window, or lengthen [simulation] horizon", .window.as_ref().map_or_else(|| "after the warm-up".to_string(), |w| format!("inside [slo] window \"{w}\"")), joined(.replications))]
+    NoRunsToJudge {
+        /// Replications of each judged set.
+        replications: Vec<u32>,
+        /// `[slo] window`, when set.
+        window: Option<String>,
     },
     /// The runs that wait too long are not the pool's.
     #[error(
@@ -189,6 +203,16 @@ pub(super) fn meets_waits(run: &RunSummary) -> bool {
     })
 }
 
+/// Whether a wait objective of a run has no value (no run arrived where it
+/// looks): nothing to judge, which the search must not read as a miss to
+/// repair.
+pub(super) fn undefined_wait(run: &RunSummary) -> bool {
+    run.slo
+        .iter()
+        .flat_map(|v| &v.objectives)
+        .any(|o| o.kind == ObjectiveKind::WaitP95 && o.value.is_nan())
+}
+
 /// The deciding wait objective's judged value of a run (the first wait
 /// objective's; NaN without one), read from its verdict.
 pub fn judged_wait(run: &RunSummary) -> Judged {
@@ -218,24 +242,29 @@ pub fn plan_schedule(
     let p = check_request(req)?;
     let s = req.scenario;
     let spec = &s.pools[p];
-    let Bounds {
-        need,
-        floor,
-        ceiling,
-    } = bounds(s, p)?;
-    let first = compress(&need, req.max_changes_per_day);
+    let bounds = bounds(s, p)?;
+    let first = compress(&bounds.need, req.max_changes_per_day);
     let lead_min = spec.provisioning.as_secs_f64().div_euclid(60.0) as u32
         + u32::from(spec.provisioning.as_secs_f64() % 60.0 > 0.0);
     let first_set = ReplicationSet {
         seed: s.simulation.seed,
         replications: s.simulation.replications,
     };
+    // The constant counts worth trying: what fits every hour, and not far
+    // above what the busiest hour needs.
+    let most = bounds
+        .ceiling
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or(0)
+        .min(2 * first.iter().copied().max().unwrap_or(0) + 2);
+    let mut warnings = bounds.warnings.clone();
     let mut search = Search {
         base: s,
         pool: p,
         lead_min,
-        floor,
-        ceiling,
+        bounds,
         max_changes_per_day: req.max_changes_per_day,
         sets: vec![first_set],
         cache: HashMap::new(),
@@ -244,7 +273,13 @@ pub fn plan_schedule(
         cancel,
         progress,
     };
-    let (counts, confirm_set, confirmed) = confirmed_search(&mut search, first)?;
+    let fixed = cheapest_fixed(req, p, most, cancel, progress)?;
+    let searched = confirmed_search(&mut search, first);
+    let (counts, confirm_set, confirmed) = with_constant_candidate(&mut search, searched, &fixed)?;
+    let judged = search.judged_runs_per_replication(&counts)?;
+    if judged < THIN_JUDGE_RUNS {
+        warnings.push(thin_judge(judged, spec.name.as_str(), s.slo.window));
+    }
     debug_assert!(
         changes_per_day(&counts)
             .iter()
@@ -261,7 +296,6 @@ pub fn plan_schedule(
     chosen.simulation.seed = confirm_set.seed;
     chosen.simulation.replications = confirm_set.replications;
     let (confirmation, _, _) = search.simulate(&chosen)?;
-    let fixed = cheapest_fixed(req, p, &counts, cancel, progress)?;
     let simulations = search.simulations + fixed.as_ref().map_or(0, |f| f.simulations);
     Ok(SchedulePlan {
         pool: spec.name.clone(),
@@ -277,7 +311,79 @@ pub fn plan_schedule(
         schedules_tried: search.tried,
         simulations,
         max_changes_per_day: req.max_changes_per_day,
+        warnings,
     })
+}
+
+/// The search's schedule, or the cheapest constant count that meets when
+/// the search found nothing (a quota it could not plan within, other
+/// pools' runs, no settling) or nothing cheaper: a constant count needs no
+/// scale-up, so long provisioning or cold starts do not hurt it.
+fn with_constant_candidate(
+    search: &mut Search,
+    searched: Result<(Vec<u32>, ReplicationSet, bool), ScheduleError>,
+    fixed: &Result<FixedComparison, NoFixedCount>,
+) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+    Ok(match (searched, fixed) {
+        (Ok(found), Ok(f)) if instance_hours(&found.0) <= u64::from(f.count) * HOURS as u64 => {
+            found
+        }
+        (
+            Ok(_)
+            | Err(
+                ScheduleError::QuotaCapped { .. }
+                | ScheduleError::OtherPools(_)
+                | ScheduleError::Unsettled(_),
+            ),
+            Ok(f),
+        ) => constant_schedule(search, f.count)?,
+        (found, _) => found?,
+    })
+}
+
+/// Runs a replication's p95 needs to be more than its largest wait.
+const THIN_JUDGE_RUNS: f64 = 20.0;
+
+/// The warning for a verdict that rests on few runs.
+fn thin_judge(runs: f64, pool: &str, window: Option<crate::model::Window>) -> String {
+    let place = window.map_or_else(
+        || "after the warm-up".to_string(),
+        |w| format!("inside [slo] window \"{w}\""),
+    );
+    format!(
+        "the verdict rests on {runs:.1} runs of pool {pool} a replication {place}: a p95 of fewer than {THIN_JUDGE_RUNS:.0} runs is their largest wait; widen the window or lengthen [simulation] horizon"
+    )
+}
+
+/// Hours in the week a profile spans.
+const HOURS: usize = crate::load::HOURS_OF_WEEK;
+
+/// Instance-hours of a weekly profile.
+fn instance_hours(counts: &[u32]) -> u64 {
+    counts.iter().map(|&c| u64::from(c)).sum()
+}
+
+/// The constant schedule from `count` up: the first count that meets on
+/// every judged set (the fixed count's search saw the first alone), then
+/// confirmed on a seed the search never saw.
+fn constant_schedule(
+    search: &mut Search,
+    count: u32,
+) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+    let top = search.bounds.ceiling.iter().copied().min().unwrap_or(count);
+    let mut counts = vec![count; HOURS];
+    while counts[0] < top && !search.evaluate(&counts)?.meets {
+        counts = vec![counts[0] + 1; HOURS];
+    }
+    let sim = &search.base.simulation;
+    let confirm_set = ReplicationSet {
+        seed: sim.seed.wrapping_add(1),
+        replications: sim.replications.max(CONFIRM_REPLICATIONS),
+    };
+    let check = search.scenario(&counts, confirm_set);
+    let (run, _, _) = search.simulate(&check)?;
+    let confirmed = search.meets(&run);
+    Ok((counts, confirm_set, confirmed))
 }
 
 /// Repair, trim and confirmation from `first`, for up to `CONFIRM_ROUNDS`

@@ -3,7 +3,10 @@
 //! guess by M/M/c, the floor, the quota's ceiling).
 
 use super::ScheduleRequest;
-use crate::load::{HOURS_OF_WEEK, hour_label, load_by_hour, mmc_waits};
+use crate::analytic::Mmc;
+use crate::load::{
+    HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, overloaded_hours,
+};
 use crate::model::{PoolId, Target, Tier, TierKind};
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
@@ -173,80 +176,290 @@ pub(super) struct Bounds {
     pub floor: Vec<u32>,
     /// The most the quota leaves the pool in each hour.
     pub ceiling: Vec<u32>,
+    /// vCPUs the other pools of the kind hold in each hour.
+    pub held: Vec<u32>,
+    /// The M/M/c count of each hour, the quota aside.
+    pub wanted: Vec<u32>,
+    /// Hours outside `[slo] window` sized to what the quota leaves, in
+    /// words, with how long their runs then wait.
+    pub warnings: Vec<String>,
 }
 
-/// The bounds of pool `p`'s hours; an error when the quota leaves it less
-/// than the work offered in some hour (the queue would grow without end).
-pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
-    let spec = &s.pools[p];
-    let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
-    let loads = load_by_hour(s);
-    let (hours, service_s) = &loads[p];
-    // What the quota leaves the pool in each hour, beside the other pools
-    // of its kind at the counts they can have then.
-    let kind = spec.tier.kind();
-    let limit = s.quota.limit(kind);
-    let held: Vec<u32> = (0..HOURS_OF_WEEK)
+impl Bounds {
+    /// The quota (vCPUs) that would let `hours` have what M/M/c wants,
+    /// and at least one instance more than they can have now, beside the
+    /// other pools.
+    pub(super) fn vcpus_to_serve(&self, hours: impl Iterator<Item = usize>, vcpu: u32) -> u32 {
+        hours
+            .map(|h| self.held[h] + self.wanted[h].max(self.ceiling[h] + 1) * vcpu)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Whether some minute of hour `h` of the week is inside `[slo] window`
+/// (every hour is when no window is set).
+fn judged_hour(s: &Scenario, h: usize) -> bool {
+    s.slo
+        .window
+        .is_none_or(|w| (0..60).any(|m| w.contains(h / 24, (h % 24 * 60 + m) as u32)))
+}
+
+/// vCPUs the other pools of pool `p`'s kind hold in each hour, at the
+/// counts they can have then.
+fn held_vcpus(s: &Scenario, p: usize, loads: &[(Vec<HourLoad>, f64)]) -> Vec<u32> {
+    let kind = s.pools[p].tier.kind();
+    (0..HOURS_OF_WEEK)
         .map(|h| {
             s.pools
                 .iter()
-                .zip(&loads)
+                .zip(loads)
                 .enumerate()
                 .filter(|(q, (o, _))| *q != p && o.tier.kind() == kind)
                 .map(|(_, (o, (l, _)))| l[h].instances.saturating_mul(o.tier.vcpu()))
                 .sum()
         })
-        .collect();
+        .collect()
+}
+
+/// The bounds of pool `p`'s hours; an error when the quota leaves it less
+/// than the work offered in a judged hour (the queue would grow without
+/// end). An hour outside `[slo] window` in that case gets what fits, and a
+/// warning.
+pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
+    let spec = &s.pools[p];
+    let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
+    let loads = load_by_hour(s);
+    let (hours, service_s) = &loads[p];
+    let (kind, limit, vcpu) = (
+        spec.tier.kind(),
+        s.quota.limit(spec.tier.kind()),
+        spec.tier.vcpu(),
+    );
+    let held = held_vcpus(s, p, &loads);
     let ceiling: Vec<u32> = held
         .iter()
-        .map(|&used| limit.saturating_sub(used) / spec.tier.vcpu())
+        .map(|&used| limit.saturating_sub(used) / vcpu)
         .collect();
-    // The first guess: the smallest count whose M/M/c p95 meets the target
-    // in each hour, at least one where runs arrive.
+    // The M/M/c count of each hour, the quota aside.
+    let wanted: Vec<u32> = hours
+        .iter()
+        .map(|h| {
+            let a = h.offered_load;
+            Mmc::smallest_count(a, *service_s, target_s, 1..=100_000).unwrap_or(a.ceil() as u32 + 1)
+        })
+        .collect();
     let mut need = vec![0u32; HOURS_OF_WEEK];
-    let mut floor = vec![0u32; HOURS_OF_WEEK];
+    // At least one instance where runs are in progress.
+    let mut floor: Vec<u32> = (0..HOURS_OF_WEEK)
+        .map(|h| u32::from(hours[h].offered_load > 0.0).min(ceiling[h]))
+        .collect();
+    let mut short = Vec::new();
     for h in 0..HOURS_OF_WEEK {
         let a = hours[h].offered_load;
         if a <= 0.0 {
             continue;
         }
-        floor[h] = 1;
         if f64::from(ceiling[h]) <= a {
-            let wanted = (1..=100_000)
-                .find(|&c| mmc_waits(c, a, *service_s).2 <= target_s)
-                .unwrap_or(a.ceil() as u32 + 1);
-            return Err(RequestError::QuotaTooSmall {
-                kind,
-                hour: hour_label(h),
-                pool: spec.name.clone(),
-                offered: a,
-                limit,
-                held: held[h],
-                ceiling: ceiling[h],
-                tier: spec.tier,
-                wanted,
-            });
+            if judged_hour(s, h) {
+                return Err(RequestError::QuotaTooSmall {
+                    kind,
+                    hour: hour_label(h),
+                    pool: spec.name.clone(),
+                    offered: a,
+                    limit,
+                    held: held[h],
+                    ceiling: ceiling[h],
+                    tier: spec.tier,
+                    wanted: wanted[h],
+                });
+            }
+            need[h] = ceiling[h];
+            short.push(h);
+            continue;
         }
         let lowest = (a.floor() as u32 + 1).max(1);
-        need[h] = (lowest..=ceiling[h])
-            .find(|&c| mmc_waits(c, a, *service_s).2 <= target_s)
-            .unwrap_or(ceiling[h]);
+        need[h] =
+            Mmc::smallest_count(a, *service_s, target_s, lowest..=ceiling[h]).unwrap_or(ceiling[h]);
     }
     // And one instance in the hour after any hour where runs arrive: runs
     // that arrive just before a scale-in to 0 (and those still queued then)
     // would otherwise wait for the next morning, hours that a p95 over the
     // week barely sees.
-    let busy: Vec<bool> = hours.iter().map(|h| h.offered_load > 0.0).collect();
-    for h in 0..HOURS_OF_WEEK {
+    for (h, arrivals) in arrivals_by_hour(s, p).into_iter().enumerate() {
         let next = (h + 1) % HOURS_OF_WEEK;
-        if busy[h] && !busy[next] && ceiling[next] >= 1 {
+        if arrivals > 0.0 && ceiling[next] >= 1 {
             floor[next] = 1;
             need[next] = need[next].max(1);
         }
     }
-    Ok(Bounds {
+    let longest_s = drain(hours, &mut need, &ceiling, !short.is_empty());
+    let mut b = Bounds {
         need,
         floor,
         ceiling,
-    })
+        held,
+        wanted,
+        warnings: Vec::new(),
+    };
+    b.warnings
+        .extend(beyond_the_quota(s, p, hours, &b, &short, longest_s));
+    Ok(b)
+}
+
+/// The hours a queue left by hours short of instances spills into get all
+/// the quota leaves them too (the work in excess of the instances queues,
+/// and the instances drain it: a fluid model, over two turns of the week so
+/// that a queue carried over Monday 00:00 counts). Returns the longest
+/// wait it gives, seconds.
+fn drain(hours: &[HourLoad], need: &mut [u32], ceiling: &[u32], short: bool) -> f64 {
+    let (mut queued, mut longest) = (0.0f64, 0.0f64);
+    if !short {
+        return longest;
+    }
+    for k in 0..2 * HOURS_OF_WEEK {
+        let h = k % HOURS_OF_WEEK;
+        if queued > 0.0 {
+            need[h] = ceiling[h];
+        }
+        let c = f64::from(need[h]);
+        queued = (queued + (hours[h].offered_load - c) * 3600.0).max(0.0);
+        if c > 0.0 {
+            longest = longest.max(queued / c);
+        } else if queued > 0.0 {
+            longest = f64::INFINITY;
+        }
+    }
+    longest
+}
+
+/// The warning for hours outside `[slo] window` whose work exceeds what
+/// the quota leaves the pool (`short`): how long their runs wait at most.
+fn beyond_the_quota(
+    s: &Scenario,
+    p: usize,
+    hours: &[HourLoad],
+    bounds: &Bounds,
+    short: &[usize],
+    longest: f64,
+) -> Option<String> {
+    if short.is_empty() {
+        return None;
+    }
+    let counts = &bounds.need;
+    let sized: Vec<HourLoad> = hours
+        .iter()
+        .map(|h| HourLoad {
+            instances: if short.contains(&h.hour_of_week) {
+                counts[h.hour_of_week]
+            } else {
+                u32::MAX
+            },
+            ..*h
+        })
+        .collect();
+    let spec = &s.pools[p];
+    let kind = spec.tier.kind();
+    let wait = if longest.is_finite() {
+        format!("up to about {}", SimDuration::from_secs_f64(longest.ceil()))
+    } else {
+        "until the quota frees instances".to_string()
+    };
+    Some(format!(
+        "at {} (outside [slo] window) pool {} is offered more work than the {kind} quota leaves it, so the schedule gives those hours what fits and their runs queue: they wait {wait} (the excess work over the instances, a fluid estimate); [quota] {kind}_vcpu = {} would serve them",
+        overloaded_hours(&sized).unwrap_or_default(),
+        spec.name,
+        bounds.vcpus_to_serve(short.iter().copied(), spec.tier.vcpu()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::from_str;
+    use std::path::Path;
+
+    /// A pool `builders` of S1 under a `vcpus` quota, with `workloads`
+    /// and `slo` appended.
+    fn scenario(vcpus: u32, workloads: &str, slo: &str) -> Scenario {
+        let text = format!(
+            "[simulation]\nhorizon = \"8d\"\nwarmup = \"1d\"\nreplications = 2\n\n[quota]\nstandard_vcpu = {vcpus}\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n{workloads}\n[slo]\n{slo}\n"
+        );
+        from_str(&text, Path::new("t.toml")).expect("a valid scenario")
+    }
+
+    /// Issue 26: arrivals 12 + 8 sin(2 pi (t - 6) / 24) an hour with
+    /// 60-minute runs. 06:00 and 17:00 have the same arrival rate, but the
+    /// load lags the arrivals by about an hour, so the first guess gives
+    /// 17:00 more instances than 06:00, and 06:00 fewer than its arrival
+    /// rate alone would (Erlang C on rate x mean run time).
+    #[test]
+    fn the_first_guess_follows_the_lagged_load() {
+        let w = 2.0 * std::f64::consts::PI / 24.0;
+        let hourly: Vec<String> = (0..24)
+            .map(|t| {
+                let t = f64::from(t);
+                let mean = 12.0 - 8.0 / w * ((w * (t - 5.0)).cos() - (w * (t - 6.0)).cos());
+                format!("{}", mean / 12.0)
+            })
+            .collect();
+        let s = scenario(
+            1000,
+            &format!(
+                "[[workload]]\nname = \"ci\"\npool = \"builders\"\ntimeout = \"8h\"\narrival = {{ process = \"profile\", rate = \"12/h\", hourly = [{}], weekly = [1, 1, 1, 1, 1, 1, 1] }}\nduration = {{ dist = \"exponential\", mean = \"60m\" }}\n",
+                hourly.join(", ")
+            ),
+            "wait_p95 = \"5m\"",
+        );
+        let b = bounds(&s, 0).expect("bounds");
+        let (hours, service_s) = &load_by_hour(&s)[0];
+        let arrivals = arrivals_by_hour(&s, 0);
+        let pointwise = |h: usize| {
+            Mmc::smallest_count(arrivals[h] * service_s / 3600.0, *service_s, 300.0, 1..=100)
+        };
+        for day in 0..7 {
+            let (early, late) = (day * 24 + 6, day * 24 + 17);
+            assert!((arrivals[early] - arrivals[late]).abs() < 1e-9);
+            assert!(hours[late].offered_load > hours[early].offered_load);
+            assert_eq!(pointwise(early), pointwise(late));
+            assert!(
+                b.need[late] > b.need[early],
+                "{:?}",
+                &b.need[day * 24..day * 24 + 24]
+            );
+            assert!(Some(b.need[early]) < pointwise(early) && Some(b.need[late]) > pointwise(late));
+        }
+    }
+
+    /// The nightly batch of 60 one-hour builds at 02:00 needs 60 x S1
+    /// that hour, but the quota (16 vCPUs) leaves 8: outside the window
+    /// the hour gets the 8 and a warning; judged, it is refused.
+    #[test]
+    fn a_burst_outside_the_window_gets_what_fits() {
+        let workloads = "[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"profile\", rate = \"4/h\", hourly = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0], weekly = [1, 1, 1, 1, 1, 1, 1] }\nduration = { dist = \"exponential\", mean = \"10m\" }\n\n[[workload]]\nname = \"nightly\"\npool = \"builders\"\narrival = { process = \"cron\", schedule = \"0 2 * * *\", tasks = 60 }\nduration = { dist = \"constant\", value = \"1h\" }\n";
+        let s = scenario(
+            16,
+            workloads,
+            "wait_p95 = \"5m\"\nwindow = \"Mon-Sun 09:00-18:00\"",
+        );
+        let b = bounds(&s, 0).expect("sized to what fits");
+        assert_eq!(b.need[2], 8);
+        assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
+        let w = &b.warnings[0];
+        // 60 instance-hours of work on 8 instances: 52 queued at 03:00,
+        // drained by 8 an hour: the last runs wait 6.5 h.
+        assert!(w.contains("every day 02:00-03:00"), "{w}");
+        assert!(w.contains("wait up to about 6h 30m"), "{w}");
+        assert!(
+            w.contains(&format!("standard_vcpu = {} ", b.wanted[2] * 2)),
+            "{w}"
+        );
+        // The queue drains on all the quota leaves: 8 until 09:00.
+        assert!(b.need[3..9].iter().all(|&c| c == 8), "{:?}", &b.need[..10]);
+        let judged = scenario(16, workloads, "wait_p95 = \"5m\"");
+        assert!(matches!(
+            bounds(&judged, 0),
+            Err(RequestError::QuotaTooSmall { ceiling: 8, .. })
+        ));
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::ScheduleError;
 use super::profile::{Block, blocks, changes_per_day};
+use super::request::Bounds;
 use super::rules::rules_of;
 use super::tally::HourTally;
 use crate::load::HOURS_OF_WEEK;
@@ -39,7 +40,9 @@ pub(super) struct ReplicationSet {
 /// judged set, and its runs and late runs by hour of arrival (all sets).
 #[derive(Debug, Clone)]
 pub(super) struct Evaluation {
-    meets: bool,
+    pub(super) meets: bool,
+    /// Whether some judged set had no run to judge (an undefined wait).
+    undefined: bool,
     runs: Vec<u64>,
     over: Vec<u64>,
 }
@@ -51,10 +54,8 @@ pub(super) struct Search<'a> {
     pub pool: usize,
     /// How early each rule fires, whole minutes.
     pub lead_min: u32,
-    /// The fewest instances each hour may have.
-    pub floor: Vec<u32>,
-    /// The most the quota leaves the pool in each hour.
-    pub ceiling: Vec<u32>,
+    /// The fewest and the most instances each hour may have.
+    pub bounds: Bounds,
     pub max_changes_per_day: u32,
     /// The replication sets every schedule is judged on.
     pub sets: Vec<ReplicationSet>,
@@ -143,6 +144,7 @@ impl Search<'_> {
         self.tried += 1;
         let mut e = Evaluation {
             meets: true,
+            undefined: false,
             runs: vec![0; HOURS_OF_WEEK],
             over: vec![0; HOURS_OF_WEEK],
         };
@@ -150,6 +152,7 @@ impl Search<'_> {
             let s = self.scenario(counts, set);
             let (run, runs, over) = self.simulate(&s)?;
             e.meets &= self.meets(&run);
+            e.undefined |= super::undefined_wait(&run);
             for h in 0..HOURS_OF_WEEK {
                 e.runs[h] += runs[h];
                 e.over[h] += over[h];
@@ -168,7 +171,7 @@ impl Search<'_> {
                 return Ok(counts);
             }
             let blocks = blocks(&counts);
-            let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.ceiling[h]);
+            let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.bounds.ceiling[h]);
             let late = |b: &Block| {
                 let runs: u64 = b.hours().iter().map(|&h| e.runs[h]).sum();
                 let over: u64 = b.hours().iter().map(|&h| e.over[h]).sum();
@@ -191,17 +194,7 @@ impl Search<'_> {
                 );
             }
             if raise.is_empty() {
-                let capped = blocks.iter().any(|b| late(b).1 > 0 && !room(b));
-                let pool = &self.base.pools[self.pool];
-                return Err(if capped {
-                    ScheduleError::QuotaCapped {
-                        replications: self.sets.iter().map(|s| s.replications).collect(),
-                        kind: pool.tier.kind(),
-                        pool: pool.name.clone(),
-                    }
-                } else {
-                    ScheduleError::OtherPools(pool.name.clone())
-                });
+                return Err(self.refusal(&e));
             }
             let mut next = counts.clone();
             for b in raise {
@@ -210,6 +203,43 @@ impl Search<'_> {
                 }
             }
             counts = next;
+        }
+    }
+
+    /// The judged runs of the pool (inside `[slo] window` when set) per
+    /// replication on the sets `counts` was judged on.
+    pub(super) fn judged_runs_per_replication(
+        &mut self,
+        counts: &[u32],
+    ) -> Result<f64, ScheduleError> {
+        let runs: u64 = self.evaluate(counts)?.runs.iter().sum();
+        let replications: u32 = self.sets.iter().map(|s| s.replications).sum();
+        Ok(runs as f64 / f64::from(replications.max(1)))
+    }
+
+    /// Why repair cannot go on: no run to judge, the quota (with the
+    /// vCPUs that would let the late blocks grow), or other pools' runs.
+    fn refusal(&self, e: &Evaluation) -> ScheduleError {
+        let pool = &self.base.pools[self.pool];
+        let replications = self.sets.iter().map(|s| s.replications).collect();
+        if e.undefined {
+            return ScheduleError::NoRunsToJudge {
+                replications,
+                window: self.base.slo.window.map(|w| w.to_string()),
+            };
+        }
+        // Repair raises every late block with room: those left are capped.
+        let capped: Vec<usize> = (0..HOURS_OF_WEEK).filter(|&h| e.over[h] > 0).collect();
+        if capped.is_empty() {
+            return ScheduleError::OtherPools(pool.name.clone());
+        }
+        ScheduleError::QuotaCapped {
+            replications,
+            kind: pool.tier.kind(),
+            pool: pool.name.clone(),
+            vcpus: self
+                .bounds
+                .vcpus_to_serve(capped.into_iter(), pool.tier.vcpu()),
         }
     }
 
@@ -225,7 +255,7 @@ impl Search<'_> {
                 candidates.extend([b.hours(), first, last]);
             }
             candidates.retain(|hours| {
-                !hours.is_empty() && hours.iter().all(|&h| counts[h] > self.floor[h])
+                !hours.is_empty() && hours.iter().all(|&h| counts[h] > self.bounds.floor[h])
             });
             // The most instance-hours first (then the earliest in the week).
             candidates

@@ -1,14 +1,17 @@
 //! The offered load by hour of the week: for every pool, how many
-//! instances the arrivals keep busy in each of the 168 hours (arrival
-//! intensity from every process, times the mean run time a timeout
-//! leaves, on the pool's tier), against the instances the pool can have
-//! then. Time-varying traffic is the normal case: a weekly mean hides a
-//! workday peak, and this is what warnings, `estimate` and the planner
-//! look at instead.
+//! instances the arrivals keep busy in each of the 168 hours (the
+//! infinite-server load of `offered`: every process's arrivals, the run
+//! time a timeout leaves on the pool's tier, the lag of long runs), against
+//! the instances the pool can have then. Time-varying traffic is the
+//! normal case: a weekly mean hides a workday peak, and this is what
+//! warnings, `estimate`, the fix hint and the planner's first guess look
+//! at instead.
 
-use chrono::{Datelike, Timelike};
+mod offered;
 
-use crate::analytic::{capped_moments, erlang_c};
+pub use offered::{Batch, Occupancy, WeeklyArrivals};
+
+use crate::analytic::Mmc;
 use crate::model::{PoolId, PoolSpec, Scaling, Target};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -26,7 +29,8 @@ const CRON_WEEKS: u64 = 4;
 pub struct HourLoad {
     /// Hour of the week, 0 = Monday 00:00-01:00.
     pub hour_of_week: usize,
-    /// Instances the arrivals of the hour keep busy (Erlangs).
+    /// Instances busy in the hour (Erlangs): its runs and those still
+    /// running from earlier hours.
     pub offered_load: f64,
     /// Instances the pool can have in the hour: the fixed count, the
     /// schedule's count once provisioned, or a controller's maximum.
@@ -55,34 +59,26 @@ pub fn hour_label(h: usize) -> String {
     format!("{} {:02}:00", DAYS[h / 24 % 7], h % 24)
 }
 
-/// Arrivals per second by hour of the week, averaged over the weeks of
-/// `[from, to)`.
-pub fn intensity(
+/// A workload's arrivals over the week of the scenario's clock, averaged
+/// over the weeks of `[from, to)` (a cron's over four weeks from `from`,
+/// whatever the horizon: exact for daily and weekly schedules).
+pub fn weekly_arrivals(
     arrival: &ArrivalProcess,
     calendar: &Calendar,
     from: SimTime,
     to: SimTime,
-) -> [f64; HOURS_OF_WEEK] {
-    let mut out = [0.0; HOURS_OF_WEEK];
+) -> WeeklyArrivals {
+    let mut out = WeeklyArrivals {
+        rates: [0.0; HOURS_OF_WEEK],
+        batches: Vec::new(),
+    };
     let slot = |t: SimTime| {
         let (d, h) = calendar.weekday_hour(t);
         d * 24 + h
     };
-    // Hours of each slot inside the window, to turn counts into rates.
-    let exposure = |from: SimTime, to: SimTime| {
-        let mut hours = [0.0f64; HOURS_OF_WEEK];
-        let step = 3600 * TICKS_PER_SECOND;
-        let mut t = from;
-        while t < to {
-            let next = SimTime(((t.0 / step) + 1) * step).min(to);
-            hours[slot(t)] += (next.0 - t.0) as f64 / step as f64;
-            t = next;
-        }
-        hours
-    };
     match arrival {
         ArrivalProcess::Poisson { .. } | ArrivalProcess::Burst { .. } => {
-            out = [arrival.mean_rate().as_per_second(); HOURS_OF_WEEK];
+            out.rates = [arrival.mean_rate().as_per_second(); HOURS_OF_WEEK];
         }
         ArrivalProcess::Profile {
             rate,
@@ -91,7 +87,7 @@ pub fn intensity(
             ..
         } => {
             // Its multipliers are by calendar hour and weekday, as the slots.
-            for (h, o) in out.iter_mut().enumerate() {
+            for (h, o) in out.rates.iter_mut().enumerate() {
                 *o = rate.as_per_second() * hourly[h % 24] * weekly[h / 24];
             }
         }
@@ -101,74 +97,39 @@ pub fn intensity(
             jitter,
             calendar,
         } => {
-            // The schedule's pattern of the week, whatever the horizon: a
-            // window shorter than a week would leave hours unobserved.
             let to = from + SimDuration::from_secs(CRON_WEEKS * 7 * 86_400);
-            let hours = exposure(from, to);
             let (start, end) = (calendar.datetime(from), calendar.datetime(to));
+            let runs = tasks / CRON_WEEKS as f64;
             for t in schedule.iter_from(start, croner::Direction::Forward) {
                 if t >= end {
                     break;
                 }
-                add_jittered(&mut out, t, *tasks, *jitter);
-            }
-            for (o, e) in out.iter_mut().zip(hours) {
-                *o = if e > 0.0 { *o / (e * 3600.0) } else { 0.0 };
+                let (batch, even) = Batch::at(&t, runs, jitter.as_secs_f64());
+                out.batches.push(batch);
+                for r in &mut out.rates {
+                    *r += even;
+                }
             }
         }
         ArrivalProcess::Trace { trace, scale } => {
-            let hours = exposure(from, to);
-            for r in trace.runs().iter().filter(|r| r.at >= from && r.at < to) {
-                out[slot(r.at)] += scale;
+            // Hours of each slot inside the window, to turn counts into rates.
+            let mut hours = [0.0f64; HOURS_OF_WEEK];
+            let step = 3600 * TICKS_PER_SECOND;
+            let mut t = from;
+            while t < to {
+                let next = SimTime(((t.0 / step) + 1) * step).min(to);
+                hours[slot(t)] += (next.0 - t.0) as f64 / step as f64;
+                t = next;
             }
-            for (o, e) in out.iter_mut().zip(hours) {
+            for r in trace.runs().iter().filter(|r| r.at >= from && r.at < to) {
+                out.rates[slot(r.at)] += scale;
+            }
+            for (o, e) in out.rates.iter_mut().zip(hours) {
                 *o = if e > 0.0 { *o / (e * 3600.0) } else { 0.0 };
             }
         }
     }
     out
-}
-
-/// Adds the `runs` of a firing at `at` to the hours of the week (by
-/// `at`'s wall clock) in which they arrive: uniformly over
-/// `[at, at + jitter)`, as the arrival stream draws them (a monthly cron
-/// with a 27-day jitter loads every hour alike, not its firing hour).
-/// Whole weeks of the jitter go evenly to every hour, the rest hour by
-/// hour, so a firing costs at most 169 steps whatever its jitter.
-fn add_jittered<Z: chrono::TimeZone>(
-    out: &mut [f64; HOURS_OF_WEEK],
-    at: chrono::DateTime<Z>,
-    runs: f64,
-    jitter: SimDuration,
-) {
-    const HOUR: u64 = 3600 * TICKS_PER_SECOND;
-    const WEEK: u64 = HOURS_OF_WEEK as u64 * HOUR;
-    let slot = |t: &chrono::DateTime<Z>| {
-        t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize
-    };
-    let span = jitter.0;
-    if span == 0 {
-        out[slot(&at)] += runs;
-        return;
-    }
-    let share = |ticks: u64| runs * ticks as f64 / span as f64;
-    let weeks = span / WEEK;
-    if weeks > 0 {
-        let each = share(weeks * WEEK) / HOURS_OF_WEEK as f64;
-        for o in out.iter_mut() {
-            *o += each;
-        }
-    }
-    let (mut t, mut left) = (at, span % WEEK);
-    while left > 0 {
-        // Ticks to the next hour of the wall clock.
-        let into = u64::from(t.minute() * 60 + t.second()) * TICKS_PER_SECOND
-            + u64::from(t.nanosecond() / 1_000) % TICKS_PER_SECOND;
-        let part = (HOUR - into.min(HOUR - 1)).min(left);
-        out[slot(&t)] += share(part);
-        left -= part;
-        t += chrono::TimeDelta::microseconds(part as i64);
-    }
 }
 
 /// Hours past a week that a schedule's table looks at: a wall clock that
@@ -240,11 +201,15 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
                 .iter()
                 .filter(|w| w.target == Target::Pool(PoolId(i as u32)))
             {
-                let f = w.runtime_factor(pool.tier.vcpu());
-                let service = capped_moments(&w.duration, w.timeout.as_secs_f64() / f).0 * f;
-                let lambda = intensity(&w.arrival, &sim.calendar, from, to);
-                for (l, x) in load.iter_mut().zip(lambda) {
-                    *l += x * service;
+                let occupancy = Occupancy {
+                    dist: &w.duration,
+                    factor: w.runtime_factor(pool.tier.vcpu()),
+                    timeout_s: w.timeout.as_secs_f64(),
+                };
+                let service = occupancy.mean_s();
+                let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
+                for (l, x) in load.iter_mut().zip(week.offered_load(&occupancy)) {
+                    *l += x;
                 }
                 let mean = w.arrival.mean_rate().as_per_second();
                 rate += mean;
@@ -263,6 +228,29 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
         .collect()
 }
 
+/// Runs arriving at pool `p` in each hour of the week, over the observed
+/// window of `s`.
+pub fn arrivals_by_hour(s: &Scenario, p: usize) -> [f64; HOURS_OF_WEEK] {
+    let sim = &s.simulation;
+    let mut out = [0.0; HOURS_OF_WEEK];
+    for w in s
+        .workloads
+        .iter()
+        .filter(|w| w.target == Target::Pool(PoolId(p as u32)))
+    {
+        let week = weekly_arrivals(
+            &w.arrival,
+            &sim.calendar,
+            SimTime(sim.warmup.0),
+            SimTime(sim.horizon.0),
+        );
+        for (n, r) in out.iter_mut().zip(week.rates_by_hour()) {
+            *n += r * 3600.0;
+        }
+    }
+    out
+}
+
 /// Compute cost per day of a pool whose instances follow `hours`, at
 /// `usd_per_hour` an instance (a controller at its maximum: an upper
 /// bound).
@@ -276,12 +264,13 @@ pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
 /// week with its rate per hour, over the observed window of `s`.
 pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
     let sim = &s.simulation;
-    let per_s = intensity(
+    let per_s = weekly_arrivals(
         &s.workloads[w].arrival,
         &sim.calendar,
         SimTime(sim.warmup.0),
         SimTime(sim.horizon.0),
-    );
+    )
+    .rates_by_hour();
     let day = |d: usize| per_s[d * 24..(d + 1) * 24].iter().sum::<f64>() * 3600.0;
     let weekday = (0..5).map(day).sum::<f64>() / 5.0;
     let weekend = (5..7).map(day).sum::<f64>() / 2.0;
@@ -303,26 +292,13 @@ pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHo
                 .total_cmp(&b.offered_load)
                 .then(b.hour_of_week.cmp(&a.hour_of_week))
         })?;
-    let (c, a) = (hour.instances, hour.offered_load);
-    let (probability, mean, p95) = if a < f64::from(c) && mean_service_s > 0.0 {
-        let pw = erlang_c(c, a);
-        // c mu - lambda, per second.
-        let drain = (f64::from(c) - a) / mean_service_s;
-        let p95 = if pw > 0.05 {
-            (pw / 0.05).ln() / drain
-        } else {
-            0.0
-        };
-        (pw, pw / drain, p95)
-    } else {
-        (1.0, f64::INFINITY, f64::INFINITY)
-    };
+    let q = Mmc::new(hour.instances, hour.offered_load, mean_service_s);
     Some(BusiestHour {
         hour,
         mean_service_s,
-        wait_probability: probability,
-        wait_mean_s: mean,
-        wait_p95_s: p95,
+        wait_probability: q.wait_probability(),
+        wait_mean_s: q.mean_wait_s(),
+        wait_p95_s: q.p95_wait_s(),
     })
 }
 
@@ -337,29 +313,7 @@ pub fn smallest_count_for_p95(
     limit: u32,
 ) -> Option<u32> {
     let peak = hours.iter().map(|h| h.offered_load).fold(0.0, f64::max);
-    (1..=limit).find(|&c| mmc_waits(c, peak, mean_service_s).2 <= target_s)
-}
-
-/// M/M/c at offered load `a` with mean run time `mean_service_s`: the
-/// share of runs that wait (Erlang C), the mean wait and the p95 wait in
-/// seconds, from P(Wq > t) = C e^{-(c mu - lambda) t}. At or above
-/// capacity: every run waits, without bound.
-pub fn mmc_waits(c: u32, a: f64, mean_service_s: f64) -> (f64, f64, f64) {
-    if a <= 0.0 {
-        return (0.0, 0.0, 0.0);
-    }
-    if a >= f64::from(c) || mean_service_s <= 0.0 {
-        return (1.0, f64::INFINITY, f64::INFINITY);
-    }
-    let pw = erlang_c(c, a);
-    // c mu - lambda, per second.
-    let drain = (f64::from(c) - a) / mean_service_s;
-    let p95 = if pw > 0.05 {
-        (pw / 0.05).ln() / drain
-    } else {
-        0.0
-    };
-    (pw, pw / drain, p95)
+    Mmc::smallest_count(peak, mean_service_s, target_s, 1..=limit)
 }
 
 /// What would fix a missed objective, in words, per pool: for a fixed pool
@@ -514,14 +468,14 @@ mod tests {
     }
 
     #[test]
-    fn busiest_hour_p95_matches_erlang_c_tail() {
-        // M/M/2 at a = 1, mean 60 s: C = 1/3, c mu - lambda = 1/60 per s,
-        // P(Wq > t) = C e^{-t/60}: p95 at 60 ln(20/3).
+    fn busiest_hour_is_the_most_loaded_under_mmc() {
         let h = hours(|k| if k == 10 { 1.0 } else { 0.5 }, 2);
         let b = busiest_hour(&h, 60.0).unwrap();
         assert_eq!(b.hour.hour_of_week, 10);
-        assert!((b.wait_probability - 1.0 / 3.0).abs() < 1e-12);
-        assert!((b.wait_p95_s - 60.0 * (20.0f64 / 3.0).ln()).abs() < 1e-9);
-        assert!((b.wait_mean_s - 20.0).abs() < 1e-9);
+        let q = Mmc::new(2, 1.0, 60.0);
+        assert_eq!(
+            (b.wait_probability, b.wait_mean_s, b.wait_p95_s),
+            (q.wait_probability(), q.mean_wait_s(), q.p95_wait_s())
+        );
     }
 }
