@@ -2,6 +2,7 @@
 
 mod arrivals;
 mod browser;
+mod calendar_days;
 mod chart_data;
 mod cli;
 mod contract;
