@@ -259,7 +259,8 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         &crate::memory::run_estimate(&largest, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
-    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
+        .protect(&super::files_read(&run.scenario, &s))?;
     let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);
     let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
