@@ -11,6 +11,7 @@ mod exit_codes;
 mod fuzz;
 mod golden;
 mod import;
+mod init_flags;
 mod inputs_kept;
 mod install;
 mod invariants;
