@@ -318,8 +318,11 @@ fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
     if reads_outside {
         note!(
             "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
+            // A scenario named without a folder is in the working one.
             path.parent()
-                .map_or_else(String::new, |p| p.display().to_string()),
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .display(),
             path.display()
         );
     }

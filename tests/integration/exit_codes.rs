@@ -110,3 +110,30 @@ fn issue_28_a_file_size_limit_is_a_message_not_a_signal() {
     );
     assert!(!stderr.contains(" at path "), "{stderr}");
 }
+
+/// Issue 28: replications that all stopped inside the warm-up have no
+/// statistic, and the verdict says so instead of "in one replication"
+/// (none of 3 had a run).
+#[test]
+fn issue_28_stopped_in_the_warm_up_claims_no_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wu.toml");
+    std::fs::write(
+        &file,
+        "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n\n[slo]\nwait_p95 = \"5m\"\n",
+    )
+    .unwrap();
+    let out = crate::support::poolcast()
+        .args(["check", file.to_str().unwrap(), "-q", "--outputs", "none"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "undefined (no run arrived in the observed window): no statistic in any replication"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("in one replication"), "{stderr}");
+}

@@ -139,3 +139,45 @@ fn issue_26_init_writes_a_horizon_plan_schedule_accepts() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(2), "{stderr}");
 }
+
+/// Issue 28: `plan --schedule` on a scenario named without a folder, whose
+/// data file is relative, names the working folder (it said "reads its
+/// data files from ;").
+#[test]
+fn issue_28_plan_schedule_names_the_data_files_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    poolcast()
+        .current_dir(dir.path())
+        .args(["init", "--out", "team.toml", "-q"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("team.toml")).unwrap();
+    let start = text.find("duration = {").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!(
+        "{}duration = {{ dist = \"empirical\", file = \"times.txt\" }}{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(dir.path().join("team.toml"), text).unwrap();
+    std::fs::write(dir.path().join("times.txt"), "300\n420\n600\n").unwrap();
+    let out = poolcast()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "team.toml",
+            "--schedule",
+            "builders",
+            "--replications",
+            "2",
+            "--out",
+            "plan",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("recommended.toml reads its data files from .;"),
+        "{stderr}"
+    );
+}
