@@ -207,6 +207,9 @@ pub struct InitArgs {
     /// No note on stderr (the "wrote" line).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace the file `--out` names when it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How results are printed on stdout.

@@ -95,11 +95,11 @@ pub enum SizeError {
     /// No number where the size starts.
     #[error("{0:?} is not a size; write e.g. 4GiB or 512MiB")]
     NotASize(String),
-    /// A unit other than B, K, M, G or T (with or without `B`/`iB`).
+    /// A unit other than B, K, M, G, T, P or E (with or without `B`/`iB`).
     #[error("{0:?}: unknown unit; write e.g. 4GiB or 512MiB")]
     Unit(String),
-    /// Zero, or too large to hold.
-    #[error("{0:?}: give a size of at least one byte")]
+    /// Zero, or beyond what a 64-bit machine can address (16 EiB).
+    #[error("{0:?}: give a size from one byte to 16EiB")]
     Range(String),
 }
 
@@ -120,10 +120,12 @@ pub fn parse_bytes(text: &str) -> Result<f64, SizeError> {
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
         "t" | "tb" | "tib" => 40,
+        "p" | "pb" | "pib" => 50,
+        "e" | "eb" | "eib" => 60,
         _ => return Err(SizeError::Unit(text.to_string())),
     };
     let bytes = n * 2f64.powi(shift);
-    if bytes.is_finite() && bytes >= 1.0 {
+    if (1.0..=2f64.powi(64)).contains(&bytes) {
         Ok(bytes)
     } else {
         Err(SizeError::Range(text.to_string()))
@@ -457,6 +459,11 @@ mod tests {
             Err(SizeError::Unit("4 parsecs".into()))
         );
         assert_eq!(parse_bytes("0"), Err(SizeError::Range("0".into())));
+        // Issue 28: 16EiB was an unknown unit while 10^23 bytes passed.
+        assert_eq!(parse_bytes("16EiB"), Ok(2f64.powi(64)));
+        assert_eq!(parse_bytes("2PiB"), Ok(2f64.powi(51)));
+        let huge = "100000000000000000000000";
+        assert_eq!(parse_bytes(huge), Err(SizeError::Range(huge.into())));
         assert_eq!(bytes_text(1536.0 * 1024.0 * 1024.0), "1.5 GiB");
     }
 

@@ -74,7 +74,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         "compare",
         &[Kind::Csv, Kind::Svg, Kind::Png, Kind::Html, Kind::Md],
     )?;
-    let out = Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?;
+    let reads: Vec<_> = args
+        .scenarios
+        .iter()
+        .zip(&scenarios)
+        .flat_map(|(path, s)| super::files_read(path, s))
+        .collect();
+    let out =
+        Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?.protect(&reads)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),

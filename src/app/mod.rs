@@ -76,25 +76,34 @@ fn is_bad_input(c: &(dyn std::error::Error + 'static)) -> bool {
         // Another writer, and `--no-wait`: what to do is the user's call.
         || c.downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
-            .is_some_and(|inner| inner.is::<crate::report::Busy>())
+            .is_some_and(|inner| {
+                // `--out` replacing an input is the user's to fix too.
+                inner.is::<crate::report::Busy>() || inner.is::<crate::report::ReplacesInput>()
+            })
 }
 
-/// Exit code for an error: 130 when interrupted, 2 for bad input, 1
-/// otherwise; a closed stdout
-/// (e.g. `| head`) is not an error.
+/// Whether the error is a closed stdout (`| head`, `| true`): the reader
+/// has all it wanted, so the command exits 0 and says nothing.
+pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Exit code for an error: 130 when interrupted, 0 for a closed stdout,
+/// 2 for bad input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.chain().any(|c| c.is::<Interrupted>()) {
         return ExitCode::from(130);
     }
-    let input = e.chain().any(is_bad_input);
-    let broken_pipe = e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    });
-    match (broken_pipe, input) {
-        (true, _) => ExitCode::SUCCESS,
-        (_, true) => ExitCode::from(2),
-        _ => ExitCode::FAILURE,
+    if is_closed_pipe(e) {
+        return ExitCode::SUCCESS;
+    }
+    if e.chain().any(is_bad_input) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -136,9 +145,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(args) => compare::compare(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions { shell } => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "poolcast", &mut out);
-            out.flush()?;
+            // Written to memory first: clap_complete panics on a failed
+            // write (a closed pipe, a full disk).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "poolcast", &mut script);
+            emit(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
@@ -166,12 +177,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Writes to stdout.
+/// Writes to stdout; a failure says "stdout" (a full disk: `stdout: No
+/// space left on device`).
 pub(super) fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    on_stdout(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// A write to stdout's result, its error saying "stdout".
+pub(super) fn on_stdout(written: std::io::Result<()>) -> Result<()> {
+    written.context("stdout")
 }
 
 /// Where the files a scenario names may be: `--allow-outside` lets them
@@ -182,6 +197,14 @@ pub(super) fn file_scope(allow_outside: bool) -> scenario::FileScope {
     } else {
         scenario::FileScope::ScenarioFolder
     }
+}
+
+/// The files a command reads for the scenario `s` loaded from `path`:
+/// the scenario and its data files.
+pub(super) fn files_read(path: &Path, s: &Scenario) -> Vec<PathBuf> {
+    let mut files = s.data_files.clone();
+    files.push(path.to_path_buf());
+    files
 }
 
 /// Loads the scenario and applies the command-line overrides.

@@ -3,7 +3,7 @@
 //! written.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
@@ -156,6 +156,15 @@ impl Outputs {
             dir,
             report: AtomicBool::new(false),
         })
+    }
+
+    /// Refuses to write over any of `inputs`, the files the command reads
+    /// (see `OutputDir::protect`): at once when the previous set holds one.
+    pub(super) fn protect(mut self, inputs: &[PathBuf]) -> Result<Outputs> {
+        if let Some(dir) = &mut self.dir {
+            dir.protect(inputs)?;
+        }
+        Ok(self)
     }
 
     /// The folder for a sweep shard's files, which merge needs whatever

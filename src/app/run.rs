@@ -23,7 +23,8 @@ use crate::stats::RunSummary;
 /// summary; returns what it ran, and every warning, for `check`.
 fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     let s = load_with_overrides(args)?;
-    let out = Outputs::prepare(&args.output, args.out.as_deref(), &s.name, None)?;
+    let out = Outputs::prepare(&args.output, args.out.as_deref(), &s.name, None)?
+        .protect(&super::files_read(&args.scenario, &s))?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
         &crate::memory::run_estimate(&s, pool.current_num_threads()),

@@ -270,7 +270,8 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         &crate::memory::run_estimate(&largest, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
-    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
+        .protect(&super::files_read(&run.scenario, &s))?;
     let bar = super::sweep::bar_for(run.print.quiet, &s.name);
     let progress = super::sweep::on_progress(&bar);
     let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
@@ -321,8 +322,11 @@ fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
     if reads_outside {
         note!(
             "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
+            // A scenario named without a folder is in the working one.
             path.parent()
-                .map_or_else(String::new, |p| p.display().to_string()),
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .display(),
             path.display()
         );
     }

@@ -30,6 +30,9 @@ struct Prepared {
     /// replications; `sweep` adds its precision settings): shards of
     /// different sweeps must not be merged.
     fingerprint: report::Fingerprint,
+    /// The scenario and every point's data files: what the output must
+    /// not replace.
+    reads: Vec<PathBuf>,
 }
 
 /// What one pass over the points finds before any simulation: each point
@@ -174,11 +177,13 @@ fn prepare(
             given(args.simulation.replications.map(|r| r.to_string())),
         ),
     ]);
+    let reads = files.into_iter().chain([path.to_path_buf()]).collect();
     Ok(Prepared {
         base,
         points,
         memory: survey.memory,
         fingerprint,
+        reads,
     })
 }
 
@@ -441,9 +446,9 @@ fn new_table(table: std::io::Result<SweepTable>) -> Result<SweepTable> {
 /// Prints `recommendation.json` as it is made.
 fn print_recommendation(table: &SweepTable, obj: &Objective) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    report::write_recommendation_json(&mut out, table, obj)?;
-    out.flush()?;
-    Ok(())
+    super::on_stdout(
+        report::write_recommendation_json(&mut out, table, obj).and_then(|()| out.flush()),
+    )
 }
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
@@ -484,7 +489,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         run.out.as_deref(),
         &prepared.base.name,
         Some("sweep"),
-    )?;
+    )?
+    .protect(&prepared.reads)?;
     let most = if args.precision.is_some() {
         args.max_replications
     } else {
@@ -727,7 +733,8 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         &prepared.base.name,
         Some("plan"),
-    )?;
+    )?
+    .protect(&prepared.reads)?;
     // A plan simulates one point at a time.
     check_points_memory(&prepared, 1, 0, &pool, args)?;
     let bar = bar_for(args.print.quiet, &prepared.base.name);

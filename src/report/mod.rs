@@ -31,7 +31,7 @@ pub use fingerprint::Fingerprint;
 pub use json::{
     analytic_json, estimate_json, objectives_json, summary_json, sweep_estimate_json, tiers_json,
 };
-pub use output::{Busy, OutputDir, WhenLocked, check_file_target, write_file};
+pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{
     Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, SweepSummary, checksum,
     read_sweep_meta, read_sweep_rows, recommendation_text, sweep_csv, sweep_meta_json,

@@ -35,6 +35,21 @@ pub struct Busy {
     folder: String,
 }
 
+/// Writing the output set would replace a file the command reads (`--out`
+/// is the scenario's folder, and a trace there is called `queue.csv`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "writing {name} into {folder} would replace {input}, which this command reads; choose another --out, or rename the file"
+)]
+pub struct ReplacesInput {
+    /// The output's name.
+    name: String,
+    /// The folder as the user named it.
+    folder: String,
+    /// The input as the command named it.
+    input: String,
+}
+
 /// An output folder being written: the files go to a staging folder beside
 /// the target (same parent, so one rename moves them all), which `finish`
 /// swaps in. Dropped without `finish` (an error, Ctrl-C), the staging
@@ -56,6 +71,9 @@ pub struct OutputDir {
     /// time only when waiting).
     when_locked: WhenLocked,
     waited: std::sync::atomic::AtomicBool,
+    /// The files the command reads that lie in the folder, by name, each
+    /// with the path the command named it by (see `protect`).
+    inputs: Vec<(String, PathBuf)>,
 }
 
 impl OutputDir {
@@ -108,8 +126,10 @@ impl OutputDir {
             tempfile::tempfile_in(&target)?;
         }
         let mut probe = tempfile::NamedTempFile::new_in(staging.path())?;
-        probe.write_all(&[0u8; 64 << 10])?;
-        probe.as_file().sync_all()?;
+        probe
+            .write_all(&[0u8; 64 << 10])
+            .and_then(|()| probe.as_file().sync_all())
+            .map_err(without_path)?;
         drop(probe);
         Ok(OutputDir {
             path: path.to_path_buf(),
@@ -119,7 +139,46 @@ impl OutputDir {
             writing: std::sync::OnceLock::new(),
             when_locked,
             waited: std::sync::atomic::AtomicBool::new(false),
+            inputs: Vec::new(),
         })
+    }
+
+    /// Refuses to replace any of `inputs`, the files the command reads:
+    /// at once when the folder's manifest lists one (the previous set would
+    /// be replaced or removed), else when the command writes a file of its
+    /// name (a [`ReplacesInput`] error inside the `io::Error`).
+    pub fn protect(&mut self, inputs: &[PathBuf]) -> io::Result<()> {
+        for input in inputs {
+            let Ok(path) = std::fs::canonicalize(input) else {
+                continue;
+            };
+            if let (Some(folder), Some(name)) = (path.parent(), path.file_name())
+                && folder == self.target
+            {
+                self.inputs
+                    .push((name.to_string_lossy().into_owned(), input.clone()));
+            }
+        }
+        let listed = manifest(&self.target);
+        match listed.iter().find_map(|name| self.replaces(name).err()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// An error when writing `name` would replace an input.
+    fn replaces(&self, name: &str) -> io::Result<()> {
+        match self.inputs.iter().find(|(n, _)| n == name) {
+            Some((_, input)) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                ReplacesInput {
+                    name: name.to_string(),
+                    folder: self.path.display().to_string(),
+                    input: input.display().to_string(),
+                },
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The folder.
@@ -168,6 +227,7 @@ impl OutputDir {
     /// Creates `name` in the staging folder, once the writer's lock is
     /// held.
     fn create(&self, name: &str) -> io::Result<std::fs::File> {
+        self.replaces(name)?;
         self.lock_for_writing()?;
         std::fs::File::create(self.staging.path().join(name))
     }

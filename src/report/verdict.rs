@@ -98,6 +98,14 @@ pub fn verdict_sentences(v: &SloVerdict) -> Vec<String> {
         .iter()
         .map(|o| {
             let t = verdict_text(o);
+            // No value in any replication: no count of replications to
+            // claim it from ("in one replication" when none of 10 had one).
+            if o.value.is_nan() {
+                return format!(
+                    "{}: {}: no statistic in any replication",
+                    t.objective, t.value
+                );
+            }
             if !o.has_interval {
                 return format!("{}: {} in one replication", t.objective, t.value);
             }

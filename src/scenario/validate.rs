@@ -244,7 +244,7 @@ pub(super) fn validate(
             cx.issue(
                 Some(n),
                 "name",
-                "names the output folder, so it takes 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'; remove it to use the file name",
+                format!("{NAME_RULE}; remove it to use the file name"),
             );
             default_name.to_string()
         }
@@ -515,6 +515,9 @@ pub(super) fn shown_quantity(q: &Quantity, unit: &str) -> String {
         Quantity::Text(t) => format!("{t:?}"),
     }
 }
+
+/// What [`is_valid_name`] asks of a scenario name, for messages.
+pub const NAME_RULE: &str = "names the output folder, so it takes 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'";
 
 /// Whether `name` is safe as a scenario name (it names a folder under
 /// `output/`): 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.

@@ -5,8 +5,8 @@
 //! the wall-clock reading of it follows the zone's daylight-saving changes.
 
 use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, Offset, SubsecRound, TimeDelta,
-    TimeZone, Utc,
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, SubsecRound,
+    TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -296,26 +296,91 @@ pub fn next_firing<Z: TimeZone>(
         // croner searches from the cursor, or for a later day from the
         // second before the day begins: a fixed time that a change skips
         // at midnight is moved past the gap only by a search that crosses it.
+        // After a date the zone skipped, that second is two dates back and
+        // croner would walk the skipped date: the search starts at the day.
         let (cursor, search, inclusive) = if day == from.date_naive() {
             (from.clone(), from.clone(), true)
         } else {
             let start = day_start(&zone, day)?;
             let before = start.clone().checked_sub_signed(TimeDelta::seconds(1))?;
-            (start, before, false)
+            if before.date_naive() == day.pred_opt()? {
+                (start, before, false)
+            } else {
+                (start.clone(), start, true)
+            }
         };
         // A matching day whose last firing is not before the cursor holds
         // the answer, so croner's search ends within this day (or, for a
         // firing in skipped hours, soon after). On a day the clock changes,
         // times repeat or firings move past skipped hours, so croner decides.
-        if day_matches(cron, day) && (cursor.time() <= latest || offset_changes(&zone, day)?) {
-            return cron
+        // A date the zone skips has no time to fire at.
+        if exists(&zone, day)?
+            && day_matches(cron, day)
+            && (cursor.time() <= latest || offset_changes(&zone, day)?)
+        {
+            let found = cron
                 .find_next_occurrence(&search, inclusive)
                 .ok()
-                .filter(|t| *t <= until);
+                .or_else(|| past_long_gap(cron, &zone, day.and_time(latest)))
+                .filter(|t| if inclusive { *t >= search } else { *t > search });
+            // Without an answer the search goes on to the next day: the
+            // schedule may still fire there.
+            if let Some(t) = found {
+                return Some(t).filter(|t| *t <= until);
+            }
         }
         day = day.succ_opt()?;
     }
     None
+}
+
+/// Whether the wall clock of `zone` reads `day` at some instant: false for
+/// a date a change of offset skips whole (Pacific/Apia's 30 December 2011).
+fn exists<Z: TimeZone>(zone: &Z, day: NaiveDate) -> Option<bool> {
+    Some(day_start(zone, day)?.date_naive() == day)
+}
+
+/// Where a fixed-time `cron` fires for the wall-clock time `at` that lies in
+/// skipped hours longer than croner searches past (two hours; Antarctica's
+/// three-hour changes): when the clock jumps, on croner's terms, so only
+/// when the date the clock jumps to matches the pattern. `None` for other
+/// patterns and times.
+fn past_long_gap<Z: TimeZone>(
+    cron: &croner::Cron,
+    zone: &Z,
+    at: NaiveDateTime,
+) -> Option<DateTime<Z>> {
+    if cron.determine_job_type() != croner::JobType::FixedTime
+        || !matches!(zone.from_local_datetime(&at), LocalResult::None)
+    {
+        return None;
+    }
+    let jump = first_reading_from(zone, at)?;
+    day_matches(cron, jump.date_naive()).then_some(jump)
+}
+
+/// The first instant at which the wall clock of `zone` reads `at` or later.
+/// Found by halving the two days around it, in which the reading only
+/// grows across the change of offset that skips `at`.
+fn first_reading_from<Z: TimeZone>(zone: &Z, at: NaiveDateTime) -> Option<DateTime<Z>> {
+    let reads_before = |s: i64| {
+        DateTime::from_timestamp(s, 0).is_some_and(|t| t.with_timezone(zone).naive_local() < at)
+    };
+    // Offsets lie within a day of UTC, so the wall clock reads before `at`
+    // a day before `at` read as UTC, and at or after it a day after.
+    let (mut lo, mut hi) = (
+        at.and_utc().timestamp() - DAY_S,
+        at.and_utc().timestamp() + DAY_S,
+    );
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reads_before(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(DateTime::from_timestamp(hi, 0)?.with_timezone(zone))
 }
 
 /// The last firing of `cron` in `[since, before)`, or `None`: the mirror of
@@ -342,23 +407,36 @@ pub fn previous_firing<Z: TimeZone>(
     } else {
         whole
     };
-    let (earliest, _) = day_bounds(cron)?;
+    let (earliest, latest) = day_bounds(cron)?;
     let zone = before.timezone();
     let mut day = before.date_naive();
     while day >= since.date_naive() {
+        // Before a date the zone skipped, the search starts at the day's
+        // last second rather than walking the skipped date.
         let (cursor, search, inclusive) = if day == before.date_naive() {
             (before.clone(), before.clone(), true)
         } else {
             let next = day_start(&zone, day.succ_opt()?)?;
             let end = next.clone().checked_sub_signed(TimeDelta::seconds(1))?;
-            (end, next, false)
+            if next.date_naive() == day.succ_opt()? {
+                (end, next, false)
+            } else {
+                (end.clone(), end, true)
+            }
         };
         // The mirror of `next_firing`'s test.
-        if day_matches(cron, day) && (cursor.time() >= earliest || offset_changes(&zone, day)?) {
-            return cron
+        if exists(&zone, day)?
+            && day_matches(cron, day)
+            && (cursor.time() >= earliest || offset_changes(&zone, day)?)
+        {
+            let found = cron
                 .find_previous_occurrence(&search, inclusive)
                 .ok()
-                .filter(|t| *t >= since);
+                .or_else(|| past_long_gap(cron, &zone, day.and_time(latest)))
+                .filter(|t| if inclusive { *t <= search } else { *t < search });
+            if let Some(t) = found {
+                return Some(t).filter(|t| *t >= since);
+            }
         }
         day = day.pred_opt()?;
     }

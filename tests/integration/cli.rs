@@ -707,7 +707,7 @@ fn init_takes_quiet() {
     assert!(noisy.status.success());
     assert!(String::from_utf8_lossy(&noisy.stderr).starts_with("wrote "));
     let quiet = poolcast()
-        .args(["init", "-q", "--out"])
+        .args(["init", "-q", "--force", "--out"])
         .arg(&out)
         .output()
         .expect("poolcast runs");

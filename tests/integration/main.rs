@@ -6,13 +6,17 @@
 mod appliers;
 mod arrivals;
 mod browser;
+mod calendar_days;
 mod chart_data;
 mod cli;
 mod contract;
 mod determinism;
+mod exit_codes;
 mod fuzz;
 mod golden;
 mod import;
+mod init_flags;
+mod inputs_kept;
 mod install;
 mod invariants;
 mod limits;
