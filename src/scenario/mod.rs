@@ -34,7 +34,7 @@ pub use sweep_spec::{
     is_condition_axis, sweep_spec,
 };
 pub use validate::{
-    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, is_valid_name, name_from_stem,
+    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES, is_valid_name, name_from_stem,
     safe_workload_name,
 };
 

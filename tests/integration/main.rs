@@ -9,6 +9,7 @@ mod determinism;
 mod fuzz;
 mod golden;
 mod import;
+mod import_registry;
 mod install;
 mod invariants;
 mod limits;
