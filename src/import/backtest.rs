@@ -547,4 +547,45 @@ mod tests {
             assert_eq!(window_days(at(0.0), at(span_days)), window, "{span_days} d");
         }
     }
+
+    /// Issue 27: a missed p95 of a workload whose task also ran on other
+    /// pools names them as a possible cause; the same miss without a split
+    /// does not, and the machine-readable figures list the miss.
+    #[test]
+    fn a_missed_p95_names_the_pool_split() {
+        let compared = |recorded: f64, simulated: &[f64]| Compared {
+            recorded,
+            simulated: Estimate::from_samples(simulated),
+            spread: (simulated[0], simulated[simulated.len() - 1]),
+        };
+        let row = BackTestRow {
+            name: "ci@pool-a".into(),
+            cells: [
+                compared(10.0, &[10.0, 10.0]),
+                compared(600.0, &[1200.0, 1300.0]),
+                compared(900.0, &[900.0, 900.0]),
+                compared(60.0, &[60.0, 60.0]),
+                compared(300.0, &[300.0, 300.0]),
+            ],
+        };
+        let bt = |split: Option<&str>| BackTest {
+            rows: vec![row.clone()],
+            splits: vec![split.map(str::to_string)],
+            kind: "fit-to-self".into(),
+            setup: String::new(),
+            window: SimDuration::from_secs(7 * 86_400),
+        };
+        let split = bt(Some("default (40 runs)")).warnings();
+        assert_eq!(split.len(), 1, "{split:?}");
+        assert!(
+            split[0].starts_with("back-test: workload ci@pool-a: simulated wait p95 20.8m is 108% higher than the recorded 10.0m")
+                && split[0].ends_with("; its task also ran on default (40 runs), a workload of its own each: if the service moved runs between them by load, the split explains the difference"),
+            "{}",
+            split[0]
+        );
+        assert!(!bt(None).warnings()[0].contains("its task also ran"));
+        let json: serde_json::Value = serde_json::from_str(&bt(None).json()).expect("JSON");
+        assert_eq!(json["missed"], true);
+        assert_eq!(json["rows"][0]["missed"], serde_json::json!(["wait p95"]));
+    }
 }
