@@ -173,7 +173,7 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         zone: options.timezone,
         holdout: options
             .holdout
-            .map(|h| chrono::Duration::microseconds(h.0.min(i64::MAX as u64) as i64)),
+            .map(|h| chrono::Duration::milliseconds((h.as_secs_f64() * 1000.0) as i64)),
     };
     let observed = collect::collect(&paths, reading)?;
     pools::check_tier_options(&options.tiers, &observed, &named)?;
@@ -188,7 +188,7 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
     let backtest_days = backtest::window_days(from, until);
     let sample_interval =
         write::sample_interval(pools.len(), backtest_days.max(write::WRITTEN_DAYS));
-    if sample_interval != write::sample_interval(0, backtest_days.max(write::WRITTEN_DAYS)) {
+    if sample_interval != write::SAMPLE_INTERVALS[0].0 {
         warnings.push(format!(
             "{} pools: sample_interval = \"{sample_interval}\" keeps the queue series within the {} samples a scenario may hold; a shorter one needs fewer pools",
             pools.len(),

@@ -53,7 +53,7 @@ pub(super) const WRITTEN_DAYS: u32 = 6;
 pub(super) const WARMUP_DAYS: u32 = 1;
 
 /// The queue sample intervals an import may write, shortest first.
-const SAMPLE_INTERVALS: [(&str, u64); 8] = [
+pub(super) const SAMPLE_INTERVALS: [(&str, u64); 8] = [
     ("5m", 300),
     ("15m", 900),
     ("1h", 3600),
