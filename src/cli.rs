@@ -112,11 +112,13 @@ pub enum Command {
     /// Fit a scenario (arrival profile and run-time distribution per task)
     /// to recorded runs from `az acr task list-runs --output json`.
     #[command(
-        after_help = "Example:\n  az acr task list-runs --registry myreg --top 5000 --output json > runs.json\n  poolcast import runs.json --tier buildpool=S2 --out team.toml"
+        after_help = "Example:\n  az acr task list-runs --registry myreg --top 5000 --output json > runs.json\n  poolcast import runs.json --tier buildpool=S2 --timezone Europe/Berlin --out team.toml"
     )]
     Import {
-        /// The list-runs JSON export.
-        runs: PathBuf,
+        /// The list-runs JSON exports, or folders of them (a run repeated
+        /// across them counts once).
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
         /// Where to write the scenario [default: stdout].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -126,6 +128,16 @@ pub enum Command {
         /// Scenario name [default: the export's file name].
         #[arg(long)]
         name: Option<String>,
+        /// The team's clock (IANA name, e.g. Europe/Berlin): profiles are
+        /// fitted on it and written as `[simulation] timezone`.
+        #[arg(long, value_name = "ZONE")]
+        timezone: Option<String>,
+        /// Fit without the export's last DURATION (e.g. 7d) and back-test on it.
+        #[arg(long, value_name = "DURATION")]
+        holdout: Option<String>,
+        /// Memory budget of the back-test (e.g. 4GiB), as for run.
+        #[arg(long, value_name = "SIZE")]
+        max_memory: Option<String>,
         /// No warnings on stderr.
         #[arg(long, short)]
         quiet: bool,

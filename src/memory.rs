@@ -135,7 +135,7 @@ pub fn parse_bytes(text: &str) -> Result<f64, SizeError> {
 /// Bytes of a wait histogram (hdrhistogram at 3 significant digits: 2,048
 /// sub-buckets, half of them again per doubling of the range, 8 bytes a
 /// count) that has grown to hold `max_ticks`.
-fn histogram_bytes(max_ticks: f64) -> f64 {
+pub fn histogram_bytes(max_ticks: f64) -> f64 {
     let doublings = (max_ticks.max(2048.0) / 2048.0).log2().ceil() + 1.0;
     (doublings + 1.0) * 1024.0 * 8.0
 }
@@ -199,9 +199,15 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
         ),
         replications * (pools + 1.0) * days * 8.0,
     );
-    if in_flight == 0.0 {
-        return;
+    if in_flight > 0.0 {
+        queued_runs(s, in_flight, est);
     }
+}
+
+/// The runs the overloaded pools of `s` queue, in each of `in_flight`
+/// replications.
+fn queued_runs(s: &Scenario, in_flight: f64, est: &mut MemoryEstimate) {
+    let sim = &s.simulation;
     // A pool whose load reaches its most instances queues what it cannot
     // run, up to the bound; one with headroom keeps a short queue.
     let baseline = crate::analytic::baseline(s);
@@ -270,6 +276,16 @@ fn data<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>, est: &mut MemoryE
         format!("empirical run times: {values} values x {value} B"),
         values * value as f64,
     );
+}
+
+/// Peak memory of `in_flight` replications of `s` at once whose recorder
+/// holds `recorder` (its parts, as its caller counts them): beside them the
+/// engine's queued runs, the data read and the program.
+pub fn recorder_estimate(s: &Scenario, in_flight: f64, recorder: Vec<Part>) -> MemoryEstimate {
+    let mut est = MemoryEstimate { parts: recorder };
+    queued_runs(s, in_flight, &mut est);
+    data([s], &mut est);
+    est.of_process()
 }
 
 /// Peak memory of `run` (or `check`) of `s` on `threads` threads.

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::{BadInput, emit};
-use crate::import::{self, ImportError};
+use chrono_tz::Tz;
+
+use crate::import::{self, ImportError, ImportOptions};
 use crate::model::Tier;
 use crate::report;
 use crate::scenario;
@@ -39,44 +41,89 @@ pub(super) fn write_scenario(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| BadInput(format!("--out: cannot write {}: {e}", path.display())).into())
 }
 
-pub(super) fn import_runs(
-    runs: &Path,
-    out: Option<&Path>,
-    tiers: &[String],
-    name: Option<String>,
-    quiet: bool,
-) -> Result<ExitCode> {
-    let mut given = BTreeMap::new();
-    for t in tiers {
+/// The options of `poolcast import` beside the exports and `--out`.
+pub(super) struct Flags<'a> {
+    pub tiers: &'a [String],
+    pub name: Option<String>,
+    pub timezone: Option<&'a str>,
+    pub holdout: Option<&'a str>,
+    pub max_memory: Option<&'a str>,
+    pub quiet: bool,
+}
+
+/// The import options of `flags`, each checked (exit 2 naming the flag).
+fn options(runs: &[PathBuf], flags: &Flags) -> Result<ImportOptions> {
+    let mut tiers = BTreeMap::new();
+    for t in flags.tiers {
         let parsed = t
             .split_once('=')
             .and_then(|(pool, tier)| Some((pool, tier.parse::<Tier>().ok()?)));
         let (pool, tier) =
             parsed.ok_or_else(|| BadInput(ImportError::TierOption(t.clone()).to_string()))?;
-        given.insert(pool.to_string(), tier);
+        tiers.insert(pool.to_string(), tier);
     }
-    let name = match name {
-        Some(n) if !scenario::is_valid_name(&n) => {
+    let name = match &flags.name {
+        Some(n) if !scenario::is_valid_name(n) => {
             return Err(BadInput(format!("--name {n:?}: a scenario name has 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'")).into());
         }
-        Some(n) => n,
-        None => runs.file_stem().map_or_else(
+        Some(n) => n.clone(),
+        None => runs.first().and_then(|r| r.file_stem()).map_or_else(
             || "imported".into(),
             |s| scenario::name_from_stem(&s.to_string_lossy()),
         ),
     };
-    let out = out
-        .map(|path| checked_file_in(path, &name, &[runs]))
+    let timezone = match flags.timezone {
+        None => Tz::UTC,
+        Some(zone) => zone.trim().parse::<Tz>().map_err(|_| {
+            BadInput(format!(
+                "--timezone {zone:?}: unknown time zone; use an IANA name such as Europe/Berlin"
+            ))
+        })?,
+    };
+    let holdout = flags
+        .holdout
+        .map(|h| {
+            crate::text::parse_duration(h)
+                .ok()
+                .filter(|d| d.0 > 0)
+                .ok_or_else(|| BadInput(format!("--holdout {h:?}: give a duration such as 7d")))
+        })
         .transpose()?;
-    let imported = import::import(runs, &given, &name).map_err(|e| match e {
+    Ok(ImportOptions {
+        tiers,
+        name,
+        timezone,
+        holdout,
+    })
+}
+
+pub(super) fn import_runs(runs: &[PathBuf], out: Option<&Path>, flags: Flags) -> Result<ExitCode> {
+    let options = options(runs, &flags)?;
+    let inputs: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
+    let out = out
+        .map(|path| checked_file_in(path, &options.name, &inputs))
+        .transpose()?;
+    let imported = import::import(runs, &options).map_err(|e| match e {
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),
     })?;
     super::stop_if_interrupted()?;
-    let backtest = import::backtest(&imported, &super::INTERRUPTED);
+    let threads = rayon::current_num_threads();
+    super::check_memory(
+        &import::backtest_estimate(&imported, threads),
+        flags.max_memory,
+    )?;
+    let bar = super::progress_bar(
+        u64::from(import::BACKTEST_REPLICATIONS),
+        flags.quiet,
+        "replications",
+    );
+    bar.set_message("back-test");
+    let backtest = import::backtest(&imported, &super::INTERRUPTED, &|| bar.inc(1));
+    bar.finish_and_clear();
     // An interrupted back-test is incomplete: nothing is written.
     super::stop_if_interrupted()?;
-    if !quiet {
+    if !flags.quiet {
         for w in imported.warnings.iter().chain(&backtest.warnings()) {
             note!("warning: {w}");
         }
@@ -85,11 +132,15 @@ pub(super) fn import_runs(
     match out {
         Some(path) => {
             write_scenario(&path, &text)?;
+            // The figures for a machine beside the scenario.
+            let json = path.with_extension("backtest.json");
+            report::write_file(&json, backtest.json().as_bytes())
+                .map_err(|e| BadInput(format!("--out: cannot write {}: {e}", json.display())))?;
             // With the scenario in a file, stdout carries the back-test
             // (without --out it is the comment on top of the scenario).
             emit(&backtest.table())?;
-            if !quiet {
-                note!("wrote {}", path.display());
+            if !flags.quiet {
+                note!("wrote {} and {}", path.display(), json.display());
             }
         }
         None => emit(&text)?,

@@ -163,8 +163,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
             tiers,
             name,
+            timezone,
+            holdout,
+            max_memory,
             quiet,
-        } => import::import_runs(&runs, out.as_deref(), &tiers, name, quiet),
+        } => import::import_runs(
+            &runs,
+            out.as_deref(),
+            import::Flags {
+                tiers: &tiers,
+                name,
+                timezone: timezone.as_deref(),
+                holdout: holdout.as_deref(),
+                max_memory: max_memory.as_deref(),
+                quiet,
+            },
+        ),
         Command::Tiers {
             scenario,
             print,

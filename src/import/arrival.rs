@@ -10,9 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use chrono::{DateTime, Datelike, Duration as TimeDelta, DurationRound, Timelike, Utc};
+use chrono::{DateTime, Duration as TimeDelta, Utc};
+use chrono_tz::Tz;
 
-use super::collect::{Group, WEEK_H};
+use super::collect::{Group, WEEK_H, hour_of_week, wall_minute};
 
 /// Minutes in a day.
 const DAY_MIN: i64 = 1440;
@@ -37,7 +38,8 @@ const MAX_SIZES: usize = 200;
 pub(super) enum Arrival {
     /// Runs at fixed times.
     Cron {
-        /// Five-field cron expression (UTC).
+        /// Five-field cron expression: on UTC when timer triggers back it
+        /// (ACR fires timers on UTC), else on the scenario's clock.
         schedule: String,
         /// Runs per firing.
         tasks: u32,
@@ -47,7 +49,7 @@ pub(super) enum Arrival {
         sizes: (u32, u32),
         /// Runs off the schedule (not modelled).
         strays: u64,
-        /// Whether timer triggers back the schedule.
+        /// Whether timer triggers back the schedule (it is then on UTC).
         timer: bool,
     },
     /// Batches of runs at random times.
@@ -56,6 +58,12 @@ pub(super) enum Arrival {
         rate_per_h: f64,
         /// Runs per batch (an empirical distribution).
         sizes: Vec<u32>,
+    },
+    /// A Poisson process at a constant rate: what an export shorter than
+    /// a day tells.
+    Constant {
+        /// Runs per hour.
+        rate_per_h: f64,
     },
     /// A Poisson process by hour of week.
     Profile {
@@ -79,6 +87,7 @@ impl Arrival {
         match self {
             Arrival::Cron { .. } => "cron",
             Arrival::Burst { .. } => "burst",
+            Arrival::Constant { .. } => "poisson",
             Arrival::Profile { .. } => "profile",
         }
     }
@@ -107,9 +116,12 @@ impl Arrival {
                 }
                 // No jitter: a firing's runs are created within seconds of
                 // each other, which moves waits of minutes by nothing.
+                // A timer fires on UTC whatever the team's clock: the
+                // schedule keeps UTC if the scenario's zone changes.
+                let zone = if *timer { ", timezone = \"UTC\"" } else { "" };
                 let _ = write!(
                     text,
-                    "\narrival = {{ process = \"cron\", schedule = \"{schedule}\", tasks = {tasks} }}\n"
+                    "\narrival = {{ process = \"cron\", schedule = \"{schedule}\", tasks = {tasks}{zone} }}\n"
                 );
                 text
             }
@@ -120,6 +132,9 @@ impl Arrival {
                     values.join(", ")
                 )
             }
+            Arrival::Constant { rate_per_h } => format!(
+                "# {runs} runs over less than a day: a constant rate (CHECK: no profile by hour of the day)\narrival = {{ process = \"poisson\", rate = \"{rate_per_h:.6}/h\" }}\n"
+            ),
             Arrival::Profile {
                 rate_per_h,
                 hourly,
@@ -142,6 +157,8 @@ pub(super) struct Window {
     pub last: DateTime<Utc>,
     /// Whether the export carries timer triggers at all.
     pub has_timers: bool,
+    /// The clock of profiles and of schedules without timer triggers.
+    pub zone: Tz,
 }
 
 /// Whether most runs of `g` name a timer-trigger occurrence.
@@ -155,12 +172,28 @@ pub(super) fn fit_arrival(g: &Group, window: Window) -> Arrival {
     // timer-triggered is read as a schedule, and in an export that has
     // timer triggers a task without them is not one, whatever its timing.
     let timer = timer_triggered(g);
+    // A timer's occurrences are read on UTC, other runs on the team's clock.
+    let zone = if timer { Tz::UTC } else { window.zone };
+    let on_clock: BTreeMap<i64, u32> = if zone == Tz::UTC {
+        g.firings.clone()
+    } else {
+        let mut local = BTreeMap::new();
+        for (minute, n) in &g.firings {
+            let at = DateTime::from_timestamp(minute * 60, 0).unwrap_or(window.first);
+            *local.entry(wall_minute(at, zone)).or_default() += n;
+        }
+        local
+    };
+    let bounds = (
+        wall_minute(window.first, zone),
+        wall_minute(window.last, zone),
+    );
     if (timer || !window.has_timers)
-        && let Some(cron) = cron_of(&g.firings, g.runs, window, timer)
+        && let Some(cron) = cron_of(&on_clock, g.runs, bounds, timer)
     {
         return cron;
     }
-    let exposure = hour_of_week_exposure(window.first, window.last);
+    let exposure = hour_of_week_exposure(window.first, window.last, window.zone);
     burst_of(&g.firings, exposure.iter().sum()).unwrap_or_else(|| {
         let (rate_per_h, hourly, weekly) = fit_profile(&g.by_hour_of_week, &exposure);
         Arrival::Profile {
@@ -206,7 +239,7 @@ fn cron_weekday(day: i64) -> i64 {
 fn cron_of(
     firings: &BTreeMap<i64, u32>,
     runs: u64,
-    window: Window,
+    (first, last): (i64, i64),
     timer: bool,
 ) -> Option<Arrival> {
     let mut days_by_slot: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
@@ -237,10 +270,6 @@ fn cron_of(
     let fired: BTreeSet<i64> = fired_days.iter().map(|d| cron_weekday(*d)).collect();
     // A weekday counts as observed when one of the schedule's times on it
     // falls inside the export; only then does "never fired" mean something.
-    let (first, last) = (
-        window.first.timestamp().div_euclid(60),
-        window.last.timestamp().div_euclid(60),
-    );
     let observed: BTreeSet<i64> = (first.div_euclid(DAY_MIN)..=last.div_euclid(DAY_MIN))
         .filter(|d| {
             days_by_slot
@@ -300,20 +329,30 @@ fn burst_of(firings: &BTreeMap<i64, u32>, exposure_h: f64) -> Option<Arrival> {
     })
 }
 
-/// Hours of each hour-of-week slot covered by the export, taken as the
-/// whole hours from the first run's to the last run's: an export ends at a
-/// run, and counting only the seconds up to it would make a batch of runs
-/// at the last hour's start look like an enormous rate.
-pub(super) fn hour_of_week_exposure(first: DateTime<Utc>, last: DateTime<Utc>) -> Vec<f64> {
+/// Hours of each hour-of-week slot (on the clock of `zone`) covered by
+/// the export, taken as the whole hours from the first run's to the last
+/// run's: an export ends at a run, and counting only the seconds up to it
+/// would make a batch of runs at the last hour's start look like an
+/// enormous rate. Counted by quarter hours, the step of every zone's
+/// offset, so that an hour a daylight-saving change repeats counts twice
+/// and one it skips not at all.
+pub(super) fn hour_of_week_exposure(
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    zone: Tz,
+) -> Vec<f64> {
     let mut exposure = vec![0.0; WEEK_H];
-    let hour = TimeDelta::hours(1);
-    let end = last.duration_trunc(hour).unwrap_or(last) + hour;
-    let mut t = first.duration_trunc(hour).unwrap_or(first);
+    let quarter = TimeDelta::minutes(15);
+    // The start of the wall-clock hour an instant is in.
+    let hour_start = |t: DateTime<Utc>| {
+        let minute = t.timestamp().div_euclid(60) - wall_minute(t, zone).rem_euclid(60);
+        DateTime::from_timestamp(minute * 60, 0).unwrap_or(t)
+    };
+    let end = hour_start(last) + TimeDelta::hours(1);
+    let mut t = hour_start(first);
     while t < end {
-        let next_hour = (t + hour).duration_trunc(hour).unwrap_or(end).min(end);
-        let slot = t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize;
-        exposure[slot] += (next_hour - t).as_seconds_f64() / 3600.0;
-        t = next_hour;
+        exposure[hour_of_week(t, zone)] += 0.25;
+        t += quarter;
     }
     exposure
 }
@@ -395,6 +434,7 @@ mod tests {
             first,
             last,
             has_timers: false,
+            zone: Tz::UTC,
         }
     }
 

@@ -10,11 +10,13 @@ use hdrhistogram::Histogram;
 use rayon::prelude::*;
 
 use super::Imported;
-use super::collect::{histogram, merged, quantile_s, record};
+use super::collect::{histogram, merged, quantile_s};
 use super::write::{WRITTEN_DAYS, human, human_unit};
+use crate::memory::{MemoryEstimate, Part};
 use crate::model::Target;
+use crate::scenario::Scenario;
 use crate::sim::run_replication;
-use crate::stats::{Estimate, HistogramCounts, Recorder, ReplicationStats};
+use crate::stats::{Estimate, HistogramCounts, Recorder};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::WorkloadId;
 
@@ -66,6 +68,9 @@ const QUANTITIES: [(&str, Measure, f64); 5] = [
     ("run p95", Measure::Run, 0.95),
 ];
 
+/// The quantities whose miss is warned about (and gated on).
+const JUDGED: [(&str, Measure); 2] = [("wait p95", Measure::Wait), ("run p95", Measure::Run)];
+
 /// One quantity, recorded against simulated; seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Compared {
@@ -112,6 +117,10 @@ impl BackTestRow {
 pub struct BackTest {
     /// One row per workload, in scenario order, then the total.
     pub rows: Vec<BackTestRow>,
+    /// Per row, when its task also ran on other pools: those pools.
+    splits: Vec<Option<String>>,
+    /// Which back-test it is (fit-to-self or hold-out), for people.
+    pub kind: String,
     /// The simulation: replications, window and seed.
     pub setup: String,
     /// What one replication simulates after its warm-up.
@@ -147,8 +156,8 @@ impl BackTest {
             })
             .collect();
         let mut out = format!(
-            "back-test: the recorded runs against the fitted scenario ({}); ± is the 95% interval half-width\n",
-            self.setup
+            "back-test, {}: the recorded runs against the fitted scenario ({}); ± is the 95% interval half-width\n",
+            self.kind, self.setup
         );
         for line in cells {
             let padded: Vec<String> = line
@@ -165,13 +174,13 @@ impl BackTest {
     /// `P95_TOLERANCE`, naming the workload.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for row in &self.rows {
+        for (row, split) in self.rows.iter().zip(&self.splits) {
             let what = if row.name == TOTAL {
                 "all workloads together".to_string()
             } else {
                 format!("workload {}", row.name)
             };
-            for (label, measure) in [("wait p95", Measure::Wait), ("run p95", Measure::Run)] {
+            for (label, measure) in JUDGED {
                 let c = row.p95(measure);
                 if !c.missed() {
                     continue;
@@ -181,7 +190,7 @@ impl BackTest {
                 // look like the recording tells a poor fit from a
                 // recording of an unusual stretch.
                 let window = self.window;
-                let judgement = if (lo..=hi).contains(&r) {
+                let mut judgement = if (lo..=hi).contains(&r) {
                     format!(
                         "the recording is within the spread of single simulated {window} stretches, so it may be an unusual stretch; an export of more weeks tells"
                     )
@@ -190,6 +199,15 @@ impl BackTest {
                         "no simulated {window} stretch comes that close, so check the workload's arrival, run time and pool count"
                     )
                 };
+                // A task split over pools is simulated as independent
+                // shares: a service that sends a run elsewhere when its
+                // pool is busy is not.
+                if let Some(others) = split {
+                    let _ = write!(
+                        judgement,
+                        "; its task also ran on {others}, a workload of its own each: if the service moved runs between them by load, the split explains the difference"
+                    );
+                }
                 out.push(format!(
                     "back-test: {what}: simulated {label} {} is {:.0}% {} than the recorded {} (single {window} stretches {} to {}); {judgement}",
                     human(s),
@@ -202,6 +220,57 @@ impl BackTest {
             }
         }
         out
+    }
+
+    /// The figures for a machine (`backtest.json`): per row and quantity,
+    /// the recorded value, the simulated mean with its interval and
+    /// spread, and whether it is missed, all in seconds (`null` where
+    /// undefined); the tolerances; the warnings.
+    pub fn json(&self) -> String {
+        let number = |x: f64| {
+            if x.is_finite() {
+                serde_json::json!(x)
+            } else {
+                serde_json::Value::Null
+            }
+        };
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut cells = serde_json::Map::new();
+                for ((label, _, _), c) in QUANTITIES.iter().zip(&row.cells) {
+                    cells.insert(
+                        label.replace(' ', "_"),
+                        serde_json::json!({
+                            "recorded_s": number(c.recorded),
+                            "simulated_s": number(c.simulated.mean),
+                            "half_width_s": number(c.simulated.half_width()),
+                            "spread_s": [number(c.spread.0), number(c.spread.1)],
+                        }),
+                    );
+                }
+                let missed: Vec<&str> = JUDGED
+                    .iter()
+                    .filter(|(_, m)| row.p95(*m).missed())
+                    .map(|(label, _)| *label)
+                    .collect();
+                serde_json::json!({ "name": row.name, "missed": missed, "quantities": cells })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "kind": self.kind,
+            "setup": self.setup,
+            "window_s": self.window.as_secs_f64(),
+            "p95_tolerance": P95_TOLERANCE,
+            "negligible_s": NEGLIGIBLE_S,
+            "missed": self.rows.iter().any(|r| JUDGED.iter().any(|(_, m)| r.p95(*m).missed())),
+            "rows": rows,
+            "warnings": self.warnings(),
+        });
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// `toml` with the table (and the warnings, which explain it) as a
@@ -232,25 +301,36 @@ fn estimate(e: Estimate) -> String {
     }
 }
 
-/// Every run's simulated run time (the standard statistics keep only its
-/// mean), recorded beside them (a `(stats, run times)` recorder).
-struct RunTimes {
-    /// Per workload, run times in ticks of runs that arrived after the warm-up.
-    run_times: Vec<Histogram<u64>>,
+/// What the back-test needs of a replication and no more: per workload,
+/// the waits (of runs started or still queued at the end) and run times
+/// of runs that arrived after the warm-up, as byte counts. The waits are
+/// counted as `ReplicationStats` counts them, so the figures are the
+/// standard statistics'; the rest of those (hourly waits, queue series,
+/// two full histograms a workload at its end) took 1.6 MB a workload.
+struct Tally {
     from: SimTime,
+    waits: Vec<HistogramCounts>,
+    run_times: Vec<HistogramCounts>,
 }
 
-impl Recorder for RunTimes {
+impl Recorder for Tally {
     fn started(
         &mut self,
         w: WorkloadId,
         _target: Target,
         arrived_at: SimTime,
-        _at: SimTime,
+        at: SimTime,
         run: SimDuration,
     ) {
         if arrived_at >= self.from {
-            record(&mut self.run_times[w.0 as usize], run.0);
+            self.waits[w.0 as usize].record(at.saturating_since(arrived_at).0);
+            self.run_times[w.0 as usize].record(run.0);
+        }
+    }
+
+    fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
+        if arrived_at >= self.from {
+            self.waits[w.0 as usize].record(at.saturating_since(arrived_at).0);
         }
     }
 }
@@ -264,55 +344,83 @@ fn simulated_s(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / TICKS_PER_SECOND as f64
 }
 
-/// A workload's waits and run times in one replication, in ticks.
-type Simulated = (Histogram<u64>, Histogram<u64>);
-/// Per workload.
-type Replication = Vec<Simulated>;
+/// One replication's figures of a row: the `QUANTITIES`, in seconds.
+type Figures = [f64; 5];
 
-fn simulate(imported: &Imported, cancel: &AtomicBool) -> Vec<Replication> {
+/// The figures of a row from its waits and run times, tick histograms.
+fn figures(waits: &Histogram<u64>, run_times: &Histogram<u64>) -> Figures {
+    QUANTITIES.map(|(_, measure, q)| match measure {
+        Measure::Wait => simulated_s(waits, q),
+        Measure::Run => simulated_s(run_times, q),
+    })
+}
+
+/// Runs replication `r` of the back-test and reduces it at once to its
+/// figures per workload, then the total's: a replication's histograms
+/// are dropped as it ends, so memory holds the replications in flight
+/// (one a thread), not all 40 of them (16.5 MB a workload, which aborted
+/// an import of 300 tasks).
+fn replication_figures(scenario: &Scenario, r: u32, cancel: &AtomicBool) -> Vec<Figures> {
+    let workloads = scenario.workloads.len();
+    let mut tally = Tally {
+        from: SimTime(scenario.simulation.warmup.0),
+        waits: vec![HistogramCounts::default(); workloads],
+        run_times: vec![HistogramCounts::default(); workloads],
+    };
+    run_replication(scenario, r, &mut tally, cancel);
+    let (mut all_waits, mut all_runs) = (histogram(), histogram());
+    // One workload's histograms at a time.
+    let mut out: Vec<Figures> = tally
+        .waits
+        .iter()
+        .zip(&tally.run_times)
+        .map(|(waits, run_times)| {
+            let (waits, run_times) = (waits.histogram(), run_times.histogram());
+            // Equal precision and auto-resizing: adding cannot fail.
+            let _ = all_waits.add(&waits);
+            let _ = all_runs.add(&run_times);
+            figures(&waits, &run_times)
+        })
+        .collect();
+    out.push(figures(&all_waits, &all_runs));
+    out
+}
+
+/// Per replication (in replication order: the same figures whatever the
+/// number of threads), the figures of each workload and of the total.
+fn simulate(
+    imported: &Imported,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Vec<Figures>> {
     let scenario = &imported.backtest_scenario;
-    let from = SimTime(scenario.simulation.warmup.0);
-    // In parallel, collected in replication order: the same figures
-    // whatever the number of threads.
     (0..BACKTEST_REPLICATIONS)
         .into_par_iter()
         .map(|r| {
-            let mut rec = (
-                ReplicationStats::new(scenario),
-                RunTimes {
-                    run_times: vec![histogram(); scenario.workloads.len()],
-                    from,
-                },
-            );
-            run_replication(scenario, r, &mut rec, cancel);
-            let (stats, times) = rec;
-            stats
-                .finish()
-                .waits
-                .iter()
-                .map(HistogramCounts::histogram)
-                .zip(times.run_times)
-                .collect()
+            let figures = replication_figures(scenario, r, cancel);
+            progress();
+            figures
         })
         .collect()
 }
 
 /// A row from recorded millisecond histograms and, per replication, the
-/// simulated tick histograms.
+/// simulated figures.
 fn row(
     name: &str,
     recorded: (Option<&Histogram<u64>>, Option<&Histogram<u64>>),
-    simulated: &[Simulated],
+    simulated: &[Figures],
 ) -> BackTestRow {
+    let mut at = 0;
     BackTestRow {
         name: name.to_string(),
         cells: QUANTITIES.map(|(_, measure, q)| {
-            let (rec, pick): (_, fn(&Simulated) -> &Histogram<u64>) = match measure {
-                Measure::Wait => (recorded.0, |r| &r.0),
-                Measure::Run => (recorded.1, |r| &r.1),
+            let rec = match measure {
+                Measure::Wait => recorded.0,
+                Measure::Run => recorded.1,
             };
-            let per_replication: Vec<f64> =
-                simulated.iter().map(|r| simulated_s(pick(r), q)).collect();
+            let per_replication: Vec<f64> = simulated.iter().map(|f| f[at]).collect();
+            at += 1;
             let defined = per_replication.iter().copied().filter(|x| !x.is_nan());
             Compared {
                 recorded: rec
@@ -328,40 +436,89 @@ fn row(
     }
 }
 
-/// Simulates the imported scenario and compares it with the export. Once
-/// `cancel` is set (a Ctrl-C), the replications stop at their next check
-/// and the figures are incomplete: the caller discards them (a busy
-/// export's 40 replications of four weeks take seconds).
-pub fn backtest(imported: &Imported, cancel: &AtomicBool) -> BackTest {
-    let reps = simulate(imported, cancel);
+/// Peak memory of the back-test of `imported` on `threads` threads: the
+/// replications in flight (one a thread), each with its counts (`Tally`)
+/// and, at its end, one workload's two histograms and the total's two;
+/// nothing is kept of a replication but its figures.
+pub fn backtest_estimate(imported: &Imported, threads: usize) -> MemoryEstimate {
+    let s = &imported.backtest_scenario;
+    let in_flight = f64::from(BACKTEST_REPLICATIONS.min(threads.max(1) as u32));
+    let workloads = s.workloads.len() as f64;
+    let hist = crate::memory::histogram_bytes(
+        s.simulation.horizon.as_secs_f64() * TICKS_PER_SECOND as f64,
+    );
+    // A byte a bucket (`HistogramCounts`).
+    let counts = hist / 8.0;
+    let text = crate::memory::bytes_text;
+    let parts = vec![
+        Part {
+            what: format!(
+                "back-test waits and run times: {in_flight} replication(s) in flight x {workloads} workload(s) x 2 x {}",
+                text(counts)
+            ),
+            bytes: in_flight * workloads * 2.0 * counts,
+        },
+        Part {
+            what: format!(
+                "back-test histograms read at the end: {in_flight} replication(s) in flight x 4 x {}",
+                text(hist)
+            ),
+            bytes: in_flight * 4.0 * hist,
+        },
+    ];
+    crate::memory::recorder_estimate(s, in_flight, parts)
+}
+
+/// Simulates the imported scenario and compares it with the export (or,
+/// with a hold-out, with the held-out runs). Once `cancel` is set (a
+/// Ctrl-C), the replications stop at their next check and the figures are
+/// incomplete: the caller discards them. `progress` is called as each
+/// replication ends.
+pub fn backtest(
+    imported: &Imported,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn() + Sync),
+) -> BackTest {
+    let reps = simulate(imported, cancel, progress);
     let sim = &imported.backtest_scenario.simulation;
     let window = SimDuration(sim.horizon.0 - sim.warmup.0);
-    let mut rows: Vec<BackTestRow> = imported
-        .recorded
-        .iter()
-        .enumerate()
-        .map(|(w, (name, rec))| {
-            let per_rep: Vec<_> = reps.iter().map(|r| r[w].clone()).collect();
-            row(name, (rec.waits.as_ref(), rec.run_times.as_ref()), &per_rep)
-        })
-        .collect();
-    let totals: Vec<Simulated> = reps
-        .iter()
-        .map(|r| {
-            (
-                merged(r.iter().map(|(w, _)| w)).unwrap_or_else(histogram),
-                merged(r.iter().map(|(_, t)| t)).unwrap_or_else(histogram),
-            )
-        })
-        .collect();
+    let mut rows: Vec<BackTestRow> = Vec::new();
+    let mut splits = Vec::new();
+    for (w, reference) in imported.recorded.iter().enumerate() {
+        let Some(name) = &reference.name else {
+            continue;
+        };
+        let per_rep: Vec<Figures> = reps.iter().map(|r| r[w]).collect();
+        let rec = &reference.recorded;
+        rows.push(row(
+            name,
+            (rec.waits.as_ref(), rec.run_times.as_ref()),
+            &per_rep,
+        ));
+        splits.push(reference.split.clone());
+    }
+    let totals: Vec<Figures> = reps.iter().filter_map(|r| r.last().copied()).collect();
     let recorded = &imported.recorded;
     let (waits, runs) = (
-        merged(recorded.iter().filter_map(|(_, r)| r.waits.as_ref())),
-        merged(recorded.iter().filter_map(|(_, r)| r.run_times.as_ref())),
+        merged(recorded.iter().filter_map(|r| r.recorded.waits.as_ref())),
+        merged(
+            recorded
+                .iter()
+                .filter_map(|r| r.recorded.run_times.as_ref()),
+        ),
     );
     rows.push(row(TOTAL, (waits.as_ref(), runs.as_ref()), &totals));
+    splits.push(None);
+    let kind = match imported.holdout {
+        Some(h) => format!(
+            "hold-out: fitted without the export's last {h}, compared with the runs of those {h}"
+        ),
+        None => "fit-to-self: compared with the runs it was fitted to".to_string(),
+    };
     BackTest {
         rows,
+        splits,
+        kind,
         setup: format!(
             "{BACKTEST_REPLICATIONS} replications of {window} after a {} warm-up, seed {}",
             sim.warmup, sim.seed
@@ -389,5 +546,46 @@ mod tests {
         ] {
             assert_eq!(window_days(at(0.0), at(span_days)), window, "{span_days} d");
         }
+    }
+
+    /// Issue 27: a missed p95 of a workload whose task also ran on other
+    /// pools names them as a possible cause; the same miss without a split
+    /// does not, and the machine-readable figures list the miss.
+    #[test]
+    fn a_missed_p95_names_the_pool_split() {
+        let compared = |recorded: f64, simulated: &[f64]| Compared {
+            recorded,
+            simulated: Estimate::from_samples(simulated),
+            spread: (simulated[0], simulated[simulated.len() - 1]),
+        };
+        let row = BackTestRow {
+            name: "ci@pool-a".into(),
+            cells: [
+                compared(10.0, &[10.0, 10.0]),
+                compared(600.0, &[1200.0, 1300.0]),
+                compared(900.0, &[900.0, 900.0]),
+                compared(60.0, &[60.0, 60.0]),
+                compared(300.0, &[300.0, 300.0]),
+            ],
+        };
+        let bt = |split: Option<&str>| BackTest {
+            rows: vec![row.clone()],
+            splits: vec![split.map(str::to_string)],
+            kind: "fit-to-self".into(),
+            setup: String::new(),
+            window: SimDuration::from_secs(7 * 86_400),
+        };
+        let split = bt(Some("default (40 runs)")).warnings();
+        assert_eq!(split.len(), 1, "{split:?}");
+        assert!(
+            split[0].starts_with("back-test: workload ci@pool-a: simulated wait p95 20.8m is 108% higher than the recorded 10.0m")
+                && split[0].ends_with("; its task also ran on default (40 runs), a workload of its own each: if the service moved runs between them by load, the split explains the difference"),
+            "{}",
+            split[0]
+        );
+        assert!(!bt(None).warnings()[0].contains("its task also ran"));
+        let json: serde_json::Value = serde_json::from_str(&bt(None).json()).expect("JSON");
+        assert_eq!(json["missed"], true);
+        assert_eq!(json["rows"][0]["missed"], serde_json::json!(["wait p95"]));
     }
 }

@@ -1,20 +1,25 @@
-//! The pass over the runs: per group (task, or run type for quick runs) and
-//! per pool, what the fits and the back-test need, without keeping the runs.
+//! The pass over the runs: per group (a task, or the run type of quick
+//! runs, on one pool) and per pool, what the fits and the back-test need,
+//! without keeping the runs.
 //!
 //! Per group: counts by hour of week, the runs per firing minute (to find
 //! runs that start together), run-time and wait histograms. Per pool: the
 //! run intervals (to find how many instances were busy at once), a wait
-//! histogram and the vCPU counts recorded.
+//! histogram and the vCPU counts recorded. A run seen twice (the same
+//! `runId` and times, as overlapping `list-runs` pages give) is counted
+//! once. With a hold-out, the runs of its last stretch are only recorded
+//! for the back-test.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
 
-use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration as TimeDelta, Offset, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 use hdrhistogram::Histogram;
 
 use super::ImportError;
-use super::triggers::timer_occurrences;
-use crate::runs::{RunTime, for_each_run};
+use crate::runs::{RecordedRun, RunTime, for_each_run};
 use crate::scenario::DEFAULT_COMPUTE;
 
 /// Hours in a week.
@@ -71,8 +76,22 @@ pub(super) struct RunTimes {
     pub log_sq_sum: f64,
     /// Runs with a positive run time.
     pub timed: u64,
+    /// Finished runs that recorded no run time (start = finish).
+    pub zero: u64,
     /// Their run times.
     pub histogram: Option<Histogram<u64>>,
+}
+
+/// A group's key: its task (or run type), then its pool (scenario name).
+pub(super) type GroupKey = (String, String);
+
+/// What runs recorded, for the back-test: waits and run times, milliseconds.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Recorded {
+    /// Waits (start − created).
+    pub waits: Option<Histogram<u64>>,
+    /// Run times of runs with a positive one.
+    pub run_times: Option<Histogram<u64>>,
 }
 
 /// What was seen of one group (a future workload).
@@ -88,14 +107,25 @@ pub(super) struct Group {
     pub firings: BTreeMap<i64, u32>,
     /// Runs that name a timer-trigger occurrence.
     pub timer_runs: u64,
-    /// Runs per pool (scenario names).
-    pub pools: BTreeMap<String, u64>,
     /// Recorded run times.
     pub run_times: RunTimes,
     /// Recorded waits (start − created).
     pub waits: Option<Histogram<u64>>,
     /// `agentConfiguration.cpu` of its default-compute runs.
     pub cpu: Option<u32>,
+}
+
+/// The runs after the fitted ones, against which a hold-out back-test
+/// compares the fit.
+pub(super) struct HeldOut {
+    /// Where the hold-out starts: runs created from then on are held out.
+    pub from: DateTime<Utc>,
+    /// The last creation time.
+    pub last: DateTime<Utc>,
+    /// Runs held out.
+    pub total: u64,
+    /// What they recorded, by group.
+    pub recorded: BTreeMap<GroupKey, Recorded>,
 }
 
 /// What was seen of one pool.
@@ -111,14 +141,14 @@ pub(super) struct PoolSeen {
 
 /// Everything the fits need from the export.
 pub(super) struct Observed {
-    /// The first and last creation times.
+    /// The first and last creation times of the fitted runs.
     pub first: DateTime<Utc>,
     /// See `first`.
     pub last: DateTime<Utc>,
-    /// Runs with a creation time.
+    /// Fitted runs with a creation time.
     pub total: u64,
     /// By group key.
-    pub groups: BTreeMap<String, Group>,
+    pub groups: BTreeMap<GroupKey, Group>,
     /// By scenario pool name (runs on the default compute are not here).
     pub pools: BTreeMap<String, PoolSeen>,
     /// Recorded pool names that had to change → scenario names and why.
@@ -126,6 +156,27 @@ pub(super) struct Observed {
     /// Whether any run of the export names a timer occurrence: if so, a
     /// task without any is not timer-triggered.
     pub has_timers: bool,
+    /// Runs dropped as repeats of another (same `runId`, same times).
+    pub duplicates: u64,
+    /// Runs kept although another has their `runId` with other times.
+    pub reused_ids: u64,
+    /// The hold-out, when asked for.
+    pub held_out: Option<HeldOut>,
+    /// The clock profiles are fitted on.
+    pub zone: Tz,
+}
+
+/// The minute since the Unix epoch that `t` shows on the wall clock of
+/// `zone` (its UTC minute plus the zone's offset then).
+pub(super) fn wall_minute(t: DateTime<Utc>, zone: Tz) -> i64 {
+    let offset = zone.offset_from_utc_datetime(&t.naive_utc()).fix();
+    (t.timestamp() + i64::from(offset.local_minus_utc())).div_euclid(60)
+}
+
+/// The hour of the week (Monday 00:00 first) of `t` on the clock of `zone`.
+pub(super) fn hour_of_week(t: DateTime<Utc>, zone: Tz) -> usize {
+    let local = t.with_timezone(&zone);
+    local.weekday().num_days_from_monday() as usize * 24 + local.hour() as usize
 }
 
 /// A recorded pool name the scenario could not keep.
@@ -217,23 +268,157 @@ impl PoolNames {
     }
 }
 
-/// Reads the export at `path` once (plus the trigger pass).
-pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
-    let timers = timer_occurrences(path);
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let mut pools: BTreeMap<String, PoolSeen> = BTreeMap::new();
-    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    let mut total = 0u64;
-    let mut names = PoolNames::default();
-    for_each_run(path, |run| {
-        let RunTime::At(created) = run.created else {
-            return Ok(());
+/// The first and last of some creation times.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// How to read the exports.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reading {
+    /// The clock the profiles are fitted on.
+    pub zone: Tz,
+    /// The stretch at the end held out of the fit, when asked for.
+    pub holdout: Option<TimeDelta>,
+}
+
+/// Seen runs by a hash of their `runId`, with a hash of their times: 16
+/// bytes a run, whatever the ids' length.
+#[derive(Default)]
+struct Seen {
+    runs: HashMap<u64, u64>,
+    duplicates: u64,
+    reused_ids: u64,
+}
+
+impl Seen {
+    /// Whether `run` repeats one already seen (same id, same times); a run
+    /// reusing an id with other times is counted and kept.
+    fn repeats(&mut self, run: &RecordedRun) -> bool {
+        let Some(id) = &run.run_id else {
+            return false;
         };
-        total += 1;
-        span = Some(span.map_or((created, created), |(f, l)| {
-            (f.min(created), l.max(created))
-        }));
-        let key = run
+        let hash = |x: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            x(&mut h);
+            h.finish()
+        };
+        let key = hash(&|h| id.hash(h));
+        let instant = |t: Option<RunTime>| match t {
+            Some(RunTime::At(t)) => (1u8, t.timestamp_micros()),
+            Some(RunTime::Offset(d)) => (2, d.0 as i64),
+            None => (0, 0),
+        };
+        let times = hash(&|h| {
+            (
+                instant(Some(run.created)),
+                instant(run.started),
+                run.duration.map(|d| d.0),
+            )
+                .hash(h);
+        });
+        match self.runs.insert(key, times) {
+            Some(before) if before == times => {
+                self.duplicates += 1;
+                true
+            }
+            Some(_) => {
+                self.reused_ids += 1;
+                false
+            }
+            None => false,
+        }
+    }
+}
+
+/// The first and last creation times of all runs of `paths`.
+fn span_of(paths: &[PathBuf]) -> Result<Option<Span>, ImportError> {
+    let mut span: Option<Span> = None;
+    for path in paths {
+        for_each_run(path, |run| {
+            if let RunTime::At(c) = run.created {
+                span = Some(span.map_or((c, c), |(f, l)| (f.min(c), l.max(c))));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(span)
+}
+
+/// Reads the exports at `paths` (one pass each; two with a hold-out).
+pub(super) fn collect(paths: &[PathBuf], reading: Reading) -> Result<Observed, ImportError> {
+    let named = || {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let held_from = match reading.holdout {
+        None => None,
+        Some(holdout) => {
+            let (first, last) = span_of(paths)?.ok_or_else(|| ImportError::NoRuns(named()))?;
+            let from = last - holdout;
+            if from <= first {
+                return Err(ImportError::HoldoutTooLong {
+                    holdout: crate::units::SimDuration::from_secs_f64(holdout.as_seconds_f64())
+                        .to_string(),
+                    span: crate::units::SimDuration::from_secs_f64((last - first).as_seconds_f64())
+                        .to_string(),
+                });
+            }
+            Some((from, last))
+        }
+    };
+    let mut pass = Pass::new(reading.zone, held_from);
+    for path in paths {
+        for_each_run(path, |run| {
+            pass.add(run);
+            Ok(())
+        })?;
+    }
+    pass.finish().ok_or_else(|| ImportError::NoRuns(named()))
+}
+
+/// The state of the pass over the runs.
+struct Pass {
+    zone: Tz,
+    held_from: Option<Span>,
+    groups: BTreeMap<GroupKey, Group>,
+    pools: BTreeMap<String, PoolSeen>,
+    span: Option<Span>,
+    total: u64,
+    names: PoolNames,
+    seen: Seen,
+    has_timers: bool,
+    held_out: BTreeMap<GroupKey, Recorded>,
+    held_total: u64,
+}
+
+impl Pass {
+    fn new(zone: Tz, held_from: Option<Span>) -> Pass {
+        Pass {
+            zone,
+            held_from,
+            groups: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            span: None,
+            total: 0,
+            names: PoolNames::default(),
+            seen: Seen::default(),
+            has_timers: false,
+            held_out: BTreeMap::new(),
+            held_total: 0,
+        }
+    }
+
+    fn add(&mut self, run: RecordedRun) {
+        let RunTime::At(created) = run.created else {
+            return;
+        };
+        if self.seen.repeats(&run) {
+            return;
+        }
+        self.has_timers |= run.timer_occurrence.is_some();
+        let task = run
             .task
             .clone()
             .or(run.run_type.clone())
@@ -241,34 +426,55 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
         let pool = run
             .pool
             .as_deref()
-            .map_or_else(|| DEFAULT_COMPUTE.to_string(), |p| names.of(p));
-        let g = groups.entry(key).or_default();
+            .map_or_else(|| DEFAULT_COMPUTE.to_string(), |p| self.names.of(p));
+        let wait = run.wait().map(|w| w.as_secs_f64());
+        let run_s = run.duration.map(|d| d.as_secs_f64());
+        if self.held_from.is_some_and(|(from, _)| created >= from) {
+            self.held_total += 1;
+            let r = self.held_out.entry((task, pool)).or_default();
+            if let Some(w) = wait {
+                record_s(&mut r.waits, w);
+            }
+            if let Some(d) = run_s.filter(|d| *d > 0.0) {
+                record_s(&mut r.run_times, d);
+            }
+            return;
+        }
+        self.total += 1;
+        self.span = Some(self.span.map_or((created, created), |(f, l)| {
+            (f.min(created), l.max(created))
+        }));
+        let g = self.groups.entry((task, pool.clone())).or_default();
         g.runs += 1;
         g.by_hour_of_week.resize(WEEK_H, 0.0);
-        let how = created.weekday().num_days_from_monday() as usize * 24 + created.hour() as usize;
-        g.by_hour_of_week[how] += 1.0;
-        let occurrence = timers.get(&run.row).copied();
-        g.timer_runs += u64::from(occurrence.is_some());
-        let fired = occurrence.unwrap_or(created).timestamp().div_euclid(60);
+        g.by_hour_of_week[hour_of_week(created, self.zone)] += 1.0;
+        g.timer_runs += u64::from(run.timer_occurrence.is_some());
+        let fired = run
+            .timer_occurrence
+            .unwrap_or(created)
+            .timestamp()
+            .div_euclid(60);
         *g.firings.entry(fired).or_default() += 1;
-        *g.pools.entry(pool.clone()).or_default() += 1;
         if run.pool.is_none() {
             g.cpu = g.cpu.or(run.cpu);
         }
-        if let Some(d) = run.duration.map(|d| d.as_secs_f64()).filter(|d| *d > 0.0) {
-            let t = &mut g.run_times;
-            t.timed += 1;
-            t.sum += d;
-            t.log_sum += d.ln();
-            t.log_sq_sum += d.ln().powi(2);
-            record_s(&mut t.histogram, d);
+        match run_s {
+            Some(d) if d > 0.0 => {
+                let t = &mut g.run_times;
+                t.timed += 1;
+                t.sum += d;
+                t.log_sum += d.ln();
+                t.log_sq_sum += d.ln().powi(2);
+                record_s(&mut t.histogram, d);
+            }
+            Some(_) => g.run_times.zero += 1,
+            None => {}
         }
-        let wait = run.wait().map(|w| w.as_secs_f64());
         if let Some(w) = wait {
             record_s(&mut g.waits, w);
         }
         if run.pool.is_some() {
-            let p = pools.entry(pool).or_default();
+            let p = self.pools.entry(pool).or_default();
             if let Some(w) = wait {
                 record_s(&mut p.waits, w);
             }
@@ -282,18 +488,30 @@ pub(super) fn collect(path: &Path) -> Result<Observed, ImportError> {
                 ));
             }
         }
-        Ok(())
-    })?;
-    let (first, last) = span.ok_or_else(|| ImportError::NoRuns(path.display().to_string()))?;
-    Ok(Observed {
-        first,
-        last,
-        total,
-        groups,
-        pools,
-        renamed: names.renamed,
-        has_timers: !timers.is_empty(),
-    })
+    }
+
+    /// What was seen; `None` when no run had a creation time.
+    fn finish(self) -> Option<Observed> {
+        let (first, last) = self.span?;
+        Some(Observed {
+            first,
+            last,
+            total: self.total,
+            groups: self.groups,
+            pools: self.pools,
+            renamed: self.names.renamed,
+            has_timers: self.has_timers,
+            duplicates: self.seen.duplicates,
+            reused_ids: self.seen.reused_ids,
+            held_out: self.held_from.map(|(from, last)| HeldOut {
+                from,
+                last,
+                total: self.held_total,
+                recorded: self.held_out,
+            }),
+            zone: self.zone,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -179,6 +179,12 @@ pub(super) fn duration_line(
     name: &str,
     warnings: &mut Vec<String>,
 ) -> String {
+    if t.zero > 0 {
+        warnings.push(format!(
+            "workload {name}: {} finished runs recorded no run time (start = finish); they are left out of its run-time fit",
+            t.zero
+        ));
+    }
     match &t.histogram {
         Some(h) if t.timed >= 2 => {
             if let Fit::LogNormal { mu, sigma } = Fit::lognormal(t)
@@ -232,8 +238,13 @@ pub(super) fn duration_line(
         ),
         None => {
             let value = others_median_s.filter(|m| *m > 0.0).unwrap_or(GUESS_S);
+            let why = if t.zero > 0 {
+                "no run recorded a run time"
+            } else {
+                "no run finished"
+            };
             warnings.push(format!(
-                "workload {name}: no run finished, so its run time is a guess ({})",
+                "workload {name}: {why}, so its run time is a guess ({})",
                 duration_text(value)
             ));
             format!(

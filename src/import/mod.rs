@@ -7,24 +7,27 @@
 //! here prints: warnings and the back-test table are returned.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
 
 use crate::model::Tier;
 use crate::runs::RunsError;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::units::SimDuration;
 
 mod arrival;
 mod backtest;
 mod collect;
+mod coverage;
 mod duration;
 mod pools;
-mod triggers;
 mod workload;
 mod write;
 
 pub use backtest::{
     BACKTEST_REPLICATIONS, BackTest, BackTestRow, Compared, Measure, NEGLIGIBLE_S, P95_TOLERANCE,
-    backtest,
+    backtest, backtest_estimate,
 };
 
 /// Why an import failed.
@@ -33,9 +36,9 @@ pub enum ImportError {
     /// The runs file is unreadable or malformed.
     #[error(transparent)]
     Runs(#[from] RunsError),
-    /// The file holds no run with a timestamp.
+    /// The files hold no run with a timestamp.
     #[error(
-        "{0}: no run has a createTime; give a list-runs JSON export (CSV offsets cannot be placed on a calendar)"
+        "{0}: no run has a createTime; give a list-runs JSON export (CSV offsets cannot be placed on a calendar), or `az acr task list-runs` with a longer --top if it printed `[]`"
     )]
     NoRuns(String),
     /// A `--tier POOL=TIER` option is malformed.
@@ -53,9 +56,58 @@ pub enum ImportError {
         /// The known pools and the fix.
         hint: String,
     },
+    /// `--holdout` leaves nothing to fit.
+    #[error(
+        "--holdout {holdout}: the export covers only {span} from its first run to its last, which leaves nothing to fit; hold out less, or export more runs (a longer --top, or several exports)"
+    )]
+    HoldoutTooLong {
+        /// The hold-out asked for.
+        holdout: String,
+        /// What the export covers.
+        span: String,
+    },
     /// The generated scenario did not validate: a bug, reported with the text.
     #[error("the generated scenario does not validate (please report this)")]
     Invalid(#[from] ScenarioError),
+}
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Tiers of pools the user knows, by name (as the export or the
+    /// scenario spells it).
+    pub tiers: BTreeMap<String, Tier>,
+    /// The scenario's name.
+    pub name: String,
+    /// The team's clock: profiles are fitted on it and the scenario runs on it.
+    pub timezone: Tz,
+    /// The stretch at the end of the export held out of the fit and
+    /// back-tested on, when asked for.
+    pub holdout: Option<SimDuration>,
+}
+
+impl ImportOptions {
+    /// Options for `name`: no tiers given, UTC, no hold-out.
+    pub fn named(name: &str) -> ImportOptions {
+        ImportOptions {
+            tiers: BTreeMap::new(),
+            name: name.to_string(),
+            timezone: Tz::UTC,
+            holdout: None,
+        }
+    }
+}
+
+/// What a workload's back-test row compares with.
+#[derive(Debug, Clone)]
+struct Reference {
+    /// The workload's name (or, for runs of the hold-out no workload
+    /// stands for, `None`: they count in the total only).
+    name: Option<String>,
+    /// What the runs recorded.
+    recorded: collect::Recorded,
+    /// When its task also ran on other pools: a note for the back-test.
+    split: Option<String>,
 }
 
 /// The result of an import: scenario text and warnings for the user.
@@ -65,48 +117,189 @@ pub struct Imported {
     pub toml: String,
     /// Guesses the user should check.
     pub warnings: Vec<String>,
-    /// `toml` simulating as many days as the export covers: what the
-    /// back-test runs.
+    /// `toml` simulating as many days as the back-test compares.
     backtest_scenario: Scenario,
-    /// Per workload (scenario order), what its runs recorded.
-    recorded: Vec<(String, workload::Recorded)>,
+    /// Per workload (scenario order), then runs no workload stands for,
+    /// what the compared runs recorded.
+    recorded: Vec<Reference>,
+    /// Whether the back-test compares with held-out runs.
+    holdout: Option<SimDuration>,
 }
 
-/// Fits a scenario to the runs in `path`; `tiers` maps pool names (as the
-/// export or the scenario spells them) to tiers where the user knows them.
-/// `name` names the scenario.
-pub fn import(
-    path: &Path,
-    tiers: &BTreeMap<String, Tier>,
-    name: &str,
-) -> Result<Imported, ImportError> {
-    let observed = collect::collect(path)?;
-    pools::check_tier_options(tiers, &observed, &path.display().to_string())?;
-    let mut warnings: Vec<String> = observed
-        .renamed
+/// Every export file of `paths`: the files given, and the `.json` and
+/// `.csv` files of a folder given, in name order.
+pub fn export_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let err = |e: std::io::Error| RunsError {
+            path: path.clone(),
+            row: None,
+            message: format!("cannot list the folder: {e}"),
+        };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(err)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json" || x == "csv"))
+            .collect();
+        if found.is_empty() {
+            return Err(RunsError {
+                path: path.clone(),
+                row: None,
+                message: "the folder holds no .json or .csv export; give the files, or a folder of list-runs exports".into(),
+            }
+            .into());
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Fits a scenario to the runs in the exports `paths` (files, or folders
+/// of them; a run repeated across them counts once).
+pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, ImportError> {
+    let paths = export_files(paths)?;
+    let named = paths
         .iter()
-        .map(|(from, r)| {
-            format!(
-                "pool {from:?}: {}; it is called {:?} in the scenario",
-                r.why, r.to
-            )
-        })
-        .collect();
-    let pools = pools::fit_pools(&observed, tiers, &mut warnings);
-    let workloads = workload::fit_workloads(&observed, &pools, &mut warnings);
-    let text = |days| write::scenario_text(path, name, &observed, &pools, &workloads, days);
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let reading = collect::Reading {
+        zone: options.timezone,
+        holdout: options
+            .holdout
+            .map(|h| chrono::Duration::milliseconds((h.as_secs_f64() * 1000.0) as i64)),
+    };
+    let observed = collect::collect(&paths, reading)?;
+    pools::check_tier_options(&options.tiers, &observed, &named)?;
+    let mut warnings = read_warnings(&observed);
+    let pools = pools::fit_pools(&observed, &options.tiers, &mut warnings);
+    let mut workloads = workload::fit_workloads(&observed, &pools, &mut warnings);
+    coverage::check(&observed, &mut workloads, &mut warnings);
+    let (from, until) = match &observed.held_out {
+        Some(h) => (h.from, h.last),
+        None => (observed.first, observed.last),
+    };
+    let backtest_days = backtest::window_days(from, until);
+    let sample_interval =
+        write::sample_interval(pools.len(), backtest_days.max(write::WRITTEN_DAYS));
+    if sample_interval != write::SAMPLE_INTERVALS[0].0 {
+        warnings.push(format!(
+            "{} pools: sample_interval = \"{sample_interval}\" keeps the queue series within the {} samples a scenario may hold; a shorter one needs fewer pools",
+            pools.len(),
+            crate::scenario::MAX_SAMPLES
+        ));
+    }
+    let header = write::Header {
+        paths: &paths,
+        name: &options.name,
+        sample_interval,
+    };
+    let text = |days| write::scenario_text(&header, &observed, &pools, &workloads, days);
     let parse = |toml: &str| crate::scenario::from_str(toml, Path::new("imported.toml"));
     let toml = text(write::WRITTEN_DAYS);
     parse(&toml)?;
-    let backtest_scenario = parse(&text(backtest::window_days(observed.first, observed.last)))?;
+    let backtest_scenario = parse(&text(backtest_days))?;
     debug_assert_eq!(backtest_scenario.workloads.len(), workloads.len());
     Ok(Imported {
         toml,
         warnings,
         backtest_scenario,
-        recorded: workloads
-            .into_iter()
-            .map(|w| (w.name, w.recorded))
-            .collect(),
+        recorded: references(observed, workloads),
+        holdout: options.holdout,
     })
+}
+
+/// Warnings about the runs read: repeated and reused run ids, renamed pools.
+fn read_warnings(observed: &collect::Observed) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if observed.duplicates > 0 {
+        warnings.push(format!(
+            "{} runs repeat another run (the same runId and times, as overlapping list-runs pages give); each is counted once",
+            observed.duplicates
+        ));
+    }
+    if observed.reused_ids > 0 {
+        warnings.push(format!(
+            "{} runs have the runId of another run but other times; they are kept as different runs, so check that the exports come from one registry",
+            observed.reused_ids
+        ));
+    }
+    if let Some(h) = &observed.held_out {
+        warnings.push(format!(
+            "{} runs created from {} on are held out of the fit, for the back-test",
+            h.total, h.from
+        ));
+        let unseen: Vec<String> = h
+            .recorded
+            .keys()
+            .filter(|k| !observed.groups.contains_key(*k))
+            .map(|(task, pool)| format!("{task} on {pool}"))
+            .collect();
+        if !unseen.is_empty() {
+            warnings.push(format!(
+                "the hold-out has runs of {}, which the fitted runs never had: no workload stands for them, and the back-test counts them only in the total",
+                unseen.join(", ")
+            ));
+        }
+    }
+    warnings.extend(observed.renamed.iter().map(|(from, r)| {
+        format!(
+            "pool {from:?}: {}; it is called {:?} in the scenario",
+            r.why, r.to
+        )
+    }));
+    warnings
+}
+
+/// What each workload's back-test row compares with: its own runs, or
+/// with a hold-out the held-out runs of its group (and, in the total,
+/// those of groups the fit never saw). Taken out of `observed`, whose
+/// histograms are its largest part: a copy doubled an import's memory.
+fn references(
+    observed: collect::Observed,
+    workloads: Vec<workload::WorkloadFit>,
+) -> Vec<Reference> {
+    let mut groups = observed.groups;
+    let mut held = observed.held_out.map(|h| h.recorded);
+    let mut out: Vec<Reference> = workloads
+        .into_iter()
+        .map(|w| {
+            let split = w.split.as_ref().map(|s| {
+                let others: Vec<String> = s
+                    .iter()
+                    .filter(|(pool, _)| *pool != w.key.1)
+                    .map(|(pool, n)| format!("{pool} ({n} runs)"))
+                    .collect();
+                others.join(", ")
+            });
+            let recorded = match held.as_mut() {
+                Some(h) => h.remove(&w.key).unwrap_or_default(),
+                None => {
+                    groups
+                        .remove(&w.key)
+                        .map_or_else(Default::default, |g| collect::Recorded {
+                            waits: g.waits,
+                            run_times: g.run_times.histogram,
+                        })
+                }
+            };
+            Reference {
+                name: Some(w.name),
+                recorded,
+                split,
+            }
+        })
+        .collect();
+    out.extend(held.into_iter().flatten().map(|(_, recorded)| Reference {
+        name: None,
+        recorded,
+        split: None,
+    }));
+    out
 }

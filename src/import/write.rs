@@ -2,14 +2,16 @@
 //! `[slo]` and `[sweep]` templates, `[quota]`, pools and workloads.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
-use chrono::{Datelike, Duration as TimeDelta, DurationRound};
+use chrono::{DateTime, Datelike, Duration as TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use super::collect::{Observed, merged, quantile_s};
 use super::pools::{PoolFit, quota_for};
 use super::workload::WorkloadFit;
 use crate::model::{Quota, TierKind};
+use crate::scenario::MAX_SAMPLES;
 
 /// `secs` as a duration string the scenario parser reads back.
 pub(super) fn duration_text(secs: f64) -> String {
@@ -48,12 +50,55 @@ pub(super) fn quoted(s: &str) -> String {
 /// (the warm-up) to Monday.
 pub(super) const WRITTEN_DAYS: u32 = 6;
 /// The warm-up, days: a queue that starts empty settles well within one.
-const WARMUP_DAYS: u32 = 1;
+pub(super) const WARMUP_DAYS: u32 = 1;
+
+/// The queue sample intervals an import may write, shortest first.
+pub(super) const SAMPLE_INTERVALS: [(&str, u64); 8] = [
+    ("5m", 300),
+    ("15m", 900),
+    ("1h", 3600),
+    ("6h", 21_600),
+    ("1d", 86_400),
+    ("7d", 604_800),
+    ("28d", 2_419_200),
+    ("365d", 31_536_000),
+];
+
+/// The shortest sample interval at which `pools` pools over `days` (after
+/// the warm-up) stay within the queue samples a scenario may hold.
+pub(super) fn sample_interval(pools: usize, days: u32) -> &'static str {
+    let horizon_s = u64::from(WARMUP_DAYS + days) * 86_400;
+    SAMPLE_INTERVALS
+        .iter()
+        .find(|(_, s)| (horizon_s / s).saturating_mul(pools.max(1) as u64) <= MAX_SAMPLES)
+        .map_or("365d", |(text, _)| text)
+}
+
+/// Midnight starting the Monday of `t`'s week on the clock of `zone`, as
+/// an instant (the hour after, where a daylight-saving change skips it).
+fn monday_of(t: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+    let local = t.with_timezone(&zone).date_naive();
+    let monday = local - TimeDelta::days(i64::from(local.weekday().num_days_from_monday()));
+    let midnight = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
+    [midnight, midnight + TimeDelta::hours(1)]
+        .into_iter()
+        .find_map(|m| zone.from_local_datetime(&m).earliest())
+        .map_or(t, |m| m.with_timezone(&Utc))
+}
+
+/// What the scenario text says of the export and of itself.
+pub(super) struct Header<'a> {
+    /// The exports.
+    pub paths: &'a [PathBuf],
+    /// The scenario name.
+    pub name: &'a str,
+    /// Its `sample_interval`.
+    pub sample_interval: &'a str,
+}
 
 /// The whole scenario, simulating `days` after its warm-up.
 pub(super) fn scenario_text(
-    path: &Path,
-    name: &str,
+    header: &Header,
     observed: &Observed,
     pools: &[PoolFit],
     workloads: &[WorkloadFit],
@@ -61,23 +106,33 @@ pub(super) fn scenario_text(
 ) -> String {
     let (first, last) = (observed.first, observed.last);
     let span_h = ((last - first).as_seconds_f64() / 3600.0).max(1.0);
+    let files: Vec<String> = header
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut out = format!(
         "# Imported by poolcast from {} ({} runs, {first} to {last}, {span_h:.1} h).\n# Review the guesses marked CHECK before relying on the numbers.\nname = {}\n\n",
-        path.display(),
+        files.join(", "),
         observed.total,
-        quoted(name)
+        quoted(header.name)
     );
     out.push_str(&templates(observed, pools, workloads));
     // The simulated week starts on the Monday of the first run, so profiles
     // and schedules by weekday line up with the calendar they were fitted on.
-    let monday = (first - TimeDelta::days(i64::from(first.weekday().num_days_from_monday())))
-        .duration_trunc(TimeDelta::days(1))
-        .unwrap_or(first);
+    let zone = observed.zone;
+    let clock = if zone == Tz::UTC {
+        "the export's times are UTC, and so are the hours and crons fitted to them"
+    } else {
+        "given with --timezone: profiles and crons are read on this clock, but crons of ACR timer triggers on UTC (their own timezone key), where ACR fires them"
+    };
     let _ = writeln!(
         out,
-        "[simulation]\nstart = \"{}\"\ntimezone = \"UTC\"   # the export's times are UTC, and so are the hours and crons fitted to them\nhorizon = \"{}d\"\nwarmup = \"{WARMUP_DAYS}d\"\nreplications = 10\nseed = 1\nsample_interval = \"5m\"\n",
-        monday.format("%Y-%m-%dT%H:%M:%SZ"),
-        WARMUP_DAYS + days
+        "[simulation]\nstart = \"{}\"\ntimezone = {}   # {clock}\nhorizon = \"{}d\"\nwarmup = \"{WARMUP_DAYS}d\"\nreplications = 10\nseed = 1\nsample_interval = \"{}\"\n",
+        monday_of(first, zone).format("%Y-%m-%dT%H:%M:%SZ"),
+        quoted(zone.name()),
+        WARMUP_DAYS + days,
+        header.sample_interval
     );
     let quota = quota_for(pools);
     if quota != Quota::default() {

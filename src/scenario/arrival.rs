@@ -6,11 +6,13 @@ use super::cron::cron_firing_in;
 use super::keys::{at, only};
 use super::raw::{RawArrival, S};
 use super::trace::load_trace;
-use super::validate::{Ctx, MAX_NUMBER};
+use super::validate::{Ctx, MAX_NUMBER, time_zone};
 use super::workload::PoolsEnv;
 use crate::text::parse_rate;
 use crate::units::{Rate, SimDuration, SimTime};
 use crate::workload::ArrivalProcess;
+use crate::workload::Calendar;
+use chrono::Utc;
 
 /// Multipliers of the `workday` profile preset, by hour of the wall clock: quiet nights,
 /// a ramp from 07:00, full from 09:00 to 17:00 with a lunch dip, and a tail
@@ -173,6 +175,7 @@ fn process(
         ("schedule", at(&a.schedule)),
         ("tasks", at(&a.tasks)),
         ("jitter", at(&a.jitter)),
+        ("timezone", at(&a.timezone)),
         ("size", at(&a.size)),
         ("file", at(&a.file)),
         ("task", at(&a.task)),
@@ -181,7 +184,7 @@ fn process(
         match process {
             "poisson" => &["rate"],
             "profile" => &["rate", "daily", "hourly", "weekly", "preset"],
-            "cron" => &["schedule", "tasks", "jitter"],
+            "cron" => &["schedule", "tasks", "jitter", "timezone"],
             "burst" => &["rate", "size"],
             "trace" => &["file", "task"],
             other => {
@@ -300,8 +303,17 @@ fn cron(
         Some(j) => cx.duration(j, &format!("{key}.jitter"), true),
         None => Some(SimDuration::ZERO),
     };
-    let start = env.calendar.start();
-    let end = env.calendar.datetime(SimTime(env.horizon.0));
+    // Its own clock when it names one (an ACR timer fires on UTC whatever
+    // the team's clock), else the scenario's.
+    let calendar = match &a.timezone {
+        None => env.calendar,
+        Some(name) => Calendar::new(
+            env.calendar.start().with_timezone(&Utc),
+            time_zone(cx, name, &format!("{key}.timezone"))?,
+        ),
+    };
+    let start = calendar.start();
+    let end = calendar.datetime(SimTime(env.horizon.0));
     let schedule = cron_firing_in(
         cx,
         text,
@@ -313,7 +325,7 @@ fn cron(
         schedule: Box::new(schedule),
         tasks: tasks * scale,
         jitter: jitter?,
-        calendar: env.calendar,
+        calendar,
     };
     // A jitter longer than the gap between firings is fine (the stream
     // merges the firings' runs in time order), but every overlapping

@@ -35,8 +35,8 @@ pub use sweep_spec::{
     is_condition_axis, sweep_spec,
 };
 pub use validate::{
-    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, NAME_RULE, is_valid_name, name_from_stem,
-    safe_workload_name,
+    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES, NAME_RULE, is_valid_name,
+    name_from_stem, safe_workload_name,
 };
 
 use crate::model::{PoolSpec, PriceTable, Quota};

@@ -136,6 +136,8 @@ pub(super) struct RawArrival {
     pub schedule: Option<S<String>>,
     pub tasks: Option<S<f64>>,
     pub jitter: Option<S<String>>,
+    /// A cron arrival's own clock (default: the scenario's).
+    pub timezone: Option<S<String>>,
     pub size: Option<S<RawDist>>,
     pub file: Option<S<String>>,
     pub task: Option<S<String>>,

@@ -405,20 +405,9 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
             format!("{sample_interval} over a {horizon} horizon for {pools} pool(s) gives more than {MAX_SAMPLES} queue samples; use a longer sample_interval"),
         );
     }
-    let zone = match &s.timezone {
-        None => Tz::UTC,
-        Some(name) => name.get_ref().trim().parse::<Tz>().unwrap_or_else(|_| {
-            cx.issue(
-                Some(name),
-                "simulation.timezone",
-                format!(
-                    "unknown time zone {:?}; use an IANA name such as Europe/Berlin",
-                    name.get_ref()
-                ),
-            );
-            Tz::UTC
-        }),
-    };
+    let zone = s.timezone.as_ref().map_or(Tz::UTC, |name| {
+        time_zone(cx, name, "simulation.timezone").unwrap_or(Tz::UTC)
+    });
     let start = match &s.start {
         None => Calendar::default_start(zone),
         Some(text) => start_instant(text.get_ref().trim(), zone).unwrap_or_else(|e| {
@@ -434,6 +423,22 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
         sample_interval,
         calendar: Calendar::new(start, zone),
     }
+}
+
+/// The IANA time zone `name` (of the key `key`), or `None` and an issue.
+pub(super) fn time_zone(cx: &mut Ctx, name: &S<String>, key: &str) -> Option<Tz> {
+    let zone = name.get_ref().trim().parse::<Tz>().ok();
+    if zone.is_none() {
+        cx.issue(
+            Some(name),
+            key,
+            format!(
+                "unknown time zone {:?}; use an IANA name such as Europe/Berlin",
+                name.get_ref()
+            ),
+        );
+    }
+    zone
 }
 
 /// `[simulation] start`: an RFC 3339 instant, or a date and time without an

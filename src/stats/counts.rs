@@ -311,11 +311,12 @@ impl HistogramCounts {
         bucket_value::<SUB_BUCKET_BITS>(index)
     }
 
+    /// Counts `value`.
     // Forced, as the other pieces of the recorder the event loop calls once
     // a run: a bench build (which unwinds) left them calls, and its
     // replication ran 1.3x as long as the binary's.
     #[inline(always)]
-    pub(super) fn record(&mut self, value: u64) {
+    pub fn record(&mut self, value: u64) {
         self.counts.increment(Self::index(value));
     }
 

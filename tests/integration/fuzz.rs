@@ -6,7 +6,7 @@
 //! seconds); inputs that once broke something live in `tests/fixtures/fuzz/`
 //! and are replayed by `fuzz_corpus_never_panics`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use poolcast::model::{PoolId, Target};
@@ -191,7 +191,7 @@ proptest! {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("export.json");
         std::fs::write(&path, serde_json::to_string(&json).expect("JSON")).expect("write");
-        match poolcast::import::import(&path, &BTreeMap::new(), "fuzz") {
+        match poolcast::import::import(std::slice::from_ref(&path), &poolcast::import::ImportOptions::named("fuzz")) {
             Ok(imported) => {
                 prop_assert!(poolcast::scenario::from_str(&imported.toml, Path::new("fuzz.toml")).is_ok());
             }

@@ -1,9 +1,10 @@
 //! `poolcast import`: recorded runs in, a scenario that validates and runs out.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use poolcast::import::{BackTest, BackTestRow, Measure, NEGLIGIBLE_S, P95_TOLERANCE};
+use poolcast::import::{
+    BackTest, BackTestRow, ImportOptions, Measure, NEGLIGIBLE_S, P95_TOLERANCE,
+};
 use predicates::prelude::*;
 use serde_json::json;
 
@@ -57,9 +58,8 @@ fn import_of_the_reference_sample_validates_and_runs() {
 fn import_says_when_a_timer_task_shows_no_schedule() {
     // The sample's nightly-purge fired once: a timer, but no period to read.
     let imported = poolcast::import::import(
-        &fixture("list-runs-sample.json"),
-        &BTreeMap::new(),
-        "sample",
+        &[fixture("list-runs-sample.json")],
+        &ImportOptions::named("sample"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -182,7 +182,7 @@ fn bundled_export() -> PathBuf {
 }
 
 /// An export written by the bundled generator with another seed.
-fn generated_by_the_bundled_script(dir: &Path, seed: u32, days: u32) -> PathBuf {
+pub(crate) fn generated_by_the_bundled_script(dir: &Path, seed: u32, days: u32) -> PathBuf {
     let out = dir.join(format!("runs-{seed}-{days}.json"));
     let status = std::process::Command::new("python3")
         .arg(scenarios_dir().join("data/make-example-runs.py"))
@@ -202,9 +202,14 @@ fn generated_by_the_bundled_script(dir: &Path, seed: u32, days: u32) -> PathBuf 
 }
 
 fn backtest_of(runs: &Path) -> BackTest {
-    let imported = poolcast::import::import(runs, &BTreeMap::new(), "backtest")
-        .unwrap_or_else(|e| panic!("{e}"));
-    poolcast::import::backtest(&imported, &std::sync::atomic::AtomicBool::new(false))
+    let imported =
+        poolcast::import::import(&[runs.to_path_buf()], &ImportOptions::named("backtest"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    poolcast::import::backtest(
+        &imported,
+        &std::sync::atomic::AtomicBool::new(false),
+        &|| {},
+    )
 }
 
 /// The simulated p95 is within `P95_TOLERANCE` of the recorded one (or
@@ -233,7 +238,7 @@ fn import_turns_the_bundled_nightly_into_a_cron_that_validates_and_runs() {
     let text = import_then_run(&bundled_export(), &[]);
     assert!(
         text.contains(
-            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 336 runs in 28 firings of 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12 }\n"
+            "name = \"nightly\"\npool = \"buildpool-s2\"\n# 336 runs in 28 firings of 12 runs at a recurring time (timer-triggered)\narrival = { process = \"cron\", schedule = \"0 21 * * *\", tasks = 12, timezone = \"UTC\" }\n"
         ),
         "{text}"
     );
@@ -259,7 +264,10 @@ fn import_prints_the_backtest_and_writes_it_on_top_of_the_scenario() {
         .expect("poolcast runs");
     assert!(out.status.success());
     let table = String::from_utf8(out.stdout).expect("UTF-8");
-    assert!(table.starts_with("back-test: "), "{table}");
+    assert!(
+        table.starts_with("back-test, fit-to-self: compared with the runs it was fitted to"),
+        "{table}"
+    );
     for name in ["QuickBuild", "nightly", "web-api-ci", "total"] {
         assert!(
             table.lines().any(|l| l.starts_with(name)),

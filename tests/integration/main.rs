@@ -15,6 +15,7 @@ mod exit_codes;
 mod fuzz;
 mod golden;
 mod import;
+mod import_registry;
 mod init_flags;
 mod inputs_kept;
 mod install;
