@@ -114,7 +114,7 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
     verdict_block(
         &mut t,
         &format!(
-            "judged ({}, seed {}), every objective on its upper 95% bound:",
+            "judged ({}, seed {}); a schedule must meet every objective on its upper 95% bound:",
             counted(plan.result.replications, "replication"),
             plan.result.seed
         ),

@@ -470,12 +470,9 @@ impl<'a> Document<'a> {
             let mut row = vec![r.point.to_string()];
             row.extend(r.params.iter().cloned());
             row.push(format!("{:.2}", r.cost(obj)));
-            let wait = r.total(T::WaitP95S);
-            row.push(format!("{:.2}", wait.mean / 60.0));
-            row.push(format!(
-                "{:.2}",
-                wait.ci95.map_or(wait.mean, |(_, hi)| hi) / 60.0
-            ));
+            let wait = r.deciding_wait();
+            row.push(format!("{:.2}", wait.value / 60.0));
+            row.push(format!("{:.2}", wait.value_upper95 / 60.0));
             let v = r.verdict(obj);
             for met in [v.as_ref().map(|v| v.met), v.as_ref().map(|v| v.met_upper95)] {
                 row.push(met.map_or("-", met_word).into());

@@ -130,14 +130,18 @@ pub fn write_pareto_csv(
     w.write_record(&head)?;
     for decision in table.decisions(obj) {
         for r in decision?.front {
-            let wait = r.total(TotalMetric::WaitP95S);
+            let wait = r.deciding_wait();
             let [met, met_upper95] = verdict_cells(&r, obj);
             let mut cells = r.params.clone();
             cells.extend([
                 r.point.to_string(),
                 cell(r.cost(obj)),
-                cell(wait.mean),
-                cell(wait.ci95.map_or(f64::NAN, |(_, hi)| hi)),
+                cell(wait.value),
+                cell(if wait.has_interval {
+                    wait.value_upper95
+                } else {
+                    f64::NAN
+                }),
                 met,
                 met_upper95,
             ]);
@@ -226,7 +230,16 @@ pub fn write_recommendation_json(
         slo: json!({
             "wait_p95_s": obj.slo.deciding_wait().map(|o| o.target.as_secs_f64()),
             "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd,
-            "objectives": obj.slo.waits.iter().map(WaitFile::of).collect::<Vec<_>>(),
+            "objectives": obj.slo.waits.iter().map(|o| {
+                let file = WaitFile::of(o);
+                json!({
+                    "wait_p95_s": file.wait_p95_s,
+                    "window": file.window,
+                    "per": file.per,
+                    "workload": file.workload,
+                    "workloads": o.workloads.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
             "judged_on": "upper end of the 95% interval",
         }),
         recommendations: Entries { table, obj },
@@ -321,10 +334,17 @@ pub fn recommendation_text(table: &SweepTable, obj: &Objective, summary: &SweepS
             .filter(|(a, _)| !crate::sweep::is_condition_axis(a))
             .map(|(a, p)| format!("{a} = {p}"))
             .collect();
-        let e = r.total(TotalMetric::WaitP95S);
-        let (wait, hi) = (e.mean, e.ci95.map_or(f64::NAN, |(_, hi)| hi));
+        let j = r.deciding_wait();
+        let (wait, hi) = (j.value, j.value_upper95);
+        let which = obj
+            .slo
+            .deciding_wait()
+            .map_or(String::new(), |o| match &o.workload {
+                Some(w) => format!(" of {w}"),
+                None => o.window.map_or(String::new(), |w| format!(" in {w}")),
+            });
         format!(
-            "{} (point {}): {} USD {:.2}, p95 wait {:.1} min (upper 95% bound {:.1} min, which decided)",
+            "{} (point {}): {} USD {:.2}, p95 wait{which} {:.1} min (upper 95% bound {:.1} min, which decided)",
             params.join(", "),
             r.point,
             if obj.with_waiting_cost {

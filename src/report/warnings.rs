@@ -108,11 +108,14 @@ fn stranded_when(by_hour: &[u64]) -> String {
 fn objective_warnings(run: &RunSummary, out: &mut Vec<String>) {
     for p in &run.pools {
         let stranded = p.metrics.get(PoolMetric::StrandedRuns).mean;
-        if stranded > 0.0 {
+        let waited = p.metrics.get(PoolMetric::NoCapacityWaitHours).mean;
+        // Runs that arrive the instant an instance becomes ready wait
+        // nothing: no warning about them.
+        if stranded > 0.0 && waited >= 0.01 {
             out.push(format!(
                 "pool {}: {stranded:.0} runs a replication arrived while it had no instance ready and waited {:.1} run-hours in all for capacity, {} (a schedule or controller at 0; see wait_by_hour)",
                 p.name,
-                p.metrics.get(PoolMetric::NoCapacityWaitHours).mean,
+                waited,
                 stranded_when(&p.stranded_by_hour)
             ));
         }

@@ -107,12 +107,17 @@ impl SweepRow {
 
     /// The deciding p95 wait, seconds: the first wait objective's judged
     /// value (the window's, or the worst hour's), or the p95 of every run
-    /// without one. What the front and the charts read.
+    /// without one. What the front, the charts and the words read.
     pub fn wait_p95(&self) -> f64 {
+        self.deciding_wait().value
+    }
+
+    /// The deciding wait with its upper 95% bound (`wait_p95`'s).
+    pub fn deciding_wait(&self) -> Judged {
         if TOTALS < self.judged.len() {
-            self.objective(0).value
+            self.objective(0)
         } else {
-            self.total(TotalMetric::WaitP95S).mean
+            Judged::of(self.total(TotalMetric::WaitP95S))
         }
     }
 
