@@ -44,7 +44,16 @@ fn labels(scenarios: &[Scenario]) -> Vec<String> {
         .collect()
 }
 
+/// The refusal of `--format json`, checked before anything runs.
+fn json_refused() -> anyhow::Error {
+    BadInput("compare writes a table or CSV; use --format table or csv".into()).into()
+}
+
 pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
+    // Every flag is checked before any scenario runs.
+    if args.print.format == Format::Json {
+        return Err(json_refused());
+    }
     let mut scenarios: Vec<Scenario> = args
         .scenarios
         .iter()
@@ -140,12 +149,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     match args.print.format {
         Format::Table => emit(&report::compare_table(&cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
-        Format::Json => {
-            return Err(BadInput(
-                "compare writes a table or CSV; use --format table or csv".into(),
-            )
-            .into());
-        }
+        Format::Json => return Err(json_refused()),
     }
     out.finish_noted(args.print.quiet)?;
     Ok(ExitCode::SUCCESS)

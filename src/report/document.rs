@@ -107,6 +107,10 @@ fn pct(e: Estimate) -> String {
     )
 }
 
+/// What the cost lines say when no replication observed any time: every
+/// one stopped inside the warm-up.
+const NO_STATISTIC: &str = "Cost: no statistic: every replication stopped inside the warm-up, before the observed window began (a queue outgrew its bound; see the warnings).";
+
 /// A table: the header, then one row per item.
 fn table<T>(head: &[&str], items: &[T], row: impl Fn(&T) -> Vec<String>) -> Block {
     let mut rows = vec![head.iter().map(|h| h.to_string()).collect()];
@@ -131,11 +135,16 @@ fn answer_blocks(run: &RunSummary) -> Vec<Block> {
     }
     let day = t.get(T::CostPerDayUsd).mean;
     let (low, high) = run.cost_per_day_range_usd;
-    let mut lines = vec![format!(
-        "Cost USD {day:.2} a day, about USD {:.0} a month (USD {low:.2} to {high:.2} a day under the two documented price estimates, VM and allocation; the verdict uses the prices in force); p95 wait over every run {}.",
-        day * 30.0,
-        est(minutes(t.get(T::WaitP95S)), " min", 1)
-    )];
+    let mut lines = vec![if day.is_nan() {
+        // Every replication stopped before the observed window began.
+        NO_STATISTIC.to_string()
+    } else {
+        format!(
+            "Cost USD {day:.2} a day, about USD {:.0} a month (USD {low:.2} to {high:.2} a day under the two documented price estimates, VM and allocation; the verdict uses the prices in force); p95 wait over every run {}.",
+            day * 30.0,
+            est(minutes(t.get(T::WaitP95S)), " min", 1)
+        )
+    }];
     lines.extend(
         run.advice
             .iter()
@@ -196,15 +205,17 @@ fn service_blocks(run: &RunSummary) -> Vec<Block> {
 fn cost_blocks(run: &RunSummary) -> Vec<Block> {
     let t = &run.totals;
     let day = t.get(T::CostPerDayUsd);
-    vec![
-        Block::Heading("Cost".into()),
-        Block::Para(format!(
+    let text = if day.mean.is_nan() {
+        NO_STATISTIC.to_string()
+    } else {
+        format!(
             "USD {} a day, about USD {:.0} a month (30 days); USD {} per run. Pool prices are estimates (see the README).",
             est(day, "", 2),
             day.mean * 30.0,
             est(t.get(T::CostPerTaskUsd), "", 4)
-        )),
-    ]
+        )
+    };
+    vec![Block::Heading("Cost".into()), Block::Para(text)]
 }
 
 fn pool_blocks(run: &RunSummary) -> Vec<Block> {

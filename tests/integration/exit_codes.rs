@@ -137,3 +137,62 @@ fn issue_28_stopped_in_the_warm_up_claims_no_replication() {
     );
     assert!(!stderr.contains("in one replication"), "{stderr}");
 }
+
+/// Issue 28: stopped inside the warm-up, the report says there is no
+/// statistic of cost rather than "Cost USD NaN a day".
+#[test]
+fn issue_28_stopped_in_the_warm_up_reports_no_cost_statistic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wu.toml");
+    std::fs::write(
+        &file,
+        "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = crate::support::poolcast()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "-q",
+            "--outputs",
+            "md,html,json",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for name in ["summary.md", "report.html"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!text.contains("NaN"), "{name}: {text}");
+        assert!(text.contains("Cost: no statistic"), "{name}");
+    }
+}
+
+/// Issue 28: `compare --format json` is refused before any scenario runs
+/// (a scenario of 10^9 runs would otherwise run first).
+#[test]
+fn issue_28_compare_refuses_json_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(
+        &file,
+        "[simulation]\nhorizon = \"1000d\"\nreplications = 100\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 8\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"5/s\" }\nduration = { dist = \"constant\", value = \"1s\" }\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    crate::support::poolcast()
+        .args(["compare", file.to_str().unwrap(), file.to_str().unwrap()])
+        .args(["--format", "json", "-q", "--outputs", "none"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("use --format table or csv"));
+    // Not a timing test: 100 replications of 4.3 * 10^8 runs take minutes,
+    // a refusal milliseconds; the bound only tells the two apart.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
