@@ -558,7 +558,9 @@ fn cost_per_day_range(
     if days.is_finite() && days > 0.0 {
         (under(PriceBase::Vm), under(PriceBase::Allocation))
     } else {
-        (f64::NAN, f64::NAN)
+        // Nothing billed (or no window): no price moves the bill.
+        let day = totals.get(TotalMetric::CostPerDayUsd).mean;
+        (day, day)
     }
 }
 
