@@ -15,7 +15,7 @@ pub use schedule::{
     FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, applier_files,
     plan_schedule,
 };
-use table::TOTALS_COLUMNS as TOTALS;
+use store::TOTALS;
 pub use table::{
     Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, judged_columns,
     metric_names, row_values,

@@ -465,9 +465,6 @@ fn add_to_front(
     front.splice(at..at + beaten, [keep(row)]);
 }
 
-/// The totals' columns, the first of every row.
-pub(crate) const TOTALS_COLUMNS: usize = TOTALS;
-
 /// The prefix of the objectives' columns.
 const OBJECTIVE_COLUMN: &str = "slo.";
 

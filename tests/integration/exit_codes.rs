@@ -111,6 +111,10 @@ fn issue_28_a_file_size_limit_is_a_message_not_a_signal() {
     assert!(!stderr.contains(" at path "), "{stderr}");
 }
 
+/// A scenario whose every replication stops inside its warm-up (100 runs
+/// a second of 10 minutes on one instance outgrow the queue's bound).
+const STOPPED_IN_WARM_UP: &str = "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n";
+
 /// Issue 28: replications that all stopped inside the warm-up have no
 /// statistic, and the verdict says so instead of "in one replication"
 /// (none of 3 had a run).
@@ -120,7 +124,7 @@ fn issue_28_stopped_in_the_warm_up_claims_no_replication() {
     let file = dir.path().join("wu.toml");
     std::fs::write(
         &file,
-        "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n\n[slo]\nwait_p95 = \"5m\"\n",
+        format!("{STOPPED_IN_WARM_UP}\n[slo]\nwait_p95 = \"5m\"\n"),
     )
     .unwrap();
     let out = crate::support::poolcast()
@@ -144,11 +148,7 @@ fn issue_28_stopped_in_the_warm_up_claims_no_replication() {
 fn issue_28_stopped_in_the_warm_up_reports_no_cost_statistic() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("wu.toml");
-    std::fs::write(
-        &file,
-        "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n",
-    )
-    .unwrap();
+    std::fs::write(&file, STOPPED_IN_WARM_UP).unwrap();
     let out = dir.path().join("out");
     let run = crate::support::poolcast()
         .args([
