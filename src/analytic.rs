@@ -113,6 +113,25 @@ impl Mmc {
         self.wait_probability * self.mean_service_s / (f64::from(self.servers) - self.offered_load)
     }
 
+    /// P(Wq > t): the share of runs that wait longer than `t_s` seconds,
+    /// C e^{-(c mu - lambda) t} (every run at or above capacity).
+    ///
+    /// ```
+    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// assert!((q.wait_tail(q.p95_wait_s()) - 0.05).abs() < 1e-12);
+    /// assert_eq!(q.wait_tail(0.0), q.wait_probability());
+    /// ```
+    pub fn wait_tail(&self, t_s: f64) -> f64 {
+        if !self.stable() {
+            return 1.0;
+        }
+        if self.wait_probability == 0.0 {
+            return 0.0;
+        }
+        let drain = (f64::from(self.servers) - self.offered_load) / self.mean_service_s;
+        self.wait_probability * (-drain * t_s).exp()
+    }
+
     /// The p95 wait, seconds, from P(Wq > t) = C e^{-(c mu - lambda) t}
     /// (0 when at most 5% of runs wait).
     pub fn p95_wait_s(&self) -> f64 {

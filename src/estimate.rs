@@ -1,13 +1,17 @@
 //! The analytic estimate of a scenario, computed once from the model: per
 //! pool its steady-state baseline, its load by hour of the week, its
-//! busiest hour and its cost per day. `poolcast estimate` (table, JSON,
+//! busiest hour and its cost per day; per wait objective, its p95 judged
+//! as the simulation's judge judges it. `poolcast estimate` (table, JSON,
 //! CSV, and per sweep point) and the warnings shown before a run read it,
 //! so the reports see numbers, not the scenario.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{BusiestHour, HourLoad, busiest_hour, cost_per_day_usd, load_by_hour};
+use crate::load::{
+    BusiestHour, HourLoad, ObjectiveEstimate, WaitModel, busiest_hour, cost_per_day_usd,
+    load_by_hour,
+};
 use crate::model::Tier;
 use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::units::SimDuration;
@@ -47,8 +51,10 @@ pub struct ScenarioEstimate {
     pub warmup: SimDuration,
     /// Replications a run makes.
     pub replications: u32,
-    /// `[slo] wait_p95`, when set.
-    pub wait_p95: Option<SimDuration>,
+    /// Each wait objective's p95, estimated as the judge judges it (in
+    /// its window, per workload, per hour when asked; cron batches
+    /// draining).
+    pub objectives: Vec<ObjectiveEstimate>,
     /// Per pool, in the scenario's order.
     pub pools: Vec<PoolEstimate>,
 }
@@ -56,11 +62,19 @@ pub struct ScenarioEstimate {
 impl ScenarioEstimate {
     /// The estimate of `s`.
     pub fn of(s: &Scenario) -> ScenarioEstimate {
+        let loads = load_by_hour(s);
+        let model = WaitModel::new(s, &loads);
+        let objectives = s
+            .objectives()
+            .waits
+            .iter()
+            .map(|o| model.estimate(o))
+            .collect();
         let pools = s
             .pools
             .iter()
             .zip(baseline(s))
-            .zip(load_by_hour(s))
+            .zip(loads.iter().cloned())
             .map(|((p, baseline), (hours, service_s))| PoolEstimate {
                 name: p.name.clone(),
                 tier: p.tier,
@@ -78,7 +92,7 @@ impl ScenarioEstimate {
             zone: s.simulation.calendar.zone().name().to_string(),
             warmup: s.simulation.warmup,
             replications: s.simulation.replications,
-            wait_p95: s.slo.wait_p95,
+            objectives,
             pools,
         }
     }

@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::outputs::{Kind, Outputs};
 use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
+use crate::estimate::ScenarioEstimate;
 use crate::replication::RunOptions;
 use crate::report::{self, Comparison};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario};
@@ -96,10 +97,21 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
+    let labels = labels(&scenarios);
+    // Each scenario's warnings, as `run` gives them: printed before it
+    // runs, then with those of its results.
+    let mut warnings: Vec<Vec<String>> = scenarios
+        .iter()
+        .map(|s| {
+            let mut w = report::before_run(&ScenarioEstimate::of(s));
+            w.extend(s.long_work_warning(pool.current_num_threads()));
+            w
+        })
+        .collect();
     if !args.print.quiet {
-        for s in &scenarios {
-            if let Some(w) = s.long_work_warning(pool.current_num_threads()) {
-                note!("warning: {}: {w}", s.name);
+        for (label, w) in labels.iter().zip(&warnings) {
+            for w in w {
+                note!("warning: {label}: {w}");
             }
         }
     }
@@ -119,25 +131,28 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         .collect();
     bar.finish_and_clear();
     let runs = runs.ok_or(super::Interrupted)?;
-    let labels = labels(&scenarios);
-    if !args.print.quiet {
-        // Each scenario's own warnings (stranded runs, near misses, thin
-        // hours): what a choice between them must weigh.
-        for (label, run) in labels.iter().zip(&runs) {
-            for w in report::after_run(run) {
+    for ((label, run), w) in labels.iter().zip(&runs).zip(&mut warnings) {
+        // Stranded runs, near misses, thin hours: what a choice between
+        // them must weigh.
+        let late = report::after_run(run);
+        if !args.print.quiet {
+            for w in &late {
                 note!("warning: {label}: {w}");
             }
         }
+        w.extend(late);
     }
     let cmp = Comparison {
         runs: labels.iter().map(String::as_str).zip(&runs).collect(),
         paired: scenarios[1..]
             .iter()
             .all(|s| common_random_numbers(&scenarios[0], s)),
+        warnings,
     };
     let csv = cmp.csv();
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
+    out.write(Kind::Csv, "compare_workloads.csv", &cmp.workloads_csv())?;
     let charts = if out.draws_charts() {
         report::compare_charts(&cmp, out.chart_formats(), &INTERRUPTED)?
     } else {

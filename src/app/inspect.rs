@@ -1,6 +1,7 @@
 //! The commands that read a scenario without simulating: `validate`,
 //! `estimate` and `tiers`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -64,6 +65,11 @@ pub(super) fn estimate(scenario: &Path, format: Format, scope: FileScope) -> Res
         super::stop_if_interrupted()?;
         let e = SweepEstimate::of(&name, &spec, &points, &super::INTERRUPTED);
         super::stop_if_interrupted()?;
+        if let Some(base) = points.iter().find_map(|p| p.scenario.as_ref().ok()) {
+            for w in base.tier_assumptions(&spec.tier_pools()) {
+                note!("warning: {w}");
+            }
+        }
         match format {
             Format::Table => emit(&report::sweep_estimate_table(&e))?,
             Format::Json => emit(&report::sweep_estimate_json(&e))?,

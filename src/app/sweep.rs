@@ -33,6 +33,8 @@ struct Prepared {
     /// The scenario and every point's data files: what the output must
     /// not replace.
     reads: Vec<PathBuf>,
+    /// What a comparison of tiers assumes (said with the warnings).
+    assumptions: Vec<String>,
 }
 
 /// What one pass over the points finds before any simulation: each point
@@ -178,7 +180,9 @@ fn prepare(
         ),
     ]);
     let reads = files.into_iter().chain([path.to_path_buf()]).collect();
+    let assumptions = base.tier_assumptions(&points.spec().tier_pools());
     Ok(Prepared {
+        assumptions,
         base,
         points,
         memory: survey.memory,
@@ -352,13 +356,15 @@ fn finish(
     meta: &SweepMeta,
     table: &SweepTable,
     rows: &RowsWritten,
+    assumptions: &[String],
     format: Format,
     quiet: bool,
 ) -> Result<()> {
     let (scenario, obj) = (meta.scenario.as_str(), &meta.objective);
     // Each file is written as the conditions are decided, one at a time;
     // the words read this summary of them.
-    let summary = report::sweep_summary(table, obj)?;
+    let mut summary = report::sweep_summary(table, obj)?;
+    summary.warnings.splice(0..0, assumptions.iter().cloned());
     out.write_with(Kind::Csv, "pareto.csv", |w| {
         report::write_pareto_csv(w, table, obj)
     })?;
@@ -577,6 +583,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         &meta,
         &table,
         &rows,
+        &prepared.assumptions,
         run.print.format,
         run.print.quiet,
     )?;
@@ -712,7 +719,9 @@ pub(super) fn merge(
         checksum: report::checksum(&[&csv]),
         printed: (format == Format::Csv).then_some(csv),
     };
-    finish(&out, &meta, &table, &rows, format, quiet)?;
+    // A merge has no scenario to read its assumptions from: each shard
+    // said them.
+    finish(&out, &meta, &table, &rows, &[], format, quiet)?;
     out.finish_noted(quiet)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -748,7 +757,10 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         return Err(super::Interrupted.into());
     }
     let table = &outcome.table;
-    let summary = report::sweep_summary(table, &obj)?;
+    let mut summary = report::sweep_summary(table, &obj)?;
+    summary
+        .warnings
+        .splice(0..0, prepared.assumptions.iter().cloned());
     let csv = report::sweep_csv(table, &outcome.rows, &obj)?;
     out.write(Kind::Csv, "plan.csv", &csv)?;
     out.write_with(Kind::Json, "recommendation.json", |w| {

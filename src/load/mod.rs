@@ -7,15 +7,17 @@
 //! warnings, `estimate`, the fix hint and the planner's first guess look
 //! at instead.
 
+mod objective;
 mod offered;
 
+pub use objective::{ObjectiveEstimate, WaitModel};
 pub use offered::{Batch, Occupancy, WeeklyArrivals};
 
 use crate::analytic::Mmc;
-use crate::model::{PoolId, PoolSpec, Scaling, Target};
+use crate::model::{PoolId, PoolSpec, Scaling, Target, WaitObjective};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
-use crate::workload::{ArrivalProcess, Calendar};
+use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
 
 /// Hours in a week.
 pub const HOURS_OF_WEEK: usize = 168;
@@ -201,11 +203,7 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
                 .iter()
                 .filter(|w| w.target == Target::Pool(PoolId(i as u32)))
             {
-                let occupancy = Occupancy {
-                    dist: &w.duration,
-                    factor: w.runtime_factor(pool.tier.vcpu()),
-                    timeout_s: w.timeout.as_secs_f64(),
-                };
+                let occupancy = occupancy(w, pool);
                 let service = occupancy.mean_s();
                 let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
                 for (l, x) in load.iter_mut().zip(week.offered_load(&occupancy)) {
@@ -226,6 +224,16 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
             (hours, if rate > 0.0 { busy / rate } else { 0.0 })
         })
         .collect()
+}
+
+/// How long a run of `w` holds an instance of `pool`: its run time on the
+/// pool's tier, cut at its timeout.
+fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
+    Occupancy {
+        dist: &w.duration,
+        factor: w.runtime_factor(pool.tier.vcpu()),
+        timeout_s: w.timeout.as_secs_f64(),
+    }
 }
 
 /// Runs arriving at pool `p` in each hour of the week, over the observed
@@ -316,71 +324,95 @@ pub fn smallest_count_for_p95(
     Mmc::smallest_count(peak, mean_service_s, target_s, 1..=limit)
 }
 
-/// What would fix a missed objective, in words, per pool: for a fixed pool
-/// the smallest count that meets the wait at its busiest hour (within the
-/// quota), or the most the cost cap allows; otherwise the command to run.
-/// `loads` is `load_by_hour(s)`, computed once by the caller.
+/// What would fix the missed objectives, in words: for each missed wait
+/// objective and each fixed pool its runs use, the smallest count at which
+/// the objective's analytic estimate meets (within the quota: judged as the
+/// judge judges, in its window, per workload, cron batches draining); for
+/// a pool that scales, the command to run; for a missed cost cap, the most
+/// instances it allows. Each line names the objective it fixes. `loads`
+/// is `load_by_hour(s)`, computed once by the caller.
 pub fn advice(
     s: &Scenario,
     loads: &[(Vec<HourLoad>, f64)],
-    wait_missed: bool,
+    missed_waits: &[&WaitObjective],
     cost_missed: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if !(wait_missed || cost_missed) {
-        return out;
-    }
-    let standard_free = |pool: &PoolSpec| {
-        let used_by_others: u32 = s
-            .pools
-            .iter()
-            .filter(|p| p.name != pool.name && p.tier.kind() == pool.tier.kind())
-            .map(|p| p.vcpu())
-            .sum();
-        s.quota
-            .limit(pool.tier.kind())
-            .saturating_sub(used_by_others)
-            / pool.tier.vcpu()
+    let model = WaitModel::new(s, loads);
+    // A pool that scales has no count to give: one line says what to try.
+    let mut told = Vec::new();
+    let mut scales = |out: &mut Vec<String>, p: usize| {
+        if !told.contains(&p) {
+            told.push(p);
+            let name = &s.pools[p].name;
+            out.push(format!(
+                "pool {name}: it scales, so try its settings with poolcast sweep (axes over pool.{name}.count and its scaling), or read the load by hour in poolcast estimate"
+            ));
+        }
     };
-    for (pool, (hours, service)) in s.pools.iter().zip(loads) {
-        if pool.scaling != Scaling::Fixed {
-            if wait_missed || cost_missed {
-                out.push(format!(
-                    "pool {}: it scales, so try its settings with poolcast sweep (axes over pool.{}.count and its scaling), or read the load by hour in poolcast estimate",
-                    pool.name, pool.name
-                ));
+    for o in missed_waits {
+        let what = o.described();
+        for (p, pool) in s.pools.iter().enumerate() {
+            let serves = o
+                .workloads
+                .iter()
+                .any(|&(w, _)| s.workloads[w].target == Target::Pool(PoolId(p as u32)));
+            if !serves {
+                continue;
             }
-            continue;
+            if pool.scaling != Scaling::Fixed {
+                scales(&mut out, p);
+                continue;
+            }
+            let fits = quota_fits(s, pool);
+            out.push(match model.smallest_count(o, p, fits.max(1)) {
+                // `plan` needs a [sweep], which a scenario may not have:
+                // the advice says what to add.
+                Some(c) if c > pool.count => format!(
+                    "{what}: pool {}: about {c} x {} would meet it (analytic: M/M/c hour by hour, cron batches draining; confirm with poolcast run after setting count = {c}, or add [sweep] \"pool.{}.count\" = [{}, {c}, {}] and run poolcast plan)",
+                    pool.name, pool.tier, pool.name, pool.count, c + 1
+                ),
+                Some(_) => format!(
+                    "{what}: pool {}: the analytic estimate says its count suffices, so bursts or heavy tails cause the wait: run poolcast plan or sweep",
+                    pool.name
+                ),
+                None => format!(
+                    "{what}: pool {}: even {fits} x {} (all the quota allows) would not meet it: a larger tier, a raised quota or a schedule",
+                    pool.name, pool.tier
+                ),
+            });
         }
-        if let Some(target) = s.slo.wait_p95.filter(|_| wait_missed) {
-            let fits = standard_free(pool);
-            match smallest_count_for_p95(hours, *service, target.as_secs_f64(), fits.max(1)) {
-                    // `plan` needs a [sweep], which a scenario may not
-                    // have: the advice says what to add.
-                    Some(c) if c > pool.count => out.push(format!(
-                        "pool {}: about {c} x {} would meet the wait at the busiest hour (M/M/c; confirm with poolcast run after setting count = {c}, or add [sweep] \"pool.{}.count\" = [{}, {c}, {}] and run poolcast plan)",
-                        pool.name, pool.tier, pool.name, pool.count, c + 1
-                    )),
-                    Some(_) => out.push(format!(
-                        "pool {}: M/M/c says its count suffices at the busiest hour, so bursts or heavy tails cause the wait: run poolcast plan or sweep",
-                        pool.name
-                    )),
-                    None => out.push(format!(
-                        "pool {}: even {fits} x {} (all the quota allows) would not meet the wait at the busiest hour: a larger tier, a raised quota or a schedule",
-                        pool.name, pool.tier
-                    )),
-                }
-        }
-        if let Some(cap) = s.slo.max_cost_per_day_usd.filter(|_| cost_missed) {
+    }
+    if let Some(cap) = s.slo.max_cost_per_day_usd.filter(|_| cost_missed) {
+        for (p, pool) in s.pools.iter().enumerate() {
+            if pool.scaling != Scaling::Fixed {
+                scales(&mut out, p);
+                continue;
+            }
             let per_instance = s.prices.instance_hour_usd(pool.tier) * 24.0;
             let most = (cap / per_instance).floor();
             out.push(format!(
-                    "pool {}: a cap of USD {cap:.2} a day allows at most {most:.0} x {} around the clock; a schedule that scales in at night costs less",
-                    pool.name, pool.tier
-                ));
+                "max_cost_per_day: pool {}: a cap of USD {cap:.2} a day allows at most {most:.0} x {} around the clock; a schedule that scales in at night costs less",
+                pool.name, pool.tier
+            ));
         }
     }
     out
+}
+
+/// The instances of `pool`'s tier the quota leaves beside the other pools
+/// of its kind.
+fn quota_fits(s: &Scenario, pool: &PoolSpec) -> u32 {
+    let used_by_others: u32 = s
+        .pools
+        .iter()
+        .filter(|p| p.name != pool.name && p.tier.kind() == pool.tier.kind())
+        .map(|p| p.vcpu())
+        .sum();
+    s.quota
+        .limit(pool.tier.kind())
+        .saturating_sub(used_by_others)
+        / pool.tier.vcpu()
 }
 
 /// The stretches of the week where the load reaches the instances, in

@@ -50,6 +50,68 @@ pub struct WaitObjective {
     pub workloads: Vec<(usize, String)>,
 }
 
+impl WaitObjective {
+    /// Its name: `wait_p95`, `nightly wait_p95`.
+    pub fn label(&self) -> String {
+        objective_label(self.workload.as_deref(), WAIT_P95)
+    }
+
+    /// The objective in words, as every output phrases it.
+    pub fn described(&self) -> String {
+        wait_words(
+            self.target.as_secs_f64(),
+            self.workload.as_deref(),
+            self.window,
+            self.per,
+        )
+    }
+}
+
+/// The `[slo]` key of a p95 wait objective.
+pub const WAIT_P95: &str = "wait_p95";
+
+/// An objective's name: its key, after the workload whose own it is.
+pub fn objective_label(workload: Option<&str>, key: &str) -> String {
+    match workload {
+        Some(w) => format!("{w} {key}"),
+        None => key.to_string(),
+    }
+}
+
+/// A wait objective in words: `wait p95 <= 5.00 min (nightly, runs
+/// arriving Mon-Fri 08:00-19:00, every hour on its own)`, the scope left
+/// out for `[slo]`'s objective over every run.
+///
+/// ```
+/// use poolcast::model::{Per, wait_words};
+/// let w = "Mon-Fri 08:00-19:00".parse().ok();
+/// assert_eq!(wait_words(300.0, None, w, Per::Hour), "wait p95 <= 5.00 min (runs arriving Mon-Fri 08:00-19:00, every hour on its own)");
+/// assert_eq!(wait_words(3600.0, Some("nightly"), None, Per::Window), "wait p95 <= 60.00 min (nightly)");
+/// ```
+pub fn wait_words(
+    target_s: f64,
+    workload: Option<&str>,
+    window: Option<Window>,
+    per: Per,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(w) = workload {
+        parts.push(w.to_string());
+    }
+    if let Some(w) = window {
+        parts.push(format!("runs arriving {w}"));
+    }
+    if per == Per::Hour {
+        parts.push("every hour on its own".into());
+    }
+    let scope = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
+    format!("wait p95 <= {:.2} min{scope}", target_s / 60.0)
+}
+
 /// What a run is judged against.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Objectives {

@@ -6,7 +6,8 @@ use ::csv::Writer;
 use super::csv::{cell, finish};
 use super::verdict::met_word;
 use crate::stats::{
-    Estimate, Metric, ObjectiveKind, ObjectiveVerdict, PoolMetric, RunSummary, TotalMetric, rounded,
+    Estimate, Metric, ObjectiveKind, ObjectiveVerdict, PoolMetric, RunSummary, TotalMetric,
+    WorkloadMetric, rounded,
 };
 
 /// The metrics compared, with their unit divisor for tables (seconds to
@@ -26,6 +27,9 @@ pub struct Comparison<'a> {
     pub runs: Vec<(&'a str, &'a RunSummary)>,
     /// Whether differences are paired across replications.
     pub paired: bool,
+    /// Per run, its warnings (before and after the run, as `run` lists
+    /// them in `summary.json`).
+    pub warnings: Vec<Vec<String>>,
 }
 
 /// `pool: S2 x 3` (fixed) or `pool: S2 scaling, 2.9 on average`.
@@ -79,8 +83,10 @@ impl Comparison<'_> {
         head.extend(COMPARED.iter().map(|(_, _, l)| l.to_string()));
         head.extend([
             "USD/month".into(),
+            "USD/day under both price estimates".into(),
             "SLO (mean / upper 95%)".into(),
             "objectives: value / upper 95%".into(),
+            "wait p95 per workload (min)".into(),
         ]);
         head.extend(
             COMPARED
@@ -99,10 +105,25 @@ impl Comparison<'_> {
                 "{:.0}",
                 run.totals.get(TotalMetric::CostPerDayUsd).mean * 30.0
             ));
+            let (low, high) = run.cost_per_day_range_usd;
+            row.push(format!("{low:.2} to {high:.2}"));
             row.push(run.slo.as_ref().map_or("-".into(), |v| {
                 format!("{} / {}", met_word(v.met), met_word(v.met_upper95))
             }));
             row.push(deciding_values(run));
+            row.push(
+                run.workloads
+                    .iter()
+                    .map(|w| {
+                        format!(
+                            "{} {}",
+                            w.name,
+                            shown(w.metrics.get(WorkloadMetric::WaitP95S), 60.0)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
             row.extend(COMPARED.iter().map(|&(m, div, _)| {
                 if i == 0 {
                     "-".into()
@@ -113,6 +134,45 @@ impl Comparison<'_> {
             rows.push(row);
         }
         rows
+    }
+
+    /// `compare_workloads.csv`: `scenario, workload, pool`, then each
+    /// workload's arrivals, mean and p95 wait with their intervals: the
+    /// waits an aggregate hides, side by side (workloads differ between
+    /// scenarios, so one row each rather than a column).
+    pub fn workloads_csv(&self) -> Vec<u8> {
+        const SHOWN: [WorkloadMetric; 3] = [
+            WorkloadMetric::Arrived,
+            WorkloadMetric::WaitMeanS,
+            WorkloadMetric::WaitP95S,
+        ];
+        let mut w = Writer::from_writer(Vec::new());
+        let mut head = vec!["scenario".to_string(), "workload".into(), "pool".into()];
+        for m in SHOWN {
+            let n = m.name();
+            head.extend([
+                n.to_string(),
+                format!("{n}_ci95_low"),
+                format!("{n}_ci95_high"),
+            ]);
+        }
+        w.write_record(&head).expect("in-memory CSV");
+        for (name, run) in &self.runs {
+            for workload in &run.workloads {
+                let mut row = vec![
+                    name.to_string(),
+                    workload.name.clone(),
+                    workload.pool.clone(),
+                ];
+                for m in SHOWN {
+                    let e = workload.metrics.get(m);
+                    let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
+                    row.extend([e.mean, lo, hi].map(|x| cell(rounded(m.name(), x))));
+                }
+                w.write_record(&row).expect("in-memory CSV");
+            }
+        }
+        finish(w)
     }
 
     /// `compare_wait_cdf.csv`: `scenario, wait_s, fraction_at_most`, the
@@ -147,6 +207,8 @@ impl Comparison<'_> {
         }
         head.extend([
             "cost_per_month_usd".into(),
+            "cost_per_day_usd_low".into(),
+            "cost_per_day_usd_high".into(),
             "slo_met".into(),
             "slo_met_upper95".into(),
         ]);
@@ -175,6 +237,8 @@ impl Comparison<'_> {
             }
             let month = run.totals.get(TotalMetric::CostPerDayUsd).mean * 30.0;
             row.push(cell(rounded("cost_per_month_usd", month)));
+            let (low, high) = run.cost_per_day_range_usd;
+            row.extend([low, high].map(|x| cell(rounded("cost_per_day_usd", x))));
             let verdict = |f: fn(&crate::stats::SloVerdict) -> bool| {
                 run.slo.as_ref().map_or(String::new(), |v| f(v).to_string())
             };

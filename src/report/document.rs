@@ -432,6 +432,13 @@ impl<'a> Document<'a> {
                 b.push(Block::Table(verdict_table(v)));
             }
         }
+        // What a choice between them must weigh beside the numbers.
+        for ((name, _), warnings) in cmp.runs.iter().zip(&cmp.warnings) {
+            if !warnings.is_empty() {
+                b.push(Block::Heading(format!("{name}: warnings")));
+                b.extend(warnings.iter().map(|w| Block::Para(format!("⚠ {w}"))));
+            }
+        }
         b.extend(chart_blocks(charts));
         Document {
             title: format!(
@@ -466,6 +473,15 @@ impl<'a> Document<'a> {
         b.push(Block::Para(
             super::sweep::recommendation_text(table, obj, summary).replace('\n', "  \n"),
         ));
+        if !summary.warnings.is_empty() {
+            b.push(Block::Heading("Warnings".into()));
+            b.extend(
+                summary
+                    .warnings
+                    .iter()
+                    .map(|w| Block::Para(format!("⚠ {w}"))),
+            );
+        }
         b.push(Block::Heading("Pareto front".into()));
         let mut head: Vec<String> = vec!["point".into()];
         head.extend(table.axes.iter().cloned());

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use crate::analytic::PoolBaseline;
 use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::load::{BusiestHour, HourLoad};
-use crate::model::{PriceTable, Quota, Tier};
+use crate::model::{PriceTable, Quota, Tier, WAIT_P95};
 use crate::stats::{
     Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES, RunSummary, SloVerdict,
     rounded,
@@ -74,10 +74,34 @@ fn load_json(hours: &[HourLoad]) -> Value {
 /// `poolcast estimate --format json`: the analytic baseline alone.
 pub fn estimate_json(e: &ScenarioEstimate) -> String {
     let pools = pool_estimates(e, true);
-    let mut text = serde_json::to_string_pretty(&json!({ "scenario": e.name, "pools": pools }))
-        .expect("a JSON value serialises");
+    let root = json!({ "scenario": e.name, "pools": pools, "objectives": objective_estimates(e) });
+    let mut text = serde_json::to_string_pretty(&root).expect("a JSON value serialises");
     text.push('\n');
     text
+}
+
+/// Each wait objective of `e`, estimated: the keys `slo.objectives[]`
+/// has where they mean the same (`value` is the estimated p95, seconds;
+/// null when unbounded or when no run is judged).
+fn objective_estimates(e: &ScenarioEstimate) -> Value {
+    e.objectives
+        .iter()
+        .map(|o| {
+            let goal = &o.objective;
+            json!({
+                "name": WAIT_P95,
+                "workload": goal.workload,
+                "workloads": goal.workloads.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+                "per": goal.per.name(),
+                "target": num(goal.target.as_secs_f64()),
+                "value": num(o.p95_s),
+                "unbounded": o.p95_s.is_infinite(),
+                "met": o.met(),
+                "window": goal.window.map(|w| w.to_string()),
+                "worst_hour": o.worst_hour.map(|h| h.to_string()),
+            })
+        })
+        .collect()
 }
 
 /// Per pool of `e`, its analytic estimate (with the load of every hour of
@@ -124,6 +148,7 @@ pub fn sweep_estimate_json(sweep: &SweepEstimate) -> String {
                     "params": params,
                     "feasible": true,
                     "pools": pool_estimates(s, false),
+                    "objectives": objective_estimates(s),
                 }),
                 Err(reason) => json!({
                     "point": p.index,
@@ -252,6 +277,8 @@ pub fn summary_json(run: &RunSummary, warnings: &[String]) -> String {
         json!({ "vm": num(low), "allocation": num(high) }),
     );
     root.insert("warnings".into(), json!(warnings));
+    // What would fix a missed objective, each line naming it.
+    root.insert("advice".into(), json!(run.advice));
     if let Some(v) = &run.slo {
         root.insert("slo".into(), slo_json(v));
     }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::verdict::verdict_lines;
 use crate::estimate::{ScenarioEstimate, SweepEstimate};
-use crate::load::hour_label;
+use crate::load::{ObjectiveEstimate, hour_label};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::stats::{
     DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,
@@ -428,13 +428,41 @@ pub fn estimate_table(e: &ScenarioEstimate) -> String {
         e.zone
     ));
     out.push_str(&render(&peak));
+    if !e.objectives.is_empty() {
+        out.push_str("\neach wait objective, judged as a run judges it (its window, its workloads, per hour when asked; M/M/c hour by hour, cron batches draining through the free instances):\n");
+        let mut rows = vec![header(&[
+            "objective",
+            "p95 estimate (min)",
+            "worst hour",
+            "verdict",
+        ])];
+        for o in &e.objectives {
+            rows.push(vec![
+                o.objective.described(),
+                objective_p95(o),
+                o.worst_hour.map_or(String::new(), |h| h.to_string()),
+                super::met_word(o.met()).to_string(),
+            ]);
+        }
+        out.push_str(&render(&rows));
+    }
     out
+}
+
+/// An objective's estimated p95 in minutes, `unbounded`, or why there is
+/// none.
+fn objective_p95(o: &ObjectiveEstimate) -> String {
+    if o.p95_s.is_nan() {
+        "no run judged".into()
+    } else {
+        duration_or_unbounded(o.p95_s)
+    }
 }
 
 /// The rows of `estimate` on a scenario with a `[sweep]`: per point and
 /// pool, the busiest hour under M/M/c (its load, instances and p95 wait),
-/// the cost per day, and whether that p95 meets `[slo] wait_p95`; an
-/// infeasible point gets one row with its reason.
+/// the cost per day, and each wait objective's estimated p95 with its
+/// verdict; an infeasible point gets one row with its reason.
 pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
     let mut head = vec!["point".to_string()];
     head.extend(sweep.axes.iter().cloned());
@@ -446,9 +474,17 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
             "instances",
             "wait p95 (min)",
             "USD/day",
-            "SLO wait p95",
         ]
         .map(String::from),
+    );
+    // One column per objective, named as in the first feasible point (a
+    // sweep's points share their objectives).
+    let objectives = sweep.points.iter().find_map(|p| p.estimate.as_ref().ok());
+    head.extend(
+        objectives
+            .iter()
+            .flat_map(|s| &s.objectives)
+            .map(|o| format!("SLO {} (min)", o.objective.label())),
     );
     let mut rows = vec![head];
     for point in &sweep.points {
@@ -463,7 +499,6 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
                 continue;
             }
         };
-        let target = s.wait_p95.map(|d| d.as_secs_f64());
         for p in &s.pools {
             let mut row = lead.clone();
             row.push(p.name.clone());
@@ -478,11 +513,11 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
                 None => row.extend(["no runs".into(), "0".into(), String::new(), String::new()]),
             }
             row.push(format!("{:.2}", p.cost_per_day_usd));
-            row.push(match (target, peak) {
-                (Some(t), Some(h)) => super::met_word(h.wait_p95_s <= t).to_string(),
-                (Some(_), None) => "met".into(),
-                (None, _) => "-".into(),
-            });
+            row.extend(
+                s.objectives
+                    .iter()
+                    .map(|o| format!("{} {}", objective_p95(o), super::met_word(o.met()))),
+            );
             rows.push(row);
         }
     }
@@ -493,7 +528,7 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
 /// simulation.
 pub fn sweep_estimate_table(sweep: &SweepEstimate) -> String {
     let mut out = format!(
-        "{}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C), no simulation; confirm a pick with poolcast sweep or plan\n\n",
+        "{}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C) and each wait objective judged as a run judges it (cron batches draining), no simulation; confirm a pick with poolcast sweep or plan\n\n",
         sweep.name,
         sweep.points.len()
     );

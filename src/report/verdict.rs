@@ -2,7 +2,7 @@
 //! (terminal table, `check`, the GitHub step summary, Markdown, HTML). The
 //! verdict itself is `stats::judge`'s; this only phrases it.
 
-use crate::model::Per;
+use crate::model::wait_words;
 use crate::stats::{ObjectiveKind, ObjectiveVerdict, SloVerdict};
 
 /// One objective's verdict, phrased.
@@ -31,31 +31,10 @@ fn amount(kind: ObjectiveKind, x: f64) -> String {
     }
 }
 
-/// What a wait objective judges, in words: ` (nightly, runs arriving
-/// Mon-Fri 08:00-19:00, every hour on its own)`; empty for `[slo]`'s
-/// objective over every run.
-fn scope(o: &ObjectiveVerdict) -> String {
-    let mut parts = Vec::new();
-    if let Some(w) = &o.workload {
-        parts.push(w.clone());
-    }
-    if let Some(w) = o.window {
-        parts.push(format!("runs arriving {w}"));
-    }
-    if o.per == Per::Hour {
-        parts.push("every hour on its own".into());
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join(", "))
-    }
-}
-
 /// The words for one objective.
 pub fn verdict_text(o: &ObjectiveVerdict) -> VerdictText {
     let objective = match o.kind {
-        ObjectiveKind::WaitP95 => format!("wait p95 <= {:.2} min{}", o.target / 60.0, scope(o)),
+        ObjectiveKind::WaitP95 => wait_words(o.target, o.workload.as_deref(), o.window, o.per),
         ObjectiveKind::MaxCostPerDay => format!("cost <= USD {:.2} per day", o.target),
     };
     // The hour that decided, where an hour did.
@@ -160,7 +139,7 @@ pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{HourOfWeek, Objectives, WaitObjective};
+    use crate::model::{HourOfWeek, Objectives, Per, WaitObjective};
     use crate::stats::{Estimate, Judged, judge};
     use crate::units::SimDuration;
 

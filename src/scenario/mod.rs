@@ -5,6 +5,7 @@
 //! that name the file, the key, the place and the fix.
 
 mod arrival;
+mod assumptions;
 mod batch;
 mod cron;
 mod data_files;

@@ -92,6 +92,14 @@ impl SweepSpec {
         self.len() == 0
     }
 
+    /// The pools whose tier an axis varies (`pool.NAME.tier`).
+    pub fn tier_pools(&self) -> Vec<&str> {
+        self.axes
+            .iter()
+            .filter_map(|a| a.key.strip_prefix("pool.")?.strip_suffix(".tier"))
+            .collect()
+    }
+
     /// Whether an axis can change the data files a valid point reads: one
     /// with text values other than tiers (a file, an arrival process, a
     /// distribution). Without one, every valid point names the same files

@@ -12,7 +12,7 @@ use super::{
 use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{BusiestHour, HourLoad, advice, busiest_hour, load_by_hour};
-use crate::model::{HourOfWeek, PriceBase, PriceTable, Scaling, Target, Tier};
+use crate::model::{HourOfWeek, PriceBase, PriceTable, Scaling, Target, Tier, WaitObjective};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar};
@@ -436,16 +436,19 @@ pub fn summarise_with(
     let objectives = scenario.objectives();
     let judged = judged_waits(&objectives, &reps);
     let slo = judge(&objectives, &judged, totals.get(TotalMetric::CostPerDayUsd));
-    let missed = |kind| {
-        slo.as_ref()
-            .is_some_and(|v| v.objectives.iter().any(|o| o.kind == kind && !o.met))
-    };
-    let advice = advice(
-        scenario,
-        &loads,
-        missed(ObjectiveKind::WaitP95),
-        missed(ObjectiveKind::MaxCostPerDay),
-    );
+    // The verdicts list the wait objectives first, in the same order.
+    let verdicts = slo.as_ref().map_or(&[][..], |v| &v.objectives[..]);
+    let missed_waits: Vec<&WaitObjective> = objectives
+        .waits
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, v)| !v.met)
+        .map(|(o, _)| o)
+        .collect();
+    let cost_missed = verdicts
+        .iter()
+        .any(|v| v.kind == ObjectiveKind::MaxCostPerDay && !v.met);
+    let advice = advice(scenario, &loads, &missed_waits, cost_missed);
     let cost_by_day = cost_by_day(scenario, &reps);
     let mut spread = fold.series.pools;
     spread.resize(scenario.pools.len(), Vec::new());

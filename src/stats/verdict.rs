@@ -8,7 +8,7 @@
 
 use super::Estimate;
 pub use crate::model::Objectives;
-use crate::model::{HourOfWeek, Per, WaitObjective, Window};
+use crate::model::{HourOfWeek, Per, WAIT_P95, WaitObjective, Window, objective_label};
 
 /// One objective of `[slo]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl ObjectiveKind {
     /// The `[slo]` key, also the `name` in JSON.
     pub fn name(self) -> &'static str {
         match self {
-            ObjectiveKind::WaitP95 => "wait_p95",
+            ObjectiveKind::WaitP95 => WAIT_P95,
             ObjectiveKind::MaxCostPerDay => "max_cost_per_day",
         }
     }
@@ -135,10 +135,7 @@ pub struct ObjectiveVerdict {
 impl ObjectiveVerdict {
     /// The objective's name in words: `wait_p95`, `nightly wait_p95`.
     pub fn label(&self) -> String {
-        match &self.workload {
-            Some(w) => format!("{w} {}", self.kind.name()),
-            None => self.kind.name().to_string(),
-        }
+        objective_label(self.workload.as_deref(), self.kind.name())
     }
 }
 

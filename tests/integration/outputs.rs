@@ -360,7 +360,12 @@ fn issue_16_compare_takes_outputs() {
     let names: Vec<String> = files(&out).into_keys().collect();
     assert_eq!(
         names,
-        [".poolcast-outputs", "compare.csv", "compare_wait_cdf.csv"]
+        [
+            ".poolcast-outputs",
+            "compare.csv",
+            "compare_wait_cdf.csv",
+            "compare_workloads.csv"
+        ]
     );
     let none = dir.path().join("none");
     assert!(compare("none", &none).status.success());

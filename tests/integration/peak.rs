@@ -129,13 +129,15 @@ fn issue_12_what_would_fix_it_names_a_count_that_works() {
     let table = String::from_utf8_lossy(&out.stdout);
     let fix = table
         .lines()
-        .find_map(|l| l.strip_prefix("what would fix it: pool builders: about "))
+        .find_map(|l| {
+            l.strip_prefix("what would fix it: wait p95 <= 5.00 min: pool builders: about ")
+        })
         .unwrap_or_else(|| panic!("no fix in:\n{table}"));
     let count: u32 = fix.split(' ').next().unwrap().parse().expect("a count");
     assert!(count > 2, "{fix}");
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(md.contains(&format!(
-        "What would fix it: pool builders: about {count} x S2"
+        "What would fix it: wait p95 <= 5.00 min: pool builders: about {count} x S2"
     )));
     // The suggested count meets the objective when simulated.
     let src = std::fs::read_to_string(scenarios_dir().join("default.toml"))

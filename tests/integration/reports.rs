@@ -382,6 +382,7 @@ fn png_series_stay_inside_their_plots() {
     let cmp = poolcast::report::Comparison {
         runs: vec![("quota-full", &a), ("scaling-queue", &b)],
         paired: false,
+        warnings: vec![Vec::new(); 2],
     };
     let charts =
         poolcast::report::compare_charts(&cmp, poolcast::report::ChartFormats::ALL, &NEVER)

@@ -89,16 +89,22 @@ pub fn run_into(dir: &Path, args: &[&str]) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// Runs a prepared `poolcast` command, expects success, and parses stdout
-/// as JSON.
-pub fn json_stdout(cmd: &mut Command) -> serde_json::Value {
+/// Runs a prepared `poolcast` command and expects success (its stderr as
+/// the failure message).
+pub fn succeeds(cmd: &mut Command) -> std::process::Output {
     let out = cmd.output().expect("poolcast runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+    out
+}
+
+/// Runs a prepared `poolcast` command, expects success, and parses stdout
+/// as JSON.
+pub fn json_stdout(cmd: &mut Command) -> serde_json::Value {
+    serde_json::from_slice(&succeeds(cmd).stdout).expect("stdout is JSON")
 }
 
 /// Waits until the process `child` catches SIGINT (Linux: the `SigCgt`
