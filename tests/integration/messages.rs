@@ -202,31 +202,6 @@ fn a_budget_above_ulimit_v_names_the_limit() {
     );
 }
 
-/// Stopped inside the warm-up, the header says no time was observed (it
-/// claimed the full window), on stdout and in summary.md.
-#[test]
-fn a_run_stopped_in_the_warm_up_says_so_in_its_header() {
-    let src = "[simulation]\nhorizon = \"3d\"\nwarmup = \"2d\"\nreplications = 3\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"100/s\" }\nduration = { dist = \"constant\", value = \"10m\" }\n";
-    let (dir, path) = write_scenario(src, "wu.toml");
-    let out = dir.path().join("out");
-    let run = poolcast()
-        .args(["run", path.to_str().unwrap(), "-q", "--outputs", "md"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        stdout.starts_with("wu: 3 replications of 1d after a 2d warm-up (seed 1), all 3 stopped inside the warm-up: no time was observed;"),
-        "{stdout}"
-    );
-    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(
-        md.contains("Replications: all 3 stopped inside the warm-up: no time was observed."),
-        "{md}"
-    );
-}
-
 /// Past the palette's six colours, compare draws no chart (the legend
 /// stopped at 20 and each colour stood for several scenarios) and says
 /// where the data is.
