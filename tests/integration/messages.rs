@@ -230,3 +230,24 @@ fn compare_draws_no_chart_past_six_scenarios() {
         assert_eq!(md.contains(said), !charts, "{md}");
     }
 }
+
+/// `plan --schedule` holds its result while its confirmation runs: both
+/// count (10,000 replications were estimated at 314 MiB, one run, and
+/// peaked at 440 MiB here, 763 MiB on the tester's machine).
+#[test]
+fn plan_schedule_counts_its_result_and_its_confirmation() {
+    let path = crate::support::scenarios_dir().join("plan-schedule.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = poolcast()
+        .args(["plan", path.to_str().unwrap(), "--schedule", "builders"])
+        .args(["--replications", "10000", "--max-memory", "400MiB", "--out"])
+        .arg(dir.path().join("plan"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("wait counts: 20000 replication(s) x 1 workload(s)"),
+        "{stderr}"
+    );
+}
