@@ -294,7 +294,7 @@ fn toml_error(src: &str, path: &Path, e: &toml::de::Error) -> ScenarioError {
             Some((offset, parts)) if message == "recursion limit" => (
                 Some(Location::of_offset(src, offset)),
                 format!(
-                    "a key of {parts} dotted parts is nested past the parser's recursion limit; scenario keys have at most 4 parts (slo.workloads.NAME.wait_p95)"
+                    "a key of {parts} dotted parts is nested past the parser's recursion limit, far deeper than any scenario key (slo.workloads.NAME.wait_p95 has 4); check the key"
                 ),
             ),
             _ => (None, message),
