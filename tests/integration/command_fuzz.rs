@@ -33,70 +33,103 @@ const SUBCOMMANDS: &[&str] = &[
     "",
 ];
 
-/// Flags of every command, with values at and past their limits, and
-/// words that are no flag.
-const FLAGS: &[&[&str]] = &[
-    &["--seed", "0"],
-    &["--seed", "18446744073709551615"],
-    &["--replications", "0"],
-    &["--replications", "1"],
-    &["--replications", "100001"],
-    &["--threads", "0"],
-    &["--threads", "2"],
-    &["--threads", "100000"],
-    &["--outputs", "json"],
-    &["--outputs", "none"],
-    &["--outputs", "csv,tasks"],
-    &["--outputs", "default,png"],
-    &["--outputs", "bogus"],
-    &["--outputs", ""],
-    &["--format", "json"],
-    &["--format", "csv"],
-    &["--format", "xml"],
-    &["--quiet"],
-    &["--max-memory", "1"],
-    &["--max-memory", "1MiB"],
-    &["--max-memory", "16EiB"],
-    &["--max-memory", "lots"],
-    &["--allow-outside"],
-    &["--no-wait"],
-    &["--shard", "2/2"],
-    &["--shard", "3/2"],
-    &["--shard", "0/0"],
-    &["--precision", "0.5"],
-    &["--precision", "nan"],
-    &["--max-replications", "3"],
-    &["--schedule", "builders"],
-    &["--schedule", "nope"],
-    &["--max-changes-per-day", "0"],
-    &["--max-changes-per-day", "2"],
-    &["--junit", "junit.xml"],
-    &["--junit", "/dev/full"],
-    &["--out", "out"],
-    &["--out", "."],
-    &["--out", "small.toml"],
-    &["--out", "/dev/null"],
-    &["--builds-per-day", "5000"],
-    &["--builds-per-day", "-1"],
-    &["--hours", "09-17"],
-    &["--hours", "25-3"],
-    &["--days", "Mon-Fri"],
-    &["--timezone", "Pacific/Apia"],
-    &["--timezone", "Mars/Base"],
-    &["--median", "25m"],
-    &["--p95", "6m"],
-    &["--tier", "I6"],
-    &["--tier", "builders=S9"],
-    &["--wait-p95", "0s"],
-    &["--force"],
-    &["--holdout", "1d"],
-    &["--name", "x\" # y"],
-    &["bash"],
-    &["zsh"],
-    &["--help"],
-    &["--version"],
-    &["-x"],
-    &["--"],
+/// The commands that simulate a scenario, and share their flags.
+const SIMULATING: &str = "run check sweep plan compare";
+
+/// Flags, with values at and past their limits, and words that are no
+/// flag, each with the subcommands that take it (`*`: any).
+const FLAGS: &[(&[&str], &str)] = &[
+    (&["--seed", "0"], SIMULATING),
+    (&["--seed", "18446744073709551615"], SIMULATING),
+    (&["--replications", "0"], SIMULATING),
+    (&["--replications", "1"], SIMULATING),
+    (&["--replications", "100001"], SIMULATING),
+    (&["--threads", "0"], SIMULATING),
+    (&["--threads", "2"], SIMULATING),
+    (&["--threads", "100000"], SIMULATING),
+    (&["--outputs", "json"], "run check sweep plan compare merge"),
+    (&["--outputs", "none"], "run check sweep plan compare merge"),
+    (
+        &["--outputs", "csv,tasks"],
+        "run check sweep plan compare merge",
+    ),
+    (&["--outputs", "default,png"], "run check compare"),
+    (
+        &["--outputs", "bogus"],
+        "run check sweep plan compare merge",
+    ),
+    (&["--outputs", ""], "run check"),
+    (
+        &["--format", "json"],
+        "run check sweep plan compare estimate validate tiers",
+    ),
+    (
+        &["--format", "csv"],
+        "run check sweep plan compare estimate validate tiers",
+    ),
+    (&["--format", "xml"], "run estimate"),
+    (&["--quiet"], "*"),
+    (
+        &["--max-memory", "1"],
+        "run check sweep plan compare import",
+    ),
+    (
+        &["--max-memory", "1MiB"],
+        "run check sweep plan compare import",
+    ),
+    (
+        &["--max-memory", "16EiB"],
+        "run check sweep plan compare import",
+    ),
+    (
+        &["--max-memory", "lots"],
+        "run check sweep plan compare import",
+    ),
+    (
+        &["--allow-outside"],
+        "run check sweep plan compare validate estimate tiers",
+    ),
+    (&["--no-wait"], "run check sweep plan compare merge"),
+    (&["--shard", "2/2"], "sweep"),
+    (&["--shard", "3/2"], "sweep"),
+    (&["--shard", "0/0"], "sweep"),
+    (&["--precision", "0.5"], "sweep"),
+    (&["--precision", "nan"], "sweep"),
+    (&["--max-replications", "3"], "sweep"),
+    (&["--schedule", "builders"], "plan"),
+    (&["--schedule", "nope"], "plan"),
+    (&["--max-changes-per-day", "0"], "plan"),
+    (&["--max-changes-per-day", "2"], "plan"),
+    (&["--junit", "junit.xml"], "check"),
+    (&["--junit", "/dev/full"], "check"),
+    (
+        &["--out", "out"],
+        "run check sweep plan compare merge import init",
+    ),
+    (&["--out", "."], "run check sweep plan compare merge"),
+    (&["--out", "small.toml"], "run check import init"),
+    (&["--out", "/dev/null"], "run import init"),
+    (&["--builds-per-day", "5000"], "init"),
+    (&["--builds-per-day", "-1"], "init"),
+    (&["--hours", "09-17"], "init"),
+    (&["--hours", "25-3"], "init"),
+    (&["--days", "Mon-Fri"], "init"),
+    (&["--timezone", "Pacific/Apia"], "init import"),
+    (&["--timezone", "Mars/Base"], "init import"),
+    (&["--median", "25m"], "init"),
+    (&["--p95", "6m"], "init"),
+    (&["--tier", "I6"], "init"),
+    (&["--tier", "builders=S9"], "import"),
+    (&["--wait-p95", "0s"], "init"),
+    (&["--force"], "init"),
+    (&["--holdout", "1d"], "import"),
+    (&["--name", "x\" # y"], "import"),
+    (&["bash"], "completions"),
+    (&["zsh"], "completions"),
+    (&["--help"], "*"),
+    (&["--version"], "*"),
+    (&["-x"], "*"),
+    (&["--"], "*"),
 ];
 
 /// Small scenario files, most of them hostile: each is (name, text).
@@ -164,12 +197,27 @@ fn file_names() -> Vec<&'static str> {
 /// One command line: a subcommand, files and flags (indices).
 type Line = (usize, Vec<usize>, Vec<usize>);
 
+/// Whether flag `f` is one subcommand `command` takes.
+fn takes(command: usize, f: usize) -> bool {
+    let takers = FLAGS[f].1;
+    takers == "*" || takers.split(' ').any(|c| c == SUBCOMMANDS[command])
+}
+
+/// A command line: a subcommand; mostly one file, the small valid
+/// scenario or any (half each); flags it takes, and one in five any flag
+/// (so that many lines reach the command, not only the parser's refusal).
 fn line() -> impl Strategy<Value = Line> {
-    (
-        0..SUBCOMMANDS.len(),
-        prop::collection::vec(0..file_names().len(), 0..3),
-        prop::collection::vec(0..FLAGS.len(), 0..5),
-    )
+    let files = file_names().len();
+    (0..SUBCOMMANDS.len()).prop_flat_map(move |command| {
+        let fitting: Vec<usize> = (0..FLAGS.len()).filter(|&f| takes(command, f)).collect();
+        let file = prop_oneof![Just(0), 0..files];
+        let flag = prop_oneof![4 => prop::sample::select(fitting), 1 => 0..FLAGS.len()];
+        let files = prop_oneof![
+            3 => prop::collection::vec(file.clone(), 1..=1),
+            1 => prop::collection::vec(file, 0..4),
+        ];
+        (Just(command), files, prop::collection::vec(flag, 0..4))
+    })
 }
 
 /// The arguments of `line`.
@@ -178,7 +226,7 @@ fn args(line: &Line) -> Vec<&'static str> {
     let (command, files, flags) = line;
     let mut args = vec![SUBCOMMANDS[*command]];
     args.extend(files.iter().map(|f| names[*f]));
-    args.extend(flags.iter().flat_map(|f| FLAGS[*f].iter().copied()));
+    args.extend(flags.iter().flat_map(|f| FLAGS[*f].0.iter().copied()));
     args
 }
 
