@@ -384,3 +384,17 @@ fn from_str_sharing(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::deepest_key;
+
+    /// Dots in strings, quoted key parts and comments are no key parts;
+    /// the deepest key is found where it starts.
+    #[test]
+    fn the_deepest_key_skips_strings_and_comments() {
+        let src = "a.b = 1 # x.y.z.w.v\nc = \"q.r.s.t.u\"\n\"d.e\".f.'g.h' = '''i.j.k\nl.m'''\n";
+        assert_eq!(deepest_key(src), Some((36, 3)));
+        assert_eq!(deepest_key("a = 1\n[b]\n"), None);
+    }
+}
