@@ -303,6 +303,23 @@ pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&st
         },
     };
     let need = est.total();
+    // A budget given above a limit of the process cannot raise it: past
+    // the limit the allocation fails and the process aborts, so the
+    // limit is said instead (the default budget stays below every limit).
+    if flag.is_some()
+        && let Some((limit, what)) = process_limits()
+            .into_iter()
+            .filter(|&(limit, _)| limit < need)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    {
+        return Err(BadInput(format!(
+            "this needs about {} of memory, above the {what} of {}, which --max-memory cannot raise:\n{}fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down; or raise the limit",
+            bytes_text(need),
+            bytes_text(limit),
+            est.explain()
+        ))
+        .into());
+    }
     if need <= budget {
         return Ok(());
     }
@@ -447,10 +464,17 @@ pub(super) fn write_output_with(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<PathBuf> {
     stop_if_interrupted()?;
-    out.write_with(name, fill).with_context(|| {
-        format!(
-            "cannot write {}",
-            Path::new(out.path()).join(name).display()
-        )
+    out.write_with(name, fill).map_err(|e| {
+        // A refusal already names the file and the folder: said once.
+        let refused = e.get_ref().is_some_and(|i| {
+            i.is::<crate::report::ReplacesInput>() || i.is::<crate::report::Busy>()
+        });
+        let cause = anyhow::Error::new(e);
+        if refused {
+            cause
+        } else {
+            let file = Path::new(out.path()).join(name);
+            cause.context(format!("cannot write {}", file.display()))
+        }
     })
 }

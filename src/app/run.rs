@@ -197,9 +197,11 @@ pub(super) fn check(check: &CheckArgs) -> Result<ExitCode> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let path = std::path::PathBuf::from(p);
-            crate::input::open_append(&path, "GITHUB_STEP_SUMMARY file")
+            // Named by the variable: the path alone (`/dev/full`) does not
+            // say where it came from.
+            crate::input::open_append(&path, "step summary file")
                 .map(|file| (path, file))
-                .map_err(|e| BadInput(e.to_string()))
+                .map_err(|e| BadInput(format!("GITHUB_STEP_SUMMARY: {e}")))
         })
         .transpose()?;
     let junit = check

@@ -261,13 +261,11 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     // Refused before any folder is made.
     check_request(&req)?;
     let threads = thread_pool(run.simulation.threads)?;
-    // Each candidate schedule is simulated as a run of the scenario, the
-    // confirmation with at least its own replications: what the largest of
-    // those runs needs, one at a time.
-    let mut largest = s.clone();
-    largest.simulation.replications = largest.simulation.replications.max(CONFIRM_REPLICATIONS);
+    // The result is held while the confirmation (at least its own
+    // replications) runs: two runs at once.
+    let confirm = s.simulation.replications.max(CONFIRM_REPLICATIONS);
     super::check_memory(
-        &crate::memory::run_estimate(&largest, threads.current_num_threads()),
+        &crate::memory::schedule_estimate(&s, confirm, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?

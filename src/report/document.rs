@@ -388,6 +388,9 @@ impl<'a> Document<'a> {
         }
         b.push(Block::Heading("Scenario".into()));
         b.extend(cx.description.iter().cloned().map(Block::Para));
+        if let Some(observed) = super::warnings::observed_window(run) {
+            b.push(Block::Para(format!("Replications: {observed}.")));
+        }
         b.push(Block::Heading("Quota".into()));
         b.push(Block::Para(cx.quota.clone()));
         b.extend(service_blocks(run));
@@ -440,6 +443,9 @@ impl<'a> Document<'a> {
             }
         }
         b.extend(chart_blocks(charts));
+        if let Some(why) = super::compare_charts_left_out(cmp) {
+            b.push(Block::Para(format!("No charts: {why}.")));
+        }
         Document {
             title: format!(
                 "Comparison: {}",

@@ -332,7 +332,7 @@ impl OutputDir {
     fn lock(&self, folder: &Path, exclusive: bool) -> io::Result<DirLock> {
         DirLock::acquire(folder, exclusive, || {
             let ours = self.staging.path().file_name();
-            let who = match writers(parent(&self.target), ours).as_slice() {
+            let who = match writers(folder, ours).as_slice() {
                 [] => "another poolcast".to_string(),
                 [pid] => format!("another poolcast (pid {pid})"),
                 pids => format!("other poolcasts (pids {})", pids.join(", ")),
@@ -418,11 +418,21 @@ fn remove_stale_staging(parent: &Path) {
     }
 }
 
-/// The pids of the other live poolcast processes staging outputs in
-/// `parent` (from their staging folders' names), in order; `ours` is left
-/// out.
-fn writers(parent: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
-    let mut pids: Vec<u32> = staging_folders(parent, ours)
+/// The pids of the other live poolcast processes that may hold `folder`'s
+/// lock (from their staging folders' names), in order; `ours` is left
+/// out. Those writing beside it stage inside it (it is their parent: a
+/// sweep's `sweep/` in a run's folder), those writing it stage beside it
+/// under its name.
+fn writers(folder: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
+    let name = folder
+        .file_name()
+        .map(|n| format!(".{}.", n.to_string_lossy()));
+    let of_folder = staging_folders(parent(folder), ours).filter(|(e, _)| {
+        name.as_ref()
+            .is_some_and(|n| e.file_name().to_string_lossy().starts_with(n.as_str()))
+    });
+    let mut pids: Vec<u32> = staging_folders(folder, ours)
+        .chain(of_folder)
         .map(|(_, pid)| pid)
         .filter(|pid| alive(*pid))
         .collect();
@@ -735,6 +745,23 @@ mod tests {
         first.finish().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "1");
         assert_eq!(names(tmp.path()), ["out"], "staging left behind");
+    }
+
+    /// Issue 28: a writer waiting for one writing a folder inside its own
+    /// (a run for a sweep of the same scenario: its lock is on the run's
+    /// folder, its staging folder inside it) names that one's pid.
+    #[test]
+    fn a_writer_names_the_pid_of_one_writing_inside_its_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let inner = OutputDir::prepare(&out.join("sweep"), WhenLocked::Wait(|_| {})).unwrap();
+        inner.write("a.txt", b"1").unwrap();
+        let outer = OutputDir::prepare(&out, WhenLocked::Refuse).unwrap();
+        outer.write("b.txt", b"2").unwrap();
+        let e = outer.finish().unwrap_err();
+        let pid = format!("another poolcast (pid {})", std::process::id());
+        assert!(e.to_string().starts_with(&pid), "{e}");
+        inner.finish().unwrap();
     }
 
     /// A pid no process has: above Linux's highest (2^22), so the test

@@ -278,9 +278,12 @@ pub(super) fn backtest_rows(run: &RunSummary) -> Vec<Vec<String>> {
 pub fn summary_table(run: &RunSummary) -> String {
     let cx = &run.context;
     let mut out = String::new();
+    let stopped = super::warnings::observed_window(run)
+        .map(|o| format!(", {o}"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{}: {} of {} after a {} warm-up (seed {}); ± is the 95% interval half-width\n",
+        "{}: {} of {} after a {} warm-up (seed {}){stopped}; ± is the 95% interval half-width\n",
         run.scenario,
         crate::text::counted(run.replications, "replication"),
         cx.window(),

@@ -6,7 +6,7 @@ use crate::load::overloaded_hours;
 use crate::model::HourOfWeek;
 use crate::model::MAX_QUEUED;
 use crate::stats::{Metric, PoolMetric, RunSummary, TotalMetric};
-use crate::units::SimDuration;
+use crate::units::{SimDuration, SimTime};
 
 /// The relative half-width above which an interval is called too wide.
 const WIDE_INTERVAL: f64 = 0.2;
@@ -140,6 +140,44 @@ fn objective_warnings(run: &RunSummary, out: &mut Vec<String>) {
             ));
         }
     }
+}
+
+/// What the replications observed when some stopped early (a queue
+/// outgrew its bound): nothing, when all stopped inside the warm-up, else
+/// the share of the window on average; `None` when each ran to its end.
+/// The headers read it, so that none claims the full window.
+pub fn observed_window(run: &RunSummary) -> Option<String> {
+    let (cx, n) = (&run.context, run.per_replication.len());
+    let observed: Vec<SimDuration> = run
+        .per_replication
+        .iter()
+        .map(|r| {
+            let end = r
+                .stopped_at
+                .map_or(cx.horizon.0, |at| at.0.min(cx.horizon.0));
+            SimTime(end).saturating_since(SimTime(cx.warmup.0))
+        })
+        .collect();
+    let stopped = run
+        .per_replication
+        .iter()
+        .filter(|r| r.stopped_at.is_some())
+        .count();
+    if stopped == 0 {
+        return None;
+    }
+    if observed.iter().all(|d| *d == SimDuration::ZERO) {
+        return Some(match n {
+            1 => "the replication stopped inside the warm-up: no time was observed".into(),
+            n => format!("all {n} stopped inside the warm-up: no time was observed"),
+        });
+    }
+    let mean = observed.iter().map(|d| d.0 as f64).sum::<f64>() / n as f64;
+    Some(format!(
+        "{stopped} of {n} stopped early: {} of the {} window observed on average",
+        SimDuration(mean as u64),
+        cx.window()
+    ))
 }
 
 /// Warnings from the results: replications stopped by an overflowing

@@ -87,7 +87,7 @@ pub enum ScenarioError {
     Input(#[from] crate::input::InputError),
     /// The file is not valid TOML or does not fit the schema (unknown key,
     /// wrong type).
-    #[error("{}{}: {message}\n{rendered}", path.display(), location.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default())]
+    #[error("{}{}: {message}{}", path.display(), location.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default(), if rendered.is_empty() { String::new() } else { format!("\n{rendered}") })]
     Toml {
         /// The scenario file.
         path: PathBuf,
@@ -95,7 +95,8 @@ pub enum ScenarioError {
         location: Option<Location>,
         /// The parser's one-line message.
         message: String,
-        /// The parser's message with the offending line and a caret.
+        /// The parser's message with the offending line and a caret (empty
+        /// when it would only repeat the message).
         rendered: String,
     },
     /// The file parsed but describes an impossible scenario.

@@ -282,6 +282,82 @@ pub fn from_str(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     from_str_in(src, path, FileScope::default())
 }
 
+/// A TOML parse or schema error, located. The parser gives a key nested
+/// past its recursion limit (`a.a.a…` 200 parts deep) no place and no
+/// rendering beyond its message: it is located at the key with the most
+/// dotted parts, and said once.
+fn toml_error(src: &str, path: &Path, e: &toml::de::Error) -> ScenarioError {
+    let rendered = e.to_string().trim_end().to_string();
+    let message = e.message().trim().to_string();
+    let (location, message) = match e.span() {
+        Some(span) => (Some(Location::of_offset(src, span.start)), message),
+        None => match deepest_key(src) {
+            Some((offset, parts)) if message == "recursion limit" => (
+                Some(Location::of_offset(src, offset)),
+                format!(
+                    "a key of {parts} dotted parts is nested past the parser's recursion limit, far deeper than any scenario key (slo.workloads.NAME.wait_p95 has 4); check the key"
+                ),
+            ),
+            _ => (None, message),
+        },
+    };
+    ScenarioError::Toml {
+        path: path.to_path_buf(),
+        location,
+        // The parser quotes the offending line; a pathological one-line
+        // file would flood the terminal, so long renderings are left out,
+        // and one that only repeats the message is too.
+        rendered: Some(rendered)
+            .filter(|r| r.len() <= 4000 && r.trim() != e.message().trim())
+            .unwrap_or_default(),
+        message,
+    }
+}
+
+/// The byte offset and the number of parts of the key with the most dotted
+/// parts (`a.b.c` has 3), outside strings and comments; `None` for a file
+/// without a dotted key. Quoted key parts are skipped over as strings.
+fn deepest_key(src: &str) -> Option<(usize, usize)> {
+    let bytes = src.as_bytes();
+    let (mut best, mut start, mut dots, mut i) = (None::<(usize, usize)>, None, 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'"' | b'\'') => {
+                start.get_or_insert(i);
+                let triple = bytes[i..].starts_with(&[q, q, q]);
+                let close: &[u8] = if triple { &[q, q, q] } else { &[q] };
+                i += close.len();
+                while i < bytes.len() && !bytes[i..].starts_with(close) {
+                    i += if q == b'"' && bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += close.len();
+                continue;
+            }
+            b'.' => dots += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'=' | b'[' | b']' | b'{' | b'}' | b',' | b'\n' => {
+                if let Some(at) = start.filter(|_| dots > 0)
+                    && best.is_none_or(|(_, parts)| dots + 1 > parts)
+                {
+                    best = Some((at, dots + 1));
+                }
+                (start, dots) = (None, 0);
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => {
+                start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    best
+}
+
 /// `from_str`, reading the files the scenario names within `scope`.
 pub fn from_str_in(src: &str, path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
     from_str_sharing(src, path, scope, &DataFiles::default())
@@ -296,16 +372,7 @@ fn from_str_sharing(
     scope: FileScope,
     data: &DataFiles,
 ) -> Result<Scenario, ScenarioError> {
-    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| ScenarioError::Toml {
-        path: path.to_path_buf(),
-        location: e.span().map(|s| Location::of_offset(src, s.start)),
-        message: e.message().trim().to_string(),
-        // The parser quotes the offending line; a pathological one-line file
-        // would flood the terminal, so long renderings are left out.
-        rendered: Some(e.to_string().trim_end().to_string())
-            .filter(|r| r.len() <= 4000)
-            .unwrap_or_default(),
-    })?;
+    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| toml_error(src, path, &e))?;
     let stem = path
         .file_stem()
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))
@@ -317,4 +384,18 @@ fn from_str_sharing(
             issues,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deepest_key;
+
+    /// Dots in strings, quoted key parts and comments are no key parts;
+    /// the deepest key is found where it starts.
+    #[test]
+    fn the_deepest_key_skips_strings_and_comments() {
+        let src = "a.b = 1 # x.y.z.w.v\nc = \"q.r.s.t.u\"\n\"d.e\".f.'g.h' = '''i.j.k\nl.m'''\n";
+        assert_eq!(deepest_key(src), Some((36, 3)));
+        assert_eq!(deepest_key("a = 1\n[b]\n"), None);
+    }
 }

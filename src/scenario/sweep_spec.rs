@@ -270,7 +270,15 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
     let doc = toml_edit::Document::parse(src.to_string())
         .map_err(|e| invalid(path, src, e.span(), "sweep", e.message().to_string()))?;
     let Some(sweep) = doc.as_table().get("sweep") else {
-        return Ok(None);
+        return misplaced_sweep(&doc).map_or(Ok(None), |(table, header, span)| {
+            Err(invalid(
+                path,
+                src,
+                span,
+                &format!("{table}.sweep"),
+                format!("`sweep` written after {header} is a key of {header}, not the sweep; move it above the first table header, or write it as its own [sweep] table at the end"),
+            ))
+        });
     };
     let Some(table) = sweep.as_table_like() else {
         return Err(invalid(
@@ -330,7 +338,10 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
                 m,
             )
         };
-        if axis.key.starts_with("slo.") || axis.key.starts_with("sweep.") || axis.key == "name" {
+        // `"sweep" = [1, 2]` replaced the [sweep] of each point, which no
+        // point reads: two identical points.
+        let first = axis.key.split('.').next();
+        if matches!(first, Some("slo" | "sweep" | "name")) {
             return Err(here(
                 "a sweep cannot vary [slo], [sweep] or the name; run one sweep per objective"
                     .into(),
@@ -361,6 +372,31 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
     }
     Ok(Some(spec))
 }
+
+/// A `sweep` key inside a top-level table (`sweep = {…}` written after
+/// `[slo]` belongs to `[slo]`): the table's name, its header as written
+/// and the key's place.
+fn misplaced_sweep(doc: &toml_edit::Document<String>) -> Option<(String, String, Span)> {
+    doc.as_table().iter().find_map(|(name, item)| {
+        let (tables, header): (Vec<&dyn TableLike>, String) = match item {
+            Item::ArrayOfTables(a) => (
+                a.iter().map(|t| t as &dyn TableLike).collect(),
+                format!("[[{name}]]"),
+            ),
+            other => (
+                other.as_table_like().into_iter().collect(),
+                format!("[{name}]"),
+            ),
+        };
+        tables.into_iter().find_map(|t| {
+            let (key, _) = t.get_key_value("sweep")?;
+            Some((name.to_string(), header.clone(), key.span()))
+        })
+    })
+}
+
+/// A place in the scenario text, in bytes, when it has one.
+type Span = Option<std::ops::Range<usize>>;
 
 /// Writes `value` at the key path `key` of `doc`. `pool.NAME…` and
 /// `workload.NAME…` select the array entry with that name; a missing

@@ -319,6 +319,7 @@ pub(super) fn validate(
         MAX_EXPECTED_RUNS,
     );
     check_expected_runs(&mut cx, &workloads, simulation.horizon, max_runs);
+    warn_nearly_empty(&mut cx, &workloads, simulation.horizon);
     let events = expected_events(&workloads, &pools, simulation.horizon);
     check_expected_events(&mut cx, &events, simulation.horizon, max_runs);
     let slo = super::slo::slo(&mut cx, &raw.slo, &workloads);
@@ -410,10 +411,12 @@ fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
     });
     let start = match &s.start {
         None => Calendar::default_start(zone),
-        Some(text) => start_instant(text.get_ref().trim(), zone).unwrap_or_else(|e| {
-            cx.issue(Some(text), "simulation.start", e);
-            Calendar::default_start(zone)
-        }),
+        Some(text) => start_instant(text.get_ref().trim(), zone)
+            .and_then(|start| within_dates(start, horizon, zone))
+            .unwrap_or_else(|e| {
+                cx.issue(Some(text), "simulation.start", e);
+                Calendar::default_start(zone)
+            }),
     };
     SimulationSpec {
         horizon,
@@ -455,6 +458,31 @@ fn start_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| format!("{text:?} does not exist in {zone}: the clock skips it for daylight saving; start an hour later"))
+}
+
+/// `start` when the simulation ends by the last day an RFC 3339 timestamp
+/// can name (9999-12-31, on the UTC and the local clock): `queue.csv`
+/// wrote `+10000-01-02T23:59:00Z`, which no reader of its format parses.
+fn within_dates(
+    start: DateTime<Utc>,
+    horizon: SimDuration,
+    zone: Tz,
+) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    // A horizon past chrono's range is refused on its own (over a century).
+    let Some(end) = chrono::Duration::try_seconds(horizon.as_secs_f64().ceil() as i64)
+        .and_then(|d| start.checked_add_signed(d))
+        .map(|end| end.with_timezone(&zone))
+    else {
+        return Ok(start);
+    };
+    if end.year().max(end.to_utc().year()) <= 9999 {
+        return Ok(start);
+    }
+    Err(format!(
+        "the simulation would end on {}, past 9999-12-31, the last day the outputs' timestamps (RFC 3339) can name; start it earlier or shorten the horizon",
+        end.format("%Y-%m-%d").to_string().trim_start_matches('+')
+    ))
 }
 
 fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
@@ -655,6 +683,29 @@ fn check_expected_runs(
         cx.issue_at(None, "workload", format!(
             "the workloads would bring about {runs:.2e} runs per replication over {horizon}, more than the limit of {max_runs:e}; shorten [simulation] horizon, lower the rates, or raise [simulation] max_runs if the machine can take it"
         ));
+    }
+}
+
+/// Warns about workloads that bring less than one run a replication (a
+/// rate, profile multipliers or a `rate_scale` of 1e-12 or 5e-324 ran with
+/// no run and no word): their figures have no statistic. A cron that
+/// does not fire in the window has its own warning.
+fn warn_nearly_empty(cx: &mut Ctx, workloads: &[WorkloadSpec], horizon: SimDuration) {
+    for w in workloads {
+        let runs = w.arrival.expected_runs(horizon);
+        let unfired = matches!(w.arrival, crate::workload::ArrivalProcess::Cron { .. })
+            && w.arrival.expected_firings(horizon) == 0.0;
+        if runs < 1.0 && !unfired {
+            let about = if runs > 0.0 {
+                format!("about {runs:.1e}")
+            } else {
+                "effectively no".into()
+            };
+            cx.warnings.push(format!(
+                "workload {}: {about} runs a replication over the {horizon} horizon, so nearly every replication has none and its figures have no statistic (a rate, multiplier or rate_scale near zero, such as 1e-12, is read as written); raise it, or remove the workload",
+                w.name
+            ));
+        }
     }
 }
 

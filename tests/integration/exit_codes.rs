@@ -143,7 +143,8 @@ fn issue_28_stopped_in_the_warm_up_claims_no_replication() {
 }
 
 /// Issue 28: stopped inside the warm-up, the report says there is no
-/// statistic of cost rather than "Cost USD NaN a day".
+/// statistic of cost rather than "Cost USD NaN a day", and the headers
+/// say no time was observed (they claimed the full window).
 #[test]
 fn issue_28_stopped_in_the_warm_up_reports_no_cost_statistic() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,10 +168,17 @@ fn issue_28_stopped_in_the_warm_up_reports_no_cost_statistic() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.starts_with("wu: 3 replications of 1d after a 2d warm-up (seed 1), all 3 stopped inside the warm-up: no time was observed;"),
+        "{stdout}"
+    );
     for name in ["summary.md", "report.html"] {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
         assert!(!text.contains("NaN"), "{name}: {text}");
         assert!(text.contains("Cost: no statistic"), "{name}");
+        let observed = "Replications: all 3 stopped inside the warm-up: no time was observed.";
+        assert!(text.contains(observed), "{name}: {text}");
     }
 }
 

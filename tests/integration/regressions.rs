@@ -485,7 +485,7 @@ fn issue_16_os_messages_are_said_once() {
     }
 }
 
-/// Found by `fuzz_command_lines_never_panic`: `--threads 100000` started
+/// Found by the command fuzzer (`command_fuzz.rs`): `--threads 100000` started
 /// threads for minutes and ran nothing (and SIGTERM could not stop it);
 /// more than 1,024 is refused at once.
 #[test]

@@ -201,15 +201,31 @@ pub fn sweep_charts(
     Ok(charts)
 }
 
+/// Why a comparison's charts are not drawn: more scenarios than the
+/// palette has colours (past 20 the legend stopped at the 20th and every
+/// colour stood for several scenarios); `None` when they are.
+pub fn compare_charts_left_out(cmp: &Comparison) -> Option<String> {
+    let (n, most) = (cmp.runs.len(), palette::SERIES.len());
+    (n > most).then(|| {
+        format!(
+            "the charts compare_wait and compare_cost are drawn for at most {most} scenarios (one colour each), not {n}; their data is in compare.csv and compare_wait_cdf.csv (compare fewer scenarios at once for the charts)"
+        )
+    })
+}
+
 /// The charts of a comparison: the wait distributions overlaid, and cost
-/// per day and p95 wait side by side. Incomplete once `cancel` is set
-/// (see `Drawing`).
+/// per day and p95 wait side by side; none past the palette's colours
+/// (see `compare_charts_left_out`). Incomplete once `cancel` is set (see
+/// `Drawing`).
 pub fn compare_charts(
     cmp: &Comparison,
     formats: ChartFormats,
     cancel: &AtomicBool,
 ) -> Result<Vec<Chart>, ChartError> {
     let mut d = Drawing::new(formats, cancel);
+    if compare_charts_left_out(cmp).is_some() {
+        return Ok(d.charts);
+    }
     d.add("compare_wait", "Wait-time CDF of each scenario", || {
         Some(compare::WaitsPlot::of(cmp))
     })?;
