@@ -9,14 +9,17 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
-use super::{Interrupted, apply_overrides, emit, thread_pool};
-use crate::cli::{Format, PlanArgs};
+use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
+use crate::cli::{Format, PerArg, PlanArgs};
+use crate::model::Per;
 use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
 use crate::stats::{Estimate, Judged};
-use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
+use crate::sweep::schedule::{
+    CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, FixedComparison, check_request, judged_wait, misses_cost,
+};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule};
-use crate::text::counted;
+use crate::text::{counted, parse_duration};
 
 /// Seconds as minutes with two decimals.
 fn minutes(s: f64) -> String {
@@ -126,27 +129,45 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
             "confirmed on a new seed ({}, {} replications): {}",
             plan.confirmation.seed,
             plan.confirmation.replications,
-            met_word(plan.confirmed)
+            met_word(plan.confirmed && !misses_cost(&plan.confirmation))
         ),
         &plan.confirmation,
     );
     match &plan.fixed {
-        Ok(f) => {
-            let s = saving(cost.mean, f.cost_per_day_usd.mean);
-            t.push_str(&format!(
-                "cheapest fixed count that meets it: {} x {} at USD {:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
-                f.count,
-                plan.tier,
-                f.cost_per_day_usd.mean,
-                minutes(f.wait_p95_s.value),
-                s * 100.0,
-                f.cost_per_day_usd.mean - cost.mean,
-                (f.cost_per_day_usd.mean - cost.mean) * 30.0
-            ));
-        }
+        Ok(f) => t.push_str(&compared(
+            &format!("cheapest fixed count of {} that meets it", plan.tier),
+            f,
+            cost.mean,
+        )),
         Err(why) => t.push_str(&format!("no fixed count to compare with: {why}\n")),
     }
+    match &plan.cheapest_fixed {
+        Some(f) if f.tier != plan.tier => t.push_str(&compared(
+            "cheapest fixed pool of any tier the quota allows",
+            f,
+            cost.mean,
+        )),
+        Some(_) => t.push_str(&format!(
+            "no other tier the quota allows is cheaper as a fixed pool than {}\n",
+            plan.tier
+        )),
+        None => {}
+    }
     t
+}
+
+/// A line comparing the schedule's cost per day with fixed pool `f`.
+fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
+    let day = f.cost_per_day_usd.mean;
+    format!(
+        "{what}: {} x {} at USD {day:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
+        f.count,
+        f.tier,
+        minutes(f.wait_p95_s.value),
+        saving(cost, day) * 100.0,
+        day - cost,
+        (day - cost) * 30.0
+    )
 }
 
 fn estimate_json(e: Estimate) -> serde_json::Value {
@@ -191,13 +212,17 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
             .find(|o| o.kind == crate::stats::ObjectiveKind::WaitP95)
             .map(|o| o.target)
     });
-    let fixed = match &plan.fixed {
-        Ok(f) => serde_json::json!({
+    let fixed_json = |f: &FixedComparison| {
+        serde_json::json!({
+            "tier": f.tier.to_string(),
             "count": f.count,
             "cost_per_day_usd": estimate_json(f.cost_per_day_usd),
             "wait_p95_s": judged_json(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
-        }),
+        })
+    };
+    let fixed = match &plan.fixed {
+        Ok(f) => fixed_json(f),
         Err(why) => serde_json::json!({ "none": why.to_string() }),
     };
     let doc = serde_json::json!({
@@ -223,9 +248,10 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
             "replications": plan.confirmation.replications,
             "wait_p95_s": judged_json(check),
             "objectives": objectives(&plan.confirmation),
-            "met_upper95": plan.confirmed,
+            "met_upper95": plan.confirmed && !misses_cost(&plan.confirmation),
         },
         "fixed": fixed,
+        "cheapest_fixed": plan.cheapest_fixed.as_ref().map(fixed_json),
         "schedules_tried": plan.schedules_tried,
         "simulations": plan.simulations,
     });
@@ -246,8 +272,22 @@ fn rules_csv(plan: &SchedulePlan) -> String {
 pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
     let run = &args.run;
     let path = &run.scenario;
-    let source = scenario::read_source(path)?;
     let scope = super::file_scope(run.scope.allow_outside);
+    let max_stranded = parse_duration(&args.max_stranded).map_err(|e| {
+        BadInput(format!(
+            "--max-stranded {:?}: {e}; give a duration such as 30m or 2h",
+            args.max_stranded
+        ))
+    })?;
+    // Validated as written (problems at the user's lines), then judged
+    // with the rule asked for wherever an objective does not set its own.
+    let source = scenario::read_source(path)?;
+    scenario::from_str_in(&source, path, scope)?;
+    let per = match args.per {
+        PerArg::Hour => Per::Hour,
+        PerArg::Window => Per::Window,
+    };
+    let source = scenario::with_default_per(&source, per)?;
     let mut s = scenario::from_str_in(&source, path, scope)?;
     apply_overrides(run, &mut s)?;
     let req = ScheduleRequest {
@@ -256,6 +296,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         scenario: &s,
         pool,
         max_changes_per_day: args.max_changes_per_day,
+        max_stranded,
         scope,
     };
     // Refused before any folder is made.
@@ -313,7 +354,12 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         notes(&plan, &s, path, reads_outside);
     }
     out.finish_noted(run.print.quiet)?;
-    Ok(ExitCode::SUCCESS)
+    // A missed cost cap is the plan's verdict, as `check` gives it.
+    Ok(if misses_cost(&plan.result) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The notes on stderr after a plan: where recommended.toml finds its
@@ -340,11 +386,7 @@ fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
             CONFIRM_ROUNDS
         );
     }
-    if let Some(v) = &plan.result.slo
-        && v.objectives
-            .iter()
-            .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
-    {
+    if misses_cost(&plan.result) {
         note!(
             "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
         );
