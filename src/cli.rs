@@ -299,6 +299,16 @@ pub struct PlanArgs {
         requires = "schedule"
     )]
     pub max_stranded: String,
+    /// With --schedule: design a schedule for each of these [slo] wait_p95
+    /// targets (e.g. 3m,5m,10m) and print and plot cost per day against
+    /// the target.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        requires = "schedule"
+    )]
+    pub targets: Vec<String>,
 }
 
 /// How `plan --schedule` judges a wait objective that does not say.

@@ -20,9 +20,10 @@ use crate::sweep::schedule::{
 };
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule};
 use crate::text::{counted, parse_duration};
+use crate::units::SimDuration;
 
 /// Seconds as minutes with two decimals.
-fn minutes(s: f64) -> String {
+pub(super) fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)
 }
 
@@ -36,7 +37,7 @@ fn verdict_block(t: &mut String, heading: &str, run: &crate::stats::RunSummary) 
 }
 
 /// The saving of `schedule` against `fixed` per day, as a fraction.
-fn saving(schedule: f64, fixed: f64) -> f64 {
+pub(super) fn saving(schedule: f64, fixed: f64) -> f64 {
     if fixed > 0.0 {
         1.0 - schedule / fixed
     } else {
@@ -193,6 +194,14 @@ fn judged_json(j: Judged) -> serde_json::Value {
 }
 
 fn json(plan: &SchedulePlan, name: &str) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json_value(plan, name)).unwrap_or_default()
+    )
+}
+
+/// The plan as `schedule.json` holds it.
+pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
     let cost = plan
         .result
         .totals
@@ -225,7 +234,7 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
         Ok(f) => fixed_json(f),
         Err(why) => serde_json::json!({ "none": why.to_string() }),
     };
-    let doc = serde_json::json!({
+    serde_json::json!({
         "scenario": name,
         "pool": plan.pool,
         "tier": plan.tier.to_string(),
@@ -254,11 +263,7 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
         "cheapest_fixed": plan.cheapest_fixed.as_ref().map(fixed_json),
         "schedules_tried": plan.schedules_tried,
         "simulations": plan.simulations,
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    )
+    })
 }
 
 fn rules_csv(plan: &SchedulePlan) -> String {
@@ -269,9 +274,12 @@ fn rules_csv(plan: &SchedulePlan) -> String {
     c
 }
 
-pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
+/// The scenario's text as the plan judges it and the bound on stranded
+/// runs, from the command line: validated as written (problems at the
+/// user's lines), then with `--per` wherever an objective does not set its
+/// own rule.
+pub(super) fn judged_source(args: &PlanArgs) -> Result<(String, SimDuration)> {
     let run = &args.run;
-    let path = &run.scenario;
     let scope = super::file_scope(run.scope.allow_outside);
     let max_stranded = parse_duration(&args.max_stranded).map_err(|e| {
         BadInput(format!(
@@ -279,66 +287,117 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
             args.max_stranded
         ))
     })?;
-    // Validated as written (problems at the user's lines), then judged
-    // with the rule asked for wherever an objective does not set its own.
-    let source = scenario::read_source(path)?;
-    scenario::from_str_in(&source, path, scope)?;
+    let source = scenario::read_source(&run.scenario)?;
+    scenario::from_str_in(&source, &run.scenario, scope)?;
     let per = match args.per {
         PerArg::Hour => Per::Hour,
         PerArg::Window => Per::Window,
     };
-    let source = scenario::with_default_per(&source, per)?;
-    let mut s = scenario::from_str_in(&source, path, scope)?;
+    Ok((scenario::with_default_per(&source, per)?, max_stranded))
+}
+
+/// The scenario of `source` with the command line's overrides.
+pub(super) fn scenario_of(args: &PlanArgs, source: &str) -> Result<Scenario> {
+    let run = &args.run;
+    let scope = super::file_scope(run.scope.allow_outside);
+    let mut s = scenario::from_str_in(source, &run.scenario, scope)?;
     apply_overrides(run, &mut s)?;
-    let req = ScheduleRequest {
-        source: &source,
-        path,
-        scenario: &s,
+    Ok(s)
+}
+
+/// The request to plan `s` (the scenario of `source`).
+pub(super) fn request<'a>(
+    args: &'a PlanArgs,
+    pool: &'a str,
+    source: &'a str,
+    s: &'a Scenario,
+    max_stranded: SimDuration,
+) -> ScheduleRequest<'a> {
+    ScheduleRequest {
+        source,
+        path: &args.run.scenario,
+        scenario: s,
         pool,
         max_changes_per_day: args.max_changes_per_day,
         max_stranded,
-        scope,
-    };
-    // Refused before any folder is made.
-    check_request(&req)?;
+        scope: super::file_scope(args.run.scope.allow_outside),
+    }
+}
+
+/// The thread pool, after checking the memory budget: each candidate
+/// schedule is simulated as a run of the scenario, the confirmation with
+/// at least its own replications; what the largest of those runs needs,
+/// one at a time.
+pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::ThreadPool> {
+    let run = &args.run;
     let threads = thread_pool(run.simulation.threads)?;
-    // Each candidate schedule is simulated as a run of the scenario, the
-    // confirmation with at least its own replications: what the largest of
-    // those runs needs, one at a time.
     let mut largest = s.clone();
     largest.simulation.replications = largest.simulation.replications.max(CONFIRM_REPLICATIONS);
     super::check_memory(
         &crate::memory::run_estimate(&largest, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
-    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
-        .protect(&super::files_read(&run.scenario, &s))?;
-    let bar = super::sweep::bar_for(run.print.quiet, &s.name);
+    Ok(threads)
+}
+
+/// Runs the search with a progress bar: the plan, the search's refusal,
+/// or `Interrupted` on Ctrl-C.
+pub(super) fn search(
+    threads: &rayon::ThreadPool,
+    req: &ScheduleRequest,
+    quiet: bool,
+) -> Result<Result<SchedulePlan, ScheduleError>> {
+    let bar = super::sweep::bar_for(quiet, &req.scenario.name);
     let progress = super::sweep::on_progress(&bar);
-    let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
+    let found = threads.install(|| plan_schedule(req, &super::INTERRUPTED, &progress));
     bar.0.finish_and_clear();
-    if super::interrupted() {
+    if super::interrupted() || matches!(found, Err(ScheduleError::Cancelled)) {
         return Err(Interrupted.into());
     }
-    let plan = match found {
-        Ok(p) => p,
-        Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
-        Err(e) => return Err(e.into()),
-    };
-    // The file runs as the plan ran: with the command line's seed and
-    // replications, and its data files found from the output folder.
+    Ok(found)
+}
+
+/// `recommended.toml` as written into `out`: run as the plan ran, with the
+/// command line's seed and replications and its data files found from the
+/// output folder; and whether those files are outside it.
+pub(super) fn recommended_file(
+    plan: &SchedulePlan,
+    args: &PlanArgs,
+    out: &Outputs,
+) -> (String, bool) {
+    let run = &args.run;
     let judged = scenario::with_simulation(
         &plan.recommended,
         run.simulation.seed,
         run.simulation.replications,
     );
     let recommended = match out.dir() {
-        Some(dir) => {
-            scenario::with_files_rebased(&judged, path.parent().unwrap_or(Path::new("")), dir)
-        }
+        Some(dir) => scenario::with_files_rebased(
+            &judged,
+            run.scenario.parent().unwrap_or(Path::new("")),
+            dir,
+        ),
         None => judged.clone(),
     };
     let reads_outside = recommended != judged;
+    (recommended, reads_outside)
+}
+
+pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
+    let (source, max_stranded) = judged_source(args)?;
+    if !args.targets.is_empty() {
+        return super::frontier::frontier_cmd(args, pool, &source, max_stranded);
+    }
+    let run = &args.run;
+    let s = scenario_of(args, &source)?;
+    let req = request(args, pool, &source, &s, max_stranded);
+    // Refused before any folder is made.
+    check_request(&req)?;
+    let threads = threads_for(args, &s)?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
+        .protect(&super::files_read(&run.scenario, &s))?;
+    let plan = search(&threads, &req, run.print.quiet)??;
+    let (recommended, reads_outside) = recommended_file(&plan, args, &out);
     out.write_always("recommended.toml", recommended.as_bytes())?;
     for (file, text) in applier_files(&plan, &s.name) {
         out.write_always(file, text.as_bytes())?;
@@ -351,20 +410,26 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         Format::Csv => emit(&rules_csv(&plan))?,
     }
     if !run.print.quiet {
-        notes(&plan, &s, path, reads_outside);
+        notes(&plan, &s, &run.scenario, reads_outside);
     }
     out.finish_noted(run.print.quiet)?;
     // A missed cost cap is the plan's verdict, as `check` gives it.
-    Ok(if misses_cost(&plan.result) {
+    Ok(exit_code(misses_cost(&plan.result)))
+}
+
+/// Exit code 1 when a plan misses its cost cap (as `check` gives for a
+/// missed objective), else 0.
+pub(super) fn exit_code(missed_cost: bool) -> ExitCode {
+    if missed_cost {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// The notes on stderr after a plan: where recommended.toml finds its
 /// data, and what would make the plan more trustworthy.
-fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
+pub(super) fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
     if reads_outside {
         note!(
             "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",

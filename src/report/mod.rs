@@ -22,7 +22,8 @@ pub use self::csv::{
     write_sweep_cost_wait_csv,
 };
 pub use chart::{
-    Chart, ChartError, ChartFormats, PixelRect, compare_charts, run_charts, sweep_charts,
+    Chart, ChartError, ChartFormats, FrontierPoint, PixelRect, compare_charts, frontier_chart,
+    run_charts, sweep_charts,
 };
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;

@@ -215,6 +215,33 @@ pub fn with_default_per(src: &str, per: Per) -> Result<String, EditError> {
     Ok(doc.to_string())
 }
 
+/// `src` with `[slo] wait_p95` set to `target` (a duration as the
+/// scenario writes it): one point of `plan --schedule --targets`. The
+/// text is unchanged when it has no `[slo] wait_p95`.
+///
+/// ```
+/// use poolcast::scenario::with_wait_target;
+/// let src = "[slo]\nwait_p95 = \"5m\" # five\n";
+/// assert_eq!(with_wait_target(src, "10m").unwrap(), "[slo]\nwait_p95 = \"10m\" # five\n");
+/// ```
+pub fn with_wait_target(src: &str, target: &str) -> Result<String, EditError> {
+    let mut doc: DocumentMut = src
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::NotToml(e.message().to_string()))?;
+    if let Some(wait) = doc
+        .as_table_mut()
+        .get_mut("slo")
+        .and_then(Item::as_table_like_mut)
+        .and_then(|slo| slo.get_mut("wait_p95"))
+        .and_then(Item::as_value_mut)
+    {
+        let decor = wait.decor().clone();
+        *wait = Value::from(target);
+        *wait.decor_mut() = decor;
+    }
+    Ok(doc.to_string())
+}
+
 /// `dir` made absolute with links resolved, as `canonicalize` does, though
 /// it need not exist yet (an output folder is made when the command ends):
 /// its longest existing ancestor, canonical, then the rest.

@@ -27,7 +27,7 @@ use data_files::DataFiles;
 pub use describe::{describe, describe_quota};
 pub use edit::{
     EditError, ScalingEdit, with_default_per, with_files_rebased, with_pool_scaling,
-    with_simulation,
+    with_simulation, with_wait_target,
 };
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub(crate) use pool::scheduled_at_start;

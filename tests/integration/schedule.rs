@@ -648,3 +648,86 @@ fn the_saving_is_stated_against_every_tier_and_the_same_tier() {
     assert_eq!(run["totals"]["cost_per_day_usd"].as_f64(), Some(day(any)));
     assert_eq!(fixed(count - 1)["slo"]["met_upper95"], false);
 }
+
+/// Issue 26: `--targets` designs a schedule per target, the same one
+/// `plan --schedule` designs for that target alone, and prints, writes
+/// and plots cost per day against the target with each plan's interval.
+#[test]
+fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let (dir, path) = write_scenario(&src, "team.toml");
+    let out = dir.path().join("out");
+    let frontier = json_stdout(
+        poolcast()
+            .arg("plan")
+            .arg(&path)
+            .args(["--schedule", "builders", "--format", "json", "--quiet"])
+            .args([
+                "--targets",
+                "20m,5m,10m",
+                "--outputs",
+                "png,csv,json",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let targets = frontier["targets"].as_array().expect("targets");
+    let seconds: Vec<f64> = targets
+        .iter()
+        .map(|t| t["target_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(seconds, [300.0, 600.0, 1200.0], "in rising order");
+    let costs: Vec<f64> = targets
+        .iter()
+        .map(|t| {
+            t["plan"]["cost_per_day_usd"]["mean"]
+                .as_f64()
+                .expect("a plan")
+        })
+        .collect();
+    assert!(costs.windows(2).all(|w| w[1] <= w[0]), "{costs:?}");
+    // The 10-minute plan is the one planned alone for that target.
+    let alone = plan_src(&src.replace("wait_p95 = \"5m\"", "wait_p95 = \"10m\""), &[]).0;
+    assert_eq!(targets[1]["plan"]["rules"], alone["rules"]);
+    assert_eq!(
+        targets[1]["plan"]["cost_per_day_usd"],
+        alone["cost_per_day_usd"]
+    );
+    let recommended = std::fs::read_to_string(out.join("recommended-10m.toml")).unwrap();
+    assert!(
+        recommended.contains("wait_p95 = \"10m\"\nper = \"hour\""),
+        "{recommended}"
+    );
+    // The CSV holds the same figures; the chart is a PNG.
+    let csv = std::fs::read_to_string(out.join("frontier.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3);
+    for (row, t) in rows.iter().zip(targets) {
+        let cells: Vec<&str> = row.split(',').collect();
+        let cost = &t["plan"]["cost_per_day_usd"];
+        assert_eq!(cells[1].parse::<f64>().ok(), cost["mean"].as_f64(), "{row}");
+        assert_eq!(
+            cells[2].parse::<f64>().ok(),
+            cost["ci95"][0].as_f64(),
+            "{row}"
+        );
+        assert_eq!(
+            cells[3].parse::<f64>().ok(),
+            cost["ci95"][1].as_f64(),
+            "{row}"
+        );
+    }
+    let png = std::fs::read(out.join("frontier.png")).expect("the chart");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // Bad targets are refused, naming the flag.
+    refuses(
+        &src,
+        &["--schedule", "builders", "--targets", "5m,soon"],
+        "--targets \"soon\"",
+    );
+    refuses(
+        &src,
+        &["--schedule", "builders", "--targets", "5m,300s"],
+        "--targets gives 5m twice",
+    );
+}
