@@ -731,3 +731,40 @@ fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
         "--targets gives 5m twice",
     );
 }
+
+/// Issue 26: a 10-minute cold start (each fresh instance's first build
+/// runs 10 minutes longer) still gets a schedule that scales, cheaper than
+/// the fixed count and meeting on a seed the plan never saw, not the
+/// constant count of a search that gave up; its instance after the last
+/// builds stays.
+#[test]
+fn a_ten_minute_cold_start_gets_a_schedule() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .unwrap()
+        .replace(
+            "cold_start = { extra = \"3m\", tasks = 1 }",
+            "cold_start = { extra = \"10m\", tasks = 1 }",
+        );
+    let (plan, _dir, recommended) = plan_src(&src, &[]);
+    let by_hour = counts(&plan);
+    assert!(by_hour.contains(&0), "{by_hour:?}");
+    let day = |f: &serde_json::Value| f["cost_per_day_usd"]["mean"].as_f64().expect("a cost");
+    assert!(day(&plan) < 0.5 * day(&plan["fixed"]));
+    // Weekdays: builds 09:00-18:00, one instance 18:00-19:00.
+    for d in 0..5 {
+        assert_eq!(
+            by_hour[d * 24 + 18],
+            1,
+            "{:?}",
+            &by_hour[d * 24..d * 24 + 24]
+        );
+    }
+    let (_d, path) = write_scenario(&recommended, "recommended.toml");
+    let run = json_stdout(
+        poolcast()
+            .args(["run", "--format", "json", "--quiet", "--outputs", "none"])
+            .args(["--seed", "31337", "--replications", "20"])
+            .arg(&path),
+    );
+    assert_eq!(run["slo"]["met_upper95"], true, "{}", run["slo"]);
+}

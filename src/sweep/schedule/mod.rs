@@ -1,6 +1,9 @@
 //! `poolcast plan --schedule POOL`: the cheapest schedule of instance
-//! counts for one pool that meets the wait objective of `[slo]` (on the
-//! upper end of its 95% interval), over the week of the scenario's traffic.
+//! counts for one pool that meets every wait objective of the scenario (on
+//! the upper end of its 95% interval; the caller writes the judging rule,
+//! hour by hour by default, into the text), with no run that no objective
+//! judges waiting longer than `max_stranded`, over the week of the
+//! scenario's traffic.
 //!
 //! The search, in the order it runs:
 //!
