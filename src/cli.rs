@@ -284,6 +284,40 @@ pub struct PlanArgs {
     /// little more cost).
     #[arg(long, value_name = "N", default_value_t = 4, requires = "schedule")]
     pub max_changes_per_day: u32,
+    /// With --schedule: judge each wait objective that does not set `per`
+    /// itself every hour of the week on its own (hour) or over its whole
+    /// window (window); recommended.toml records the rule.
+    #[arg(long, value_enum, default_value_t = PerArg::Hour, requires = "schedule")]
+    pub per: PerArg,
+    /// With --schedule: the longest a run that no objective judges (outside
+    /// every window, or of a workload without an objective) may wait for
+    /// an instance, e.g. 30m or 2h.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1h",
+        requires = "schedule"
+    )]
+    pub max_stranded: String,
+    /// With --schedule: design a schedule for each of these [slo] wait_p95
+    /// targets (e.g. 3m,5m,10m) and print and plot cost per day against
+    /// the target.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        requires = "schedule"
+    )]
+    pub targets: Vec<String>,
+}
+
+/// How `plan --schedule` judges a wait objective that does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PerArg {
+    /// Every hour of the week inside the window on its own.
+    Hour,
+    /// Every run of the window together.
+    Window,
 }
 
 /// Options of `poolcast run`.

@@ -22,6 +22,7 @@ macro_rules! note {
 }
 
 mod compare;
+mod frontier;
 mod import;
 mod init;
 mod inspect;

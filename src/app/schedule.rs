@@ -9,17 +9,21 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
-use super::{Interrupted, apply_overrides, emit, thread_pool};
-use crate::cli::{Format, PlanArgs};
+use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
+use crate::cli::{Format, PerArg, PlanArgs};
+use crate::model::Per;
 use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
 use crate::stats::{Estimate, Judged};
-use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request, judged_wait};
+use crate::sweep::schedule::{
+    CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, FixedComparison, check_request, judged_wait, misses_cost,
+};
 use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule};
-use crate::text::counted;
+use crate::text::{counted, parse_duration};
+use crate::units::SimDuration;
 
 /// Seconds as minutes with two decimals.
-fn minutes(s: f64) -> String {
+pub(super) fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)
 }
 
@@ -33,7 +37,7 @@ fn verdict_block(t: &mut String, heading: &str, run: &crate::stats::RunSummary) 
 }
 
 /// The saving of `schedule` against `fixed` per day, as a fraction.
-fn saving(schedule: f64, fixed: f64) -> f64 {
+pub(super) fn saving(schedule: f64, fixed: f64) -> f64 {
     if fixed > 0.0 {
         1.0 - schedule / fixed
     } else {
@@ -126,27 +130,45 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
             "confirmed on a new seed ({}, {} replications): {}",
             plan.confirmation.seed,
             plan.confirmation.replications,
-            met_word(plan.confirmed)
+            met_word(plan.confirmed && !misses_cost(&plan.confirmation))
         ),
         &plan.confirmation,
     );
     match &plan.fixed {
-        Ok(f) => {
-            let s = saving(cost.mean, f.cost_per_day_usd.mean);
-            t.push_str(&format!(
-                "cheapest fixed count that meets it: {} x {} at USD {:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
-                f.count,
-                plan.tier,
-                f.cost_per_day_usd.mean,
-                minutes(f.wait_p95_s.value),
-                s * 100.0,
-                f.cost_per_day_usd.mean - cost.mean,
-                (f.cost_per_day_usd.mean - cost.mean) * 30.0
-            ));
-        }
+        Ok(f) => t.push_str(&compared(
+            &format!("cheapest fixed count of {} that meets it", plan.tier),
+            f,
+            cost.mean,
+        )),
         Err(why) => t.push_str(&format!("no fixed count to compare with: {why}\n")),
     }
+    match &plan.cheapest_fixed {
+        Some(f) if f.tier != plan.tier => t.push_str(&compared(
+            "cheapest fixed pool of any tier the quota allows",
+            f,
+            cost.mean,
+        )),
+        Some(_) => t.push_str(&format!(
+            "no other tier the quota allows is cheaper as a fixed pool than {}\n",
+            plan.tier
+        )),
+        None => {}
+    }
     t
+}
+
+/// A line comparing the schedule's cost per day with fixed pool `f`.
+fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
+    let day = f.cost_per_day_usd.mean;
+    format!(
+        "{what}: {} x {} at USD {day:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
+        f.count,
+        f.tier,
+        minutes(f.wait_p95_s.value),
+        saving(cost, day) * 100.0,
+        day - cost,
+        (day - cost) * 30.0
+    )
 }
 
 fn estimate_json(e: Estimate) -> serde_json::Value {
@@ -172,6 +194,14 @@ fn judged_json(j: Judged) -> serde_json::Value {
 }
 
 fn json(plan: &SchedulePlan, name: &str) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json_value(plan, name)).unwrap_or_default()
+    )
+}
+
+/// The plan as `schedule.json` holds it.
+pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
     let cost = plan
         .result
         .totals
@@ -191,16 +221,20 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
             .find(|o| o.kind == crate::stats::ObjectiveKind::WaitP95)
             .map(|o| o.target)
     });
-    let fixed = match &plan.fixed {
-        Ok(f) => serde_json::json!({
+    let fixed_json = |f: &FixedComparison| {
+        serde_json::json!({
+            "tier": f.tier.to_string(),
             "count": f.count,
             "cost_per_day_usd": estimate_json(f.cost_per_day_usd),
             "wait_p95_s": judged_json(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
-        }),
+        })
+    };
+    let fixed = match &plan.fixed {
+        Ok(f) => fixed_json(f),
         Err(why) => serde_json::json!({ "none": why.to_string() }),
     };
-    let doc = serde_json::json!({
+    serde_json::json!({
         "scenario": name,
         "pool": plan.pool,
         "tier": plan.tier.to_string(),
@@ -223,16 +257,13 @@ fn json(plan: &SchedulePlan, name: &str) -> String {
             "replications": plan.confirmation.replications,
             "wait_p95_s": judged_json(check),
             "objectives": objectives(&plan.confirmation),
-            "met_upper95": plan.confirmed,
+            "met_upper95": plan.confirmed && !misses_cost(&plan.confirmation),
         },
         "fixed": fixed,
+        "cheapest_fixed": plan.cheapest_fixed.as_ref().map(fixed_json),
         "schedules_tried": plan.schedules_tried,
         "simulations": plan.simulations,
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    )
+    })
 }
 
 fn rules_csv(plan: &SchedulePlan) -> String {
@@ -243,59 +274,131 @@ fn rules_csv(plan: &SchedulePlan) -> String {
     c
 }
 
-pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
+/// The scenario's text as the plan judges it and the bound on stranded
+/// runs, from the command line: validated as written (problems at the
+/// user's lines), then with `--per` wherever an objective does not set its
+/// own rule.
+pub(super) fn judged_source(args: &PlanArgs) -> Result<(String, SimDuration)> {
     let run = &args.run;
-    let path = &run.scenario;
-    let source = scenario::read_source(path)?;
     let scope = super::file_scope(run.scope.allow_outside);
-    let mut s = scenario::from_str_in(&source, path, scope)?;
+    let max_stranded = parse_duration(&args.max_stranded).map_err(|e| {
+        BadInput(format!(
+            "--max-stranded {:?}: {e}; give a duration such as 30m or 2h",
+            args.max_stranded
+        ))
+    })?;
+    let source = scenario::read_source(&run.scenario)?;
+    scenario::from_str_in(&source, &run.scenario, scope)?;
+    let per = match args.per {
+        PerArg::Hour => Per::Hour,
+        PerArg::Window => Per::Window,
+    };
+    Ok((scenario::with_default_per(&source, per)?, max_stranded))
+}
+
+/// The scenario of `source` with the command line's overrides.
+pub(super) fn scenario_of(args: &PlanArgs, source: &str) -> Result<Scenario> {
+    let run = &args.run;
+    let scope = super::file_scope(run.scope.allow_outside);
+    let mut s = scenario::from_str_in(source, &run.scenario, scope)?;
     apply_overrides(run, &mut s)?;
-    let req = ScheduleRequest {
-        source: &source,
-        path,
-        scenario: &s,
+    Ok(s)
+}
+
+/// The request to plan `s` (the scenario of `source`).
+pub(super) fn request<'a>(
+    args: &'a PlanArgs,
+    pool: &'a str,
+    source: &'a str,
+    s: &'a Scenario,
+    max_stranded: SimDuration,
+) -> ScheduleRequest<'a> {
+    ScheduleRequest {
+        source,
+        path: &args.run.scenario,
+        scenario: s,
         pool,
         max_changes_per_day: args.max_changes_per_day,
-        scope,
-    };
-    // Refused before any folder is made.
-    check_request(&req)?;
+        max_stranded,
+        scope: super::file_scope(args.run.scope.allow_outside),
+    }
+}
+
+/// The thread pool, after checking the memory budget: each candidate
+/// schedule is simulated as a run of the scenario, the confirmation with
+/// at least its own replications; what the largest of those runs needs,
+/// one at a time.
+pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::ThreadPool> {
+    let run = &args.run;
     let threads = thread_pool(run.simulation.threads)?;
     // The result is held while the confirmation (at least its own
     // replications) runs: two runs at once.
     let confirm = s.simulation.replications.max(CONFIRM_REPLICATIONS);
     super::check_memory(
-        &crate::memory::schedule_estimate(&s, confirm, threads.current_num_threads()),
+        &crate::memory::schedule_estimate(s, confirm, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
-    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
-        .protect(&super::files_read(&run.scenario, &s))?;
-    let bar = super::sweep::bar_for(run.print.quiet, &s.name);
+    Ok(threads)
+}
+
+/// Runs the search with a progress bar: the plan, the search's refusal,
+/// or `Interrupted` on Ctrl-C.
+pub(super) fn search(
+    threads: &rayon::ThreadPool,
+    req: &ScheduleRequest,
+    quiet: bool,
+) -> Result<Result<SchedulePlan, ScheduleError>> {
+    let bar = super::sweep::bar_for(quiet, &req.scenario.name);
     let progress = super::sweep::on_progress(&bar);
-    let found = threads.install(|| plan_schedule(&req, &super::INTERRUPTED, &progress));
+    let found = threads.install(|| plan_schedule(req, &super::INTERRUPTED, &progress));
     bar.0.finish_and_clear();
-    if super::interrupted() {
+    if super::interrupted() || matches!(found, Err(ScheduleError::Cancelled)) {
         return Err(Interrupted.into());
     }
-    let plan = match found {
-        Ok(p) => p,
-        Err(ScheduleError::Cancelled) => return Err(Interrupted.into()),
-        Err(e) => return Err(e.into()),
-    };
-    // The file runs as the plan ran: with the command line's seed and
-    // replications, and its data files found from the output folder.
+    Ok(found)
+}
+
+/// `recommended.toml` as written into `out`: run as the plan ran, with the
+/// command line's seed and replications and its data files found from the
+/// output folder; and whether those files are outside it.
+pub(super) fn recommended_file(
+    plan: &SchedulePlan,
+    args: &PlanArgs,
+    out: &Outputs,
+) -> (String, bool) {
+    let run = &args.run;
     let judged = scenario::with_simulation(
         &plan.recommended,
         run.simulation.seed,
         run.simulation.replications,
     );
     let recommended = match out.dir() {
-        Some(dir) => {
-            scenario::with_files_rebased(&judged, path.parent().unwrap_or(Path::new("")), dir)
-        }
+        Some(dir) => scenario::with_files_rebased(
+            &judged,
+            run.scenario.parent().unwrap_or(Path::new("")),
+            dir,
+        ),
         None => judged.clone(),
     };
     let reads_outside = recommended != judged;
+    (recommended, reads_outside)
+}
+
+pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode> {
+    let (source, max_stranded) = judged_source(args)?;
+    if !args.targets.is_empty() {
+        return super::frontier::frontier_cmd(args, pool, &source, max_stranded);
+    }
+    let run = &args.run;
+    let s = scenario_of(args, &source)?;
+    let req = request(args, pool, &source, &s, max_stranded);
+    // Refused before any folder is made.
+    check_request(&req)?;
+    let threads = threads_for(args, &s)?;
+    let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
+        .protect(&super::files_read(&run.scenario, &s))?;
+    let plan = search(&threads, &req, run.print.quiet)??;
+    let (recommended, reads_outside) = recommended_file(&plan, args, &out);
     out.write_always("recommended.toml", recommended.as_bytes())?;
     for (file, text) in applier_files(&plan, &s.name) {
         out.write_always(file, text.as_bytes())?;
@@ -308,15 +411,26 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         Format::Csv => emit(&rules_csv(&plan))?,
     }
     if !run.print.quiet {
-        notes(&plan, &s, path, reads_outside);
+        notes(&plan, &s, &run.scenario, reads_outside);
     }
     out.finish_noted(run.print.quiet)?;
-    Ok(ExitCode::SUCCESS)
+    // A missed cost cap is the plan's verdict, as `check` gives it.
+    Ok(exit_code(misses_cost(&plan.result)))
+}
+
+/// Exit code 1 when a plan misses its cost cap (as `check` gives for a
+/// missed objective), else 0.
+pub(super) fn exit_code(missed_cost: bool) -> ExitCode {
+    if missed_cost {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The notes on stderr after a plan: where recommended.toml finds its
 /// data, and what would make the plan more trustworthy.
-fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
+pub(super) fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
     if reads_outside {
         note!(
             "note: recommended.toml reads its data files from {}; run it with --allow-outside, or copy it beside {}",
@@ -338,11 +452,7 @@ fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outside: bool) {
             CONFIRM_ROUNDS
         );
     }
-    if let Some(v) = &plan.result.slo
-        && v.objectives
-            .iter()
-            .any(|o| o.kind == crate::stats::ObjectiveKind::MaxCostPerDay && !o.met_upper95)
-    {
+    if misses_cost(&plan.result) {
         note!(
             "warning: the cheapest schedule that meets the wait misses [slo] max_cost_per_day; no schedule meets both"
         );

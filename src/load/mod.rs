@@ -22,9 +22,12 @@ use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
 /// Hours in a week.
 pub const HOURS_OF_WEEK: usize = 168;
 
-/// Weeks of cron firings looked at: exact for daily and weekly schedules,
-/// and a bounded search whatever the horizon.
+/// Weeks of cron firings looked at, at most: exact for daily and weekly
+/// schedules, and a bounded search whatever the horizon.
 const CRON_WEEKS: u64 = 4;
+
+/// Seconds in a week.
+const WEEK_SECS: u64 = 7 * 86_400;
 
 /// One hour of the week of one pool.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,8 +65,10 @@ pub fn hour_label(h: usize) -> String {
 }
 
 /// A workload's arrivals over the week of the scenario's clock, averaged
-/// over the weeks of `[from, to)` (a cron's over four weeks from `from`,
-/// whatever the horizon: exact for daily and weekly schedules).
+/// over the weeks of `[from, to)` (a cron's over the whole weeks of it,
+/// one to four: exact for daily and weekly schedules, and never firings
+/// the run does not see, such as a daylight-saving change past the
+/// horizon that skips one).
 pub fn weekly_arrivals(
     arrival: &ArrivalProcess,
     calendar: &Calendar,
@@ -99,9 +104,11 @@ pub fn weekly_arrivals(
             jitter,
             calendar,
         } => {
-            let to = from + SimDuration::from_secs(CRON_WEEKS * 7 * 86_400);
+            let weeks =
+                (to.saturating_since(from).as_secs_f64() as u64 / WEEK_SECS).clamp(1, CRON_WEEKS);
+            let to = from + SimDuration::from_secs(weeks * WEEK_SECS);
             let (start, end) = (calendar.datetime(from), calendar.datetime(to));
-            let runs = tasks / CRON_WEEKS as f64;
+            let runs = tasks / weeks as f64;
             for t in schedule.iter_from(start, croner::Direction::Forward) {
                 if t >= end {
                     break;
@@ -509,5 +516,27 @@ mod tests {
             (b.wait_probability, b.wait_mean_s, b.wait_p95_s),
             (q.wait_probability(), q.mean_wait_s(), q.p95_wait_s())
         );
+    }
+
+    /// A Berlin team's Sunday 02:00 batch, on an 8-day horizon that starts
+    /// 3 March 2025: the observed week holds one firing of 10 runs. Four
+    /// weeks of firings from there reach 30 March, when 02:00 does not
+    /// exist in Berlin (the clocks go to 03:00), and averaged three
+    /// firings over four weeks: 7.5 runs at Sunday 02:00.
+    #[test]
+    fn cron_firings_are_counted_over_the_observed_weeks() {
+        let s = crate::scenario::from_str(
+            "[simulation]\ntimezone = \"Europe/Berlin\"\nstart = \"2025-03-03T00:00:00\"\nhorizon = \"8d\"\nwarmup = \"1d\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 2\n\n[[workload]]\nname = \"batch\"\npool = \"builders\"\narrival = { process = \"cron\", schedule = \"0 2 * * 0\", tasks = 10 }\nduration = { dist = \"exponential\", mean = \"10m\" }\n",
+            std::path::Path::new("t.toml"),
+        )
+        .expect("a valid scenario");
+        let runs = arrivals_by_hour(&s, 0);
+        let sunday_2am = 6 * 24 + 2;
+        assert!(
+            (runs[sunday_2am] - 10.0).abs() < 1e-9,
+            "{}",
+            runs[sunday_2am]
+        );
+        assert!((runs.iter().sum::<f64>() - 10.0).abs() < 1e-9);
     }
 }

@@ -1,11 +1,13 @@
 //! Edits of a scenario's text that keep the rest of the file as the user
 //! wrote it (comments, order, layout): a pool's scaling replaced by a
 //! schedule (what `plan --schedule` recommends) or by a fixed count (what
-//! it compares the schedule with).
+//! it compares the schedule with), the objectives' judging rule, the seed.
 
 use std::path::{Component, Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+use crate::model::Per;
 
 /// A pool's scaling as an edit writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +174,72 @@ pub fn with_simulation(src: &str, seed: Option<u64>, replications: Option<u32>) 
         sim.insert("replications", toml_edit::value(i64::from(r)));
     }
     doc.to_string()
+}
+
+/// `src` with `per = "<per>"` in every wait objective's table that does
+/// not set `per` itself (`[slo]` when it has `wait_p95`, each
+/// `[slo.workloads.NAME]`): the judging rule `plan --schedule` applies,
+/// written so that the file is judged as the plan judged it.
+///
+/// ```
+/// use poolcast::model::Per;
+/// use poolcast::scenario::with_default_per;
+/// let src = "[slo]\nwait_p95 = \"5m\"\n\n[slo.workloads.nightly]\nwait_p95 = \"1h\"\nper = \"window\"\n";
+/// let out = with_default_per(src, Per::Hour).unwrap();
+/// assert_eq!(out, "[slo]\nwait_p95 = \"5m\"\nper = \"hour\"\n\n[slo.workloads.nightly]\nwait_p95 = \"1h\"\nper = \"window\"\n");
+/// ```
+pub fn with_default_per(src: &str, per: Per) -> Result<String, EditError> {
+    let mut doc: DocumentMut = src
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::NotToml(e.message().to_string()))?;
+    let Some(slo) = doc
+        .as_table_mut()
+        .get_mut("slo")
+        .and_then(Item::as_table_like_mut)
+    else {
+        return Ok(src.to_string());
+    };
+    let set = |table: &mut dyn TableLike| {
+        if table.contains_key("wait_p95") && !table.contains_key("per") {
+            table.insert("per", toml_edit::value(per.name()));
+        }
+    };
+    set(&mut *slo);
+    if let Some(own) = slo.get_mut("workloads").and_then(Item::as_table_like_mut) {
+        for (_, table) in own.iter_mut() {
+            if let Some(table) = table.as_table_like_mut() {
+                set(table);
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// `src` with `[slo] wait_p95` set to `target` (a duration as the
+/// scenario writes it): one point of `plan --schedule --targets`. The
+/// text is unchanged when it has no `[slo] wait_p95`.
+///
+/// ```
+/// use poolcast::scenario::with_wait_target;
+/// let src = "[slo]\nwait_p95 = \"5m\" # five\n";
+/// assert_eq!(with_wait_target(src, "10m").unwrap(), "[slo]\nwait_p95 = \"10m\" # five\n");
+/// ```
+pub fn with_wait_target(src: &str, target: &str) -> Result<String, EditError> {
+    let mut doc: DocumentMut = src
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::NotToml(e.message().to_string()))?;
+    if let Some(wait) = doc
+        .as_table_mut()
+        .get_mut("slo")
+        .and_then(Item::as_table_like_mut)
+        .and_then(|slo| slo.get_mut("wait_p95"))
+        .and_then(Item::as_value_mut)
+    {
+        let decor = wait.decor().clone();
+        *wait = Value::from(target);
+        *wait.decor_mut() = decor;
+    }
+    Ok(doc.to_string())
 }
 
 /// `dir` made absolute with links resolved, as `canonicalize` does, though

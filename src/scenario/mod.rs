@@ -26,7 +26,10 @@ use std::path::{Path, PathBuf};
 
 use data_files::DataFiles;
 pub use describe::{describe, describe_quota};
-pub use edit::{EditError, ScalingEdit, with_files_rebased, with_pool_scaling, with_simulation};
+pub use edit::{
+    EditError, ScalingEdit, with_default_per, with_files_rebased, with_pool_scaling,
+    with_simulation, with_wait_target,
+};
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub(crate) use pool::scheduled_at_start;
 

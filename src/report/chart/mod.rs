@@ -7,6 +7,7 @@
 mod compare;
 mod cost;
 mod draw;
+mod frontier;
 mod palette;
 mod queue;
 mod render;
@@ -15,6 +16,7 @@ mod utilisation;
 mod wait_by_hour;
 mod wait_cdf;
 
+pub use frontier::FrontierPoint;
 pub use render::{ChartError, ChartFormats, PixelRect};
 use sweep::sweep_data;
 pub(super) use sweep::{Visit, visit_points};
@@ -235,4 +237,24 @@ pub fn compare_charts(
         || Some(compare::CostsPlot::of(cmp)),
     )?;
     Ok(d.charts)
+}
+
+/// The chart of `plan --schedule --targets`: each target's schedule as
+/// cost per day with its interval, and the cheapest fixed pool of `tier`
+/// meeting the same target.
+pub fn frontier_chart(
+    points: &[FrontierPoint],
+    tier: &str,
+    formats: ChartFormats,
+) -> Result<Chart, ChartError> {
+    let plot = frontier::FrontierPlot {
+        points,
+        tier: tier.to_string(),
+    };
+    render(
+        formats,
+        "frontier",
+        "Cost per day against the p95 wait target",
+        &plot,
+    )
 }

@@ -1,27 +1,42 @@
 //! What `plan --schedule` compares its schedule with: the cheapest fixed
-//! count of the pool that meets the same objective.
+//! pool that meets the same objectives, of the pool's tier and of every
+//! tier the quota allows.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ScheduleError, ScheduleRequest, wait_objective};
 use crate::model::Tier;
+use crate::scenario::Scenario;
 use crate::scenario::{
     Axis, AxisValue, EditError, ScalingEdit, SweepSpec, expand, with_pool_scaling,
 };
 use crate::stats::{Estimate, Judged, TotalMetric};
 use crate::sweep::{Objective, PlanError, Progress, metric_names, plan};
 
-/// The cheapest fixed count meeting the same objective (by `plan`'s
-/// search over the count).
+/// A fixed pool meeting the same objective: the cheapest count of one
+/// tier (by `plan`'s search over the count).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FixedComparison {
+    /// The tier.
+    pub tier: Tier,
     /// Instances.
     pub count: u32,
     /// Compute cost per day, USD (mean and interval).
     pub cost_per_day_usd: Estimate,
     /// The deciding objective's judged p95 wait, seconds.
     pub wait_p95_s: Judged,
-    /// Replications it ran.
+}
+
+/// The fixed pools a schedule is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedPools {
+    /// The cheapest fixed count of the pool's own tier, or why there is
+    /// none.
+    pub same_tier: Result<FixedComparison, NoFixedCount>,
+    /// The cheapest fixed pool over every tier the quota allows (the same
+    /// tier's when it is the cheapest), if any meets.
+    pub cheapest: Option<FixedComparison>,
+    /// Replications run.
     pub simulations: u64,
 }
 
@@ -44,27 +59,79 @@ pub enum NoFixedCount {
     },
 }
 
-/// The cheapest fixed count of the pool up to `most` that meets the wait
-/// objective, by `plan`'s binary search over the count (with the
-/// scenario's seed and replications, as the schedule ran).
+impl FixedPools {
+    /// No comparison, for `why`.
+    fn none(why: NoFixedCount) -> FixedPools {
+        FixedPools {
+            same_tier: Err(why),
+            cheapest: None,
+            simulations: 0,
+        }
+    }
+}
+
+/// The most instances of `tier` the quota leaves pool `pool` beside the
+/// other pools' counts at the start (what a fixed pool of that tier could
+/// have).
+fn quota_count(s: &Scenario, pool: usize, tier: Tier) -> u32 {
+    let held: u32 = s
+        .pools
+        .iter()
+        .enumerate()
+        .filter(|&(q, o)| q != pool && o.tier.kind() == tier.kind())
+        .map(|(_, o)| o.count.saturating_mul(o.tier.vcpu()))
+        .sum();
+    s.quota.limit(tier.kind()).saturating_sub(held) / tier.vcpu()
+}
+
+/// The cheapest fixed pool up to `most` instances of the pool's tier (and
+/// as many of another tier as the quota allows, up to the same compute)
+/// that meets the wait objectives, per tier by `plan`'s binary search over
+/// the count (with the scenario's seed and replications, as the schedule
+/// ran).
 pub(super) fn cheapest_fixed(
     req: &ScheduleRequest,
     pool: usize,
     most: u32,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Result<FixedComparison, NoFixedCount>, ScheduleError> {
+) -> Result<FixedPools, ScheduleError> {
     let s = req.scenario;
+    let own = s.pools[pool].tier;
     let fixed_src = match with_pool_scaling(req.source, req.pool, &ScalingEdit::Fixed) {
         Ok(t) => t,
-        Err(e) => return Ok(Err(NoFixedCount::Edit(e))),
+        Err(e) => return Ok(FixedPools::none(NoFixedCount::Edit(e))),
     };
     let most = most.clamp(1, 400);
+    // Another tier gets up to the same vCPUs and twice as many instances
+    // (a smaller tier's runs are slower), within the quota.
+    let tiers: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|&t| t == own || quota_count(s, pool, t) > 0)
+        .collect();
+    let top = tiers
+        .iter()
+        .map(|&t| match t == own {
+            true => most,
+            false => quota_count(s, pool, t).min(2 * most * own.vcpu() / t.vcpu() + 2),
+        })
+        .max()
+        .unwrap_or(most)
+        .clamp(1, 400);
     let spec = SweepSpec {
-        axes: vec![Axis {
-            key: format!("pool.{}.count", req.pool),
-            values: (1..=i64::from(most)).map(AxisValue::Int).collect(),
-        }],
+        axes: vec![
+            Axis {
+                key: format!("pool.{}.tier", req.pool),
+                values: tiers
+                    .iter()
+                    .map(|t| AxisValue::Text(t.to_string()))
+                    .collect(),
+            },
+            Axis {
+                key: format!("pool.{}.count", req.pool),
+                values: (1..=i64::from(top)).map(AxisValue::Int).collect(),
+            },
+        ],
     };
     let mut points = expand(&spec, &fixed_src, req.path, req.scope);
     for point in &mut points {
@@ -79,33 +146,40 @@ pub(super) fn cheapest_fixed(
     };
     let outcome = match plan(&spec, &points, metric_names(s), &obj, cancel, progress) {
         Ok(o) => o,
-        Err(why) => return Ok(Err(NoFixedCount::Plan(why))),
+        Err(why) => return Ok(FixedPools::none(NoFixedCount::Plan(why))),
     };
     if cancel.load(Ordering::Relaxed) {
         return Err(ScheduleError::Cancelled);
     }
-    let table = &outcome.table;
-    let mut best = None;
-    for d in table.decisions(&obj) {
-        match d {
-            Ok(d) if d.best.is_some() => {
-                best = d.best;
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => return Ok(Err(NoFixedCount::Plan(PlanError::Table(e.to_string())))),
-        }
-    }
-    Ok(match best {
-        Some(row) => Ok(FixedComparison {
-            count: row.params[0].parse().unwrap_or(0),
-            cost_per_day_usd: row.total(TotalMetric::CostPerDayUsd),
-            wait_p95_s: row.objective(0),
-            simulations: outcome.simulations,
-        }),
-        None => Err(NoFixedCount::NoneMeets {
-            most,
-            tier: s.pools[pool].tier,
-        }),
+    // Per tier, the smallest count that meets; rows in point order, so a
+    // tier's counts rise.
+    let best: Vec<FixedComparison> = tiers
+        .iter()
+        .filter_map(|&t| {
+            let name = t.to_string();
+            let row = outcome
+                .rows
+                .iter()
+                .find(|r| r.params[0] == name && r.meets(&obj))?;
+            Some(FixedComparison {
+                tier: t,
+                count: row.params[1].parse().unwrap_or(0),
+                cost_per_day_usd: row.total(TotalMetric::CostPerDayUsd),
+                wait_p95_s: row.objective(0),
+            })
+        })
+        .collect();
+    let same_tier = best
+        .iter()
+        .find(|f| f.tier == own)
+        .cloned()
+        .ok_or(NoFixedCount::NoneMeets { most, tier: own });
+    let cheapest = best
+        .into_iter()
+        .min_by(|a, b| a.cost_per_day_usd.mean.total_cmp(&b.cost_per_day_usd.mean));
+    Ok(FixedPools {
+        same_tier,
+        cheapest,
+        simulations: outcome.simulations,
     })
 }

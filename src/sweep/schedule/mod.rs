@@ -1,6 +1,9 @@
 //! `poolcast plan --schedule POOL`: the cheapest schedule of instance
-//! counts for one pool that meets the wait objective of `[slo]` (on the
-//! upper end of its 95% interval), over the week of the scenario's traffic.
+//! counts for one pool that meets every wait objective of the scenario (on
+//! the upper end of its 95% interval; the caller writes the judging rule,
+//! hour by hour by default, into the text), with no run that no objective
+//! judges waiting longer than `max_stranded`, over the week of the
+//! scenario's traffic.
 //!
 //! The search, in the order it runs:
 //!
@@ -45,7 +48,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 pub use appliers::applier_files;
-pub use fixed::{FixedComparison, NoFixedCount};
+pub use fixed::{FixedComparison, FixedPools, NoFixedCount};
 pub use request::{RequestError, check_request};
 pub use rules::PlannedRule;
 
@@ -84,6 +87,9 @@ pub struct ScheduleRequest<'a> {
     pub pool: &'a str,
     /// The most count changes a day.
     pub max_changes_per_day: u32,
+    /// The longest a run no objective judges may wait (outside the hours
+    /// sized to what the quota leaves).
+    pub max_stranded: SimDuration,
     /// Where the files the scenario names may be.
     pub scope: FileScope,
 }
@@ -114,9 +120,12 @@ pub struct SchedulePlan {
     /// Whether the confirmation meets the wait objective on the upper end
     /// of its interval.
     pub confirmed: bool,
-    /// The cheapest fixed count meeting the objective, or why there is no
-    /// comparison.
+    /// The cheapest fixed count of the pool's tier meeting the wait
+    /// objectives, or why there is no comparison.
     pub fixed: Result<FixedComparison, NoFixedCount>,
+    /// The cheapest fixed pool meeting them over every tier the quota
+    /// allows.
+    pub cheapest_fixed: Option<FixedComparison>,
     /// Schedules simulated.
     pub schedules_tried: usize,
     /// Replications run, the fixed-count search and confirmation included.
@@ -213,6 +222,16 @@ pub(super) fn undefined_wait(run: &RunSummary) -> bool {
         .any(|o| o.kind == ObjectiveKind::WaitP95 && o.value.is_nan())
 }
 
+/// Whether a run misses the cost cap on the upper 95% bound (the one
+/// judge's verdict, read): the plan's verdict then, exit code 1.
+pub fn misses_cost(run: &RunSummary) -> bool {
+    run.slo.as_ref().is_some_and(|v| {
+        v.objectives
+            .iter()
+            .any(|o| o.kind == ObjectiveKind::MaxCostPerDay && !o.met_upper95)
+    })
+}
+
 /// The deciding wait objective's judged value of a run (the first wait
 /// objective's; NaN without one), read from its verdict.
 pub fn judged_wait(run: &RunSummary) -> Judged {
@@ -267,6 +286,7 @@ pub fn plan_schedule(
         bounds,
         max_changes_per_day: req.max_changes_per_day,
         sets: vec![first_set],
+        max_stranded: req.max_stranded,
         cache: HashMap::new(),
         tried: 0,
         simulations: 0,
@@ -275,7 +295,8 @@ pub fn plan_schedule(
     };
     let fixed = cheapest_fixed(req, p, most, cancel, progress)?;
     let searched = confirmed_search(&mut search, first);
-    let (counts, confirm_set, confirmed) = with_constant_candidate(&mut search, searched, &fixed)?;
+    let (counts, confirm_set, confirmed) =
+        with_constant_candidate(&mut search, searched, &fixed.same_tier)?;
     let judged = search.judged_runs_per_replication(&counts)?;
     if judged < THIN_JUDGE_RUNS {
         warnings.push(thin_judge(judged, spec.name.as_str(), s.slo.window));
@@ -292,11 +313,11 @@ pub fn plan_schedule(
         .map_err(|e| ScheduleError::RecommendedInvalid(Box::new(e)))?;
     chosen.simulation.seed = first_set.seed;
     chosen.simulation.replications = first_set.replications;
-    let (result, _, _) = search.simulate(&chosen)?;
+    let (result, _) = search.simulate(&chosen)?;
     chosen.simulation.seed = confirm_set.seed;
     chosen.simulation.replications = confirm_set.replications;
-    let (confirmation, _, _) = search.simulate(&chosen)?;
-    let simulations = search.simulations + fixed.as_ref().map_or(0, |f| f.simulations);
+    let (confirmation, _) = search.simulate(&chosen)?;
+    let simulations = search.simulations + fixed.simulations;
     Ok(SchedulePlan {
         pool: spec.name.clone(),
         tier: spec.tier,
@@ -307,7 +328,8 @@ pub fn plan_schedule(
         result,
         confirmation,
         confirmed,
-        fixed,
+        fixed: fixed.same_tier,
+        cheapest_fixed: fixed.cheapest,
         schedules_tried: search.tried,
         simulations,
         max_changes_per_day: req.max_changes_per_day,
@@ -381,8 +403,8 @@ fn constant_schedule(
         replications: sim.replications.max(CONFIRM_REPLICATIONS),
     };
     let check = search.scenario(&counts, confirm_set);
-    let (run, _, _) = search.simulate(&check)?;
-    let confirmed = search.meets(&run);
+    let (run, hours) = search.simulate(&check)?;
+    let confirmed = search.meets(&run, &hours);
     Ok((counts, confirm_set, confirmed))
 }
 
@@ -405,8 +427,8 @@ fn confirmed_search(
             replications: replications.max(CONFIRM_REPLICATIONS),
         };
         let check = search.scenario(&counts, confirm_set);
-        let (run, _, _) = search.simulate(&check)?;
-        if search.meets(&run) {
+        let (run, hours) = search.simulate(&check)?;
+        if search.meets(&run, &hours) {
             return Ok((counts, confirm_set, true));
         }
         if round < CONFIRM_ROUNDS {

@@ -7,7 +7,7 @@ use crate::analytic::Mmc;
 use crate::load::{
     HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, overloaded_hours,
 };
-use crate::model::{PoolId, Target, Tier, TierKind};
+use crate::model::{PoolId, Target, Tier, TierKind, WaitObjective};
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
 
@@ -143,7 +143,7 @@ pub fn check_request(req: &ScheduleRequest) -> Result<usize, RequestError> {
             pools: names(),
         });
     }
-    if s.slo.wait_p95.is_none() {
+    if s.objectives().waits.is_empty() {
         return Err(RequestError::NoWaitObjective(s.name.clone()));
     }
     if s.slo.developer_cost_per_hour_usd.is_some() {
@@ -180,6 +180,10 @@ pub(super) struct Bounds {
     pub held: Vec<u32>,
     /// The M/M/c count of each hour, the quota aside.
     pub wanted: Vec<u32>,
+    /// Hours sized to what the quota leaves (their load exceeds it, or
+    /// the queue it leaves spills into them): their runs wait longer than
+    /// any bound the plan could keep, as its warning says.
+    pub capped: Vec<bool>,
     /// Hours outside `[slo] window` sized to what the quota leaves, in
     /// words, with how long their runs then wait.
     pub warnings: Vec<String>,
@@ -197,12 +201,23 @@ impl Bounds {
     }
 }
 
-/// Whether some minute of hour `h` of the week is inside `[slo] window`
-/// (every hour is when no window is set).
-fn judged_hour(s: &Scenario, h: usize) -> bool {
-    s.slo
-        .window
-        .is_none_or(|w| (0..60).any(|m| w.contains(h / 24, (h % 24 * 60 + m) as u32)))
+/// The wait objectives that judge runs of pool `p`.
+fn pool_objectives(s: &Scenario, p: usize) -> Vec<WaitObjective> {
+    let on_pool = |w: usize| s.workloads[w].target == Target::Pool(PoolId(p as u32));
+    s.objectives()
+        .waits
+        .into_iter()
+        .filter(|o| o.workloads.iter().any(|(w, _)| on_pool(*w)))
+        .collect()
+}
+
+/// Whether some minute of hour `h` of the week is inside the window of
+/// one of `objectives` (every hour is for one without a window).
+fn judged_hour(objectives: &[WaitObjective], h: usize) -> bool {
+    objectives.iter().any(|o| {
+        o.window
+            .is_none_or(|w| (0..60).any(|m| w.contains(h / 24, (h % 24 * 60 + m) as u32)))
+    })
 }
 
 /// vCPUs the other pools of pool `p`'s kind hold in each hour, at the
@@ -228,7 +243,13 @@ fn held_vcpus(s: &Scenario, p: usize, loads: &[(Vec<HourLoad>, f64)]) -> Vec<u32
 /// warning.
 pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
     let spec = &s.pools[p];
-    let target_s = s.slo.wait_p95.map_or(f64::INFINITY, |t| t.as_secs_f64());
+    let objectives = pool_objectives(s, p);
+    // The strictest target of the pool's runs (repair and trim find where
+    // a laxer one allows fewer).
+    let target_s = objectives
+        .iter()
+        .map(|o| o.target.as_secs_f64())
+        .fold(f64::INFINITY, f64::min);
     let loads = load_by_hour(s);
     let (hours, service_s) = &loads[p];
     let (kind, limit, vcpu) = (
@@ -261,7 +282,7 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
             continue;
         }
         if f64::from(ceiling[h]) <= a {
-            if judged_hour(s, h) {
+            if judged_hour(&objectives, h) {
                 return Err(RequestError::QuotaTooSmall {
                     kind,
                     hour: hour_label(h),
@@ -293,13 +314,18 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
             need[next] = need[next].max(1);
         }
     }
-    let longest_s = drain(hours, &mut need, &ceiling, !short.is_empty());
+    let mut capped = vec![false; HOURS_OF_WEEK];
+    for &h in &short {
+        capped[h] = true;
+    }
+    let longest_s = drain(hours, &mut need, &ceiling, &mut capped);
     let mut b = Bounds {
         need,
         floor,
         ceiling,
         held,
         wanted,
+        capped,
         warnings: Vec::new(),
     };
     b.warnings
@@ -311,16 +337,18 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
 /// the quota leaves them too (the work in excess of the instances queues,
 /// and the instances drain it: a fluid model, over two turns of the week so
 /// that a queue carried over Monday 00:00 counts). Returns the longest
-/// wait it gives, seconds.
-fn drain(hours: &[HourLoad], need: &mut [u32], ceiling: &[u32], short: bool) -> f64 {
+/// wait it gives, seconds. `capped` holds the hours short of instances
+/// and gains those the queue spills into.
+fn drain(hours: &[HourLoad], need: &mut [u32], ceiling: &[u32], capped: &mut [bool]) -> f64 {
     let (mut queued, mut longest) = (0.0f64, 0.0f64);
-    if !short {
+    if !capped.contains(&true) {
         return longest;
     }
     for k in 0..2 * HOURS_OF_WEEK {
         let h = k % HOURS_OF_WEEK;
         if queued > 0.0 {
             need[h] = ceiling[h];
+            capped[h] = true;
         }
         let c = f64::from(need[h]);
         queued = (queued + (hours[h].offered_load - c) * 3600.0).max(0.0);

@@ -12,7 +12,7 @@ use super::ScheduleError;
 use super::profile::{Block, blocks, changes_per_day};
 use super::request::Bounds;
 use super::rules::rules_of;
-use super::tally::HourTally;
+use super::tally::{HourCounts, HourTally};
 use crate::load::HOURS_OF_WEEK;
 use crate::model::{PoolId, Scaling, ScheduleRule};
 use crate::replication::{RunOptions, run_recorded};
@@ -20,6 +20,7 @@ use crate::scenario::{Scenario, scheduled_at_start};
 use crate::stats::RunSummary;
 use crate::sweep::Progress;
 use crate::text::parse_cron;
+use crate::units::SimDuration;
 
 /// Schedules simulated at most (a bound on a search that should never
 /// come near it: a workday week takes a few dozen).
@@ -36,15 +37,14 @@ pub(super) struct ReplicationSet {
     pub replications: u32,
 }
 
-/// A schedule's simulation: whether it meets the objective on every
+/// A schedule's simulation: whether it meets the objectives on every
 /// judged set, and its runs and late runs by hour of arrival (all sets).
 #[derive(Debug, Clone)]
 pub(super) struct Evaluation {
     pub(super) meets: bool,
     /// Whether some judged set had no run to judge (an undefined wait).
     undefined: bool,
-    runs: Vec<u64>,
-    over: Vec<u64>,
+    counts: HourCounts,
 }
 
 /// The search's state: the scenario, the pool, what bounds each hour, and
@@ -59,6 +59,8 @@ pub(super) struct Search<'a> {
     pub max_changes_per_day: u32,
     /// The replication sets every schedule is judged on.
     pub sets: Vec<ReplicationSet>,
+    /// The bound on the wait of a run no objective judges.
+    pub max_stranded: SimDuration,
     pub cache: HashMap<Vec<u32>, Evaluation>,
     /// Schedules simulated.
     pub tried: usize,
@@ -93,7 +95,7 @@ impl Search<'_> {
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
-    ) -> Result<(RunSummary, Vec<u64>, Vec<u64>), ScheduleError> {
+    ) -> Result<(RunSummary, HourCounts), ScheduleError> {
         let reps = s.simulation.replications;
         let progress = self.progress;
         progress(Progress::Added(u64::from(reps)));
@@ -103,19 +105,14 @@ impl Search<'_> {
             cancel: self.cancel,
             progress: &done,
         };
-        // Whole counts: their sums are the same in any order.
-        let hours = Mutex::new((vec![0; HOURS_OF_WEEK], vec![0; HOURS_OF_WEEK]));
+        let max_stranded = self.max_stranded;
+        let hours = Mutex::new(HourCounts::default());
         let run = run_recorded(
             s,
             &opts,
-            |_| Ok::<_, Infallible>(HourTally::new(s, pool)),
+            |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded)),
             |_, tally| {
-                let (r, o) = tally.into_counts();
-                let mut sums = hours.lock().unwrap_or_else(PoisonError::into_inner);
-                for h in 0..HOURS_OF_WEEK {
-                    sums.0[h] += r[h];
-                    sums.1[h] += o[h];
-                }
+                *hours.lock().unwrap_or_else(PoisonError::into_inner) += &tally.into_counts();
                 Ok(())
             },
         );
@@ -123,14 +120,24 @@ impl Search<'_> {
             return Err(ScheduleError::Cancelled);
         };
         self.simulations += u64::from(reps);
-        let (runs, over) = hours.into_inner().unwrap_or_else(PoisonError::into_inner);
-        Ok((run, runs, over))
+        Ok((
+            run,
+            hours.into_inner().unwrap_or_else(PoisonError::into_inner),
+        ))
     }
 
-    /// Whether `run` meets the wait objective on the upper end of its
-    /// interval.
-    pub(super) fn meets(&self, run: &RunSummary) -> bool {
-        super::meets_waits(run)
+    /// Whether `run` meets every wait objective on the upper end of its
+    /// interval, and no run its objectives leave unjudged (`counts`)
+    /// waited longer than `max_stranded`, but in hours sized to what the
+    /// quota leaves (which the plan warns about).
+    pub(super) fn meets(&self, run: &RunSummary, counts: &HourCounts) -> bool {
+        super::meets_waits(run) && self.stranded_hours(counts).next().is_none()
+    }
+
+    /// The hours in which runs no objective judges waited longer than the
+    /// bound, outside the hours the quota caps.
+    fn stranded_hours<'c>(&'c self, counts: &'c HourCounts) -> impl Iterator<Item = usize> + 'c {
+        (0..HOURS_OF_WEEK).filter(|&h| counts.stranded[h] > 0 && !self.bounds.capped[h])
     }
 
     /// Simulates `counts` on every judged set (once: results are cached).
@@ -145,52 +152,55 @@ impl Search<'_> {
         let mut e = Evaluation {
             meets: true,
             undefined: false,
-            runs: vec![0; HOURS_OF_WEEK],
-            over: vec![0; HOURS_OF_WEEK],
+            counts: HourCounts::default(),
         };
         for set in self.sets.clone() {
             let s = self.scenario(counts, set);
-            let (run, runs, over) = self.simulate(&s)?;
-            e.meets &= self.meets(&run);
+            let (run, hours) = self.simulate(&s)?;
+            e.meets &= self.meets(&run, &hours);
             e.undefined |= super::undefined_wait(&run);
-            for h in 0..HOURS_OF_WEEK {
-                e.runs[h] += runs[h];
-                e.over[h] += over[h];
-            }
+            e.counts += &hours;
         }
         self.cache.insert(counts.to_vec(), e.clone());
         Ok(e)
     }
 
-    /// Raises the blocks that break the objective until the schedule meets
-    /// it.
+    /// Raises the blocks that break the objectives until the schedule
+    /// meets them: a block whose judged runs wait longer than their target
+    /// more than 5% of the time (over the block, or in one of its hours
+    /// for an objective judged hour by hour), or that holds a run no
+    /// objective judges waiting longer than the bound.
     pub(super) fn repair(&mut self, mut counts: Vec<u32>) -> Result<Vec<u32>, ScheduleError> {
         loop {
             let e = self.evaluate(&counts)?;
             if e.meets {
                 return Ok(counts);
             }
+            let c = &e.counts;
+            let stranded: Vec<usize> = self.stranded_hours(c).collect();
             let blocks = blocks(&counts);
             let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.bounds.ceiling[h]);
-            let late = |b: &Block| {
-                let runs: u64 = b.hours().iter().map(|&h| e.runs[h]).sum();
-                let over: u64 = b.hours().iter().map(|&h| e.over[h]).sum();
-                (runs, over)
+            let late =
+                |b: &Block| -> u64 { b.hours().iter().map(|&h| c.over[h] + c.stranded[h]).sum() };
+            let breaks = |b: &Block| {
+                let hours = b.hours();
+                let runs: u64 = hours.iter().map(|&h| c.runs[h]).sum();
+                let over: u64 = hours.iter().map(|&h| c.over[h]).sum();
+                let share =
+                    |over: u64, runs: u64| runs > 0 && over as f64 > BREAK_SHARE * runs as f64;
+                share(over, runs)
+                    || hours
+                        .iter()
+                        .any(|&h| share(c.hour_over[h], c.hour_runs[h]) || stranded.contains(&h))
             };
-            let mut raise: Vec<&Block> = blocks
-                .iter()
-                .filter(|b| {
-                    let (runs, over) = late(b);
-                    runs > 0 && over as f64 > BREAK_SHARE * runs as f64 && room(b)
-                })
-                .collect();
+            let mut raise: Vec<&Block> = blocks.iter().filter(|b| breaks(b) && room(b)).collect();
             if raise.is_empty() {
                 // None breaks on its own: the one with the most late runs.
                 raise.extend(
                     blocks
                         .iter()
-                        .filter(|b| late(b).1 > 0 && room(b))
-                        .max_by_key(|b| late(b).1),
+                        .filter(|b| late(b) > 0 && room(b))
+                        .max_by_key(|b| late(b)),
                 );
             }
             if raise.is_empty() {
@@ -212,7 +222,7 @@ impl Search<'_> {
         &mut self,
         counts: &[u32],
     ) -> Result<f64, ScheduleError> {
-        let runs: u64 = self.evaluate(counts)?.runs.iter().sum();
+        let runs: u64 = self.evaluate(counts)?.counts.runs.iter().sum();
         let replications: u32 = self.sets.iter().map(|s| s.replications).sum();
         Ok(runs as f64 / f64::from(replications.max(1)))
     }
@@ -229,7 +239,10 @@ impl Search<'_> {
             };
         }
         // Repair raises every late block with room: those left are capped.
-        let capped: Vec<usize> = (0..HOURS_OF_WEEK).filter(|&h| e.over[h] > 0).collect();
+        let c = &e.counts;
+        let capped: Vec<usize> = (0..HOURS_OF_WEEK)
+            .filter(|&h| c.over[h] > 0 || c.stranded[h] > 0)
+            .collect();
         if capped.is_empty() {
             return ScheduleError::OtherPools(pool.name.clone());
         }

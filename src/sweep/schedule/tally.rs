@@ -1,64 +1,143 @@
 //! The hour tally of `plan --schedule`: which hours of the week hold the
-//! runs that wait too long.
+//! runs that wait too long, against the objective that judges each run or,
+//! for a run no objective judges, against the bound on its wait.
+
+use std::ops::AddAssign;
 
 use crate::load::HOURS_OF_WEEK;
-use crate::model::{PoolId, Target};
+use crate::model::{Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
 use crate::workload::WorkloadId;
 
-/// Runs of the scheduled pool by the hour of the week they arrived in,
-/// and of those the runs that waited longer than the target: where
-/// repair looks. It runs beside the standard statistics (a `(stats, tally)`
-/// recorder), so it sees only the starts and the runs still queued.
+/// Runs of the scheduled pool by the hour of the week they arrived in:
+/// where repair looks. Whole counts, so sums over replications are the
+/// same in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct HourCounts {
+    /// Runs an objective judges.
+    pub runs: Vec<u64>,
+    /// Of those, the runs that waited longer than their objective's target.
+    pub over: Vec<u64>,
+    /// Runs an objective judges hour by hour (`per = "hour"`).
+    pub hour_runs: Vec<u64>,
+    /// Of those, the runs that waited longer than the target.
+    pub hour_over: Vec<u64>,
+    /// Runs no objective judges that waited longer than the bound on
+    /// their wait (`--max-stranded`).
+    pub stranded: Vec<u64>,
+}
+
+impl Default for HourCounts {
+    fn default() -> HourCounts {
+        let zero = vec![0; HOURS_OF_WEEK];
+        HourCounts {
+            runs: zero.clone(),
+            over: zero.clone(),
+            hour_runs: zero.clone(),
+            hour_over: zero.clone(),
+            stranded: zero,
+        }
+    }
+}
+
+impl AddAssign<&HourCounts> for HourCounts {
+    fn add_assign(&mut self, other: &HourCounts) {
+        let pairs = [
+            (&mut self.runs, &other.runs),
+            (&mut self.over, &other.over),
+            (&mut self.hour_runs, &other.hour_runs),
+            (&mut self.hour_over, &other.hour_over),
+            (&mut self.stranded, &other.stranded),
+        ];
+        for (sum, add) in pairs {
+            for (s, a) in sum.iter_mut().zip(add) {
+                *s += a;
+            }
+        }
+    }
+}
+
+/// How a workload's runs are judged: the target of the objective that
+/// judges them, where it looks, and whether hour by hour.
+#[derive(Debug, Clone, Copy)]
+struct Judging {
+    target_ticks: u64,
+    window: Option<Window>,
+    hourly: bool,
+}
+
+/// The tally of one replication. It runs beside the standard statistics
+/// (a `(stats, tally)` recorder), so it sees only the starts and the runs
+/// still queued.
 pub(super) struct HourTally<'a> {
     scenario: &'a Scenario,
-    /// Per workload, whether it runs on the pool.
-    on_pool: Vec<bool>,
+    /// Per workload: `None` when it does not run on the pool; else the
+    /// objective judging it, if any.
+    judging: Vec<Option<Option<Judging>>>,
     from: SimTime,
-    target_ticks: u64,
-    runs: Vec<u64>,
-    over: Vec<u64>,
+    /// The bound on the wait of a run no objective judges, ticks.
+    max_stranded_ticks: u64,
+    counts: HourCounts,
 }
 
 impl<'a> HourTally<'a> {
-    /// An empty tally of the runs of pool `pool` of `s` (after the warm-up;
-    /// within `[slo] window` when it is set).
-    pub(super) fn new(s: &'a Scenario, pool: PoolId) -> HourTally<'a> {
+    /// An empty tally of the runs of pool `pool` of `s` after the warm-up,
+    /// each judged by its objective (inside that objective's window), the
+    /// others held to `max_stranded`.
+    pub(super) fn new(s: &'a Scenario, pool: PoolId, max_stranded: SimDuration) -> HourTally<'a> {
+        let objectives = s.objectives();
         HourTally {
             scenario: s,
-            on_pool: s
+            judging: s
                 .workloads
                 .iter()
-                .map(|w| w.target == Target::Pool(pool))
+                .enumerate()
+                .map(|(i, w)| {
+                    (w.target == Target::Pool(pool)).then(|| {
+                        objectives.judging(i).map(|o| Judging {
+                            target_ticks: o.target.0,
+                            window: o.window,
+                            hourly: o.per == Per::Hour,
+                        })
+                    })
+                })
                 .collect(),
             from: SimTime(s.simulation.warmup.0),
-            target_ticks: s.slo.wait_p95.map_or(u64::MAX, |t| t.0),
-            runs: vec![0; HOURS_OF_WEEK],
-            over: vec![0; HOURS_OF_WEEK],
+            max_stranded_ticks: max_stranded.0,
+            counts: HourCounts::default(),
         }
     }
 
     /// The runs and the late runs, by hour of the week of arrival.
-    pub(super) fn into_counts(self) -> (Vec<u64>, Vec<u64>) {
-        (self.runs, self.over)
+    pub(super) fn into_counts(self) -> HourCounts {
+        self.counts
     }
 
     fn tally(&mut self, w: WorkloadId, arrived_at: SimTime, wait_ticks: u64) {
-        if arrived_at < self.from || !self.on_pool[w.0 as usize] {
+        let Some(judging) = self.judging[w.0 as usize] else {
+            return;
+        };
+        if arrived_at < self.from {
             return;
         }
         let calendar = &self.scenario.simulation.calendar;
-        if let Some(window) = &self.scenario.slo.window {
-            let (day, minute) = calendar.weekday_minute(arrived_at);
-            if !window.contains(day, minute) {
-                return;
+        let (day, minute) = calendar.weekday_minute(arrived_at);
+        let hour = day * 24 + minute as usize / 60;
+        let c = &mut self.counts;
+        match judging.filter(|j| j.window.is_none_or(|win| win.contains(day, minute))) {
+            Some(j) => {
+                let late = u64::from(wait_ticks > j.target_ticks);
+                c.runs[hour] += 1;
+                c.over[hour] += late;
+                if j.hourly {
+                    c.hour_runs[hour] += 1;
+                    c.hour_over[hour] += late;
+                }
             }
+            None => c.stranded[hour] += u64::from(wait_ticks > self.max_stranded_ticks),
         }
-        let (d, h) = calendar.weekday_hour(arrived_at);
-        self.runs[d * 24 + h] += 1;
-        self.over[d * 24 + h] += u64::from(wait_ticks > self.target_ticks);
     }
 }
 
