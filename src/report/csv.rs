@@ -369,7 +369,7 @@ pub fn write_sweep_cost_wait_csv(
         let super::chart::Visit::Point(p) = visit else {
             return Ok(());
         };
-        let (lo, hi) = p.wait.ci95.unwrap_or((f64::NAN, f64::NAN));
+        let lo = p.wait.ci95.map_or(f64::NAN, |(lo, _)| lo);
         w.write_record([
             condition.to_string(),
             p.point.to_string(),
@@ -378,7 +378,7 @@ pub fn write_sweep_cost_wait_csv(
             cell(p.cost),
             cell(p.wait.mean),
             cell(lo),
-            cell(hi),
+            cell(p.upper95),
             p.pareto.to_string(),
             p.recommended.to_string(),
         ])?;

@@ -112,6 +112,20 @@ impl SweepRow {
         self.deciding_wait().value
     }
 
+    /// The deciding p95 wait as an estimate, its interval where both ends
+    /// are known (under `per = "hour"` the bound is of any hour, not an
+    /// interval of the worst one): what the sweep charts plot.
+    pub fn deciding_estimate(&self) -> Estimate {
+        match self.judged.get(TOTALS) {
+            Some(&[mean, lo, hi]) => Estimate {
+                mean,
+                std_error: f64::NAN,
+                ci95: (!lo.is_nan() && !hi.is_nan()).then_some((lo, hi)),
+            },
+            None => self.total(TotalMetric::WaitP95S),
+        }
+    }
+
     /// The deciding wait with its upper 95% bound (`wait_p95`'s).
     pub fn deciding_wait(&self) -> Judged {
         if TOTALS < self.judged.len() {

@@ -3,8 +3,10 @@
 //! says):
 //! cost versus p95 wait with the Pareto front, and p95 wait versus instance
 //! count per tier. Points are coloured by tier, numbered as in `sweep.csv`,
-//! and carry the 95% interval of their p95 wait (the decision is made on
-//! its upper end). Waits above the axis are marked at the top edge with
+//! and plot the deciding p95 wait (the first wait objective's judged value,
+//! the one the SLO line is its target of; every run's p95 without one) with
+//! a bar up to the upper 95% bound the decision is made on. Waits above
+//! the axis are marked at the top edge with
 //! their value, and lines leave the plot through the edge rather than run
 //! flat along it. `sweep_cost_wait.csv` holds the points drawn.
 
@@ -18,7 +20,7 @@ use super::draw::{self, Key, Mark, Xy};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
 use crate::model::Tier;
-use crate::stats::{Estimate, TotalMetric};
+use crate::stats::Estimate;
 use crate::sweep::{Objective, SweepTable, is_condition_axis};
 
 /// A feasible point of a sweep as the charts draw it.
@@ -32,8 +34,13 @@ pub(in crate::report) struct SweepPoint {
     pub count: Option<f64>,
     /// The minimised cost, USD.
     pub cost: f64,
-    /// p95 wait over all workloads, seconds, with its interval.
+    /// The deciding p95 wait, seconds (the first wait objective's judged
+    /// value, or the p95 of every run without one), with its interval
+    /// where both ends are known.
     pub wait: Estimate,
+    /// Its upper 95% bound, the one that decided (`sweep.csv`'s
+    /// `_ci95_high`).
+    pub upper95: f64,
     /// On the cost / wait Pareto front of its condition.
     pub pareto: bool,
     /// Recommended for its condition.
@@ -109,7 +116,7 @@ impl Extent {
         }
         self.pareto |= p.pareto;
         self.recommended |= p.recommended;
-        self.interval |= p.wait.ci95.is_some();
+        self.interval |= p.bar().is_some();
     }
 }
 
@@ -164,7 +171,10 @@ pub(in crate::report) fn visit_points(
                 tier: tier_axis.and_then(|t| r.params[t].parse().ok()),
                 count: count_axis.and_then(|c| r.params[c].parse().ok()),
                 cost: r.cost(obj),
-                wait: non_negative(r.total(TotalMetric::WaitP95S)),
+                // The value the SLO line is drawn against: the deciding
+                // objective's, not the p95 of every run.
+                wait: non_negative(r.deciding_estimate()),
+                upper95: r.deciding_wait().value_upper95,
                 pareto: front.contains(&point),
                 recommended: best == Some(point),
             };
@@ -293,6 +303,13 @@ fn non_negative(mut e: Estimate) -> Estimate {
 impl SweepPoint {
     fn colour(&self) -> RGBColor {
         self.tier.map_or(palette::series(0), palette::tier)
+    }
+
+    /// The bar drawn through the point, seconds: its interval, or from
+    /// the value up to the bound that decided.
+    fn bar(&self) -> Option<(f64, f64)> {
+        let (lo, hi) = self.wait.ci95.unwrap_or((self.wait.mean, self.upper95));
+        (hi > lo).then_some((lo, hi))
     }
 
     fn minutes(&self) -> f64 {
@@ -463,7 +480,7 @@ impl SweepPlot<'_> {
         }
         if extent.interval {
             keys.push(Key::new(
-                "bar: 95% interval of the p95 wait",
+                "bar: up to the upper 95% bound that decides",
                 Mark::Line(palette::FRONT),
             ));
         }
@@ -496,7 +513,7 @@ fn mark<DB: DrawingBackend>(
     medium: Medium,
 ) -> DrawResult {
     let c = p.colour();
-    if let Some((lo, hi)) = p.wait.ci95 {
+    if let Some((lo, hi)) = p.bar() {
         draw::line(
             chart,
             [(x, lo / 60.0), (x, hi / 60.0)],
