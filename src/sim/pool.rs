@@ -302,3 +302,233 @@ impl PoolState {
         kept
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    use super::*;
+    use crate::workload::WorkloadId;
+
+    /// One call on a pool; `Ready` and `Finish` replay an event issued
+    /// earlier, stale or not.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Allocate { initial: bool },
+        Ready(Index),
+        Start { service_s: u64 },
+        Finish(Index),
+        ScaleIn { count: u32, mode: ScaleIn },
+        Undrain(u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let mode = prop_oneof![Just(ScaleIn::Drain), Just(ScaleIn::Preempt)];
+        prop_oneof![
+            3 => any::<bool>().prop_map(|initial| Op::Allocate { initial }),
+            3 => any::<Index>().prop_map(Op::Ready),
+            3 => (1u64..600).prop_map(|service_s| Op::Start { service_s }),
+            3 => any::<Index>().prop_map(Op::Finish),
+            1 => (0u32..5, mode).prop_map(|(count, mode)| Op::ScaleIn { count, mode }),
+            1 => (0u32..4).prop_map(Op::Undrain),
+        ]
+    }
+
+    /// The instances by state, counted slot by slot.
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    struct Census {
+        free: u32,
+        provisioning: u32,
+        idle: u32,
+        /// Busy, draining ones included.
+        busy: u32,
+        draining: u32,
+    }
+
+    impl Census {
+        fn of(pool: &PoolState) -> Census {
+            let mut c = Census::default();
+            for inst in &pool.instances {
+                match inst.slot {
+                    Slot::Free => c.free += 1,
+                    Slot::Provisioning => c.provisioning += 1,
+                    Slot::Idle => c.idle += 1,
+                    Slot::Busy { draining, .. } => {
+                        c.busy += 1;
+                        c.draining += u32::from(draining);
+                    }
+                }
+            }
+            c
+        }
+    }
+
+    /// The invariant: allocated = idle + busy + provisioning, the counters
+    /// are the slots' census, and the free and idle lists hold exactly the
+    /// free and idle slots, once each.
+    fn check_invariant(pool: &PoolState) -> Result<Census, TestCaseError> {
+        let c = Census::of(pool);
+        prop_assert_eq!(
+            pool.allocated,
+            pool.idle.len() as u32 + pool.busy + pool.provisioning
+        );
+        prop_assert_eq!(
+            (
+                pool.allocated,
+                pool.provisioning,
+                pool.busy,
+                pool.idle.len() as u32
+            ),
+            (
+                c.provisioning + c.idle + c.busy,
+                c.provisioning,
+                c.busy,
+                c.idle
+            )
+        );
+        prop_assert_eq!(pool.free.len() as u32, c.free);
+        // Each slot once, and every slot of that state.
+        let holds_exactly = |list: &[u32], want: fn(&Slot) -> bool| {
+            let mut sorted = list.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let all = pool.instances.iter().filter(|i| want(&i.slot)).count();
+            sorted.len() == list.len()
+                && list.len() == all
+                && list.iter().all(|&s| want(&pool.instances[s as usize].slot))
+        };
+        prop_assert!(holds_exactly(&pool.free, |s| *s == Slot::Free));
+        prop_assert!(holds_exactly(&pool.idle, |s| *s == Slot::Idle));
+        let levels = pool.levels();
+        prop_assert_eq!((levels.allocated, levels.busy), (pool.allocated, pool.busy));
+        prop_assert_eq!(levels.provisioning, pool.provisioning);
+        prop_assert_eq!(levels.ready(), c.idle + c.busy);
+        Ok(c)
+    }
+
+    fn task(service_s: u64) -> Task {
+        Task {
+            workload: WorkloadId(0),
+            arrived_at: SimTime::ZERO,
+            service: SimDuration::from_secs(service_s),
+            times_out: false,
+            restarted: false,
+        }
+    }
+
+    /// A pool under test, with the ready and finish events it issued.
+    struct Run {
+        pool: PoolState,
+        readies: Vec<(u32, u32)>,
+        finishes: Vec<(u32, u32)>,
+    }
+
+    impl Run {
+        /// Applies `op`; returns the census it should leave, from `was`.
+        fn apply(&mut self, op: Op, was: Census) -> Result<Census, TestCaseError> {
+            let pool = &mut self.pool;
+            let mut want = was;
+            match op {
+                Op::Allocate { initial } => {
+                    let event = pool.allocate(initial);
+                    if initial {
+                        want.idle += 1;
+                    } else {
+                        want.provisioning += 1;
+                        self.readies.push(event);
+                    }
+                    // A free slot is reused before a new one is made.
+                    want.free = want.free.saturating_sub(1);
+                }
+                Op::Ready(i) if !self.readies.is_empty() => {
+                    let (slot, generation) = *i.get(&self.readies);
+                    let inst = pool.instances[slot as usize];
+                    let live = inst.slot == Slot::Provisioning && inst.generation == generation;
+                    prop_assert_eq!(pool.ready(slot, generation), live);
+                    if live {
+                        (want.provisioning, want.idle) = (want.provisioning - 1, want.idle + 1);
+                    }
+                }
+                Op::Start { service_s } if pool.has_idle() => {
+                    let limit = SimDuration::from_secs(3600);
+                    let started = pool.start(task(service_s), SimTime::ZERO, None, limit);
+                    prop_assert_eq!(started.run, SimDuration::from_secs(service_s));
+                    self.finishes.push((started.slot, started.generation));
+                    (want.idle, want.busy) = (want.idle - 1, want.busy + 1);
+                }
+                Op::Finish(i) if !self.finishes.is_empty() => {
+                    let (slot, generation) = *i.get(&self.finishes);
+                    let inst = pool.instances[slot as usize];
+                    let draining = match inst.slot {
+                        Slot::Busy { draining, .. } if inst.generation == generation => {
+                            Some(draining)
+                        }
+                        _ => None,
+                    };
+                    prop_assert_eq!(pool.finish(slot, generation).is_some(), draining.is_some());
+                    want.busy -= u32::from(draining.is_some());
+                    match draining {
+                        Some(true) => {
+                            (want.draining, want.free) = (want.draining - 1, want.free + 1)
+                        }
+                        Some(false) => want.idle += 1,
+                        None => {}
+                    }
+                }
+                Op::ScaleIn { count, mode } => {
+                    let mut preempted = Vec::new();
+                    pool.scale_in(count, mode, &mut preempted);
+                    // Instances not serving yet go first, then idle ones,
+                    // then busy ones not draining already.
+                    let provisioning = count.min(want.provisioning);
+                    let idle = (count - provisioning).min(want.idle);
+                    let busy = (count - provisioning - idle).min(want.busy - want.draining);
+                    want.provisioning -= provisioning;
+                    want.idle -= idle;
+                    want.free += provisioning + idle;
+                    let preempt = match mode {
+                        ScaleIn::Drain => {
+                            want.draining += busy;
+                            0
+                        }
+                        ScaleIn::Preempt => {
+                            (want.busy, want.free) = (want.busy - busy, want.free + busy);
+                            busy
+                        }
+                    };
+                    prop_assert_eq!(preempted.len() as u32, preempt);
+                }
+                Op::Undrain(count) => {
+                    let kept = count.min(want.draining);
+                    prop_assert_eq!(pool.undrain(count), kept);
+                    want.draining -= kept;
+                }
+                // A ready or finish before any was issued, a start without
+                // an idle instance: nothing to call.
+                _ => {}
+            }
+            Ok(want)
+        }
+    }
+
+    proptest! {
+        /// Any sequence of allocations, ready and finish events (stale
+        /// ones included), starts, scale-ins and undrains keeps the
+        /// invariant, and each call moves the census as it says.
+        #[test]
+        fn every_operation_keeps_the_census(ops in prop::collection::vec(op(), 1..200)) {
+            let mut run = Run {
+                pool: PoolState::new(2, TierKind::Standard),
+                readies: Vec::new(),
+                finishes: Vec::new(),
+            };
+            let mut census = check_invariant(&run.pool)?;
+            for op in ops {
+                let want = run.apply(op, census)?;
+                census = check_invariant(&run.pool)?;
+                prop_assert_eq!(census, want);
+            }
+        }
+    }
+}

@@ -212,6 +212,34 @@ mod tests {
         }
     }
 
+    /// A run arriving at hh:00:00 exactly is in hour hh, one a tick
+    /// earlier in hh - 1, whichever hour the recorder read last (it keeps
+    /// the stretch of the last run's hour): at 09:00 on a Monday, and at
+    /// the next Monday's 00:00, hour 0 after hour 167.
+    #[test]
+    fn a_run_on_the_hour_is_in_that_hour() {
+        let secs = |s: u64| s * TICKS_PER_SECOND;
+        for (on, hour) in [(9, 9), (7 * 24, 0)] {
+            let on = SimTime(secs(on * 3600));
+            let before = SimTime(on.0 - 1);
+            let hour_before = (hour + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK;
+            for order in [[before, on], [on, before]] {
+                let mut hourly = HourlyWaits::new(berlin(), 1);
+                for at in order {
+                    // A wait of 1 s before the hour, 2 s on it.
+                    hourly.record(WorkloadId(0), at, secs(1 + u64::from(at == on)));
+                }
+                let cells = hourly.finish();
+                let runs = |h: usize| (cells[0][h].runs(), cells[0][h].sum_secs());
+                assert_eq!(
+                    (runs(hour_before), runs(hour)),
+                    ((1, 1.0), (1, 2.0)),
+                    "{order:?}"
+                );
+            }
+        }
+    }
+
     proptest! {
         /// Replications' cells folded together, in either order, are the
         /// cells of one replication that recorded every run: the same

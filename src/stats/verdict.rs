@@ -331,4 +331,23 @@ mod tests {
         assert!(v.met && !v.met_upper95);
         assert!(Judged::worst_hour([]).value.is_nan());
     }
+
+    /// A target is a maximum ("must not exceed"): a value exactly at it
+    /// meets, on both bases, for a wait and for the cost; an upper bound
+    /// a microsecond or a micro-dollar above it misses.
+    #[test]
+    fn a_value_at_the_target_meets() {
+        let goal = Objectives {
+            waits: vec![wait(300.0)],
+            max_cost_per_day_usd: Some(100.0),
+        };
+        let v = |wait_hi: f64, cost_hi: f64| {
+            let wait = Judged::of(est(300.0, Some((290.0, wait_hi))));
+            judge(&goal, &[wait], est(100.0, Some((95.0, cost_hi)))).unwrap()
+        };
+        let at = v(300.0, 100.0);
+        assert!(at.objectives.iter().all(|o| o.met && o.met_upper95));
+        let above = v(300.000_001, 100.000_001);
+        assert!(above.objectives.iter().all(|o| o.met && !o.met_upper95));
+    }
 }

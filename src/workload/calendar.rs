@@ -687,6 +687,30 @@ mod tests {
         }
     }
 
+    /// An instant exactly on the hour is in that hour, one tick (a
+    /// microsecond) earlier in the hour before, whether read at once or
+    /// from the stretch `wall_hour` gives: the earlier hour's stretch ends
+    /// where the next one begins. On a plain hour, at midnight, and at
+    /// Berlin's spring change (01:59:59.999999 CET, then 03:00 CEST).
+    #[test]
+    fn an_hour_begins_on_the_hour() {
+        let zone = chrono_tz::Europe::Berlin;
+        let monday = Calendar::new(Calendar::default_start(zone), zone);
+        let sunday = Calendar::new(at(2025, 3, 29, 23, 0), zone); // 00:00 CET
+        let hours = |h: u64| SimTime(h * 3600 * TICKS_PER_SECOND);
+        for (c, h, hour_before, hour) in [
+            (monday, 9, (0, 8), (0, 9)),
+            (monday, 24, (0, 23), (1, 0)),
+            (sunday, 2, (6, 1), (6, 3)),
+        ] {
+            let (on, before) = (hours(h), SimTime(hours(h).0 - 1));
+            assert_eq!(c.weekday_hour(on), hour);
+            assert_eq!(c.weekday_hour(before), hour_before);
+            assert_eq!(c.wall_hour(on), (on, hours(h + 1), hour));
+            assert_eq!(c.wall_hour(before), (hours(h - 1), on, hour_before));
+        }
+    }
+
     #[test]
     fn weekday_hour_reads_the_wall_clock() {
         let zone = chrono_tz::Europe::Berlin;

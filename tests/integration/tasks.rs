@@ -182,3 +182,46 @@ fn sweep_refuses_tasks() {
         .stderr(predicates::str::contains("writes no tasks.csv"));
     assert!(!out.exists(), "a refused sweep made its folder");
 }
+
+/// The window starts at the end of the warm-up, included: a run arriving
+/// exactly then is counted and has a row, one a microsecond earlier
+/// neither, in the summary and in `tasks.csv` (each applies the cut).
+#[test]
+fn a_run_at_the_end_of_the_warm_up_is_observed() {
+    let (tmp, path) = write_scenario(
+        "[simulation]\ntimezone = \"UTC\"\nstart = \"2025-01-06T00:00:00\"\nhorizon = \"2h\"\nwarmup = \"1h\"\nreplications = 2\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"replay\"\npool = \"builders\"\narrival = { process = \"trace\", file = \"runs.csv\" }\n",
+        "warm.toml",
+    );
+    std::fs::write(
+        tmp.path().join("runs.csv"),
+        "time,duration\n2025-01-06T00:59:59.999999Z,30\n2025-01-06T01:00:00Z,30\n",
+    )
+    .expect("write the trace");
+    let file = path.display().to_string();
+    let out = run_into(
+        &tmp.path().join("out"),
+        &["run", &file, "--outputs", "json,tasks"],
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary.json"))
+            .expect("JSON");
+    assert_eq!(summary["totals"]["tasks"].as_f64(), Some(1.0));
+    // The run before the window held the instance: the observed one waited.
+    assert_eq!(summary["totals"]["wait_mean_s"].as_f64(), Some(29.999_999));
+    let csv = std::fs::read(out.join("tasks.csv")).expect("tasks.csv");
+    let mut rdr = csv::Reader::from_reader(csv.as_slice());
+    // (arrival, wait_s, outcome) of each row.
+    let rows: Vec<(String, String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            (r[3].to_string(), r[6].to_string(), r[8].to_string())
+        })
+        .collect();
+    let row = (
+        "2025-01-06T01:00:00.000000Z".to_string(),
+        "29.999999".to_string(),
+        "completed".to_string(),
+    );
+    assert_eq!(rows, vec![row.clone(), row], "a row a replication");
+}

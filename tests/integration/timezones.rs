@@ -326,3 +326,36 @@ fn issue_12_load_by_hour_reads_the_wall_clock_across_the_changes() {
         }
     }
 }
+
+/// A run arriving at 09:00:00 on the Berlin clock is in the Monday 09:00
+/// row of the waits by hour, one arriving a microsecond earlier in the
+/// 08:00 row: from a trace's timestamps to the table. The 09:00 run waits
+/// for the 08:59:59.999999 one (one instance, 30 s runs), so the rows also
+/// tell the two apart by their waits.
+#[test]
+fn a_run_on_the_hour_is_in_that_hours_row() {
+    let (dir, path) = write_scenario(
+        &scenario_text(
+            "Europe/Berlin",
+            "2025-01-06T00:00:00",
+            "1d",
+            "count = 1",
+            "arrival = { process = \"trace\", file = \"runs.csv\" }",
+        ),
+        "tz.toml",
+    );
+    std::fs::write(
+        dir.path().join("runs.csv"),
+        "time,duration\n2025-01-06T08:59:59.999999+01:00,30\n2025-01-06T09:00:00+01:00,30\n",
+    )
+    .expect("write the trace");
+    let s = poolcast::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let summary = poolcast::replication::run(&s, &Default::default());
+    let hour = |h: usize| {
+        let row = &summary.wait_by_hour[0][h];
+        (row.hour_of_week, row.runs, row.wait_mean_s)
+    };
+    // Two replications, each with both runs.
+    assert_eq!(hour(8), (8, 2, 0.0));
+    assert_eq!(hour(9), (9, 2, 29.999_999));
+}
