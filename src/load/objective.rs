@@ -209,9 +209,25 @@ impl<'a> WaitModel<'a> {
     }
 
     /// The smallest fixed count of pool `pool`, up to `limit`, at which
-    /// `o` is estimated to meet (the other pools as they are).
+    /// `o` is estimated to meet (the other pools as they are). Waits only
+    /// fall as instances are added, so a bisection finds it in a few
+    /// estimates (a sweep asks at every point that misses).
     pub fn smallest_count(&self, o: &WaitObjective, pool: usize, limit: u32) -> Option<u32> {
-        (1..=limit).find(|&c| self.estimate_with(o, Some((pool, c))).met())
+        let meets = |c: u32| self.estimate_with(o, Some((pool, c))).met();
+        if !meets(limit) {
+            return None;
+        }
+        // `meets(hi)` holds, `meets(lo)` does not (or lo is 0).
+        let (mut lo, mut hi) = (0, limit);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if meets(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Some(hi)
     }
 
     /// The estimate of `o`, pool `count.0` fixed at `count.1` instances

@@ -376,21 +376,34 @@ pub struct RunSummary {
     pub per_replication: Vec<ReplicationSummary>,
 }
 
-/// Combines per-replication metrics (in replication order) into a summary.
+/// Combines per-replication metrics (in replication order) into a sweep
+/// point's summary: without "what would fix it" (a point's row reads its
+/// metrics, and the advice costs an estimate per count at every point that
+/// misses).
 pub fn summarise(scenario: &Scenario, mut reps: Vec<ReplicationSummary>) -> RunSummary {
     let mut fold = ReplicationFold::default();
     for r in &mut reps {
         fold.add(r);
     }
-    summarise_with(scenario, reps, fold)
+    summarise_parts(scenario, reps, fold, false)
 }
 
-/// `summarise` of replications whose queue series and waits by hour were
-/// folded into `fold` as each one ended.
+/// A run's summary of replications whose queue series and waits by hour
+/// were folded into `fold` as each one ended, with what would fix a missed
+/// objective.
 pub fn summarise_with(
     scenario: &Scenario,
     reps: Vec<ReplicationSummary>,
     fold: ReplicationFold,
+) -> RunSummary {
+    summarise_parts(scenario, reps, fold, true)
+}
+
+fn summarise_parts(
+    scenario: &Scenario,
+    reps: Vec<ReplicationSummary>,
+    fold: ReplicationFold,
+    advise: bool,
 ) -> RunSummary {
     let loads = load_by_hour(scenario);
     let pools: Vec<PoolSummary> = scenario
@@ -448,7 +461,11 @@ pub fn summarise_with(
     let cost_missed = verdicts
         .iter()
         .any(|v| v.kind == ObjectiveKind::MaxCostPerDay && !v.met);
-    let advice = advice(scenario, &loads, &missed_waits, cost_missed);
+    let advice = if advise {
+        advice(scenario, &loads, &missed_waits, cost_missed)
+    } else {
+        Vec::new()
+    };
     let cost_by_day = cost_by_day(scenario, &reps);
     let mut spread = fold.series.pools;
     spread.resize(scenario.pools.len(), Vec::new());
