@@ -103,7 +103,13 @@ impl InputError {
             noun: limit.noun,
             opening,
             kind: e.kind(),
-            message: e.to_string(),
+            // The system's words ("out of memory") say neither why nor
+            // what to do.
+            message: if e.kind() == io::ErrorKind::OutOfMemory {
+                "there is not enough memory to hold what it holds (the process's memory limit, such as ulimit -v, was reached); use a smaller file, or run where more memory is free".into()
+            } else {
+                e.to_string()
+            },
         }
     }
 }
@@ -341,6 +347,21 @@ mod tests {
         bytes: 10,
         noun: "test file",
     };
+
+    #[test]
+    fn running_out_of_memory_says_why_and_what_to_do() {
+        let e = io::Error::from(io::ErrorKind::OutOfMemory);
+        let reason = InputError::io(Path::new("big.csv"), TINY, false, &e).reason();
+        assert!(
+            reason.starts_with("cannot read it: there is not enough memory"),
+            "{reason}"
+        );
+        assert!(reason.contains("use a smaller file"), "{reason}");
+        // Other failures keep the system's words.
+        let e = io::Error::from(io::ErrorKind::PermissionDenied);
+        let reason = InputError::io(Path::new("big.csv"), TINY, true, &e).reason();
+        assert_eq!(reason, format!("cannot open it: {e}"));
+    }
 
     #[test]
     fn input_reads_up_to_the_limit_and_no_further() {
