@@ -153,6 +153,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
     out.write(Kind::Csv, "compare_workloads.csv", &cmp.workloads_csv())?;
+    out.write(Kind::Csv, "compare_objectives.csv", &cmp.objectives_csv())?;
     let charts = if out.draws_charts() {
         if let Some(why) = report::compare_charts_left_out(&cmp).filter(|_| !args.print.quiet) {
             note!("note: {why}");

@@ -14,7 +14,7 @@ pub use objective::{ObjectiveEstimate, WaitModel};
 pub use offered::{Batch, Occupancy, WeeklyArrivals};
 
 use crate::analytic::Mmc;
-use crate::model::{PoolId, PoolSpec, Scaling, Target, WaitObjective};
+use crate::model::{PoolId, PoolSpec, Scaling, Target, Tier, WaitObjective};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
@@ -384,8 +384,15 @@ pub fn advice(
                     pool.name
                 ),
                 None => format!(
-                    "{what}: pool {}: even {fits} x {} (all the quota allows) would not meet it: a larger tier, a raised quota or a schedule",
-                    pool.name, pool.tier
+                    "{what}: pool {}: even {fits} x {} (all the quota allows) would not meet it: {}a raised quota or a schedule",
+                    pool.name,
+                    pool.tier,
+                    // S3 is the largest standard tier: no larger one to name.
+                    if Tier::ALL.iter().any(|t| t.kind() == pool.tier.kind() && t.vcpu() > pool.tier.vcpu()) {
+                        "a larger tier, "
+                    } else {
+                        ""
+                    }
                 ),
             });
         }

@@ -175,6 +175,53 @@ impl Comparison<'_> {
         finish(w)
     }
 
+    /// `compare_objectives.csv`: per scenario and objective the verdict
+    /// as `summary.json`'s `slo.objectives[]` has it (`scenario,
+    /// objective, workload, window, per, target, value, value_upper95,
+    /// met, met_upper95, worst_hour`): every deciding value, where
+    /// `compare.csv` has room for the first.
+    pub fn objectives_csv(&self) -> Vec<u8> {
+        let mut w = Writer::from_writer(Vec::new());
+        w.write_record([
+            "scenario",
+            "objective",
+            "workload",
+            "window",
+            "per",
+            "target",
+            "value",
+            "value_upper95",
+            "met",
+            "met_upper95",
+            "worst_hour",
+        ])
+        .expect("in-memory CSV");
+        for (name, run) in &self.runs {
+            for o in run.slo.iter().flat_map(|v| &v.objectives) {
+                let wait = o.kind == ObjectiveKind::WaitP95;
+                w.write_record([
+                    name.to_string(),
+                    o.kind.name().to_string(),
+                    o.workload.clone().unwrap_or_default(),
+                    o.window.map_or(String::new(), |w| w.to_string()),
+                    if wait {
+                        o.per.name().to_string()
+                    } else {
+                        String::new()
+                    },
+                    cell(o.target),
+                    cell(o.value),
+                    cell(o.value_upper95),
+                    o.met.to_string(),
+                    o.met_upper95.to_string(),
+                    o.worst_hour.map_or(String::new(), |h| h.to_string()),
+                ])
+                .expect("in-memory CSV");
+            }
+        }
+        finish(w)
+    }
+
     /// `compare_wait_cdf.csv`: `scenario, wait_s, fraction_at_most`, the
     /// wait distribution of every run of each scenario, as `compare_wait`
     /// draws it.

@@ -3,13 +3,12 @@
 //! queueing theory.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use poolcast::analytic::erlang_c;
 use poolcast::replication::run;
 use poolcast::stats::student_t_975;
 
-use crate::support::{files, run_into, scenario, scenarios_dir, write_scenario};
+use crate::support::{csv_rows, files, run_into, scenario, scenarios_dir, write_scenario};
 
 #[test]
 fn every_bundled_scenario_gives_the_same_bytes_twice_whatever_the_threads() {
@@ -44,21 +43,6 @@ fn every_bundled_scenario_gives_the_same_bytes_twice_whatever_the_threads() {
             assert!(two[name] == *bytes, "{stem}: {name} differs between runs");
         }
     }
-}
-
-/// The rows of a CSV file as maps from header to cell.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rdr = csv::Reader::from_path(path).expect("a CSV file");
-    let head = rdr.headers().expect("a header").clone();
-    rdr.records()
-        .map(|r| {
-            let r = r.expect("a record");
-            head.iter()
-                .zip(r.iter())
-                .map(|(h, c)| (h.to_string(), c.to_string()))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

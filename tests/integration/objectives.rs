@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{json_stdout, poolcast, scenarios_dir, succeeds};
+use crate::support::{csv_rows, json_stdout, poolcast, scenarios_dir, succeeds};
 
 /// `scenarios/objectives.toml` with the pool at `count`, in `dir`.
 fn two_needs(dir: &Path, count: u32) -> PathBuf {
@@ -409,4 +409,181 @@ fn compare_shows_each_workloads_wait_and_warnings_as_run_does() {
             assert!(html.contains(&escaped), "{label}: {text}");
         }
     }
+}
+
+/// A number written in a CSV cell.
+fn number(cell: &str) -> f64 {
+    cell.parse()
+        .unwrap_or_else(|_| panic!("a number: {cell:?}"))
+}
+
+/// Issue 25, done means: the value that decided each objective is the same
+/// in every output of run (`check`), sweep, plan and compare, under a
+/// window objective, a workload's own objective and a per-hour one. The
+/// sweep, plan and compare run the same scenario with the same seed and
+/// replications, so their count-6 point is the run.
+#[test]
+fn the_deciding_values_are_the_same_in_every_output() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for per in ["window", "hour"] {
+        let src = std::fs::read_to_string(two_needs(dir.path(), 6))
+            .expect("written")
+            .replace(
+                "window = \"Mon-Fri 08:00-19:00\"",
+                &format!("window = \"Mon-Fri 08:00-19:00\"\nper = \"{per}\""),
+            )
+            .replace("[2, 3, 4, 5, 6, 7, 8, 10, 12]", "[5, 6, 7]");
+        let path = dir.path().join(format!("{per}.toml"));
+        std::fs::write(&path, src).expect("write");
+        let out = |what: &str| dir.path().join(format!("{per}-{what}"));
+        let (_, summary, junit, step, stderr) = check(&path, &out("check"));
+        let objectives = summary["slo"]["objectives"]
+            .as_array()
+            .expect("objectives")
+            .clone();
+        assert_eq!(objectives[0]["per"], per);
+        let (first, nightly) = (&objectives[0], &objectives[1]);
+        let value = |o: &Value, key: &str| o[key].as_f64().expect("a value");
+        for text in [&stderr, &junit, &step] {
+            for o in &objectives {
+                assert!(
+                    text.contains(&minutes(o)),
+                    "{per}: {} not in {text}",
+                    minutes(o)
+                );
+            }
+        }
+        if per == "hour" {
+            let hour = first["worst_hour"].as_str().expect("the worst hour");
+            assert!(
+                stderr.contains(hour) && junit.contains(hour),
+                "{per}: {hour}"
+            );
+        }
+
+        // sweep: sweep.csv, the chart's data, recommendation.json, words.
+        let sweep = succeeds(
+            poolcast()
+                .arg("sweep")
+                .arg(&path)
+                .arg("--out")
+                .arg(out("sweep")),
+        );
+        let rows = csv_rows(&out("sweep").join("sweep.csv"));
+        let row = rows
+            .iter()
+            .find(|r| r["param_pool.builders.count"] == "6")
+            .expect("count 6");
+        assert_eq!(number(&row["slo.wait_p95_s"]), value(first, "value"));
+        assert_eq!(
+            number(&row["slo.wait_p95_s_ci95_high"]),
+            value(first, "value_upper95")
+        );
+        assert_eq!(
+            number(&row["slo.nightly.wait_p95_s"]),
+            value(nightly, "value")
+        );
+        let plotted = csv_rows(&out("sweep").join("sweep_cost_wait.csv"));
+        let point = plotted
+            .iter()
+            .find(|r| r["count"] == "6")
+            .expect("count 6 drawn");
+        assert_eq!(
+            number(&point["wait_p95_s"]),
+            value(first, "value"),
+            "{per}: the chart"
+        );
+        assert_eq!(
+            number(&point["wait_p95_s_ci95_high"]),
+            value(first, "value_upper95")
+        );
+        for (command, file) in [
+            ("sweep", "recommendation.json"),
+            ("plan", "recommendation.json"),
+        ] {
+            if command == "plan" {
+                succeeds(
+                    poolcast()
+                        .arg("plan")
+                        .arg(&path)
+                        .arg("--out")
+                        .arg(out("plan")),
+                );
+            }
+            let rec = read_json(&out(command).join(file));
+            let picked = rec["recommendations"]
+                .as_array()
+                .expect("recommendations")
+                .iter()
+                .flat_map(|r| [&r["recommended"], &r["runner_up"]])
+                .find(|p| p["params"]["pool.builders.count"] == "6")
+                .unwrap_or_else(|| panic!("{per} {command}: count 6 is neither pick: {rec}"));
+            assert_eq!(
+                picked["objectives"],
+                Value::Array(objectives.clone()),
+                "{per} {command}"
+            );
+        }
+        let words = String::from_utf8_lossy(&sweep.stdout);
+        assert!(
+            words.contains(&format!(
+                "{:.1} min (upper 95% bound {:.1} min",
+                value(first, "value") / 60.0,
+                value(first, "value_upper95") / 60.0
+            )),
+            "{per}: {words}"
+        );
+
+        // compare: every objective's value, and the first in compare.csv.
+        succeeds(
+            poolcast()
+                .arg("compare")
+                .args([&path, &path])
+                .arg("--out")
+                .arg(out("compare")),
+        );
+        let compared = csv_rows(&out("compare").join("compare_objectives.csv"));
+        assert_eq!(compared.len(), 2 * objectives.len());
+        for (row, o) in compared.iter().zip(objectives.iter().cycle()) {
+            assert_eq!(number(&row["value"]), value(o, "value"), "{per}: {row:?}");
+            assert_eq!(number(&row["value_upper95"]), value(o, "value_upper95"));
+            assert_eq!(row["met"], o["met"].to_string());
+            assert_eq!(row["worst_hour"], o["worst_hour"].as_str().unwrap_or(""));
+        }
+        for row in csv_rows(&out("compare").join("compare.csv")) {
+            assert_eq!(number(&row["deciding_wait_p95_s"]), value(first, "value"));
+        }
+    }
+}
+
+/// The fix never names a larger tier than the largest: `workday.toml`'s
+/// 2 x S3 (all its quota) misses, and S3 is the largest standard tier.
+#[test]
+fn the_fix_names_no_tier_larger_than_the_largest() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (rc, summary, ..) = check(
+        &scenarios_dir().join("workday.toml"),
+        &dir.path().join("out"),
+    );
+    assert_eq!(rc, 1);
+    let advice = summary["advice"].to_string();
+    assert!(
+        advice.contains("even 2 x S3 (all the quota allows)"),
+        "{advice}"
+    );
+    assert!(!advice.contains("a larger tier"), "{advice}");
+    // An S2 pool at the end of its quota (2 x S2 in 8 vCPUs) may still
+    // be told of S3.
+    let src = std::fs::read_to_string(scenarios_dir().join("workday.toml")).expect("bundled");
+    let s2 = dir.path().join("s2.toml");
+    let src = src.replace("tier = \"S3\"", "tier = \"S2\"") + "\n[quota]\nstandard_vcpu = 8\n";
+    std::fs::write(&s2, src).expect("write");
+    let (_, summary, ..) = check(&s2, &dir.path().join("s2"));
+    assert!(
+        summary["advice"]
+            .to_string()
+            .contains("a larger tier, a raised quota"),
+        "{}",
+        summary["advice"]
+    );
 }

@@ -363,6 +363,7 @@ fn issue_16_compare_takes_outputs() {
         [
             ".poolcast-outputs",
             "compare.csv",
+            "compare_objectives.csv",
             "compare_wait_cdf.csv",
             "compare_workloads.csv"
         ]

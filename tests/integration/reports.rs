@@ -7,7 +7,7 @@ use std::path::Path;
 use poolcast::report::{Chart, PixelRect};
 use poolcast::scenario::Scenario;
 
-use crate::support::{run_into, scenario, scenarios_dir};
+use crate::support::{csv_rows, run_into, scenario, scenarios_dir};
 
 /// Never set: charts drawn to the end.
 static NEVER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -186,20 +186,6 @@ fn issue_14_output_folder_replaces_only_its_own_files() {
         std::fs::read_to_string(out.join("notes.txt")).unwrap(),
         "mine"
     );
-}
-
-fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let head = r.headers().expect("a header").clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a row");
-            head.iter()
-                .map(String::from)
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// Issue 14: a refused plan leaves no folder behind.

@@ -191,3 +191,19 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+/// The rows of a CSV file as maps from header to cell.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut rdr =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let head = rdr.headers().expect("a header").clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("a record");
+            head.iter()
+                .zip(r.iter())
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect()
+        })
+        .collect()
+}
