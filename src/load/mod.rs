@@ -345,6 +345,10 @@ pub fn advice(
     cost_missed: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    if missed_waits.is_empty() && !cost_missed {
+        // Most runs meet: no model to build.
+        return out;
+    }
     let model = WaitModel::new(s, loads);
     // A pool that scales has no count to give: one line says what to try.
     let mut told = Vec::new();
