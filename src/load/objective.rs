@@ -263,11 +263,10 @@ impl<'a> WaitModel<'a> {
         for &(w, _) in &o.workloads {
             let week = &self.weeks[w];
             let Target::Pool(PoolId(p)) = self.scenario.workloads[w].target else {
+                let rates = week.rates_by_hour();
                 parts.extend(HourOfWeek::all().map(|hour| Part {
                     hour,
-                    runs: week.rates_by_hour()[hour.index()]
-                        * HOUR_S
-                        * window_share(o.window.as_ref(), hour),
+                    runs: rates[hour.index()] * HOUR_S * window_share(o.window.as_ref(), hour),
                     tail: Tail::None,
                 }));
                 continue;
