@@ -11,7 +11,8 @@ use rayon::prelude::*;
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
 use crate::stats::{
-    Recorder, ReplicationFold, ReplicationStats, ReplicationSummary, RunSummary, summarise_with,
+    Recorder, ReplicationFold, ReplicationStats, ReplicationSummary, RunSummary, StatsSetup,
+    summarise_with,
 };
 
 /// How replications run: what tells them to stop, whom to tell of progress.
@@ -44,9 +45,15 @@ impl RunOptions<'_> {
     }
 }
 
-/// Runs one replication with the standard statistics.
-pub fn run_one(scenario: &Scenario, replication: u32, cancel: &AtomicBool) -> ReplicationSummary {
-    let mut stats = ReplicationStats::new(scenario);
+/// Runs one replication with the standard statistics (`setup`: the
+/// scenario's, `StatsSetup::of`).
+pub fn run_one(
+    scenario: &Scenario,
+    setup: &StatsSetup,
+    replication: u32,
+    cancel: &AtomicBool,
+) -> ReplicationSummary {
+    let mut stats = ReplicationStats::with(scenario, setup);
     run_replication(scenario, replication, &mut stats, cancel);
     stats.finish()
 }
@@ -64,14 +71,29 @@ pub fn replicate_map<T: Send>(
     opts: &RunOptions,
     each: impl Fn(ReplicationSummary) -> T + Sync,
 ) -> Vec<T> {
+    // Each scenario's setup once, for its jobs (a sweep's are in runs).
+    let mut setups: Vec<StatsSetup> = Vec::new();
+    let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
+    for (i, &(scenario, _)) in jobs.iter().enumerate() {
+        if i == 0 || !std::ptr::eq(scenario, jobs[i - 1].0) {
+            setups.push(StatsSetup::of(scenario));
+        }
+        of_job.push(setups.len() - 1);
+    }
     jobs.par_iter()
-        .map(|&(scenario, r)| each(run_job(scenario, r, opts)))
+        .zip(&of_job)
+        .map(|(&(scenario, r), &k)| each(run_job(scenario, &setups[k], r, opts)))
         .collect()
 }
 
 /// One job of `replicate`: the replication, then its progress.
-fn run_job(scenario: &Scenario, replication: u32, opts: &RunOptions) -> ReplicationSummary {
-    let s = run_one(scenario, replication, opts.cancel);
+fn run_job(
+    scenario: &Scenario,
+    setup: &StatsSetup,
+    replication: u32,
+    opts: &RunOptions,
+) -> ReplicationSummary {
+    let s = run_one(scenario, setup, replication, opts.cancel);
     (opts.progress)();
     s
 }
@@ -112,9 +134,10 @@ fn into_inner(sum: Mutex<ReplicationFold>) -> ReplicationFold {
 /// and summarising all took 1.2-1.7 s.
 pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<RunSummary> {
     let folded = Mutex::new(ReplicationFold::default());
+    let setup = StatsSetup::of(scenario);
     let reps: Vec<ReplicationSummary> = jobs(scenario)
         .par_iter()
-        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, r, opts), &folded)))
+        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, &setup, r, opts), &folded)))
         // In job order (rayon keeps it); shorter only when cancelled.
         .while_some()
         .collect();
@@ -133,12 +156,13 @@ pub fn run_recorded<R: Recorder, E: Send>(
     close: impl Fn(u32, R) -> Result<(), E> + Sync,
 ) -> Result<Option<RunSummary>, E> {
     let folded = Mutex::new(ReplicationFold::default());
+    let setup = StatsSetup::of(scenario);
     let reps = (0..scenario.simulation.replications)
         .into_par_iter()
         .map(|r| {
             // Once cancelled, replications not yet started are skipped.
             (!opts.cancelled()).then(|| {
-                let mut both = (ReplicationStats::new(scenario), open(r)?);
+                let mut both = (ReplicationStats::with(scenario, &setup), open(r)?);
                 run_replication(scenario, r, &mut both, opts.cancel);
                 let (stats, extra) = both;
                 close(r, extra)?;

@@ -7,9 +7,11 @@
 //! warnings, `estimate`, the fix hint and the planner's first guess look
 //! at instead.
 
+mod alike;
 mod objective;
 mod offered;
 
+pub use alike::alike_hours;
 pub use objective::{ObjectiveEstimate, WaitModel};
 pub use offered::{Batch, Occupancy, WeeklyArrivals};
 

@@ -76,6 +76,23 @@ impl Occupancy<'_> {
         (i(end) - i(start) - i(end - jitter) + i(start - jitter)) / (jitter * HOUR_S)
     }
 
+    /// The hours over which the runs arriving in one hour hold instances,
+    /// but for a thousandth of their load: how far back an hour can feel
+    /// the runs of an earlier one.
+    pub fn reach_hours(&self) -> usize {
+        let kernel = self.shares(0.0, HOUR_S);
+        let total: f64 = kernel.iter().sum();
+        let mut left = total;
+        kernel
+            .iter()
+            .take_while(|&&share| {
+                let felt = left > 1e-3 * total;
+                left -= share;
+                felt
+            })
+            .count()
+    }
+
     /// The mean load per run over each hour from the one in which runs
     /// spread over `[offset, offset + jitter)` (seconds into it) start
     /// arriving, until the last of them is over.

@@ -10,6 +10,7 @@ use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
 use super::{PoolLevels, Recorder, TimeWeighted};
+use crate::load::{alike_hours, load_by_hour};
 use crate::model::{HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -193,6 +194,10 @@ pub struct ReplicationStats {
     calendar: Calendar,
     /// Per workload, the waits by hour of the week of arrival.
     hourly: HourlyWaits,
+    /// Under a per-hour objective, the first hour of the week alike to
+    /// each (`load::alike_hours`): alike hours are judged on their runs
+    /// together.
+    alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
 }
@@ -257,9 +262,38 @@ pub struct ReplicationSummary {
     pub stranded_by_hour: Vec<Vec<u64>>,
 }
 
+/// What the statistics of every replication of a scenario share,
+/// computed once for all of them (it took a tenth of `plan --schedule`'s
+/// time per replication).
+#[derive(Debug, Clone, Default)]
+pub struct StatsSetup {
+    /// Under a per-hour objective, the first hour of the week alike to
+    /// each (`load::alike_hours`).
+    alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
+}
+
+impl StatsSetup {
+    /// The setup of `scenario`'s replications.
+    pub fn of(scenario: &Scenario) -> StatsSetup {
+        StatsSetup {
+            alike: scenario
+                .objectives()
+                .waits
+                .iter()
+                .any(|o| o.per == Per::Hour)
+                .then(|| Box::new(alike_hours(scenario, &load_by_hour(scenario)))),
+        }
+    }
+}
+
 impl ReplicationStats {
     /// An empty collector for `scenario`.
     pub fn new(scenario: &Scenario) -> ReplicationStats {
+        ReplicationStats::with(scenario, &StatsSetup::of(scenario))
+    }
+
+    /// An empty collector for `scenario`, with its replications' `setup`.
+    pub fn with(scenario: &Scenario, setup: &StatsSetup) -> ReplicationStats {
         let sim = &scenario.simulation;
         let window_start = SimTime(sim.warmup.0);
         let window_end = SimTime(sim.horizon.0);
@@ -327,6 +361,7 @@ impl ReplicationStats {
                 .collect(),
             calendar: sim.calendar,
             hourly: HourlyWaits::new(sim.calendar, scenario.workloads.len()),
+            alike: setup.alike.clone(),
             stopped_at: None,
             uses_default,
         }
@@ -355,28 +390,18 @@ impl ReplicationStats {
 }
 
 /// Each wait objective's value: from the runs of its window, or from the
-/// waits by hour of its workloads.
+/// waits by hour of its workloads (hours `alike` pooled).
 fn objective_waits(
     objectives: &[ObjectiveTally],
     waits: &[HistogramCounts],
     by_hour: &[Vec<HourWaits>],
     all_p95: f64,
+    alike: Option<&[usize; HOURS_OF_WEEK]>,
 ) -> Vec<ObjectiveWaits> {
     objectives
         .iter()
         .map(|o| match (o.per, o.window) {
-            (Per::Hour, window) => ObjectiveWaits::Hours(
-                HourOfWeek::all()
-                    .map(|h| {
-                        if window.is_some_and(|w| !w.overlaps(h)) {
-                            return f64::NAN;
-                        }
-                        let cells: Vec<&HourWaits> =
-                            o.members.iter().map(|&w| &by_hour[w][h.index()]).collect();
-                        HourWaits::quantile_of(&cells, 0.95)
-                    })
-                    .collect(),
-            ),
+            (Per::Hour, window) => ObjectiveWaits::Hours(hourly_p95(o, window, by_hour, alike)),
             (Per::Window, Some(_)) => ObjectiveWaits::Window(quantiles(&o.window_waits, [0.95])[0]),
             // Every workload: the p95 the totals have.
             (Per::Window, None) if o.members.len() == waits.len() => {
@@ -389,6 +414,35 @@ fn objective_waits(
                 }
                 ObjectiveWaits::Window(quantiles(&pooled, [0.95])[0])
             }
+        })
+        .collect()
+}
+
+/// A per-hour objective's p95 wait in each hour of the week (NaN outside
+/// its window and where no run arrived): of the runs of its workloads that
+/// arrived in the hour and in every judged hour alike to it.
+fn hourly_p95(
+    o: &ObjectiveTally,
+    window: Option<Window>,
+    by_hour: &[Vec<HourWaits>],
+    alike: Option<&[usize; HOURS_OF_WEEK]>,
+) -> Vec<f64> {
+    let judged = |h: usize| window.is_none_or(|w| w.overlaps(HourOfWeek::from_index(h)));
+    let class = |h: usize| alike.map_or(h, |a| a[h]);
+    // By class (its first hour), computed at its first judged hour.
+    let mut p95: [Option<f64>; HOURS_OF_WEEK] = [None; HOURS_OF_WEEK];
+    (0..HOURS_OF_WEEK)
+        .map(|h| {
+            if !judged(h) {
+                return f64::NAN;
+            }
+            *p95[class(h)].get_or_insert_with(|| {
+                let cells: Vec<&HourWaits> = (0..HOURS_OF_WEEK)
+                    .filter(|&k| class(k) == class(h) && judged(k))
+                    .flat_map(|k| o.members.iter().map(move |&w| &by_hour[w][k]))
+                    .collect();
+                HourWaits::quantile_of(&cells, 0.95)
+            })
         })
         .collect()
 }
@@ -425,6 +479,7 @@ impl ReplicationStats {
             &waits,
             &wait_by_hour,
             totals[TotalMetric::WaitP95S],
+            self.alike.as_deref(),
         );
         ReplicationSummary {
             pools,

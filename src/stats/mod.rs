@@ -13,7 +13,7 @@ mod summary;
 mod tally;
 mod verdict;
 
-pub use collector::{ObjectiveWaits, ReplicationStats, ReplicationSummary};
+pub use collector::{ObjectiveWaits, ReplicationStats, ReplicationSummary, StatsSetup};
 pub use counts::HistogramCounts;
 pub use estimate::{Estimate, student_t_975};
 pub use hourly::{HOURS_OF_WEEK, HourWaits, WaitsByHourSum};
