@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use super::{HOURS_OF_WEEK, HourLoad, Occupancy, occupancy, weekly_arrivals};
+use super::{HOURS_OF_WEEK, HourLoad, Occupancy, firing_hour, occupancy, weekly_arrivals};
 use crate::model::Target;
 use crate::scenario::Scenario;
 use crate::units::SimTime;
@@ -103,7 +103,7 @@ fn hour_signatures(s: &Scenario, loads: &[(Vec<HourLoad>, f64)]) -> Vec<Vec<u64>
             sig.push(rate.to_bits());
         }
         for b in &week.batches {
-            let hour = (b.at_s / 3600.0) as usize % HOURS_OF_WEEK;
+            let hour = firing_hour(b.at_s);
             let into_hour = b.at_s % 3600.0;
             out[hour].extend([into_hour.to_bits(), b.runs.to_bits(), b.jitter_s.to_bits()]);
         }

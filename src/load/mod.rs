@@ -39,6 +39,12 @@ pub struct HourLoad {
     /// Instances busy in the hour (Erlangs): its runs and those still
     /// running from earlier hours.
     pub offered_load: f64,
+    /// The part of `offered_load` from arrivals through the hours (every
+    /// process but cron firings): the load a queue sees as a steady
+    /// stream, what M/M/c reads. A cron firing is a batch that drains.
+    pub steady_load: f64,
+    /// Runs cron firings bring at once in the hour, a week.
+    pub batch_runs: f64,
     /// Instances the pool can have in the hour: the fixed count, the
     /// schedule's count once provisioned, or a controller's maximum.
     pub instances: u32,
@@ -205,7 +211,11 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
         .iter()
         .enumerate()
         .map(|(i, pool)| {
-            let mut load = [0.0; HOURS_OF_WEEK];
+            let (mut load, mut steady, mut fired) = (
+                [0.0; HOURS_OF_WEEK],
+                [0.0; HOURS_OF_WEEK],
+                [0.0; HOURS_OF_WEEK],
+            );
             let (mut rate, mut busy) = (0.0, 0.0);
             for w in s
                 .workloads
@@ -215,8 +225,23 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
                 let occupancy = occupancy(w, pool);
                 let service = occupancy.mean_s();
                 let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
-                for (l, x) in load.iter_mut().zip(week.offered_load(&occupancy)) {
-                    *l += x;
+                let all = week.offered_load(&occupancy);
+                // Without batches the steady load is all of it.
+                let stream = if week.batches.is_empty() {
+                    all
+                } else {
+                    let stream = WeeklyArrivals {
+                        rates: week.rates,
+                        batches: Vec::new(),
+                    };
+                    stream.offered_load(&occupancy)
+                };
+                for h in 0..HOURS_OF_WEEK {
+                    load[h] += all[h];
+                    steady[h] += stream[h];
+                }
+                for b in &week.batches {
+                    fired[firing_hour(b.at_s)] += b.runs;
                 }
                 let mean = w.arrival.mean_rate().as_per_second();
                 rate += mean;
@@ -227,12 +252,20 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
                 .map(|h| HourLoad {
                     hour_of_week: h,
                     offered_load: load[h],
+                    steady_load: steady[h],
+                    batch_runs: fired[h],
                     instances: count[h],
                 })
                 .collect();
             (hours, if rate > 0.0 { busy / rate } else { 0.0 })
         })
         .collect()
+}
+
+/// The hour of the week (its index) a firing `at_s` seconds after Monday
+/// 00:00 is in.
+fn firing_hour(at_s: f64) -> usize {
+    (at_s / 3600.0) as usize % HOURS_OF_WEEK
 }
 
 /// How long a run of `w` holds an instance of `pool`: its run time on the
@@ -299,17 +332,19 @@ pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
     (weekday, weekend, peak, rate * 3600.0)
 }
 
-/// The busiest hour of `hours` under M/M/c (the first at equal loads).
+/// The busiest hour of `hours` under M/M/c at its steady load (the first
+/// at equal loads): M/M/c is of a steady stream, and a cron batch drains
+/// (each objective's estimate counts it).
 pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHour> {
     let hour = *hours
         .iter()
-        .filter(|h| h.offered_load > 0.0)
+        .filter(|h| h.steady_load > 0.0)
         .max_by(|a, b| {
-            a.offered_load
-                .total_cmp(&b.offered_load)
+            a.steady_load
+                .total_cmp(&b.steady_load)
                 .then(b.hour_of_week.cmp(&a.hour_of_week))
         })?;
-    let q = Mmc::new(hour.instances, hour.offered_load, mean_service_s);
+    let q = Mmc::new(hour.instances, hour.steady_load, mean_service_s);
     Some(BusiestHour {
         hour,
         mean_service_s,
@@ -329,7 +364,7 @@ pub fn smallest_count_for_p95(
     target_s: f64,
     limit: u32,
 ) -> Option<u32> {
-    let peak = hours.iter().map(|h| h.offered_load).fold(0.0, f64::max);
+    let peak = hours.iter().map(|h| h.steady_load).fold(0.0, f64::max);
     Mmc::smallest_count(peak, mean_service_s, target_s, 1..=limit)
 }
 
@@ -435,10 +470,36 @@ fn quota_fits(s: &Scenario, pool: &PoolSpec) -> u32 {
         / pool.tier.vcpu()
 }
 
-/// The stretches of the week where the load reaches the instances, in
-/// words: `weekdays 09:00-18:00` or `Mon 21:00-22:00, Sat 10:00-12:00`.
+/// The stretches of the week where the steady load reaches the instances
+/// (a queue that grows through them), in words: `weekdays 09:00-18:00` or
+/// `Mon 21:00-22:00, Sat 10:00-12:00`.
 pub fn overloaded_hours(hours: &[HourLoad]) -> Option<String> {
-    let over = |h: &HourLoad| h.offered_load > 0.0 && h.offered_load >= f64::from(h.instances);
+    hours_where(hours, |h| {
+        h.steady_load > 0.0 && h.steady_load >= f64::from(h.instances)
+    })
+}
+
+/// The stretches of the week where the whole load, cron batches too,
+/// reaches the instances, in words as `overloaded_hours`.
+pub fn loaded_hours(hours: &[HourLoad]) -> Option<String> {
+    hours_where(hours, |h| {
+        h.offered_load > 0.0 && h.offered_load >= f64::from(h.instances)
+    })
+}
+
+/// The stretches of the week where cron batches bring more work than the
+/// instances the steady load leaves can do in the hour (they queue, then
+/// drain), but the steady load alone fits.
+pub fn batch_hours(hours: &[HourLoad]) -> Option<String> {
+    hours_where(hours, |h| {
+        h.batch_runs > 0.0
+            && h.offered_load >= f64::from(h.instances)
+            && h.steady_load < f64::from(h.instances)
+    })
+}
+
+/// The stretches of the week of the hours `over` picks, in words.
+fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<String> {
     // Per weekday, its ranges of overloaded hours.
     let ranges: Vec<Vec<(usize, usize)>> = (0..7)
         .map(|d| {
@@ -496,6 +557,8 @@ mod tests {
             .map(|h| HourLoad {
                 hour_of_week: h,
                 offered_load: load(h),
+                steady_load: load(h),
+                batch_runs: 0.0,
                 instances,
             })
             .collect()

@@ -9,7 +9,7 @@
 //! those waits over the judged runs. `estimate` and "what would fix it"
 //! read it.
 
-use super::{HOURS_OF_WEEK, HourLoad, WeeklyArrivals, occupancy, weekly_arrivals};
+use super::{HourLoad, WeeklyArrivals, firing_hour, occupancy, weekly_arrivals};
 use crate::analytic::Mmc;
 use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window};
 use crate::scenario::Scenario;
@@ -160,10 +160,6 @@ pub struct WaitModel<'a> {
     /// Per workload, the mean time a run holds an instance of its pool,
     /// seconds (0 on the default compute).
     run_s: Vec<f64>,
-    /// Per pool, the load of its steady arrivals alone (no cron firing).
-    steady: Vec<[f64; HOURS_OF_WEEK]>,
-    /// Per pool, the runs its cron firings bring in each hour a week.
-    fired: Vec<[f64; HOURS_OF_WEEK]>,
 }
 
 impl<'a> WaitModel<'a> {
@@ -176,27 +172,13 @@ impl<'a> WaitModel<'a> {
             loads,
             weeks: Vec::with_capacity(s.workloads.len()),
             run_s: Vec::with_capacity(s.workloads.len()),
-            steady: vec![[0.0; HOURS_OF_WEEK]; s.pools.len()],
-            fired: vec![[0.0; HOURS_OF_WEEK]; s.pools.len()],
         };
         for w in &s.workloads {
             let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
-            let mut run_s = 0.0;
-            if let Target::Pool(PoolId(p)) = w.target {
-                let p = p as usize;
-                let held = occupancy(w, &s.pools[p]);
-                run_s = held.mean_s();
-                let steady = WeeklyArrivals {
-                    rates: week.rates,
-                    batches: Vec::new(),
-                };
-                for (l, x) in model.steady[p].iter_mut().zip(steady.offered_load(&held)) {
-                    *l += x;
-                }
-                for b in &week.batches {
-                    model.fired[p][firing_hour(b.at_s).index()] += b.runs;
-                }
-            }
+            let run_s = match w.target {
+                Target::Pool(PoolId(p)) => occupancy(w, &s.pools[p as usize]).mean_s(),
+                Target::DefaultCompute => 0.0,
+            };
             model.weeks.push(week);
             model.run_s.push(run_s);
         }
@@ -290,7 +272,7 @@ impl<'a> WaitModel<'a> {
                 }
             }
             for b in &week.batches {
-                let hour = firing_hour(b.at_s);
+                let hour = HourOfWeek::from_index(firing_hour(b.at_s));
                 let minute = (b.at_s % 86_400.0 / 60.0) as u32;
                 if o.window
                     .is_some_and(|win| !win.contains(hour.day(), minute))
@@ -302,8 +284,8 @@ impl<'a> WaitModel<'a> {
                     hour,
                     runs: b.runs,
                     tail: Tail::Drain {
-                        free: f64::from(instances(h)) - self.steady[p][h],
-                        runs: self.fired[p][h],
+                        free: f64::from(instances(h)) - hours[h].steady_load,
+                        runs: hours[h].batch_runs,
                         run_s: self.run_s[w],
                         jitter_s: b.jitter_s,
                     },
@@ -312,11 +294,6 @@ impl<'a> WaitModel<'a> {
         }
         parts
     }
-}
-
-/// The hour of the week a firing `at_s` seconds after Monday 00:00 is in.
-fn firing_hour(at_s: f64) -> HourOfWeek {
-    HourOfWeek::from_index((at_s / HOUR_S) as usize % HOURS_OF_WEEK)
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub fn analytic_json(b: &PoolBaseline) -> Value {
 pub fn busiest_json(b: &BusiestHour) -> Value {
     json!({
         "hour_of_week": b.hour.hour_of_week,
-        "offered_load": num(b.hour.offered_load),
+        "offered_load": num(b.hour.steady_load),
         "instances": b.hour.instances,
         "wait_probability": num(b.wait_probability),
         "wait_mean_s": num(b.wait_mean_s),

@@ -399,7 +399,7 @@ pub fn estimate_table(e: &ScenarioEstimate) -> String {
         match &p.busiest_hour {
             Some(h) => row.extend([
                 hour_label(h.hour.hour_of_week),
-                format!("{:.2}", h.hour.offered_load),
+                format!("{:.2}", h.hour.steady_load),
                 h.hour.instances.to_string(),
                 percent(exact(h.wait_probability)),
                 duration_or_unbounded(h.wait_mean_s),
@@ -509,7 +509,7 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
             match peak {
                 Some(h) => row.extend([
                     hour_label(h.hour.hour_of_week),
-                    format!("{:.2}", h.hour.offered_load),
+                    format!("{:.2}", h.hour.steady_load),
                     h.hour.instances.to_string(),
                     duration_or_unbounded(h.wait_p95_s),
                 ]),
@@ -531,7 +531,7 @@ pub(super) fn sweep_estimate_rows(sweep: &SweepEstimate) -> Vec<Vec<String>> {
 /// simulation.
 pub fn sweep_estimate_table(sweep: &SweepEstimate) -> String {
     let mut out = format!(
-        "{}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C) and each wait objective judged as a run judges it (cron batches draining), no simulation; confirm a pick with poolcast sweep or plan\n\n",
+        "{}: {} sweep points, the busiest hour of the week of each under M/M/c (Erlang C, arrivals through the hours) and each wait objective judged as a run judges it (cron batches draining), no simulation; confirm a pick with poolcast sweep or plan\n\n",
         sweep.name,
         sweep.points.len()
     );

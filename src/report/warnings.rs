@@ -2,7 +2,7 @@
 //! run from the scenario, and found after it in the results.
 
 use crate::estimate::ScenarioEstimate;
-use crate::load::overloaded_hours;
+use crate::load::{batch_hours, overloaded_hours};
 use crate::model::HourOfWeek;
 use crate::model::MAX_QUEUED;
 use crate::stats::{Metric, PoolMetric, RunSummary, TotalMetric};
@@ -29,12 +29,12 @@ pub fn before_run(s: &ScenarioEstimate) -> Vec<String> {
             // for workday traffic.
             let peak = hours
                 .iter()
-                .filter(|h| h.offered_load >= f64::from(h.instances))
-                .max_by(|a, b| a.offered_load.total_cmp(&b.offered_load))
+                .filter(|h| h.steady_load >= f64::from(h.instances))
+                .max_by(|a, b| a.steady_load.total_cmp(&b.steady_load))
                 .expect("an overloaded hour");
             out.push(format!(
                 "pool {}: {when}: arrivals need {:.1} {} instances, the pool has {}; the queue grows through these hours (add instances then: a schedule, see poolcast plan)",
-                pool.name, peak.offered_load, pool.tier, peak.instances
+                pool.name, peak.steady_load, pool.tier, peak.instances
             ));
         } else if rho > 0.0 {
             // A queue forgets its start in about its relaxation time. For
@@ -52,6 +52,22 @@ pub fn before_run(s: &ScenarioEstimate) -> Vec<String> {
                     s.warmup
                 ));
             }
+        }
+    }
+    for pool in &s.pools {
+        if let Some(when) = batch_hours(&pool.load_by_hour) {
+            // Not a queue that grows: a batch that drains, which each
+            // objective's estimate counts as such.
+            let peak = pool
+                .load_by_hour
+                .iter()
+                .filter(|h| h.batch_runs > 0.0 && h.offered_load >= f64::from(h.instances))
+                .max_by(|a, b| a.batch_runs.total_cmp(&b.batch_runs))
+                .expect("a batch hour");
+            out.push(format!(
+                "pool {}: {when}: cron firings bring {:.0} runs at once, {:.1} {} instances of work in the hour against {}: they queue and drain (how long they wait is each objective's estimate: poolcast estimate)",
+                pool.name, peak.batch_runs, peak.offered_load, pool.tier, peak.instances
+            ));
         }
     }
     if s.replications < 2 {

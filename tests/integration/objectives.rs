@@ -279,6 +279,41 @@ fn estimates_judge_each_objective_as_the_simulation_does() {
     }
 }
 
+/// A cron batch is a batch that drains, not an hour of Poisson arrivals:
+/// at 5 instances the 60 nightly runs (5 instances of work in their hour)
+/// make neither the busiest hour nor a "queue grows" warning, which read
+/// the steady stream (the workday's 3.12 Erlangs at Monday 09:00, M/M/c
+/// bounded on 4 and 5); a warning says the batch queues and drains, on
+/// stderr, in summary.json and in the estimate.
+#[test]
+fn a_cron_batch_is_warned_about_as_a_batch_not_a_peak() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for count in [4, 5] {
+        let path = two_needs(dir.path(), count);
+        without_sweep(&path);
+        let est = json_stdout(poolcast().args(["estimate", "--format", "json"]).arg(&path));
+        let busiest = &est["pools"][0]["busiest_hour"];
+        assert_eq!(busiest["hour_of_week"], 9, "Mon 09:00: {busiest}");
+        let p95 = busiest["wait_p95_s"].as_f64().expect("bounded: a number");
+        assert!(p95.is_finite() && p95 > 0.0, "{busiest}");
+        let out = dir.path().join(format!("out-{count}"));
+        let (_, summary, _, _, stderr) = check(&path, &out);
+        let warnings: Vec<&str> = summary["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .map(|w| w.as_str().expect("text"))
+            .collect();
+        let batch = "every day 02:00-03:00: cron firings bring 60 runs at once";
+        assert!(stderr.contains(batch), "count {count}: {stderr}");
+        assert!(warnings.iter().any(|w| w.contains(batch)), "{warnings:?}");
+        assert!(
+            !stderr.contains("the queue grows"),
+            "count {count}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn the_fix_names_each_objective_and_its_count_meets_when_simulated() {
     let dir = tempfile::tempdir().expect("tmp");

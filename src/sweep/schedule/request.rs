@@ -5,7 +5,7 @@
 use super::ScheduleRequest;
 use crate::analytic::Mmc;
 use crate::load::{
-    HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, overloaded_hours,
+    HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, loaded_hours,
 };
 use crate::model::{PoolId, Target, Tier, TierKind, WaitObjective};
 use crate::scenario::Scenario;
@@ -395,7 +395,7 @@ fn beyond_the_quota(
     };
     Some(format!(
         "at {} (outside [slo] window) pool {} is offered more work than the {kind} quota leaves it, so the schedule gives those hours what fits and their runs queue: they wait {wait} (the excess work over the instances, a fluid estimate); [quota] {kind}_vcpu = {} would serve them",
-        overloaded_hours(&sized).unwrap_or_default(),
+        loaded_hours(&sized).unwrap_or_default(),
         spec.name,
         bounds.vcpus_to_serve(short.iter().copied(), spec.tier.vcpu()),
     ))
