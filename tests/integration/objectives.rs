@@ -562,15 +562,38 @@ fn the_deciding_values_are_the_same_in_every_output() {
                 "{per} {command}"
             );
         }
-        let words = String::from_utf8_lossy(&sweep.stdout);
-        assert!(
-            words.contains(&format!(
-                "{:.1} min (upper 95% bound {:.1} min",
-                value(first, "value") / 60.0,
-                value(first, "value_upper95") / 60.0
-            )),
-            "{per}: {words}"
+        // The sweep's words, in the terminal, summary.md and report.html;
+        // plan.csv as sweep.csv.
+        let words = format!(
+            "{:.1} min (upper 95% bound {:.1} min",
+            value(first, "value") / 60.0,
+            value(first, "value_upper95") / 60.0
         );
+        let read = |p: PathBuf| std::fs::read_to_string(p).expect("written");
+        for text in [
+            String::from_utf8_lossy(&sweep.stdout).into_owned(),
+            read(out("sweep").join("summary.md")),
+            read(out("sweep").join("report.html")),
+        ] {
+            assert!(text.contains(&words), "{per}: {words} not in {text}");
+        }
+        let planned = csv_rows(&out("plan").join("plan.csv"));
+        let row = planned
+            .iter()
+            .find(|r| r["param_pool.builders.count"] == "6")
+            .expect("count 6 planned");
+        assert_eq!(number(&row["slo.wait_p95_s"]), value(first, "value"));
+        assert_eq!(
+            number(&row["slo.wait_p95_s_ci95_high"]),
+            value(first, "value_upper95")
+        );
+        if let Some(hour) = first["worst_hour"].as_str() {
+            let index: f64 = number(&row["slo.wait_p95.worst_hour"]);
+            assert_eq!(
+                poolcast::model::HourOfWeek::from_index(index as usize).to_string(),
+                hour
+            );
+        }
 
         // compare: every objective's value, and the first in compare.csv.
         succeeds(
@@ -590,6 +613,18 @@ fn the_deciding_values_are_the_same_in_every_output() {
         }
         for row in csv_rows(&out("compare").join("compare.csv")) {
             assert_eq!(number(&row["deciding_wait_p95_s"]), value(first, "value"));
+        }
+        // compare's Markdown and HTML: each objective's value and bound.
+        for file in ["summary.md", "report.html"] {
+            let text = read(out("compare").join(file));
+            for o in &objectives {
+                let bound = format!("{:.2} min", value(o, "value_upper95") / 60.0);
+                assert!(
+                    text.contains(&minutes(o)) && text.contains(&bound),
+                    "{per} compare {file}: {} / {bound}",
+                    minutes(o)
+                );
+            }
         }
     }
 }
