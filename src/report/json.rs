@@ -187,6 +187,7 @@ pub fn objectives_json(objectives: &[ObjectiveVerdict]) -> Value {
                 "met_upper95": o.met_upper95,
                 "window": o.window.map(|w| w.to_string()),
                 "worst_hour": o.worst_hour.map(|h| h.to_string()),
+                "worst_hour_alike": o.worst_hour.map(|_| o.alike_hours),
             })
         })
         .collect()

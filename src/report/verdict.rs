@@ -39,7 +39,11 @@ pub fn verdict_text(o: &ObjectiveVerdict) -> VerdictText {
     };
     // The hour that decided, where an hour did.
     let hour = |x: String| match o.worst_hour {
-        Some(h) if !o.value.is_nan() => format!("{x} (worst hour {h})"),
+        Some(h) if !o.value.is_nan() => match o.alike_hours {
+            0 | 1 => format!("{x} (worst hour {h})"),
+            2 => format!("{x} (worst hour {h} and 1 hour alike)"),
+            n => format!("{x} (worst hour {h} and {} hours alike)", n - 1),
+        },
         _ => x,
     };
     VerdictText {

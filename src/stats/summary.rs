@@ -11,7 +11,9 @@ use super::{
 };
 use super::{ObjectiveKind, Objectives};
 use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{BusiestHour, HourLoad, advice, busiest_hour, load_by_hour};
+use crate::load::{
+    BusiestHour, HOURS_OF_WEEK, HourLoad, advice, alike_hours, busiest_hour, load_by_hour,
+};
 use crate::model::{HourOfWeek, PriceBase, PriceTable, Scaling, Target, Tier, WaitObjective};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -447,7 +449,7 @@ fn summarise_parts(
         .map(|d| MetricSet::from_replications(d.into_iter()));
     let totals = MetricSet::from_replications(reps.iter().map(|r| &r.totals));
     let objectives = scenario.objectives();
-    let judged = judged_waits(&objectives, &reps);
+    let judged = judged_waits(&objectives, &reps, || alike_hours(scenario, &loads));
     let slo = judge(&objectives, &judged, totals.get(TotalMetric::CostPerDayUsd));
     // The verdicts list the wait objectives first, in the same order.
     let verdicts = slo.as_ref().map_or(&[][..], |v| &v.objectives[..]);
@@ -497,8 +499,14 @@ fn summarise_parts(
 /// Each wait objective's judged value over the replications: the mean and
 /// interval of the replications' p95 (rounded as every wait), under
 /// `per = "hour"` hour by hour and the worst hour's. An hour is judged on
-/// the replications in which a run arrived in it.
-fn judged_waits(objectives: &Objectives, reps: &[ReplicationSummary]) -> Vec<Judged> {
+/// the replications in which a run arrived in it; `alike` (called once, if
+/// at all) tells the hours judged together (`load::alike_hours`).
+fn judged_waits(
+    objectives: &Objectives,
+    reps: &[ReplicationSummary],
+    alike: impl Fn() -> [usize; HOURS_OF_WEEK],
+) -> Vec<Judged> {
+    let mut classes: Option<[usize; HOURS_OF_WEEK]> = None;
     let estimate = |xs: Vec<f64>| {
         let e = Estimate::from_samples(&xs);
         let r = |x: f64| rounded(TotalMetric::WaitP95S.name(), x);
@@ -513,7 +521,7 @@ fn judged_waits(objectives: &Objectives, reps: &[ReplicationSummary]) -> Vec<Jud
             let values = reps.iter().map(|r| &r.objectives[i]);
             match reps.first().map(|r| &r.objectives[i]) {
                 Some(ObjectiveWaits::Hours(_)) => {
-                    let mut thin = 0;
+                    let (mut thin, mut judged) = (0, [false; HOURS_OF_WEEK]);
                     let mut j = Judged::worst_hour(HourOfWeek::all().map(|h| {
                         let xs: Vec<f64> = values
                             .clone()
@@ -524,9 +532,16 @@ fn judged_waits(objectives: &Objectives, reps: &[ReplicationSummary]) -> Vec<Jud
                             .collect();
                         let with_runs = xs.iter().filter(|x| !x.is_nan()).count();
                         thin += u32::from(with_runs > 0 && 2 * with_runs < xs.len());
+                        judged[h.index()] = with_runs > 0;
                         (h, estimate(xs))
                     }));
                     j.thin_hours = thin;
+                    if let Some(worst) = j.worst_hour {
+                        let class = classes.get_or_insert_with(&alike);
+                        let of = |h: usize| class[h] == class[worst.index()];
+                        j.alike_hours =
+                            (0..HOURS_OF_WEEK).filter(|&h| judged[h] && of(h)).count() as u32;
+                    }
                     j
                 }
                 _ => Judged::of(estimate(

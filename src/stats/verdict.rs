@@ -45,6 +45,9 @@ pub struct Judged {
     /// Under `per = "hour"`, the judged hours with runs in fewer than half
     /// of the replications (each judged on the replications it has).
     pub thin_hours: u32,
+    /// Under `per = "hour"`, the judged hours alike to the worst one
+    /// (`load::alike_hours`: judged together), itself included.
+    pub alike_hours: u32,
 }
 
 impl Judged {
@@ -56,6 +59,7 @@ impl Judged {
             has_interval: e.ci95.is_some(),
             worst_hour: None,
             thin_hours: 0,
+            alike_hours: 0,
         }
     }
 
@@ -79,6 +83,7 @@ impl Judged {
             has_interval: false,
             worst_hour: None,
             thin_hours: 0,
+            alike_hours: 0,
         };
         for (hour, e) in hours {
             if e.mean.is_nan() {
@@ -130,6 +135,9 @@ pub struct ObjectiveVerdict {
     /// Under `per = "hour"`, the judged hours with runs in fewer than half
     /// of the replications.
     pub thin_hours: u32,
+    /// Under `per = "hour"`, the judged hours alike to the worst one,
+    /// itself included (judged together: the verdict is theirs).
+    pub alike_hours: u32,
 }
 
 impl ObjectiveVerdict {
@@ -167,6 +175,7 @@ fn verdict(kind: ObjectiveKind, target: f64, j: Judged) -> ObjectiveVerdict {
         per: Per::Window,
         worst_hour: j.worst_hour,
         thin_hours: j.thin_hours,
+        alike_hours: j.alike_hours,
     }
 }
 

@@ -76,9 +76,10 @@ impl SweepRow {
 
     /// The judged value of wait objective `i` (NaN without its columns).
     pub fn objective(&self, i: usize) -> Judged {
-        let at = TOTALS + 2 * i;
+        let at = TOTALS + OBJECTIVE_COLUMNS * i;
         let [value, _, upper] = self.judged.get(at).copied().unwrap_or([f64::NAN; 3]);
         let hour = self.judged.get(at + 1).map_or(f64::NAN, |c| c[0]);
+        let alike = self.judged.get(at + 2).map_or(f64::NAN, |c| c[0]);
         Judged {
             value,
             value_upper95: if upper.is_nan() { value } else { upper },
@@ -87,6 +88,7 @@ impl SweepRow {
                 .then(|| HourOfWeek::from_index(hour as usize)),
             // Warned about in the run's outputs, not a sweep's.
             thin_hours: 0,
+            alike_hours: if alike.is_nan() { 0 } else { alike as u32 },
         }
     }
 
@@ -492,9 +494,13 @@ pub fn judged_columns(names: &[String]) -> usize {
             .count()
 }
 
-/// The metric names of a sweep of `scenario`: totals, then two per wait
-/// objective (`slo.wait_p95_s`, `slo.wait_p95.worst_hour`; `slo.NAME.`
-/// for a workload's own), then per pool, then per workload.
+/// Metrics per wait objective in a sweep's table.
+const OBJECTIVE_COLUMNS: usize = 3;
+
+/// The metric names of a sweep of `scenario`: totals, then three per wait
+/// objective (`slo.wait_p95_s`, `slo.wait_p95.worst_hour`,
+/// `slo.wait_p95.worst_hour_alike`; `slo.NAME.` for a workload's own),
+/// then per pool, then per workload.
 pub fn metric_names(scenario: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
     for o in &scenario.objectives().waits {
@@ -504,6 +510,7 @@ pub fn metric_names(scenario: &Scenario) -> Vec<String> {
         };
         names.push(format!("{id}_s"));
         names.push(format!("{id}.worst_hour"));
+        names.push(format!("{id}.worst_hour_alike"));
     }
     for p in &scenario.pools {
         names.extend(
@@ -546,6 +553,8 @@ pub fn row_values(run: &RunSummary) -> Vec<[f64; 3]> {
         v.push([o.value, f64::NAN, upper]);
         let hour = o.worst_hour.map_or(f64::NAN, |h| h.index() as f64);
         v.push([hour, f64::NAN, f64::NAN]);
+        let alike = o.worst_hour.map_or(f64::NAN, |_| f64::from(o.alike_hours));
+        v.push([alike, f64::NAN, f64::NAN]);
     }
     for p in &run.pools {
         v.extend(triples(&p.metrics));
@@ -677,7 +686,12 @@ mod tests {
                 }
             });
             let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
-            names.extend(["slo.wait_p95_s".into(), "slo.wait_p95.worst_hour".into(), "x".into()]);
+            names.extend([
+                "slo.wait_p95_s".into(),
+                "slo.wait_p95.worst_hour".into(),
+                "slo.wait_p95.worst_hour_alike".into(),
+                "x".into(),
+            ]);
             let mut table = SweepTable::new(axes, names).expect("temp file");
             let obj = Objective {
                 slo: crate::stats::Objectives {

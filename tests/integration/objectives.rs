@@ -154,6 +154,8 @@ per = "hour"
         let o = &summary["slo"]["objectives"][0];
         assert_eq!(o["per"], "hour");
         assert_eq!(o["met_upper95"], code == 0, "count {count}: {o}");
+        assert_eq!(o["worst_hour_alike"], 168, "one hour, 168 times: {o}");
+        assert!(stderr.contains("and 167 hours alike"), "{stderr}");
         let hour = o["worst_hour"].as_str().expect("a worst hour");
         assert!(stderr.contains(&format!("worst hour {hour}")), "{stderr}");
         assert!(junit.contains(hour), "{junit}");

@@ -247,6 +247,7 @@ pub fn judged_wait(run: &RunSummary) -> Judged {
                 has_interval: o.has_interval,
                 worst_hour: o.worst_hour,
                 thin_hours: o.thin_hours,
+                alike_hours: o.alike_hours,
             },
         )
 }
