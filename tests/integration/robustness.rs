@@ -1204,3 +1204,111 @@ fn replications_fold_their_queue_series_as_they_end() {
     let queue = std::fs::read_to_string(dir.path().join("out/queue.csv")).expect("queue.csv");
     assert_eq!(queue.lines().count(), 1 + 100_801, "{}", &queue[..200]);
 }
+
+/// The warnings a command printed, each without its `warning: `.
+fn warned(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("warning: "))
+        .map(String::from)
+        .collect()
+}
+
+/// Issue 28: `validate` gives the warnings `run` gives before it simulates
+/// (it gave none): on stderr and in its JSON, still valid (exit 0); with a
+/// [sweep] over tiers, what the comparison assumes, as `sweep` says.
+#[test]
+fn validate_warns_as_run_does_before_simulating() {
+    let src = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 1\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"profile\", rate = \"20/h\", preset = \"workday\" }\nduration = { dist = \"constant\", value = \"5m\" }\n";
+    let (_dir, path) = write_scenario(src, "warned.toml");
+    let path = path.to_str().unwrap();
+    let validate = poolcast().args(["validate", path]).output().unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    let before = warned(&validate);
+    assert!(
+        before.iter().any(|w| w.starts_with("pool builders: "))
+            && before.iter().any(|w| w.starts_with("one replication")),
+        "{before:?}"
+    );
+    let run = poolcast()
+        .args(["run", path, "--outputs", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(warned(&run)[..before.len()], before[..]);
+    let json = poolcast()
+        .args(["validate", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["warnings"], serde_json::json!(before));
+    let quiet = poolcast().args(["validate", path, "-q"]).output().unwrap();
+    assert_eq!(
+        (quiet.status.code(), &quiet.stderr[..]),
+        (Some(0), &b""[..])
+    );
+
+    let swept = format!("{src}\n[sweep]\n\"pool.builders.tier\" = [\"S1\", \"S2\"]\n");
+    let (_dir, path) = write_scenario(&swept, "tiers.toml");
+    let validate = poolcast().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    assert!(
+        warned(&validate).iter().any(|w| w.starts_with(
+            "pool builders: tiers are compared, but workload ci has parallel_fraction = 0"
+        )),
+        "{:?}",
+        warned(&validate)
+    );
+}
+
+/// Issue 28: past the palette's six colours a run's charts repeated them
+/// (two workloads of one colour in wait_by_hour). The wait charts draw
+/// the six workloads with the highest p95 wait (workloads.csv's), the
+/// cost chart the five costliest pools and the rest as one grey stack;
+/// stderr and summary.md say so.
+#[test]
+fn run_charts_past_six_series_keep_one_colour_each() {
+    let mut src = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 2\n".to_string();
+    for k in 1..=8 {
+        src.push_str(&format!(
+            "\n[[pool]]\nname = \"pool{k}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{k}\"\npool = \"pool{k}\"\narrival = {{ process = \"poisson\", rate = \"{k}/h\" }}\nduration = {{ dist = \"exponential\", mean = \"6m\" }}\n"
+        ));
+    }
+    let (dir, path) = write_scenario(&src, "eight.toml");
+    let out = dir.path().join("out");
+    let run = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--outputs", "svg,md,csv", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let mut by_p95: Vec<(f64, String)> = crate::support::csv_rows(&out.join("workloads.csv"))
+        .into_iter()
+        .map(|r| (r["wait_p95_s"].parse().unwrap(), r["name"].clone()))
+        .collect();
+    by_p95.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // An SVG text element holds its text on a line of its own.
+    let labelled = |svg: &str, label: &str| svg.lines().any(|l| l == label);
+    for chart in ["wait_by_hour", "wait_cdf"] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        for (i, (p95, name)) in by_p95.iter().enumerate() {
+            assert_eq!(labelled(&svg, name), i < 6, "{chart}: {name} (p95 {p95} s)");
+        }
+    }
+    let cost = std::fs::read_to_string(out.join("cost.svg")).unwrap();
+    // The pools cost alike: the first five are drawn.
+    for k in 1..=8 {
+        assert_eq!(labelled(&cost, &format!("pool{k} (S1)")), k <= 5, "pool{k}");
+    }
+    assert!(labelled(&cost, "3 others, together") && cost.contains("#A0A0A0"));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    for said in [
+        "the charts wait_cdf and wait_by_hour draw the 6 workloads with the highest p95 wait (one colour each), not all 8",
+        "the chart cost draws the 5 costliest payers one colour each and the other 3 as one grey stack",
+    ] {
+        assert!(stderr.contains(&format!("note: {said}")), "{stderr}");
+        assert!(md.contains(&format!("Left out: {said}")), "{md}");
+    }
+}
