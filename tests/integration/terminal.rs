@@ -2,20 +2,18 @@
 //! here), absent when stderr is a pipe or a file.
 
 use std::io::Read;
-use std::path::Path;
 use std::process::Stdio;
 
 use crate::support::write_scenario;
 
-/// Two years of a busy pool: long work (issue 28: a 730-day horizon
-/// printed nothing for a minute), a few replications to count.
+/// Two years of a busy pool (long work: a 730-day horizon), a few
+/// replications to count.
 const TWO_YEARS: &str = "[simulation]\nhorizon = \"730d\"\nwarmup = \"1d\"\nreplications = 4\nsample_interval = \"1d\"\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 2\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"poisson\", rate = \"6/h\" }\nduration = { dist = \"exponential\", mean = \"10m\" }\n";
 
-/// The command under test: `run` of the two years, nothing written.
-fn long_run(path: &Path) -> std::process::Command {
+/// `poolcast ARGS`, nothing written, on one thread.
+fn poolcast(args: &[&std::ffi::OsStr]) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcast"));
-    cmd.arg("run")
-        .arg(path)
+    cmd.args(args)
         .args(["--outputs", "none", "--threads", "1"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -23,25 +21,40 @@ fn long_run(path: &Path) -> std::process::Command {
     cmd
 }
 
-/// What the bar draws: its unit and the count of replications.
-const BAR: &str = "/4 replications, ETA";
-
+/// Issue 28: `run` of two years, and `plan --schedule` (which on a 730-day
+/// horizon showed nothing for a minute), each draw their bar with its count
+/// on a terminal, and nothing of it on a pipe.
 #[test]
 fn the_progress_bar_is_drawn_on_a_terminal_only() {
     let (_dir, path) = write_scenario(TWO_YEARS, "two-years.toml");
-    let Some((code, terminal)) = on_a_terminal(long_run(&path)) else {
-        eprintln!("skipped: no pseudo-terminal can be opened here");
-        return;
-    };
-    assert_eq!(code, Some(0), "{terminal}");
-    assert!(terminal.contains(BAR), "no bar on a terminal: {terminal:?}");
-    let piped = long_run(&path).stderr(Stdio::piped()).output().unwrap();
-    let stderr = String::from_utf8_lossy(&piped.stderr);
-    assert_eq!(piped.status.code(), Some(0), "{stderr}");
-    assert!(
-        !stderr.contains("replications") && !stderr.contains('\x1b') && !stderr.contains('\r'),
-        "a bar on a pipe: {stderr:?}"
-    );
+    let plan = crate::support::scenarios_dir().join("plan-schedule.toml");
+    let cases: [(&[&std::ffi::OsStr], &str); 2] = [
+        (&["run".as_ref(), path.as_os_str()], "/4 replications, ETA"),
+        (
+            &[
+                "plan".as_ref(),
+                plan.as_os_str(),
+                "--schedule".as_ref(),
+                "builders".as_ref(),
+            ],
+            " simulations, ETA",
+        ),
+    ];
+    for (args, bar) in cases {
+        let Some((code, terminal)) = on_a_terminal(poolcast(args)) else {
+            eprintln!("skipped: no pseudo-terminal can be opened here");
+            return;
+        };
+        assert_eq!(code, Some(0), "{args:?}: {terminal}");
+        assert!(terminal.contains(bar), "{args:?}: no bar: {terminal:?}");
+        let piped = poolcast(args).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&piped.stderr);
+        assert_eq!(piped.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains(bar) && !stderr.contains('\x1b') && !stderr.contains('\r'),
+            "{args:?}: a bar on a pipe: {stderr:?}"
+        );
+    }
 }
 
 /// Runs `cmd` with its stderr on a pseudo-terminal; its exit code and what
