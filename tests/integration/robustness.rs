@@ -1260,13 +1260,9 @@ fn validate_warns_as_run_does_before_simulating() {
     );
 }
 
-/// Issue 28: past the palette's six colours a run's charts repeated them
-/// (two workloads of one colour in wait_by_hour). The wait charts draw
-/// the six workloads with the highest p95 wait (workloads.csv's), the
-/// cost chart the five costliest pools and the rest as one grey stack;
-/// stderr and summary.md say so.
-#[test]
-fn run_charts_past_six_series_keep_one_colour_each() {
+/// `run` of eight pools, each with its workload at 1 to 8 runs an hour,
+/// into `out` of the folder returned, with its stderr.
+fn eight_pools() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let mut src = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 2\n".to_string();
     for k in 1..=8 {
         src.push_str(&format!(
@@ -1282,15 +1278,29 @@ fn run_charts_past_six_series_keep_one_colour_each() {
         .arg(&out)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
     assert_eq!(run.status.code(), Some(0), "{stderr}");
+    (dir, out, stderr)
+}
+
+/// An SVG text element holds its text on a line of its own.
+fn labelled(svg: &str, label: &str) -> bool {
+    svg.lines().any(|l| l == label)
+}
+
+/// Issue 28: past the palette's six colours a run's charts repeated them
+/// (two workloads of one colour in wait_by_hour). The wait charts draw
+/// the six workloads with the highest p95 wait (workloads.csv's), the
+/// cost chart the five costliest pools and the rest as one grey stack;
+/// stderr and summary.md say so.
+#[test]
+fn run_charts_past_six_series_keep_one_colour_each() {
+    let (_dir, out, stderr) = eight_pools();
     let mut by_p95: Vec<(f64, String)> = crate::support::csv_rows(&out.join("workloads.csv"))
         .into_iter()
         .map(|r| (r["wait_p95_s"].parse().unwrap(), r["name"].clone()))
         .collect();
     by_p95.sort_by(|a, b| b.0.total_cmp(&a.0));
-    // An SVG text element holds its text on a line of its own.
-    let labelled = |svg: &str, label: &str| svg.lines().any(|l| l == label);
     for chart in ["wait_by_hour", "wait_cdf"] {
         let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
         for (i, (p95, name)) in by_p95.iter().enumerate() {
@@ -1310,5 +1320,40 @@ fn run_charts_past_six_series_keep_one_colour_each() {
     ] {
         assert!(stderr.contains(&format!("note: {said}")), "{stderr}");
         assert!(md.contains(&format!("Left out: {said}")), "{md}");
+    }
+}
+
+/// The queue chart's half-width panels (four pools or more) ran their
+/// date labels together ("Sun 12 JanMon 13 Jan"): labels of a panel are
+/// now at least a label's width (about 70 px) apart.
+#[test]
+fn queue_panels_keep_their_date_labels_apart() {
+    let (_dir, out, _) = eight_pools();
+    let svg = std::fs::read_to_string(out.join("queue.svg")).unwrap();
+    let lines: Vec<&str> = svg.lines().collect();
+    let is_date = |l: &str| {
+        let parts: Vec<&str> = l.split(' ').collect();
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        parts.len() == 3 && days.contains(&parts[0])
+    };
+    // (y, x) of each date label, from its text element's opening line.
+    let mut at: Vec<(i64, i64)> = lines
+        .windows(2)
+        .filter(|w| is_date(w[1]))
+        .map(|w| {
+            let attr = |name: &str| -> i64 {
+                let v = w[0]
+                    .split(&format!(" {name}=\""))
+                    .nth(1)
+                    .expect("an attribute");
+                v.split('"').next().unwrap().parse().unwrap()
+            };
+            (attr("y"), attr("x"))
+        })
+        .collect();
+    at.sort();
+    assert!(at.len() >= 8, "{at:?}");
+    for pair in at.windows(2).filter(|p| p[0].0 == p[1].0) {
+        assert!(pair[1].1 - pair[0].1 >= 80, "{pair:?}");
     }
 }
