@@ -9,7 +9,6 @@ use anyhow::Result;
 use super::outputs::{Kind, Outputs};
 use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
-use crate::estimate::ScenarioEstimate;
 use crate::replication::RunOptions;
 use crate::report::{self, Comparison};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario};
@@ -102,11 +101,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     // runs, then with those of its results.
     let mut warnings: Vec<Vec<String>> = scenarios
         .iter()
-        .map(|s| {
-            let mut w = report::before_run(&ScenarioEstimate::of(s));
-            w.extend(s.long_work_warning(pool.current_num_threads()));
-            w
-        })
+        .map(|s| super::run::warnings_before_run(s, pool.current_num_threads()))
         .collect();
     if !args.print.quiet {
         for (label, w) in labels.iter().zip(&warnings) {

@@ -8,19 +8,34 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::emit;
-use crate::cli::Format;
+use crate::cli::{Format, PrintArgs};
 use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota};
 use crate::report;
 use crate::scenario::{self, FileScope};
 
-/// `poolcast validate`: the scenario's pools and workloads, and what its
-/// arrivals add up to.
-pub(super) fn validate(scenario: &Path, format: Format, scope: FileScope) -> Result<ExitCode> {
-    let s = scenario::load_in(scenario, scope)?;
+/// `poolcast validate`: the scenario's pools and workloads, what its
+/// arrivals add up to, and the warnings `run` (or, with a `[sweep]`,
+/// `sweep`) would give before simulating, on stderr unless `quiet` and in
+/// the JSON; valid with warnings is still valid (exit 0).
+pub(super) fn validate(scenario: &Path, print: &PrintArgs, scope: FileScope) -> Result<ExitCode> {
+    let src = scenario::read_source(scenario)?;
+    // The scenario's parser first: it locates what the sweep's cannot (a
+    // key nested past the recursion limit).
+    let s = scenario::from_str_in(&src, scenario, scope)?;
+    let spec = scenario::sweep_spec(&src, scenario)?;
+    let mut warnings = super::run::warnings_before_run(&s, rayon::current_num_threads());
+    if let Some(spec) = &spec {
+        warnings.extend(s.tier_assumptions(&spec.tier_pools()));
+    }
+    if !print.quiet {
+        for w in &warnings {
+            note!("warning: {w}");
+        }
+    }
     let (pools, workloads) = (s.pools.len(), s.workloads.len());
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    emit(&match format {
+    emit(&match print.format {
         Format::Table => {
             let mut text = format!(
                 "{}: valid ({pools} pool{}, {workloads} workload{})\n",
@@ -42,7 +57,7 @@ pub(super) fn validate(scenario: &Path, format: Format, scope: FileScope) -> Res
         }
         Format::Json => format!(
             "{}\n",
-            serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": s.warnings })
+            serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": warnings })
         ),
         Format::Csv => format!(
             "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",

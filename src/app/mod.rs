@@ -137,7 +137,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             scenario,
             print,
             scope,
-        } => inspect::validate(&scenario, print.format, file_scope(scope.allow_outside)),
+        } => inspect::validate(&scenario, &print, file_scope(scope.allow_outside)),
         Command::Estimate {
             scenario,
             print,

@@ -31,8 +31,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
         args.max_memory.as_deref(),
     )?;
     // Computed once: printed now, and kept for the JSON and the reports.
-    let mut warnings = report::before_run(&ScenarioEstimate::of(&s));
-    warnings.extend(s.long_work_warning(pool.current_num_threads()));
+    let mut warnings = warnings_before_run(&s, pool.current_num_threads());
     if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");
@@ -73,21 +72,14 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     let json = report::summary_json(&run, &warnings);
     out.write(Kind::Json, "summary.json", json.as_bytes())?;
     if out.wants(Kind::Csv) {
-        // In the order the folder's manifest lists them; queue.csv is
-        // streamed (its text is the largest, about 90 bytes a sample).
-        let write = |name: &str, bytes: Vec<u8>| out.write(Kind::Csv, name, &bytes);
-        write("pools.csv", report::pools_csv(&run))?;
-        write("workloads.csv", report::workloads_csv(&run))?;
-        out.write_with(Kind::Csv, "queue.csv", |w| report::write_queue_csv(w, &run))?;
-        write("cost_by_day.csv", report::cost_by_day_csv(&run))?;
-        write("wait_cdf.csv", report::wait_cdf_csv(&run))?;
-        write("wait_by_hour.csv", report::wait_by_hour_csv(&run))?;
-        write(
-            "utilisation_by_hour.csv",
-            report::utilisation_by_hour_csv(&run),
-        )?;
+        write_csvs(&out, &run)?;
     }
     let charts = if out.draws_charts() {
+        if !args.print.quiet {
+            for why in report::run_charts_left_out(&run) {
+                note!("note: {why}");
+            }
+        }
         // On the run's threads: the charts are drawn in parallel.
         pool.install(|| report::run_charts(&run, out.chart_formats(), &INTERRUPTED))?
     } else {
@@ -103,6 +95,32 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     }
     out.finish_noted(args.print.quiet)?;
     Ok((s, run, warnings))
+}
+
+/// The run's CSV files, in the order the folder's manifest lists them;
+/// queue.csv is streamed (its text is the largest, about 90 bytes a
+/// sample).
+fn write_csvs(out: &Outputs, run: &RunSummary) -> Result<()> {
+    let write = |name: &str, bytes: Vec<u8>| out.write(Kind::Csv, name, &bytes);
+    write("pools.csv", report::pools_csv(run))?;
+    write("workloads.csv", report::workloads_csv(run))?;
+    out.write_with(Kind::Csv, "queue.csv", |w| report::write_queue_csv(w, run))?;
+    write("cost_by_day.csv", report::cost_by_day_csv(run))?;
+    write("wait_cdf.csv", report::wait_cdf_csv(run))?;
+    write("wait_by_hour.csv", report::wait_by_hour_csv(run))?;
+    write(
+        "utilisation_by_hour.csv",
+        report::utilisation_by_hour_csv(run),
+    )
+}
+
+/// What `run` warns of before it simulates `s` on `threads` threads (and
+/// `validate` without simulating): validation's findings, the estimate's
+/// overloaded hours and short warm-up, and long work.
+pub(super) fn warnings_before_run(s: &Scenario, threads: usize) -> Vec<String> {
+    let mut warnings = report::before_run(&ScenarioEstimate::of(s));
+    warnings.extend(s.long_work_warning(threads));
+    warnings
 }
 
 /// Runs the replications (no summary when interrupted). With `tasks` asked for, each replication also

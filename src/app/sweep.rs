@@ -591,6 +591,15 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The files of the shards `files` (each sweep.csv with its sweep.json),
+/// which a merge into a shard's folder would replace.
+fn shard_files(files: &[PathBuf]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .flat_map(|f| [f.clone(), f.with_file_name("sweep.json")])
+        .collect()
+}
+
 pub(super) fn merge(
     files: &[PathBuf],
     out: Option<&Path>,
@@ -710,7 +719,8 @@ pub(super) fn merge(
         }
         table.insert(r)?;
     }
-    let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?;
+    let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?
+        .protect(&shard_files(files))?;
     let csv = report::sweep_csv(&table, &rows, &meta.objective)?;
     // The table has what the decisions read.
     drop(rows);

@@ -406,6 +406,14 @@ impl<'a> Document<'a> {
             b.push(Block::Table(backtest_rows(run)));
         }
         b.extend(chart_blocks(charts));
+        if !charts.is_empty() {
+            let left_out = super::run_charts_left_out(run);
+            b.extend(
+                left_out
+                    .iter()
+                    .map(|why| Block::Para(format!("Left out: {why}."))),
+            );
+        }
         Document {
             title: format!("Capacity report: {}", run.scenario),
             blocks: b,

@@ -23,7 +23,7 @@ pub use self::csv::{
 };
 pub use chart::{
     Chart, ChartError, ChartFormats, FrontierPoint, PixelRect, compare_charts,
-    compare_charts_left_out, frontier_chart, run_charts, sweep_charts,
+    compare_charts_left_out, frontier_chart, run_charts, run_charts_left_out, sweep_charts,
 };
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;

@@ -375,7 +375,12 @@ fn from_str_sharing(
     scope: FileScope,
     data: &DataFiles,
 ) -> Result<Scenario, ScenarioError> {
-    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| toml_error(src, path, &e))?;
+    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| {
+        // The parser's "unknown field `sweep`" does not say where a sweep goes.
+        sweep_spec::misplaced_sweep_in(src, path)
+            .filter(|_| e.message().starts_with("unknown field `sweep`"))
+            .unwrap_or_else(|| toml_error(src, path, &e))
+    })?;
     let stem = path
         .file_stem()
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))

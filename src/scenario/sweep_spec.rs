@@ -267,18 +267,16 @@ fn axis_values(item: &Item) -> Result<Vec<AxisValue>, String> {
 
 /// Reads `[sweep]` from the scenario text; `None` when there is none.
 pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioError> {
-    let doc = toml_edit::Document::parse(src.to_string())
-        .map_err(|e| invalid(path, src, e.span(), "sweep", e.message().to_string()))?;
+    let doc = toml_edit::Document::parse(src.to_string()).map_err(|e| {
+        // Not TOML: said as every command says it, located (a key nested
+        // past the recursion limit too: "sweep: recursion limit" was not).
+        match toml::from_str::<toml::Table>(src) {
+            Err(e) => super::toml_error(src, path, &e),
+            Ok(_) => invalid(path, src, e.span(), "sweep", e.message().to_string()),
+        }
+    })?;
     let Some(sweep) = doc.as_table().get("sweep") else {
-        return misplaced_sweep(&doc).map_or(Ok(None), |(table, header, span)| {
-            Err(invalid(
-                path,
-                src,
-                span,
-                &format!("{table}.sweep"),
-                format!("`sweep` written after {header} is a key of {header}, not the sweep; move it above the first table header, or write it as its own [sweep] table at the end"),
-            ))
-        });
+        return misplaced_sweep(&doc, src, path).map_or(Ok(None), Err);
     };
     let Some(table) = sweep.as_table_like() else {
         return Err(invalid(
@@ -374,10 +372,21 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
 }
 
 /// A `sweep` key inside a top-level table (`sweep = {…}` written after
-/// `[slo]` belongs to `[slo]`): the table's name, its header as written
-/// and the key's place.
-fn misplaced_sweep(doc: &toml_edit::Document<String>) -> Option<(String, String, Span)> {
-    doc.as_table().iter().find_map(|(name, item)| {
+/// `[slo]` belongs to `[slo]`), located and said where it goes; `None`
+/// when there is none, or when `src` is not TOML. Every command that reads
+/// the scenario says this (`run` and `validate` said only "unknown field").
+pub(super) fn misplaced_sweep_in(src: &str, path: &Path) -> Option<ScenarioError> {
+    let doc = toml_edit::Document::parse(src.to_string()).ok()?;
+    misplaced_sweep(&doc, src, path)
+}
+
+/// [`misplaced_sweep_in`] of a parsed `doc`.
+fn misplaced_sweep(
+    doc: &toml_edit::Document<String>,
+    src: &str,
+    path: &Path,
+) -> Option<ScenarioError> {
+    let (table, header, span) = doc.as_table().iter().find_map(|(name, item)| {
         let (tables, header): (Vec<&dyn TableLike>, String) = match item {
             Item::ArrayOfTables(a) => (
                 a.iter().map(|t| t as &dyn TableLike).collect(),
@@ -392,11 +401,17 @@ fn misplaced_sweep(doc: &toml_edit::Document<String>) -> Option<(String, String,
             let (key, _) = t.get_key_value("sweep")?;
             Some((name.to_string(), header.clone(), key.span()))
         })
-    })
+    })?;
+    Some(invalid(
+        path,
+        src,
+        span,
+        &format!("{table}.sweep"),
+        format!(
+            "`sweep` written after {header} is a key of {header}, not a sweep; a sweep is run by `poolcast sweep` (other commands run the scenario without it) and is written above the first table header or as its own [sweep] table at the end: move it there"
+        ),
+    ))
 }
-
-/// A place in the scenario text, in bytes, when it has one.
-type Span = Option<std::ops::Range<usize>>;
 
 /// Writes `value` at the key path `key` of `doc`. `pool.NAME…` and
 /// `workload.NAME…` select the array entry with that name; a missing

@@ -86,3 +86,44 @@ fn issue_28_an_input_among_the_previous_outputs_is_refused_at_once() {
         "300\n"
     );
 }
+
+/// Issue 28: `merge --out` into a shard's folder would replace that shard
+/// (merged again, it then overlapped the others): refused, the shard kept.
+#[test]
+fn issue_28_a_merge_into_a_shards_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_reading(dir.path(), "kept.toml", "times.txt");
+    for (k, shard) in [(1, "a"), (2, "b")] {
+        poolcast()
+            .current_dir(dir.path())
+            .args([
+                "sweep",
+                &file,
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+                shard,
+                "-q",
+            ])
+            .assert()
+            .success();
+    }
+    let before = std::fs::read(dir.path().join("a/sweep.csv")).unwrap();
+    let out = poolcast()
+        .current_dir(dir.path())
+        .args(["merge", "a/sweep.csv", "b/sweep.csv", "--out", "a", "-q"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: writing sweep.csv into a would replace a/sweep.csv, which this command reads"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("a/sweep.csv")).unwrap(),
+        before
+    );
+}

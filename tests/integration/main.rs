@@ -37,5 +37,6 @@ mod support;
 mod sweep_settings;
 mod sweeps;
 mod tasks;
+mod terminal;
 mod theory;
 mod timezones;

@@ -16,39 +16,45 @@ fn outcome(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
 }
 
 /// A key nested past the parser's recursion limit is located and said
-/// once (it printed "recursion limit" twice, without a line).
+/// once (it printed "recursion limit" twice, without a line), by the
+/// commands that read a sweep too (they said "sweep: recursion limit").
 #[test]
 fn a_key_nested_too_deep_is_located_once() {
     let deep = format!("{}b = 1\n", "a.".repeat(200));
     let (_dir, path) = write_scenario(&format!("{BASE}\n{deep}"), "deep.toml");
-    let (code, stderr) = outcome(&["validate".as_ref(), path.as_os_str()]);
-    assert_eq!(code, Some(2), "{stderr}");
     let line = BASE.lines().count() + 2;
-    assert!(
-        stderr.starts_with(&format!(
-            "error: {}:{line}:1: a key of 201 dotted parts",
-            path.display()
-        )),
-        "{stderr}"
-    );
-    assert_eq!(stderr.matches("recursion limit").count(), 1, "{stderr}");
+    for command in ["validate", "run", "sweep", "plan", "estimate"] {
+        let (code, stderr) = outcome(&[command.as_ref(), path.as_os_str(), "-q".as_ref()]);
+        assert_eq!(code, Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: {}:{line}:1: a key of 201 dotted parts",
+                path.display()
+            )),
+            "{command}: {stderr}"
+        );
+        assert_eq!(stderr.matches("recursion limit").count(), 1, "{stderr}");
+    }
 }
 
 /// `sweep = {…}` written after a table is a key of that table: `sweep`
-/// says so where it stands (it said "has no [sweep]").
+/// says so where it stands (it said "has no [sweep]"), and so do `run`
+/// and `validate` (they said "unknown field `sweep`").
 #[test]
 fn an_inline_sweep_inside_a_table_is_named_there() {
     let src = format!("{BASE}sweep = {{ \"pool.builders.count\" = [1, 2] }}\n");
     let (_dir, path) = write_scenario(&src, "inline.toml");
-    let (code, stderr) = outcome(&["sweep".as_ref(), path.as_os_str(), "-q".as_ref()]);
-    assert_eq!(code, Some(2), "{stderr}");
     let line = BASE.lines().count() + 1;
-    assert!(
-        stderr.contains(&format!(
-            "inline.toml:{line}:1: slo.sweep: `sweep` written after [slo] is a key of [slo]"
-        )),
-        "{stderr}"
-    );
+    for command in ["sweep", "run", "validate"] {
+        let (code, stderr) = outcome(&[command.as_ref(), path.as_os_str(), "-q".as_ref()]);
+        assert_eq!(code, Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "inline.toml:{line}:1: slo.sweep: `sweep` written after [slo] is a key of [slo], not a sweep; a sweep is run by `poolcast sweep`"
+            )) && !stderr.contains("unknown field"),
+            "{command}: {stderr}"
+        );
+    }
     // Above the first table it is the sweep.
     let src = BASE.replacen(
         "\n[simulation]",

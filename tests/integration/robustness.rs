@@ -1204,3 +1204,156 @@ fn replications_fold_their_queue_series_as_they_end() {
     let queue = std::fs::read_to_string(dir.path().join("out/queue.csv")).expect("queue.csv");
     assert_eq!(queue.lines().count(), 1 + 100_801, "{}", &queue[..200]);
 }
+
+/// The warnings a command printed, each without its `warning: `.
+fn warned(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("warning: "))
+        .map(String::from)
+        .collect()
+}
+
+/// Issue 28: `validate` gives the warnings `run` gives before it simulates
+/// (it gave none): on stderr and in its JSON, still valid (exit 0); with a
+/// [sweep] over tiers, what the comparison assumes, as `sweep` says.
+#[test]
+fn validate_warns_as_run_does_before_simulating() {
+    let src = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 1\n\n[[pool]]\nname = \"builders\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"ci\"\npool = \"builders\"\narrival = { process = \"profile\", rate = \"20/h\", preset = \"workday\" }\nduration = { dist = \"constant\", value = \"5m\" }\n";
+    let (_dir, path) = write_scenario(src, "warned.toml");
+    let path = path.to_str().unwrap();
+    let validate = poolcast().args(["validate", path]).output().unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    let before = warned(&validate);
+    assert!(
+        before.iter().any(|w| w.starts_with("pool builders: "))
+            && before.iter().any(|w| w.starts_with("one replication")),
+        "{before:?}"
+    );
+    let run = poolcast()
+        .args(["run", path, "--outputs", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(warned(&run)[..before.len()], before[..]);
+    let json = poolcast()
+        .args(["validate", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["warnings"], serde_json::json!(before));
+    let quiet = poolcast().args(["validate", path, "-q"]).output().unwrap();
+    assert_eq!(
+        (quiet.status.code(), &quiet.stderr[..]),
+        (Some(0), &b""[..])
+    );
+
+    let swept = format!("{src}\n[sweep]\n\"pool.builders.tier\" = [\"S1\", \"S2\"]\n");
+    let (_dir, path) = write_scenario(&swept, "tiers.toml");
+    let validate = poolcast().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    assert!(
+        warned(&validate).iter().any(|w| w.starts_with(
+            "pool builders: tiers are compared, but workload ci has parallel_fraction = 0"
+        )),
+        "{:?}",
+        warned(&validate)
+    );
+}
+
+/// `run` of eight pools, each with its workload at 1 to 8 runs an hour,
+/// into `out` of the folder returned, with its stderr.
+fn eight_pools() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let mut src = "[simulation]\nhorizon = \"7d\"\nwarmup = \"1d\"\nreplications = 2\n".to_string();
+    for k in 1..=8 {
+        src.push_str(&format!(
+            "\n[[pool]]\nname = \"pool{k}\"\ntier = \"S1\"\ncount = 1\n\n[[workload]]\nname = \"w{k}\"\npool = \"pool{k}\"\narrival = {{ process = \"poisson\", rate = \"{k}/h\" }}\nduration = {{ dist = \"exponential\", mean = \"6m\" }}\n"
+        ));
+    }
+    let (dir, path) = write_scenario(&src, "eight.toml");
+    let out = dir.path().join("out");
+    let run = poolcast()
+        .arg("run")
+        .arg(&path)
+        .args(["--outputs", "svg,md,csv", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    (dir, out, stderr)
+}
+
+/// An SVG text element holds its text on a line of its own.
+fn labelled(svg: &str, label: &str) -> bool {
+    svg.lines().any(|l| l == label)
+}
+
+/// Issue 28: past the palette's six colours a run's charts repeated them
+/// (two workloads of one colour in wait_by_hour). The wait charts draw
+/// the six workloads with the highest p95 wait (workloads.csv's), the
+/// cost chart the five costliest pools and the rest as one grey stack;
+/// stderr and summary.md say so.
+#[test]
+fn run_charts_past_six_series_keep_one_colour_each() {
+    let (_dir, out, stderr) = eight_pools();
+    let mut by_p95: Vec<(f64, String)> = crate::support::csv_rows(&out.join("workloads.csv"))
+        .into_iter()
+        .map(|r| (r["wait_p95_s"].parse().unwrap(), r["name"].clone()))
+        .collect();
+    by_p95.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for chart in ["wait_by_hour", "wait_cdf"] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        for (i, (p95, name)) in by_p95.iter().enumerate() {
+            assert_eq!(labelled(&svg, name), i < 6, "{chart}: {name} (p95 {p95} s)");
+        }
+    }
+    let cost = std::fs::read_to_string(out.join("cost.svg")).unwrap();
+    // The pools cost alike: the first five are drawn.
+    for k in 1..=8 {
+        assert_eq!(labelled(&cost, &format!("pool{k} (S1)")), k <= 5, "pool{k}");
+    }
+    assert!(labelled(&cost, "3 others, together") && cost.contains("#A0A0A0"));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    for said in [
+        "the charts wait_cdf and wait_by_hour draw the 6 workloads with the highest p95 wait (one colour each), not all 8",
+        "the chart cost draws the 5 costliest payers one colour each and the other 3 as one grey stack",
+    ] {
+        assert!(stderr.contains(&format!("note: {said}")), "{stderr}");
+        assert!(md.contains(&format!("Left out: {said}")), "{md}");
+    }
+}
+
+/// The queue chart's half-width panels (four pools or more) ran their
+/// date labels together ("Sun 12 JanMon 13 Jan"): labels of a panel are
+/// now at least a label's width (about 70 px) apart.
+#[test]
+fn queue_panels_keep_their_date_labels_apart() {
+    let (_dir, out, _) = eight_pools();
+    let svg = std::fs::read_to_string(out.join("queue.svg")).unwrap();
+    let lines: Vec<&str> = svg.lines().collect();
+    let is_date = |l: &str| {
+        let parts: Vec<&str> = l.split(' ').collect();
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        parts.len() == 3 && days.contains(&parts[0])
+    };
+    // (y, x) of each date label, from its text element's opening line.
+    let mut at: Vec<(i64, i64)> = lines
+        .windows(2)
+        .filter(|w| is_date(w[1]))
+        .map(|w| {
+            let attr = |name: &str| -> i64 {
+                let v = w[0]
+                    .split(&format!(" {name}=\""))
+                    .nth(1)
+                    .expect("an attribute");
+                v.split('"').next().unwrap().parse().unwrap()
+            };
+            (attr("y"), attr("x"))
+        })
+        .collect();
+    at.sort();
+    assert!(at.len() >= 8, "{at:?}");
+    for pair in at.windows(2).filter(|p| p[0].0 == p[1].0) {
+        assert!(pair[1].1 - pair[0].1 >= 80, "{pair:?}");
+    }
+}

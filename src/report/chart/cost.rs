@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::RunSummary;
+use crate::stats::{CostByDay, RunSummary};
 use crate::workload::Calendar;
 
 /// Past this many days, one bar per week.
@@ -25,7 +25,24 @@ pub(super) struct CostPlot {
     /// The day (from time 0) of the first bar.
     first_day: u64,
     payers: Vec<String>,
+    /// Whether the last payer stands for the payers past the palette,
+    /// together (see `grouped_payers`).
+    others: bool,
     calendar: Calendar,
+}
+
+/// Past the palette's colours: the payers drawn one colour each (the
+/// costliest, one colour kept for the rest) and how many are drawn
+/// together as "the others", so that the bars still add up to the cost;
+/// `None` while every payer has its colour.
+pub(super) fn grouped_payers(c: &CostByDay) -> Option<(Vec<usize>, usize)> {
+    let n = c.payers.len();
+    (n > palette::SERIES.len()).then(|| {
+        let totals: Vec<Option<f64>> = (0..n).map(|p| Some(c.days().map(|d| d[p]).sum())).collect();
+        let kept = palette::largest(&totals, palette::SERIES.len() - 1);
+        let others = n - kept.len();
+        (kept, others)
+    })
 }
 
 impl CostPlot {
@@ -37,28 +54,40 @@ impl CostPlot {
             return None;
         }
         let days_per_bar = if days.len() > MAX_DAILY_BARS { 7 } else { 1 };
+        let grouped = grouped_payers(c);
+        let all: Vec<usize> = (0..c.payers.len()).collect();
+        let kept = grouped.as_ref().map_or(&all, |(kept, _)| kept);
         let bars = days
             .chunks(days_per_bar as usize)
             .map(|days| {
-                (0..c.payers.len())
-                    .map(|p| days.iter().map(|d| d[p]).sum())
-                    .collect()
+                let cost = |p: usize| days.iter().map(|d| d[p]).sum::<f64>();
+                let mut bar: Vec<f64> = kept.iter().map(|&p| cost(p)).collect();
+                if grouped.is_some() {
+                    let rest = (0..c.payers.len()).filter(|p| !kept.contains(p));
+                    bar.push(rest.map(cost).sum());
+                }
+                bar
             })
             .collect();
-        let payers = c
-            .payers
+        let mut payers: Vec<String> = kept
             .iter()
-            .map(|name| match run.pools.iter().find(|p| &p.name == name) {
-                Some(p) => format!("{} ({})", p.name, p.tier),
-                None => "default compute".into(),
-            })
+            .map(
+                |&p| match run.pools.iter().find(|pool| pool.name == c.payers[p]) {
+                    Some(pool) => format!("{} ({})", pool.name, pool.tier),
+                    None => "default compute".into(),
+                },
+            )
             .collect();
+        if let Some((_, others)) = grouped {
+            payers.push(format!("{others} others, together"));
+        }
         Some(CostPlot {
             bars,
             days_per_bar,
             days: days.len(),
             first_day: c.first_day,
             payers,
+            others: grouped.is_some(),
             calendar: run.context.calendar,
         })
     }
@@ -114,7 +143,11 @@ impl Plot for CostPlot {
         let half = 0.4;
         let mut keys = Vec::new();
         for (p, name) in self.payers.iter().enumerate() {
-            let c = palette::series(p);
+            let c = if self.others && p + 1 == self.payers.len() {
+                palette::OTHERS
+            } else {
+                palette::series(p)
+            };
             chart
                 .draw_series(self.bars.iter().enumerate().map(|(i, costs)| {
                     let below: f64 = costs[..p].iter().sum();

@@ -29,7 +29,7 @@ use render::{DrawResult, render};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::compare::Comparison;
-use crate::stats::RunSummary;
+use crate::stats::{RunSummary, WorkloadMetric};
 use crate::sweep::{Objective, SweepTable};
 use crate::units::SimTime;
 
@@ -41,6 +41,48 @@ fn observed(run: &RunSummary) -> impl Iterator<Item = (usize, SimTime)> + Clone 
     let step = run.series.interval.0.max(1);
     let (from, to) = (run.context.warmup.0, run.context.horizon.0);
     (from.div_ceil(step)..to.div_ceil(step)).map(move |k| (k as usize, SimTime(k * step)))
+}
+
+/// The workloads the wait charts (`wait_cdf`, `wait_by_hour`) draw, by
+/// index: those with runs in the observed window, one colour each, the
+/// highest p95 waits when there are more than colours (see
+/// `palette::largest`).
+fn drawn_workloads(run: &RunSummary) -> Vec<usize> {
+    let p95: Vec<Option<f64>> = run
+        .workloads
+        .iter()
+        .zip(&run.wait_by_hour)
+        .map(|(w, hours)| {
+            let ran = hours.iter().any(|h| h.runs > 0);
+            ran.then(|| w.metrics.get(WorkloadMetric::WaitP95S).mean)
+        })
+        .collect();
+    palette::largest(&p95, palette::SERIES.len())
+}
+
+/// What the run's charts leave out past the palette's colours, a sentence
+/// per chart that does (for stderr and the reports); empty when every
+/// series has its colour.
+pub fn run_charts_left_out(run: &RunSummary) -> Vec<String> {
+    let mut out = Vec::new();
+    let with_runs = run
+        .wait_by_hour
+        .iter()
+        .filter(|hours| hours.iter().any(|h| h.runs > 0))
+        .count();
+    let drawn = drawn_workloads(run).len();
+    if drawn < with_runs {
+        out.push(format!(
+            "the charts wait_cdf and wait_by_hour draw the {drawn} workloads with the highest p95 wait (one colour each), not all {with_runs}; every workload is in wait_cdf.csv and wait_by_hour.csv"
+        ));
+    }
+    if let Some((kept, others)) = cost::grouped_payers(&run.cost_by_day) {
+        out.push(format!(
+            "the chart cost draws the {} costliest payers one colour each and the other {others} as one grey stack; each payer's cost per day is in cost_by_day.csv",
+            kept.len()
+        ));
+    }
+    out
 }
 
 /// A chart in both formats.

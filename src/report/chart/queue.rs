@@ -121,6 +121,10 @@ impl Panel<'_> {
             .fold(0.0, f64::max);
         let ytop = draw::count_top(ymax);
         let calendar = cx.calendar;
+        // A date label ("Wed 8 Jan") takes about 70 px: at most one per
+        // 90 px, so that half-width panels (four pools or more) do not
+        // run their labels together.
+        let x_labels = (area.dim_in_pixel().0 as usize / 90).clamp(2, 8);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 17))
             .margin(6)
@@ -137,7 +141,7 @@ impl Panel<'_> {
             })
             .y_labels(draw::count_labels(ytop))
             .y_label_formatter(&draw::whole)
-            .x_labels(8)
+            .x_labels(x_labels)
             .x_label_formatter(&|d| draw::date_label(&calendar, *d))
             .label_style(("sans-serif", 14))
             .draw()

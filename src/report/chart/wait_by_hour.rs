@@ -1,6 +1,7 @@
 //! The p95 wait by hour of the week of arrival, per workload: when in the
-//! week the queue hurts (a night without instances, a Monday peak). Drawn
-//! from `RunSummary::wait_by_hour`, the rows of `wait_by_hour.csv`.
+//! week the queue hurts (a night without instances, a Monday peak), of the
+//! workloads the wait charts draw. Drawn from `RunSummary::wait_by_hour`,
+//! the rows of `wait_by_hour.csv`.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -30,12 +31,13 @@ impl HourPlot {
     /// `None` when no run arrived in the observed window.
     pub(super) fn of(run: &RunSummary) -> Option<HourPlot> {
         let objectives = &run.context.objectives;
+        let drawn = super::drawn_workloads(run);
         let workloads: Vec<_> = run
             .workloads
             .iter()
             .zip(&run.wait_by_hour)
             .enumerate()
-            .filter(|(_, (_, hours))| hours.iter().any(|h| h.runs > 0))
+            .filter(|(i, _)| drawn.contains(i))
             .map(|(i, (w, hours))| {
                 let target = objectives
                     .judging(i)

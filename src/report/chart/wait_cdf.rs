@@ -82,8 +82,14 @@ pub(super) struct CdfPlot {
 
 impl CdfPlot {
     pub(super) fn of(run: &RunSummary) -> CdfPlot {
+        let drawn: Vec<&str> = super::drawn_workloads(run)
+            .into_iter()
+            .map(|w| run.workloads[w].name.as_str())
+            .collect();
+        let mut workloads = survival(run);
+        workloads.retain(|s| drawn.contains(&s.workload.as_str()));
         CdfPlot {
-            workloads: survival(run),
+            workloads,
             slo_minutes: run
                 .context
                 .objectives
