@@ -379,7 +379,7 @@ fn finish(
     out.write_charts(&charts)?;
     out.write_document(|| report::Document::for_sweep(scenario, table, obj, &summary, &charts))?;
     out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, obj)
+        report::write_recommendation_json(w, table, obj, &summary.warnings)
     })?;
     out.write(
         Kind::Json,
@@ -430,7 +430,7 @@ fn finish(
             text.push_str(&report::recommendation_text(table, obj, &summary));
             emit(&text)?;
         }
-        Format::Json => print_recommendation(table, obj)?,
+        Format::Json => print_recommendation(table, obj, &summary.warnings)?,
         Format::Csv => emit(&String::from_utf8_lossy(
             rows.printed.as_deref().unwrap_or_default(),
         ))?,
@@ -450,10 +450,11 @@ fn new_table(table: std::io::Result<SweepTable>) -> Result<SweepTable> {
 }
 
 /// Prints `recommendation.json` as it is made.
-fn print_recommendation(table: &SweepTable, obj: &Objective) -> Result<()> {
+fn print_recommendation(table: &SweepTable, obj: &Objective, warnings: &[String]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     super::on_stdout(
-        report::write_recommendation_json(&mut out, table, obj).and_then(|()| out.flush()),
+        report::write_recommendation_json(&mut out, table, obj, warnings)
+            .and_then(|()| out.flush()),
     )
 }
 
@@ -774,7 +775,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let csv = report::sweep_csv(table, &outcome.rows, &obj)?;
     out.write(Kind::Csv, "plan.csv", &csv)?;
     out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, &obj)
+        report::write_recommendation_json(w, table, &obj, &summary.warnings)
     })?;
     match args.print.format {
         Format::Table => {
@@ -789,7 +790,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
             text.push_str(&report::recommendation_text(table, &obj, &summary));
             emit(&text)?;
         }
-        Format::Json => print_recommendation(table, &obj)?,
+        Format::Json => print_recommendation(table, &obj, &summary.warnings)?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
     }
     if !args.print.quiet {

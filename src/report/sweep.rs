@@ -191,6 +191,7 @@ pub fn write_recommendation_json(
     out: &mut dyn Write,
     table: &SweepTable,
     obj: &Objective,
+    warnings: &[String],
 ) -> io::Result<()> {
     /// The document, in its keys' order; the entries are made as they are
     /// written.
@@ -198,6 +199,7 @@ pub fn write_recommendation_json(
     struct Doc<'a> {
         objective: &'static str,
         slo: Value,
+        warnings: &'a [String],
         recommendations: Entries<'a>,
     }
     struct Entries<'a> {
@@ -242,6 +244,7 @@ pub fn write_recommendation_json(
             }).collect::<Vec<_>>(),
             "judged_on": "upper end of the 95% interval",
         }),
+        warnings,
         recommendations: Entries { table, obj },
     };
     let mut out = io::BufWriter::new(out);

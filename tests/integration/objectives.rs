@@ -391,6 +391,21 @@ fn tier_comparisons_say_what_they_assume() {
                 "{command}: {stderr}"
             );
         }
+        // plan writes no report: its recommendation.json says them.
+        let rec = read_json(
+            &dir.path()
+                .join(format!("plan-{warned}"))
+                .join("recommendation.json"),
+        );
+        let said = rec["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.contains("the tiers then differ only in price"))
+            });
+        assert_eq!(said, warned, "{rec}");
     }
 }
 
