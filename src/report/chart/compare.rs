@@ -179,7 +179,7 @@ impl Plot for CostsPlot {
             )?,
             bars(
                 &right,
-                "p95 wait (minutes)",
+                "p95 wait of every run (minutes)",
                 &self.wait_p95,
                 self.slo_minutes,
                 medium,
