@@ -239,7 +239,7 @@ fn text(points: &[Target], name: &str, pool: &str, tier: &str) -> String {
             .unwrap_or(0)
     };
     let (w, c) = (
-        width(|x| x.0.len(), "rules "),
+        width(|x| x.0.len(), "rules"),
         width(|x| x.1.len(), "confirmed"),
     );
     let mut t = format!(
