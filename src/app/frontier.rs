@@ -10,8 +10,8 @@ use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
 use super::schedule::{
-    exit_code, json_value, minutes, notes, recommended_file, request, saving, scenario_of, search,
-    threads_for,
+    confirmed_words, exit_code, json_value, minutes, notes, recommended_file, replan, request,
+    saving, scenario_of, search, threads_for,
 };
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
@@ -31,6 +31,9 @@ struct Target {
     /// Its scenario (the text with the target in `[slo] wait_p95`).
     scenario: Scenario,
     plan: Option<Result<SchedulePlan, ScheduleError>>,
+    /// The tighter target whose schedule this target's plan is, when that
+    /// costs less than the schedule searched for this one.
+    same_as: Option<SimDuration>,
 }
 
 /// The targets of `--targets`, in rising order; refused when one is not a
@@ -82,6 +85,7 @@ pub(super) fn frontier_cmd(
                 target,
                 scenario: s,
                 plan: None,
+                same_as: None,
             },
             text,
         ));
@@ -93,7 +97,12 @@ pub(super) fn frontier_cmd(
         let req = request(args, pool, text, &t.scenario, max_stranded);
         t.plan = Some(search(&threads, &req, run.print.quiet)?);
     }
+    monotone(&mut points, args, pool, max_stranded, &threads)?;
     let points: Vec<Target> = points.into_iter().map(|(t, _)| t).collect();
+    if !points.iter().any(|t| matches!(t.plan, Some(Ok(_)))) {
+        // Nothing planned, nothing written: the refusal, as without --targets.
+        return Err(nothing_planned(&points).into());
+    }
     for t in &points {
         if let Some(Ok(plan)) = &t.plan {
             let (recommended, reads_outside) = recommended_file(plan, args, &out);
@@ -124,10 +133,57 @@ pub(super) fn frontier_cmd(
         Format::Csv => emit(&csv(&points))?,
     }
     out.finish_noted(run.print.quiet)?;
-    let missed = points
-        .iter()
-        .any(|t| matches!(&t.plan, Some(Ok(p)) if misses_cost(&p.result)));
+    // A target without a plan, or a plan that misses its cost cap, is a
+    // missed objective: exit 1, as `check` gives (the others are written).
+    let missed = points.iter().any(|t| match &t.plan {
+        Some(Ok(p)) => misses_cost(&p.result),
+        _ => true,
+    });
     Ok(exit_code(missed))
+}
+
+/// Makes the frontier monotone: a tighter target's schedule meets every
+/// looser target too, so a looser target whose own search found a dearer
+/// schedule (or none) takes the cheapest tighter one, judged and confirmed
+/// against its own objectives.
+fn monotone(
+    points: &mut [(Target, String)],
+    args: &PlanArgs,
+    pool: &str,
+    max_stranded: SimDuration,
+    threads: &rayon::ThreadPool,
+) -> Result<()> {
+    let cost = |p: &SchedulePlan| p.result.totals.get(TotalMetric::CostPerDayUsd).mean;
+    // The cheapest plan so far: its target, cost per day and counts.
+    let mut cheapest: Option<(SimDuration, f64, Vec<u32>)> = None;
+    for (t, text) in points.iter_mut() {
+        if let Some((tighter, day, counts)) = &cheapest {
+            let dearer = match &t.plan {
+                Some(Ok(own)) => cost(own) > *day,
+                _ => true,
+            };
+            let req = request(args, pool, text, &t.scenario, max_stranded);
+            if dearer && let Some(plan) = replan(threads, &req, counts)? {
+                t.plan = Some(Ok(plan));
+                t.same_as = Some(*tighter);
+            }
+        }
+        if let Some(Ok(p)) = &t.plan
+            && cheapest.as_ref().is_none_or(|(_, day, _)| cost(p) < *day)
+        {
+            cheapest = Some((t.target, cost(p), p.counts.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Why no target has a plan: each target's refusal.
+fn nothing_planned(points: &[Target]) -> BadInput {
+    let why: Vec<String> = points
+        .iter()
+        .map(|t| format!("{}: {}", t.label, why_none(t).unwrap_or_default()))
+        .collect();
+    BadInput(format!("no target has a schedule; {}", why.join("; ")))
 }
 
 /// The plans found, with their targets.
@@ -158,13 +214,42 @@ fn why_none(t: &Target) -> Option<String> {
 
 /// The printed frontier: a line per target.
 fn text(points: &[Target], name: &str, pool: &str, tier: &str) -> String {
-    let mut t = format!(
-        "{name}: the cheapest schedule for pool {pool} ({tier}) by p95 wait target\n\ntarget     cost a day (USD, 95% interval)  judged wait p95 (upper 95%)  rules  confirmed  fixed {tier} a day  saves\n"
+    let rules = |plan: &SchedulePlan, same_as: Option<SimDuration>| match same_as {
+        Some(tighter) => format!(
+            "{} (the {} plan)",
+            plan.rules.len(),
+            tighter.to_string().replace(' ', "")
+        ),
+        None => plan.rules.len().to_string(),
+    };
+    let cells: Vec<Option<(String, String)>> = points
+        .iter()
+        .map(|p| match &p.plan {
+            Some(Ok(plan)) => Some((rules(plan, p.same_as), confirmed_words(plan))),
+            _ => None,
+        })
+        .collect();
+    let width = |f: fn(&(String, String)) -> usize, head: &str| {
+        cells
+            .iter()
+            .flatten()
+            .map(f)
+            .chain([head.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w, c) = (
+        width(|x| x.0.len(), "rules"),
+        width(|x| x.1.len(), "confirmed"),
     );
-    for p in points {
+    let mut t = format!(
+        "{name}: the cheapest schedule for pool {pool} ({tier}) by p95 wait target\n\ntarget     cost a day (USD, 95% interval)  judged wait p95 (upper 95%)  {:<w$}  {:<c$}  fixed {tier} a day  saves\n",
+        "rules", "confirmed"
+    );
+    for (p, cells) in points.iter().zip(&cells) {
         let head = format!("{:<10} ", minutes(p.target.as_secs_f64()));
-        match (&p.plan, why_none(p)) {
-            (Some(Ok(plan)), _) => {
+        match (&p.plan, cells) {
+            (Some(Ok(plan)), Some((rules, confirmed))) => {
                 let cost = plan.result.totals.get(TotalMetric::CostPerDayUsd);
                 let interval = cost
                     .ci95
@@ -180,16 +265,16 @@ fn text(points: &[Target], name: &str, pool: &str, tier: &str) -> String {
                                 format!("{:.1}%", saving(cost.mean, day) * 100.0),
                             )
                         });
-                let confirmed = plan.confirmed && !misses_cost(&plan.confirmation);
                 t.push_str(&format!(
-                    "{head}{:<31} {:<28} {:<6} {:<10} {fixed:<14} {saves}\n",
+                    "{head}{:<31} {:<28} {rules:<w$}  {confirmed:<c$}  {fixed:<14} {saves}\n",
                     format!("{:.2}{interval}", cost.mean),
                     format!("{} ({})", minutes(wait.value), minutes(wait.value_upper95)),
-                    plan.rules.len(),
-                    report::met_word(confirmed),
                 ));
             }
-            (_, why) => t.push_str(&format!("{head}no schedule: {}\n", why.unwrap_or_default())),
+            _ => t.push_str(&format!(
+                "{head}no schedule: {}\n",
+                why_none(p).unwrap_or_default()
+            )),
         }
     }
     t
@@ -208,6 +293,7 @@ fn json(points: &[Target], name: &str) -> String {
                     _ => serde_json::Value::Null,
                 },
                 "error": why_none(t),
+                "same_schedule_as_target_s": t.same_as.map(|d| d.as_secs_f64()),
             })
         })
         .collect();
@@ -240,7 +326,7 @@ fn csv(points: &[Target]) -> String {
                     hi,
                     wait.value,
                     wait.value_upper95,
-                    p.confirmed && !misses_cost(&p.confirmation)
+                    p.confirms()
                 )
             }
             _ => ",,,,,,,,,".to_string(),

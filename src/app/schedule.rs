@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 
@@ -14,11 +15,13 @@ use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
 use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
-use crate::stats::{Estimate, Judged};
+use crate::sweep::schedule::plan_schedule_from;
 use crate::sweep::schedule::{
     CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, FixedComparison, check_request, judged_wait, misses_cost,
 };
-use crate::sweep::{ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule};
+use crate::sweep::{
+    Progress, ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule,
+};
 use crate::text::{counted, parse_duration};
 use crate::units::SimDuration;
 
@@ -103,7 +106,7 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
     );
     t.push_str(&rules_table(plan));
     t.push_str(&format!(
-        "each rule fires {} before its count is needed (the pool's provisioning time)\n\n",
+        "each scale-up fires {} before its count is needed (the pool's provisioning time), each scale-down on the hour\n\n",
         plan.lead
     ));
     let cost = plan
@@ -130,7 +133,7 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
             "confirmed on a new seed ({}, {} replications): {}",
             plan.confirmation.seed,
             plan.confirmation.replications,
-            met_word(plan.confirmed && !misses_cost(&plan.confirmation))
+            confirmed_words(plan)
         ),
         &plan.confirmation,
     );
@@ -157,6 +160,17 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
     t
 }
 
+/// The confirmation's verdict in words: `met`, or `MISSED` and what it
+/// missed, by the keys that set it (`MISSED (max_cost_per_day)`).
+pub(super) fn confirmed_words(plan: &SchedulePlan) -> String {
+    let missed = plan.missed();
+    if missed.is_empty() {
+        met_word(true).to_string()
+    } else {
+        format!("{} ({})", met_word(false), missed.join(", "))
+    }
+}
+
 /// A line comparing the schedule's cost per day with fixed pool `f`.
 fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
     let day = f.cost_per_day_usd.mean;
@@ -169,28 +183,6 @@ fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
         day - cost,
         (day - cost) * 30.0
     )
-}
-
-fn estimate_json(e: Estimate) -> serde_json::Value {
-    let num = |x: f64| {
-        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
-    };
-    serde_json::json!({
-        "mean": num(e.mean),
-        "ci95": e.ci95.map(|(lo, hi)| vec![num(lo), num(hi)]),
-    })
-}
-
-/// The judged value as `{mean, upper95, worst_hour}`.
-fn judged_json(j: Judged) -> serde_json::Value {
-    let num = |x: f64| {
-        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
-    };
-    serde_json::json!({
-        "mean": num(j.value),
-        "upper95": num(j.value_upper95),
-        "worst_hour": j.worst_hour.map(|h| h.to_string()),
-    })
 }
 
 fn json(plan: &SchedulePlan, name: &str) -> String {
@@ -225,8 +217,8 @@ pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
         serde_json::json!({
             "tier": f.tier.to_string(),
             "count": f.count,
-            "cost_per_day_usd": estimate_json(f.cost_per_day_usd),
-            "wait_p95_s": judged_json(f.wait_p95_s),
+            "cost_per_day_usd": report::estimate_value(f.cost_per_day_usd),
+            "wait_p95_s": report::judged_value(f.wait_p95_s),
             "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
         })
     };
@@ -244,10 +236,10 @@ pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
             "cron": r.cron, "count": r.count, "in_force": r.in_force,
         })).collect::<Vec<_>>(),
         "count_by_hour_of_week": plan.counts,
-        "cost_per_day_usd": estimate_json(cost),
+        "cost_per_day_usd": report::estimate_value(cost),
         "cost_per_month_usd": cost.mean * 30.0,
         "wait_p95_target_s": target,
-        "wait_p95_s": judged_json(wait),
+        "wait_p95_s": report::judged_value(wait),
         "objectives": objectives(&plan.result),
         "met_upper95": plan.result.slo.as_ref().is_some_and(|v| v.met_upper95),
         "replications": plan.result.replications,
@@ -255,9 +247,9 @@ pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
         "confirmation": {
             "seed": plan.confirmation.seed,
             "replications": plan.confirmation.replications,
-            "wait_p95_s": judged_json(check),
+            "wait_p95_s": report::judged_value(check),
             "objectives": objectives(&plan.confirmation),
-            "met_upper95": plan.confirmed && !misses_cost(&plan.confirmation),
+            "met_upper95": plan.confirms(),
         },
         "fixed": fixed,
         "cheapest_fixed": plan.cheapest_fixed.as_ref().map(fixed_json),
@@ -348,9 +340,38 @@ pub(super) fn search(
     req: &ScheduleRequest,
     quiet: bool,
 ) -> Result<Result<SchedulePlan, ScheduleError>> {
+    with_bar(threads, req, quiet, |cancel, progress| {
+        plan_schedule(req, cancel, progress)
+    })
+}
+
+/// The plan of `req` on `counts`, a tighter target's schedule, with a
+/// progress bar: `None` when it does not meet `req` after all (see
+/// `plan_schedule_from`); a refusal is an error, as the search's is.
+pub(super) fn replan(
+    threads: &rayon::ThreadPool,
+    req: &ScheduleRequest,
+    counts: &[u32],
+) -> Result<Option<SchedulePlan>> {
+    Ok(with_bar(threads, req, true, |cancel, progress| {
+        plan_schedule_from(req, counts, cancel, progress)
+    })??)
+}
+
+/// Runs `plan` in `threads` with a progress bar (unless `quiet`) and
+/// Ctrl-C: what it gave, or `Interrupted`.
+fn with_bar<T>(
+    threads: &rayon::ThreadPool,
+    req: &ScheduleRequest,
+    quiet: bool,
+    plan: impl FnOnce(&AtomicBool, &(dyn Fn(Progress) + Sync)) -> Result<T, ScheduleError> + Send,
+) -> Result<Result<T, ScheduleError>>
+where
+    T: Send,
+{
     let bar = super::sweep::bar_for(quiet, &req.scenario.name);
     let progress = super::sweep::on_progress(&bar);
-    let found = threads.install(|| plan_schedule(req, &super::INTERRUPTED, &progress));
+    let found = threads.install(|| plan(&super::INTERRUPTED, &progress));
     bar.0.finish_and_clear();
     if super::interrupted() || matches!(found, Err(ScheduleError::Cancelled)) {
         return Err(Interrupted.into());

@@ -7,13 +7,31 @@ use crate::estimate::{ScenarioEstimate, SweepEstimate};
 use crate::load::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier, WAIT_P95};
 use crate::stats::{
-    Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES, RunSummary, SloVerdict,
-    rounded,
+    Estimate, Judged, Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES,
+    RunSummary, SloVerdict, rounded,
 };
 
 /// A number, or null when undefined (NaN).
 fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// An estimate as `{mean, ci95}` (`ci95` null without an interval), as
+/// `schedule.json` gives its costs.
+pub fn estimate_value(e: Estimate) -> Value {
+    json!({
+        "mean": num(e.mean),
+        "ci95": e.ci95.map(|(lo, hi)| [num(lo), num(hi)]),
+    })
+}
+
+/// A judged value as `{mean, upper95, worst_hour}`.
+pub fn judged_value(j: Judged) -> Value {
+    json!({
+        "mean": num(j.value),
+        "upper95": num(j.value_upper95),
+        "worst_hour": j.worst_hour.map(|h| h.to_string()),
+    })
 }
 
 /// Adds `m` and, with an interval, `m_ci95 = [low, high]` for every metric.

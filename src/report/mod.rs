@@ -30,7 +30,8 @@ pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use fingerprint::Fingerprint;
 pub use json::{
-    analytic_json, estimate_json, objectives_json, summary_json, sweep_estimate_json, tiers_json,
+    analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
+    sweep_estimate_json, tiers_json,
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{

@@ -248,6 +248,34 @@ fn a_run_three_hours_late_sets_the_count_in_force_when_it_starts() {
     assert_eq!(stand.count(), at_nine_pm);
 }
 
+/// A scale-down waits for its hour, only a scale-up leads: the 17:53 run
+/// starting 4 min late, at 17:57, looks past 18:00 for the scale-up lead
+/// but keeps the count in force until 18:00 (the hour was judged with
+/// it); the 18:03 run lowers it.
+#[test]
+fn a_scale_down_waits_for_its_hour() {
+    let (plan, step) = Planned::berlin();
+    let (at_five, at_six) = (plan.count(17), plan.count(18));
+    assert!(at_five > at_six, "the workday ends at 18:00");
+    let stand = Stand::new(at_five, "Succeeded");
+    // Monday 10 March 2025, 17:57 in Berlin (CET, UTC+1).
+    stand.run_ok(&step, "2025-03-10T16:57:00Z");
+    assert_eq!(stand.count(), at_five, "{}", stand.read("calls"));
+    stand.run_ok(&step, "2025-03-10T17:03:00Z");
+    assert_eq!(stand.count(), at_six);
+    // The recommended file's rule fires on the hour too; the scale-up
+    // at 09:00 fires 5 min before it.
+    let recommended = plan.file("recommended.toml");
+    assert!(
+        recommended.contains("{ cron = \"0 18 * * 1-5\""),
+        "{recommended}"
+    );
+    assert!(
+        recommended.contains("{ cron = \"55 8 * * 1-5\""),
+        "{recommended}"
+    );
+}
+
 /// A dropped run: 08:43 has nothing to change, 08:53 never runs, and 09:03
 /// sets 09:00's count.
 #[test]

@@ -596,6 +596,38 @@ fn a_missed_cost_cap_exits_1_with_the_verdict_in_the_json() {
     assert_eq!(cap["value"], plan["cost_per_day_usd"]["mean"]);
     assert_eq!(plan["met_upper95"], false);
     assert_eq!(plan["confirmation"]["met_upper95"], false);
+    // Each confirmation says which objective it missed, by its key, in
+    // the frontier's table as in the plan's.
+    let missed = |args: &[&str], folder: &str| {
+        let out = poolcast()
+            .arg("plan")
+            .arg(&path)
+            .args(["--schedule", "builders"])
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join(folder))
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let table = missed(&["--targets", "5m,10m"], "frontier");
+    let rows: Vec<&str> = table.lines().filter(|l| l.ends_with('%')).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    for row in rows {
+        assert!(row.contains("MISSED (max_cost_per_day)"), "{table}");
+    }
+    // The header's columns sit over the rows'.
+    let head = table.lines().find(|l| l.starts_with("target")).unwrap();
+    let row = table.lines().find(|l| l.ends_with('%')).unwrap();
+    assert_eq!(head.find("fixed S2"), Some(row.find("345.60").unwrap()));
+    let single = missed(&[], "single");
+    assert!(
+        single.contains("replications): MISSED (max_cost_per_day)\n"),
+        "{single}"
+    );
     // Under a cap it meets, the plan succeeds.
     let (dir, path) = write_scenario(&src.replace("50.0", "500.0"), "loose.toml");
     poolcast()
@@ -629,21 +661,8 @@ fn the_saving_is_stated_against_every_tier_and_the_same_tier() {
     }
     // That fixed pool, run as a scenario, meets on the upper bound at the
     // cost stated; one instance fewer does not.
-    let fixed = |count: u64| {
-        let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
-            .unwrap()
-            .replace(
-                "tier = \"S2\"\ncount = 3",
-                &format!("tier = \"S1\"\ncount = {count}"),
-            )
-            .replace("wait_p95 = \"5m\"", "wait_p95 = \"5m\"\nper = \"hour\"");
-        let (_d, path) = write_scenario(&src, "fixed.toml");
-        json_stdout(
-            poolcast()
-                .args(["run", "--format", "json", "--quiet", "--outputs", "none"])
-                .arg(&path),
-        )
-    };
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let fixed = |count: u64| fixed_s1(&src, "5m", count);
     let count = any["count"].as_u64().expect("a count");
     let run = fixed(count);
     assert_eq!(run["slo"]["met_upper95"], true);
@@ -657,37 +676,15 @@ fn the_saving_is_stated_against_every_tier_and_the_same_tier() {
 #[test]
 fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
-    let (dir, path) = write_scenario(&src, "team.toml");
+    let (frontier, dir) = frontier_of(&src, &["--targets", "20m,5m,10m"]);
     let out = dir.path().join("out");
-    let frontier = json_stdout(
-        poolcast()
-            .arg("plan")
-            .arg(&path)
-            .args(["--schedule", "builders", "--format", "json", "--quiet"])
-            .args([
-                "--targets",
-                "20m,5m,10m",
-                "--outputs",
-                "png,csv,json",
-                "--out",
-            ])
-            .arg(&out),
-    );
     let targets = frontier["targets"].as_array().expect("targets");
     let seconds: Vec<f64> = targets
         .iter()
         .map(|t| t["target_s"].as_f64().unwrap())
         .collect();
     assert_eq!(seconds, [300.0, 600.0, 1200.0], "in rising order");
-    let costs: Vec<f64> = targets
-        .iter()
-        .map(|t| {
-            t["plan"]["cost_per_day_usd"]["mean"]
-                .as_f64()
-                .expect("a plan")
-        })
-        .collect();
-    assert!(costs.windows(2).all(|w| w[1] <= w[0]), "{costs:?}");
+    frontier_costs(&frontier);
     // The 10-minute plan is the one planned alone for that target.
     let alone = plan_src(&src.replace("wait_p95 = \"5m\"", "wait_p95 = \"10m\""), &[]).0;
     assert_eq!(targets[1]["plan"]["rules"], alone["rules"]);
@@ -734,6 +731,39 @@ fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
     );
 }
 
+/// `plan --schedule builders` of scenario `src` with `args` (the targets)
+/// and every output into the folder's `out`: the frontier's JSON, and
+/// the folder.
+fn frontier_of(src: &str, args: &[&str]) -> (serde_json::Value, tempfile::TempDir) {
+    let (dir, path) = write_scenario(src, "team.toml");
+    let frontier = json_stdout(
+        poolcast()
+            .arg("plan")
+            .arg(&path)
+            .args(["--schedule", "builders", "--format", "json", "--quiet"])
+            .args(args)
+            .args(["--outputs", "png,csv,json", "--out"])
+            .arg(dir.path().join("out")),
+    );
+    (frontier, dir)
+}
+
+/// Each target's cost per day, checked never to rise as targets loosen.
+fn frontier_costs(frontier: &serde_json::Value) -> Vec<f64> {
+    let costs: Vec<f64> = frontier["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| {
+            t["plan"]["cost_per_day_usd"]["mean"]
+                .as_f64()
+                .expect("a plan")
+        })
+        .collect();
+    assert!(costs.windows(2).all(|w| w[1] <= w[0]), "{costs:?}");
+    costs
+}
+
 /// Issue 26: a 10-minute cold start (each fresh instance's first build
 /// runs 10 minutes longer) still gets a schedule that scales, cheaper than
 /// the fixed count and meeting on a seed the plan never saw, not the
@@ -769,4 +799,86 @@ fn a_ten_minute_cold_start_gets_a_schedule() {
             .arg(&path),
     );
     assert_eq!(run["slo"]["met_upper95"], true, "{}", run["slo"]);
+}
+
+/// Issue 26: a 3-minute target that 10 x S2, all the quota leaves the
+/// pool, cannot meet is refused naming the real cause (the quota) and the
+/// tier that meets within it: S1, whose runs take as long here (no
+/// parallel_fraction) at half the price, so the quota holds twice as many
+/// (not "a larger tier", which holds fewer). The exit code follows one
+/// rule: 2 when nothing is planned (nothing is written), with or without
+/// --targets; 1 when a target of the frontier has no plan (the others are
+/// written).
+#[test]
+fn a_quota_refusal_names_the_tier_that_meets_and_exits_by_one_rule() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .unwrap()
+        .replace("wait_p95 = \"5m\"", "wait_p95 = \"3m\"");
+    let fix = "a fixed pool of 11 x S1 meets it within the quota";
+    refuses(&src, &["--schedule", "builders"], fix);
+    refuses(&src, &["--schedule", "builders", "--targets", "3m"], fix);
+    let (dir, path) = write_scenario(&src, "team.toml");
+    let out = dir.path().join("out");
+    let frontier = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--targets", "3m,5m", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let frontier = String::from_utf8(frontier).unwrap();
+    assert!(frontier.contains(fix), "{frontier}");
+    assert!(!frontier.contains("larger tier"), "{frontier}");
+    assert!(out.join("recommended-5m.toml").exists());
+    // That fixed pool, run, meets; one instance fewer does not.
+    let fixed = |count: u64| fixed_s1(&src, "3m", count)["slo"]["met_upper95"].clone();
+    assert_eq!(fixed(11), true);
+    assert_eq!(fixed(10), false);
+}
+
+/// `run --format json` of scenario `src` (a wait target of `target`,
+/// judged per hour as the plan judges it) with pool builders a fixed
+/// `count` x S1.
+fn fixed_s1(src: &str, target: &str, count: u64) -> serde_json::Value {
+    let wait = format!("wait_p95 = \"{target}\"");
+    let text = src
+        .replace(
+            "tier = \"S2\"\ncount = 3",
+            &format!("tier = \"S1\"\ncount = {count}"),
+        )
+        .replace(&wait, &format!("{wait}\nper = \"hour\""));
+    let (_d, path) = write_scenario(&text, "fixed.toml");
+    json_stdout(
+        poolcast()
+            .args(["run", "--format", "json", "--quiet", "--outputs", "none"])
+            .arg(&path),
+    )
+}
+
+/// Issue 26: the frontier is monotone. The search is a heuristic: on seed
+/// 1 it found a dearer schedule for 5 minutes than for 4, though the
+/// 4-minute schedule meets 5 minutes too; the 5-minute plan is then that
+/// schedule, judged and confirmed against its own target, and says so.
+#[test]
+fn a_looser_target_never_costs_more_than_a_tighter_one() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let (frontier, dir) = frontier_of(&src, &["--seed", "1", "--targets", "4m,5m,7m,8m"]);
+    let out = dir.path().join("out");
+    let targets = frontier["targets"].as_array().expect("targets");
+    let costs = frontier_costs(&frontier);
+    // The 5-minute target's own search found a dearer schedule.
+    let alone = plan_src(&src, &["--seed", "1"]).0;
+    let alone = alone["cost_per_day_usd"]["mean"].as_f64().unwrap();
+    assert!(alone > costs[0], "{alone} against {costs:?}");
+    let five = &targets[1];
+    assert_eq!(five["same_schedule_as_target_s"], 240.0, "{five}");
+    assert_eq!(five["plan"]["rules"], targets[0]["plan"]["rules"]);
+    assert_eq!(five["plan"]["wait_p95_target_s"], 300.0);
+    assert_eq!(five["plan"]["met_upper95"], true);
+    assert_eq!(five["plan"]["confirmation"]["met_upper95"], true);
+    let recommended = std::fs::read_to_string(out.join("recommended-5m.toml")).unwrap();
+    assert!(recommended.contains("wait_p95 = \"5m\""), "{recommended}");
 }

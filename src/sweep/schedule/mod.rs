@@ -28,9 +28,10 @@
 //!    those replications join the judge and the search goes back to 3.
 //!
 //! Every schedule judged ran with the same seeds (common random numbers),
-//! so one schedule beats another on the same arrivals. Each rule fires
-//! early by the pool's provisioning time, so its instances are ready (and
-//! a scale-in takes effect) on the hour the block starts.
+//! so one schedule beats another on the same arrivals. Each scale-up fires
+//! early by the pool's provisioning time, so its instances are ready on the
+//! hour the block starts; a scale-down fires on that hour, never taking
+//! instances from the end of the hour before.
 
 mod acr_task;
 mod appliers;
@@ -137,6 +138,35 @@ pub struct SchedulePlan {
     pub warnings: Vec<String>,
 }
 
+impl SchedulePlan {
+    /// Whether the confirmation meets every objective, the cost cap
+    /// included, on the upper end of its interval: the plan's verdict.
+    pub fn confirms(&self) -> bool {
+        self.confirmed && !misses_cost(&self.confirmation)
+    }
+
+    /// What the confirmation missed, by the keys that set it: each
+    /// objective missed on the upper bound (`wait_p95`,
+    /// `max_cost_per_day`), and `max_stranded` when runs no objective
+    /// judges waited longer than that bound.
+    pub fn missed(&self) -> Vec<&'static str> {
+        let mut missed: Vec<&'static str> = Vec::new();
+        for o in self.confirmation.slo.iter().flat_map(|v| &v.objectives) {
+            if !o.met_upper95 && !missed.contains(&o.kind.name()) {
+                missed.push(o.kind.name());
+            }
+        }
+        if !self.confirmed && meets_waits(&self.confirmation) {
+            missed.push(MAX_STRANDED);
+        }
+        missed
+    }
+}
+
+/// The name of the bound on the wait of runs no objective judges (the
+/// flag `--max-stranded`).
+const MAX_STRANDED: &str = "max_stranded";
+
 /// Why there is no plan.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -149,7 +179,7 @@ pub enum ScheduleError {
     )]
     Unsettled(usize),
     /// The hours whose runs wait too long have all the quota leaves.
-    #[error("no schedule within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications), and no fixed count within it does: the hours whose runs wait too long already have all the instances the {kind} quota leaves pool {pool}; raise [quota] {kind}_vcpu to at least {vcpus} (for a real registry a quota increase is a support request), choose a larger tier, or add --replications (more narrow the interval)", joined(.replications))]
+    #[error("no schedule of {tier} within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications), and no fixed count of {tier} within it does: the hours whose runs wait too long already have all the {tier} instances the {kind} quota leaves pool {pool}; {}raise [quota] {kind}_vcpu to at least {vcpus} (for a real registry a quota increase is a support request), or add --replications (more narrow the interval)", joined(.replications), other_tier_fix(.other_tier.as_deref(), pool))]
     QuotaCapped {
         /// Replications of each judged set.
         replications: Vec<u32>,
@@ -157,9 +187,15 @@ pub enum ScheduleError {
         kind: TierKind,
         /// The pool.
         pool: String,
+        /// Its tier.
+        tier: Tier,
         /// The quota that would give the late hours one instance more, or
         /// what M/M/c wants there, beside the other pools.
         vcpus: u32,
+        /// The cheapest fixed pool of another tier that meets within the
+        /// quota (its instances are smaller, so the quota holds more of
+        /// them), when one does.
+        other_tier: Option<Box<FixedComparison>>,
     },
     /// No run arrived where the objective looks.
     #[error("no run arrives {} in any of the {} replications, so there is no wait to judge (an undefined p95 meets nothing); check the workloads' arrivals, widen [slo] window, or lengthen [simulation] horizon", .window.as_ref().map_or_else(|| "after the warm-up".to_string(), |w| format!("inside [slo] window \"{w}\"")), joined(.replications))]
@@ -183,6 +219,19 @@ pub enum ScheduleError {
     /// The cancel flag was set.
     #[error("cancelled")]
     Cancelled,
+}
+
+/// The fix a fixed pool of another tier gives, as the start of the
+/// quota refusal's advice (empty when no other tier meets).
+fn other_tier_fix(other: Option<&FixedComparison>, pool: &str) -> String {
+    other.map_or_else(String::new, |f| {
+        format!(
+            "a fixed pool of {count} x {tier} meets it within the quota (USD {day:.2} a day): set tier = \"{tier}\" on pool {pool} and plan again, or ",
+            count = f.count,
+            tier = f.tier,
+            day = f.cost_per_day_usd.mean,
+        )
+    })
 }
 
 /// Replication counts as `10 + 20`.
@@ -259,6 +308,40 @@ pub fn plan_schedule(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<SchedulePlan, ScheduleError> {
+    let (mut search, first, most) = prepared(req, cancel, progress)?;
+    let fixed = cheapest_fixed(req, search.pool, most, cancel, progress)?;
+    let searched = confirmed_search(&mut search, first);
+    let (counts, confirm_set, confirmed) = with_constant_candidate(&mut search, searched, &fixed)?;
+    finished(req, search, counts, (confirm_set, confirmed), fixed)
+}
+
+/// The plan of `req` on the schedule `counts` found for a tighter wait
+/// target (with the same seeds and replications): it meets this target
+/// too, so a looser target is never planned dearer than a tighter one (the
+/// search is a heuristic, and may find a dearer schedule for the looser
+/// one). `None` when `counts` does not meet `req`'s objectives after all.
+pub fn plan_schedule_from(
+    req: &ScheduleRequest,
+    counts: &[u32],
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<SchedulePlan>, ScheduleError> {
+    let (mut search, _, most) = prepared(req, cancel, progress)?;
+    if counts.len() != HOURS || !search.evaluate(counts)?.meets {
+        return Ok(None);
+    }
+    let fixed = cheapest_fixed(req, search.pool, most, cancel, progress)?;
+    let confirmation = search.confirm(counts, 1)?;
+    finished(req, search, counts.to_vec(), confirmation, fixed).map(Some)
+}
+
+/// The search of `req`, before it runs: its bounds and judged set, the
+/// first guess, and the most instances a constant count is tried with.
+fn prepared<'a>(
+    req: &ScheduleRequest<'a>,
+    cancel: &'a AtomicBool,
+    progress: &'a (dyn Fn(Progress) + Sync),
+) -> Result<(Search<'a>, Vec<u32>, u32), ScheduleError> {
     let p = check_request(req)?;
     let s = req.scenario;
     let spec = &s.pools[p];
@@ -279,8 +362,7 @@ pub fn plan_schedule(
         .min()
         .unwrap_or(0)
         .min(2 * first.iter().copied().max().unwrap_or(0) + 2);
-    let mut warnings = bounds.warnings.clone();
-    let mut search = Search {
+    let search = Search {
         base: s,
         pool: p,
         lead_min,
@@ -294,10 +376,23 @@ pub fn plan_schedule(
         cancel,
         progress,
     };
-    let fixed = cheapest_fixed(req, p, most, cancel, progress)?;
-    let searched = confirmed_search(&mut search, first);
-    let (counts, confirm_set, confirmed) =
-        with_constant_candidate(&mut search, searched, &fixed.same_tier)?;
+    Ok((search, first, most))
+}
+
+/// The plan of the schedule `counts` the search settled on, confirmed on
+/// `confirmation` (the set, and whether it met there): its rules, the
+/// recommended text, and its runs on the judged seed and the
+/// confirmation's, simulated from that text.
+fn finished(
+    req: &ScheduleRequest,
+    mut search: Search,
+    counts: Vec<u32>,
+    (confirm_set, confirmed): (ReplicationSet, bool),
+    fixed: FixedPools,
+) -> Result<SchedulePlan, ScheduleError> {
+    let s = req.scenario;
+    let spec = &s.pools[search.pool];
+    let mut warnings = search.bounds.warnings.clone();
     let judged = search.judged_runs_per_replication(&counts)?;
     if judged < THIN_JUDGE_RUNS {
         warnings.push(thin_judge(judged, spec.name.as_str(), s.slo.window));
@@ -307,11 +402,13 @@ pub fn plan_schedule(
             .iter()
             .all(|&c| c <= req.max_changes_per_day)
     );
+    let lead_min = search.lead_min;
     let rules = rules_of(&counts, lead_min);
     let recommended = recommended_text(req, &rules, lead_min)?;
     // The numbers printed are those of the recommended file itself.
     let mut chosen = from_str_in(&recommended, req.path, req.scope)
         .map_err(|e| ScheduleError::RecommendedInvalid(Box::new(e)))?;
+    let first_set = search.sets[0];
     chosen.simulation.seed = first_set.seed;
     chosen.simulation.replications = first_set.replications;
     let (result, _) = search.simulate(&chosen)?;
@@ -341,13 +438,15 @@ pub fn plan_schedule(
 /// The search's schedule, or the cheapest constant count that meets when
 /// the search found nothing (a quota it could not plan within, other
 /// pools' runs, no settling) or nothing cheaper: a constant count needs no
-/// scale-up, so long provisioning or cold starts do not hurt it.
+/// scale-up, so long provisioning or cold starts do not hurt it. A quota
+/// refusal names the cheapest fixed pool of another tier that meets, when
+/// one does.
 fn with_constant_candidate(
     search: &mut Search,
     searched: Result<(Vec<u32>, ReplicationSet, bool), ScheduleError>,
-    fixed: &Result<FixedComparison, NoFixedCount>,
+    fixed: &FixedPools,
 ) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
-    Ok(match (searched, fixed) {
+    Ok(match (searched, &fixed.same_tier) {
         (Ok(found), Ok(f)) if instance_hours(&found.0) <= u64::from(f.count) * HOURS as u64 => {
             found
         }
@@ -360,6 +459,30 @@ fn with_constant_candidate(
             ),
             Ok(f),
         ) => constant_schedule(search, f.count)?,
+        (
+            Err(ScheduleError::QuotaCapped {
+                tier,
+                other_tier: _,
+                replications,
+                kind,
+                pool,
+                vcpus,
+            }),
+            _,
+        ) => {
+            return Err(ScheduleError::QuotaCapped {
+                other_tier: fixed
+                    .cheapest
+                    .clone()
+                    .filter(|f| f.tier != tier)
+                    .map(Box::new),
+                replications,
+                kind,
+                pool,
+                tier,
+                vcpus,
+            });
+        }
         (found, _) => found?,
     })
 }
@@ -398,14 +521,7 @@ fn constant_schedule(
     while counts[0] < top && !search.evaluate(&counts)?.meets {
         counts = vec![counts[0] + 1; HOURS];
     }
-    let sim = &search.base.simulation;
-    let confirm_set = ReplicationSet {
-        seed: sim.seed.wrapping_add(1),
-        replications: sim.replications.max(CONFIRM_REPLICATIONS),
-    };
-    let check = search.scenario(&counts, confirm_set);
-    let (run, hours) = search.simulate(&check)?;
-    let confirmed = search.meets(&run, &hours);
+    let (confirm_set, confirmed) = search.confirm(&counts, 1)?;
     Ok((counts, confirm_set, confirmed))
 }
 
@@ -416,20 +532,14 @@ fn confirmed_search(
     search: &mut Search,
     first: Vec<u32>,
 ) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
-    let sim = &search.base.simulation;
-    let (seed, replications) = (sim.seed, sim.replications);
     let mut counts = first;
     let mut confirm_set = search.sets[0];
     for round in 1..=CONFIRM_ROUNDS {
         counts = search.repair(counts)?;
         counts = search.trim(counts)?;
-        confirm_set = ReplicationSet {
-            seed: seed.wrapping_add(round),
-            replications: replications.max(CONFIRM_REPLICATIONS),
-        };
-        let check = search.scenario(&counts, confirm_set);
-        let (run, hours) = search.simulate(&check)?;
-        if search.meets(&run, &hours) {
+        let confirmed;
+        (confirm_set, confirmed) = search.confirm(&counts, round)?;
+        if confirmed {
             return Ok((counts, confirm_set, true));
         }
         if round < CONFIRM_ROUNDS {
@@ -449,7 +559,7 @@ fn recommended_text(
     lead_min: u32,
 ) -> Result<String, ScheduleError> {
     let comment = format!(
-        "Designed by `poolcast plan --schedule {}` (at most {} changes a day): each\nrule fires {lead_min} min early, the pool's provisioning time, so the count\nis in force on the hour. Apply it with apply-schedule.yml.",
+        "Designed by `poolcast plan --schedule {}` (at most {} changes a day): each\nscale-up fires {lead_min} min early, the pool's provisioning time, so its\ninstances are ready on the hour; a scale-down fires on the hour. Apply it\nwith apply-schedule.yml.",
         req.pool, req.max_changes_per_day
     );
     Ok(with_pool_scaling(

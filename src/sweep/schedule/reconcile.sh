@@ -13,9 +13,10 @@ set -euo pipefail
 pool='@POOL@'
 # The clock the schedule runs on (daylight saving included).
 zone='@ZONE@'
-# A count set now must cover the hours from when it takes effect (after
-# the pool's provisioning time, @LEAD_MIN@ min) until the next run's count takes
-# effect, a trigger period (@PERIOD_MIN@ min) later.
+# A count set now must cover the hours from now (a scale-down waits for
+# the hour its lower count is in force) until the next run's count takes
+# effect: after a trigger period (@PERIOD_MIN@ min) and the pool's
+# provisioning time (@LEAD_MIN@ min), which a scale-up leads by.
 lead_s=@LEAD_S@
 period_s=@PERIOD_S@
 # The count in force in each hour of the week on that clock (@TIER@).
@@ -106,8 +107,7 @@ if [ "$zone" != UTC ] && [ ! -e "${TZDIR:-/usr/share/zoneinfo}/$zone" ]; then
 fi
 
 now=$(date +%s)
-from=$((now + lead_s))
-largest_count "$from" $((from + period_s))
+largest_count "$now" $((now + lead_s + period_s))
 at="$(TZ="$zone" date -d "@$now" '+%a %H:%M %Z')"
 
 read_pool

@@ -76,7 +76,7 @@ pub enum RequestError {
     )]
     ChangesPerDay(u32),
     /// In some hour the quota leaves the pool less than the work offered.
-    #[error("the {kind} quota is too small for the peak: at {hour} pool {pool} is offered {offered:.1} instances of work, but the quota ({limit} vCPUs{}) leaves it {ceiling} x {tier}; raise [quota] {kind}_vcpu to at least {} (about {wanted} x {tier} by M/M/c; for a real registry a quota increase is a support request) or choose a larger tier", held_note(*.held), .held + .wanted * .tier.vcpu())]
+    #[error("the {kind} quota is too small for the peak: at {hour} pool {pool} is offered {offered:.1} instances of work, but the quota ({limit} vCPUs{}) leaves it {ceiling} x {tier}; raise [quota] {kind}_vcpu to at least {} (about {wanted} x {tier} by M/M/c; for a real registry a quota increase is a support request) or choose a smaller tier where its memory holds the runs (the quota holds more of its instances, and each does at least as much work per vCPU)", held_note(*.held), .held + .wanted * .tier.vcpu())]
     QuotaTooSmall {
         /// The quota's kind.
         kind: TierKind,

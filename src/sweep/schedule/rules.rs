@@ -1,5 +1,6 @@
-//! A weekly count profile as cron rules: one per change of count, firing
-//! early by the provisioning lead, the days a rule repeats merged.
+//! A weekly count profile as cron rules: one per change of count, a
+//! scale-up firing early by the provisioning lead and a scale-down on the
+//! hour, the days a rule repeats merged.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,9 @@ const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /// One rule of the schedule found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedRule {
-    /// When it fires (five-field cron, UTC): the provisioning lead before
-    /// the count is needed.
+    /// When it fires (five-field cron, on the scenario's clock): a scale-up
+    /// the provisioning lead before the count is needed, a scale-down on
+    /// the hour its lower count is in force.
     pub cron: String,
     /// The count it sets.
     pub count: u32,
@@ -58,9 +60,11 @@ fn day_list(days: &[usize], all: &str, name: impl Fn(usize) -> String) -> String
 }
 
 /// The cron rules of a weekly profile: one per change of count (a rule a
-/// day when the count never changes), firing `lead_min` minutes before
-/// the hour it is needed, rules with the same time and count on several
-/// days merged into one.
+/// day when the count never changes), rules with the same time and count
+/// on several days merged into one. A scale-up fires `lead_min` minutes
+/// before the hour it is needed, so its instances are ready then; a
+/// scale-down fires on the hour, since fired early it would take
+/// instances from the end of the hour before, which was judged with them.
 pub(super) fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
     let n = counts.len();
     let mut changes: Vec<usize> = (0..n)
@@ -74,7 +78,12 @@ pub(super) fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
     type Firings = (Vec<usize>, Vec<usize>, u32, usize);
     let mut merged: BTreeMap<(u32, u32), Firings> = BTreeMap::new();
     for h in changes {
-        let fire = (h as u32 * 60 + MINUTES_OF_WEEK - lead_min % MINUTES_OF_WEEK) % MINUTES_OF_WEEK;
+        let lead = if counts[h] > counts[(h + n - 1) % n] {
+            lead_min % MINUTES_OF_WEEK
+        } else {
+            0
+        };
+        let fire = (h as u32 * 60 + MINUTES_OF_WEEK - lead) % MINUTES_OF_WEEK;
         let e = merged
             .entry((fire % 1440, counts[h]))
             .or_insert_with(|| (Vec::new(), Vec::new(), fire, h % 24));
@@ -111,7 +120,7 @@ mod tests {
     use crate::sweep::schedule::profile::tests::workday;
 
     #[test]
-    fn a_workday_makes_two_rules_fired_early() {
+    fn a_workday_makes_two_rules_the_scale_up_fired_early() {
         let rules = rules_of(&workday(7, 1), 5);
         let got: Vec<(&str, u32, &str)> = rules
             .iter()
@@ -121,16 +130,17 @@ mod tests {
             got,
             [
                 ("55 8 * * 1-5", 7, "Mon-Fri 09:00"),
-                ("55 17 * * 1-5", 1, "Mon-Fri 18:00")
+                ("0 18 * * 1-5", 1, "Mon-Fri 18:00")
             ]
         );
-        // A change at Monday 00:00 fires on Sunday.
+        // A scale-up at Monday 00:00 fires on Sunday; the scale-down at
+        // Tuesday 00:00 on the hour.
         let mut c = vec![2; HOURS_OF_WEEK];
         for x in &mut c[..24] {
             *x = 3;
         }
         let rules = rules_of(&c, 5);
-        assert_eq!(rules[0].cron, "55 23 * * 1");
+        assert_eq!(rules[0].cron, "0 0 * * 2");
         assert_eq!(rules[1].cron, "55 23 * * 0");
         assert_eq!(rules_of(&[4; HOURS_OF_WEEK], 0)[0].cron, "0 0 * * *");
     }

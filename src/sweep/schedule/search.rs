@@ -140,6 +140,24 @@ impl Search<'_> {
         (0..HOURS_OF_WEEK).filter(|&h| counts.stranded[h] > 0 && !self.bounds.capped[h])
     }
 
+    /// Simulates `counts` on a seed the search never saw (the scenario's
+    /// plus `round`), with at least `CONFIRM_REPLICATIONS`: that set, and
+    /// whether `counts` meets there.
+    pub(super) fn confirm(
+        &mut self,
+        counts: &[u32],
+        round: u64,
+    ) -> Result<(ReplicationSet, bool), ScheduleError> {
+        let sim = &self.base.simulation;
+        let set = ReplicationSet {
+            seed: sim.seed.wrapping_add(round),
+            replications: sim.replications.max(super::CONFIRM_REPLICATIONS),
+        };
+        let check = self.scenario(counts, set);
+        let (run, hours) = self.simulate(&check)?;
+        Ok((set, self.meets(&run, &hours)))
+    }
+
     /// Simulates `counts` on every judged set (once: results are cached).
     pub(super) fn evaluate(&mut self, counts: &[u32]) -> Result<Evaluation, ScheduleError> {
         if let Some(e) = self.cache.get(counts) {
@@ -250,9 +268,11 @@ impl Search<'_> {
             replications,
             kind: pool.tier.kind(),
             pool: pool.name.clone(),
+            tier: pool.tier,
             vcpus: self
                 .bounds
                 .vcpus_to_serve(capped.into_iter(), pool.tier.vcpu()),
+            other_tier: None,
         }
     }
 

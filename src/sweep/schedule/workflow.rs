@@ -21,7 +21,7 @@ pub(super) fn applier_header(plan: &SchedulePlan, scenario: &str) -> String {
         ));
     }
     h.push_str(&format!(
-        "# Level-triggered: every run sets the count in force when it starts,\n# looking ahead by the pool's provisioning time ({lead}) and the trigger\n# period, and changes the pool only when the count differs. A late or\n# dropped run leaves the pool wrong only until the next run that starts;\n# a pool in provisioningState Failed, or a refused update, fails the run.\n# The logic is reconcile.sh's, run here as it is.\n",
+        "# Level-triggered: every run sets the count in force when it starts,\n# looking ahead by the pool's provisioning time ({lead}) and the trigger\n# period for a scale-up (a scale-down waits for its hour), and changes\n# the pool only when the count differs. A late or\n# dropped run leaves the pool wrong only until the next run that starts;\n# a pool in provisioningState Failed, or a refused update, fails the run.\n# The logic is reconcile.sh's, run here as it is.\n",
         lead = plan.lead
     ));
     h
