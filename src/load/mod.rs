@@ -428,9 +428,8 @@ pub fn advice(
                     "{what}: pool {}: even {fits} x {} (all the quota allows) would not meet it: {}a raised quota or a schedule",
                     pool.name,
                     pool.tier,
-                    // S3 is the largest standard tier: no larger one to name.
-                    if Tier::ALL.iter().any(|t| t.kind() == pool.tier.kind() && t.vcpu() > pool.tier.vcpu()) {
-                        "a larger tier, "
+                    if smaller_tier_fits(s, p) {
+                        "a smaller tier (more instances in the same vCPUs), "
                     } else {
                         ""
                     }
@@ -468,6 +467,23 @@ fn quota_fits(s: &Scenario, pool: &PoolSpec) -> u32 {
         .limit(pool.tier.kind())
         .saturating_sub(used_by_others)
         / pool.tier.vcpu()
+}
+
+/// Whether a smaller tier of pool `p`'s kind holds every run of its
+/// workloads in memory. Within a vCPU quota a smaller tier holds more
+/// instances and does no less work per vCPU (Amdahl), and more, slower
+/// instances queue less: a larger tier never helps, a smaller one may.
+fn smaller_tier_fits(s: &Scenario, p: usize) -> bool {
+    let tier = s.pools[p].tier;
+    let most_gb = s
+        .workloads
+        .iter()
+        .filter(|w| w.target == Target::Pool(PoolId(p as u32)))
+        .filter_map(|w| w.memory_gb)
+        .fold(0.0, f64::max);
+    Tier::ALL
+        .iter()
+        .any(|t| t.kind() == tier.kind() && t.vcpu() < tier.vcpu() && t.memory_gb() >= most_gb)
 }
 
 /// The stretches of the week where the steady load reaches the instances
