@@ -190,6 +190,12 @@ fn issue_27_runs_split_by_pool_backtest_within_30_percent() {
     let total = bt.rows.last().expect("a total row");
     assert_eq!(total.name, "total");
     let c = total.p95(Measure::Wait);
+    eprintln!(
+        "split: total wait p95 recorded {:.0} s, simulated {:.0} ± {:.0} s",
+        c.recorded,
+        c.simulated.mean,
+        c.simulated.half_width()
+    );
     assert!(
         (c.simulated.mean - c.recorded).abs() <= 0.3 * c.recorded,
         "wait p95: simulated {:.0} s, recorded {:.0} s",
