@@ -426,6 +426,42 @@ fn issue_27_max_memory_covers_reading_fitting_and_the_backtest() {
     import(backtest + 1.0).success();
 }
 
+/// `--threads` bounds the back-test's memory, never its figures: the
+/// scenario, the table and `backtest.json` are the same bytes on 1 and 3
+/// threads.
+#[test]
+fn issue_27_import_is_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let outputs: Vec<Vec<Vec<u8>>> = ["1", "3"]
+        .iter()
+        .map(|threads| {
+            let scenario = dir.path().join(format!("t{threads}/team.toml"));
+            let out = poolcast()
+                .arg("import")
+                .arg(scenarios_dir().join("data/example-runs.json"))
+                .args(["--quiet", "--threads", threads, "--out"])
+                .arg(format!(
+                    "{}/",
+                    dir.path().join(format!("t{threads}")).display()
+                ))
+                .args(["--name", "team"])
+                .output()
+                .expect("poolcast runs");
+            assert!(out.status.success(), "{out:?}");
+            let read = |p: &Path| std::fs::read(p).expect("written");
+            vec![
+                out.stdout,
+                read(&scenario),
+                read(&scenario.with_extension("backtest.json")),
+            ]
+        })
+        .collect();
+    assert!(
+        outputs[0] == outputs[1],
+        "the outputs differ with --threads"
+    );
+}
+
 /// Four weeks across the start of summer time in Berlin (30 March 2025):
 /// a nightly timer task firing at 21:00 UTC (22:00 in winter, 23:00 in
 /// summer in Berlin), and builds from 09:00 to 17:00 on the Berlin clock.
