@@ -135,9 +135,13 @@ pub enum Command {
         /// Fit without the export's last DURATION (e.g. 7d) and back-test on it.
         #[arg(long, value_name = "DURATION")]
         holdout: Option<String>,
-        /// Memory budget of the back-test (e.g. 4GiB), as for run.
+        /// Memory budget of the import (e.g. 4GiB), as for run.
         #[arg(long, value_name = "SIZE")]
         max_memory: Option<String>,
+        /// Worker threads of the back-test [default: one per core]. Results
+        /// do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
         /// No warnings on stderr.
         #[arg(long, short)]
         quiet: bool,

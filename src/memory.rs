@@ -61,7 +61,7 @@ impl MemoryEstimate {
 
     /// The estimate of a whole process: its parts, largest first, and the
     /// program itself.
-    fn of_process(mut self) -> MemoryEstimate {
+    pub fn of_process(mut self) -> MemoryEstimate {
         self.push("the program itself".to_string(), PROGRAM_BYTES);
         self.parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
         self

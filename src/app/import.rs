@@ -48,6 +48,7 @@ pub(super) struct Flags<'a> {
     pub timezone: Option<&'a str>,
     pub holdout: Option<&'a str>,
     pub max_memory: Option<&'a str>,
+    pub threads: Option<usize>,
     pub quiet: bool,
 }
 
@@ -103,15 +104,25 @@ pub(super) fn import_runs(runs: &[PathBuf], out: Option<&Path>, flags: Flags) ->
     let out = out
         .map(|path| checked_file_in(path, &options.name, &inputs))
         .transpose()?;
-    let imported = import::import(runs, &options).map_err(|e| match e {
+    let pool = super::thread_pool(flags.threads)?;
+    let refused = |e: ImportError| match e {
         ImportError::Invalid(_) => anyhow::Error::new(e),
         other => anyhow::Error::new(BadInput(other.to_string())),
-    })?;
-    super::stop_if_interrupted()?;
-    let threads = rayon::current_num_threads();
-    super::check_memory(
-        &import::backtest_estimate(&imported, threads),
+    };
+    // Each phase's memory is checked before it starts: reading and fitting
+    // (from the exports' census), then the back-test (from the scenario).
+    let exports = import::Exports::survey(runs, &options).map_err(refused)?;
+    super::check_memory_or(
+        &exports.memory_estimate(),
         flags.max_memory,
+        "an export of fewer tasks or runs (a shorter --top, or one pool's runs) brings it down",
+    )?;
+    let imported = exports.fit().map_err(refused)?;
+    super::stop_if_interrupted()?;
+    super::check_memory_or(
+        &import::backtest_estimate(&imported, pool.current_num_threads()),
+        flags.max_memory,
+        "fewer --threads bring it down (the back-test holds a replication a thread)",
     )?;
     let bar = super::progress_bar(
         u64::from(import::BACKTEST_REPLICATIONS),
@@ -119,7 +130,8 @@ pub(super) fn import_runs(runs: &[PathBuf], out: Option<&Path>, flags: Flags) ->
         "replications",
     );
     bar.set_message("back-test");
-    let backtest = import::backtest(&imported, &super::INTERRUPTED, &|| bar.inc(1));
+    let backtest =
+        pool.install(|| import::backtest(&imported, &super::INTERRUPTED, &|| bar.inc(1)));
     bar.finish_and_clear();
     // An interrupted back-test is incomplete: nothing is written.
     super::stop_if_interrupted()?;

@@ -167,6 +167,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             timezone,
             holdout,
             max_memory,
+            threads,
             quiet,
         } => import::import_runs(
             &runs,
@@ -177,6 +178,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 timezone: timezone.as_deref(),
                 holdout: holdout.as_deref(),
                 max_memory: max_memory.as_deref(),
+                threads,
                 quiet,
             },
         ),
@@ -292,6 +294,19 @@ pub(super) fn output_dir(
 /// estimated at 9.7 GB was let through and aborted. No default budget
 /// where none of these is known.
 pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&str>) -> Result<()> {
+    check_memory_or(
+        est,
+        flag,
+        "fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down",
+    )
+}
+
+/// `check_memory`, with `fix` saying what brings the estimate down.
+pub(super) fn check_memory_or(
+    est: &crate::memory::MemoryEstimate,
+    flag: Option<&str>,
+    fix: &str,
+) -> Result<()> {
     use crate::memory::{bytes_text, parse_bytes};
     let (budget, why) = match flag {
         Some(text) => (
@@ -314,7 +329,7 @@ pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&st
             .min_by(|a, b| a.0.total_cmp(&b.0))
     {
         return Err(BadInput(format!(
-            "this needs about {} of memory, above the {what} of {}, which --max-memory cannot raise:\n{}fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down; or raise the limit",
+            "this needs about {} of memory, above the {what} of {}, which --max-memory cannot raise:\n{}{fix}; or raise the limit",
             bytes_text(need),
             bytes_text(limit),
             est.explain()
@@ -325,7 +340,7 @@ pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&st
         return Ok(());
     }
     Err(BadInput(format!(
-        "this needs about {} of memory, above the budget of {} ({why}):\n{}fewer replications, a longer sample_interval, a shorter horizon or fewer threads bring it down; --max-memory SIZE sets the budget",
+        "this needs about {} of memory, above the budget of {} ({why}):\n{}{fix}; --max-memory SIZE sets the budget",
         bytes_text(need),
         bytes_text(budget),
         est.explain()

@@ -12,7 +12,6 @@ use rayon::prelude::*;
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s};
 use super::write::{WRITTEN_DAYS, human, human_unit};
-use crate::memory::{MemoryEstimate, Part};
 use crate::model::Target;
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
@@ -434,39 +433,6 @@ fn row(
             }
         }),
     }
-}
-
-/// Peak memory of the back-test of `imported` on `threads` threads: the
-/// replications in flight (one a thread), each with its counts (`Tally`)
-/// and, at its end, one workload's two histograms and the total's two;
-/// nothing is kept of a replication but its figures.
-pub fn backtest_estimate(imported: &Imported, threads: usize) -> MemoryEstimate {
-    let s = &imported.backtest_scenario;
-    let in_flight = f64::from(BACKTEST_REPLICATIONS.min(threads.max(1) as u32));
-    let workloads = s.workloads.len() as f64;
-    let hist = crate::memory::histogram_bytes(
-        s.simulation.horizon.as_secs_f64() * TICKS_PER_SECOND as f64,
-    );
-    // A byte a bucket (`HistogramCounts`).
-    let counts = hist / 8.0;
-    let text = crate::memory::bytes_text;
-    let parts = vec![
-        Part {
-            what: format!(
-                "back-test waits and run times: {in_flight} replication(s) in flight x {workloads} workload(s) x 2 x {}",
-                text(counts)
-            ),
-            bytes: in_flight * workloads * 2.0 * counts,
-        },
-        Part {
-            what: format!(
-                "back-test histograms read at the end: {in_flight} replication(s) in flight x 4 x {}",
-                text(hist)
-            ),
-            bytes: in_flight * 4.0 * hist,
-        },
-    ];
-    crate::memory::recorder_estimate(s, in_flight, parts)
 }
 
 /// Simulates the imported scenario and compares it with the export (or,

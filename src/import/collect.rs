@@ -40,10 +40,7 @@ pub(super) fn record(h: &mut Histogram<u64>, value: u64) {
 }
 
 fn record_s(h: &mut Option<Histogram<u64>>, secs: f64) {
-    record(
-        h.get_or_insert_with(histogram),
-        (secs * 1000.0).round().max(0.0) as u64,
-    );
+    record(h.get_or_insert_with(histogram), millis(secs));
 }
 
 /// The histograms added up; `None` when there is none.
@@ -269,15 +266,32 @@ impl PoolNames {
 }
 
 /// The first and last of some creation times.
-type Span = (DateTime<Utc>, DateTime<Utc>);
+pub(super) type Span = (DateTime<Utc>, DateTime<Utc>);
 
 /// How to read the exports.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Reading {
     /// The clock the profiles are fitted on.
     pub zone: Tz,
-    /// The stretch at the end held out of the fit, when asked for.
-    pub holdout: Option<TimeDelta>,
+    /// Where the hold-out starts and the last creation time, when one is
+    /// asked for: runs created from then on are held out of the fit.
+    pub held_from: Option<Span>,
+}
+
+/// Where a hold-out of `holdout` at the end of runs created over `span`
+/// starts, with the span's end; refused when it leaves nothing to fit.
+pub(super) fn held_from(span: Span, holdout: TimeDelta) -> Result<Span, ImportError> {
+    let (first, last) = span;
+    let from = last - holdout;
+    if from <= first {
+        let text =
+            |d: TimeDelta| crate::units::SimDuration::from_secs_f64(d.as_seconds_f64()).to_string();
+        return Err(ImportError::HoldoutTooLong {
+            holdout: text(holdout),
+            span: text(last - first),
+        });
+    }
+    Ok((from, last))
 }
 
 /// Seen runs by a hash of their `runId`, with a hash of their times: 16
@@ -329,53 +343,84 @@ impl Seen {
     }
 }
 
-/// The first and last creation times of all runs of `paths`.
-fn span_of(paths: &[PathBuf]) -> Result<Option<Span>, ImportError> {
-    let mut span: Option<Span> = None;
+/// What the exports hold, counted in a first pass that keeps no run: the
+/// hold-out's span, and what the memory of the pass that fits grows with.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Census {
+    /// The first and last creation times; `None` when no run has one.
+    pub span: Option<Span>,
+    /// Runs with a creation time, repeats included.
+    pub runs: u64,
+    /// Of those, runs on a pool (the default compute's are not).
+    pub pool_runs: u64,
+    /// Groups (task, or run type, on a pool) and pools seen.
+    pub groups: usize,
+    /// See `groups`.
+    pub pools: usize,
+    /// The longest recorded wait and run time, milliseconds: the range a
+    /// histogram of them grows to.
+    pub longest_wait_ms: u64,
+    /// See `longest_wait_ms`.
+    pub longest_run_ms: u64,
+    /// The size of the largest export, bytes: each is read whole.
+    pub largest_file: u64,
+}
+
+/// A run's group: its task, or the run type of a quick run.
+fn task_of(run: &RecordedRun) -> String {
+    run.task
+        .clone()
+        .or(run.run_type.clone())
+        .unwrap_or_else(|| "runs".into())
+}
+
+/// `secs` as the whole milliseconds a histogram records.
+fn millis(secs: f64) -> u64 {
+    (secs * 1000.0).round().max(0.0) as u64
+}
+
+/// Counts the runs of `paths` (one pass, keeping the names of groups and
+/// pools only).
+pub(super) fn census(paths: &[PathBuf]) -> Result<Census, ImportError> {
+    let mut c = Census::default();
+    let mut groups = std::collections::HashSet::new();
     for path in paths {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        c.largest_file = c.largest_file.max(size);
         for_each_run(path, |run| {
-            if let RunTime::At(c) = run.created {
-                span = Some(span.map_or((c, c), |(f, l)| (f.min(c), l.max(c))));
-            }
+            let RunTime::At(created) = run.created else {
+                return Ok(());
+            };
+            c.span = Some(c.span.map_or((created, created), |(f, l)| {
+                (f.min(created), l.max(created))
+            }));
+            c.runs += 1;
+            c.pool_runs += u64::from(run.pool.is_some());
+            let wait = run.wait().map_or(0, |w| millis(w.as_secs_f64()));
+            c.longest_wait_ms = c.longest_wait_ms.max(wait);
+            let run_ms = run.duration.map_or(0, |d| millis(d.as_secs_f64()));
+            c.longest_run_ms = c.longest_run_ms.max(run_ms);
+            groups.insert((task_of(&run), run.pool));
             Ok(())
         })?;
     }
-    Ok(span)
+    let pools: std::collections::HashSet<_> =
+        groups.iter().filter_map(|(_, p)| p.as_ref()).collect();
+    (c.groups, c.pools) = (groups.len(), pools.len());
+    Ok(c)
 }
 
-/// Reads the exports at `paths` (one pass each; two with a hold-out).
+/// Reads the exports at `paths` (one pass).
 pub(super) fn collect(paths: &[PathBuf], reading: Reading) -> Result<Observed, ImportError> {
-    let named = || {
-        paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let held_from = match reading.holdout {
-        None => None,
-        Some(holdout) => {
-            let (first, last) = span_of(paths)?.ok_or_else(|| ImportError::NoRuns(named()))?;
-            let from = last - holdout;
-            if from <= first {
-                return Err(ImportError::HoldoutTooLong {
-                    holdout: crate::units::SimDuration::from_secs_f64(holdout.as_seconds_f64())
-                        .to_string(),
-                    span: crate::units::SimDuration::from_secs_f64((last - first).as_seconds_f64())
-                        .to_string(),
-                });
-            }
-            Some((from, last))
-        }
-    };
-    let mut pass = Pass::new(reading.zone, held_from);
+    let mut pass = Pass::new(reading.zone, reading.held_from);
     for path in paths {
         for_each_run(path, |run| {
             pass.add(run);
             Ok(())
         })?;
     }
-    pass.finish().ok_or_else(|| ImportError::NoRuns(named()))
+    pass.finish()
+        .ok_or_else(|| ImportError::NoRuns(super::named(paths)))
 }
 
 /// The state of the pass over the runs.
@@ -418,11 +463,7 @@ impl Pass {
             return;
         }
         self.has_timers |= run.timer_occurrence.is_some();
-        let task = run
-            .task
-            .clone()
-            .or(run.run_type.clone())
-            .unwrap_or_else(|| "runs".into());
+        let task = task_of(&run);
         let pool = run
             .pool
             .as_deref()

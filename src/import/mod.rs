@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
+use crate::memory::MemoryEstimate;
 use crate::model::Tier;
 use crate::runs::RunsError;
 use crate::scenario::{Scenario, ScenarioError};
@@ -21,14 +22,16 @@ mod backtest;
 mod collect;
 mod coverage;
 mod duration;
+mod memory;
 mod pools;
 mod workload;
 mod write;
 
 pub use backtest::{
     BACKTEST_REPLICATIONS, BackTest, BackTestRow, Compared, Measure, NEGLIGIBLE_S, P95_TOLERANCE,
-    backtest, backtest_estimate,
+    backtest,
 };
+pub use memory::backtest_estimate;
 
 /// Why an import failed.
 #[derive(Debug, thiserror::Error)]
@@ -160,59 +163,108 @@ pub fn export_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(files)
 }
 
-/// Fits a scenario to the runs in the exports `paths` (files, or folders
-/// of them; a run repeated across them counts once).
-pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, ImportError> {
-    let paths = export_files(paths)?;
-    let named = paths
+/// The exports named for people: their paths, comma-separated.
+fn named(paths: &[PathBuf]) -> String {
+    paths
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
-        .join(", ");
-    let reading = collect::Reading {
-        zone: options.timezone,
-        holdout: options
+        .join(", ")
+}
+
+/// Fits a scenario to the runs in the exports `paths` (files, or folders
+/// of them; a run repeated across them counts once).
+pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, ImportError> {
+    Exports::survey(paths, options)?.fit()
+}
+
+/// The exports of an import, surveyed: their files, and their runs counted
+/// in a first pass that keeps none, so that the memory of the fit is known
+/// before it is taken.
+#[derive(Debug)]
+pub struct Exports {
+    paths: Vec<PathBuf>,
+    options: ImportOptions,
+    census: collect::Census,
+    reading: collect::Reading,
+}
+
+impl Exports {
+    /// The exports `paths` (files, or folders of them) to import as
+    /// `options` say, counted; refused when no run has a creation time or
+    /// the hold-out leaves nothing to fit.
+    pub fn survey(paths: &[PathBuf], options: &ImportOptions) -> Result<Exports, ImportError> {
+        let paths = export_files(paths)?;
+        let census = collect::census(&paths)?;
+        let span = census
+            .span
+            .ok_or_else(|| ImportError::NoRuns(named(&paths)))?;
+        let held_from = options
             .holdout
-            .map(|h| chrono::Duration::milliseconds((h.as_secs_f64() * 1000.0) as i64)),
-    };
-    let observed = collect::collect(&paths, reading)?;
-    pools::check_tier_options(&options.tiers, &observed, &named)?;
-    let mut warnings = read_warnings(&observed);
-    let pools = pools::fit_pools(&observed, &options.tiers, &mut warnings);
-    let mut workloads = workload::fit_workloads(&observed, &pools, &mut warnings);
-    coverage::check(&observed, &mut workloads, &mut warnings);
-    let (from, until) = match &observed.held_out {
-        Some(h) => (h.from, h.last),
-        None => (observed.first, observed.last),
-    };
-    let backtest_days = backtest::window_days(from, until);
-    let sample_interval =
-        write::sample_interval(pools.len(), backtest_days.max(write::WRITTEN_DAYS));
-    if sample_interval != write::SAMPLE_INTERVALS[0].0 {
-        warnings.push(format!(
-            "{} pools: sample_interval = \"{sample_interval}\" keeps the queue series within the {} samples a scenario may hold; a shorter one needs fewer pools",
-            pools.len(),
-            crate::scenario::MAX_SAMPLES
-        ));
+            .map(|h| {
+                let ms = (h.as_secs_f64() * 1000.0) as i64;
+                collect::held_from(span, chrono::Duration::milliseconds(ms))
+            })
+            .transpose()?;
+        Ok(Exports {
+            paths,
+            options: options.clone(),
+            census,
+            reading: collect::Reading {
+                zone: options.timezone,
+                held_from,
+            },
+        })
     }
-    let header = write::Header {
-        paths: &paths,
-        name: &options.name,
-        sample_interval,
-    };
-    let text = |days| write::scenario_text(&header, &observed, &pools, &workloads, days);
-    let parse = |toml: &str| crate::scenario::from_str(toml, Path::new("imported.toml"));
-    let toml = text(write::WRITTEN_DAYS);
-    parse(&toml)?;
-    let backtest_scenario = parse(&text(backtest_days))?;
-    debug_assert_eq!(backtest_scenario.workloads.len(), workloads.len());
-    Ok(Imported {
-        toml,
-        warnings,
-        backtest_scenario,
-        recorded: references(observed, workloads),
-        holdout: options.holdout,
-    })
+
+    /// Peak memory of reading the exports and fitting the scenario (the
+    /// back-test's is [`backtest_estimate`], once the scenario is known).
+    pub fn memory_estimate(&self) -> MemoryEstimate {
+        memory::fit_estimate(&self.census, self.reading.held_from.is_some())
+    }
+
+    /// Fits the scenario.
+    pub fn fit(self) -> Result<Imported, ImportError> {
+        let (paths, options) = (&self.paths, &self.options);
+        let observed = collect::collect(paths, self.reading)?;
+        pools::check_tier_options(&options.tiers, &observed, &named(paths))?;
+        let mut warnings = read_warnings(&observed);
+        let pools = pools::fit_pools(&observed, &options.tiers, &mut warnings);
+        let mut workloads = workload::fit_workloads(&observed, &pools, &mut warnings);
+        coverage::check(&observed, &mut workloads, &mut warnings);
+        let (from, until) = match &observed.held_out {
+            Some(h) => (h.from, h.last),
+            None => (observed.first, observed.last),
+        };
+        let backtest_days = backtest::window_days(from, until);
+        let sample_interval =
+            write::sample_interval(pools.len(), backtest_days.max(write::WRITTEN_DAYS));
+        if sample_interval != write::SAMPLE_INTERVALS[0].0 {
+            warnings.push(format!(
+                "{} pools: sample_interval = \"{sample_interval}\" keeps the queue series within the {} samples a scenario may hold; a shorter one needs fewer pools",
+                pools.len(),
+                crate::scenario::MAX_SAMPLES
+            ));
+        }
+        let header = write::Header {
+            paths,
+            name: &options.name,
+            sample_interval,
+        };
+        let text = |days| write::scenario_text(&header, &observed, &pools, &workloads, days);
+        let parse = |toml: &str| crate::scenario::from_str(toml, Path::new("imported.toml"));
+        let toml = text(write::WRITTEN_DAYS);
+        parse(&toml)?;
+        let backtest_scenario = parse(&text(backtest_days))?;
+        debug_assert_eq!(backtest_scenario.workloads.len(), workloads.len());
+        Ok(Imported {
+            toml,
+            warnings,
+            backtest_scenario,
+            recorded: references(observed, workloads),
+            holdout: options.holdout,
+        })
+    }
 }
 
 /// Warnings about the runs read: repeated and reused run ids, renamed pools.

@@ -190,6 +190,12 @@ fn issue_27_runs_split_by_pool_backtest_within_30_percent() {
     let total = bt.rows.last().expect("a total row");
     assert_eq!(total.name, "total");
     let c = total.p95(Measure::Wait);
+    eprintln!(
+        "split: total wait p95 recorded {:.0} s, simulated {:.0} ± {:.0} s",
+        c.recorded,
+        c.simulated.mean,
+        c.simulated.half_width()
+    );
     assert!(
         (c.simulated.mean - c.recorded).abs() <= 0.3 * c.recorded,
         "wait p95: simulated {:.0} s, recorded {:.0} s",
@@ -371,20 +377,89 @@ fn issue_27_three_hundred_tasks_import_under_one_gigabyte() {
     assert_eq!(text.matches("[[workload]]").count(), 600);
 }
 
-/// The memory check covers the back-test: a budget below its estimate is
-/// refused before simulating, with the arithmetic.
+/// The memory check covers the whole import, each phase before it starts:
+/// a budget below the estimate of reading and fitting is refused before
+/// the exports are read for the fit, with the fix for an import (fewer
+/// runs, not replications); one between that and the back-test's estimate
+/// is refused before the back-test, naming the recorded histograms it
+/// keeps; one above both imports.
 #[test]
-fn issue_27_max_memory_covers_the_backtest() {
-    poolcast()
-        .arg("import")
-        .arg(scenarios_dir().join("data/example-runs.json"))
-        .args(["--max-memory", "1MiB"])
-        .assert()
+fn issue_27_max_memory_covers_reading_fitting_and_the_backtest() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("tasks.json");
+    // 40 workloads: the back-test's counts outweigh the export read.
+    many_tasks_export(&export, 20);
+    let options = ImportOptions::named("tasks");
+    let exports = poolcast::import::Exports::survey(std::slice::from_ref(&export), &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fitting = exports.memory_estimate().total();
+    let imported = exports.fit().unwrap_or_else(|e| panic!("{e}"));
+    let backtest = poolcast::import::backtest_estimate(&imported, 1).total();
+    assert!(fitting < backtest, "{fitting} {backtest}");
+    let import = |budget: f64| {
+        let mut cmd = poolcast();
+        cmd.arg("import")
+            .arg(&export)
+            .args(["--threads", "1", "--max-memory"])
+            .arg(format!("{}", budget.ceil() as u64))
+            .assert()
+    };
+    import(fitting - 1.0)
         .code(2)
         .stderr(predicate::str::contains(
-            "above the budget of 1.0 MiB (--max-memory 1MiB)",
+            "the largest export, read whole = ",
         ))
-        .stderr(predicate::str::contains("back-test waits and run times: "));
+        .stderr(predicate::str::contains("recorded run times: 40 groups x "))
+        .stderr(predicate::str::contains(
+            "an export of fewer tasks or runs (a shorter --top, or one pool's runs) brings it down",
+        ))
+        .stderr(predicate::str::contains("back-test").not());
+    import(fitting + 1.0)
+        .code(2)
+        .stderr(predicate::str::contains(
+            "recorded waits and run times compared with: 80 histograms = ",
+        ))
+        .stderr(predicate::str::contains(
+            "back-test waits and run times: 1 replication(s) in flight x 40 workload(s)",
+        ))
+        .stderr(predicate::str::contains("fewer --threads bring it down"));
+    import(backtest + 1.0).success();
+}
+
+/// `--threads` bounds the back-test's memory, never its figures: the
+/// scenario, the table and `backtest.json` are the same bytes on 1 and 3
+/// threads.
+#[test]
+fn issue_27_import_is_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let outputs: Vec<Vec<Vec<u8>>> = ["1", "3"]
+        .iter()
+        .map(|threads| {
+            let scenario = dir.path().join(format!("t{threads}/team.toml"));
+            let out = poolcast()
+                .arg("import")
+                .arg(scenarios_dir().join("data/example-runs.json"))
+                .args(["--quiet", "--threads", threads, "--out"])
+                .arg(format!(
+                    "{}/",
+                    dir.path().join(format!("t{threads}")).display()
+                ))
+                .args(["--name", "team"])
+                .output()
+                .expect("poolcast runs");
+            assert!(out.status.success(), "{out:?}");
+            let read = |p: &Path| std::fs::read(p).expect("written");
+            vec![
+                out.stdout,
+                read(&scenario),
+                read(&scenario.with_extension("backtest.json")),
+            ]
+        })
+        .collect();
+    assert!(
+        outputs[0] == outputs[1],
+        "the outputs differ with --threads"
+    );
 }
 
 /// Four weeks across the start of summer time in Berlin (30 March 2025):
