@@ -16,10 +16,9 @@
 
 use std::collections::HashMap;
 
-use super::{HOURS_OF_WEEK, HourLoad, Occupancy, firing_hour, occupancy, weekly_arrivals};
+use super::{HOURS_OF_WEEK, HourLoad, Occupancy, firing_hour, observed_week, occupancy};
 use crate::model::Target;
 use crate::scenario::Scenario;
-use crate::units::SimTime;
 
 /// A load of at most this share of the instances drains a queue within
 /// the hour: the history of an hour stops at such an hour.
@@ -90,15 +89,9 @@ fn reach_hours(s: &Scenario) -> usize {
 /// (the rate, and each cron batch's instant, size and spread, as bits) and
 /// every pool's instances.
 fn hour_signatures(s: &Scenario, loads: &[(Vec<HourLoad>, f64)]) -> Vec<Vec<u64>> {
-    let sim = &s.simulation;
     let mut out = vec![Vec::new(); HOURS_OF_WEEK];
     for w in &s.workloads {
-        let week = weekly_arrivals(
-            &w.arrival,
-            &sim.calendar,
-            SimTime(sim.warmup.0),
-            SimTime(sim.horizon.0),
-        );
+        let week = observed_week(s, w);
         for (sig, rate) in out.iter_mut().zip(week.rates_by_hour()) {
             sig.push(rate.to_bits());
         }

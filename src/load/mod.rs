@@ -149,6 +149,18 @@ pub fn weekly_arrivals(
     out
 }
 
+/// `weekly_arrivals` of workload `w` of `s` over its observed window
+/// (after the warm-up).
+pub fn observed_week(s: &Scenario, w: &WorkloadSpec) -> WeeklyArrivals {
+    let sim = &s.simulation;
+    weekly_arrivals(
+        &w.arrival,
+        &sim.calendar,
+        SimTime(sim.warmup.0),
+        SimTime(sim.horizon.0),
+    )
+}
+
 /// Hours past a week that a schedule's table looks at: a wall clock that
 /// goes back in the first week reads its last hours only in the next one.
 const SPARE_HOURS: usize = 2;
@@ -206,7 +218,6 @@ fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
 /// mean run time on the pool (seconds).
 pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
     let sim = &s.simulation;
-    let (from, to) = (SimTime(sim.warmup.0), SimTime(sim.horizon.0));
     s.pools
         .iter()
         .enumerate()
@@ -224,7 +235,7 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
             {
                 let occupancy = occupancy(w, pool);
                 let service = occupancy.mean_s();
-                let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
+                let week = observed_week(s, w);
                 let all = week.offered_load(&occupancy);
                 // Without batches the steady load is all of it.
                 let stream = if week.batches.is_empty() {
@@ -281,19 +292,13 @@ fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
 /// Runs arriving at pool `p` in each hour of the week, over the observed
 /// window of `s`.
 pub fn arrivals_by_hour(s: &Scenario, p: usize) -> [f64; HOURS_OF_WEEK] {
-    let sim = &s.simulation;
     let mut out = [0.0; HOURS_OF_WEEK];
     for w in s
         .workloads
         .iter()
         .filter(|w| w.target == Target::Pool(PoolId(p as u32)))
     {
-        let week = weekly_arrivals(
-            &w.arrival,
-            &sim.calendar,
-            SimTime(sim.warmup.0),
-            SimTime(sim.horizon.0),
-        );
+        let week = observed_week(s, w);
         for (n, r) in out.iter_mut().zip(week.rates_by_hour()) {
             *n += r * 3600.0;
         }
@@ -313,14 +318,7 @@ pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
 /// over Monday-Friday and Saturday-Sunday), and its busiest hour of the
 /// week with its rate per hour, over the observed window of `s`.
 pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
-    let sim = &s.simulation;
-    let per_s = weekly_arrivals(
-        &s.workloads[w].arrival,
-        &sim.calendar,
-        SimTime(sim.warmup.0),
-        SimTime(sim.horizon.0),
-    )
-    .rates_by_hour();
+    let per_s = observed_week(s, &s.workloads[w]).rates_by_hour();
     let day = |d: usize| per_s[d * 24..(d + 1) * 24].iter().sum::<f64>() * 3600.0;
     let weekday = (0..5).map(day).sum::<f64>() / 5.0;
     let weekend = (5..7).map(day).sum::<f64>() / 2.0;

@@ -9,11 +9,10 @@
 //! those waits over the judged runs. `estimate` and "what would fix it"
 //! read it.
 
-use super::{HourLoad, WeeklyArrivals, firing_hour, occupancy, weekly_arrivals};
+use super::{HourLoad, WeeklyArrivals, firing_hour, observed_week, occupancy};
 use crate::analytic::Mmc;
 use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window};
 use crate::scenario::Scenario;
-use crate::units::SimTime;
 
 /// The share of runs a p95 lets wait longer than it.
 const P95_TAIL: f64 = 0.05;
@@ -165,8 +164,6 @@ pub struct WaitModel<'a> {
 impl<'a> WaitModel<'a> {
     /// The model of `s`, whose `load_by_hour` is `loads`.
     pub fn new(s: &'a Scenario, loads: &'a [(Vec<HourLoad>, f64)]) -> WaitModel<'a> {
-        let sim = &s.simulation;
-        let (from, to) = (SimTime(sim.warmup.0), SimTime(sim.horizon.0));
         let mut model = WaitModel {
             scenario: s,
             loads,
@@ -174,7 +171,7 @@ impl<'a> WaitModel<'a> {
             run_s: Vec::with_capacity(s.workloads.len()),
         };
         for w in &s.workloads {
-            let week = weekly_arrivals(&w.arrival, &sim.calendar, from, to);
+            let week = observed_week(s, w);
             let run_s = match w.target {
                 Target::Pool(PoolId(p)) => occupancy(w, &s.pools[p as usize]).mean_s(),
                 Target::DefaultCompute => 0.0,
