@@ -21,6 +21,12 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The text of `text` from the first `start` up to the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str, what: &str) -> &'a str {
+    let rest = text.split_once(start).expect(what).1;
+    rest.split(end).next().unwrap_or(rest)
+}
+
 /// The README and every page of the guide.
 fn pages() -> Vec<PathBuf> {
     let mut pages = vec![root().join("README.md")];
@@ -128,11 +134,7 @@ fn the_readme_is_short_and_links_every_page_of_the_guide() {
 fn the_readme_commands_are_the_ones_ci_runs() {
     let readme = read(&root().join("README.md"));
     let ci = read(&root().join(".ci/run"));
-    let block = readme
-        .split("```sh\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .expect("the quick start's commands");
+    let block = between(&readme, "```sh\n", "```", "the quick start's commands");
     let test = block
         .lines()
         .find(|l| l.starts_with("cargo test"))
@@ -167,11 +169,7 @@ fn the_readme_names_the_exit_codes_of_the_guides_table() {
     }
     assert_eq!(codes, ["0", "1", "2", "130"], "docs/limits.md, Exit codes");
     let readme = read(&root().join("README.md"));
-    let summary = readme
-        .split("Exit codes: ")
-        .nth(1)
-        .and_then(|s| s.split("\n\n").next())
-        .expect("the README's exit codes");
+    let summary = between(&readme, "Exit codes: ", "\n\n", "the README's exit codes");
     let named: Vec<&str> = summary.split('`').skip(1).step_by(2).collect();
     let named: Vec<&str> = named
         .into_iter()
