@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's images from the bundled scenarios:
+# Regenerates the README's and the guide's images from the bundled scenarios:
 #   docs/wait_cdf.png         poolcast run scenarios/default.toml
 #   docs/sweep_cost_wait.png  poolcast sweep scenarios/sweep-tiers.toml
 # Run from anywhere: bash docs/make-images.sh

@@ -1,14 +1,28 @@
 //! poolcast: a discrete-event capacity and cost simulator for ACR build-task
 //! agent pools.
 //!
-//! Layers, lowest first (a layer never imports a higher one):
-//! `units`, `text`, `input` (unit strings, input files read safely),
-//! `engine` (domain-free kernel) → `model`, `workload` (the domain)
-//! → `scenario` (TOML in), `stats` (streaming statistics) → `sim` (one
-//! replication) → `replication` (many, in parallel), `estimate` (the
-//! analytic view) → `report` (files out: it reads results and estimates,
-//! never the scenario or the simulation) → `app` and `cli` (the command
-//! line). Nothing below `app` prints.
+//! Layers, lowest first: a module uses modules of lower layers only
+//! (`.ci/layers.allow` lists every edge and its exceptions; CI checks it).
+//!
+//! - `units`: simulated time and rates.
+//! - `engine`, `input`, `text`: the domain-free event kernel and seeded
+//!   streams; input files read safely; unit strings and cron expressions.
+//! - `model`: tiers, pools, quota and prices.
+//! - `runs`, `workload`: recorded runs (list-runs JSON, CSV); arrival
+//!   processes and run-time distributions.
+//! - `scenario`: TOML in, validated.
+//! - `stats`: streaming statistics, intervals and the verdicts (its run
+//!   summary reads `analytic` and `load`: the exceptions).
+//! - `sim`: one replication.
+//! - `analytic`: closed-form queueing (M/M/c, Allen-Cunneen).
+//! - `load`: the offered load by hour of the week.
+//! - `estimate`, `memory`, `replication`: the analytic estimate of a
+//!   scenario; peak memory before simulating; many replications in parallel.
+//! - `import`, `sweep`: a scenario fitted to recorded runs; sweeps.
+//! - `report`: files out (it reads results and estimates, never the
+//!   scenario or the simulation).
+//! - `cli`: the command line's types (clap).
+//! - `app`: orchestration; nothing below it prints.
 //!
 //! ```no_run
 //! use std::path::Path;

@@ -692,7 +692,7 @@ fn cli_analytic_baseline_in_run_and_estimate() {
         .stdout(predicate::str::contains("\"valid\":true"));
 }
 
-/// Issue 16 (finding 10): the README says `-q` is accepted by every
+/// Issue 16 (finding 10): the guide (`docs/commands.md`) says `-q` is accepted by every
 /// command that prints notes; `init -q` was refused. It now silences the
 /// "wrote" note, and only that.
 #[test]

@@ -1,6 +1,6 @@
 //! Issue 28, exit codes: a failed or closed stdout never panics; a closed
 //! pipe ends the command quietly (exit 0), a full disk or a file-size limit
-//! exits 1 with "stdout: ..." (README, the exit-code table).
+//! exits 1 with "stdout: ..." (`docs/limits.md`, the exit-code table).
 
 use std::process::{Command, Output, Stdio};
 

@@ -80,7 +80,8 @@ fn issue_17_completions_and_man_page() {
     assert!(page.contains("capacity") || page.contains("Capacity"));
 }
 
-/// The Kubernetes Indexed Job and Slurm array recipes of the README: each
+/// The Kubernetes Indexed Job and Slurm array recipes of the guide
+/// (`docs/sweeps.md`, Sweeps beyond one machine): each
 /// job maps its 0-based index variable to its shard, and the merged
 /// shards are the single sweep's files, byte for byte.
 #[test]
@@ -136,28 +137,29 @@ fn issue_17_shards_from_an_index_variable_merge_into_the_sweep() {
         .stderr(predicates::str::contains("NO_SUCH_INDEX_VAR is not set"));
 }
 
-/// The README's recipes for more machines (issue 29): their YAML parses,
+/// The guide's recipes for more machines (issue 29; `docs/sweeps.md`, Sweeps
+/// beyond one machine): their YAML parses,
 /// and the shard commands of the Kubernetes Indexed Job and of the Slurm
 /// array, run as written by `sh` with the index variables set by hand
 /// (the output folder moved into a temporary one, 2 replications), merge
 /// into the single sweep's files byte for byte. An index past the end is
 /// named as the 0-based index it is.
 #[test]
-fn the_readme_recipes_parse_and_their_shards_merge_into_the_sweep() {
+fn the_guides_recipes_parse_and_their_shards_merge_into_the_sweep() {
     let root = scenarios_dir()
         .parent()
         .expect("the repository")
         .to_path_buf();
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let guide = std::fs::read_to_string(root.join("docs/sweeps.md")).expect("docs/sweeps.md");
     let blocks = |lang: &str| -> Vec<String> {
         let fence = format!("```{lang}\n");
-        readme
+        guide
             .split(&fence)
             .skip(1)
             .map(|b| b.split("```").next().unwrap_or("").to_string())
             .collect()
     };
-    // The recipes' blocks (the README's other YAML is an excerpt).
+    // The recipes' blocks (the page's other YAML is an excerpt).
     let yaml: Vec<String> = blocks("yaml")
         .into_iter()
         .filter(|b| b.contains("--shard"))

@@ -1,4 +1,4 @@
-//! The validator's caps (README "Limits and warnings"): one rule per cap,
+//! The validator's caps (`docs/limits.md`, "Limits and warnings"): one rule per cap,
 //! and messages that show the value as the user wrote it.
 
 use crate::support::{poolcast, workload_scenario};

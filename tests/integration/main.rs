@@ -12,6 +12,7 @@ mod cli;
 mod command_fuzz;
 mod contract;
 mod determinism;
+mod docs;
 mod exit_codes;
 mod fuzz;
 mod golden;
