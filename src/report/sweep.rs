@@ -14,8 +14,8 @@ use super::csv::cell;
 use super::fingerprint::Fingerprint;
 use crate::input::{Input, InputError, Limit, read_text};
 use crate::model::{Per, WaitObjective, WindowError};
-use crate::stats::{Metric, Objectives, TotalMetric};
-use crate::sweep::{Decision, Objective, SweepRow, SweepTable};
+use crate::stats::{Metric, ObjectiveKind, Objectives, TotalMetric};
+use crate::sweep::{Decision, Objective, SweepRow, SweepTable, objective_id};
 use crate::units::SimDuration;
 
 /// `slo_met` (on the mean, as `summary.json` and `check` judge) and
@@ -25,6 +25,43 @@ fn verdict_cells(r: &SweepRow, obj: &Objective) -> [String; 2] {
     match r.verdict(obj).filter(|_| r.feasible) {
         Some(v) => [v.met.to_string(), v.met_upper95.to_string()],
         None => [String::new(), String::new()],
+    }
+}
+
+/// The objectives of `obj` in the judge's order (its waits, then the cost
+/// cap), as their columns name them.
+fn objective_ids(obj: &Objective) -> Vec<String> {
+    let mut ids: Vec<String> = obj
+        .slo
+        .waits
+        .iter()
+        .map(|o| objective_id(o.workload.as_deref(), ObjectiveKind::WaitP95))
+        .collect();
+    if obj.slo.max_cost_per_day_usd.is_some() {
+        ids.push(objective_id(None, ObjectiveKind::MaxCostPerDay));
+    }
+    ids
+}
+
+/// Each objective's verdict columns: `slo.wait_p95.met`,
+/// `slo.wait_p95.met_upper95`, ... in the judge's order.
+fn objective_verdict_columns(obj: &Objective) -> Vec<String> {
+    objective_ids(obj)
+        .iter()
+        .flat_map(|id| [format!("{id}.met"), format!("{id}.met_upper95")])
+        .collect()
+}
+
+/// A row's verdict on each objective (empty for an infeasible point), as
+/// `objective_verdict_columns` names them.
+fn objective_verdict_cells(r: &SweepRow, obj: &Objective) -> Vec<String> {
+    match r.verdict(obj).filter(|_| r.feasible) {
+        Some(v) => v
+            .objectives
+            .iter()
+            .flat_map(|o| [o.met.to_string(), o.met_upper95.to_string()])
+            .collect(),
+        None => vec![String::new(); 2 * objective_ids(obj).len()],
     }
 }
 
@@ -73,6 +110,7 @@ impl<W: Write> SweepCsv<W> {
             head.extend([m.clone(), format!("{m}_ci95_low"), format!("{m}_ci95_high")]);
         }
         head.extend(SWEEP_TAIL.map(String::from));
+        head.extend(objective_verdict_columns(&obj));
         out.write_record(&head)?;
         Ok(SweepCsv { out, obj })
     }
@@ -85,6 +123,7 @@ impl<W: Write> SweepCsv<W> {
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
         let [met, met_upper95] = verdict_cells(r, &self.obj);
         cells.extend([met, r.feasible.to_string(), r.reason.clone(), met_upper95]);
+        cells.extend(objective_verdict_cells(r, &self.obj));
         self.out.write_record(&cells)?;
         Ok(())
     }
@@ -127,6 +166,7 @@ pub fn write_pareto_csv(
         "slo_met".into(),
         "slo_met_upper95".into(),
     ]);
+    head.extend(objective_verdict_columns(obj));
     w.write_record(&head)?;
     for decision in table.decisions(obj) {
         for r in decision?.front {
@@ -145,6 +185,7 @@ pub fn write_pareto_csv(
                 met,
                 met_upper95,
             ]);
+            cells.extend(objective_verdict_cells(&r, obj));
             w.write_record(&cells)?;
         }
     }
@@ -640,7 +681,7 @@ pub enum LineProblem {
     #[error("column {column}: {cell:?} is not true or false (lowercase, as a sweep writes it)")]
     NotABool {
         /// The column's header.
-        column: &'static str,
+        column: String,
         /// The cell.
         cell: String,
     },
@@ -717,7 +758,11 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
         return Err(ShardError::Checksum(path.to_path_buf()));
     }
     let mut rdr = ReaderBuilder::new().from_reader(&bytes[..]);
-    let width = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
+    // The tail's flags, then each objective's verdicts (which a merge
+    // judges again from the values, so they are checked, not read).
+    let tail = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
+    let verdicts = objective_verdict_columns(&meta.objective).len();
+    let width = tail + verdicts;
     let headers = rdr
         .headers()
         .map_err(|e| err(1, LineProblem::Csv(e.to_string())))?
@@ -753,13 +798,16 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             cell => Err(err(
                 line,
                 LineProblem::NotABool {
-                    column: SWEEP_TAIL[i + SWEEP_TAIL.len() - width],
+                    column: headers.get(i).unwrap_or("").to_string(),
                     cell: cell.to_string(),
                 },
             )),
         };
-        flag(width - 4, true)?;
-        flag(width - 1, true)?;
+        flag(tail - 4, true)?;
+        flag(tail - 1, true)?;
+        for i in tail..width {
+            flag(i, true)?;
+        }
         let values = (0..meta.metrics.len())
             .map(|m| {
                 Ok([
@@ -777,8 +825,8 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
             values,
             crate::sweep::judged_columns(&meta.metrics),
-            flag(width - 3, false)?,
-            record.get(width - 2).unwrap_or("").to_string(),
+            flag(tail - 3, false)?,
+            record.get(tail - 2).unwrap_or("").to_string(),
         ));
     }
     Ok(rows)

@@ -18,7 +18,7 @@ pub use schedule::{
 use store::TOTALS;
 pub use table::{
     Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, judged_columns,
-    metric_names, row_values,
+    metric_names, objective_id, row_values,
 };
 
 use std::sync::atomic::{AtomicBool, Ordering};

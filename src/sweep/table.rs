@@ -494,6 +494,15 @@ pub fn judged_columns(names: &[String]) -> usize {
             .count()
 }
 
+/// An objective's name in a sweep's columns: `slo.wait_p95`,
+/// `slo.nightly.wait_p95` (a workload's own), `slo.max_cost_per_day`.
+pub fn objective_id(workload: Option<&str>, kind: ObjectiveKind) -> String {
+    match workload {
+        Some(w) => format!("{OBJECTIVE_COLUMN}{w}.{}", kind.name()),
+        None => format!("{OBJECTIVE_COLUMN}{}", kind.name()),
+    }
+}
+
 /// Metrics per wait objective in a sweep's table.
 const OBJECTIVE_COLUMNS: usize = 3;
 
@@ -504,10 +513,7 @@ const OBJECTIVE_COLUMNS: usize = 3;
 pub fn metric_names(scenario: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
     for o in &scenario.objectives().waits {
-        let id = match &o.workload {
-            Some(w) => format!("{OBJECTIVE_COLUMN}{w}.{}", ObjectiveKind::WaitP95.name()),
-            None => format!("{OBJECTIVE_COLUMN}{}", ObjectiveKind::WaitP95.name()),
-        };
+        let id = objective_id(o.workload.as_deref(), ObjectiveKind::WaitP95);
         names.push(format!("{id}_s"));
         names.push(format!("{id}.worst_hour"));
         names.push(format!("{id}.worst_hour_alike"));

@@ -538,6 +538,19 @@ fn the_deciding_values_are_the_same_in_every_output() {
             number(&row["slo.nightly.wait_p95_s"]),
             value(nightly, "value")
         );
+        // Each objective's verdict, in sweep.csv and pareto.csv.
+        let pareto = csv_rows(&out("sweep").join("pareto.csv"));
+        let front = pareto
+            .iter()
+            .find(|r| r["param_pool.builders.count"] == "6")
+            .expect("count 6 on the front");
+        for (o, id) in [(first, "slo.wait_p95"), (nightly, "slo.nightly.wait_p95")] {
+            for key in ["met", "met_upper95"] {
+                let want = o[key].to_string();
+                assert_eq!(row[&format!("{id}.{key}")], want, "{per} sweep.csv {id}");
+                assert_eq!(front[&format!("{id}.{key}")], want, "{per} pareto.csv {id}");
+            }
+        }
         let plotted = csv_rows(&out("sweep").join("sweep_cost_wait.csv"));
         let point = plotted
             .iter()
