@@ -473,7 +473,8 @@ fn number(cell: &str) -> f64 {
 }
 
 /// Issue 25, done means: the value that decided each objective is the same
-/// in every output of run (`check`), sweep, plan and compare, under a
+/// in every output of run (`check`: its terminal, JUnit, step summary,
+/// summary.md and report.html), sweep, plan and compare, under a
 /// window objective, a workload's own objective and a per-hour one. The
 /// sweep, plan and compare run the same scenario with the same seed and
 /// replications, so their count-6 point is the run.
@@ -499,7 +500,10 @@ fn the_deciding_values_are_the_same_in_every_output() {
         assert_eq!(objectives[0]["per"], per);
         let (first, nightly) = (&objectives[0], &objectives[1]);
         let value = |o: &Value, key: &str| o[key].as_f64().expect("a value");
-        for text in [&stderr, &junit, &step] {
+        let report =
+            |file: &str| std::fs::read_to_string(out("check").join(file)).expect("written");
+        let (md, html) = (report("summary.md"), report("report.html"));
+        for text in [&stderr, &junit, &step, &md, &html] {
             for o in &objectives {
                 assert!(
                     text.contains(&minutes(o)),
