@@ -64,6 +64,34 @@ fn wraps_add(wraps: &mut Vec<(u32, u64)>, i: u32, n: u64) {
 /// Buckets added or summed at a time: a few vector registers' worth.
 const CHUNK: usize = 64;
 
+/// Words of 8 bytes whose byte pairs add up in 16-bit lanes before the
+/// four lanes' sum could pass 2^16: 32 x 8 x 255 < 2^16.
+const SUM_WORDS: usize = 32;
+
+/// The sum of `bytes`, eight at a time: the byte pairs of each word added
+/// in four 16-bit lanes, the lanes summed by a multiply. The compiler
+/// left the plain sum a byte at a time (two instructions a byte), and the
+/// quantiles of a replication sum its wait and turnaround counts, tens
+/// of thousands of buckets for a few runs: 13% of the instructions of a
+/// sweep of short points.
+#[inline]
+fn byte_sum(bytes: &[u8]) -> u64 {
+    /// The low byte of each 16-bit lane.
+    const LOW: u64 = 0x00ff_00ff_00ff_00ff;
+    let (words, rest) = bytes.as_chunks::<8>();
+    let mut total: u64 = rest.iter().map(|&b| u64::from(b)).sum();
+    for block in words.chunks(SUM_WORDS) {
+        let mut lanes = 0u64;
+        for &word in block {
+            let w = u64::from_le_bytes(word);
+            lanes += (w & LOW) + ((w >> 8) & LOW);
+        }
+        // The four lanes' sum lands in the top one, without carries.
+        total += lanes.wrapping_mul(0x0001_0001_0001_0001) >> 48;
+    }
+    total
+}
+
 /// Counts by bucket index, one byte per bucket while a replication runs,
 /// the bytes' overflows kept apart.
 ///
@@ -182,11 +210,9 @@ impl ByteCounts {
         wraps_add(&mut self.wraps, i, n);
     }
 
-    /// Counts in all: the bytes summed (a pass the compiler vectorises)
-    /// and the wraps.
+    /// Counts in all: the bytes summed (`byte_sum`) and the wraps.
     pub(super) fn total(&self) -> u64 {
-        let low: u64 = self.low.iter().map(|&b| u64::from(b)).sum();
-        low + (self.wraps.iter().map(|w| w.1).sum::<u64>() << 8)
+        byte_sum(&self.low) + (self.wraps.iter().map(|w| w.1).sum::<u64>() << 8)
     }
 
     /// The highest bucket counted, if any.
@@ -209,7 +235,7 @@ impl ByteCounts {
             }
             let base = c * CHUNK;
             let wraps_end = w + self.wraps[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
-            let bytes: u64 = chunk.iter().map(|&b| u64::from(b)).sum();
+            let bytes = byte_sum(chunk);
             let wrapped: u64 = self.wraps[w..wraps_end].iter().map(|x| x.1).sum();
             if seen + bytes + (wrapped << 8) < targets[k] {
                 (seen, w) = (seen + bytes + (wrapped << 8), wraps_end);
@@ -544,6 +570,20 @@ mod tests {
     fn counts_index_inverts_value() {
         for i in 0..40 << (SUB_BUCKET_BITS - 1) {
             assert_eq!(HistogramCounts::index(HistogramCounts::value(i)), i);
+        }
+    }
+
+    /// Every length around the blocks, every byte at its largest (where
+    /// a lane would overflow first) and mixed.
+    #[test]
+    fn byte_sum_is_the_plain_sum() {
+        for len in [0, 1, 7, 8, 9, 63, 64, 255, 256, 257, 1_000, 30_001] {
+            let full = vec![255u8; len];
+            let mixed: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            for bytes in [full, mixed] {
+                let plain: u64 = bytes.iter().map(|&b| u64::from(b)).sum();
+                assert_eq!(byte_sum(&bytes), plain, "{len} bytes");
+            }
         }
     }
 }
