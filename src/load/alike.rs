@@ -1,11 +1,12 @@
 //! Hours of the week that a run cannot tell apart: the same arrivals and
 //! the same instances, in the hour and in every earlier hour whose runs or
 //! queue can still be felt in it. Their waits have the same distribution,
-//! so a per-hour objective judges them together (the mean of their p95s
-//! estimates each one's), instead of taking the worst of many noisy
+//! so a per-hour objective judges them together (their runs pooled into
+//! one p95 in each replication), instead of taking the worst of many noisy
 //! estimates of one number: a flat load's 168 hours are one hour judged
 //! 168 times over, and the worst of 168 upper bounds is noise above the
-//! target (issue 26's flat load asked for 15 instances where 14 meet).
+//! target (issue 26's flat load asked for 15 instances where 14 meet),
+//! while the p95 of one hour's runs in a replication reads low.
 //!
 //! How far back an hour looks: the runs' reach (the hours over which an
 //! hour's arrivals still hold instances, by the offered-load kernel), then
