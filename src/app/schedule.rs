@@ -105,10 +105,17 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
         counted(plan.simulations, "simulation")
     );
     t.push_str(&rules_table(plan));
-    t.push_str(&format!(
-        "each scale-up fires {} before its count is needed (the pool's provisioning time), each scale-down on the hour\n\n",
-        plan.lead
-    ));
+    match plan.counts.split_first() {
+        // No hour differs: the rules change nothing, a fixed pool is it.
+        Some((&n, rest)) if rest.iter().all(|&c| c == n) => t.push_str(&format!(
+            "the count is {n} in every hour: a fixed pool of {n} x {} is the same plan, with no schedule to apply\n\n",
+            plan.tier
+        )),
+        _ => t.push_str(&format!(
+            "each scale-up fires {} before its count is needed (the pool's provisioning time), each scale-down on the hour\n\n",
+            plan.lead
+        )),
+    }
     let cost = plan
         .result
         .totals
@@ -171,17 +178,23 @@ pub(super) fn confirmed_words(plan: &SchedulePlan) -> String {
     }
 }
 
-/// A line comparing the schedule's cost per day with fixed pool `f`.
+/// A line comparing the schedule's cost per day with fixed pool `f`: what
+/// it saves, or what it costs more (a negative saving read as one).
 fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
     let day = f.cost_per_day_usd.mean;
+    let (verb, share, usd) = if cost > day {
+        ("costs", -saving(cost, day), cost - day)
+    } else {
+        ("saves", saving(cost, day), day - cost)
+    };
+    let more = if cost > day { " more" } else { "" };
     format!(
-        "{what}: {} x {} at USD {day:.2} a day (wait p95 {}); the schedule saves {:.1}% (USD {:.2} a day, about USD {:.0} a month)\n",
+        "{what}: {} x {} at USD {day:.2} a day (wait p95 {}); the schedule {verb} {:.1}%{more} (USD {usd:.2} a day, about USD {:.0} a month)\n",
         f.count,
         f.tier,
         minutes(f.wait_p95_s.value),
-        saving(cost, day) * 100.0,
-        day - cost,
-        (day - cost) * 30.0
+        share * 100.0,
+        usd * 30.0
     )
 }
 

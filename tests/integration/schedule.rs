@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{json_stdout, poolcast, scenarios_dir, write_scenario};
+use crate::support::{json_stdout, poolcast, scenarios_dir, succeeds, write_scenario};
 
 /// `plan --schedule builders --format json --quiet` of `scenario` with
 /// `extra` flags into `out`: the plan's JSON.
@@ -346,6 +346,25 @@ fn long_provisioning_gets_the_constant_schedule() {
         "{counts:?} against {fixed}"
     );
     assert_eq!(plan["rules"].as_array().map(Vec::len), Some(1));
+    // In words: a fixed pool is the plan, with no scale-up to lead, and
+    // dearer than S1's fixed pool says so (not "saves -100.0%").
+    let text = succeeds(
+        poolcast()
+            .arg("plan")
+            .arg(&path)
+            .args(["--schedule", "builders", "--out"])
+            .arg(dir.path().join("words")),
+    );
+    let words = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        words.contains(&format!(
+            "the count is {fixed} in every hour: a fixed pool of {fixed} x S2 is the same plan"
+        )),
+        "{words}"
+    );
+    assert!(!words.contains("each scale-up fires"), "{words}");
+    assert!(words.contains("the schedule costs 100.0% more"), "{words}");
+    assert!(!words.contains("saves -"), "{words}");
 }
 
 /// The bundled plan-schedule.toml with `[slo] window = window`, planned:
