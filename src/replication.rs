@@ -4,7 +4,7 @@
 //! order, so summaries are identical whatever the number of threads.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 
@@ -71,18 +71,22 @@ pub fn replicate_map<T: Send>(
     opts: &RunOptions,
     each: impl Fn(ReplicationSummary) -> T + Sync,
 ) -> Vec<T> {
-    // Each scenario's setup once, for its jobs (a sweep's are in runs).
-    let mut setups: Vec<StatsSetup> = Vec::new();
+    // Each scenario's setup once, for its jobs (a sweep's are in runs),
+    // made by the first of them to start: in parallel, as the runs.
     let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
     for (i, &(scenario, _)) in jobs.iter().enumerate() {
-        if i == 0 || !std::ptr::eq(scenario, jobs[i - 1].0) {
-            setups.push(StatsSetup::of(scenario));
-        }
-        of_job.push(setups.len() - 1);
+        let new = i == 0 || !std::ptr::eq(scenario, jobs[i - 1].0);
+        of_job.push(of_job.last().map_or(0, |&k| k + usize::from(new)));
     }
+    let setups: Vec<OnceLock<StatsSetup>> = (0..of_job.last().map_or(0, |&k| k + 1))
+        .map(|_| OnceLock::new())
+        .collect();
     jobs.par_iter()
         .zip(&of_job)
-        .map(|(&(scenario, r), &k)| each(run_job(scenario, &setups[k], r, opts)))
+        .map(|(&(scenario, r), &k)| {
+            let setup = setups[k].get_or_init(|| StatsSetup::of(scenario));
+            each(run_job(scenario, setup, r, opts))
+        })
         .collect()
 }
 
