@@ -11,7 +11,7 @@
 
 use super::{HourLoad, WeeklyArrivals, firing_hour, observed_week, occupancy};
 use crate::analytic::Mmc;
-use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window};
+use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
 use crate::scenario::Scenario;
 
 /// The share of runs a p95 lets wait longer than it.
@@ -38,7 +38,7 @@ impl ObjectiveEstimate {
     /// Whether the estimate meets the objective (no run judged meets
     /// nothing, as in the judge).
     pub fn met(&self) -> bool {
-        self.p95_s <= self.objective.target.as_secs_f64()
+        meets(self.p95_s, self.objective.target.as_secs_f64())
     }
 }
 

@@ -13,7 +13,9 @@ mod window;
 
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use hour::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS};
-pub use objectives::{Objectives, Per, WAIT_P95, WaitObjective, objective_label, wait_words};
+pub use objectives::{
+    Objectives, Per, WAIT_P95, WaitObjective, meets, objective_label, wait_words,
+};
 pub use pool::{DEFAULT_PROVISIONING, MAX_QUEUED, PoolId, PoolSpec, Target};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};

@@ -70,6 +70,18 @@ impl WaitObjective {
 /// The `[slo]` key of a p95 wait objective.
 pub const WAIT_P95: &str = "wait_p95";
 
+/// The verdict rule, for the judge and the estimates alike: a value meets
+/// its target when it is at most the target; an undefined one (NaN:
+/// nothing to judge) meets nothing.
+///
+/// ```
+/// use poolcast::model::meets;
+/// assert!(meets(300.0, 300.0) && !meets(300.1, 300.0) && !meets(f64::NAN, 300.0));
+/// ```
+pub fn meets(value: f64, target: f64) -> bool {
+    value <= target
+}
+
 /// An objective's name: its key, after the workload whose own it is.
 pub fn objective_label(workload: Option<&str>, key: &str) -> String {
     match workload {

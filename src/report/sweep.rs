@@ -18,13 +18,24 @@ use crate::stats::{Metric, ObjectiveKind, Objectives, TotalMetric};
 use crate::sweep::{Decision, Objective, SweepRow, SweepTable, objective_id};
 use crate::units::SimDuration;
 
-/// `slo_met` (on the mean, as `summary.json` and `check` judge) and
-/// `slo_met_upper95` (on the upper 95% bound, as recommendations judge)
-/// cells: empty for a point that did not run or without objectives.
-fn verdict_cells(r: &SweepRow, obj: &Objective) -> [String; 2] {
+/// A row's verdict cells, from one reading of its verdict: `slo_met` (on
+/// the mean, as `summary.json` and `check` judge) and `slo_met_upper95`
+/// (on the upper 95% bound, as recommendations judge), then each
+/// objective's pair as `objective_verdict_columns` names them; empty for a
+/// point that did not run or without objectives.
+fn verdict_cells(r: &SweepRow, obj: &Objective) -> ([String; 2], Vec<String>) {
     match r.verdict(obj).filter(|_| r.feasible) {
-        Some(v) => [v.met.to_string(), v.met_upper95.to_string()],
-        None => [String::new(), String::new()],
+        Some(v) => (
+            [v.met.to_string(), v.met_upper95.to_string()],
+            v.objectives
+                .iter()
+                .flat_map(|o| [o.met.to_string(), o.met_upper95.to_string()])
+                .collect(),
+        ),
+        None => (
+            [String::new(), String::new()],
+            vec![String::new(); 2 * objective_ids(obj).len()],
+        ),
     }
 }
 
@@ -50,19 +61,6 @@ fn objective_verdict_columns(obj: &Objective) -> Vec<String> {
         .iter()
         .flat_map(|id| [format!("{id}.met"), format!("{id}.met_upper95")])
         .collect()
-}
-
-/// A row's verdict on each objective (empty for an infeasible point), as
-/// `objective_verdict_columns` names them.
-fn objective_verdict_cells(r: &SweepRow, obj: &Objective) -> Vec<String> {
-    match r.verdict(obj).filter(|_| r.feasible) {
-        Some(v) => v
-            .objectives
-            .iter()
-            .flat_map(|o| [o.met.to_string(), o.met_upper95.to_string()])
-            .collect(),
-        None => vec![String::new(); 2 * objective_ids(obj).len()],
-    }
 }
 
 /// The columns of `sweep.csv` after the metrics (the verdict on the upper
@@ -121,9 +119,9 @@ impl<W: Write> SweepCsv<W> {
         let mut cells = r.params.clone();
         cells.extend([r.point.to_string(), r.replications.to_string()]);
         cells.extend(r.values.iter().flat_map(|v| v.map(cell)));
-        let [met, met_upper95] = verdict_cells(r, &self.obj);
+        let ([met, met_upper95], each) = verdict_cells(r, &self.obj);
         cells.extend([met, r.feasible.to_string(), r.reason.clone(), met_upper95]);
-        cells.extend(objective_verdict_cells(r, &self.obj));
+        cells.extend(each);
         self.out.write_record(&cells)?;
         Ok(())
     }
@@ -171,7 +169,7 @@ pub fn write_pareto_csv(
     for decision in table.decisions(obj) {
         for r in decision?.front {
             let wait = r.deciding_wait();
-            let [met, met_upper95] = verdict_cells(&r, obj);
+            let ([met, met_upper95], each) = verdict_cells(&r, obj);
             let mut cells = r.params.clone();
             cells.extend([
                 r.point.to_string(),
@@ -185,7 +183,7 @@ pub fn write_pareto_csv(
                 met,
                 met_upper95,
             ]);
-            cells.extend(objective_verdict_cells(&r, obj));
+            cells.extend(each);
             w.write_record(&cells)?;
         }
     }

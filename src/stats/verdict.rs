@@ -8,7 +8,7 @@
 
 use super::Estimate;
 pub use crate::model::Objectives;
-use crate::model::{HourOfWeek, Per, WAIT_P95, WaitObjective, Window, objective_label};
+use crate::model::{HourOfWeek, Per, WAIT_P95, WaitObjective, Window, meets, objective_label};
 
 /// One objective of `[slo]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,9 +165,8 @@ fn verdict(kind: ObjectiveKind, target: f64, j: Judged) -> ObjectiveVerdict {
         target,
         value: j.value,
         value_upper95: j.value_upper95,
-        // NaN compares false: undefined meets nothing.
-        met: j.value <= target,
-        met_upper95: j.value_upper95 <= target,
+        met: meets(j.value, target),
+        met_upper95: meets(j.value_upper95, target),
         window: None,
         has_interval: j.has_interval,
         workload: None,
