@@ -295,7 +295,8 @@ pub struct PlanArgs {
     pub per: PerArg,
     /// With --schedule: the longest a run that no objective judges (outside
     /// every window, or of a workload without an objective) may wait for
-    /// an instance, e.g. 30m or 2h.
+    /// an instance, and a judged run across an hour without instances,
+    /// e.g. 30m or 2h.
     #[arg(
         long,
         value_name = "DURATION",

@@ -227,25 +227,34 @@ fn a_run_on_time_sets_the_next_hours_count_and_the_next_run_changes_nothing() {
     assert_eq!(stand.count(), at_nine);
 }
 
-/// 3 h late: the 08:53 run starting at 11:53 sets the count of 11:53, and
-/// the 17:53 scale-down starting at 20:53 sets the evening's count, not
-/// the one its rule would have set at 17:55.
+/// 3 h late: the 08:53 run starting at 11:53 sets the count of 11:53; the
+/// 12:53 run (for 13:00's rule) starting at 15:53 sets the count of 15:53,
+/// not the one its rule would have set; the 17:53 scale-down starting at
+/// 20:53 still lowers the pool to the evening's count.
 #[test]
 fn a_run_three_hours_late_sets_the_count_in_force_when_it_starts() {
     let (plan, step) = Planned::berlin();
+    let in_force = |at: &str| {
+        plan.count(berlin_hour(at))
+            .max(plan.count(berlin_hour(at) + 1))
+    };
     let stand = Stand::new(0, "Succeeded");
     let late = "2025-03-10T10:53:00Z";
     stand.run_ok(&step, late);
-    let noon = plan
-        .count(berlin_hour(late))
-        .max(plan.count(berlin_hour(late) + 1));
-    assert!(noon > 0);
-    assert_eq!(stand.count(), noon);
+    assert!(in_force(late) > 0);
+    assert_eq!(stand.count(), in_force(late));
+    let afternoon = "2025-03-10T14:53:00Z";
+    assert_ne!(
+        plan.count(13),
+        in_force(afternoon),
+        "13:00 and 16:00 differ"
+    );
+    stand.run_ok(&step, afternoon);
+    assert_eq!(stand.count(), in_force(afternoon));
     let evening = "2025-03-10T19:53:00Z";
-    let (at_six, at_nine_pm) = (plan.count(18), plan.count(berlin_hour(evening)));
-    assert_ne!(at_six, at_nine_pm, "18:00 and 21:00 differ");
+    assert!(stand.count() > plan.count(berlin_hour(evening)));
     stand.run_ok(&step, evening);
-    assert_eq!(stand.count(), at_nine_pm);
+    assert_eq!(stand.count(), plan.count(berlin_hour(evening)));
 }
 
 /// A scale-down waits for its hour, only a scale-up leads: the 17:53 run

@@ -786,8 +786,9 @@ fn frontier_costs(frontier: &serde_json::Value) -> Vec<f64> {
 /// Issue 26: a 10-minute cold start (each fresh instance's first build
 /// runs 10 minutes longer) still gets a schedule that scales, cheaper than
 /// the fixed count and meeting on a seed the plan never saw, not the
-/// constant count of a search that gave up; its instance after the last
-/// builds stays.
+/// constant count of a search that gave up, and stranding no build: on
+/// that seed no build waits an hour (the scale-in to 0 after the last
+/// builds leaves none queued into the night).
 #[test]
 fn a_ten_minute_cold_start_gets_a_schedule() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
@@ -801,15 +802,8 @@ fn a_ten_minute_cold_start_gets_a_schedule() {
     assert!(by_hour.contains(&0), "{by_hour:?}");
     let day = |f: &serde_json::Value| f["cost_per_day_usd"]["mean"].as_f64().expect("a cost");
     assert!(day(&plan) < 0.5 * day(&plan["fixed"]));
-    // Weekdays: builds 09:00-18:00, one instance 18:00-19:00.
-    for d in 0..5 {
-        assert_eq!(
-            by_hour[d * 24 + 18],
-            1,
-            "{:?}",
-            &by_hour[d * 24..d * 24 + 24]
-        );
-    }
+    let (_, upper) = longest_wait(&recommended, "ci");
+    assert!(upper < 3600.0, "a build waited {upper} s");
     let (_d, path) = write_scenario(&recommended, "recommended.toml");
     let run = json_stdout(
         poolcast()
@@ -878,27 +872,27 @@ fn fixed_s1(src: &str, target: &str, count: u64) -> serde_json::Value {
 }
 
 /// Issue 26: the frontier is monotone. The search is a heuristic: on seed
-/// 4 it found a dearer schedule for 7 minutes than for 4, though the
-/// 4-minute schedule meets 7 minutes too; the 7-minute plan is then that
+/// 6 it finds a dearer schedule for 6 minutes than for 5.5, though the
+/// 5.5-minute schedule meets 6 minutes too; the 6-minute plan is then that
 /// schedule, judged and confirmed against its own target, and says so.
 #[test]
 fn a_looser_target_never_costs_more_than_a_tighter_one() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
-    let (frontier, dir) = frontier_of(&src, &["--seed", "4", "--targets", "4m,5m,7m,8m"]);
+    let (frontier, dir) = frontier_of(&src, &["--seed", "6", "--targets", "5m,5.5m,6m,7m"]);
     let out = dir.path().join("out");
     let targets = frontier["targets"].as_array().expect("targets");
     let costs = frontier_costs(&frontier);
-    // The 7-minute target's own search found a dearer schedule.
-    let seven_src = src.replace("wait_p95 = \"5m\"", "wait_p95 = \"7m\"");
-    let alone = plan_src(&seven_src, &["--seed", "4"]).0;
+    // The 6-minute target's own search found a dearer schedule.
+    let six_src = src.replace("wait_p95 = \"5m\"", "wait_p95 = \"6m\"");
+    let alone = plan_src(&six_src, &["--seed", "6"]).0;
     let alone = alone["cost_per_day_usd"]["mean"].as_f64().unwrap();
-    assert!(alone > costs[0], "{alone} against {costs:?}");
-    let seven = &targets[2];
-    assert_eq!(seven["same_schedule_as_target_s"], 240.0, "{seven}");
-    assert_eq!(seven["plan"]["rules"], targets[0]["plan"]["rules"]);
-    assert_eq!(seven["plan"]["wait_p95_target_s"], 420.0);
-    assert_eq!(seven["plan"]["met_upper95"], true);
-    assert_eq!(seven["plan"]["confirmation"]["met_upper95"], true);
-    let recommended = std::fs::read_to_string(out.join("recommended-7m.toml")).unwrap();
-    assert!(recommended.contains("wait_p95 = \"7m\""), "{recommended}");
+    assert!(alone > costs[1], "{alone} against {costs:?}");
+    let six = &targets[2];
+    assert_eq!(six["same_schedule_as_target_s"], 330.0, "{six}");
+    assert_eq!(six["plan"]["rules"], targets[1]["plan"]["rules"]);
+    assert_eq!(six["plan"]["wait_p95_target_s"], 360.0);
+    assert_eq!(six["plan"]["met_upper95"], true);
+    assert_eq!(six["plan"]["confirmation"]["met_upper95"], true);
+    let recommended = std::fs::read_to_string(out.join("recommended-6m.toml")).unwrap();
+    assert!(recommended.contains("wait_p95 = \"6m\""), "{recommended}");
 }

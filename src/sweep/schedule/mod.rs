@@ -9,8 +9,8 @@
 //!
 //! 1. **First guess.** The offered load by hour of the week (`load`) gives
 //!    each hour the smallest count whose M/M/c p95 wait meets the target
-//!    (at least 1 in an hour where any run arrives and in the hour after,
-//!    so that no run waits for the next morning; 0 elsewhere),
+//!    (at least 1 in an hour where any run arrives and in the hour after:
+//!    a floor that guides the search, not a verdict; 0 elsewhere),
 //!    never more than the quota leaves the pool in that hour.
 //! 2. **Compression.** A dynamic programme over the 168 hours finds the
 //!    cheapest count profile that covers the guess with at most N count
@@ -22,7 +22,11 @@
 //!    target more than 5% of the time gets one instance more.
 //! 4. **Trim.** Each block (a stretch of the week at one count, on every
 //!    day it repeats) is lowered by one, largest saving first; a lowering
-//!    that still meets the objective is kept, until no block can go.
+//!    that still meets the objective is kept, until no block can go: down
+//!    to the floor first, then each floor block once, then down to none,
+//!    so no single-block decrement of the result meets, the floor's
+//!    included. A judged run queued into an hour without instances for
+//!    longer than `max_stranded` is stranded, and misses.
 //! 5. **Confirmation.** The result is simulated again with a seed the
 //!    search never saw and at least 20 replications. If it misses there,
 //!    those replications join the judge and the search goes back to 3.
@@ -44,7 +48,7 @@ mod search;
 mod tally;
 mod workflow;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -371,6 +375,7 @@ fn prepared<'a>(
         sets: vec![first_set],
         max_stranded: req.max_stranded,
         cache: HashMap::new(),
+        failed: HashSet::new(),
         tried: 0,
         simulations: 0,
         cancel,
@@ -411,10 +416,10 @@ fn finished(
     let first_set = search.sets[0];
     chosen.simulation.seed = first_set.seed;
     chosen.simulation.replications = first_set.replications;
-    let (result, _) = search.simulate(&chosen)?;
+    let (result, _) = search.simulate(&chosen, &counts)?;
     chosen.simulation.seed = confirm_set.seed;
     chosen.simulation.replications = confirm_set.replications;
-    let (confirmation, _) = search.simulate(&chosen)?;
+    let (confirmation, _) = search.simulate(&chosen, &counts)?;
     let simulations = search.simulations + fixed.simulations;
     Ok(SchedulePlan {
         pool: spec.name.clone(),
@@ -545,7 +550,6 @@ fn confirmed_search(
         if round < CONFIRM_ROUNDS {
             // Judge on these replications too from now on.
             search.sets.push(confirm_set);
-            search.cache.clear();
         }
     }
     Ok((counts, confirm_set, false))
@@ -570,4 +574,58 @@ fn recommended_text(
             comment: Some(comment),
         },
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Per;
+    use crate::scenario::with_default_per;
+
+    /// Issue 26: no single-block decrement of the schedule found still
+    /// meets on the sets it was judged on, the instance after the last
+    /// builds included (it had been kept as a floor, although dropping it
+    /// met the same judge).
+    #[test]
+    fn no_single_block_decrement_of_the_plan_meets() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/plan-schedule.toml"
+        ));
+        let text = std::fs::read_to_string(path).expect("the bundled scenario");
+        let source = with_default_per(&text, Per::Hour).expect("editable");
+        let s = crate::scenario::from_str(&source, path).expect("valid");
+        let req = ScheduleRequest {
+            source: &source,
+            path,
+            scenario: &s,
+            pool: "builders",
+            max_changes_per_day: DEFAULT_MAX_CHANGES_PER_DAY,
+            max_stranded: SimDuration::from_secs(3600),
+            scope: FileScope::Anywhere,
+        };
+        let cancel = AtomicBool::new(false);
+        let (mut search, first, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+        let (counts, _, _) = confirmed_search(&mut search, first).expect("a schedule");
+        let mut tried = 0;
+        for hours in search::decrements(&counts, &[0; HOURS]) {
+            let mut lower = counts.clone();
+            for &h in &hours {
+                lower[h] -= 1;
+            }
+            if changes_per_day(&lower)
+                .iter()
+                .any(|&c| c > req.max_changes_per_day)
+            {
+                continue;
+            }
+            tried += 1;
+            let e = search.evaluate(&lower).expect("simulated");
+            assert!(
+                !e.meets,
+                "lowering hours {hours:?} of {counts:?} still meets"
+            );
+        }
+        assert!(tried > 0);
+    }
 }

@@ -3,7 +3,7 @@
 //! while it still does; every schedule is judged on the same replication
 //! sets (common random numbers) and simulated once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, PoisonError};
@@ -31,7 +31,7 @@ const MAX_SCHEDULES: usize = 2_000;
 const BREAK_SHARE: f64 = 0.05;
 
 /// One set of replications a schedule is judged on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct ReplicationSet {
     pub seed: u64,
     pub replications: u32,
@@ -61,7 +61,12 @@ pub(super) struct Search<'a> {
     pub sets: Vec<ReplicationSet>,
     /// The bound on the wait of a run no objective judges.
     pub max_stranded: SimDuration,
-    pub cache: HashMap<Vec<u32>, Evaluation>,
+    pub cache: HashMap<(Vec<u32>, ReplicationSet), Evaluation>,
+    /// Lowerings that missed since the last raise: the hours lowered and
+    /// the counts they were lowered from. Trim lowers only, and fewer
+    /// instances elsewhere do not make a lowering meet, so one that
+    /// missed is not simulated again until a raise or a new judged set.
+    pub failed: HashSet<Vec<(usize, u32)>>,
     /// Schedules simulated.
     pub tried: usize,
     /// Replications run.
@@ -92,9 +97,12 @@ impl Search<'_> {
     /// Runs every replication of `s` with the hour tallies, each folded
     /// into the run as it ends (`replication::run_recorded`: the waits by
     /// hour of 500 replications had been held until the last one ended).
+    /// `schedule` is the pool's count in each hour of the week that `s`
+    /// holds as rules.
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
+        schedule: &[u32],
     ) -> Result<(RunSummary, HourCounts), ScheduleError> {
         let reps = s.simulation.replications;
         let progress = self.progress;
@@ -110,7 +118,7 @@ impl Search<'_> {
         let run = run_recorded(
             s,
             &opts,
-            |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded)),
+            |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded, schedule)),
             |_, tally| {
                 *hours.lock().unwrap_or_else(PoisonError::into_inner) += &tally.into_counts();
                 Ok(())
@@ -153,33 +161,52 @@ impl Search<'_> {
             seed: sim.seed.wrapping_add(round),
             replications: sim.replications.max(super::CONFIRM_REPLICATIONS),
         };
-        let check = self.scenario(counts, set);
-        let (run, hours) = self.simulate(&check)?;
-        Ok((set, self.meets(&run, &hours)))
+        Ok((set, self.evaluate_on(counts, set)?.meets))
     }
 
-    /// Simulates `counts` on every judged set (once: results are cached).
+    /// Simulates `counts` on every judged set (each schedule once a set:
+    /// results are cached by schedule and set, so a set that joins the
+    /// judge costs only its own replications).
     pub(super) fn evaluate(&mut self, counts: &[u32]) -> Result<Evaluation, ScheduleError> {
-        if let Some(e) = self.cache.get(counts) {
-            return Ok(e.clone());
+        let sets = self.sets.clone();
+        if !self.cache.contains_key(&(counts.to_vec(), sets[0])) {
+            if self.tried >= MAX_SCHEDULES {
+                return Err(ScheduleError::Unsettled(MAX_SCHEDULES));
+            }
+            self.tried += 1;
         }
-        if self.tried >= MAX_SCHEDULES {
-            return Err(ScheduleError::Unsettled(MAX_SCHEDULES));
-        }
-        self.tried += 1;
         let mut e = Evaluation {
             meets: true,
             undefined: false,
             counts: HourCounts::default(),
         };
-        for set in self.sets.clone() {
-            let s = self.scenario(counts, set);
-            let (run, hours) = self.simulate(&s)?;
-            e.meets &= self.meets(&run, &hours);
-            e.undefined |= super::undefined_wait(&run);
-            e.counts += &hours;
+        for set in sets {
+            let one = self.evaluate_on(counts, set)?;
+            e.meets &= one.meets;
+            e.undefined |= one.undefined;
+            e.counts += &one.counts;
         }
-        self.cache.insert(counts.to_vec(), e.clone());
+        Ok(e)
+    }
+
+    /// Simulates `counts` on the replication set `set`, once.
+    fn evaluate_on(
+        &mut self,
+        counts: &[u32],
+        set: ReplicationSet,
+    ) -> Result<Evaluation, ScheduleError> {
+        let key = (counts.to_vec(), set);
+        if let Some(e) = self.cache.get(&key) {
+            return Ok(e.clone());
+        }
+        let s = self.scenario(counts, set);
+        let (run, hours) = self.simulate(&s, counts)?;
+        let e = Evaluation {
+            meets: self.meets(&run, &hours),
+            undefined: super::undefined_wait(&run),
+            counts: hours,
+        };
+        self.cache.insert(key, e.clone());
         Ok(e)
     }
 
@@ -194,23 +221,25 @@ impl Search<'_> {
             if e.meets {
                 return Ok(counts);
             }
+            self.failed.clear();
             let c = &e.counts;
             let stranded: Vec<usize> = self.stranded_hours(c).collect();
             let blocks = blocks(&counts);
             let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.bounds.ceiling[h]);
             let late =
                 |b: &Block| -> u64 { b.hours().iter().map(|&h| c.over[h] + c.stranded[h]).sum() };
-            let breaks = |b: &Block| {
+            // Whether a block's judged runs wait longer than their target
+            // more than the objective allows, over the block or in an hour.
+            let late_share = |b: &Block| {
                 let hours = b.hours();
                 let runs: u64 = hours.iter().map(|&h| c.runs[h]).sum();
                 let over: u64 = hours.iter().map(|&h| c.over[h]).sum();
                 let share =
                     |over: u64, runs: u64| runs > 0 && over as f64 > BREAK_SHARE * runs as f64;
-                share(over, runs)
-                    || hours
-                        .iter()
-                        .any(|&h| share(c.hour_over[h], c.hour_runs[h]) || stranded.contains(&h))
+                share(over, runs) || hours.iter().any(|&h| share(c.hour_over[h], c.hour_runs[h]))
             };
+            let breaks =
+                |b: &Block| late_share(b) || b.hours().iter().any(|h| stranded.contains(h));
             let mut raise: Vec<&Block> = blocks.iter().filter(|b| breaks(b) && room(b)).collect();
             if raise.is_empty() {
                 // None breaks on its own: the one with the most late runs.
@@ -226,7 +255,17 @@ impl Search<'_> {
             }
             let mut next = counts.clone();
             for b in raise {
-                for h in b.hours() {
+                // A stretch without instances that strands runs, and breaks
+                // nothing else, gets one instance in its first hour, where
+                // the runs queued at the scale-in to 0 wait: the hour after
+                // the last builds, not the whole night.
+                let [first, _] = b.edges();
+                let hours = if b.count == 0 && !late_share(b) && !first.is_empty() {
+                    first
+                } else {
+                    b.hours()
+                };
+                for h in hours {
                     next[h] = b.count + 1;
                 }
             }
@@ -277,35 +316,64 @@ impl Search<'_> {
     }
 
     /// Lowers blocks by one, largest saving first, while the schedule
-    /// still meets the objective: a whole block, or the first or the last
-    /// hour of its stretches (which moves a boundary, or adds a change
-    /// where the day has changes to spare). Ends when none can go.
-    pub(super) fn trim(&mut self, mut counts: Vec<u32>) -> Result<Vec<u32>, ScheduleError> {
-        'outer: loop {
-            let mut candidates: Vec<Vec<usize>> = Vec::new();
-            for b in blocks(&counts) {
-                let [first, last] = b.edges();
-                candidates.extend([b.hours(), first, last]);
+    /// still meets the objectives and strands no run: first down to the
+    /// floor that guides the search (an instance where runs are in
+    /// progress and in the hour after the last arrivals), then each block
+    /// at that floor once, then every block again down to none, so that no
+    /// single-block decrement of the result meets, the floor's included.
+    pub(super) fn trim(&mut self, counts: Vec<u32>) -> Result<Vec<u32>, ScheduleError> {
+        let floor = self.bounds.floor.clone();
+        let mut counts = self.trim_above(counts, &floor)?;
+        // One try each, without starting over: a dropped floor block makes
+        // the others no easier to drop, and the last pass checks them all.
+        for hours in decrements(&counts, &[0; HOURS_OF_WEEK]) {
+            if hours.iter().all(|&h| counts[h] <= floor[h])
+                && let Some(next) = self.lowered(&counts, &hours)?
+            {
+                counts = next;
             }
-            candidates.retain(|hours| {
-                !hours.is_empty() && hours.iter().all(|&h| counts[h] > self.bounds.floor[h])
-            });
-            // The most instance-hours first (then the earliest in the week).
-            candidates
-                .sort_by_key(|hours| (std::cmp::Reverse(hours.len()), hours.iter().min().copied()));
-            candidates.dedup();
-            for hours in candidates {
-                let mut next = counts.clone();
-                for &h in &hours {
-                    next[h] -= 1;
-                }
-                if changes_per_day(&next)
-                    .iter()
-                    .any(|&c| c > self.max_changes_per_day)
-                {
-                    continue;
-                }
-                if self.evaluate(&next)?.meets {
+        }
+        self.trim_above(counts, &[0; HOURS_OF_WEEK])
+    }
+
+    /// `counts` with `hours` (each above 0) one lower, when that keeps to
+    /// the changes a day and still meets.
+    fn lowered(
+        &mut self,
+        counts: &[u32],
+        hours: &[usize],
+    ) -> Result<Option<Vec<u32>>, ScheduleError> {
+        let lowering: Vec<(usize, u32)> = hours.iter().map(|&h| (h, counts[h])).collect();
+        let mut next = counts.to_vec();
+        for &h in hours {
+            next[h] -= 1;
+        }
+        if self.failed.contains(&lowering)
+            || changes_per_day(&next)
+                .iter()
+                .any(|&c| c > self.max_changes_per_day)
+        {
+            return Ok(None);
+        }
+        if self.evaluate(&next)?.meets {
+            return Ok(Some(next));
+        }
+        self.failed.insert(lowering);
+        Ok(None)
+    }
+
+    /// Lowers blocks by one above `floor`, largest saving first, while the
+    /// schedule still meets: a whole block, or the first or the last hour
+    /// of its stretches (which moves a boundary, or adds a change where
+    /// the day has changes to spare). Ends when none can go.
+    fn trim_above(
+        &mut self,
+        mut counts: Vec<u32>,
+        floor: &[u32],
+    ) -> Result<Vec<u32>, ScheduleError> {
+        'outer: loop {
+            for hours in decrements(&counts, floor) {
+                if let Some(next) = self.lowered(&counts, &hours)? {
                     counts = next;
                     continue 'outer;
                 }
@@ -313,4 +381,19 @@ impl Search<'_> {
             return Ok(counts);
         }
     }
+}
+
+/// The single-block decrements of `counts` above `floor`: each block, and
+/// the first and the last hour of its stretches; the most instance-hours
+/// first (then the earliest in the week).
+pub(super) fn decrements(counts: &[u32], floor: &[u32]) -> Vec<Vec<usize>> {
+    let mut candidates: Vec<Vec<usize>> = Vec::new();
+    for b in blocks(counts) {
+        let [first, last] = b.edges();
+        candidates.extend([b.hours(), first, last]);
+    }
+    candidates.retain(|hours| !hours.is_empty() && hours.iter().all(|&h| counts[h] > floor[h]));
+    candidates.sort_by_key(|hours| (std::cmp::Reverse(hours.len()), hours.iter().min().copied()));
+    candidates.dedup();
+    candidates
 }

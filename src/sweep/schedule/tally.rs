@@ -5,7 +5,7 @@
 use std::ops::AddAssign;
 
 use crate::load::HOURS_OF_WEEK;
-use crate::model::{Per, PoolId, Target, Window};
+use crate::model::{HourOfWeek, Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
@@ -24,8 +24,10 @@ pub(super) struct HourCounts {
     pub hour_runs: Vec<u64>,
     /// Of those, the runs that waited longer than the target.
     pub hour_over: Vec<u64>,
-    /// Runs no objective judges that waited longer than the bound on
-    /// their wait (`--max-stranded`).
+    /// Runs stranded: a run no objective judges that waited longer than
+    /// the bound on its wait (`--max-stranded`), by its hour of arrival;
+    /// a judged run that waited longer than the bound across an hour the
+    /// schedule leaves without instances, by the first such hour.
     pub stranded: Vec<u64>,
 }
 
@@ -79,14 +81,22 @@ pub(super) struct HourTally<'a> {
     from: SimTime,
     /// The bound on the wait of a run no objective judges, ticks.
     max_stranded_ticks: u64,
+    /// The schedule's count in each hour of the week.
+    schedule: &'a [u32],
     counts: HourCounts,
 }
 
 impl<'a> HourTally<'a> {
     /// An empty tally of the runs of pool `pool` of `s` after the warm-up,
     /// each judged by its objective (inside that objective's window), the
-    /// others held to `max_stranded`.
-    pub(super) fn new(s: &'a Scenario, pool: PoolId, max_stranded: SimDuration) -> HourTally<'a> {
+    /// others held to `max_stranded`; `schedule` is the pool's count in
+    /// each hour of the week.
+    pub(super) fn new(
+        s: &'a Scenario,
+        pool: PoolId,
+        max_stranded: SimDuration,
+        schedule: &'a [u32],
+    ) -> HourTally<'a> {
         let objectives = s.objectives();
         HourTally {
             scenario: s,
@@ -106,6 +116,7 @@ impl<'a> HourTally<'a> {
                 .collect(),
             from: SimTime(s.simulation.warmup.0),
             max_stranded_ticks: max_stranded.0,
+            schedule,
             counts: HourCounts::default(),
         }
     }
@@ -135,9 +146,33 @@ impl<'a> HourTally<'a> {
                     c.hour_runs[hour] += 1;
                     c.hour_over[hour] += late;
                 }
+                if wait_ticks > self.max_stranded_ticks
+                    && let Some(at) = self.stranded_in(arrived_at, wait_ticks)
+                {
+                    self.counts.stranded[at] += 1;
+                }
             }
             None => c.stranded[hour] += u64::from(wait_ticks > self.max_stranded_ticks),
         }
+    }
+
+    /// The first hour of the week the schedule leaves without instances
+    /// that a wait of `wait_ticks` from `arrived_at` spans, if any: a
+    /// judged run queued into such an hour waits for the next scale-up,
+    /// which its objective's p95 may barely see.
+    fn stranded_in(&self, arrived_at: SimTime, wait_ticks: u64) -> Option<usize> {
+        let calendar = &self.scenario.simulation.calendar;
+        let end = arrived_at.0.saturating_add(wait_ticks);
+        let hour_ticks = SimDuration::from_secs(3600).0;
+        (0..)
+            .map(|k| arrived_at.0.saturating_add(k * hour_ticks))
+            .take_while(|&t| t <= end)
+            .chain([end])
+            .map(|t| {
+                let (day, hour) = calendar.weekday_hour(SimTime(t));
+                HourOfWeek::new(day, hour).index()
+            })
+            .find(|&h| self.schedule[h] == 0)
     }
 }
 
