@@ -155,10 +155,10 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Takes the next insertion number without queueing anything, for an
-    /// event the caller keeps elsewhere: `precedes(time, number)` (or a
-    /// comparison with `peek_key`) orders it against queued events exactly
-    /// as if it had been pushed now.
-    pub fn take_seq(&mut self) -> u64 {
+    /// item a `Lane` keeps: `precedes(time, number)` orders it against
+    /// queued events exactly as if it had been pushed now.
+    #[inline(always)]
+    pub(super) fn take_seq(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         seq
@@ -166,19 +166,19 @@ impl<E: Copy> EventQueue<E> {
 
     /// `(time, insertion number)` of the earliest pending event (filling
     /// the hole of a pop first).
-    #[inline(always)]
-    pub fn peek_key(&mut self) -> Option<(SimTime, u64)> {
+    #[cfg(test)]
+    fn peek_key(&mut self) -> Option<(SimTime, u64)> {
         self.fill_hole();
         self.heap.first().map(|e| (e.at(), e.key as u64))
     }
 
-    /// Whether an event kept elsewhere at `at`, numbered `seq` by
-    /// `take_seq`, comes before every pending one (filling the hole of a
+    /// Whether an item a `Lane` keeps at `at`, numbered `seq` by
+    /// `take_seq`, comes before every pending event (filling the hole of a
     /// pop first). One 128-bit comparison of the packed keys, where
-    /// comparing `peek_key`'s pair takes two and a branch; the event loop
-    /// asks once an event.
+    /// comparing a `(time, number)` pair takes two and a branch; the event
+    /// loop asks once an event.
     #[inline(always)]
-    pub fn precedes(&mut self, at: SimTime, seq: u64) -> bool {
+    pub(super) fn precedes(&mut self, at: SimTime, seq: u64) -> bool {
         self.fill_hole();
         self.heap.first().is_none_or(|e| key(at, seq) < e.key)
     }

@@ -5,16 +5,13 @@
 mod event;
 mod pool;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::TimeDelta;
 use event::{Event, Task};
 use pool::{Ended, PoolState};
 
-use crate::engine::{EventQueue, SimRng, stream_rng};
+use crate::engine::{EventQueue, Lane, SimRng, stream_rng};
 use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
@@ -46,19 +43,12 @@ struct WorkloadState {
 }
 
 impl WorkloadState {
-    /// Draws the next arrival and gives it its place in the event order:
-    /// its time and insertion number (none when `cancel` is set while
+    /// Draws the next arrival's time (none when `cancel` is set while
     /// drawing: the run is over). Inlined into `on_arrival`, as the draw is
     /// (see `ArrivalStream::next_or_stop`).
     #[inline(always)]
-    fn schedule_next(
-        &mut self,
-        spec: &WorkloadSpec,
-        queue: &mut EventQueue<Event>,
-        cancel: &AtomicBool,
-    ) -> Option<(SimTime, u64)> {
-        let at = self.arrivals.next_or_stop(&spec.arrival, cancel)?;
-        Some((at, queue.take_seq()))
+    fn schedule_next(&mut self, spec: &WorkloadSpec, cancel: &AtomicBool) -> Option<SimTime> {
+        self.arrivals.next_or_stop(&spec.arrival, cancel)
     }
 
     /// The run time of the pending arrival on this workload's target: its
@@ -119,64 +109,8 @@ struct Replication<'a, R> {
     queued: usize,
     /// The queues together outgrew `MAX_QUEUED`.
     overflowed: bool,
-    /// Each workload's pending arrival, earliest first.
-    arrivals: Arrivals,
-}
-
-/// A pending arrival: its time, its insertion number (its place among
-/// events of the same time) and its workload.
-type Pending = (SimTime, u64, WorkloadId);
-
-/// Each workload's pending arrival: the earliest one kept apart, the
-/// others in a heap, earliest on top. Finding the next costs a sift of
-/// log(workloads), not a pass over them (20,000 workloads made every
-/// arrival 20,000 comparisons); a workload whose next arrival is again the
-/// earliest, always so when there is one workload, moves nothing through
-/// the heap.
-struct Arrivals {
-    next: Option<Pending>,
-    rest: BinaryHeap<Reverse<Pending>>,
-}
-
-impl Arrivals {
-    fn with_capacity(workloads: usize) -> Arrivals {
-        Arrivals {
-            next: None,
-            rest: BinaryHeap::with_capacity(workloads.saturating_sub(1)),
-        }
-    }
-
-    /// The earliest pending arrival.
-    #[inline(always)]
-    fn peek(&self) -> Option<Pending> {
-        self.next
-    }
-
-    /// Adds a workload's first arrival.
-    fn push(&mut self, arrival: Pending) {
-        match self.next {
-            Some(next) if next > arrival => {
-                self.rest.push(Reverse(next));
-                self.next = Some(arrival);
-            }
-            Some(_) => self.rest.push(Reverse(arrival)),
-            None => self.next = Some(arrival),
-        }
-    }
-
-    /// Replaces the earliest arrival, just handled, with its workload's
-    /// next one (`None`: it has no more).
-    #[inline(always)]
-    fn replace_next(&mut self, following: Option<Pending>) {
-        self.next = match (following, self.rest.peek_mut()) {
-            (Some(f), Some(mut top)) if top.0 < f => {
-                Some(std::mem::replace(&mut *top, Reverse(f)).0)
-            }
-            (Some(f), _) => Some(f),
-            (None, Some(top)) => Some(PeekMut::pop(top).0),
-            (None, None) => None,
-        };
-    }
+    /// Each workload's pending arrival, in the event order.
+    arrivals: Lane<WorkloadId>,
 }
 
 /// Runs replication `replication` of `scenario`, reporting to `recorder`,
@@ -233,7 +167,7 @@ pub fn run_replication<R: Recorder>(
         preempted: Vec::new(),
         queued: 0,
         overflowed: false,
-        arrivals: Arrivals::with_capacity(scenario.workloads.len()),
+        arrivals: Lane::with_capacity(scenario.workloads.len()),
     };
     if cancel.load(Ordering::Relaxed) {
         return 0;
@@ -247,11 +181,8 @@ pub fn run_replication<R: Recorder>(
     loop {
         // The earlier of the next queued event and the next arrival, ties
         // broken by insertion order as in one queue.
-        let arrival = sim
-            .arrivals
-            .peek()
-            .filter(|&(t, s, _)| sim.queue.precedes(t, s));
-        let now = if let Some((now, _, w)) = arrival {
+        let arrival = sim.arrivals.next_before(&mut sim.queue);
+        let now = if let Some((now, w)) = arrival {
             if now > sim.horizon {
                 break;
             }
@@ -310,8 +241,9 @@ impl<R: Recorder> Replication<'_, R> {
             .zip(&mut self.workloads)
             .enumerate()
         {
-            if let Some((at, seq)) = state.schedule_next(w, &mut self.queue, self.cancel) {
-                self.arrivals.push((at, seq, WorkloadId(i as u32)));
+            if let Some(at) = state.schedule_next(w, self.cancel) {
+                self.arrivals
+                    .push(&mut self.queue, at, WorkloadId(i as u32));
             }
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
@@ -387,11 +319,11 @@ impl<R: Recorder> Replication<'_, R> {
             times_out: false,
             restarted: false,
         };
-        let next = state.schedule_next(spec, &mut self.queue, self.cancel);
+        let next = state.schedule_next(spec, self.cancel);
         // The arrival just handled is the earliest: replaced by the
         // workload's next one (other events never move arrivals), or gone.
         self.arrivals
-            .replace_next(next.map(|(at, seq)| (at, seq, w)));
+            .replace_next(&mut self.queue, next.map(|at| (at, w)));
         self.recorder.arrived(w, now);
         match spec.target {
             Target::DefaultCompute => {
