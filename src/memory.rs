@@ -325,12 +325,16 @@ fn folded(s: &Scenario, runs: f64, est: &mut MemoryEstimate) {
     } else {
         format!("{runs} runs x ")
     };
-    est.push(
-        format!(
-            "queue series, all replications together: {each}{pools} pool(s) x {samples} samples x {sample} B"
-        ),
-        runs * pools * samples * sample,
-    );
+    // A run of one replication keeps that replication's series, counted
+    // in flight; sums are made from the second on.
+    if runs > 1.0 || s.simulation.replications > 1 {
+        est.push(
+            format!(
+                "queue series, all replications together: {each}{pools} pool(s) x {samples} samples x {sample} B"
+            ),
+            runs * pools * samples * sample,
+        );
+    }
     let workloads = s.workloads.len() as f64;
     let cell = HourWaits::bytes_at_most(s.simulation.horizon);
     est.push(
