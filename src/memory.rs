@@ -9,8 +9,7 @@
 //!   waits by hour only while it runs, then folded into the run's one set;
 //! - per replication in flight (one per thread): the queued runs of the
 //!   overloaded pools (the runs they get, up to `sim::MAX_QUEUED` for all
-//!   pools together), the turnaround counts and the histograms the
-//!   metrics read at its end;
+//!   pools together), the turnaround counts;
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
 //! The program itself is a constant; small fixed costs (events pending,
@@ -168,17 +167,16 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
         ),
         replications * workloads * counts,
     );
-    // In flight: the turnarounds' counts beside the waits', and at its end
-    // the two histograms the metrics read; a scenario of `compare` that is
-    // not the one in flight has none.
+    // In flight: the turnarounds' counts beside the waits' (the metrics
+    // are read off both, no histogram built); a scenario of `compare` that
+    // is not the one in flight has none.
     if in_flight > 0.0 {
         est.push(
             format!(
-                "turnaround counts and histograms read at the end: {in_flight} replication(s) in flight x {workloads} workload(s) x ({} + 2 x {})",
-                bytes_text(counts),
-                bytes_text(hist)
+                "turnaround counts: {in_flight} replication(s) in flight x {workloads} workload(s) x {}",
+                bytes_text(counts)
             ),
-            in_flight * workloads * (counts + 2.0 * hist),
+            in_flight * workloads * counts,
         );
     }
     // The waits by hour of the week, per workload 168 cells while a
@@ -327,12 +325,16 @@ fn folded(s: &Scenario, runs: f64, est: &mut MemoryEstimate) {
     } else {
         format!("{runs} runs x ")
     };
-    est.push(
-        format!(
-            "queue series, all replications together: {each}{pools} pool(s) x {samples} samples x {sample} B"
-        ),
-        runs * pools * samples * sample,
-    );
+    // A run of one replication keeps that replication's series, counted
+    // in flight; sums are made from the second on.
+    if runs > 1.0 || s.simulation.replications > 1 {
+        est.push(
+            format!(
+                "queue series, all replications together: {each}{pools} pool(s) x {samples} samples x {sample} B"
+            ),
+            runs * pools * samples * sample,
+        );
+    }
     let workloads = s.workloads.len() as f64;
     let cell = HourWaits::bytes_at_most(s.simulation.horizon);
     est.push(

@@ -222,9 +222,7 @@ impl<R: Recorder> Replication<'_, R> {
             let p = &mut self.pools[i];
             // The pool exists before the simulation starts: its initial
             // instances are ready at once (validation checked the quota).
-            for _ in 0..spec.count {
-                p.allocate(true);
-            }
+            p.add_initial(spec.count);
             p.target = spec.count;
             p.last_change = Some(SimTime::ZERO);
             self.quota.used[kind_index(p.kind)] += spec.count * p.vcpu;
@@ -485,7 +483,7 @@ impl<R: Recorder> Replication<'_, R> {
                 self.recorder.scaled_up(p, now, asked, granted);
             }
             for _ in 0..granted {
-                let (slot, generation) = pool.allocate(false);
+                let (slot, generation) = pool.allocate();
                 self.queue.push(
                     now + spec.provisioning,
                     Event::Ready {

@@ -35,6 +35,21 @@ struct Instance {
     runs: u32,
 }
 
+impl Instance {
+    /// An instance that exists before the simulation starts: ready, and
+    /// counted as having run plenty (its layer cache is warm: no cold
+    /// start).
+    const INITIAL: Instance = Instance {
+        slot: Slot::Idle,
+        generation: 0,
+        runs: u32::MAX,
+    };
+}
+
+/// Initial instances stored at least at a time when a run first reaches
+/// one below those stored.
+const MIN_STORED: u32 = 64;
+
 /// A run that has just started on an instance.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Started {
@@ -54,10 +69,25 @@ pub(crate) struct Ended {
 }
 
 /// The runtime state of one pool.
+///
+/// The initial instances hold slots `0..count`, idle and at the bottom of
+/// the idle stack; those no run has reached yet are a count, not stored:
+/// a sweep over the count simulates point k with k instances and a dozen
+/// runs, and storing each instance made the sweep quadratic (a third of
+/// its time).
 #[derive(Debug)]
 pub(crate) struct PoolState {
+    /// Slots `stored_from..`, at `slot - stored_from`.
     instances: Vec<Instance>,
+    /// The lowest slot stored: those below are initial instances no run
+    /// has reached.
+    stored_from: u32,
+    /// Initial instances no run has reached: slots `0..untouched`, idle,
+    /// the bottom of the idle stack (the top of it, `untouched - 1`, is
+    /// taken first), stored or not.
+    untouched: u32,
     free: Vec<u32>,
+    /// The idle stack above the untouched instances.
     idle: Vec<u32>,
     /// Runs waiting, in arrival order (preempted runs go back to the front).
     pub queue: VecDeque<Task>,
@@ -79,6 +109,8 @@ impl PoolState {
     pub fn new(vcpu: u32, kind: TierKind) -> PoolState {
         PoolState {
             instances: Vec::new(),
+            stored_from: 0,
+            untouched: 0,
             free: Vec::new(),
             idle: Vec::new(),
             queue: VecDeque::new(),
@@ -107,46 +139,89 @@ impl PoolState {
         self.allocated
     }
 
-    /// Allocates one instance; returns its slot and generation (for the
-    /// ready event). An `initial` instance exists before the simulation
-    /// starts: it is ready at once and its layer cache is warm.
-    pub fn allocate(&mut self, initial: bool) -> (u32, u32) {
-        let ready = initial;
-        let state = if ready {
-            Slot::Idle
-        } else {
-            Slot::Provisioning
-        };
-        // Runs since provisioning; a pre-existing instance counts as having
-        // run plenty (no cold start).
-        let runs = if initial { u32::MAX } else { 0 };
+    /// Adds `count` initial instances to a pool without any: they exist
+    /// before the simulation starts, ready at once, their layer cache
+    /// warm. They are counted, not stored, until a run reaches them.
+    pub fn add_initial(&mut self, count: u32) {
+        debug_assert!(
+            self.instances.is_empty() && self.untouched == 0,
+            "initial instances come first"
+        );
+        self.stored_from = count;
+        self.untouched = count;
+        self.allocated += count;
+    }
+
+    /// Where the instance at `slot` is in `instances`: it is stored, as
+    /// only untouched initial instances are not, and no event or list
+    /// names them.
+    #[inline(always)]
+    fn at(&self, slot: u32) -> usize {
+        (slot - self.stored_from) as usize
+    }
+
+    /// The slots stored, ascending.
+    fn stored(&self) -> std::ops::Range<u32> {
+        self.stored_from..self.stored_from + self.instances.len() as u32
+    }
+
+    /// Allocates one instance, provisioning; returns its slot and
+    /// generation (for the ready event).
+    pub fn allocate(&mut self) -> (u32, u32) {
         let slot = match self.free.pop() {
             Some(s) => {
-                self.instances[s as usize].slot = state;
-                self.instances[s as usize].runs = runs;
+                let i = self.at(s);
+                let inst = &mut self.instances[i];
+                inst.slot = Slot::Provisioning;
+                inst.runs = 0;
                 s
             }
             None => {
                 self.instances.push(Instance {
-                    slot: state,
+                    slot: Slot::Provisioning,
                     generation: 0,
-                    runs,
+                    runs: 0,
                 });
-                (self.instances.len() - 1) as u32
+                self.stored().end - 1
             }
         };
         self.allocated += 1;
-        if ready {
-            self.idle.push(slot);
-        } else {
-            self.provisioning += 1;
+        self.provisioning += 1;
+        (slot, self.instances[self.at(slot)].generation)
+    }
+
+    /// Takes the idle instance on top of the idle stack, an untouched
+    /// initial one below the others (stored first), if any.
+    #[inline(always)]
+    fn pop_idle(&mut self) -> Option<u32> {
+        if let Some(slot) = self.idle.pop() {
+            return Some(slot);
         }
-        (slot, self.instances[slot as usize].generation)
+        let slot = self.untouched.checked_sub(1)?;
+        self.untouched = slot;
+        if slot < self.stored_from {
+            self.store_from(slot);
+        }
+        Some(slot)
+    }
+
+    /// Stores the untouched instances from `slot` up to those stored, and
+    /// as many below again as are stored (at least `MIN_STORED`): each
+    /// instance is copied a bounded number of times on average.
+    #[cold]
+    fn store_from(&mut self, slot: u32) {
+        let more = (self.instances.len() as u32).max(MIN_STORED);
+        let from = (slot + 1).saturating_sub(more);
+        let added = (self.stored_from - from) as usize;
+        self.instances
+            .splice(0..0, std::iter::repeat_n(Instance::INITIAL, added));
+        self.stored_from = from;
     }
 
     /// A provisioning instance becomes ready; false when the event is stale.
     pub fn ready(&mut self, slot: u32, generation: u32) -> bool {
-        let inst = &mut self.instances[slot as usize];
+        let i = self.at(slot);
+        let inst = &mut self.instances[i];
         if inst.generation != generation || inst.slot != Slot::Provisioning {
             return false;
         }
@@ -158,7 +233,7 @@ impl PoolState {
 
     /// Whether an instance is ready and free to start a run.
     pub fn has_idle(&self) -> bool {
-        !self.idle.is_empty()
+        !self.idle.is_empty() || self.untouched > 0
     }
 
     /// Starts `task` on an idle instance (callers check `has_idle` first,
@@ -173,10 +248,10 @@ impl PoolState {
         timeout: SimDuration,
     ) -> Started {
         let slot = self
-            .idle
-            .pop()
+            .pop_idle()
             .expect("callers check has_idle before starting a run");
-        let inst = &mut self.instances[slot as usize];
+        let i = self.at(slot);
+        let inst = &mut self.instances[i];
         let cold = cold_start.filter(|c| inst.runs < c.tasks).map(|c| c.extra);
         let wanted = task.service + cold.unwrap_or(SimDuration::ZERO);
         task.times_out = wanted > timeout;
@@ -201,7 +276,8 @@ impl PoolState {
     /// through memory.
     #[inline(always)]
     pub fn finish(&mut self, slot: u32, generation: u32) -> Option<Ended> {
-        let inst = &mut self.instances[slot as usize];
+        let i = self.at(slot);
+        let inst = &mut self.instances[i];
         let Slot::Busy {
             task,
             started_at,
@@ -224,7 +300,8 @@ impl PoolState {
     }
 
     fn release(&mut self, slot: u32) {
-        let inst = &mut self.instances[slot as usize];
+        let i = self.at(slot);
+        let inst = &mut self.instances[i];
         inst.slot = Slot::Free;
         inst.generation = inst.generation.wrapping_add(1);
         self.allocated -= 1;
@@ -237,26 +314,27 @@ impl PoolState {
     pub fn scale_in(&mut self, mut count: u32, mode: ScaleIn, preempted: &mut Vec<Ended>) {
         // Instances not serving yet go first (newest first: the most recent
         // requests are the ones being undone), then idle ones, then busy ones.
-        for slot in (0..self.instances.len() as u32).rev() {
+        for slot in self.stored().rev() {
             if count == 0 {
                 break;
             }
-            if self.instances[slot as usize].slot == Slot::Provisioning {
+            if self.instances[self.at(slot)].slot == Slot::Provisioning {
                 self.provisioning -= 1;
                 self.release(slot);
                 count -= 1;
             }
         }
         while count > 0 {
-            let Some(slot) = self.idle.pop() else { break };
+            let Some(slot) = self.pop_idle() else { break };
             self.release(slot);
             count -= 1;
         }
-        for slot in (0..self.instances.len() as u32).rev() {
+        for slot in self.stored().rev() {
             if count == 0 {
                 break;
             }
-            let inst = &mut self.instances[slot as usize];
+            let i = self.at(slot);
+            let inst = &mut self.instances[i];
             if let Slot::Busy {
                 task,
                 started_at,
@@ -315,7 +393,7 @@ mod tests {
     /// earlier, stale or not.
     #[derive(Debug, Clone)]
     enum Op {
-        Allocate { initial: bool },
+        Allocate,
         Ready(Index),
         Start { service_s: u64 },
         Finish(Index),
@@ -326,7 +404,7 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         let mode = prop_oneof![Just(ScaleIn::Drain), Just(ScaleIn::Preempt)];
         prop_oneof![
-            3 => any::<bool>().prop_map(|initial| Op::Allocate { initial }),
+            2 => Just(Op::Allocate),
             3 => any::<Index>().prop_map(Op::Ready),
             3 => (1u64..600).prop_map(|service_s| Op::Start { service_s }),
             3 => any::<Index>().prop_map(Op::Finish),
@@ -346,10 +424,45 @@ mod tests {
         draining: u32,
     }
 
+    impl PoolState {
+        /// Every slot's instance, the untouched initial ones not stored
+        /// included.
+        fn every_instance(&self) -> Vec<Instance> {
+            let mut all = vec![Instance::INITIAL; self.stored_from as usize];
+            all.extend(&self.instances);
+            all
+        }
+
+        /// The idle stack, bottom first, the untouched instances included.
+        fn idle_stack(&self) -> Vec<u32> {
+            (0..self.untouched)
+                .chain(self.idle.iter().copied())
+                .collect()
+        }
+
+        /// The instance at `slot`, stored or not.
+        fn slot(&self, slot: u32) -> Instance {
+            self.every_instance()[slot as usize]
+        }
+
+        /// A pool of `initial` instances laid out as before they were
+        /// counted: each stored, and listed on the idle stack.
+        fn stored_pool(initial: u32) -> PoolState {
+            let mut pool = PoolState::new(2, TierKind::Standard);
+            pool.add_initial(initial);
+            if initial > 0 {
+                pool.store_from(0);
+            }
+            pool.idle = (0..initial).collect();
+            pool.untouched = 0;
+            pool
+        }
+    }
+
     impl Census {
         fn of(pool: &PoolState) -> Census {
             let mut c = Census::default();
-            for inst in &pool.instances {
+            for inst in &pool.every_instance() {
                 match inst.slot {
                     Slot::Free => c.free += 1,
                     Slot::Provisioning => c.provisioning += 1,
@@ -371,14 +484,14 @@ mod tests {
         let c = Census::of(pool);
         prop_assert_eq!(
             pool.allocated,
-            pool.idle.len() as u32 + pool.busy + pool.provisioning
+            pool.idle_stack().len() as u32 + pool.busy + pool.provisioning
         );
         prop_assert_eq!(
             (
                 pool.allocated,
                 pool.provisioning,
                 pool.busy,
-                pool.idle.len() as u32
+                pool.idle_stack().len() as u32
             ),
             (
                 c.provisioning + c.idle + c.busy,
@@ -393,13 +506,14 @@ mod tests {
             let mut sorted = list.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
-            let all = pool.instances.iter().filter(|i| want(&i.slot)).count();
+            let every = pool.every_instance();
+            let all = every.iter().filter(|i| want(&i.slot)).count();
             sorted.len() == list.len()
                 && list.len() == all
-                && list.iter().all(|&s| want(&pool.instances[s as usize].slot))
+                && list.iter().all(|&s| want(&every[s as usize].slot))
         };
         prop_assert!(holds_exactly(&pool.free, |s| *s == Slot::Free));
-        prop_assert!(holds_exactly(&pool.idle, |s| *s == Slot::Idle));
+        prop_assert!(holds_exactly(&pool.idle_stack(), |s| *s == Slot::Idle));
         let levels = pool.levels();
         prop_assert_eq!((levels.allocated, levels.busy), (pool.allocated, pool.busy));
         prop_assert_eq!(levels.provisioning, pool.provisioning);
@@ -430,20 +544,15 @@ mod tests {
             let pool = &mut self.pool;
             let mut want = was;
             match op {
-                Op::Allocate { initial } => {
-                    let event = pool.allocate(initial);
-                    if initial {
-                        want.idle += 1;
-                    } else {
-                        want.provisioning += 1;
-                        self.readies.push(event);
-                    }
+                Op::Allocate => {
+                    self.readies.push(pool.allocate());
+                    want.provisioning += 1;
                     // A free slot is reused before a new one is made.
                     want.free = want.free.saturating_sub(1);
                 }
                 Op::Ready(i) if !self.readies.is_empty() => {
                     let (slot, generation) = *i.get(&self.readies);
-                    let inst = pool.instances[slot as usize];
+                    let inst = pool.slot(slot);
                     let live = inst.slot == Slot::Provisioning && inst.generation == generation;
                     prop_assert_eq!(pool.ready(slot, generation), live);
                     if live {
@@ -459,7 +568,7 @@ mod tests {
                 }
                 Op::Finish(i) if !self.finishes.is_empty() => {
                     let (slot, generation) = *i.get(&self.finishes);
-                    let inst = pool.instances[slot as usize];
+                    let inst = pool.slot(slot);
                     let draining = match inst.slot {
                         Slot::Busy { draining, .. } if inst.generation == generation => {
                             Some(draining)
@@ -512,22 +621,63 @@ mod tests {
         }
     }
 
-    proptest! {
-        /// Any sequence of allocations, ready and finish events (stale
-        /// ones included), starts, scale-ins and undrains keeps the
-        /// invariant, and each call moves the census as it says.
-        #[test]
-        fn every_operation_keeps_the_census(ops in prop::collection::vec(op(), 1..200)) {
-            let mut run = Run {
-                pool: PoolState::new(2, TierKind::Standard),
+    impl Run {
+        fn of(pool: PoolState) -> Run {
+            Run {
+                pool,
                 readies: Vec::new(),
                 finishes: Vec::new(),
-            };
+            }
+        }
+    }
+
+    proptest! {
+        /// Any sequence of allocations, ready and finish events (stale
+        /// ones included), starts, scale-ins and undrains, from any count
+        /// of initial instances, keeps the invariant, and each call moves
+        /// the census as it says.
+        #[test]
+        fn every_operation_keeps_the_census(
+            initial in 0u32..5,
+            ops in prop::collection::vec(op(), 1..200),
+        ) {
+            let mut pool = PoolState::new(2, TierKind::Standard);
+            pool.add_initial(initial);
+            let mut run = Run::of(pool);
             let mut census = check_invariant(&run.pool)?;
+            prop_assert_eq!(census.idle, initial);
             for op in ops {
                 let want = run.apply(op, census)?;
                 census = check_invariant(&run.pool)?;
                 prop_assert_eq!(census, want);
+            }
+        }
+
+        /// Initial instances kept as a count until a run reaches them
+        /// behave as when each was stored and listed idle: the same slots
+        /// taken in the same order, the same events, the same instances
+        /// after every call (well past the first stored chunk).
+        #[test]
+        fn counted_initial_instances_act_as_stored_ones(
+            initial in prop_oneof![0u32..5, 60u32..300],
+            ops in prop::collection::vec(op(), 1..400),
+        ) {
+            let mut counted = PoolState::new(2, TierKind::Standard);
+            counted.add_initial(initial);
+            let (mut counted, mut stored) = (Run::of(counted), Run::of(PoolState::stored_pool(initial)));
+            let mut census = check_invariant(&stored.pool)?;
+            for op in ops {
+                let was = census;
+                census = counted.apply(op.clone(), was)?;
+                prop_assert_eq!(stored.apply(op, was)?, census);
+                prop_assert_eq!((&counted.readies, &counted.finishes), (&stored.readies, &stored.finishes));
+                let view = |p: &PoolState| (
+                    format!("{:?}", p.every_instance()),
+                    p.idle_stack(),
+                    p.free.clone(),
+                    p.levels(),
+                );
+                prop_assert_eq!(view(&counted.pool), view(&stored.pool));
             }
         }
     }

@@ -92,8 +92,8 @@ fn byte_sum(bytes: &[u8]) -> u64 {
     total
 }
 
-/// Counts by bucket index, one byte per bucket while a replication runs,
-/// the bytes' overflows kept apart.
+/// Counts by bucket index: a sorted list while few buckets are counted,
+/// then one byte per bucket, the bytes' overflows kept apart.
 ///
 /// The counts are touched once or twice a run at indices scattered over a
 /// few thousand buckets per histogram, and there are 168 of them per
@@ -102,13 +102,27 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// run of 10^6 tasks). One byte per bucket keeps them cached; a byte wraps
 /// once every 256 increments of its bucket, and the wrap is counted in a
 /// short sorted list.
+///
+/// Until `FEW` buckets are counted the counts are that list alone, whole
+/// (`low` empty): most of the 168 hour cells of a workload see a few runs
+/// a replication, and a byte a bucket up to each cell's longest wait (a
+/// kilobyte or so) had made a workload about 0.2 MB. The event loop's
+/// increment reaches the list through the path that grows `low`, so the
+/// bytes' path is as it was.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ByteCounts {
     /// Each bucket's count modulo 256; grows with the largest index.
+    /// Empty while the counts are few.
     low: Vec<u8>,
-    /// `(index, count / 256)` of the buckets that wrapped, by index.
+    /// By index: `(index, count / 256)` of the buckets that wrapped, or
+    /// while `low` is empty `(index, count)` of every bucket counted.
     wraps: Vec<(u32, u64)>,
 }
+
+/// Buckets counted in the sorted list at most: a binary search of up to
+/// 5 steps and an insert of up to 512 bytes a new bucket, where the
+/// bytes of a cell take a kilobyte or so.
+const FEW: usize = 32;
 
 impl ByteCounts {
     /// No counts.
@@ -141,6 +155,12 @@ impl ByteCounts {
 
     /// Counts `n` more at bucket `i`.
     pub(super) fn increment_by(&mut self, i: usize, n: u64) {
+        if self.is_few() {
+            if n > 0 {
+                self.increment_few(i, n);
+            }
+            return;
+        }
         self.grow_to(i + 1);
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
@@ -160,8 +180,42 @@ impl ByteCounts {
 
     #[cold]
     fn grow_and_record(&mut self, i: usize) {
-        self.grow_to(i + 1);
-        self.low[i] = 1;
+        if self.is_few() {
+            self.increment_few(i, 1);
+        } else {
+            self.grow_to(i + 1);
+            self.low[i] = 1;
+        }
+    }
+
+    /// Whether the counts are the sorted list alone (`FEW`).
+    fn is_few(&self) -> bool {
+        self.low.is_empty()
+    }
+
+    /// Counts `n` more at bucket `i` of the sorted list, turned into bytes
+    /// when it would list more than `FEW` buckets.
+    fn increment_few(&mut self, i: usize, n: u64) {
+        match self.wraps.binary_search_by_key(&(i as u32), |w| w.0) {
+            Ok(k) => self.wraps[k].1 += n,
+            Err(_) if self.wraps.len() == FEW => {
+                self.make_bytes();
+                self.increment_by(i, n);
+            }
+            Err(k) => self.wraps.insert(k, (i as u32, n)),
+        }
+    }
+
+    /// Turns the sorted list into bytes and wraps.
+    #[cold]
+    fn make_bytes(&mut self) {
+        let few = std::mem::take(&mut self.wraps);
+        if let Some(&(last, _)) = few.last() {
+            self.grow_to(last as usize + 1);
+        }
+        for (i, n) in few {
+            self.increment_by(i as usize, n);
+        }
     }
 
     /// Grows the bytes to `len` buckets, to that length exactly: a new
@@ -181,6 +235,16 @@ impl ByteCounts {
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
     pub(super) fn add(&mut self, other: &ByteCounts) {
+        if other.is_few() {
+            // Only the buckets counted are touched.
+            for &(i, n) in &other.wraps {
+                self.increment_by(i as usize, n);
+            }
+            return;
+        }
+        if self.is_few() {
+            self.make_bytes();
+        }
         self.grow_to(other.low.len());
         let ByteCounts { low, wraps } = self;
         let chunks = low.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
@@ -212,11 +276,19 @@ impl ByteCounts {
 
     /// Counts in all: the bytes summed (`byte_sum`) and the wraps.
     pub(super) fn total(&self) -> u64 {
-        byte_sum(&self.low) + (self.wraps.iter().map(|w| w.1).sum::<u64>() << 8)
+        let listed = self.wraps.iter().map(|w| w.1).sum::<u64>();
+        if self.is_few() {
+            listed
+        } else {
+            byte_sum(&self.low) + (listed << 8)
+        }
     }
 
     /// The highest bucket counted, if any.
     fn last(&self) -> Option<usize> {
+        if self.is_few() {
+            return self.wraps.last().map(|w| w.0 as usize);
+        }
         let low = self.low.iter().rposition(|&b| b != 0);
         low.max(self.wraps.last().map(|w| w.0 as usize))
     }
@@ -227,6 +299,9 @@ impl ByteCounts {
     /// stepped over, the others walked bucket by bucket.
     fn reaching<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
         debug_assert!(targets.is_sorted(), "targets ascending");
+        if self.is_few() {
+            return self.reaching_few(targets);
+        }
         let mut at = [0; N];
         let (mut k, mut seen, mut w) = (0, 0u64, 0);
         for (c, chunk) in self.low.chunks(CHUNK).enumerate() {
@@ -252,6 +327,20 @@ impl ByteCounts {
                     at[k] = i;
                     k += 1;
                 }
+            }
+        }
+        at
+    }
+
+    /// `reaching` over the sorted list.
+    fn reaching_few<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
+        let mut at = [0; N];
+        let (mut k, mut seen) = (0, 0u64);
+        for &(i, n) in &self.wraps {
+            seen += n;
+            while k < N && seen >= targets[k] {
+                at[k] = i as usize;
+                k += 1;
             }
         }
         at
@@ -294,12 +383,16 @@ impl ByteCounts {
 
     /// The buckets counted, `(index, count)` by ascending index.
     pub(super) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let few = self.is_few();
+        let listed = few.then_some(self.wraps.iter().map(|&(i, n)| (i as usize, n)));
         let mut wraps = self.wraps.iter().peekable();
-        self.low.iter().enumerate().filter_map(move |(i, &low)| {
+        let bytes = self.low.iter().enumerate().filter_map(move |(i, &low)| {
             let high = wraps.next_if(|w| w.0 as usize == i).map_or(0, |w| w.1);
             let n = u64::from(low) + (high << 8);
             (n > 0).then_some((i, n))
-        })
+        });
+        // The list's counts are never 0.
+        listed.into_iter().flatten().chain(bytes)
     }
 }
 
@@ -502,7 +595,7 @@ mod tests {
         /// the low byte and whole wraps alike.
         #[test]
         fn counting_n_at_once_matches_one_by_one(
-            steps in prop::collection::vec((0usize..50, 0u64..2_000), 0..30)
+            steps in prop::collection::vec((0usize..50, 0u64..2_000), 0..80)
         ) {
             let (mut at_once, mut one_by_one) = (ByteCounts::default(), ByteCounts::default());
             for &(i, n) in &steps {
@@ -519,11 +612,12 @@ mod tests {
     }
 
     /// Buckets counted past their byte, some many times over, alongside
-    /// buckets that never wrap, some left at an exact multiple of 256.
+    /// buckets that never wrap, some left at an exact multiple of 256,
+    /// and enough buckets counted once that the list turned into bytes.
     #[test]
     fn byte_counts_keep_counts_past_a_byte() {
         let mut counts = ByteCounts::default();
-        let wanted = [
+        let mut wanted = vec![
             (0usize, 70_000u64),
             (3, 255),
             (4, 256),
@@ -531,12 +625,38 @@ mod tests {
             (9, 512),
             (700, 257),
         ];
+        wanted.extend((800..800 + FEW).map(|i| (i, 1)));
         for &(i, n) in wanted.iter().rev() {
             for _ in 0..n {
                 counts.increment(i);
             }
         }
+        assert!(!counts.is_few());
         assert_eq!(counts.nonzero().collect::<Vec<_>>(), wanted);
+    }
+
+    /// Up to `FEW` buckets the counts are a list, whatever their values
+    /// (far apart, past a byte), taking no byte a bucket; one more bucket
+    /// turns them into bytes holding the same counts.
+    #[test]
+    fn few_buckets_are_a_list() {
+        let mut counts = ByteCounts::default();
+        let wanted: Vec<(usize, u64)> = (0..FEW).map(|k| (k * 997, 300 + k as u64)).collect();
+        for &(i, n) in wanted.iter().rev() {
+            for _ in 0..n {
+                counts.increment(i);
+            }
+        }
+        assert!(counts.is_few() && counts.low.capacity() == 0);
+        assert_eq!(counts.nonzero().collect::<Vec<_>>(), wanted);
+        let total: u64 = wanted.iter().map(|w| w.1).sum();
+        assert_eq!(counts.total(), total);
+        counts.increment(5);
+        assert!(!counts.is_few());
+        let mut more = wanted.clone();
+        more.insert(1, (5, 1));
+        assert_eq!(counts.nonzero().collect::<Vec<_>>(), more);
+        assert_eq!(counts.total(), total + 1);
     }
 
     proptest! {

@@ -9,7 +9,7 @@ use super::{
     PoolMetric, ReplicationSummary, SloVerdict, TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
     rounded,
 };
-use super::{ObjectiveKind, Objectives};
+use super::{ObjectiveKind, Objectives, PoolLevels};
 use crate::analytic::{PoolBaseline, baseline};
 use crate::load::{
     BusiestHour, HOURS_OF_WEEK, HourLoad, advice, alike_hours, busiest_hour, load_by_hour,
@@ -105,22 +105,82 @@ impl RecordedWaits {
     }
 }
 
-/// The queue-length time series over the replications, one copy: the
-/// sums the replications were folded into (a copy of them and of their
-/// means had made a sample cost 128 B more).
+/// The queue-length time series over the replications, one copy: what
+/// the replications were folded into (a copy of it and of its means had
+/// made a sample cost 128 B more).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSeries {
     /// Interval between samples.
     pub interval: SimDuration,
     /// Replications run.
     pub replications: u32,
-    /// Per pool, per sample, over the replications that reached it (longer
-    /// than `means` when a replication stopped early): what the queue chart
-    /// draws.
-    pub spread: Vec<Vec<SampleSum>>,
+    /// Per pool.
+    pools: Vec<Samples>,
+}
+
+/// A pool's samples over the replications folded so far.
+#[derive(Debug, Clone, PartialEq)]
+enum Samples {
+    /// One replication's levels, moved in as they were (16 B a sample,
+    /// where sums take 48): a run of one replication keeps its series
+    /// once. Before any replication, none.
+    One(Vec<PoolLevels>),
+    /// Two or more replications' sums.
+    Sums(Vec<SampleSum>),
+}
+
+impl Default for Samples {
+    fn default() -> Samples {
+        Samples::One(Vec::new())
+    }
+}
+
+impl Samples {
+    /// Sample `k`, if a replication reached it.
+    fn get(&self, k: usize) -> Option<SampleSum> {
+        match self {
+            Samples::One(levels) => levels.get(k).map(|&l| SampleSum::default().with(l)),
+            Samples::Sums(sums) => sums.get(k).copied(),
+        }
+    }
+
+    /// Adds a replication's `series`, taken; one alone is kept as it is.
+    fn add(&mut self, series: Vec<PoolLevels>) {
+        let mut sums: Vec<SampleSum> = match std::mem::take(self) {
+            Samples::One(first) if first.is_empty() => {
+                *self = Samples::One(series);
+                return;
+            }
+            // The second replication: the first's levels become sums.
+            Samples::One(first) => first
+                .into_iter()
+                .map(|l| SampleSum::default().with(l))
+                .collect(),
+            Samples::Sums(sums) => sums,
+        };
+        if sums.len() < series.len() {
+            sums.resize(series.len(), SampleSum::default());
+        }
+        for (s, &l) in sums.iter_mut().zip(&series) {
+            *s = s.with(l);
+        }
+        *self = Samples::Sums(sums);
+    }
 }
 
 impl QueueSeries {
+    /// Pools with a series.
+    pub fn pools(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// Pool `p`'s sample `k` over the replications that reached it (a
+    /// series runs longer than `means` when a replication stopped early):
+    /// what the queue chart draws; `None` past every replication's end.
+    pub fn sample(&self, p: usize, k: usize) -> Option<SampleSum> {
+        self.pools[p].get(k)
+    }
+
     /// Pool `p`'s samples that every replication reached, each the means
     /// of: queued runs, busy instances, allocated instances, provisioning
     /// instances.
@@ -132,7 +192,7 @@ impl QueueSeries {
     /// reached it.
     pub fn mean(&self, p: usize, k: usize) -> Option<[f64; 4]> {
         let n = f64::from(self.replications);
-        let s = self.spread[p].get(k)?;
+        let s = self.sample(p, k)?;
         // Sums of whole counts are exact; one division gives the mean
         // without float noise (2, not 1.9999999999999998).
         (s.replications == self.replications).then(|| s.sum.map(|x| x as f64 / n))
@@ -154,6 +214,25 @@ pub struct SampleSum {
     pub allocated_max: u32,
     /// Replications that reached the sample.
     pub replications: u32,
+}
+
+impl SampleSum {
+    /// The sums with one more replication's `levels`.
+    fn with(self, l: PoolLevels) -> SampleSum {
+        let mut s = self;
+        for (m, v) in s
+            .sum
+            .iter_mut()
+            .zip([l.queued, l.busy, l.allocated, l.provisioning])
+        {
+            *m += u64::from(v);
+        }
+        s.queued_min = s.queued_min.min(l.queued);
+        s.queued_max = s.queued_max.max(l.queued);
+        s.allocated_max = s.allocated_max.max(l.allocated);
+        s.replications += 1;
+        s
+    }
 }
 
 impl Default for SampleSum {
@@ -203,34 +282,18 @@ impl ReplicationFold {
 /// and most: the same whatever order the replications end in.
 #[derive(Debug, Clone, Default)]
 struct SeriesSum {
-    /// Per pool, per sample.
-    pools: Vec<Vec<SampleSum>>,
+    /// Per pool.
+    pools: Vec<Samples>,
 }
 
 impl SeriesSum {
     /// Adds the series of `rep`, taking them out of it.
     fn add(&mut self, rep: &mut ReplicationSummary) {
         if self.pools.is_empty() {
-            self.pools = vec![Vec::new(); rep.series.len()];
+            self.pools = vec![Samples::default(); rep.series.len()];
         }
-        for (sums, series) in self.pools.iter_mut().zip(&mut rep.series) {
-            if sums.len() < series.len() {
-                sums.resize(series.len(), SampleSum::default());
-            }
-            for (s, l) in sums.iter_mut().zip(series.iter()) {
-                for (m, v) in s
-                    .sum
-                    .iter_mut()
-                    .zip([l.queued, l.busy, l.allocated, l.provisioning])
-                {
-                    *m += u64::from(v);
-                }
-                s.queued_min = s.queued_min.min(l.queued);
-                s.queued_max = s.queued_max.max(l.queued);
-                s.allocated_max = s.allocated_max.max(l.allocated);
-                s.replications += 1;
-            }
-            *series = Vec::new();
+        for (samples, series) in self.pools.iter_mut().zip(&mut rep.series) {
+            samples.add(std::mem::take(series));
         }
     }
 }
@@ -469,12 +532,12 @@ fn summarise_parts(
         Vec::new()
     };
     let cost_by_day = cost_by_day(scenario, &reps);
-    let mut spread = fold.series.pools;
-    spread.resize(scenario.pools.len(), Vec::new());
+    let mut series_pools = fold.series.pools;
+    series_pools.resize(scenario.pools.len(), Samples::default());
     let series = QueueSeries {
         interval: scenario.simulation.sample_interval,
         replications: reps.len() as u32,
-        spread,
+        pools: series_pools,
     };
     let cost_range = cost_per_day_range(scenario, &pools, &totals);
     RunSummary {
@@ -683,4 +746,56 @@ fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)>
         }
     }
     cdf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn levels() -> impl Strategy<Value = PoolLevels> {
+        (0u32..50, 0u32..9, 0u32..9, 0u32..3).prop_map(|(queued, busy, allocated, provisioning)| {
+            PoolLevels {
+                queued,
+                busy,
+                allocated,
+                provisioning,
+            }
+        })
+    }
+
+    proptest! {
+        /// A pool's samples read the same, sample by sample, as sums made
+        /// directly over the replications that reached each: one
+        /// replication kept as its levels, two or more as sums, series of
+        /// any lengths (a replication stopped early is shorter).
+        #[test]
+        fn folded_samples_are_the_sums_over_replications(
+            reps in prop::collection::vec(prop::collection::vec(levels(), 0..12), 1..4)
+        ) {
+            let mut samples = Samples::default();
+            for series in &reps {
+                samples.add(series.clone());
+            }
+            // One replication's levels are kept as they are.
+            prop_assert!(reps.len() > 1 || matches!(samples, Samples::One(_)));
+            let longest = reps.iter().map(Vec::len).max().unwrap_or(0);
+            for k in 0..=longest {
+                let reached: Vec<&PoolLevels> = reps.iter().filter_map(|r| r.get(k)).collect();
+                let want = (!reached.is_empty()).then(|| SampleSum {
+                    sum: [
+                        reached.iter().map(|l| u64::from(l.queued)).sum(),
+                        reached.iter().map(|l| u64::from(l.busy)).sum(),
+                        reached.iter().map(|l| u64::from(l.allocated)).sum(),
+                        reached.iter().map(|l| u64::from(l.provisioning)).sum(),
+                    ],
+                    queued_min: reached.iter().map(|l| l.queued).min().unwrap_or(u32::MAX),
+                    queued_max: reached.iter().map(|l| l.queued).max().unwrap_or(0),
+                    allocated_max: reached.iter().map(|l| l.allocated).max().unwrap_or(0),
+                    replications: reached.len() as u32,
+                });
+                prop_assert_eq!(samples.get(k), want, "sample {}", k);
+            }
+        }
+    }
 }

@@ -93,10 +93,12 @@ impl Panel<'_> {
 
     /// The samples of the observed window that a replication reached, with
     /// their times.
-    fn spread(&self) -> impl Iterator<Item = (SimTime, &SampleSum)> + '_ {
-        let spread = &self.run.series.spread[self.pool];
-        super::observed(self.run)
-            .filter_map(move |(k, t)| spread.get(k).filter(|s| s.replications > 0).map(|s| (t, s)))
+    fn spread(&self) -> impl Iterator<Item = (SimTime, SampleSum)> + '_ {
+        let series = &self.run.series;
+        super::observed(self.run).filter_map(move |(k, t)| {
+            let s = series.sample(self.pool, k)?;
+            (s.replications > 0).then_some((t, s))
+        })
     }
 
     fn draw<DB: DrawingBackend>(

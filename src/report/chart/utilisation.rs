@@ -17,7 +17,7 @@ pub(in crate::report) use crate::model::WEEKDAYS;
 /// (on the calendar's wall clock) over the observed window's samples; NaN where nothing was
 /// allocated or the window has no sample.
 pub(in crate::report) fn utilisation_by_hour(run: &RunSummary) -> Vec<[[f64; 24]; 7]> {
-    (0..run.series.spread.len())
+    (0..run.series.pools())
         .map(|p| {
             let (mut busy, mut alloc) = ([[0.0f64; 24]; 7], [[0.0f64; 24]; 7]);
             let mean = |k| run.series.mean(p, k);
