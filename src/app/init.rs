@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use super::{BadInput, emit};
 use crate::cli::InitArgs;
-use crate::load::{load_by_hour, smallest_count_for_p95};
+use crate::forecast::{load_by_hour, smallest_count_for_p95};
 use crate::model::{Tier, TierKind};
 use crate::text::parse_duration;
 use crate::units::SimDuration;

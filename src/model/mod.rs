@@ -2,6 +2,7 @@
 //! prices. Plain validated data; nothing here runs a simulation or parses a
 //! file.
 
+mod analytic;
 mod cost;
 mod hour;
 mod objectives;
@@ -11,6 +12,7 @@ mod scaling;
 mod tier;
 mod window;
 
+pub use analytic::{BusiestHour, Forecast, HourLoad, PoolBaseline, PoolForecast};
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use hour::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS};
 pub use objectives::{

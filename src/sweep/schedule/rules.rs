@@ -116,7 +116,7 @@ pub(super) fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::HOURS_OF_WEEK;
+    use crate::model::HOURS_OF_WEEK;
     use crate::sweep::schedule::profile::tests::workday;
 
     #[test]

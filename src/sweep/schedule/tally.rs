@@ -4,7 +4,7 @@
 
 use std::ops::AddAssign;
 
-use crate::load::HOURS_OF_WEEK;
+use crate::model::HOURS_OF_WEEK;
 use crate::model::{Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;

@@ -1,6 +1,6 @@
 //! Closed-form queueing results used as a baseline for the simulation.
 
-use crate::model::{PoolId, Scaling, Target};
+use crate::model::{PoolBaseline, PoolId, Scaling, Target};
 use crate::scenario::Scenario;
 use crate::workload::ArrivalProcess;
 
@@ -14,7 +14,7 @@ use crate::workload::ArrivalProcess;
 ///
 /// ```
 /// // Textbook example: 2 servers, load 1 Erlang: C = 1/3.
-/// assert!((poolcast::analytic::erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+/// assert!((poolcast::forecast::erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn erlang_c(c: u32, a: f64) -> f64 {
     let mut b = ErlangB::new(a);
@@ -88,6 +88,24 @@ impl Mmc {
         }
     }
 
+    /// The queue of `servers` instances at `offered_load` Erlangs: `known`
+    /// when it is that queue, so that Erlang C is computed once per pool
+    /// and count.
+    pub fn reusing(
+        known: Option<Mmc>,
+        servers: u32,
+        offered_load: f64,
+        mean_service_s: f64,
+    ) -> Mmc {
+        known
+            .filter(|q| {
+                q.servers == servers
+                    && q.offered_load.to_bits() == offered_load.to_bits()
+                    && q.mean_service_s.to_bits() == mean_service_s.to_bits()
+            })
+            .unwrap_or_else(|| Mmc::new(servers, offered_load, mean_service_s))
+    }
+
     /// Whether the queue has a steady state (load below the servers).
     fn stable(&self) -> bool {
         self.offered_load <= 0.0
@@ -103,7 +121,7 @@ impl Mmc {
     ///
     /// ```
     /// // M/M/1 at utilisation 0.5: Wq = ρ/(μ-λ) = 0.5 / (1 - 0.5) = 1 service time.
-    /// let q = poolcast::analytic::Mmc::new(1, 0.5, 1.0);
+    /// let q = poolcast::forecast::Mmc::new(1, 0.5, 1.0);
     /// assert!((q.mean_wait_s() - 1.0).abs() < 1e-12);
     /// ```
     pub fn mean_wait_s(&self) -> f64 {
@@ -117,7 +135,7 @@ impl Mmc {
     /// C e^{-(c mu - lambda) t} (every run at or above capacity).
     ///
     /// ```
-    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// let q = poolcast::forecast::Mmc::new(4, 3.0, 60.0);
     /// assert!((q.wait_tail(q.p95_wait_s()) - 0.05).abs() < 1e-12);
     /// assert_eq!(q.wait_tail(0.0), q.wait_probability());
     /// ```
@@ -152,7 +170,7 @@ impl Mmc {
     /// *Probability, Statistics and Queueing Theory*, 1990). Exact for M/M/c.
     ///
     /// ```
-    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// let q = poolcast::forecast::Mmc::new(4, 3.0, 60.0);
     /// assert_eq!(q.allen_cunneen_mean_wait_s(1.0, 1.0), q.mean_wait_s());
     /// ```
     pub fn allen_cunneen_mean_wait_s(&self, ca: f64, cs: f64) -> f64 {
@@ -191,27 +209,6 @@ impl Mmc {
         }
         None
     }
-}
-
-/// The analytic view of one pool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolBaseline {
-    /// Mean instances the arrivals keep busy (Erlangs).
-    pub offered_load: f64,
-    /// Offered load per instance.
-    pub utilization: f64,
-    /// Mean run time on the pool, in seconds (all its workloads mixed).
-    pub mean_service_s: f64,
-    /// Coefficient of variation of that run time.
-    pub service_cv: f64,
-    /// Why the closed forms do not describe this pool; `None` when they do.
-    pub not_applicable: Option<String>,
-    /// Erlang C: the share of runs that wait (M/M/c).
-    pub mmc_wait_probability: f64,
-    /// M/M/c mean wait, seconds.
-    pub mmc_wait_mean_s: f64,
-    /// Allen-Cunneen M/G/c mean wait, seconds.
-    pub allen_cunneen_wait_mean_s: f64,
 }
 
 /// Share of runs a timeout may cut before the baseline stops applying: a
@@ -287,12 +284,13 @@ pub fn offered_loads(scenario: &Scenario) -> Vec<f64> {
 /// into one Poisson stream (`ca = 1`); run times mix by arrival rate.
 pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
     (0..scenario.pools.len())
-        .map(|i| pool_baseline(scenario, i))
+        .map(|i| pool_baseline(scenario, i).0)
         .collect()
 }
 
-/// The baseline of pool `i`: Erlang C computed only where it applies.
-fn pool_baseline(scenario: &Scenario, i: usize) -> PoolBaseline {
+/// The baseline of pool `i`, and its M/M/c queue where the closed forms
+/// apply (Erlang C is computed only there).
+pub(super) fn pool_baseline(scenario: &Scenario, i: usize) -> (PoolBaseline, Option<Mmc>) {
     let pool = &scenario.pools[i];
     let Offered {
         rate,
@@ -319,7 +317,7 @@ fn pool_baseline(scenario: &Scenario, i: usize) -> PoolBaseline {
     }
     let mmc = reasons.is_empty().then(|| Mmc::new(c, a, mean_service_s));
     let figure = |f: fn(&Mmc) -> f64| mmc.as_ref().map_or(f64::NAN, f);
-    PoolBaseline {
+    let baseline = PoolBaseline {
         offered_load: a,
         utilization: a / f64::from(c.max(1)),
         mean_service_s,
@@ -329,7 +327,8 @@ fn pool_baseline(scenario: &Scenario, i: usize) -> PoolBaseline {
         allen_cunneen_wait_mean_s: mmc
             .map_or(f64::NAN, |q| q.allen_cunneen_mean_wait_s(1.0, service_cv)),
         not_applicable: (!reasons.is_empty()).then(|| reasons.join("; ")),
-    }
+    };
+    (baseline, mmc)
 }
 
 fn process_name(p: &ArrivalProcess) -> &'static str {

@@ -9,8 +9,10 @@
 //! those waits over the judged runs. `estimate` and "what would fix it"
 //! read it.
 
-use super::{HourLoad, WeeklyArrivals, firing_hour, observed_week, occupancy};
-use crate::analytic::{Mmc, P95_TAIL};
+use super::hours::{firing_hour, observed_week, occupancy};
+use super::offered::WeeklyArrivals;
+use super::queue::{Mmc, P95_TAIL};
+use crate::model::HourLoad;
 use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
 use crate::scenario::Scenario;
 

@@ -210,7 +210,7 @@ fn queued_runs(s: &Scenario, in_flight: f64, est: &mut MemoryEstimate) {
     let sim = &s.simulation;
     // A pool whose load reaches its most instances queues what it cannot
     // run, up to the bound; one with headroom keeps a short queue.
-    let loads = crate::analytic::offered_loads(s);
+    let loads = super::offered_loads(s);
     let mut queued = 0.0;
     for (i, pool) in s.pools.iter().enumerate() {
         let overloaded = loads

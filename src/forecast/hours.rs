@@ -7,22 +7,15 @@
 //! warnings, `estimate`, the fix hint and the planner's first guess look
 //! at instead.
 
-mod alike;
-mod objective;
-mod offered;
-
-pub use alike::alike_hours;
-pub use objective::{ObjectiveEstimate, WaitModel};
-pub use offered::{Batch, Occupancy, WeeklyArrivals};
-
-use crate::analytic::Mmc;
-use crate::model::{PoolId, PoolSpec, Scaling, Target, Tier, WaitObjective};
+use super::objective::WaitModel;
+use super::offered::{Batch, Occupancy, WeeklyArrivals};
+use super::queue::Mmc;
+use crate::model::{
+    BusiestHour, HOURS_OF_WEEK, HourLoad, PoolId, PoolSpec, Scaling, Target, Tier, WaitObjective,
+};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
-
-/// Hours in a week.
-pub const HOURS_OF_WEEK: usize = 168;
 
 /// Weeks of cron firings looked at, at most: exact for daily and weekly
 /// schedules, and a bounded search whatever the horizon.
@@ -30,41 +23,6 @@ const CRON_WEEKS: u64 = 4;
 
 /// Seconds in a week.
 const WEEK_SECS: u64 = 7 * 86_400;
-
-/// One hour of the week of one pool.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HourLoad {
-    /// Hour of the week, 0 = Monday 00:00-01:00.
-    pub hour_of_week: usize,
-    /// Instances busy in the hour (Erlangs): its runs and those still
-    /// running from earlier hours.
-    pub offered_load: f64,
-    /// The part of `offered_load` from arrivals through the hours (every
-    /// process but cron firings): the load a queue sees as a steady
-    /// stream, what M/M/c reads. A cron firing is a batch that drains.
-    pub steady_load: f64,
-    /// Runs cron firings bring at once in the hour, a week.
-    pub batch_runs: f64,
-    /// Instances the pool can have in the hour: the fixed count, the
-    /// schedule's count once provisioned, or a controller's maximum.
-    pub instances: u32,
-}
-
-/// The busiest hour of a pool under M/M/c at its load: what the peak looks
-/// like in steady state.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BusiestHour {
-    /// The hour and its load.
-    pub hour: HourLoad,
-    /// Mean run time on the pool, seconds.
-    pub mean_service_s: f64,
-    /// Erlang C: the share of runs that wait (1 at or above capacity).
-    pub wait_probability: f64,
-    /// M/M/c mean wait, seconds (infinite at or above capacity).
-    pub wait_mean_s: f64,
-    /// M/M/c p95 wait, seconds: P(Wq > t) = C e^{-(c mu - lambda) t}.
-    pub wait_p95_s: f64,
-}
 
 /// `Mon 09:00`-style label of an hour of the week.
 pub fn hour_label(h: usize) -> String {
@@ -275,13 +233,13 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
 
 /// The hour of the week (its index) a firing `at_s` seconds after Monday
 /// 00:00 is in.
-fn firing_hour(at_s: f64) -> usize {
+pub(super) fn firing_hour(at_s: f64) -> usize {
     (at_s / 3600.0) as usize % HOURS_OF_WEEK
 }
 
 /// How long a run of `w` holds an instance of `pool`: its run time on the
 /// pool's tier, cut at its timeout.
-fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
+pub(super) fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
     Occupancy {
         dist: &w.duration,
         factor: w.runtime_factor(pool.tier.vcpu()),
@@ -334,6 +292,15 @@ pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
 /// at equal loads): M/M/c is of a steady stream, and a cron batch drains
 /// (each objective's estimate counts it).
 pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHour> {
+    busiest_hour_of(hours, mean_service_s, None)
+}
+
+/// `busiest_hour`, reading `known` when it is the hour's queue.
+pub(super) fn busiest_hour_of(
+    hours: &[HourLoad],
+    mean_service_s: f64,
+    known: Option<Mmc>,
+) -> Option<BusiestHour> {
     let hour = *hours
         .iter()
         .filter(|h| h.steady_load > 0.0)
@@ -342,7 +309,7 @@ pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHo
                 .total_cmp(&b.steady_load)
                 .then(b.hour_of_week.cmp(&a.hour_of_week))
         })?;
-    let q = Mmc::new(hour.instances, hour.steady_load, mean_service_s);
+    let q = Mmc::reusing(known, hour.instances, hour.steady_load, mean_service_s);
     Some(BusiestHour {
         hour,
         mean_service_s,
@@ -372,7 +339,7 @@ pub fn smallest_count_for_p95(
 /// judge judges, in its window, per workload, cron batches draining); for
 /// a pool that scales, the command to run; for a missed cost cap, the most
 /// instances it allows. Each line names the objective it fixes. `loads`
-/// is `load_by_hour(s)`, computed once by the caller.
+/// is `load_by_hour(s)`, computed once by the caller; something is missed.
 pub fn advice(
     s: &Scenario,
     loads: &[(Vec<HourLoad>, f64)],
@@ -380,10 +347,6 @@ pub fn advice(
     cost_missed: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if missed_waits.is_empty() && !cost_missed {
-        // Most runs meet: no model to build.
-        return out;
-    }
     let model = WaitModel::new(s, loads);
     // A pool that scales has no count to give: one line says what to try.
     let mut told = Vec::new();
