@@ -19,8 +19,7 @@ use std::collections::HashMap;
 
 use super::hours::{firing_hour, observed_week, occupancy};
 use super::offered::Occupancy;
-use crate::model::Target;
-use crate::model::{HOURS_OF_WEEK, HourLoad};
+use crate::model::{HOURS_OF_WEEK, HourLoad, Target};
 use crate::scenario::Scenario;
 
 /// A load of at most this share of the instances drains a queue within

@@ -11,7 +11,8 @@ use super::objective::WaitModel;
 use super::offered::{Batch, Occupancy, WeeklyArrivals};
 use super::queue::Mmc;
 use crate::model::{
-    BusiestHour, HOURS_OF_WEEK, HourLoad, PoolId, PoolSpec, Scaling, Target, Tier, WaitObjective,
+    BusiestHour, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, PoolSpec, Scaling, Target, Tier,
+    WEEKDAYS, WaitObjective,
 };
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -26,8 +27,7 @@ const WEEK_SECS: u64 = 7 * 86_400;
 
 /// `Mon 09:00`-style label of an hour of the week.
 pub fn hour_label(h: usize) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    format!("{} {:02}:00", DAYS[h / 24 % 7], h % 24)
+    HourOfWeek::from_index(h % HOURS_OF_WEEK).to_string()
 }
 
 /// A workload's arrivals over the week of the scenario's clock, averaged
@@ -47,7 +47,7 @@ pub fn weekly_arrivals(
     };
     let slot = |t: SimTime| {
         let (d, h) = calendar.weekday_hour(t);
-        d * 24 + h
+        HourOfWeek::new(d, h).index()
     };
     match arrival {
         ArrivalProcess::Poisson { .. } | ArrivalProcess::Burst { .. } => {
@@ -60,8 +60,8 @@ pub fn weekly_arrivals(
             ..
         } => {
             // Its multipliers are by calendar hour and weekday, as the slots.
-            for (h, o) in out.rates.iter_mut().enumerate() {
-                *o = rate.as_per_second() * hourly[h % 24] * weekly[h / 24];
+            for (hour, o) in HourOfWeek::all().zip(out.rates.iter_mut()) {
+                *o = rate.as_per_second() * hourly[hour.hour()] * weekly[hour.day()];
             }
         }
         ArrivalProcess::Cron {
@@ -159,7 +159,7 @@ fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
                 // Each hour of the week as the clock first reads it (a
                 // repeated hour keeps its first reading).
                 let (d, h) = calendar.weekday_hour(SimTime(k as u64 * 3600 * TICKS_PER_SECOND));
-                out[d * 24 + h].get_or_insert(count);
+                out[HourOfWeek::new(d, h).index()].get_or_insert(count);
             }
             // An hour the clock skipped has the count in force as it jumped:
             // that of the hour before.
@@ -277,7 +277,10 @@ pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
 /// week with its rate per hour, over the observed window of `s`.
 pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
     let per_s = observed_week(s, &s.workloads[w]).rates_by_hour();
-    let day = |d: usize| per_s[d * 24..(d + 1) * 24].iter().sum::<f64>() * 3600.0;
+    let day = |d: usize| {
+        let first = HourOfWeek::new(d, 0).index();
+        per_s[first..first + 24].iter().sum::<f64>() * 3600.0
+    };
     let weekday = (0..5).map(day).sum::<f64>() / 5.0;
     let weekend = (5..7).map(day).sum::<f64>() / 2.0;
     let (peak, rate) =
@@ -418,16 +421,9 @@ pub fn advice(
 /// The instances of `pool`'s tier the quota leaves beside the other pools
 /// of its kind.
 fn quota_fits(s: &Scenario, pool: &PoolSpec) -> u32 {
-    let used_by_others: u32 = s
-        .pools
-        .iter()
-        .filter(|p| p.name != pool.name && p.tier.kind() == pool.tier.kind())
-        .map(|p| p.vcpu())
-        .sum();
-    s.quota
-        .limit(pool.tier.kind())
-        .saturating_sub(used_by_others)
-        / pool.tier.vcpu()
+    let kind = pool.tier.kind();
+    let used_by_others = s.quota.usage(&s.pools).of(kind) - pool.vcpu();
+    s.quota.limit(kind).saturating_sub(used_by_others) / pool.tier.vcpu()
 }
 
 /// Whether a smaller tier of pool `p`'s kind holds every run of its
@@ -483,9 +479,10 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
             let mut r = Vec::new();
             let mut h = 0;
             while h < 24 {
-                if over(&hours[d * 24 + h]) {
+                let at = |h: usize| &hours[HourOfWeek::new(d, h).index()];
+                if over(at(h)) {
                     let start = h;
-                    while h < 24 && over(&hours[d * 24 + h]) {
+                    while h < 24 && over(at(h)) {
                         h += 1;
                     }
                     r.push((start, h));
@@ -502,7 +499,6 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
             .collect::<Vec<_>>()
             .join(", ")
     };
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     if ranges.iter().all(Vec::is_empty) {
         return None;
     }
@@ -519,7 +515,7 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
     };
     for (d, r) in ranges.iter().enumerate().skip(first) {
         if !r.is_empty() {
-            parts.push(format!("{} {}", DAYS[d], words(r)));
+            parts.push(format!("{} {}", WEEKDAYS[d], words(r)));
         }
     }
     Some(parts.join("; "))

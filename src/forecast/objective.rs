@@ -12,8 +12,7 @@
 use super::hours::{firing_hour, observed_week, occupancy};
 use super::offered::WeeklyArrivals;
 use super::queue::{Mmc, P95_TAIL};
-use crate::model::HourLoad;
-use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
+use crate::model::{HourLoad, HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
 use crate::scenario::Scenario;
 
 /// Seconds in an hour.

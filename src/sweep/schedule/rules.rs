@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::WEEKDAYS as DAYS;
+
 const MINUTES_OF_WEEK: u32 = 7 * 24 * 60;
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// One rule of the schedule found.
 #[derive(Debug, Clone, PartialEq)]
