@@ -194,7 +194,7 @@ pub struct ReplicationStats {
     /// Per workload, the waits by hour of the week of arrival.
     hourly: HourlyWaits,
     /// Under a per-hour objective, the first hour of the week alike to
-    /// each (`load::alike_hours`): alike hours are judged on their runs
+    /// each (`forecast::alike_hours`): alike hours are judged on their runs
     /// together.
     alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
     /// When the replication stopped early, if it did.
