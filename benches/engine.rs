@@ -167,7 +167,7 @@ fn tight_mmc(tasks: u64) -> f64 {
 /// One replication with the standard statistics; returns (tasks arrived
 /// after the warm-up, events handled).
 fn replicate(s: &Scenario) -> (f64, u64) {
-    let mut stats = ReplicationStats::new(s);
+    let mut stats = ReplicationStats::with(s, &poolcast::forecast::stats_setup(s));
     let events = poolcast::sim::run_replication(
         s,
         0,

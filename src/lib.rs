@@ -12,12 +12,12 @@
 //!   processes and run-time distributions.
 //! - `scenario`: TOML in, validated.
 //! - `stats`: streaming statistics, intervals and the verdicts (its run
-//!   summary reads `analytic` and `load`: the exceptions).
+//!   summary carries the forecast it is handed).
 //! - `sim`: one replication.
-//! - `analytic`: closed-form queueing (M/M/c, Allen-Cunneen).
-//! - `load`: the offered load by hour of the week.
-//! - `estimate`, `memory`, `replication`: the analytic estimate of a
-//!   scenario; peak memory before simulating; many replications in parallel.
+//! - `forecast`: what the model says before simulating, computed once a
+//!   run: closed-form queueing (M/M/c, Allen-Cunneen), the offered load by
+//!   hour of the week, the objectives' estimates, peak memory.
+//! - `replication`: many replications in parallel.
 //! - `import`, `sweep`: a scenario fitted to recorded runs; sweeps.
 //! - `report`: files out (it reads results and estimates, never the
 //!   scenario or the simulation).
@@ -32,17 +32,14 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod analytic;
 #[cfg(feature = "cli")]
 pub mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
-pub mod estimate;
+pub mod forecast;
 pub mod import;
 pub mod input;
-pub mod load;
-pub mod memory;
 pub mod model;
 pub mod replication;
 pub mod report;

@@ -8,6 +8,8 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 
+use crate::forecast;
+use crate::model::Forecast;
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
 use crate::stats::{
@@ -46,7 +48,7 @@ impl RunOptions<'_> {
 }
 
 /// Runs one replication with the standard statistics (`setup`: the
-/// scenario's, `StatsSetup::of`).
+/// scenario's, `forecast::stats_setup`).
 pub fn run_one(
     scenario: &Scenario,
     setup: &StatsSetup,
@@ -71,6 +73,17 @@ pub fn replicate_map<T: Send>(
     opts: &RunOptions,
     each: impl Fn(ReplicationSummary) -> T + Sync,
 ) -> Vec<T> {
+    replicate_with(jobs, None, opts, each)
+}
+
+/// `replicate_map`, with every job's setup `known` when given (the jobs
+/// of one scenario whose forecast was made).
+fn replicate_with<T: Send>(
+    jobs: &[(&Scenario, u32)],
+    known: Option<&StatsSetup>,
+    opts: &RunOptions,
+    each: impl Fn(ReplicationSummary) -> T + Sync,
+) -> Vec<T> {
     // Each scenario's setup once, for its jobs (a sweep's are in runs),
     // made by the first of them to start: in parallel, as the runs.
     let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
@@ -84,7 +97,8 @@ pub fn replicate_map<T: Send>(
     jobs.par_iter()
         .zip(&of_job)
         .map(|(&(scenario, r), &k)| {
-            let setup = setups[k].get_or_init(|| StatsSetup::of(scenario));
+            let setup =
+                known.unwrap_or_else(|| setups[k].get_or_init(|| forecast::stats_setup(scenario)));
             each(run_job(scenario, setup, r, opts))
         })
         .collect()
@@ -112,11 +126,25 @@ fn jobs(scenario: &Scenario) -> Vec<(&Scenario, u32)> {
 /// Runs every replication of `scenario` and summarises them (cancelled,
 /// the summary is of incomplete replications: see `run_unless_cancelled`).
 /// Each replication's queue series and waits by hour are folded into the
-/// run's as it ends.
+/// run's as it ends. The forecast is made here, once.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+    let forecast = forecast::of(scenario);
     let folded = Mutex::new(ReplicationFold::default());
-    let reps = replicate_map(&jobs(scenario), opts, |s| fold(s, &folded));
-    summarise_with(scenario, reps, into_inner(folded))
+    let setup = forecast::stats_setup_of(&forecast);
+    let reps = replicate_with(&jobs(scenario), Some(&setup), opts, |s| fold(s, &folded));
+    summary(scenario, reps, folded, &forecast)
+}
+
+/// The run's summary, with what would fix a missed objective.
+fn summary(
+    scenario: &Scenario,
+    reps: Vec<ReplicationSummary>,
+    folded: Mutex<ReplicationFold>,
+    forecast: &Forecast,
+) -> RunSummary {
+    let mut run = summarise_with(scenario, reps, into_inner(folded), forecast);
+    run.advice = forecast::advice(scenario, forecast, run.slo.as_ref());
+    run
 }
 
 /// Folds the queue series and waits by hour of `rep` into `sum` (see
@@ -135,17 +163,21 @@ fn into_inner(sum: Mutex<ReplicationFold>) -> ReplicationFold {
 /// `run`, or `None` when cancelled. Once cancelled, replications not yet
 /// started are skipped and none is summarised: after a Ctrl-C 3 s into
 /// 10,000 replications, setting up the statistics of the remaining ones
-/// and summarising all took 1.2-1.7 s.
-pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<RunSummary> {
+/// and summarising all took 1.2-1.7 s. `forecast` is the scenario's.
+pub fn run_unless_cancelled(
+    scenario: &Scenario,
+    forecast: &Forecast,
+    opts: &RunOptions,
+) -> Option<RunSummary> {
     let folded = Mutex::new(ReplicationFold::default());
-    let setup = StatsSetup::of(scenario);
+    let setup = forecast::stats_setup_of(forecast);
     let reps: Vec<ReplicationSummary> = jobs(scenario)
         .par_iter()
         .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, &setup, r, opts), &folded)))
         // In job order (rayon keeps it); shorter only when cancelled.
         .while_some()
         .collect();
-    (!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(folded)))
+    (!opts.cancelled()).then(|| summary(scenario, reps, folded, forecast))
 }
 
 /// Like `run`, with a second recorder beside the statistics in every
@@ -155,12 +187,13 @@ pub fn run_unless_cancelled(scenario: &Scenario, opts: &RunOptions) -> Option<Ru
 /// run; `None` when cancelled, as `run_unless_cancelled`.
 pub fn run_recorded<R: Recorder, E: Send>(
     scenario: &Scenario,
+    forecast: &Forecast,
     opts: &RunOptions,
     open: impl Fn(u32) -> Result<R, E> + Sync,
     close: impl Fn(u32, R) -> Result<(), E> + Sync,
 ) -> Result<Option<RunSummary>, E> {
     let folded = Mutex::new(ReplicationFold::default());
-    let setup = StatsSetup::of(scenario);
+    let setup = forecast::stats_setup_of(forecast);
     let reps = (0..scenario.simulation.replications)
         .into_par_iter()
         .map(|r| {
@@ -176,5 +209,5 @@ pub fn run_recorded<R: Recorder, E: Send>(
         })
         .while_some()
         .collect::<Result<Vec<_>, E>>()?;
-    Ok((!opts.cancelled()).then(|| summarise_with(scenario, reps, into_inner(folded))))
+    Ok((!opts.cancelled()).then(|| summary(scenario, reps, folded, forecast)))
 }

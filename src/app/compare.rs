@@ -93,15 +93,17 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         Outputs::prepare(&args.output, args.out.as_deref(), "compare", None)?.protect(&reads)?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
-        &crate::memory::compare_estimate(&scenarios, pool.current_num_threads()),
+        &crate::forecast::memory::compare_estimate(&scenarios, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
     let labels = labels(&scenarios);
     // Each scenario's warnings, as `run` gives them: printed before it
     // runs, then with those of its results.
+    let forecasts: Vec<_> = scenarios.iter().map(crate::forecast::of).collect();
     let mut warnings: Vec<Vec<String>> = scenarios
         .iter()
-        .map(|s| super::run::warnings_before_run(s, pool.current_num_threads()))
+        .zip(&forecasts)
+        .map(|(s, f)| super::run::warnings_before_run(s, f, pool.current_num_threads()))
         .collect();
     if !args.print.quiet {
         for (label, w) in labels.iter().zip(&warnings) {
@@ -122,7 +124,8 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     };
     let runs: Option<Vec<_>> = scenarios
         .iter()
-        .map(|s| pool.install(|| crate::replication::run_unless_cancelled(s, &opts)))
+        .zip(&forecasts)
+        .map(|(s, f)| pool.install(|| crate::replication::run_unless_cancelled(s, f, &opts)))
         .collect();
     bar.finish_and_clear();
     let runs = runs.ok_or(super::Interrupted)?;

@@ -10,16 +10,14 @@ use anyhow::Result;
 
 use super::{BadInput, emit};
 use crate::cli::InitArgs;
-use crate::load::{load_by_hour, smallest_count_for_p95};
-use crate::model::{Tier, TierKind};
+use crate::forecast::{load_by_hour, smallest_count_for_p95};
+use crate::model::{Tier, TierKind, WEEKDAYS as DAYS};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 
 /// The most instances `init` sizes a pool to: beyond this, a scenario
 /// written by hand (or `plan`) is the better start.
 const MOST_INSTANCES: u32 = 64;
-
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// `HH-HH` as the hours `[from, to)`.
 fn hours(text: &str) -> Option<(usize, usize)> {

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::emit;
 use crate::cli::{Format, PrintArgs};
-use crate::estimate::{ScenarioEstimate, SweepEstimate};
+use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota};
 use crate::report;
 use crate::scenario::{self, FileScope};
@@ -24,7 +24,8 @@ pub(super) fn validate(scenario: &Path, print: &PrintArgs, scope: FileScope) -> 
     // key nested past the recursion limit).
     let s = scenario::from_str_in(&src, scenario, scope)?;
     let spec = scenario::sweep_spec(&src, scenario)?;
-    let mut warnings = super::run::warnings_before_run(&s, rayon::current_num_threads());
+    let mut warnings =
+        super::run::warnings_before_run(&s, &crate::forecast::of(&s), rayon::current_num_threads());
     if let Some(spec) = &spec {
         warnings.extend(s.tier_assumptions(&spec.tier_pools()));
     }
@@ -46,11 +47,11 @@ pub(super) fn validate(scenario: &Path, print: &PrintArgs, scope: FileScope) -> 
             // What the arrivals add up to: the check a planner
             // makes by hand ("300 a day, mostly 09-18").
             for (i, w) in s.workloads.iter().enumerate() {
-                let (weekday, weekend, peak, rate) = crate::load::daily_runs(&s, i);
+                let (weekday, weekend, peak, rate) = crate::forecast::daily_runs(&s, i);
                 text.push_str(&format!(
                     "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
                     w.name,
-                    crate::load::hour_label(peak)
+                    crate::forecast::hour_label(peak)
                 ));
             }
             text

@@ -293,7 +293,10 @@ pub(super) fn output_dir(
 /// memory limit): under a 4 GB `ulimit -v` on a 24 GB machine, a sweep
 /// estimated at 9.7 GB was let through and aborted. No default budget
 /// where none of these is known.
-pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&str>) -> Result<()> {
+pub(super) fn check_memory(
+    est: &crate::forecast::memory::MemoryEstimate,
+    flag: Option<&str>,
+) -> Result<()> {
     check_memory_or(
         est,
         flag,
@@ -303,11 +306,11 @@ pub(super) fn check_memory(est: &crate::memory::MemoryEstimate, flag: Option<&st
 
 /// `check_memory`, with `fix` saying what brings the estimate down.
 pub(super) fn check_memory_or(
-    est: &crate::memory::MemoryEstimate,
+    est: &crate::forecast::memory::MemoryEstimate,
     flag: Option<&str>,
     fix: &str,
 ) -> Result<()> {
-    use crate::memory::{bytes_text, parse_bytes};
+    use crate::forecast::memory::{bytes_text, parse_bytes};
     let (budget, why) = match flag {
         Some(text) => (
             parse_bytes(text).map_err(|e| BadInput(format!("--max-memory: {e}")))?,
@@ -352,7 +355,7 @@ pub(super) fn check_memory_or(
 /// the machine's memory and 80% of each limit on the process (the rest is
 /// the program, its stacks and what the estimate leaves out).
 fn default_budget() -> Option<(f64, String)> {
-    use crate::memory::bytes_text;
+    use crate::forecast::memory::bytes_text;
     let machine = machine_memory().map(|total| {
         (
             total / 2.0,

@@ -13,7 +13,8 @@ use super::{
     stop_if_interrupted, thread_pool,
 };
 use crate::cli::{CheckArgs, Format, RunArgs};
-use crate::estimate::ScenarioEstimate;
+use crate::forecast::ScenarioEstimate;
+use crate::model::Forecast;
 use crate::replication::RunOptions;
 use crate::report;
 use crate::scenario::Scenario;
@@ -27,11 +28,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
         .protect(&super::files_read(&args.scenario, &s))?;
     let pool = thread_pool(args.simulation.threads)?;
     super::check_memory(
-        &crate::memory::run_estimate(&s, pool.current_num_threads()),
+        &crate::forecast::memory::run_estimate(&s, pool.current_num_threads()),
         args.max_memory.as_deref(),
     )?;
+    // Computed once: read by the warnings and handed to the summary.
+    let forecast = crate::forecast::of(&s);
     // Computed once: printed now, and kept for the JSON and the reports.
-    let mut warnings = warnings_before_run(&s, pool.current_num_threads());
+    let mut warnings = warnings_before_run(&s, &forecast, pool.current_num_threads());
     if !args.print.quiet {
         for w in &warnings {
             note!("warning: {w}");
@@ -48,7 +51,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
         cancel: &INTERRUPTED,
         progress: &progress,
     };
-    let replicated = pool.install(|| replicate(&s, &opts, &out))?;
+    let replicated = pool.install(|| replicate(&s, &forecast, &opts, &out))?;
     bar.finish_and_clear();
     let (Some(run), tasks) = replicated else {
         return Err(Interrupted.into());
@@ -116,9 +119,13 @@ fn write_csvs(out: &Outputs, run: &RunSummary) -> Result<()> {
 
 /// What `run` warns of before it simulates `s` on `threads` threads (and
 /// `validate` without simulating): validation's findings, the estimate's
-/// overloaded hours and short warm-up, and long work.
-pub(super) fn warnings_before_run(s: &Scenario, threads: usize) -> Vec<String> {
-    let mut warnings = report::before_run(&ScenarioEstimate::of(s));
+/// overloaded hours and short warm-up, and long work. `forecast` is `s`'s.
+pub(super) fn warnings_before_run(
+    s: &Scenario,
+    forecast: &Forecast,
+    threads: usize,
+) -> Vec<String> {
+    let mut warnings = report::before_run(&ScenarioEstimate::with(s, forecast));
     warnings.extend(s.long_work_warning(threads));
     warnings
 }
@@ -130,12 +137,13 @@ pub(super) fn warnings_before_run(s: &Scenario, threads: usize) -> Vec<String> {
 /// bytes do not depend on which thread ran what.
 fn replicate(
     s: &Scenario,
+    forecast: &Forecast,
     opts: &RunOptions,
     out: &Outputs,
 ) -> Result<(Option<RunSummary>, Vec<tempfile::TempPath>)> {
     let Some(dir) = out.dir().filter(|_| out.wants(Kind::Tasks)) else {
         return Ok((
-            crate::replication::run_unless_cancelled(s, opts),
+            crate::replication::run_unless_cancelled(s, forecast, opts),
             Vec::new(),
         ));
     };
@@ -151,6 +159,7 @@ fn replicate(
     let parts = Mutex::new(Vec::new());
     let run = crate::replication::run_recorded(
         s,
+        forecast,
         opts,
         |r| -> std::io::Result<_> {
             let (file, path) = out.scratch()?.into_parts();

@@ -340,7 +340,7 @@ pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::Thread
     // replications) runs: two runs at once.
     let confirm = s.simulation.replications.max(CONFIRM_REPLICATIONS);
     super::check_memory(
-        &crate::memory::schedule_estimate(s, confirm, threads.current_num_threads()),
+        &crate::forecast::memory::schedule_estimate(s, confirm, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
     Ok(threads)

@@ -13,7 +13,7 @@ use super::{
     BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output, write_output_with,
 };
 use crate::cli::{Format, RunArgs, SweepArgs};
-use crate::memory::SweepMemory;
+use crate::forecast::memory::SweepMemory;
 use crate::report::{self, SweepMeta};
 use crate::scenario::{self, SweepPoints};
 use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};

@@ -19,6 +19,7 @@ use chrono_tz::Tz;
 use hdrhistogram::Histogram;
 
 use super::ImportError;
+use crate::model::{POOL_NAME_LENGTH, pool_name_char};
 use crate::runs::{RecordedRun, RunTime, for_each_run};
 use crate::scenario::DEFAULT_COMPUTE;
 
@@ -209,19 +210,13 @@ impl PoolNames {
         }
         let mut clean: String = recorded
             .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .take(20)
+            .map(|c| if pool_name_char(c) { c } else { '-' })
+            .take(*POOL_NAME_LENGTH.end())
             .collect();
         if clean == DEFAULT_COMPUTE {
             clean = "default-pool".into();
         }
-        while clean.len() < 3 {
+        while clean.len() < *POOL_NAME_LENGTH.start() {
             clean.push('-');
         }
         let mut name = clean.clone();
@@ -231,7 +226,10 @@ impl PoolNames {
                 break;
             }
             let suffix = format!("-{n}");
-            name = format!("{}{suffix}", &clean[..clean.len().min(20 - suffix.len())]);
+            name = format!(
+                "{}{suffix}",
+                &clean[..clean.len().min(POOL_NAME_LENGTH.end() - suffix.len())]
+            );
         }
         if name != recorded {
             let mut why = Vec::new();

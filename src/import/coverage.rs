@@ -6,13 +6,12 @@
 use super::arrival::{Arrival, hour_of_week_exposure};
 use super::collect::{Observed, WEEK_H};
 use super::workload::WorkloadFit;
+use crate::model::{HOURS_OF_WEEK, HourOfWeek};
 use crate::units::SimDuration;
-
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// An hour of the week as `Mon 09:00`.
 fn hour_text(slot: usize) -> String {
-    format!("{} {:02}:00", DAYS[slot / 24 % 7], slot % 24)
+    HourOfWeek::from_index(slot % HOURS_OF_WEEK).to_string()
 }
 
 /// The uncovered slots as ranges (`Sat 00:00-Mon 09:00`), from the first

@@ -7,7 +7,7 @@
 use super::Imported;
 use super::backtest::BACKTEST_REPLICATIONS;
 use super::collect::{Census, WEEK_H};
-use crate::memory::{MemoryEstimate, Part, bytes_text, histogram_bytes};
+use crate::forecast::memory::{MemoryEstimate, Part, bytes_text, histogram_bytes};
 use crate::units::TICKS_PER_SECOND;
 
 /// What a workload of an imported scenario takes as text and parsed (with
@@ -147,5 +147,5 @@ pub fn backtest_estimate(imported: &Imported, threads: usize) -> MemoryEstimate 
             bytes: in_flight * 4.0 * hist,
         },
     ];
-    crate::memory::recorder_estimate(s, in_flight, parts)
+    crate::forecast::memory::recorder_estimate(s, in_flight, parts)
 }

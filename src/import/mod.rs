@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
-use crate::memory::MemoryEstimate;
+use crate::forecast::memory::MemoryEstimate;
 use crate::model::Tier;
 use crate::runs::RunsError;
 use crate::scenario::{Scenario, ScenarioError};

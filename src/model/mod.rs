@@ -2,6 +2,7 @@
 //! prices. Plain validated data; nothing here runs a simulation or parses a
 //! file.
 
+mod analytic;
 mod cost;
 mod hour;
 mod objectives;
@@ -11,12 +12,16 @@ mod scaling;
 mod tier;
 mod window;
 
+pub use analytic::{BusiestHour, Forecast, HourLoad, PoolBaseline, PoolForecast};
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use hour::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS};
 pub use objectives::{
     Objectives, Per, WAIT_P95, WaitObjective, meets, objective_label, wait_words,
 };
-pub use pool::{DEFAULT_PROVISIONING, MAX_QUEUED, PoolId, PoolSpec, Target};
+pub use pool::{
+    DEFAULT_PROVISIONING, MAX_QUEUED, POOL_NAME_LENGTH, PoolId, PoolSpec, Target, pool_name_char,
+    valid_pool_name,
+};
 pub use quota::{Quota, QuotaUse};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};

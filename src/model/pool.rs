@@ -3,6 +3,27 @@
 use super::{ColdStart, ScaleIn, Scaling, Tier};
 use crate::units::SimDuration;
 
+/// ACR's pool-name rule: a name's length, in characters.
+pub const POOL_NAME_LENGTH: std::ops::RangeInclusive<usize> = 3..=20;
+
+/// Whether `c` may stand in a pool name (ACR's rule: letters, digits and
+/// hyphens).
+pub fn pool_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-'
+}
+
+/// Whether `name` obeys ACR's pool-name rule: 3 to 20 letters, digits and
+/// hyphens.
+///
+/// ```
+/// use poolcast::model::valid_pool_name;
+/// assert!(valid_pool_name("build-s2"));
+/// assert!(!valid_pool_name("ab") && !valid_pool_name("a_b-c"));
+/// ```
+pub fn valid_pool_name(name: &str) -> bool {
+    POOL_NAME_LENGTH.contains(&name.len()) && name.chars().all(pool_name_char)
+}
+
 /// The most runs the queues of a replication may hold, all pools together:
 /// past this the scenario is hopelessly overloaded, and the replication
 /// stops there (reported, not silent) so that memory stays bounded however

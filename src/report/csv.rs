@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use ::csv::Writer;
 
-use crate::estimate::{ScenarioEstimate, SweepEstimate};
+use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Tier};
 use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
 use crate::sweep::{Objective, SweepTable};

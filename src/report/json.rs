@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::analytic::PoolBaseline;
-use crate::estimate::{ScenarioEstimate, SweepEstimate};
-use crate::load::{BusiestHour, HourLoad};
+use crate::forecast::{ScenarioEstimate, SweepEstimate};
+use crate::model::PoolBaseline;
+use crate::model::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier, WAIT_P95};
 use crate::stats::{
     Estimate, Judged, Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES,

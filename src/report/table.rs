@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::verdict::verdict_lines;
-use crate::estimate::{ScenarioEstimate, SweepEstimate};
-use crate::load::{ObjectiveEstimate, hour_label};
+use crate::forecast::{ObjectiveEstimate, hour_label};
+use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota, Tier};
 use crate::stats::{
     DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,

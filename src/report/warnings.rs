@@ -1,8 +1,8 @@
 //! Warnings a user must see before trusting the numbers: predicted before a
 //! run from the scenario, and found after it in the results.
 
-use crate::estimate::ScenarioEstimate;
-use crate::load::{batch_hours, overloaded_hours};
+use crate::forecast::ScenarioEstimate;
+use crate::forecast::{batch_hours, overloaded_hours};
 use crate::model::HourOfWeek;
 use crate::model::MAX_QUEUED;
 use crate::stats::{Metric, PoolMetric, RunSummary, TotalMetric};

@@ -3,7 +3,7 @@
 //! these sentences; they never read the model themselves.
 
 use super::{DEFAULT_COMPUTE, Scenario};
-use crate::model::{Scaling, Target, TierKind};
+use crate::model::{Scaling, Target};
 use crate::workload::{ArrivalProcess, DurationDist};
 
 impl Scenario {
@@ -132,21 +132,14 @@ pub fn describe(s: &Scenario) -> Vec<String> {
 
 /// The quota and its use, in plain words.
 pub fn describe_quota(s: &Scenario) -> String {
-    let used = s.quota.usage(&s.pools);
-    let most = |kind| -> u32 {
-        s.pools
-            .iter()
-            .filter(|p| p.tier.kind() == kind)
-            .map(|p| p.max_count() * p.tier.vcpu())
-            .sum()
-    };
+    let (used, peak) = (s.quota.usage(&s.pools), s.quota.peak_usage(&s.pools));
     format!(
         "Standard quota: {} of {} vCPUs at the start, up to {} if every pool scales to its maximum. Isolated quota: {} of {} vCPUs (up to {}). A quota increase is a support request.",
         used.standard_vcpu,
         s.quota.standard_vcpu,
-        most(TierKind::Standard),
+        peak.standard_vcpu,
         used.isolated_vcpu,
         s.quota.isolated_vcpu,
-        most(TierKind::Isolated)
+        peak.isolated_vcpu
     )
 }

@@ -8,6 +8,7 @@ use super::raw::{RawPool, RawScaling, S};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{
     ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling, ScheduleRule,
+    valid_pool_name,
 };
 use crate::units::{SimDuration, SimTime};
 use crate::workload::{Calendar, previous_firing};
@@ -18,11 +19,6 @@ const MIN_POLL: SimDuration = SimDuration::from_secs(10);
 /// Most instances one pool may have (far above any quota).
 pub const MAX_POOL_COUNT: u32 = 100_000;
 const MAX_COUNT: i64 = MAX_POOL_COUNT as i64;
-
-/// ACR's pool-name rule: 3 to 20 characters of letters, digits and hyphens.
-fn valid_pool_name(name: &str) -> bool {
-    (3..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
 
 /// The pool, or `None` when its tier or policy is invalid (so later checks
 /// that need them do not pile spurious problems on top).

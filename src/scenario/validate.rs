@@ -769,15 +769,11 @@ fn check_quota(cx: &mut Ctx, raw: &[RawPool], pools: &[Option<PoolSpec>], quota:
         .zip(pools)
         .filter_map(|(r, p)| Some((r, p.clone()?)))
         .unzip();
-    let used = quota.usage(&pools);
+    let (used, peak) = (quota.usage(&pools), quota.peak_usage(&pools));
     for kind in [TierKind::Standard, TierKind::Isolated] {
         let (have, limit) = (used.of(kind), quota.limit(kind));
-        let most: u64 = pools
-            .iter()
-            .filter(|p| p.tier.kind() == kind)
-            .map(|p| u64::from(p.max_count()) * u64::from(p.tier.vcpu()))
-            .sum();
-        if have <= limit && most > u64::from(limit) {
+        let most = peak.of(kind);
+        if have <= limit && most > limit {
             cx.warnings.push(format!(
                 "the {kind} pools can scale to {most} vCPUs together but the {kind} quota is {limit}: when they all scale up at once, some scale-ups will be capped (counted in scale_ups_capped)"
             ));

@@ -10,7 +10,6 @@ use super::hourly::{HourWaits, HourlyWaits};
 use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
 use super::tally::{DailyArea, day_span};
 use super::{PoolLevels, Recorder, TimeWeighted};
-use crate::load::{alike_hours, load_by_hour};
 use crate::model::{HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -195,7 +194,7 @@ pub struct ReplicationStats {
     /// Per workload, the waits by hour of the week of arrival.
     hourly: HourlyWaits,
     /// Under a per-hour objective, the first hour of the week alike to
-    /// each (`load::alike_hours`): alike hours are judged on their runs
+    /// each (`forecast::alike_hours`): alike hours are judged on their runs
     /// together.
     alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
     /// When the replication stopped early, if it did.
@@ -268,30 +267,20 @@ pub struct ReplicationSummary {
 #[derive(Debug, Clone, Default)]
 pub struct StatsSetup {
     /// Under a per-hour objective, the first hour of the week alike to
-    /// each (`load::alike_hours`).
+    /// each (`forecast::alike_hours`).
     alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
 }
 
 impl StatsSetup {
-    /// The setup of `scenario`'s replications.
-    pub fn of(scenario: &Scenario) -> StatsSetup {
-        StatsSetup {
-            alike: scenario
-                .objectives()
-                .waits
-                .iter()
-                .any(|o| o.per == Per::Hour)
-                .then(|| Box::new(alike_hours(scenario, &load_by_hour(scenario)))),
-        }
+    /// The setup of a scenario's replications, given the first hour of the
+    /// week alike to each when an objective is judged per hour (the
+    /// scenario's forecast: `forecast::stats_setup`).
+    pub fn new(alike: Option<Box<[usize; HOURS_OF_WEEK]>>) -> StatsSetup {
+        StatsSetup { alike }
     }
 }
 
 impl ReplicationStats {
-    /// An empty collector for `scenario`.
-    pub fn new(scenario: &Scenario) -> ReplicationStats {
-        ReplicationStats::with(scenario, &StatsSetup::of(scenario))
-    }
-
     /// An empty collector for `scenario`, with its replications' `setup`.
     pub fn with(scenario: &Scenario, setup: &StatsSetup) -> ReplicationStats {
         let sim = &scenario.simulation;

@@ -4,17 +4,17 @@
 //! the cost per day, the queue series and wait distributions. Reports read
 //! it; they never go back to the model.
 
+use super::Objectives;
 use super::{
     DefaultComputeMetric, Estimate, HistogramCounts, Judged, Metric, MetricSet, ObjectiveWaits,
     PoolMetric, ReplicationSummary, SloVerdict, TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
     rounded,
 };
-use super::{ObjectiveKind, Objectives, PoolLevels};
-use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{
-    BusiestHour, HOURS_OF_WEEK, HourLoad, advice, alike_hours, busiest_hour, load_by_hour,
+use super::PoolLevels;
+use crate::model::{
+    BusiestHour, Forecast, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolBaseline, PriceBase,
+    PriceTable, Scaling, Target, Tier,
 };
-use crate::model::{HourOfWeek, PriceBase, PriceTable, Scaling, Target, Tier, WaitObjective};
 use crate::scenario::{DEFAULT_COMPUTE, Scenario, describe, describe_quota};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar};
@@ -28,7 +28,7 @@ pub struct PoolSummary {
     pub tier: Tier,
     /// Metrics over the replications.
     pub metrics: MetricSet<PoolMetric>,
-    /// The steady-state baseline (computed once, here).
+    /// The steady-state baseline (the run's forecast's).
     pub analytic: PoolBaseline,
     /// Whether the count can change during the run (schedule or
     /// controller).
@@ -426,7 +426,7 @@ pub struct RunSummary {
     /// Compute cost per day of the observed window.
     pub cost_by_day: CostByDay,
     /// What would fix a missed objective, in words (empty when all are
-    /// met).
+    /// met, and for a sweep point): the forecast's, set by the caller.
     pub advice: Vec<String>,
     /// Queue-length time series.
     pub series: QueueSeries,
@@ -442,50 +442,42 @@ pub struct RunSummary {
 }
 
 /// Combines per-replication metrics (in replication order) into a sweep
-/// point's summary: without "what would fix it" (a point's row reads its
-/// metrics, and the advice costs an estimate per count at every point that
-/// misses).
-pub fn summarise(scenario: &Scenario, mut reps: Vec<ReplicationSummary>) -> RunSummary {
+/// point's summary, with the point's `forecast`.
+pub fn summarise(
+    scenario: &Scenario,
+    mut reps: Vec<ReplicationSummary>,
+    forecast: &Forecast,
+) -> RunSummary {
     let mut fold = ReplicationFold::default();
     for r in &mut reps {
         fold.add(r);
     }
-    summarise_parts(scenario, reps, fold, false)
+    summarise_with(scenario, reps, fold, forecast)
 }
 
 /// A run's summary of replications whose queue series and waits by hour
-/// were folded into `fold` as each one ended, with what would fix a missed
-/// objective.
+/// were folded into `fold` as each one ended, with the run's `forecast`
+/// (computed once a run, handed over here).
 pub fn summarise_with(
     scenario: &Scenario,
     reps: Vec<ReplicationSummary>,
     fold: ReplicationFold,
+    forecast: &Forecast,
 ) -> RunSummary {
-    summarise_parts(scenario, reps, fold, true)
-}
-
-fn summarise_parts(
-    scenario: &Scenario,
-    reps: Vec<ReplicationSummary>,
-    fold: ReplicationFold,
-    advise: bool,
-) -> RunSummary {
-    let loads = load_by_hour(scenario);
     let pools: Vec<PoolSummary> = scenario
         .pools
         .iter()
-        .zip(baseline(scenario))
-        .zip(loads.iter().cloned())
+        .zip(&forecast.pools)
         .enumerate()
-        .map(|(i, ((p, analytic), (load, service)))| PoolSummary {
+        .map(|(i, (p, f))| PoolSummary {
             name: p.name.clone(),
             tier: p.tier,
             metrics: MetricSet::from_replications(reps.iter().map(|r| &r.pools[i])),
-            analytic,
+            analytic: f.baseline.clone(),
             scales: p.scaling != Scaling::Fixed,
             cold_starts: p.cold_start.is_some(),
-            busiest_hour: busiest_hour(&load, service),
-            load_by_hour: load,
+            busiest_hour: f.busiest_hour,
+            load_by_hour: f.load_by_hour.clone(),
             stranded_by_hour: fold.stranded_by_hour.get(i).cloned().unwrap_or_default(),
         })
         .collect();
@@ -512,25 +504,8 @@ fn summarise_parts(
         .map(|d| MetricSet::from_replications(d.into_iter()));
     let totals = MetricSet::from_replications(reps.iter().map(|r| &r.totals));
     let objectives = scenario.objectives();
-    let judged = judged_waits(&objectives, &reps, || alike_hours(scenario, &loads));
+    let judged = judged_waits(&objectives, &reps, forecast.alike_hours.as_deref());
     let slo = judge(&objectives, &judged, totals.get(TotalMetric::CostPerDayUsd));
-    // The verdicts list the wait objectives first, in the same order.
-    let verdicts = slo.as_ref().map_or(&[][..], |v| &v.objectives[..]);
-    let missed_waits: Vec<&WaitObjective> = objectives
-        .waits
-        .iter()
-        .zip(verdicts)
-        .filter(|(_, v)| !v.met)
-        .map(|(o, _)| o)
-        .collect();
-    let cost_missed = verdicts
-        .iter()
-        .any(|v| v.kind == ObjectiveKind::MaxCostPerDay && !v.met);
-    let advice = if advise {
-        advice(scenario, &loads, &missed_waits, cost_missed)
-    } else {
-        Vec::new()
-    };
     let cost_by_day = cost_by_day(scenario, &reps);
     let mut series_pools = fold.series.pools;
     series_pools.resize(scenario.pools.len(), Samples::default());
@@ -551,7 +526,7 @@ fn summarise_parts(
         totals,
         slo,
         cost_by_day,
-        advice,
+        advice: Vec::new(),
         series,
         wait_by_hour: wait_by_hour(scenario.workloads.len(), &fold.wait_by_hour),
         cost_per_day_range_usd: cost_range,
@@ -562,14 +537,13 @@ fn summarise_parts(
 /// Each wait objective's judged value over the replications: the mean and
 /// interval of the replications' p95 (rounded as every wait), under
 /// `per = "hour"` hour by hour and the worst hour's. An hour is judged on
-/// the replications in which a run arrived in it; `alike` (called once, if
-/// at all) tells the hours judged together (`load::alike_hours`).
+/// the replications in which a run arrived in it; `alike` tells the hours
+/// judged together (the forecast's, present under a per-hour objective).
 fn judged_waits(
     objectives: &Objectives,
     reps: &[ReplicationSummary],
-    alike: impl Fn() -> [usize; HOURS_OF_WEEK],
+    alike: Option<&[usize; HOURS_OF_WEEK]>,
 ) -> Vec<Judged> {
-    let mut classes: Option<[usize; HOURS_OF_WEEK]> = None;
     let estimate = |xs: Vec<f64>| {
         let e = Estimate::from_samples(&xs);
         let r = |x: f64| rounded(TotalMetric::WaitP95S.name(), x);
@@ -599,8 +573,7 @@ fn judged_waits(
                         (h, estimate(xs))
                     }));
                     j.thin_hours = thin;
-                    if let Some(worst) = j.worst_hour {
-                        let class = classes.get_or_insert_with(&alike);
+                    if let (Some(worst), Some(class)) = (j.worst_hour, alike) {
                         let of = |h: usize| class[h] == class[worst.index()];
                         j.alike_hours =
                             (0..HOURS_OF_WEEK).filter(|&h| judged[h] && of(h)).count() as u32;

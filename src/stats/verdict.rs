@@ -46,7 +46,7 @@ pub struct Judged {
     /// of the replications (each judged on the replications it has).
     pub thin_hours: u32,
     /// Under `per = "hour"`, the judged hours alike to the worst one
-    /// (`load::alike_hours`: judged together), itself included.
+    /// (`forecast::alike_hours`: judged together), itself included.
     pub alike_hours: u32,
 }
 

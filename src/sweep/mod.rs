@@ -122,7 +122,7 @@ pub(crate) fn make_row(
         (Ok(s), Some(reps)) => {
             let mut s = s.clone();
             s.simulation.replications = reps.len() as u32;
-            let run = summarise(&s, reps);
+            let run = summarise(&s, reps, &crate::forecast::of(&s));
             SweepRow::new(
                 point.index,
                 params,

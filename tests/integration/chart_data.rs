@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use poolcast::analytic::erlang_c;
+use poolcast::forecast::erlang_c;
 use poolcast::replication::run;
 use poolcast::stats::student_t_975;
 

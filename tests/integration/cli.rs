@@ -648,7 +648,7 @@ fn cli_analytic_baseline_in_run_and_estimate() {
     let load = a["offered_load"].as_f64().expect("a load");
     assert!((load - 1.14).abs() < 0.01, "{load}");
     let p = a["mmc_wait_probability"].as_f64().expect("a probability");
-    assert!((p - poolcast::analytic::erlang_c(2, load)).abs() < 1e-12);
+    assert!((p - poolcast::forecast::erlang_c(2, load)).abs() < 1e-12);
     let v = json_stdout(
         poolcast()
             .args(["estimate", "--format", "json"])

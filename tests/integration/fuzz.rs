@@ -330,7 +330,7 @@ proptest! {
         let default_running = audit.started_default - audit.finished_default;
         prop_assert_eq!(audit.arrived, audit.finished + queued + running + default_running, "{}", src);
 
-        let mut stats = ReplicationStats::new(&s);
+        let mut stats = ReplicationStats::with(&s, &poolcast::forecast::stats_setup(&s));
         run_replication(&s, 0, &mut stats, &std::sync::atomic::AtomicBool::new(false));
         let r = stats.finish();
         let pool_cost: f64 = r.pools.iter().map(|p| p[poolcast::stats::PoolMetric::CostUsd]).sum();

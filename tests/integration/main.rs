@@ -14,6 +14,7 @@ mod contract;
 mod determinism;
 mod docs;
 mod exit_codes;
+mod forecast;
 mod fuzz;
 mod golden;
 mod import;

@@ -112,7 +112,7 @@ fn two_needs_are_two_objectives_judged_apart() {
 fn a_flat_load_judged_per_hour_needs_the_erlang_c_count() {
     let p95 = |c: u32| {
         let (a, mu) = (10.0, 1.0 / 3.0);
-        let pw = poolcast::analytic::erlang_c(c, a);
+        let pw = poolcast::forecast::erlang_c(c, a);
         (pw / 0.05).ln().max(0.0) / (f64::from(c) * mu - a * mu)
     };
     assert!(p95(13) > 1.2 && p95(14) < 1.2, "{} {}", p95(13), p95(14));

@@ -279,7 +279,7 @@ fn issue_12_offered_load_uses_the_timeout() {
     let stderr = run_stderr(src);
     assert!(!stderr.contains("grows without bound"), "{stderr}");
     let s = crate::support::scenario(src);
-    let b = &poolcast::analytic::baseline(&s)[0];
+    let b = &poolcast::forecast::baseline(&s)[0];
     assert!((b.offered_load - 5.6).abs() < 1e-6, "{}", b.offered_load);
     assert!((b.utilization - 0.7).abs() < 1e-6);
 }

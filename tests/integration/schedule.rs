@@ -479,7 +479,7 @@ wait_p95 = "1.2m"
 #[test]
 fn a_flat_load_judged_per_hour_starves_no_hour() {
     let erlang_c =
-        poolcast::analytic::Mmc::smallest_count(10.0, 180.0, 72.0, 1..=100).expect("a count meets");
+        poolcast::forecast::Mmc::smallest_count(10.0, 180.0, 72.0, 1..=100).expect("a count meets");
     assert_eq!(erlang_c, 14);
     let (hourly, _dir, recommended) = plan_src(FLAT, &[]);
     let by_hour = counts(&hourly);

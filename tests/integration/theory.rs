@@ -9,7 +9,7 @@
 //! band is not so wide that anything passes, each check also requires the
 //! 95% interval half-width to be under 6% of the theoretical value.
 
-use poolcast::analytic::{Mmc, baseline, erlang_c};
+use poolcast::forecast::{Mmc, baseline, erlang_c};
 use poolcast::replication::run;
 use poolcast::stats::Estimate;
 use poolcast::stats::{PoolMetric, WorkloadMetric};

@@ -312,7 +312,7 @@ fn issue_12_load_by_hour_reads_the_wall_clock_across_the_changes() {
             "count = 0\nprovisioning = \"1s\"\nscaling = { policy = \"schedule\", rules = [{ cron = \"0 1 * * *\", count = 2 }, { cron = \"0 4 * * *\", count = 0 }, { cron = \"0 8 * * *\", count = 4 }, { cron = \"0 20 * * *\", count = 0 }] }",
             "arrival = { process = \"cron\", schedule = \"0 9 * * *\", tasks = 3 }\nduration = { dist = \"constant\", value = \"10m\" }",
         ));
-        let (hours, _) = &poolcast::load::load_by_hour(&s)[0];
+        let (hours, _) = &poolcast::forecast::load_by_hour(&s)[0];
         assert_eq!(hours.len(), 168);
         for h in hours {
             let hour = h.hour_of_week % 24;

@@ -507,7 +507,7 @@ fn thin_judge(runs: f64, pool: &str, window: Option<crate::model::Window>) -> St
 }
 
 /// Hours in the week a profile spans.
-const HOURS: usize = crate::load::HOURS_OF_WEEK;
+const HOURS: usize = crate::model::HOURS_OF_WEEK;
 
 /// Instance-hours of a weekly profile.
 fn instance_hours(counts: &[u32]) -> u64 {

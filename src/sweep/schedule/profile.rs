@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::load::HOURS_OF_WEEK;
+use crate::model::HOURS_OF_WEEK;
 
 /// A stretch of the week at one count, on every day it repeats: what
 /// repair raises and trim lowers as one.

@@ -36,10 +36,9 @@ pub(super) fn comment_safe(name: &str) -> String {
 
 /// The counts of the week as bash array lines, a day a line.
 fn count_lines(counts: &[u32]) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     counts
         .chunks(24)
-        .zip(DAYS)
+        .zip(crate::model::WEEKDAYS)
         .map(|(day, name)| {
             let cells: Vec<String> = day.iter().map(u32::to_string).collect();
             format!("  {} # {name}", cells.join(" "))

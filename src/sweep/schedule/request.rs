@@ -3,11 +3,9 @@
 //! guess by M/M/c, the floor, the quota's ceiling).
 
 use super::ScheduleRequest;
-use crate::analytic::Mmc;
-use crate::load::{
-    HOURS_OF_WEEK, HourLoad, arrivals_by_hour, hour_label, load_by_hour, loaded_hours,
-};
-use crate::model::{PoolId, Target, Tier, TierKind, WaitObjective};
+use crate::forecast::Mmc;
+use crate::forecast::{arrivals_by_hour, hour_label, load_by_hour, loaded_hours};
+use crate::model::{HOURS_OF_WEEK, HourLoad, PoolId, Target, Tier, TierKind, WaitObjective};
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
 

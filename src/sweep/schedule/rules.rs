@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::WEEKDAYS as DAYS;
+
 const MINUTES_OF_WEEK: u32 = 7 * 24 * 60;
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// One rule of the schedule found.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +117,7 @@ pub(super) fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::HOURS_OF_WEEK;
+    use crate::model::HOURS_OF_WEEK;
     use crate::sweep::schedule::profile::tests::workday;
 
     #[test]

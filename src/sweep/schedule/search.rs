@@ -13,7 +13,7 @@ use super::profile::{Block, blocks, changes_per_day};
 use super::request::Bounds;
 use super::rules::rules_of;
 use super::tally::{HourCounts, HourTally};
-use crate::load::HOURS_OF_WEEK;
+use crate::model::HOURS_OF_WEEK;
 use crate::model::{PoolId, Scaling, ScheduleRule};
 use crate::replication::{RunOptions, run_recorded};
 use crate::scenario::{Scenario, scheduled_at_start};
@@ -117,6 +117,7 @@ impl Search<'_> {
         let hours = Mutex::new(HourCounts::default());
         let run = run_recorded(
             s,
+            &crate::forecast::of(s),
             &opts,
             |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded, schedule)),
             |_, tally| {

@@ -4,8 +4,7 @@
 
 use std::ops::AddAssign;
 
-use crate::load::HOURS_OF_WEEK;
-use crate::model::{HourOfWeek, Per, PoolId, Target, Window};
+use crate::model::{HOURS_OF_WEEK, HourOfWeek, Per, PoolId, Target, Window};
 use crate::scenario::Scenario;
 use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};

@@ -208,12 +208,12 @@ fn queued_runs(s: &Scenario, in_flight: f64, est: &mut MemoryEstimate) {
     let sim = &s.simulation;
     // A pool whose load reaches its most instances queues what it cannot
     // run, up to the bound; one with headroom keeps a short queue.
-    let baseline = crate::analytic::baseline(s);
+    let loads = super::offered_loads(s);
     let mut queued = 0.0;
     for (i, pool) in s.pools.iter().enumerate() {
-        let overloaded = baseline.get(i).is_none_or(|b| {
-            b.offered_load.is_nan() || b.offered_load >= f64::from(pool.max_count())
-        });
+        let overloaded = loads
+            .get(i)
+            .is_none_or(|&a| a.is_nan() || a >= f64::from(pool.max_count()));
         if !overloaded {
             continue;
         }

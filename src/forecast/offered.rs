@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Timelike};
 
-use super::HOURS_OF_WEEK;
+use crate::model::HOURS_OF_WEEK;
 use crate::workload::DurationDist;
 
 /// Seconds in an hour.

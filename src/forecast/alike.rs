@@ -17,8 +17,9 @@
 
 use std::collections::HashMap;
 
-use super::{HOURS_OF_WEEK, HourLoad, Occupancy, firing_hour, observed_week, occupancy};
-use crate::model::Target;
+use super::hours::{firing_hour, observed_week, occupancy};
+use super::offered::Occupancy;
+use crate::model::{HOURS_OF_WEEK, HourLoad, Target};
 use crate::scenario::Scenario;
 
 /// A load of at most this share of the instances drains a queue within
@@ -40,7 +41,7 @@ const QUIET_SHARE: f64 = 0.5;
 /// # arrival = { process = "poisson", rate = "20/h" }
 /// # duration = { dist = "exponential", mean = "3m" }
 /// # "#, std::path::Path::new("x.toml")).unwrap();
-/// let classes = poolcast::load::alike_hours(&s, &poolcast::load::load_by_hour(&s));
+/// let classes = poolcast::forecast::alike_hours(&s, &poolcast::forecast::load_by_hour(&s));
 /// assert!(classes.iter().all(|&c| c == 0)); // a flat load: one hour, 168 times
 /// ```
 pub fn alike_hours(s: &Scenario, loads: &[(Vec<HourLoad>, f64)]) -> [usize; HOURS_OF_WEEK] {
@@ -113,7 +114,7 @@ fn hour_signatures(s: &Scenario, loads: &[(Vec<HourLoad>, f64)]) -> Vec<Vec<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::load_by_hour;
+    use crate::forecast::load_by_hour;
     use crate::model::HourOfWeek;
 
     /// A workday team (30 runs an hour Mon-Fri 08:00-19:00, 5-minute runs)

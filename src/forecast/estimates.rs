@@ -7,12 +7,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::analytic::{PoolBaseline, baseline};
-use crate::load::{
-    BusiestHour, HourLoad, ObjectiveEstimate, WaitModel, busiest_hour, cost_per_day_usd,
-    load_by_hour,
-};
-use crate::model::Tier;
+use super::{ObjectiveEstimate, WaitModel, cost_per_day_usd};
+use crate::model::{BusiestHour, Forecast, HourLoad, PoolBaseline, Tier};
 use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::units::SimDuration;
 
@@ -62,7 +58,12 @@ pub struct ScenarioEstimate {
 impl ScenarioEstimate {
     /// The estimate of `s`.
     pub fn of(s: &Scenario) -> ScenarioEstimate {
-        let loads = load_by_hour(s);
+        ScenarioEstimate::with(s, &super::of(s))
+    }
+
+    /// The estimate of `s`, whose forecast is `forecast`.
+    pub fn with(s: &Scenario, forecast: &Forecast) -> ScenarioEstimate {
+        let loads = super::loads(forecast);
         let model = WaitModel::new(s, &loads);
         let objectives = s
             .objectives()
@@ -73,17 +74,19 @@ impl ScenarioEstimate {
         let pools = s
             .pools
             .iter()
-            .zip(baseline(s))
-            .zip(loads.iter().cloned())
-            .map(|((p, baseline), (hours, service_s))| PoolEstimate {
+            .zip(&forecast.pools)
+            .map(|(p, f)| PoolEstimate {
                 name: p.name.clone(),
                 tier: p.tier,
                 count: p.count,
                 max_count: p.max_count(),
-                busiest_hour: busiest_hour(&hours, service_s),
-                cost_per_day_usd: cost_per_day_usd(&hours, s.prices.instance_hour_usd(p.tier)),
-                baseline,
-                load_by_hour: hours,
+                busiest_hour: f.busiest_hour,
+                cost_per_day_usd: cost_per_day_usd(
+                    &f.load_by_hour,
+                    s.prices.instance_hour_usd(p.tier),
+                ),
+                baseline: f.baseline.clone(),
+                load_by_hour: f.load_by_hour.clone(),
             })
             .collect();
         ScenarioEstimate {

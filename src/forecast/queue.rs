@@ -1,6 +1,6 @@
 //! Closed-form queueing results used as a baseline for the simulation.
 
-use crate::model::{PoolId, Scaling, Target};
+use crate::model::{PoolBaseline, PoolId, Scaling, Target};
 use crate::scenario::Scenario;
 use crate::workload::ArrivalProcess;
 
@@ -14,7 +14,7 @@ use crate::workload::ArrivalProcess;
 ///
 /// ```
 /// // Textbook example: 2 servers, load 1 Erlang: C = 1/3.
-/// assert!((poolcast::analytic::erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+/// assert!((poolcast::forecast::erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn erlang_c(c: u32, a: f64) -> f64 {
     let mut b = ErlangB::new(a);
@@ -68,7 +68,7 @@ pub struct Mmc {
 }
 
 /// The share of runs a p95 lets wait longer than it.
-const P95_TAIL: f64 = 0.05;
+pub(crate) const P95_TAIL: f64 = 0.05;
 
 impl Mmc {
     /// The queue of `servers` instances at `offered_load` Erlangs.
@@ -88,6 +88,24 @@ impl Mmc {
         }
     }
 
+    /// The queue of `servers` instances at `offered_load` Erlangs: `known`
+    /// when it is that queue, so that Erlang C is computed once per pool
+    /// and count.
+    pub fn reusing(
+        known: Option<Mmc>,
+        servers: u32,
+        offered_load: f64,
+        mean_service_s: f64,
+    ) -> Mmc {
+        known
+            .filter(|q| {
+                q.servers == servers
+                    && q.offered_load.to_bits() == offered_load.to_bits()
+                    && q.mean_service_s.to_bits() == mean_service_s.to_bits()
+            })
+            .unwrap_or_else(|| Mmc::new(servers, offered_load, mean_service_s))
+    }
+
     /// Whether the queue has a steady state (load below the servers).
     fn stable(&self) -> bool {
         self.offered_load <= 0.0
@@ -103,7 +121,7 @@ impl Mmc {
     ///
     /// ```
     /// // M/M/1 at utilisation 0.5: Wq = ρ/(μ-λ) = 0.5 / (1 - 0.5) = 1 service time.
-    /// let q = poolcast::analytic::Mmc::new(1, 0.5, 1.0);
+    /// let q = poolcast::forecast::Mmc::new(1, 0.5, 1.0);
     /// assert!((q.mean_wait_s() - 1.0).abs() < 1e-12);
     /// ```
     pub fn mean_wait_s(&self) -> f64 {
@@ -117,7 +135,7 @@ impl Mmc {
     /// C e^{-(c mu - lambda) t} (every run at or above capacity).
     ///
     /// ```
-    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// let q = poolcast::forecast::Mmc::new(4, 3.0, 60.0);
     /// assert!((q.wait_tail(q.p95_wait_s()) - 0.05).abs() < 1e-12);
     /// assert_eq!(q.wait_tail(0.0), q.wait_probability());
     /// ```
@@ -152,7 +170,7 @@ impl Mmc {
     /// *Probability, Statistics and Queueing Theory*, 1990). Exact for M/M/c.
     ///
     /// ```
-    /// let q = poolcast::analytic::Mmc::new(4, 3.0, 60.0);
+    /// let q = poolcast::forecast::Mmc::new(4, 3.0, 60.0);
     /// assert_eq!(q.allen_cunneen_mean_wait_s(1.0, 1.0), q.mean_wait_s());
     /// ```
     pub fn allen_cunneen_mean_wait_s(&self, ca: f64, cs: f64) -> f64 {
@@ -193,86 +211,124 @@ impl Mmc {
     }
 }
 
-/// The analytic view of one pool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolBaseline {
-    /// Mean instances the arrivals keep busy (Erlangs).
-    pub offered_load: f64,
-    /// Offered load per instance.
-    pub utilization: f64,
-    /// Mean run time on the pool, in seconds (all its workloads mixed).
-    pub mean_service_s: f64,
-    /// Coefficient of variation of that run time.
-    pub service_cv: f64,
-    /// Why the closed forms do not describe this pool; `None` when they do.
-    pub not_applicable: Option<String>,
-    /// Erlang C: the share of runs that wait (M/M/c).
-    pub mmc_wait_probability: f64,
-    /// M/M/c mean wait, seconds.
-    pub mmc_wait_mean_s: f64,
-    /// Allen-Cunneen M/G/c mean wait, seconds.
-    pub allen_cunneen_wait_mean_s: f64,
-}
-
 /// Share of runs a timeout may cut before the baseline stops applying: a
 /// percent barely moves the mean run time the formulas use.
 const TIMEOUT_TOLERANCE: f64 = 0.01;
 
+/// The runs offered to one pool: their mean rate, the moments of the time
+/// each holds an instance (mixed by arrival rate), and why the closed forms
+/// would not describe the pool.
+struct Offered {
+    /// Arrivals per second.
+    rate: f64,
+    /// Offered load, Erlangs: the sum of rate x mean run time.
+    load: f64,
+    /// The sum of rate x mean square run time, seconds.
+    second: f64,
+    reasons: Vec<String>,
+}
+
+/// What the workloads of pool `i` of `scenario` offer it.
+fn offered(scenario: &Scenario, i: usize) -> Offered {
+    let pool = &scenario.pools[i];
+    let mut o = Offered {
+        rate: 0.0,
+        load: 0.0,
+        second: 0.0,
+        reasons: Vec::new(),
+    };
+    if pool.scaling != Scaling::Fixed {
+        o.reasons
+            .push("the pool scales, so its count is not fixed".into());
+    }
+    for w in scenario
+        .workloads
+        .iter()
+        .filter(|w| w.target == Target::Pool(PoolId(i as u32)))
+    {
+        match &w.arrival {
+            ArrivalProcess::Poisson { .. } => {}
+            other => o.reasons.push(format!(
+                "workload {} arrives by {}, not Poisson",
+                w.name,
+                process_name(other)
+            )),
+        }
+        let f = w.runtime_factor(pool.tier.vcpu());
+        let cut = w.duration.exceed_probability(w.timeout.as_secs_f64() / f);
+        if cut > TIMEOUT_TOLERANCE {
+            o.reasons.push(format!(
+                "its timeout cuts {:.1}% of workload {}'s runs",
+                cut * 100.0,
+                w.name
+            ));
+        }
+        let lambda = w.arrival.mean_rate().as_per_second();
+        // A run occupies its instance until it ends or times out.
+        let (mean, second) = w.duration.capped_moments(w.timeout.as_secs_f64() / f);
+        o.rate += lambda;
+        o.load += lambda * mean * f;
+        o.second += lambda * second * f * f;
+    }
+    o
+}
+
+/// Every pool's offered load, Erlangs (the baseline's, without its queue).
+pub fn offered_loads(scenario: &Scenario) -> Vec<f64> {
+    (0..scenario.pools.len())
+        .map(|i| offered(scenario, i).load)
+        .collect()
+}
+
 /// The M/M/c and Allen-Cunneen baseline of every pool. Poisson arrivals mix
 /// into one Poisson stream (`ca = 1`); run times mix by arrival rate.
 pub fn baseline(scenario: &Scenario) -> Vec<PoolBaseline> {
-    scenario
-        .pools
-        .iter()
-        .enumerate()
-        .map(|(i, pool)| {
-            let mut reasons: Vec<String> = Vec::new();
-            if pool.scaling != Scaling::Fixed {
-                reasons.push("the pool scales, so its count is not fixed".into());
-            }
-            let (mut rate, mut m1, mut m2) = (0.0, 0.0, 0.0);
-            for w in scenario.workloads.iter().filter(|w| w.target == Target::Pool(PoolId(i as u32))) {
-                match &w.arrival {
-                    ArrivalProcess::Poisson { .. } => {}
-                    other => reasons.push(format!("workload {} arrives by {}, not Poisson", w.name, process_name(other))),
-                }
-                let f = w.runtime_factor(pool.tier.vcpu());
-                let cut = w.duration.exceed_probability(w.timeout.as_secs_f64() / f);
-                if cut > TIMEOUT_TOLERANCE {
-                    reasons.push(format!("its timeout cuts {:.1}% of workload {}'s runs", cut * 100.0, w.name));
-                }
-                let lambda = w.arrival.mean_rate().as_per_second();
-                // A run occupies its instance until it ends or times out.
-                let (mean, second) = w.duration.capped_moments(w.timeout.as_secs_f64() / f);
-                rate += lambda;
-                m1 += lambda * mean * f;
-                m2 += lambda * second * f * f;
-            }
-            let mean_service_s = if rate > 0.0 { m1 / rate } else { 0.0 };
-            let second = if rate > 0.0 { m2 / rate } else { 0.0 };
-            let service_cv = if mean_service_s > 0.0 { (second / (mean_service_s * mean_service_s) - 1.0).max(0.0).sqrt() } else { 0.0 };
-            let c = pool.count;
-            let a = m1;
-            if rate == 0.0 {
-                reasons.push("no workload runs on it".into());
-            } else if pool.scaling == Scaling::Fixed && a >= f64::from(c) {
-                reasons.push(format!("the offered load {a:.2} is not below its {c} instances: there is no steady state"));
-            }
-            let applies = reasons.is_empty();
-            let nan_unless = |x: f64| if applies { x } else { f64::NAN };
-            let mmc = Mmc::new(c, a, mean_service_s);
-            PoolBaseline {
-                offered_load: a,
-                utilization: a / f64::from(c.max(1)),
-                mean_service_s,
-                service_cv,
-                mmc_wait_probability: nan_unless(mmc.wait_probability()),
-                mmc_wait_mean_s: nan_unless(mmc.mean_wait_s()),
-                allen_cunneen_wait_mean_s: nan_unless(mmc.allen_cunneen_mean_wait_s(1.0, service_cv)),
-                not_applicable: (!applies).then(|| reasons.join("; ")),
-            }
-        })
+    (0..scenario.pools.len())
+        .map(|i| pool_baseline(scenario, i).0)
         .collect()
+}
+
+/// The baseline of pool `i`, and its M/M/c queue where the closed forms
+/// apply (Erlang C is computed only there).
+pub(super) fn pool_baseline(scenario: &Scenario, i: usize) -> (PoolBaseline, Option<Mmc>) {
+    let pool = &scenario.pools[i];
+    let Offered {
+        rate,
+        load: a,
+        second: m2,
+        mut reasons,
+    } = offered(scenario, i);
+    let mean_service_s = if rate > 0.0 { a / rate } else { 0.0 };
+    let second = if rate > 0.0 { m2 / rate } else { 0.0 };
+    let service_cv = if mean_service_s > 0.0 {
+        (second / (mean_service_s * mean_service_s) - 1.0)
+            .max(0.0)
+            .sqrt()
+    } else {
+        0.0
+    };
+    let c = pool.count;
+    if rate == 0.0 {
+        reasons.push("no workload runs on it".into());
+    } else if pool.scaling == Scaling::Fixed && a >= f64::from(c) {
+        reasons.push(format!(
+            "the offered load {a:.2} is not below its {c} instances: there is no steady state"
+        ));
+    }
+    let mmc = reasons.is_empty().then(|| Mmc::new(c, a, mean_service_s));
+    let figure = |f: fn(&Mmc) -> f64| mmc.as_ref().map_or(f64::NAN, f);
+    let baseline = PoolBaseline {
+        offered_load: a,
+        utilization: a / f64::from(c.max(1)),
+        mean_service_s,
+        service_cv,
+        mmc_wait_probability: figure(Mmc::wait_probability),
+        mmc_wait_mean_s: figure(Mmc::mean_wait_s),
+        allen_cunneen_wait_mean_s: mmc
+            .map_or(f64::NAN, |q| q.allen_cunneen_mean_wait_s(1.0, service_cv)),
+        not_applicable: (!reasons.is_empty()).then(|| reasons.join("; ")),
+    };
+    (baseline, mmc)
 }
 
 fn process_name(p: &ArrivalProcess) -> &'static str {
@@ -303,13 +359,13 @@ mod tests {
         ];
         for (c, a, exact) in cases {
             assert!(
-                (erlang_c(c, a) - exact).abs() < 1e-9,
+                (erlang_c(c, a) - exact).abs() < 1e-12,
                 "C({c}, {a}) = {} not {exact}",
                 erlang_c(c, a)
             );
         }
         // M/M/1: Wq = ρ/(μ−λ): ρ = 0.75, mean service 4 s gives 12 s.
-        assert!((Mmc::new(1, 0.75, 4.0).mean_wait_s() - 12.0).abs() < 1e-9);
+        assert!((Mmc::new(1, 0.75, 4.0).mean_wait_s() - 12.0).abs() < 1e-12);
     }
 
     #[test]
@@ -319,7 +375,7 @@ mod tests {
                 (Mmc::new(c, a, 100.0).allen_cunneen_mean_wait_s(1.0, 1.0)
                     - Mmc::new(c, a, 100.0).mean_wait_s())
                 .abs()
-                    < 1e-9
+                    < 1e-12 * Mmc::new(c, a, 100.0).mean_wait_s()
             );
         }
         // Constant run times (cs = 0) halve the M/M/c wait.
@@ -402,8 +458,8 @@ mod tests {
         // P(Wq > t) = C e^{-t/60}: p95 at 60 ln(20/3), mean 20 s.
         let q = Mmc::new(2, 1.0, 60.0);
         assert!((q.wait_probability() - 1.0 / 3.0).abs() < 1e-12);
-        assert!((q.p95_wait_s() - 60.0 * (20.0f64 / 3.0).ln()).abs() < 1e-9);
-        assert!((q.mean_wait_s() - 20.0).abs() < 1e-9);
+        assert!((q.p95_wait_s() / (60.0 * (20.0f64 / 3.0).ln()) - 1.0).abs() < 1e-12);
+        assert!((q.mean_wait_s() / 20.0 - 1.0).abs() < 1e-12);
         let full = Mmc::new(2, 2.0, 60.0);
         assert_eq!(
             (full.wait_probability(), full.p95_wait_s()),

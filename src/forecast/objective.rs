@@ -9,13 +9,12 @@
 //! those waits over the judged runs. `estimate` and "what would fix it"
 //! read it.
 
-use super::{HourLoad, WeeklyArrivals, firing_hour, observed_week, occupancy};
-use crate::analytic::Mmc;
-use crate::model::{HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
+use super::hours::{firing_hour, observed_week, occupancy};
+use super::offered::WeeklyArrivals;
+use super::queue::{Mmc, P95_TAIL};
+use crate::model::{HourLoad, HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
 use crate::scenario::Scenario;
 
-/// The share of runs a p95 lets wait longer than it.
-const P95_TAIL: f64 = 0.05;
 /// Seconds in an hour.
 const HOUR_S: f64 = 3600.0;
 /// Halvings of the bracket around a p95: far below a rounded second.

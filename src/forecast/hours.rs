@@ -7,22 +7,16 @@
 //! warnings, `estimate`, the fix hint and the planner's first guess look
 //! at instead.
 
-mod alike;
-mod objective;
-mod offered;
-
-pub use alike::alike_hours;
-pub use objective::{ObjectiveEstimate, WaitModel};
-pub use offered::{Batch, Occupancy, WeeklyArrivals};
-
-use crate::analytic::Mmc;
-use crate::model::{PoolId, PoolSpec, Scaling, Target, Tier, WaitObjective};
+use super::objective::WaitModel;
+use super::offered::{Batch, Occupancy, WeeklyArrivals};
+use super::queue::Mmc;
+use crate::model::{
+    BusiestHour, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, PoolSpec, Scaling, Target, Tier,
+    WEEKDAYS, WaitObjective,
+};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
-
-/// Hours in a week.
-pub const HOURS_OF_WEEK: usize = 168;
 
 /// Weeks of cron firings looked at, at most: exact for daily and weekly
 /// schedules, and a bounded search whatever the horizon.
@@ -31,45 +25,9 @@ const CRON_WEEKS: u64 = 4;
 /// Seconds in a week.
 const WEEK_SECS: u64 = 7 * 86_400;
 
-/// One hour of the week of one pool.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HourLoad {
-    /// Hour of the week, 0 = Monday 00:00-01:00.
-    pub hour_of_week: usize,
-    /// Instances busy in the hour (Erlangs): its runs and those still
-    /// running from earlier hours.
-    pub offered_load: f64,
-    /// The part of `offered_load` from arrivals through the hours (every
-    /// process but cron firings): the load a queue sees as a steady
-    /// stream, what M/M/c reads. A cron firing is a batch that drains.
-    pub steady_load: f64,
-    /// Runs cron firings bring at once in the hour, a week.
-    pub batch_runs: f64,
-    /// Instances the pool can have in the hour: the fixed count, the
-    /// schedule's count once provisioned, or a controller's maximum.
-    pub instances: u32,
-}
-
-/// The busiest hour of a pool under M/M/c at its load: what the peak looks
-/// like in steady state.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BusiestHour {
-    /// The hour and its load.
-    pub hour: HourLoad,
-    /// Mean run time on the pool, seconds.
-    pub mean_service_s: f64,
-    /// Erlang C: the share of runs that wait (1 at or above capacity).
-    pub wait_probability: f64,
-    /// M/M/c mean wait, seconds (infinite at or above capacity).
-    pub wait_mean_s: f64,
-    /// M/M/c p95 wait, seconds: P(Wq > t) = C e^{-(c mu - lambda) t}.
-    pub wait_p95_s: f64,
-}
-
 /// `Mon 09:00`-style label of an hour of the week.
 pub fn hour_label(h: usize) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    format!("{} {:02}:00", DAYS[h / 24 % 7], h % 24)
+    HourOfWeek::from_index(h % HOURS_OF_WEEK).to_string()
 }
 
 /// A workload's arrivals over the week of the scenario's clock, averaged
@@ -89,7 +47,7 @@ pub fn weekly_arrivals(
     };
     let slot = |t: SimTime| {
         let (d, h) = calendar.weekday_hour(t);
-        d * 24 + h
+        HourOfWeek::new(d, h).index()
     };
     match arrival {
         ArrivalProcess::Poisson { .. } | ArrivalProcess::Burst { .. } => {
@@ -102,8 +60,8 @@ pub fn weekly_arrivals(
             ..
         } => {
             // Its multipliers are by calendar hour and weekday, as the slots.
-            for (h, o) in out.rates.iter_mut().enumerate() {
-                *o = rate.as_per_second() * hourly[h % 24] * weekly[h / 24];
+            for (hour, o) in HourOfWeek::all().zip(out.rates.iter_mut()) {
+                *o = rate.as_per_second() * hourly[hour.hour()] * weekly[hour.day()];
             }
         }
         ArrivalProcess::Cron {
@@ -201,7 +159,7 @@ fn instances(p: &PoolSpec, calendar: &Calendar) -> [u32; HOURS_OF_WEEK] {
                 // Each hour of the week as the clock first reads it (a
                 // repeated hour keeps its first reading).
                 let (d, h) = calendar.weekday_hour(SimTime(k as u64 * 3600 * TICKS_PER_SECOND));
-                out[d * 24 + h].get_or_insert(count);
+                out[HourOfWeek::new(d, h).index()].get_or_insert(count);
             }
             // An hour the clock skipped has the count in force as it jumped:
             // that of the hour before.
@@ -275,13 +233,13 @@ pub fn load_by_hour(s: &Scenario) -> Vec<(Vec<HourLoad>, f64)> {
 
 /// The hour of the week (its index) a firing `at_s` seconds after Monday
 /// 00:00 is in.
-fn firing_hour(at_s: f64) -> usize {
+pub(super) fn firing_hour(at_s: f64) -> usize {
     (at_s / 3600.0) as usize % HOURS_OF_WEEK
 }
 
 /// How long a run of `w` holds an instance of `pool`: its run time on the
 /// pool's tier, cut at its timeout.
-fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
+pub(super) fn occupancy<'a>(w: &'a WorkloadSpec, pool: &PoolSpec) -> Occupancy<'a> {
     Occupancy {
         dist: &w.duration,
         factor: w.runtime_factor(pool.tier.vcpu()),
@@ -319,7 +277,10 @@ pub fn cost_per_day_usd(hours: &[HourLoad], usd_per_hour: f64) -> f64 {
 /// week with its rate per hour, over the observed window of `s`.
 pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
     let per_s = observed_week(s, &s.workloads[w]).rates_by_hour();
-    let day = |d: usize| per_s[d * 24..(d + 1) * 24].iter().sum::<f64>() * 3600.0;
+    let day = |d: usize| {
+        let first = HourOfWeek::new(d, 0).index();
+        per_s[first..first + 24].iter().sum::<f64>() * 3600.0
+    };
     let weekday = (0..5).map(day).sum::<f64>() / 5.0;
     let weekend = (5..7).map(day).sum::<f64>() / 2.0;
     let (peak, rate) =
@@ -334,6 +295,15 @@ pub fn daily_runs(s: &Scenario, w: usize) -> (f64, f64, usize, f64) {
 /// at equal loads): M/M/c is of a steady stream, and a cron batch drains
 /// (each objective's estimate counts it).
 pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHour> {
+    busiest_hour_of(hours, mean_service_s, None)
+}
+
+/// `busiest_hour`, reading `known` when it is the hour's queue.
+pub(super) fn busiest_hour_of(
+    hours: &[HourLoad],
+    mean_service_s: f64,
+    known: Option<Mmc>,
+) -> Option<BusiestHour> {
     let hour = *hours
         .iter()
         .filter(|h| h.steady_load > 0.0)
@@ -342,7 +312,7 @@ pub fn busiest_hour(hours: &[HourLoad], mean_service_s: f64) -> Option<BusiestHo
                 .total_cmp(&b.steady_load)
                 .then(b.hour_of_week.cmp(&a.hour_of_week))
         })?;
-    let q = Mmc::new(hour.instances, hour.steady_load, mean_service_s);
+    let q = Mmc::reusing(known, hour.instances, hour.steady_load, mean_service_s);
     Some(BusiestHour {
         hour,
         mean_service_s,
@@ -372,7 +342,7 @@ pub fn smallest_count_for_p95(
 /// judge judges, in its window, per workload, cron batches draining); for
 /// a pool that scales, the command to run; for a missed cost cap, the most
 /// instances it allows. Each line names the objective it fixes. `loads`
-/// is `load_by_hour(s)`, computed once by the caller.
+/// is `load_by_hour(s)`, computed once by the caller; something is missed.
 pub fn advice(
     s: &Scenario,
     loads: &[(Vec<HourLoad>, f64)],
@@ -380,10 +350,6 @@ pub fn advice(
     cost_missed: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if missed_waits.is_empty() && !cost_missed {
-        // Most runs meet: no model to build.
-        return out;
-    }
     let model = WaitModel::new(s, loads);
     // A pool that scales has no count to give: one line says what to try.
     let mut told = Vec::new();
@@ -455,16 +421,9 @@ pub fn advice(
 /// The instances of `pool`'s tier the quota leaves beside the other pools
 /// of its kind.
 fn quota_fits(s: &Scenario, pool: &PoolSpec) -> u32 {
-    let used_by_others: u32 = s
-        .pools
-        .iter()
-        .filter(|p| p.name != pool.name && p.tier.kind() == pool.tier.kind())
-        .map(|p| p.vcpu())
-        .sum();
-    s.quota
-        .limit(pool.tier.kind())
-        .saturating_sub(used_by_others)
-        / pool.tier.vcpu()
+    let kind = pool.tier.kind();
+    let used_by_others = s.quota.usage(&s.pools).of(kind) - pool.vcpu();
+    s.quota.limit(kind).saturating_sub(used_by_others) / pool.tier.vcpu()
 }
 
 /// Whether a smaller tier of pool `p`'s kind holds every run of its
@@ -520,9 +479,10 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
             let mut r = Vec::new();
             let mut h = 0;
             while h < 24 {
-                if over(&hours[d * 24 + h]) {
+                let at = |h: usize| &hours[HourOfWeek::new(d, h).index()];
+                if over(at(h)) {
                     let start = h;
-                    while h < 24 && over(&hours[d * 24 + h]) {
+                    while h < 24 && over(at(h)) {
                         h += 1;
                     }
                     r.push((start, h));
@@ -539,7 +499,6 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
             .collect::<Vec<_>>()
             .join(", ")
     };
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     if ranges.iter().all(Vec::is_empty) {
         return None;
     }
@@ -556,7 +515,7 @@ fn hours_where(hours: &[HourLoad], over: impl Fn(&HourLoad) -> bool) -> Option<S
     };
     for (d, r) in ranges.iter().enumerate().skip(first) {
         if !r.is_empty() {
-            parts.push(format!("{} {}", DAYS[d], words(r)));
+            parts.push(format!("{} {}", WEEKDAYS[d], words(r)));
         }
     }
     Some(parts.join("; "))
