@@ -72,8 +72,13 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
         }
     }
     warnings.extend(late);
-    let json = report::summary_json(&run, &warnings);
-    out.write(Kind::Json, "summary.json", json.as_bytes())?;
+    // summary.json's text only when it is written or printed: for 1,000
+    // pools its value tree was most of the run's peak memory.
+    let json = (out.wants(Kind::Json) || args.print.format == Format::Json)
+        .then(|| report::summary_json(&run, &warnings));
+    if let Some(json) = &json {
+        out.write(Kind::Json, "summary.json", json.as_bytes())?;
+    }
     if out.wants(Kind::Csv) {
         write_csvs(&out, &run)?;
     }
@@ -93,7 +98,7 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     out.write_document(|| report::Document::for_run(&run, &warnings, &charts))?;
     match args.print.format {
         Format::Table => emit(&report::summary_table(&run))?,
-        Format::Json => emit(&json)?,
+        Format::Json => emit(json.as_deref().unwrap_or_default())?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
     }
     out.finish_noted(args.print.quiet)?;

@@ -5,12 +5,12 @@
 //! it; they never go back to the model.
 
 use super::Objectives;
+use super::PoolLevels;
 use super::{
     DefaultComputeMetric, Estimate, HistogramCounts, Judged, Metric, MetricSet, ObjectiveWaits,
     PoolMetric, ReplicationSummary, SloVerdict, TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
     rounded,
 };
-use super::PoolLevels;
 use crate::model::{
     BusiestHour, Forecast, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolBaseline, PriceBase,
     PriceTable, Scaling, Target, Tier,
