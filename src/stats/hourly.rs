@@ -3,6 +3,7 @@
 //! read).
 
 use super::counts::{ByteCounts, bucket_index};
+use crate::model::HourOfWeek;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 use crate::workload::{Calendar, WorkloadId};
 
@@ -56,7 +57,7 @@ impl HourlyWaits {
         let (from, to, hour) = &mut self.last_hour;
         if !(*from..*to).contains(&arrived_at) {
             let (f, t, (day, h)) = self.calendar.wall_hour(arrived_at);
-            (*from, *to, *hour) = (f, t, day * 24 + h);
+            (*from, *to, *hour) = (f, t, HourOfWeek::new(day, h).index());
         }
         let cell = &mut self.cells[w.0 as usize * HOURS_OF_WEEK + *hour];
         cell.sum_ticks += u128::from(wait);
@@ -290,7 +291,9 @@ mod tests {
                 let at = SimTime(secs * TICKS_PER_SECOND);
                 hourly.record(WorkloadId(w), at, wait);
                 let (_, _, (day, hour)) = calendar.wall_hour(at);
-                each.entry((w as usize, day * 24 + hour)).or_default().push(wait);
+                each.entry((w as usize, HourOfWeek::new(day, hour).index()))
+                    .or_default()
+                    .push(wait);
             }
             let cells = hourly.finish();
             prop_assert_eq!(cells.len(), 3);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::HOURS_OF_WEEK;
+use crate::model::{HOURS_OF_WEEK, HourOfWeek};
 
 /// A stretch of the week at one count, on every day it repeats: what
 /// repair raises and trim lowers as one.
@@ -65,7 +65,7 @@ pub(super) fn blocks(counts: &[u32]) -> Vec<Block> {
     let mut groups: BTreeMap<(usize, usize, u32), Vec<(usize, usize)>> = BTreeMap::new();
     for (s, len) in runs {
         groups
-            .entry((s % 24, len, counts[s]))
+            .entry((HourOfWeek::from_index(s).hour(), len, counts[s]))
             .or_default()
             .push((s, len));
     }
@@ -106,7 +106,7 @@ pub(super) fn compress(need: &[u32], per_day: u32) -> Vec<u32> {
             }
         }
         for h in 1..n {
-            let day_start = h % 24 == 0;
+            let day_start = HourOfWeek::from_index(h).hour() == 0;
             for pv in 0..v {
                 for pk in 0..=k_max {
                     let c = cost[h - 1][idx(pv, pk)];
@@ -162,7 +162,7 @@ pub(super) fn changes_per_day(counts: &[u32]) -> [u32; 7] {
     let mut out = [0; 7];
     for h in 0..n {
         if counts[h] != counts[(h + n - 1) % n] {
-            out[h / 24] += 1;
+            out[HourOfWeek::from_index(h).day()] += 1;
         }
     }
     out
@@ -176,7 +176,8 @@ pub(in crate::sweep::schedule) mod tests {
     pub(in crate::sweep::schedule) fn workday(peak: u32, night: u32) -> Vec<u32> {
         (0..HOURS_OF_WEEK)
             .map(|h| {
-                if h / 24 < 5 && (9..18).contains(&(h % 24)) {
+                let h = HourOfWeek::from_index(h);
+                if h.day() < 5 && (9..18).contains(&h.hour()) {
                     peak
                 } else {
                     night
@@ -190,12 +191,17 @@ pub(in crate::sweep::schedule) mod tests {
         // A ragged workday: 09-10 needs 5, 10-17 needs 8, 17-18 needs 3,
         // evenings 1, nights 0.
         let need: Vec<u32> = (0..HOURS_OF_WEEK)
-            .map(|h| match (h / 24, h % 24) {
-                (0..5, 9) => 5,
-                (0..5, 10..17) => 8,
-                (0..5, 17) => 3,
-                (0..5, 18..21) => 1,
-                _ => 0,
+            .map(|h| {
+                match (
+                    HourOfWeek::from_index(h).day(),
+                    HourOfWeek::from_index(h).hour(),
+                ) {
+                    (0..5, 9) => 5,
+                    (0..5, 10..17) => 8,
+                    (0..5, 17) => 3,
+                    (0..5, 18..21) => 1,
+                    _ => 0,
+                }
             })
             .collect();
         for per_day in [1, 2, 4, 24] {

@@ -5,7 +5,9 @@
 use super::ScheduleRequest;
 use crate::forecast::Mmc;
 use crate::forecast::{arrivals_by_hour, hour_label, load_by_hour, loaded_hours};
-use crate::model::{HOURS_OF_WEEK, HourLoad, PoolId, Target, Tier, TierKind, WaitObjective};
+use crate::model::{
+    HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, Target, Tier, TierKind, WaitObjective,
+};
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
 
@@ -214,7 +216,7 @@ fn pool_objectives(s: &Scenario, p: usize) -> Vec<WaitObjective> {
 fn judged_hour(objectives: &[WaitObjective], h: usize) -> bool {
     objectives.iter().any(|o| {
         o.window
-            .is_none_or(|w| (0..60).any(|m| w.contains(h / 24, (h % 24 * 60 + m) as u32)))
+            .is_none_or(|w| w.overlaps(HourOfWeek::from_index(h)))
     })
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::HourOfWeek;
 use crate::model::WEEKDAYS as DAYS;
 
 const MINUTES_OF_WEEK: u32 = 7 * 24 * 60;
@@ -85,11 +86,16 @@ pub(super) fn rules_of(counts: &[u32], lead_min: u32) -> Vec<PlannedRule> {
             0
         };
         let fire = (h as u32 * 60 + MINUTES_OF_WEEK - lead) % MINUTES_OF_WEEK;
-        let e = merged
-            .entry((fire % 1440, counts[h]))
-            .or_insert_with(|| (Vec::new(), Vec::new(), fire, h % 24));
+        let e = merged.entry((fire % 1440, counts[h])).or_insert_with(|| {
+            (
+                Vec::new(),
+                Vec::new(),
+                fire,
+                HourOfWeek::from_index(h).hour(),
+            )
+        });
         e.0.push((fire / 1440) as usize);
-        e.1.push(h / 24);
+        e.1.push(HourOfWeek::from_index(h).day());
         e.2 = e.2.min(fire);
     }
     let mut rules: Vec<(u32, PlannedRule)> = merged

@@ -134,7 +134,7 @@ impl<'a> HourTally<'a> {
         }
         let calendar = &self.scenario.simulation.calendar;
         let (day, minute) = calendar.weekday_minute(arrived_at);
-        let hour = day * 24 + minute as usize / 60;
+        let hour = HourOfWeek::new(day, minute as usize / 60).index();
         let c = &mut self.counts;
         match judging.filter(|j| j.window.is_none_or(|win| win.contains(day, minute))) {
             Some(j) => {
