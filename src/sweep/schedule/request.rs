@@ -6,7 +6,7 @@ use super::ScheduleRequest;
 use crate::forecast::Mmc;
 use crate::forecast::{arrivals_by_hour, hour_label, load_by_hour, loaded_hours};
 use crate::model::{
-    HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, Target, Tier, TierKind, WaitObjective,
+    HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, PoolSpec, Target, Tier, TierKind, WaitObjective,
 };
 use crate::scenario::Scenario;
 use crate::units::SimDuration;
@@ -270,43 +270,27 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
             Mmc::smallest_count(a, *service_s, target_s, 1..=100_000).unwrap_or(a.ceil() as u32 + 1)
         })
         .collect();
-    let mut need = vec![0u32; HOURS_OF_WEEK];
     // At least one instance where runs are in progress.
     let mut floor: Vec<u32> = (0..HOURS_OF_WEEK)
         .map(|h| u32::from(hours[h].offered_load > 0.0).min(ceiling[h]))
         .collect();
-    let mut short = Vec::new();
-    for h in 0..HOURS_OF_WEEK {
-        let a = hours[h].offered_load;
-        if a <= 0.0 {
-            continue;
-        }
-        if f64::from(ceiling[h]) <= a {
-            if judged_hour(&objectives, h) {
-                return Err(RequestError::QuotaTooSmall {
-                    kind,
-                    hour: hour_label(h),
-                    pool: spec.name.clone(),
-                    offered: a,
-                    limit,
-                    held: held[h],
-                    ceiling: ceiling[h],
-                    tier: spec.tier,
-                    wanted: wanted[h],
-                });
-            }
-            need[h] = ceiling[h];
-            short.push(h);
-            continue;
-        }
-        let lowest = (a.floor() as u32 + 1).max(1);
-        need[h] =
-            Mmc::smallest_count(a, *service_s, target_s, lowest..=ceiling[h]).unwrap_or(ceiling[h]);
-    }
+    let quota = QuotaRoom {
+        kind,
+        limit,
+        held: &held,
+        ceiling: &ceiling,
+    };
+    let (mut need, short) = hour_needs(
+        spec,
+        (hours, *service_s),
+        &objectives,
+        &quota,
+        (&wanted, target_s),
+    )?;
     // And one instance in the hour after any hour where runs arrive: runs
-    // that arrive just before a scale-in to 0 (and those still queued then)
-    // would otherwise wait for the next morning, hours that a p95 over the
-    // week barely sees.
+    // still queued at a scale-in to 0 would wait for the next morning,
+    // which a p95 over the week barely sees. A guide for the search, not
+    // a verdict: the trim drops it where no run is stranded without it.
     for (h, arrivals) in arrivals_by_hour(s, p).into_iter().enumerate() {
         let next = (h + 1) % HOURS_OF_WEEK;
         if arrivals > 0.0 && ceiling[next] >= 1 {
@@ -331,6 +315,59 @@ pub(super) fn bounds(s: &Scenario, p: usize) -> Result<Bounds, RequestError> {
     b.warnings
         .extend(beyond_the_quota(s, p, hours, &b, &short, longest_s));
     Ok(b)
+}
+
+/// What the quota leaves the pool: its kind and vCPUs, and by hour of the
+/// week the vCPUs the other pools hold and the instances left.
+struct QuotaRoom<'a> {
+    kind: TierKind,
+    limit: u32,
+    held: &'a [u32],
+    ceiling: &'a [u32],
+}
+
+/// Each hour's count by M/M/c on its offered load within what the quota
+/// leaves (`wanted`: the count the quota aside), and the hours whose load
+/// the quota cannot hold, which get all it leaves; refused when such an
+/// hour is judged.
+fn hour_needs(
+    spec: &PoolSpec,
+    (hours, service_s): (&[HourLoad], f64),
+    objectives: &[WaitObjective],
+    quota: &QuotaRoom,
+    (wanted, target_s): (&[u32], f64),
+) -> Result<(Vec<u32>, Vec<usize>), RequestError> {
+    let ceiling = quota.ceiling;
+    let mut need = vec![0u32; HOURS_OF_WEEK];
+    let mut short = Vec::new();
+    for h in 0..HOURS_OF_WEEK {
+        let a = hours[h].offered_load;
+        if a <= 0.0 {
+            continue;
+        }
+        if f64::from(ceiling[h]) <= a {
+            if judged_hour(objectives, h) {
+                return Err(RequestError::QuotaTooSmall {
+                    kind: quota.kind,
+                    hour: hour_label(h),
+                    pool: spec.name.clone(),
+                    offered: a,
+                    limit: quota.limit,
+                    held: quota.held[h],
+                    ceiling: ceiling[h],
+                    tier: spec.tier,
+                    wanted: wanted[h],
+                });
+            }
+            need[h] = ceiling[h];
+            short.push(h);
+            continue;
+        }
+        let lowest = (a.floor() as u32 + 1).max(1);
+        need[h] =
+            Mmc::smallest_count(a, service_s, target_s, lowest..=ceiling[h]).unwrap_or(ceiling[h]);
+    }
+    Ok((need, short))
 }
 
 /// The hours a queue left by hours short of instances spills into get all
