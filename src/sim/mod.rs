@@ -43,6 +43,26 @@ struct WorkloadState {
 }
 
 impl WorkloadState {
+    /// Workload `i` of `scenario` in replication `replication`: its own
+    /// two random streams, so a change of one workload's rate leaves the
+    /// others' draws untouched.
+    fn new(scenario: &Scenario, i: usize, replication: u32) -> WorkloadState {
+        let (spec, w) = (&scenario.simulation, &scenario.workloads[i]);
+        let stream = i as u64 * STREAMS_PER_WORKLOAD;
+        let cpu = match w.target {
+            Target::Pool(p) => scenario.pools[p.0 as usize].tier.vcpu(),
+            Target::DefaultCompute => scenario.prices.default_compute.vcpu,
+        };
+        WorkloadState {
+            arrivals: ArrivalStream::new(
+                stream_rng(spec.seed, u64::from(replication), stream),
+                SimTime(spec.horizon.0),
+            ),
+            durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
+            runtime_factor: w.runtime_factor(cpu),
+        }
+    }
+
     /// Draws the next arrival's time (none when `cancel` is set while
     /// drawing: the run is over). Inlined into `on_arrival`, as the draw is
     /// (see `ArrivalStream::next_or_stop`).
@@ -128,25 +148,8 @@ pub fn run_replication<R: Recorder>(
     cancel: &AtomicBool,
 ) -> u64 {
     let spec = &scenario.simulation;
-    let workloads = scenario
-        .workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let stream = i as u64 * STREAMS_PER_WORKLOAD;
-            let cpu = match w.target {
-                Target::Pool(p) => scenario.pools[p.0 as usize].tier.vcpu(),
-                Target::DefaultCompute => scenario.prices.default_compute.vcpu,
-            };
-            WorkloadState {
-                arrivals: ArrivalStream::new(
-                    stream_rng(spec.seed, u64::from(replication), stream),
-                    SimTime(spec.horizon.0),
-                ),
-                durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
-                runtime_factor: w.runtime_factor(cpu),
-            }
-        })
+    let workloads = (0..scenario.workloads.len())
+        .map(|i| WorkloadState::new(scenario, i, replication))
         .collect();
     let mut sim = Replication {
         scenario,
