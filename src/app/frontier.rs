@@ -72,24 +72,7 @@ pub(super) fn frontier_cmd(
         ))
         .into());
     }
-    let mut points = Vec::new();
-    for target in targets(&args.targets)? {
-        let label = target.to_string().replace(' ', "");
-        let text = scenario::with_wait_target(source, &label)?;
-        let s = scenario_of(args, &text)?;
-        // Refused before any folder is made.
-        check_request(&request(args, pool, &text, &s, max_stranded))?;
-        points.push((
-            Target {
-                label,
-                target,
-                scenario: s,
-                plan: None,
-                same_as: None,
-            },
-            text,
-        ));
-    }
+    let mut points = target_scenarios(args, pool, source, max_stranded)?;
     let threads = threads_for(args, &base)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &base.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &base))?;
@@ -140,6 +123,35 @@ pub(super) fn frontier_cmd(
         _ => true,
     });
     Ok(exit_code(missed))
+}
+
+/// Each target of `--targets`, with the scenario text and scenario that
+/// set it as `[slo] wait_p95`, checked as a request before any folder is
+/// made.
+fn target_scenarios(
+    args: &PlanArgs,
+    pool: &str,
+    source: &str,
+    max_stranded: SimDuration,
+) -> Result<Vec<(Target, String)>> {
+    let mut points = Vec::new();
+    for target in targets(&args.targets)? {
+        let label = target.to_string().replace(' ', "");
+        let text = scenario::with_wait_target(source, &label)?;
+        let s = scenario_of(args, &text)?;
+        check_request(&request(args, pool, &text, &s, max_stranded))?;
+        points.push((
+            Target {
+                label,
+                target,
+                scenario: s,
+                plan: None,
+                same_as: None,
+            },
+            text,
+        ));
+    }
+    Ok(points)
 }
 
 /// Makes the frontier monotone: a tighter target's schedule meets every
