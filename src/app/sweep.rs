@@ -21,9 +21,9 @@ use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};
 /// The base scenario and the sweep's points (built when run), with the
 /// command-line overrides applied to each, and what a look at every point
 /// up front found.
-struct Prepared {
+struct Prepared<'a> {
     base: scenario::Scenario,
-    points: SweepPoints,
+    points: SweepPoints<'a>,
     /// What the memory estimate needs of the valid points (of the shard).
     memory: SweepMemory,
     /// Identifies the sweep (version, file, data files, seed,
@@ -135,16 +135,16 @@ fn data_hashes(files: &BTreeSet<PathBuf>) -> Result<Vec<String>> {
         })
 }
 
-/// Reads the sweep and looks at every point (on `pool`'s threads), only
-/// those of `shard` for the memory estimate.
-fn prepare(
+/// Reads the sweep of the scenario text `src` and looks at every point
+/// (on `pool`'s threads), only those of `shard` for the memory estimate.
+fn prepare<'a>(
     args: &RunArgs,
+    src: &'a str,
     shard: Option<(usize, usize)>,
     pool: &rayon::ThreadPool,
-) -> Result<Prepared> {
+) -> Result<Prepared<'a>> {
     let path = &args.scenario;
-    let src = scenario::read_source(path)?;
-    let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
+    let spec = scenario::sweep_spec(src, path)?.ok_or_else(|| {
         BadInput(format!(
             "{} has no [sweep]; add axes such as \"pool.NAME.count\" = [1, 2, 3, 4] (see README, Sweeps)",
             path.display()
@@ -152,14 +152,14 @@ fn prepare(
     })?;
     let scope = super::file_scope(args.scope.allow_outside);
     let points =
-        SweepPoints::new(spec, &src, path, scope).with_edit(Box::new(super::overrides(args)?));
+        SweepPoints::new(spec, src, path, scope).with_edit(Box::new(super::overrides(args)?));
     let survey = pool.install(|| Survey::of(&points, shard));
     if super::interrupted() {
         return Err(super::Interrupted.into());
     }
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
-    let base = match scenario::from_str_in(&src, path, scope) {
+    let base = match scenario::from_str_in(src, path, scope) {
         Ok(mut s) => {
             apply_overrides(args, &mut s)?;
             s
@@ -479,7 +479,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let run = &args.run;
     let pool = thread_pool(run.simulation.threads)?;
-    let mut prepared = prepare(run, shard, &pool)?;
+    let src = scenario::read_source(&run.scenario)?;
+    let mut prepared = prepare(run, &src, shard, &pool)?;
     // --max-replications changes nothing without --precision.
     if let Some(p) = args.precision {
         prepared.fingerprint = prepared.fingerprint.with(
@@ -739,7 +740,8 @@ pub(super) fn merge(
 
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.simulation.threads)?;
-    let prepared = prepare(args, None, &pool)?;
+    let src = scenario::read_source(&args.scenario)?;
+    let prepared = prepare(args, &src, None, &pool)?;
     let obj = Objective::of(&prepared.base);
     // A plan's grid is one capacity axis (by tier): small, built whole.
     let points: Vec<_> = (0..prepared.points.len())
