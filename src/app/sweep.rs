@@ -1,6 +1,7 @@
 //! `poolcast sweep`, `poolcast merge` and `poolcast plan`.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,9 +22,9 @@ use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};
 /// The base scenario and the sweep's points (built when run), with the
 /// command-line overrides applied to each, and what a look at every point
 /// up front found.
-struct Prepared {
+struct Prepared<'a> {
     base: scenario::Scenario,
-    points: SweepPoints,
+    points: SweepPoints<'a>,
     /// What the memory estimate needs of the valid points (of the shard).
     memory: SweepMemory,
     /// Identifies the sweep (version, file, data files, seed,
@@ -135,16 +136,16 @@ fn data_hashes(files: &BTreeSet<PathBuf>) -> Result<Vec<String>> {
         })
 }
 
-/// Reads the sweep and looks at every point (on `pool`'s threads), only
-/// those of `shard` for the memory estimate.
-fn prepare(
+/// Reads the sweep of the scenario text `src` and looks at every point
+/// (on `pool`'s threads), only those of `shard` for the memory estimate.
+fn prepare<'a>(
     args: &RunArgs,
+    src: &'a str,
     shard: Option<(usize, usize)>,
     pool: &rayon::ThreadPool,
-) -> Result<Prepared> {
+) -> Result<Prepared<'a>> {
     let path = &args.scenario;
-    let src = scenario::read_source(path)?;
-    let spec = scenario::sweep_spec(&src, path)?.ok_or_else(|| {
+    let spec = scenario::sweep_spec(src, path)?.ok_or_else(|| {
         BadInput(format!(
             "{} has no [sweep]; add axes such as \"pool.NAME.count\" = [1, 2, 3, 4] (see README, Sweeps)",
             path.display()
@@ -152,14 +153,14 @@ fn prepare(
     })?;
     let scope = super::file_scope(args.scope.allow_outside);
     let points =
-        SweepPoints::new(spec, &src, path, scope).with_edit(Box::new(super::overrides(args)?));
+        SweepPoints::new(spec, src, path, scope).with_edit(Box::new(super::overrides(args)?));
     let survey = pool.install(|| Survey::of(&points, shard));
     if super::interrupted() {
         return Err(super::Interrupted.into());
     }
     // The file as written need not be valid on its own (an I6 pool whose
     // quota comes from an axis, say): any valid point serves as the base.
-    let base = match scenario::from_str_in(&src, path, scope) {
+    let base = match scenario::from_str_in(src, path, scope) {
         Ok(mut s) => {
             apply_overrides(args, &mut s)?;
             s
@@ -479,7 +480,8 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let run = &args.run;
     let pool = thread_pool(run.simulation.threads)?;
-    let mut prepared = prepare(run, shard, &pool)?;
+    let src = scenario::read_source(&run.scenario)?;
+    let mut prepared = prepare(run, &src, shard, &pool)?;
     // --max-replications changes nothing without --precision.
     if let Some(p) = args.precision {
         prepared.fingerprint = prepared.fingerprint.with(
@@ -641,7 +643,7 @@ pub(super) fn merge(
             meta.points
         )));
     }
-    let mut rows = Vec::new();
+    let mut metas = Vec::new();
     for f in files {
         let m = report::read_sweep_meta(f)?;
         let same = (
@@ -672,64 +674,41 @@ pub(super) fn merge(
                 files[0].display()
             )));
         }
-        rows.extend(report::read_sweep_rows(f, &m)?);
+        // The axis values (as many as the points, for one axis listed
+        // value by value) are kept once, in `meta`.
+        metas.push(report::SweepMeta {
+            axis_values: Vec::new(),
+            ..m
+        });
     }
-    rows.sort_by_key(|r| r.point);
-    if let Some(r) = rows.iter().find(|r| r.point >= meta.points) {
-        return Err(bad(format!(
-            "point {} is beyond the sweep's {} points; the shard files are damaged",
-            r.point, meta.points
-        )));
-    }
-    let seen: Vec<usize> = rows.iter().map(|r| r.point).collect();
-    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
-        return Err(bad(format!(
-            "point {} appears in two shards; merge each shard once",
-            w[0]
-        )));
-    }
-    let missing: Vec<String> = (0..meta.points)
-        .filter(|p| seen.binary_search(p).is_err())
-        .map(|p| p.to_string())
-        .take(10)
-        .collect();
-    if !missing.is_empty() {
-        return Err(bad(format!(
-            "points {} are in no shard; merge every shard",
-            missing.join(", ")
-        )));
-    }
+    let shards: Vec<(&Path, &report::SweepMeta)> =
+        files.iter().map(PathBuf::as_path).zip(&metas).collect();
     let axes = meta
         .axes
         .iter()
         .cloned()
         .zip(meta.axis_values.iter().cloned());
     let mut table = new_table(SweepTable::new(axes.collect(), meta.metrics.clone()))?;
-    for r in &rows {
-        // The names of a point are sweep.json's, which the rows' checksum
-        // does not cover: a shard's rows must agree with them.
-        let names = table.params(r.point);
-        if r.params != names {
-            return Err(bad(format!(
-                "point {} is ({}) in its sweep.csv but ({}) by the axis values of {}; the shard files were edited or damaged, run the shards again",
-                r.point,
-                r.params.join(", "),
-                names.join(", "),
-                files[0].with_file_name("sweep.json").display()
-            )));
-        }
-        table.insert(r)?;
-    }
+    check_merged_rows(&shards, &meta, &mut table)?;
     let out = Outputs::prepare(output, out, &meta.scenario, Some("sweep"))?
         .protect(&shard_files(files))?;
-    let csv = report::sweep_csv(&table, &rows, &meta.objective)?;
-    // The table has what the decisions read.
-    drop(rows);
-    out.write(Kind::Csv, "sweep.csv", &csv)?;
-    let rows = RowsWritten {
-        checksum: report::checksum(&[&csv]),
-        printed: (format == Format::Csv).then_some(csv),
+    // The rows go to sweep.csv as they are read again, in point order.
+    let mut written = None;
+    let mut into_csv = |file: &mut dyn Write| {
+        written = Some(write_merged_rows(
+            file,
+            &shards,
+            &meta,
+            format == Format::Csv,
+        )?);
+        Ok(())
     };
+    if out.wants(Kind::Csv) && out.dir().is_some() {
+        out.write_with(Kind::Csv, "sweep.csv", &mut into_csv)?;
+    } else {
+        into_csv(&mut std::io::sink())?;
+    }
+    let rows = written.expect("the rows were written");
     // A merge has no scenario to read its assumptions from: each shard
     // said them.
     finish(&out, &meta, &table, &rows, &[], format, quiet)?;
@@ -737,9 +716,139 @@ pub(super) fn merge(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The rows of `shards` (each a `sweep.csv` and its `sweep.json`), in
+/// point order, one row a shard held at a time: each shard's rows are in
+/// point order, as a sweep writes them.
+fn rows_in_point_order<'s>(
+    shards: &'s [(&'s Path, &'s report::SweepMeta)],
+) -> Result<impl Iterator<Item = Result<sweep::SweepRow>> + 's> {
+    let mut readers = Vec::new();
+    for (path, meta) in shards {
+        readers.push(report::ShardRows::open(path, meta)?);
+    }
+    let mut heads: Vec<Option<sweep::SweepRow>> = Vec::new();
+    let mut order = BinaryHeap::new();
+    let mut pending = None;
+    for (i, r) in readers.iter_mut().enumerate() {
+        let head = r.next().transpose()?;
+        if let Some(row) = &head {
+            order.push(Reverse((row.point, i)));
+        }
+        heads.push(head);
+    }
+    Ok(std::iter::from_fn(move || {
+        if let Some(e) = pending.take() {
+            return Some(Err(e));
+        }
+        let Reverse((point, i)) = order.pop()?;
+        let row = heads[i].take()?;
+        match readers[i].next().transpose() {
+            Ok(Some(next)) if next.point <= point => {
+                pending = Some(anyhow::Error::new(BadInput(format!(
+                    "{}: point {} comes after point {point}; a sweep writes its rows in point order, so the file was edited or damaged: run the shard again",
+                    shards[i].0.display(),
+                    next.point
+                ))));
+            }
+            Ok(Some(next)) => {
+                order.push(Reverse((next.point, i)));
+                heads[i] = Some(next);
+            }
+            Ok(None) => {}
+            Err(e) => pending = Some(e.into()),
+        }
+        Some(Ok(row))
+    }))
+}
+
+/// Reads the rows of `shards` in point order into `table`, refusing rows
+/// beyond the sweep, a point in two shards, points in none and rows
+/// whose names are not the axis values' (each said as the first in point
+/// order, in that order of precedence), before anything is written.
+fn check_merged_rows(
+    shards: &[(&Path, &report::SweepMeta)],
+    meta: &report::SweepMeta,
+    table: &mut SweepTable,
+) -> Result<()> {
+    let bad = |m: String| anyhow::Error::new(BadInput(m));
+    let (mut beyond, mut twice, mut misnamed) = (None, None, None);
+    let (mut missing, mut next, mut last) = (Vec::new(), 0usize, None);
+    for row in rows_in_point_order(shards)? {
+        let r = row?;
+        if r.point >= meta.points {
+            beyond.get_or_insert(r.point);
+            continue;
+        }
+        if last == Some(r.point) {
+            twice.get_or_insert(r.point);
+            continue;
+        }
+        missing.extend((next..r.point).take(10 - missing.len().min(10)));
+        (next, last) = (r.point + 1, Some(r.point));
+        // The names of a point are sweep.json's, which the rows' checksum
+        // does not cover: a shard's rows must agree with them.
+        let names = table.params(r.point);
+        if misnamed.is_none() && r.params != names {
+            misnamed = Some(format!(
+                "point {} is ({}) in its sweep.csv but ({}) by the axis values of {}; the shard files were edited or damaged, run the shards again",
+                r.point,
+                r.params.join(", "),
+                names.join(", "),
+                shards[0].0.with_file_name("sweep.json").display()
+            ));
+        }
+        table.insert(&r)?;
+    }
+    missing.extend((next..meta.points).take(10 - missing.len().min(10)));
+    if let Some(p) = beyond {
+        return Err(bad(format!(
+            "point {p} is beyond the sweep's {} points; the shard files are damaged",
+            meta.points
+        )));
+    }
+    if let Some(p) = twice {
+        return Err(bad(format!(
+            "point {p} appears in two shards; merge each shard once"
+        )));
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(usize::to_string).collect();
+        return Err(bad(format!(
+            "points {} are in no shard; merge every shard",
+            list.join(", ")
+        )));
+    }
+    misnamed.map_or(Ok(()), |m| Err(bad(m)))
+}
+
+/// Writes the rows of `shards` as one `sweep.csv` to `file`, in point
+/// order (read again: none is held), copied in memory when `print`.
+fn write_merged_rows(
+    file: &mut dyn Write,
+    shards: &[(&Path, &report::SweepMeta)],
+    meta: &report::SweepMeta,
+    print: bool,
+) -> std::io::Result<RowsWritten> {
+    let tee = Tee {
+        file,
+        copy: print.then(Vec::new),
+    };
+    let mut csv = report::SweepCsv::new(tee, &meta.axes, &meta.metrics, meta.objective.clone())?;
+    let rows = rows_in_point_order(shards).map_err(std::io::Error::other)?;
+    for row in rows {
+        csv.row(&row.map_err(std::io::Error::other)?)?;
+    }
+    let (tee, checksum) = csv.finish()?;
+    Ok(RowsWritten {
+        checksum,
+        printed: tee.copy,
+    })
+}
+
 pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.simulation.threads)?;
-    let prepared = prepare(args, None, &pool)?;
+    let src = scenario::read_source(&args.scenario)?;
+    let prepared = prepare(args, &src, None, &pool)?;
     let obj = Objective::of(&prepared.base);
     // A plan's grid is one capacity axis (by tier): small, built whole.
     let points: Vec<_> = (0..prepared.points.len())

@@ -35,7 +35,7 @@ pub use json::{
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{
-    Checksum, LineProblem, ShardError, SweepCsv, SweepMeta, SweepSummary, checksum,
+    Checksum, LineProblem, ShardError, ShardRows, SweepCsv, SweepMeta, SweepSummary, checksum,
     read_sweep_meta, read_sweep_rows, recommendation_text, sweep_csv, sweep_meta_json,
     sweep_summary, write_pareto_csv, write_recommendation_json,
 };

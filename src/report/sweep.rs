@@ -741,41 +741,80 @@ fn whole<T: std::str::FromStr>(
 /// Reads the rows of a `sweep.csv` written by `sweep_csv` with `meta`'s
 /// axes and metrics.
 pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, ShardError> {
-    let err = |line: u64, problem: LineProblem| ShardError::Line {
-        path: path.to_path_buf(),
-        line,
-        problem,
-    };
-    let bytes = Input::open(path, Limit::SWEEP_CSV)
-        .and_then(Input::read_bytes)
-        .map_err(ShardError::Rows)?;
-    if meta.rows_checksum.is_empty() {
-        return Err(ShardError::NoChecksum(path.to_path_buf()));
+    ShardRows::open(path, meta)?.collect()
+}
+
+/// The rows of a shard's `sweep.csv`, read one at a time (a merge holds
+/// one row a shard, however many points): its checksum is checked in a
+/// first pass over the file, which keeps nothing.
+pub struct ShardRows {
+    path: std::path::PathBuf,
+    rows: ::csv::StringRecordsIntoIter<std::io::BufReader<Input>>,
+    headers: ::csv::StringRecord,
+    axes: usize,
+    metrics: Vec<String>,
+}
+
+impl ShardRows {
+    /// The rows of the `sweep.csv` at `path`, written with `meta`'s axes,
+    /// metrics and objective; refused when its checksum or its header is
+    /// not `meta`'s.
+    pub fn open(path: &Path, meta: &SweepMeta) -> Result<ShardRows, ShardError> {
+        let err = |line: u64, problem: LineProblem| ShardError::Line {
+            path: path.to_path_buf(),
+            line,
+            problem,
+        };
+        if meta.rows_checksum.is_empty() {
+            return Err(ShardError::NoChecksum(path.to_path_buf()));
+        }
+        let mut input = Input::open(path, Limit::SWEEP_CSV).map_err(ShardError::Rows)?;
+        let mut sum = Checksum::default();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match std::io::Read::read(&mut input, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => sum.update(&buf[..n]),
+                Err(e) => return Err(ShardError::Rows(input.read_error(&e))),
+            }
+        }
+        // The file as one part of `checksum`, closed as it closes one.
+        sum.update(&[0xff]);
+        if sum.hex() != meta.rows_checksum {
+            return Err(ShardError::Checksum(path.to_path_buf()));
+        }
+        let input = Input::open(path, Limit::SWEEP_CSV).map_err(ShardError::Rows)?;
+        let mut rdr = ReaderBuilder::new().from_reader(std::io::BufReader::new(input));
+        // The tail's flags, then each objective's verdicts (which a merge
+        // judges again from the values, so they are checked, not read).
+        let tail = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
+        let width = tail + objective_verdict_columns(&meta.objective).len();
+        let headers = rdr
+            .headers()
+            .map_err(|e| err(1, LineProblem::Csv(e.to_string())))?
+            .clone();
+        let a = meta.axes.len();
+        if headers.len() != width || headers.get(a) != Some("point") {
+            return Err(err(1, LineProblem::Columns));
+        }
+        Ok(ShardRows {
+            path: path.to_path_buf(),
+            rows: rdr.into_records(),
+            headers,
+            axes: a,
+            metrics: meta.metrics.clone(),
+        })
     }
-    if checksum(&[&bytes]) != meta.rows_checksum {
-        return Err(ShardError::Checksum(path.to_path_buf()));
-    }
-    let mut rdr = ReaderBuilder::new().from_reader(&bytes[..]);
-    // The tail's flags, then each objective's verdicts (which a merge
-    // judges again from the values, so they are checked, not read).
-    let tail = 1 + meta.axes.len() + 1 + 3 * meta.metrics.len() + SWEEP_TAIL.len();
-    let verdicts = objective_verdict_columns(&meta.objective).len();
-    let width = tail + verdicts;
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(1, LineProblem::Csv(e.to_string())))?
-        .clone();
-    let a = meta.axes.len();
-    if headers.len() != width || headers.get(a) != Some("point") {
-        return Err(err(1, LineProblem::Columns));
-    }
-    let mut rows = Vec::new();
-    for record in rdr.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            err(line, LineProblem::Csv(e.to_string()))
-        })?;
+
+    /// The row of `record`, each cell checked.
+    fn row(&self, record: &::csv::StringRecord) -> Result<SweepRow, ShardError> {
         let line = record.position().map_or(0, |p| p.line());
+        let err = |problem: LineProblem| ShardError::Line {
+            path: self.path.clone(),
+            line,
+            problem,
+        };
+        let headers = &self.headers;
         let num = |i: usize| -> Result<f64, ShardError> {
             let c = record.get(i).unwrap_or("");
             if c.is_empty() {
@@ -784,8 +823,8 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             let (column, cell) = (headers.get(i).unwrap_or("").to_string(), c.to_string());
             match c.parse::<f64>() {
                 Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-                Ok(_) => Err(err(line, LineProblem::OutOfRange { column, cell })),
-                Err(_) => Err(err(line, LineProblem::NotANumber { column, cell })),
+                Ok(_) => Err(err(LineProblem::OutOfRange { column, cell })),
+                Err(_) => Err(err(LineProblem::NotANumber { column, cell })),
             }
         };
         // A yes-or-no column, strictly (`TRUE` had been read as false).
@@ -793,20 +832,19 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
             "true" => Ok(true),
             "false" => Ok(false),
             "" if empty_ok => Ok(false),
-            cell => Err(err(
-                line,
-                LineProblem::NotABool {
-                    column: headers.get(i).unwrap_or("").to_string(),
-                    cell: cell.to_string(),
-                },
-            )),
+            cell => Err(err(LineProblem::NotABool {
+                column: headers.get(i).unwrap_or("").to_string(),
+                cell: cell.to_string(),
+            })),
         };
+        let (a, width) = (self.axes, headers.len());
+        let tail = 1 + a + 1 + 3 * self.metrics.len() + SWEEP_TAIL.len();
         flag(tail - 4, true)?;
         flag(tail - 1, true)?;
         for i in tail..width {
             flag(i, true)?;
         }
-        let values = (0..meta.metrics.len())
+        let values = (0..self.metrics.len())
             .map(|m| {
                 Ok([
                     num(2 + a + 3 * m)?,
@@ -815,19 +853,37 @@ pub fn read_sweep_rows(path: &Path, meta: &SweepMeta) -> Result<Vec<SweepRow>, S
                 ])
             })
             .collect::<Result<Vec<_>, ShardError>>()?;
-        rows.push(SweepRow::new(
-            whole(&record, a, "point").map_err(|p| err(line, p))?,
+        Ok(SweepRow::new(
+            whole(record, a, "point").map_err(err)?,
             (0..a)
                 .map(|i| record.get(i).unwrap_or("").to_string())
                 .collect(),
-            whole(&record, 1 + a, "replications").map_err(|p| err(line, p))?,
+            whole(record, 1 + a, "replications").map_err(err)?,
             values,
-            crate::sweep::judged_columns(&meta.metrics),
+            crate::sweep::judged_columns(&self.metrics),
             flag(tail - 3, false)?,
             record.get(tail - 2).unwrap_or("").to_string(),
-        ));
+        ))
     }
-    Ok(rows)
+}
+
+impl Iterator for ShardRows {
+    type Item = Result<SweepRow, ShardError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = match self.rows.next()? {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Some(Err(ShardError::Line {
+                    path: self.path.clone(),
+                    line,
+                    problem: LineProblem::Csv(e.to_string()),
+                }));
+            }
+        };
+        Some(self.row(&record))
+    }
 }
 
 #[cfg(test)]

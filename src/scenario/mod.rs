@@ -363,24 +363,47 @@ fn deepest_key(src: &str) -> Option<(usize, usize)> {
 
 /// `from_str`, reading the files the scenario names within `scope`.
 pub fn from_str_in(src: &str, path: &Path, scope: FileScope) -> Result<Scenario, ScenarioError> {
-    from_str_sharing(src, path, scope, &DataFiles::default())
+    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| schema_error(src, path, &e))?;
+    validated(raw, src, path, scope, &DataFiles::default())
 }
 
-/// [`from_str_in`], reading the data files it names through `data`:
-/// scenarios that differ in a few values (the points of a sweep) then share
-/// one read and one copy of each file instead of one per scenario.
-fn from_str_sharing(
+/// [`from_str_in`] of `root`, `src` as parsed (some values set since,
+/// each at a place in `src`): a sweep's point, without writing its text
+/// and parsing it again. The data files it names are read through `data`:
+/// scenarios that differ in a few values (the points of a sweep) then
+/// share one read and one copy of each file instead of one per scenario.
+fn from_table_sharing(
+    root: toml::Spanned<toml::de::DeTable<'_>>,
     src: &str,
     path: &Path,
     scope: FileScope,
     data: &DataFiles,
 ) -> Result<Scenario, ScenarioError> {
-    let raw: raw::RawScenario = toml::from_str(src).map_err(|e| {
-        // The parser's "unknown field `sweep`" does not say where a sweep goes.
-        sweep_spec::misplaced_sweep_in(src, path)
-            .filter(|_| e.message().starts_with("unknown field `sweep`"))
-            .unwrap_or_else(|| toml_error(src, path, &e))
-    })?;
+    let raw =
+        <raw::RawScenario as serde::Deserialize>::deserialize(toml::de::Deserializer::from(root))
+            .map_err(|mut e| {
+            e.set_input(Some(src));
+            schema_error(src, path, &e)
+        })?;
+    validated(raw, src, path, scope, data)
+}
+
+/// A TOML or schema error of `src`, located.
+fn schema_error(src: &str, path: &Path, e: &toml::de::Error) -> ScenarioError {
+    // The parser's "unknown field `sweep`" does not say where a sweep goes.
+    sweep_spec::misplaced_sweep_in(src, path)
+        .filter(|_| e.message().starts_with("unknown field `sweep`"))
+        .unwrap_or_else(|| toml_error(src, path, e))
+}
+
+/// `raw`, read from `src`, validated.
+fn validated(
+    raw: raw::RawScenario,
+    src: &str,
+    path: &Path,
+    scope: FileScope,
+    data: &DataFiles,
+) -> Result<Scenario, ScenarioError> {
     let stem = path
         .file_stem()
         .map(|s| validate::name_from_stem(&s.to_string_lossy()))

@@ -1,14 +1,19 @@
-//! `[sweep]`: the axes of a parameter space. Each point is the scenario text
-//! with the axis values written in (with `toml_edit`, so the rest of the file
-//! is untouched) and validated again, so every point obeys every rule.
+//! `[sweep]`: the axes of a parameter space. Each point is the scenario as
+//! parsed with the axis values set in it, validated again, so every point
+//! obeys every rule.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, TableLike, Value};
+use std::borrow::Cow;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use toml_edit::{Item, TableLike, Value};
 
 use super::error::{Location, ScenarioError, ValidationIssue};
-use super::{DataFiles, FileScope, Scenario, from_str, from_str_sharing};
+use super::{DataFiles, FileScope, Scenario};
 
 /// The most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
@@ -44,11 +49,13 @@ impl fmt::Display for AxisValue {
 }
 
 impl AxisValue {
-    fn to_toml(&self) -> Value {
+    /// The value as TOML writes it: a number in Rust's shortest form
+    /// (which reads back bit for bit), a string quoted.
+    fn literal(&self) -> String {
         match self {
-            AxisValue::Int(i) => Value::from(*i),
-            AxisValue::Float(x) => Value::from(*x),
-            AxisValue::Text(s) => Value::from(s.as_str()),
+            AxisValue::Int(i) => i.to_string(),
+            AxisValue::Float(x) => format!("{x:?}"),
+            AxisValue::Text(s) => toml::Value::String(s.clone()).to_string(),
         }
     }
 }
@@ -112,11 +119,20 @@ impl SweepSpec {
     }
 
     /// The values of point `index` (the first axis varies slowest).
-    pub fn values(&self, mut index: usize) -> Vec<AxisValue> {
-        let mut out = vec![AxisValue::Int(0); self.axes.len()];
+    pub fn values(&self, index: usize) -> Vec<AxisValue> {
+        self.positions(index)
+            .into_iter()
+            .zip(&self.axes)
+            .map(|(i, axis)| axis.values[i].clone())
+            .collect()
+    }
+
+    /// The position of point `index`'s value in each axis's list.
+    fn positions(&self, mut index: usize) -> Vec<usize> {
+        let mut out = vec![0; self.axes.len()];
         for (slot, axis) in out.iter_mut().zip(&self.axes).rev() {
             let n = axis.values.len();
-            *slot = axis.values[index % n].clone();
+            *slot = index % n;
             index /= n;
         }
         out
@@ -325,7 +341,7 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
     // Every key path must lead to a key of the schema: write each axis's
     // first value alone into the file and parse it (validation problems are
     // fine: they make points infeasible; a schema error is a typo).
-    let base: DocumentMut = doc.clone().into_mut();
+    let base = parsed_without_sweep(src);
     for (axis, (_, item)) in spec.axes.iter().zip(table.iter()) {
         let here = |m: String| {
             invalid(
@@ -360,9 +376,13 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
                 )));
             }
         }
-        let mut trial = base.clone();
-        set(&mut trial, &axis.key, &axis.values[0]).map_err(&here)?;
-        if let Err(ScenarioError::Toml { message, .. }) = from_str(&trial.to_string(), path) {
+        let mut trial: Parsed<'_> = base.clone();
+        let first = axis.values[0].literal();
+        let at = item.span().unwrap_or_default();
+        set(trial.get_mut(), &axis.key, &first, at, Place::Sweep).map_err(&here)?;
+        let files = DataFiles::default();
+        let read = super::from_table_sharing(trial, src, path, FileScope::default(), &files);
+        if let Err(ScenarioError::Toml { message, .. }) = read {
             return Err(here(format!(
                 "writing this key makes the scenario unreadable ({message}); check the key path"
             )));
@@ -413,13 +433,76 @@ fn misplaced_sweep(
     ))
 }
 
-/// Writes `value` at the key path `key` of `doc`. `pool.NAME…` and
-/// `workload.NAME…` select the array entry with that name; a missing
-/// top-level table (`[quota]`, say) is created.
-fn set(doc: &mut DocumentMut, key: &str, value: &AxisValue) -> Result<(), String> {
+/// A scenario parsed once, with its spans in the file: each point of a
+/// sweep is a copy with the axis values set in it, read into the schema
+/// without writing text and parsing it again (that round trip was a third
+/// of a 20,000-point sweep's time). Problems stay located in the file.
+type Parsed<'a> = Spanned<DeTable<'a>>;
+
+/// The scenario text `src` parsed, without its `[sweep]` (which no point
+/// reads); an empty table when it is not TOML (every point is then
+/// infeasible with the reason, rather than a panic).
+fn parsed_without_sweep(src: &str) -> Parsed<'_> {
+    let mut root = DeTable::parse(src).unwrap_or_else(|_| Spanned::new(0..0, DeTable::new()));
+    root.get_mut().remove("sweep");
+    root
+}
+
+/// Writes the TOML value `literal` at the key path `key` of `root`.
+/// `pool.NAME…` and `workload.NAME…` select the list entry with that name;
+/// a missing top-level table (`[quota]`, say) is created. A value takes
+/// the place (span) of the one it replaces when `place` is `Replaced`, so
+/// that problems are found in the order of the file; a new one (and a new
+/// table), where the sweep writes it.
+fn set<'t>(
+    root: &mut DeTable<'t>,
+    key: &str,
+    literal: &'t str,
+    at: Range<usize>,
+    place: Place,
+) -> Result<(), String> {
     let parts: Vec<&str> = key.split('.').collect();
     let (leaf, path) = parts.split_last().ok_or("an empty key path")?;
-    set_in(doc.as_table_mut(), path, leaf, value, true)
+    let value = DeValue::parse(literal)
+        .map_err(|e| e.message().to_string())?
+        .into_inner();
+    let to_set = ToSet {
+        leaf,
+        value,
+        at,
+        place,
+    };
+    set_in(root, path, to_set, true)
+}
+
+/// Where a value set by a sweep is placed in the file (its problems are
+/// located there).
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// Where the value it replaces is written (a new one: in the sweep).
+    Replaced,
+    /// Where the sweep writes it.
+    Sweep,
+}
+
+/// A value on its way to its key: the key's last part, the value, where
+/// the sweep writes it, where to place it.
+struct ToSet<'k, 't> {
+    leaf: &'k str,
+    value: DeValue<'t>,
+    at: Range<usize>,
+    place: Place,
+}
+
+impl<'t> ToSet<'_, 't> {
+    /// The value into `slot`, placed as asked.
+    fn replace(self, slot: &mut Spanned<DeValue<'t>>) {
+        let at = match self.place {
+            Place::Replaced => slot.span(),
+            Place::Sweep => self.at,
+        };
+        *slot = Spanned::new(at, self.value);
+    }
 }
 
 /// `name[K]` as `(name, Some(K))`, a plain `name` as `(name, None)`; an
@@ -437,81 +520,77 @@ fn indexed(part: &str) -> Result<(&str, Option<usize>), String> {
     Ok((name, Some(index)))
 }
 
-/// The entry `index` of the list at `item` (a list of inline tables or an
-/// array of tables), as a table.
-fn entry_of<'a>(
-    item: &'a mut Item,
+/// The entry `index` of the list at `item` (of tables, inline or not).
+fn entry_of<'i, 't>(
+    item: &'i mut DeValue<'t>,
     name: &str,
     index: usize,
-) -> Result<&'a mut dyn TableLike, String> {
-    let len = match &*item {
-        Item::ArrayOfTables(a) => a.len(),
-        Item::Value(Value::Array(a)) => a.len(),
-        _ => {
-            return Err(format!(
-                "`{name}` is not a list, so `{name}[{index}]` selects nothing"
-            ));
-        }
+) -> Result<&'i mut DeTable<'t>, String> {
+    let DeValue::Array(list) = item else {
+        return Err(format!(
+            "`{name}` is not a list, so `{name}[{index}]` selects nothing"
+        ));
     };
-    let past = || {
-        format!(
+    let len = list.len();
+    match list.get_mut(index).map(Spanned::get_mut) {
+        Some(DeValue::Table(t)) => Ok(t),
+        Some(_) => Err(format!("{name}[{index}] is not a table")),
+        None => Err(format!(
             "`{name}` has {len} entr{}; {name}[{index}] is past the end (entries count from 0)",
             if len == 1 { "y" } else { "ies" }
-        )
-    };
-    match item {
-        Item::ArrayOfTables(a) => a
-            .get_mut(index)
-            .map(|t| t as &mut dyn TableLike)
-            .ok_or_else(past),
-        Item::Value(Value::Array(a)) => match a.get_mut(index) {
-            Some(Value::InlineTable(t)) => Ok(t as &mut dyn TableLike),
-            Some(_) => Err(format!("{name}[{index}] is not a table")),
-            None => Err(past()),
-        },
-        _ => unreachable!("checked above"),
+        )),
     }
 }
 
-fn set_in(
-    table: &mut dyn TableLike,
+fn set_in<'t>(
+    table: &mut DeTable<'t>,
     path: &[&str],
-    leaf: &str,
-    value: &AxisValue,
+    to_set: ToSet<'_, 't>,
     top: bool,
 ) -> Result<(), String> {
+    let (leaf, at) = (to_set.leaf, to_set.at.clone());
+    let new_key = |name: &str| Spanned::new(at.clone(), Cow::Owned(name.to_string()));
     match path {
-        [] => {
-            match indexed(leaf)? {
-                (name, None) => {
-                    table.insert(name, Item::Value(value.to_toml()));
-                    Ok(())
+        [] => match indexed(leaf)? {
+            (name, None) => {
+                match table.get_mut(name) {
+                    Some(slot) => to_set.replace(slot),
+                    None => {
+                        table.insert(new_key(name), Spanned::new(at, to_set.value));
+                    }
                 }
-                (name, Some(index)) => {
-                    let list = table
-                        .get_mut(name)
-                        .and_then(Item::as_array_mut)
-                        .ok_or_else(|| format!("there is no list `{name}` to set {leaf} in"))?;
-                    let len = list.len();
-                    let slot = list.get_mut(index).ok_or_else(|| {
-                    format!("`{name}` has {len} values; {leaf} is past the end (values count from 0)")
-                })?;
-                    let decor = slot.decor().clone();
-                    *slot = value.to_toml();
-                    *slot.decor_mut() = decor;
-                    Ok(())
-                }
+                Ok(())
             }
-        }
+            (name, Some(index)) => {
+                let Some(DeValue::Array(list)) = table.get_mut(name).map(Spanned::get_mut) else {
+                    return Err(format!("there is no list `{name}` to set {leaf} in"));
+                };
+                let len = list.len();
+                let slot = list.get_mut(index).ok_or_else(|| {
+                    format!(
+                        "`{name}` has {len} values; {leaf} is past the end (values count from 0)"
+                    )
+                })?;
+                to_set.replace(slot);
+                Ok(())
+            }
+        },
         [part @ ("pool" | "workload"), name, rest @ ..] if top => {
-            let entry = table
-                .get_mut(part)
-                .and_then(Item::as_array_of_tables_mut)
-                .ok_or_else(|| format!("the scenario has no [[{part}]]"))?
+            let Some(DeValue::Array(list)) = table.get_mut(*part).map(Spanned::get_mut) else {
+                return Err(format!("the scenario has no [[{part}]]"));
+            };
+            let entry = list
                 .iter_mut()
-                .find(|t| t.get("name").and_then(Item::as_str) == Some(*name))
+                .find_map(|t| match t.get_mut() {
+                    DeValue::Table(t)
+                        if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(*name) =>
+                    {
+                        Some(t)
+                    }
+                    _ => None,
+                })
                 .ok_or_else(|| format!("no {part} is named {name:?}"))?;
-            set_in(entry, rest, leaf, value, false)
+            set_in(entry, rest, to_set, false)
         }
         [part, rest @ ..] => {
             let (name, index) = indexed(part)?;
@@ -521,22 +600,22 @@ fn set_in(
                         "there is no `{name}` to select {part} from; add it to the scenario first"
                     )
                 })?;
-                let inner = entry_of(item, name, index)?;
-                return set_in(inner, rest, leaf, value, false);
+                let inner = entry_of(item.get_mut(), name, index)?;
+                return set_in(inner, rest, to_set, false);
             }
-            if table.get(part).is_none() {
+            if table.get(*part).is_none() {
                 if !top {
                     return Err(format!(
                         "there is no `{part}` to set `{leaf}` in; add it to the scenario first"
                     ));
                 }
-                table.insert(part, toml_edit::table());
+                let empty = DeValue::Table(DeTable::new());
+                table.insert(new_key(part), Spanned::new(at, empty));
             }
-            let inner = table
-                .get_mut(part)
-                .and_then(Item::as_table_like_mut)
-                .ok_or_else(|| format!("`{part}` is not a table"))?;
-            set_in(inner, rest, leaf, value, false)
+            match table.get_mut(*part).map(Spanned::get_mut) {
+                Some(DeValue::Table(inner)) => set_in(inner, rest, to_set, false),
+                _ => Err(format!("`{part}` is not a table")),
+            }
         }
     }
 }
@@ -555,31 +634,54 @@ pub type PointEdit = Box<dyn Fn(&mut Scenario) + Send + Sync>;
 /// The points of a sweep, each built when asked for: a sweep of 100,000
 /// points holds the scenarios of the points it is running, not all of them
 /// (2.5 KB each, kept from expansion to the end, were most of a long
-/// sweep's memory). Data files are read once and shared by every point.
-pub struct SweepPoints {
+/// sweep's memory). The scenario is parsed once and data files are read
+/// once, shared by every point.
+pub struct SweepPoints<'a> {
     spec: SweepSpec,
-    base: DocumentMut,
+    src: &'a str,
+    base: Parsed<'a>,
+    /// Where each axis writes each value in `[sweep]` (a range: where it
+    /// is written; not in the file: its end).
+    axis_spans: Vec<Vec<Range<usize>>>,
     path: PathBuf,
     scope: FileScope,
     files: DataFiles,
     edit: Option<PointEdit>,
 }
 
-impl SweepPoints {
+impl<'a> SweepPoints<'a> {
     /// The points of `spec` over the scenario text `src` (read from
     /// `path`).
-    pub fn new(spec: SweepSpec, src: &str, path: &Path, scope: FileScope) -> SweepPoints {
-        // `sweep_spec` parsed this text; should a caller pass other text,
-        // every point is infeasible (with the reason) rather than a panic.
-        let mut base: DocumentMut = src.parse().unwrap_or_default();
+    pub fn new(spec: SweepSpec, src: &'a str, path: &Path, scope: FileScope) -> SweepPoints<'a> {
         // A point is the scenario with its axes' values set, which no point
         // reads its `[sweep]` for: kept, the table (as long as the axes'
-        // values) was cloned and parsed again for every point, quadratic in
-        // the points (20,000 values of one axis: 2 minutes).
-        base.as_table_mut().remove("sweep");
+        // values) was copied for every point, quadratic in the points.
+        let base = parsed_without_sweep(src);
+        let sweep = DeTable::parse(src).ok().and_then(|mut root| {
+            let (_, sweep) = root.get_mut().remove_entry("sweep")?;
+            match sweep.into_inner() {
+                DeValue::Table(t) => Some(t),
+                _ => None,
+            }
+        });
+        let axis_spans = spec
+            .axes
+            .iter()
+            .map(
+                |a| match sweep.as_ref().and_then(|t| t.get(a.key.as_str())) {
+                    Some(item) => match item.get_ref() {
+                        DeValue::Array(list) => list.iter().map(Spanned::span).collect(),
+                        _ => vec![item.span()],
+                    },
+                    None => std::iter::once(src.len()..src.len()).collect(),
+                },
+            )
+            .collect();
         SweepPoints {
             spec,
+            src,
             base,
+            axis_spans,
             path: path.to_path_buf(),
             scope,
             files: DataFiles::default(),
@@ -588,7 +690,7 @@ impl SweepPoints {
     }
 
     /// The same points, each edited by `edit` once it is valid.
-    pub fn with_edit(self, edit: PointEdit) -> SweepPoints {
+    pub fn with_edit(self, edit: PointEdit) -> SweepPoints<'a> {
         SweepPoints {
             edit: Some(edit),
             ..self
@@ -610,32 +712,52 @@ impl SweepPoints {
         self.len() == 0
     }
 
-    /// Point `index` (below `len`): its values written into the scenario
-    /// text, validated again.
+    /// Point `index` (below `len`): its values set in the parsed scenario,
+    /// validated again.
     pub fn point(&self, index: usize) -> SweepPoint {
         let values = self.spec.values(index);
-        let mut doc = self.base.clone();
-        let scenario = self
-            .spec
-            .axes
-            .iter()
-            .zip(&values)
-            .try_for_each(|(a, v)| set(&mut doc, &a.key, v))
-            .and_then(|()| {
-                from_str_sharing(&doc.to_string(), &self.path, self.scope, &self.files)
-                    .map_err(|e| reasons(&e))
-            })
-            .map(|mut s| {
-                if let Some(edit) = &self.edit {
-                    edit(&mut s);
-                }
-                s
-            });
+        let literals: Vec<String> = values.iter().map(AxisValue::literal).collect();
+        // A value of the wrong type: said where the sweep writes it.
+        let scenario = match self.scenario(index, &literals, Place::Replaced) {
+            Ok(Err(ScenarioError::Toml { .. })) => self.scenario(index, &literals, Place::Sweep),
+            other => other,
+        }
+        .and_then(|read| read.map_err(|e| reasons(&e)))
+        .map(|mut s| {
+            if let Some(edit) = &self.edit {
+                edit(&mut s);
+            }
+            s
+        });
         SweepPoint {
             index,
             values,
             scenario,
         }
+    }
+
+    /// The scenario of point `index`, whose values are `literals`, placed
+    /// as `place` says; the outer error when a value cannot be set (its
+    /// key path leads nowhere).
+    fn scenario(
+        &self,
+        index: usize,
+        literals: &[String],
+        place: Place,
+    ) -> Result<Result<Scenario, ScenarioError>, String> {
+        let mut root: Parsed<'_> = self.base.clone();
+        let spans = self.spec.positions(index).into_iter().zip(&self.axis_spans);
+        for ((axis, literal), (i, at)) in self.spec.axes.iter().zip(literals).zip(spans) {
+            let at = at.get(i).unwrap_or(&at[0]).clone();
+            set(root.get_mut(), &axis.key, literal, at, place)?;
+        }
+        Ok(super::from_table_sharing(
+            root,
+            self.src,
+            &self.path,
+            self.scope,
+            &self.files,
+        ))
     }
 }
 
@@ -721,6 +843,50 @@ mod tests {
             assert!(message.contains("s.toml:2:"), "{axis}: {message}");
             assert!(message.contains(why), "{axis}: {message}");
         }
+    }
+
+    /// Each point is the scenario the text with its values written in
+    /// makes (a count, a tier, a float range, a rule's count, a table the
+    /// file lacks), but for where its problems are located.
+    #[test]
+    fn a_point_is_the_scenario_its_text_makes() {
+        let base = "[simulation]\nhorizon = \"2h\"\n\n[[pool]]\nname = \"bld\"\ntier = \"S1\"\ncount = 2\n\n[[pool]]\nname = \"sch\"\ntier = \"S1\"\nscaling = { policy = \"schedule\", rules = [{ cron = \"0 8 * * *\", count = 2 }] }\n\n[[workload]]\nname = \"ci\"\npool = \"bld\"\narrival = { process = \"poisson\", rate = \"6/h\" }\nduration = { dist = \"exponential\", mean = \"5m\" }\n";
+        let axes = "\n[sweep]\n\"pool.bld.count\" = [1, 3]\n\"pool.bld.tier\" = [\"S2\"]\n\"workload.ci.rate_scale\" = { from = 0.1, to = 0.3, step = 0.1 }\n\"pool.sch.scaling.rules[0].count\" = [4]\n\"quota.standard_vcpu\" = [64]\n";
+        let src = format!("{base}{axes}");
+        let path = Path::new("p.toml");
+        let spec = sweep_spec(&src, path).unwrap().unwrap();
+        let points = SweepPoints::new(spec.clone(), &src, path, FileScope::default());
+        assert_eq!(points.len(), 6);
+        for index in 0..points.len() {
+            let values = spec.values(index);
+            let text = base
+                .replace("count = 2\n", &format!("count = {}\n", values[0]))
+                .replace("tier = \"S1\"\ncount", "tier = \"S2\"\ncount")
+                .replace("count = 2 }", "count = 4 }")
+                + &format!(
+                    "rate_scale = {}\n\n[quota]\nstandard_vcpu = 64\n",
+                    values[2]
+                );
+            let want = super::super::from_str(&text, path).unwrap();
+            let got = points.point(index).scenario.unwrap();
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "point {index}");
+        }
+    }
+
+    /// A value of the wrong type is an infeasible point whose reason
+    /// names the line and column where the sweep writes it.
+    #[test]
+    fn a_value_of_the_wrong_type_is_located_in_the_sweep() {
+        let src = "[[pool]]\nname = \"bld\"\ntier = \"S1\"\ncount = 2\n\n[[workload]]\nname = \"ci\"\npool = \"bld\"\narrival = { process = \"poisson\", rate = \"6/h\" }\nduration = { dist = \"exponential\", mean = \"5m\" }\n\n[sweep]\n\"pool.bld.count\" = [1, \"x\"]\n";
+        let path = Path::new("t.toml");
+        let spec = sweep_spec(src, path).unwrap().unwrap();
+        let points = SweepPoints::new(spec, src, path, FileScope::default());
+        points.point(0).scenario.unwrap();
+        let why = points.point(1).scenario.unwrap_err();
+        assert!(
+            why.starts_with("t.toml:13:24: invalid type: string \"x\""),
+            "{why}"
+        );
     }
 
     proptest! {

@@ -125,3 +125,30 @@ fn shards_agree_on_the_data_files_of_points_they_do_not_run() {
             .stderr(predicate::str::contains("(the data files)"));
     }
 }
+
+/// Issue 29 (3): a merge reads each shard's rows in point order, one at a
+/// time, so a shard whose rows were reordered (its checksum recomputed)
+/// is refused, naming the file and the points, with nothing written.
+#[test]
+fn a_shard_out_of_point_order_is_refused() {
+    let (dir, path) = sweep_scenario();
+    let a = shard(dir.path(), &path, 1, "a", &[]);
+    let b = shard(dir.path(), &path, 2, "b", &[]);
+    let text = std::fs::read_to_string(&a).expect("sweep.csv");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.swap(1, 2);
+    let swapped = format!("{}\n", lines.join("\n"));
+    std::fs::write(&a, &swapped).expect("written");
+    let meta = a.with_file_name("sweep.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).expect("sweep.json")).expect("JSON");
+    json["rows_checksum"] = poolcast::report::checksum(&[swapped.as_bytes()]).into();
+    std::fs::write(&meta, json.to_string()).expect("written");
+    merge(dir.path(), &a, &b)
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{}: point 0 comes after point 2",
+            a.display()
+        )));
+    assert!(!dir.path().join("merged").exists());
+}
