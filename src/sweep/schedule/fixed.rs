@@ -103,36 +103,7 @@ pub(super) fn cheapest_fixed(
         Err(e) => return Ok(FixedPools::none(NoFixedCount::Edit(e))),
     };
     let most = most.clamp(1, 400);
-    // Another tier gets up to the same vCPUs and twice as many instances
-    // (a smaller tier's runs are slower), within the quota.
-    let tiers: Vec<Tier> = Tier::ALL
-        .into_iter()
-        .filter(|&t| t == own || quota_count(s, pool, t) > 0)
-        .collect();
-    let top = tiers
-        .iter()
-        .map(|&t| match t == own {
-            true => most,
-            false => quota_count(s, pool, t).min(2 * most * own.vcpu() / t.vcpu() + 2),
-        })
-        .max()
-        .unwrap_or(most)
-        .clamp(1, 400);
-    let spec = SweepSpec {
-        axes: vec![
-            Axis {
-                key: format!("pool.{}.tier", req.pool),
-                values: tiers
-                    .iter()
-                    .map(|t| AxisValue::Text(t.to_string()))
-                    .collect(),
-            },
-            Axis {
-                key: format!("pool.{}.count", req.pool),
-                values: (1..=i64::from(top)).map(AxisValue::Int).collect(),
-            },
-        ],
-    };
+    let (tiers, spec) = fixed_sweep(req, pool, most);
     let mut points = expand(&spec, &fixed_src, req.path, req.scope);
     for point in &mut points {
         if let Ok(ps) = &mut point.scenario {
@@ -182,4 +153,42 @@ pub(super) fn cheapest_fixed(
         cheapest,
         simulations: outcome.simulations,
     })
+}
+
+/// The tiers a fixed pool is tried in and the sweep over them and their
+/// counts: the pool's own tier up to `most` instances; another tier whose
+/// quota holds an instance up to the same vCPUs and twice as many
+/// instances (a smaller tier's runs are slower), within the quota.
+fn fixed_sweep(req: &ScheduleRequest, pool: usize, most: u32) -> (Vec<Tier>, SweepSpec) {
+    let s = req.scenario;
+    let own = s.pools[pool].tier;
+    let tiers: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|&t| t == own || quota_count(s, pool, t) > 0)
+        .collect();
+    let top = tiers
+        .iter()
+        .map(|&t| match t == own {
+            true => most,
+            false => quota_count(s, pool, t).min(2 * most * own.vcpu() / t.vcpu() + 2),
+        })
+        .max()
+        .unwrap_or(most)
+        .clamp(1, 400);
+    let spec = SweepSpec {
+        axes: vec![
+            Axis {
+                key: format!("pool.{}.tier", req.pool),
+                values: tiers
+                    .iter()
+                    .map(|t| AxisValue::Text(t.to_string()))
+                    .collect(),
+            },
+            Axis {
+                key: format!("pool.{}.count", req.pool),
+                values: (1..=i64::from(top)).map(AxisValue::Int).collect(),
+            },
+        ],
+    };
+    (tiers, spec)
 }
