@@ -72,37 +72,51 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
         }
     }
     warnings.extend(late);
+    write_run(args, &out, &run, &warnings, &pool)?;
+    out.finish_noted(args.print.quiet)?;
+    Ok((s, run, warnings))
+}
+
+/// The run's files and what it prints: summary.json (built only when
+/// written or printed), the CSV files, the charts (drawn in parallel on
+/// `pool`), summary.md and report.html, then stdout in the chosen format.
+fn write_run(
+    args: &RunArgs,
+    out: &Outputs,
+    run: &RunSummary,
+    warnings: &[String],
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
     // summary.json's text only when it is written or printed: for 1,000
     // pools its value tree was most of the run's peak memory.
     let json = (out.wants(Kind::Json) || args.print.format == Format::Json)
-        .then(|| report::summary_json(&run, &warnings));
+        .then(|| report::summary_json(run, warnings));
     if let Some(json) = &json {
         out.write(Kind::Json, "summary.json", json.as_bytes())?;
     }
     if out.wants(Kind::Csv) {
-        write_csvs(&out, &run)?;
+        write_csvs(out, run)?;
     }
     let charts = if out.draws_charts() {
         if !args.print.quiet {
-            for why in report::run_charts_left_out(&run) {
+            for why in report::run_charts_left_out(run) {
                 note!("note: {why}");
             }
         }
         // On the run's threads: the charts are drawn in parallel.
-        pool.install(|| report::run_charts(&run, out.chart_formats(), &INTERRUPTED))?
+        pool.install(|| report::run_charts(run, out.chart_formats(), &INTERRUPTED))?
     } else {
         Vec::new()
     };
     stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_run(&run, &warnings, &charts))?;
+    out.write_document(|| report::Document::for_run(run, warnings, &charts))?;
     match args.print.format {
-        Format::Table => emit(&report::summary_table(&run))?,
+        Format::Table => emit(&report::summary_table(run))?,
         Format::Json => emit(json.as_deref().unwrap_or_default())?,
-        Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(&run)))?,
+        Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(run)))?,
     }
-    out.finish_noted(args.print.quiet)?;
-    Ok((s, run, warnings))
+    Ok(())
 }
 
 /// The run's CSV files, in the order the folder's manifest lists them;
