@@ -43,8 +43,8 @@ const KINDS: [(&str, Kind); 7] = [
 
 /// What `--outputs default` writes. Not the PNGs: `summary.md` links the
 /// SVGs then, and drawing and compressing the charts a second time as
-/// bitmaps was about an eighth of a 10^6-task run (`benches/mmc.toml`, best
-/// of 9: 94 ms with them, 83 ms without; BENCHMARKS.md).
+/// bitmaps adds about a fifth to a 10^6-task run (BENCHMARKS.md has the
+/// figure).
 const DEFAULT_KINDS: [Kind; 5] = [Kind::Json, Kind::Csv, Kind::Svg, Kind::Html, Kind::Md];
 
 /// The kinds `--outputs LIST` asks for: comma-separated kinds, `default`,
