@@ -582,12 +582,8 @@ mod tests {
     use crate::model::Per;
     use crate::scenario::with_default_per;
 
-    /// Issue 26: no single-block decrement of the schedule found still
-    /// meets on the sets it was judged on, the instance after the last
-    /// builds included (it had been kept as a floor, although dropping it
-    /// met the same judge).
-    #[test]
-    fn no_single_block_decrement_of_the_plan_meets() {
+    /// The bundled team's request, hour by hour, with the default bounds.
+    fn bundled_team() -> (String, Scenario) {
         let path = Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/scenarios/plan-schedule.toml"
@@ -595,15 +591,48 @@ mod tests {
         let text = std::fs::read_to_string(path).expect("the bundled scenario");
         let source = with_default_per(&text, Per::Hour).expect("editable");
         let s = crate::scenario::from_str(&source, path).expect("valid");
-        let req = ScheduleRequest {
-            source: &source,
-            path,
-            scenario: &s,
+        (source, s)
+    }
+
+    fn request<'a>(source: &'a str, s: &'a Scenario) -> ScheduleRequest<'a> {
+        ScheduleRequest {
+            source,
+            path: Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/plan-schedule.toml"
+            )),
+            scenario: s,
             pool: "builders",
             max_changes_per_day: DEFAULT_MAX_CHANGES_PER_DAY,
             max_stranded: SimDuration::from_secs(3600),
             scope: FileScope::Anywhere,
-        };
+        }
+    }
+
+    /// A lowering of an hour already at 0 (a block dropped before its own
+    /// edge, listed earlier) is no lowering: nothing is simulated, no
+    /// count wraps round.
+    #[test]
+    fn no_hour_is_lowered_below_zero() {
+        let (source, s) = bundled_team();
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let (mut search, _, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+        let mut counts = vec![1; HOURS];
+        counts[18] = 0;
+        let lowered = search.lowered(&counts, &[17, 18]).expect("no error");
+        assert_eq!(lowered, None);
+        assert_eq!(search.simulations, 0);
+    }
+
+    /// Issue 26: no single-block decrement of the schedule found still
+    /// meets on the sets it was judged on, the instance after the last
+    /// builds included (it had been kept as a floor, although dropping it
+    /// met the same judge).
+    #[test]
+    fn no_single_block_decrement_of_the_plan_meets() {
+        let (source, s) = bundled_team();
+        let req = request(&source, &s);
         let cancel = AtomicBool::new(false);
         let (mut search, first, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
         let (counts, _, _) = confirmed_search(&mut search, first).expect("a schedule");

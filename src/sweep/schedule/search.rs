@@ -337,9 +337,9 @@ impl Search<'_> {
         self.trim_above(counts, &[0; HOURS_OF_WEEK])
     }
 
-    /// `counts` with `hours` (each above 0) one lower, when that keeps to
-    /// the changes a day and still meets.
-    fn lowered(
+    /// `counts` with `hours` one lower, when each is above 0, the day
+    /// keeps to its changes and the schedule still meets.
+    pub(super) fn lowered(
         &mut self,
         counts: &[u32],
         hours: &[usize],
@@ -347,7 +347,12 @@ impl Search<'_> {
         let lowering: Vec<(usize, u32)> = hours.iter().map(|&h| (h, counts[h])).collect();
         let mut next = counts.to_vec();
         for &h in hours {
-            next[h] -= 1;
+            // None below 0: a block dropped before its own edge (a
+            // candidate listed earlier) leaves that edge at 0.
+            let Some(lower) = counts[h].checked_sub(1) else {
+                return Ok(None);
+            };
+            next[h] = lower;
         }
         if self.failed.contains(&lowering)
             || changes_per_day(&next)
