@@ -187,89 +187,104 @@ fn scaling(
     }
     match policy {
         "fixed" => Some(Scaling::Fixed),
-        "schedule" => {
-            let Some(rules) = &s.rules else {
-                cx.issue(Some(raw), &format!("{key}.rules"), "a schedule needs rules, e.g. rules = [{ cron = \"0 8 * * 1-5\", count = 4 }, { cron = \"0 20 * * *\", count = 0 }]");
-                return None;
-            };
-            if rules.get_ref().is_empty() {
-                cx.issue(
-                    Some(rules),
-                    &format!("{key}.rules"),
-                    "a schedule needs at least one rule",
-                );
-                return None;
-            }
-            let start = calendar.start();
-            let window = (start - LOOK_BACK, calendar.datetime(SimTime(horizon.0)));
-            let parsed: Vec<Option<ScheduleRule>> = rules
-                .get_ref()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let k = format!("{key}.rules[{i}]");
-                    let count =
-                        cx.integer(Some(&r.count), &format!("{k}.count"), (0, MAX_COUNT), 0) as u32;
-                    let cron = cron_firing_in(
-                        cx,
-                        &r.cron,
-                        &format!("{k}.cron"),
-                        window,
-                        "this rule never sets the count (the window includes the four weeks before the start, whose last firing sets the starting count)",
-                    )?;
-                    Some(ScheduleRule { cron, count })
-                })
-                .collect();
-            Some(Scaling::Schedule(
-                parsed.into_iter().collect::<Option<_>>()?,
-            ))
-        }
-        _ => {
-            let Some(max_raw) = &s.max else {
-                cx.issue(
-                    Some(raw),
-                    &format!("{key}.max"),
-                    "a queue controller needs max, the most instances it may ask for",
-                );
-                return None;
-            };
-            let min = cx.integer(s.min.as_ref(), &format!("{key}.min"), (0, MAX_COUNT), 0) as u32;
-            let max = cx.integer(Some(max_raw), &format!("{key}.max"), (1, MAX_COUNT), 1) as u32;
-            if max < min {
-                cx.issue(
-                    Some(max_raw),
-                    &format!("{key}.max"),
-                    format!("max ({max}) must not be below min ({min})"),
-                );
-            }
-            let per_instance =
-                cx.positive(s.per_instance.as_ref(), &format!("{key}.per_instance"), 1.0);
-            let poll = cx.opt_duration(
-                s.poll.as_ref(),
-                &format!("{key}.poll"),
-                SimDuration::from_secs(60),
-            );
-            if let Some(p) = poll.filter(|p| *p < MIN_POLL) {
-                cx.issue(s.poll.as_ref(), &format!("{key}.poll"), format!(
-                    "polls every {p}: a controller calling `az acr agentpool show --queue-count` polls at most every {MIN_POLL}; use a longer poll"
-                ));
-            }
-            let cooldown = match &s.cooldown {
-                Some(c) => cx.duration(c, &format!("{key}.cooldown"), true),
-                None => Some(SimDuration::from_secs(600)),
-            };
-            let target_wait = match &s.target_wait {
-                Some(t) => Some(cx.duration(t, &format!("{key}.target_wait"), false)?),
-                None => None,
-            };
-            Some(Scaling::Queue(QueueController {
-                min,
-                max: max.max(min),
-                per_instance,
-                poll: poll?,
-                cooldown: cooldown?,
-                target_wait,
-            }))
-        }
+        "schedule" => schedule_scaling(cx, raw, key, calendar, horizon),
+        _ => queue_scaling(cx, raw, key),
     }
+}
+
+/// A `policy = "schedule"` scaling: its rules, each of whose cron
+/// expressions must fire within the run (or the four weeks before it).
+fn schedule_scaling(
+    cx: &mut Ctx,
+    raw: &S<RawScaling>,
+    key: &str,
+    calendar: Calendar,
+    horizon: SimDuration,
+) -> Option<Scaling> {
+    let s = raw.get_ref();
+    let Some(rules) = &s.rules else {
+        cx.issue(Some(raw), &format!("{key}.rules"), "a schedule needs rules, e.g. rules = [{ cron = \"0 8 * * 1-5\", count = 4 }, { cron = \"0 20 * * *\", count = 0 }]");
+        return None;
+    };
+    if rules.get_ref().is_empty() {
+        cx.issue(
+            Some(rules),
+            &format!("{key}.rules"),
+            "a schedule needs at least one rule",
+        );
+        return None;
+    }
+    let start = calendar.start();
+    let window = (start - LOOK_BACK, calendar.datetime(SimTime(horizon.0)));
+    let parsed: Vec<Option<ScheduleRule>> = rules
+        .get_ref()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let k = format!("{key}.rules[{i}]");
+            let count =
+                cx.integer(Some(&r.count), &format!("{k}.count"), (0, MAX_COUNT), 0) as u32;
+            let cron = cron_firing_in(
+                cx,
+                &r.cron,
+                &format!("{k}.cron"),
+                window,
+                "this rule never sets the count (the window includes the four weeks before the start, whose last firing sets the starting count)",
+            )?;
+            Some(ScheduleRule { cron, count })
+        })
+        .collect();
+    Some(Scaling::Schedule(
+        parsed.into_iter().collect::<Option<_>>()?,
+    ))
+}
+
+/// A `policy = "queue"` scaling: the controller's bounds, poll, cooldown
+/// and target.
+fn queue_scaling(cx: &mut Ctx, raw: &S<RawScaling>, key: &str) -> Option<Scaling> {
+    let s = raw.get_ref();
+    let Some(max_raw) = &s.max else {
+        cx.issue(
+            Some(raw),
+            &format!("{key}.max"),
+            "a queue controller needs max, the most instances it may ask for",
+        );
+        return None;
+    };
+    let min = cx.integer(s.min.as_ref(), &format!("{key}.min"), (0, MAX_COUNT), 0) as u32;
+    let max = cx.integer(Some(max_raw), &format!("{key}.max"), (1, MAX_COUNT), 1) as u32;
+    if max < min {
+        cx.issue(
+            Some(max_raw),
+            &format!("{key}.max"),
+            format!("max ({max}) must not be below min ({min})"),
+        );
+    }
+    let per_instance = cx.positive(s.per_instance.as_ref(), &format!("{key}.per_instance"), 1.0);
+    let poll = cx.opt_duration(
+        s.poll.as_ref(),
+        &format!("{key}.poll"),
+        SimDuration::from_secs(60),
+    );
+    if let Some(p) = poll.filter(|p| *p < MIN_POLL) {
+        cx.issue(s.poll.as_ref(), &format!("{key}.poll"), format!(
+            "polls every {p}: a controller calling `az acr agentpool show --queue-count` polls at most every {MIN_POLL}; use a longer poll"
+        ));
+    }
+    let cooldown = match &s.cooldown {
+        Some(c) => cx.duration(c, &format!("{key}.cooldown"), true),
+        None => Some(SimDuration::from_secs(600)),
+    };
+    let target_wait = match &s.target_wait {
+        Some(t) => Some(cx.duration(t, &format!("{key}.target_wait"), false)?),
+        None => None,
+    };
+    Some(Scaling::Queue(QueueController {
+        min,
+        max: max.max(min),
+        per_instance,
+        poll: poll?,
+        cooldown: cooldown?,
+        target_wait,
+    }))
 }
