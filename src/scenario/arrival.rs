@@ -199,40 +199,7 @@ fn process(
         "poisson" => Some(ArrivalProcess::Poisson {
             rate: required_rate(cx, raw, key, process, scale)?,
         }),
-        "profile" => {
-            let (mut hourly, mut weekly) = ([1.0; 24], [1.0; 7]);
-            if let Some(p) = &a.preset {
-                match p.get_ref().as_str() {
-                    "workday" => (hourly, weekly) = (WORKDAY_HOURLY, WORKDAY_WEEKLY),
-                    "flat" => {}
-                    other => cx.issue(Some(p), &format!("{key}.preset"), format!(
-                        "unknown preset {other:?}; use \"workday\" (09-17 on weekdays) or \"flat\""
-                    )),
-                }
-            }
-            let hourly = multipliers(cx, &a.hourly, &format!("{key}.hourly"), hourly);
-            let weekly = multipliers(cx, &a.weekly, &format!("{key}.weekly"), weekly);
-            let rate = match (&a.daily, &a.rate) {
-                (Some(d), Some(_)) => {
-                    cx.issue(
-                        Some(d),
-                        &format!("{key}.daily"),
-                        "give either rate (the peak rate) or daily (the runs of a day), not both",
-                    );
-                    None
-                }
-                (Some(d), None) => {
-                    daily_rate(cx, d, &format!("{key}.daily"), hourly.as_ref(), scale)
-                }
-                (None, _) => required_rate(cx, raw, key, process, scale),
-            };
-            Some(ArrivalProcess::Profile {
-                rate: rate?,
-                hourly: Box::new(hourly?),
-                weekly: Box::new(weekly?),
-                calendar: env.calendar,
-            })
-        }
+        "profile" => profile(cx, raw, key, scale, env),
         "cron" => cron(cx, raw, key, scale, env),
         "burst" => {
             let rate = required_rate(cx, raw, key, process, scale);
@@ -261,6 +228,53 @@ fn process(
             Some(ArrivalProcess::Trace { trace, scale })
         }
     }
+}
+
+/// A `process = "profile"` arrival: the peak rate (or the runs of a day)
+/// shaped by hourly and weekly multipliers, from a preset or given.
+fn profile(
+    cx: &mut Ctx,
+    raw: &S<RawArrival>,
+    key: &str,
+    scale: f64,
+    env: &PoolsEnv,
+) -> Option<ArrivalProcess> {
+    let a = raw.get_ref();
+    let process = "profile";
+    let (mut hourly, mut weekly) = ([1.0; 24], [1.0; 7]);
+    if let Some(p) = &a.preset {
+        match p.get_ref().as_str() {
+            "workday" => (hourly, weekly) = (WORKDAY_HOURLY, WORKDAY_WEEKLY),
+            "flat" => {}
+            other => cx.issue(
+                Some(p),
+                &format!("{key}.preset"),
+                format!(
+                    "unknown preset {other:?}; use \"workday\" (09-17 on weekdays) or \"flat\""
+                ),
+            ),
+        }
+    }
+    let hourly = multipliers(cx, &a.hourly, &format!("{key}.hourly"), hourly);
+    let weekly = multipliers(cx, &a.weekly, &format!("{key}.weekly"), weekly);
+    let rate = match (&a.daily, &a.rate) {
+        (Some(d), Some(_)) => {
+            cx.issue(
+                Some(d),
+                &format!("{key}.daily"),
+                "give either rate (the peak rate) or daily (the runs of a day), not both",
+            );
+            None
+        }
+        (Some(d), None) => daily_rate(cx, d, &format!("{key}.daily"), hourly.as_ref(), scale),
+        (None, _) => required_rate(cx, raw, key, process, scale),
+    };
+    Some(ArrivalProcess::Profile {
+        rate: rate?,
+        hourly: Box::new(hourly?),
+        weekly: Box::new(weekly?),
+        calendar: env.calendar,
+    })
 }
 
 /// The most cron firings whose runs may be pending at once (a jitter longer
