@@ -1,6 +1,7 @@
 //! Turning a runs file into a replayable trace on the simulation calendar.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use super::raw::S;
 use super::validate::Ctx;
@@ -44,57 +45,23 @@ pub(super) fn load_trace(
     let key_file = format!("{key}.file");
     let path = cx.resolve(file, &key_file)?;
     let wanted = task.map(|t| t.get_ref().as_str());
-    let horizon = SimTime(env.horizon.0);
-    // Pools the scenario does not define, in the order first seen.
-    let mut unknown_pools: Vec<String> = Vec::new();
-    let mut unknown_seen: HashSet<String> = HashSet::new();
-    let mut placed = Vec::new();
-    let (mut matched, mut first) = (0usize, None::<RunTime>);
-    let read = for_each_run(&path, |run| {
-        if wanted.is_some_and(|w| run.task.as_deref() != Some(w)) {
-            return Ok(());
+    let read = match read_runs(env, &path, wanted) {
+        Ok(read) => read,
+        Err(e) => {
+            cx.issue(
+                Some(file),
+                &key_file,
+                format!("{e} (paths are relative to the scenario file)"),
+            );
+            return None;
         }
-        matched += 1;
-        first = Some(first.map_or(run.created, |f| f.min(run.created)));
-        let Some(at) = place(env, &run).filter(|t| *t <= horizon) else {
-            return Ok(());
-        };
-        let cpu = recorded_cpu(env, &run);
-        if let (Some(p), None) = (&run.pool, cpu)
-            && unknown_seen.insert(p.clone())
-        {
-            unknown_pools.push(p.clone());
-        }
-        // Grown fallibly: under a memory limit (`ulimit -v`) a trace too
-        // large to hold is an error at its line, not an abort.
-        if placed.len() == placed.capacity() && placed.try_reserve(placed.len().max(1024)).is_err()
-        {
-            return Err(RunsError {
-                path: path.clone(),
-                row: None,
-                message: format!(
-                    "there is not enough memory to hold its runs ({} read so far, {} B each); replay a shorter stretch of it, or run where more memory is free",
-                    placed.len(),
-                    std::mem::size_of::<TraceRun>()
-                ),
-            });
-        }
-        placed.push(TraceRun {
-            at,
-            duration: run.duration,
-            cpu,
-            recorded_wait: run.wait(),
-        });
-        Ok(())
-    });
-    if let Err(e) = read {
-        cx.issue(
-            Some(file),
-            &key_file,
-            format!("{e} (paths are relative to the scenario file)"),
-        );
-        return None;
-    }
+    };
+    let ReadRuns {
+        placed,
+        matched,
+        first,
+        unknown_pools,
+    } = read;
     if matched == 0 {
         let why = match wanted {
             Some(w) => format!("has no run of task {w:?}; check the task name"),
@@ -131,6 +98,18 @@ pub(super) fn load_trace(
             unknown_pools.join(", ")
         ));
     }
+    sorted_trace(cx, file, &key_file, &path, placed)
+}
+
+/// The trace of `placed`, sorted, when memory allows the sort and some run
+/// has a start and a finish (else an issue at `file`).
+fn sorted_trace(
+    cx: &mut Ctx,
+    file: &S<String>,
+    key_file: &str,
+    path: &Path,
+    placed: Vec<TraceRun>,
+) -> Option<Trace> {
     // `Trace::new` sorts the runs stably, which takes half of them again
     // as scratch, and lists the timed ones (4 B each): under a memory limit
     // that is checked here, where it can be said, not in an abort.
@@ -138,7 +117,7 @@ pub(super) fn load_trace(
     if Vec::<TraceRun>::new().try_reserve_exact(scratch).is_err() {
         cx.issue(
             Some(file),
-            &key_file,
+            key_file,
             format!(
                 "there is not enough memory to sort its {} runs (about {} MB more); replay a shorter stretch of it, or run where more memory is free",
                 placed.len(),
@@ -149,10 +128,75 @@ pub(super) fn load_trace(
     }
     let trace = Trace::new(placed);
     if trace.is_none() {
-        cx.issue(Some(file), &key_file, format!(
+        cx.issue(Some(file), key_file, format!(
             "no run of {} inside the window has both a start and a finish time (or a duration), so there is nothing to replay",
             path.display()
         ));
     }
     trace
+}
+
+/// The runs of a trace file read: those placed in the simulated window,
+/// how many matched the task, the first one's time, and the pools the
+/// scenario does not define (in the order first seen).
+struct ReadRuns {
+    placed: Vec<TraceRun>,
+    matched: usize,
+    first: Option<RunTime>,
+    unknown_pools: Vec<String>,
+}
+
+/// Reads the runs of `path` (of task `wanted`, when given) and places
+/// them in the simulated window of `env`.
+fn read_runs(env: &PoolsEnv, path: &Path, wanted: Option<&str>) -> Result<ReadRuns, RunsError> {
+    let horizon = SimTime(env.horizon.0);
+    // Pools the scenario does not define, in the order first seen.
+    let mut unknown_pools: Vec<String> = Vec::new();
+    let mut unknown_seen: HashSet<String> = HashSet::new();
+    let mut placed = Vec::new();
+    let (mut matched, mut first) = (0usize, None::<RunTime>);
+    let read = for_each_run(path, |run| {
+        if wanted.is_some_and(|w| run.task.as_deref() != Some(w)) {
+            return Ok(());
+        }
+        matched += 1;
+        first = Some(first.map_or(run.created, |f| f.min(run.created)));
+        let Some(at) = place(env, &run).filter(|t| *t <= horizon) else {
+            return Ok(());
+        };
+        let cpu = recorded_cpu(env, &run);
+        if let (Some(p), None) = (&run.pool, cpu)
+            && unknown_seen.insert(p.clone())
+        {
+            unknown_pools.push(p.clone());
+        }
+        // Grown fallibly: under a memory limit (`ulimit -v`) a trace too
+        // large to hold is an error at its line, not an abort.
+        if placed.len() == placed.capacity() && placed.try_reserve(placed.len().max(1024)).is_err()
+        {
+            return Err(RunsError {
+                path: path.to_path_buf(),
+                row: None,
+                message: format!(
+                    "there is not enough memory to hold its runs ({} read so far, {} B each); replay a shorter stretch of it, or run where more memory is free",
+                    placed.len(),
+                    std::mem::size_of::<TraceRun>()
+                ),
+            });
+        }
+        placed.push(TraceRun {
+            at,
+            duration: run.duration,
+            cpu,
+            recorded_wait: run.wait(),
+        });
+        Ok(())
+    });
+    read?;
+    Ok(ReadRuns {
+        placed,
+        matched,
+        first,
+        unknown_pools,
+    })
 }
