@@ -38,28 +38,7 @@ pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Optio
             format!("the workload name {problem}; use letters, digits, spaces and punctuation"),
         );
     }
-    let pool_name = raw.pool.get_ref();
-    let target = if pool_name == DEFAULT_COMPUTE {
-        Some(Target::DefaultCompute)
-    } else if let Some(i) = env.by_name.get(pool_name.as_str()) {
-        Some(Target::Pool(PoolId(*i as u32)))
-    } else {
-        // A few names are a hint; thousands would flood the message.
-        let mut known: Vec<&str> = env
-            .raw
-            .iter()
-            .take(10)
-            .map(|p| p.name.get_ref().as_str())
-            .collect();
-        if env.raw.len() > known.len() {
-            known.push("...");
-        }
-        cx.issue(Some(&raw.pool), &format!("{key}.pool"), format!(
-            "no pool is named {pool_name:?}; use one of [{}] or \"default\" for the default compute environment",
-            known.join(", ")
-        ));
-        None
-    };
+    let target = target_of(cx, raw, env, &key);
     let pool_spec = match target {
         Some(Target::Pool(id)) => env.valid[id.0 as usize].as_ref(),
         _ => None,
@@ -91,23 +70,7 @@ pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Optio
         .recorded_cpu
         .as_ref()
         .map(|c| cx.integer(Some(c), &format!("{key}.recorded_cpu"), (1, 1024), 2) as u32);
-    let memory_gb = raw
-        .memory_gb
-        .as_ref()
-        .map(|m| cx.positive(Some(m), &format!("{key}.memory_gb"), 0.0));
-    if let (Some(mem), Some(pool)) = (memory_gb, pool_spec)
-        && mem > pool.tier.memory_gb()
-    {
-        let fits: Vec<&str> = Tier::ALL
-            .iter()
-            .filter(|t| t.memory_gb() >= mem)
-            .map(|t| t.name())
-            .collect();
-        cx.issue(raw.memory_gb.as_ref(), &format!("{key}.memory_gb"), format!(
-            "a run needs {mem} GB but pool {:?} is {} with {} GB; use a pool of tier {} or lower memory_gb",
-            pool.name, pool.tier, pool.tier.memory_gb(), fits.join(" or ")
-        ));
-    }
+    let memory_gb = memory_of(cx, raw, &key, pool_spec);
     let timeout = cx.opt_duration(
         raw.timeout.as_ref(),
         &format!("{key}.timeout"),
@@ -131,4 +94,58 @@ pub(super) fn workload(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv) -> Optio
         timeout: timeout?,
         recorded_cpu,
     })
+}
+
+/// Where a workload's runs go: the default compute or a pool of the
+/// scenario (else an issue naming a few of the pools).
+fn target_of(cx: &mut Ctx, raw: &RawWorkload, env: &PoolsEnv, key: &str) -> Option<Target> {
+    let pool_name = raw.pool.get_ref();
+    if pool_name == DEFAULT_COMPUTE {
+        Some(Target::DefaultCompute)
+    } else if let Some(i) = env.by_name.get(pool_name.as_str()) {
+        Some(Target::Pool(PoolId(*i as u32)))
+    } else {
+        // A few names are a hint; thousands would flood the message.
+        let mut known: Vec<&str> = env
+            .raw
+            .iter()
+            .take(10)
+            .map(|p| p.name.get_ref().as_str())
+            .collect();
+        if env.raw.len() > known.len() {
+            known.push("...");
+        }
+        cx.issue(Some(&raw.pool), &format!("{key}.pool"), format!(
+            "no pool is named {pool_name:?}; use one of [{}] or \"default\" for the default compute environment",
+            known.join(", ")
+        ));
+        None
+    }
+}
+
+/// A workload's memory a run, checked against its pool's tier.
+fn memory_of(
+    cx: &mut Ctx,
+    raw: &RawWorkload,
+    key: &str,
+    pool_spec: Option<&PoolSpec>,
+) -> Option<f64> {
+    let memory_gb = raw
+        .memory_gb
+        .as_ref()
+        .map(|m| cx.positive(Some(m), &format!("{key}.memory_gb"), 0.0));
+    if let (Some(mem), Some(pool)) = (memory_gb, pool_spec)
+        && mem > pool.tier.memory_gb()
+    {
+        let fits: Vec<&str> = Tier::ALL
+            .iter()
+            .filter(|t| t.memory_gb() >= mem)
+            .map(|t| t.name())
+            .collect();
+        cx.issue(raw.memory_gb.as_ref(), &format!("{key}.memory_gb"), format!(
+            "a run needs {mem} GB but pool {:?} is {} with {} GB; use a pool of tier {} or lower memory_gb",
+            pool.name, pool.tier, pool.tier.memory_gb(), fits.join(" or ")
+        ));
+    }
+    memory_gb
 }
