@@ -54,35 +54,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     if args.print.format == Format::Json {
         return Err(json_refused());
     }
-    let mut scenarios: Vec<Scenario> = args
-        .scenarios
-        .iter()
-        .map(|p| scenario::load_in(p, super::file_scope(args.scope.allow_outside)))
-        .collect::<Result<_, _>>()?;
-    // Every scenario runs with the first one's seed and replications (or
-    // the flags'), so that their random numbers are common.
-    let seed = args.simulation.seed.unwrap_or(scenarios[0].simulation.seed);
-    let replications = args
-        .simulation
-        .replications
-        .unwrap_or(scenarios[0].simulation.replications);
-    if !(1..=MAX_REPLICATIONS).contains(&replications) {
-        return Err(BadInput(format!(
-            "--replications must be between 1 and {MAX_REPLICATIONS}, got {replications}"
-        ))
-        .into());
-    }
-    for s in &mut scenarios {
-        s.simulation.seed = seed;
-        s.simulation.replications = replications;
-    }
+    let scenarios = compared_scenarios(args)?;
     // Checked before the folder is made.
-    super::outputs::kinds_without_tasks(&args.output, "compare")?;
-    super::outputs::check_writes_some(
-        &args.output,
-        "compare",
-        &[Kind::Csv, Kind::Svg, Kind::Png, Kind::Html, Kind::Md],
-    )?;
+    check_outputs(args)?;
     let reads: Vec<_> = args
         .scenarios
         .iter()
@@ -113,7 +87,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         }
     }
     let bar = progress_bar(
-        u64::from(replications) * scenarios.len() as u64,
+        u64::from(scenarios[0].simulation.replications) * scenarios.len() as u64,
         args.print.quiet,
         "replications",
     );
@@ -147,27 +121,70 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .all(|s| common_random_numbers(&scenarios[0], s)),
         warnings,
     };
+    write_comparison(args, &out, &cmp)?;
+    out.finish_noted(args.print.quiet)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scenarios compared, each run with the first one's seed and
+/// replications (or the flags'), so that their random numbers are common.
+fn compared_scenarios(args: &CompareArgs) -> Result<Vec<Scenario>> {
+    let mut scenarios: Vec<Scenario> = args
+        .scenarios
+        .iter()
+        .map(|p| scenario::load_in(p, super::file_scope(args.scope.allow_outside)))
+        .collect::<Result<_, _>>()?;
+    let seed = args.simulation.seed.unwrap_or(scenarios[0].simulation.seed);
+    let replications = args
+        .simulation
+        .replications
+        .unwrap_or(scenarios[0].simulation.replications);
+    if !(1..=MAX_REPLICATIONS).contains(&replications) {
+        return Err(BadInput(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {replications}"
+        ))
+        .into());
+    }
+    for s in &mut scenarios {
+        s.simulation.seed = seed;
+        s.simulation.replications = replications;
+    }
+    Ok(scenarios)
+}
+
+/// Whether `--outputs` asks for files compare writes (and not tasks.csv).
+fn check_outputs(args: &CompareArgs) -> Result<()> {
+    super::outputs::kinds_without_tasks(&args.output, "compare")?;
+    super::outputs::check_writes_some(
+        &args.output,
+        "compare",
+        &[Kind::Csv, Kind::Svg, Kind::Png, Kind::Html, Kind::Md],
+    )?;
+    Ok(())
+}
+
+/// The comparison's files and what it prints.
+fn write_comparison(args: &CompareArgs, out: &Outputs, cmp: &Comparison) -> Result<()> {
     let csv = cmp.csv();
     out.write(Kind::Csv, "compare.csv", &csv)?;
     out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
     out.write(Kind::Csv, "compare_workloads.csv", &cmp.workloads_csv())?;
     out.write(Kind::Csv, "compare_objectives.csv", &cmp.objectives_csv())?;
     let charts = if out.draws_charts() {
-        if let Some(why) = report::compare_charts_left_out(&cmp).filter(|_| !args.print.quiet) {
+        if let Some(why) = report::compare_charts_left_out(cmp).filter(|_| !args.print.quiet) {
             note!("note: {why}");
         }
-        report::compare_charts(&cmp, out.chart_formats(), &INTERRUPTED)?
+        report::compare_charts(cmp, out.chart_formats(), &INTERRUPTED)?
     } else {
         Vec::new()
     };
     stop_if_interrupted()?;
     out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_compare(&cmp, &charts))?;
+    out.write_document(|| report::Document::for_compare(cmp, &charts))?;
     match args.print.format {
-        Format::Table => emit(&report::compare_table(&cmp))?,
+        Format::Table => emit(&report::compare_table(cmp))?,
         Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
         Format::Json => return Err(json_refused()),
     }
-    out.finish_noted(args.print.quiet)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
