@@ -582,25 +582,23 @@ mod tests {
     use crate::model::Per;
     use crate::scenario::with_default_per;
 
-    /// The bundled team's request, hour by hour, with the default bounds.
+    /// The bundled team's scenario file.
+    const TEAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/plan-schedule.toml");
+
+    /// The bundled team's text and scenario, judged hour by hour.
     fn bundled_team() -> (String, Scenario) {
-        let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/plan-schedule.toml"
-        ));
+        let path = Path::new(TEAM);
         let text = std::fs::read_to_string(path).expect("the bundled scenario");
         let source = with_default_per(&text, Per::Hour).expect("editable");
         let s = crate::scenario::from_str(&source, path).expect("valid");
         (source, s)
     }
 
+    /// The request to plan its pool with the default bounds.
     fn request<'a>(source: &'a str, s: &'a Scenario) -> ScheduleRequest<'a> {
         ScheduleRequest {
             source,
-            path: Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scenarios/plan-schedule.toml"
-            )),
+            path: Path::new(TEAM),
             scenario: s,
             pool: "builders",
             max_changes_per_day: DEFAULT_MAX_CHANGES_PER_DAY,

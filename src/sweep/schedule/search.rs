@@ -65,7 +65,8 @@ pub(super) struct Search<'a> {
     /// Lowerings that missed since the last raise: the hours lowered and
     /// the counts they were lowered from. Trim lowers only, and fewer
     /// instances elsewhere do not make a lowering meet, so one that
-    /// missed is not simulated again until a raise or a new judged set.
+    /// missed is not simulated again until a raise (a judged set that
+    /// joins leaves it: a miss on one set is a miss on all).
     pub failed: HashSet<Vec<(usize, u32)>>,
     /// Schedules simulated.
     pub tried: usize,
