@@ -331,7 +331,7 @@ pub fn plan_schedule_from(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Option<SchedulePlan>, ScheduleError> {
     let (mut search, _, most) = prepared(req, cancel, progress)?;
-    if counts.len() != HOURS || !search.evaluate(counts)?.meets {
+    if counts.len() != HOURS || !search.meets_every_set(counts)? {
         return Ok(None);
     }
     let fixed = cheapest_fixed(req, search.pool, most, cancel, progress)?;
@@ -523,7 +523,7 @@ fn constant_schedule(
 ) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
     let top = search.bounds.ceiling.iter().copied().min().unwrap_or(count);
     let mut counts = vec![count; HOURS];
-    while counts[0] < top && !search.evaluate(&counts)?.meets {
+    while counts[0] < top && !search.meets_every_set(&counts)? {
         counts = vec![counts[0] + 1; HOURS];
     }
     let (confirm_set, confirmed) = search.confirm(&counts, 1)?;
@@ -621,6 +621,26 @@ mod tests {
         let lowered = search.lowered(&counts, &[17, 18]).expect("no error");
         assert_eq!(lowered, None);
         assert_eq!(search.simulations, 0);
+    }
+
+    /// A schedule that misses on the first judged set is not simulated on
+    /// the others (a miss on one is a miss on all): trim's failed
+    /// lowerings cost the search's own set alone.
+    #[test]
+    fn a_miss_on_the_first_set_simulates_no_other() {
+        let (source, s) = bundled_team();
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let (mut search, _, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+        let first = search.sets[0];
+        search.sets.push(ReplicationSet {
+            seed: first.seed + 1,
+            replications: CONFIRM_REPLICATIONS,
+        });
+        // One instance all week: the workday's runs wait for hours.
+        let meets = search.meets_every_set(&[1; HOURS]).expect("simulated");
+        assert!(!meets);
+        assert_eq!(search.simulations, u64::from(first.replications));
     }
 
     /// Issue 26: no single-block decrement of the schedule found still

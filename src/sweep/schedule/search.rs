@@ -170,13 +170,8 @@ impl Search<'_> {
     /// results are cached by schedule and set, so a set that joins the
     /// judge costs only its own replications).
     pub(super) fn evaluate(&mut self, counts: &[u32]) -> Result<Evaluation, ScheduleError> {
+        self.count_tried(counts)?;
         let sets = self.sets.clone();
-        if !self.cache.contains_key(&(counts.to_vec(), sets[0])) {
-            if self.tried >= MAX_SCHEDULES {
-                return Err(ScheduleError::Unsettled(MAX_SCHEDULES));
-            }
-            self.tried += 1;
-        }
         let mut e = Evaluation {
             meets: true,
             undefined: false,
@@ -189,6 +184,33 @@ impl Search<'_> {
             e.counts += &one.counts;
         }
         Ok(e)
+    }
+
+    /// Whether `counts` meets on every judged set, simulated set after set
+    /// (the first, the search's own, then the confirmations that joined)
+    /// until one misses: a miss on one set is a miss on all, so a lowering
+    /// that misses on the first set costs that set alone (trim tries many;
+    /// most miss).
+    pub(super) fn meets_every_set(&mut self, counts: &[u32]) -> Result<bool, ScheduleError> {
+        self.count_tried(counts)?;
+        for set in self.sets.clone() {
+            if !self.evaluate_on(counts, set)?.meets {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Counts `counts` as a schedule tried when it is new, up to
+    /// `MAX_SCHEDULES`.
+    fn count_tried(&mut self, counts: &[u32]) -> Result<(), ScheduleError> {
+        if !self.cache.contains_key(&(counts.to_vec(), self.sets[0])) {
+            if self.tried >= MAX_SCHEDULES {
+                return Err(ScheduleError::Unsettled(MAX_SCHEDULES));
+            }
+            self.tried += 1;
+        }
+        Ok(())
     }
 
     /// Simulates `counts` on the replication set `set`, once.
@@ -362,7 +384,7 @@ impl Search<'_> {
         {
             return Ok(None);
         }
-        if self.evaluate(&next)?.meets {
+        if self.meets_every_set(&next)? {
             return Ok(Some(next));
         }
         self.failed.insert(lowering);
