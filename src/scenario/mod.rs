@@ -14,8 +14,11 @@ mod duration;
 mod edit;
 mod error;
 mod keys;
+mod names;
 mod pool;
+mod prices;
 mod raw;
+mod simulation;
 mod slo;
 mod sweep_spec;
 mod trace;
@@ -33,15 +36,13 @@ pub use edit::{
 pub use error::{Location, ScenarioError, ValidationIssue};
 pub(crate) use pool::scheduled_at_start;
 
+pub use names::{NAME_RULE, is_valid_name, name_from_stem, safe_workload_name};
 pub use pool::MAX_POOL_COUNT;
 pub use sweep_spec::{
     Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand,
     is_condition_axis, sweep_spec,
 };
-pub use validate::{
-    DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES, NAME_RULE, is_valid_name,
-    name_from_stem, safe_workload_name,
-};
+pub use validate::{DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES};
 
 use crate::model::{PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;
@@ -406,7 +407,7 @@ fn validated(
 ) -> Result<Scenario, ScenarioError> {
     let stem = path
         .file_stem()
-        .map(|s| validate::name_from_stem(&s.to_string_lossy()))
+        .map(|s| names::name_from_stem(&s.to_string_lossy()))
         .unwrap_or_else(|| "scenario".to_string());
     let base_dir = path.parent().unwrap_or(Path::new(""));
     validate::validate(raw, src, &stem, base_dir, scope, data).map_err(|issues| {

@@ -1,21 +1,22 @@
 //! `RawScenario` -> `Scenario`: fills defaults and checks every rule, collecting
 //! all problems (with key path and place) instead of stopping at the first.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::error::{Locator, ValidationIssue};
-use super::pool::pool;
-use super::raw::{Quantity, RawPool, RawPrices, RawScenario, S};
-use super::workload::{PoolsEnv, workload};
-use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
+use super::error::{Locator, ValidationIssue};
+use super::names::{NAME_RULE, check_unique, is_valid_name};
+use super::pool::pool;
+use super::prices::prices;
+use super::raw::{Quantity, RawPool, RawScenario, S};
+use super::simulation::simulation;
+use super::workload::{PoolsEnv, workload};
+use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec};
+use crate::model::{PoolSpec, Quota, TierKind};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
-use crate::workload::{Calendar, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 
 /// The most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 10_000;
@@ -34,7 +35,7 @@ pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(36_500 * 86_400);
 pub const MAX_NUMBER: f64 = 1e12;
 
 /// The key of the horizon, whose bound (a century) is checked on its own.
-const HORIZON_KEY: &str = "simulation.horizon";
+pub(super) const HORIZON_KEY: &str = "simulation.horizon";
 
 /// The name that sends a workload to the default compute environment.
 pub const DEFAULT_COMPUTE: &str = "default";
@@ -239,37 +240,9 @@ pub(super) fn validate(
         issues: Vec::new(),
         warnings: Vec::new(),
     };
-    let name = match &raw.name {
-        Some(n) if !is_valid_name(n.get_ref()) => {
-            cx.issue(
-                Some(n),
-                "name",
-                format!("{NAME_RULE}; remove it to use the file name"),
-            );
-            default_name.to_string()
-        }
-        Some(n) => n.get_ref().clone(),
-        None => default_name.to_string(),
-    };
+    let name = scenario_name(&mut cx, &raw, default_name);
     let simulation = simulation(&mut cx, &raw);
-    let refused_before = cx.issues.len();
-    let quota = Quota {
-        standard_vcpu: cx.integer(
-            raw.quota.standard_vcpu.as_ref(),
-            "quota.standard_vcpu",
-            (0, i64::from(MAX_QUOTA_VCPU)),
-            16,
-        ) as u32,
-        isolated_vcpu: cx.integer(
-            raw.quota.isolated_vcpu.as_ref(),
-            "quota.isolated_vcpu",
-            (0, i64::from(MAX_QUOTA_VCPU)),
-            0,
-        ) as u32,
-    };
-    // A refused limit stands in as its default, which the pools would be
-    // checked against: "the quota is 0" right after "got 2097152".
-    let quota_refused = cx.issues.len() > refused_before;
+    let quota = quota(&mut cx, &raw);
     let prices = prices(&mut cx, &raw.prices);
     let pools: Vec<Option<PoolSpec>> = raw
         .pools
@@ -277,41 +250,10 @@ pub(super) fn validate(
         .map(|p| pool(&mut cx, p, simulation.calendar, simulation.horizon))
         .collect();
     check_unique(&mut cx, raw.pools.iter().map(|p| &p.name), "pool", true);
-    if !quota_refused {
+    if let Some(quota) = quota {
         check_quota(&mut cx, &raw.pools, &pools, quota);
     }
-    if raw.workloads.is_empty() {
-        cx.issue::<()>(
-            None,
-            "workload",
-            "the scenario has no [[workload]]; add at least one (see README, Scenario reference)",
-        );
-    }
-    let env = PoolsEnv {
-        // The first pool of a name (a second is an issue of its own).
-        by_name: raw
-            .pools
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, p)| (p.name.get_ref().as_str(), i))
-            .collect(),
-        raw: &raw.pools,
-        valid: &pools,
-        calendar: simulation.calendar,
-        horizon: simulation.horizon,
-    };
-    let workloads: Vec<WorkloadSpec> = raw
-        .workloads
-        .iter()
-        .filter_map(|w| workload(&mut cx, w, &env))
-        .collect();
-    check_unique(
-        &mut cx,
-        raw.workloads.iter().map(|w| &w.name),
-        "workload",
-        false,
-    );
+    let workloads = workloads(&mut cx, &raw, &pools, &simulation);
     let max_runs = cx.number(
         raw.simulation.max_runs.as_ref(),
         "simulation.max_runs",
@@ -329,7 +271,8 @@ pub(super) fn validate(
     Ok(Scenario {
         name,
         simulation,
-        quota,
+        // No issue means the quota validated.
+        quota: quota.unwrap_or_default(),
         prices,
         // No issue means every pool validated.
         pools: pools.into_iter().flatten().collect(),
@@ -339,6 +282,83 @@ pub(super) fn validate(
         data_files: cx.files,
         expected_events: events,
     })
+}
+
+/// The scenario's name: the file's, or `default_name` when it gives none
+/// (or one that cannot name a folder, with an issue).
+fn scenario_name(cx: &mut Ctx, raw: &RawScenario, default_name: &str) -> String {
+    match &raw.name {
+        Some(n) if !is_valid_name(n.get_ref()) => {
+            cx.issue(
+                Some(n),
+                "name",
+                format!("{NAME_RULE}; remove it to use the file name"),
+            );
+            default_name.to_string()
+        }
+        Some(n) => n.get_ref().clone(),
+        None => default_name.to_string(),
+    }
+}
+
+/// `[quota]`, or `None` when a limit is refused: a refused limit would
+/// stand in as its default, which the pools would then be checked
+/// against ("the quota is 0" right after "got 2097152").
+fn quota(cx: &mut Ctx, raw: &RawScenario) -> Option<Quota> {
+    let refused_before = cx.issues.len();
+    let quota = Quota {
+        standard_vcpu: cx.integer(
+            raw.quota.standard_vcpu.as_ref(),
+            "quota.standard_vcpu",
+            (0, i64::from(MAX_QUOTA_VCPU)),
+            16,
+        ) as u32,
+        isolated_vcpu: cx.integer(
+            raw.quota.isolated_vcpu.as_ref(),
+            "quota.isolated_vcpu",
+            (0, i64::from(MAX_QUOTA_VCPU)),
+            0,
+        ) as u32,
+    };
+    (cx.issues.len() == refused_before).then_some(quota)
+}
+
+/// The `[[workload]]`s that validate, each against the pools that did,
+/// and an issue when there is none or a name is used twice.
+fn workloads(
+    cx: &mut Ctx,
+    raw: &RawScenario,
+    pools: &[Option<PoolSpec>],
+    simulation: &SimulationSpec,
+) -> Vec<WorkloadSpec> {
+    if raw.workloads.is_empty() {
+        cx.issue::<()>(
+            None,
+            "workload",
+            "the scenario has no [[workload]]; add at least one (see README, Scenario reference)",
+        );
+    }
+    let env = PoolsEnv {
+        // The first pool of a name (a second is an issue of its own).
+        by_name: raw
+            .pools
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, p)| (p.name.get_ref().as_str(), i))
+            .collect(),
+        raw: &raw.pools,
+        valid: pools,
+        calendar: simulation.calendar,
+        horizon: simulation.horizon,
+    };
+    let workloads: Vec<WorkloadSpec> = raw
+        .workloads
+        .iter()
+        .filter_map(|w| workload(cx, w, &env))
+        .collect();
+    check_unique(cx, raw.workloads.iter().map(|w| &w.name), "workload", false);
+    workloads
 }
 
 /// The issues with their line and column, in file order (those without a
@@ -356,78 +376,6 @@ fn located(src: &str, mut issues: Vec<(Option<usize>, ValidationIssue)>) -> Vec<
         .collect()
 }
 
-fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {
-    let s = &raw.simulation;
-    let horizon = cx
-        .opt_duration(
-            s.horizon.as_ref(),
-            HORIZON_KEY,
-            SimDuration::from_secs(7 * 86_400),
-        )
-        .unwrap_or(SimDuration::from_secs(86_400));
-    if horizon > MAX_HORIZON {
-        cx.issue(s.horizon.as_ref(), HORIZON_KEY, format!("must be at most {MAX_HORIZON} (a century); simulate a representative week or month instead"));
-    }
-    // A tenth of the horizon, at most a day: enough for a queue that starts
-    // empty to forget its start, without wasting a short run.
-    let default_warmup = SimDuration((horizon.0 / 10).min(SimDuration::from_secs(86_400).0));
-    let warmup = match &s.warmup {
-        Some(w) => cx
-            .duration(w, "simulation.warmup", true)
-            .unwrap_or_default(),
-        None => default_warmup,
-    };
-    if warmup >= horizon {
-        cx.issue(
-            s.warmup.as_ref(),
-            "simulation.warmup",
-            format!("the warm-up ({warmup}) must be shorter than the horizon ({horizon}); shorten warmup or lengthen horizon"),
-        );
-    }
-    let replications = cx.integer(
-        s.replications.as_ref(),
-        "simulation.replications",
-        (1, i64::from(MAX_REPLICATIONS)),
-        10,
-    ) as u32;
-    let seed = cx.integer(s.seed.as_ref(), "simulation.seed", (0, i64::MAX), 1) as u64;
-    let sample_interval = cx
-        .opt_duration(
-            s.sample_interval.as_ref(),
-            "simulation.sample_interval",
-            SimDuration::from_secs(60),
-        )
-        .unwrap_or(SimDuration::from_secs(60));
-    let pools = raw.pools.len().max(1) as u64;
-    if (horizon.0 / sample_interval.0.max(1)).saturating_mul(pools) > MAX_SAMPLES {
-        cx.issue(
-            s.sample_interval.as_ref(),
-            "simulation.sample_interval",
-            format!("{sample_interval} over a {horizon} horizon for {pools} pool(s) gives more than {MAX_SAMPLES} queue samples; use a longer sample_interval"),
-        );
-    }
-    let zone = s.timezone.as_ref().map_or(Tz::UTC, |name| {
-        time_zone(cx, name, "simulation.timezone").unwrap_or(Tz::UTC)
-    });
-    let start = match &s.start {
-        None => Calendar::default_start(zone),
-        Some(text) => start_instant(text.get_ref().trim(), zone)
-            .and_then(|start| within_dates(start, horizon, zone))
-            .unwrap_or_else(|e| {
-                cx.issue(Some(text), "simulation.start", e);
-                Calendar::default_start(zone)
-            }),
-    };
-    SimulationSpec {
-        horizon,
-        warmup,
-        replications,
-        seed,
-        sample_interval,
-        calendar: Calendar::new(start, zone),
-    }
-}
-
 /// The IANA time zone `name` (of the key `key`), or `None` and an issue.
 pub(super) fn time_zone(cx: &mut Ctx, name: &S<String>, key: &str) -> Option<Tz> {
     let zone = name.get_ref().trim().parse::<Tz>().ok();
@@ -442,91 +390,6 @@ pub(super) fn time_zone(cx: &mut Ctx, name: &S<String>, key: &str) -> Option<Tz>
         );
     }
     zone
-}
-
-/// `[simulation] start`: an RFC 3339 instant, or a date and time without an
-/// offset, read on the wall clock of `zone` (the first of a repeated time;
-/// a time that a daylight-saving change skips is refused).
-fn start_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
-    let rfc = match DateTime::parse_from_rfc3339(text) {
-        Ok(t) => return Ok(t.with_timezone(&Utc)),
-        Err(e) => e,
-    };
-    let wall = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .map_err(|_| format!("{text:?} is not an RFC 3339 instant ({rfc}); write e.g. \"2025-03-03T00:00:00Z\", or \"2025-03-03T00:00:00\" on the wall clock of [simulation] timezone"))?;
-    zone.from_local_datetime(&wall)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text:?} does not exist in {zone}: the clock skips it for daylight saving; start an hour later"))
-}
-
-/// `start` when the simulation ends by the last day an RFC 3339 timestamp
-/// can name (9999-12-31, on the UTC and the local clock): `queue.csv`
-/// wrote `+10000-01-02T23:59:00Z`, which no reader of its format parses.
-fn within_dates(
-    start: DateTime<Utc>,
-    horizon: SimDuration,
-    zone: Tz,
-) -> Result<DateTime<Utc>, String> {
-    use chrono::Datelike;
-    // A horizon past chrono's range is refused on its own (over a century).
-    let Some(end) = chrono::Duration::try_seconds(horizon.as_secs_f64().ceil() as i64)
-        .and_then(|d| start.checked_add_signed(d))
-        .map(|end| end.with_timezone(&zone))
-    else {
-        return Ok(start);
-    };
-    if end.year().max(end.to_utc().year()) <= 9999 {
-        return Ok(start);
-    }
-    Err(format!(
-        "the simulation would end on {}, past 9999-12-31, the last day the outputs' timestamps (RFC 3339) can name; start it earlier or shorten the horizon",
-        end.format("%Y-%m-%d").to_string().trim_start_matches('+')
-    ))
-}
-
-fn prices(cx: &mut Ctx, raw: &RawPrices) -> PriceTable {
-    let base = match &raw.base {
-        None => PriceBase::Allocation,
-        Some(b) => match b.get_ref().as_str() {
-            "allocation" => PriceBase::Allocation,
-            "vm" => PriceBase::Vm,
-            other => {
-                cx.issue(Some(b), "prices.base", format!("unknown price base {other:?}; use \"allocation\" (vCPUs at the task rate) or \"vm\" (equivalent VM prices)"));
-                PriceBase::Allocation
-            }
-        },
-    };
-    let mut table = PriceTable::new(base);
-    for (tier, v) in [
-        (Tier::S1, &raw.s1),
-        (Tier::S2, &raw.s2),
-        (Tier::S3, &raw.s3),
-        (Tier::I6, &raw.i6),
-    ] {
-        let key = format!("prices.{tier}");
-        let usd = cx.number(
-            v.as_ref(),
-            &key,
-            (0.0, MAX_NUMBER),
-            table.instance_hour_usd(tier),
-        );
-        table.set_instance_hour_usd(tier, usd);
-    }
-    let dc = &mut table.default_compute;
-    dc.vcpu_second_usd = cx.number(
-        raw.default_vcpu_second.as_ref(),
-        "prices.default_vcpu_second",
-        (0.0, MAX_NUMBER),
-        dc.vcpu_second_usd,
-    );
-    dc.free_vcpu_seconds_per_month = cx.number(
-        raw.default_free_vcpu_seconds_per_month.as_ref(),
-        "prices.default_free_vcpu_seconds_per_month",
-        (0.0, MAX_NUMBER),
-        dc.free_vcpu_seconds_per_month,
-    );
-    table
 }
 
 /// `x` for a message: a whole number without a fraction (`200000000`, not
@@ -546,124 +409,6 @@ pub(super) fn shown_quantity(q: &Quantity, unit: &str) -> String {
     match q {
         Quantity::Number(x) => format!("{}{unit}", shown_number(*x)),
         Quantity::Text(t) => format!("{t:?}"),
-    }
-}
-
-/// What [`is_valid_name`] asks of a scenario name, for messages.
-pub const NAME_RULE: &str = "names the output folder, so it takes 1 to 64 letters, digits, '.', '_' or '-' and does not start with '.'";
-
-/// Whether `name` is safe as a scenario name (it names a folder under
-/// `output/`): 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
-pub fn is_valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-}
-
-/// Why `name` cannot name a workload, if it cannot: names head table rows
-/// and key paths, so characters that break a line or reorder the text
-/// around them (bidirectional controls, the "Trojan Source" trick) are
-/// refused.
-pub(super) fn name_problem(name: &str) -> Option<&'static str> {
-    if name.chars().any(char::is_control) {
-        Some(
-            "contains a control character (a NUL, newline or tab, say), which breaks tables and messages",
-        )
-    } else if name.chars().any(is_bidi_control) {
-        Some(
-            "contains a bidirectional-text control, which reorders the text that tables and messages show",
-        )
-    } else {
-        None
-    }
-}
-
-/// Whether `c` is a bidirectional-text control (the "Trojan Source" trick).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `name` with every character `name_problem` refuses replaced by `-`: a
-/// workload name that validates, for names that come from elsewhere (an
-/// import's task names).
-pub fn safe_workload_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() || is_bidi_control(c) {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// `name` as it may stand in a key path: itself, or quoted with escapes
-/// when it holds characters that would break the message.
-pub(super) fn shown_name(name: &str) -> String {
-    if name_problem(name).is_some() {
-        format!("{name:?}")
-    } else {
-        name.to_string()
-    }
-}
-
-/// A file stem made safe as a scenario name.
-pub fn name_from_stem(stem: &str) -> String {
-    let name: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(64)
-        .collect();
-    let name = name.trim_start_matches('.');
-    if name.is_empty() {
-        "scenario".to_string()
-    } else {
-        name.to_string()
-    }
-}
-
-/// Names used twice are refused; with `case_blind`, names differing only
-/// by case too (a pool's name becomes a chart's file name, and macOS and
-/// Windows file systems do not tell `Builders` from `builders`).
-fn check_unique<'a>(
-    cx: &mut Ctx,
-    names: impl Iterator<Item = &'a S<String>>,
-    what: &str,
-    case_blind: bool,
-) {
-    let mut seen: HashMap<String, &str> = HashMap::new();
-    for n in names {
-        let name = n.get_ref().as_str();
-        let key = if case_blind {
-            name.to_lowercase()
-        } else {
-            name.to_string()
-        };
-        let Some(first) = seen.get(&key).copied() else {
-            seen.insert(key, name);
-            continue;
-        };
-        let message = if first == name {
-            format!("the {what} name {name:?} is used twice; give each {what} its own name")
-        } else {
-            format!(
-                "the {what} names {first:?} and {name:?} differ only by case; their chart files would collide on case-insensitive file systems (macOS, Windows): rename one"
-            )
-        };
-        cx.issue(
-            Some(n),
-            &format!("{what}.{}.name", shown_name(name)),
-            message,
-        );
     }
 }
 

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use super::arrival::arrival;
 use super::duration::{duration_dist, recorded_durations};
+use super::names::{name_problem, shown_name};
 use super::raw::{RawPool, RawWorkload};
-use super::validate::{Ctx, DEFAULT_COMPUTE, name_problem, shown_name};
+use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{PoolId, PoolSpec, Target, Tier};
 use crate::units::SimDuration;
 use crate::workload::{
