@@ -18,8 +18,10 @@ mod names;
 mod pool;
 mod prices;
 mod raw;
+mod set_key;
 mod simulation;
 mod slo;
+mod sweep_points;
 mod sweep_spec;
 mod trace;
 mod validate;
@@ -38,9 +40,9 @@ pub(crate) use pool::scheduled_at_start;
 
 pub use names::{NAME_RULE, is_valid_name, name_from_stem, safe_workload_name};
 pub use pool::MAX_POOL_COUNT;
+pub use sweep_points::{PointEdit, SweepPoints, expand};
 pub use sweep_spec::{
-    Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand,
-    is_condition_axis, sweep_spec,
+    Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, is_condition_axis, sweep_spec,
 };
 pub use validate::{DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES};
 

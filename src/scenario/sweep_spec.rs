@@ -3,16 +3,12 @@
 //! obeys every rule.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use std::borrow::Cow;
-use std::ops::Range;
-
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 use toml_edit::{Item, TableLike, Value};
 
 use super::error::{Location, ScenarioError, ValidationIssue};
+use super::set_key::{Parsed, Place, parsed_without_sweep, set};
 use super::{DataFiles, FileScope, Scenario};
 
 /// The most points a sweep may have.
@@ -51,7 +47,7 @@ impl fmt::Display for AxisValue {
 impl AxisValue {
     /// The value as TOML writes it: a number in Rust's shortest form
     /// (which reads back bit for bit), a string quoted.
-    fn literal(&self) -> String {
+    pub(super) fn literal(&self) -> String {
         match self {
             AxisValue::Int(i) => i.to_string(),
             AxisValue::Float(x) => format!("{x:?}"),
@@ -128,7 +124,7 @@ impl SweepSpec {
     }
 
     /// The position of point `index`'s value in each axis's list.
-    fn positions(&self, mut index: usize) -> Vec<usize> {
+    pub(super) fn positions(&self, mut index: usize) -> Vec<usize> {
         let mut out = vec![0; self.axes.len()];
         for (slot, axis) in out.iter_mut().zip(&self.axes).rev() {
             let n = axis.values.len();
@@ -294,14 +290,9 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
     let Some(sweep) = doc.as_table().get("sweep") else {
         return misplaced_sweep(&doc, src, path).map_or(Ok(None), Err);
     };
+    let refused = |m: String| invalid(path, src, sweep.span(), "sweep", m);
     let Some(table) = sweep.as_table_like() else {
-        return Err(invalid(
-            path,
-            src,
-            sweep.span(),
-            "sweep",
-            "[sweep] must be a table of axes".into(),
-        ));
+        return Err(refused("[sweep] must be a table of axes".into()));
     };
     let mut axes = Vec::new();
     for (key, item) in table.iter() {
@@ -313,11 +304,7 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
         });
     }
     if axes.is_empty() {
-        return Err(invalid(
-            path,
-            src,
-            sweep.span(),
-            "sweep",
+        return Err(refused(
             "[sweep] has no axes; add e.g. \"pool.builders.count\" = [1, 2, 4]".into(),
         ));
     }
@@ -327,23 +314,14 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
         .iter()
         .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
     if points.is_none_or(|n| n > MAX_POINTS) {
-        return Err(invalid(
-            path,
-            src,
-            sweep.span(),
-            "sweep",
-            format!(
-                "the sweep has {} points, more than {MAX_POINTS}; use fewer values or split it into several sweeps",
-                points.map_or("too many".to_string(), |n| n.to_string())
-            ),
-        ));
+        return Err(refused(format!(
+            "the sweep has {} points, more than {MAX_POINTS}; use fewer values or split it into several sweeps",
+            points.map_or("too many".to_string(), |n| n.to_string())
+        )));
     }
-    // Every key path must lead to a key of the schema: write each axis's
-    // first value alone into the file and parse it (validation problems are
-    // fine: they make points infeasible; a schema error is a typo).
     let base = parsed_without_sweep(src);
     for (axis, (_, item)) in spec.axes.iter().zip(table.iter()) {
-        let here = |m: String| {
+        check_axis(axis, item, &base, src, path).map_err(|m| {
             invalid(
                 path,
                 src,
@@ -351,44 +329,57 @@ pub fn sweep_spec(src: &str, path: &Path) -> Result<Option<SweepSpec>, ScenarioE
                 &format!("sweep.\"{}\"", axis.key),
                 m,
             )
-        };
-        // `"sweep" = [1, 2]` replaced the [sweep] of each point, which no
-        // point reads: two identical points.
-        let first = axis.key.split('.').next();
-        if matches!(first, Some("slo" | "sweep" | "name")) {
-            return Err(here(
-                "a sweep cannot vary [slo], [sweep] or the name; run one sweep per objective"
-                    .into(),
-            ));
-        }
-        if is_condition_axis(&axis.key) {
-            // A condition is named by its values: two alike would be two
-            // conditions of one name, each recommended apart.
-            let mut seen = std::collections::HashSet::new();
-            if let Some(twice) = axis
-                .values
-                .iter()
-                .map(|v| v.to_string())
-                .find(|v| !seen.insert(v.clone()))
-            {
-                return Err(here(format!(
-                    "lists {twice} twice; a condition axis names each condition by its value, so list each value once"
-                )));
-            }
-        }
-        let mut trial: Parsed<'_> = base.clone();
-        let first = axis.values[0].literal();
-        let at = item.span().unwrap_or_default();
-        set(trial.get_mut(), &axis.key, &first, at, Place::Sweep).map_err(&here)?;
-        let files = DataFiles::default();
-        let read = super::from_table_sharing(trial, src, path, FileScope::default(), &files);
-        if let Err(ScenarioError::Toml { message, .. }) = read {
-            return Err(here(format!(
-                "writing this key makes the scenario unreadable ({message}); check the key path"
-            )));
-        }
+        })?;
     }
     Ok(Some(spec))
+}
+
+/// Why `axis` (written at `item`) cannot be swept, if it cannot: it varies
+/// what a sweep cannot, names a condition twice, or leads to no key of the
+/// schema. Each axis's first value is set alone in the scenario as parsed
+/// (`base`) and read: validation problems are fine (they make points
+/// infeasible); a schema error is a typo.
+fn check_axis(
+    axis: &Axis,
+    item: &Item,
+    base: &Parsed<'_>,
+    src: &str,
+    path: &Path,
+) -> Result<(), String> {
+    // `"sweep" = [1, 2]` replaced the [sweep] of each point, which no
+    // point reads: two identical points.
+    if matches!(axis.key.split('.').next(), Some("slo" | "sweep" | "name")) {
+        return Err(
+            "a sweep cannot vary [slo], [sweep] or the name; run one sweep per objective".into(),
+        );
+    }
+    if is_condition_axis(&axis.key) {
+        // A condition is named by its values: two alike would be two
+        // conditions of one name, each recommended apart.
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = axis
+            .values
+            .iter()
+            .map(|v| v.to_string())
+            .find(|v| !seen.insert(v.clone()))
+        {
+            return Err(format!(
+                "lists {twice} twice; a condition axis names each condition by its value, so list each value once"
+            ));
+        }
+    }
+    let mut trial: Parsed<'_> = base.clone();
+    let first = axis.values[0].literal();
+    let at = item.span().unwrap_or_default();
+    set(trial.get_mut(), &axis.key, &first, at, Place::Sweep)?;
+    let files = DataFiles::default();
+    let read = super::from_table_sharing(trial, src, path, FileScope::default(), &files);
+    if let Err(ScenarioError::Toml { message, .. }) = read {
+        return Err(format!(
+            "writing this key makes the scenario unreadable ({message}); check the key path"
+        ));
+    }
+    Ok(())
 }
 
 /// A `sweep` key inside a top-level table (`sweep = {…}` written after
@@ -433,351 +424,12 @@ fn misplaced_sweep(
     ))
 }
 
-/// A scenario parsed once, with its spans in the file: each point of a
-/// sweep is a copy with the axis values set in it, read into the schema
-/// without writing text and parsing it again (that round trip was a third
-/// of a 20,000-point sweep's time). Problems stay located in the file.
-type Parsed<'a> = Spanned<DeTable<'a>>;
-
-/// The scenario text `src` parsed, without its `[sweep]` (which no point
-/// reads); an empty table when it is not TOML (every point is then
-/// infeasible with the reason, rather than a panic).
-fn parsed_without_sweep(src: &str) -> Parsed<'_> {
-    let mut root = DeTable::parse(src).unwrap_or_else(|_| Spanned::new(0..0, DeTable::new()));
-    root.get_mut().remove("sweep");
-    root
-}
-
-/// Writes the TOML value `literal` at the key path `key` of `root`.
-/// `pool.NAME…` and `workload.NAME…` select the list entry with that name;
-/// a missing top-level table (`[quota]`, say) is created. A value takes
-/// the place (span) of the one it replaces when `place` is `Replaced`, so
-/// that problems are found in the order of the file; a new one (and a new
-/// table), where the sweep writes it.
-fn set<'t>(
-    root: &mut DeTable<'t>,
-    key: &str,
-    literal: &'t str,
-    at: Range<usize>,
-    place: Place,
-) -> Result<(), String> {
-    let parts: Vec<&str> = key.split('.').collect();
-    let (leaf, path) = parts.split_last().ok_or("an empty key path")?;
-    let value = DeValue::parse(literal)
-        .map_err(|e| e.message().to_string())?
-        .into_inner();
-    let to_set = ToSet {
-        leaf,
-        value,
-        at,
-        place,
-    };
-    set_in(root, path, to_set, true)
-}
-
-/// Where a value set by a sweep is placed in the file (its problems are
-/// located there).
-#[derive(Clone, Copy, PartialEq)]
-enum Place {
-    /// Where the value it replaces is written (a new one: in the sweep).
-    Replaced,
-    /// Where the sweep writes it.
-    Sweep,
-}
-
-/// A value on its way to its key: the key's last part, the value, where
-/// the sweep writes it, where to place it.
-struct ToSet<'k, 't> {
-    leaf: &'k str,
-    value: DeValue<'t>,
-    at: Range<usize>,
-    place: Place,
-}
-
-impl<'t> ToSet<'_, 't> {
-    /// The value into `slot`, placed as asked.
-    fn replace(self, slot: &mut Spanned<DeValue<'t>>) {
-        let at = match self.place {
-            Place::Replaced => slot.span(),
-            Place::Sweep => self.at,
-        };
-        *slot = Spanned::new(at, self.value);
-    }
-}
-
-/// `name[K]` as `(name, Some(K))`, a plain `name` as `(name, None)`; an
-/// error for a bracket that is not a whole index.
-fn indexed(part: &str) -> Result<(&str, Option<usize>), String> {
-    let Some((name, rest)) = part.split_once('[') else {
-        return Ok((part, None));
-    };
-    let index = rest
-        .strip_suffix(']')
-        .and_then(|i| i.parse::<usize>().ok())
-        .ok_or_else(|| {
-            format!("`{part}` is not `name[K]` with a whole index K from 0, as in rules[0]")
-        })?;
-    Ok((name, Some(index)))
-}
-
-/// The entry `index` of the list at `item` (of tables, inline or not).
-fn entry_of<'i, 't>(
-    item: &'i mut DeValue<'t>,
-    name: &str,
-    index: usize,
-) -> Result<&'i mut DeTable<'t>, String> {
-    let DeValue::Array(list) = item else {
-        return Err(format!(
-            "`{name}` is not a list, so `{name}[{index}]` selects nothing"
-        ));
-    };
-    let len = list.len();
-    match list.get_mut(index).map(Spanned::get_mut) {
-        Some(DeValue::Table(t)) => Ok(t),
-        Some(_) => Err(format!("{name}[{index}] is not a table")),
-        None => Err(format!(
-            "`{name}` has {len} entr{}; {name}[{index}] is past the end (entries count from 0)",
-            if len == 1 { "y" } else { "ies" }
-        )),
-    }
-}
-
-fn set_in<'t>(
-    table: &mut DeTable<'t>,
-    path: &[&str],
-    to_set: ToSet<'_, 't>,
-    top: bool,
-) -> Result<(), String> {
-    let (leaf, at) = (to_set.leaf, to_set.at.clone());
-    let new_key = |name: &str| Spanned::new(at.clone(), Cow::Owned(name.to_string()));
-    match path {
-        [] => match indexed(leaf)? {
-            (name, None) => {
-                match table.get_mut(name) {
-                    Some(slot) => to_set.replace(slot),
-                    None => {
-                        table.insert(new_key(name), Spanned::new(at, to_set.value));
-                    }
-                }
-                Ok(())
-            }
-            (name, Some(index)) => {
-                let Some(DeValue::Array(list)) = table.get_mut(name).map(Spanned::get_mut) else {
-                    return Err(format!("there is no list `{name}` to set {leaf} in"));
-                };
-                let len = list.len();
-                let slot = list.get_mut(index).ok_or_else(|| {
-                    format!(
-                        "`{name}` has {len} values; {leaf} is past the end (values count from 0)"
-                    )
-                })?;
-                to_set.replace(slot);
-                Ok(())
-            }
-        },
-        [part @ ("pool" | "workload"), name, rest @ ..] if top => {
-            let Some(DeValue::Array(list)) = table.get_mut(*part).map(Spanned::get_mut) else {
-                return Err(format!("the scenario has no [[{part}]]"));
-            };
-            let entry = list
-                .iter_mut()
-                .find_map(|t| match t.get_mut() {
-                    DeValue::Table(t)
-                        if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(*name) =>
-                    {
-                        Some(t)
-                    }
-                    _ => None,
-                })
-                .ok_or_else(|| format!("no {part} is named {name:?}"))?;
-            set_in(entry, rest, to_set, false)
-        }
-        [part, rest @ ..] => {
-            let (name, index) = indexed(part)?;
-            if let Some(index) = index {
-                let item = table.get_mut(name).ok_or_else(|| {
-                    format!(
-                        "there is no `{name}` to select {part} from; add it to the scenario first"
-                    )
-                })?;
-                let inner = entry_of(item.get_mut(), name, index)?;
-                return set_in(inner, rest, to_set, false);
-            }
-            if table.get(*part).is_none() {
-                if !top {
-                    return Err(format!(
-                        "there is no `{part}` to set `{leaf}` in; add it to the scenario first"
-                    ));
-                }
-                let empty = DeValue::Table(DeTable::new());
-                table.insert(new_key(part), Spanned::new(at, empty));
-            }
-            match table.get_mut(*part).map(Spanned::get_mut) {
-                Some(DeValue::Table(inner)) => set_in(inner, rest, to_set, false),
-                _ => Err(format!("`{part}` is not a table")),
-            }
-        }
-    }
-}
-
-/// Every point of `spec` applied to `src` and validated (in point order),
-/// reading the files it names within `scope`.
-pub fn expand(spec: &SweepSpec, src: &str, path: &Path, scope: FileScope) -> Vec<SweepPoint> {
-    let points = SweepPoints::new(spec.clone(), src, path, scope);
-    (0..points.len()).map(|index| points.point(index)).collect()
-}
-
-/// An edit applied to every point once it is validated (the command
-/// line's `--seed` and `--replications`).
-pub type PointEdit = Box<dyn Fn(&mut Scenario) + Send + Sync>;
-
-/// The points of a sweep, each built when asked for: a sweep of 100,000
-/// points holds the scenarios of the points it is running, not all of them
-/// (2.5 KB each, kept from expansion to the end, were most of a long
-/// sweep's memory). The scenario is parsed once and data files are read
-/// once, shared by every point.
-pub struct SweepPoints<'a> {
-    spec: SweepSpec,
-    src: &'a str,
-    base: Parsed<'a>,
-    /// Where each axis writes each value in `[sweep]` (a range: where it
-    /// is written; not in the file: its end).
-    axis_spans: Vec<Vec<Range<usize>>>,
-    path: PathBuf,
-    scope: FileScope,
-    files: DataFiles,
-    edit: Option<PointEdit>,
-}
-
-impl<'a> SweepPoints<'a> {
-    /// The points of `spec` over the scenario text `src` (read from
-    /// `path`).
-    pub fn new(spec: SweepSpec, src: &'a str, path: &Path, scope: FileScope) -> SweepPoints<'a> {
-        // A point is the scenario with its axes' values set, which no point
-        // reads its `[sweep]` for: kept, the table (as long as the axes'
-        // values) was copied for every point, quadratic in the points.
-        let base = parsed_without_sweep(src);
-        let sweep = DeTable::parse(src).ok().and_then(|mut root| {
-            let (_, sweep) = root.get_mut().remove_entry("sweep")?;
-            match sweep.into_inner() {
-                DeValue::Table(t) => Some(t),
-                _ => None,
-            }
-        });
-        let axis_spans = spec
-            .axes
-            .iter()
-            .map(
-                |a| match sweep.as_ref().and_then(|t| t.get(a.key.as_str())) {
-                    Some(item) => match item.get_ref() {
-                        DeValue::Array(list) => list.iter().map(Spanned::span).collect(),
-                        _ => vec![item.span()],
-                    },
-                    None => std::iter::once(src.len()..src.len()).collect(),
-                },
-            )
-            .collect();
-        SweepPoints {
-            spec,
-            src,
-            base,
-            axis_spans,
-            path: path.to_path_buf(),
-            scope,
-            files: DataFiles::default(),
-            edit: None,
-        }
-    }
-
-    /// The same points, each edited by `edit` once it is valid.
-    pub fn with_edit(self, edit: PointEdit) -> SweepPoints<'a> {
-        SweepPoints {
-            edit: Some(edit),
-            ..self
-        }
-    }
-
-    /// The axes.
-    pub fn spec(&self) -> &SweepSpec {
-        &self.spec
-    }
-
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.spec.len()
-    }
-
-    /// Whether there is no point.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Point `index` (below `len`): its values set in the parsed scenario,
-    /// validated again.
-    pub fn point(&self, index: usize) -> SweepPoint {
-        let values = self.spec.values(index);
-        let literals: Vec<String> = values.iter().map(AxisValue::literal).collect();
-        // A value of the wrong type: said where the sweep writes it.
-        let scenario = match self.scenario(index, &literals, Place::Replaced) {
-            Ok(Err(ScenarioError::Toml { .. })) => self.scenario(index, &literals, Place::Sweep),
-            other => other,
-        }
-        .and_then(|read| read.map_err(|e| reasons(&e)))
-        .map(|mut s| {
-            if let Some(edit) = &self.edit {
-                edit(&mut s);
-            }
-            s
-        });
-        SweepPoint {
-            index,
-            values,
-            scenario,
-        }
-    }
-
-    /// The scenario of point `index`, whose values are `literals`, placed
-    /// as `place` says; the outer error when a value cannot be set (its
-    /// key path leads nowhere).
-    fn scenario(
-        &self,
-        index: usize,
-        literals: &[String],
-        place: Place,
-    ) -> Result<Result<Scenario, ScenarioError>, String> {
-        let mut root: Parsed<'_> = self.base.clone();
-        let spans = self.spec.positions(index).into_iter().zip(&self.axis_spans);
-        for ((axis, literal), (i, at)) in self.spec.axes.iter().zip(literals).zip(spans) {
-            let at = at.get(i).unwrap_or(&at[0]).clone();
-            set(root.get_mut(), &axis.key, literal, at, place)?;
-        }
-        Ok(super::from_table_sharing(
-            root,
-            self.src,
-            &self.path,
-            self.scope,
-            &self.files,
-        ))
-    }
-}
-
-/// A one-line reason from a validation failure.
-fn reasons(e: &ScenarioError) -> String {
-    match e {
-        ScenarioError::Invalid { issues, .. } => issues
-            .iter()
-            .map(|i| format!("{}: {}", i.key, i.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::scenario::SweepPoints;
 
     #[test]
     fn decimal_steps_never_drift() {
