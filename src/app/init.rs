@@ -72,18 +72,7 @@ fn scenario_text(
         .map(|d| if (d0..=d1).contains(&d) { "1" } else { "0" })
         .collect();
     let sweep_to = (count * 2).max(count + 2);
-    // The quota of the pool's kind: I6 pools draw on the isolated quota,
-    // which is 0 by default.
-    let quota_to = (sweep_to * tier.vcpu()).max(if tier.kind() == TierKind::Isolated {
-        0
-    } else {
-        16
-    });
-    let quota_key = if tier.kind() == TierKind::Isolated {
-        "isolated_vcpu"
-    } else {
-        "standard_vcpu"
-    };
+    let (quota_key, quota_to) = quota_for(tier, sweep_to);
     let p95 = parse_duration(&args.p95).unwrap_or(SimDuration::ZERO);
     format!(
         r#"# Written by `poolcast init`: a starting point, to be checked against
@@ -143,6 +132,16 @@ wait_p95 = {wait}    # `poolcast check` exits 1 when the p95 wait is above this
         hourly = hourly.join(", "),
         weekly = weekly.join(", "),
     )
+}
+
+/// The `[quota]` key of `tier`'s kind and a limit that lets the sweep
+/// reach `sweep_to` instances: I6 pools draw on the isolated quota, which
+/// is 0 by default; a standard one is never written below its default 16.
+fn quota_for(tier: Tier, sweep_to: u32) -> (&'static str, u32) {
+    match tier.kind() {
+        TierKind::Isolated => ("isolated_vcpu", sweep_to * tier.vcpu()),
+        TierKind::Standard => ("standard_vcpu", (sweep_to * tier.vcpu()).max(16)),
+    }
 }
 
 /// Refuses a name that is no scenario name, and build times that

@@ -11,6 +11,8 @@
 
 use std::fmt::Write;
 
+use hdrhistogram::Histogram;
+
 use statrs::distribution::{ContinuousCDF, Gamma, LogNormal};
 use statrs::function::gamma::{digamma, ln_gamma};
 
@@ -186,52 +188,7 @@ pub(super) fn duration_line(
         ));
     }
     match &t.histogram {
-        Some(h) if t.timed >= 2 => {
-            if let Fit::LogNormal { mu, sigma } = Fit::lognormal(t)
-                && sigma < 1e-3
-            {
-                return format!(
-                    "duration = {{ dist = \"constant\", value = \"{}\" }}   # every recorded run took the same time\n",
-                    duration_text(mu.exp())
-                );
-            }
-            let (fit, lead) = best_fit(t);
-            let Some(parameters) = fit.parameters() else {
-                return format!(
-                    "duration = {{ dist = \"constant\", value = \"{}\" }}   # the recorded run times barely vary\n",
-                    duration_text(fit.quantile_s(0.5))
-                );
-            };
-            let against = match (fit, lead) {
-                (_, None) => String::new(),
-                (Fit::LogNormal { .. }, Some(l)) => {
-                    format!(", likelier than a gamma by {l:.1} in log-likelihood")
-                }
-                (Fit::Gamma { .. }, Some(l)) => {
-                    format!(", likelier than a lognormal by {l:.1} in log-likelihood")
-                }
-            };
-            let mut line = format!(
-                "# run time: {} by maximum likelihood ({}{against}) from {} runs; fit check, observed vs fitted:\n",
-                fit.dist(),
-                fit.describe(),
-                t.timed
-            );
-            for (label, q) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
-                let _ = writeln!(
-                    line,
-                    "#   {label} {} vs {}",
-                    duration_text(quantile_s(h, q)),
-                    duration_text(fit.quantile_s(q))
-                );
-            }
-            let _ = writeln!(
-                line,
-                "duration = {{ dist = \"{}\", {parameters} }}",
-                fit.dist()
-            );
-            line
-        }
+        Some(h) if t.timed >= 2 => fitted_line(t, h),
         Some(_) => format!(
             "duration = {{ dist = \"constant\", value = \"{}\" }}   # CHECK: only one recorded run time\n",
             duration_text(t.log_sum.exp())
@@ -253,6 +210,57 @@ pub(super) fn duration_line(
             )
         }
     }
+}
+
+/// The `duration` line of a workload with at least two run times (`h`,
+/// their histogram): the likelier of a lognormal and a gamma fit, with the
+/// fit check (observed against fitted quantiles) as comments above it; a
+/// constant when the run times barely vary.
+fn fitted_line(t: &RunTimes, h: &Histogram<u64>) -> String {
+    if let Fit::LogNormal { mu, sigma } = Fit::lognormal(t)
+        && sigma < 1e-3
+    {
+        return format!(
+            "duration = {{ dist = \"constant\", value = \"{}\" }}   # every recorded run took the same time\n",
+            duration_text(mu.exp())
+        );
+    }
+    let (fit, lead) = best_fit(t);
+    let Some(parameters) = fit.parameters() else {
+        return format!(
+            "duration = {{ dist = \"constant\", value = \"{}\" }}   # the recorded run times barely vary\n",
+            duration_text(fit.quantile_s(0.5))
+        );
+    };
+    let against = match (fit, lead) {
+        (_, None) => String::new(),
+        (Fit::LogNormal { .. }, Some(l)) => {
+            format!(", likelier than a gamma by {l:.1} in log-likelihood")
+        }
+        (Fit::Gamma { .. }, Some(l)) => {
+            format!(", likelier than a lognormal by {l:.1} in log-likelihood")
+        }
+    };
+    let mut line = format!(
+        "# run time: {} by maximum likelihood ({}{against}) from {} runs; fit check, observed vs fitted:\n",
+        fit.dist(),
+        fit.describe(),
+        t.timed
+    );
+    for (label, q) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
+        let _ = writeln!(
+            line,
+            "#   {label} {} vs {}",
+            duration_text(quantile_s(h, q)),
+            duration_text(fit.quantile_s(q))
+        );
+    }
+    let _ = writeln!(
+        line,
+        "duration = {{ dist = \"{}\", {parameters} }}",
+        fit.dist()
+    );
+    line
 }
 
 #[cfg(test)]

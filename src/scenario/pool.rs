@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 
 use super::cron::cron_firing_in;
-use super::raw::{RawPool, RawScaling, S};
+use super::raw::{RawColdStart, RawPool, RawScaling, S};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{
     ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling, ScheduleRule,
@@ -30,19 +30,7 @@ pub(super) fn pool(
 ) -> Option<PoolSpec> {
     let name = raw.name.get_ref();
     let key = format!("pool.{name}");
-    if name == DEFAULT_COMPUTE {
-        cx.issue(
-            Some(&raw.name),
-            &format!("{key}.name"),
-            "\"default\" names the default compute environment; choose another pool name",
-        );
-    } else if !valid_pool_name(name) {
-        cx.issue(
-            Some(&raw.name),
-            &format!("{key}.name"),
-            "a pool name has 3 to 20 letters, digits or hyphens (ACR's rule)",
-        );
-    }
+    check_pool_name(cx, &raw.name, &key);
     let tier = raw
         .tier
         .get_ref()
@@ -72,30 +60,14 @@ pub(super) fn pool(
         &format!("{key}.provisioning"),
         DEFAULT_PROVISIONING,
     );
-    let scale_in = match &raw.scale_in {
-        None => ScaleIn::Drain,
-        Some(s) => match s.get_ref().as_str() {
-            "drain" => ScaleIn::Drain,
-            "preempt" => ScaleIn::Preempt,
-            other => {
-                cx.issue(Some(s), &format!("{key}.scale_in"), format!(
-                    "unknown scale-in {other:?}; use \"drain\" (an instance leaves when its run ends) or \"preempt\" (its run is stopped and re-queued)"
-                ));
-                ScaleIn::Drain
-            }
-        },
-    };
-    let cold_start = raw.cold_start.as_ref().and_then(|c| {
-        let c = c.get_ref();
-        let extra = cx.duration(&c.extra, &format!("{key}.cold_start.extra"), true)?;
-        let tasks = cx.integer(
-            c.tasks.as_ref(),
-            &format!("{key}.cold_start.tasks"),
-            (1, 1_000_000),
-            1,
-        ) as u32;
-        Some(ColdStart { extra, tasks })
-    });
+    let scale_in = raw
+        .scale_in
+        .as_ref()
+        .map_or(ScaleIn::Drain, |s| scale_in(cx, s, &key));
+    let cold_start = raw
+        .cold_start
+        .as_ref()
+        .and_then(|c| cold_start(cx, c.get_ref(), &key));
     Some(PoolSpec {
         name: name.clone(),
         tier: tier.ok()?,
@@ -105,6 +77,45 @@ pub(super) fn pool(
         scale_in,
         cold_start,
     })
+}
+
+/// A problem when `name` (of the pool at `key`) names the default compute
+/// environment or breaks ACR's rule for pool names.
+fn check_pool_name(cx: &mut Ctx, name: &S<String>, key: &str) {
+    let problem = if name.get_ref() == DEFAULT_COMPUTE {
+        "\"default\" names the default compute environment; choose another pool name"
+    } else if !valid_pool_name(name.get_ref()) {
+        "a pool name has 3 to 20 letters, digits or hyphens (ACR's rule)"
+    } else {
+        return;
+    };
+    cx.issue(Some(name), &format!("{key}.name"), problem);
+}
+
+/// `scale_in`: what happens to a busy instance when the pool shrinks.
+fn scale_in(cx: &mut Ctx, s: &S<String>, key: &str) -> ScaleIn {
+    match s.get_ref().as_str() {
+        "drain" => ScaleIn::Drain,
+        "preempt" => ScaleIn::Preempt,
+        other => {
+            cx.issue(Some(s), &format!("{key}.scale_in"), format!(
+                "unknown scale-in {other:?}; use \"drain\" (an instance leaves when its run ends) or \"preempt\" (its run is stopped and re-queued)"
+            ));
+            ScaleIn::Drain
+        }
+    }
+}
+
+/// `cold_start`: how much longer a fresh instance's first runs take.
+fn cold_start(cx: &mut Ctx, c: &RawColdStart, key: &str) -> Option<ColdStart> {
+    let extra = cx.duration(&c.extra, &format!("{key}.cold_start.extra"), true)?;
+    let tasks = cx.integer(
+        c.tasks.as_ref(),
+        &format!("{key}.cold_start.tasks"),
+        (1, 1_000_000),
+        1,
+    ) as u32;
+    Some(ColdStart { extra, tasks })
 }
 
 /// How far before the start a schedule rule's last firing still sets the
