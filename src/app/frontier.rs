@@ -16,10 +16,11 @@ use super::schedule::{
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
 use crate::report::{self, FrontierPoint};
+use crate::results::schedule::{SchedulePlan, judged_wait, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::stats::TotalMetric;
-use crate::sweep::schedule::{check_request, judged_wait, misses_cost};
-use crate::sweep::{ScheduleError, SchedulePlan};
+use crate::sweep::ScheduleError;
+use crate::sweep::schedule::check_request;
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 

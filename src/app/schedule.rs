@@ -14,14 +14,11 @@ use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
 use crate::report::{self, met_word};
+use crate::results::schedule::{FixedComparison, SchedulePlan, judged_wait, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
-use crate::sweep::schedule::{
-    CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, FixedComparison, check_request, judged_wait, misses_cost,
-};
-use crate::sweep::{
-    Progress, ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule,
-};
+use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request};
+use crate::sweep::{Progress, ScheduleError, ScheduleRequest, applier_files, plan_schedule};
 use crate::text::{counted, parse_duration};
 use crate::units::SimDuration;
 
