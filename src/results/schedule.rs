@@ -168,3 +168,61 @@ pub fn judged_wait(run: &RunSummary) -> Judged {
             },
         )
 }
+
+/// One target of `plan --schedule --targets` and what planning for it
+/// gave.
+#[derive(Debug, Clone)]
+pub struct TargetPlan {
+    /// The `[slo] wait_p95` target.
+    pub target: SimDuration,
+    /// The plan, or why there is none, in words.
+    pub plan: Result<SchedulePlan, String>,
+    /// The tighter target whose schedule this target's plan is, when that
+    /// costs less than the schedule searched for this one.
+    pub same_as: Option<SimDuration>,
+}
+
+impl TargetPlan {
+    /// The target as file names and the table write it (`5m`, `1h30m`).
+    pub fn label(&self) -> String {
+        target_label(self.target)
+    }
+}
+
+/// A wait target as file names and the table write it (`5m`, `1h30m`).
+pub fn target_label(target: SimDuration) -> String {
+    target.to_string().replace(' ', "")
+}
+
+/// `plan --schedule --targets`: a schedule for each wait target, in
+/// rising order of the target (the cost-wait frontier).
+#[derive(Debug, Clone)]
+pub struct Frontier {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The pool scheduled.
+    pub pool: String,
+    /// Its tier in the scenario (`None` when it has no such pool: then no
+    /// target has a plan either).
+    pub tier: Option<Tier>,
+    /// Each target's plan.
+    pub targets: Vec<TargetPlan>,
+}
+
+impl Frontier {
+    /// The frontier's verdict: missed when a target has no plan or a plan
+    /// misses its cost cap (exit code 1, as `check` gives).
+    pub fn missed(&self) -> bool {
+        self.targets.iter().any(|t| match &t.plan {
+            Ok(p) => misses_cost(&p.result),
+            Err(_) => true,
+        })
+    }
+
+    /// The targets that have a plan, with it.
+    pub fn plans(&self) -> impl Iterator<Item = (&TargetPlan, &SchedulePlan)> {
+        self.targets
+            .iter()
+            .filter_map(|t| t.plan.as_ref().ok().map(|p| (t, p)))
+    }
+}
