@@ -15,6 +15,7 @@ pub mod schedule;
 mod sweep;
 mod table;
 mod tasks;
+pub mod validity;
 mod verdict;
 mod warnings;
 
