@@ -78,21 +78,49 @@ pub(super) fn frontier_cmd(
     let threads = threads_for(args, &base)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &base.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &base))?;
-    let mut planned = Vec::new();
-    for t in &scenarios {
-        let req = request(args, pool, &t.text, &t.scenario, max_stranded);
-        planned.push(Planned {
-            plan: search(&threads, &req, run.print.quiet)?,
-            same_as: None,
-        });
-    }
-    monotone(&scenarios, &mut planned, args, pool, max_stranded, &threads)?;
+    let planned = planned(&scenarios, args, pool, max_stranded, &threads)?;
     let frontier = frontier_of(&base, pool, &scenarios, planned);
     if frontier.plans().next().is_none() {
         // Nothing planned, nothing written: the refusal, as without --targets.
         return Err(nothing_planned(&frontier).into());
     }
-    for (t, s) in frontier.targets.iter().zip(&scenarios) {
+    written(&frontier, &scenarios, args, out)?;
+    // A target without a plan, or a plan that misses its cost cap, is a
+    // missed objective: exit 1, as `check` gives (the others are written).
+    Ok(exit_code(frontier.missed()))
+}
+
+/// Each target's plan: its own search's, then the frontier made monotone.
+fn planned(
+    scenarios: &[TargetScenario],
+    args: &PlanArgs,
+    pool: &str,
+    max_stranded: SimDuration,
+    threads: &rayon::ThreadPool,
+) -> Result<Vec<Planned>> {
+    let mut planned = Vec::new();
+    for t in scenarios {
+        let req = request(args, pool, &t.text, &t.scenario, max_stranded);
+        planned.push(Planned {
+            plan: search(threads, &req, args.run.print.quiet)?,
+            same_as: None,
+        });
+    }
+    monotone(scenarios, &mut planned, args, pool, max_stranded, threads)?;
+    Ok(planned)
+}
+
+/// Writes the frontier's files into `out` and finishes it (each planned target's
+/// recommended file, with its notes; frontier.json, frontier.csv, the
+/// chart) and prints it.
+fn written(
+    frontier: &Frontier,
+    scenarios: &[TargetScenario],
+    args: &PlanArgs,
+    out: Outputs,
+) -> Result<()> {
+    let run = &args.run;
+    for (t, s) in frontier.targets.iter().zip(scenarios) {
         if let Ok(plan) = &t.plan {
             let (recommended, reads_outside) = recommended_file(plan, args, &out);
             out.write_always(
@@ -107,25 +135,18 @@ pub(super) fn frontier_cmd(
     out.write(
         Kind::Json,
         "frontier.json",
-        frontier_json(&frontier).as_bytes(),
+        frontier_json(frontier).as_bytes(),
     )?;
-    out.write(
-        Kind::Csv,
-        "frontier.csv",
-        frontier_csv(&frontier).as_bytes(),
-    )?;
+    out.write(Kind::Csv, "frontier.csv", frontier_csv(frontier).as_bytes())?;
     if out.draws_charts() {
-        out.write_charts(&[frontier_plot(&frontier, out.chart_formats())?])?;
+        out.write_charts(&[frontier_plot(frontier, out.chart_formats())?])?;
     }
     match run.print.format {
-        Format::Table => emit(&frontier_text(&frontier))?,
-        Format::Json => emit(&frontier_json(&frontier))?,
-        Format::Csv => emit(&frontier_csv(&frontier))?,
+        Format::Table => emit(&frontier_text(frontier))?,
+        Format::Json => emit(&frontier_json(frontier))?,
+        Format::Csv => emit(&frontier_csv(frontier))?,
     }
-    out.finish_noted(run.print.quiet)?;
-    // A target without a plan, or a plan that misses its cost cap, is a
-    // missed objective: exit 1, as `check` gives (the others are written).
-    Ok(exit_code(frontier.missed()))
+    out.finish_noted(run.print.quiet)
 }
 
 /// The frontier of `base`'s pool `pool`: each target's plan, or its
