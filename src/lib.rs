@@ -8,6 +8,7 @@
 //! - `engine`, `input`, `text`: the domain-free event kernel and seeded
 //!   streams; input files read safely; unit strings and cron expressions.
 //! - `model`: tiers, pools, quota and prices.
+//! - `results`: the results as plain data, which every output reads.
 //! - `runs`, `workload`: recorded runs (list-runs JSON, CSV); arrival
 //!   processes and run-time distributions.
 //! - `scenario`: TOML in, validated.
@@ -43,6 +44,7 @@ pub mod input;
 pub mod model;
 pub mod replication;
 pub mod report;
+pub mod results;
 pub mod runs;
 pub mod scenario;
 pub mod sim;

@@ -10,27 +10,29 @@ use anyhow::Result;
 
 use super::outputs::{Kind, Outputs};
 use super::schedule::{
-    confirmed_words, exit_code, json_value, minutes, notes, recommended_file, replan, request,
-    saving, scenario_of, search, threads_for,
+    exit_code, notes, recommended_file, replan, request, scenario_of, search, threads_for,
 };
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
-use crate::report::{self, FrontierPoint};
+use crate::report::frontier::{frontier_csv, frontier_json, frontier_plot, frontier_text};
+use crate::results::schedule::{Frontier, SchedulePlan, TargetPlan, target_label};
 use crate::scenario::{self, Scenario};
-use crate::stats::TotalMetric;
-use crate::sweep::schedule::{check_request, judged_wait, misses_cost};
-use crate::sweep::{ScheduleError, SchedulePlan};
+use crate::sweep::ScheduleError;
+use crate::sweep::schedule::check_request;
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 
-/// One target and what planning for it gave.
-struct Target {
-    /// The target as the file names write it (`5m`, `1h30m`).
-    label: String,
+/// One target's scenario: the text with the target in `[slo] wait_p95`,
+/// and the scenario of that text.
+struct TargetScenario {
     target: SimDuration,
-    /// Its scenario (the text with the target in `[slo] wait_p95`).
+    text: String,
     scenario: Scenario,
-    plan: Option<Result<SchedulePlan, ScheduleError>>,
+}
+
+/// What planning for a target gave, while the frontier is made monotone.
+struct Planned {
+    plan: Result<SchedulePlan, ScheduleError>,
     /// The tighter target whose schedule this target's plan is, when that
     /// costs less than the schedule searched for this one.
     same_as: Option<SimDuration>,
@@ -72,57 +74,103 @@ pub(super) fn frontier_cmd(
         ))
         .into());
     }
-    let mut points = target_scenarios(args, pool, source, max_stranded)?;
+    let scenarios = target_scenarios(args, pool, source, max_stranded)?;
     let threads = threads_for(args, &base)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &base.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &base))?;
-    for (t, text) in &mut points {
-        let req = request(args, pool, text, &t.scenario, max_stranded);
-        t.plan = Some(search(&threads, &req, run.print.quiet)?);
-    }
-    monotone(&mut points, args, pool, max_stranded, &threads)?;
-    let points: Vec<Target> = points.into_iter().map(|(t, _)| t).collect();
-    if !points.iter().any(|t| matches!(t.plan, Some(Ok(_)))) {
+    let planned = planned(&scenarios, args, pool, max_stranded, &threads)?;
+    let frontier = frontier_of(&base, pool, &scenarios, planned);
+    if frontier.plans().next().is_none() {
         // Nothing planned, nothing written: the refusal, as without --targets.
-        return Err(nothing_planned(&points).into());
+        return Err(nothing_planned(&frontier).into());
     }
-    for t in &points {
-        if let Some(Ok(plan)) = &t.plan {
+    written(&frontier, &scenarios, args, out)?;
+    // A target without a plan, or a plan that misses its cost cap, is a
+    // missed objective: exit 1, as `check` gives (the others are written).
+    Ok(exit_code(frontier.missed()))
+}
+
+/// Each target's plan: its own search's, then the frontier made monotone.
+fn planned(
+    scenarios: &[TargetScenario],
+    args: &PlanArgs,
+    pool: &str,
+    max_stranded: SimDuration,
+    threads: &rayon::ThreadPool,
+) -> Result<Vec<Planned>> {
+    let mut planned = Vec::new();
+    for t in scenarios {
+        let req = request(args, pool, &t.text, &t.scenario, max_stranded);
+        planned.push(Planned {
+            plan: search(threads, &req, args.run.print.quiet)?,
+            same_as: None,
+        });
+    }
+    monotone(scenarios, &mut planned, args, pool, max_stranded, threads)?;
+    Ok(planned)
+}
+
+/// Writes the frontier's files into `out` and finishes it (each planned target's
+/// recommended file, with its notes; frontier.json, frontier.csv, the
+/// chart) and prints it.
+fn written(
+    frontier: &Frontier,
+    scenarios: &[TargetScenario],
+    args: &PlanArgs,
+    out: Outputs,
+) -> Result<()> {
+    let run = &args.run;
+    for (t, s) in frontier.targets.iter().zip(scenarios) {
+        if let Ok(plan) = &t.plan {
             let (recommended, reads_outside) = recommended_file(plan, args, &out);
             out.write_always(
-                &format!("recommended-{}.toml", t.label),
+                &format!("recommended-{}.toml", t.label()),
                 recommended.as_bytes(),
             )?;
             if !run.print.quiet {
-                notes(plan, &t.scenario, &run.scenario, reads_outside);
+                notes(plan, &s.scenario, &run.scenario, reads_outside);
             }
         }
     }
-    let name = &base.name;
-    let tier = base
-        .pools
-        .iter()
-        .find(|p| p.name == pool)
-        .map_or(String::new(), |p| p.tier.to_string());
-    out.write(Kind::Json, "frontier.json", json(&points, name).as_bytes())?;
-    out.write(Kind::Csv, "frontier.csv", csv(&points).as_bytes())?;
+    out.write(
+        Kind::Json,
+        "frontier.json",
+        frontier_json(frontier).as_bytes(),
+    )?;
+    out.write(Kind::Csv, "frontier.csv", frontier_csv(frontier).as_bytes())?;
     if out.draws_charts() {
-        let chart = report::frontier_chart(&chart_points(&points), &tier, out.chart_formats())?;
-        out.write_charts(&[chart])?;
+        out.write_charts(&[frontier_plot(frontier, out.chart_formats())?])?;
     }
     match run.print.format {
-        Format::Table => emit(&text(&points, name, pool, &tier))?,
-        Format::Json => emit(&json(&points, name))?,
-        Format::Csv => emit(&csv(&points))?,
+        Format::Table => emit(&frontier_text(frontier))?,
+        Format::Json => emit(&frontier_json(frontier))?,
+        Format::Csv => emit(&frontier_csv(frontier))?,
     }
-    out.finish_noted(run.print.quiet)?;
-    // A target without a plan, or a plan that misses its cost cap, is a
-    // missed objective: exit 1, as `check` gives (the others are written).
-    let missed = points.iter().any(|t| match &t.plan {
-        Some(Ok(p)) => misses_cost(&p.result),
-        _ => true,
-    });
-    Ok(exit_code(missed))
+    out.finish_noted(run.print.quiet)
+}
+
+/// The frontier of `base`'s pool `pool`: each target's plan, or its
+/// refusal in words.
+fn frontier_of(
+    base: &Scenario,
+    pool: &str,
+    scenarios: &[TargetScenario],
+    planned: Vec<Planned>,
+) -> Frontier {
+    Frontier {
+        scenario: base.name.clone(),
+        pool: pool.to_string(),
+        tier: base.pools.iter().find(|p| p.name == pool).map(|p| p.tier),
+        targets: scenarios
+            .iter()
+            .zip(planned)
+            .map(|(s, p)| TargetPlan {
+                target: s.target,
+                plan: p.plan.map_err(|e| e.to_string()),
+                same_as: p.same_as,
+            })
+            .collect(),
+    }
 }
 
 /// Each target of `--targets`, with the scenario text and scenario that
@@ -133,25 +181,19 @@ fn target_scenarios(
     pool: &str,
     source: &str,
     max_stranded: SimDuration,
-) -> Result<Vec<(Target, String)>> {
-    let mut points = Vec::new();
+) -> Result<Vec<TargetScenario>> {
+    let mut scenarios = Vec::new();
     for target in targets(&args.targets)? {
-        let label = target.to_string().replace(' ', "");
-        let text = scenario::with_wait_target(source, &label)?;
-        let s = scenario_of(args, &text)?;
-        check_request(&request(args, pool, &text, &s, max_stranded))?;
-        points.push((
-            Target {
-                label,
-                target,
-                scenario: s,
-                plan: None,
-                same_as: None,
-            },
+        let text = scenario::with_wait_target(source, &target_label(target))?;
+        let scenario = scenario_of(args, &text)?;
+        check_request(&request(args, pool, &text, &scenario, max_stranded))?;
+        scenarios.push(TargetScenario {
+            target,
             text,
-        ));
+            scenario,
+        });
     }
-    Ok(points)
+    Ok(scenarios)
 }
 
 /// Makes the frontier monotone: a tighter target's schedule meets every
@@ -159,191 +201,51 @@ fn target_scenarios(
 /// schedule (or none) takes the cheapest tighter one, judged and confirmed
 /// against its own objectives.
 fn monotone(
-    points: &mut [(Target, String)],
+    scenarios: &[TargetScenario],
+    planned: &mut [Planned],
     args: &PlanArgs,
     pool: &str,
     max_stranded: SimDuration,
     threads: &rayon::ThreadPool,
 ) -> Result<()> {
-    let cost = |p: &SchedulePlan| p.result.totals.get(TotalMetric::CostPerDayUsd).mean;
+    let cost = |p: &SchedulePlan| p.cost_per_day_usd().mean;
     // The cheapest plan so far: its target, cost per day and counts.
     let mut cheapest: Option<(SimDuration, f64, Vec<u32>)> = None;
-    for (t, text) in points.iter_mut() {
+    for (t, p) in scenarios.iter().zip(planned.iter_mut()) {
         if let Some((tighter, day, counts)) = &cheapest {
-            let dearer = match &t.plan {
-                Some(Ok(own)) => cost(own) > *day,
-                _ => true,
+            let dearer = match &p.plan {
+                Ok(own) => cost(own) > *day,
+                Err(_) => true,
             };
-            let req = request(args, pool, text, &t.scenario, max_stranded);
+            let req = request(args, pool, &t.text, &t.scenario, max_stranded);
             if dearer && let Some(plan) = replan(threads, &req, counts)? {
-                t.plan = Some(Ok(plan));
-                t.same_as = Some(*tighter);
+                p.plan = Ok(plan);
+                p.same_as = Some(*tighter);
             }
         }
-        if let Some(Ok(p)) = &t.plan
-            && cheapest.as_ref().is_none_or(|(_, day, _)| cost(p) < *day)
+        if let Ok(plan) = &p.plan
+            && cheapest
+                .as_ref()
+                .is_none_or(|(_, day, _)| cost(plan) < *day)
         {
-            cheapest = Some((t.target, cost(p), p.counts.clone()));
+            cheapest = Some((t.target, cost(plan), plan.counts.clone()));
         }
     }
     Ok(())
 }
 
 /// Why no target has a plan: each target's refusal.
-fn nothing_planned(points: &[Target]) -> BadInput {
-    let why: Vec<String> = points
-        .iter()
-        .map(|t| format!("{}: {}", t.label, why_none(t).unwrap_or_default()))
-        .collect();
-    BadInput(format!("no target has a schedule; {}", why.join("; ")))
-}
-
-/// The plans found, with their targets.
-fn plans(points: &[Target]) -> impl Iterator<Item = (&Target, &SchedulePlan)> {
-    points.iter().filter_map(|t| match &t.plan {
-        Some(Ok(p)) => Some((t, p)),
-        _ => None,
-    })
-}
-
-fn chart_points(points: &[Target]) -> Vec<FrontierPoint> {
-    plans(points)
-        .map(|(t, p)| FrontierPoint {
-            target_s: t.target.as_secs_f64(),
-            cost_per_day_usd: p.result.totals.get(TotalMetric::CostPerDayUsd),
-            fixed_per_day_usd: p.fixed.as_ref().ok().map(|f| f.cost_per_day_usd.mean),
-        })
-        .collect()
-}
-
-/// Why target `t` has no plan, in words.
-fn why_none(t: &Target) -> Option<String> {
-    match &t.plan {
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
-    }
-}
-
-/// The printed frontier: a line per target.
-fn text(points: &[Target], name: &str, pool: &str, tier: &str) -> String {
-    let rules = |plan: &SchedulePlan, same_as: Option<SimDuration>| match same_as {
-        Some(tighter) => format!(
-            "{} (the {} plan)",
-            plan.rules.len(),
-            tighter.to_string().replace(' ', "")
-        ),
-        None => plan.rules.len().to_string(),
-    };
-    let cells: Vec<Option<(String, String)>> = points
-        .iter()
-        .map(|p| match &p.plan {
-            Some(Ok(plan)) => Some((rules(plan, p.same_as), confirmed_words(plan))),
-            _ => None,
-        })
-        .collect();
-    let width = |f: fn(&(String, String)) -> usize, head: &str| {
-        cells
-            .iter()
-            .flatten()
-            .map(f)
-            .chain([head.len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let (w, c) = (
-        width(|x| x.0.len(), "rules"),
-        width(|x| x.1.len(), "confirmed"),
-    );
-    let mut t = format!(
-        "{name}: the cheapest schedule for pool {pool} ({tier}) by p95 wait target\n\ntarget     cost a day (USD, 95% interval)  judged wait p95 (upper 95%)  {:<w$}  {:<c$}  fixed {tier} a day  saves\n",
-        "rules", "confirmed"
-    );
-    for (p, cells) in points.iter().zip(&cells) {
-        let head = format!("{:<10} ", minutes(p.target.as_secs_f64()));
-        match (&p.plan, cells) {
-            (Some(Ok(plan)), Some((rules, confirmed))) => {
-                let cost = plan.result.totals.get(TotalMetric::CostPerDayUsd);
-                let interval = cost
-                    .ci95
-                    .map_or_else(String::new, |(lo, hi)| format!(" [{lo:.2}, {hi:.2}]"));
-                let wait = judged_wait(&plan.result);
-                let (fixed, saves) =
-                    plan.fixed
-                        .as_ref()
-                        .map_or(("none".to_string(), String::new()), |f| {
-                            let day = f.cost_per_day_usd.mean;
-                            (
-                                format!("{day:.2}"),
-                                format!("{:.1}%", saving(cost.mean, day) * 100.0),
-                            )
-                        });
-                t.push_str(&format!(
-                    "{head}{:<31} {:<28} {rules:<w$}  {confirmed:<c$}  {fixed:<14} {saves}\n",
-                    format!("{:.2}{interval}", cost.mean),
-                    format!("{} ({})", minutes(wait.value), minutes(wait.value_upper95)),
-                ));
-            }
-            _ => t.push_str(&format!(
-                "{head}no schedule: {}\n",
-                why_none(p).unwrap_or_default()
-            )),
-        }
-    }
-    t
-}
-
-/// `frontier.json`: per target, the plan as `schedule.json` holds it, or
-/// why there is none.
-fn json(points: &[Target], name: &str) -> String {
-    let targets: Vec<serde_json::Value> = points
+fn nothing_planned(f: &Frontier) -> BadInput {
+    let why: Vec<String> = f
+        .targets
         .iter()
         .map(|t| {
-            serde_json::json!({
-                "target_s": t.target.as_secs_f64(),
-                "plan": match &t.plan {
-                    Some(Ok(p)) => json_value(p, name),
-                    _ => serde_json::Value::Null,
-                },
-                "error": why_none(t),
-                "same_schedule_as_target_s": t.same_as.map(|d| d.as_secs_f64()),
-            })
+            format!(
+                "{}: {}",
+                t.label(),
+                t.plan.as_ref().err().map_or("", String::as_str)
+            )
         })
         .collect();
-    let doc = serde_json::json!({ "scenario": name, "targets": targets });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    )
-}
-
-/// `frontier.csv`: a row per target (empty cells where it has no plan).
-fn csv(points: &[Target]) -> String {
-    let mut c = String::from(
-        "target_s,cost_per_day_usd,cost_per_day_usd_ci95_low,cost_per_day_usd_ci95_high,wait_p95_s,wait_p95_s_upper95,confirmed,fixed_count,fixed_cost_per_day_usd,saving_percent\n",
-    );
-    for t in points {
-        let row = match &t.plan {
-            Some(Ok(p)) => {
-                let cost = p.result.totals.get(TotalMetric::CostPerDayUsd);
-                let (lo, hi) = cost.ci95.unwrap_or((f64::NAN, f64::NAN));
-                let wait = judged_wait(&p.result);
-                let fixed = p.fixed.as_ref().map_or(",,".to_string(), |f| {
-                    let day = f.cost_per_day_usd.mean;
-                    format!("{},{day},{}", f.count, saving(cost.mean, day) * 100.0)
-                });
-                format!(
-                    ",{},{},{},{},{},{},{fixed}",
-                    cost.mean,
-                    lo,
-                    hi,
-                    wait.value,
-                    wait.value_upper95,
-                    p.confirms()
-                )
-            }
-            _ => ",,,,,,,,,".to_string(),
-        };
-        c.push_str(&format!("{}{row}\n", t.target.as_secs_f64()));
-    }
-    c
+    BadInput(format!("no target has a schedule; {}", why.join("; ")))
 }

@@ -12,7 +12,8 @@ use crate::cli::{Format, PrintArgs};
 use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Quota};
 use crate::report;
-use crate::scenario::{self, FileScope};
+use crate::report::validity::{Arrivals, Validity, validity_csv, validity_json, validity_text};
+use crate::scenario::{self, FileScope, Scenario};
 
 /// `poolcast validate`: the scenario's pools and workloads, what its
 /// arrivals add up to, and the warnings `run` (or, with a `[sweep]`,
@@ -34,38 +35,37 @@ pub(super) fn validate(scenario: &Path, print: &PrintArgs, scope: FileScope) -> 
             note!("warning: {w}");
         }
     }
-    let (pools, workloads) = (s.pools.len(), s.workloads.len());
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let v = validity(scenario, &s, warnings);
     emit(&match print.format {
-        Format::Table => {
-            let mut text = format!(
-                "{}: valid ({pools} pool{}, {workloads} workload{})\n",
-                scenario.display(),
-                plural(pools),
-                plural(workloads)
-            );
-            // What the arrivals add up to: the check a planner
-            // makes by hand ("300 a day, mostly 09-18").
-            for (i, w) in s.workloads.iter().enumerate() {
-                let (weekday, weekend, peak, rate) = crate::forecast::daily_runs(&s, i);
-                text.push_str(&format!(
-                    "  {}: about {weekday:.0} runs a weekday, {weekend:.0} a weekend day; busiest hour {} at {rate:.1} an hour\n",
-                    w.name,
-                    crate::forecast::hour_label(peak)
-                ));
-            }
-            text
-        }
-        Format::Json => format!(
-            "{}\n",
-            serde_json::json!({ "file": scenario.display().to_string(), "valid": true, "pools": pools, "workloads": workloads, "warnings": warnings })
-        ),
-        Format::Csv => format!(
-            "file,valid,pools,workloads\n{},true,{pools},{workloads}\n",
-            scenario.display()
-        ),
+        Format::Table => validity_text(&v),
+        Format::Json => validity_json(&v),
+        Format::Csv => validity_csv(&v),
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `validate` found in `s`, read from `scenario`: its counts, the
+/// warnings and what each workload's arrivals add up to.
+fn validity(scenario: &Path, s: &Scenario, warnings: Vec<String>) -> Validity {
+    Validity {
+        file: scenario.display().to_string(),
+        pools: s.pools.len(),
+        workloads: s.workloads.len(),
+        warnings,
+        arrivals: (0..s.workloads.len())
+            .map(|i| {
+                let (weekday_runs, weekend_runs, busiest_hour, busiest_per_hour) =
+                    crate::forecast::daily_runs(s, i);
+                Arrivals {
+                    workload: s.workloads[i].name.clone(),
+                    weekday_runs,
+                    weekend_runs,
+                    busiest_hour,
+                    busiest_per_hour,
+                }
+            })
+            .collect(),
+    }
 }
 
 /// `poolcast estimate`: the analytic baseline; with a `[sweep]`, of every

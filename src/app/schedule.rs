@@ -13,271 +13,14 @@ use super::outputs::{Kind, Outputs};
 use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
-use crate::report::{self, met_word};
+use crate::report::schedule::{schedule_csv, schedule_json, schedule_text};
+use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
-use crate::sweep::schedule::{
-    CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, FixedComparison, check_request, judged_wait, misses_cost,
-};
-use crate::sweep::{
-    Progress, ScheduleError, SchedulePlan, ScheduleRequest, applier_files, plan_schedule,
-};
-use crate::text::{counted, parse_duration};
+use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request};
+use crate::sweep::{Progress, ScheduleError, ScheduleRequest, applier_files, plan_schedule};
+use crate::text::parse_duration;
 use crate::units::SimDuration;
-
-/// Seconds as minutes with two decimals.
-pub(super) fn minutes(s: f64) -> String {
-    format!("{:.2} min", s / 60.0)
-}
-
-/// A run's verdict lines, indented under a heading.
-fn verdict_block(t: &mut String, heading: &str, run: &crate::stats::RunSummary) {
-    t.push_str(heading);
-    t.push('\n');
-    for line in run.slo.iter().flat_map(report::verdict_lines) {
-        t.push_str(&format!("  {line}\n"));
-    }
-}
-
-/// The saving of `schedule` against `fixed` per day, as a fraction.
-pub(super) fn saving(schedule: f64, fixed: f64) -> f64 {
-    if fixed > 0.0 {
-        1.0 - schedule / fixed
-    } else {
-        f64::NAN
-    }
-}
-
-/// The rules as a table: number, cron (on the scenario's clock), count,
-/// and when the count is in force, left-aligned.
-fn rules_table(plan: &SchedulePlan) -> String {
-    let cron_head = format!("cron ({})", plan.result.context.calendar.zone());
-    let head = ["rule", cron_head.as_str(), "count", "in force from"];
-    let rows: Vec<[String; 4]> = plan
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            [
-                (i + 1).to_string(),
-                r.cron.clone(),
-                r.count.to_string(),
-                r.in_force.clone(),
-            ]
-        })
-        .collect();
-    let width = |c: usize| {
-        rows.iter()
-            .map(|r| r[c].len())
-            .chain([head[c].len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..4).map(width).collect();
-    let line = |cells: [&str; 4]| {
-        let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 < cells.len() {
-                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
-            } else {
-                l.push_str(c);
-            }
-        }
-        l.push('\n');
-        l
-    };
-    let mut t = line(head);
-    for r in &rows {
-        t.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
-    }
-    t
-}
-
-/// What `plan --schedule` prints: the rules, the cost, the wait against
-/// the target (and on the confirmation seed), and the fixed count compared.
-fn text(plan: &SchedulePlan, name: &str) -> String {
-    let mut t = format!(
-        "{name}: a schedule for pool {} ({}), at most {} a day; {} simulated ({})\n\n",
-        plan.pool,
-        plan.tier,
-        counted(plan.max_changes_per_day, "count change"),
-        counted(plan.schedules_tried as u64, "schedule"),
-        counted(plan.simulations, "simulation")
-    );
-    t.push_str(&rules_table(plan));
-    match plan.counts.split_first() {
-        // No hour differs: the rules change nothing, a fixed pool is it.
-        Some((&n, rest)) if rest.iter().all(|&c| c == n) => t.push_str(&format!(
-            "the count is {n} in every hour: a fixed pool of {n} x {} is the same plan, with no schedule to apply\n\n",
-            plan.tier
-        )),
-        _ => t.push_str(&format!(
-            "each scale-up fires {} before its count is needed (the pool's provisioning time), each scale-down on the hour\n\n",
-            plan.lead
-        )),
-    }
-    let cost = plan
-        .result
-        .totals
-        .get(crate::stats::TotalMetric::CostPerDayUsd);
-    t.push_str(&format!(
-        "cost: USD {:.2} a day, about USD {:.0} a month (30 days)\n",
-        cost.mean,
-        cost.mean * 30.0
-    ));
-    verdict_block(
-        &mut t,
-        &format!(
-            "judged ({}, seed {}); a schedule must meet every objective on its upper 95% bound:",
-            counted(plan.result.replications, "replication"),
-            plan.result.seed
-        ),
-        &plan.result,
-    );
-    verdict_block(
-        &mut t,
-        &format!(
-            "confirmed on a new seed ({}, {} replications): {}",
-            plan.confirmation.seed,
-            plan.confirmation.replications,
-            confirmed_words(plan)
-        ),
-        &plan.confirmation,
-    );
-    match &plan.fixed {
-        Ok(f) => t.push_str(&compared(
-            &format!("cheapest fixed count of {} that meets it", plan.tier),
-            f,
-            cost.mean,
-        )),
-        Err(why) => t.push_str(&format!("no fixed count to compare with: {why}\n")),
-    }
-    match &plan.cheapest_fixed {
-        Some(f) if f.tier != plan.tier => t.push_str(&compared(
-            "cheapest fixed pool of any tier the quota allows",
-            f,
-            cost.mean,
-        )),
-        Some(_) => t.push_str(&format!(
-            "no other tier the quota allows is cheaper as a fixed pool than {}\n",
-            plan.tier
-        )),
-        None => {}
-    }
-    t
-}
-
-/// The confirmation's verdict in words: `met`, or `MISSED` and what it
-/// missed, by the keys that set it (`MISSED (max_cost_per_day)`).
-pub(super) fn confirmed_words(plan: &SchedulePlan) -> String {
-    let missed = plan.missed();
-    if missed.is_empty() {
-        met_word(true).to_string()
-    } else {
-        format!("{} ({})", met_word(false), missed.join(", "))
-    }
-}
-
-/// A line comparing the schedule's cost per day with fixed pool `f`: what
-/// it saves, or what it costs more (a negative saving read as one).
-fn compared(what: &str, f: &FixedComparison, cost: f64) -> String {
-    let day = f.cost_per_day_usd.mean;
-    let (verb, share, usd) = if cost > day {
-        ("costs", -saving(cost, day), cost - day)
-    } else {
-        ("saves", saving(cost, day), day - cost)
-    };
-    let more = if cost > day { " more" } else { "" };
-    format!(
-        "{what}: {} x {} at USD {day:.2} a day (wait p95 {}); the schedule {verb} {:.1}%{more} (USD {usd:.2} a day, about USD {:.0} a month)\n",
-        f.count,
-        f.tier,
-        minutes(f.wait_p95_s.value),
-        share * 100.0,
-        usd * 30.0
-    )
-}
-
-fn json(plan: &SchedulePlan, name: &str) -> String {
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&json_value(plan, name)).unwrap_or_default()
-    )
-}
-
-/// The plan as `schedule.json` holds it.
-pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
-    let cost = plan
-        .result
-        .totals
-        .get(crate::stats::TotalMetric::CostPerDayUsd);
-    let wait = judged_wait(&plan.result);
-    let check = judged_wait(&plan.confirmation);
-    let objectives = |run: &crate::stats::RunSummary| {
-        run.slo
-            .as_ref()
-            .map_or(serde_json::Value::Array(Vec::new()), |v| {
-                report::objectives_json(&v.objectives)
-            })
-    };
-    let target = plan.result.slo.as_ref().and_then(|v| {
-        v.objectives
-            .iter()
-            .find(|o| o.kind == crate::stats::ObjectiveKind::WaitP95)
-            .map(|o| o.target)
-    });
-    let fixed_json = |f: &FixedComparison| {
-        serde_json::json!({
-            "tier": f.tier.to_string(),
-            "count": f.count,
-            "cost_per_day_usd": report::estimate_value(f.cost_per_day_usd),
-            "wait_p95_s": report::judged_value(f.wait_p95_s),
-            "saving_percent": saving(cost.mean, f.cost_per_day_usd.mean) * 100.0,
-        })
-    };
-    let fixed = match &plan.fixed {
-        Ok(f) => fixed_json(f),
-        Err(why) => serde_json::json!({ "none": why.to_string() }),
-    };
-    serde_json::json!({
-        "scenario": name,
-        "pool": plan.pool,
-        "tier": plan.tier.to_string(),
-        "max_changes_per_day": plan.max_changes_per_day,
-        "lead_s": plan.lead.as_secs_f64(),
-        "rules": plan.rules.iter().map(|r| serde_json::json!({
-            "cron": r.cron, "count": r.count, "in_force": r.in_force,
-        })).collect::<Vec<_>>(),
-        "count_by_hour_of_week": plan.counts,
-        "cost_per_day_usd": report::estimate_value(cost),
-        "cost_per_month_usd": cost.mean * 30.0,
-        "wait_p95_target_s": target,
-        "wait_p95_s": report::judged_value(wait),
-        "objectives": objectives(&plan.result),
-        "met_upper95": plan.result.slo.as_ref().is_some_and(|v| v.met_upper95),
-        "replications": plan.result.replications,
-        "seed": plan.result.seed,
-        "confirmation": {
-            "seed": plan.confirmation.seed,
-            "replications": plan.confirmation.replications,
-            "wait_p95_s": report::judged_value(check),
-            "objectives": objectives(&plan.confirmation),
-            "met_upper95": plan.confirms(),
-        },
-        "fixed": fixed,
-        "cheapest_fixed": plan.cheapest_fixed.as_ref().map(fixed_json),
-        "schedules_tried": plan.schedules_tried,
-        "simulations": plan.simulations,
-    })
-}
-
-fn rules_csv(plan: &SchedulePlan) -> String {
-    let mut c = String::from("cron,count,in_force\n");
-    for r in &plan.rules {
-        c.push_str(&format!("{},{},{}\n", r.cron, r.count, r.in_force));
-    }
-    c
-}
 
 /// The scenario's text as the plan judges it and the bound on stranded
 /// runs, from the command line: validated as written (problems at the
@@ -437,12 +180,16 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     for (file, text) in applier_files(&plan, &s.name) {
         out.write_always(file, text.as_bytes())?;
     }
-    out.write(Kind::Json, "schedule.json", json(&plan, &s.name).as_bytes())?;
-    out.write(Kind::Csv, "schedule.csv", rules_csv(&plan).as_bytes())?;
+    out.write(
+        Kind::Json,
+        "schedule.json",
+        schedule_json(&plan, &s.name).as_bytes(),
+    )?;
+    out.write(Kind::Csv, "schedule.csv", schedule_csv(&plan).as_bytes())?;
     match run.print.format {
-        Format::Table => emit(&text(&plan, &s.name))?,
-        Format::Json => emit(&json(&plan, &s.name))?,
-        Format::Csv => emit(&rules_csv(&plan))?,
+        Format::Table => emit(&schedule_text(&plan, &s.name))?,
+        Format::Json => emit(&schedule_json(&plan, &s.name))?,
+        Format::Csv => emit(&schedule_csv(&plan))?,
     }
     if !run.print.quiet {
         notes(&plan, &s, &run.scenario, reads_outside);

@@ -8,11 +8,14 @@ mod compare;
 mod csv;
 mod document;
 mod fingerprint;
+pub mod frontier;
 mod json;
 mod output;
+pub mod schedule;
 mod sweep;
 mod table;
 mod tasks;
+pub mod validity;
 mod verdict;
 mod warnings;
 

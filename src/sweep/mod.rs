@@ -11,10 +11,7 @@ mod table;
 
 pub use crate::scenario::is_condition_axis;
 pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
-pub use schedule::{
-    FixedComparison, PlannedRule, ScheduleError, SchedulePlan, ScheduleRequest, applier_files,
-    plan_schedule,
-};
+pub use schedule::{ScheduleError, ScheduleRequest, applier_files, plan_schedule};
 use store::TOTALS;
 pub use table::{
     Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, judged_columns,

@@ -896,3 +896,63 @@ fn a_looser_target_never_costs_more_than_a_tighter_one() {
     let recommended = std::fs::read_to_string(out.join("recommended-6m.toml")).unwrap();
     assert!(recommended.contains("wait_p95 = \"6m\""), "{recommended}");
 }
+
+/// Issue 30: schedule.json, written by serde from the plan as `results`
+/// holds it, keeps its keys in their order (the order its readers and
+/// the README's example show), the fixed pool compared included.
+#[test]
+fn schedule_json_keeps_its_keys_in_order() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let plan = plan_json(&scenarios_dir().join("plan-schedule.toml"), &[], dir.path());
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().expect("an object").keys().cloned().collect()
+    };
+    assert_eq!(
+        keys(&plan),
+        [
+            "scenario",
+            "pool",
+            "tier",
+            "max_changes_per_day",
+            "lead_s",
+            "rules",
+            "count_by_hour_of_week",
+            "cost_per_day_usd",
+            "cost_per_month_usd",
+            "wait_p95_target_s",
+            "wait_p95_s",
+            "objectives",
+            "met_upper95",
+            "replications",
+            "seed",
+            "confirmation",
+            "fixed",
+            "cheapest_fixed",
+            "schedules_tried",
+            "simulations",
+        ]
+    );
+    assert_eq!(keys(&plan["rules"][0]), ["cron", "count", "in_force"]);
+    assert_eq!(
+        keys(&plan["confirmation"]),
+        [
+            "seed",
+            "replications",
+            "wait_p95_s",
+            "objectives",
+            "met_upper95"
+        ]
+    );
+    assert_eq!(
+        keys(&plan["fixed"]),
+        [
+            "tier",
+            "count",
+            "cost_per_day_usd",
+            "wait_p95_s",
+            "saving_percent"
+        ]
+    );
+    assert_eq!(keys(&plan["cost_per_day_usd"]), ["mean", "ci95"]);
+    assert_eq!(keys(&plan["wait_p95_s"]), ["mean", "upper95", "worst_hour"]);
+}

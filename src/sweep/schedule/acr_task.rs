@@ -4,9 +4,9 @@
 
 use base64::Engine;
 
-use super::SchedulePlan;
 use super::reconcile::{RUN_TIMEOUT, TRIGGER_PERIOD, reconcile_script, trigger_cron};
 use super::workflow::applier_header;
+use crate::results::schedule::SchedulePlan;
 
 /// The image the task's step runs in: Microsoft's Azure CLI image (bash
 /// and coreutils; the script itself checks for the zone's tzdata).

@@ -6,26 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ScheduleError, ScheduleRequest, wait_objective};
 use crate::model::Tier;
+use crate::results::schedule::FixedComparison;
 use crate::scenario::Scenario;
 use crate::scenario::{
     Axis, AxisValue, EditError, ScalingEdit, SweepSpec, expand, with_pool_scaling,
 };
-use crate::stats::{Estimate, Judged, TotalMetric};
+use crate::stats::TotalMetric;
 use crate::sweep::{Objective, PlanError, Progress, metric_names, plan};
-
-/// A fixed pool meeting the same objective: the cheapest count of one
-/// tier (by `plan`'s search over the count).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FixedComparison {
-    /// The tier.
-    pub tier: Tier,
-    /// Instances.
-    pub count: u32,
-    /// Compute cost per day, USD (mean and interval).
-    pub cost_per_day_usd: Estimate,
-    /// The deciding objective's judged p95 wait, seconds.
-    pub wait_p95_s: Judged,
-}
 
 /// The fixed pools a schedule is compared with.
 #[derive(Debug, Clone, PartialEq)]

@@ -53,16 +53,18 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 pub use appliers::applier_files;
-pub use fixed::{FixedComparison, FixedPools, NoFixedCount};
+pub use fixed::{FixedPools, NoFixedCount};
 pub use request::{RequestError, check_request};
-pub use rules::PlannedRule;
 
 use super::Progress;
 use crate::model::{Tier, TierKind};
+use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan};
 use crate::scenario::{
     EditError, FileScope, ScalingEdit, Scenario, ScenarioError, from_str_in, with_pool_scaling,
 };
-use crate::stats::{Estimate, Judged, ObjectiveKind, Objectives, RunSummary};
+// The search reads the one judge's verdict through these (`super::`).
+use crate::results::schedule::meets_waits;
+use crate::stats::{ObjectiveKind, Objectives, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
 use profile::{changes_per_day, compress};
@@ -98,78 +100,6 @@ pub struct ScheduleRequest<'a> {
     /// Where the files the scenario names may be.
     pub scope: FileScope,
 }
-
-/// What `plan --schedule` found.
-#[derive(Debug, Clone)]
-pub struct SchedulePlan {
-    /// The pool scheduled.
-    pub pool: String,
-    /// Its tier.
-    pub tier: Tier,
-    /// How early each rule fires: the pool's provisioning time, in whole
-    /// minutes (cron's resolution).
-    pub lead: SimDuration,
-    /// The count in force in each hour of the week (Monday 00:00 first).
-    pub counts: Vec<u32>,
-    /// The rules, in order of their first firing in the week.
-    pub rules: Vec<PlannedRule>,
-    /// The scenario text with the schedule in the pool (what
-    /// `recommended.toml` holds).
-    pub recommended: String,
-    /// The recommended scenario run with the scenario's seed and
-    /// replications (what `poolcast run` on it reports).
-    pub result: RunSummary,
-    /// The run on a seed the search never saw, with at least
-    /// `CONFIRM_REPLICATIONS` replications.
-    pub confirmation: RunSummary,
-    /// Whether the confirmation meets the wait objective on the upper end
-    /// of its interval.
-    pub confirmed: bool,
-    /// The cheapest fixed count of the pool's tier meeting the wait
-    /// objectives, or why there is no comparison.
-    pub fixed: Result<FixedComparison, NoFixedCount>,
-    /// The cheapest fixed pool meeting them over every tier the quota
-    /// allows.
-    pub cheapest_fixed: Option<FixedComparison>,
-    /// Schedules simulated.
-    pub schedules_tried: usize,
-    /// Replications run, the fixed-count search and confirmation included.
-    pub simulations: u64,
-    /// The most count changes a day allowed.
-    pub max_changes_per_day: u32,
-    /// What the plan could not do as asked (hours outside `[slo] window`
-    /// given less than their load), in words.
-    pub warnings: Vec<String>,
-}
-
-impl SchedulePlan {
-    /// Whether the confirmation meets every objective, the cost cap
-    /// included, on the upper end of its interval: the plan's verdict.
-    pub fn confirms(&self) -> bool {
-        self.confirmed && !misses_cost(&self.confirmation)
-    }
-
-    /// What the confirmation missed, by the keys that set it: each
-    /// objective missed on the upper bound (`wait_p95`,
-    /// `max_cost_per_day`), and `max_stranded` when runs no objective
-    /// judges waited longer than that bound.
-    pub fn missed(&self) -> Vec<&'static str> {
-        let mut missed: Vec<&'static str> = Vec::new();
-        for o in self.confirmation.slo.iter().flat_map(|v| &v.objectives) {
-            if !o.met_upper95 && !missed.contains(&o.kind.name()) {
-                missed.push(o.kind.name());
-            }
-        }
-        if !self.confirmed && meets_waits(&self.confirmation) {
-            missed.push(MAX_STRANDED);
-        }
-        missed
-    }
-}
-
-/// The name of the bound on the wait of runs no objective judges (the
-/// flag `--max-stranded`).
-const MAX_STRANDED: &str = "max_stranded";
 
 /// Why there is no plan.
 #[derive(Debug, thiserror::Error)]
@@ -254,17 +184,6 @@ pub(super) fn wait_objective(s: &Scenario) -> Objectives {
     }
 }
 
-/// Whether a run meets every wait objective on the upper 95% bound (the
-/// one judge's verdict, read).
-pub(super) fn meets_waits(run: &RunSummary) -> bool {
-    run.slo.as_ref().is_some_and(|v| {
-        v.objectives
-            .iter()
-            .filter(|o| o.kind == ObjectiveKind::WaitP95)
-            .all(|o| o.met_upper95)
-    })
-}
-
 /// Whether a wait objective of a run has no value (no run arrived where it
 /// looks): nothing to judge, which the search must not read as a miss to
 /// repair.
@@ -273,36 +192,6 @@ pub(super) fn undefined_wait(run: &RunSummary) -> bool {
         .iter()
         .flat_map(|v| &v.objectives)
         .any(|o| o.kind == ObjectiveKind::WaitP95 && o.value.is_nan())
-}
-
-/// Whether a run misses the cost cap on the upper 95% bound (the one
-/// judge's verdict, read): the plan's verdict then, exit code 1.
-pub fn misses_cost(run: &RunSummary) -> bool {
-    run.slo.as_ref().is_some_and(|v| {
-        v.objectives
-            .iter()
-            .any(|o| o.kind == ObjectiveKind::MaxCostPerDay && !o.met_upper95)
-    })
-}
-
-/// The deciding wait objective's judged value of a run (the first wait
-/// objective's; NaN without one), read from its verdict.
-pub fn judged_wait(run: &RunSummary) -> Judged {
-    run.slo
-        .iter()
-        .flat_map(|v| &v.objectives)
-        .find(|o| o.kind == ObjectiveKind::WaitP95)
-        .map_or_else(
-            || Judged::of(Estimate::from_samples(&[])),
-            |o| Judged {
-                value: o.value,
-                value_upper95: o.value_upper95,
-                has_interval: o.has_interval,
-                worst_hour: o.worst_hour,
-                thin_hours: o.thin_hours,
-                alike_hours: o.alike_hours,
-            },
-        )
 }
 
 /// Designs the cheapest schedule for `req.pool` (see the module's notes
@@ -431,7 +320,7 @@ fn finished(
         result,
         confirmation,
         confirmed,
-        fixed: fixed.same_tier,
+        fixed: fixed.same_tier.map_err(|why| why.to_string()),
         cheapest_fixed: fixed.cheapest,
         schedules_tried: search.tried,
         simulations,

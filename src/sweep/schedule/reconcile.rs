@@ -3,7 +3,7 @@
 //! timer task) run this text as it is; it is level-triggered, so a late,
 //! early or dropped trigger leaves the pool wrong only until the next run.
 
-use super::SchedulePlan;
+use crate::results::schedule::SchedulePlan;
 use crate::units::SimDuration;
 
 /// How often the appliers run the script. Every ten minutes keeps a late

@@ -6,21 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::model::HourOfWeek;
 use crate::model::WEEKDAYS as DAYS;
+use crate::results::schedule::PlannedRule;
 
 const MINUTES_OF_WEEK: u32 = 7 * 24 * 60;
-
-/// One rule of the schedule found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedRule {
-    /// When it fires (five-field cron, on the scenario's clock): a scale-up
-    /// the provisioning lead before the count is needed, a scale-down on
-    /// the hour its lower count is in force.
-    pub cron: String,
-    /// The count it sets.
-    pub count: u32,
-    /// When the count is in force, in words (`Mon-Fri 09:00`).
-    pub in_force: String,
-}
 
 /// A cron day-of-week field for weekdays `days` (Monday = 0): `*`, a range
 /// such as `1-5` or a list such as `0,6` (cron counts from Sunday = 0).

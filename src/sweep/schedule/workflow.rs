@@ -1,8 +1,8 @@
 //! The GitHub Actions workflow that applies a planned schedule: a
 //! level-triggered job that runs the reconcile script every ten minutes.
 
-use super::SchedulePlan;
 use super::reconcile::{RUN_TIMEOUT, comment_safe, reconcile_script, trigger_cron};
+use crate::results::schedule::SchedulePlan;
 
 /// The header both appliers share: what they apply and why they are
 /// level-triggered, as `# ` comment lines.

@@ -1,0 +1,3 @@
+//! The results as plain data, which every output reads.
+
+pub mod schedule;
