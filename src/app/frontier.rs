@@ -16,8 +16,8 @@ use super::schedule::{
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
 use crate::report::{self, FrontierPoint};
+use crate::results::TotalMetric;
 use crate::scenario::{self, Scenario};
-use crate::stats::TotalMetric;
 use crate::sweep::schedule::{check_request, judged_wait, misses_cost};
 use crate::sweep::{ScheduleError, SchedulePlan};
 use crate::text::parse_duration;

@@ -17,8 +17,8 @@ use crate::forecast::ScenarioEstimate;
 use crate::model::Forecast;
 use crate::replication::RunOptions;
 use crate::report;
+use crate::results::RunSummary;
 use crate::scenario::Scenario;
-use crate::stats::RunSummary;
 
 /// Simulates the scenario of `args`, writes the outputs and prints the
 /// summary; returns what it ran, and every warning, for `check`.

@@ -31,7 +31,7 @@ pub(super) fn minutes(s: f64) -> String {
 }
 
 /// A run's verdict lines, indented under a heading.
-fn verdict_block(t: &mut String, heading: &str, run: &crate::stats::RunSummary) {
+fn verdict_block(t: &mut String, heading: &str, run: &crate::results::RunSummary) {
     t.push_str(heading);
     t.push('\n');
     for line in run.slo.iter().flat_map(report::verdict_lines) {
@@ -119,7 +119,7 @@ fn text(plan: &SchedulePlan, name: &str) -> String {
     let cost = plan
         .result
         .totals
-        .get(crate::stats::TotalMetric::CostPerDayUsd);
+        .get(crate::results::TotalMetric::CostPerDayUsd);
     t.push_str(&format!(
         "cost: USD {:.2} a day, about USD {:.0} a month (30 days)\n",
         cost.mean,
@@ -210,10 +210,10 @@ pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
     let cost = plan
         .result
         .totals
-        .get(crate::stats::TotalMetric::CostPerDayUsd);
+        .get(crate::results::TotalMetric::CostPerDayUsd);
     let wait = judged_wait(&plan.result);
     let check = judged_wait(&plan.confirmation);
-    let objectives = |run: &crate::stats::RunSummary| {
+    let objectives = |run: &crate::results::RunSummary| {
         run.slo
             .as_ref()
             .map_or(serde_json::Value::Array(Vec::new()), |v| {
@@ -223,7 +223,7 @@ pub(super) fn json_value(plan: &SchedulePlan, name: &str) -> serde_json::Value {
     let target = plan.result.slo.as_ref().and_then(|v| {
         v.objectives
             .iter()
-            .find(|o| o.kind == crate::stats::ObjectiveKind::WaitP95)
+            .find(|o| o.kind == crate::results::ObjectiveKind::WaitP95)
             .map(|o| o.target)
     });
     let fixed_json = |f: &FixedComparison| {

@@ -10,14 +10,16 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::outputs::{Kind, Outputs};
+use super::shards;
 use super::{
     BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output, write_output_with,
 };
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::forecast::memory::SweepMemory;
-use crate::report::{self, SweepMeta};
+use crate::report;
+use crate::results::{self, Objective, SweepMeta, SweepMetaFile, SweepTable};
 use crate::scenario::{self, SweepPoints};
-use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};
+use crate::sweep::{self, Progress, SweepOptions};
 
 /// The base scenario and the sweep's points (built when run), with the
 /// command-line overrides applied to each, and what a look at every point
@@ -30,7 +32,7 @@ struct Prepared<'a> {
     /// Identifies the sweep (version, file, data files, seed,
     /// replications; `sweep` adds its precision settings): shards of
     /// different sweeps must not be merged.
-    fingerprint: report::Fingerprint,
+    fingerprint: results::Fingerprint,
     /// The scenario and every point's data files: what the output must
     /// not replace.
     reads: Vec<PathBuf>,
@@ -118,7 +120,7 @@ fn data_hashes(files: &BTreeSet<PathBuf>) -> Result<Vec<String>> {
             let mut input = crate::input::Input::open(f, crate::input::Limit::RUNS)
                 .map_err(|e| BadInput(e.to_string()))?;
             // The content only: shards run from other folders agree.
-            let mut h = report::Checksum::default();
+            let mut h = results::Checksum::default();
             let mut buf = vec![0u8; 1 << 16];
             loop {
                 match std::io::Read::read(&mut input, &mut buf) {
@@ -170,9 +172,9 @@ fn prepare<'a>(
     let mut files = survey.files;
     files.extend(base.data_files.iter().cloned());
     let given = |v: Option<String>| v.unwrap_or_else(|| "the scenario's".into());
-    let fingerprint = report::Fingerprint::of([
+    let fingerprint = results::Fingerprint::of([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
-        ("scenario text", report::checksum(&[src.as_bytes()])),
+        ("scenario text", results::checksum(&[src.as_bytes()])),
         ("data files", data_hashes(&files)?.join(",")),
         ("seed", given(args.simulation.seed.map(|s| s.to_string()))),
         (
@@ -385,7 +387,7 @@ fn finish(
     out.write(
         Kind::Json,
         "sweep.json",
-        report::sweep_meta_json(
+        report::sweep_meta_json(&SweepMetaFile::new(
             scenario,
             meta.points,
             table,
@@ -393,7 +395,7 @@ fn finish(
             None,
             &meta.fingerprint,
             &rows.checksum,
-        )
+        ))
         .as_bytes(),
     )?;
     match format {
@@ -489,7 +491,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             format!("{p}, at most {} replications", args.max_replications),
         );
     }
-    let table = new_table(SweepTable::of_spec(
+    let table = new_table(sweep::table_of(
         prepared.points.spec(),
         sweep::metric_names(&prepared.base),
     ))?;
@@ -506,7 +508,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         0
     };
     check_points_memory(&prepared, sweep::POINTS_PER_CHUNK, most, &pool, run)?;
-    let obj = Objective::of(&prepared.base);
+    let obj = sweep::objective_of(&prepared.base);
     let bar = bar_for(run.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let sweep_run = SweepRun {
@@ -550,7 +552,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         write_output(
             dir,
             "sweep.json",
-            report::sweep_meta_json(
+            report::sweep_meta_json(&SweepMetaFile::new(
                 &prepared.base.name,
                 points,
                 &table,
@@ -558,7 +560,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 shard,
                 &prepared.fingerprint,
                 &rows.checksum,
-            )
+            ))
             .as_bytes(),
         )?;
         if !run.print.quiet {
@@ -613,7 +615,7 @@ pub(super) fn merge(
     // Checked before the shards are read, in merge's name.
     super::outputs::kinds_without_tasks(output, "merge")?;
     let bad = |m: String| anyhow::Error::new(BadInput(m));
-    let meta = report::read_sweep_meta(&files[0])?;
+    let meta = shards::read_sweep_meta(&files[0])?;
     // The name makes the output folder's: a damaged one could point
     // anywhere.
     if !crate::scenario::is_valid_name(&meta.scenario) {
@@ -645,7 +647,7 @@ pub(super) fn merge(
     }
     let mut metas = Vec::new();
     for f in files {
-        let m = report::read_sweep_meta(f)?;
+        let m = shards::read_sweep_meta(f)?;
         let same = (
             &m.scenario,
             &m.fingerprint,
@@ -676,12 +678,12 @@ pub(super) fn merge(
         }
         // The axis values (as many as the points, for one axis listed
         // value by value) are kept once, in `meta`.
-        metas.push(report::SweepMeta {
+        metas.push(results::SweepMeta {
             axis_values: Vec::new(),
             ..m
         });
     }
-    let shards: Vec<(&Path, &report::SweepMeta)> =
+    let shards: Vec<(&Path, &results::SweepMeta)> =
         files.iter().map(PathBuf::as_path).zip(&metas).collect();
     let axes = meta
         .axes
@@ -720,13 +722,13 @@ pub(super) fn merge(
 /// point order, one row a shard held at a time: each shard's rows are in
 /// point order, as a sweep writes them.
 fn rows_in_point_order<'s>(
-    shards: &'s [(&'s Path, &'s report::SweepMeta)],
-) -> Result<impl Iterator<Item = Result<sweep::SweepRow>> + 's> {
+    shards: &'s [(&'s Path, &'s results::SweepMeta)],
+) -> Result<impl Iterator<Item = Result<results::SweepRow>> + 's> {
     let mut readers = Vec::new();
     for (path, meta) in shards {
-        readers.push(report::ShardRows::open(path, meta)?);
+        readers.push(shards::ShardRows::open(path, meta)?);
     }
-    let mut heads: Vec<Option<sweep::SweepRow>> = Vec::new();
+    let mut heads: Vec<Option<results::SweepRow>> = Vec::new();
     let mut order = BinaryHeap::new();
     let mut pending = None;
     for (i, r) in readers.iter_mut().enumerate() {
@@ -766,8 +768,8 @@ fn rows_in_point_order<'s>(
 /// whose names are not the axis values' (each said as the first in point
 /// order, in that order of precedence), before anything is written.
 fn check_merged_rows(
-    shards: &[(&Path, &report::SweepMeta)],
-    meta: &report::SweepMeta,
+    shards: &[(&Path, &results::SweepMeta)],
+    meta: &results::SweepMeta,
     table: &mut SweepTable,
 ) -> Result<()> {
     let bad = |m: String| anyhow::Error::new(BadInput(m));
@@ -825,8 +827,8 @@ fn check_merged_rows(
 /// order (read again: none is held), copied in memory when `print`.
 fn write_merged_rows(
     file: &mut dyn Write,
-    shards: &[(&Path, &report::SweepMeta)],
-    meta: &report::SweepMeta,
+    shards: &[(&Path, &results::SweepMeta)],
+    meta: &results::SweepMeta,
     print: bool,
 ) -> std::io::Result<RowsWritten> {
     let tee = Tee {
@@ -849,7 +851,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.simulation.threads)?;
     let src = scenario::read_source(&args.scenario)?;
     let prepared = prepare(args, &src, None, &pool)?;
-    let obj = Objective::of(&prepared.base);
+    let obj = sweep::objective_of(&prepared.base);
     // A plan's grid is one capacity axis (by tier): small, built whole.
     let points: Vec<_> = (0..prepared.points.len())
         .map(|i| prepared.points.point(i))

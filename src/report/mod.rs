@@ -7,7 +7,6 @@ mod check;
 mod compare;
 mod csv;
 mod document;
-mod fingerprint;
 mod json;
 mod output;
 mod sweep;
@@ -28,16 +27,14 @@ pub use chart::{
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
-pub use fingerprint::Fingerprint;
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
     sweep_estimate_json, tiers_json,
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{
-    Checksum, LineProblem, ShardError, ShardRows, SweepCsv, SweepMeta, SweepSummary, checksum,
-    read_sweep_meta, read_sweep_rows, recommendation_text, sweep_csv, sweep_meta_json,
-    sweep_summary, write_pareto_csv, write_recommendation_json,
+    SWEEP_TAIL, SweepCsv, SweepSummary, objective_verdict_columns, recommendation_text, sweep_csv,
+    sweep_meta_json, sweep_summary, write_pareto_csv, write_recommendation_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
 pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};

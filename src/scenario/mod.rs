@@ -35,17 +35,16 @@ pub(crate) use pool::scheduled_at_start;
 
 pub use pool::MAX_POOL_COUNT;
 pub use sweep_spec::{
-    Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand,
-    is_condition_axis, sweep_spec,
+    Axis, AxisValue, MAX_POINTS, PointEdit, SweepPoint, SweepPoints, SweepSpec, expand, sweep_spec,
 };
 pub use validate::{
     DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES, NAME_RULE, is_valid_name,
     name_from_stem, safe_workload_name,
 };
 
-use crate::model::{PoolSpec, PriceTable, Quota};
+use crate::model::{Calendar, PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;
-use crate::workload::{Calendar, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 
 /// How long and how often to simulate.
 #[derive(Debug, Clone, PartialEq)]

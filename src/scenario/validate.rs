@@ -12,10 +12,10 @@ use super::{DataFiles, ExpectedEvents, FileScope, Scenario, SimulationSpec};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::model::{PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
+use crate::model::{Calendar, PoolSpec, PriceBase, PriceTable, Quota, Tier, TierKind};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
-use crate::workload::{Calendar, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 
 /// The most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 10_000;

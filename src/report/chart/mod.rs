@@ -29,8 +29,7 @@ use render::{DrawResult, render};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::compare::Comparison;
-use crate::stats::{RunSummary, WorkloadMetric};
-use crate::sweep::{Objective, SweepTable};
+use crate::results::{Objective, RunSummary, SweepTable, WorkloadMetric};
 use crate::units::SimTime;
 
 /// The samples of the queue series in the observed window [warm-up,

@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ScheduleError, ScheduleRequest, wait_objective};
 use crate::model::Tier;
+use crate::results::Objective;
+use crate::results::{Estimate, Judged, TotalMetric};
 use crate::scenario::Scenario;
 use crate::scenario::{
     Axis, AxisValue, EditError, ScalingEdit, SweepSpec, expand, with_pool_scaling,
 };
-use crate::stats::{Estimate, Judged, TotalMetric};
-use crate::sweep::{Objective, PlanError, Progress, metric_names, plan};
+use crate::sweep::{PlanError, Progress, metric_names, plan};
 
 /// A fixed pool meeting the same objective: the cheapest count of one
 /// tier (by `plan`'s search over the count).

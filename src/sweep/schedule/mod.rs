@@ -58,11 +58,12 @@ pub use request::{RequestError, check_request};
 pub use rules::PlannedRule;
 
 use super::Progress;
+use crate::model::Objectives;
 use crate::model::{Tier, TierKind};
+use crate::results::{Estimate, Judged, ObjectiveKind, RunSummary};
 use crate::scenario::{
     EditError, FileScope, ScalingEdit, Scenario, ScenarioError, from_str_in, with_pool_scaling,
 };
-use crate::stats::{Estimate, Judged, ObjectiveKind, Objectives, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
 use profile::{changes_per_day, compress};
