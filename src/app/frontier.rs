@@ -8,13 +8,14 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::schedule::{
     confirmed_words, exit_code, json_value, minutes, notes, recommended_file, replan, request,
     saving, scenario_of, search, threads_for,
 };
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
+use crate::report::Kind;
 use crate::report::{self, FrontierPoint};
 use crate::results::TotalMetric;
 use crate::scenario::{self, Scenario};

@@ -9,10 +9,11 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
+use crate::report::Kind;
 use crate::report::{self, met_word};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::shards;
 use super::{
     BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output, write_output_with,
@@ -17,6 +17,7 @@ use super::{
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::forecast::memory::SweepMemory;
 use crate::report;
+use crate::report::Kind;
 use crate::results::{self, Objective, SweepMeta, SweepMetaFile, SweepTable};
 use crate::scenario::{self, SweepPoints};
 use crate::sweep::{self, Progress, SweepOptions};
@@ -368,26 +369,11 @@ fn finish(
     // the words read this summary of them.
     let mut summary = report::sweep_summary(table, obj)?;
     summary.warnings.splice(0..0, assumptions.iter().cloned());
-    out.write_with(Kind::Csv, "pareto.csv", |w| {
-        report::write_pareto_csv(w, table, obj)
-    })?;
-    out.write_with(Kind::Csv, "sweep_cost_wait.csv", |w| {
-        report::write_sweep_cost_wait_csv(w, table, obj)
-    })?;
-    let charts = if out.draws_charts() {
-        report::sweep_charts(table, obj, out.chart_formats())?
-    } else {
-        Vec::new()
-    };
-    out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_sweep(scenario, table, obj, &summary, &charts))?;
-    out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, obj, &summary.warnings)
-    })?;
-    out.write(
-        Kind::Json,
-        "sweep.json",
-        report::sweep_meta_json(&SweepMetaFile::new(
+    let files = report::SweepFiles {
+        table,
+        obj,
+        warnings: &summary.warnings,
+        meta: SweepMetaFile::new(
             scenario,
             meta.points,
             table,
@@ -395,43 +381,19 @@ fn finish(
             None,
             &meta.fingerprint,
             &rows.checksum,
-        ))
-        .as_bytes(),
+        ),
+    };
+    out.export(
+        &report::SWEEP_EXPORTERS,
+        |write, w| write(&files, w),
+        || Ok(report::sweep_charts(table, obj, out.chart_formats())?),
+        |charts| report::Document::for_sweep(scenario, table, obj, &summary, charts),
     )?;
     match format {
         Format::Table => {
-            let (infeasible, listed) = table.infeasible();
             // Where the rest is, when it was written.
             let csv = out.wants(Kind::Csv) && out.dir().is_some();
-            let see =
-                |written: &'static str, asked: &'static str| if csv { written } else { asked };
-            let mut text = format!(
-                "{scenario}: {} points, {infeasible} infeasible (not run)\n",
-                table.len(),
-            );
-            for (point, reason) in listed {
-                text.push_str(&format!(
-                    "  point {point} ({}): {reason}\n",
-                    table.params(*point).join(", "),
-                ));
-            }
-            if infeasible > listed.len() {
-                text.push_str(&format!(
-                    "  ... and {} more ({})\n",
-                    infeasible - listed.len(),
-                    see(
-                        "see the reason column of sweep.csv",
-                        "--outputs csv writes each one's reason to sweep.csv"
-                    )
-                ));
-            }
-            text.push_str(&format!(
-                "Pareto front (cost vs p95 wait): {} points, {}\n",
-                summary.front,
-                see("see pareto.csv", "--outputs csv lists them in pareto.csv")
-            ));
-            text.push_str(&report::recommendation_text(table, obj, &summary));
-            emit(&text)?;
+            emit(&report::sweep_text(scenario, table, obj, &summary, csv))?;
         }
         Format::Json => print_recommendation(table, obj, &summary.warnings)?,
         Format::Csv => emit(&String::from_utf8_lossy(

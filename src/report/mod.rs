@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod csv;
 mod document;
+mod export;
 mod json;
 mod output;
 mod sweep;
@@ -27,6 +28,9 @@ pub use chart::{
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
+pub use export::{
+    Exporter, Kind, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS, SweepFiles, SweepWrite,
+};
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
     sweep_estimate_json, tiers_json,
@@ -34,7 +38,7 @@ pub use json::{
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{
     SWEEP_TAIL, SweepCsv, SweepSummary, objective_verdict_columns, recommendation_text, sweep_csv,
-    sweep_meta_json, sweep_summary, write_pareto_csv, write_recommendation_json,
+    sweep_meta_json, sweep_summary, sweep_text, write_pareto_csv, write_recommendation_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
 pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};

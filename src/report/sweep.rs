@@ -306,6 +306,50 @@ pub struct SweepSummary<'a> {
     pub warnings: Vec<String>,
 }
 
+/// What `sweep` prints: the points and the infeasible ones (the first few
+/// with their reasons), the Pareto front, and the recommendation; where
+/// the rest is read depends on whether the CSV files were written
+/// (`csv_written`).
+pub fn sweep_text(
+    scenario: &str,
+    table: &SweepTable,
+    obj: &Objective,
+    summary: &SweepSummary,
+    csv_written: bool,
+) -> String {
+    let (infeasible, listed) = table.infeasible();
+    let see = |written: &'static str, asked: &'static str| {
+        if csv_written { written } else { asked }
+    };
+    let mut text = format!(
+        "{scenario}: {} points, {infeasible} infeasible (not run)\n",
+        table.len(),
+    );
+    for (point, reason) in listed {
+        text.push_str(&format!(
+            "  point {point} ({}): {reason}\n",
+            table.params(*point).join(", "),
+        ));
+    }
+    if infeasible > listed.len() {
+        text.push_str(&format!(
+            "  ... and {} more ({})\n",
+            infeasible - listed.len(),
+            see(
+                "see the reason column of sweep.csv",
+                "--outputs csv writes each one's reason to sweep.csv"
+            )
+        ));
+    }
+    text.push_str(&format!(
+        "Pareto front (cost vs p95 wait): {} points, {}\n",
+        summary.front,
+        see("see pareto.csv", "--outputs csv lists them in pareto.csv")
+    ));
+    text.push_str(&recommendation_text(table, obj, summary));
+    text
+}
+
 /// The summary of `table`'s decisions.
 pub fn sweep_summary<'a>(
     table: &'a SweepTable,
