@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use super::outputs::Outputs;
 use super::{
@@ -93,10 +94,17 @@ fn write_run(
                 note!("note: {why}");
             }
         }
-        // On the run's threads: the charts are drawn in parallel.
-        let charts = pool.install(|| report::run_charts(run, out.chart_formats(), &INTERRUPTED))?;
+        // On the run's threads: the charts are drawn in parallel (in the
+        // order listed, whatever the threads); once interrupted, those not
+        // begun are not drawn.
+        let jobs = report::run_chart_jobs(run, out.chart_formats());
+        let drawn: Vec<Option<report::Chart>> = pool.install(|| {
+            jobs.par_iter()
+                .map(|job| if interrupted() { Ok(None) } else { job.draw() })
+                .collect::<Result<_, _>>()
+        })?;
         stop_if_interrupted()?;
-        Ok(charts)
+        Ok(drawn.into_iter().flatten().collect())
     };
     out.export(
         &report::RUN_EXPORTERS,
