@@ -1,6 +1,9 @@
-//! Turning a `RunSummary` into bytes: JSON, CSV and terminal tables, and
-//! writing files atomically. The only module that writes files; it sees
-//! result structs only, never the simulation.
+//! Turning results into bytes: JSON, CSV, charts, documents and terminal
+//! tables, and writing files atomically. The only module that writes
+//! files; it reads `results`, the forecast and the domain (`model`), never
+//! the scenario, the statistics or the simulation. Every file of a run and
+//! of a sweep is an exporter in `RUN_EXPORTERS` or `SWEEP_EXPORTERS`, which
+//! `app` loops over.
 
 mod chart;
 mod check;
