@@ -175,7 +175,7 @@ fn replicate(s: &Scenario) -> (f64, u64) {
         &std::sync::atomic::AtomicBool::new(false),
     );
     (
-        stats.finish().totals[poolcast::stats::TotalMetric::Tasks],
+        stats.finish().totals[poolcast::results::TotalMetric::Tasks],
         events,
     )
 }

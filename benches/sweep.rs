@@ -12,7 +12,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use poolcast::scenario::{SweepPoints, from_str, sweep_spec};
-use poolcast::sweep::{SweepOptions, SweepTable, metric_names, run_sweep};
+use poolcast::sweep::{SweepOptions, metric_names, run_sweep, table_of};
 
 const SCENARIO: &str = r#"
 [simulation]
@@ -63,7 +63,7 @@ fn sweep(c: &mut Criterion) {
                 black_box(run_sweep(
                     &pool,
                     &points,
-                    SweepTable::of_spec(points.spec(), metric_names(&base)).expect("temp file"),
+                    table_of(points.spec(), metric_names(&base)).expect("temp file"),
                     opts,
                     &std::sync::atomic::AtomicBool::new(false),
                     &|_| {},

@@ -7,21 +7,24 @@
 //! - `units`: simulated time and rates.
 //! - `engine`, `input`, `text`: the domain-free event kernel and seeded
 //!   streams; input files read safely; unit strings and cron expressions.
-//! - `model`: tiers, pools, quota and prices.
-//! - `results`: the results as plain data, which every output reads.
+//! - `model`: tiers, pools, quota, prices, timeouts and the scenario's
+//!   clock (`Calendar`).
+//! - `results`: what a run and a sweep produced, as plain data: the run
+//!   summary, the verdicts of the one SLO judge, the sweep table and its
+//!   decisions, and the `Recorder` a simulation reports to.
 //! - `runs`, `workload`: recorded runs (list-runs JSON, CSV); arrival
 //!   processes and run-time distributions.
 //! - `scenario`: TOML in, validated.
-//! - `stats`: streaming statistics, intervals and the verdicts (its run
-//!   summary carries the forecast it is handed).
+//! - `stats`: streaming statistics that make the results (the run summary
+//!   carries the forecast it is handed).
 //! - `sim`: one replication.
 //! - `forecast`: what the model says before simulating, computed once a
 //!   run: closed-form queueing (M/M/c, Allen-Cunneen), the offered load by
 //!   hour of the week, the objectives' estimates, peak memory.
 //! - `replication`: many replications in parallel.
 //! - `import`, `sweep`: a scenario fitted to recorded runs; sweeps.
-//! - `report`: files out (it reads results and estimates, never the
-//!   scenario or the simulation).
+//! - `report`: files out (it reads `results` and the forecast, never the
+//!   scenario, the statistics or the simulation).
 //! - `cli`: the command line's types (clap).
 //! - `app`: orchestration; nothing below it prints.
 //!
@@ -29,7 +32,7 @@
 //! use std::path::Path;
 //! let scenario = poolcast::scenario::load(Path::new("scenarios/default.toml")).unwrap();
 //! let summary = poolcast::replication::run(&scenario, &Default::default());
-//! println!("{}", summary.totals.get(poolcast::stats::TotalMetric::WaitP95S).mean);
+//! println!("{}", summary.totals.get(poolcast::results::TotalMetric::WaitP95S).mean);
 //! ```
 #![warn(missing_docs)]
 

@@ -10,11 +10,11 @@ use rayon::prelude::*;
 
 use crate::forecast;
 use crate::model::Forecast;
+use crate::results::{Recorder, RunSummary};
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
 use crate::stats::{
-    Recorder, ReplicationFold, ReplicationStats, ReplicationSummary, RunSummary, StatsSetup,
-    summarise_with,
+    ReplicationFold, ReplicationStats, ReplicationSummary, StatsSetup, summarise_with,
 };
 
 /// How replications run: what tells them to stop, whom to tell of progress.

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
+use crate::report::Kind;
 use crate::report::{self, Comparison};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario};
 

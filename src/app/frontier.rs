@@ -8,12 +8,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::schedule::{
     exit_code, notes, recommended_file, replan, request, scenario_of, search, threads_for,
 };
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
+use crate::report::Kind;
 use crate::report::frontier::{frontier_csv, frontier_json, frontier_plot, frontier_text};
 use crate::results::schedule::{Frontier, SchedulePlan, TargetPlan, target_label};
 use crate::scenario::{self, Scenario};

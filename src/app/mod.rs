@@ -29,6 +29,7 @@ mod inspect;
 mod outputs;
 mod run;
 mod schedule;
+pub mod shards;
 mod sweep;
 
 /// Set by the first Ctrl-C (or SIGTERM): running simulations stop at their
@@ -73,7 +74,7 @@ fn is_bad_input(c: &(dyn std::error::Error + 'static)) -> bool {
         || c.is::<crate::sweep::PlanError>()
         || c.is::<crate::sweep::ScheduleError>()
         || c.is::<crate::sweep::schedule::RequestError>()
-        || c.is::<crate::report::ShardError>()
+        || c.is::<shards::ShardError>()
         // Another writer, and `--no-wait`: what to do is the user's call.
         || c.downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)

@@ -10,26 +10,7 @@ use anyhow::Result;
 
 use super::{BadInput, finish_output, output_dir, write_output, write_output_with};
 use crate::cli::OutputArgs;
-use crate::report::{self, ChartFormats, OutputDir};
-
-/// The kinds of output file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    /// `summary.json`, `sweep.json`, `recommendation.json`.
-    Json,
-    /// The CSV files.
-    Csv,
-    /// Charts as SVG.
-    Svg,
-    /// Charts as PNG.
-    Png,
-    /// `report.html`.
-    Html,
-    /// `summary.md`.
-    Md,
-    /// `tasks.csv`, one row per run: only when asked.
-    Tasks,
-}
+use crate::report::{self, ChartFormats, Exporter, Kind, OutputDir};
 
 const KINDS: [(&str, Kind); 7] = [
     ("json", Kind::Json),
@@ -273,6 +254,43 @@ impl Outputs {
             self.dir.is_some() && self.wants(Kind::Html),
             Ordering::Relaxed,
         );
+        Ok(())
+    }
+
+    /// Writes the files of `exporters`, in their order, as asked: each
+    /// file by `write`, the charts `draw` draws (only when any is asked
+    /// for), and the document `document` makes of them.
+    pub(super) fn export<W>(
+        &self,
+        exporters: &[Exporter<W>],
+        write: impl Fn(&W, &mut dyn Write) -> std::io::Result<()>,
+        draw: impl FnOnce() -> Result<Vec<report::Chart>>,
+        document: impl FnOnce(&[report::Chart]) -> report::Document<'_>,
+    ) -> Result<()> {
+        let (mut draw, mut document) = (Some(draw), Some(document));
+        let mut charts = Vec::new();
+        for e in exporters {
+            match e {
+                Exporter::File {
+                    name,
+                    kind,
+                    write: w,
+                } => {
+                    self.write_with(*kind, name, |out| write(w, out))?;
+                }
+                Exporter::Charts => {
+                    if let Some(draw) = draw.take().filter(|_| self.draws_charts()) {
+                        charts = draw()?;
+                        self.write_charts(&charts)?;
+                    }
+                }
+                Exporter::Document => {
+                    if let Some(doc) = document.take() {
+                        self.write_document(|| doc(&charts))?;
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::{
     BadInput, INTERRUPTED, Interrupted, emit, interrupted, load_with_overrides, progress_bar,
     stop_if_interrupted, thread_pool,
@@ -16,9 +17,9 @@ use crate::cli::{CheckArgs, Format, RunArgs};
 use crate::forecast::ScenarioEstimate;
 use crate::model::Forecast;
 use crate::replication::RunOptions;
-use crate::report;
+use crate::report::{self, Kind};
+use crate::results::RunSummary;
 use crate::scenario::Scenario;
-use crate::stats::RunSummary;
 
 /// Simulates the scenario of `args`, writes the outputs and prints the
 /// summary; returns what it ran, and every warning, for `check`.
@@ -77,9 +78,8 @@ fn simulate(args: &RunArgs) -> Result<(Scenario, RunSummary, Vec<String>)> {
     Ok((s, run, warnings))
 }
 
-/// The run's files and what it prints: summary.json (built only when
-/// written or printed), the CSV files, the charts (drawn in parallel on
-/// `pool`), summary.md and report.html, then stdout in the chosen format.
+/// The run's files (`report::RUN_EXPORTERS`, the charts drawn in parallel
+/// on `pool`) and what it prints, in the chosen format.
 fn write_run(
     args: &RunArgs,
     out: &Outputs,
@@ -87,53 +87,37 @@ fn write_run(
     warnings: &[String],
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
-    // summary.json's text only when it is written or printed: for 1,000
-    // pools its value tree was most of the run's peak memory.
-    let json = (out.wants(Kind::Json) || args.print.format == Format::Json)
-        .then(|| report::summary_json(run, warnings));
-    if let Some(json) = &json {
-        out.write(Kind::Json, "summary.json", json.as_bytes())?;
-    }
-    if out.wants(Kind::Csv) {
-        write_csvs(out, run)?;
-    }
-    let charts = if out.draws_charts() {
+    let files = report::RunFiles::new(run, warnings);
+    let draw = || {
         if !args.print.quiet {
             for why in report::run_charts_left_out(run) {
                 note!("note: {why}");
             }
         }
-        // On the run's threads: the charts are drawn in parallel.
-        pool.install(|| report::run_charts(run, out.chart_formats(), &INTERRUPTED))?
-    } else {
-        Vec::new()
+        // On the run's threads: the charts are drawn in parallel (in the
+        // order listed, whatever the threads); once interrupted, those not
+        // begun are not drawn.
+        let jobs = report::run_chart_jobs(run, out.chart_formats());
+        let drawn: Vec<Option<report::Chart>> = pool.install(|| {
+            jobs.par_iter()
+                .map(|job| if interrupted() { Ok(None) } else { job.draw() })
+                .collect::<Result<_, _>>()
+        })?;
+        stop_if_interrupted()?;
+        Ok(drawn.into_iter().flatten().collect())
     };
-    stop_if_interrupted()?;
-    out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_run(run, warnings, &charts))?;
+    out.export(
+        &report::RUN_EXPORTERS,
+        |write, w| write(&files, w),
+        draw,
+        |charts| report::Document::for_run(run, warnings, charts),
+    )?;
     match args.print.format {
         Format::Table => emit(&report::summary_table(run))?,
-        Format::Json => emit(json.as_deref().unwrap_or_default())?,
+        Format::Json => emit(files.summary_json())?,
         Format::Csv => emit(&String::from_utf8_lossy(&report::metrics_long_csv(run)))?,
     }
     Ok(())
-}
-
-/// The run's CSV files, in the order the folder's manifest lists them;
-/// queue.csv is streamed (its text is the largest, about 90 bytes a
-/// sample).
-fn write_csvs(out: &Outputs, run: &RunSummary) -> Result<()> {
-    let write = |name: &str, bytes: Vec<u8>| out.write(Kind::Csv, name, &bytes);
-    write("pools.csv", report::pools_csv(run))?;
-    write("workloads.csv", report::workloads_csv(run))?;
-    out.write_with(Kind::Csv, "queue.csv", |w| report::write_queue_csv(w, run))?;
-    write("cost_by_day.csv", report::cost_by_day_csv(run))?;
-    write("wait_cdf.csv", report::wait_cdf_csv(run))?;
-    write("wait_by_hour.csv", report::wait_by_hour_csv(run))?;
-    write(
-        "utilisation_by_hour.csv",
-        report::utilisation_by_hour_csv(run),
-    )
 }
 
 /// What `run` warns of before it simulates `s` on `threads` threads (and

@@ -9,10 +9,11 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
 use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
+use crate::report::Kind;
 use crate::report::schedule::{schedule_csv, schedule_json, schedule_text};
 use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};

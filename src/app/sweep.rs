@@ -9,15 +9,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::outputs::{Kind, Outputs};
+use super::outputs::Outputs;
+use super::shards;
 use super::{
     BadInput, apply_overrides, emit, progress_bar, thread_pool, write_output, write_output_with,
 };
 use crate::cli::{Format, RunArgs, SweepArgs};
 use crate::forecast::memory::SweepMemory;
-use crate::report::{self, SweepMeta};
+use crate::report;
+use crate::report::Kind;
+use crate::results::{self, Objective, SweepMeta, SweepMetaFile, SweepTable};
 use crate::scenario::{self, SweepPoints};
-use crate::sweep::{self, Objective, Progress, SweepOptions, SweepTable};
+use crate::sweep::{self, Progress, SweepOptions};
 
 /// The base scenario and the sweep's points (built when run), with the
 /// command-line overrides applied to each, and what a look at every point
@@ -30,7 +33,7 @@ struct Prepared<'a> {
     /// Identifies the sweep (version, file, data files, seed,
     /// replications; `sweep` adds its precision settings): shards of
     /// different sweeps must not be merged.
-    fingerprint: report::Fingerprint,
+    fingerprint: results::Fingerprint,
     /// The scenario and every point's data files: what the output must
     /// not replace.
     reads: Vec<PathBuf>,
@@ -118,7 +121,7 @@ fn data_hashes(files: &BTreeSet<PathBuf>) -> Result<Vec<String>> {
             let mut input = crate::input::Input::open(f, crate::input::Limit::RUNS)
                 .map_err(|e| BadInput(e.to_string()))?;
             // The content only: shards run from other folders agree.
-            let mut h = report::Checksum::default();
+            let mut h = results::Checksum::default();
             let mut buf = vec![0u8; 1 << 16];
             loop {
                 match std::io::Read::read(&mut input, &mut buf) {
@@ -170,9 +173,9 @@ fn prepare<'a>(
     let mut files = survey.files;
     files.extend(base.data_files.iter().cloned());
     let given = |v: Option<String>| v.unwrap_or_else(|| "the scenario's".into());
-    let fingerprint = report::Fingerprint::of([
+    let fingerprint = results::Fingerprint::of([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
-        ("scenario text", report::checksum(&[src.as_bytes()])),
+        ("scenario text", results::checksum(&[src.as_bytes()])),
         ("data files", data_hashes(&files)?.join(",")),
         ("seed", given(args.simulation.seed.map(|s| s.to_string()))),
         (
@@ -366,26 +369,11 @@ fn finish(
     // the words read this summary of them.
     let mut summary = report::sweep_summary(table, obj)?;
     summary.warnings.splice(0..0, assumptions.iter().cloned());
-    out.write_with(Kind::Csv, "pareto.csv", |w| {
-        report::write_pareto_csv(w, table, obj)
-    })?;
-    out.write_with(Kind::Csv, "sweep_cost_wait.csv", |w| {
-        report::write_sweep_cost_wait_csv(w, table, obj)
-    })?;
-    let charts = if out.draws_charts() {
-        report::sweep_charts(table, obj, out.chart_formats())?
-    } else {
-        Vec::new()
-    };
-    out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_sweep(scenario, table, obj, &summary, &charts))?;
-    out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, obj, &summary.warnings)
-    })?;
-    out.write(
-        Kind::Json,
-        "sweep.json",
-        report::sweep_meta_json(
+    let files = report::SweepFiles {
+        table,
+        obj,
+        warnings: &summary.warnings,
+        meta: SweepMetaFile::new(
             scenario,
             meta.points,
             table,
@@ -393,43 +381,19 @@ fn finish(
             None,
             &meta.fingerprint,
             &rows.checksum,
-        )
-        .as_bytes(),
+        ),
+    };
+    out.export(
+        &report::SWEEP_EXPORTERS,
+        |write, w| write(&files, w),
+        || Ok(report::sweep_charts(table, obj, out.chart_formats())?),
+        |charts| report::Document::for_sweep(scenario, table, obj, &summary, charts),
     )?;
     match format {
         Format::Table => {
-            let (infeasible, listed) = table.infeasible();
             // Where the rest is, when it was written.
             let csv = out.wants(Kind::Csv) && out.dir().is_some();
-            let see =
-                |written: &'static str, asked: &'static str| if csv { written } else { asked };
-            let mut text = format!(
-                "{scenario}: {} points, {infeasible} infeasible (not run)\n",
-                table.len(),
-            );
-            for (point, reason) in listed {
-                text.push_str(&format!(
-                    "  point {point} ({}): {reason}\n",
-                    table.params(*point).join(", "),
-                ));
-            }
-            if infeasible > listed.len() {
-                text.push_str(&format!(
-                    "  ... and {} more ({})\n",
-                    infeasible - listed.len(),
-                    see(
-                        "see the reason column of sweep.csv",
-                        "--outputs csv writes each one's reason to sweep.csv"
-                    )
-                ));
-            }
-            text.push_str(&format!(
-                "Pareto front (cost vs p95 wait): {} points, {}\n",
-                summary.front,
-                see("see pareto.csv", "--outputs csv lists them in pareto.csv")
-            ));
-            text.push_str(&report::recommendation_text(table, obj, &summary));
-            emit(&text)?;
+            emit(&report::sweep_text(scenario, table, obj, &summary, csv))?;
         }
         Format::Json => print_recommendation(table, obj, &summary.warnings)?,
         Format::Csv => emit(&String::from_utf8_lossy(
@@ -489,7 +453,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             format!("{p}, at most {} replications", args.max_replications),
         );
     }
-    let table = new_table(SweepTable::of_spec(
+    let table = new_table(sweep::table_of(
         prepared.points.spec(),
         sweep::metric_names(&prepared.base),
     ))?;
@@ -506,7 +470,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         0
     };
     check_points_memory(&prepared, sweep::POINTS_PER_CHUNK, most, &pool, run)?;
-    let obj = Objective::of(&prepared.base);
+    let obj = sweep::objective_of(&prepared.base);
     let bar = bar_for(run.print.quiet, &prepared.base.name);
     let progress = on_progress(&bar);
     let sweep_run = SweepRun {
@@ -550,7 +514,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         write_output(
             dir,
             "sweep.json",
-            report::sweep_meta_json(
+            report::sweep_meta_json(&SweepMetaFile::new(
                 &prepared.base.name,
                 points,
                 &table,
@@ -558,7 +522,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 shard,
                 &prepared.fingerprint,
                 &rows.checksum,
-            )
+            ))
             .as_bytes(),
         )?;
         if !run.print.quiet {
@@ -613,7 +577,7 @@ pub(super) fn merge(
     // Checked before the shards are read, in merge's name.
     super::outputs::kinds_without_tasks(output, "merge")?;
     let bad = |m: String| anyhow::Error::new(BadInput(m));
-    let meta = report::read_sweep_meta(&files[0])?;
+    let meta = shards::read_sweep_meta(&files[0])?;
     // The name makes the output folder's: a damaged one could point
     // anywhere.
     if !crate::scenario::is_valid_name(&meta.scenario) {
@@ -645,7 +609,7 @@ pub(super) fn merge(
     }
     let mut metas = Vec::new();
     for f in files {
-        let m = report::read_sweep_meta(f)?;
+        let m = shards::read_sweep_meta(f)?;
         let same = (
             &m.scenario,
             &m.fingerprint,
@@ -676,12 +640,12 @@ pub(super) fn merge(
         }
         // The axis values (as many as the points, for one axis listed
         // value by value) are kept once, in `meta`.
-        metas.push(report::SweepMeta {
+        metas.push(results::SweepMeta {
             axis_values: Vec::new(),
             ..m
         });
     }
-    let shards: Vec<(&Path, &report::SweepMeta)> =
+    let shards: Vec<(&Path, &results::SweepMeta)> =
         files.iter().map(PathBuf::as_path).zip(&metas).collect();
     let axes = meta
         .axes
@@ -720,13 +684,13 @@ pub(super) fn merge(
 /// point order, one row a shard held at a time: each shard's rows are in
 /// point order, as a sweep writes them.
 fn rows_in_point_order<'s>(
-    shards: &'s [(&'s Path, &'s report::SweepMeta)],
-) -> Result<impl Iterator<Item = Result<sweep::SweepRow>> + 's> {
+    shards: &'s [(&'s Path, &'s results::SweepMeta)],
+) -> Result<impl Iterator<Item = Result<results::SweepRow>> + 's> {
     let mut readers = Vec::new();
     for (path, meta) in shards {
-        readers.push(report::ShardRows::open(path, meta)?);
+        readers.push(shards::ShardRows::open(path, meta)?);
     }
-    let mut heads: Vec<Option<sweep::SweepRow>> = Vec::new();
+    let mut heads: Vec<Option<results::SweepRow>> = Vec::new();
     let mut order = BinaryHeap::new();
     let mut pending = None;
     for (i, r) in readers.iter_mut().enumerate() {
@@ -766,8 +730,8 @@ fn rows_in_point_order<'s>(
 /// whose names are not the axis values' (each said as the first in point
 /// order, in that order of precedence), before anything is written.
 fn check_merged_rows(
-    shards: &[(&Path, &report::SweepMeta)],
-    meta: &report::SweepMeta,
+    shards: &[(&Path, &results::SweepMeta)],
+    meta: &results::SweepMeta,
     table: &mut SweepTable,
 ) -> Result<()> {
     let bad = |m: String| anyhow::Error::new(BadInput(m));
@@ -825,8 +789,8 @@ fn check_merged_rows(
 /// order (read again: none is held), copied in memory when `print`.
 fn write_merged_rows(
     file: &mut dyn Write,
-    shards: &[(&Path, &report::SweepMeta)],
-    meta: &report::SweepMeta,
+    shards: &[(&Path, &results::SweepMeta)],
+    meta: &results::SweepMeta,
     print: bool,
 ) -> std::io::Result<RowsWritten> {
     let tee = Tee {
@@ -849,7 +813,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     let pool = thread_pool(args.simulation.threads)?;
     let src = scenario::read_source(&args.scenario)?;
     let prepared = prepare(args, &src, None, &pool)?;
-    let obj = Objective::of(&prepared.base);
+    let obj = sweep::objective_of(&prepared.base);
     // A plan's grid is one capacity axis (by tier): small, built whole.
     let points: Vec<_> = (0..prepared.points.len())
         .map(|i| prepared.points.point(i))

@@ -11,12 +11,12 @@ use super::objective::WaitModel;
 use super::offered::{Batch, Occupancy, WeeklyArrivals};
 use super::queue::Mmc;
 use crate::model::{
-    BusiestHour, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, PoolSpec, Scaling, Target, Tier,
-    WEEKDAYS, WaitObjective,
+    BusiestHour, Calendar, HOURS_OF_WEEK, HourLoad, HourOfWeek, PoolId, PoolSpec, Scaling, Target,
+    Tier, WEEKDAYS, WaitObjective,
 };
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
-use crate::workload::{ArrivalProcess, Calendar, WorkloadSpec};
+use crate::workload::{ArrivalProcess, WorkloadSpec};
 
 /// Weeks of cron firings looked at, at most: exact for daily and weekly
 /// schedules, and a bounded search whatever the horizon.

@@ -17,9 +17,10 @@
 
 use std::sync::Arc;
 
-use crate::model::Target;
+use crate::model::{HOURS_OF_WEEK, Target};
+use crate::results::PoolLevels;
 use crate::scenario::Scenario;
-use crate::stats::{HOURS_OF_WEEK, HourWaits, PoolLevels};
+use crate::stats::HourWaits;
 use crate::units::TICKS_PER_SECOND;
 use crate::workload::{ArrivalProcess, DurationDist, Recorded, TraceRun};
 
@@ -157,7 +158,7 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     );
     let horizon_ticks = sim.horizon.as_secs_f64() * TICKS_PER_SECOND as f64;
     let hist = histogram_bytes(horizon_ticks);
-    // Counted a byte a bucket (`stats::HistogramCounts`): each replication
+    // Counted a byte a bucket (`results::HistogramCounts`): each replication
     // keeps its waits so, for the CDF's interval.
     let counts = hist / 8.0;
     est.push(
@@ -319,7 +320,7 @@ pub fn schedule_estimate(s: &Scenario, confirm: u32, threads: usize) -> MemoryEs
 fn folded(s: &Scenario, runs: f64, est: &mut MemoryEstimate) {
     let pools = s.pools.len() as f64;
     let samples = samples(s);
-    let sample = std::mem::size_of::<crate::stats::SampleSum>() as f64;
+    let sample = std::mem::size_of::<crate::results::SampleSum>() as f64;
     let each = if runs == 1.0 {
         String::new()
     } else {

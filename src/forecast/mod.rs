@@ -37,8 +37,9 @@ pub use offered::{Batch, Occupancy, WeeklyArrivals};
 pub use queue::{Mmc, baseline, erlang_c, offered_loads};
 
 use crate::model::{Forecast, HourLoad, Per, PoolForecast, WaitObjective};
+use crate::results::{ObjectiveKind, SloVerdict};
 use crate::scenario::Scenario;
-use crate::stats::{ObjectiveKind, SloVerdict, StatsSetup};
+use crate::stats::StatsSetup;
 
 thread_local! {
     /// Forecasts built on this thread: how a test sees that a run builds

@@ -12,12 +12,11 @@ use rayon::prelude::*;
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s};
 use super::write::{WRITTEN_DAYS, human, human_unit};
-use crate::model::Target;
+use crate::model::{Target, WorkloadId};
+use crate::results::{Estimate, HistogramCounts, Recorder};
 use crate::scenario::Scenario;
 use crate::sim::run_replication;
-use crate::stats::{Estimate, HistogramCounts, Recorder};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
-use crate::workload::WorkloadId;
 
 /// A p95 (wait or run time) that the simulation misses by more than this
 /// share of the recorded value is reported.

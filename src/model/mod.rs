@@ -1,18 +1,21 @@
-//! The domain of ACR agent pools: tiers, pools, the registry's vCPU quota and
-//! prices. Plain validated data; nothing here runs a simulation or parses a
-//! file.
+//! The domain of ACR agent pools: tiers, pools, the registry's vCPU quota,
+//! prices, the runs' timeouts and the scenario's clock (`Calendar`). Plain
+//! validated data; nothing here runs a simulation or parses a file.
 
 mod analytic;
+mod calendar;
 mod cost;
 mod hour;
 mod objectives;
 mod pool;
 mod quota;
+mod run;
 mod scaling;
 mod tier;
 mod window;
 
 pub use analytic::{BusiestHour, Forecast, HourLoad, PoolBaseline, PoolForecast};
+pub use calendar::{Calendar, next_firing, previous_firing};
 pub use cost::{DefaultCompute, PriceBase, PriceTable};
 pub use hour::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS};
 pub use objectives::{
@@ -23,6 +26,7 @@ pub use pool::{
     valid_pool_name,
 };
 pub use quota::{Quota, QuotaUse};
+pub use run::{DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT, WorkloadId};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};
 pub use window::{Window, WindowError};

@@ -1,5 +1,5 @@
 //! What a run is judged against: the objectives of `[slo]` and of each
-//! `[slo.workloads.NAME]`, as plain data (the judge is `stats::judge`).
+//! `[slo.workloads.NAME]`, as plain data (the judge is `results::judge`).
 
 use std::fmt;
 

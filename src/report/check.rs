@@ -4,7 +4,7 @@
 
 use super::document::markdown_table;
 use super::verdict::{verdict_lines, verdict_table};
-use crate::stats::{ObjectiveVerdict, RunSummary, TotalMetric};
+use crate::results::{ObjectiveVerdict, RunSummary, TotalMetric};
 
 /// The compute cost a day and a month (30 days), in words.
 fn cost_line(run: &RunSummary) -> String {

@@ -5,7 +5,7 @@ use ::csv::Writer;
 
 use super::csv::{cell, finish};
 use super::verdict::met_word;
-use crate::stats::{
+use crate::results::{
     Estimate, Metric, ObjectiveKind, ObjectiveVerdict, PoolMetric, RunSummary, TotalMetric,
     WorkloadMetric, rounded,
 };
@@ -288,7 +288,7 @@ impl Comparison<'_> {
             row.push(cell(rounded("cost_per_month_usd", month)));
             let (low, high) = run.cost_per_day_range_usd;
             row.extend([low, high].map(|x| cell(rounded("cost_per_day_usd", x))));
-            let verdict = |f: fn(&crate::stats::SloVerdict) -> bool| {
+            let verdict = |f: fn(&crate::results::SloVerdict) -> bool| {
                 run.slo.as_ref().map_or(String::new(), |v| f(v).to_string())
             };
             row.extend([verdict(|v| v.met), verdict(|v| v.met_upper95)]);

@@ -8,8 +8,7 @@ use ::csv::Writer;
 
 use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::{PriceTable, Tier};
-use crate::stats::{Estimate, Metric, MetricSet, RunSummary};
-use crate::sweep::{Objective, SweepTable};
+use crate::results::{Estimate, Metric, MetricSet, Objective, RunSummary, SweepTable};
 use chrono::SecondsFormat;
 
 use crate::units::SimTime;

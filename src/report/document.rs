@@ -7,10 +7,10 @@ use super::chart::Chart;
 use super::sweep::SweepSummary;
 use super::table::{backtest_rows, count_decimals};
 use super::verdict::{met_word, verdict_sentences, verdict_table};
-use crate::stats::{
-    Estimate, Metric, PoolMetric as P, RunSummary, TotalMetric as T, WorkloadMetric as W,
+use crate::results::{
+    Estimate, Metric, Objective, PoolMetric as P, RunSummary, SweepTable, TotalMetric as T,
+    WorkloadMetric as W,
 };
-use crate::sweep::{Objective, SweepTable};
 
 /// A Markdown table (the first row is the header), `|` in cells escaped:
 /// one rendering for the reports and `check`'s step summary.

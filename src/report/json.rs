@@ -6,7 +6,7 @@ use crate::forecast::{ScenarioEstimate, SweepEstimate};
 use crate::model::PoolBaseline;
 use crate::model::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier, WAIT_P95};
-use crate::stats::{
+use crate::results::{
     Estimate, Judged, Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES,
     RunSummary, SloVerdict, rounded,
 };

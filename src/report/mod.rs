@@ -1,13 +1,16 @@
-//! Turning a `RunSummary` into bytes: JSON, CSV and terminal tables, and
-//! writing files atomically. The only module that writes files; it sees
-//! result structs only, never the simulation.
+//! Turning results into bytes: JSON, CSV, charts, documents and terminal
+//! tables, and writing files atomically. The only module that writes
+//! files; it reads `results`, the forecast and the domain (`model`), never
+//! the scenario, the statistics or the simulation. Every file of a run and
+//! of a sweep is an exporter in `RUN_EXPORTERS` or `SWEEP_EXPORTERS`, which
+//! `app` loops over.
 
 mod chart;
 mod check;
 mod compare;
 mod csv;
 mod document;
-mod fingerprint;
+mod export;
 pub mod frontier;
 mod json;
 mod output;
@@ -25,22 +28,24 @@ pub use self::csv::{
     write_sweep_cost_wait_csv,
 };
 pub use chart::{
-    Chart, ChartError, ChartFormats, FrontierPoint, PixelRect, compare_charts,
-    compare_charts_left_out, frontier_chart, run_charts, run_charts_left_out, sweep_charts,
+    Chart, ChartError, ChartFormats, ChartJob, FrontierPoint, PixelRect, compare_charts,
+    compare_charts_left_out, frontier_chart, run_chart_jobs, run_charts, run_charts_left_out,
+    sweep_charts,
 };
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
-pub use fingerprint::Fingerprint;
+pub use export::{
+    Exporter, Kind, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS, SweepFiles, SweepWrite,
+};
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
     sweep_estimate_json, tiers_json,
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use sweep::{
-    Checksum, LineProblem, ShardError, ShardRows, SweepCsv, SweepMeta, SweepSummary, checksum,
-    read_sweep_meta, read_sweep_rows, recommendation_text, sweep_csv, sweep_meta_json,
-    sweep_summary, write_pareto_csv, write_recommendation_json,
+    SWEEP_TAIL, SweepCsv, SweepSummary, objective_verdict_columns, recommendation_text, sweep_csv,
+    sweep_meta_json, sweep_summary, sweep_text, write_pareto_csv, write_recommendation_json,
 };
 pub use table::{compare_table, estimate_table, summary_table, sweep_estimate_table, tiers_table};
 pub use tasks::{TaskLabels, TaskLog, write_tasks_csv};

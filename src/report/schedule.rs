@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use super::verdict::{met_word, verdict_lines};
 use crate::model::Tier;
 use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, judged_wait};
-use crate::stats::{Estimate, Judged, ObjectiveKind, ObjectiveVerdict, RunSummary};
+use crate::results::{Estimate, Judged, ObjectiveKind, ObjectiveVerdict, RunSummary};
 use crate::text::counted;
 
 /// Seconds as minutes with two decimals.

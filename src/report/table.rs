@@ -5,12 +5,11 @@ use std::fmt::Write;
 use super::verdict::verdict_lines;
 use crate::forecast::{ObjectiveEstimate, hour_label};
 use crate::forecast::{ScenarioEstimate, SweepEstimate};
-use crate::model::{PriceTable, Quota, Tier};
-use crate::stats::{
+use crate::model::{MAX_TIMEOUT, MIN_TIMEOUT, PriceTable, Quota, Tier};
+use crate::results::{
     DefaultComputeMetric as D, Estimate, PoolMetric as P, RECORDED_QUANTILES, RunSummary,
     TotalMetric as T, WorkloadMetric as W,
 };
-use crate::workload::{MAX_TIMEOUT, MIN_TIMEOUT};
 
 /// Aligns `rows` (the first is the header): the first two columns to the
 /// left, the others to the right.

@@ -14,10 +14,9 @@ use std::io::{self, Read, Write};
 
 use chrono::SecondsFormat;
 
-use crate::model::{PoolId, Target};
-use crate::stats::Recorder;
+use crate::model::{Calendar, PoolId, Target, WorkloadId};
+use crate::results::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{Calendar, WorkloadId};
 
 /// The columns of `tasks.csv`.
 const HEADER: [&str; 9] = [

@@ -1,9 +1,9 @@
 //! The SLO verdict in words: one wording for every output that shows it
 //! (terminal table, `check`, the GitHub step summary, Markdown, HTML). The
-//! verdict itself is `stats::judge`'s; this only phrases it.
+//! verdict itself is `results::judge`'s; this only phrases it.
 
 use crate::model::wait_words;
-use crate::stats::{ObjectiveKind, ObjectiveVerdict, SloVerdict};
+use crate::results::{ObjectiveKind, ObjectiveVerdict, SloVerdict};
 
 /// One objective's verdict, phrased.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +144,7 @@ pub fn verdict_table(v: &SloVerdict) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
     use crate::model::{HourOfWeek, Objectives, Per, WaitObjective};
-    use crate::stats::{Estimate, Judged, judge};
+    use crate::results::{Estimate, Judged, judge};
     use crate::units::SimDuration;
 
     fn goal(per: Per, workload: Option<&str>) -> Objectives {

@@ -5,7 +5,7 @@ use crate::forecast::ScenarioEstimate;
 use crate::forecast::{batch_hours, overloaded_hours};
 use crate::model::HourOfWeek;
 use crate::model::MAX_QUEUED;
-use crate::stats::{Metric, PoolMetric, RunSummary, TotalMetric};
+use crate::results::{Metric, PoolMetric, RunSummary, TotalMetric};
 use crate::units::{SimDuration, SimTime};
 
 /// The relative half-width above which an interval is called too wide.

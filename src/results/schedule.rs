@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
+use super::{Estimate, Judged, ObjectiveKind, RunSummary, TotalMetric};
 use crate::model::Tier;
-use crate::stats::{Estimate, Judged, ObjectiveKind, RunSummary, TotalMetric};
 use crate::units::SimDuration;
 
 /// The name of the bound on the wait of runs no objective judges (the

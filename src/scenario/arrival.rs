@@ -8,10 +8,10 @@ use super::raw::{RawArrival, S};
 use super::trace::load_trace;
 use super::validate::{Ctx, MAX_NUMBER, time_zone};
 use super::workload::PoolsEnv;
+use crate::model::Calendar;
 use crate::text::parse_rate;
 use crate::units::{Rate, SimDuration, SimTime};
 use crate::workload::ArrivalProcess;
-use crate::workload::Calendar;
 use chrono::Utc;
 
 /// Multipliers of the `workday` profile preset, by hour of the wall clock: quiet nights,

@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 
 use super::raw::S;
 use super::validate::Ctx;
+use crate::model::next_firing;
 use crate::text::parse_cron;
-use crate::workload::next_firing;
 
 /// How far past a window to look for the next firing, to tell a schedule
 /// that fires later from one that never does: every date that exists comes

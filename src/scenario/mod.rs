@@ -41,14 +41,12 @@ pub(crate) use pool::scheduled_at_start;
 pub use names::{NAME_RULE, is_valid_name, name_from_stem, safe_workload_name};
 pub use pool::MAX_POOL_COUNT;
 pub use sweep_points::{PointEdit, SweepPoints, expand};
-pub use sweep_spec::{
-    Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, is_condition_axis, sweep_spec,
-};
+pub use sweep_spec::{Axis, AxisValue, MAX_POINTS, SweepPoint, SweepSpec, sweep_spec};
 pub use validate::{DEFAULT_COMPUTE, MAX_QUOTA_VCPU, MAX_REPLICATIONS, MAX_SAMPLES};
 
-use crate::model::{PoolSpec, PriceTable, Quota};
+use crate::model::{Calendar, PoolSpec, PriceTable, Quota};
 use crate::units::SimDuration;
-use crate::workload::{Calendar, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 
 /// How long and how often to simulate.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,11 +7,10 @@ use super::cron::cron_firing_in;
 use super::raw::{RawColdStart, RawPool, RawScaling, S};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
 use crate::model::{
-    ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling, ScheduleRule,
-    valid_pool_name,
+    Calendar, ColdStart, DEFAULT_PROVISIONING, PoolSpec, QueueController, ScaleIn, Scaling,
+    ScheduleRule, previous_firing, valid_pool_name,
 };
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{Calendar, previous_firing};
 
 /// The shortest poll interval of a queue controller.
 const MIN_POLL: SimDuration = SimDuration::from_secs(10);

@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 use super::SimulationSpec;
 use super::raw::RawScenario;
 use super::validate::{Ctx, HORIZON_KEY, MAX_HORIZON, MAX_REPLICATIONS, MAX_SAMPLES, time_zone};
+use crate::model::Calendar;
 use crate::units::SimDuration;
-use crate::workload::Calendar;
 
 /// The `[simulation]` table of `raw`, with an issue for each value refused.
 pub(super) fn simulation(cx: &mut Ctx, raw: &RawScenario) -> SimulationSpec {

@@ -10,18 +10,10 @@ use toml_edit::{Item, TableLike, Value};
 use super::error::{Location, ScenarioError, ValidationIssue};
 use super::set_key::{Parsed, Place, parsed_without_sweep, set};
 use super::{DataFiles, FileScope, Scenario};
+use crate::results::is_condition_axis;
 
 /// The most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
-
-/// Whether an axis describes conditions (traffic, horizon, prices) rather
-/// than a choice (tier, count, scaling, quota): a sweep recommends for
-/// each condition, never across them, and names each by its values.
-pub fn is_condition_axis(key: &str) -> bool {
-    ["workload.", "simulation.", "prices."]
-        .iter()
-        .any(|p| key.starts_with(p))
-}
 
 /// One value of an axis.
 #[derive(Debug, Clone, PartialEq)]

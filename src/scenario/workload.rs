@@ -9,11 +9,11 @@ use super::duration::{duration_dist, recorded_durations};
 use super::names::{name_problem, shown_name};
 use super::raw::{RawPool, RawWorkload};
 use super::validate::{Ctx, DEFAULT_COMPUTE};
-use crate::model::{PoolId, PoolSpec, Target, Tier};
-use crate::units::SimDuration;
-use crate::workload::{
-    ArrivalProcess, Calendar, DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT, WorkloadSpec,
+use crate::model::{
+    Calendar, DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT, PoolId, PoolSpec, Target, Tier,
 };
+use crate::units::SimDuration;
+use crate::workload::{ArrivalProcess, WorkloadSpec};
 
 /// What a workload's validation needs to know of the rest of the scenario.
 pub(super) struct PoolsEnv<'a> {

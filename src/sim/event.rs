@@ -1,9 +1,8 @@
 //! The events of a replication. Small and `Copy`, so the queue moves bytes,
 //! not allocations.
 
-use crate::model::PoolId;
+use crate::model::{PoolId, WorkloadId};
 use crate::units::{SimDuration, SimTime};
-use crate::workload::WorkloadId;
 
 /// A run of a workload, from arrival on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,11 +12,13 @@ use event::{Event, Task};
 use pool::{Ended, PoolState};
 
 use crate::engine::{EventQueue, Lane, SimRng, stream_rng};
-use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind};
+use crate::model::{
+    PoolId, QueueObservation, Scaling, Target, TierKind, WorkloadId, next_firing, previous_firing,
+};
+use crate::results::Recorder;
 use crate::scenario::Scenario;
-use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{ArrivalStream, WorkloadId, WorkloadSpec, next_firing, previous_firing};
+use crate::workload::{ArrivalStream, WorkloadSpec};
 
 /// Events between two looks at the cancel flag: a relaxed load is about a
 /// nanosecond, and even slow events (a schedule's calendar search) then

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::event::Task;
 use crate::model::{ColdStart, ScaleIn, TierKind};
-use crate::stats::PoolLevels;
+use crate::results::PoolLevels;
 use crate::units::{SimDuration, SimTime};
 
 /// What an instance slot holds.
@@ -387,7 +387,7 @@ mod tests {
     use proptest::sample::Index;
 
     use super::*;
-    use crate::workload::WorkloadId;
+    use crate::model::WorkloadId;
 
     /// One call on a pool; `Ready` and `Finish` replay an event issued
     /// earlier, stale or not.

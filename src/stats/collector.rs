@@ -5,18 +5,20 @@
 
 use std::borrow::Cow;
 
-use super::counts::HistogramCounts;
 use super::hourly::{HourWaits, HourlyWaits};
-use super::metric::{DefaultComputeMetric, PoolMetric, TotalMetric, Values, WorkloadMetric};
-use super::tally::{DailyArea, day_span};
-use super::{PoolLevels, Recorder, TimeWeighted};
-use crate::model::{HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window};
+use super::tally::{DailyArea, TimeWeighted, day_span};
+use crate::model::{
+    Calendar, HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window, WorkloadId,
+};
+use crate::results::{
+    DefaultComputeMetric, HistogramCounts, PoolLevels, PoolMetric, Recorder, TotalMetric, Values,
+    WorkloadMetric,
+};
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
 /// Ticks in a day: the unit of `cost_by_day`.
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
-use crate::workload::{Calendar, WorkloadId};
 
 /// The `qs` quantiles (ascending) of `counts` in seconds, NaN when they
 /// are empty.

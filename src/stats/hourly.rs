@@ -2,12 +2,9 @@
 //! kept as 2-digit histogram counts (what `wait_by_hour` and the heat map
 //! read).
 
-use super::counts::{ByteCounts, bucket_index};
-use crate::model::HourOfWeek;
+use crate::model::{Calendar, HOURS_OF_WEEK, HourOfWeek, WorkloadId};
+use crate::results::counts::{ByteCounts, bucket_index};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
-use crate::workload::{Calendar, WorkloadId};
-
-pub use crate::model::HOURS_OF_WEEK;
 
 /// Ticks per unit of the waits by hour: 10 ms, below anything a queue
 /// wait is read to, and 13 fewer bits of range to cover.
@@ -185,8 +182,8 @@ impl HourWaits {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::counts::bucket_value;
     use super::*;
+    use crate::results::counts::bucket_value;
     use chrono_tz::Tz;
     use hdrhistogram::Histogram;
     use proptest::prelude::*;

@@ -2,29 +2,26 @@
 //! random numbers (seeds depend on the replication, not the point), and
 //! optionally more replications until the intervals are tight enough.
 //! Results come back in point order, identical whatever the thread count.
-//! This is the only module besides `replication` that uses rayon.
+//! rayon is used where replications and sweep points are spread (here,
+//! `replication` and `import`'s back-test), and by `app`, which sets the
+//! thread pool up and draws a run's charts on it.
 
+mod columns;
 mod plan;
 pub mod schedule;
-mod store;
-mod table;
 
-pub use crate::scenario::is_condition_axis;
+pub use columns::{metric_names, objective_of, table_of};
 pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
 pub use schedule::{ScheduleError, ScheduleRequest, applier_files, plan_schedule};
-use store::TOTALS;
-pub use table::{
-    Condition, Decision, INFEASIBLE_LISTED, Objective, SweepRow, SweepTable, judged_columns,
-    metric_names, objective_id, row_values,
-};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::replication::{RunOptions, replicate_map};
+use crate::results::{Estimate, SweepRow, SweepTable, TOTALS, TotalMetric, row_values};
 use crate::scenario::{Scenario, SweepPoint, SweepPoints};
-use crate::stats::{Estimate, ReplicationSummary, TotalMetric, summarise};
+use crate::stats::{ReplicationSummary, summarise};
 
 /// How a sweep runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -249,8 +246,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::results::Metric;
     use crate::scenario::{from_str, sweep_spec};
-    use crate::stats::Metric;
 
     /// Every row leaves whole (for `sweep.csv`), in point order, and the
     /// table keeps the totals of each.
@@ -285,7 +282,7 @@ duration = { dist = "exponential", mean = "2m" }
         let table = run_sweep(
             &pool,
             &points,
-            SweepTable::of_spec(points.spec(), metrics.clone()).expect("temp file"),
+            table_of(points.spec(), metrics.clone()).expect("temp file"),
             SweepOptions {
                 precision: None,
                 max_replications: 2,

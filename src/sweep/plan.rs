@@ -8,11 +8,10 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-use super::table::{Objective, SweepRow, SweepTable};
-use super::{Progress, make_row, run_point};
-use crate::model::Scaling;
+use super::{Progress, make_row, run_point, table_of};
+use crate::model::{Objectives, Scaling};
+use crate::results::{Objective, SweepRow, SweepTable};
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
-use crate::stats::Objectives;
 
 /// Which setting of pool `pool` an axis key sets, when it is a capacity
 /// setting: one whose rise adds instances (cost rises, wait falls).
@@ -208,8 +207,7 @@ pub fn plan(
         groups.entry(key).or_default().push(p);
     }
     let columns = metrics.len();
-    let mut table =
-        SweepTable::of_spec(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
+    let mut table = table_of(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
     let mut simulations = 0u64;
     // The search relies on the wait falling as the count rises; it judges
     // the wait alone (the cost cap is checked on what it finds, since cost

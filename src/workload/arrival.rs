@@ -11,8 +11,9 @@ use chrono_tz::Tz;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::{BatchSize, Calendar, next_firing};
+use super::BatchSize;
 use crate::engine::SimRng;
+use crate::model::{Calendar, next_firing};
 use crate::units::{Rate, SimDuration, SimTime};
 
 /// One recorded run of a trace, placed on the simulation clock.

@@ -4,30 +4,17 @@
 
 mod arrival;
 mod batch;
-mod calendar;
 mod capped;
 mod dist;
 mod empirical;
 
 pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
 pub use batch::BatchSize;
-pub use calendar::{Calendar, next_firing, previous_firing};
 pub use dist::{DistError, DurationDist};
 pub use empirical::Recorded;
 
 use crate::model::Target;
 use crate::units::SimDuration;
-
-/// Index of a workload in its scenario's workload list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WorkloadId(pub u32);
-
-/// The default run timeout of ACR Tasks.
-pub const DEFAULT_TIMEOUT: SimDuration = SimDuration::from_secs(3600);
-/// The shortest run timeout the service accepts.
-pub const MIN_TIMEOUT: SimDuration = SimDuration::from_secs(300);
-/// The longest run timeout the service accepts (8 h).
-pub const MAX_TIMEOUT: SimDuration = SimDuration::from_secs(28_800);
 
 /// A validated workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +46,7 @@ impl WorkloadSpec {
     ///
     /// ```
     /// # use poolcast::workload::*;
-    /// # use poolcast::model::Target;
+    /// # use poolcast::model::{DEFAULT_TIMEOUT, Target};
     /// # use poolcast::units::*;
     /// let w = WorkloadSpec {
     ///     name: "ci".into(),

@@ -1,12 +1,10 @@
 //! Arrival processes: cron, profile, burst and trace replay.
 
-use poolcast::model::{PoolId, Target};
+use poolcast::model::{PoolId, Target, WorkloadId};
 use poolcast::replication::run;
+use poolcast::results::{Estimate, PoolLevels, Recorder, TotalMetric, WorkloadMetric};
 use poolcast::sim::run_replication;
-use poolcast::stats::{Estimate, PoolLevels, Recorder};
-use poolcast::stats::{TotalMetric, WorkloadMetric};
 use poolcast::units::{SimDuration, SimTime};
-use poolcast::workload::WorkloadId;
 
 use crate::support::{assert_close, scenario, write_scenario};
 
@@ -150,7 +148,7 @@ fn burst_arrivals_average_batch_rate_times_batch_size() {
     let per_hour: Vec<f64> = summary
         .per_replication
         .iter()
-        .map(|r| r.workloads[0][poolcast::stats::WorkloadMetric::Arrived] / 168.0)
+        .map(|r| r.workloads[0][poolcast::results::WorkloadMetric::Arrived] / 168.0)
         .collect();
     assert_close(
         "burst arrivals per hour",

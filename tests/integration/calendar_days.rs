@@ -9,9 +9,10 @@ use chrono::{
 use chrono::{Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use poolcast::engine::stream_rng;
+use poolcast::model::{next_firing, previous_firing};
 use poolcast::text::parse_cron;
 use poolcast::units::SimTime;
-use poolcast::workload::{ArrivalStream, next_firing, previous_firing};
+use poolcast::workload::ArrivalStream;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 

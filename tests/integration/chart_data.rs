@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use poolcast::forecast::erlang_c;
 use poolcast::replication::run;
-use poolcast::stats::student_t_975;
+use poolcast::results::student_t_975;
 
 use crate::support::{csv_rows, files, run_into, scenario, scenarios_dir, write_scenario};
 
@@ -285,12 +285,12 @@ fn wait_by_hour_shows_the_night_gap_and_the_chart_draws_the_csv() {
         .sum();
     let totals = &summary.totals;
     let reps = f64::from(summary.replications);
-    let tasks = totals.get(poolcast::stats::TotalMetric::Tasks).mean;
+    let tasks = totals.get(poolcast::results::TotalMetric::Tasks).mean;
     assert!(
         (runs - tasks * reps).abs() < 1e-6,
         "{runs} runs, {tasks} tasks a replication"
     );
-    use poolcast::stats::TotalMetric as T;
+    use poolcast::results::TotalMetric as T;
     let (n, sum) = summary
         .per_replication
         .iter()

@@ -9,12 +9,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use poolcast::model::{PoolId, Target};
+use poolcast::model::{PoolId, Target, WorkloadId};
+use poolcast::results::{PoolLevels, Recorder};
 use poolcast::scenario::Scenario;
 use poolcast::sim::run_replication;
-use poolcast::stats::{PoolLevels, Recorder, ReplicationStats};
+use poolcast::stats::ReplicationStats;
 use poolcast::units::{SimDuration, SimTime};
-use poolcast::workload::WorkloadId;
 use proptest::prelude::*;
 
 use crate::support::{poolcast, scenarios_dir};
@@ -110,8 +110,8 @@ fn exercise(s: &mut Scenario) {
     let summary = poolcast::replication::run(s, &Default::default());
     for r in &summary.per_replication {
         assert!(
-            r.totals[poolcast::stats::TotalMetric::CostUsd] >= 0.0
-                || r.totals[poolcast::stats::TotalMetric::CostUsd].is_nan(),
+            r.totals[poolcast::results::TotalMetric::CostUsd] >= 0.0
+                || r.totals[poolcast::results::TotalMetric::CostUsd].is_nan(),
             "negative cost"
         );
     }
@@ -333,14 +333,14 @@ proptest! {
         let mut stats = ReplicationStats::with(&s, &poolcast::forecast::stats_setup(&s));
         run_replication(&s, 0, &mut stats, &std::sync::atomic::AtomicBool::new(false));
         let r = stats.finish();
-        let pool_cost: f64 = r.pools.iter().map(|p| p[poolcast::stats::PoolMetric::CostUsd]).sum();
+        let pool_cost: f64 = r.pools.iter().map(|p| p[poolcast::results::PoolMetric::CostUsd]).sum();
         for p in &r.pools {
-            prop_assert!((0.0..=1.0).contains(&p[poolcast::stats::PoolMetric::Utilization]), "utilisation {}", p[poolcast::stats::PoolMetric::Utilization]);
-            prop_assert!(p[poolcast::stats::PoolMetric::CostUsd] >= 0.0);
+            prop_assert!((0.0..=1.0).contains(&p[poolcast::results::PoolMetric::Utilization]), "utilisation {}", p[poolcast::results::PoolMetric::Utilization]);
+            prop_assert!(p[poolcast::results::PoolMetric::CostUsd] >= 0.0);
         }
-        let default_cost = r.default_compute.as_ref().map_or(0.0, |d| d[poolcast::stats::DefaultComputeMetric::CostUsd]);
+        let default_cost = r.default_compute.as_ref().map_or(0.0, |d| d[poolcast::results::DefaultComputeMetric::CostUsd]);
         prop_assert!(default_cost >= 0.0);
-        prop_assert!((r.totals[poolcast::stats::TotalMetric::CostUsd] - (pool_cost + default_cost)).abs() <= 1e-9 * r.totals[poolcast::stats::TotalMetric::CostUsd].max(1.0), "cost is not additive");
+        prop_assert!((r.totals[poolcast::results::TotalMetric::CostUsd] - (pool_cost + default_cost)).abs() <= 1e-9 * r.totals[poolcast::results::TotalMetric::CostUsd].max(1.0), "cost is not additive");
     }
 }
 

@@ -1,7 +1,7 @@
 //! Hand-computed results of small deterministic scenarios.
 
 use poolcast::replication::run;
-use poolcast::stats::{PoolMetric, TotalMetric, WorkloadMetric};
+use poolcast::results::{PoolMetric, TotalMetric, WorkloadMetric};
 
 use crate::support::scenario;
 
@@ -106,16 +106,16 @@ duration = { dist = "constant", value = "10m" }
             .default_compute
             .as_ref()
             .expect("default compute is used");
-        let runs = dc[poolcast::stats::DefaultComputeMetric::Runs];
+        let runs = dc[poolcast::results::DefaultComputeMetric::Runs];
         let expected = (runs * 1200.0 - 600.0).max(0.0) * 0.0001;
         // Runs still going at the horizon are billed in full when they start.
         assert!(
-            (dc[poolcast::stats::DefaultComputeMetric::CostUsd] - expected).abs() < 1e-9,
+            (dc[poolcast::results::DefaultComputeMetric::CostUsd] - expected).abs() < 1e-9,
             "replication {r}: {} vs {expected}",
-            dc[poolcast::stats::DefaultComputeMetric::CostUsd]
+            dc[poolcast::results::DefaultComputeMetric::CostUsd]
         );
         assert_eq!(
-            rep.workloads[0][poolcast::stats::WorkloadMetric::WaitMeanS],
+            rep.workloads[0][poolcast::results::WorkloadMetric::WaitMeanS],
             0.0,
             "default compute never queues"
         );

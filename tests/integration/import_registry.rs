@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use poolcast::import::{ImportOptions, Measure};
-use poolcast::workload::{ArrivalProcess, next_firing};
+use poolcast::model::next_firing;
+use poolcast::workload::ArrivalProcess;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 

@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 
-use poolcast::model::{PoolId, Target};
+use poolcast::model::{PoolId, Target, WorkloadId};
+use poolcast::results::{PoolLevels, Recorder};
 use poolcast::sim::run_replication;
-use poolcast::stats::{PoolLevels, Recorder};
 use poolcast::units::{SimDuration, SimTime};
-use poolcast::workload::WorkloadId;
 
 use crate::support::scenario;
 

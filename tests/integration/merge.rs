@@ -142,7 +142,7 @@ fn a_shard_out_of_point_order_is_refused() {
     let meta = a.with_file_name("sweep.json");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&meta).expect("sweep.json")).expect("JSON");
-    json["rows_checksum"] = poolcast::report::checksum(&[swapped.as_bytes()]).into();
+    json["rows_checksum"] = poolcast::results::checksum(&[swapped.as_bytes()]).into();
     std::fs::write(&meta, json.to_string()).expect("written");
     merge(dir.path(), &a, &b)
         .code(2)

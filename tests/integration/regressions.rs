@@ -1,7 +1,7 @@
 //! Regression tests for problems found in review (each names what broke).
 
 use poolcast::replication::run;
-use poolcast::stats::{PoolMetric, WorkloadMetric};
+use poolcast::results::{PoolMetric, WorkloadMetric};
 use predicates::prelude::*;
 
 use crate::support::{poolcast, refuses, scenario, write_scenario};

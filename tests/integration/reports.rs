@@ -340,15 +340,15 @@ fn png_series_stay_inside_their_plots() {
         .to_string();
     run_into(tmp.path(), &["sweep", &sweep, "--replications", "2"]);
     let csv = tmp.path().join("sweep.csv");
-    let meta = poolcast::report::read_sweep_meta(&csv).expect("sweep.json");
+    let meta = poolcast::app::shards::read_sweep_meta(&csv).expect("sweep.json");
     let axes = meta
         .axes
         .iter()
         .cloned()
         .zip(meta.axis_values.iter().cloned());
     let mut table =
-        poolcast::sweep::SweepTable::new(axes.collect(), meta.metrics.clone()).expect("table");
-    for row in poolcast::report::read_sweep_rows(&csv, &meta).expect("sweep.csv") {
+        poolcast::results::SweepTable::new(axes.collect(), meta.metrics.clone()).expect("table");
+    for row in poolcast::app::shards::read_sweep_rows(&csv, &meta).expect("sweep.csv") {
         table.insert(&row).expect("kept");
     }
     let charts = poolcast::report::sweep_charts(

@@ -1,6 +1,6 @@
 //! Hostile situations: interruption, overload, doubtful results, odd files.
 
-use poolcast::stats::WorkloadMetric;
+use poolcast::results::WorkloadMetric;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};

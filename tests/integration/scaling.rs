@@ -1,15 +1,13 @@
 //! Scaling and quota dynamics: schedules, the queue controller, provisioning
 //! delays, drain versus preempt, and the shared quota.
 
-use poolcast::stats::{PoolMetric, TotalMetric};
+use poolcast::results::{PoolLevels, PoolMetric, Recorder, TotalMetric};
 use std::collections::HashMap;
 
-use poolcast::model::{PoolId, Target};
+use poolcast::model::{PoolId, Target, WorkloadId};
 use poolcast::replication::run;
 use poolcast::sim::run_replication;
-use poolcast::stats::{PoolLevels, Recorder};
 use poolcast::units::{SimDuration, SimTime};
-use poolcast::workload::WorkloadId;
 
 use crate::support::{scenario, write_scenario};
 

@@ -1,7 +1,7 @@
 //! Every bundled scenario validates and runs.
 
 use poolcast::replication::run;
-use poolcast::stats::TotalMetric;
+use poolcast::results::TotalMetric;
 use poolcast::units::SimDuration;
 
 use crate::support::scenarios_dir;

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use poolcast::results::Estimate;
 use poolcast::scenario::Scenario;
-use poolcast::stats::Estimate;
 
 /// The built `poolcast` binary.
 pub fn poolcast() -> Command {

@@ -11,8 +11,7 @@
 
 use poolcast::forecast::{Mmc, baseline, erlang_c};
 use poolcast::replication::run;
-use poolcast::stats::Estimate;
-use poolcast::stats::{PoolMetric, WorkloadMetric};
+use poolcast::results::{Estimate, PoolMetric, WorkloadMetric};
 
 use crate::support::{assert_close, scenario};
 
@@ -91,8 +90,8 @@ fn check(c: Case) {
         .per_replication
         .iter()
         .map(|r| {
-            r.pools[0][poolcast::stats::PoolMetric::QueueLenMean]
-                - lambda * r.workloads[0][poolcast::stats::WorkloadMetric::WaitMeanS]
+            r.pools[0][poolcast::results::PoolMetric::QueueLenMean]
+                - lambda * r.workloads[0][poolcast::results::WorkloadMetric::WaitMeanS]
         })
         .collect();
     let d = Estimate::from_samples(&diffs);

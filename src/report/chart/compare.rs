@@ -10,7 +10,7 @@ use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
 use super::wait_cdf::{Curve, draw_curves};
 use crate::report::compare::Comparison;
-use crate::stats::{Estimate, TotalMetric};
+use crate::results::{Estimate, TotalMetric};
 
 /// Every scenario's wait CDF (all workloads), as (minutes, share of runs
 /// that waited at most that).

@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::{CostByDay, RunSummary};
-use crate::workload::Calendar;
+use crate::model::Calendar;
+use crate::results::{CostByDay, RunSummary};
 
 /// Past this many days, one bar per week.
 const MAX_DAILY_BARS: usize = 92;

@@ -10,8 +10,8 @@ use plotters::prelude::*;
 
 use super::palette;
 use super::render::{DrawResult, Medium, PixelRect, err};
+use crate::model::Calendar;
 use crate::units::{SimTime, TICKS_PER_SECOND};
-use crate::workload::Calendar;
 
 /// A chart context with numeric axes.
 pub(super) type Xy<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::Estimate;
+use crate::results::Estimate;
 
 /// One target's plan.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,14 +23,12 @@ pub(super) use sweep::{Visit, visit_points};
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
 pub(super) use wait_cdf::survival;
 
-use rayon::prelude::*;
 use render::{DrawResult, render};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::compare::Comparison;
-use crate::stats::{RunSummary, WorkloadMetric};
-use crate::sweep::{Objective, SweepTable};
+use crate::results::{Objective, RunSummary, SweepTable, WorkloadMetric};
 use crate::units::SimTime;
 
 /// The samples of the queue series in the observed window [warm-up,
@@ -138,37 +136,56 @@ impl<'a> Drawing<'a> {
     }
 }
 
-/// One chart of a run, drawn when called (`None`: nothing to draw).
-type RunChart<'a> = Box<dyn Fn() -> DrawResult<Option<Chart>> + Send + Sync + 'a>;
+/// One chart of a run, drawn when asked (`None`: nothing to draw). The
+/// charts of a run are independent of each other: the caller may draw
+/// them in parallel: `report` spreads no work of its own.
+pub struct ChartJob<'a>(Box<dyn Fn() -> DrawResult<Option<Chart>> + Send + Sync + 'a>);
 
-/// The charts of a run: queued runs, wait CDF, p95 wait by hour of the
-/// week, utilisation heat map per pool, cost per day; all over the
-/// observed window. Each is drawn on its own, in parallel on the thread
-/// pool (in the order listed, whatever the threads). Incomplete once
-/// `cancel` is set: the charts not begun are not drawn (see `Drawing`).
+impl ChartJob<'_> {
+    /// Draws the chart.
+    pub fn draw(&self) -> Result<Option<Chart>, ChartError> {
+        (self.0)()
+    }
+}
+
+/// The charts of a run, drawn one after the other, in order. Incomplete
+/// once `cancel` is set: the charts not begun are not drawn (see
+/// `Drawing`).
 pub fn run_charts(
     run: &RunSummary,
     formats: ChartFormats,
     cancel: &AtomicBool,
 ) -> Result<Vec<Chart>, ChartError> {
-    let mut charts: Vec<RunChart> = vec![
-        Box::new(move || {
+    let drawn: Vec<Option<Chart>> = run_chart_jobs(run, formats)
+        .iter()
+        .take_while(|_| !cancel.load(Ordering::Relaxed))
+        .map(ChartJob::draw)
+        .collect::<Result<_, _>>()?;
+    Ok(drawn.into_iter().flatten().collect())
+}
+
+/// The charts of a run, to be drawn: queued runs, wait CDF, p95 wait by
+/// hour of the week, utilisation heat map per pool, cost per day; all
+/// over the observed window.
+pub fn run_chart_jobs(run: &RunSummary, formats: ChartFormats) -> Vec<ChartJob<'_>> {
+    let mut charts: Vec<ChartJob> = vec![
+        ChartJob(Box::new(move || {
             queue::QueuePlot::of(run)
                 .map(|plot| render(formats, "queue", "Queued runs over time", &plot))
                 .transpose()
-        }),
-        Box::new(move || {
+        })),
+        ChartJob(Box::new(move || {
             let plot = wait_cdf::CdfPlot::of(run);
             render(formats, "wait_cdf", "Wait-time CDF per workload", &plot).map(Some)
-        }),
-        Box::new(move || {
+        })),
+        ChartJob(Box::new(move || {
             wait_by_hour::HourPlot::of(run)
                 .map(|plot| {
                     let title = "p95 wait by hour of the week";
                     render(formats, "wait_by_hour", title, &plot)
                 })
                 .transpose()
-        }),
+        })),
     ];
     for (p, cells) in run.pools.iter().zip(utilisation_by_hour(run)) {
         let plot = utilisation::HeatPlot {
@@ -176,28 +193,18 @@ pub fn run_charts(
             zone: run.context.calendar.zone(),
             cells,
         };
-        charts.push(Box::new(move || {
+        charts.push(ChartJob(Box::new(move || {
             let name = format!("utilisation-{}", p.name);
             let title = format!("Utilisation of {} by hour of week", p.name);
             render(formats, &name, &title, &plot).map(Some)
-        }));
+        })));
     }
-    charts.push(Box::new(move || {
+    charts.push(ChartJob(Box::new(move || {
         cost::CostPlot::of(run)
             .map(|plot| render(formats, "cost", "Cost per day by pool", &plot))
             .transpose()
-    }));
-    let drawn: Vec<Option<Chart>> = charts
-        .into_par_iter()
-        .map(|chart| {
-            if cancel.load(Ordering::Relaxed) {
-                Ok(None)
-            } else {
-                chart()
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(drawn.into_iter().flatten().collect())
+    })));
+    charts
 }
 
 /// The charts of a sweep: cost versus p95 wait with the Pareto front, the

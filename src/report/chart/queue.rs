@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::{RunSummary, SampleSum};
+use crate::results::{RunSummary, SampleSum};
 use crate::units::{SimTime, TICKS_PER_SECOND};
 
 /// One pixel column of a pool's series.

@@ -113,9 +113,7 @@ impl ChartFormats {
     };
 }
 
-/// Draws `plot` as SVG and as PNG (those of the formats asked for), the
-/// two in parallel when the thread pool has a thread free: a PNG costs
-/// several times its SVG (the bitmap and its compression).
+/// Draws `plot` as SVG and as PNG (those of the formats asked for).
 pub(super) fn render(
     formats: ChartFormats,
     name: &str,
@@ -123,11 +121,8 @@ pub(super) fn render(
     plot: &(impl Plot + Sync),
 ) -> DrawResult<Chart> {
     ensure_font();
-    let (svg, png) = rayon::join(
-        || formats.svg.then(|| draw_svg(plot)).transpose(),
-        || formats.png.then(|| draw_png(plot)).transpose(),
-    );
-    let (svg, png) = (svg?, png?);
+    let svg = formats.svg.then(|| draw_svg(plot)).transpose()?;
+    let png = formats.png.then(|| draw_png(plot)).transpose()?;
     // The layout comes from a drawing: the PNG one when there is one, an
     // SVG one is as good.
     let (png, layout) = match (png, &svg) {

@@ -20,8 +20,7 @@ use super::draw::{self, Key, Mark, Xy};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
 use crate::model::Tier;
-use crate::stats::Estimate;
-use crate::sweep::{Objective, SweepTable, is_condition_axis};
+use crate::results::{Estimate, Objective, SweepTable, is_condition_axis};
 
 /// A feasible point of a sweep as the charts draw it.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::draw;
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::RunSummary;
+use crate::results::RunSummary;
 
 /// Weekday names, Monday first (as `Calendar::weekday_hour` counts).
 pub(in crate::report) use crate::model::WEEKDAYS;

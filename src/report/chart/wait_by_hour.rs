@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::model::{HourOfWeek, WEEKDAYS, Window};
-use crate::stats::{HOURS_OF_WEEK, HourWait, RunSummary};
+use crate::model::{HOURS_OF_WEEK, HourOfWeek, WEEKDAYS, Window};
+use crate::results::{HourWait, RunSummary};
 
 /// A workload drawn: name, hours, and its objective's target (minutes)
 /// with the window it judges.

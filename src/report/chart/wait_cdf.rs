@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::draw::{self, Key, Mark};
 use super::palette;
 use super::render::{DrawResult, Layout, Medium, PixelRect, Plot, err};
-use crate::stats::{Estimate, RunSummary};
+use crate::results::{Estimate, RunSummary};
 use crate::units::TICKS_PER_SECOND;
 
 /// A workload's share of runs waiting longer than each wait.

@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::{ScheduleError, ScheduleRequest, wait_objective};
 use crate::model::Tier;
 use crate::results::schedule::FixedComparison;
+use crate::results::{Objective, TotalMetric};
 use crate::scenario::Scenario;
 use crate::scenario::{
     Axis, AxisValue, EditError, ScalingEdit, SweepSpec, expand, with_pool_scaling,
 };
-use crate::stats::TotalMetric;
-use crate::sweep::{Objective, PlanError, Progress, metric_names, plan};
+use crate::sweep::{PlanError, Progress, metric_names, plan};
 
 /// The fixed pools a schedule is compared with.
 #[derive(Debug, Clone, PartialEq)]

@@ -57,6 +57,7 @@ pub use fixed::{FixedPools, NoFixedCount};
 pub use request::{RequestError, check_request};
 
 use super::Progress;
+use crate::model::Objectives;
 use crate::model::{Tier, TierKind};
 use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan};
 use crate::scenario::{
@@ -64,7 +65,7 @@ use crate::scenario::{
 };
 // The search reads the one judge's verdict through these (`super::`).
 use crate::results::schedule::meets_waits;
-use crate::stats::{ObjectiveKind, Objectives, RunSummary};
+use crate::results::{ObjectiveKind, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
 use profile::{changes_per_day, compress};

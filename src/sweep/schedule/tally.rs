@@ -4,11 +4,11 @@
 
 use std::ops::AddAssign;
 
+use crate::model::WorkloadId;
 use crate::model::{HOURS_OF_WEEK, HourOfWeek, Per, PoolId, Target, Window};
+use crate::results::Recorder;
 use crate::scenario::Scenario;
-use crate::stats::Recorder;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::WorkloadId;
 
 /// Runs of the scheduled pool by the hour of the week they arrived in:
 /// where repair looks. Whole counts, so sums over replications are the

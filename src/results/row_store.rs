@@ -11,10 +11,10 @@ use std::io;
 #[cfg(not(unix))]
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use crate::stats::{Metric, TotalMetric};
+use crate::results::{Metric, TotalMetric};
 
 /// The total metrics, the first columns of every row.
-pub(super) const TOTALS: usize = TotalMetric::ALL.len();
+pub(crate) const TOTALS: usize = TotalMetric::ALL.len();
 
 /// Mean, interval low and high of each column the decisions read: the
 /// totals, then the objectives' columns.

@@ -5,19 +5,19 @@ use hdrhistogram::Histogram;
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
 /// largest value recorded (logarithmically: a few kB per decade of ticks).
-pub(super) fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant figures is a valid histogram precision")
 }
 
 /// The layout of `histogram()` (3 significant digits, lowest value 1):
 /// 2^11 sub-buckets (the least power of two above 2 x 10^3), each bucket
 /// after the first using its upper half.
-pub(super) const SUB_BUCKET_BITS: u32 = 11;
+pub(crate) const SUB_BUCKET_BITS: u32 = 11;
 
 /// The index of `value` in an hdrhistogram whose buckets have 2^`BITS`
 /// sub-buckets: its bucket is the number of doublings above the first
 /// bucket's range, then the sub-bucket.
-pub(super) const fn bucket_index<const BITS: u32>(value: u64) -> usize {
+pub(crate) const fn bucket_index<const BITS: u32>(value: u64) -> usize {
     let half = 1usize << (BITS - 1);
     let bucket = (64 - BITS) - (value | ((1 << BITS) - 1)).leading_zeros();
     let sub_bucket = (value >> bucket) as usize;
@@ -26,7 +26,7 @@ pub(super) const fn bucket_index<const BITS: u32>(value: u64) -> usize {
 
 /// The lowest value of the bucket at `index`: the inverse of
 /// `bucket_index`.
-pub(super) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
+pub(crate) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
     let half = 1usize << (BITS - 1);
     let (bucket, sub_bucket) = if index < 2 * half {
         (0, index)
@@ -110,7 +110,7 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// increment reaches the list through the path that grows `low`, so the
 /// bytes' path is as it was.
 #[derive(Debug, Clone, Default)]
-pub(super) struct ByteCounts {
+pub(crate) struct ByteCounts {
     /// Each bucket's count modulo 256; grows with the largest index.
     /// Empty while the counts are few.
     low: Vec<u8>,
@@ -126,14 +126,14 @@ const FEW: usize = 32;
 
 impl ByteCounts {
     /// No counts.
-    pub(super) const EMPTY: ByteCounts = ByteCounts {
+    pub(crate) const EMPTY: ByteCounts = ByteCounts {
         low: Vec::new(),
         wraps: Vec::new(),
     };
 
     /// Counts one more at bucket `i`.
     #[inline(always)]
-    pub(super) fn increment(&mut self, i: usize) {
+    pub(crate) fn increment(&mut self, i: usize) {
         match self.low.get_mut(i) {
             Some(c) => {
                 let (n, wrapped) = c.overflowing_add(1);
@@ -148,13 +148,13 @@ impl ByteCounts {
 
     /// Drops the room grown beyond the counts (up to as much again, as a
     /// vector doubles): for counts kept past their replication.
-    pub(super) fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.low.shrink_to_fit();
         self.wraps.shrink_to_fit();
     }
 
     /// Counts `n` more at bucket `i`.
-    pub(super) fn increment_by(&mut self, i: usize, n: u64) {
+    pub(crate) fn increment_by(&mut self, i: usize, n: u64) {
         if self.is_few() {
             if n > 0 {
                 self.increment_few(i, n);
@@ -234,7 +234,7 @@ impl ByteCounts {
     /// a time in a loop the compiler vectorises, the carries looked for
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
-    pub(super) fn add(&mut self, other: &ByteCounts) {
+    pub(crate) fn add(&mut self, other: &ByteCounts) {
         if other.is_few() {
             // Only the buckets counted are touched.
             for &(i, n) in &other.wraps {
@@ -275,7 +275,7 @@ impl ByteCounts {
     }
 
     /// Counts in all: the bytes summed (`byte_sum`) and the wraps.
-    pub(super) fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         let listed = self.wraps.iter().map(|w| w.1).sum::<u64>();
         if self.is_few() {
             listed
@@ -355,7 +355,7 @@ impl ByteCounts {
     /// one pass without building one (building and resizing two for each
     /// workload, then scanning them once a quantile, was a third of a run
     /// of `scenarios/default.toml`).
-    pub(super) fn values_at_quantiles<const BITS: u32, const N: usize>(
+    pub(crate) fn values_at_quantiles<const BITS: u32, const N: usize>(
         &self,
         qs: [f64; N],
     ) -> Option<[u64; N]> {
@@ -377,12 +377,12 @@ impl ByteCounts {
     /// The highest value of the highest bucket counted in a histogram of
     /// 2^`BITS` sub-buckets (an hdrhistogram's `max`), or `None` without
     /// counts.
-    pub(super) fn max<const BITS: u32>(&self) -> Option<u64> {
+    pub(crate) fn max<const BITS: u32>(&self) -> Option<u64> {
         self.last().map(highest_value::<BITS>)
     }
 
     /// The buckets counted, `(index, count)` by ascending index.
-    pub(super) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+    pub(crate) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
         let few = self.is_few();
         let listed = few.then_some(self.wraps.iter().map(|&(i, n)| (i as usize, n)));
         let mut wraps = self.wraps.iter().peekable();
@@ -422,11 +422,11 @@ pub struct HistogramCounts {
 }
 
 impl HistogramCounts {
-    pub(super) fn index(value: u64) -> usize {
+    pub(crate) fn index(value: u64) -> usize {
         bucket_index::<SUB_BUCKET_BITS>(value)
     }
 
-    pub(super) fn value(index: usize) -> u64 {
+    pub(crate) fn value(index: usize) -> u64 {
         bucket_value::<SUB_BUCKET_BITS>(index)
     }
 
@@ -440,12 +440,12 @@ impl HistogramCounts {
     }
 
     /// Drops the room grown beyond the counts (see `ByteCounts`).
-    pub(super) fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.counts.shrink_to_fit();
     }
 
     /// Counts `n` more values of `value`.
-    pub(super) fn record_n(&mut self, value: u64, n: u64) {
+    pub(crate) fn record_n(&mut self, value: u64, n: u64) {
         self.counts.increment_by(Self::index(value), n);
     }
 
@@ -462,13 +462,13 @@ impl HistogramCounts {
     /// The values at the `qs` quantiles (ascending), as a `histogram()`
     /// holding these counts gives them (`value_at_quantile`), in one pass
     /// over the counts; `None` when no value was counted.
-    pub(super) fn quantiles<const N: usize>(&self, qs: [f64; N]) -> Option<[u64; N]> {
+    pub(crate) fn quantiles<const N: usize>(&self, qs: [f64; N]) -> Option<[u64; N]> {
         self.counts.values_at_quantiles::<SUB_BUCKET_BITS, N>(qs)
     }
 
     /// The largest value counted, to the histogram's resolution (a
     /// `histogram()`'s `max`); `None` when no value was counted.
-    pub(super) fn max(&self) -> Option<u64> {
+    pub(crate) fn max(&self) -> Option<u64> {
         self.counts.max::<SUB_BUCKET_BITS>()
     }
 
@@ -493,14 +493,14 @@ impl HistogramCounts {
     }
 
     /// Adds the counts of `other`, bucket by bucket (exact).
-    pub(super) fn add(&mut self, other: &HistogramCounts) {
+    pub(crate) fn add(&mut self, other: &HistogramCounts) {
         self.counts.add(&other.counts);
     }
 
     /// The buckets counted, by ascending value: the highest value of each
     /// (what a `histogram()`'s `iter_recorded` gives as `value_iterated_to`)
     /// and its count.
-    pub(super) fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.counts
             .nonzero()
             .map(|(i, n)| (Self::value(i) + bucket_width::<SUB_BUCKET_BITS>(i) - 1, n))

@@ -7,8 +7,9 @@
 //! interval (what recommendations use, so that a pick is not luck).
 
 use super::Estimate;
-pub use crate::model::Objectives;
-use crate::model::{HourOfWeek, Per, WAIT_P95, WaitObjective, Window, meets, objective_label};
+use crate::model::{
+    HourOfWeek, Objectives, Per, WAIT_P95, WaitObjective, Window, meets, objective_label,
+};
 
 /// One objective of `[slo]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +70,7 @@ impl Judged {
     ///
     /// ```
     /// use poolcast::model::HourOfWeek;
-    /// use poolcast::stats::{Estimate, Judged};
+    /// use poolcast::results::{Estimate, Judged};
     /// let e = |m: f64, hi: f64| Estimate { mean: m, std_error: 0.0, ci95: Some((m, hi)) };
     /// let hours = [(HourOfWeek::new(0, 9), e(100.0, 400.0)), (HourOfWeek::new(0, 10), e(200.0, 250.0))];
     /// let j = Judged::worst_hour(hours);
@@ -189,7 +190,7 @@ fn verdict(kind: ObjectiveKind, target: f64, j: Judged) -> ObjectiveVerdict {
 ///
 /// ```
 /// use poolcast::model::{Objectives, Per, WaitObjective};
-/// use poolcast::stats::{Estimate, Judged, judge};
+/// use poolcast::results::{Estimate, Judged, judge};
 /// use poolcast::units::SimDuration;
 /// let wait = WaitObjective { target: SimDuration::from_secs_f64(300.0), window: None, per: Per::Window, workload: None, workloads: vec![(0, "ci".into())] };
 /// let goal = Objectives { waits: vec![wait], max_cost_per_day_usd: None };

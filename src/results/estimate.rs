@@ -7,7 +7,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 ///
 /// ```
 /// // Published table value for 9 degrees of freedom: 2.262.
-/// assert!((poolcast::stats::student_t_975(9) - 2.2622).abs() < 1e-4);
+/// assert!((poolcast::results::student_t_975(9) - 2.2622).abs() < 1e-4);
 /// ```
 pub fn student_t_975(df: u32) -> f64 {
     StudentsT::new(0.0, 1.0, f64::from(df.max(1)))
@@ -33,7 +33,7 @@ impl Estimate {
     /// The estimate from one value per replication.
     ///
     /// ```
-    /// use poolcast::stats::Estimate;
+    /// use poolcast::results::Estimate;
     /// let e = Estimate::from_samples(&[1.0, 2.0, 3.0]);
     /// assert_eq!(e.mean, 2.0);
     /// let (lo, hi) = e.ci95.unwrap();
@@ -86,7 +86,7 @@ impl Estimate {
     /// cancels; two identical runs differ by exactly 0).
     ///
     /// ```
-    /// use poolcast::stats::Estimate;
+    /// use poolcast::results::Estimate;
     /// let d = Estimate::paired_difference(&[3.0, 5.0, 4.0], &[3.0, 5.0, 4.0]);
     /// assert_eq!((d.mean, d.ci95), (0.0, Some((0.0, 0.0))));
     /// ```

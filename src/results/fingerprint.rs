@@ -1,9 +1,45 @@
 //! What identifies a sweep, so that `merge` joins only shards of one sweep
-//! and, when it refuses, says what differs.
+//! and, when it refuses, says what differs; and the checksum that
+//! fingerprints and shard rows are made of.
 
 use std::collections::BTreeMap;
 
-use super::sweep::checksum;
+/// FNV-1a (64 bits) over `parts`, each closed by a separator byte: a
+/// stable, dependency-free checksum for fingerprints and shard rows (it
+/// catches edits and damage; nothing here is secret, so a forger could
+/// recompute any checksum).
+pub fn checksum(parts: &[&[u8]]) -> String {
+    let mut h = Checksum::default();
+    for part in parts {
+        h.update(part);
+        h.update(&[0xff]);
+    }
+    h.hex()
+}
+
+/// `checksum` fed piece by piece (a large data file, streamed).
+#[derive(Debug, Clone, Copy)]
+pub struct Checksum(u64);
+
+impl Default for Checksum {
+    fn default() -> Checksum {
+        Checksum(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Checksum {
+    /// Adds `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The checksum so far, as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
 
 /// The parts that change a point's result (poolcast version, scenario
 /// text, data files, seed, replications, precision settings), each as a
@@ -63,7 +99,7 @@ impl Fingerprint {
     }
 
     /// The parts, as `sweep.json` keeps them.
-    pub(super) fn parts(&self) -> &BTreeMap<String, String> {
+    pub fn parts(&self) -> &BTreeMap<String, String> {
         &self.parts
     }
 

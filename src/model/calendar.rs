@@ -143,7 +143,7 @@ impl Calendar {
     /// `(weekday from Monday = 0, hour of day)` at `t` on the wall clock.
     ///
     /// ```
-    /// use poolcast::workload::Calendar;
+    /// use poolcast::model::Calendar;
     /// use poolcast::units::{SimTime, SimDuration};
     /// let utc = chrono_tz::Tz::UTC;
     /// let c = Calendar::new(Calendar::default_start(utc), utc); // a Monday, 00:00
@@ -266,7 +266,7 @@ fn offset_changes<Z: TimeZone>(zone: &Z, day: NaiveDate) -> Option<bool> {
 ///
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
-/// use poolcast::workload::next_firing;
+/// use poolcast::model::next_firing;
 /// let cron = poolcast::text::parse_cron("0 21 * * *").unwrap();
 /// let from = Utc.with_ymd_and_hms(2025, 1, 6, 21, 0, 0).unwrap();
 /// let week = from + TimeDelta::days(7);
@@ -388,7 +388,7 @@ fn first_reading_from<Z: TimeZone>(zone: &Z, at: NaiveDateTime) -> Option<DateTi
 ///
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
-/// use poolcast::workload::previous_firing;
+/// use poolcast::model::previous_firing;
 /// let cron = poolcast::text::parse_cron("0 20 * * 5").unwrap(); // Fridays 20:00
 /// let monday = Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap();
 /// let friday = Utc.with_ymd_and_hms(2025, 1, 3, 20, 0, 0).unwrap();

@@ -1,18 +1,16 @@
 //! The results of a sweep as a table of rows (one per point, kept on disk:
-//! `store`), and the decisions made on it, condition by condition: which
+//! `row_store`), and the decisions made on it, condition by condition: which
 //! points meet the SLO, the Pareto front, the recommendation. The same
 //! functions serve a fresh sweep, a merge of shards and a plan, so all
 //! decide identically.
 
 use std::io;
 
-use super::store::{Judged as Columns, RowStore, Stored, TOTALS};
-use crate::model::{HOURS_OF_WEEK, HourOfWeek};
-use crate::scenario::{Scenario, SweepSpec, is_condition_axis};
-use crate::stats::{
-    Estimate, Judged, Metric, MetricSet, ObjectiveKind, Objectives, PoolMetric, RunSummary,
-    SloVerdict, TotalMetric, WorkloadMetric, judge,
+use super::row_store::{Judged as Columns, RowStore, Stored, TOTALS};
+use super::{
+    Estimate, Judged, Metric, MetricSet, ObjectiveKind, RunSummary, SloVerdict, TotalMetric, judge,
 };
+use crate::model::{HOURS_OF_WEEK, HourOfWeek, Objectives};
 
 /// One point's results: every metric's mean and 95% interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,14 +161,6 @@ pub struct Objective {
 }
 
 impl Objective {
-    /// The objective of a scenario's `[slo]`.
-    pub fn of(s: &Scenario) -> Objective {
-        Objective {
-            slo: s.objectives(),
-            with_waiting_cost: s.slo.developer_cost_per_hour_usd.is_some(),
-        }
-    }
-
     /// The metric minimised.
     pub fn cost_metric(&self) -> TotalMetric {
         if self.with_waiting_cost {
@@ -232,21 +222,6 @@ impl SweepTable {
             infeasible: 0,
             first_infeasible: Vec::new(),
         })
-    }
-
-    /// An empty table of the points of `spec`.
-    pub fn of_spec(spec: &SweepSpec, metrics: Vec<String>) -> io::Result<SweepTable> {
-        let axes = spec
-            .axes
-            .iter()
-            .map(|a| {
-                (
-                    a.key.clone(),
-                    a.values.iter().map(|v| v.to_string()).collect(),
-                )
-            })
-            .collect();
-        SweepTable::new(axes, metrics)
     }
 
     /// Each axis's values as written.
@@ -481,6 +456,15 @@ fn add_to_front(
     front.splice(at..at + beaten, [keep(row)]);
 }
 
+/// Whether an axis describes conditions (traffic, horizon, prices) rather
+/// than a choice (tier, count, scaling, quota): a sweep recommends for
+/// each condition, never across them, and names each by its values.
+pub fn is_condition_axis(key: &str) -> bool {
+    ["workload.", "simulation.", "prices."]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
 /// The prefix of the objectives' columns.
 const OBJECTIVE_COLUMN: &str = "slo.";
 
@@ -505,35 +489,6 @@ pub fn objective_id(workload: Option<&str>, kind: ObjectiveKind) -> String {
 
 /// Metrics per wait objective in a sweep's table.
 const OBJECTIVE_COLUMNS: usize = 3;
-
-/// The metric names of a sweep of `scenario`: totals, then three per wait
-/// objective (`slo.wait_p95_s`, `slo.wait_p95.worst_hour`,
-/// `slo.wait_p95.worst_hour_alike`; `slo.NAME.` for a workload's own),
-/// then per pool, then per workload.
-pub fn metric_names(scenario: &Scenario) -> Vec<String> {
-    let mut names: Vec<String> = TotalMetric::ALL.iter().map(|m| m.name().into()).collect();
-    for o in &scenario.objectives().waits {
-        let id = objective_id(o.workload.as_deref(), ObjectiveKind::WaitP95);
-        names.push(format!("{id}_s"));
-        names.push(format!("{id}.worst_hour"));
-        names.push(format!("{id}.worst_hour_alike"));
-    }
-    for p in &scenario.pools {
-        names.extend(
-            PoolMetric::ALL
-                .iter()
-                .map(|m| format!("pool.{}.{}", p.name, m.name())),
-        );
-    }
-    for w in &scenario.workloads {
-        names.extend(
-            WorkloadMetric::ALL
-                .iter()
-                .map(|m| format!("workload.{}.{}", w.name, m.name())),
-        );
-    }
-    names
-}
 
 fn triple(e: Estimate) -> [f64; 3] {
     let (lo, hi) = e.ci95.unwrap_or((f64::NAN, f64::NAN));
@@ -700,7 +655,7 @@ mod tests {
             ]);
             let mut table = SweepTable::new(axes, names).expect("temp file");
             let obj = Objective {
-                slo: crate::stats::Objectives {
+                slo: crate::model::Objectives {
                     waits: vec![crate::model::WaitObjective {
                         target: SimDuration::from_secs_f64(20.0),
                         window: None,

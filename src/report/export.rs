@@ -1,0 +1,168 @@
+//! Every output file of a run and of a sweep, as one list each that `app`
+//! loops over (hyperfine's `Exporter`): a file's name, the kind
+//! `--outputs` selects it by, and a function writing its bytes from the
+//! results. The lists are in the order the files are written, which the
+//! folder's manifest keeps.
+
+use std::io::{self, Write};
+use std::sync::OnceLock;
+
+use crate::results::{Objective, RunSummary, SweepMetaFile, SweepTable};
+
+/// The kinds of output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `summary.json`, `sweep.json`, `recommendation.json`.
+    Json,
+    /// The CSV files.
+    Csv,
+    /// Charts as SVG.
+    Svg,
+    /// Charts as PNG.
+    Png,
+    /// `report.html`.
+    Html,
+    /// `summary.md`.
+    Md,
+    /// `tasks.csv`, one row per run: only when asked.
+    Tasks,
+}
+
+/// One step of a command's outputs.
+#[derive(Debug, Clone, Copy)]
+pub enum Exporter<W> {
+    /// A file of its own, written by `write` when its kind is asked for.
+    File {
+        /// The file's name in the output folder.
+        name: &'static str,
+        /// What `--outputs` selects it by.
+        kind: Kind,
+        /// Writes its bytes.
+        write: W,
+    },
+    /// The charts, as `NAME.svg` and `NAME.png` (drawn as asked).
+    Charts,
+    /// `summary.md` and `report.html`, which show the charts drawn.
+    Document,
+}
+
+/// What a run's files are written from.
+pub struct RunFiles<'a> {
+    /// The run's results.
+    pub run: &'a RunSummary,
+    /// Every warning, before and after the run.
+    pub warnings: &'a [String],
+    json: OnceLock<String>,
+}
+
+impl<'a> RunFiles<'a> {
+    /// The files of `run`, with its `warnings`.
+    pub fn new(run: &'a RunSummary, warnings: &'a [String]) -> RunFiles<'a> {
+        RunFiles {
+            run,
+            warnings,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// `summary.json`'s text, made once whether it is written, printed or
+    /// both (and only then: for 1,000 pools its value tree was most of the
+    /// run's peak memory).
+    pub fn summary_json(&self) -> &str {
+        self.json
+            .get_or_init(|| super::summary_json(self.run, self.warnings))
+    }
+}
+
+/// Writes a file of a run.
+pub type RunWrite = fn(&RunFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// The run's files: `summary.json`, the CSV files (`queue.csv` streamed:
+/// its text is the largest, about 90 bytes a sample), the charts and the
+/// documents (`tasks.csv` is the replications' own, written as they run).
+pub const RUN_EXPORTERS: [Exporter<RunWrite>; 10] = [
+    Exporter::File {
+        name: "summary.json",
+        kind: Kind::Json,
+        write: |f, w| w.write_all(f.summary_json().as_bytes()),
+    },
+    Exporter::File {
+        name: "pools.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::pools_csv(f.run)),
+    },
+    Exporter::File {
+        name: "workloads.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::workloads_csv(f.run)),
+    },
+    Exporter::File {
+        name: "queue.csv",
+        kind: Kind::Csv,
+        write: |f, w| super::write_queue_csv(w, f.run),
+    },
+    Exporter::File {
+        name: "cost_by_day.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::cost_by_day_csv(f.run)),
+    },
+    Exporter::File {
+        name: "wait_cdf.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::wait_cdf_csv(f.run)),
+    },
+    Exporter::File {
+        name: "wait_by_hour.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::wait_by_hour_csv(f.run)),
+    },
+    Exporter::File {
+        name: "utilisation_by_hour.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&super::utilisation_by_hour_csv(f.run)),
+    },
+    Exporter::Charts,
+    Exporter::Document,
+];
+
+/// What a finished sweep's files are written from (`sweep.csv` goes
+/// first, a row at a time as the points end).
+pub struct SweepFiles<'a> {
+    /// The table of every point.
+    pub table: &'a SweepTable,
+    /// What the sweep optimises.
+    pub obj: &'a Objective,
+    /// The sweep's warnings, for `recommendation.json`.
+    pub warnings: &'a [String],
+    /// `sweep.json`.
+    pub meta: SweepMetaFile,
+}
+
+/// Writes a file of a sweep.
+pub type SweepWrite = fn(&SweepFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// A sweep's files after `sweep.csv`, in the order they are written.
+pub const SWEEP_EXPORTERS: [Exporter<SweepWrite>; 6] = [
+    Exporter::File {
+        name: "pareto.csv",
+        kind: Kind::Csv,
+        write: |f, w| super::write_pareto_csv(w, f.table, f.obj),
+    },
+    Exporter::File {
+        name: "sweep_cost_wait.csv",
+        kind: Kind::Csv,
+        write: |f, w| super::write_sweep_cost_wait_csv(w, f.table, f.obj),
+    },
+    Exporter::Charts,
+    Exporter::Document,
+    Exporter::File {
+        name: "recommendation.json",
+        kind: Kind::Json,
+        write: |f, w| super::write_recommendation_json(w, f.table, f.obj, f.warnings),
+    },
+    Exporter::File {
+        name: "sweep.json",
+        kind: Kind::Json,
+        write: |f, w| w.write_all(super::sweep_meta_json(&f.meta).as_bytes()),
+    },
+];
