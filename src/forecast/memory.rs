@@ -13,7 +13,9 @@
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
 //! The program itself is a constant; small fixed costs (events pending,
-//! instances) are left out: the estimate is of what grows.
+//! instances, the timetable of calendar firings, at most
+//! `sim::TIMETABLE_MAX_ENTRIES` entries) are left out: the estimate is of
+//! what grows.
 
 use std::sync::Arc;
 

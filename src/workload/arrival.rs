@@ -6,11 +6,10 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::DateTime;
-use chrono_tz::Tz;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
+use super::firings::{CronFirings, FiringCursor};
 use super::{BatchSize, Calendar, next_firing};
 use crate::engine::SimRng;
 use crate::units::{Rate, SimDuration, SimTime};
@@ -302,8 +301,8 @@ impl Ord for Firing {
 /// stream never hands out a time earlier than one it handed out before.
 #[derive(Debug, Default)]
 struct CronState {
-    /// The last firing searched (the next search starts after it).
-    fired: Option<DateTime<Tz>>,
+    /// Where the firings are read.
+    firings: FiringCursor,
     /// The next firing not yet opened, when searched and inside the horizon.
     next: Option<SimTime>,
     /// No firing is left before the horizon.
@@ -347,6 +346,13 @@ impl ArrivalStream {
             hour: (SimTime::ZERO, 0.0),
             horizon,
         }
+    }
+
+    /// The stream, reading a cron arrival's firings from `firings` (made
+    /// once for every replication) instead of searching the calendar.
+    pub fn with_firings(mut self, firings: &CronFirings) -> ArrivalStream {
+        self.cron.firings = FiringCursor::new(firings);
+        self
     }
 
     /// Inlined into its callers: a Poisson arrival is little more than
@@ -532,16 +538,7 @@ impl ArrivalStream {
                 return None;
             }
             if cron.next.is_none() && !cron.done {
-                let (from, inclusive) = match cron.fired {
-                    None => (calendar.start(), true),
-                    Some(prev) => (prev, false),
-                };
-                let until = calendar.datetime(self.horizon);
-                let found = next_firing(schedule, from, inclusive, until);
-                cron.fired = found;
-                cron.next = found.and_then(|t| calendar.sim_time(t));
-                // Firings are found from the start on, so each has a
-                // simulated time; without one the stream ends.
+                cron.next = cron.firings.next(schedule, calendar, self.horizon);
                 cron.done = cron.next.is_none();
             }
             let head = cron.open.peek().map(|Reverse(f)| f.at);
@@ -580,6 +577,7 @@ mod tests {
     use super::*;
     use crate::engine::stream_rng;
     use crate::text::parse_cron;
+    use chrono_tz::Tz;
 
     const DAY: u64 = 86_400;
 

@@ -8,12 +8,14 @@ mod calendar;
 mod capped;
 mod dist;
 mod empirical;
+mod firings;
 
 pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
 pub use batch::BatchSize;
 pub use calendar::{Calendar, next_firing, previous_firing};
 pub use dist::{DistError, DurationDist};
 pub use empirical::Recorded;
+pub use firings::CronFirings;
 
 use crate::model::Target;
 use crate::units::SimDuration;
