@@ -150,6 +150,9 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     let pools = s.pools.len() as f64;
     let workloads = s.workloads.len() as f64;
     let samples = samples(s);
+    // Packed (`stats::LevelBlock`), a sample takes at most a
+    // `PoolLevels` (2 B for a steady pool under 256 runs queued): the
+    // estimate takes the most.
     let level = std::mem::size_of::<PoolLevels>() as f64;
     est.push(
         format!(

@@ -8,6 +8,7 @@ mod collector;
 mod counts;
 mod estimate;
 mod hourly;
+mod levels;
 mod metric;
 mod summary;
 mod tally;
@@ -17,6 +18,7 @@ pub use collector::{ObjectiveWaits, ReplicationStats, ReplicationSummary, StatsS
 pub use counts::HistogramCounts;
 pub use estimate::{Estimate, student_t_975};
 pub use hourly::{HOURS_OF_WEEK, HourWaits, WaitsByHourSum};
+pub use levels::LevelBlock;
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
     rounded,

@@ -6,6 +6,7 @@
 
 use super::Objectives;
 use super::PoolLevels;
+use super::levels::{self, LevelBlock};
 use super::{
     DefaultComputeMetric, Estimate, HistogramCounts, Judged, Metric, MetricSet, ObjectiveWaits,
     PoolMetric, ReplicationSummary, SloVerdict, TotalMetric, WaitsByHourSum, WorkloadMetric, judge,
@@ -121,10 +122,10 @@ pub struct QueueSeries {
 /// A pool's samples over the replications folded so far.
 #[derive(Debug, Clone, PartialEq)]
 enum Samples {
-    /// One replication's levels, moved in as they were (16 B a sample,
-    /// where sums take 48): a run of one replication keeps its series
-    /// once. Before any replication, none.
-    One(Vec<PoolLevels>),
+    /// One replication's levels, moved in as they were (packed, at most
+    /// 16 B a sample, where sums take 48): a run of one replication keeps
+    /// its series once. Before any replication, none.
+    One(Vec<LevelBlock>),
     /// Two or more replications' sums.
     Sums(Vec<SampleSum>),
 }
@@ -139,31 +140,39 @@ impl Samples {
     /// Sample `k`, if a replication reached it.
     fn get(&self, k: usize) -> Option<SampleSum> {
         match self {
-            Samples::One(levels) => levels.get(k).map(|&l| SampleSum::default().with(l)),
+            Samples::One(levels) => levels::sample(levels, k).map(|l| SampleSum::default().with(l)),
             Samples::Sums(sums) => sums.get(k).copied(),
         }
     }
 
     /// Adds a replication's `series`, taken; one alone is kept as it is.
-    fn add(&mut self, series: Vec<PoolLevels>) {
+    fn add(&mut self, series: Vec<LevelBlock>) {
         let mut sums: Vec<SampleSum> = match std::mem::take(self) {
             Samples::One(first) if first.is_empty() => {
                 *self = Samples::One(series);
                 return;
             }
             // The second replication: the first's levels become sums.
-            Samples::One(first) => first
-                .into_iter()
-                .map(|l| SampleSum::default().with(l))
-                .collect(),
+            Samples::One(first) => {
+                let mut sums = Vec::with_capacity(levels::samples(&first));
+                levels::for_each_block(&first, |block| {
+                    sums.extend(block.iter().map(|&l| SampleSum::default().with(l)))
+                });
+                sums
+            }
             Samples::Sums(sums) => sums,
         };
-        if sums.len() < series.len() {
-            sums.resize(series.len(), SampleSum::default());
+        let len = levels::samples(&series);
+        if sums.len() < len {
+            sums.resize(len, SampleSum::default());
         }
-        for (s, &l) in sums.iter_mut().zip(&series) {
-            *s = s.with(l);
-        }
+        let mut at = 0;
+        levels::for_each_block(&series, |block| {
+            for (s, &l) in sums[at..].iter_mut().zip(block) {
+                *s = s.with(l);
+            }
+            at += block.len();
+        });
         *self = Samples::Sums(sums);
     }
 }
@@ -724,6 +733,7 @@ fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::levels::LevelRecorder;
     use proptest::prelude::*;
 
     fn levels() -> impl Strategy<Value = PoolLevels> {
@@ -748,7 +758,9 @@ mod tests {
         ) {
             let mut samples = Samples::default();
             for series in &reps {
-                samples.add(series.clone());
+                let mut packed = LevelRecorder::with_capacity(series.len());
+                series.iter().for_each(|&l| packed.push(l));
+                samples.add(packed.finish());
             }
             // One replication's levels are kept as they are.
             prop_assert!(reps.len() > 1 || matches!(samples, Samples::One(_)));
