@@ -189,13 +189,13 @@ pub fn for_each_block(blocks: &[LevelBlock], mut each: impl FnMut(&[PoolLevels])
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn levels() -> impl Strategy<Value = PoolLevels> {
-        // Each level from constant to the full range, so that blocks take
-        // every width.
+    /// Pool levels, each from constant to the full range, so that blocks
+    /// take every width.
+    pub(in crate::stats) fn levels() -> impl Strategy<Value = PoolLevels> {
         let level = prop_oneof![Just(7u32), 0u32..200, 0u32..70_000, any::<u32>()];
         (level.clone(), level.clone(), level.clone(), level).prop_map(
             |(queued, busy, allocated, provisioning)| PoolLevels {

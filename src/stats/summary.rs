@@ -734,18 +734,8 @@ fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)>
 mod tests {
     use super::*;
     use crate::stats::levels::LevelRecorder;
+    use crate::stats::levels::tests::levels;
     use proptest::prelude::*;
-
-    fn levels() -> impl Strategy<Value = PoolLevels> {
-        (0u32..50, 0u32..9, 0u32..9, 0u32..3).prop_map(|(queued, busy, allocated, provisioning)| {
-            PoolLevels {
-                queued,
-                busy,
-                allocated,
-                provisioning,
-            }
-        })
-    }
 
     proptest! {
         /// A pool's samples read the same, sample by sample, as sums made
