@@ -1,8 +1,11 @@
 //! Replications: independent runs of a scenario, in parallel on the current
-//! rayon pool. This is the one loop over replications: `run`, sweep points
-//! and sweep chunks all go through `replicate`. Results come back in job
-//! order, so summaries are identical whatever the number of threads.
+//! rayon pool. `each_replication` is the one loop over replications,
+//! generic over what each records: `run`, sweep points and chunks, the
+//! planner's runs and the import's back-test all go through it. Results
+//! come back in job order, so summaries are identical whatever the number
+//! of threads.
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -12,7 +15,7 @@ use crate::forecast;
 use crate::model::Forecast;
 use crate::results::{Recorder, RunSummary};
 use crate::scenario::Scenario;
-use crate::sim::run_replication;
+use crate::sim::{Timetable, run_timetabled};
 use crate::stats::{
     ReplicationFold, ReplicationStats, ReplicationSummary, StatsSetup, summarise_with,
 };
@@ -47,17 +50,65 @@ impl RunOptions<'_> {
     }
 }
 
-/// Runs one replication with the standard statistics (`setup`: the
-/// scenario's, `forecast::stats_setup`).
-pub fn run_one(
-    scenario: &Scenario,
-    setup: &StatsSetup,
-    replication: u32,
+/// A value made once per scenario of a list of jobs (the jobs of one
+/// scenario are in runs), by the first of its jobs to start: in parallel,
+/// as the replications.
+struct PerScenario<T> {
+    /// By job: its scenario's place in `made`.
+    of_job: Vec<usize>,
+    made: Vec<OnceLock<T>>,
+}
+
+impl<T> PerScenario<T> {
+    fn new(jobs: &[(&Scenario, u32)]) -> PerScenario<T> {
+        let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
+        for (i, &(scenario, _)) in jobs.iter().enumerate() {
+            let new = i == 0 || !std::ptr::eq(scenario, jobs[i - 1].0);
+            of_job.push(of_job.last().map_or(0, |&k| k + usize::from(new)));
+        }
+        let made = (0..of_job.last().map_or(0, |&k| k + 1))
+            .map(|_| OnceLock::new())
+            .collect();
+        PerScenario { of_job, made }
+    }
+
+    /// Job `job`'s value, made by `make` if it is the first to ask.
+    fn get(&self, job: usize, make: impl FnOnce() -> T) -> &T {
+        self.made[self.of_job[job]].get_or_init(make)
+    }
+}
+
+/// The one loop over replications: runs each job (a scenario and a
+/// replication number) in parallel, reporting to the recorder `open(i)`
+/// makes for job `i`, and hands it to `close(i, recorder)` as the
+/// replication ends, in whatever order the threads finish. Returns what
+/// `close` made, in job order, so results are identical whatever the
+/// number of threads. `open` returns `None` to skip the job and the jobs
+/// not yet started (a cancelled run: the result is then shorter); the
+/// first error stops the loop. The scenario's calendar firings are
+/// found once, for all its jobs (`sim::Timetable`).
+pub fn each_replication<R: Recorder, T: Send, E: Send>(
+    jobs: &[(&Scenario, u32)],
     cancel: &AtomicBool,
-) -> ReplicationSummary {
-    let mut stats = ReplicationStats::with(scenario, setup);
-    run_replication(scenario, replication, &mut stats, cancel);
-    stats.finish()
+    open: impl Fn(usize) -> Result<Option<R>, E> + Sync,
+    close: impl Fn(usize, R) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    let timetables = PerScenario::new(jobs);
+    jobs.par_iter()
+        .enumerate()
+        .map(|(i, &(scenario, r))| {
+            let mut recorder = match open(i) {
+                Ok(Some(recorder)) => recorder,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            let timetable = timetables.get(i, || Timetable::of(scenario));
+            run_timetabled(scenario, timetable, r, &mut recorder, cancel);
+            Some(close(i, recorder))
+        })
+        // In job order (rayon keeps it); shorter only when skipped.
+        .while_some()
+        .collect()
 }
 
 /// Runs each job (a scenario and a replication number) in parallel and
@@ -77,41 +128,28 @@ pub fn replicate_map<T: Send>(
 }
 
 /// `replicate_map`, with every job's setup `known` when given (the jobs
-/// of one scenario whose forecast was made).
+/// of one scenario whose forecast was made), every job run (a cancelled
+/// one ends at once).
 fn replicate_with<T: Send>(
     jobs: &[(&Scenario, u32)],
     known: Option<&StatsSetup>,
     opts: &RunOptions,
     each: impl Fn(ReplicationSummary) -> T + Sync,
 ) -> Vec<T> {
-    // Each scenario's setup once, for its jobs (a sweep's are in runs),
-    // made by the first of them to start: in parallel, as the runs.
-    let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
-    for (i, &(scenario, _)) in jobs.iter().enumerate() {
-        let new = i == 0 || !std::ptr::eq(scenario, jobs[i - 1].0);
-        of_job.push(of_job.last().map_or(0, |&k| k + usize::from(new)));
-    }
-    let setups: Vec<OnceLock<StatsSetup>> = (0..of_job.last().map_or(0, |&k| k + 1))
-        .map(|_| OnceLock::new())
-        .collect();
-    jobs.par_iter()
-        .zip(&of_job)
-        .map(|(&(scenario, r), &k)| {
-            let setup =
-                known.unwrap_or_else(|| setups[k].get_or_init(|| forecast::stats_setup(scenario)));
-            each(run_job(scenario, setup, r, opts))
-        })
-        .collect()
+    let setups = PerScenario::new(jobs);
+    let open = |i: usize| {
+        let scenario = jobs[i].0;
+        let setup = known.unwrap_or_else(|| setups.get(i, || forecast::stats_setup(scenario)));
+        Ok(Some(ReplicationStats::with(scenario, setup)))
+    };
+    let close = |_, stats: ReplicationStats| Ok(each(finished(stats, opts)));
+    let Ok(out) = each_replication::<_, _, Infallible>(jobs, opts.cancel, open, close);
+    out
 }
 
-/// One job of `replicate`: the replication, then its progress.
-fn run_job(
-    scenario: &Scenario,
-    setup: &StatsSetup,
-    replication: u32,
-    opts: &RunOptions,
-) -> ReplicationSummary {
-    let s = run_one(scenario, setup, replication, opts.cancel);
+/// A replication's statistics summarised as it ends, then its progress.
+fn finished(stats: ReplicationStats, opts: &RunOptions) -> ReplicationSummary {
+    let s = stats.finish();
     (opts.progress)();
     s
 }
@@ -171,12 +209,9 @@ pub fn run_unless_cancelled(
 ) -> Option<RunSummary> {
     let folded = Mutex::new(ReplicationFold::default());
     let setup = forecast::stats_setup_of(forecast);
-    let reps: Vec<ReplicationSummary> = jobs(scenario)
-        .par_iter()
-        .map(|&(s, r)| (!opts.cancelled()).then(|| fold(run_job(s, &setup, r, opts), &folded)))
-        // In job order (rayon keeps it); shorter only when cancelled.
-        .while_some()
-        .collect();
+    let open = |_| Ok((!opts.cancelled()).then(|| ReplicationStats::with(scenario, &setup)));
+    let close = |_, stats| Ok(fold(finished(stats, opts), &folded));
+    let Ok(reps) = each_replication::<_, _, Infallible>(&jobs(scenario), opts.cancel, open, close);
     (!opts.cancelled()).then(|| summary(scenario, reps, folded, forecast))
 }
 
@@ -194,20 +229,17 @@ pub fn run_recorded<R: Recorder, E: Send>(
 ) -> Result<Option<RunSummary>, E> {
     let folded = Mutex::new(ReplicationFold::default());
     let setup = forecast::stats_setup_of(forecast);
-    let reps = (0..scenario.simulation.replications)
-        .into_par_iter()
-        .map(|r| {
-            // Once cancelled, replications not yet started are skipped.
-            (!opts.cancelled()).then(|| {
-                let mut both = (ReplicationStats::with(scenario, &setup), open(r)?);
-                run_replication(scenario, r, &mut both, opts.cancel);
-                let (stats, extra) = both;
-                close(r, extra)?;
-                (opts.progress)();
-                Ok(fold(stats.finish(), &folded))
-            })
-        })
-        .while_some()
-        .collect::<Result<Vec<_>, E>>()?;
+    let jobs = jobs(scenario);
+    // Once cancelled, replications not yet started are skipped.
+    let open_both = |i: usize| {
+        (!opts.cancelled())
+            .then(|| Ok((ReplicationStats::with(scenario, &setup), open(jobs[i].1)?)))
+            .transpose()
+    };
+    let close_both = |i: usize, (stats, extra)| {
+        close(jobs[i].1, extra)?;
+        Ok(fold(finished(stats, opts), &folded))
+    };
+    let reps = each_replication(&jobs, opts.cancel, open_both, close_both)?;
     Ok((!opts.cancelled()).then(|| summary(scenario, reps, folded, forecast)))
 }

@@ -13,7 +13,9 @@
 //! - the data read (trace runs, empirical run times), once per copy held.
 //!
 //! The program itself is a constant; small fixed costs (events pending,
-//! instances) are left out: the estimate is of what grows.
+//! instances, the timetable of calendar firings, at most
+//! `sim::TIMETABLE_MAX_ENTRIES` entries) are left out: the estimate is of
+//! what grows.
 
 use std::sync::Arc;
 
@@ -149,6 +151,9 @@ fn per_replication(s: &Scenario, replications: f64, in_flight: f64, est: &mut Me
     let pools = s.pools.len() as f64;
     let workloads = s.workloads.len() as f64;
     let samples = samples(s);
+    // Packed (`stats::LevelBlock`), a sample takes at most a
+    // `PoolLevels` (2 B for a steady pool under 256 runs queued): the
+    // estimate takes the most.
     let level = std::mem::size_of::<PoolLevels>() as f64;
     est.push(
         format!(

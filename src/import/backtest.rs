@@ -2,20 +2,20 @@
 //! waits and run times beside the recorded ones, per workload and in total.
 //! A fit that does not reproduce what happened says so, naming the workload.
 
+use std::convert::Infallible;
 use std::fmt::Write;
 use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 use hdrhistogram::Histogram;
-use rayon::prelude::*;
 
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s};
 use super::write::{WRITTEN_DAYS, human, human_unit};
 use crate::model::{Target, WorkloadId};
+use crate::replication::each_replication;
 use crate::results::{Estimate, HistogramCounts, Recorder};
 use crate::scenario::Scenario;
-use crate::sim::run_replication;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
 /// A p95 (wait or run time) that the simulation misses by more than this
@@ -353,19 +353,22 @@ fn figures(waits: &Histogram<u64>, run_times: &Histogram<u64>) -> Figures {
     })
 }
 
-/// Runs replication `r` of the back-test and reduces it at once to its
-/// figures per workload, then the total's: a replication's histograms
-/// are dropped as it ends, so memory holds the replications in flight
-/// (one a thread), not all 40 of them (16.5 MB a workload, which aborted
-/// an import of 300 tasks).
-fn replication_figures(scenario: &Scenario, r: u32, cancel: &AtomicBool) -> Vec<Figures> {
+/// The back-test's recorder of a replication of `scenario`: waits and run
+/// times per workload after the warm-up.
+fn tally(scenario: &Scenario) -> Tally {
     let workloads = scenario.workloads.len();
-    let mut tally = Tally {
+    Tally {
         from: SimTime(scenario.simulation.warmup.0),
         waits: vec![HistogramCounts::default(); workloads],
         run_times: vec![HistogramCounts::default(); workloads],
-    };
-    run_replication(scenario, r, &mut tally, cancel);
+    }
+}
+
+/// A replication's tally reduced at once to its figures per workload,
+/// then the total's: a replication's histograms are dropped as it ends,
+/// so memory holds the replications in flight (one a thread), not all 40
+/// of them (16.5 MB a workload, which aborted an import of 300 tasks).
+fn replication_figures(tally: &Tally) -> Vec<Figures> {
     let (mut all_waits, mut all_runs) = (histogram(), histogram());
     // One workload's histograms at a time.
     let mut out: Vec<Figures> = tally
@@ -392,14 +395,15 @@ fn simulate(
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Vec<Figures>> {
     let scenario = &imported.backtest_scenario;
-    (0..BACKTEST_REPLICATIONS)
-        .into_par_iter()
-        .map(|r| {
-            let figures = replication_figures(scenario, r, cancel);
-            progress();
-            figures
-        })
-        .collect()
+    let jobs: Vec<(&Scenario, u32)> = (0..BACKTEST_REPLICATIONS).map(|r| (scenario, r)).collect();
+    let open = |_| Ok(Some(tally(scenario)));
+    let close = |_, tally: Tally| {
+        let figures = replication_figures(&tally);
+        progress();
+        Ok(figures)
+    };
+    let Ok(figures) = each_replication::<_, _, Infallible>(&jobs, cancel, open, close);
+    figures
 }
 
 /// A row from recorded millisecond histograms and, per replication, the

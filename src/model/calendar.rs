@@ -16,8 +16,9 @@ use crate::units::{SimTime, TICKS_PER_SECOND};
 const DAY_S: i64 = 86_400;
 
 /// Days after the start searched for the zone's first offset change: the
-/// offset until then is kept, so that the hot paths (a profile's thinning
-/// reads the hour of every candidate) need no look-up in the zone's rules.
+/// offset until then is kept, so that the hot paths (a profile's stream
+/// and the hourly tallies read the hour of every run) need no look-up in
+/// the zone's rules.
 const STEADY_DAYS: i64 = 400;
 
 /// Maps simulated time to calendar time.

@@ -8,6 +8,7 @@
 pub(crate) mod counts;
 mod estimate;
 mod fingerprint;
+pub(crate) mod levels;
 mod metric;
 mod recorder;
 mod row_store;
@@ -20,6 +21,7 @@ mod verdict;
 pub use counts::HistogramCounts;
 pub use estimate::{Estimate, student_t_975};
 pub use fingerprint::{Checksum, Fingerprint, checksum};
+pub use levels::{LevelBlock, LevelRecorder};
 pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
     rounded,

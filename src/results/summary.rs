@@ -4,6 +4,7 @@
 //! baseline, the cost per day, the queue series and wait distributions.
 //! Reports read it; they never go back to the model.
 
+use super::levels::{self, LevelBlock};
 use super::{
     DefaultComputeMetric, HistogramCounts, MetricSet, PoolLevels, PoolMetric, SloVerdict,
     TotalMetric, Values, WorkloadMetric,
@@ -85,10 +86,10 @@ pub struct QueueSeries {
 /// A pool's samples over the replications folded so far.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Samples {
-    /// One replication's levels, moved in as they were (16 B a sample,
-    /// where sums take 48): a run of one replication keeps its series
-    /// once. Before any replication, none.
-    One(Vec<PoolLevels>),
+    /// One replication's levels, moved in as they were (packed, at most
+    /// 16 B a sample, where sums take 48): a run of one replication keeps
+    /// its series once. Before any replication, none.
+    One(Vec<LevelBlock>),
     /// Two or more replications' sums.
     Sums(Vec<SampleSum>),
 }
@@ -103,31 +104,39 @@ impl Samples {
     /// Sample `k`, if a replication reached it.
     fn get(&self, k: usize) -> Option<SampleSum> {
         match self {
-            Samples::One(levels) => levels.get(k).map(|&l| SampleSum::default().with(l)),
+            Samples::One(levels) => levels::sample(levels, k).map(|l| SampleSum::default().with(l)),
             Samples::Sums(sums) => sums.get(k).copied(),
         }
     }
 
     /// Adds a replication's `series`, taken; one alone is kept as it is.
-    pub fn add(&mut self, series: Vec<PoolLevels>) {
+    pub fn add(&mut self, series: Vec<LevelBlock>) {
         let mut sums: Vec<SampleSum> = match std::mem::take(self) {
             Samples::One(first) if first.is_empty() => {
                 *self = Samples::One(series);
                 return;
             }
             // The second replication: the first's levels become sums.
-            Samples::One(first) => first
-                .into_iter()
-                .map(|l| SampleSum::default().with(l))
-                .collect(),
+            Samples::One(first) => {
+                let mut sums = Vec::with_capacity(levels::samples(&first));
+                levels::for_each_block(&first, |block| {
+                    sums.extend(block.iter().map(|&l| SampleSum::default().with(l)))
+                });
+                sums
+            }
             Samples::Sums(sums) => sums,
         };
-        if sums.len() < series.len() {
-            sums.resize(series.len(), SampleSum::default());
+        let len = levels::samples(&series);
+        if sums.len() < len {
+            sums.resize(len, SampleSum::default());
         }
-        for (s, &l) in sums.iter_mut().zip(&series) {
-            *s = s.with(l);
-        }
+        let mut at = 0;
+        levels::for_each_block(&series, |block| {
+            for (s, &l) in sums[at..].iter_mut().zip(block) {
+                *s = s.with(l);
+            }
+            at += block.len();
+        });
         *self = Samples::Sums(sums);
     }
 }
@@ -408,18 +417,9 @@ fn cdf<'a>(counts: impl Iterator<Item = &'a HistogramCounts>) -> Vec<(f64, f64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::levels::LevelRecorder;
+    use crate::results::levels::tests::levels;
     use proptest::prelude::*;
-
-    fn levels() -> impl Strategy<Value = PoolLevels> {
-        (0u32..50, 0u32..9, 0u32..9, 0u32..3).prop_map(|(queued, busy, allocated, provisioning)| {
-            PoolLevels {
-                queued,
-                busy,
-                allocated,
-                provisioning,
-            }
-        })
-    }
 
     proptest! {
         /// A pool's samples read the same, sample by sample, as sums made
@@ -432,7 +432,9 @@ mod tests {
         ) {
             let mut samples = Samples::default();
             for series in &reps {
-                samples.add(series.clone());
+                let mut packed = LevelRecorder::with_capacity(series.len());
+                series.iter().for_each(|&l| packed.push(l));
+                samples.add(packed.finish());
             }
             // One replication's levels are kept as they are.
             prop_assert!(reps.len() > 1 || matches!(samples, Samples::One(_)));

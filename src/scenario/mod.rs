@@ -160,16 +160,15 @@ pub struct Scenario {
 pub struct ExpectedEvents {
     /// Runs.
     pub runs: f64,
-    /// Rejected thinning candidates of profile arrivals (drawn at the peak
-    /// rate).
-    pub candidates: f64,
+    /// Wall-clock hours walked by profile arrivals.
+    pub hours: f64,
     /// Cron firings.
     pub firings: f64,
     /// Queue-controller polls.
     pub polls: f64,
 }
 
-/// Runs one thread simulates in a second, and other events (candidates,
+/// Runs one thread simulates in a second, and other events (hours,
 /// firings, polls) likewise: measured with the release build on the
 /// 2-core machine poolcast was developed on, rounded down (it was shared,
 /// so a quiet machine is a little faster). `poolcast run
@@ -186,14 +185,14 @@ const LONG_WORK: SimDuration = SimDuration::from_secs(60);
 impl ExpectedEvents {
     /// Every event, all kinds together.
     pub fn total(&self) -> f64 {
-        self.runs + self.candidates + self.firings + self.polls
+        self.runs + self.hours + self.firings + self.polls
     }
 
     /// A rough wall time for `replications` of them on `threads` threads
     /// (replications run in parallel, one per thread).
     fn wall_time(&self, replications: u32, threads: u32) -> SimDuration {
         let per_replication = self.runs / RUNS_PER_THREAD_SECOND
-            + (self.candidates + self.firings + self.polls) / OTHER_EVENTS_PER_THREAD_SECOND;
+            + (self.hours + self.firings + self.polls) / OTHER_EVENTS_PER_THREAD_SECOND;
         let waves = f64::from(replications.div_ceil(threads.max(1)));
         SimDuration::from_secs_f64(per_replication * waves)
     }

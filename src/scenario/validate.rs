@@ -455,8 +455,7 @@ fn warn_nearly_empty(cx: &mut Ctx, workloads: &[WorkloadSpec], horizon: SimDurat
 }
 
 /// Counts what one replication's event loop handles, from the rates:
-/// runs, rejected thinning candidates of profile arrivals (drawn at the
-/// peak rate), cron firings (an event even when a tiny `rate_scale` leaves
+/// runs, wall-clock hours walked by profile arrivals, cron firings (an event even when a tiny `rate_scale` leaves
 /// it no run) and queue-controller polls.
 fn expected_events(
     workloads: &[WorkloadSpec],
@@ -477,15 +476,15 @@ fn expected_events(
     // (An empty float sum is -0.0, which would print as such: hence + 0.0.)
     ExpectedEvents {
         runs: sum(&|w| w.arrival.expected_runs(horizon)),
-        candidates: sum(&|w| w.arrival.expected_draws(horizon) - w.arrival.expected_runs(horizon)),
+        hours: sum(&|w| w.arrival.expected_hours(horizon)),
         firings: sum(&|w| w.arrival.expected_firings(horizon)),
         polls: polls + 0.0,
     }
 }
 
 /// Refuses replications whose event loop could not finish in reasonable
-/// time although the runs are within `max_runs`: thinning candidates of a
-/// profile with a sharp peak, and controller polls, counted as `max_runs`
+/// time although the runs are within `max_runs`: cron firings that bring
+/// no run, and controller polls, counted as `max_runs`
 /// counts runs, against ten times that limit.
 fn check_expected_events(
     cx: &mut Ctx,
@@ -495,7 +494,7 @@ fn check_expected_events(
 ) {
     let ExpectedEvents {
         runs,
-        candidates,
+        hours,
         firings,
         polls,
     } = *events;
@@ -503,7 +502,7 @@ fn check_expected_events(
     let events = events.total();
     if events > limit && runs <= max_runs {
         cx.issue_at(None, "workload", format!(
-            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {candidates:.2e} rejected thinning candidates of profile arrivals, drawn at the peak rate + {firings:.2e} cron firings + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); flatten the profile's peak, poll less often, fire less often, shorten the horizon, or raise max_runs if the machine can take it"
+            "a replication would handle about {events:.2e} events over {horizon} ({runs:.2e} runs + {hours:.2e} hours walked by profile arrivals + {firings:.2e} cron firings + {polls:.2e} controller polls), more than the limit of {limit:e} (10 x [simulation] max_runs); poll less often, fire less often, shorten the horizon, or raise max_runs if the machine can take it"
         ));
     }
 }

@@ -4,17 +4,17 @@
 
 mod event;
 mod pool;
+mod timetable;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::TimeDelta;
 use event::{Event, Task};
 use pool::{Ended, PoolState};
+pub use timetable::{TIMETABLE_MAX_ENTRIES, Timetable};
+use timetable::{count_at, next_change};
 
 use crate::engine::{EventQueue, Lane, SimRng, stream_rng};
-use crate::model::{
-    PoolId, QueueObservation, Scaling, Target, TierKind, WorkloadId, next_firing, previous_firing,
-};
+use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind, WorkloadId};
 use crate::results::Recorder;
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime};
@@ -47,19 +47,28 @@ struct WorkloadState {
 impl WorkloadState {
     /// Workload `i` of `scenario` in replication `replication`: its own
     /// two random streams, so a change of one workload's rate leaves the
-    /// others' draws untouched.
-    fn new(scenario: &Scenario, i: usize, replication: u32) -> WorkloadState {
+    /// others' draws untouched, and its firings read from `timetable`.
+    fn new(
+        scenario: &Scenario,
+        timetable: &Timetable,
+        i: usize,
+        replication: u32,
+    ) -> WorkloadState {
         let (spec, w) = (&scenario.simulation, &scenario.workloads[i]);
         let stream = i as u64 * STREAMS_PER_WORKLOAD;
         let cpu = match w.target {
             Target::Pool(p) => scenario.pools[p.0 as usize].tier.vcpu(),
             Target::DefaultCompute => scenario.prices.default_compute.vcpu,
         };
+        let mut arrivals = ArrivalStream::new(
+            stream_rng(spec.seed, u64::from(replication), stream),
+            SimTime(spec.horizon.0),
+        );
+        if let Some(firings) = &timetable.arrivals[i] {
+            arrivals = arrivals.with_firings(firings);
+        }
         WorkloadState {
-            arrivals: ArrivalStream::new(
-                stream_rng(spec.seed, u64::from(replication), stream),
-                SimTime(spec.horizon.0),
-            ),
+            arrivals,
             durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
             runtime_factor: w.runtime_factor(cpu),
         }
@@ -133,6 +142,11 @@ struct Replication<'a, R> {
     overflowed: bool,
     /// Each workload's pending arrival, in the event order.
     arrivals: Lane<WorkloadId>,
+    /// The scenario's firings, made once for all its replications.
+    timetable: &'a Timetable,
+    /// By pool: the next count change of its schedule to read from the
+    /// timetable.
+    schedule_read: Vec<usize>,
 }
 
 /// Runs replication `replication` of `scenario`, reporting to `recorder`,
@@ -149,9 +163,27 @@ pub fn run_replication<R: Recorder>(
     recorder: &mut R,
     cancel: &AtomicBool,
 ) -> u64 {
+    run_timetabled(
+        scenario,
+        &Timetable::of(scenario),
+        replication,
+        recorder,
+        cancel,
+    )
+}
+
+/// `run_replication`, reading the firings of `timetable`, the scenario's
+/// (made once for all its replications).
+pub fn run_timetabled<R: Recorder>(
+    scenario: &Scenario,
+    timetable: &Timetable,
+    replication: u32,
+    recorder: &mut R,
+    cancel: &AtomicBool,
+) -> u64 {
     let spec = &scenario.simulation;
     let workloads = (0..scenario.workloads.len())
-        .map(|i| WorkloadState::new(scenario, i, replication))
+        .map(|i| WorkloadState::new(scenario, timetable, i, replication))
         .collect();
     let mut sim = Replication {
         scenario,
@@ -173,6 +205,8 @@ pub fn run_replication<R: Recorder>(
         queued: 0,
         overflowed: false,
         arrivals: Lane::with_capacity(scenario.workloads.len()),
+        timetable,
+        schedule_read: vec![0; scenario.pools.len()],
     };
     if cancel.load(Ordering::Relaxed) {
         return 0;
@@ -538,41 +572,47 @@ impl<R: Recorder> Replication<'_, R> {
     }
 
     /// Schedules pool `p`'s next schedule event: the earliest firing of any
-    /// of its rules after `now` (at `now` itself when `inclusive`).
+    /// of its rules after `now` (at `now` itself when `inclusive`), read
+    /// from the timetable while it lasts.
     fn schedule_next(&mut self, p: PoolId, now: SimTime, inclusive: bool) {
-        let Scaling::Schedule(rules) = &self.scenario.pools[p.0 as usize].scaling else {
+        let i = p.0 as usize;
+        let Scaling::Schedule(rules) = &self.scenario.pools[i].scaling else {
             return;
         };
-        let calendar = self.scenario.simulation.calendar;
-        let from = calendar.datetime(now);
-        // A search bounded by the horizon: a rule that fires rarely costs
-        // no more than one that fires often.
-        let until = calendar.datetime(self.horizon);
-        let next = rules
-            .iter()
-            .filter_map(|r| next_firing(&r.cron, from, inclusive, until))
-            .min()
-            .and_then(|t| calendar.sim_time(t));
-        if let Some(at) = next.filter(|t| *t <= self.horizon) {
+        let next = match &self.timetable.schedules[i] {
+            Some(t) if self.schedule_read[i] < t.changes.len() => {
+                Some(t.changes[self.schedule_read[i]].0)
+            }
+            Some(t) if t.complete => None,
+            _ => next_change(
+                rules,
+                &self.scenario.simulation.calendar,
+                now,
+                inclusive,
+                self.horizon,
+            ),
+        };
+        if let Some(at) = next {
             self.queue.push(at, Event::Schedule(p));
         }
     }
 
-    /// The count a schedule sets at `now`: that of the last rule (in file
-    /// order) firing then, as a crontab would apply them.
-    fn scheduled_count(&self, p: PoolId, now: SimTime) -> Option<u32> {
-        let Scaling::Schedule(rules) = &self.scenario.pools[p.0 as usize].scaling else {
+    /// The count a schedule sets at `now` (its schedule event, due now),
+    /// read from the timetable while it lasts.
+    fn scheduled_count(&mut self, p: PoolId, now: SimTime) -> Option<u32> {
+        let i = p.0 as usize;
+        let Scaling::Schedule(rules) = &self.scenario.pools[i].scaling else {
             return None;
         };
-        let at = self.scenario.simulation.calendar.datetime(now);
-        // Searched backwards from just after `now`: a fixed time that a
-        // daylight-saving change skips fires when the clock jumps, and only
-        // a search that crosses the skipped hours moves it there.
-        let after = at + TimeDelta::seconds(1);
-        rules
-            .iter()
-            .filter(|r| previous_firing(&r.cron, after, at) == Some(at))
-            .map(|r| r.count)
-            .next_back()
+        let read = self.schedule_read[i];
+        if let Some(&(at, count)) = self.timetable.schedules[i]
+            .as_ref()
+            .and_then(|t| t.changes.get(read))
+        {
+            debug_assert_eq!(at, now, "schedule events come in the timetable's order");
+            self.schedule_read[i] = read + 1;
+            return count;
+        }
+        count_at(rules, &self.scenario.simulation.calendar, now)
     }
 }

@@ -11,8 +11,8 @@ use crate::model::{
     Calendar, HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window, WorkloadId,
 };
 use crate::results::{
-    DefaultComputeMetric, HistogramCounts, PoolLevels, PoolMetric, Recorder, TotalMetric, Values,
-    WorkloadMetric,
+    DefaultComputeMetric, HistogramCounts, LevelBlock, LevelRecorder, PoolLevels, PoolMetric,
+    Recorder, TotalMetric, Values, WorkloadMetric,
 };
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -157,7 +157,7 @@ struct PoolTally {
     preempted: u64,
     cold_starts: u64,
     cold_extra: u128,
-    series: Vec<PoolLevels>,
+    series: LevelRecorder,
     /// Instances ready now (set at time 0 and on every change).
     ready: u32,
     /// Runs that arrived while no instance was ready, by hour of the week
@@ -245,8 +245,8 @@ pub struct ReplicationSummary {
     pub cost_by_day: Vec<Vec<f64>>,
     /// The day (from time 0, in days of 24 h) of each payer's first entry.
     pub first_day: u64,
-    /// Per pool, the levels at every sample tick from time 0.
-    pub series: Vec<Vec<PoolLevels>>,
+    /// Per pool, the levels at every sample tick from time 0, packed.
+    pub series: Vec<Vec<LevelBlock>>,
     /// Per workload, the counts of its waits by histogram bucket
     /// (microsecond ticks), for CDFs.
     pub waits: Vec<HistogramCounts>,
@@ -327,7 +327,7 @@ impl ReplicationStats {
                     preempted: 0,
                     cold_starts: 0,
                     cold_extra: 0,
-                    series: Vec::with_capacity(samples),
+                    series: LevelRecorder::with_capacity(samples),
                     ready: 0,
                     stranded_by_hour: Vec::new(),
                 })
@@ -493,7 +493,7 @@ impl ReplicationStats {
                 .iter_mut()
                 .map(|p| std::mem::take(&mut p.stranded_by_hour))
                 .collect(),
-            series: self.pools.into_iter().map(|p| p.series).collect(),
+            series: self.pools.into_iter().map(|p| p.series.finish()).collect(),
         }
     }
 

@@ -2,9 +2,8 @@
 //! random numbers (seeds depend on the replication, not the point), and
 //! optionally more replications until the intervals are tight enough.
 //! Results come back in point order, identical whatever the thread count.
-//! rayon is used where replications and sweep points are spread (here,
-//! `replication` and `import`'s back-test), and by `app`, which sets the
-//! thread pool up and draws a run's charts on it.
+//! rayon spreads replications (`replication`) and sweep points (here);
+//! `app` sets its thread pool up and draws a run's charts on it.
 
 mod columns;
 mod plan;

@@ -6,12 +6,11 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::DateTime;
-use chrono_tz::Tz;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::BatchSize;
+use super::firings::{CronFirings, FiringCursor};
 use crate::engine::SimRng;
 use crate::model::{Calendar, next_firing};
 use crate::units::{Rate, SimDuration, SimTime};
@@ -107,12 +106,6 @@ pub enum ArrivalProcess {
 }
 
 /// The mean over the week of `rate × hourly × weekly`, per second.
-/// The peak rate of a profile, per second: what thinning draws candidates at.
-fn profile_peak(rate: Rate, hourly: &[f64; 24], weekly: &[f64; 7]) -> f64 {
-    let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
-    rate.as_per_second() * max(&hourly[..]) * max(&weekly[..])
-}
-
 fn profile_mean(rate: Rate, hourly: &[f64; 24], weekly: &[f64; 7]) -> f64 {
     rate.as_per_second() * hourly.iter().sum::<f64>() / 24.0 * weekly.iter().sum::<f64>() / 7.0
 }
@@ -153,18 +146,13 @@ impl ArrivalProcess {
         }
     }
 
-    /// How many arrival times the process draws over `horizon`, on
-    /// average: its runs, and for a profile every thinning candidate (drawn
-    /// at the peak rate, most rejected when the peak is one hour a week).
-    pub fn expected_draws(&self, horizon: SimDuration) -> f64 {
+    /// How many wall-clock hours a profile's stream walks over `horizon`
+    /// (0 for other processes): each is a look at the calendar, whether it
+    /// brings runs or, at a zero multiplier, none.
+    pub fn expected_hours(&self, horizon: SimDuration) -> f64 {
         match self {
-            ArrivalProcess::Profile {
-                rate,
-                hourly,
-                weekly,
-                ..
-            } => profile_peak(*rate, hourly, weekly) * horizon.as_secs_f64(),
-            _ => self.expected_runs(horizon),
+            ArrivalProcess::Profile { .. } => horizon.as_secs_f64() / 3600.0,
+            _ => 0.0,
         }
     }
 
@@ -314,8 +302,8 @@ impl Ord for Firing {
 /// stream never hands out a time earlier than one it handed out before.
 #[derive(Debug, Default)]
 struct CronState {
-    /// The last firing searched (the next search starts after it).
-    fired: Option<DateTime<Tz>>,
+    /// Where the firings are read.
+    firings: FiringCursor,
     /// The next firing not yet opened, when searched and inside the horizon.
     next: Option<SimTime>,
     /// No firing is left before the horizon.
@@ -338,8 +326,11 @@ pub struct ArrivalStream {
     /// Next trace run to replay.
     cursor: usize,
     cron: CronState,
+    /// The end of the wall-clock hour the last profile arrival fell in, and
+    /// the profile's rate (per second) until then.
+    hour: (SimTime, f64),
     /// No arrival is drawn past this, which also bounds the work of sparse
-    /// processes (thinning, cron firings that draw no task).
+    /// processes (a profile's quiet hours, cron firings that draw no task).
     horizon: SimTime,
 }
 
@@ -353,8 +344,16 @@ impl ArrivalStream {
             repeat: 0,
             cursor: 0,
             cron: CronState::default(),
+            hour: (SimTime::ZERO, 0.0),
             horizon,
         }
+    }
+
+    /// The stream, reading a cron arrival's firings from `firings` (made
+    /// once for every replication) instead of searching the calendar.
+    pub fn with_firings(mut self, firings: &CronFirings) -> ArrivalStream {
+        self.cron.firings = FiringCursor::new(firings);
+        self
     }
 
     /// Inlined into its callers: a Poisson arrival is little more than
@@ -438,21 +437,9 @@ impl ArrivalStream {
                 weekly,
                 calendar,
             } => {
-                // Thinning (Lewis & Shedler): candidates at the peak rate,
-                // each kept with probability rate(t) / peak.
-                let peak = profile_peak(*rate, hourly, weekly);
-                if peak <= 0.0 {
-                    return None;
-                }
-                while self.last <= self.horizon {
-                    self.last = self.last + self.exp_gap(peak);
-                    let (day, hour) = calendar.weekday_hour(self.last);
-                    let here = rate.as_per_second() * hourly[hour] * weekly[day];
-                    if self.rng.random::<f64>() * peak < here {
-                        break;
-                    }
-                }
-                Arrival::at(self.last)
+                let rate_at =
+                    |(day, hour): (usize, usize)| rate.as_per_second() * hourly[hour] * weekly[day];
+                self.next_profile(calendar, rate_at, &mut stop)?
             }
             ArrivalProcess::Cron {
                 schedule,
@@ -499,6 +486,42 @@ impl ArrivalStream {
         self.inside(next)
     }
 
+    /// The next arrival of a profile whose rate at a wall-clock `(weekday,
+    /// hour)` is `rate_at`, by inverting its cumulative rate: an Exp(1) of
+    /// cumulative hazard is spent hour by hour from the last arrival on,
+    /// and the arrival falls where it runs out. The rate is constant within
+    /// each stretch `Calendar::wall_hour` gives (an hour, or a second where
+    /// the zone's offset changes), so each costs one step, and hours at rate
+    /// 0 are passed over at that cost. `None` past the horizon.
+    fn next_profile(
+        &mut self,
+        calendar: &Calendar,
+        rate_at: impl Fn((usize, usize)) -> f64,
+        stop: &mut impl FnMut() -> bool,
+    ) -> Option<Arrival> {
+        let mut hazard: f64 = Exp1.sample(&mut self.rng);
+        let mut t = self.last;
+        loop {
+            if t >= self.hour.0 {
+                if t > self.horizon || stop() {
+                    return None;
+                }
+                let (_, end, weekday_hour) = calendar.wall_hour(t);
+                self.hour = (end, rate_at(weekday_hour));
+            }
+            let (end, per_second) = self.hour;
+            if per_second > 0.0 {
+                let gap = SimDuration::from_secs_f64(hazard / per_second);
+                if gap.0 < end.0 - t.0 {
+                    self.last = t + gap;
+                    return Some(Arrival::at(self.last));
+                }
+                hazard = (hazard - per_second * SimDuration(end.0 - t.0).as_secs_f64()).max(0.0);
+            }
+            t = end;
+        }
+    }
+
     /// The next run of a cron arrival: the earliest pending run of the open
     /// firings, unless the next firing comes first (its runs arrive at or
     /// after it), in which case that firing is opened.
@@ -516,16 +539,7 @@ impl ArrivalStream {
                 return None;
             }
             if cron.next.is_none() && !cron.done {
-                let (from, inclusive) = match cron.fired {
-                    None => (calendar.start(), true),
-                    Some(prev) => (prev, false),
-                };
-                let until = calendar.datetime(self.horizon);
-                let found = next_firing(schedule, from, inclusive, until);
-                cron.fired = found;
-                cron.next = found.and_then(|t| calendar.sim_time(t));
-                // Firings are found from the start on, so each has a
-                // simulated time; without one the stream ends.
+                cron.next = cron.firings.next(schedule, calendar, self.horizon);
                 cron.done = cron.next.is_none();
             }
             let head = cron.open.peek().map(|Reverse(f)| f.at);
@@ -564,6 +578,7 @@ mod tests {
     use super::*;
     use crate::engine::stream_rng;
     use crate::text::parse_cron;
+    use chrono_tz::Tz;
 
     const DAY: u64 = 86_400;
 
@@ -640,6 +655,59 @@ mod tests {
         assert!(
             deciles.iter().all(|d| d.abs_diff(10_000) < 400),
             "{deciles:?}"
+        );
+    }
+
+    /// Profile arrivals per wall-clock hour of the week match the profile:
+    /// 13 weeks from 6 January in Berlin (the clock goes forward on 30
+    /// March), a rate that differs from each hour to the next and is 0 at
+    /// 03:00 and on Sundays. The expected count of each hour of the week is
+    /// its rate times the time the clock shows it (tallied by the minute,
+    /// independently of the stream's hour stretches); hours at rate 0 get
+    /// no run, and the others pass a chi-square test at the 0.999 quantile
+    /// of their degrees of freedom (Wilson-Hilferty). A rate read one hour
+    /// off, or kept across the end of its hour, fails by thousands.
+    #[test]
+    fn profile_counts_per_hour_match_the_profile() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let calendar = Calendar::new(Calendar::default_start(zone), zone);
+        let hourly: [f64; 24] =
+            std::array::from_fn(|h| if h == 3 { 0.0 } else { (h % 5 + 1) as f64 });
+        let weekly = [1.0, 0.5, 2.0, 1.0, 1.5, 0.25, 0.0];
+        let rate = Rate::per_second(20.0 / 3600.0);
+        let process = ArrivalProcess::Profile {
+            rate,
+            hourly: Box::new(hourly),
+            weekly: Box::new(weekly),
+            calendar,
+        };
+        let horizon_s = 13 * 7 * DAY;
+        let mut observed = [[0u64; 24]; 7];
+        for t in times(&process, horizon_s) {
+            let (d, h) = calendar.weekday_hour(t);
+            observed[d][h] += 1;
+        }
+        let mut expected = [[0.0f64; 24]; 7];
+        for minute in 0..horizon_s / 60 {
+            let (d, h) = calendar.weekday_hour(SimTime(SimDuration::from_secs(minute * 60).0));
+            expected[d][h] += rate.as_per_second() * 60.0 * hourly[h] * weekly[d];
+        }
+        let (mut chi2, mut cells) = (0.0, 0.0f64);
+        for (d, h) in (0..7).flat_map(|d| (0..24).map(move |h| (d, h))) {
+            let (o, e) = (observed[d][h] as f64, expected[d][h]);
+            if e == 0.0 {
+                assert_eq!(o, 0.0, "runs at {d} {h}:00, whose rate is 0");
+            } else {
+                chi2 += (o - e) * (o - e) / e;
+                cells += 1.0;
+            }
+        }
+        // Wilson-Hilferty: the 0.999 quantile of chi-square (z = 3.090).
+        let k = cells;
+        let q999 = k * (1.0 - 2.0 / (9.0 * k) + 3.090 * (2.0 / (9.0 * k)).sqrt()).powi(3);
+        assert!(
+            chi2 < q999,
+            "chi-square {chi2:.1} over {k} hours, 0.999 quantile {q999:.1}"
         );
     }
 

@@ -7,11 +7,13 @@ mod batch;
 mod capped;
 mod dist;
 mod empirical;
+mod firings;
 
 pub use arrival::{Arrival, ArrivalProcess, ArrivalStream, Trace, TraceRun};
 pub use batch::BatchSize;
 pub use dist::{DistError, DurationDist};
 pub use empirical::Recorded;
+pub use firings::CronFirings;
 
 use crate::model::Target;
 use crate::units::SimDuration;

@@ -227,12 +227,13 @@ fn a_run_on_time_sets_the_next_hours_count_and_the_next_run_changes_nothing() {
     assert_eq!(stand.count(), at_nine);
 }
 
-/// 3 h late: the 08:53 run starting at 11:53 sets the count of 11:53; the
-/// 12:53 run (for 13:00's rule) starting at 15:53 sets the count of 15:53,
-/// not the one its rule would have set; the 17:53 scale-down starting at
-/// 20:53 still lowers the pool to the evening's count.
+/// Late: the 08:53 run starting 3 h late, at 11:53, sets the count of
+/// 11:53; starting 4 h late, at 12:53, it sets the count of 13:00 (a
+/// scale-up leads by the provisioning time), not the 09:00 count its rule
+/// would have set; the 17:53 scale-down starting at 20:53 still lowers the
+/// pool to the evening's count.
 #[test]
-fn a_run_three_hours_late_sets_the_count_in_force_when_it_starts() {
+fn a_late_run_sets_the_count_in_force_when_it_starts() {
     let (plan, step) = Planned::berlin();
     let in_force = |at: &str| {
         plan.count(berlin_hour(at))
@@ -243,12 +244,8 @@ fn a_run_three_hours_late_sets_the_count_in_force_when_it_starts() {
     stand.run_ok(&step, late);
     assert!(in_force(late) > 0);
     assert_eq!(stand.count(), in_force(late));
-    let afternoon = "2025-03-10T14:53:00Z";
-    assert_ne!(
-        plan.count(13),
-        in_force(afternoon),
-        "13:00 and 16:00 differ"
-    );
+    let afternoon = "2025-03-10T11:53:00Z";
+    assert_ne!(plan.count(9), in_force(afternoon), "09:00 and 13:00 differ");
     stand.run_ok(&step, afternoon);
     assert_eq!(stand.count(), in_force(afternoon));
     let evening = "2025-03-10T19:53:00Z";

@@ -635,13 +635,14 @@ fn a_missed_cost_cap_exits_1_with_the_verdict_in_the_json() {
     let table = missed(&["--targets", "5m,10m"], "frontier");
     let rows: Vec<&str> = table.lines().filter(|l| l.ends_with('%')).collect();
     assert_eq!(rows.len(), 2, "{table}");
+    // (The 10-minute schedule also strands builds: the key list may go on.)
     for row in rows {
-        assert!(row.contains("MISSED (max_cost_per_day)"), "{table}");
+        assert!(row.contains("MISSED (max_cost_per_day"), "{table}");
     }
     // The header's columns sit over the rows'.
     let head = table.lines().find(|l| l.starts_with("target")).unwrap();
     let row = table.lines().find(|l| l.ends_with('%')).unwrap();
-    assert_eq!(head.find("fixed S2"), Some(row.find("345.60").unwrap()));
+    assert_eq!(head.find("fixed S2"), Some(row.find("311.04").unwrap()));
     let single = missed(&[], "single");
     assert!(
         single.contains("replications): MISSED (max_cost_per_day)\n"),
@@ -826,16 +827,16 @@ fn a_ten_minute_cold_start_gets_a_schedule() {
 fn a_quota_refusal_names_the_tier_that_meets_and_exits_by_one_rule() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
         .unwrap()
-        .replace("wait_p95 = \"5m\"", "wait_p95 = \"30s\"");
+        .replace("wait_p95 = \"5m\"", "wait_p95 = \"10s\"");
     let fix = "a fixed pool of 11 x S1 meets it within the quota";
     refuses(&src, &["--schedule", "builders"], fix);
-    refuses(&src, &["--schedule", "builders", "--targets", "30s"], fix);
+    refuses(&src, &["--schedule", "builders", "--targets", "10s"], fix);
     let (dir, path) = write_scenario(&src, "team.toml");
     let out = dir.path().join("out");
     let frontier = poolcast()
         .arg("plan")
         .arg(&path)
-        .args(["--schedule", "builders", "--targets", "30s,5m", "--out"])
+        .args(["--schedule", "builders", "--targets", "10s,5m", "--out"])
         .arg(&out)
         .assert()
         .code(1)
@@ -847,7 +848,7 @@ fn a_quota_refusal_names_the_tier_that_meets_and_exits_by_one_rule() {
     assert!(!frontier.contains("larger tier"), "{frontier}");
     assert!(out.join("recommended-5m.toml").exists());
     // That fixed pool, run, meets; one instance fewer does not.
-    let fixed = |count: u64| fixed_s1(&src, "30s", count)["slo"]["met_upper95"].clone();
+    let fixed = |count: u64| fixed_s1(&src, "10s", count)["slo"]["met_upper95"].clone();
     assert_eq!(fixed(11), true);
     assert_eq!(fixed(10), false);
 }
@@ -872,19 +873,19 @@ fn fixed_s1(src: &str, target: &str, count: u64) -> serde_json::Value {
 }
 
 /// Issue 26: the frontier is monotone. The search is a heuristic: on seed
-/// 6 it finds a dearer schedule for 6 minutes than for 5.5, though the
+/// 21 it finds a dearer schedule for 6 minutes than for 5.5, though the
 /// 5.5-minute schedule meets 6 minutes too; the 6-minute plan is then that
 /// schedule, judged and confirmed against its own target, and says so.
 #[test]
 fn a_looser_target_never_costs_more_than_a_tighter_one() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
-    let (frontier, dir) = frontier_of(&src, &["--seed", "6", "--targets", "5m,5.5m,6m,7m"]);
+    let (frontier, dir) = frontier_of(&src, &["--seed", "21", "--targets", "5m,5.5m,6m,7m"]);
     let out = dir.path().join("out");
     let targets = frontier["targets"].as_array().expect("targets");
     let costs = frontier_costs(&frontier);
     // The 6-minute target's own search found a dearer schedule.
     let six_src = src.replace("wait_p95 = \"5m\"", "wait_p95 = \"6m\"");
-    let alone = plan_src(&six_src, &["--seed", "6"]).0;
+    let alone = plan_src(&six_src, &["--seed", "21"]).0;
     let alone = alone["cost_per_day_usd"]["mean"].as_f64().unwrap();
     assert!(alone > costs[1], "{alone} against {costs:?}");
     let six = &targets[2];
