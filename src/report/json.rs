@@ -1,5 +1,6 @@
 //! `summary.json` and `run --format json`: the keys the README lists (Outputs).
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::forecast::{ScenarioEstimate, SweepEstimate};
@@ -7,8 +8,8 @@ use crate::model::PoolBaseline;
 use crate::model::{BusiestHour, HourLoad};
 use crate::model::{PriceTable, Quota, Tier, WAIT_P95};
 use crate::results::{
-    Estimate, Judged, Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, RECORDED_QUANTILES,
-    RunSummary, SloVerdict, rounded,
+    Estimate, Judged, Metric, MetricSet, ObjectiveKind, ObjectiveVerdict, PoolSummary,
+    RECORDED_QUANTILES, RunSummary, SloVerdict, WorkloadSummary, rounded,
 };
 
 /// A number, or null when undefined (NaN).
@@ -231,80 +232,105 @@ fn slo_json(v: &SloVerdict) -> Value {
 
 /// The summary object, pretty-printed with a trailing newline.
 pub fn summary_json(run: &RunSummary, warnings: &[String]) -> String {
-    let cx = &run.context;
-    let mut totals = Map::new();
-    put_metrics(&mut totals, &run.totals);
-    totals.insert(
-        "slo_met".into(),
-        run.slo_met().map_or(Value::Null, Value::Bool),
-    );
-    let mut root = Map::new();
-    root.insert("scenario".into(), json!(run.scenario));
-    root.insert("replications".into(), json!(run.replications));
-    root.insert("seed".into(), json!(run.seed));
-    root.insert("horizon_s".into(), num(cx.horizon.as_secs_f64()));
-    root.insert("warmup_s".into(), num(cx.warmup.as_secs_f64()));
-    root.insert("start".into(), json!(cx.calendar.start().to_rfc3339()));
-    root.insert(
-        "pools".into(),
-        run.pools
-            .iter()
-            .map(|p| {
-                let mut obj = object(
-                    &[("name", json!(p.name)), ("tier", json!(p.tier.name()))],
-                    &p.metrics,
-                );
-                if let Value::Object(map) = &mut obj {
-                    map.insert("analytic".into(), analytic_json(&p.analytic));
-                    map.insert(
-                        "busiest_hour".into(),
-                        p.busiest_hour.as_ref().map_or(Value::Null, busiest_json),
-                    );
-                    map.insert("load_by_hour".into(), load_json(&p.load_by_hour));
-                }
-                obj
-            })
-            .collect(),
-    );
-    root.insert(
-        "workloads".into(),
-        run.workloads
-            .iter()
-            .map(|w| {
-                let mut obj = object(
-                    &[("name", json!(w.name)), ("pool", json!(w.pool))],
-                    &w.metrics,
-                );
-                if let (Some(rec), Value::Object(map)) = (&w.recorded, &mut obj) {
-                    map.insert("recorded_runs".into(), json!(rec.runs));
-                    map.insert("recorded_wait_mean_s".into(), num(rec.mean_s));
-                    for ((_, m), v) in RECORDED_QUANTILES.iter().zip(rec.quantiles_s) {
-                        map.insert(format!("recorded_{}", m.name()), num(v));
-                    }
-                }
-                obj
-            })
-            .collect(),
-    );
-    if let Some(dc) = &run.default_compute {
-        root.insert("default_compute".into(), object(&[], dc));
-    }
-    root.insert("totals".into(), Value::Object(totals));
-    let (low, high) = run.cost_per_day_range_usd;
-    root.insert(
-        "cost_per_day_usd_range".into(),
-        json!({ "vm": num(low), "allocation": num(high) }),
-    );
-    root.insert("warnings".into(), json!(warnings));
-    // What would fix a missed objective, each line naming it.
-    root.insert("advice".into(), json!(run.advice));
-    if let Some(v) = &run.slo {
-        root.insert("slo".into(), slo_json(v));
-    }
     let mut text =
-        serde_json::to_string_pretty(&Value::Object(root)).expect("a JSON value serialises");
+        serde_json::to_string_pretty(&Summary { run, warnings }).expect("a JSON value serialises");
     text.push('\n');
     text
+}
+
+/// `summary.json`'s object, written key by key: each pool's and each
+/// workload's object is built as it is written and dropped after, so a
+/// run of 1,000 pools does not hold them all as a value tree (it was
+/// 120 MB of such a run's heap).
+struct Summary<'a> {
+    run: &'a RunSummary,
+    warnings: &'a [String],
+}
+
+impl Serialize for Summary<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let run = self.run;
+        let cx = &run.context;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("scenario", &run.scenario)?;
+        map.serialize_entry("replications", &run.replications)?;
+        map.serialize_entry("seed", &run.seed)?;
+        map.serialize_entry("horizon_s", &num(cx.horizon.as_secs_f64()))?;
+        map.serialize_entry("warmup_s", &num(cx.warmup.as_secs_f64()))?;
+        map.serialize_entry("start", &cx.calendar.start().to_rfc3339())?;
+        map.serialize_entry("pools", &Each(&run.pools, pool_json))?;
+        map.serialize_entry("workloads", &Each(&run.workloads, workload_json))?;
+        if let Some(dc) = &run.default_compute {
+            map.serialize_entry("default_compute", &object(&[], dc))?;
+        }
+        let mut totals = Map::new();
+        put_metrics(&mut totals, &run.totals);
+        totals.insert(
+            "slo_met".into(),
+            run.slo_met().map_or(Value::Null, Value::Bool),
+        );
+        map.serialize_entry("totals", &totals)?;
+        let (low, high) = run.cost_per_day_range_usd;
+        map.serialize_entry(
+            "cost_per_day_usd_range",
+            &json!({ "vm": num(low), "allocation": num(high) }),
+        )?;
+        map.serialize_entry("warnings", self.warnings)?;
+        // What would fix a missed objective, each line naming it.
+        map.serialize_entry("advice", &run.advice)?;
+        if let Some(v) = &run.slo {
+            map.serialize_entry("slo", &slo_json(v))?;
+        }
+        map.end()
+    }
+}
+
+/// A JSON array of `items`, each element built by the function as it is
+/// written.
+struct Each<'a, T>(&'a [T], fn(&T) -> Value);
+
+impl<T> Serialize for Each<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&(self.1)(item))?;
+        }
+        seq.end()
+    }
+}
+
+/// A pool's object in `summary.json`.
+fn pool_json(p: &PoolSummary) -> Value {
+    let mut obj = object(
+        &[("name", json!(p.name)), ("tier", json!(p.tier.name()))],
+        &p.metrics,
+    );
+    if let Value::Object(map) = &mut obj {
+        map.insert("analytic".into(), analytic_json(&p.analytic));
+        map.insert(
+            "busiest_hour".into(),
+            p.busiest_hour.as_ref().map_or(Value::Null, busiest_json),
+        );
+        map.insert("load_by_hour".into(), load_json(&p.load_by_hour));
+    }
+    obj
+}
+
+/// A workload's object in `summary.json`, with the waits a replayed trace
+/// recorded when it has them.
+fn workload_json(w: &WorkloadSummary) -> Value {
+    let mut obj = object(
+        &[("name", json!(w.name)), ("pool", json!(w.pool))],
+        &w.metrics,
+    );
+    if let (Some(rec), Value::Object(map)) = (&w.recorded, &mut obj) {
+        map.insert("recorded_runs".into(), json!(rec.runs));
+        map.insert("recorded_wait_mean_s".into(), num(rec.mean_s));
+        for ((_, m), v) in RECORDED_QUANTILES.iter().zip(rec.quantiles_s) {
+            map.insert(format!("recorded_{}", m.name()), num(v));
+        }
+    }
+    obj
 }
 
 /// `poolcast tiers --format json`: tiers with prices, default compute, quota.
