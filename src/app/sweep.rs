@@ -840,31 +840,21 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
     if super::interrupted() {
         return Err(super::Interrupted.into());
     }
-    let table = &outcome.table;
-    let mut summary = report::sweep_summary(table, &obj)?;
+    let mut summary = report::sweep_summary(&outcome.table, &obj)?;
     summary
         .warnings
         .splice(0..0, prepared.assumptions.iter().cloned());
-    let csv = report::sweep_csv(table, &outcome.rows, &obj)?;
-    out.write(Kind::Csv, "plan.csv", &csv)?;
-    out.write_with(Kind::Json, "recommendation.json", |w| {
-        report::write_recommendation_json(w, table, &obj, &summary.warnings)
-    })?;
+    let files = report::PlanFiles {
+        scenario: &prepared.base.name,
+        outcome: &outcome,
+        obj: &obj,
+        summary: &summary,
+    };
+    out.export_files(&report::PLAN_EXPORTERS, |write, w| write(&files, w))?;
     match args.print.format {
-        Format::Table => {
-            let share = outcome.simulations as f64 / outcome.grid_simulations.max(1) as f64 * 100.0;
-            let mut text = format!(
-                "{}: plan ran {} points, {} simulations, where the full grid needs {} ({share:.0}%)\n",
-                prepared.base.name,
-                table.len(),
-                outcome.simulations,
-                outcome.grid_simulations
-            );
-            text.push_str(&report::recommendation_text(table, &obj, &summary));
-            emit(&text)?;
-        }
-        Format::Json => print_recommendation(table, &obj, &summary.warnings)?,
-        Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
+        Format::Table => emit(&files.text())?,
+        Format::Json => print_recommendation(&outcome.table, &obj, &summary.warnings)?,
+        Format::Csv => emit(&String::from_utf8_lossy(&files.csv()?))?,
     }
     if !args.print.quiet {
         for w in &summary.warnings {
