@@ -26,7 +26,10 @@ mod frontier;
 mod import;
 mod init;
 mod inspect;
+mod merge;
 mod outputs;
+mod plan;
+mod points;
 mod run;
 mod schedule;
 pub mod shards;
@@ -109,17 +112,21 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    // The first Ctrl-C (or SIGTERM, SIGHUP) asks the simulation to stop
-    // (the command then exits with 130 and writes nothing); a second one
-    // ends the process at once, unless outputs are being swapped in.
+/// The first Ctrl-C (or SIGTERM, SIGHUP) asks the simulation to stop (the
+/// command then exits with 130 and writes nothing); a second one ends the
+/// process at once, unless outputs are being swapped in.
+fn stop_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
         if interrupted() && !COMMITTING.load(Ordering::SeqCst) {
             std::process::exit(130);
         }
         INTERRUPTED.store(true, Ordering::Relaxed);
     });
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    stop_on_interrupt();
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => run::check(&args),
@@ -129,10 +136,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
             output,
             print,
-        } => sweep::merge(&files, out.as_deref(), &output, print.format, print.quiet),
+        } => merge::merge(&files, out.as_deref(), &output, print.format, print.quiet),
         Command::Plan(args) => match &args.schedule {
             Some(pool) => schedule::plan_schedule_cmd(&args, pool),
-            None => sweep::plan(&args.run),
+            None => plan::plan(&args.run),
         },
         Command::Validate {
             scenario,

@@ -294,6 +294,26 @@ impl Outputs {
         Ok(())
     }
 
+    /// Writes the files of `exporters`, a list without charts or
+    /// documents (a plan's), in their order, as asked.
+    pub(super) fn export_files<W>(
+        &self,
+        exporters: &[Exporter<W>],
+        write: impl Fn(&W, &mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        for e in exporters {
+            if let Exporter::File {
+                name,
+                kind,
+                write: w,
+            } = e
+            {
+                self.write_with(*kind, name, |out| write(w, out))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes each chart as NAME.svg and NAME.png, as asked.
     pub(super) fn write_charts(&self, charts: &[report::Chart]) -> Result<()> {
         for c in charts {

@@ -1,4 +1,4 @@
-//! Every output file of a run and of a sweep, as one list each that `app`
+//! Every output file of a run, a sweep and a plan, as one list each that `app`
 //! loops over (hyperfine's `Exporter`): a file's name, the kind
 //! `--outputs` selects it by, and a function writing its bytes from the
 //! results. The lists are in the order the files are written, which the
@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
+use super::plan::PlanFiles;
 use crate::results::{Objective, RunSummary, SweepMetaFile, SweepTable};
 
 /// The kinds of output file.
@@ -164,5 +165,25 @@ pub const SWEEP_EXPORTERS: [Exporter<SweepWrite>; 6] = [
         name: "sweep.json",
         kind: Kind::Json,
         write: |f, w| w.write_all(super::sweep_meta_json(&f.meta).as_bytes()),
+    },
+];
+
+/// Writes a file of a plan.
+pub type PlanWrite = fn(&PlanFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// A plan's files (`plan --schedule` has its own), in the order they are
+/// written.
+pub const PLAN_EXPORTERS: [Exporter<PlanWrite>; 2] = [
+    Exporter::File {
+        name: "plan.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.csv()?),
+    },
+    Exporter::File {
+        name: "recommendation.json",
+        kind: Kind::Json,
+        write: |f, w| {
+            super::write_recommendation_json(w, &f.outcome.table, f.obj, &f.summary.warnings)
+        },
     },
 ];

@@ -2,8 +2,8 @@
 //! tables, and writing files atomically. The only module that writes
 //! files; it reads `results`, the forecast and the domain (`model`), never
 //! the scenario, the statistics or the simulation. Every file of a run and
-//! of a sweep is an exporter in `RUN_EXPORTERS` or `SWEEP_EXPORTERS`, which
-//! `app` loops over.
+//! of a sweep and of a plan is an exporter in `RUN_EXPORTERS`,
+//! `SWEEP_EXPORTERS` or `PLAN_EXPORTERS`, which `app` loops over.
 
 mod chart;
 mod check;
@@ -14,6 +14,7 @@ mod export;
 pub mod frontier;
 mod json;
 mod output;
+mod plan;
 pub mod schedule;
 mod sweep;
 mod table;
@@ -36,13 +37,15 @@ pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use export::{
-    Exporter, Kind, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS, SweepFiles, SweepWrite,
+    Exporter, Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS,
+    SweepFiles, SweepWrite,
 };
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
     sweep_estimate_json, tiers_json,
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
+pub use plan::PlanFiles;
 pub use sweep::{
     SWEEP_TAIL, SweepCsv, SweepSummary, objective_verdict_columns, recommendation_text, sweep_csv,
     sweep_meta_json, sweep_summary, sweep_text, write_pareto_csv, write_recommendation_json,

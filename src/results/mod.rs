@@ -2,14 +2,15 @@
 //! events as a simulation reports them (`Recorder`), the run's summary over
 //! its replications (metrics with their intervals, the verdict of the one
 //! SLO judge, cost by day, queue series, waits by hour), and a sweep's
-//! table with its decisions. `stats` and `sweep` build them; `report`
-//! reads them and nothing else of a run.
+//! table with its decisions (and what `plan`'s search ran). `stats` and
+//! `sweep` build them; `report` reads them and nothing else of a run.
 
 pub(crate) mod counts;
 mod estimate;
 mod fingerprint;
 pub(crate) mod levels;
 mod metric;
+mod plan;
 mod recorder;
 mod row_store;
 pub mod schedule;
@@ -26,6 +27,7 @@ pub use metric::{
     DefaultComputeMetric, Metric, MetricSet, PoolMetric, TotalMetric, Values, WorkloadMetric,
     rounded,
 };
+pub use plan::PlanOutcome;
 pub use recorder::{PoolLevels, Recorder};
 pub(crate) use row_store::TOTALS;
 pub use summary::{

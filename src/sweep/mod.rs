@@ -10,7 +10,7 @@ mod plan;
 pub mod schedule;
 
 pub use columns::{metric_names, objective_of, table_of};
-pub use plan::{PlanError, PlanOutcome, plan, plan_axis};
+pub use plan::{PlanError, plan, plan_axis};
 pub use schedule::{ScheduleError, ScheduleRequest, applier_files, plan_schedule};
 
 use std::sync::atomic::{AtomicBool, Ordering};

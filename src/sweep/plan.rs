@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 use super::{Progress, make_row, run_point, table_of};
 use crate::model::{Objectives, Scaling};
-use crate::results::{Objective, SweepRow, SweepTable};
+use crate::results::{Objective, PlanOutcome};
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
 
 /// Which setting of pool `pool` an axis key sets, when it is a capacity
@@ -162,19 +162,6 @@ pub fn plan_axis(
         }
     }
     Ok(axis)
-}
-
-/// What `plan` found and what it cost.
-#[derive(Debug)]
-pub struct PlanOutcome {
-    /// The points it ran.
-    pub table: SweepTable,
-    /// Their rows with every metric, in point order (for `plan.csv`).
-    pub rows: Vec<SweepRow>,
-    /// Replications run.
-    pub simulations: u64,
-    /// Replications the full grid would have run.
-    pub grid_simulations: u64,
 }
 
 /// Searches `points` of `spec` (axes `pool.P.count` and optionally
