@@ -172,69 +172,83 @@ fn pool_blocks(run: &RunSummary) -> Vec<Block> {
     if run.pools.is_empty() {
         return Vec::new();
     }
-    let mut b = vec![
-        Block::Heading("Pools".into()),
-        table(
-            &[
-                "pool",
-                "tier",
-                "instances",
-                "utilisation",
-                "queue mean",
-                "instance-hours",
-                "cost USD",
-            ],
-            &run.pools,
-            |p| {
-                let m = &p.metrics;
-                vec![
-                    p.name.clone(),
-                    p.tier.to_string(),
-                    est(m.get(P::InstancesMean), "", 2),
-                    pct(m.get(P::Utilization)),
-                    est(m.get(P::QueueLenMean), "", 2),
-                    est(m.get(P::InstanceHours), "", 1),
-                    est(m.get(P::CostUsd), "", 2),
-                ]
-            },
-        ),
-    ];
+    let mut b = vec![Block::Heading("Pools".into()), pools_table(run)];
     if run.pools.iter().any(|p| p.scales || p.cold_starts) {
         b.push(Block::Para(
             "What scaling cost (per replication, observed window):".into(),
         ));
-        b.push(table(
-            &[
-                "pool",
-                "scale-ups",
-                "capped",
-                "instances denied",
-                "preempted",
-                "cold starts",
-                "cold-start hours",
-                "no-capacity wait hours",
-            ],
-            &run.pools,
-            |p| {
-                let m = &p.metrics;
-                vec![
-                    p.name.clone(),
-                    count(m.get(P::ScaleUps)),
-                    count(m.get(P::ScaleUpsCapped)),
-                    count(m.get(P::InstancesDenied)),
-                    count(m.get(P::Preempted)),
-                    count(m.get(P::ColdStarts)),
-                    est(m.get(P::ColdStartHours), "", 2),
-                    est(m.get(P::NoCapacityWaitHours), "", 2),
-                ]
-            },
-        ));
+        b.push(scaling_table(run));
     }
     b.push(Block::Para(
         "The analytic baseline (steady state, Erlang C and Allen-Cunneen) beside the simulated waits:"
             .into(),
     ));
-    b.push(table(
+    b.push(baseline_table(run));
+    b
+}
+
+/// Per pool, its instances, utilisation, queue and cost.
+fn pools_table(run: &RunSummary) -> Block {
+    table(
+        &[
+            "pool",
+            "tier",
+            "instances",
+            "utilisation",
+            "queue mean",
+            "instance-hours",
+            "cost USD",
+        ],
+        &run.pools,
+        |p| {
+            let m = &p.metrics;
+            vec![
+                p.name.clone(),
+                p.tier.to_string(),
+                est(m.get(P::InstancesMean), "", 2),
+                pct(m.get(P::Utilization)),
+                est(m.get(P::QueueLenMean), "", 2),
+                est(m.get(P::InstanceHours), "", 1),
+                est(m.get(P::CostUsd), "", 2),
+            ]
+        },
+    )
+}
+
+/// Per scaling pool, what scaling cost: scale-ups, denials, preemptions
+/// and cold starts.
+fn scaling_table(run: &RunSummary) -> Block {
+    table(
+        &[
+            "pool",
+            "scale-ups",
+            "capped",
+            "instances denied",
+            "preempted",
+            "cold starts",
+            "cold-start hours",
+            "no-capacity wait hours",
+        ],
+        &run.pools,
+        |p| {
+            let m = &p.metrics;
+            vec![
+                p.name.clone(),
+                count(m.get(P::ScaleUps)),
+                count(m.get(P::ScaleUpsCapped)),
+                count(m.get(P::InstancesDenied)),
+                count(m.get(P::Preempted)),
+                count(m.get(P::ColdStarts)),
+                est(m.get(P::ColdStartHours), "", 2),
+                est(m.get(P::NoCapacityWaitHours), "", 2),
+            ]
+        },
+    )
+}
+
+/// Per pool, the closed forms beside the simulated waits.
+fn baseline_table(run: &RunSummary) -> Block {
+    table(
         &[
             "pool",
             "offered load",
@@ -261,8 +275,7 @@ fn pool_blocks(run: &RunSummary) -> Vec<Block> {
                     .map_or("yes".into(), |r| format!("no: {r}")),
             ]
         },
-    ));
-    b
+    )
 }
 
 fn workload_blocks(run: &RunSummary) -> Vec<Block> {
