@@ -409,13 +409,26 @@ impl SweepPlot<'_> {
         if let Some(slo) = self.slo_minutes {
             draw::slo_line(&mut chart, (0.0, slo), (xtop, slo), medium)?;
         }
+        self.lines(&mut chart, &points, medium)?;
+        self.marks(&mut chart, &points, ytop, medium)?;
+        Ok(PixelRect::of(chart.plotting_area()))
+    }
+
+    /// The Pareto front (cost against wait), or a line per tier (wait
+    /// against count).
+    fn lines<DB: DrawingBackend>(
+        &self,
+        chart: &mut Xy<'_, DB>,
+        points: &[&SweepPoint],
+        medium: Medium,
+    ) -> DrawResult {
         match self.kind {
             Kind::CostWait => {
                 let front = points
                     .iter()
                     .filter(|p| p.pareto)
                     .map(|p| (p.cost, p.minutes()));
-                draw::line(&mut chart, front, palette::FRONT.stroke_width(2), medium)?;
+                draw::line(chart, front, palette::FRONT.stroke_width(2), medium)?;
             }
             Kind::WaitCount => {
                 for tier in Tier::ALL.map(Some).into_iter().chain([None]) {
@@ -426,25 +439,35 @@ impl SweepPlot<'_> {
                         .collect();
                     line.sort_by(|a, b| a.0.total_cmp(&b.0));
                     let c = tier.map_or(palette::series(0), palette::tier);
-                    draw::line(&mut chart, line, c.stroke_width(2), medium)?;
+                    draw::line(chart, line, c.stroke_width(2), medium)?;
                 }
             }
         }
-        // Labels of points above the axis stack down from the top edge, so
-        // that points of about the same x stay readable, down to half the
-        // plot (a sweep of repeated counts stacked hundreds past its foot);
-        // beyond, the points keep their marks.
+        Ok(())
+    }
+
+    /// Each point's mark and label. Labels of points above the axis stack
+    /// down from the top edge, so that points of about the same x stay
+    /// readable, down to half the plot (a sweep of repeated counts stacked
+    /// hundreds past its foot); beyond, the points keep their marks.
+    fn marks<DB: DrawingBackend>(
+        &self,
+        chart: &mut Xy<'_, DB>,
+        points: &[&SweepPoint],
+        ytop: f64,
+        medium: Medium,
+    ) -> DrawResult {
         let rows = i32::try_from(chart.plotting_area().dim_in_pixel().1 / 2 / LABEL_ROW)
             .unwrap_or(i32::MAX);
         let mut above = 0;
-        for p in &points {
+        for p in points {
             let stack = if p.minutes() <= ytop {
                 Some(0)
             } else {
                 above += 1;
                 (above <= rows).then_some(above - 1)
             };
-            mark(&mut chart, p, (self.x(p), ytop), stack, medium)?;
+            mark(chart, p, (self.x(p), ytop), stack, medium)?;
         }
         // The marks without a label are counted where the labels end.
         if above > rows {
@@ -461,7 +484,7 @@ impl SweepPlot<'_> {
                 .draw(&(EmptyElement::at((first, ytop)) + Text::new(note, (8, dy), font)))
                 .map_err(err)?;
         }
-        Ok(PixelRect::of(chart.plotting_area()))
+        Ok(())
     }
 
     fn keys(&self) -> Vec<Key> {
