@@ -5,6 +5,7 @@
 mod event;
 mod pool;
 mod timetable;
+mod workload_state;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,13 +13,13 @@ use event::{Event, Task};
 use pool::{Ended, PoolState};
 pub use timetable::{TIMETABLE_MAX_ENTRIES, Timetable};
 use timetable::{count_at, next_change};
+use workload_state::WorkloadState;
 
-use crate::engine::{EventQueue, Lane, SimRng, stream_rng};
+use crate::engine::{EventQueue, Lane};
 use crate::model::{PoolId, QueueObservation, Scaling, Target, TierKind, WorkloadId};
 use crate::results::Recorder;
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime};
-use crate::workload::{ArrivalStream, WorkloadSpec};
 
 /// Events between two looks at the cancel flag: a relaxed load is about a
 /// nanosecond, and even slow events (a schedule's calendar search) then
@@ -30,85 +31,6 @@ pub use crate::model::MAX_QUEUED;
 
 /// Bytes a queued run takes (for the memory estimate).
 pub const QUEUED_RUN_BYTES: usize = std::mem::size_of::<Task>();
-
-/// Random streams per workload: arrivals and run times are independent, so a
-/// change of one workload's rate leaves the others' draws untouched.
-const STREAMS_PER_WORKLOAD: u64 = 2;
-
-struct WorkloadState {
-    /// Its pending arrival was the last one drawn (its time and place in
-    /// the event order are in `Replication::arrivals`).
-    arrivals: ArrivalStream,
-    durations: SimRng,
-    /// Amdahl factor of the workload's target tier.
-    runtime_factor: f64,
-}
-
-impl WorkloadState {
-    /// Workload `i` of `scenario` in replication `replication`: its own
-    /// two random streams, so a change of one workload's rate leaves the
-    /// others' draws untouched, and its firings read from `timetable`.
-    fn new(
-        scenario: &Scenario,
-        timetable: &Timetable,
-        i: usize,
-        replication: u32,
-    ) -> WorkloadState {
-        let (spec, w) = (&scenario.simulation, &scenario.workloads[i]);
-        let stream = i as u64 * STREAMS_PER_WORKLOAD;
-        let cpu = match w.target {
-            Target::Pool(p) => scenario.pools[p.0 as usize].tier.vcpu(),
-            Target::DefaultCompute => scenario.prices.default_compute.vcpu,
-        };
-        let mut arrivals = ArrivalStream::new(
-            stream_rng(spec.seed, u64::from(replication), stream),
-            SimTime(spec.horizon.0),
-        );
-        if let Some(firings) = &timetable.arrivals[i] {
-            arrivals = arrivals.with_firings(firings);
-        }
-        WorkloadState {
-            arrivals,
-            durations: stream_rng(spec.seed, u64::from(replication), stream + 1),
-            runtime_factor: w.runtime_factor(cpu),
-        }
-    }
-
-    /// Draws the next arrival's time (none when `cancel` is set while
-    /// drawing: the run is over). Inlined into `on_arrival`, as the draw is
-    /// (see `ArrivalStream::next_or_stop`).
-    #[inline(always)]
-    fn schedule_next(&mut self, spec: &WorkloadSpec, cancel: &AtomicBool) -> Option<SimTime> {
-        self.arrivals.next_or_stop(&spec.arrival, cancel)
-    }
-
-    /// The run time of the pending arrival on this workload's target: its
-    /// recorded run time rescaled from the vCPUs it was recorded on, or a
-    /// fresh draw. Inlined into `on_arrival`, with the draw.
-    #[inline(always)]
-    fn service(&mut self, spec: &WorkloadSpec) -> SimDuration {
-        let (reference, factor) = match self.arrivals.recorded() {
-            Some((recorded, cpu)) => {
-                let rescale = spec
-                    .recorded_cpu
-                    .or(cpu)
-                    .map_or(1.0, |c| self.runtime_factor / spec.runtime_factor(c));
-                (recorded, rescale)
-            }
-            None => {
-                let drawn = spec.duration.sample(&mut self.durations);
-                // Ticks -> seconds -> ticks with a factor of 1 gives the same
-                // ticks back (exactly, below 2^51 ticks: 71 years), so the
-                // common unscaled workload skips two conversions a run.
-                if self.runtime_factor == 1.0 {
-                    return drawn;
-                }
-                (drawn, self.runtime_factor)
-            }
-        };
-        SimDuration::from_secs_f64(reference.as_secs_f64() * factor)
-    }
-}
 
 /// vCPUs allocated per quota kind, against the limits.
 struct QuotaState {

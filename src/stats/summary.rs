@@ -158,37 +158,8 @@ pub fn summarise_with(
     fold: ReplicationFold,
     forecast: &Forecast,
 ) -> RunSummary {
-    let pools: Vec<PoolSummary> = scenario
-        .pools
-        .iter()
-        .zip(&forecast.pools)
-        .enumerate()
-        .map(|(i, (p, f))| PoolSummary {
-            name: p.name.clone(),
-            tier: p.tier,
-            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.pools[i])),
-            analytic: f.baseline.clone(),
-            scales: p.scaling != Scaling::Fixed,
-            cold_starts: p.cold_start.is_some(),
-            busiest_hour: f.busiest_hour,
-            load_by_hour: f.load_by_hour.clone(),
-            stranded_by_hour: fold.stranded_by_hour.get(i).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let workloads = scenario
-        .workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| WorkloadSummary {
-            name: w.name.clone(),
-            pool: match w.target {
-                Target::Pool(p) => scenario.pools[p.0 as usize].name.clone(),
-                Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
-            },
-            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.workloads[i])),
-            recorded: recorded_waits(&w.arrival, SimTime(scenario.simulation.warmup.0)),
-        })
-        .collect();
+    let pools = pool_summaries(scenario, &reps, &fold.stranded_by_hour, forecast);
+    let workloads = workload_summaries(scenario, &reps);
     // Every replication of a scenario uses the default compute, or none.
     let default_compute = reps
         .iter()
@@ -236,6 +207,52 @@ pub fn summarise_with(
             })
             .collect(),
     }
+}
+
+/// Per pool, its metrics over the replications beside its forecast, with
+/// the runs stranded by hour of the week (`stranded_by_hour`, per pool).
+fn pool_summaries(
+    scenario: &Scenario,
+    reps: &[ReplicationSummary],
+    stranded_by_hour: &[Vec<u64>],
+    forecast: &Forecast,
+) -> Vec<PoolSummary> {
+    scenario
+        .pools
+        .iter()
+        .zip(&forecast.pools)
+        .enumerate()
+        .map(|(i, (p, f))| PoolSummary {
+            name: p.name.clone(),
+            tier: p.tier,
+            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.pools[i])),
+            analytic: f.baseline.clone(),
+            scales: p.scaling != Scaling::Fixed,
+            cold_starts: p.cold_start.is_some(),
+            busiest_hour: f.busiest_hour,
+            load_by_hour: f.load_by_hour.clone(),
+            stranded_by_hour: stranded_by_hour.get(i).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Per workload, its metrics over the replications, with the waits its
+/// trace recorded when it is a replay.
+fn workload_summaries(scenario: &Scenario, reps: &[ReplicationSummary]) -> Vec<WorkloadSummary> {
+    scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WorkloadSummary {
+            name: w.name.clone(),
+            pool: match w.target {
+                Target::Pool(p) => scenario.pools[p.0 as usize].name.clone(),
+                Target::DefaultCompute => DEFAULT_COMPUTE.to_string(),
+            },
+            metrics: MetricSet::from_replications(reps.iter().map(|r| &r.workloads[i])),
+            recorded: recorded_waits(&w.arrival, SimTime(scenario.simulation.warmup.0)),
+        })
+        .collect()
 }
 
 /// Each wait objective's judged value over the replications: the mean and

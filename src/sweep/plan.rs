@@ -164,24 +164,19 @@ pub fn plan_axis(
     Ok(axis)
 }
 
-/// Searches `points` of `spec` (axes `pool.P.count` and optionally
-/// `pool.P.tier`, for one pool `P`) for the cheapest point meeting `obj`.
-pub fn plan(
-    spec: &SweepSpec,
-    points: &[SweepPoint],
-    metrics: Vec<String>,
-    obj: &Objective,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<PlanOutcome, PlanError> {
-    let count_axis = plan_axis(spec, points, obj)?;
-    // The capacity axis: wait falls and cost rises along it.
-    let count = |p: &SweepPoint| match &p.values[count_axis] {
+/// The count of `p` on the capacity axis `count_axis`: wait falls and
+/// cost rises along it.
+fn count(p: &SweepPoint, count_axis: usize) -> f64 {
+    match &p.values[count_axis] {
         AxisValue::Int(n) => *n as f64,
         AxisValue::Float(x) => *x,
         AxisValue::Text(t) => t.parse().unwrap_or(f64::NAN),
-    };
-    // Group the points by everything but the count (that is, by tier).
+    }
+}
+
+/// `points` grouped by everything but the count (that is, by tier), each
+/// group in count order.
+fn tier_groups(points: &[SweepPoint], count_axis: usize) -> Vec<Vec<&SweepPoint>> {
     let mut groups: BTreeMap<Vec<String>, Vec<&SweepPoint>> = BTreeMap::new();
     for p in points {
         let key = p
@@ -193,32 +188,77 @@ pub fn plan(
             .collect();
         groups.entry(key).or_default().push(p);
     }
-    let columns = metrics.len();
-    let mut table = table_of(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
-    let mut simulations = 0u64;
-    // The search relies on the wait falling as the count rises; it judges
-    // the wait alone (the cost cap is checked on what it finds, since cost
-    // only rises with the count).
-    let wait_only = Objective {
+    let order = |a: &&SweepPoint, b: &&SweepPoint| {
+        let (ca, cb) = (count(a, count_axis), count(b, count_axis));
+        ca.total_cmp(&cb).then(a.index.cmp(&b.index))
+    };
+    groups
+        .into_values()
+        .map(|mut group| {
+            group.sort_by(order);
+            group
+        })
+        .collect()
+}
+
+/// `obj` without its cost cap. The search relies on the wait falling as
+/// the count rises, so it judges the wait alone (the cost cap is checked
+/// on what it finds, since cost only rises with the count).
+fn wait_only(obj: &Objective) -> Objective {
+    Objective {
         slo: Objectives {
             max_cost_per_day_usd: None,
             ..obj.slo.clone()
         },
         ..obj.clone()
-    };
+    }
+}
+
+/// Runs (`meets`) the points of `valid`, in count order, that a binary
+/// search for the smallest count meeting the objective visits, and the
+/// next count after it: it may be the runner-up.
+fn bisect(valid: &[&SweepPoint], mut meets: impl FnMut(&SweepPoint) -> bool) {
+    let (mut lo, mut hi) = (0, valid.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if meets(valid[mid]) {
+            hi = mid
+        } else {
+            lo = mid + 1
+        }
+    }
+    if let Some(next) = valid.get(lo + 1) {
+        meets(next);
+    }
+}
+
+/// Searches `points` of `spec` (axes `pool.P.count` and optionally
+/// `pool.P.tier`, for one pool `P`) for the cheapest point meeting `obj`.
+pub fn plan(
+    spec: &SweepSpec,
+    points: &[SweepPoint],
+    metrics: Vec<String>,
+    obj: &Objective,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<PlanOutcome, PlanError> {
+    let count_axis = plan_axis(spec, points, obj)?;
+    let columns = metrics.len();
+    let mut table = table_of(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
+    let mut simulations = 0u64;
+    let wait_only = wait_only(obj);
     let mut seen: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
     // The first failure to keep a row, reported once the search ends.
     let mut inserted = Ok(());
     let mut rows = Vec::new();
-    for group in groups.values_mut() {
-        group.sort_by(|a, b| count(a).total_cmp(&count(b)).then(a.index.cmp(&b.index)));
+    for group in tier_groups(points, count_axis) {
         // Over-quota counts are known without simulating: keep the valid ones.
         let valid: Vec<&SweepPoint> = group
             .iter()
             .copied()
             .filter(|p| p.scenario.is_ok())
             .collect();
-        let mut run = |p: &SweepPoint| {
+        let run = |p: &SweepPoint| {
             if let Some(&meets) = seen.get(&p.index) {
                 return meets;
             }
@@ -233,19 +273,7 @@ pub fn plan(
             seen.insert(p.index, meets);
             meets
         };
-        let (mut lo, mut hi) = (0, valid.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if run(valid[mid]) {
-                hi = mid
-            } else {
-                lo = mid + 1
-            }
-        }
-        // The next count too: it may be the runner-up.
-        if let Some(next) = valid.get(lo + 1) {
-            run(next);
-        }
+        bisect(&valid, run);
     }
     inserted.map_err(|e| PlanError::Table(e.to_string()))?;
     rows.sort_by_key(|r| r.point);

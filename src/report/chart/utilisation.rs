@@ -102,35 +102,40 @@ impl Plot for HeatPlot {
             }))
             .map_err(err)?;
         let plot = PixelRect::of(chart.plotting_area());
-        // The colour scale.
-        let steps = 10;
-        let (bar, labels) = side.margin(40, 60, 30, 0).split_horizontally(50);
-        let (w, h) = bar.dim_in_pixel();
-        for i in 0..steps {
-            let u = f64::from(i) / f64::from(steps - 1);
-            let y0 = (h as f64 * (1.0 - (f64::from(i) + 1.0) / f64::from(steps))) as i32;
-            let y1 = (h as f64 * (1.0 - f64::from(i) / f64::from(steps))) as i32;
-            bar.draw(&Rectangle::new(
-                [(0, y0), (w as i32, y1)],
-                palette::heat(u).filled(),
-            ))
-            .map_err(err)?;
-        }
-        // Outlined, so that the lightest step shows on white.
-        bar.draw(&Rectangle::new(
-            [(0, 0), (w as i32, h as i32)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        let text = ("sans-serif", 15).into_font();
-        for (label, y) in [("100% busy", 0), ("0%", h as i32 - 15)] {
-            labels
-                .draw(&Text::new(label, (8, y), text.clone()))
-                .map_err(err)?;
-        }
         Ok(Layout {
             plots: vec![plot],
-            keys: vec![PixelRect::of_area(&bar)],
+            keys: vec![colour_scale(&side)?],
         })
     }
+}
+
+/// The colour scale in the `side` area, from 0% busy at the foot to 100%
+/// at the top; returns where it is.
+fn colour_scale<DB: DrawingBackend>(side: &DrawingArea<DB, Shift>) -> DrawResult<PixelRect> {
+    let steps = 10;
+    let (bar, labels) = side.margin(40, 60, 30, 0).split_horizontally(50);
+    let (w, h) = bar.dim_in_pixel();
+    for i in 0..steps {
+        let u = f64::from(i) / f64::from(steps - 1);
+        let y0 = (h as f64 * (1.0 - (f64::from(i) + 1.0) / f64::from(steps))) as i32;
+        let y1 = (h as f64 * (1.0 - f64::from(i) / f64::from(steps))) as i32;
+        bar.draw(&Rectangle::new(
+            [(0, y0), (w as i32, y1)],
+            palette::heat(u).filled(),
+        ))
+        .map_err(err)?;
+    }
+    // Outlined, so that the lightest step shows on white.
+    bar.draw(&Rectangle::new(
+        [(0, 0), (w as i32, h as i32)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    let text = ("sans-serif", 15).into_font();
+    for (label, y) in [("100% busy", 0), ("0%", h as i32 - 15)] {
+        labels
+            .draw(&Text::new(label, (8, y), text.clone()))
+            .map_err(err)?;
+    }
+    Ok(PixelRect::of_area(&bar))
 }

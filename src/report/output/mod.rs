@@ -2,8 +2,14 @@
 //! then swapped in at once, so that a reader (or the next command) sees
 //! the previous set or the new one, never a mix.
 
+mod single_file;
+mod staging;
+
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+pub use single_file::{check_file_target, write_file};
+use staging::{remove_stale_staging, writers};
 
 /// The list of files a command wrote into its folder, kept beside them:
 /// the next run of the command removes what it wrote before and does not
@@ -359,110 +365,6 @@ impl OutputDir {
     }
 }
 
-/// The pid in a staging folder's name (`.NAME.poolcast-PID-XXXXXX`, see
-/// `prepare`), if `name` is one.
-fn staging_pid(name: &std::ffi::OsStr) -> Option<u32> {
-    let (_, rest) = name.to_str()?.strip_prefix('.')?.split_once(".poolcast-")?;
-    let (pid, _) = rest.split_once('-')?;
-    if pid.bytes().all(|b| b.is_ascii_digit()) {
-        pid.parse().ok()
-    } else {
-        None
-    }
-}
-
-/// The staging folders in `parent` (name, pid), `ours` left out.
-fn staging_folders(
-    parent: &Path,
-    ours: Option<&std::ffi::OsStr>,
-) -> impl Iterator<Item = (std::fs::DirEntry, u32)> {
-    std::fs::read_dir(parent)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(move |e| Some(e.file_name().as_os_str()) != ours)
-        .filter_map(|e| {
-            let pid = staging_pid(&e.file_name())?;
-            Some((e, pid))
-        })
-}
-
-/// Whether process `pid` exists (`kill(pid, 0)`: only "no such process"
-/// says it does not; a process of another user is alive too).
-#[cfg(unix)]
-fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // SAFETY: signal 0 only checks that the process exists.
-    let found = unsafe { libc::kill(pid, 0) } == 0;
-    found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
-/// Without a way to tell, every writer is taken to be alive.
-#[cfg(not(unix))]
-fn alive(_: u32) -> bool {
-    true
-}
-
-/// Removes the staging folders in `parent` whose writer is gone: one
-/// killed (SIGKILL, an abort, a second Ctrl-C) cannot remove its own, and
-/// left there it would be named in "waiting for another poolcast" ever
-/// after. Only folders named as `prepare` names them; errors are ignored
-/// (another writer may be removing the same folder).
-fn remove_stale_staging(parent: &Path) {
-    for (entry, pid) in staging_folders(parent, None) {
-        if !alive(pid) && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// The pids of the other live poolcast processes that may hold `folder`'s
-/// lock (from their staging folders' names), in order; `ours` is left
-/// out. Those writing beside it stage inside it (it is their parent: a
-/// sweep's `sweep/` in a run's folder), those writing it stage beside it
-/// under its name.
-fn writers(folder: &Path, ours: Option<&std::ffi::OsStr>) -> Vec<String> {
-    let name = folder
-        .file_name()
-        .map(|n| format!(".{}.", n.to_string_lossy()));
-    let of_folder = staging_folders(parent(folder), ours).filter(|(e, _)| {
-        name.as_ref()
-            .is_some_and(|n| e.file_name().to_string_lossy().starts_with(n.as_str()))
-    });
-    let mut pids: Vec<u32> = staging_folders(folder, ours)
-        .chain(of_folder)
-        .map(|(_, pid)| pid)
-        .filter(|pid| alive(*pid))
-        .collect();
-    pids.sort_unstable();
-    pids.dedup();
-    pids.into_iter().map(|p| p.to_string()).collect()
-}
-
-/// Why a file cannot be written at `path`, if it cannot: checked before
-/// any work, so a bad `--out` fails at once, not after a long fit. It is
-/// refused when it exists and is not a regular file (a folder, a device
-/// such as `/dev/null`, a link), when it is one of `inputs` (the file being
-/// read), when the nearest existing folder on its way is a file, or when a
-/// file cannot be created there (created and removed at once).
-pub fn check_file_target(path: &Path, inputs: &[&Path]) -> Result<(), String> {
-    if let Some(why) = refuse_file_target(path, inputs) {
-        return Err(why);
-    }
-    let absolute = absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let existing = nearest_folder(&absolute)
-        .map_err(|e| format!("{e}, so {} cannot be written under it", path.display()))?;
-    let probe = existing.join(format!(".poolcast-probe-{}", std::process::id()));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .and_then(|_| std::fs::remove_file(&probe))
-        .map_err(|e| format!("cannot write a file in {}: {e}", existing.display()))
-}
-
 /// The folder the absolute `path` goes in, or the nearest one on its way
 /// that exists (the rest are created when it is written); an error when
 /// that nearest existing entry is a file.
@@ -490,58 +392,6 @@ fn without_path(e: io::Error) -> io::Error {
         Some((message, _)) => io::Error::new(e.kind(), message.to_string()),
         None => e,
     }
-}
-
-/// Why `path` may not be replaced by a file written there, if it may not:
-/// it exists and is not a regular file (a folder, a device such as
-/// `/dev/null`, a link), or it is one of `inputs` (the file being read).
-fn refuse_file_target(path: &Path, inputs: &[&Path]) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a folder"
-        } else if meta.is_symlink() {
-            "a symbolic link"
-        } else {
-            "not a regular file (a device, a pipe or a socket)"
-        };
-        return Some(format!(
-            "{} is {what}; poolcast replaces only regular files: give the path of a new file",
-            path.display()
-        ));
-    }
-    let same = |input: &&&Path| match (absolute(path), absolute(input)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    inputs.iter().find(same).map(|input| {
-        format!(
-            "{} is the input file {}; writing there would replace what is read: give another path",
-            path.display(),
-            input.display()
-        )
-    })
-}
-
-/// Writes the file `path` atomically: a temporary file beside it, renamed
-/// over it, so a reader sees the old file or the new one. Check the path
-/// with `check_file_target` first.
-pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    // Temporary files are private (0600); outputs are ordinary files.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// `path` made absolute, links resolved as far as it exists.

@@ -3,19 +3,25 @@
 //! HDR histograms and time-weighted tallies). Only the sampled time series
 //! grows, with horizon / sample_interval.
 
+mod objective_tally;
+mod pool_tally;
+mod workload_tally;
+
 use std::borrow::Cow;
 
 use super::hourly::{HourWaits, HourlyWaits};
-use super::tally::{DailyArea, TimeWeighted, day_span};
-use crate::model::{
-    Calendar, HOURS_OF_WEEK, HourOfWeek, Objectives, Per, PoolId, Target, Window, WorkloadId,
-};
+use super::tally::day_span;
+use crate::model::{Calendar, HOURS_OF_WEEK, HourOfWeek, PoolId, Target, WorkloadId};
 use crate::results::{
-    DefaultComputeMetric, HistogramCounts, LevelBlock, LevelRecorder, PoolLevels, PoolMetric,
-    Recorder, TotalMetric, Values, WorkloadMetric,
+    DefaultComputeMetric, HistogramCounts, LevelBlock, PoolLevels, PoolMetric, Recorder,
+    TotalMetric, Values, WorkloadMetric,
 };
 use crate::scenario::Scenario;
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
+pub use objective_tally::ObjectiveWaits;
+use objective_tally::{ObjectiveTally, objective_waits, windowed};
+use pool_tally::PoolTally;
+use workload_tally::WorkloadTally;
 
 /// Ticks in a day: the unit of `cost_by_day`.
 const DAY_TICKS: u64 = 86_400 * TICKS_PER_SECOND;
@@ -30,96 +36,6 @@ fn quantiles<const N: usize>(counts: &HistogramCounts, qs: [f64; N]) -> [f64; N]
 
 fn secs(ticks: u64) -> f64 {
     ticks as f64 / TICKS_PER_SECOND as f64
-}
-
-#[derive(Debug)]
-struct WorkloadTally {
-    arrived: u64,
-    started: u64,
-    waited: u64,
-    completed: u64,
-    timed_out: u64,
-    /// Still queued at the end: counted in the waits with their wait so far.
-    censored: u64,
-    wait_sum: u128,
-    run_sum: u128,
-    turnaround_sum: u128,
-    /// Waits above zero; the zero waits (`waiting_runs() - waited`) are
-    /// added in one step by `close`, sparing a record per run that did not
-    /// wait.
-    wait: HistogramCounts,
-    turnaround: HistogramCounts,
-}
-
-impl WorkloadTally {
-    fn new() -> Self {
-        WorkloadTally {
-            arrived: 0,
-            started: 0,
-            waited: 0,
-            completed: 0,
-            timed_out: 0,
-            censored: 0,
-            wait_sum: 0,
-            run_sum: 0,
-            turnaround_sum: 0,
-            wait: HistogramCounts::default(),
-            turnaround: HistogramCounts::default(),
-        }
-    }
-
-    /// Runs whose wait is known or bounded: started, or still queued.
-    fn waiting_runs(&self) -> u64 {
-        self.started + self.censored
-    }
-
-    /// Records a wait of `ticks` (started or censored).
-    #[inline(always)]
-    fn wait(&mut self, ticks: u64) {
-        self.waited += u64::from(ticks > 0);
-        self.wait_sum += u128::from(ticks);
-        if ticks > 0 {
-            self.wait.record(ticks);
-        }
-    }
-
-    /// The wait counts, the zero waits added (the same counts as recording
-    /// each wait as it happened).
-    fn close(&mut self) -> HistogramCounts {
-        let mut wait = std::mem::take(&mut self.wait);
-        let zeros = self.waiting_runs() - self.waited;
-        if zeros > 0 {
-            wait.record_n(0, zeros);
-        }
-        // Kept until the summary, without the room it grew into.
-        wait.shrink_to_fit();
-        wait
-    }
-
-    /// The metrics, with `wait` the counts `close` gave.
-    fn metrics(&self, wait: &HistogramCounts) -> Values<WorkloadMetric> {
-        use WorkloadMetric as M;
-        let [p50, p90, p95, p99] = quantiles(wait, [0.5, 0.9, 0.95, 0.99]);
-        let ended = self.completed + self.timed_out;
-        let mut m = Values::undefined();
-        m[M::Arrived] = self.arrived as f64;
-        m[M::Completed] = self.completed as f64;
-        m[M::TimedOut] = self.timed_out as f64;
-        m[M::WaitedFraction] = ratio(self.waited, self.waiting_runs());
-        m[M::WaitMeanS] = mean_secs(self.wait_sum, self.waiting_runs());
-        m[M::WaitP50S] = p50;
-        m[M::WaitP90S] = p90;
-        m[M::WaitP95S] = p95;
-        m[M::WaitP99S] = p99;
-        if let Some(max) = wait.max() {
-            m[M::WaitMaxS] = secs(max);
-        }
-        m[M::RunMeanS] = mean_secs(self.run_sum, ended);
-        m[M::TurnaroundMeanS] = mean_secs(self.turnaround_sum, ended);
-        m[M::TurnaroundP95S] = quantiles(&self.turnaround, [0.95])[0];
-        m[M::Censored] = self.censored as f64;
-        m
-    }
 }
 
 /// `num / den`, NaN when `den` is 0 (undefined, not zero).
@@ -138,31 +54,6 @@ fn mean_secs(sum: u128, n: u64) -> f64 {
     } else {
         sum as f64 / n as f64 / TICKS_PER_SECOND as f64
     }
-}
-
-#[derive(Debug)]
-struct PoolTally {
-    queued: TimeWeighted,
-    busy: TimeWeighted,
-    allocated: TimeWeighted,
-    /// Queued runs while no instance was ready: waiting for capacity that
-    /// did not exist.
-    queued_without_capacity: TimeWeighted,
-    /// Allocated instances by day, for the cost per day.
-    allocated_by_day: DailyArea,
-    price_per_hour_usd: f64,
-    scale_ups: u64,
-    capped: u64,
-    denied: u64,
-    preempted: u64,
-    cold_starts: u64,
-    cold_extra: u128,
-    series: LevelRecorder,
-    /// Instances ready now (set at time 0 and on every change).
-    ready: u32,
-    /// Runs that arrived while no instance was ready, by hour of the week
-    /// of arrival (empty until the first).
-    stranded_by_hour: Vec<u64>,
 }
 
 /// Collects one replication's statistics over the window [warm-up, horizon].
@@ -201,30 +92,6 @@ pub struct ReplicationStats {
     alike: Option<Box<[usize; HOURS_OF_WEEK]>>,
     /// When the replication stopped early, if it did.
     stopped_at: Option<SimTime>,
-}
-
-/// What a wait objective keeps of a replication.
-#[derive(Debug)]
-struct ObjectiveTally {
-    /// The workloads it judges.
-    members: Vec<usize>,
-    window: Option<Window>,
-    per: Per,
-    /// Under a window and `per = "window"`: the waits of the runs that
-    /// arrived inside it.
-    window_waits: HistogramCounts,
-}
-
-/// A wait objective's value in one replication: the p95 wait of the runs
-/// it judges, seconds, over its window or in each hour of the week (NaN
-/// where no run arrived: nothing to judge).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ObjectiveWaits {
-    /// `per = "window"`.
-    Window(f64),
-    /// `per = "hour"`: 168 values, Monday 00:00 first; NaN outside the
-    /// window too.
-    Hours(Vec<f64>),
 }
 
 /// One replication's metrics.
@@ -314,22 +181,9 @@ impl ReplicationStats {
             pools: scenario
                 .pools
                 .iter()
-                .map(|p| PoolTally {
-                    queued: TimeWeighted::new(window_start),
-                    busy: TimeWeighted::new(window_start),
-                    allocated: TimeWeighted::new(window_start),
-                    queued_without_capacity: TimeWeighted::new(window_start),
-                    allocated_by_day: DailyArea::new(window_start, window_end, DAY_TICKS),
-                    price_per_hour_usd: scenario.prices.instance_hour_usd(p.tier),
-                    scale_ups: 0,
-                    capped: 0,
-                    denied: 0,
-                    preempted: 0,
-                    cold_starts: 0,
-                    cold_extra: 0,
-                    series: LevelRecorder::with_capacity(samples),
-                    ready: 0,
-                    stranded_by_hour: Vec::new(),
+                .map(|p| {
+                    let price = scenario.prices.instance_hour_usd(p.tier);
+                    PoolTally::new(window_start, window_end, price, samples)
                 })
                 .collect(),
             default_runs: 0,
@@ -378,64 +232,6 @@ impl ReplicationStats {
             }
         }
     }
-}
-
-/// Each wait objective's value: from the runs of its window, or from the
-/// waits by hour of its workloads (hours `alike` pooled).
-fn objective_waits(
-    objectives: &[ObjectiveTally],
-    waits: &[HistogramCounts],
-    by_hour: &[Vec<HourWaits>],
-    all_p95: f64,
-    alike: Option<&[usize; HOURS_OF_WEEK]>,
-) -> Vec<ObjectiveWaits> {
-    objectives
-        .iter()
-        .map(|o| match (o.per, o.window) {
-            (Per::Hour, window) => ObjectiveWaits::Hours(hourly_p95(o, window, by_hour, alike)),
-            (Per::Window, Some(_)) => ObjectiveWaits::Window(quantiles(&o.window_waits, [0.95])[0]),
-            // Every workload: the p95 the totals have.
-            (Per::Window, None) if o.members.len() == waits.len() => {
-                ObjectiveWaits::Window(all_p95)
-            }
-            (Per::Window, None) => {
-                let mut pooled = HistogramCounts::default();
-                for &w in &o.members {
-                    pooled.add(&waits[w]);
-                }
-                ObjectiveWaits::Window(quantiles(&pooled, [0.95])[0])
-            }
-        })
-        .collect()
-}
-
-/// A per-hour objective's p95 wait in each hour of the week (NaN outside
-/// its window and where no run arrived): of the runs of its workloads that
-/// arrived in the hour and in every judged hour alike to it.
-fn hourly_p95(
-    o: &ObjectiveTally,
-    window: Option<Window>,
-    by_hour: &[Vec<HourWaits>],
-    alike: Option<&[usize; HOURS_OF_WEEK]>,
-) -> Vec<f64> {
-    let judged = |h: usize| window.is_none_or(|w| w.overlaps(HourOfWeek::from_index(h)));
-    let class = |h: usize| alike.map_or(h, |a| a[h]);
-    // By class (its first hour), computed at its first judged hour.
-    let mut p95: [Option<f64>; HOURS_OF_WEEK] = [None; HOURS_OF_WEEK];
-    (0..HOURS_OF_WEEK)
-        .map(|h| {
-            if !judged(h) {
-                return f64::NAN;
-            }
-            *p95[class(h)].get_or_insert_with(|| {
-                let cells: Vec<&HourWaits> = (0..HOURS_OF_WEEK)
-                    .filter(|&k| class(k) == class(h) && judged(k))
-                    .flat_map(|k| o.members.iter().map(move |&w| &by_hour[w][k]))
-                    .collect();
-                HourWaits::quantile_of(&cells, 0.95)
-            })
-        })
-        .collect()
 }
 
 impl ReplicationStats {
@@ -586,68 +382,6 @@ impl ReplicationStats {
         m[M::WaitingCostUsd] = waiting_cost;
         m[M::TotalCostUsd] = cost + waiting_cost;
         m
-    }
-}
-
-/// Per workload, the objectives with a window that judge its runs.
-fn windowed(objectives: &Objectives, workloads: usize) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); workloads];
-    for (i, o) in objectives.waits.iter().enumerate() {
-        if o.window.is_some() && o.per == Per::Window {
-            for (w, _) in &o.workloads {
-                out[*w].push(i);
-            }
-        }
-    }
-    out
-}
-
-impl PoolTally {
-    /// The pool's metrics over the window ending at `end`, with the waits
-    /// of its workloads (runs, runs that waited, wait ticks), and its cost
-    /// by day.
-    fn finish(
-        &mut self,
-        end: SimTime,
-        (runs, waited, wait_sum): (u64, u64, u128),
-    ) -> (Values<PoolMetric>, Vec<f64>) {
-        use PoolMetric as M;
-        let (_, qmax) = self.queued.finish(end);
-        let (busy, _) = self.busy.finish(end);
-        let (alloc, _) = self.allocated.finish(end);
-        let (starved, _) = self.queued_without_capacity.finish(end);
-        let instance_hours = hours(alloc);
-        let daily = self
-            .allocated_by_day
-            .finish(end)
-            .iter()
-            .map(|&a| hours(a) * self.price_per_hour_usd)
-            .collect();
-        let mut m = Values::undefined();
-        m[M::InstancesMean] = self.allocated.mean(end);
-        m[M::Utilization] = if m[M::InstancesMean].is_nan() {
-            // An empty window (stopped at the end of the warm-up).
-            f64::NAN
-        } else if alloc == 0 {
-            0.0
-        } else {
-            busy as f64 / alloc as f64
-        };
-        m[M::QueueLenMean] = self.queued.mean(end);
-        m[M::QueueLenMax] = f64::from(qmax);
-        m[M::InstanceHours] = instance_hours;
-        m[M::CostUsd] = instance_hours * self.price_per_hour_usd;
-        m[M::ScaleUpsCapped] = self.capped as f64;
-        m[M::ScaleUps] = self.scale_ups as f64;
-        m[M::InstancesDenied] = self.denied as f64;
-        m[M::Preempted] = self.preempted as f64;
-        m[M::ColdStarts] = self.cold_starts as f64;
-        m[M::ColdStartHours] = hours(self.cold_extra);
-        m[M::NoCapacityWaitHours] = hours(starved);
-        m[M::WaitMeanS] = mean_secs(wait_sum, runs);
-        m[M::WaitedFraction] = ratio(waited, runs);
-        m[M::StrandedRuns] = self.stranded_by_hour.iter().sum::<u64>() as f64;
-        (m, daily)
     }
 }
 
