@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-mod estimate;
+mod forecast;
 
-pub(super) use estimate::sweep_estimate_rows;
-pub use estimate::{estimate_table, sweep_estimate_table};
+pub(super) use forecast::sweep_estimate_rows;
+pub use forecast::{estimate_table, sweep_estimate_table};
 
 use super::verdict::verdict_lines;
 use crate::model::{MAX_TIMEOUT, MIN_TIMEOUT, PriceTable, Quota, Tier};
