@@ -36,7 +36,7 @@ pub use objective::{ObjectiveEstimate, WaitModel};
 pub use offered::{Batch, Occupancy, WeeklyArrivals};
 pub use queue::{Mmc, baseline, erlang_c, offered_loads};
 
-use crate::model::{Forecast, HourLoad, Per, PoolForecast, WaitObjective};
+use crate::model::{Forecast, HOURS_OF_WEEK, HourLoad, Per, PoolForecast, WaitObjective};
 use crate::results::{ObjectiveKind, SloVerdict};
 use crate::scenario::Scenario;
 use crate::stats::StatsSetup;
@@ -72,6 +72,16 @@ pub fn of(s: &Scenario) -> Forecast {
         })
         .collect();
     Forecast { pools, alike_hours }
+}
+
+/// For each hour of the week of `s`, the first hour alike to it: the
+/// judge's classes under a per-hour objective, else made from `forecast`'s
+/// loads (the planner reads them for the runs a scale-in would strand).
+pub fn alike_hours_of(s: &Scenario, forecast: &Forecast) -> Box<[usize; HOURS_OF_WEEK]> {
+    forecast
+        .alike_hours
+        .clone()
+        .unwrap_or_else(|| Box::new(alike_hours(s, &loads(forecast))))
 }
 
 /// Whether an objective of `s` is judged per hour (and needs the alike

@@ -26,7 +26,9 @@
 //!    to the floor first, then each floor block once, then down to none,
 //!    so no single-block decrement of the result meets, the floor's
 //!    included. A judged run queued into an hour without instances for
-//!    longer than `max_stranded` is stranded, and misses.
+//!    longer than `max_stranded` is stranded, and misses; so is a run
+//!    queued at a scale-in on any day alike to one that scales to 0 there
+//!    (a rare event, judged over alike days as the waits are).
 //! 5. **Confirmation.** The result is simulated again with a seed the
 //!    search never saw and at least 20 replications. If it misses there,
 //!    those replications join the judge and the search goes back to 3.
@@ -564,5 +566,51 @@ mod tests {
             );
         }
         assert!(tried > 0);
+    }
+
+    /// Issue 26: with a 10-minute target the search had scaled to none at
+    /// 18:00 on Fridays while Monday to Thursday kept an instance until
+    /// 20:00 (runs queued at their 18:00 scale-in); a build queued into
+    /// Friday's waited for Monday on a seed the search never saw. A
+    /// scale-in is judged on the runs queued at it on every alike day.
+    #[test]
+    fn a_weekday_that_scales_in_earlier_than_its_alike_days_misses() {
+        let (source, s) = bundled_team();
+        let source = source.replace("wait_p95 = \"5m\"", "wait_p95 = \"10m\"");
+        let s10 = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
+        assert_ne!(s10.slo.wait_p95, s.slo.wait_p95);
+        let req = request(&source, &s10);
+        let cancel = AtomicBool::new(false);
+        let (mut search, _, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+        // Judged as at the search's last round: its own set and the two
+        // confirmations that had missed.
+        let first = search.sets[0];
+        for round in 1..CONFIRM_ROUNDS {
+            search.sets.push(ReplicationSet {
+                seed: first.seed + round,
+                replications: CONFIRM_REPLICATIONS,
+            });
+        }
+        let at = |d: usize, h: usize| crate::model::HourOfWeek::new(d, h).index();
+        // That plan: 7 from 09:00, 8 from 15:00, 1 from 18:00 to 20:00 on
+        // Monday to Thursday, none from 18:00 on Friday.
+        let mut counts = profile::tests::workday(7, 0);
+        for d in 0..5 {
+            for h in 15..18 {
+                counts[at(d, h)] = 8;
+            }
+        }
+        let mut every_day = counts.clone();
+        for d in 0..5 {
+            every_day[at(d, 18)] = 1;
+            every_day[at(d, 19)] = 1;
+        }
+        let mut friday_apart = every_day.clone();
+        friday_apart[at(4, 18)] = 0;
+        friday_apart[at(4, 19)] = 0;
+        let apart = search.evaluate(&friday_apart).expect("simulated");
+        assert!(!apart.meets);
+        assert!(apart.counts.stranded[at(4, 18)] > 0);
+        assert!(search.evaluate(&every_day).expect("simulated").meets);
     }
 }

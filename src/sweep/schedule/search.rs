@@ -44,7 +44,7 @@ pub(super) struct Evaluation {
     pub(super) meets: bool,
     /// Whether some judged set had no run to judge (an undefined wait).
     undefined: bool,
-    counts: HourCounts,
+    pub(super) counts: HourCounts,
 }
 
 /// The search's state: the scenario, the pool, what bounds each hour, and
@@ -99,7 +99,9 @@ impl Search<'_> {
     /// into the run as it ends (`replication::run_recorded`: the waits by
     /// hour of 500 replications had been held until the last one ended).
     /// `schedule` is the pool's count in each hour of the week that `s`
-    /// holds as rules.
+    /// holds as rules; its scale-ins to none strand the runs queued at the
+    /// end of the hours alike to the hour before
+    /// (`HourCounts::strand_at_scale_ins`).
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
@@ -116,9 +118,10 @@ impl Search<'_> {
         };
         let max_stranded = self.max_stranded;
         let hours = Mutex::new(HourCounts::default());
+        let forecast = crate::forecast::of(s);
         let run = run_recorded(
             s,
-            &crate::forecast::of(s),
+            &forecast,
             &opts,
             |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded, schedule)),
             |_, tally| {
@@ -130,10 +133,10 @@ impl Search<'_> {
             return Err(ScheduleError::Cancelled);
         };
         self.simulations += u64::from(reps);
-        Ok((
-            run,
-            hours.into_inner().unwrap_or_else(PoisonError::into_inner),
-        ))
+        let mut hours = hours.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let alike = crate::forecast::alike_hours_of(s, &forecast);
+        hours.strand_at_scale_ins(schedule, &alike, max_stranded);
+        Ok((run, hours))
     }
 
     /// Whether `run` meets every wait objective on the upper end of its

@@ -28,6 +28,10 @@ pub(super) struct HourCounts {
     /// a judged run that waited longer than the bound across an hour the
     /// schedule leaves without instances, by the first such hour.
     pub stranded: Vec<u64>,
+    /// Runs of the pool (all workloads) still queued when a scale-in fired
+    /// at the end of each hour would take effect: those a scale-in to none
+    /// there would strand.
+    pub carried: Vec<u64>,
 }
 
 impl Default for HourCounts {
@@ -38,7 +42,8 @@ impl Default for HourCounts {
             over: zero.clone(),
             hour_runs: zero.clone(),
             hour_over: zero.clone(),
-            stranded: zero,
+            stranded: zero.clone(),
+            carried: zero,
         }
     }
 }
@@ -51,10 +56,47 @@ impl AddAssign<&HourCounts> for HourCounts {
             (&mut self.hour_runs, &other.hour_runs),
             (&mut self.hour_over, &other.hour_over),
             (&mut self.stranded, &other.stranded),
+            (&mut self.carried, &other.carried),
         ];
         for (sum, add) in pairs {
             for (s, a) in sum.iter_mut().zip(add) {
                 *s += a;
+            }
+        }
+    }
+}
+
+impl HourCounts {
+    /// Counts as stranded, at each scale-in to none that lasts at least
+    /// `bound`, the runs `carried` by every hour alike to the hour before
+    /// it (`alike`: the same arrivals and instances, so the
+    /// same chance of a queue there). Stranding is a rare event judged
+    /// over alike hours, as the wait objectives are: where Monday to
+    /// Thursday keep an instance after the last builds because runs were
+    /// queued at 18:00, a Friday that scales to none at 18:00 strands a
+    /// run over the weekend as soon as one is queued then, whether or not
+    /// the judged seeds showed it (issue 26's 10-minute frontier plan).
+    pub(super) fn strand_at_scale_ins(
+        &mut self,
+        schedule: &[u32],
+        alike: &[usize; HOURS_OF_WEEK],
+        bound: SimDuration,
+    ) {
+        let mut by_class = [0u64; HOURS_OF_WEEK];
+        for (h, &carried) in self.carried.iter().enumerate() {
+            by_class[alike[h]] += carried;
+        }
+        let hour = SimDuration::from_secs(3600).0;
+        for z in 0..HOURS_OF_WEEK {
+            let before = (z + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK;
+            if schedule[z] != 0 || schedule[before] == 0 {
+                continue;
+            }
+            let none = (0..HOURS_OF_WEEK)
+                .take_while(|k| schedule[(z + k) % HOURS_OF_WEEK] == 0)
+                .count() as u64;
+            if none * hour >= bound.0 {
+                self.stranded[z] = self.stranded[z].max(by_class[alike[before]]);
             }
         }
     }
@@ -82,6 +124,8 @@ pub(super) struct HourTally<'a> {
     max_stranded_ticks: u64,
     /// The schedule's count in each hour of the week.
     schedule: &'a [u32],
+    /// How long after its rule fires a scale-in takes effect.
+    scale_in_delay: SimDuration,
     counts: HourCounts,
 }
 
@@ -116,6 +160,7 @@ impl<'a> HourTally<'a> {
             from: SimTime(s.simulation.warmup.0),
             max_stranded_ticks: max_stranded.0,
             schedule,
+            scale_in_delay: s.pools[pool.0 as usize].provisioning,
             counts: HourCounts::default(),
         }
     }
@@ -131,6 +176,9 @@ impl<'a> HourTally<'a> {
         };
         if arrived_at < self.from {
             return;
+        }
+        if wait_ticks > 0 {
+            self.carry(arrived_at, wait_ticks);
         }
         let calendar = &self.scenario.simulation.calendar;
         let (day, minute) = calendar.weekday_minute(arrived_at);
@@ -152,6 +200,23 @@ impl<'a> HourTally<'a> {
                 }
             }
             None => c.stranded[hour] += u64::from(wait_ticks > self.max_stranded_ticks),
+        }
+    }
+
+    /// Counts a run that waited `wait_ticks` from `arrived_at` in
+    /// `carried` of every hour at whose end it would have been queued when
+    /// a scale-in fired then took effect (the pool's provisioning time
+    /// later: instances serve the queue until then).
+    fn carry(&mut self, arrived_at: SimTime, wait_ticks: u64) {
+        let calendar = &self.scenario.simulation.calendar;
+        let started = arrived_at.0.saturating_add(wait_ticks);
+        let delay = self.scale_in_delay.0;
+        let (_, mut end, mut hour) =
+            calendar.wall_hour(SimTime(arrived_at.0.saturating_sub(delay)));
+        while end.0.saturating_add(delay) < started {
+            self.counts.carried[HourOfWeek::new(hour.0, hour.1).index()] += 1;
+            let (_, next_end, next) = calendar.wall_hour(end);
+            (end, hour) = (next_end, next);
         }
     }
 
@@ -188,5 +253,71 @@ impl Recorder for HourTally<'_> {
     }
     fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
         self.tally(w, arrived_at, at.saturating_since(arrived_at).0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::schedule::profile::tests::workday;
+
+    fn at(day: usize, hour: usize) -> usize {
+        HourOfWeek::new(day, hour).index()
+    }
+
+    /// Every weekday's hour alike to Monday's, the weekend apart.
+    fn weekdays_alike() -> [usize; HOURS_OF_WEEK] {
+        std::array::from_fn(|h| {
+            let h = HourOfWeek::from_index(h);
+            if h.day() < 5 { h.hour() } else { h.index() }
+        })
+    }
+
+    /// A workday at 8 with an instance from 18:00 to 20:00 on Monday to
+    /// Thursday only.
+    fn friday_without_the_evening() -> Vec<u32> {
+        let mut counts = workday(8, 0);
+        for day in 0..4 {
+            counts[at(day, 18)] = 1;
+            counts[at(day, 19)] = 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn a_run_queued_at_one_weekday_scale_in_strands_the_alike_day_that_drops_to_none() {
+        let mut c = HourCounts::default();
+        // One run queued at Tuesday 18:00, when the scale-in took effect.
+        c.carried[at(1, 17)] = 1;
+        let bound = SimDuration::from_secs(3600);
+        c.strand_at_scale_ins(&friday_without_the_evening(), &weekdays_alike(), bound);
+        // Friday scales to none at 18:00 until Monday: stranded there.
+        assert_eq!(c.stranded[at(4, 18)], 1);
+        // Monday to Thursday keep an instance at 18:00; their scale-in to
+        // none at 20:00 follows an hour no run was queued at.
+        assert_eq!(c.stranded.iter().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn a_stretch_without_instances_shorter_than_the_bound_strands_no_one() {
+        let mut c = HourCounts::default();
+        c.carried[at(1, 17)] = 2;
+        let mut counts = workday(8, 0);
+        // Friday's evening without instances lasts until Monday 09:00:
+        // 63 hours, within a bound of 100 hours but over one of 60.
+        counts[at(0, 18)] = 1;
+        c.strand_at_scale_ins(
+            &counts,
+            &weekdays_alike(),
+            SimDuration::from_secs(100 * 3600),
+        );
+        assert_eq!(c.stranded.iter().sum::<u64>(), 0);
+        c.strand_at_scale_ins(
+            &counts,
+            &weekdays_alike(),
+            SimDuration::from_secs(60 * 3600),
+        );
+        assert_eq!(c.stranded[at(4, 18)], 2);
+        assert_eq!(c.stranded[at(0, 19)], 0, "Monday's 19:00: 14 hours");
     }
 }
