@@ -13,12 +13,28 @@ use crate::results::{
     SloVerdict, TotalMetric, WorkloadSummary,
 };
 
-/// `value` as pretty JSON with a trailing newline, pushed onto the text
-/// itself: a copy (`format!`) would hold a large summary twice.
+/// `value` as pretty JSON with a trailing newline, in a buffer of its
+/// exact length: serialised once to count its bytes, then into the
+/// buffer. A growing buffer doubles, and a 1,000-pool summary (22 MB)
+/// held up to 33 MB; a copy (`format!`) would hold it twice.
 pub(super) fn pretty(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("plain data serialises");
-    text.push('\n');
-    text
+    /// A writer that keeps only the count of bytes written.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer_pretty(&mut count, value).expect("plain data serialises");
+    let mut bytes = Vec::with_capacity(count.0 + 1);
+    serde_json::to_writer_pretty(&mut bytes, value).expect("plain data serialises");
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
 /// An estimate as `{mean, ci95}` (`ci95` null without an interval), as
