@@ -7,8 +7,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 use super::{ObjectiveEstimate, WaitModel, cost_per_day_usd};
 use crate::model::{BusiestHour, Forecast, HourLoad, PoolBaseline, Tier};
+use crate::results::rounded;
 use crate::scenario::{Scenario, SweepPoint, SweepSpec};
 use crate::units::SimDuration;
 
@@ -151,5 +154,24 @@ impl SweepEstimate {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Serialize for PoolEstimate {
+    /// A pool of `estimate --format json` without its 168 hours (a file
+    /// that shows them adds `load_by_hour`): the baseline as `analytic`,
+    /// the cost per day and per 30-day month.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let day = self.cost_per_day_usd;
+        let mut o = s.serialize_struct("PoolEstimate", 7)?;
+        o.serialize_field("name", &self.name)?;
+        o.serialize_field("tier", &self.tier)?;
+        o.serialize_field("count", &self.count)?;
+        o.serialize_field("analytic", &self.baseline)?;
+        o.serialize_field("busiest_hour", &self.busiest_hour)?;
+        o.serialize_field("cost_per_day_usd", &rounded("cost_per_day_usd", day))?;
+        let month = rounded("cost_per_month_usd", day * 30.0);
+        o.serialize_field("cost_per_month_usd", &month)?;
+        o.end()
     }
 }

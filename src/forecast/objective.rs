@@ -9,10 +9,14 @@
 //! those waits over the judged runs. `estimate` and "what would fix it"
 //! read it.
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 use super::hours::{firing_hour, observed_week, occupancy};
 use super::offered::WeeklyArrivals;
 use super::queue::{Mmc, P95_TAIL};
-use crate::model::{HourLoad, HourOfWeek, Per, PoolId, Target, WaitObjective, Window, meets};
+use crate::model::{
+    HourLoad, HourOfWeek, Per, PoolId, Target, WAIT_P95, WaitObjective, Window, meets,
+};
 use crate::scenario::Scenario;
 
 /// Seconds in an hour.
@@ -38,6 +42,28 @@ impl ObjectiveEstimate {
     /// nothing, as in the judge).
     pub fn met(&self) -> bool {
         meets(self.p95_s, self.objective.target.as_secs_f64())
+    }
+}
+
+impl Serialize for ObjectiveEstimate {
+    /// The keys `slo.objectives[]` of `summary.json` has where they mean
+    /// the same (`value` is the estimated p95, seconds; null when unbounded
+    /// or when no run is judged).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let goal = &self.objective;
+        let workloads: Vec<&str> = goal.workloads.iter().map(|(_, n)| n.as_str()).collect();
+        let mut o = s.serialize_struct("ObjectiveEstimate", 10)?;
+        o.serialize_field("name", WAIT_P95)?;
+        o.serialize_field("workload", &goal.workload)?;
+        o.serialize_field("workloads", &workloads)?;
+        o.serialize_field("per", &goal.per)?;
+        o.serialize_field("target", &goal.target.as_secs_f64())?;
+        o.serialize_field("value", &self.p95_s)?;
+        o.serialize_field("unbounded", &self.p95_s.is_infinite())?;
+        o.serialize_field("met", &self.met())?;
+        o.serialize_field("window", &goal.window)?;
+        o.serialize_field("worst_hour", &self.worst_hour)?;
+        o.end()
     }
 }
 

@@ -8,6 +8,8 @@ use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 use hdrhistogram::Histogram;
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 
 use super::Imported;
 use super::collect::{histogram, merged, quantile_s};
@@ -100,6 +102,15 @@ pub struct BackTestRow {
 }
 
 impl BackTestRow {
+    /// The labels of the judged quantities it misses.
+    fn missed(&self) -> Vec<&'static str> {
+        JUDGED
+            .iter()
+            .filter(|(_, m)| self.p95(*m).missed())
+            .map(|(label, _)| *label)
+            .collect()
+    }
+
     /// The p95 of `measure`.
     pub fn p95(&self, measure: Measure) -> Compared {
         let at = QUANTITIES
@@ -107,6 +118,39 @@ impl BackTestRow {
             .position(|(_, m, q)| *m == measure && *q == 0.95)
             .expect("both measures have a p95");
         self.cells[at]
+    }
+}
+
+impl Serialize for Compared {
+    /// `{recorded_s, simulated_s, half_width_s, spread_s}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("Compared", 4)?;
+        o.serialize_field("recorded_s", &self.recorded)?;
+        o.serialize_field("simulated_s", &self.simulated.mean)?;
+        o.serialize_field("half_width_s", &self.simulated.half_width())?;
+        o.serialize_field("spread_s", &self.spread)?;
+        o.end()
+    }
+}
+
+impl Serialize for BackTestRow {
+    /// `{name, missed, quantities}`, each quantity under its label
+    /// (`wait_p95`).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Quantities<'a>(&'a [Compared; 5]);
+        impl Serialize for Quantities<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let labels = QUANTITIES
+                    .iter()
+                    .map(|(label, _, _)| label.replace(' ', "_"));
+                s.collect_map(labels.zip(self.0))
+            }
+        }
+        let mut o = s.serialize_struct("BackTestRow", 3)?;
+        o.serialize_field("name", &self.name)?;
+        o.serialize_field("missed", &self.missed())?;
+        o.serialize_field("quantities", &Quantities(&self.cells))?;
+        o.end()
     }
 }
 
@@ -225,47 +269,27 @@ impl BackTest {
     /// spread, and whether it is missed, all in seconds (`null` where
     /// undefined); the tolerances; the warnings.
     pub fn json(&self) -> String {
-        let number = |x: f64| {
-            if x.is_finite() {
-                serde_json::json!(x)
-            } else {
-                serde_json::Value::Null
-            }
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            kind: &'a str,
+            setup: &'a str,
+            window_s: f64,
+            p95_tolerance: f64,
+            negligible_s: f64,
+            missed: bool,
+            rows: &'a [BackTestRow],
+            warnings: Vec<String>,
+        }
+        let doc = Doc {
+            kind: &self.kind,
+            setup: &self.setup,
+            window_s: self.window.as_secs_f64(),
+            p95_tolerance: P95_TOLERANCE,
+            negligible_s: NEGLIGIBLE_S,
+            missed: self.rows.iter().any(|r| !r.missed().is_empty()),
+            rows: &self.rows,
+            warnings: self.warnings(),
         };
-        let rows: Vec<serde_json::Value> = self
-            .rows
-            .iter()
-            .map(|row| {
-                let mut cells = serde_json::Map::new();
-                for ((label, _, _), c) in QUANTITIES.iter().zip(&row.cells) {
-                    cells.insert(
-                        label.replace(' ', "_"),
-                        serde_json::json!({
-                            "recorded_s": number(c.recorded),
-                            "simulated_s": number(c.simulated.mean),
-                            "half_width_s": number(c.simulated.half_width()),
-                            "spread_s": [number(c.spread.0), number(c.spread.1)],
-                        }),
-                    );
-                }
-                let missed: Vec<&str> = JUDGED
-                    .iter()
-                    .filter(|(_, m)| row.p95(*m).missed())
-                    .map(|(label, _)| *label)
-                    .collect();
-                serde_json::json!({ "name": row.name, "missed": missed, "quantities": cells })
-            })
-            .collect();
-        let doc = serde_json::json!({
-            "kind": self.kind,
-            "setup": self.setup,
-            "window_s": self.window.as_secs_f64(),
-            "p95_tolerance": P95_TOLERANCE,
-            "negligible_s": NEGLIGIBLE_S,
-            "missed": self.rows.iter().any(|r| JUDGED.iter().any(|(_, m)| r.p95(*m).missed())),
-            "rows": rows,
-            "warnings": self.warnings(),
-        });
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');
         text

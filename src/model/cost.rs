@@ -21,11 +21,12 @@ pub enum PriceBase {
 }
 
 /// Default compute environment parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct DefaultCompute {
     /// vCPUs every default-compute run gets.
     pub vcpu: u32,
     /// USD per vCPU-second of run time.
+    #[serde(rename = "usd_per_vcpu_second")]
     pub vcpu_second_usd: f64,
     /// vCPU-seconds free each 30-day month (pro-rated over the observed window).
     pub free_vcpu_seconds_per_month: f64,

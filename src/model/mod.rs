@@ -2,6 +2,18 @@
 //! prices, the runs' timeouts and the scenario's clock (`Calendar`). Plain
 //! validated data; nothing here runs a simulation or parses a file.
 
+/// `Serialize` as the type's `Display` text: the words a scenario and the
+/// outputs spell it with (`"S2"`, `"Mon 09:00"`, `"hour"`), one home.
+macro_rules! serialize_as_text {
+    ($($ty:ty),*) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    )*};
+}
+
 mod analytic;
 mod calendar;
 mod cost;
@@ -30,3 +42,5 @@ pub use run::{DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT, WorkloadId};
 pub use scaling::{ColdStart, QueueController, QueueObservation, ScaleIn, Scaling, ScheduleRule};
 pub use tier::{Tier, TierKind};
 pub use window::{Window, WindowError};
+
+serialize_as_text!(HourOfWeek, Per, Tier, TierKind, Window);

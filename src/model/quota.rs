@@ -4,7 +4,7 @@
 use super::{PoolSpec, TierKind};
 
 /// vCPU limits per registry. Raising them is a support request in real life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Quota {
     /// vCPUs that all standard (S1/S2/S3) pools may hold together.
     pub standard_vcpu: u32,

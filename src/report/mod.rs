@@ -41,7 +41,7 @@ pub use export::{
     SweepFiles, SweepWrite,
 };
 pub use json::{
-    analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
+    estimate_json, estimate_value, judged_value, objectives_json, summary_json,
     sweep_estimate_json, tiers_json,
 };
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};

@@ -5,12 +5,13 @@ use std::io::{self, Write};
 
 use ::csv::Writer;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use super::csv::cell;
+use super::json::{Object, pretty};
+use crate::model::{Per, Window};
 use crate::results::{
-    Checksum, Decision, Metric, Objective, ObjectiveKind, SweepMetaFile, SweepRow, SweepTable,
-    TotalMetric, WaitFile, objective_id,
+    Checksum, Decision, Metric, Objective, ObjectiveKind, ObjectiveVerdict, SweepMetaFile,
+    SweepRow, SweepTable, TotalMetric, objective_id,
 };
 
 /// A row's verdict cells, from one reading of its verdict: `slo_met` (on
@@ -185,35 +186,72 @@ pub fn write_pareto_csv(
     w.flush()
 }
 
-fn point_json(table: &SweepTable, r: &SweepRow, obj: &Objective) -> Value {
-    let params: Map<String, Value> = table
-        .axes
-        .iter()
-        .cloned()
-        .zip(r.params.iter().map(|p| json!(p)))
-        .collect();
-    let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-    let mean = |m| num(r.total(m).mean);
-    let verdict = r.verdict(obj);
-    json!({
-        "point": r.point,
-        "params": params,
-        "replications": r.replications,
-        "cost_usd": mean(TotalMetric::CostUsd),
-        "cost_per_day_usd": mean(TotalMetric::CostPerDayUsd),
-        "total_cost_usd": mean(TotalMetric::TotalCostUsd),
-        "objective_usd": num(r.cost(obj)),
-        // The deciding wait: the first objective's judged value (the
-        // p95 of every run without one), what the front is drawn on.
-        "wait_p95_s": num(r.wait_p95()),
-        "objectives": verdict.as_ref().map_or(Value::Array(Vec::new()), |v| super::objectives_json(&v.objectives)),
-        "slo_met": verdict.as_ref().map(|v| v.met),
-        "slo_met_upper95": verdict.as_ref().map(|v| v.met_upper95),
-    })
+/// A sweep point as `recommendation.json` gives it: its axis values, its
+/// costs and its verdict.
+#[derive(Serialize)]
+struct PointJson<'a> {
+    point: usize,
+    params: Object<&'a str, &'a str>,
+    replications: u32,
+    cost_usd: f64,
+    cost_per_day_usd: f64,
+    total_cost_usd: f64,
+    objective_usd: f64,
+    /// The deciding wait: the first objective's judged value (the p95 of
+    /// every run without one), what the front is drawn on.
+    wait_p95_s: f64,
+    objectives: Vec<ObjectiveVerdict>,
+    slo_met: Option<bool>,
+    slo_met_upper95: Option<bool>,
 }
 
-fn condition_json(c: &[(&str, &str)]) -> Value {
-    Value::Object(c.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+impl<'a> PointJson<'a> {
+    fn of(table: &'a SweepTable, r: &'a SweepRow, obj: &Objective) -> PointJson<'a> {
+        let mean = |m| r.total(m).mean;
+        let verdict = r.verdict(obj);
+        let met = verdict.as_ref().map(|v| (v.met, v.met_upper95));
+        PointJson {
+            point: r.point,
+            params: Object::zip(&table.axes, &r.params),
+            replications: r.replications,
+            cost_usd: mean(TotalMetric::CostUsd),
+            cost_per_day_usd: mean(TotalMetric::CostPerDayUsd),
+            total_cost_usd: mean(TotalMetric::TotalCostUsd),
+            objective_usd: r.cost(obj),
+            wait_p95_s: r.wait_p95(),
+            objectives: verdict.map_or_else(Vec::new, |v| v.objectives),
+            slo_met: met.map(|m| m.0),
+            slo_met_upper95: met.map(|m| m.1),
+        }
+    }
+}
+
+/// One condition's decision as `recommendation.json` gives it.
+#[derive(Serialize)]
+struct DecisionJson<'a> {
+    condition: Object<&'a str, &'a str>,
+    recommended: Option<PointJson<'a>>,
+    runner_up: Option<PointJson<'a>>,
+    margin_usd: Option<f64>,
+}
+
+/// A wait objective as `recommendation.json`'s `slo.objectives[]` gives it.
+#[derive(Serialize)]
+struct WaitJson<'a> {
+    wait_p95_s: f64,
+    window: Option<Window>,
+    per: Per,
+    workload: Option<&'a str>,
+    workloads: Vec<&'a str>,
+}
+
+/// The objectives a recommendation is judged on.
+#[derive(Serialize)]
+struct SloJson<'a> {
+    wait_p95_s: Option<f64>,
+    max_cost_per_day_usd: Option<f64>,
+    objectives: Vec<WaitJson<'a>>,
+    judged_on: &'static str,
 }
 
 /// `recommendation.json`: per condition (the values of workload and
@@ -232,7 +270,7 @@ pub fn write_recommendation_json(
     #[derive(Serialize)]
     struct Doc<'a> {
         objective: &'static str,
-        slo: Value,
+        slo: SloJson<'a>,
         warnings: &'a [String],
         recommendations: Entries<'a>,
     }
@@ -247,37 +285,40 @@ pub fn write_recommendation_json(
             let mut seq = s.serialize_seq(None)?;
             for d in table.decisions(obj) {
                 let d = d.map_err(S::Error::custom)?;
-                seq.serialize_element(&json!({
-                    "condition": condition_json(&d.condition),
-                    "recommended": d.best.as_ref().map(|b| point_json(table, b, obj)),
-                    "runner_up": d.runner_up.as_ref().map(|u| point_json(table, u, obj)),
-                    "margin_usd": d.best.as_ref().zip(d.runner_up.as_ref()).map(|(b, u)| u.cost(obj) - b.cost(obj)),
-                }))?;
+                let point = |r| PointJson::of(table, r, obj);
+                seq.serialize_element(&DecisionJson {
+                    condition: Object(d.condition),
+                    recommended: d.best.as_ref().map(point),
+                    runner_up: d.runner_up.as_ref().map(point),
+                    margin_usd: d
+                        .best
+                        .as_ref()
+                        .zip(d.runner_up.as_ref())
+                        .map(|(b, u)| u.cost(obj) - b.cost(obj)),
+                })?;
             }
             seq.end()
         }
     }
+    let waits = obj.slo.waits.iter().map(|o| WaitJson {
+        wait_p95_s: o.target.as_secs_f64(),
+        window: o.window,
+        per: o.per,
+        workload: o.workload.as_deref(),
+        workloads: o.workloads.iter().map(|(_, n)| n.as_str()).collect(),
+    });
     let doc = Doc {
         objective: if obj.with_waiting_cost {
             "compute plus waiting cost"
         } else {
             "compute cost"
         },
-        slo: json!({
-            "wait_p95_s": obj.slo.deciding_wait().map(|o| o.target.as_secs_f64()),
-            "max_cost_per_day_usd": obj.slo.max_cost_per_day_usd,
-            "objectives": obj.slo.waits.iter().map(|o| {
-                let file = WaitFile::of(o);
-                json!({
-                    "wait_p95_s": file.wait_p95_s,
-                    "window": file.window,
-                    "per": file.per,
-                    "workload": file.workload,
-                    "workloads": o.workloads.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-                })
-            }).collect::<Vec<_>>(),
-            "judged_on": "upper end of the 95% interval",
-        }),
+        slo: SloJson {
+            wait_p95_s: obj.slo.deciding_wait().map(|o| o.target.as_secs_f64()),
+            max_cost_per_day_usd: obj.slo.max_cost_per_day_usd,
+            objectives: waits.collect(),
+            judged_on: "upper end of the 95% interval",
+        },
         warnings,
         recommendations: Entries { table, obj },
     };
@@ -478,7 +519,5 @@ pub(super) const LISTED: usize = 20;
 
 /// `sweep.json`: what `poolcast merge` needs besides the rows.
 pub fn sweep_meta_json(file: &SweepMetaFile) -> String {
-    let mut text = serde_json::to_string_pretty(file).expect("plain data serialises");
-    text.push('\n');
-    text
+    pretty(file)
 }

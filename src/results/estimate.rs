@@ -18,12 +18,13 @@ pub fn student_t_975(df: u32) -> f64 {
 /// A metric's mean over the replications where it is defined, and its 95%
 /// interval (`None` with fewer than two). A NaN mean means "undefined in
 /// every replication" (e.g. cost per task with no tasks) and is written as
-/// null.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// null. Its JSON is `{mean, ci95}`, as `schedule.json` gives its costs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Estimate {
     /// Mean over replications.
     pub mean: f64,
     /// Standard error of the mean (0 with one replication).
+    #[serde(skip)]
     pub std_error: f64,
     /// Student-t 95% interval `(low, high)`.
     pub ci95: Option<(f64, f64)>,

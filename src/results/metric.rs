@@ -5,6 +5,8 @@
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use super::Estimate;
 
 /// A metric of one scope (pool, workload, default compute, totals).
@@ -281,6 +283,21 @@ impl<M: Metric> MetricSet<M> {
     }
 }
 
+impl<M: Metric> Serialize for MetricSet<M> {
+    /// Every metric's mean as `m` and, with an interval, `m_ci95 = [low,
+    /// high]`, in output order (null where undefined).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (m, e) in self.iter() {
+            map.serialize_entry(m.name(), &e.mean)?;
+            if let Some(ci95) = e.ci95 {
+                map.serialize_entry(&format_args!("{}_ci95", m.name()), &ci95)?;
+            }
+        }
+        map.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +346,31 @@ mod tests {
             )
             .mean
             .is_nan()
+        );
+    }
+
+    #[test]
+    fn a_metric_set_writes_each_mean_then_its_interval() {
+        let set = MetricSet::from_fn(|m| match m {
+            DefaultComputeMetric::Runs => Estimate {
+                mean: 12.0,
+                std_error: 1.0,
+                ci95: Some((10.0, 14.0)),
+            },
+            DefaultComputeMetric::CostUsd => Estimate {
+                mean: f64::NAN,
+                std_error: 0.0,
+                ci95: None,
+            },
+            _ => Estimate {
+                mean: 0.5,
+                std_error: 0.0,
+                ci95: None,
+            },
+        });
+        assert_eq!(
+            serde_json::to_string(&set).expect("serialises"),
+            r#"{"runs":12.0,"runs_ci95":[10.0,14.0],"running_mean":0.5,"vcpu_hours":0.5,"cost_usd":null}"#
         );
     }
 

@@ -4,6 +4,8 @@
 //! baseline, the cost per day, the queue series and wait distributions.
 //! Reports read it; they never go back to the model.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use super::levels::{self, LevelBlock};
 use super::{
     DefaultComputeMetric, HistogramCounts, MetricSet, PoolLevels, PoolMetric, SloVerdict,
@@ -12,41 +14,49 @@ use super::{
 use crate::model::{BusiestHour, Calendar, HourLoad, Objectives, PoolBaseline, Tier};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
 
-/// A pool's metrics over the replications.
-#[derive(Debug, Clone, PartialEq)]
+/// A pool's metrics over the replications; its JSON is a pool of
+/// `summary.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PoolSummary {
     /// Pool name.
     pub name: String,
     /// Pool tier.
     pub tier: Tier,
     /// Metrics over the replications.
+    #[serde(flatten)]
     pub metrics: MetricSet<PoolMetric>,
     /// The steady-state baseline (the run's forecast's).
     pub analytic: PoolBaseline,
     /// Whether the count can change during the run (schedule or
     /// controller).
+    #[serde(skip)]
     pub scales: bool,
     /// Whether fresh instances have cold starts.
+    #[serde(skip)]
     pub cold_starts: bool,
-    /// Offered load and instances by hour of the week (168 entries).
-    pub load_by_hour: Vec<HourLoad>,
     /// The busiest hour under M/M/c, when any run comes.
     pub busiest_hour: Option<BusiestHour>,
+    /// Offered load and instances by hour of the week (168 entries).
+    pub load_by_hour: Vec<HourLoad>,
     /// Runs that arrived while the pool had no instance ready, all
     /// replications together, by hour of the week (empty: none).
+    #[serde(skip)]
     pub stranded_by_hour: Vec<u64>,
 }
 
-/// A workload's metrics over the replications.
-#[derive(Debug, Clone, PartialEq)]
+/// A workload's metrics over the replications; its JSON is a workload of
+/// `summary.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkloadSummary {
     /// Workload name.
     pub name: String,
     /// Pool name, or `"default"`.
     pub pool: String,
     /// Metrics over the replications.
+    #[serde(flatten)]
     pub metrics: MetricSet<WorkloadMetric>,
     /// For a replayed trace with start times: the waits it recorded.
+    #[serde(flatten)]
     pub recorded: Option<RecordedWaits>,
 }
 
@@ -69,6 +79,21 @@ pub const RECORDED_QUANTILES: [(f64, WorkloadMetric); 4] = [
     (0.95, WorkloadMetric::WaitP95S),
     (0.99, WorkloadMetric::WaitP99S),
 ];
+
+impl Serialize for RecordedWaits {
+    /// Keys beside the simulated metrics: `recorded_runs`,
+    /// `recorded_wait_mean_s`, and `recorded_` + each quantile's metric.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use super::Metric;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("recorded_runs", &self.runs)?;
+        map.serialize_entry("recorded_wait_mean_s", &self.mean_s)?;
+        for ((_, m), v) in RECORDED_QUANTILES.iter().zip(self.quantiles_s) {
+            map.serialize_entry(&format_args!("recorded_{}", m.name()), &v)?;
+        }
+        map.end()
+    }
+}
 
 /// The queue-length time series over the replications, one copy: what
 /// the replications were folded into (a copy of it and of its means had

@@ -43,7 +43,7 @@ struct ObjectiveFile {
     with_waiting_cost: bool,
 }
 
-/// A wait objective as `sweep.json` and `recommendation.json` carry it.
+/// A wait objective as `sweep.json` carries it.
 #[derive(Serialize, Deserialize)]
 pub struct WaitFile {
     /// The target, seconds.

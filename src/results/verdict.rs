@@ -6,6 +6,8 @@
 //! (what `run` and `check` report), `met_upper95` the upper end of the 95%
 //! interval (what recommendations use, so that a pick is not luck).
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 use super::Estimate;
 use crate::model::{
     HourOfWeek, Objectives, Per, WAIT_P95, WaitObjective, Window, meets, objective_label,
@@ -32,22 +34,28 @@ impl ObjectiveKind {
 
 /// The value a wait objective is judged on, over the replications: the
 /// p95 of the window's runs, or under `per = "hour"` the worst hour's.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Its JSON is `{mean, upper95, worst_hour}`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Judged {
     /// The mean over replications (NaN when undefined: no run to judge).
+    #[serde(rename = "mean")]
     pub value: f64,
     /// The upper end of its 95% interval (the mean without one); under
     /// `per = "hour"`, the highest upper end of any judged hour.
+    #[serde(rename = "upper95")]
     pub value_upper95: f64,
     /// Whether `value` has a 95% interval.
+    #[serde(skip)]
     pub has_interval: bool,
     /// Under `per = "hour"`, the hour whose mean is `value`.
     pub worst_hour: Option<HourOfWeek>,
     /// Under `per = "hour"`, the judged hours with runs in fewer than half
     /// of the replications (each judged on the replications it has).
+    #[serde(skip)]
     pub thin_hours: u32,
     /// Under `per = "hour"`, the judged hours alike to the worst one
     /// (`forecast::alike_hours`: judged together), itself included.
+    #[serde(skip)]
     pub alike_hours: u32,
 }
 
@@ -228,6 +236,53 @@ pub fn judge(
         met_upper95: verdicts.iter().all(|v| v.met_upper95),
         objectives: verdicts,
     })
+}
+
+impl Serialize for ObjectiveVerdict {
+    /// `summary.json`'s `slo.objectives[]`, the shape `recommendation.json`
+    /// and `schedule.json` share: `per` only for a wait objective, the
+    /// alike hours only with a worst hour.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("ObjectiveVerdict", 12)?;
+        o.serialize_field("name", self.kind.name())?;
+        o.serialize_field("workload", &self.workload)?;
+        o.serialize_field("workloads", &self.workloads)?;
+        let per = (self.kind == ObjectiveKind::WaitP95).then_some(self.per);
+        o.serialize_field("per", &per)?;
+        o.serialize_field("target", &self.target)?;
+        o.serialize_field("value", &self.value)?;
+        o.serialize_field("value_upper95", &self.value_upper95)?;
+        o.serialize_field("met", &self.met)?;
+        o.serialize_field("met_upper95", &self.met_upper95)?;
+        o.serialize_field("window", &self.window)?;
+        o.serialize_field("worst_hour", &self.worst_hour)?;
+        let alike = self.worst_hour.map(|_| self.alike_hours);
+        o.serialize_field("worst_hour_alike", &alike)?;
+        o.end()
+    }
+}
+
+impl Serialize for SloVerdict {
+    /// The `slo` object: the targets of `[slo]` (null when unset), then the
+    /// verdict per objective and overall on both bases.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let target = |kind| {
+            self.objectives
+                .iter()
+                .find(|o| o.kind == kind)
+                .map(|o| o.target)
+        };
+        let mut o = s.serialize_struct("SloVerdict", 5)?;
+        o.serialize_field("wait_p95_s", &target(ObjectiveKind::WaitP95))?;
+        o.serialize_field(
+            "max_cost_per_day_usd",
+            &target(ObjectiveKind::MaxCostPerDay),
+        )?;
+        o.serialize_field("objectives", &self.objectives)?;
+        o.serialize_field("met", &self.met)?;
+        o.serialize_field("met_upper95", &self.met_upper95)?;
+        o.end()
+    }
 }
 
 #[cfg(test)]

@@ -262,3 +262,122 @@ fn issue_13_compare_pairs_identical_scenarios_exactly() {
     let hi: f64 = rows[1][col("wait_p95_s_ci95_high")].parse().unwrap();
     assert!(hi > lo);
 }
+
+/// The keys of `poolcast run --format json` (and `summary.json`), in the
+/// order of docs/outputs.md: derived from the results types' fields, so
+/// a field moved in a struct would move a key.
+#[test]
+fn summary_json_keys_keep_their_order() {
+    use poolcast::results::{Metric, PoolMetric, TotalMetric, WorkloadMetric};
+    let pool = "[[pool]]\nname = \"builders\"\ntier = \"S2\"\ncount = 2";
+    let (_dir, path) = write_scenario(&team(pool, 10.0), "keys.toml");
+    let done = poolcast()
+        .args(["run", "--format", "json", "--outputs", "none"])
+        .arg(&path)
+        .output()
+        .expect("poolcast runs");
+    assert!(done.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&done.stdout).expect("JSON");
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().expect("an object").keys().cloned().collect()
+    };
+    // Each metric `m`, then `m_ci95` (4 replications give an interval).
+    fn metrics<M: Metric>() -> Vec<String> {
+        M::ALL
+            .iter()
+            .flat_map(|m| [m.name().to_string(), format!("{}_ci95", m.name())])
+            .collect()
+    }
+    let strings = |ks: &[&str]| -> Vec<String> { ks.iter().map(|k| k.to_string()).collect() };
+    assert_eq!(
+        keys(&json),
+        strings(&[
+            "scenario",
+            "replications",
+            "seed",
+            "horizon_s",
+            "warmup_s",
+            "start",
+            "pools",
+            "workloads",
+            "totals",
+            "cost_per_day_usd_range",
+            "warnings",
+            "advice",
+            "slo"
+        ])
+    );
+    let pool = &json["pools"][0];
+    let mut want = strings(&["name", "tier"]);
+    want.extend(metrics::<PoolMetric>());
+    want.extend(strings(&["analytic", "busiest_hour", "load_by_hour"]));
+    assert_eq!(keys(pool), want);
+    assert_eq!(
+        keys(&pool["analytic"]),
+        strings(&[
+            "applies",
+            "reason",
+            "offered_load",
+            "utilization",
+            "mean_service_s",
+            "service_cv",
+            "mmc_wait_probability",
+            "mmc_wait_mean_s",
+            "allen_cunneen_wait_mean_s"
+        ])
+    );
+    assert_eq!(
+        keys(&pool["busiest_hour"]),
+        strings(&[
+            "hour_of_week",
+            "offered_load",
+            "instances",
+            "wait_probability",
+            "wait_mean_s",
+            "wait_p95_s"
+        ])
+    );
+    assert_eq!(
+        keys(&pool["load_by_hour"][0]),
+        strings(&["hour_of_week", "offered_load", "instances"])
+    );
+    let mut want = strings(&["name", "pool"]);
+    want.extend(metrics::<WorkloadMetric>());
+    assert_eq!(keys(&json["workloads"][0]), want);
+    let mut want = metrics::<TotalMetric>();
+    want.push("slo_met".into());
+    assert_eq!(keys(&json["totals"]), want);
+    assert_eq!(
+        keys(&json["cost_per_day_usd_range"]),
+        strings(&["vm", "allocation"])
+    );
+    assert_eq!(
+        keys(&json["slo"]),
+        strings(&[
+            "wait_p95_s",
+            "max_cost_per_day_usd",
+            "objectives",
+            "met",
+            "met_upper95"
+        ])
+    );
+    assert_eq!(
+        keys(&json["slo"]["objectives"][0]),
+        strings(&[
+            "name",
+            "workload",
+            "workloads",
+            "per",
+            "target",
+            "value",
+            "value_upper95",
+            "met",
+            "met_upper95",
+            "window",
+            "worst_hour",
+            "worst_hour_alike"
+        ])
+    );
+    // The cost cap has no `per`.
+    assert_eq!(json["slo"]["objectives"][1]["per"], serde_json::Value::Null);
+}
