@@ -244,12 +244,9 @@ impl Outputs {
             return Ok(());
         }
         let doc = doc();
-        self.write(
-            Kind::Md,
-            "summary.md",
-            doc.markdown(self.markdown_charts()).as_bytes(),
-        )?;
-        self.write(Kind::Html, "report.html", doc.html().as_bytes())?;
+        let md = self.markdown_charts();
+        self.write_with(Kind::Md, "summary.md", |w| doc.write_markdown(w, md))?;
+        self.write_with(Kind::Html, "report.html", |w| doc.write_html(w))?;
         self.report.store(
             self.dir.is_some() && self.wants(Kind::Html),
             Ordering::Relaxed,
@@ -317,7 +314,7 @@ impl Outputs {
     /// Writes each chart as NAME.svg and NAME.png, as asked.
     pub(super) fn write_charts(&self, charts: &[report::Chart]) -> Result<()> {
         for c in charts {
-            self.write(Kind::Svg, &format!("{}.svg", c.name), c.svg.as_bytes())?;
+            self.write_with(Kind::Svg, &format!("{}.svg", c.name), |w| c.svg.write_to(w))?;
             self.write(Kind::Png, &format!("{}.png", c.name), &c.png)?;
         }
         Ok(())
