@@ -19,7 +19,7 @@ mod wait_cdf;
 
 pub use frontier::FrontierPoint;
 pub use render::{ChartError, ChartFormats, PixelRect};
-pub use svg::Svg;
+pub use svg::{Svg, SvgSpill};
 use sweep::sweep_data;
 pub(super) use sweep::{Visit, visit_points};
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};

@@ -1,19 +1,46 @@
 //! A chart's SVG document, held in memory only while it is drawn: a
 //! command drawing many charts (a heat map per pool) moves each one to a
-//! scratch file as soon as it is done, and the chart's file and
-//! `report.html` copy it from there, so that memory holds the charts being
-//! drawn, not every chart of the run (1,000 pools' charts take 35 MB).
+//! scratch file as soon as it is done (`SvgSpill`), and the chart's file
+//! and `report.html` copy it from there, so that memory holds the charts
+//! being drawn, not every chart of the run (1,000 pools' charts take
+//! 35 MB).
 
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Copied a piece at a time: few enough system calls for 1,000 pools'
+/// charts (35 MB, twice), little enough memory.
+const COPY_CHUNK: usize = 256 << 10;
+
+/// Where the documents of a command's charts go once drawn: one scratch
+/// file they are appended to, whichever thread drew them (a file per
+/// chart made a thousand files for as many pools).
+#[derive(Debug, Clone)]
+pub struct SvgSpill(Arc<Mutex<tempfile::NamedTempFile>>);
+
+impl SvgSpill {
+    /// Appends to `file`, an empty scratch file (the caller's: beside the
+    /// outputs, so on their disk), removed with the last chart kept in it.
+    pub fn new(file: tempfile::NamedTempFile) -> SvgSpill {
+        SvgSpill(Arc::new(Mutex::new(file)))
+    }
+
+    /// The file, for one append or one read at a time.
+    fn lock(&self) -> std::sync::MutexGuard<'_, tempfile::NamedTempFile> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// Where the document's bytes are.
 #[derive(Debug)]
 enum Text {
     Memory(String),
-    /// A scratch file holding the document from its start.
-    Spilled(File),
+    /// In the spill file from offset `at`.
+    Spilled {
+        spill: SvgSpill,
+        at: u64,
+    },
 }
 
 /// An SVG document, and the part of it `report.html` inlines.
@@ -39,16 +66,17 @@ impl Svg {
         }
     }
 
-    /// Moves the document to the empty scratch file `file` makes (the
-    /// caller's: beside the outputs, so on their disk), and lets go of its
+    /// Moves the document to the end of `spill` and lets go of its
     /// memory; nothing when there is no document (SVG not asked for).
-    pub fn spill(&mut self, file: impl FnOnce() -> io::Result<File>) -> io::Result<()> {
+    pub fn spill(&mut self, spill: &SvgSpill) -> io::Result<()> {
         if let Text::Memory(text) = &self.text
             && !text.is_empty()
         {
-            let mut file = file()?;
+            let mut file = spill.lock();
+            let at = file.seek(SeekFrom::End(0))?;
             file.write_all(text.as_bytes())?;
-            self.text = Text::Spilled(file);
+            let spill = spill.clone();
+            self.text = Text::Spilled { spill, at };
         }
         Ok(())
     }
@@ -72,24 +100,21 @@ impl Svg {
     }
 
     fn copy(&self, range: Range<u64>, out: &mut dyn Write) -> io::Result<()> {
+        let (from, len) = (range.start as usize, (range.end - range.start) as usize);
         match &self.text {
-            Text::Memory(text) => {
-                out.write_all(&text.as_bytes()[range.start as usize..range.end as usize])
-            }
-            Text::Spilled(file) => {
-                // A handle of its own: the copy moves its offset, not the
-                // scratch file's (a `&File` reads and seeks the same way).
-                let mut file = file;
-                file.seek(SeekFrom::Start(range.start))?;
-                let copied = io::copy(&mut file.take(range.end - range.start), out)?;
-                if copied == range.end - range.start {
-                    Ok(())
-                } else {
-                    Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "a chart's scratch file is shorter than the chart",
-                    ))
+            Text::Memory(text) => out.write_all(&text.as_bytes()[from..from + len]),
+            Text::Spilled { spill, at } => {
+                let mut file = spill.lock();
+                file.seek(SeekFrom::Start(at + range.start))?;
+                let mut buf = vec![0; len.min(COPY_CHUNK)];
+                let mut left = len;
+                while left > 0 {
+                    let piece = &mut buf[..left.min(COPY_CHUNK)];
+                    file.read_exact(piece)?;
+                    out.write_all(piece)?;
+                    left -= piece.len();
                 }
+                Ok(())
             }
         }
     }
@@ -128,10 +153,14 @@ mod tests {
         let mut svg = Svg::new(doc.to_string());
         assert_eq!(inline(&svg), "<svg a=\"1\">\n<rect/>\n</svg>");
         assert_eq!(svg.text().unwrap(), doc);
-        svg.spill(tempfile::tempfile).unwrap();
-        assert!(matches!(svg.text, Text::Spilled(_)));
+        let spill = SvgSpill::new(tempfile::NamedTempFile::new().unwrap());
+        let mut before = Svg::new("<svg/>".into());
+        before.spill(&spill).unwrap();
+        svg.spill(&spill).unwrap();
+        assert!(matches!(svg.text, Text::Spilled { at: 6, .. }));
         assert_eq!(inline(&svg), "<svg a=\"1\">\n<rect/>\n</svg>");
-        assert_eq!(svg.text().unwrap(), doc, "read twice, from the start");
+        assert_eq!(svg.text().unwrap(), doc, "read twice, from its start");
+        assert_eq!(before.text().unwrap(), "<svg/>");
         assert_eq!(inline(&Svg::new(String::new())), "");
     }
 }
