@@ -95,13 +95,24 @@ fn write_run(
             }
         }
         // On the run's threads: the charts are drawn in parallel (in the
-        // order listed, whatever the threads); once interrupted, those not
-        // begun are not drawn.
+        // order listed, whatever the threads), each SVG moved to the
+        // scratch file as it is done (a heat map per pool); once
+        // interrupted, those not begun are not drawn.
         let jobs = report::run_chart_jobs(run, out.chart_formats());
+        let spill = report::SvgSpill::new(out.scratch()?);
         let drawn: Vec<Option<report::Chart>> = pool.install(|| {
             jobs.par_iter()
-                .map(|job| if interrupted() { Ok(None) } else { job.draw() })
-                .collect::<Result<_, _>>()
+                .map(|job| -> Result<_> {
+                    if interrupted() {
+                        return Ok(None);
+                    }
+                    let mut chart = job.draw()?;
+                    if let Some(c) = &mut chart {
+                        c.svg.spill(&spill)?;
+                    }
+                    Ok(chart)
+                })
+                .collect::<Result<_>>()
         })?;
         stop_if_interrupted()?;
         Ok(drawn.into_iter().flatten().collect())

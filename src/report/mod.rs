@@ -29,9 +29,9 @@ pub use self::csv::{
     write_sweep_cost_wait_csv,
 };
 pub use chart::{
-    Chart, ChartError, ChartFormats, ChartJob, FrontierPoint, PixelRect, compare_charts,
-    compare_charts_left_out, frontier_chart, run_chart_jobs, run_charts, run_charts_left_out,
-    sweep_charts,
+    Chart, ChartError, ChartFormats, ChartJob, FrontierPoint, PixelRect, Svg, SvgSpill,
+    compare_charts, compare_charts_left_out, frontier_chart, run_chart_jobs, run_charts,
+    run_charts_left_out, sweep_charts,
 };
 pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;

@@ -323,6 +323,8 @@ fn wait_by_hour_shows_the_night_gap_and_the_chart_draws_the_csv() {
     let bottom = f64::from(chart.plots[0].y.end - 1);
     let points: Vec<(f64, f64)> = chart
         .svg
+        .text()
+        .expect("the SVG")
         .lines()
         .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#0072B2\""))
         .flat_map(|l| {

@@ -486,17 +486,18 @@ fn long_horizons_have_weekly_bars_decimated_lines_and_a_panel_per_pool() {
     let charts = poolcast::report::run_charts(&run, poolcast::report::ChartFormats::ALL, &NEVER)
         .expect("charts");
     let chart = |name: &str| charts.iter().find(|c| c.name == name).expect(name);
-    let cost = &chart("cost").svg;
+    let cost = &chart("cost").svg.text().expect("the SVG");
     assert!(cost.contains("per week") && !cost.contains("width=\"-"));
     let queue = chart("queue");
+    let queue_svg = queue.svg.text().expect("the SVG");
     assert_eq!(queue.plots.len(), 3, "one panel per pool");
     for pool in ["small (S1)", "medium (S2)", "large (S3)"] {
-        assert!(queue.svg.contains(pool), "{pool} has no panel");
+        assert!(queue_svg.contains(pool), "{pool} has no panel");
     }
     // 118 days of hourly samples: 2 832 a pool, drawn as at most one point
     // per pixel column (two along the band, which closes on its start).
     let widest = queue.plots.iter().map(|r| r.x.len()).max().unwrap_or(0);
-    for points in queue.svg.split("points=\"").skip(1) {
+    for points in queue_svg.split("points=\"").skip(1) {
         let n = points.split('"').next().unwrap_or("").split(' ').count();
         assert!(n <= 2 * widest + 1, "{n} points for {widest} pixel columns");
     }

@@ -11,6 +11,7 @@ mod frontier;
 mod palette;
 mod queue;
 mod render;
+mod svg;
 mod sweep;
 mod utilisation;
 mod wait_by_hour;
@@ -18,6 +19,7 @@ mod wait_cdf;
 
 pub use frontier::FrontierPoint;
 pub use render::{ChartError, ChartFormats, PixelRect};
+pub use svg::{Svg, SvgSpill};
 use sweep::sweep_data;
 pub(super) use sweep::{Visit, visit_points};
 pub(super) use utilisation::{WEEKDAYS, utilisation_by_hour};
@@ -84,14 +86,15 @@ pub fn run_charts_left_out(run: &RunSummary) -> Vec<String> {
 }
 
 /// A chart in both formats.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Chart {
     /// File stem, e.g. `queue`.
     pub name: String,
     /// What it shows, for reports.
     pub title: String,
-    /// SVG document.
-    pub svg: String,
+    /// SVG document (empty when not drawn), in memory or moved to a
+    /// scratch file (see `Svg::spill`).
+    pub svg: Svg,
     /// PNG file bytes.
     pub png: Vec<u8>,
     /// Where the plots are in the picture: every series stays inside them.

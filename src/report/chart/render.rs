@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::Chart;
+use super::{Chart, Svg};
 
 /// Pixel size of every chart.
 const SIZE: (u32, u32) = (1000, 600);
@@ -133,7 +133,7 @@ pub(super) fn render(
     Ok(Chart {
         name: name.to_string(),
         title: title.to_string(),
-        svg: svg.map(|(svg, _)| svg).unwrap_or_default(),
+        svg: Svg::new(svg.map(|(svg, _)| svg).unwrap_or_default()),
         png,
         plots: layout.plots,
         keys: layout.keys,

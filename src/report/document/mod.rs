@@ -1,7 +1,8 @@
 //! The capacity report: one document model rendered as `summary.md` and as
 //! a self-contained `report.html` (charts inline as SVG, no external URL).
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io;
 
 mod html;
 mod run_sections;
@@ -172,34 +173,31 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// `summary.md`; charts are linked as the files beside it with
+    /// Writes `summary.md`; charts are linked as the files beside it with
     /// extension `chart_ext` (`png` or `svg`), or left out without one.
-    pub fn markdown(&self, chart_ext: Option<&str>) -> String {
-        let mut out = format!("# {}\n", self.title);
+    pub fn write_markdown(
+        &self,
+        out: &mut dyn io::Write,
+        chart_ext: Option<&str>,
+    ) -> io::Result<()> {
+        writeln!(out, "# {}", self.title)?;
         for block in &self.blocks {
             match block {
-                Block::Heading(h) => {
-                    let _ = write!(out, "\n## {h}\n");
-                }
-                Block::Para(p) => {
-                    let _ = write!(out, "\n{p}\n");
-                }
+                Block::Heading(h) => write!(out, "\n## {h}\n")?,
+                Block::Para(p) => write!(out, "\n{p}\n")?,
                 Block::Verdict { met, text } => {
                     let word = if *met { "MET" } else { "MISSED" };
-                    let _ = write!(out, "\n**{word}** {text}\n");
+                    write!(out, "\n**{word}** {text}\n")?;
                 }
-                Block::Table(rows) => {
-                    out.push('\n');
-                    out.push_str(&markdown_table(rows));
-                }
+                Block::Table(rows) => write!(out, "\n{}", markdown_table(rows))?,
                 Block::Chart(i) => {
                     if let Some(ext) = chart_ext {
                         let c = &self.charts[*i];
-                        let _ = write!(out, "\n![{}]({}.{ext})\n", c.title, c.name);
+                        write!(out, "\n![{}]({}.{ext})\n", c.title, c.name)?;
                     }
                 }
             }
         }
-        out
+        Ok(())
     }
 }
