@@ -3,7 +3,8 @@
 //! files; it reads `results`, the forecast and the domain (`model`), never
 //! the scenario, the statistics or the simulation. Every file of a run and
 //! of a sweep and of a plan is an exporter in `RUN_EXPORTERS`,
-//! `SWEEP_EXPORTERS` or `PLAN_EXPORTERS`, which `app` loops over.
+//! `SWEEP_EXPORTERS`, `PLAN_EXPORTERS`, `SCHEDULE_EXPORTERS` or
+//! `FRONTIER_EXPORTERS`, which `app` loops over.
 
 mod chart;
 mod check;
@@ -37,8 +38,8 @@ pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use export::{
-    Exporter, Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS,
-    SweepFiles, SweepWrite,
+    Exporter, FRONTIER_EXPORTERS, FrontierWrite, Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS,
+    RunFiles, RunWrite, SCHEDULE_EXPORTERS, SWEEP_EXPORTERS, ScheduleWrite, SweepFiles, SweepWrite,
 };
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,

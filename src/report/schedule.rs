@@ -10,6 +10,32 @@ use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, judge
 use crate::results::{Estimate, Judged, ObjectiveKind, ObjectiveVerdict, RunSummary};
 use crate::text::counted;
 
+/// What `plan --schedule`'s files are written from.
+pub struct ScheduleFiles<'a> {
+    /// The plan.
+    pub plan: &'a SchedulePlan,
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// `recommended.toml`: the scenario with the plan's schedule, as it
+    /// runs from the output folder.
+    pub recommended: String,
+    /// The files that apply the plan to a real pool, by name.
+    pub appliers: [(&'static str, String); 4],
+}
+
+impl ScheduleFiles<'_> {
+    /// The files named from the plan (`Exporter::Named`): the recommended
+    /// scenario, then the files that apply it.
+    pub fn named(&self) -> Vec<(String, &str)> {
+        let recommended = ("recommended.toml".to_string(), self.recommended.as_str());
+        let appliers = self
+            .appliers
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_str()));
+        std::iter::once(recommended).chain(appliers).collect()
+    }
+}
+
 /// Seconds as minutes with two decimals.
 pub(super) fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)
