@@ -119,7 +119,7 @@ pub(super) type MakeDocument<'a> =
 pub(super) struct Steps<'a> {
     /// The files named from the results (`Exporter::Named`): names and
     /// texts.
-    pub named: Vec<(String, &'a str)>,
+    pub named: Vec<(String, String)>,
     /// Draws the charts (`Exporter::Charts`).
     pub draw: Option<Draw<'a>>,
     /// Makes the document of the charts (`Exporter::Document`).

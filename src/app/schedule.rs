@@ -19,7 +19,7 @@ use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request};
-use crate::sweep::{Progress, ScheduleError, ScheduleRequest, applier_files, plan_schedule};
+use crate::sweep::{Progress, ScheduleError, ScheduleRequest, plan_schedule};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 
@@ -181,7 +181,6 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         plan: &plan,
         scenario: &s.name,
         recommended,
-        appliers: applier_files(&plan, &s.name),
     };
     out.export(
         &SCHEDULE_EXPORTERS,

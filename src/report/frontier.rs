@@ -21,11 +21,11 @@ pub struct FrontierFiles<'a> {
 impl FrontierFiles<'_> {
     /// The files named from the frontier (`Exporter::Named`): each planned
     /// target's recommended scenario, as `recommended-TARGET.toml`.
-    pub fn named(&self) -> Vec<(String, &str)> {
+    pub fn named(&self) -> Vec<(String, String)> {
         self.frontier
             .plans()
             .zip(&self.recommended)
-            .map(|((t, _), text)| (format!("recommended-{}.toml", t.label()), text.as_str()))
+            .map(|((t, _), text)| (format!("recommended-{}.toml", t.label()), text.clone()))
             .collect()
     }
 

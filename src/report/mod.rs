@@ -1,11 +1,13 @@
-//! Turning results into bytes: JSON, CSV, charts, documents and terminal
-//! tables, and writing files atomically. The only module that writes
+//! Turning results into bytes: JSON, CSV, charts, documents, terminal
+//! tables and the scripts that apply a schedule plan (`apply`), and
+//! writing files atomically. The only module that writes
 //! files; it reads `results`, the forecast and the domain (`model`), never
 //! the scenario, the statistics or the simulation. Every file of a run and
 //! of a sweep and of a plan is an exporter in `RUN_EXPORTERS`,
 //! `SWEEP_EXPORTERS`, `PLAN_EXPORTERS`, `SCHEDULE_EXPORTERS` or
 //! `FRONTIER_EXPORTERS`, which `app` loops over.
 
+mod apply;
 mod chart;
 mod check;
 mod compare;

@@ -19,19 +19,15 @@ pub struct ScheduleFiles<'a> {
     /// `recommended.toml`: the scenario with the plan's schedule, as it
     /// runs from the output folder.
     pub recommended: String,
-    /// The files that apply the plan to a real pool, by name.
-    pub appliers: [(&'static str, String); 4],
 }
 
 impl ScheduleFiles<'_> {
     /// The files named from the plan (`Exporter::Named`): the recommended
-    /// scenario, then the files that apply it.
-    pub fn named(&self) -> Vec<(String, &str)> {
-        let recommended = ("recommended.toml".to_string(), self.recommended.as_str());
-        let appliers = self
-            .appliers
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.as_str()));
+    /// scenario, then the files that apply it to a real pool.
+    pub fn named(&self) -> Vec<(String, String)> {
+        let recommended = ("recommended.toml".to_string(), self.recommended.clone());
+        let appliers = super::apply::applier_files(self.plan, self.scenario);
+        let appliers = appliers.into_iter().map(|(n, t)| (n.to_string(), t));
         std::iter::once(recommended).chain(appliers).collect()
     }
 }

@@ -11,7 +11,7 @@ pub mod schedule;
 
 pub use columns::{metric_names, objective_of, table_of};
 pub use plan::{PlanError, plan, plan_axis};
-pub use schedule::{ScheduleError, ScheduleRequest, applier_files, plan_schedule};
+pub use schedule::{ScheduleError, ScheduleRequest, plan_schedule};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
