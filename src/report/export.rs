@@ -1,5 +1,5 @@
-//! Every output file of a run, a sweep, a plan, a schedule plan and a
-//! frontier of them, as one list each that `app` loops over (hyperfine's
+//! Every output file of a run, a sweep, a plan, a schedule plan, a
+//! frontier of them and a comparison, as one list each that `app` loops over (hyperfine's
 //! `Exporter`): a file's name, the kind `--outputs` selects it by, and a
 //! function writing its bytes from the results. The lists are in the order
 //! the files are written, which the folder's manifest keeps.
@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
+use super::compare::Comparison;
 use super::frontier::FrontierFiles;
 use super::plan::PlanFiles;
 use super::schedule::ScheduleFiles;
@@ -232,4 +233,55 @@ pub const FRONTIER_EXPORTERS: [Exporter<FrontierWrite>; 4] = [
         write: |f, w| w.write_all(super::frontier::frontier_csv(f.frontier).as_bytes()),
     },
     Exporter::Charts,
+];
+
+/// What a comparison's files are written from.
+pub struct CompareFiles<'a> {
+    /// The comparison.
+    pub cmp: &'a Comparison<'a>,
+    csv: OnceLock<Vec<u8>>,
+}
+
+impl<'a> CompareFiles<'a> {
+    /// The files of `cmp`.
+    pub fn new(cmp: &'a Comparison<'a>) -> CompareFiles<'a> {
+        CompareFiles {
+            cmp,
+            csv: OnceLock::new(),
+        }
+    }
+
+    /// `compare.csv`'s bytes, made once whether written, printed or both.
+    pub fn csv(&self) -> &[u8] {
+        self.csv.get_or_init(|| self.cmp.csv())
+    }
+}
+
+/// Writes a file of a comparison.
+pub type CompareWrite = fn(&CompareFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// `compare`'s files, in the order they are written.
+pub const COMPARE_EXPORTERS: [Exporter<CompareWrite>; 6] = [
+    Exporter::File {
+        name: "compare.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(f.csv()),
+    },
+    Exporter::File {
+        name: "compare_wait_cdf.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.wait_cdf_csv()),
+    },
+    Exporter::File {
+        name: "compare_workloads.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.workloads_csv()),
+    },
+    Exporter::File {
+        name: "compare_objectives.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.objectives_csv()),
+    },
+    Exporter::Charts,
+    Exporter::Document,
 ];

@@ -4,8 +4,8 @@
 //! files; it reads `results`, the forecast and the domain (`model`), never
 //! the scenario, the statistics or the simulation. Every file of a run and
 //! of a sweep and of a plan is an exporter in `RUN_EXPORTERS`,
-//! `SWEEP_EXPORTERS`, `PLAN_EXPORTERS`, `SCHEDULE_EXPORTERS` or
-//! `FRONTIER_EXPORTERS`, which `app` loops over.
+//! `SWEEP_EXPORTERS`, `PLAN_EXPORTERS`, `SCHEDULE_EXPORTERS`,
+//! `FRONTIER_EXPORTERS` or `COMPARE_EXPORTERS`, which `app` loops over.
 
 mod apply;
 mod chart;
@@ -40,8 +40,9 @@ pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use export::{
-    Exporter, FRONTIER_EXPORTERS, FrontierWrite, Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS,
-    RunFiles, RunWrite, SCHEDULE_EXPORTERS, SWEEP_EXPORTERS, ScheduleWrite, SweepFiles, SweepWrite,
+    COMPARE_EXPORTERS, CompareFiles, CompareWrite, Exporter, FRONTIER_EXPORTERS, FrontierWrite,
+    Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SCHEDULE_EXPORTERS,
+    SWEEP_EXPORTERS, ScheduleWrite, SweepFiles, SweepWrite,
 };
 pub use json::{
     analytic_json, estimate_json, estimate_value, judged_value, objectives_json, summary_json,
