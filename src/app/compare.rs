@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
@@ -166,25 +166,29 @@ fn check_outputs(args: &CompareArgs) -> Result<()> {
 
 /// The comparison's files and what it prints.
 fn write_comparison(args: &CompareArgs, out: &Outputs, cmp: &Comparison) -> Result<()> {
-    let csv = cmp.csv();
-    out.write(Kind::Csv, "compare.csv", &csv)?;
-    out.write(Kind::Csv, "compare_wait_cdf.csv", &cmp.wait_cdf_csv())?;
-    out.write(Kind::Csv, "compare_workloads.csv", &cmp.workloads_csv())?;
-    out.write(Kind::Csv, "compare_objectives.csv", &cmp.objectives_csv())?;
-    let charts = if out.draws_charts() {
+    let files = report::CompareFiles::new(cmp);
+    let draw = || {
         if let Some(why) = report::compare_charts_left_out(cmp).filter(|_| !args.print.quiet) {
             note!("note: {why}");
         }
-        report::compare_charts(cmp, out.chart_formats(), &INTERRUPTED)?
-    } else {
-        Vec::new()
+        let charts = report::compare_charts(cmp, out.chart_formats(), &INTERRUPTED)?;
+        stop_if_interrupted()?;
+        Ok(charts)
     };
-    stop_if_interrupted()?;
-    out.write_charts(&charts)?;
-    out.write_document(|| report::Document::for_compare(cmp, &charts))?;
+    out.export(
+        &report::COMPARE_EXPORTERS,
+        |write, w| write(&files, w),
+        Steps {
+            draw: Some(Box::new(draw)),
+            document: Some(Box::new(|charts| {
+                report::Document::for_compare(cmp, charts)
+            })),
+            ..Steps::default()
+        },
+    )?;
     match args.print.format {
         Format::Table => emit(&report::compare_table(cmp))?,
-        Format::Csv => emit(&String::from_utf8_lossy(&csv))?,
+        Format::Csv => emit(&String::from_utf8_lossy(files.csv()))?,
         Format::Json => return Err(json_refused()),
     }
     Ok(())

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::schedule::{
     exit_code, notes, recommended_file, replan, request, scenario_of, search, threads_for,
 };
 use super::{BadInput, emit};
 use crate::cli::{Format, PlanArgs};
-use crate::report::Kind;
-use crate::report::frontier::{frontier_csv, frontier_json, frontier_plot, frontier_text};
+use crate::report::FRONTIER_EXPORTERS;
+use crate::report::frontier::{FrontierFiles, frontier_csv, frontier_json, frontier_text};
 use crate::results::schedule::{Frontier, SchedulePlan, TargetPlan, target_label};
 use crate::scenario::{self, Scenario};
 use crate::sweep::ScheduleError;
@@ -111,9 +111,9 @@ fn planned(
     Ok(planned)
 }
 
-/// Writes the frontier's files into `out` and finishes it (each planned target's
-/// recommended file, with its notes; frontier.json, frontier.csv, the
-/// chart) and prints it.
+/// Writes the frontier's files into `out` (each planned target's
+/// recommended scenario, frontier.json, frontier.csv, the chart), prints
+/// it, notes each plan and finishes `out`.
 fn written(
     frontier: &Frontier,
     scenarios: &[TargetScenario],
@@ -121,26 +121,35 @@ fn written(
     out: Outputs,
 ) -> Result<()> {
     let run = &args.run;
-    for (t, s) in frontier.targets.iter().zip(scenarios) {
-        if let Ok(plan) = &t.plan {
-            let (recommended, reads_outside) = recommended_file(plan, args, &out);
-            out.write_always(
-                &format!("recommended-{}.toml", t.label()),
-                recommended.as_bytes(),
-            )?;
-            if !run.print.quiet {
-                notes(plan, &s.scenario, &run.scenario, reads_outside);
-            }
-        }
-    }
-    out.write(
-        Kind::Json,
-        "frontier.json",
-        frontier_json(frontier).as_bytes(),
+    // Each planned target's recommended file, and its plan, scenario and
+    // whether that file reads outside the folder, for the notes.
+    let (recommended, planned): (Vec<String>, Vec<_>) = frontier
+        .targets
+        .iter()
+        .zip(scenarios)
+        .filter_map(|(t, s)| t.plan.as_ref().ok().map(|p| (p, &s.scenario)))
+        .map(|(p, s)| {
+            let (text, reads_outside) = recommended_file(p, args, &out);
+            (text, (p, s, reads_outside))
+        })
+        .unzip();
+    let files = FrontierFiles {
+        frontier,
+        recommended,
+    };
+    out.export(
+        &FRONTIER_EXPORTERS,
+        |write, w| write(&files, w),
+        Steps {
+            named: files.named(),
+            draw: Some(Box::new(|| Ok(files.charts(out.chart_formats())?))),
+            ..Steps::default()
+        },
     )?;
-    out.write(Kind::Csv, "frontier.csv", frontier_csv(frontier).as_bytes())?;
-    if out.draws_charts() {
-        out.write_charts(&[frontier_plot(frontier, out.chart_formats())?])?;
+    if !run.print.quiet {
+        for (plan, s, reads_outside) in &planned {
+            notes(plan, s, &run.scenario, *reads_outside);
+        }
     }
     match run.print.format {
         Format::Table => emit(&frontier_text(frontier))?,

@@ -103,6 +103,29 @@ pub(super) fn check_writes_some(args: &OutputArgs, command: &str, writes: &[Kind
     .into())
 }
 
+/// Draws a command's charts (the `Exporter::Charts` step).
+pub(super) type Draw<'a> = Box<dyn FnOnce() -> Result<Vec<report::Chart>> + 'a>;
+
+/// Makes a command's document of its charts (the `Exporter::Document`
+/// step).
+pub(super) type MakeDocument<'a> =
+    Box<dyn for<'c> FnOnce(&'c [report::Chart]) -> report::Document<'c> + 'a>;
+
+/// What the steps of an exporter list other than its own files write
+/// from; a list without a step leaves it out. The charts and the document
+/// are made only when their step comes and something of them is asked
+/// for.
+#[derive(Default)]
+pub(super) struct Steps<'a> {
+    /// The files named from the results (`Exporter::Named`): names and
+    /// texts.
+    pub named: Vec<(String, String)>,
+    /// Draws the charts (`Exporter::Charts`).
+    pub draw: Option<Draw<'a>>,
+    /// Makes the document of the charts (`Exporter::Document`).
+    pub document: Option<MakeDocument<'a>>,
+}
+
 /// The kinds asked for, and the folder they go to (none when nothing is
 /// asked for: `--outputs none` makes no folder).
 pub(super) struct Outputs {
@@ -255,26 +278,27 @@ impl Outputs {
     }
 
     /// Writes the files of `exporters`, in their order, as asked: each
-    /// file by `write`, the charts `draw` draws (only when any is asked
-    /// for), and the document `document` makes of them.
+    /// file by `write`, and the steps of `steps`.
     pub(super) fn export<W>(
         &self,
         exporters: &[Exporter<W>],
         write: impl Fn(&W, &mut dyn Write) -> std::io::Result<()>,
-        draw: impl FnOnce() -> Result<Vec<report::Chart>>,
-        document: impl FnOnce(&[report::Chart]) -> report::Document<'_>,
+        steps: Steps<'_>,
     ) -> Result<()> {
+        let Steps {
+            named,
+            draw,
+            mut document,
+        } = steps;
         // The charts are drawn first, though written in their place: a
         // run's keep their SVG in a scratch file, so the largest chart's
         // text (21.5 MB for 1,000 pools) is gone before the largest file's
         // (summary.json) is made.
         let charts_listed = exporters.iter().any(|e| matches!(e, Exporter::Charts));
-        let charts = if charts_listed && self.draws_charts() {
-            draw()?
-        } else {
-            Vec::new()
+        let charts = match draw {
+            Some(draw) if charts_listed && self.draws_charts() => draw()?,
+            _ => Vec::new(),
         };
-        let mut document = Some(document);
         for e in exporters {
             match e {
                 Exporter::File {
@@ -284,32 +308,17 @@ impl Outputs {
                 } => {
                     self.write_with(*kind, name, |out| write(w, out))?;
                 }
+                Exporter::Named => {
+                    for (name, text) in &named {
+                        self.write_always(name, text.as_bytes())?;
+                    }
+                }
                 Exporter::Charts => self.write_charts(&charts)?,
                 Exporter::Document => {
                     if let Some(doc) = document.take() {
                         self.write_document(|| doc(&charts))?;
                     }
                 }
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes the files of `exporters`, a list without charts or
-    /// documents (a plan's), in their order, as asked.
-    pub(super) fn export_files<W>(
-        &self,
-        exporters: &[Exporter<W>],
-        write: impl Fn(&W, &mut dyn Write) -> std::io::Result<()>,
-    ) -> Result<()> {
-        for e in exporters {
-            if let Exporter::File {
-                name,
-                kind,
-                write: w,
-            } = e
-            {
-                self.write_with(*kind, name, |out| write(w, out))?;
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::points::{check_points_memory, prepare};
 use super::sweep::{bar_for, on_progress, print_recommendation};
 use super::{emit, thread_pool};
@@ -57,7 +57,11 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         obj: &obj,
         summary: &summary,
     };
-    out.export_files(&report::PLAN_EXPORTERS, |write, w| write(&files, w))?;
+    out.export(
+        &report::PLAN_EXPORTERS,
+        |write, w| write(&files, w),
+        Steps::default(),
+    )?;
     match args.print.format {
         Format::Table => emit(&files.text())?,
         Format::Json => print_recommendation(&outcome.table, &obj, &summary.warnings)?,

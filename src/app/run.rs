@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::{
     BadInput, INTERRUPTED, Interrupted, emit, interrupted, load_with_overrides, progress_bar,
     stop_if_interrupted, thread_pool,
@@ -120,8 +120,13 @@ fn write_run(
     out.export(
         &report::RUN_EXPORTERS,
         |write, w| write(&files, w),
-        draw,
-        |charts| report::Document::for_run(run, warnings, charts),
+        Steps {
+            draw: Some(Box::new(draw)),
+            document: Some(Box::new(|charts| {
+                report::Document::for_run(run, warnings, charts)
+            })),
+            ..Steps::default()
+        },
     )?;
     match args.print.format {
         Format::Table => emit(&report::summary_table(run))?,

@@ -9,17 +9,17 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::{BadInput, Interrupted, apply_overrides, emit, thread_pool};
 use crate::cli::{Format, PerArg, PlanArgs};
 use crate::model::Per;
-use crate::report::Kind;
-use crate::report::schedule::{schedule_csv, schedule_json, schedule_text};
+use crate::report::SCHEDULE_EXPORTERS;
+use crate::report::schedule::{ScheduleFiles, schedule_csv, schedule_json, schedule_text};
 use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
 use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request};
-use crate::sweep::{Progress, ScheduleError, ScheduleRequest, applier_files, plan_schedule};
+use crate::sweep::{Progress, ScheduleError, ScheduleRequest, plan_schedule};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
 
@@ -177,16 +177,19 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         .protect(&super::files_read(&run.scenario, &s))?;
     let plan = search(&threads, &req, run.print.quiet)??;
     let (recommended, reads_outside) = recommended_file(&plan, args, &out);
-    out.write_always("recommended.toml", recommended.as_bytes())?;
-    for (file, text) in applier_files(&plan, &s.name) {
-        out.write_always(file, text.as_bytes())?;
-    }
-    out.write(
-        Kind::Json,
-        "schedule.json",
-        schedule_json(&plan, &s.name).as_bytes(),
+    let files = ScheduleFiles {
+        plan: &plan,
+        scenario: &s.name,
+        recommended,
+    };
+    out.export(
+        &SCHEDULE_EXPORTERS,
+        |write, w| write(&files, w),
+        Steps {
+            named: files.named(),
+            ..Steps::default()
+        },
     )?;
-    out.write(Kind::Csv, "schedule.csv", schedule_csv(&plan).as_bytes())?;
     match run.print.format {
         Format::Table => emit(&schedule_text(&plan, &s.name))?,
         Format::Json => emit(&schedule_json(&plan, &s.name))?,

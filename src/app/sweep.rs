@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::outputs::Outputs;
+use super::outputs::{Outputs, Steps};
 use super::points::{Prepared, check_points_memory, prepare};
 use super::{BadInput, emit, progress_bar, thread_pool, write_output, write_output_with};
 use crate::cli::{Format, SweepArgs};
@@ -191,8 +191,15 @@ pub(super) fn finish(
     out.export(
         &report::SWEEP_EXPORTERS,
         |write, w| write(&files, w),
-        || Ok(report::sweep_charts(table, obj, out.chart_formats())?),
-        |charts| report::Document::for_sweep(scenario, table, obj, &summary, charts),
+        Steps {
+            draw: Some(Box::new(|| {
+                Ok(report::sweep_charts(table, obj, out.chart_formats())?)
+            })),
+            document: Some(Box::new(|charts| {
+                report::Document::for_sweep(scenario, table, obj, &summary, charts)
+            })),
+            ..Steps::default()
+        },
     )?;
     match format {
         Format::Table => {

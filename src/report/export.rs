@@ -1,13 +1,16 @@
-//! Every output file of a run, a sweep and a plan, as one list each that `app`
-//! loops over (hyperfine's `Exporter`): a file's name, the kind
-//! `--outputs` selects it by, and a function writing its bytes from the
-//! results. The lists are in the order the files are written, which the
-//! folder's manifest keeps.
+//! Every output file of a run, a sweep, a plan, a schedule plan, a
+//! frontier of them and a comparison, as one list each that `app` loops over (hyperfine's
+//! `Exporter`): a file's name, the kind `--outputs` selects it by, and a
+//! function writing its bytes from the results. The lists are in the order
+//! the files are written, which the folder's manifest keeps.
 
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
+use super::compare::Comparison;
+use super::frontier::FrontierFiles;
 use super::plan::PlanFiles;
+use super::schedule::ScheduleFiles;
 use crate::results::{Objective, RunSummary, SweepMetaFile, SweepTable};
 
 /// The kinds of output file.
@@ -41,6 +44,11 @@ pub enum Exporter<W> {
         /// Writes its bytes.
         write: W,
     },
+    /// The files a command exists to make, named from its results (a
+    /// plan's recommended scenario, one per target of a frontier, and the
+    /// files that apply it): written whatever `--outputs` asks for, when
+    /// there is a folder.
+    Named,
     /// The charts, as `NAME.svg` and `NAME.png` (drawn as asked).
     Charts,
     /// `summary.md` and `report.html`, which show the charts drawn.
@@ -186,4 +194,94 @@ pub const PLAN_EXPORTERS: [Exporter<PlanWrite>; 2] = [
             super::write_recommendation_json(w, &f.outcome.table, f.obj, &f.summary.warnings)
         },
     },
+];
+
+/// Writes a file of a schedule plan.
+pub type ScheduleWrite = fn(&ScheduleFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// `plan --schedule`'s files, in the order they are written: the
+/// recommended scenario and the files that apply it, then the plan.
+pub const SCHEDULE_EXPORTERS: [Exporter<ScheduleWrite>; 3] = [
+    Exporter::Named,
+    Exporter::File {
+        name: "schedule.json",
+        kind: Kind::Json,
+        write: |f, w| w.write_all(super::schedule::schedule_json(f.plan, f.scenario).as_bytes()),
+    },
+    Exporter::File {
+        name: "schedule.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(super::schedule::schedule_csv(f.plan).as_bytes()),
+    },
+];
+
+/// Writes a file of a frontier.
+pub type FrontierWrite = fn(&FrontierFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// `plan --schedule --targets`' files, in the order they are written:
+/// each planned target's recommended scenario, the frontier, its chart.
+pub const FRONTIER_EXPORTERS: [Exporter<FrontierWrite>; 4] = [
+    Exporter::Named,
+    Exporter::File {
+        name: "frontier.json",
+        kind: Kind::Json,
+        write: |f, w| w.write_all(super::frontier::frontier_json(f.frontier).as_bytes()),
+    },
+    Exporter::File {
+        name: "frontier.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(super::frontier::frontier_csv(f.frontier).as_bytes()),
+    },
+    Exporter::Charts,
+];
+
+/// What a comparison's files are written from.
+pub struct CompareFiles<'a> {
+    /// The comparison.
+    pub cmp: &'a Comparison<'a>,
+    csv: OnceLock<Vec<u8>>,
+}
+
+impl<'a> CompareFiles<'a> {
+    /// The files of `cmp`.
+    pub fn new(cmp: &'a Comparison<'a>) -> CompareFiles<'a> {
+        CompareFiles {
+            cmp,
+            csv: OnceLock::new(),
+        }
+    }
+
+    /// `compare.csv`'s bytes, made once whether written, printed or both.
+    pub fn csv(&self) -> &[u8] {
+        self.csv.get_or_init(|| self.cmp.csv())
+    }
+}
+
+/// Writes a file of a comparison.
+pub type CompareWrite = fn(&CompareFiles<'_>, &mut dyn Write) -> io::Result<()>;
+
+/// `compare`'s files, in the order they are written.
+pub const COMPARE_EXPORTERS: [Exporter<CompareWrite>; 6] = [
+    Exporter::File {
+        name: "compare.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(f.csv()),
+    },
+    Exporter::File {
+        name: "compare_wait_cdf.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.wait_cdf_csv()),
+    },
+    Exporter::File {
+        name: "compare_workloads.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.workloads_csv()),
+    },
+    Exporter::File {
+        name: "compare_objectives.csv",
+        kind: Kind::Csv,
+        write: |f, w| w.write_all(&f.cmp.objectives_csv()),
+    },
+    Exporter::Charts,
+    Exporter::Document,
 ];

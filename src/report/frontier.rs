@@ -9,6 +9,33 @@ use super::schedule::{PlanJson, confirmed_words, minutes, pretty};
 use super::{Chart, ChartError, ChartFormats, FrontierPoint, frontier_chart};
 use crate::results::schedule::{Frontier, SchedulePlan, TargetPlan, judged_wait, target_label};
 
+/// What `plan --schedule --targets`' files are written from.
+pub struct FrontierFiles<'a> {
+    /// The frontier.
+    pub frontier: &'a Frontier,
+    /// Each planned target's recommended scenario, in the order of
+    /// `Frontier::plans`, as it runs from the output folder.
+    pub recommended: Vec<String>,
+}
+
+impl FrontierFiles<'_> {
+    /// The files named from the frontier (`Exporter::Named`): each planned
+    /// target's recommended scenario, as `recommended-TARGET.toml`.
+    pub fn named(&self) -> Vec<(String, String)> {
+        self.frontier
+            .plans()
+            .zip(&self.recommended)
+            .map(|((t, _), text)| (format!("recommended-{}.toml", t.label()), text.clone()))
+            .collect()
+    }
+
+    /// The `frontier` chart (see `frontier_plot`), as the one chart of the
+    /// `Exporter::Charts` step.
+    pub fn charts(&self, formats: ChartFormats) -> Result<Vec<Chart>, ChartError> {
+        Ok(vec![frontier_plot(self.frontier, formats)?])
+    }
+}
+
 /// The pool's tier by name (nothing without one).
 fn tier_name(f: &Frontier) -> String {
     f.tier.map_or_else(String::new, |t| t.to_string())
@@ -158,7 +185,7 @@ fn csv_cells(p: &SchedulePlan) -> String {
 
 /// The `frontier` chart: each planned target's cost per day with its
 /// interval, and the cheapest fixed pool of the same tier.
-pub fn frontier_plot(f: &Frontier, formats: ChartFormats) -> Result<Chart, ChartError> {
+fn frontier_plot(f: &Frontier, formats: ChartFormats) -> Result<Chart, ChartError> {
     let points: Vec<FrontierPoint> = f
         .plans()
         .map(|(t, p)| FrontierPoint {

@@ -1,10 +1,13 @@
-//! Turning results into bytes: JSON, CSV, charts, documents and terminal
-//! tables, and writing files atomically. The only module that writes
+//! Turning results into bytes: JSON, CSV, charts, documents, terminal
+//! tables and the scripts that apply a schedule plan (`apply`), and
+//! writing files atomically. The only module that writes
 //! files; it reads `results`, the forecast and the domain (`model`), never
 //! the scenario, the statistics or the simulation. Every file of a run and
 //! of a sweep and of a plan is an exporter in `RUN_EXPORTERS`,
-//! `SWEEP_EXPORTERS` or `PLAN_EXPORTERS`, which `app` loops over.
+//! `SWEEP_EXPORTERS`, `PLAN_EXPORTERS`, `SCHEDULE_EXPORTERS`,
+//! `FRONTIER_EXPORTERS` or `COMPARE_EXPORTERS`, which `app` loops over.
 
+mod apply;
 mod chart;
 mod check;
 mod compare;
@@ -37,8 +40,9 @@ pub use check::{junit_xml, step_summary};
 pub use compare::Comparison;
 pub use document::{Document, markdown_table};
 pub use export::{
-    Exporter, Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SWEEP_EXPORTERS,
-    SweepFiles, SweepWrite,
+    COMPARE_EXPORTERS, CompareFiles, CompareWrite, Exporter, FRONTIER_EXPORTERS, FrontierWrite,
+    Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SCHEDULE_EXPORTERS,
+    SWEEP_EXPORTERS, ScheduleWrite, SweepFiles, SweepWrite,
 };
 pub use json::{
     estimate_json, estimate_value, judged_value, objectives_json, summary_json,

@@ -10,6 +10,28 @@ use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, judge
 use crate::results::{Estimate, Judged, ObjectiveKind, ObjectiveVerdict, RunSummary};
 use crate::text::counted;
 
+/// What `plan --schedule`'s files are written from.
+pub struct ScheduleFiles<'a> {
+    /// The plan.
+    pub plan: &'a SchedulePlan,
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// `recommended.toml`: the scenario with the plan's schedule, as it
+    /// runs from the output folder.
+    pub recommended: String,
+}
+
+impl ScheduleFiles<'_> {
+    /// The files named from the plan (`Exporter::Named`): the recommended
+    /// scenario, then the files that apply it to a real pool.
+    pub fn named(&self) -> Vec<(String, String)> {
+        let recommended = ("recommended.toml".to_string(), self.recommended.clone());
+        let appliers = super::apply::applier_files(self.plan, self.scenario);
+        let appliers = appliers.into_iter().map(|(n, t)| (n.to_string(), t));
+        std::iter::once(recommended).chain(appliers).collect()
+    }
+}
+
 /// Seconds as minutes with two decimals.
 pub(super) fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)

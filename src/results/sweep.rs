@@ -25,9 +25,10 @@ pub struct SweepRow {
     /// undefined or not run); empty in a row read back from the table,
     /// which keeps the totals only.
     pub values: Vec<[f64; 3]>,
-    /// The totals (the first columns, in `TotalMetric` order), then two
-    /// columns per wait objective (its judged value, its worst hour): what
-    /// the decisions and the charts read, and all the table keeps.
+    /// The totals (the first columns, in `TotalMetric` order), then three
+    /// columns per wait objective (its judged value, its worst hour, the
+    /// hours alike to it): what the decisions and the charts read, and all
+    /// the table keeps.
     judged: Columns,
     /// Whether the point was valid and ran.
     pub feasible: bool,

@@ -2,7 +2,8 @@
 //!
 //! This is the only module that knows TOML or serde input. It never runs a
 //! simulation: it turns text into validated, immutable data, or into errors
-//! that name the file, the key, the place and the fix.
+//! that name the file, the key, the place and the fix; and the other way,
+//! it writes the scenario `init` starts a team with (`template`).
 
 mod arrival;
 mod assumptions;
@@ -23,6 +24,7 @@ mod simulation;
 mod slo;
 mod sweep_points;
 mod sweep_spec;
+pub mod template;
 mod trace;
 mod validate;
 mod workload;

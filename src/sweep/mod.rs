@@ -11,14 +11,16 @@ pub mod schedule;
 
 pub use columns::{metric_names, objective_of, table_of};
 pub use plan::{PlanError, plan, plan_axis};
-pub use schedule::{ScheduleError, ScheduleRequest, applier_files, plan_schedule};
+pub use schedule::{ScheduleError, ScheduleRequest, plan_schedule};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::replication::{RunOptions, replicate_map};
-use crate::results::{Estimate, SweepRow, SweepTable, TOTALS, TotalMetric, row_values};
+use crate::results::{
+    Estimate, SweepRow, SweepTable, TOTALS, TotalMetric, judged_columns, row_values,
+};
 use crate::scenario::{Scenario, SweepPoint, SweepPoints};
 use crate::stats::{ReplicationSummary, summarise};
 
@@ -104,11 +106,14 @@ fn run_jobs(
     })
 }
 
-/// The row of a point from its replications (`None`: infeasible).
+/// The row of a point from its replications (`None`: infeasible), in a
+/// table of `metrics` columns the first `judged` of which its decisions
+/// read (`judged_columns`).
 pub(crate) fn make_row(
     point: &SweepPoint,
     reps: Option<Vec<ReplicationSummary>>,
     metrics: usize,
+    judged: usize,
 ) -> SweepRow {
     let params = point.values.iter().map(|v| v.to_string()).collect();
     match (&point.scenario, reps) {
@@ -121,7 +126,7 @@ pub(crate) fn make_row(
                 params,
                 run.replications,
                 row_values(&run),
-                TOTALS + 2 * run.context.objectives.waits.len(),
+                judged,
                 true,
                 String::new(),
             )
@@ -164,14 +169,14 @@ pub fn run_sweep(
     let mine: Vec<usize> = (0..points.len())
         .filter(|&i| in_shard(i, opts.shard))
         .collect();
-    let columns = table.metrics.len();
+    let (columns, judged) = (table.metrics.len(), judged_columns(&table.metrics));
     for chunk in mine.chunks(POINTS_PER_CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let chunk_rows = pool.install(|| {
             let built: Vec<SweepPoint> = chunk.par_iter().map(|&i| points.point(i)).collect();
-            run_chunk(&built, columns, opts, cancel, progress)
+            run_chunk(&built, columns, judged, opts, cancel, progress)
         });
         for row in chunk_rows {
             rows_out(&row)?;
@@ -184,9 +189,12 @@ pub fn run_sweep(
 /// Points built, and their replications held in memory, at once.
 pub const POINTS_PER_CHUNK: usize = 64;
 
+/// Runs the points `mine` into their rows, in a table of `metrics`
+/// columns the first `judged` of which are judged (see `make_row`).
 fn run_chunk(
     mine: &[SweepPoint],
     metrics: usize,
+    judged: usize,
     opts: SweepOptions,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
@@ -236,7 +244,7 @@ fn run_chunk(
     // Summarising is work too: in parallel, in point order.
     mine.par_iter()
         .zip(reps.into_par_iter())
-        .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics))
+        .map(|(p, reps)| make_row(p, p.scenario.is_ok().then_some(reps), metrics, judged))
         .collect()
 }
 
@@ -248,15 +256,8 @@ mod tests {
     use crate::results::Metric;
     use crate::scenario::{from_str, sweep_spec};
 
-    /// Every row leaves whole (for `sweep.csv`), in point order, and the
-    /// table keeps the totals of each.
-    #[test]
-    fn rows_leave_whole_and_the_table_keeps_their_totals() {
-        let src = r#"
-[simulation]
-horizon = "1h"
-warmup = "0s"
-replications = 2
+    /// The tests' pool, two S1 instances, and its CI workload.
+    const BUILDERS: &str = r#"
 [[pool]]
 name = "builders"
 tier = "S1"
@@ -266,9 +267,23 @@ name = "ci"
 pool = "builders"
 arrival = { process = "poisson", rate = "30/h" }
 duration = { dist = "exponential", mean = "2m" }
-[sweep]
-"pool.builders.count" = { from = 1, to = 70, step = 1 }
 "#;
+
+    /// Every row leaves whole (for `sweep.csv`), in point order, and the
+    /// table keeps the totals of each.
+    #[test]
+    fn rows_leave_whole_and_the_table_keeps_their_totals() {
+        let src = &format!(
+            r#"
+[simulation]
+horizon = "1h"
+warmup = "0s"
+replications = 2
+{BUILDERS}
+[sweep]
+"pool.builders.count" = {{ from = 1, to = 70, step = 1 }}
+"#
+        );
         let path = Path::new("rows.toml");
         let spec = sweep_spec(src, path).expect("valid").expect("a sweep");
         let points = SweepPoints::new(spec, src, path, Default::default());
@@ -326,6 +341,59 @@ duration = { dist = "exponential", mean = "2m" }
                     "{m:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_row_keeps_every_judged_column_of_each_objective() {
+        // Two wait objectives judged per hour: each has a worst hour, and
+        // a steady rate makes every other hour alike to it; the table's
+        // columns of both (`judged_columns`) must all reach the row.
+        let src = &format!(
+            r#"
+[simulation]
+horizon = "2d"
+warmup = "1d"
+replications = 2
+{BUILDERS}
+[[workload]]
+name = "nightly"
+pool = "builders"
+arrival = {{ process = "poisson", rate = "2/h" }}
+duration = {{ dist = "exponential", mean = "5m" }}
+[slo]
+wait_p95 = "1s"
+per = "hour"
+[slo.workloads.nightly]
+wait_p95 = "1s"
+per = "hour"
+[sweep]
+"pool.builders.count" = [2, 3]
+"#
+        );
+        let path = Path::new("judged.toml");
+        let s = from_str(src, path).expect("valid");
+        let spec = sweep_spec(src, path).expect("valid").expect("a sweep");
+        let point = SweepPoints::new(spec, src, path, Default::default()).point(0);
+        let reps = run_point(&point, &AtomicBool::new(false), &|_| {}).expect("feasible");
+        let run = summarise(&s, reps.clone(), &crate::forecast::of(&s));
+        let metrics = metric_names(&s);
+        let row = make_row(&point, Some(reps), metrics.len(), judged_columns(&metrics));
+        let waits: Vec<_> = run
+            .slo
+            .iter()
+            .flat_map(|v| &v.objectives)
+            .filter(|o| o.kind == crate::results::ObjectiveKind::WaitP95)
+            .collect();
+        assert_eq!(waits.len(), 2);
+        for (i, o) in waits.iter().enumerate() {
+            let judged = row.objective(i);
+            assert!(o.worst_hour.is_some() && o.alike_hours > 0, "{o:?}");
+            assert_eq!(
+                (judged.worst_hour, judged.alike_hours),
+                (o.worst_hour, o.alike_hours),
+                "objective {i}"
+            );
         }
     }
 }

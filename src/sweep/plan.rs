@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 use super::{Progress, make_row, run_point, table_of};
 use crate::model::{Objectives, Scaling};
-use crate::results::{Objective, PlanOutcome};
+use crate::results::{Objective, PlanOutcome, judged_columns};
 use crate::scenario::{AxisValue, SweepPoint, SweepSpec};
 
 /// Which setting of pool `pool` an axis key sets, when it is a capacity
@@ -243,7 +243,7 @@ pub fn plan(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<PlanOutcome, PlanError> {
     let count_axis = plan_axis(spec, points, obj)?;
-    let columns = metrics.len();
+    let (columns, judged) = (metrics.len(), judged_columns(&metrics));
     let mut table = table_of(spec, metrics).map_err(|e| PlanError::Table(e.to_string()))?;
     let mut simulations = 0u64;
     let wait_only = wait_only(obj);
@@ -264,7 +264,7 @@ pub fn plan(
             }
             let reps = run_point(p, cancel, progress);
             simulations += reps.as_ref().map_or(0, |r| r.len() as u64);
-            let row = make_row(p, reps, columns);
+            let row = make_row(p, reps, columns, judged);
             let meets = row.meets(&wait_only);
             if inserted.is_ok() {
                 inserted = table.insert(&row);

@@ -95,19 +95,20 @@ fn sweep_output_does_not_depend_on_threads() {
     }
 }
 
-#[test]
-fn merged_shards_equal_the_whole_sweep() {
+/// Runs `sweep` whole and in three shards merged, with 3 replications:
+/// the merge writes what the whole sweep writes, byte for byte. Returns
+/// the merge's folder and a shard's.
+fn merged_equals_whole(sweep: &str) -> (tempfile::TempDir, tempfile::TempDir) {
     let whole = tempfile::tempdir().expect("dir");
-    let sweep = scenario("sweep-tiers.toml");
-    run_into(whole.path(), &["sweep", &sweep, "--replications", "3"]);
-    let shards: Vec<tempfile::TempDir> =
+    run_into(whole.path(), &["sweep", sweep, "--replications", "3"]);
+    let mut shards: Vec<tempfile::TempDir> =
         (1..=3).map(|_| tempfile::tempdir().expect("dir")).collect();
     for (k, dir) in shards.iter().enumerate() {
         run_into(
             dir.path(),
             &[
                 "sweep",
-                &sweep,
+                sweep,
                 "--replications",
                 "3",
                 "--shard",
@@ -141,15 +142,43 @@ fn merged_shards_equal_the_whole_sweep() {
             "merged {f} differs"
         );
     }
+    (merged, shards.swap_remove(0))
+}
+
+#[test]
+fn merged_shards_equal_the_whole_sweep() {
+    let (merged, first) = merged_equals_whole(&scenario("sweep-tiers.toml"));
     // A missing shard is an error, not a smaller sweep.
     poolcast()
         .arg("merge")
-        .arg(shards[0].path().join("sweep.csv"))
+        .arg(first.path().join("sweep.csv"))
         .arg("--out")
         .arg(merged.path())
         .assert()
         .code(2)
         .stderr(predicate::str::contains("in no shard"));
+}
+
+#[test]
+fn merged_shards_equal_the_whole_sweep_judged_per_hour() {
+    // Two wait objectives judged per hour: the whole sweep's rows keep
+    // every judged column (`judged_columns`), as the merge reads them back
+    // from sweep.csv; recommendation.json names each objective's worst
+    // hour and the hours alike to it in both.
+    let src = std::fs::read_to_string(scenarios_dir().join("objectives.toml")).expect("read");
+    let src = src
+        .replace(
+            "[slo.workloads.nightly]\n",
+            "[slo.workloads.nightly]\nper = \"hour\"\n",
+        )
+        .replace("[slo]\n", "[slo]\nper = \"hour\"\n");
+    let (_dir, path) = write_scenario(&src, "hourly.toml");
+    let (merged, _) = merged_equals_whole(&path.display().to_string());
+    let rec: serde_json::Value =
+        serde_json::from_str(&read(merged.path(), "recommendation.json")).expect("JSON");
+    let text = rec.to_string();
+    assert!(text.contains("\"per\":\"hour\""), "{text}");
+    assert!(!text.contains("\"worst_hour\":null"), "{text}");
 }
 
 fn recommended_point(dir: &Path) -> u64 {

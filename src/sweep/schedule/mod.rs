@@ -39,22 +39,17 @@
 //! hour the block starts; a scale-down fires on that hour, never taking
 //! instances from the end of the hour before.
 
-mod acr_task;
-mod appliers;
 mod fixed;
 mod profile;
-mod reconcile;
 mod request;
 mod rules;
 mod search;
 mod tally;
-mod workflow;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-pub use appliers::applier_files;
 pub use fixed::{FixedPools, NoFixedCount};
 pub use request::{RequestError, check_request};
 

@@ -1,10 +1,14 @@
 //! The files that apply a plan to a real pool: the reconcile script and
 //! the two appliers that run it.
 
-use super::acr_task::{acr_task_create, acr_task_yaml};
-use super::reconcile::reconcile_script;
-use super::workflow::workflow_yaml;
+mod acr_task;
+mod reconcile;
+mod workflow;
+
 use crate::results::schedule::SchedulePlan;
+use acr_task::{acr_task_create, acr_task_yaml};
+use reconcile::reconcile_script;
+use workflow::workflow_yaml;
 
 /// The applier files of `plan` (for scenario `scenario`), by file name:
 /// the GitHub Actions workflow, the reconcile script both appliers run,
