@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::schedule::{PlanJson, confirmed_words, minutes, pretty};
+use super::json::pretty;
+use super::schedule::{PlanJson, confirmed_words, minutes};
 use super::{Chart, ChartError, ChartFormats, FrontierPoint, frontier_chart};
 use crate::results::schedule::{Frontier, SchedulePlan, TargetPlan, judged_wait, target_label};
 

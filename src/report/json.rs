@@ -4,13 +4,12 @@
 //! a file puts several together.
 
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 
 use crate::forecast::{ObjectiveEstimate, PoolEstimate, ScenarioEstimate, SweepEstimate};
 use crate::model::{DefaultCompute, HourLoad, PriceTable, Quota, Tier, TierKind};
 use crate::results::{
-    DefaultComputeMetric, Estimate, Judged, MetricSet, ObjectiveVerdict, PoolSummary, RunSummary,
-    SloVerdict, TotalMetric, WorkloadSummary,
+    DefaultComputeMetric, MetricSet, PoolSummary, RunSummary, SloVerdict, TotalMetric,
+    WorkloadSummary,
 };
 
 /// `value` as pretty JSON with a trailing newline, in a buffer of its
@@ -35,23 +34,6 @@ pub(super) fn pretty(value: &impl Serialize) -> String {
     serde_json::to_writer_pretty(&mut bytes, value).expect("plain data serialises");
     bytes.push(b'\n');
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
-}
-
-/// An estimate as `{mean, ci95}` (`ci95` null without an interval), as
-/// `schedule.json` gives its costs.
-pub fn estimate_value(e: Estimate) -> Value {
-    serde_json::to_value(e).expect("plain data serialises")
-}
-
-/// A judged value as `{mean, upper95, worst_hour}`.
-pub fn judged_value(j: Judged) -> Value {
-    serde_json::to_value(j).expect("plain data serialises")
-}
-
-/// The objectives' verdicts as `summary.json`'s `slo.objectives[]` has
-/// them, the shape `recommendation.json` and `schedule.json` share.
-pub fn objectives_json(objectives: &[ObjectiveVerdict]) -> Value {
-    serde_json::to_value(objectives).expect("plain data serialises")
 }
 
 /// Keys with their values, as a JSON object (a sweep point's `params`, a

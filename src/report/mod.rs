@@ -44,10 +44,7 @@ pub use export::{
     Kind, PLAN_EXPORTERS, PlanWrite, RUN_EXPORTERS, RunFiles, RunWrite, SCHEDULE_EXPORTERS,
     SWEEP_EXPORTERS, ScheduleWrite, SweepFiles, SweepWrite,
 };
-pub use json::{
-    estimate_json, estimate_value, judged_value, objectives_json, summary_json,
-    sweep_estimate_json, tiers_json,
-};
+pub use json::{estimate_json, summary_json, sweep_estimate_json, tiers_json};
 pub use output::{Busy, OutputDir, ReplacesInput, WhenLocked, check_file_target, write_file};
 pub use plan::PlanFiles;
 pub use sweep::{

@@ -2,8 +2,9 @@
 //! serde, in the order of the README's keys) and `schedule.csv`, from the
 //! plan as `results` holds it. The verdicts are the one judge's, read.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+use super::json::pretty;
 use super::verdict::{met_word, verdict_lines};
 use crate::model::Tier;
 use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, judged_wait};
@@ -35,14 +36,6 @@ impl ScheduleFiles<'_> {
 /// Seconds as minutes with two decimals.
 pub(super) fn minutes(s: f64) -> String {
     format!("{:.2} min", s / 60.0)
-}
-
-/// A value as pretty JSON with a trailing newline.
-pub(super) fn pretty(value: &impl Serialize) -> String {
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    )
 }
 
 /// The confirmation's verdict in words: `met`, or `MISSED` and what it
@@ -233,46 +226,20 @@ pub fn schedule_csv(plan: &SchedulePlan) -> String {
     c
 }
 
-/// An estimate as `{mean, ci95}`, the shape summary.json's neighbours
-/// share (`json::estimate_value`).
-fn estimate<S: Serializer>(e: &Estimate, s: S) -> Result<S::Ok, S::Error> {
-    super::estimate_value(*e).serialize(s)
-}
-
-/// A judged value as `{mean, upper95, worst_hour}` (`json::judged_value`).
-fn judged<S: Serializer>(j: &Judged, s: S) -> Result<S::Ok, S::Error> {
-    super::judged_value(*j).serialize(s)
-}
-
-/// The objectives' verdicts as summary.json's `slo.objectives[]` has them
-/// (`json::objectives_json`).
-fn objectives<S: Serializer>(o: &&[ObjectiveVerdict], s: S) -> Result<S::Ok, S::Error> {
-    super::objectives_json(o).serialize(s)
-}
-
-/// A tier by its name.
-fn tier<S: Serializer>(t: &Tier, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(t)
-}
-
 /// The plan as `schedule.json` holds it, key by key in its order.
 #[derive(Serialize)]
 pub(super) struct PlanJson<'a> {
     scenario: &'a str,
     pool: &'a str,
-    #[serde(serialize_with = "tier")]
     tier: Tier,
     max_changes_per_day: u32,
     lead_s: f64,
     rules: &'a [PlannedRule],
     count_by_hour_of_week: &'a [u32],
-    #[serde(serialize_with = "estimate")]
     cost_per_day_usd: Estimate,
     cost_per_month_usd: f64,
     wait_p95_target_s: Option<f64>,
-    #[serde(serialize_with = "judged")]
     wait_p95_s: Judged,
-    #[serde(serialize_with = "objectives")]
     objectives: &'a [ObjectiveVerdict],
     met_upper95: bool,
     replications: u32,
@@ -289,9 +256,7 @@ pub(super) struct PlanJson<'a> {
 struct ConfirmationJson<'a> {
     seed: u64,
     replications: u32,
-    #[serde(serialize_with = "judged")]
     wait_p95_s: Judged,
-    #[serde(serialize_with = "objectives")]
     objectives: &'a [ObjectiveVerdict],
     met_upper95: bool,
 }
@@ -307,12 +272,9 @@ enum FixedJson<'a> {
 /// A fixed pool compared with the schedule.
 #[derive(Serialize)]
 struct ComparedJson {
-    #[serde(serialize_with = "tier")]
     tier: Tier,
     count: u32,
-    #[serde(serialize_with = "estimate")]
     cost_per_day_usd: Estimate,
-    #[serde(serialize_with = "judged")]
     wait_p95_s: Judged,
     saving_percent: f64,
 }
