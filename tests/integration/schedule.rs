@@ -957,3 +957,30 @@ fn schedule_json_keeps_its_keys_in_order() {
     assert_eq!(keys(&plan["cost_per_day_usd"]), ["mean", "ci95"]);
     assert_eq!(keys(&plan["wait_p95_s"]), ["mean", "upper95", "worst_hour"]);
 }
+
+/// A pool that stops its runs at a scale-in: the plan says that the
+/// restarted builds' waits are not judged (found in review: builds
+/// stopped at 18:05 restarted the next morning under a plan that met;
+/// that the search counts them as stranded is
+/// `runs_stopped_by_a_scale_in_to_none_are_stranded`).
+#[test]
+fn a_preempting_pool_is_warned_that_restarts_are_not_judged() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
+        .expect("the bundled scenario")
+        .replace("provisioning = ", "scale_in = \"preempt\"\nprovisioning = ");
+    let (dir, path) = write_scenario(&src, "preempt.toml");
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--outputs", "none"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("stops its runs at a scale-in (scale_in = \"preempt\")"),
+        "{err}"
+    );
+}

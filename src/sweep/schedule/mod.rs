@@ -289,6 +289,16 @@ fn finished(
     if judged < THIN_JUDGE_RUNS {
         warnings.push(thin_judge(judged, spec.name.as_str(), s.slo.window));
     }
+    let steps_down = counts
+        .iter()
+        .zip(counts.iter().cycle().skip(1))
+        .any(|(a, b)| b < a);
+    if spec.scale_in == crate::model::ScaleIn::Preempt && steps_down {
+        warnings.push(format!(
+            "pool {} stops its runs at a scale-in (scale_in = \"preempt\"): each step down of this schedule restarts the builds then running, and their wait after the restart is in no judged wait (a wait is counted when a run first starts); the plan only keeps them from being stranded across hours without instances. A scheduled pool is better drained (scale_in = \"drain\")",
+            spec.name
+        ));
+    }
     debug_assert!(
         changes_per_day(&counts)
             .iter()
@@ -607,5 +617,28 @@ mod tests {
         assert!(!apart.meets);
         assert!(apart.counts.stranded[at(4, 18)] > 0);
         assert!(search.evaluate(&every_day).expect("simulated").meets);
+    }
+
+    /// A pool that stops its runs at a scale-in (`scale_in = "preempt"`)
+    /// queues them again there: a scale-in to none strands them until the
+    /// morning, though none of them was waiting when it fired (the review
+    /// of issue 26 found builds restarted 15 hours later under a plan that
+    /// had met).
+    #[test]
+    fn runs_stopped_by_a_scale_in_to_none_are_stranded() {
+        let (source, _) = bundled_team();
+        let source = source.replace("provisioning = ", "scale_in = \"preempt\"\nprovisioning = ");
+        let s = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
+        assert_eq!(s.pools[0].scale_in, crate::model::ScaleIn::Preempt);
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let (mut search, _, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+        let at = |d: usize, h: usize| crate::model::HourOfWeek::new(d, h).index();
+        // Nine through the workday, none from 18:00: busy instances at
+        // 18:05 stop their runs.
+        let counts = profile::tests::workday(9, 0);
+        let e = search.evaluate(&counts).expect("simulated");
+        assert!(!e.meets);
+        assert!((0..5).all(|d| e.counts.stranded[at(d, 18)] > 0));
     }
 }

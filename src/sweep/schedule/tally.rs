@@ -254,6 +254,27 @@ impl Recorder for HourTally<'_> {
     fn censored(&mut self, w: WorkloadId, arrived_at: SimTime, at: SimTime) {
         self.tally(w, arrived_at, at.saturating_since(arrived_at).0);
     }
+    /// A run a scale-in stopped (`scale_in = "preempt"`) is queued again
+    /// where the scale-in took effect: carried by the hour before the one
+    /// its rule fired at, as a run still waiting then is. Its wait after
+    /// the restart is not reported (its wait was counted when it first
+    /// started), so this is where the search sees it.
+    fn preempted(
+        &mut self,
+        w: WorkloadId,
+        arrived_at: SimTime,
+        _p: PoolId,
+        at: SimTime,
+        _lost: SimDuration,
+    ) {
+        if self.judging[w.0 as usize].is_none() || arrived_at < self.from {
+            return;
+        }
+        let fired = at.0.saturating_sub(self.scale_in_delay.0);
+        let calendar = &self.scenario.simulation.calendar;
+        let (_, _, (day, hour)) = calendar.wall_hour(SimTime(fired.saturating_sub(1)));
+        self.counts.carried[HourOfWeek::new(day, hour).index()] += 1;
+    }
 }
 
 #[cfg(test)]
