@@ -40,7 +40,7 @@ struct Planned {
 }
 
 /// The targets of `--targets`, in rising order; refused when one is not a
-/// duration or one is given twice.
+/// duration of whole seconds above 0 or one is given twice.
 fn targets(list: &[String]) -> Result<Vec<SimDuration>> {
     let mut out = Vec::new();
     for t in list {
@@ -49,6 +49,15 @@ fn targets(list: &[String]) -> Result<Vec<SimDuration>> {
                 "--targets {t:?}: {e}; give p95 wait targets such as 3m,5m,10m"
             ))
         })?;
+        // A target names its file and is written into it as text, which
+        // keeps whole seconds: 90.5 s would be planned, then judged as
+        // 1m30s. A target of 0 is met by no schedule.
+        if d == SimDuration::ZERO || d.0 % SimDuration::from_secs(1).0 != 0 {
+            return Err(BadInput(format!(
+                "--targets {t:?}: give a p95 wait target of a whole number of seconds above 0, such as 90s or 5m"
+            ))
+            .into());
+        }
         if out.contains(&d) {
             return Err(
                 BadInput(format!("--targets gives {d} twice; give each target once")).into(),

@@ -749,6 +749,15 @@ fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
         &["--schedule", "builders", "--targets", "5m,300s"],
         "--targets gives 5m twice",
     );
+    // A target that is not whole seconds would be planned at one value and
+    // written (and judged) at another; 0 no schedule meets.
+    for bad in ["90500ms", "0m"] {
+        refuses(
+            &src,
+            &["--schedule", "builders", "--targets", &format!("5m,{bad}")],
+            &format!("--targets \"{bad}\": give a p95 wait target of a whole number of seconds"),
+        );
+    }
 }
 
 /// `plan --schedule builders` of scenario `src` with `args` (the targets)
