@@ -99,7 +99,18 @@ fn write_run(
         // scratch file as it is done (a heat map per pool); once
         // interrupted, those not begun are not drawn.
         let jobs = report::run_chart_jobs(run, out.chart_formats());
-        let spill = report::SvgSpill::new(out.scratch()?);
+        // The scratch file's own errors name its path, which the user
+        // never chose: say what was being written, and where.
+        let charts_error = || {
+            let dir = out.dir().unwrap_or(std::path::Path::new("."));
+            format!("cannot write the charts in {}", dir.display())
+        };
+        let spill = report::SvgSpill::new(out.scratch().map_err(|e| {
+            // tempfile wraps the system's error with the path: the cause.
+            let cause = e.get_ref().and_then(|p| p.source());
+            let cause = cause.map_or_else(|| e.to_string(), ToString::to_string);
+            anyhow::anyhow!("{}: {cause}", charts_error())
+        })?);
         let drawn: Vec<Option<report::Chart>> = pool.install(|| {
             jobs.par_iter()
                 .map(|job| -> Result<_> {
@@ -108,7 +119,7 @@ fn write_run(
                     }
                     let mut chart = job.draw()?;
                     if let Some(c) = &mut chart {
-                        c.svg.spill(&spill)?;
+                        c.svg.spill(&spill).with_context(charts_error)?;
                     }
                     Ok(chart)
                 })

@@ -72,7 +72,10 @@ impl Svg {
         if let Text::Memory(text) = &self.text
             && !text.is_empty()
         {
-            let mut file = spill.lock();
+            // Through the file itself: the temporary file's own errors
+            // name its path, a scratch name the user never chose.
+            let mut guard = spill.lock();
+            let file = guard.as_file_mut();
             let at = file.seek(SeekFrom::End(0))?;
             file.write_all(text.as_bytes())?;
             let spill = spill.clone();
@@ -104,7 +107,8 @@ impl Svg {
         match &self.text {
             Text::Memory(text) => out.write_all(&text.as_bytes()[from..from + len]),
             Text::Spilled { spill, at } => {
-                let mut file = spill.lock();
+                let mut guard = spill.lock();
+                let file = guard.as_file_mut();
                 file.seek(SeekFrom::Start(at + range.start))?;
                 let mut buf = vec![0; len.min(COPY_CHUNK)];
                 let mut left = len;
