@@ -199,14 +199,14 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
         notes(&plan, &s, &run.scenario, reads_outside);
     }
     out.finish_noted(run.print.quiet)?;
-    // A missed cost cap is the plan's verdict, as `check` gives it.
-    Ok(exit_code(misses_cost(&plan.result)))
+    // The plan's verdict, as `check` gives it.
+    Ok(exit_code(plan.misses()))
 }
 
-/// Exit code 1 when a plan misses its cost cap (as `check` gives for a
+/// Exit code 1 when a plan (or a frontier) misses (as `check` gives for a
 /// missed objective), else 0.
-pub(super) fn exit_code(missed_cost: bool) -> ExitCode {
-    if missed_cost {
+pub(super) fn exit_code(missed: bool) -> ExitCode {
+    if missed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

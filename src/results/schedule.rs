@@ -105,6 +105,14 @@ impl SchedulePlan {
         self.confirmed && !misses_cost(&self.confirmation)
     }
 
+    /// Whether the plan misses: its confirmation misses an objective, the
+    /// bound on stranded runs or the cost cap, or the judged seed the
+    /// cost cap. What the table and `schedule.json` say (`MISSED`,
+    /// `met_upper95`), read as exit code 1, as `check` gives.
+    pub fn misses(&self) -> bool {
+        !self.confirms() || misses_cost(&self.result)
+    }
+
     /// What the confirmation missed, by the keys that set it: each
     /// objective missed on the upper bound (`wait_p95`,
     /// `max_cost_per_day`), and `max_stranded` when runs no objective
@@ -211,10 +219,10 @@ pub struct Frontier {
 
 impl Frontier {
     /// The frontier's verdict: missed when a target has no plan or a plan
-    /// misses its cost cap (exit code 1, as `check` gives).
+    /// misses (`SchedulePlan::misses`: exit code 1, as `check` gives).
     pub fn missed(&self) -> bool {
         self.targets.iter().any(|t| match &t.plan {
-            Ok(p) => misses_cost(&p.result),
+            Ok(p) => p.misses(),
             Err(_) => true,
         })
     }

@@ -765,15 +765,26 @@ fn targets_give_a_schedule_each_and_the_cost_wait_frontier() {
 /// the folder.
 fn frontier_of(src: &str, args: &[&str]) -> (serde_json::Value, tempfile::TempDir) {
     let (dir, path) = write_scenario(src, "team.toml");
-    let frontier = json_stdout(
-        poolcast()
-            .arg("plan")
-            .arg(&path)
-            .args(["--schedule", "builders", "--format", "json", "--quiet"])
-            .args(args)
-            .args(["--outputs", "png,csv,json", "--out"])
-            .arg(dir.path().join("out")),
-    );
+    let out = poolcast()
+        .arg("plan")
+        .arg(&path)
+        .args(["--schedule", "builders", "--format", "json", "--quiet"])
+        .args(args)
+        .args(["--outputs", "png,csv,json", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("poolcast runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let frontier: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {err}"));
+    // The exit code says what the JSON says: 1 when a target has no plan
+    // or its plan missed on its confirmation (cost cap included).
+    let missed = frontier["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .any(|t| t["plan"]["confirmation"]["met_upper95"] != true);
+    assert_eq!(out.status.code(), Some(i32::from(missed)), "{err}");
     (frontier, dir)
 }
 

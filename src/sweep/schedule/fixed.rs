@@ -48,7 +48,7 @@ pub enum NoFixedCount {
 
 impl FixedPools {
     /// No comparison, for `why`.
-    fn none(why: NoFixedCount) -> FixedPools {
+    pub(super) fn none(why: NoFixedCount) -> FixedPools {
         FixedPools {
             same_tier: Err(why),
             cheapest: None,

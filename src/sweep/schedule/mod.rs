@@ -641,4 +641,26 @@ mod tests {
         assert!(!e.meets);
         assert!((0..5).all(|d| e.counts.stranded[at(d, 18)] > 0));
     }
+
+    /// A plan whose confirmation missed is a missed plan, whatever missed
+    /// (the exit code reads `misses`, as the table's `MISSED` does): it had
+    /// exited 0 unless it missed its cost cap.
+    #[test]
+    fn a_plan_whose_confirmation_missed_misses() {
+        let (source, s) = bundled_team();
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let plan = |confirmed: bool| {
+            let (search, first, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
+            let set = search.sets[0];
+            let why = fixed::NoFixedCount::NoneMeets {
+                most: 1,
+                tier: crate::model::Tier::S2,
+            };
+            let fixed = FixedPools::none(why);
+            finished(&req, search, first, (set, confirmed), fixed).expect("a plan")
+        };
+        assert!(plan(false).misses());
+        assert!(!plan(true).misses());
+    }
 }
