@@ -68,6 +68,11 @@ pub(super) struct Search<'a> {
     /// missed is not simulated again until a raise (a judged set that
     /// joins leaves it: a miss on one set is a miss on all).
     pub failed: HashSet<Vec<(usize, u32)>>,
+    /// Hours of the week at which a scale-in to none stranded runs in a
+    /// schedule simulated (on any judged set, the confirmations' too): a
+    /// rare event, which the judged sets of a later schedule may not show
+    /// again, so trim does not bring such a scale-in back.
+    pub stranding_scale_ins: HashSet<usize>,
     /// Schedules simulated.
     pub tried: usize,
     /// Replications run.
@@ -228,6 +233,9 @@ impl Search<'_> {
         }
         let s = self.scenario(counts, set);
         let (run, hours) = self.simulate(&s, counts)?;
+        self.stranding_scale_ins.extend(
+            scale_ins_to_none(counts).filter(|&z| hours.stranded[z] > 0 && !self.bounds.capped[z]),
+        );
         let e = Evaluation {
             meets: self.meets(&run, &hours),
             undefined: super::undefined_wait(&run),
@@ -381,6 +389,7 @@ impl Search<'_> {
             next[h] = lower;
         }
         if self.failed.contains(&lowering)
+            || self.reopens_a_stranding_scale_in(counts, &next)
             || changes_per_day(&next)
                 .iter()
                 .any(|&c| c > self.max_changes_per_day)
@@ -392,6 +401,14 @@ impl Search<'_> {
         }
         self.failed.insert(lowering);
         Ok(None)
+    }
+
+    /// Whether `next` scales in to none at an hour where a scale-in to
+    /// none stranded runs before, and `counts` does not.
+    pub(super) fn reopens_a_stranding_scale_in(&self, counts: &[u32], next: &[u32]) -> bool {
+        let before: HashSet<usize> = scale_ins_to_none(counts).collect();
+        scale_ins_to_none(next)
+            .any(|z| self.stranding_scale_ins.contains(&z) && !before.contains(&z))
     }
 
     /// Lowers blocks by one above `floor`, largest saving first, while the
@@ -428,4 +445,11 @@ pub(super) fn decrements(counts: &[u32], floor: &[u32]) -> Vec<Vec<usize>> {
     candidates.sort_by_key(|hours| (std::cmp::Reverse(hours.len()), hours.iter().min().copied()));
     candidates.dedup();
     candidates
+}
+
+/// The hours of the week at which `counts` scales in to none (0 after an
+/// hour with instances).
+fn scale_ins_to_none(counts: &[u32]) -> impl Iterator<Item = usize> + '_ {
+    (0..counts.len())
+        .filter(|&z| counts[z] == 0 && counts[(z + counts.len() - 1) % counts.len()] > 0)
 }
