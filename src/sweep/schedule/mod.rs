@@ -77,8 +77,11 @@ pub const DEFAULT_MAX_CHANGES_PER_DAY: u32 = 4;
 /// Replications of the confirmation run, at least.
 pub const CONFIRM_REPLICATIONS: u32 = 20;
 
-/// Confirmation rounds before the search gives up confirming.
-pub const CONFIRM_ROUNDS: u64 = 3;
+/// Confirmation rounds before the search gives up confirming: each that
+/// misses adds its replications to the judge, and a rare stranding may
+/// take several new seeds to show (with three, 3 of 16 seeds of the
+/// bundled team left a frontier target unconfirmed; with six, none of 22).
+pub const CONFIRM_ROUNDS: u64 = 6;
 
 /// What to plan.
 #[derive(Debug, Clone, Copy)]
@@ -592,7 +595,7 @@ mod tests {
         // Judged as at the search's last round: its own set and the two
         // confirmations that had missed.
         let first = search.sets[0];
-        for round in 1..CONFIRM_ROUNDS {
+        for round in 1..3 {
             search.sets.push(ReplicationSet {
                 seed: first.seed + round,
                 replications: CONFIRM_REPLICATIONS,
