@@ -376,7 +376,13 @@ fn plan_in_window(window: &str) -> (bool, String) {
             "wait_p95 = \"5m\"",
             &format!("wait_p95 = \"5m\"\nwindow = \"{window}\""),
         );
-    let (dir, path) = write_scenario(&src, "windowed.toml");
+    planned(&src)
+}
+
+/// `plan --schedule builders` of scenario `src`, writing no file: whether
+/// it succeeded, and what it said on stderr.
+fn planned(src: &str) -> (bool, String) {
+    let (dir, path) = write_scenario(src, "planned.toml");
     let out = poolcast()
         .arg("plan")
         .arg(&path)
@@ -988,17 +994,8 @@ fn a_preempting_pool_is_warned_that_restarts_are_not_judged() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml"))
         .expect("the bundled scenario")
         .replace("provisioning = ", "scale_in = \"preempt\"\nprovisioning = ");
-    let (dir, path) = write_scenario(&src, "preempt.toml");
-    let out = poolcast()
-        .arg("plan")
-        .arg(&path)
-        .args(["--schedule", "builders", "--outputs", "none"])
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .output()
-        .expect("poolcast runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let (ok, err) = planned(&src);
+    assert!(ok, "{err}");
     assert!(
         err.contains("stops its runs at a scale-in (scale_in = \"preempt\")"),
         "{err}"
