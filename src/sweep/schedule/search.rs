@@ -104,9 +104,9 @@ impl Search<'_> {
     /// into the run as it ends (`replication::run_recorded`: the waits by
     /// hour of 500 replications had been held until the last one ended).
     /// `schedule` is the pool's count in each hour of the week that `s`
-    /// holds as rules; its scale-ins to none strand the runs queued at the
-    /// end of the hours alike to the hour before
-    /// (`HourCounts::strand_at_scale_ins`).
+    /// holds as rules; each of its scale-ins to none strands the runs
+    /// queued when a scale-in took effect after any hour alike to the one
+    /// before it (`HourCounts::strand_at_scale_ins`).
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
