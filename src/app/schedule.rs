@@ -18,7 +18,7 @@ use crate::report::schedule::{ScheduleFiles, schedule_csv, schedule_json, schedu
 use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
-use crate::sweep::schedule::{CONFIRM_REPLICATIONS, CONFIRM_ROUNDS, check_request};
+use crate::sweep::schedule::{CONFIRM_ROUNDS, check_request, confirm_replications};
 use crate::sweep::{Progress, ScheduleError, ScheduleRequest, plan_schedule};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -82,7 +82,7 @@ pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::Thread
     let threads = thread_pool(run.simulation.threads)?;
     // The result is held while the confirmation (at least its own
     // replications) runs: two runs at once.
-    let confirm = s.simulation.replications.max(CONFIRM_REPLICATIONS);
+    let confirm = confirm_replications(&s.simulation);
     super::check_memory(
         &crate::forecast::memory::schedule_estimate(s, confirm, threads.current_num_threads()),
         run.max_memory.as_deref(),
@@ -233,7 +233,7 @@ pub(super) fn notes(plan: &SchedulePlan, s: &Scenario, path: &Path, reads_outsid
     if !plan.confirmed {
         note!(
             "warning: the schedule missed the objective on a seed the search never saw ({} replications), after {} tries; run poolcast plan --schedule with more --replications",
-            plan.confirmation.replications.max(CONFIRM_REPLICATIONS),
+            plan.confirmation.replications,
             CONFIRM_ROUNDS
         );
     }

@@ -75,8 +75,8 @@ pub struct SchedulePlan {
     /// The recommended scenario run with the scenario's seed and
     /// replications (what `poolcast run` on it reports).
     pub result: RunSummary,
-    /// The run on a seed the search never saw, with at least
-    /// `CONFIRM_REPLICATIONS` replications.
+    /// The run on a seed the search never saw, with the replications of
+    /// `sweep::schedule::confirm_replications`.
     pub confirmation: RunSummary,
     /// Whether the confirmation meets the wait objective on the upper end
     /// of its interval.

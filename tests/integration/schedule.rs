@@ -308,6 +308,32 @@ fn the_recommended_file_reproduces_the_plan_with_its_overrides_and_files() {
         run["totals"]["cost_per_day_usd"],
         plan["cost_per_day_usd"]["mean"]
     );
+    // So does its confirmation, on the confirmation's seed and
+    // replications (the plan reads the search's own confirmation run
+    // rather than simulating the file again).
+    let confirmation = &plan["confirmation"];
+    assert_ne!(confirmation["seed"], 99, "{confirmation}");
+    assert!(
+        confirmation["replications"].as_u64() > Some(12),
+        "{confirmation}"
+    );
+    let confirmed = json_stdout(
+        poolcast()
+            .args(["run", "--format", "json", "--quiet", "--outputs", "none"])
+            .args(["--allow-outside", "--seed"])
+            .arg(confirmation["seed"].to_string())
+            .arg("--replications")
+            .arg(confirmation["replications"].to_string())
+            .arg(&recommended),
+    );
+    assert_eq!(
+        confirmed["slo"]["objectives"][0]["value"], confirmation["wait_p95_s"]["mean"],
+        "the file's run on the confirmation's seed is the plan's confirmation"
+    );
+    assert_eq!(
+        confirmed["slo"]["objectives"][0]["value_upper95"],
+        confirmation["wait_p95_s"]["upper95"]
+    );
 }
 
 /// The bundled scenario with its run times read from `times.txt`.
@@ -899,19 +925,19 @@ fn fixed_s1(src: &str, target: &str, count: u64) -> serde_json::Value {
 }
 
 /// Issue 26: the frontier is monotone. The search is a heuristic: on seed
-/// 21 it finds a dearer schedule for 6 minutes than for 5.5, though the
+/// 14 it finds a dearer schedule for 6 minutes than for 5.5, though the
 /// 5.5-minute schedule meets 6 minutes too; the 6-minute plan is then that
 /// schedule, judged and confirmed against its own target, and says so.
 #[test]
 fn a_looser_target_never_costs_more_than_a_tighter_one() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
-    let (frontier, dir) = frontier_of(&src, &["--seed", "21", "--targets", "5m,5.5m,6m,7m"]);
+    let (frontier, dir) = frontier_of(&src, &["--seed", "14", "--targets", "5m,5.5m,6m,7m"]);
     let out = dir.path().join("out");
     let targets = frontier["targets"].as_array().expect("targets");
     let costs = frontier_costs(&frontier);
     // The 6-minute target's own search found a dearer schedule.
     let six_src = src.replace("wait_p95 = \"5m\"", "wait_p95 = \"6m\"");
-    let alone = plan_src(&six_src, &["--seed", "21"]).0;
+    let alone = plan_src(&six_src, &["--seed", "14"]).0;
     let alone = alone["cost_per_day_usd"]["mean"].as_f64().unwrap();
     assert!(alone > costs[1], "{alone} against {costs:?}");
     let six = &targets[2];

@@ -73,6 +73,10 @@ pub(super) struct Search<'a> {
     /// rare event, which the judged sets of a later schedule may not show
     /// again, so trim does not bring such a scale-in back.
     pub stranding_scale_ins: HashSet<usize>,
+    /// The last confirmation, until the search simulates again: the
+    /// schedule, the set and the run (the plan's confirmation when it is
+    /// the schedule settled on).
+    pub last_confirmation: Option<(Vec<u32>, ReplicationSet, RunSummary)>,
     /// Schedules simulated.
     pub tried: usize,
     /// Replications run.
@@ -159,8 +163,8 @@ impl Search<'_> {
     }
 
     /// Simulates `counts` on a seed the search never saw (the scenario's
-    /// plus `round`), with at least `CONFIRM_REPLICATIONS`: that set, and
-    /// whether `counts` meets there.
+    /// plus `round`), with `confirm_replications`: that set, and whether
+    /// `counts` meets there.
     pub(super) fn confirm(
         &mut self,
         counts: &[u32],
@@ -169,9 +173,32 @@ impl Search<'_> {
         let sim = &self.base.simulation;
         let set = ReplicationSet {
             seed: sim.seed.wrapping_add(round),
-            replications: sim.replications.max(super::CONFIRM_REPLICATIONS),
+            replications: super::confirm_replications(sim),
         };
-        Ok((set, self.evaluate_on(counts, set)?.meets))
+        // Simulated here, not through the cache, to keep the run: the
+        // confirmation is the largest run of the plan.
+        self.last_confirmation = None;
+        let (run, hours) = self.simulate(&self.scenario(counts, set), counts)?;
+        let meets = self.judged(counts, set, &run, hours).meets;
+        self.last_confirmation = Some((counts.to_vec(), set, run));
+        Ok((set, meets))
+    }
+
+    /// The run of the last confirmation if it was of `counts` on `set`.
+    pub(super) fn take_confirmation(
+        &mut self,
+        counts: &[u32],
+        set: ReplicationSet,
+    ) -> Option<RunSummary> {
+        self.last_confirmation
+            .take()
+            .filter(|(c, s, _)| c == counts && *s == set)
+            .map(|(_, _, run)| run)
+    }
+
+    /// The judged hours of `counts` on `set`, if simulated.
+    pub(super) fn cached_hours(&self, counts: &[u32], set: ReplicationSet) -> Option<&HourCounts> {
+        self.cache.get(&(counts.to_vec(), set)).map(|e| &e.counts)
     }
 
     /// Simulates `counts` on every judged set (each schedule once a set:
@@ -231,18 +258,34 @@ impl Search<'_> {
         if let Some(e) = self.cache.get(&key) {
             return Ok(e.clone());
         }
+        // The confirmation kept is dropped before another run of the
+        // search (no more than two runs are held at once: the memory
+        // budget counts the confirmation and the plan's result).
+        self.last_confirmation = None;
         let s = self.scenario(counts, set);
         let (run, hours) = self.simulate(&s, counts)?;
+        Ok(self.judged(counts, set, &run, hours))
+    }
+
+    /// The evaluation of `counts` on `set` from its run and hours, cached,
+    /// its scale-ins to none that stranded runs remembered.
+    fn judged(
+        &mut self,
+        counts: &[u32],
+        set: ReplicationSet,
+        run: &RunSummary,
+        hours: HourCounts,
+    ) -> Evaluation {
         self.stranding_scale_ins.extend(
             scale_ins_to_none(counts).filter(|&z| hours.stranded[z] > 0 && !self.bounds.capped[z]),
         );
         let e = Evaluation {
-            meets: self.meets(&run, &hours),
-            undefined: super::undefined_wait(&run),
+            meets: self.meets(run, &hours),
+            undefined: super::undefined_wait(run),
             counts: hours,
         };
-        self.cache.insert(key, e.clone());
-        Ok(e)
+        self.cache.insert((counts.to_vec(), set), e.clone());
+        e
     }
 
     /// Raises the blocks that break the objectives until the schedule
