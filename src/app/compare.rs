@@ -10,7 +10,6 @@ use super::outputs::{Outputs, Steps};
 use super::{BadInput, INTERRUPTED, emit, progress_bar, stop_if_interrupted, thread_pool};
 use crate::cli::{CompareArgs, Format};
 use crate::replication::RunOptions;
-use crate::report::Kind;
 use crate::report::{self, Comparison};
 use crate::scenario::{self, MAX_REPLICATIONS, Scenario};
 
@@ -156,11 +155,7 @@ fn compared_scenarios(args: &CompareArgs) -> Result<Vec<Scenario>> {
 /// Whether `--outputs` asks for files compare writes (and not tasks.csv).
 fn check_outputs(args: &CompareArgs) -> Result<()> {
     super::outputs::kinds_without_tasks(&args.output, "compare")?;
-    super::outputs::check_writes_some(
-        &args.output,
-        "compare",
-        &[Kind::Csv, Kind::Svg, Kind::Png, Kind::Html, Kind::Md],
-    )?;
+    super::outputs::check_writes_some(&args.output, "compare", &report::COMPARE_EXPORTERS)?;
     Ok(())
 }
 

@@ -84,6 +84,7 @@ pub(super) fn frontier_cmd(
         ))
         .into());
     }
+    super::outputs::check_writes_some(&run.output, "plan --targets", &FRONTIER_EXPORTERS)?;
     let scenarios = target_scenarios(args, pool, source, max_stranded)?;
     let threads = threads_for(args, &base)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &base.name, Some("plan"))?

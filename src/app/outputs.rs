@@ -82,10 +82,16 @@ pub(super) fn kinds_without_tasks(args: &OutputArgs, command: &str) -> Result<Ve
     Ok(kinds)
 }
 
-/// Refuses a list of which `command` writes nothing (it writes `writes`):
-/// the folder would be emptied of the previous results and called
-/// written.
-pub(super) fn check_writes_some(args: &OutputArgs, command: &str, writes: &[Kind]) -> Result<()> {
+/// Refuses a list of which `command` writes nothing of its exporter list
+/// `list`: the folder would be emptied of the previous results and called
+/// written (or hold only the files named from the results, which are
+/// written whatever is asked for).
+pub(super) fn check_writes_some<W>(
+    args: &OutputArgs,
+    command: &str,
+    list: &[Exporter<W>],
+) -> Result<()> {
+    let writes: Vec<Kind> = list.iter().flat_map(Exporter::kinds).collect();
     let kinds = kinds(&args.outputs)?;
     if kinds.is_empty() || kinds.iter().any(|k| writes.contains(k)) {
         return Ok(());
@@ -95,8 +101,13 @@ pub(super) fn check_writes_some(args: &OutputArgs, command: &str, writes: &[Kind
         .filter(|(_, k)| writes.contains(k))
         .map(|(name, _)| *name)
         .collect();
+    let named = if list.iter().any(|e| matches!(e, Exporter::Named)) {
+        " (and, whatever --outputs asks for, the files named from its results: recommended*.toml and the like)"
+    } else {
+        ""
+    };
     Err(BadInput(format!(
-        "--outputs {:?}: {command} writes none of these; it writes {}",
+        "--outputs {:?}: {command} writes none of these; it writes {}{named}",
         args.outputs,
         names.join(", ")
     ))

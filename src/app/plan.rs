@@ -12,7 +12,7 @@ use super::points::{check_points_memory, prepare};
 use super::sweep::{bar_for, on_progress, print_recommendation};
 use super::{emit, thread_pool};
 use crate::cli::{Format, RunArgs};
-use crate::report::{self, Kind};
+use crate::report;
 use crate::scenario;
 use crate::sweep;
 
@@ -27,7 +27,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<ExitCode> {
         .collect();
     let spec = prepared.points.spec();
     sweep::plan_axis(spec, &points, &obj)?;
-    super::outputs::check_writes_some(&args.output, "plan", &[Kind::Csv, Kind::Json])?;
+    super::outputs::check_writes_some(&args.output, "plan", &report::PLAN_EXPORTERS)?;
     let out = Outputs::prepare(
         &args.output,
         args.out.as_deref(),

@@ -172,6 +172,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     let req = request(args, pool, &source, &s, max_stranded);
     // Refused before any folder is made.
     check_request(&req)?;
+    super::outputs::check_writes_some(&run.output, "plan --schedule", &SCHEDULE_EXPORTERS)?;
     let threads = threads_for(args, &s)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &s))?;

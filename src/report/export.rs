@@ -55,6 +55,19 @@ pub enum Exporter<W> {
     Document,
 }
 
+impl<W> Exporter<W> {
+    /// The kinds `--outputs` selects this step by (none for `Named`, which
+    /// is written whatever it asks for).
+    pub fn kinds(&self) -> Vec<Kind> {
+        match self {
+            Exporter::File { kind, .. } => vec![*kind],
+            Exporter::Named => Vec::new(),
+            Exporter::Charts => vec![Kind::Svg, Kind::Png],
+            Exporter::Document => vec![Kind::Html, Kind::Md],
+        }
+    }
+}
+
 /// What a run's files are written from.
 pub struct RunFiles<'a> {
     /// The run's results.

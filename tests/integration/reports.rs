@@ -589,6 +589,31 @@ fn issue_15_outputs_choose_the_files() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("compare writes none of these"));
+    // plan --schedule writes its recommended scenario and appliers
+    // whatever is asked: a list of which it writes nothing else is
+    // refused, not answered with those files alone (it had been).
+    let team = scenarios_dir().join("plan-schedule.toml");
+    let schedule = dir.path().join("schedule");
+    crate::support::poolcast()
+        .args(["plan", "--schedule", "builders", "--outputs", "md", "--out"])
+        .arg(&schedule)
+        .arg(&team)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "plan --schedule writes none of these; it writes json, csv (and, whatever --outputs asks for, the files named from its results",
+        ));
+    crate::support::poolcast()
+        .args(["plan", "--schedule", "builders", "--targets", "5m,10m"])
+        .args(["--outputs", "html,md", "--out"])
+        .arg(&schedule)
+        .arg(&team)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "plan --targets writes none of these; it writes json, csv, svg, png (and",
+        ));
+    assert!(!schedule.exists());
 }
 
 /// Issue 15: the default set is every kind but PNG (summary.md links the
