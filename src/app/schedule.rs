@@ -18,7 +18,7 @@ use crate::report::schedule::{ScheduleFiles, schedule_csv, schedule_json, schedu
 use crate::results::schedule::{SchedulePlan, misses_cost};
 use crate::scenario::{self, Scenario};
 use crate::sweep::schedule::plan_schedule_from;
-use crate::sweep::schedule::{CONFIRM_ROUNDS, check_request, confirm_replications};
+use crate::sweep::schedule::{CONFIRM_ROUNDS, check_request, held_replications};
 use crate::sweep::{Progress, ScheduleError, ScheduleRequest, plan_schedule};
 use crate::text::parse_duration;
 use crate::units::SimDuration;
@@ -80,11 +80,9 @@ pub(super) fn request<'a>(
 pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::ThreadPool> {
     let run = &args.run;
     let threads = thread_pool(run.simulation.threads)?;
-    // The result is held while the confirmation (at least its own
-    // replications) runs: two runs at once.
-    let confirm = confirm_replications(&s.simulation);
+    let held = held_replications(&s.simulation);
     super::check_memory(
-        &crate::forecast::memory::schedule_estimate(s, confirm, threads.current_num_threads()),
+        &crate::forecast::memory::schedule_estimate(s, held, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
     Ok(threads)

@@ -303,15 +303,15 @@ pub fn run_estimate(s: &Scenario, threads: usize) -> MemoryEstimate {
     est.of_process()
 }
 
-/// Peak memory of `plan --schedule` of `s` on `threads` threads: the
-/// result at the scenario's replications is held while the confirmation
-/// runs at `confirm` replications, so both runs count (the schedules
-/// judged before keep their hour tallies only, left out). One run counted
-/// alone, 10,000 replications were estimated at 314 MiB and peaked at
-/// 440 MiB (763 MiB on the tester's machine).
-pub fn schedule_estimate(s: &Scenario, confirm: u32, threads: usize) -> MemoryEstimate {
-    let held = f64::from(s.simulation.replications) + f64::from(confirm);
-    let in_flight = f64::from(confirm).min(threads.max(1) as f64);
+/// Peak memory of `plan --schedule` of `s` on `threads` threads, which
+/// holds at most `held` replications at once (its result beside its
+/// confirmation, or the confirmation's stranding check alone; the
+/// schedules judged before keep their hour tallies only, left out). One
+/// run counted alone, 10,000 replications were estimated at 314 MiB and
+/// peaked at 440 MiB (763 MiB on the tester's machine).
+pub fn schedule_estimate(s: &Scenario, held: u32, threads: usize) -> MemoryEstimate {
+    let in_flight = f64::from(held).min(threads.max(1) as f64);
+    let held = f64::from(held);
     let mut est = MemoryEstimate::default();
     per_replication(s, held, in_flight, &mut est);
     folded(s, 2.0, &mut est);

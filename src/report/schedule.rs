@@ -7,7 +7,9 @@ use serde::Serialize;
 use super::json::pretty;
 use super::verdict::{met_word, verdict_lines};
 use crate::model::Tier;
-use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, judged_wait};
+use crate::results::schedule::{
+    FixedComparison, PlannedRule, SchedulePlan, StrandingCheck, judged_wait,
+};
 use crate::results::{Estimate, Judged, ObjectiveKind, ObjectiveVerdict, RunSummary};
 use crate::text::counted;
 
@@ -164,6 +166,18 @@ fn verdicts(t: &mut String, plan: &SchedulePlan) {
         ),
         &plan.confirmation,
     );
+    let check = &plan.stranding_check;
+    t.push_str(&format!(
+        "stranding check on {:.0} more days (seed {}, {} replications): {}\n",
+        check.days,
+        check.seed,
+        check.replications,
+        if check.stranded {
+            "runs stranded at a scale-in to 0, MISSED"
+        } else {
+            "no run stranded"
+        }
+    ));
 }
 
 /// The fixed pools compared: of the pool's tier, and the cheapest of any
@@ -259,6 +273,7 @@ struct ConfirmationJson<'a> {
     wait_p95_s: Judged,
     objectives: &'a [ObjectiveVerdict],
     met_upper95: bool,
+    stranding_check: StrandingCheck,
 }
 
 /// `schedule.json`'s `fixed`: the fixed pool compared, or why none.
@@ -325,6 +340,7 @@ impl PlanJson<'_> {
                 wait_p95_s: judged_wait(&plan.confirmation),
                 objectives: verdicts_of(&plan.confirmation),
                 met_upper95: plan.confirms(),
+                stranding_check: plan.stranding_check,
             },
             fixed: match &plan.fixed {
                 Ok(f) => FixedJson::Compared(ComparedJson::of(f, cost.mean)),

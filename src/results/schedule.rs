@@ -75,12 +75,15 @@ pub struct SchedulePlan {
     /// The recommended scenario run with the scenario's seed and
     /// replications (what `poolcast run` on it reports).
     pub result: RunSummary,
-    /// The run on a seed the search never saw, with the replications of
-    /// `sweep::schedule::confirm_replications`.
+    /// The run on a seed the search never saw, with at least
+    /// `CONFIRM_REPLICATIONS` replications.
     pub confirmation: RunSummary,
     /// Whether the confirmation meets the wait objective on the upper end
-    /// of its interval.
+    /// of its interval, and neither it nor its stranding check strands a
+    /// run.
     pub confirmed: bool,
+    /// The confirmation's stranding check.
+    pub stranding_check: StrandingCheck,
     /// The cheapest fixed count of the pool's tier meeting the wait
     /// objectives, or why there is no comparison, in words.
     pub fixed: Result<FixedComparison, String>,
@@ -134,6 +137,20 @@ impl SchedulePlan {
     pub fn cost_per_day_usd(&self) -> Estimate {
         self.result.totals.get(TotalMetric::CostPerDayUsd)
     }
+}
+
+/// The stranding check of a plan's confirmation: strandings alone, judged
+/// over many more days than the waits (a rare event).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StrandingCheck {
+    /// Its seed.
+    pub seed: u64,
+    /// Its replications.
+    pub replications: u32,
+    /// The days it simulated after the warm-ups.
+    pub days: f64,
+    /// Whether a run was stranded.
+    pub stranded: bool,
 }
 
 /// Whether a run meets every wait objective on the upper 95% bound (the

@@ -804,9 +804,9 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
                 .or(predicate::str::contains("queue series")),
         )
         .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
-    // plan --schedule too, its result (10 replications) beside its
-    // confirmation (2,000 days: 286 weeks), before it simulates or makes
-    // a folder.
+    // plan --schedule too, the most it holds at once: its stranding check
+    // (2,000 days: 286 weeks; its result and confirmation hold 30),
+    // before it simulates or makes a folder.
     poolcast()
         .arg("plan")
         .arg(crate::support::scenarios_dir().join("plan-schedule.toml"))
@@ -814,7 +814,7 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
         .arg(dir.path().join("schedule"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("wait counts: 296 replication(s)"))
+        .stderr(predicate::str::contains("wait counts: 286 replication(s)"))
         .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
     assert!(!dir.path().join("schedule").exists());
     poolcast()

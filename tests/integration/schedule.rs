@@ -993,8 +993,13 @@ fn schedule_json_keeps_its_keys_in_order() {
             "replications",
             "wait_p95_s",
             "objectives",
-            "met_upper95"
+            "met_upper95",
+            "stranding_check"
         ]
+    );
+    assert_eq!(
+        keys(&plan["confirmation"]["stranding_check"]),
+        ["seed", "replications", "days", "stranded"]
     );
     assert_eq!(
         keys(&plan["fixed"]),

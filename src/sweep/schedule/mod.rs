@@ -32,9 +32,11 @@
 //!    over alike days as the waits are), and trim
 //!    never brings back a scale-in to 0 that stranded runs before.
 //! 5. **Confirmation.** The result is simulated again with a seed the
-//!    search never saw, over at least 20 replications and 2,000 days
-//!    (`confirm_replications`), where a rare stranding shows. If it misses there,
+//!    search never saw and at least 20 replications; if it misses there,
 //!    those replications join the judge and the search goes back to 3.
+//!    Its stranding check simulates 2,000 more days on another new seed,
+//!    for strandings alone: one found there is remembered (trim's memory,
+//!    which judges every later schedule) and the search goes back to 3.
 //!
 //! Every schedule judged ran with the same seeds (common random numbers),
 //! so one schedule beats another on the same arrivals. Each scale-up fires
@@ -59,7 +61,7 @@ pub use request::{RequestError, check_request};
 use super::Progress;
 use crate::model::Objectives;
 use crate::model::{Tier, TierKind};
-use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan};
+use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, StrandingCheck};
 use crate::scenario::{
     EditError, FileScope, MAX_REPLICATIONS, ScalingEdit, Scenario, ScenarioError, SimulationSpec,
     from_str_in, with_pool_scaling,
@@ -69,10 +71,10 @@ use crate::results::schedule::meets_waits;
 use crate::results::{ObjectiveKind, RunSummary};
 use crate::units::SimDuration;
 use fixed::cheapest_fixed;
-use profile::{changes_per_day, compress};
+use profile::compress;
 use request::bounds;
 use rules::rules_of;
-use search::{ReplicationSet, Search};
+use search::{Confirmation, ReplicationSet, Search};
 
 /// Count changes a day when the caller does not say.
 pub const DEFAULT_MAX_CHANGES_PER_DAY: u32 = 4;
@@ -80,26 +82,32 @@ pub const DEFAULT_MAX_CHANGES_PER_DAY: u32 = 4;
 /// Replications of the confirmation run, at least.
 pub const CONFIRM_REPLICATIONS: u32 = 20;
 
-/// Days the confirmation simulates after the warm-up, at least. A
-/// stranding at a scale-in to 0 is a rare event that the search's own
-/// replications may not show (the bundled team's plan, judged on 50
-/// weekday evenings, had stranded builds overnight on 1 evening in 160 of
-/// new seeds; a 20-minute frontier plan on 1 in 400): 2,000 days of that
-/// team hold 1,430 weekday evenings, on which a risk of 1 in 400 shows
-/// with a probability of 97%, and the miss joins the judge.
-pub const CONFIRM_DAYS: u64 = 2_000;
+/// Days the stranding check of a confirmation simulates after the
+/// warm-up. A stranding at a scale-in to 0 is a rare event that the
+/// search's own replications may not show (the bundled team's plan,
+/// judged on 50 weekday evenings, had stranded builds overnight on 1
+/// evening in 160 of new seeds; a 20-minute frontier plan on 1 in 400):
+/// 2,000 days of that team hold 1,430 weekday evenings, on which a risk of
+/// 1 in 400 shows with a probability of 97%.
+pub const STRANDING_CHECK_DAYS: u64 = 2_000;
 
-/// The replications of the confirmation run of `sim`: its own, at least
-/// `CONFIRM_REPLICATIONS`, and enough to simulate `CONFIRM_DAYS` days
-/// after the warm-up (capped at `MAX_REPLICATIONS`).
-pub fn confirm_replications(sim: &SimulationSpec) -> u32 {
+/// The replications of the stranding check of `sim`: enough to simulate
+/// `STRANDING_CHECK_DAYS` days after the warm-up (capped at
+/// `MAX_REPLICATIONS`).
+pub fn stranding_check_replications(sim: &SimulationSpec) -> u32 {
     let day = SimDuration::from_secs(86_400).0;
     let judged = sim.horizon.0.saturating_sub(sim.warmup.0).max(1);
-    let for_days = (CONFIRM_DAYS * day).div_ceil(judged);
-    let for_days = u32::try_from(for_days)
+    let for_days = (STRANDING_CHECK_DAYS * day).div_ceil(judged);
+    u32::try_from(for_days)
         .unwrap_or(u32::MAX)
-        .min(MAX_REPLICATIONS);
-    sim.replications.max(CONFIRM_REPLICATIONS).max(for_days)
+        .clamp(1, MAX_REPLICATIONS)
+}
+
+/// The most replications `plan --schedule` of `sim` holds at once: its
+/// result beside its confirmation, or the stranding check alone.
+pub fn held_replications(sim: &SimulationSpec) -> u32 {
+    let confirmation = sim.replications.max(CONFIRM_REPLICATIONS);
+    (sim.replications + confirmation).max(stranding_check_replications(sim))
 }
 
 /// Confirmation rounds before the search gives up confirming: each that
@@ -231,8 +239,8 @@ pub fn plan_schedule(
     let (mut search, first, most) = prepared(req, cancel, progress)?;
     let fixed = cheapest_fixed(req, search.pool, most, cancel, progress)?;
     let searched = confirmed_search(&mut search, first);
-    let (counts, confirm_set, confirmed) = with_constant_candidate(&mut search, searched, &fixed)?;
-    finished(req, search, counts, (confirm_set, confirmed), fixed)
+    let (counts, confirmation) = with_constant_candidate(&mut search, searched, &fixed)?;
+    finished(req, search, counts, confirmation, fixed)
 }
 
 /// The plan of `req` on the schedule `counts` found for a tighter wait
@@ -272,6 +280,7 @@ fn prepared<'a>(
     let first_set = ReplicationSet {
         seed: s.simulation.seed,
         replications: s.simulation.replications,
+        near_misses: true,
     };
     // The constant counts worth trying: what fits every hour, and not far
     // above what the busiest hour needs.
@@ -291,7 +300,6 @@ fn prepared<'a>(
         sets: vec![first_set],
         max_stranded: req.max_stranded,
         cache: HashMap::new(),
-        last_confirmation: None,
         failed: HashSet::new(),
         stranding_scale_ins: HashSet::new(),
         tried: 0,
@@ -302,15 +310,14 @@ fn prepared<'a>(
     Ok((search, first, most))
 }
 
-/// The plan of the schedule `counts` the search settled on, confirmed on
-/// `confirmation` (the set, and whether it met there): its rules, the
-/// recommended text, and its runs on the judged seed and the
-/// confirmation's, simulated from that text.
+/// The plan of the schedule `counts` the search settled on, as its
+/// `confirmation` found it: its rules, the recommended text, and its runs
+/// on the judged seed and the confirmation's, simulated from that text.
 fn finished(
     req: &ScheduleRequest,
     mut search: Search,
     counts: Vec<u32>,
-    (confirm_set, confirmed): (ReplicationSet, bool),
+    confirmation: Confirmation,
     fixed: FixedPools,
 ) -> Result<SchedulePlan, ScheduleError> {
     let s = req.scenario;
@@ -330,11 +337,6 @@ fn finished(
             spec.name
         ));
     }
-    debug_assert!(
-        changes_per_day(&counts)
-            .iter()
-            .all(|&c| c <= req.max_changes_per_day)
-    );
     let lead_min = search.lead_min;
     let rules = rules_of(&counts, lead_min);
     let recommended = recommended_text(req, &rules, lead_min)?;
@@ -344,19 +346,23 @@ fn finished(
     let first_set = search.sets[0];
     chosen.simulation.seed = first_set.seed;
     chosen.simulation.replications = first_set.replications;
-    let kept = search.take_confirmation(&counts, confirm_set);
-    let (result, hours) = search.simulate(&chosen, &counts)?;
-    // The file's run on the judged seed is the search's (every hour's
-    // counts alike), so the search's confirmation is the file's too: it
-    // is not simulated twice (it is most of a plan's simulations).
-    let same_model = search.cached_hours(&counts, first_set) == Some(&hours);
-    let confirmation = match kept {
-        Some(run) if same_model => run,
-        _ => {
-            chosen.simulation.seed = confirm_set.seed;
-            chosen.simulation.replications = confirm_set.replications;
-            search.simulate(&chosen, &counts)?.0
-        }
+    let (result, _) = search.simulate(&chosen, &counts, first_set.near_misses)?;
+    let confirmed = confirmation.confirmed();
+    let Confirmation {
+        set,
+        check,
+        stranded,
+        ..
+    } = confirmation;
+    chosen.simulation.seed = set.seed;
+    chosen.simulation.replications = set.replications;
+    let (confirmation, _) = search.simulate(&chosen, &counts, set.near_misses)?;
+    let judged = SimDuration(s.simulation.horizon.0.saturating_sub(s.simulation.warmup.0));
+    let stranding_check = StrandingCheck {
+        seed: check.seed,
+        replications: check.replications,
+        days: f64::from(check.replications) * judged.as_secs_f64() / 86_400.0,
+        stranded,
     };
     let simulations = search.simulations + fixed.simulations;
     Ok(SchedulePlan {
@@ -369,6 +375,7 @@ fn finished(
         result,
         confirmation,
         confirmed,
+        stranding_check,
         fixed: fixed.same_tier.map_err(|why| why.to_string()),
         cheapest_fixed: fixed.cheapest,
         schedules_tried: search.tried,
@@ -386,9 +393,9 @@ fn finished(
 /// one does.
 fn with_constant_candidate(
     search: &mut Search,
-    searched: Result<(Vec<u32>, ReplicationSet, bool), ScheduleError>,
+    searched: Result<(Vec<u32>, Confirmation), ScheduleError>,
     fixed: &FixedPools,
-) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+) -> Result<(Vec<u32>, Confirmation), ScheduleError> {
     Ok(match (searched, &fixed.same_tier) {
         (Ok(found), Ok(f)) if instance_hours(&found.0) <= u64::from(f.count) * HOURS as u64 => {
             found
@@ -458,39 +465,39 @@ fn instance_hours(counts: &[u32]) -> u64 {
 fn constant_schedule(
     search: &mut Search,
     count: u32,
-) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+) -> Result<(Vec<u32>, Confirmation), ScheduleError> {
     let top = search.bounds.ceiling.iter().copied().min().unwrap_or(count);
     let mut counts = vec![count; HOURS];
     while counts[0] < top && !search.meets_every_set(&counts)? {
         counts = vec![counts[0] + 1; HOURS];
     }
-    let (confirm_set, confirmed) = search.confirm(&counts, 1)?;
-    Ok((counts, confirm_set, confirmed))
+    let confirmation = search.confirm(&counts, 1)?;
+    Ok((counts, confirmation))
 }
 
 /// Repair, trim and confirmation from `first`, for up to `CONFIRM_ROUNDS`
-/// rounds: the counts found, the confirmation's replication set, and
-/// whether it confirmed them.
+/// rounds: the counts found and their last confirmation.
 fn confirmed_search(
     search: &mut Search,
     first: Vec<u32>,
-) -> Result<(Vec<u32>, ReplicationSet, bool), ScheduleError> {
+) -> Result<(Vec<u32>, Confirmation), ScheduleError> {
     let mut counts = first;
-    let mut confirm_set = search.sets[0];
-    for round in 1..=CONFIRM_ROUNDS {
+    let mut round = 1;
+    loop {
         counts = search.repair(counts)?;
         counts = search.trim(counts)?;
-        let confirmed;
-        (confirm_set, confirmed) = search.confirm(&counts, round)?;
-        if confirmed {
-            return Ok((counts, confirm_set, true));
+        let confirmation = search.confirm(&counts, round)?;
+        if confirmation.confirmed() || round == CONFIRM_ROUNDS {
+            return Ok((counts, confirmation));
         }
-        if round < CONFIRM_ROUNDS {
-            // Judge on these replications too from now on.
-            search.sets.push(confirm_set);
+        if !confirmation.meets {
+            // Judge on these replications too from now on (a stranding
+            // the check found is remembered instead: its replications
+            // would multiply the cost of every later schedule).
+            search.sets.push(confirmation.set);
         }
+        round += 1;
     }
-    Ok((counts, confirm_set, false))
 }
 
 /// The scenario's text with `rules` as the pool's scaling, and a comment
@@ -574,6 +581,7 @@ mod tests {
         search.sets.push(ReplicationSet {
             seed: first.seed + 1,
             replications: CONFIRM_REPLICATIONS,
+            near_misses: true,
         });
         // One instance all week: the workday's runs wait for hours.
         let meets = search.meets_every_set(&[1; HOURS]).expect("simulated");
@@ -591,14 +599,14 @@ mod tests {
         let req = request(&source, &s);
         let cancel = AtomicBool::new(false);
         let (mut search, first, _) = prepared(&req, &cancel, &|_| {}).expect("a request");
-        let (counts, _, _) = confirmed_search(&mut search, first).expect("a schedule");
+        let (counts, _) = confirmed_search(&mut search, first).expect("a schedule");
         let mut tried = 0;
         for hours in search::decrements(&counts, &[0; HOURS]) {
             let mut lower = counts.clone();
             for &h in &hours {
                 lower[h] -= 1;
             }
-            if changes_per_day(&lower)
+            if profile::changes_per_day(&lower)
                 .iter()
                 .any(|&c| c > req.max_changes_per_day)
             {
@@ -635,6 +643,7 @@ mod tests {
             search.sets.push(ReplicationSet {
                 seed: first.seed + round,
                 replications: CONFIRM_REPLICATIONS,
+                near_misses: true,
             });
         }
         let at = |d: usize, h: usize| crate::model::HourOfWeek::new(d, h).index();
@@ -694,26 +703,60 @@ mod tests {
         assert!(!e.meets);
         assert!((0..5).all(|d| e.counts.stranded[at(d, 18)] > 0));
         // An instance an hour longer: its queue is gone by 18:35.
+        let mut longer = counts.clone();
         for d in 0..5 {
-            counts[at(d, 18)] = 1;
+            longer[at(d, 18)] = 1;
         }
+        assert!(search.evaluate(&longer).expect("simulated").meets);
+        // The stranding check counts only the runs queued when a scale-in
+        // takes effect: the same evenings show none.
+        search.sets[0].near_misses = false;
+        search.stranding_scale_ins.clear();
         assert!(search.evaluate(&counts).expect("simulated").meets);
     }
 
-    /// The confirmation simulates `CONFIRM_DAYS` days past the warm-up, at
-    /// least `CONFIRM_REPLICATIONS` replications and the scenario's own.
+    /// Repair keeps to the changes a day: a run stranded at a scale-in
+    /// to 0 moves it an hour later where one instance more in the first
+    /// hour without instances would be a change too many (a release burst
+    /// of 40 builds at 17:45 had been planned with five rules a weekday
+    /// under "at most 4").
     #[test]
-    fn the_confirmation_simulates_its_days() {
+    fn repair_keeps_to_the_changes_a_day() {
+        let (source, _) = bundled_team();
+        let source = source.replace("standard_vcpu = 40", "standard_vcpu = 160").replace(
+            "[slo]",
+            "[[workload]]\nname = \"release\"\npool = \"builders\"\narrival = { process = \"cron\", schedule = \"45 17 * * 1-5\", tasks = 40 }\nduration = { dist = \"lognormal\", median = \"6m\", p95 = \"25m\" }\n\n[slo]",
+        );
+        let s = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
+        assert_eq!(s.workloads.len(), 2);
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let plan = plan_schedule(&req, &cancel, &|_| {}).expect("a plan");
+        let changes = profile::changes_per_day(&plan.counts);
+        assert!(
+            changes.iter().all(|&c| c <= req.max_changes_per_day),
+            "{changes:?}: {:?}",
+            plan.rules
+        );
+        assert!(plan.confirmed);
+    }
+
+    /// The stranding check simulates `STRANDING_CHECK_DAYS` days past the
+    /// warm-up, whatever the scenario's replications; `plan --schedule`
+    /// holds at most its result beside its confirmation, or the check.
+    #[test]
+    fn the_stranding_check_simulates_its_days() {
         let (_, s) = bundled_team();
         let mut sim = s.simulation.clone();
         // 8 days, 1 of them warm-up: 7 judged days a replication.
-        let days = u32::try_from(CONFIRM_DAYS).expect("a few thousand");
-        assert_eq!(confirm_replications(&sim), days.div_ceil(7));
+        let days = u32::try_from(STRANDING_CHECK_DAYS).expect("a few thousand");
+        assert_eq!(stranding_check_replications(&sim), days.div_ceil(7));
+        assert_eq!(held_replications(&sim), days.div_ceil(7));
         sim.replications = days;
-        assert_eq!(confirm_replications(&sim), days);
-        sim.replications = 1;
+        assert_eq!(stranding_check_replications(&sim), days.div_ceil(7));
+        assert_eq!(held_replications(&sim), 2 * days);
         sim.horizon = SimDuration::from_secs(u64::from(days) * 86_400);
-        assert_eq!(confirm_replications(&sim), CONFIRM_REPLICATIONS);
+        assert_eq!(stranding_check_replications(&sim), 2);
     }
 
     /// A pool that stops its runs at a scale-in (`scale_in = "preempt"`)
@@ -755,7 +798,13 @@ mod tests {
                 tier: crate::model::Tier::S2,
             };
             let fixed = FixedPools::none(why);
-            finished(&req, search, first, (set, confirmed), fixed).expect("a plan")
+            let confirmation = Confirmation {
+                set,
+                meets: confirmed,
+                check: set,
+                stranded: false,
+            };
+            finished(&req, search, first, confirmation, fixed).expect("a plan")
         };
         assert!(plan(false).misses());
         assert!(!plan(true).misses());

@@ -35,6 +35,32 @@ const BREAK_SHARE: f64 = 0.05;
 pub(super) struct ReplicationSet {
     pub seed: u64,
     pub replications: u32,
+    /// Whether a run queued shortly before a scale-in to none counts as
+    /// stranded by it (`tally::NEAR_MISS`: the frequent sign of a rare
+    /// event, which the search's sets are too few to show), or only a run
+    /// queued when it takes effect (the stranding check, long enough to
+    /// show the event itself).
+    pub near_misses: bool,
+}
+
+/// What confirming a schedule found.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Confirmation {
+    /// The confirmation's set: the plan's confirmation run.
+    pub set: ReplicationSet,
+    /// Whether the schedule meets there (waits and strandings).
+    pub meets: bool,
+    /// The stranding check's set.
+    pub check: ReplicationSet,
+    /// Whether the stranding check found a run stranded.
+    pub stranded: bool,
+}
+
+impl Confirmation {
+    /// Whether the schedule is confirmed: met, and nothing stranded.
+    pub(super) fn confirmed(&self) -> bool {
+        self.meets && !self.stranded
+    }
 }
 
 /// A schedule's simulation: whether it meets the objectives on every
@@ -73,10 +99,6 @@ pub(super) struct Search<'a> {
     /// rare event, which the judged sets of a later schedule may not show
     /// again, so trim does not bring such a scale-in back.
     pub stranding_scale_ins: HashSet<usize>,
-    /// The last confirmation, until the search simulates again: the
-    /// schedule, the set and the run (the plan's confirmation when it is
-    /// the schedule settled on).
-    pub last_confirmation: Option<(Vec<u32>, ReplicationSet, RunSummary)>,
     /// Schedules simulated.
     pub tried: usize,
     /// Replications run.
@@ -110,11 +132,13 @@ impl Search<'_> {
     /// `schedule` is the pool's count in each hour of the week that `s`
     /// holds as rules; each of its scale-ins to none strands the runs
     /// queued when a scale-in took effect after any hour alike to the one
-    /// before it (`HourCounts::strand_at_scale_ins`).
+    /// before it, or shortly before with `near_misses`
+    /// (`HourCounts::strand_at_scale_ins`).
     pub(super) fn simulate(
         &mut self,
         s: &Scenario,
         schedule: &[u32],
+        near_misses: bool,
     ) -> Result<(RunSummary, HourCounts), ScheduleError> {
         let reps = s.simulation.replications;
         let progress = self.progress;
@@ -132,7 +156,10 @@ impl Search<'_> {
             s,
             &forecast,
             &opts,
-            |_| Ok::<_, Infallible>(HourTally::new(s, pool, max_stranded, schedule)),
+            |_| {
+                let tally = HourTally::new(s, pool, max_stranded, schedule);
+                Ok::<_, Infallible>(tally.with_near_misses(near_misses))
+            },
             |_, tally| {
                 *hours.lock().unwrap_or_else(PoisonError::into_inner) += &tally.into_counts();
                 Ok(())
@@ -162,43 +189,49 @@ impl Search<'_> {
         (0..HOURS_OF_WEEK).filter(|&h| counts.stranded[h] > 0 && !self.bounds.capped[h])
     }
 
-    /// Simulates `counts` on a seed the search never saw (the scenario's
-    /// plus `round`), with `confirm_replications`: that set, and whether
-    /// `counts` meets there.
+    /// The scale-ins to none of `schedule` at hours where one stranded
+    /// runs in a schedule simulated before (`stranding_scale_ins`): they
+    /// strand, whether or not the judged sets show it this time.
+    fn remembered_strandings<'c>(
+        &'c self,
+        schedule: &'c [u32],
+    ) -> impl Iterator<Item = usize> + 'c {
+        scale_ins_to_none(schedule).filter(|z| self.stranding_scale_ins.contains(z))
+    }
+
+    /// Confirms `counts` on seeds the search never saw: the wait
+    /// objectives and strandings on the scenario's seed plus `round`, with
+    /// its replications and at least `CONFIRM_REPLICATIONS` (the interval
+    /// of a run a team makes to check it); strandings alone over
+    /// `stranding_check_replications` more, on the seed plus
+    /// `CONFIRM_ROUNDS` plus `round`. A stranding found there is
+    /// remembered (`stranding_scale_ins`), which judges every later
+    /// schedule, so those replications need not join the judge.
     pub(super) fn confirm(
         &mut self,
         counts: &[u32],
         round: u64,
-    ) -> Result<(ReplicationSet, bool), ScheduleError> {
+    ) -> Result<Confirmation, ScheduleError> {
         let sim = &self.base.simulation;
         let set = ReplicationSet {
             seed: sim.seed.wrapping_add(round),
-            replications: super::confirm_replications(sim),
+            replications: sim.replications.max(super::CONFIRM_REPLICATIONS),
+            near_misses: true,
         };
-        // Simulated here, not through the cache, to keep the run: the
-        // confirmation is the largest run of the plan.
-        self.last_confirmation = None;
-        let (run, hours) = self.simulate(&self.scenario(counts, set), counts)?;
-        let meets = self.judged(counts, set, &run, hours).meets;
-        self.last_confirmation = Some((counts.to_vec(), set, run));
-        Ok((set, meets))
-    }
-
-    /// The run of the last confirmation if it was of `counts` on `set`.
-    pub(super) fn take_confirmation(
-        &mut self,
-        counts: &[u32],
-        set: ReplicationSet,
-    ) -> Option<RunSummary> {
-        self.last_confirmation
-            .take()
-            .filter(|(c, s, _)| c == counts && *s == set)
-            .map(|(_, _, run)| run)
-    }
-
-    /// The judged hours of `counts` on `set`, if simulated.
-    pub(super) fn cached_hours(&self, counts: &[u32], set: ReplicationSet) -> Option<&HourCounts> {
-        self.cache.get(&(counts.to_vec(), set)).map(|e| &e.counts)
+        let check = ReplicationSet {
+            seed: sim.seed.wrapping_add(super::CONFIRM_ROUNDS + round),
+            replications: super::stranding_check_replications(sim),
+            near_misses: false,
+        };
+        let meets = self.evaluate_on(counts, set)?.meets;
+        let checked = self.evaluate_on(counts, check)?;
+        let stranded = self.stranded_hours(&checked.counts).next().is_some();
+        Ok(Confirmation {
+            set,
+            meets,
+            check,
+            stranded,
+        })
     }
 
     /// Simulates `counts` on every judged set (each schedule once a set:
@@ -218,6 +251,7 @@ impl Search<'_> {
             e.undefined |= one.undefined;
             e.counts += &one.counts;
         }
+        e.meets &= self.remembered_strandings(counts).next().is_none();
         Ok(e)
     }
 
@@ -227,6 +261,10 @@ impl Search<'_> {
     /// that misses on the first set costs that set alone (trim tries many;
     /// most miss).
     pub(super) fn meets_every_set(&mut self, counts: &[u32]) -> Result<bool, ScheduleError> {
+        // Refused by the memory without a simulation.
+        if self.remembered_strandings(counts).next().is_some() {
+            return Ok(false);
+        }
         self.count_tried(counts)?;
         for set in self.sets.clone() {
             if !self.evaluate_on(counts, set)?.meets {
@@ -258,12 +296,8 @@ impl Search<'_> {
         if let Some(e) = self.cache.get(&key) {
             return Ok(e.clone());
         }
-        // The confirmation kept is dropped before another run of the
-        // search (no more than two runs are held at once: the memory
-        // budget counts the confirmation and the plan's result).
-        self.last_confirmation = None;
         let s = self.scenario(counts, set);
-        let (run, hours) = self.simulate(&s, counts)?;
+        let (run, hours) = self.simulate(&s, counts, set.near_misses)?;
         Ok(self.judged(counts, set, &run, hours))
     }
 
@@ -301,7 +335,10 @@ impl Search<'_> {
             }
             self.failed.clear();
             let c = &e.counts;
-            let stranded: Vec<usize> = self.stranded_hours(c).collect();
+            let stranded: Vec<usize> = self
+                .stranded_hours(c)
+                .chain(self.remembered_strandings(&counts))
+                .collect();
             let blocks = blocks(&counts);
             let room = |b: &Block| b.hours().iter().all(|&h| b.count < self.bounds.ceiling[h]);
             let late =
@@ -333,21 +370,41 @@ impl Search<'_> {
             }
             let mut next = counts.clone();
             for b in raise {
-                // A stretch without instances that strands runs, and breaks
-                // nothing else, gets one instance in its first hour, where
-                // the runs queued at the scale-in to 0 wait: the hour after
-                // the last builds, not the whole night.
                 let [first, _] = b.edges();
-                let hours = if b.count == 0 && !late_share(b) && !first.is_empty() {
-                    first
+                if b.count == 0 && !late_share(b) && !first.is_empty() {
+                    self.raise_first_hour(&counts, &mut next, &first);
                 } else {
-                    b.hours()
-                };
-                for h in hours {
-                    next[h] = b.count + 1;
+                    for h in b.hours() {
+                        next[h] = b.count + 1;
+                    }
                 }
             }
             counts = next;
+        }
+    }
+
+    /// Raises the hours `first` (the first hour of each stretch of a
+    /// block without instances that strands runs, and breaks nothing
+    /// else) in `next`: to one instance, where the runs queued at the
+    /// scale-in to 0 wait (the hour after the last builds, not the whole
+    /// night); or, where that would be a change more than a day may have,
+    /// to the count of the hour before, which moves the scale-in to 0 an
+    /// hour later with no change added (it had added one: five rules a
+    /// day under "at most 4").
+    fn raise_first_hour(&self, counts: &[u32], next: &mut [u32], first: &[usize]) {
+        let mut one = next.to_vec();
+        for &h in first {
+            one[h] = 1;
+        }
+        if changes_per_day(&one)
+            .iter()
+            .all(|&c| c <= self.max_changes_per_day)
+        {
+            next.copy_from_slice(&one);
+            return;
+        }
+        for &h in first {
+            next[h] = counts[(h + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK].max(1);
         }
     }
 
@@ -432,7 +489,6 @@ impl Search<'_> {
             next[h] = lower;
         }
         if self.failed.contains(&lowering)
-            || self.reopens_a_stranding_scale_in(counts, &next)
             || changes_per_day(&next)
                 .iter()
                 .any(|&c| c > self.max_changes_per_day)
@@ -444,14 +500,6 @@ impl Search<'_> {
         }
         self.failed.insert(lowering);
         Ok(None)
-    }
-
-    /// Whether `next` scales in to none at an hour where a scale-in to
-    /// none stranded runs before, and `counts` does not.
-    pub(super) fn reopens_a_stranding_scale_in(&self, counts: &[u32], next: &[u32]) -> bool {
-        let before: HashSet<usize> = scale_ins_to_none(counts).collect();
-        scale_ins_to_none(next)
-            .any(|z| self.stranding_scale_ins.contains(&z) && !before.contains(&z))
     }
 
     /// Lowers blocks by one above `floor`, largest saving first, while the

@@ -30,7 +30,8 @@ pub(super) struct HourCounts {
     pub stranded: Vec<u64>,
     /// Runs of the pool (all workloads) queued when a scale-in fired at
     /// the end of each hour would take effect, or up to `NEAR_MISS`
-    /// before: those a scale-in to none there would strand, or nearly.
+    /// before when near misses count: those a scale-in to none there
+    /// would strand, or nearly.
     pub carried: Vec<u64>,
 }
 
@@ -136,6 +137,9 @@ pub(super) struct HourTally<'a> {
     schedule: &'a [u32],
     /// How long after its rule fires a scale-in takes effect.
     scale_in_delay: SimDuration,
+    /// How long before a scale-in takes effect a queued run counts as
+    /// carried by it (`NEAR_MISS`, or none).
+    near_miss: SimDuration,
     counts: HourCounts,
 }
 
@@ -171,8 +175,20 @@ impl<'a> HourTally<'a> {
             max_stranded_ticks: max_stranded.0,
             schedule,
             scale_in_delay: s.pools[pool.0 as usize].provisioning,
+            near_miss: NEAR_MISS,
             counts: HourCounts::default(),
         }
+    }
+
+    /// The tally counting near misses as carried (`NEAR_MISS`), or only the
+    /// runs queued when a scale-in takes effect.
+    pub(super) fn with_near_misses(mut self, near_misses: bool) -> HourTally<'a> {
+        self.near_miss = if near_misses {
+            NEAR_MISS
+        } else {
+            SimDuration::ZERO
+        };
+        self
     }
 
     /// The runs and the late runs, by hour of the week of arrival.
@@ -216,12 +232,12 @@ impl<'a> HourTally<'a> {
     /// Counts a run that waited `wait_ticks` from `arrived_at` in
     /// `carried` of every hour at whose end it would have been queued when
     /// a scale-in fired then took effect (the pool's provisioning time
-    /// later: instances serve the queue until then), or up to `NEAR_MISS`
-    /// before.
+    /// later: instances serve the queue until then), or up to
+    /// `near_miss` before.
     fn carry(&mut self, arrived_at: SimTime, wait_ticks: u64) {
         let calendar = &self.scenario.simulation.calendar;
         let started = arrived_at.0.saturating_add(wait_ticks);
-        let counted_until = started.saturating_add(NEAR_MISS.0);
+        let counted_until = started.saturating_add(self.near_miss.0);
         let delay = self.scale_in_delay.0;
         let (_, mut end, mut hour) =
             calendar.wall_hour(SimTime(arrived_at.0.saturating_sub(delay)));
