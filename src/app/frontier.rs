@@ -86,7 +86,7 @@ pub(super) fn frontier_cmd(
     }
     super::outputs::check_writes_some(&run.output, "plan --targets", &FRONTIER_EXPORTERS)?;
     let scenarios = target_scenarios(args, pool, source, max_stranded)?;
-    let threads = threads_for(args, &base)?;
+    let threads = threads_for(args, &base, scenarios.len())?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &base.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &base))?;
     let planned = planned(&scenarios, args, pool, max_stranded, &threads)?;

@@ -74,15 +74,18 @@ pub(super) fn request<'a>(
 }
 
 /// The thread pool, after checking the memory budget: each candidate
-/// schedule is simulated as a run of the scenario, the confirmation with
-/// at least its own replications; what the largest of those runs needs,
-/// one at a time.
-pub(super) fn threads_for(args: &PlanArgs, s: &Scenario) -> Result<rayon::ThreadPool> {
+/// schedule is simulated as a run of the scenario, one at a time, and
+/// `plans` plans are held (one per target of a frontier).
+pub(super) fn threads_for(
+    args: &PlanArgs,
+    s: &Scenario,
+    plans: usize,
+) -> Result<rayon::ThreadPool> {
     let run = &args.run;
     let threads = thread_pool(run.simulation.threads)?;
     let held = held_replications(&s.simulation);
     super::check_memory(
-        &crate::forecast::memory::schedule_estimate(s, held, threads.current_num_threads()),
+        &crate::forecast::memory::schedule_estimate(s, held, plans, threads.current_num_threads()),
         run.max_memory.as_deref(),
     )?;
     Ok(threads)
@@ -171,7 +174,7 @@ pub(super) fn plan_schedule_cmd(args: &PlanArgs, pool: &str) -> Result<ExitCode>
     // Refused before any folder is made.
     check_request(&req)?;
     super::outputs::check_writes_some(&run.output, "plan --schedule", &SCHEDULE_EXPORTERS)?;
-    let threads = threads_for(args, &s)?;
+    let threads = threads_for(args, &s, 1)?;
     let out = Outputs::prepare(&run.output, run.out.as_deref(), &s.name, Some("plan"))?
         .protect(&super::files_read(&run.scenario, &s))?;
     let plan = search(&threads, &req, run.print.quiet)??;

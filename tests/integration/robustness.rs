@@ -817,6 +817,20 @@ fn issue_16_memory_above_the_budget_is_refused_with_the_arithmetic() {
         .stderr(predicate::str::contains("wait counts: 286 replication(s)"))
         .stderr(predicate::str::contains("above the budget of 1.0 MiB"));
     assert!(!dir.path().join("schedule").exists());
+    // A frontier holds a plan per target, each its result and
+    // confirmation folded: 3 targets, 6 runs (8 targets had peaked 9 MiB
+    // above the estimate of one plan).
+    poolcast()
+        .arg("plan")
+        .arg(crate::support::scenarios_dir().join("plan-schedule.toml"))
+        .args(["--schedule", "builders", "--targets", "5m,10m,20m"])
+        .args(["--max-memory", "1MiB", "--out"])
+        .arg(dir.path().join("frontier"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "waits by hour, all replications together: 6 runs",
+        ));
     poolcast()
         .arg("run")
         .arg(&default)
