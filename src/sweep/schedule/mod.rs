@@ -63,8 +63,8 @@ use crate::model::Objectives;
 use crate::model::{Tier, TierKind};
 use crate::results::schedule::{FixedComparison, PlannedRule, SchedulePlan, StrandingCheck};
 use crate::scenario::{
-    EditError, FileScope, MAX_REPLICATIONS, ScalingEdit, Scenario, ScenarioError, SimulationSpec,
-    from_str_in, with_pool_scaling,
+    EditError, FileScope, MAX_QUOTA_VCPU, MAX_REPLICATIONS, ScalingEdit, Scenario, ScenarioError,
+    SimulationSpec, from_str_in, with_pool_scaling,
 };
 // The search reads the one judge's verdict through these (`super::`).
 use crate::results::schedule::meets_waits;
@@ -239,8 +239,67 @@ pub fn plan_schedule(
     let (mut search, first, most) = prepared(req, cancel, progress)?;
     let fixed = cheapest_fixed(req, search.pool, most, cancel, progress)?;
     let searched = confirmed_search(&mut search, first);
-    let (counts, confirmation) = with_constant_candidate(&mut search, searched, &fixed)?;
+    let (counts, confirmation) = match with_constant_candidate(&mut search, searched, &fixed) {
+        Err(capped @ ScheduleError::QuotaCapped { .. }) => {
+            return Err(with_quota_that_meets(req, capped, cancel, progress));
+        }
+        found => found?,
+    };
     finished(req, search, counts, confirmation, fixed)
+}
+
+/// The quota refusal `capped` naming the quota within which a schedule
+/// meets, found by the search with the pool's quota raised to the most a
+/// scenario may have (the refusal had named what M/M/c wants in the hours
+/// capped: 84 vCPUs where a release burst of 40 builds at 17:45 needed
+/// 140), or as it was when that search finds none or is interrupted.
+fn with_quota_that_meets(
+    req: &ScheduleRequest,
+    capped: ScheduleError,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> ScheduleError {
+    let ScheduleError::QuotaCapped {
+        replications,
+        kind,
+        pool,
+        tier,
+        vcpus,
+        other_tier,
+    } = capped
+    else {
+        return capped;
+    };
+    let mut raised = req.scenario.clone();
+    match kind {
+        TierKind::Standard => raised.quota.standard_vcpu = MAX_QUOTA_VCPU,
+        TierKind::Isolated => raised.quota.isolated_vcpu = MAX_QUOTA_VCPU,
+    }
+    let raised_req = ScheduleRequest {
+        scenario: &raised,
+        ..*req
+    };
+    let found = prepared(&raised_req, cancel, progress).and_then(|(mut search, first, _)| {
+        let (counts, confirmation) = confirmed_search(&mut search, first)?;
+        let held = &search.bounds.held;
+        let needed = counts.iter().zip(held).map(|(&c, &h)| h + c * tier.vcpu());
+        Ok(confirmation
+            .confirmed()
+            .then(|| needed.max().unwrap_or(vcpus)))
+    });
+    let vcpus = match found {
+        Ok(Some(meets)) => meets.max(vcpus),
+        Err(ScheduleError::Cancelled) => return ScheduleError::Cancelled,
+        _ => vcpus,
+    };
+    ScheduleError::QuotaCapped {
+        replications,
+        kind,
+        pool,
+        tier,
+        vcpus,
+        other_tier,
+    }
 }
 
 /// The plan of `req` on the schedule `counts` found for a tighter wait
@@ -713,6 +772,28 @@ mod tests {
         search.sets[0].near_misses = false;
         search.stranding_scale_ins.clear();
         assert!(search.evaluate(&counts).expect("simulated").meets);
+    }
+
+    /// An objective over two pools missed in hours where the scheduled
+    /// pool has no run (another pool's thin night hours) is missed by the
+    /// other pool's runs: no count of this pool changes it (the planner
+    /// had asked to raise the quota to 68 vCPUs).
+    #[test]
+    fn an_objective_missed_only_where_the_pool_has_no_runs_names_the_other_pools() {
+        let (source, _) = bundled_team();
+        let heavy = "[[pool]]\nname = \"heavy\"\ntier = \"S3\"\nscaling = { policy = \"schedule\", rules = [ { cron = \"0 9 * * 1-5\", count = 3 }, { cron = \"0 17 * * 1-5\", count = 2 } ] }\n\n[[workload]]\nname = \"big\"\npool = \"heavy\"\narrival = { process = \"poisson\", rate = \"1/h\" }\nduration = { dist = \"exponential\", mean = \"20m\" }\n\n[slo]";
+        let source = source
+            .replace("standard_vcpu = 40", "standard_vcpu = 64")
+            .replace("[slo]", heavy);
+        let s = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
+        assert_eq!(s.pools.len(), 2);
+        let req = request(&source, &s);
+        let cancel = AtomicBool::new(false);
+        let planned = plan_schedule(&req, &cancel, &|_| {});
+        assert!(
+            matches!(planned, Err(ScheduleError::OtherPools(ref p)) if p == "builders"),
+            "{planned:?}"
+        );
     }
 
     /// Repair keeps to the changes a day: a run stranded at a scale-in

@@ -16,7 +16,7 @@ use super::tally::{HourCounts, HourTally};
 use crate::model::HOURS_OF_WEEK;
 use crate::model::{PoolId, Scaling, ScheduleRule};
 use crate::replication::{RunOptions, run_recorded};
-use crate::results::RunSummary;
+use crate::results::{ObjectiveKind, RunSummary};
 use crate::scenario::{Scenario, scheduled_at_start};
 use crate::sweep::Progress;
 use crate::text::parse_cron;
@@ -41,6 +41,16 @@ pub(super) struct ReplicationSet {
     /// queued when it takes effect (the stranding check, long enough to
     /// show the event itself).
     pub near_misses: bool,
+}
+
+/// The worst hours of the wait objectives `run` misses hour by hour.
+fn missed_hours(run: &RunSummary) -> Vec<usize> {
+    run.slo
+        .iter()
+        .flat_map(|v| &v.objectives)
+        .filter(|o| o.kind == ObjectiveKind::WaitP95 && !o.met_upper95)
+        .filter_map(|o| o.worst_hour.map(|h| h.index()))
+        .collect()
 }
 
 /// What confirming a schedule found.
@@ -70,6 +80,9 @@ pub(super) struct Evaluation {
     pub(super) meets: bool,
     /// Whether some judged set had no run to judge (an undefined wait).
     undefined: bool,
+    /// The hours of the week that decided a wait objective missed hour by
+    /// hour (its worst hour), on any judged set.
+    missed_hours: Vec<usize>,
     pub(super) counts: HourCounts,
 }
 
@@ -243,12 +256,14 @@ impl Search<'_> {
         let mut e = Evaluation {
             meets: true,
             undefined: false,
+            missed_hours: Vec::new(),
             counts: HourCounts::default(),
         };
         for set in sets {
             let one = self.evaluate_on(counts, set)?;
             e.meets &= one.meets;
             e.undefined |= one.undefined;
+            e.missed_hours.extend(one.missed_hours);
             e.counts += &one.counts;
         }
         e.meets &= self.remembered_strandings(counts).next().is_none();
@@ -316,6 +331,7 @@ impl Search<'_> {
         let e = Evaluation {
             meets: self.meets(run, &hours),
             undefined: super::undefined_wait(run),
+            missed_hours: missed_hours(run),
             counts: hours,
         };
         self.cache.insert((counts.to_vec(), set), e.clone());
@@ -431,7 +447,13 @@ impl Search<'_> {
             };
         }
         // Repair raises every late block with room: those left are capped.
+        // An objective missed in hours without a run of the pool is missed
+        // by other pools' runs, which no count of this pool changes (an
+        // objective over two pools had asked for more quota).
         let c = &e.counts;
+        if !e.missed_hours.is_empty() && e.missed_hours.iter().all(|&h| c.runs[h] == 0) {
+            return ScheduleError::OtherPools(pool.name.clone());
+        }
         let capped: Vec<usize> = (0..HOURS_OF_WEEK)
             .filter(|&h| c.over[h] > 0 || c.stranded[h] > 0)
             .collect();
