@@ -192,11 +192,21 @@ fn fixed_lines(plan: &SchedulePlan, cost: f64) -> String {
         Err(why) => format!("no fixed count to compare with: {why}\n"),
     };
     match &plan.cheapest_fixed {
-        Some(f) if f.tier != plan.tier => t.push_str(&compared(
-            "cheapest fixed pool of any tier the quota allows",
-            f,
-            cost,
-        )),
+        Some(f) if f.tier != plan.tier => {
+            t.push_str(&compared(
+                "cheapest fixed pool of any tier the quota allows",
+                f,
+                cost,
+            ));
+            // The schedule is of the scenario's tier; the same search on
+            // the cheaper one may save as much again (the bundled team's
+            // schedule on S1 costs half its schedule on S2).
+            t.push_str(&format!(
+                "a schedule of {tier} may cost less still: set tier = \"{tier}\" on pool {} and plan again\n",
+                plan.pool,
+                tier = f.tier
+            ));
+        }
         Some(_) => t.push_str(&format!(
             "no other tier the quota allows is cheaper as a fixed pool than {}\n",
             plan.tier

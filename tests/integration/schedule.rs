@@ -1078,3 +1078,40 @@ fn a_quota_refusal_names_a_quota_that_plans() {
     );
     assert_eq!(plan["confirmation"]["met_upper95"], true, "{plan}");
 }
+
+/// When a fixed pool of another tier is cheaper than the schedule's own
+/// tier, the plan says to plan that tier, and doing so costs less: the
+/// bundled team's builds take as long on S1 at half the price.
+#[test]
+fn the_plan_points_to_a_cheaper_tier_and_that_tier_plans_cheaper() {
+    let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
+    let (dir, path) = write_scenario(&src, "team.toml");
+    let text = poolcast()
+        .args([
+            "plan",
+            "--schedule",
+            "builders",
+            "--quiet",
+            "--outputs",
+            "none",
+        ])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    let hint = "set tier = \"S1\" on pool builders and plan again";
+    assert!(stdout.contains(hint), "{stdout}");
+    let on_s2 = plan_json(&path, &[], &dir.path().join("s2"));
+    let s1 = src.replace("tier = \"S2\"", "tier = \"S1\"");
+    let s1_path = dir.path().join("s1.toml");
+    std::fs::write(&s1_path, s1).unwrap();
+    let on_s1 = plan_json(&s1_path, &[], &dir.path().join("s1"));
+    let cost = |p: &serde_json::Value| p["cost_per_day_usd"]["mean"].as_f64().unwrap();
+    assert!(
+        cost(&on_s1) < cost(&on_s2),
+        "{} against {}",
+        cost(&on_s1),
+        cost(&on_s2)
+    );
+    assert_eq!(on_s1["confirmation"]["met_upper95"], true);
+}
