@@ -148,7 +148,7 @@ pub enum ScheduleError {
     )]
     Unsettled(usize),
     /// The hours whose runs wait too long have all the quota leaves.
-    #[error("no schedule of {tier} within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications), and no fixed count of {tier} within it does: the hours whose runs wait too long already have all the {tier} instances the {kind} quota leaves pool {pool}; {}raise [quota] {kind}_vcpu to at least {vcpus} (for a real registry a quota increase is a support request), or add --replications (more narrow the interval)", joined(.replications), other_tier_fix(.other_tier.as_deref(), pool))]
+    #[error("no schedule of {tier} within the quota meets [slo] wait_p95 on the upper end of its 95% interval ({} replications), and no fixed count of {tier} within it does: the hours whose runs wait too long already have all the {tier} instances the {kind} quota leaves pool {pool}; {}raise [quota] {kind}_vcpu to at least {vcpus} (for a real registry a quota increase is a support request), or add --replications (more narrow the interval){}", joined(.replications), other_tier_fix(.other_tier.as_deref(), pool), if *.others_miss_too { "; beyond that, runs that the pool does not serve miss it too, which no quota for it fixes: schedule or size the pools whose runs wait" } else { "" })]
     QuotaCapped {
         /// Replications of each judged set.
         replications: Vec<u32>,
@@ -165,6 +165,9 @@ pub enum ScheduleError {
         /// quota (its instances are smaller, so the quota holds more of
         /// them), when one does.
         other_tier: Option<Box<FixedComparison>>,
+        /// Whether, with the quota raised, the objective is still missed
+        /// by runs of other pools.
+        others_miss_too: bool,
     },
     /// No run arrived where the objective looks.
     #[error("no run arrives {} in any of the {} replications, so there is no wait to judge (an undefined p95 meets nothing); check the workloads' arrivals, widen [slo] window, or lengthen [simulation] horizon", .window.as_ref().map_or_else(|| "after the warm-up".to_string(), |w| format!("inside [slo] window \"{w}\"")), joined(.replications))]
@@ -266,6 +269,7 @@ fn with_quota_that_meets(
         tier,
         vcpus,
         other_tier,
+        ..
     } = capped
     else {
         return capped;
@@ -287,10 +291,11 @@ fn with_quota_that_meets(
             .confirmed()
             .then(|| needed.max().unwrap_or(vcpus)))
     });
-    let vcpus = match found {
-        Ok(Some(meets)) => meets.max(vcpus),
+    let (vcpus, others_miss_too) = match found {
+        Ok(Some(meets)) => (meets.max(vcpus), false),
         Err(ScheduleError::Cancelled) => return ScheduleError::Cancelled,
-        _ => vcpus,
+        Err(ScheduleError::OtherPools(_)) => (vcpus, true),
+        _ => (vcpus, false),
     };
     ScheduleError::QuotaCapped {
         replications,
@@ -299,6 +304,7 @@ fn with_quota_that_meets(
         tier,
         vcpus,
         other_tier,
+        others_miss_too,
     }
 }
 
@@ -476,6 +482,7 @@ fn with_constant_candidate(
                 kind,
                 pool,
                 vcpus,
+                others_miss_too,
             }),
             _,
         ) => {
@@ -490,6 +497,7 @@ fn with_constant_candidate(
                 pool,
                 tier,
                 vcpus,
+                others_miss_too,
             });
         }
         (found, _) => found?,
@@ -550,10 +558,15 @@ fn confirmed_search(
             return Ok((counts, confirmation));
         }
         if !confirmation.meets {
-            // Judge on these replications too from now on (a stranding
-            // the check found is remembered instead: its replications
-            // would multiply the cost of every later schedule).
+            // Judge on these replications too from now on.
             search.sets.push(confirmation.set);
+        }
+        if confirmation.stranded_elsewhere {
+            // Only then the check's: a stranding at a scale-in to 0 is
+            // remembered instead, and its many replications would
+            // multiply the cost of every later schedule (a 60-minute
+            // plan of long builds had taken 28,862 simulations).
+            search.sets.push(confirmation.check);
         }
         round += 1;
     }
@@ -797,29 +810,46 @@ mod tests {
     }
 
     /// Repair keeps to the changes a day: a run stranded at a scale-in
-    /// to 0 moves it an hour later where one instance more in the first
-    /// hour without instances would be a change too many (a release burst
-    /// of 40 builds at 17:45 had been planned with five rules a weekday
-    /// under "at most 4").
+    /// to 0 moves it an hour later, or gets an instance over the stretch
+    /// without instances, where one instance more in its first hour would
+    /// be a change too many. A release burst of 40 builds at 17:45 had
+    /// been planned with five rules a weekday under "at most 4"; a late
+    /// team (14:00-23:00, the burst at 22:45) under "at most 3" with four
+    /// changes on Wednesday to Friday, the scale-in carried past midnight.
     #[test]
     fn repair_keeps_to_the_changes_a_day() {
-        let (source, _) = bundled_team();
-        let source = source.replace("standard_vcpu = 40", "standard_vcpu = 160").replace(
-            "[slo]",
-            "[[workload]]\nname = \"release\"\npool = \"builders\"\narrival = { process = \"cron\", schedule = \"45 17 * * 1-5\", tasks = 40 }\nduration = { dist = \"lognormal\", median = \"6m\", p95 = \"25m\" }\n\n[slo]",
-        );
-        let s = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
-        assert_eq!(s.workloads.len(), 2);
-        let req = request(&source, &s);
-        let cancel = AtomicBool::new(false);
-        let plan = plan_schedule(&req, &cancel, &|_| {}).expect("a plan");
-        let changes = profile::changes_per_day(&plan.counts);
-        assert!(
-            changes.iter().all(|&c| c <= req.max_changes_per_day),
-            "{changes:?}: {:?}",
-            plan.rules
-        );
-        assert!(plan.confirmed);
+        let (team, _) = bundled_team();
+        let late_hours =
+            "hourly = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]";
+        let cases = [("45 17", 4, None), ("45 22", 3, Some(late_hours))];
+        for (at, most, hours) in cases {
+            let release = format!(
+                "[[workload]]\nname = \"release\"\npool = \"builders\"\narrival = {{ process = \"cron\", schedule = \"{at} * * 1-5\", tasks = 40 }}\nduration = {{ dist = \"lognormal\", median = \"6m\", p95 = \"25m\" }}\n\n[slo]"
+            );
+            let mut source = team
+                .replace("standard_vcpu = 40", "standard_vcpu = 160")
+                .replace("[slo]", &release);
+            if let Some(hours) = hours {
+                let workday = source.lines().find_map(|l| {
+                    l.find("hourly = [")
+                        .map(|i| l[i..].split(']').next().unwrap_or("").to_string() + "]")
+                });
+                source = source.replacen(&workday.expect("an hourly profile"), hours, 1);
+            }
+            let s = crate::scenario::from_str(&source, Path::new(TEAM)).expect("valid");
+            assert_eq!(s.workloads.len(), 2);
+            let mut req = request(&source, &s);
+            req.max_changes_per_day = most;
+            let cancel = AtomicBool::new(false);
+            let plan = plan_schedule(&req, &cancel, &|_| {}).expect("a plan");
+            let changes = profile::changes_per_day(&plan.counts);
+            assert!(
+                changes.iter().all(|&c| c <= most),
+                "{at}: {changes:?}: {:?}",
+                plan.rules
+            );
+            assert!(plan.confirmed, "{at}");
+        }
     }
 
     /// The stranding check simulates `STRANDING_CHECK_DAYS` days past the
@@ -884,6 +914,7 @@ mod tests {
                 meets: confirmed,
                 check: set,
                 stranded: false,
+                stranded_elsewhere: false,
             };
             finished(&req, search, first, confirmation, fixed).expect("a plan")
         };

@@ -64,6 +64,10 @@ pub(super) struct Confirmation {
     pub check: ReplicationSet,
     /// Whether the stranding check found a run stranded.
     pub stranded: bool,
+    /// Whether it found one stranded elsewhere than at a scale-in to none
+    /// (a run no objective judges waiting too long in an hour with
+    /// instances), which the memory of scale-ins does not hold.
+    pub stranded_elsewhere: bool,
 }
 
 impl Confirmation {
@@ -217,9 +221,10 @@ impl Search<'_> {
     /// its replications and at least `CONFIRM_REPLICATIONS` (the interval
     /// of a run a team makes to check it); strandings alone over
     /// `stranding_check_replications` more, on the seed plus
-    /// `CONFIRM_ROUNDS` plus `round`. A stranding found there is
-    /// remembered (`stranding_scale_ins`), which judges every later
-    /// schedule, so those replications need not join the judge.
+    /// `CONFIRM_ROUNDS` plus `round`. A stranding found there at a
+    /// scale-in to none is remembered (`stranding_scale_ins`), which
+    /// judges every later schedule, so those replications need not join
+    /// the judge; one found elsewhere makes them join it.
     pub(super) fn confirm(
         &mut self,
         counts: &[u32],
@@ -238,12 +243,14 @@ impl Search<'_> {
         };
         let meets = self.evaluate_on(counts, set)?.meets;
         let checked = self.evaluate_on(counts, check)?;
-        let stranded = self.stranded_hours(&checked.counts).next().is_some();
+        let at_scale_ins: HashSet<usize> = scale_ins_to_none(counts).collect();
+        let stranded: Vec<usize> = self.stranded_hours(&checked.counts).collect();
         Ok(Confirmation {
             set,
             meets,
             check,
-            stranded,
+            stranded: !stranded.is_empty(),
+            stranded_elsewhere: stranded.iter().any(|h| !at_scale_ins.contains(h)),
         })
     }
 
@@ -384,44 +391,65 @@ impl Search<'_> {
             if raise.is_empty() {
                 return Err(self.refusal(&e));
             }
+            // The blocks raised whole first, then the stretches without
+            // instances that strand runs, each against the counts around
+            // it as raised (the count before one may have just grown).
+            let stranding = |b: &&Block| b.count == 0 && !late_share(b) && !b.edges()[0].is_empty();
+            let (at_scale_ins, whole): (Vec<&Block>, Vec<&Block>) =
+                raise.into_iter().partition(stranding);
             let mut next = counts.clone();
-            for b in raise {
-                let [first, _] = b.edges();
-                if b.count == 0 && !late_share(b) && !first.is_empty() {
-                    self.raise_first_hour(&counts, &mut next, &first);
-                } else {
-                    for h in b.hours() {
-                        next[h] = b.count + 1;
-                    }
+            for b in whole {
+                for h in b.hours() {
+                    next[h] = b.count + 1;
                 }
+            }
+            for b in at_scale_ins {
+                self.raise_stranding_block(&mut next, b, &b.edges()[0]);
             }
             counts = next;
         }
     }
 
-    /// Raises the hours `first` (the first hour of each stretch of a
-    /// block without instances that strands runs, and breaks nothing
-    /// else) in `next`: to one instance, where the runs queued at the
-    /// scale-in to 0 wait (the hour after the last builds, not the whole
-    /// night); or, where that would be a change more than a day may have,
-    /// to the count of the hour before, which moves the scale-in to 0 an
-    /// hour later with no change added (it had added one: five rules a
-    /// day under "at most 4").
-    fn raise_first_hour(&self, counts: &[u32], next: &mut [u32], first: &[usize]) {
-        let mut one = next.to_vec();
-        for &h in first {
-            one[h] = 1;
-        }
-        if changes_per_day(&one)
-            .iter()
-            .all(|&c| c <= self.max_changes_per_day)
-        {
-            next.copy_from_slice(&one);
-            return;
-        }
-        for &h in first {
-            next[h] = counts[(h + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK].max(1);
-        }
+    /// Raises block `b` (without instances; it strands runs and breaks
+    /// nothing else) in `next`: one instance in its first hours `first`,
+    /// where the runs queued at the scale-in to 0 wait (the hour after the
+    /// last builds, not the whole night); where that is a change more than
+    /// a day may have, the cheaper of the count before it carried on an
+    /// hour (the scale-in to 0 an hour later) and one instance over the
+    /// whole block, among those that keep to the changes (the first had
+    /// added a change: five rules a day under "at most 4"; carrying the
+    /// count on across midnight had added one to the next day).
+    fn raise_stranding_block(&self, next: &mut [u32], b: &Block, first: &[usize]) {
+        let fits = |c: &[u32]| {
+            changes_per_day(c)
+                .iter()
+                .all(|&n| n <= self.max_changes_per_day)
+        };
+        let with = |hours: &[usize], count: &dyn Fn(usize) -> u32| {
+            let mut c = next.to_vec();
+            for &h in hours {
+                c[h] = count(h);
+            }
+            c
+        };
+        let one = with(first, &|_| 1);
+        let pick = if fits(&one) {
+            one
+        } else {
+            // The hour before as raised so far: a block raised before
+            // this one may be that hour (carrying its old count on had
+            // made a change at midnight).
+            let before = |h: usize| next[(h + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK].max(1);
+            let carried = with(first, &before);
+            let whole = with(&b.hours(), &|_| 1);
+            let cost = |c: &[u32]| c.iter().map(|&n| u64::from(n)).sum::<u64>();
+            if fits(&carried) && cost(&carried) < cost(&whole) {
+                carried
+            } else {
+                whole
+            }
+        };
+        next.copy_from_slice(&pick);
     }
 
     /// The judged runs of the pool (inside `[slo] window` when set) per
@@ -450,8 +478,15 @@ impl Search<'_> {
         // An objective missed in hours without a run of the pool is missed
         // by other pools' runs, which no count of this pool changes (an
         // objective over two pools had asked for more quota).
+        // Not when the pool's own runs wait too long somewhere too (a burst
+        // capped by the quota beside another pool's thin nights).
         let c = &e.counts;
-        if !e.missed_hours.is_empty() && e.missed_hours.iter().all(|&h| c.runs[h] == 0) {
+        let own_late = (0..HOURS_OF_WEEK).any(|h| {
+            let share = |over: u64, runs: u64| runs > 0 && over as f64 > BREAK_SHARE * runs as f64;
+            share(c.over[h], c.runs[h]) || share(c.hour_over[h], c.hour_runs[h])
+        });
+        if !own_late && !e.missed_hours.is_empty() && e.missed_hours.iter().all(|&h| c.runs[h] == 0)
+        {
             return ScheduleError::OtherPools(pool.name.clone());
         }
         let capped: Vec<usize> = (0..HOURS_OF_WEEK)
@@ -469,6 +504,7 @@ impl Search<'_> {
                 .bounds
                 .vcpus_to_serve(capped.into_iter(), pool.tier.vcpu()),
             other_tier: None,
+            others_miss_too: false,
         }
     }
 
