@@ -93,7 +93,8 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 }
 
 /// Counts by bucket index: a sorted list while few buckets are counted,
-/// then one byte per bucket, the bytes' overflows kept apart.
+/// then one byte per bucket from the lowest bucket counted to the
+/// highest, the bytes' overflows kept apart.
 ///
 /// The counts are touched once or twice a run at indices scattered over a
 /// few thousand buckets per histogram, and there are 168 of them per
@@ -103,38 +104,62 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// once every 256 increments of its bucket, and the wrap is counted in a
 /// short sorted list.
 ///
+/// The bytes start at the lowest bucket counted (`offset`): a run time of
+/// seconds is thousands of buckets up, and a zero byte for each bucket
+/// below it had been half of a workload's memory. A smaller value grows
+/// them down (a new least value, rare, and cold); a count added in bulk
+/// below them (the zero waits a replication adds as it ends) is listed
+/// whole instead, so the waits' bytes start at the shortest wait above 0.
+///
 /// Until `FEW` buckets are counted the counts are that list alone, whole
 /// (`low` empty): most of the 168 hour cells of a workload see a few runs
 /// a replication, and a byte a bucket up to each cell's longest wait (a
 /// kilobyte or so) had made a workload about 0.2 MB. The event loop's
 /// increment reaches the list through the path that grows `low`, so the
 /// bytes' path is as it was.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct ByteCounts {
-    /// Each bucket's count modulo 256; grows with the largest index.
-    /// Empty while the counts are few.
-    low: Vec<u8>,
-    /// By index: `(index, count / 256)` of the buckets that wrapped, or
-    /// while `low` is empty `(index, count)` of every bucket counted.
+    /// The count modulo 256 of each bucket from `offset` up to the highest
+    /// counted, and no further (a box of that length: the hour cells'
+    /// 64 B hold it and the offset); empty while the counts are few.
+    low: Box<[u8]>,
+    /// By index, `(index, n)`: below `offset` a bucket's whole count
+    /// (every bucket's while `low` is empty), from `offset` on `count /
+    /// 256` of a bucket that wrapped.
     wraps: Vec<(u32, u64)>,
+    /// The bucket of `low[0]`; `NO_BYTES` while `low` is empty.
+    offset: u32,
 }
+
+/// The sorted list of `ByteCounts::wraps`.
+type List = [(u32, u64)];
+
+/// `ByteCounts::offset` without bytes: above every bucket, so the whole
+/// list is whole counts.
+const NO_BYTES: u32 = u32::MAX;
 
 /// Buckets counted in the sorted list at most: a binary search of up to
 /// 5 steps and an insert of up to 512 bytes a new bucket, where the
 /// bytes of a cell take a kilobyte or so.
 const FEW: usize = 32;
 
-impl ByteCounts {
+impl Default for ByteCounts {
     /// No counts.
-    pub(crate) const EMPTY: ByteCounts = ByteCounts {
-        low: Vec::new(),
-        wraps: Vec::new(),
-    };
+    fn default() -> ByteCounts {
+        ByteCounts {
+            low: Box::default(),
+            wraps: Vec::new(),
+            offset: NO_BYTES,
+        }
+    }
+}
 
+impl ByteCounts {
     /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(crate) fn increment(&mut self, i: usize) {
-        match self.low.get_mut(i) {
+        // Below `offset` the index wraps past the end of the bytes.
+        match self.low.get_mut(i.wrapping_sub(self.offset as usize)) {
             Some(c) => {
                 let (n, wrapped) = c.overflowing_add(1);
                 *c = n;
@@ -146,26 +171,32 @@ impl ByteCounts {
         }
     }
 
-    /// Drops the room grown beyond the counts (up to as much again, as a
-    /// vector doubles): for counts kept past their replication.
+    /// Drops the room the list grew beyond its entries (up to as much
+    /// again, as a vector doubles): for counts kept past their
+    /// replication.
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.low.shrink_to_fit();
         self.wraps.shrink_to_fit();
     }
 
-    /// Counts `n` more at bucket `i`.
+    /// Counts `n` more at bucket `i`: below the bytes, listed whole.
     pub(crate) fn increment_by(&mut self, i: usize, n: u64) {
-        if self.is_few() {
-            if n > 0 {
-                self.increment_few(i, n);
-            }
+        if n == 0 {
             return;
         }
-        self.grow_to(i + 1);
+        if self.is_few() {
+            self.increment_few(i, n);
+            return;
+        }
+        if i < self.offset as usize {
+            self.wraps_add(i as u32, n);
+            return;
+        }
+        self.cover(i, i + 1);
+        let byte = &mut self.low[i - self.offset as usize];
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
-        let (low, carried) = self.low[i].overflowing_add((n & 0xff) as u8);
-        self.low[i] = low;
+        let (low, carried) = byte.overflowing_add((n & 0xff) as u8);
+        *byte = low;
         let wraps = (n >> 8) + u64::from(carried);
         if wraps > 0 {
             self.wraps_add(i as u32, wraps);
@@ -183,8 +214,8 @@ impl ByteCounts {
         if self.is_few() {
             self.increment_few(i, 1);
         } else {
-            self.grow_to(i + 1);
-            self.low[i] = 1;
+            self.cover(i, i + 1);
+            self.increment_by(i, 1);
         }
     }
 
@@ -206,27 +237,46 @@ impl ByteCounts {
         }
     }
 
-    /// Turns the sorted list into bytes and wraps.
+    /// Turns the sorted list into bytes from its first bucket to its last,
+    /// and wraps.
     #[cold]
     fn make_bytes(&mut self) {
-        let few = std::mem::take(&mut self.wraps);
-        if let Some(&(last, _)) = few.last() {
-            self.grow_to(last as usize + 1);
-        }
-        for (i, n) in few {
-            self.increment_by(i as usize, n);
+        if let (Some(&(first, _)), Some(&(last, _))) = (self.wraps.first(), self.wraps.last()) {
+            self.cover(first as usize, last as usize + 1);
         }
     }
 
-    /// Grows the bytes to `len` buckets, to that length exactly: a new
-    /// largest value comes a few dozen times in a million, and doubling
-    /// the room each time had left up to half of it empty (168 hour cells
-    /// and two wait counts a workload: most of a workload's memory).
-    fn grow_to(&mut self, len: usize) {
-        if self.low.len() < len {
-            self.low.reserve_exact(len - self.low.len());
-            self.low.resize(len, 0);
+    /// Grows the bytes to cover buckets `from..to` as well as their own,
+    /// and no more; a bucket listed whole inside them moves into them.
+    /// (While the counts are few, `from..to` must hold every bucket
+    /// listed.) Exactly: a new largest or least value comes a few dozen
+    /// times in a million, and doubling the room each time had left up to
+    /// half of it empty.
+    fn cover(&mut self, from: usize, to: usize) {
+        let (old_from, old_to) = (self.offset as usize, self.offset as usize + self.low.len());
+        let (from, to) = if self.is_few() {
+            (from, to)
+        } else {
+            (from.min(old_from), to.max(old_to))
+        };
+        if (from, to) == (old_from, old_to) {
+            return;
         }
+        let mut low = vec![0u8; to - from].into_boxed_slice();
+        if !self.is_few() {
+            low[old_from - from..old_to - from].copy_from_slice(&self.low);
+        }
+        let whole_below = self.offset;
+        (self.low, self.offset) = (low, from as u32);
+        let low = &mut self.low;
+        // A whole count now inside: its low byte there, the rest wraps.
+        self.wraps.retain_mut(|(i, n)| {
+            if *i < whole_below && (from..to).contains(&(*i as usize)) {
+                low[*i as usize - from] = *n as u8;
+                *n >>= 8;
+            }
+            *n > 0
+        });
     }
 
     /// Adds the counts of `other`, bucket by bucket: exact, and the same
@@ -235,112 +285,111 @@ impl ByteCounts {
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
     pub(crate) fn add(&mut self, other: &ByteCounts) {
-        if other.is_few() {
-            // Only the buckets counted are touched.
-            for &(i, n) in &other.wraps {
-                self.increment_by(i as usize, n);
+        let (whole, wrapped) = other.split();
+        if !other.is_few() {
+            if self.is_few() {
+                self.make_bytes();
             }
-            return;
-        }
-        if self.is_few() {
-            self.make_bytes();
-        }
-        self.grow_to(other.low.len());
-        let ByteCounts { low, wraps } = self;
-        let chunks = low.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
-        for (c, (mine, theirs)) in chunks.enumerate() {
-            let mut carried = false;
-            for (m, &t) in mine.iter_mut().zip(theirs) {
-                let (sum, carry) = m.overflowing_add(t);
-                *m = sum;
-                carried |= carry;
-            }
-            if carried {
-                // A byte carried where its sum is below what was added.
-                for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
-                    if m < t {
-                        wraps_add(wraps, (c * CHUNK + j) as u32, 1);
+            let from = other.offset as usize;
+            self.cover(from, from + other.low.len());
+            let start = from - self.offset as usize;
+            let ByteCounts { low, wraps, .. } = self;
+            let mine = &mut low[start..start + other.low.len()];
+            let chunks = mine.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
+            for (c, (mine, theirs)) in chunks.enumerate() {
+                let mut carried = false;
+                for (m, &t) in mine.iter_mut().zip(theirs) {
+                    let (sum, carry) = m.overflowing_add(t);
+                    *m = sum;
+                    carried |= carry;
+                }
+                if carried {
+                    // A byte carried where its sum is below what was added.
+                    for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
+                        if m < t {
+                            wraps_add(wraps, (from + c * CHUNK + j) as u32, 1);
+                        }
                     }
                 }
             }
+            for &(i, n) in wrapped {
+                self.wraps_add(i, n);
+            }
         }
-        for &(i, n) in &other.wraps {
-            self.wraps_add(i, n);
+        // Only the buckets counted are touched.
+        for &(i, n) in whole {
+            self.increment_by(i as usize, n);
         }
     }
 
-    /// Counts `n` more wraps of bucket `i`.
+    /// Counts `n` more wraps of bucket `i`, or `n` more of a bucket listed
+    /// whole.
     fn wraps_add(&mut self, i: u32, n: u64) {
         wraps_add(&mut self.wraps, i, n);
     }
 
-    /// Counts in all: the bytes summed (`byte_sum`) and the wraps.
+    /// The list's entries below the bytes (whole counts), and from their
+    /// first bucket on (wraps).
+    fn split(&self) -> (&List, &List) {
+        let below = self.wraps.partition_point(|w| w.0 < self.offset);
+        self.wraps.split_at(below)
+    }
+
+    /// Counts in all: the whole counts, the bytes summed (`byte_sum`) and
+    /// the wraps.
     pub(crate) fn total(&self) -> u64 {
-        let listed = self.wraps.iter().map(|w| w.1).sum::<u64>();
-        if self.is_few() {
-            listed
-        } else {
-            byte_sum(&self.low) + (listed << 8)
-        }
+        let (whole, wrapped) = self.split();
+        let sum = |list: &List| list.iter().map(|w| w.1).sum::<u64>();
+        sum(whole) + byte_sum(&self.low) + (sum(wrapped) << 8)
     }
 
     /// The highest bucket counted, if any.
     fn last(&self) -> Option<usize> {
-        if self.is_few() {
-            return self.wraps.last().map(|w| w.0 as usize);
-        }
         let low = self.low.iter().rposition(|&b| b != 0);
+        let low = low.map(|k| self.offset as usize + k);
         low.max(self.wraps.last().map(|w| w.0 as usize))
     }
 
     /// The buckets where the running count first reaches each of
-    /// `targets` (ascending, each from 1 to the total), in one pass: a
-    /// chunk whose counts fall short of the next target is summed and
-    /// stepped over, the others walked bucket by bucket.
+    /// `targets` (ascending, each from 1 to the total), in one pass: the
+    /// whole counts below the bytes, then the bytes, where a chunk whose
+    /// counts fall short of the next target is summed and stepped over,
+    /// the others walked bucket by bucket.
     fn reaching<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
         debug_assert!(targets.is_sorted(), "targets ascending");
-        if self.is_few() {
-            return self.reaching_few(targets);
-        }
+        let (whole, wrapped) = self.split();
         let mut at = [0; N];
         let (mut k, mut seen, mut w) = (0, 0u64, 0);
+        for &(i, n) in whole {
+            seen += n;
+            while k < N && seen >= targets[k] {
+                at[k] = i as usize;
+                k += 1;
+            }
+        }
         for (c, chunk) in self.low.chunks(CHUNK).enumerate() {
             if k == N {
                 break;
             }
-            let base = c * CHUNK;
-            let wraps_end = w + self.wraps[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
+            let base = self.offset as usize + c * CHUNK;
+            let wraps_end = w + wrapped[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
             let bytes = byte_sum(chunk);
-            let wrapped: u64 = self.wraps[w..wraps_end].iter().map(|x| x.1).sum();
-            if seen + bytes + (wrapped << 8) < targets[k] {
-                (seen, w) = (seen + bytes + (wrapped << 8), wraps_end);
+            let wraps: u64 = wrapped[w..wraps_end].iter().map(|x| x.1).sum();
+            if seen + bytes + (wraps << 8) < targets[k] {
+                (seen, w) = (seen + bytes + (wraps << 8), wraps_end);
                 continue;
             }
             for (j, &low) in chunk.iter().enumerate() {
                 let i = base + j;
                 seen += u64::from(low);
-                if w < wraps_end && self.wraps[w].0 as usize == i {
-                    seen += self.wraps[w].1 << 8;
+                if w < wraps_end && wrapped[w].0 as usize == i {
+                    seen += wrapped[w].1 << 8;
                     w += 1;
                 }
                 while k < N && seen >= targets[k] {
                     at[k] = i;
                     k += 1;
                 }
-            }
-        }
-        at
-    }
-
-    /// `reaching` over the sorted list.
-    fn reaching_few<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
-        let mut at = [0; N];
-        let (mut k, mut seen) = (0, 0u64);
-        for &(i, n) in &self.wraps {
-            seen += n;
-            while k < N && seen >= targets[k] {
-                at[k] = i as usize;
-                k += 1;
             }
         }
         at
@@ -383,16 +432,17 @@ impl ByteCounts {
 
     /// The buckets counted, `(index, count)` by ascending index.
     pub(crate) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        let few = self.is_few();
-        let listed = few.then_some(self.wraps.iter().map(|&(i, n)| (i as usize, n)));
-        let mut wraps = self.wraps.iter().peekable();
-        let bytes = self.low.iter().enumerate().filter_map(move |(i, &low)| {
+        let (whole, wrapped) = self.split();
+        let mut wraps = wrapped.iter().peekable();
+        let offset = self.offset as usize;
+        let bytes = self.low.iter().enumerate().filter_map(move |(k, &low)| {
+            let i = offset + k;
             let high = wraps.next_if(|w| w.0 as usize == i).map_or(0, |w| w.1);
             let n = u64::from(low) + (high << 8);
             (n > 0).then_some((i, n))
         });
-        // The list's counts are never 0.
-        listed.into_iter().flatten().chain(bytes)
+        // Whole counts are never 0.
+        whole.iter().map(|&(i, n)| (i as usize, n)).chain(bytes)
     }
 }
 
@@ -647,7 +697,7 @@ mod tests {
                 counts.increment(i);
             }
         }
-        assert!(counts.is_few() && counts.low.capacity() == 0);
+        assert!(counts.is_few() && counts.low.is_empty());
         assert_eq!(counts.nonzero().collect::<Vec<_>>(), wanted);
         let total: u64 = wanted.iter().map(|w| w.1).sum();
         assert_eq!(counts.total(), total);
@@ -683,6 +733,84 @@ mod tests {
             ba.add(&a);
             prop_assert_eq!(ab.nonzero().collect::<Vec<_>>(), wanted.clone());
             prop_assert_eq!(ba.nonzero().collect::<Vec<_>>(), wanted);
+        }
+    }
+
+    /// The figures `counts` gives (total, quantiles, max, buckets) are
+    /// those of `each`, a histogram that recorded the same values.
+    fn assert_reads_as(counts: &HistogramCounts, each: &Histogram<u64>) {
+        assert_eq!(counts.len(), each.len());
+        let qs = [0.0, 0.01, 0.5, 0.9, 0.95, 0.99, 1.0];
+        assert_eq!(
+            counts.quantiles(qs),
+            Some(qs.map(|q| each.value_at_quantile(q)))
+        );
+        assert_eq!(counts.max(), Some(each.max()));
+        let recorded: Vec<(u64, u64)> = each
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect();
+        assert_eq!(counts.buckets().collect::<Vec<_>>(), recorded);
+    }
+
+    /// Waits of 10 to 20 s take a byte a bucket over that span alone; a
+    /// shorter wait grows them down to it, and zero waits added in bulk
+    /// (as a replication adds them at its end) are listed apart without
+    /// growing them: the figures stay a histogram's throughout.
+    #[test]
+    fn bytes_span_the_buckets_counted() {
+        let secs = |s: u64| s * 1_000_000;
+        let (mut counts, mut each) = (HistogramCounts::default(), histogram());
+        for k in 0..=FEW as u64 * 4 {
+            let (v, n) = (secs(10) + k * secs(10) / (FEW as u64 * 4), 1 + k % 300);
+            counts.record_n(v, n);
+            each.record_n(v, n).expect("the histogram resizes");
+        }
+        let span = |c: &HistogramCounts| (c.counts.offset as usize, c.counts.low.len());
+        let (from, to) = (
+            HistogramCounts::index(secs(10)),
+            HistogramCounts::index(secs(20)),
+        );
+        assert_eq!(span(&counts), (from, to - from + 1));
+        counts.record_n(0, 70_000);
+        each.record_n(0, 70_000).expect("the histogram resizes");
+        assert_eq!(span(&counts), (from, to - from + 1));
+        counts.record(secs(5));
+        each.record(secs(5)).expect("the histogram resizes");
+        let five = HistogramCounts::index(secs(5));
+        assert_eq!(span(&counts), (five, to - five + 1));
+        assert_reads_as(&counts, &each);
+    }
+
+    proptest! {
+        /// Counts of values in different ranges (so bytes at different
+        /// offsets, or a list), with zero values added in bulk, added
+        /// together either way round read as the histogram that recorded
+        /// every value.
+        #[test]
+        fn added_counts_read_as_one_histogram(
+            a in prop::collection::vec(1u64 << 20..1 << 24, 0..200),
+            b in prop::collection::vec(prop_oneof![1u64..5_000, 1u64 << 22..1 << 30], 0..200),
+            zeros in (0u64..300, 0u64..300),
+        ) {
+            let mut each = histogram();
+            let mut counts = [(&a, zeros.0), (&b, zeros.1)].map(|(values, zeros)| {
+                let mut c = HistogramCounts::default();
+                for &v in values {
+                    c.record(v);
+                    each.record(v).expect("the histogram resizes");
+                }
+                c.record_n(0, zeros);
+                each.record_n(0, zeros).expect("the histogram resizes");
+                c
+            });
+            prop_assume!(!each.is_empty());
+            let [a, b] = &mut counts;
+            let mut ab = a.clone();
+            ab.add(b);
+            b.add(a);
+            assert_reads_as(&ab, &each);
+            assert_reads_as(b, &each);
         }
     }
 

@@ -2,6 +2,8 @@
 //! kept as 2-digit histogram counts (what `wait_by_hour` and the heat map
 //! read).
 
+use std::sync::LazyLock;
+
 use crate::model::{Calendar, HOURS_OF_WEEK, HourOfWeek, WorkloadId};
 use crate::results::counts::{ByteCounts, bucket_index};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -110,7 +112,7 @@ impl WaitsByHourSum {
     /// Workload `w`'s cell of hour `h` (Monday 00:00 first); an empty one
     /// when nothing was added.
     pub fn cell(&self, w: usize, h: usize) -> &HourWaits {
-        static EMPTY: HourWaits = HourWaits::EMPTY;
+        static EMPTY: LazyLock<HourWaits> = LazyLock::new(HourWaits::default);
         self.workloads
             .get(w)
             .and_then(|hours| hours.get(h))
@@ -132,12 +134,6 @@ pub struct HourWaits {
 }
 
 impl HourWaits {
-    /// A cell without runs.
-    const EMPTY: HourWaits = HourWaits {
-        sum_ticks: 0,
-        counts: ByteCounts::EMPTY,
-    };
-
     /// The most a cell takes, bytes, when no wait is longer than
     /// `longest`: its sum, its two vectors, and a byte a bucket up to that
     /// wait's (the wraps, a few per thousand runs, left out).
