@@ -2,6 +2,7 @@
 //! bucket arithmetic of an hdrhistogram with the layout as constants.
 
 use hdrhistogram::Histogram;
+use smallvec::SmallVec;
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
 /// largest value recorded (logarithmically: a few kB per decade of ticks).
@@ -53,12 +54,53 @@ fn highest_value<const BITS: u32>(index: usize) -> u64 {
     bucket_value::<BITS>(index) + bucket_width::<BITS>(index) - 1
 }
 
-/// Counts `n` more wraps of bucket `i` in `wraps` (`ByteCounts::wraps`).
-fn wraps_add(wraps: &mut Vec<(u32, u64)>, i: u32, n: u64) {
-    match wraps.binary_search_by_key(&i, |w| w.0) {
-        Ok(k) => wraps[k].1 += n,
-        Err(k) => wraps.insert(k, (i, n)),
+/// A bucket of `ByteCounts`' sorted list in 8 B, where an `(u32, u64)`
+/// pair took 16 (the lists of a workload's 168 hour cells were a fifth of
+/// its memory): its index in the top 16 bits, so that entries sort as
+/// their buckets, and its count (whole, or its byte's wraps) below.
+#[derive(Debug, Clone, Copy)]
+struct Entry(u64);
+
+/// Bits of an entry's count.
+const COUNT_BITS: u32 = 48;
+
+// Every bucket of a `u64` value in the finest layout (3 digits) fits an
+// entry's 16 bits of index.
+const _: () = assert!(bucket_index::<SUB_BUCKET_BITS>(u64::MAX) < 1 << (64 - COUNT_BITS));
+
+/// What a bucket's wraps cannot pass: 2^48 entries' worth of 256.
+const TOO_MANY: &str = "a histogram bucket counted 2^56 times (70 years of events on one core)";
+
+impl Entry {
+    /// Bucket `i` counting `n`, if `n` fits in 48 bits.
+    fn new(i: usize, n: u64) -> Option<Entry> {
+        debug_assert!(
+            i < 1 << (64 - COUNT_BITS),
+            "bucket {i} past an entry's index"
+        );
+        (n < 1 << COUNT_BITS).then_some(Entry(((i as u64) << COUNT_BITS) | n))
     }
+
+    /// The bucket's index.
+    fn index(self) -> usize {
+        (self.0 >> COUNT_BITS) as usize
+    }
+
+    /// The bucket's count (whole, or its byte's wraps).
+    fn n(self) -> u64 {
+        self.0 & ((1 << COUNT_BITS) - 1)
+    }
+}
+
+/// Counts `n` more at bucket `i` of `list` (sorted; a new bucket is
+/// inserted in its place); `None`, and nothing counted, where the count
+/// would pass an entry's 48 bits.
+fn list_add(list: &mut Entries, i: usize, n: u64) -> Option<()> {
+    match list.binary_search_by_key(&i, |e| e.index()) {
+        Ok(k) => list[k] = Entry::new(i, list[k].n().checked_add(n)?)?,
+        Err(k) => list.insert(k, Entry::new(i, n)?),
+    }
+    Some(())
 }
 
 /// Buckets added or summed at a time: a few vector registers' worth.
@@ -123,16 +165,22 @@ pub(crate) struct ByteCounts {
     /// counted, and no further (a box of that length: the hour cells'
     /// 64 B hold it and the offset); empty while the counts are few.
     low: Box<[u8]>,
-    /// By index, `(index, n)`: below `offset` a bucket's whole count
-    /// (every bucket's while `low` is empty), from `offset` on `count /
-    /// 256` of a bucket that wrapped.
-    wraps: Vec<(u32, u64)>,
+    /// By index, each bucket's `n`: below `offset` its whole count (every
+    /// bucket's while `low` is empty), from `offset` on `count / 256` of a
+    /// bucket that wrapped.
+    wraps: Entries,
     /// The bucket of `low[0]`; `NO_BYTES` while `low` is empty.
     offset: u32,
 }
 
 /// The sorted list of `ByteCounts::wraps`.
-type List = [(u32, u64)];
+type List = [Entry];
+
+/// The list, its first two entries held in place of a vector's length
+/// and capacity: most hour cells of a workload at a light load count its
+/// zero waits and one other bucket a replication, with no allocation
+/// (an allocation of 4 entries took 48 B with the allocator's own).
+type Entries = SmallVec<[Entry; 2]>;
 
 /// `ByteCounts::offset` without bytes: above every bucket, so the whole
 /// list is whole counts.
@@ -148,7 +196,7 @@ impl Default for ByteCounts {
     fn default() -> ByteCounts {
         ByteCounts {
             low: Box::default(),
-            wraps: Vec::new(),
+            wraps: SmallVec::new(),
             offset: NO_BYTES,
         }
     }
@@ -188,7 +236,7 @@ impl ByteCounts {
             return;
         }
         if i < self.offset as usize {
-            self.wraps_add(i as u32, n);
+            self.wraps_add(i, n);
             return;
         }
         self.cover(i, i + 1);
@@ -199,14 +247,13 @@ impl ByteCounts {
         *byte = low;
         let wraps = (n >> 8) + u64::from(carried);
         if wraps > 0 {
-            self.wraps_add(i as u32, wraps);
+            self.wraps_add(i, wraps);
         }
     }
 
     #[cold]
     fn wrap(&mut self, i: usize) {
-        // Bucket indices of a `u64` value stay far below 2^32.
-        self.wraps_add(i as u32, 1);
+        self.wraps_add(i, 1);
     }
 
     #[cold]
@@ -227,13 +274,12 @@ impl ByteCounts {
     /// Counts `n` more at bucket `i` of the sorted list, turned into bytes
     /// when it would list more than `FEW` buckets.
     fn increment_few(&mut self, i: usize, n: u64) {
-        match self.wraps.binary_search_by_key(&(i as u32), |w| w.0) {
-            Ok(k) => self.wraps[k].1 += n,
-            Err(_) if self.wraps.len() == FEW => {
-                self.make_bytes();
-                self.increment_by(i, n);
-            }
-            Err(k) => self.wraps.insert(k, (i as u32, n)),
+        let full = self.wraps.len() == FEW;
+        if full && self.wraps.binary_search_by_key(&i, |e| e.index()).is_err() {
+            self.make_bytes();
+            self.increment_by(i, n);
+        } else {
+            self.wraps_add(i, n);
         }
     }
 
@@ -241,8 +287,8 @@ impl ByteCounts {
     /// and wraps.
     #[cold]
     fn make_bytes(&mut self) {
-        if let (Some(&(first, _)), Some(&(last, _))) = (self.wraps.first(), self.wraps.last()) {
-            self.cover(first as usize, last as usize + 1);
+        if let (Some(first), Some(last)) = (self.wraps.first(), self.wraps.last()) {
+            self.cover(first.index(), last.index() + 1);
         }
     }
 
@@ -270,12 +316,13 @@ impl ByteCounts {
         (self.low, self.offset) = (low, from as u32);
         let low = &mut self.low;
         // A whole count now inside: its low byte there, the rest wraps.
-        self.wraps.retain_mut(|(i, n)| {
-            if *i < whole_below && (from..to).contains(&(*i as usize)) {
-                low[*i as usize - from] = *n as u8;
-                *n >>= 8;
+        self.wraps.retain_mut(|e| {
+            let i = e.index();
+            if i < whole_below as usize && (from..to).contains(&i) {
+                low[i - from] = e.n() as u8;
+                *e = Entry::new(i, e.n() >> 8).expect("a smaller count fits");
             }
-            *n > 0
+            e.n() > 0
         });
     }
 
@@ -307,31 +354,41 @@ impl ByteCounts {
                     // A byte carried where its sum is below what was added.
                     for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
                         if m < t {
-                            wraps_add(wraps, (from + c * CHUNK + j) as u32, 1);
+                            list_add(wraps, from + c * CHUNK + j, 1).expect(TOO_MANY);
                         }
                     }
                 }
             }
-            for &(i, n) in wrapped {
-                self.wraps_add(i, n);
+            for e in wrapped {
+                self.wraps_add(e.index(), e.n());
             }
         }
         // Only the buckets counted are touched.
-        for &(i, n) in whole {
-            self.increment_by(i as usize, n);
+        for e in whole {
+            self.increment_by(e.index(), e.n());
         }
     }
 
     /// Counts `n` more wraps of bucket `i`, or `n` more of a bucket listed
-    /// whole.
-    fn wraps_add(&mut self, i: u32, n: u64) {
-        wraps_add(&mut self.wraps, i, n);
+    /// whole. A whole count past an entry's 48 bits moves into the bytes,
+    /// where its entry counts wraps.
+    fn wraps_add(&mut self, i: usize, n: u64) {
+        if list_add(&mut self.wraps, i, n).is_none() {
+            assert!(i < self.offset as usize, "{TOO_MANY}");
+            if self.is_few() {
+                self.make_bytes();
+            }
+            self.cover(i, i + 1);
+            self.increment_by(i, n);
+        }
     }
 
     /// The list's entries below the bytes (whole counts), and from their
     /// first bucket on (wraps).
     fn split(&self) -> (&List, &List) {
-        let below = self.wraps.partition_point(|w| w.0 < self.offset);
+        let below = self
+            .wraps
+            .partition_point(|e| e.index() < self.offset as usize);
         self.wraps.split_at(below)
     }
 
@@ -339,7 +396,7 @@ impl ByteCounts {
     /// the wraps.
     pub(crate) fn total(&self) -> u64 {
         let (whole, wrapped) = self.split();
-        let sum = |list: &List| list.iter().map(|w| w.1).sum::<u64>();
+        let sum = |list: &List| list.iter().map(|e| e.n()).sum::<u64>();
         sum(whole) + byte_sum(&self.low) + (sum(wrapped) << 8)
     }
 
@@ -347,7 +404,7 @@ impl ByteCounts {
     fn last(&self) -> Option<usize> {
         let low = self.low.iter().rposition(|&b| b != 0);
         let low = low.map(|k| self.offset as usize + k);
-        low.max(self.wraps.last().map(|w| w.0 as usize))
+        low.max(self.wraps.last().map(|e| e.index()))
     }
 
     /// The buckets where the running count first reaches each of
@@ -360,10 +417,10 @@ impl ByteCounts {
         let (whole, wrapped) = self.split();
         let mut at = [0; N];
         let (mut k, mut seen, mut w) = (0, 0u64, 0);
-        for &(i, n) in whole {
-            seen += n;
+        for e in whole {
+            seen += e.n();
             while k < N && seen >= targets[k] {
-                at[k] = i as usize;
+                at[k] = e.index();
                 k += 1;
             }
         }
@@ -372,9 +429,9 @@ impl ByteCounts {
                 break;
             }
             let base = self.offset as usize + c * CHUNK;
-            let wraps_end = w + wrapped[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
+            let wraps_end = w + wrapped[w..].partition_point(|e| e.index() < base + CHUNK);
             let bytes = byte_sum(chunk);
-            let wraps: u64 = wrapped[w..wraps_end].iter().map(|x| x.1).sum();
+            let wraps: u64 = wrapped[w..wraps_end].iter().map(|e| e.n()).sum();
             if seen + bytes + (wraps << 8) < targets[k] {
                 (seen, w) = (seen + bytes + (wraps << 8), wraps_end);
                 continue;
@@ -382,8 +439,8 @@ impl ByteCounts {
             for (j, &low) in chunk.iter().enumerate() {
                 let i = base + j;
                 seen += u64::from(low);
-                if w < wraps_end && wrapped[w].0 as usize == i {
-                    seen += wrapped[w].1 << 8;
+                if w < wraps_end && wrapped[w].index() == i {
+                    seen += wrapped[w].n() << 8;
                     w += 1;
                 }
                 while k < N && seen >= targets[k] {
@@ -437,12 +494,12 @@ impl ByteCounts {
         let offset = self.offset as usize;
         let bytes = self.low.iter().enumerate().filter_map(move |(k, &low)| {
             let i = offset + k;
-            let high = wraps.next_if(|w| w.0 as usize == i).map_or(0, |w| w.1);
+            let high = wraps.next_if(|e| e.index() == i).map_or(0, |e| e.n());
             let n = u64::from(low) + (high << 8);
             (n > 0).then_some((i, n))
         });
         // Whole counts are never 0.
-        whole.iter().map(|&(i, n)| (i as usize, n)).chain(bytes)
+        whole.iter().map(|e| (e.index(), e.n())).chain(bytes)
     }
 }
 
@@ -812,6 +869,38 @@ mod tests {
             assert_reads_as(&ab, &each);
             assert_reads_as(b, &each);
         }
+    }
+
+    /// A whole count past an entry's 48 bits moves into the bytes, where
+    /// its entry counts wraps: while the counts are few, and below the
+    /// bytes; nothing is lost either way.
+    #[test]
+    fn whole_counts_past_an_entry_move_into_the_bytes() {
+        let most = (1u64 << COUNT_BITS) - 1;
+        let mut few = ByteCounts::default();
+        few.increment_by(9, most);
+        few.increment(40);
+        assert!(few.is_few());
+        few.increment_by(9, 3);
+        assert!(!few.is_few());
+        assert_eq!(few.nonzero().collect::<Vec<_>>(), [(9, most + 3), (40, 1)]);
+        let mut below = ByteCounts::default();
+        (0..=FEW).for_each(|i| below.increment(100 + i));
+        below.increment_by(7, most);
+        below.increment_by(2, 5);
+        assert_eq!(below.offset, 100);
+        below.increment_by(7, most);
+        assert_eq!(below.offset, 7);
+        let mut wanted = vec![(2, 5), (7, 2 * most)];
+        wanted.extend((100..=100 + FEW).map(|i| (i, 1)));
+        assert_eq!(below.nonzero().collect::<Vec<_>>(), wanted);
+        assert_eq!(below.total(), 2 * most + 5 + FEW as u64 + 1);
+    }
+
+    /// A listed bucket takes 8 B.
+    #[test]
+    fn an_entry_takes_8_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 8);
     }
 
     #[test]

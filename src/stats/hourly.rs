@@ -203,6 +203,13 @@ mod tests {
         h
     }
 
+    /// A cell takes at most 64 B beside its counts' allocations: 168 a
+    /// workload.
+    #[test]
+    fn a_cell_takes_64_bytes() {
+        assert!(std::mem::size_of::<HourWaits>() <= 64);
+    }
+
     #[test]
     fn bucket_index_inverts_value() {
         for i in 0..50 << (HOURLY_SUB_BUCKET_BITS - 1) {
