@@ -146,12 +146,16 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// once every 256 increments of its bucket, and the wrap is counted in a
 /// short sorted list.
 ///
-/// The bytes start at the lowest bucket counted (`offset`): a run time of
-/// seconds is thousands of buckets up, and a zero byte for each bucket
-/// below it had been half of a workload's memory. A smaller value grows
-/// them down (a new least value, rare, and cold); a count added in bulk
-/// below them (the zero waits a replication adds as it ends) is listed
-/// whole instead, so the waits' bytes start at the shortest wait above 0.
+/// The bytes span the buckets counted but the outliers (`offset` on): a
+/// run time of seconds is thousands of buckets up, and a zero byte for
+/// each bucket below it had been half of a workload's memory; the
+/// longest and shortest values of a replication are sparse, a few
+/// thousand buckets of a 3-digit histogram for a dozen values. A bucket
+/// outside the bytes is listed with its whole count (on the cold path);
+/// one counted there again joins them, as do the nearest to them when more
+/// than `FEW` are listed so. The zero waits a replication adds in bulk as
+/// it ends stay listed: the waits' bytes start near the shortest wait
+/// above 0.
 ///
 /// Until `FEW` buckets are counted the counts are that list alone, whole
 /// (`low` empty): most of the 168 hour cells of a workload see a few runs
@@ -161,13 +165,13 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// bytes' path is as it was.
 #[derive(Debug, Clone)]
 pub(crate) struct ByteCounts {
-    /// The count modulo 256 of each bucket from `offset` up to the highest
-    /// counted, and no further (a box of that length: the hour cells'
-    /// 64 B hold it and the offset); empty while the counts are few.
+    /// The count modulo 256 of each bucket from `offset` on, as far as
+    /// the bytes reach (a box of that length: the hour cells' 64 B hold
+    /// it and the offset); empty while the counts are few.
     low: Box<[u8]>,
-    /// By index, each bucket's `n`: below `offset` its whole count (every
-    /// bucket's while `low` is empty), from `offset` on `count / 256` of a
-    /// bucket that wrapped.
+    /// By index, each bucket's `n`: outside the bytes its whole count
+    /// (every bucket's while `low` is empty), inside them `count / 256` of
+    /// a bucket that wrapped.
     wraps: Entries,
     /// The bucket of `low[0]`; `NO_BYTES` while `low` is empty.
     offset: u32,
@@ -186,9 +190,10 @@ type Entries = SmallVec<[Entry; 2]>;
 /// list is whole counts.
 const NO_BYTES: u32 = u32::MAX;
 
-/// Buckets counted in the sorted list at most: a binary search of up to
-/// 5 steps and an insert of up to 512 bytes a new bucket, where the
-/// bytes of a cell take a kilobyte or so.
+/// Buckets counted in the sorted list at most, and listed outside the
+/// bytes at most: a binary search of up to 6 steps and an insert of up
+/// to 512 bytes a new bucket, where the bytes of a cell take a kilobyte
+/// or so.
 const FEW: usize = 32;
 
 impl Default for ByteCounts {
@@ -226,7 +231,7 @@ impl ByteCounts {
         self.wraps.shrink_to_fit();
     }
 
-    /// Counts `n` more at bucket `i`: below the bytes, listed whole.
+    /// Counts `n` more at bucket `i`: outside the bytes, listed whole.
     pub(crate) fn increment_by(&mut self, i: usize, n: u64) {
         if n == 0 {
             return;
@@ -235,11 +240,11 @@ impl ByteCounts {
             self.increment_few(i, n);
             return;
         }
-        if i < self.offset as usize {
-            self.wraps_add(i, n);
+        let (from, to) = self.span();
+        if !(from..to).contains(&i) {
+            self.list_outside(i, n);
             return;
         }
-        self.cover(i, i + 1);
         let byte = &mut self.low[i - self.offset as usize];
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
@@ -256,14 +261,51 @@ impl ByteCounts {
         self.wraps_add(i, 1);
     }
 
+    /// Counts one more at bucket `i`, outside the bytes: listed, or
+    /// joining them if listed already.
     #[cold]
     fn grow_and_record(&mut self, i: usize) {
         if self.is_few() {
             self.increment_few(i, 1);
-        } else {
+        } else if self.wraps.binary_search_by_key(&i, |e| e.index()).is_ok() {
             self.cover(i, i + 1);
             self.increment_by(i, 1);
+        } else {
+            self.list_outside(i, 1);
         }
+    }
+
+    /// Counts `n` more at bucket `i` outside the bytes, whole in the list;
+    /// past `FEW` buckets listed so, those nearest the bytes join them
+    /// until half are left.
+    fn list_outside(&mut self, i: usize, n: u64) {
+        self.wraps_add(i, n);
+        let (below, _, above) = self.split();
+        if below.len() + above.len() <= FEW {
+            return;
+        }
+        let (from, to) = self.span();
+        // Listed are `below[..b]` and `above[a..]`.
+        let (mut b, mut a) = (below.len(), 0);
+        while b + above.len() - a > FEW / 2 {
+            let down = below[..b].last().map(|e| from - e.index());
+            let up = above.get(a).map(|e| e.index() + 1 - to);
+            match (down, up) {
+                (Some(d), Some(u)) if d > u => a += 1,
+                (Some(_), _) => b -= 1,
+                (None, _) => a += 1,
+            }
+        }
+        let from = below.get(b).map_or(from, |e| e.index());
+        let to = above[..a].last().map_or(to, |e| e.index() + 1);
+        self.cover(from, to);
+    }
+
+    /// The buckets the bytes hold, `from..to` (from `NO_BYTES`: none,
+    /// while the counts are few).
+    fn span(&self) -> (usize, usize) {
+        let from = self.offset as usize;
+        (from, from + self.low.len())
     }
 
     /// Whether the counts are the sorted list alone (`FEW`).
@@ -299,7 +341,7 @@ impl ByteCounts {
     /// times in a million, and doubling the room each time had left up to
     /// half of it empty.
     fn cover(&mut self, from: usize, to: usize) {
-        let (old_from, old_to) = (self.offset as usize, self.offset as usize + self.low.len());
+        let (old_from, old_to) = self.span();
         let (from, to) = if self.is_few() {
             (from, to)
         } else {
@@ -319,13 +361,12 @@ impl ByteCounts {
             low.copy_within(..len, below);
             low[..below].fill(0);
         }
-        let whole_below = self.offset;
         (self.low, self.offset) = (low.into_boxed_slice(), from as u32);
         let low = &mut self.low;
         // A whole count now inside: its low byte there, the rest wraps.
         self.wraps.retain_mut(|e| {
             let i = e.index();
-            if i < whole_below as usize && (from..to).contains(&i) {
+            if !(old_from..old_to).contains(&i) && (from..to).contains(&i) {
                 low[i - from] = e.n() as u8;
                 *e = Entry::new(i, e.n() >> 8).expect("a smaller count fits");
             }
@@ -339,7 +380,7 @@ impl ByteCounts {
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
     pub(crate) fn add(&mut self, other: &ByteCounts) {
-        let (whole, wrapped) = other.split();
+        let (below, wrapped, above) = other.split();
         if !other.is_few() {
             if self.is_few() {
                 self.make_bytes();
@@ -371,7 +412,7 @@ impl ByteCounts {
             }
         }
         // Only the buckets counted are touched.
-        for e in whole {
+        for e in below.iter().chain(above) {
             self.increment_by(e.index(), e.n());
         }
     }
@@ -381,7 +422,8 @@ impl ByteCounts {
     /// where its entry counts wraps.
     fn wraps_add(&mut self, i: usize, n: u64) {
         if list_add(&mut self.wraps, i, n).is_none() {
-            assert!(i < self.offset as usize, "{TOO_MANY}");
+            let (from, to) = self.span();
+            assert!(!(from..to).contains(&i), "{TOO_MANY}");
             if self.is_few() {
                 self.make_bytes();
             }
@@ -390,21 +432,22 @@ impl ByteCounts {
         }
     }
 
-    /// The list's entries below the bytes (whole counts), and from their
-    /// first bucket on (wraps).
-    fn split(&self) -> (&List, &List) {
-        let below = self
-            .wraps
-            .partition_point(|e| e.index() < self.offset as usize);
-        self.wraps.split_at(below)
+    /// The list's entries below the bytes and above them (whole counts),
+    /// and within them (wraps): `(below, within, above)`.
+    fn split(&self) -> (&List, &List, &List) {
+        let (from, to) = self.span();
+        let below = self.wraps.partition_point(|e| e.index() < from);
+        let (below, rest) = self.wraps.split_at(below);
+        let (within, above) = rest.split_at(rest.partition_point(|e| e.index() < to));
+        (below, within, above)
     }
 
     /// Counts in all: the whole counts, the bytes summed (`byte_sum`) and
     /// the wraps.
     pub(crate) fn total(&self) -> u64 {
-        let (whole, wrapped) = self.split();
+        let (below, wrapped, above) = self.split();
         let sum = |list: &List| list.iter().map(|e| e.n()).sum::<u64>();
-        sum(whole) + byte_sum(&self.low) + (sum(wrapped) << 8)
+        sum(below) + sum(above) + byte_sum(&self.low) + (sum(wrapped) << 8)
     }
 
     /// The highest bucket counted, if any.
@@ -416,47 +459,38 @@ impl ByteCounts {
 
     /// The buckets where the running count first reaches each of
     /// `targets` (ascending, each from 1 to the total), in one pass: the
-    /// whole counts below the bytes, then the bytes, where a chunk whose
-    /// counts fall short of the next target is summed and stepped over,
-    /// the others walked bucket by bucket.
+    /// whole counts below the bytes, the bytes, where a chunk whose counts
+    /// fall short of the next target is summed and stepped over, the
+    /// others walked bucket by bucket, and the whole counts above them.
     fn reaching<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
         debug_assert!(targets.is_sorted(), "targets ascending");
-        let (whole, wrapped) = self.split();
-        let mut at = [0; N];
-        let (mut k, mut seen, mut w) = (0, 0u64, 0);
-        for e in whole {
-            seen += e.n();
-            while k < N && seen >= targets[k] {
-                at[k] = e.index();
-                k += 1;
-            }
-        }
+        let (below, wrapped, above) = self.split();
+        let mut reach = Reach::new(targets);
+        below.iter().for_each(|e| reach.count(e.index(), e.n()));
+        let mut w = 0;
         for (c, chunk) in self.low.chunks(CHUNK).enumerate() {
-            if k == N {
+            if reach.done() {
                 break;
             }
             let base = self.offset as usize + c * CHUNK;
             let wraps_end = w + wrapped[w..].partition_point(|e| e.index() < base + CHUNK);
-            let bytes = byte_sum(chunk);
             let wraps: u64 = wrapped[w..wraps_end].iter().map(|e| e.n()).sum();
-            if seen + bytes + (wraps << 8) < targets[k] {
-                (seen, w) = (seen + bytes + (wraps << 8), wraps_end);
+            if reach.step_over(byte_sum(chunk) + (wraps << 8)) {
+                w = wraps_end;
                 continue;
             }
             for (j, &low) in chunk.iter().enumerate() {
                 let i = base + j;
-                seen += u64::from(low);
+                let mut n = u64::from(low);
                 if w < wraps_end && wrapped[w].index() == i {
-                    seen += wrapped[w].n() << 8;
+                    n += wrapped[w].n() << 8;
                     w += 1;
                 }
-                while k < N && seen >= targets[k] {
-                    at[k] = i;
-                    k += 1;
-                }
+                reach.count(i, n);
             }
         }
-        at
+        above.iter().for_each(|e| reach.count(e.index(), e.n()));
+        reach.at
     }
 
     /// The values at the `qs` quantiles (ascending) in a histogram of
@@ -496,7 +530,7 @@ impl ByteCounts {
 
     /// The buckets counted, `(index, count)` by ascending index.
     pub(crate) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        let (whole, wrapped) = self.split();
+        let (below, wrapped, above) = self.split();
         let mut wraps = wrapped.iter().peekable();
         let offset = self.offset as usize;
         let bytes = self.low.iter().enumerate().filter_map(move |(k, &low)| {
@@ -506,7 +540,59 @@ impl ByteCounts {
             (n > 0).then_some((i, n))
         });
         // Whole counts are never 0.
-        whole.iter().map(|e| (e.index(), e.n())).chain(bytes)
+        let whole = |e: &Entry| (e.index(), e.n());
+        below
+            .iter()
+            .map(whole)
+            .chain(bytes)
+            .chain(above.iter().map(whole))
+    }
+}
+
+/// A pass over counts by ascending bucket, noting the bucket where the
+/// running count first reaches each of its targets.
+struct Reach<const N: usize> {
+    /// Running counts to reach, ascending.
+    targets: [u64; N],
+    /// The bucket where each target was reached.
+    at: [usize; N],
+    /// Targets reached.
+    k: usize,
+    /// The running count.
+    seen: u64,
+}
+
+impl<const N: usize> Reach<N> {
+    fn new(targets: [u64; N]) -> Reach<N> {
+        Reach {
+            targets,
+            at: [0; N],
+            k: 0,
+            seen: 0,
+        }
+    }
+
+    /// Counts `n` at bucket `i`.
+    fn count(&mut self, i: usize, n: u64) {
+        self.seen += n;
+        while self.k < N && self.seen >= self.targets[self.k] {
+            self.at[self.k] = i;
+            self.k += 1;
+        }
+    }
+
+    /// Whether every target is reached.
+    fn done(&self) -> bool {
+        self.k == N
+    }
+
+    /// Counts `n` at once, if they leave the next target unreached.
+    fn step_over(&mut self, n: u64) -> bool {
+        let short = self.k < N && self.seen + n < self.targets[self.k];
+        if short {
+            self.seen += n;
+        }
+        short
     }
 }
 
@@ -817,33 +903,61 @@ mod tests {
         assert_eq!(counts.buckets().collect::<Vec<_>>(), recorded);
     }
 
-    /// Waits of 10 to 20 s take a byte a bucket over that span alone; a
-    /// shorter wait grows them down to it, and zero waits added in bulk
-    /// (as a replication adds them at its end) are listed apart without
-    /// growing them: the figures stay a histogram's throughout.
+    /// Waits of 10 to 20 s, in a scrambled order and each counted twice,
+    /// take a byte a bucket over that span alone: a few far shorter and
+    /// longer waits, and zero waits added in bulk (as a replication adds
+    /// them at its end), are listed apart; counted again, a listed wait
+    /// joins the bytes. The figures stay a histogram's throughout.
     #[test]
-    fn bytes_span_the_buckets_counted() {
+    fn bytes_span_the_buckets_counted_but_outliers() {
+        fn record(counts: &mut HistogramCounts, each: &mut Histogram<u64>, v: u64) {
+            counts.record(v);
+            each.record(v).expect("the histogram resizes");
+        }
         let secs = |s: u64| s * 1_000_000;
         let (mut counts, mut each) = (HistogramCounts::default(), histogram());
-        for k in 0..=FEW as u64 * 4 {
-            let (v, n) = (secs(10) + k * secs(10) / (FEW as u64 * 4), 1 + k % 300);
-            counts.record_n(v, n);
-            each.record_n(v, n).expect("the histogram resizes");
+        // 997 is prime to 1,000: every step of 10 ms, scrambled.
+        for k in (0..2_000).map(|k| k * 997 % 1_000) {
+            record(&mut counts, &mut each, secs(10) + k * secs(10) / 1_000);
         }
-        let span = |c: &HistogramCounts| (c.counts.offset as usize, c.counts.low.len());
-        let (from, to) = (
-            HistogramCounts::index(secs(10)),
-            HistogramCounts::index(secs(20)),
-        );
-        assert_eq!(span(&counts), (from, to - from + 1));
+        for v in [1_000, secs(2), secs(3), secs(3_600), secs(7_200)] {
+            record(&mut counts, &mut each, v);
+        }
         counts.record_n(0, 70_000);
         each.record_n(0, 70_000).expect("the histogram resizes");
-        assert_eq!(span(&counts), (from, to - from + 1));
-        counts.record(secs(5));
-        each.record(secs(5)).expect("the histogram resizes");
-        let five = HistogramCounts::index(secs(5));
-        assert_eq!(span(&counts), (five, to - five + 1));
+        let (from, to) = counts.counts.span();
+        let index = |s| HistogramCounts::index(secs(s));
+        assert!(index(10) <= from && to <= index(20) + 1, "{from}..{to}");
         assert_reads_as(&counts, &each);
+        record(&mut counts, &mut each, secs(2));
+        assert_eq!(counts.counts.span(), (index(2), to));
+        assert_reads_as(&counts, &each);
+    }
+
+    /// Past `FEW` buckets listed outside the bytes, those nearest to them
+    /// join them until half are left: the farthest stay listed, and no
+    /// count is lost.
+    #[test]
+    fn the_nearest_outliers_join_the_bytes() {
+        let mut counts = ByteCounts::default();
+        // The last bucket is listed outside the first bytes, then joins.
+        (1_000..=1_000 + FEW).for_each(|i| counts.increment(i));
+        counts.increment(1_000 + FEW);
+        assert_eq!(counts.span(), (1_000, 1_000 + FEW + 1));
+        // Alternately below and above, each farther than the last.
+        let outliers: Vec<usize> = (1..=FEW + 1)
+            .map(|k| match k % 2 {
+                0 => 1_000 - 10 * k,
+                _ => 1_000 + FEW + 10 * k,
+            })
+            .collect();
+        outliers.iter().for_each(|&i| counts.increment(i));
+        let (below, _, above) = counts.split();
+        let listed: Vec<usize> = below.iter().chain(above).map(|e| e.index()).collect();
+        let mut farthest = outliers[outliers.len() - FEW / 2..].to_vec();
+        farthest.sort_unstable();
+        assert_eq!(listed, farthest);
+        assert_eq!(counts.total(), 2 * (FEW as u64 + 1) + 1);
     }
 
     proptest! {

@@ -2,8 +2,6 @@
 //! kept as 2-digit histogram counts (what `wait_by_hour` and the heat map
 //! read).
 
-use std::sync::LazyLock;
-
 use crate::model::{Calendar, HOURS_OF_WEEK, HourOfWeek, WorkloadId};
 use crate::results::counts::{ByteCounts, bucket_index};
 use crate::units::{SimDuration, SimTime, TICKS_PER_SECOND};
@@ -109,14 +107,10 @@ impl WaitsByHourSum {
         }
     }
 
-    /// Workload `w`'s cell of hour `h` (Monday 00:00 first); an empty one
-    /// when nothing was added.
-    pub fn cell(&self, w: usize, h: usize) -> &HourWaits {
-        static EMPTY: LazyLock<HourWaits> = LazyLock::new(HourWaits::default);
+    /// Per workload, its 168 cells (Monday 00:00 first); none when
+    /// nothing was added.
+    pub fn into_workloads(self) -> Vec<Vec<HourWaits>> {
         self.workloads
-            .get(w)
-            .and_then(|hours| hours.get(h))
-            .unwrap_or(&EMPTY)
     }
 }
 
@@ -270,10 +264,11 @@ mod tests {
                 for r in order {
                     sum.add(&mut cells[r].clone());
                 }
+                let sum = sum.into_workloads();
                 for (w, hours) in all.iter().enumerate() {
                     for (h, cell) in hours.iter().enumerate() {
-                        prop_assert_eq!(sum.cell(w, h), cell);
-                        prop_assert_eq!(sum.cell(w, h).counts.nonzero().collect::<Vec<_>>(),
+                        prop_assert_eq!(&sum[w][h], cell);
+                        prop_assert_eq!(sum[w][h].counts.nonzero().collect::<Vec<_>>(),
                             cell.counts.nonzero().collect::<Vec<_>>());
                     }
                 }
