@@ -153,7 +153,7 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// thousand buckets of a 3-digit histogram for a dozen values. A bucket
 /// outside the bytes is listed with its whole count (on the cold path);
 /// one counted there again joins them, as do the nearest to them when more
-/// than `FEW` are listed so. The zero waits a replication adds in bulk as
+/// than `OUTSIDE` are listed so. The zero waits a replication adds in bulk as
 /// it ends stay listed: the waits' bytes start near the shortest wait
 /// above 0.
 ///
@@ -190,11 +190,17 @@ type Entries = SmallVec<[Entry; 2]>;
 /// list is whole counts.
 const NO_BYTES: u32 = u32::MAX;
 
-/// Buckets counted in the sorted list at most, and listed outside the
-/// bytes at most: a binary search of up to 6 steps and an insert of up
-/// to 512 bytes a new bucket, where the bytes of a cell take a kilobyte
-/// or so.
+/// Buckets counted in the sorted list at most: a binary search of up to
+/// 5 steps and an insert of up to 256 bytes a new bucket, where the
+/// bytes of a cell take a kilobyte or so.
 const FEW: usize = 32;
+
+/// Buckets listed outside the bytes at most: 512 B of list, where each of
+/// the farthest outliers of a replication's 3-digit waits or turnarounds
+/// spares hundreds of bytes (at 32, 1.1 KiB more a workload of
+/// `benches/pools1000.toml`; at 64 the list's searches and inserts take
+/// 0.6% more of the instructions of `scenarios/default.toml`).
+const OUTSIDE: usize = 64;
 
 impl Default for ByteCounts {
     /// No counts.
@@ -276,18 +282,18 @@ impl ByteCounts {
     }
 
     /// Counts `n` more at bucket `i` outside the bytes, whole in the list;
-    /// past `FEW` buckets listed so, those nearest the bytes join them
+    /// past `OUTSIDE` buckets listed so, those nearest the bytes join them
     /// until half are left.
     fn list_outside(&mut self, i: usize, n: u64) {
         self.wraps_add(i, n);
         let (below, _, above) = self.split();
-        if below.len() + above.len() <= FEW {
+        if below.len() + above.len() <= OUTSIDE {
             return;
         }
         let (from, to) = self.span();
         // Listed are `below[..b]` and `above[a..]`.
         let (mut b, mut a) = (below.len(), 0);
-        while b + above.len() - a > FEW / 2 {
+        while b + above.len() - a > OUTSIDE / 2 {
             let down = below[..b].last().map(|e| from - e.index());
             let up = above.get(a).map(|e| e.index() + 1 - to);
             match (down, up) {
@@ -934,8 +940,8 @@ mod tests {
         assert_reads_as(&counts, &each);
     }
 
-    /// Past `FEW` buckets listed outside the bytes, those nearest to them
-    /// join them until half are left: the farthest stay listed, and no
+    /// Past `OUTSIDE` buckets listed outside the bytes, those nearest to
+    /// them join them until half are left: the farthest stay listed, and no
     /// count is lost.
     #[test]
     fn the_nearest_outliers_join_the_bytes() {
@@ -945,7 +951,7 @@ mod tests {
         counts.increment(1_000 + FEW);
         assert_eq!(counts.span(), (1_000, 1_000 + FEW + 1));
         // Alternately below and above, each farther than the last.
-        let outliers: Vec<usize> = (1..=FEW + 1)
+        let outliers: Vec<usize> = (1..=OUTSIDE + 1)
             .map(|k| match k % 2 {
                 0 => 1_000 - 10 * k,
                 _ => 1_000 + FEW + 10 * k,
@@ -954,10 +960,10 @@ mod tests {
         outliers.iter().for_each(|&i| counts.increment(i));
         let (below, _, above) = counts.split();
         let listed: Vec<usize> = below.iter().chain(above).map(|e| e.index()).collect();
-        let mut farthest = outliers[outliers.len() - FEW / 2..].to_vec();
+        let mut farthest = outliers[outliers.len() - OUTSIDE / 2..].to_vec();
         farthest.sort_unstable();
         assert_eq!(listed, farthest);
-        assert_eq!(counts.total(), 2 * (FEW as u64 + 1) + 1);
+        assert_eq!(counts.total(), (FEW + OUTSIDE) as u64 + 3);
     }
 
     proptest! {
