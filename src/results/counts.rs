@@ -135,8 +135,8 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 }
 
 /// Counts by bucket index: a sorted list while few buckets are counted,
-/// then one byte per bucket from the lowest bucket counted to the
-/// highest, the bytes' overflows kept apart.
+/// then one byte per bucket over the buckets counted but their sparse
+/// ends, the bytes' overflows and the ends' counts kept apart.
 ///
 /// The counts are touched once or twice a run at indices scattered over a
 /// few thousand buckets per histogram, and there are 168 of them per
@@ -197,9 +197,9 @@ const FEW: usize = 32;
 
 /// Buckets listed outside the bytes at most: 512 B of list, where each of
 /// the farthest outliers of a replication's 3-digit waits or turnarounds
-/// spares hundreds of bytes (at 32, 1.1 KiB more a workload of
-/// `benches/pools1000.toml`; at 64 the list's searches and inserts take
-/// 0.6% more of the instructions of `scenarios/default.toml`).
+/// spares hundreds of bytes (at 32 a workload of `benches/pools1000.toml`
+/// took 1.1 KiB more; at 64 the list's searches and inserts add 0.6% to
+/// the instructions of `scenarios/default.toml`).
 const OUTSIDE: usize = 64;
 
 impl Default for ByteCounts {
@@ -217,7 +217,7 @@ impl ByteCounts {
     /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(crate) fn increment(&mut self, i: usize) {
-        // Below `offset` the index wraps past the end of the bytes.
+        // Below `offset` the index wraps around, past the bytes' end.
         match self.low.get_mut(i.wrapping_sub(self.offset as usize)) {
             Some(c) => {
                 let (n, wrapped) = c.overflowing_add(1);
@@ -226,7 +226,7 @@ impl ByteCounts {
                     self.wrap(i);
                 }
             }
-            None => self.grow_and_record(i),
+            None => self.record_outside(i),
         }
     }
 
@@ -270,7 +270,7 @@ impl ByteCounts {
     /// Counts one more at bucket `i`, outside the bytes: listed, or
     /// joining them if listed already.
     #[cold]
-    fn grow_and_record(&mut self, i: usize) {
+    fn record_outside(&mut self, i: usize) {
         if self.is_few() {
             self.increment_few(i, 1);
         } else if self.wraps.binary_search_by_key(&i, |e| e.index()).is_ok() {
