@@ -2,7 +2,6 @@
 //! bucket arithmetic of an hdrhistogram with the layout as constants.
 
 use hdrhistogram::Histogram;
-use smallvec::SmallVec;
 
 /// 3 significant digits: percentiles within 0.1%. The histogram grows to the
 /// largest value recorded (logarithmically: a few kB per decade of ticks).
@@ -94,13 +93,18 @@ impl Entry {
 
 /// Counts `n` more at bucket `i` of `list` (sorted; a new bucket is
 /// inserted in its place); `None`, and nothing counted, where the count
-/// would pass an entry's 48 bits.
-fn list_add(list: &mut Entries, i: usize, n: u64) -> Option<()> {
+/// would pass an entry's 48 bits. Inlined: each run of an hour cell whose
+/// counts are few comes here.
+#[inline]
+fn list_add(list: &mut Vec<Entry>, i: usize, n: u64) -> Option<()> {
     match list.binary_search_by_key(&i, |e| e.index()) {
-        Ok(k) => list[k] = Entry::new(i, list[k].n().checked_add(n)?)?,
-        Err(k) => list.insert(k, Entry::new(i, n)?),
+        Ok(k) => {
+            // The count is the entry's low bits: added in place.
+            let e = &mut list[k];
+            (n < 1 << COUNT_BITS && e.n() + n < 1 << COUNT_BITS).then(|| e.0 += n)
+        }
+        Err(k) => Entry::new(i, n).map(|e| list.insert(k, e)),
     }
-    Some(())
 }
 
 /// Buckets added or summed at a time: a few vector registers' worth.
@@ -163,8 +167,13 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// kilobyte or so) had made a workload about 0.2 MB. The event loop's
 /// increment reaches the list through the path that grows `low`, so the
 /// bytes' path is as it was.
+///
+/// `FROM_ZERO` counts start their bytes at bucket 0, sparing the event
+/// loop's increment the offset's load and subtraction: the hour cells',
+/// whose 2-digit buckets of 10 ms start near 0 anyway (the offset there
+/// too had made a run of 10^6 tasks 1% slower).
 #[derive(Debug, Clone)]
-pub(crate) struct ByteCounts {
+pub(crate) struct ByteCounts<const FROM_ZERO: bool = false> {
     /// The count modulo 256 of each bucket from `offset` on, as far as
     /// the bytes reach (a box of that length: the hour cells' 64 B hold
     /// it and the offset); empty while the counts are few.
@@ -172,19 +181,13 @@ pub(crate) struct ByteCounts {
     /// By index, each bucket's `n`: outside the bytes its whole count
     /// (every bucket's while `low` is empty), inside them `count / 256` of
     /// a bucket that wrapped.
-    wraps: Entries,
+    wraps: Vec<Entry>,
     /// The bucket of `low[0]`; `NO_BYTES` while `low` is empty.
     offset: u32,
 }
 
 /// The sorted list of `ByteCounts::wraps`.
 type List = [Entry];
-
-/// The list, its first two entries held in place of a vector's length
-/// and capacity: most hour cells of a workload at a light load count its
-/// zero waits and one other bucket a replication, with no allocation
-/// (an allocation of 4 entries took 48 B with the allocator's own).
-type Entries = SmallVec<[Entry; 2]>;
 
 /// `ByteCounts::offset` without bytes: above every bucket, so the whole
 /// list is whole counts.
@@ -202,23 +205,28 @@ const FEW: usize = 32;
 /// the instructions of `scenarios/default.toml`).
 const OUTSIDE: usize = 64;
 
-impl Default for ByteCounts {
+impl<const FROM_ZERO: bool> Default for ByteCounts<FROM_ZERO> {
     /// No counts.
-    fn default() -> ByteCounts {
+    fn default() -> Self {
         ByteCounts {
             low: Box::default(),
-            wraps: SmallVec::new(),
+            wraps: Vec::new(),
             offset: NO_BYTES,
         }
     }
 }
 
-impl ByteCounts {
+impl<const FROM_ZERO: bool> ByteCounts<FROM_ZERO> {
     /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(crate) fn increment(&mut self, i: usize) {
         // Below `offset` the index wraps around, past the bytes' end.
-        match self.low.get_mut(i.wrapping_sub(self.offset as usize)) {
+        let k = if FROM_ZERO {
+            i
+        } else {
+            i.wrapping_sub(self.offset as usize)
+        };
+        match self.low.get_mut(k) {
             Some(c) => {
                 let (n, wrapped) = c.overflowing_add(1);
                 *c = n;
@@ -347,6 +355,7 @@ impl ByteCounts {
     /// times in a million, and doubling the room each time had left up to
     /// half of it empty.
     fn cover(&mut self, from: usize, to: usize) {
+        let from = if FROM_ZERO { 0 } else { from };
         let (old_from, old_to) = self.span();
         let (from, to) = if self.is_few() {
             (from, to)
@@ -385,7 +394,7 @@ impl ByteCounts {
     /// a time in a loop the compiler vectorises, the carries looked for
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
-    pub(crate) fn add(&mut self, other: &ByteCounts) {
+    pub(crate) fn add(&mut self, other: &Self) {
         let (below, wrapped, above) = other.split();
         if !other.is_few() {
             if self.is_few() {
@@ -603,8 +612,8 @@ impl<const N: usize> Reach<N> {
 }
 
 /// Equal when every bucket counts the same (however far each has grown).
-impl PartialEq for ByteCounts {
-    fn eq(&self, other: &ByteCounts) -> bool {
+impl<const FROM_ZERO: bool> PartialEq for ByteCounts<FROM_ZERO> {
+    fn eq(&self, other: &Self) -> bool {
         self.nonzero().eq(other.nonzero())
     }
 }
@@ -803,7 +812,7 @@ mod tests {
         fn counting_n_at_once_matches_one_by_one(
             steps in prop::collection::vec((0usize..50, 0u64..2_000), 0..80)
         ) {
-            let (mut at_once, mut one_by_one) = (ByteCounts::default(), ByteCounts::default());
+            let (mut at_once, mut one_by_one) = (<ByteCounts>::default(), <ByteCounts>::default());
             for &(i, n) in &steps {
                 at_once.increment_by(i, n);
                 for _ in 0..n {
@@ -822,7 +831,7 @@ mod tests {
     /// and enough buckets counted once that the list turned into bytes.
     #[test]
     fn byte_counts_keep_counts_past_a_byte() {
-        let mut counts = ByteCounts::default();
+        let mut counts = <ByteCounts>::default();
         let mut wanted = vec![
             (0usize, 70_000u64),
             (3, 255),
@@ -846,7 +855,7 @@ mod tests {
     /// turns them into bytes holding the same counts.
     #[test]
     fn few_buckets_are_a_list() {
-        let mut counts = ByteCounts::default();
+        let mut counts = <ByteCounts>::default();
         let wanted: Vec<(usize, u64)> = (0..FEW).map(|k| (k * 997, 300 + k as u64)).collect();
         for &(i, n) in wanted.iter().rev() {
             for _ in 0..n {
@@ -875,7 +884,7 @@ mod tests {
             0..40,
         )) {
             let (mut a, mut b, mut each) =
-                (ByteCounts::default(), ByteCounts::default(), ByteCounts::default());
+                (<ByteCounts>::default(), <ByteCounts>::default(), <ByteCounts>::default());
             for &(i, n, to_a) in &increments {
                 for _ in 0..n {
                     if to_a { a.increment(i) } else { b.increment(i) }
@@ -945,7 +954,7 @@ mod tests {
     /// count is lost.
     #[test]
     fn the_nearest_outliers_join_the_bytes() {
-        let mut counts = ByteCounts::default();
+        let mut counts = <ByteCounts>::default();
         // The last bucket is listed outside the first bytes, then joins.
         (1_000..=1_000 + FEW).for_each(|i| counts.increment(i));
         counts.increment(1_000 + FEW);
@@ -1004,14 +1013,14 @@ mod tests {
     #[test]
     fn whole_counts_past_an_entry_move_into_the_bytes() {
         let most = (1u64 << COUNT_BITS) - 1;
-        let mut few = ByteCounts::default();
+        let mut few = <ByteCounts>::default();
         few.increment_by(9, most);
         few.increment(40);
         assert!(few.is_few());
         few.increment_by(9, 3);
         assert!(!few.is_few());
         assert_eq!(few.nonzero().collect::<Vec<_>>(), [(9, most + 3), (40, 1)]);
-        let mut below = ByteCounts::default();
+        let mut below = <ByteCounts>::default();
         (0..=FEW).for_each(|i| below.increment(100 + i));
         below.increment_by(7, most);
         below.increment_by(2, 5);
@@ -1028,6 +1037,19 @@ mod tests {
     #[test]
     fn an_entry_takes_8_bytes() {
         assert_eq!(std::mem::size_of::<Entry>(), 8);
+    }
+
+    /// Counts `FROM_ZERO` hold their bytes from bucket 0, whatever the
+    /// least bucket counted, and read as the others do.
+    #[test]
+    fn counts_from_zero_start_at_bucket_0() {
+        let (mut zero, mut offset) = (ByteCounts::<true>::default(), <ByteCounts>::default());
+        for i in (100..=100 + FEW).chain([90, 90, 1_000, 1_000]) {
+            zero.increment(i);
+            offset.increment(i);
+        }
+        assert_eq!((zero.span(), offset.span()), ((0, 1_001), (90, 1_001)));
+        assert!(zero.nonzero().eq(offset.nonzero()));
     }
 
     #[test]

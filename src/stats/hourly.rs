@@ -124,7 +124,7 @@ pub struct HourWaits {
     /// All waits, ticks.
     sum_ticks: u128,
     /// Runs by bucket.
-    counts: ByteCounts,
+    counts: ByteCounts<true>,
 }
 
 impl HourWaits {
