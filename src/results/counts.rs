@@ -53,11 +53,57 @@ fn highest_value<const BITS: u32>(index: usize) -> u64 {
     bucket_value::<BITS>(index) + bucket_width::<BITS>(index) - 1
 }
 
-/// Counts `n` more wraps of bucket `i` in `wraps` (`ByteCounts::wraps`).
-fn wraps_add(wraps: &mut Vec<(u32, u64)>, i: u32, n: u64) {
-    match wraps.binary_search_by_key(&i, |w| w.0) {
-        Ok(k) => wraps[k].1 += n,
-        Err(k) => wraps.insert(k, (i, n)),
+/// A bucket of `ByteCounts`' sorted list in 8 B, where an `(u32, u64)`
+/// pair took 16 (the lists of a workload's 168 hour cells were a fifth of
+/// its memory): its index in the top 16 bits, so that entries sort as
+/// their buckets, and its count (whole, or its byte's wraps) below.
+#[derive(Debug, Clone, Copy)]
+struct Entry(u64);
+
+/// Bits of an entry's count.
+const COUNT_BITS: u32 = 48;
+
+// Every bucket of a `u64` value in the finest layout (3 digits) fits an
+// entry's 16 bits of index.
+const _: () = assert!(bucket_index::<SUB_BUCKET_BITS>(u64::MAX) < 1 << (64 - COUNT_BITS));
+
+/// What a bucket's wraps cannot pass: 2^48 entries' worth of 256.
+const TOO_MANY: &str = "a histogram bucket counted 2^56 times (70 years of events on one core)";
+
+impl Entry {
+    /// Bucket `i` counting `n`, if `n` fits in 48 bits.
+    fn new(i: usize, n: u64) -> Option<Entry> {
+        debug_assert!(
+            i < 1 << (64 - COUNT_BITS),
+            "bucket {i} past an entry's index"
+        );
+        (n < 1 << COUNT_BITS).then_some(Entry(((i as u64) << COUNT_BITS) | n))
+    }
+
+    /// The bucket's index.
+    fn index(self) -> usize {
+        (self.0 >> COUNT_BITS) as usize
+    }
+
+    /// The bucket's count (whole, or its byte's wraps).
+    fn n(self) -> u64 {
+        self.0 & ((1 << COUNT_BITS) - 1)
+    }
+}
+
+/// Counts `n` more at bucket `i` of `list` (sorted; a new bucket is
+/// inserted in its place); `None`, and nothing counted, where the count
+/// would pass an entry's 48 bits. Inlined: each run of an hour cell whose
+/// counts are few comes here.
+#[inline]
+fn list_add(list: &mut Vec<Entry>, i: usize, n: u64) -> Option<()> {
+    match list.binary_search_by_key(&i, |e| e.index()) {
+        Ok(k) => {
+            // The count is the entry's low bits: added in place.
+            let e = &mut list[k];
+            (n < 1 << COUNT_BITS && e.n() + n < 1 << COUNT_BITS).then(|| e.0 += n)
+        }
+        Err(k) => Entry::new(i, n).map(|e| list.insert(k, e)),
     }
 }
 
@@ -93,7 +139,8 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 }
 
 /// Counts by bucket index: a sorted list while few buckets are counted,
-/// then one byte per bucket, the bytes' overflows kept apart.
+/// then one byte per bucket over the buckets counted but their sparse
+/// ends, the bytes' overflows and the ends' counts kept apart.
 ///
 /// The counts are touched once or twice a run at indices scattered over a
 /// few thousand buckets per histogram, and there are 168 of them per
@@ -103,38 +150,83 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// once every 256 increments of its bucket, and the wrap is counted in a
 /// short sorted list.
 ///
+/// The bytes span the buckets counted but the outliers (`offset` on): a
+/// run time of seconds is thousands of buckets up, and a zero byte for
+/// each bucket below it had been half of a workload's memory; the
+/// longest and shortest values of a replication are sparse, a few
+/// thousand buckets of a 3-digit histogram for a dozen values. A bucket
+/// outside the bytes is listed with its whole count (on the cold path);
+/// one counted there again joins them, as do the nearest to them when more
+/// than `OUTSIDE` are listed so. The zero waits a replication adds in bulk as
+/// it ends stay listed: the waits' bytes start near the shortest wait
+/// above 0.
+///
 /// Until `FEW` buckets are counted the counts are that list alone, whole
 /// (`low` empty): most of the 168 hour cells of a workload see a few runs
 /// a replication, and a byte a bucket up to each cell's longest wait (a
 /// kilobyte or so) had made a workload about 0.2 MB. The event loop's
 /// increment reaches the list through the path that grows `low`, so the
 /// bytes' path is as it was.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ByteCounts {
-    /// Each bucket's count modulo 256; grows with the largest index.
-    /// Empty while the counts are few.
-    low: Vec<u8>,
-    /// By index: `(index, count / 256)` of the buckets that wrapped, or
-    /// while `low` is empty `(index, count)` of every bucket counted.
-    wraps: Vec<(u32, u64)>,
+///
+/// `FROM_ZERO` counts start their bytes at bucket 0, sparing the event
+/// loop's increment the offset's load and subtraction: the hour cells',
+/// whose 2-digit buckets of 10 ms start near 0 anyway (the offset there
+/// too had made a run of 10^6 tasks 1% slower).
+#[derive(Debug, Clone)]
+pub(crate) struct ByteCounts<const FROM_ZERO: bool = false> {
+    /// The count modulo 256 of each bucket from `offset` on, as far as
+    /// the bytes reach (a box of that length: the hour cells' 64 B hold
+    /// it and the offset); empty while the counts are few.
+    low: Box<[u8]>,
+    /// By index, each bucket's `n`: outside the bytes its whole count
+    /// (every bucket's while `low` is empty), inside them `count / 256` of
+    /// a bucket that wrapped.
+    wraps: Vec<Entry>,
+    /// The bucket of `low[0]`; `NO_BYTES` while `low` is empty.
+    offset: u32,
 }
 
+/// The sorted list of `ByteCounts::wraps`.
+type List = [Entry];
+
+/// `ByteCounts::offset` without bytes: above every bucket, so the whole
+/// list is whole counts.
+const NO_BYTES: u32 = u32::MAX;
+
 /// Buckets counted in the sorted list at most: a binary search of up to
-/// 5 steps and an insert of up to 512 bytes a new bucket, where the
+/// 5 steps and an insert of up to 256 bytes a new bucket, where the
 /// bytes of a cell take a kilobyte or so.
 const FEW: usize = 32;
 
-impl ByteCounts {
-    /// No counts.
-    pub(crate) const EMPTY: ByteCounts = ByteCounts {
-        low: Vec::new(),
-        wraps: Vec::new(),
-    };
+/// Buckets listed outside the bytes at most: 512 B of list, where each of
+/// the farthest outliers of a replication's 3-digit waits or turnarounds
+/// spares hundreds of bytes (at 32 a workload of `benches/pools1000.toml`
+/// took 1.1 KiB more; at 64 the list's searches and inserts add 0.6% to
+/// the instructions of `scenarios/default.toml`).
+const OUTSIDE: usize = 64;
 
+impl<const FROM_ZERO: bool> Default for ByteCounts<FROM_ZERO> {
+    /// No counts.
+    fn default() -> Self {
+        ByteCounts {
+            low: Box::default(),
+            wraps: Vec::new(),
+            offset: NO_BYTES,
+        }
+    }
+}
+
+impl<const FROM_ZERO: bool> ByteCounts<FROM_ZERO> {
     /// Counts one more at bucket `i`.
     #[inline(always)]
     pub(crate) fn increment(&mut self, i: usize) {
-        match self.low.get_mut(i) {
+        // Below `offset` the index wraps around, past the bytes' end.
+        let k = if FROM_ZERO {
+            i
+        } else {
+            i.wrapping_sub(self.offset as usize)
+        };
+        match self.low.get_mut(k) {
             Some(c) => {
                 let (n, wrapped) = c.overflowing_add(1);
                 *c = n;
@@ -142,50 +234,92 @@ impl ByteCounts {
                     self.wrap(i);
                 }
             }
-            None => self.grow_and_record(i),
+            None => self.record_outside(i),
         }
     }
 
-    /// Drops the room grown beyond the counts (up to as much again, as a
-    /// vector doubles): for counts kept past their replication.
+    /// Drops the room the list grew beyond its entries (up to as much
+    /// again, as a vector doubles): for counts kept past their
+    /// replication.
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.low.shrink_to_fit();
         self.wraps.shrink_to_fit();
     }
 
-    /// Counts `n` more at bucket `i`.
+    /// Counts `n` more at bucket `i`: outside the bytes, listed whole.
     pub(crate) fn increment_by(&mut self, i: usize, n: u64) {
-        if self.is_few() {
-            if n > 0 {
-                self.increment_few(i, n);
-            }
+        if n == 0 {
             return;
         }
-        self.grow_to(i + 1);
+        if self.is_few() {
+            self.increment_few(i, n);
+            return;
+        }
+        let (from, to) = self.span();
+        if !(from..to).contains(&i) {
+            self.list_outside(i, n);
+            return;
+        }
+        let byte = &mut self.low[i - self.offset as usize];
         // The low byte takes `n mod 256`, with a carry when it passes 255;
         // the rest are whole wraps.
-        let (low, carried) = self.low[i].overflowing_add((n & 0xff) as u8);
-        self.low[i] = low;
+        let (low, carried) = byte.overflowing_add((n & 0xff) as u8);
+        *byte = low;
         let wraps = (n >> 8) + u64::from(carried);
         if wraps > 0 {
-            self.wraps_add(i as u32, wraps);
+            self.wraps_add(i, wraps);
         }
     }
 
     #[cold]
     fn wrap(&mut self, i: usize) {
-        // Bucket indices of a `u64` value stay far below 2^32.
-        self.wraps_add(i as u32, 1);
+        self.wraps_add(i, 1);
     }
 
+    /// Counts one more at bucket `i`, outside the bytes: listed, or
+    /// joining them if listed already.
     #[cold]
-    fn grow_and_record(&mut self, i: usize) {
+    fn record_outside(&mut self, i: usize) {
         if self.is_few() {
             self.increment_few(i, 1);
+        } else if self.wraps.binary_search_by_key(&i, |e| e.index()).is_ok() {
+            self.cover(i, i + 1);
+            self.increment_by(i, 1);
         } else {
-            self.grow_to(i + 1);
-            self.low[i] = 1;
+            self.list_outside(i, 1);
         }
+    }
+
+    /// Counts `n` more at bucket `i` outside the bytes, whole in the list;
+    /// past `OUTSIDE` buckets listed so, those nearest the bytes join them
+    /// until half are left.
+    fn list_outside(&mut self, i: usize, n: u64) {
+        self.wraps_add(i, n);
+        let (below, _, above) = self.split();
+        if below.len() + above.len() <= OUTSIDE {
+            return;
+        }
+        let (from, to) = self.span();
+        // Listed are `below[..b]` and `above[a..]`.
+        let (mut b, mut a) = (below.len(), 0);
+        while b + above.len() - a > OUTSIDE / 2 {
+            let down = below[..b].last().map(|e| from - e.index());
+            let up = above.get(a).map(|e| e.index() + 1 - to);
+            match (down, up) {
+                (Some(d), Some(u)) if d > u => a += 1,
+                (Some(_), _) => b -= 1,
+                (None, _) => a += 1,
+            }
+        }
+        let from = below.get(b).map_or(from, |e| e.index());
+        let to = above[..a].last().map_or(to, |e| e.index() + 1);
+        self.cover(from, to);
+    }
+
+    /// The buckets the bytes hold, `from..to` (from `NO_BYTES`: none,
+    /// while the counts are few).
+    fn span(&self) -> (usize, usize) {
+        let from = self.offset as usize;
+        (from, from + self.low.len())
     }
 
     /// Whether the counts are the sorted list alone (`FEW`).
@@ -196,37 +330,63 @@ impl ByteCounts {
     /// Counts `n` more at bucket `i` of the sorted list, turned into bytes
     /// when it would list more than `FEW` buckets.
     fn increment_few(&mut self, i: usize, n: u64) {
-        match self.wraps.binary_search_by_key(&(i as u32), |w| w.0) {
-            Ok(k) => self.wraps[k].1 += n,
-            Err(_) if self.wraps.len() == FEW => {
-                self.make_bytes();
-                self.increment_by(i, n);
-            }
-            Err(k) => self.wraps.insert(k, (i as u32, n)),
+        let full = self.wraps.len() == FEW;
+        if full && self.wraps.binary_search_by_key(&i, |e| e.index()).is_err() {
+            self.make_bytes();
+            self.increment_by(i, n);
+        } else {
+            self.wraps_add(i, n);
         }
     }
 
-    /// Turns the sorted list into bytes and wraps.
+    /// Turns the sorted list into bytes from its first bucket to its last,
+    /// and wraps.
     #[cold]
     fn make_bytes(&mut self) {
-        let few = std::mem::take(&mut self.wraps);
-        if let Some(&(last, _)) = few.last() {
-            self.grow_to(last as usize + 1);
-        }
-        for (i, n) in few {
-            self.increment_by(i as usize, n);
+        if let (Some(first), Some(last)) = (self.wraps.first(), self.wraps.last()) {
+            self.cover(first.index(), last.index() + 1);
         }
     }
 
-    /// Grows the bytes to `len` buckets, to that length exactly: a new
-    /// largest value comes a few dozen times in a million, and doubling
-    /// the room each time had left up to half of it empty (168 hour cells
-    /// and two wait counts a workload: most of a workload's memory).
-    fn grow_to(&mut self, len: usize) {
-        if self.low.len() < len {
-            self.low.reserve_exact(len - self.low.len());
-            self.low.resize(len, 0);
+    /// Grows the bytes to cover buckets `from..to` as well as their own,
+    /// and no more; a bucket listed whole inside them moves into them.
+    /// (While the counts are few, `from..to` must hold every bucket
+    /// listed.) Exactly: a new largest or least value comes a few dozen
+    /// times in a million, and doubling the room each time had left up to
+    /// half of it empty.
+    fn cover(&mut self, from: usize, to: usize) {
+        let from = if FROM_ZERO { 0 } else { from };
+        let (old_from, old_to) = self.span();
+        let (from, to) = if self.is_few() {
+            (from, to)
+        } else {
+            (from.min(old_from), to.max(old_to))
+        };
+        if (from, to) == (old_from, old_to) {
+            return;
         }
+        // Reallocated, extended in place where the allocator can, and only
+        // what is new zeroed (a new box each time, zeroed whole, had been
+        // 5% of the instructions of `scenarios/default.toml`).
+        let mut low = std::mem::take(&mut self.low).into_vec();
+        let (len, below) = (low.len(), old_from.saturating_sub(from));
+        low.reserve_exact(to - from - len);
+        low.resize(to - from, 0);
+        if below > 0 && len > 0 {
+            low.copy_within(..len, below);
+            low[..below].fill(0);
+        }
+        (self.low, self.offset) = (low.into_boxed_slice(), from as u32);
+        let low = &mut self.low;
+        // A whole count now inside: its low byte there, the rest wraps.
+        self.wraps.retain_mut(|e| {
+            let i = e.index();
+            if !(old_from..old_to).contains(&i) && (from..to).contains(&i) {
+                low[i - from] = e.n() as u8;
+                *e = Entry::new(i, e.n() >> 8).expect("a smaller count fits");
+            }
+            e.n() > 0
+        });
     }
 
     /// Adds the counts of `other`, bucket by bucket: exact, and the same
@@ -234,116 +394,118 @@ impl ByteCounts {
     /// a time in a loop the compiler vectorises, the carries looked for
     /// only in a chunk where one happened (adding 168 hour cells byte by
     /// byte was a sixth of a replication of `scenarios/default.toml`).
-    pub(crate) fn add(&mut self, other: &ByteCounts) {
-        if other.is_few() {
-            // Only the buckets counted are touched.
-            for &(i, n) in &other.wraps {
-                self.increment_by(i as usize, n);
+    pub(crate) fn add(&mut self, other: &Self) {
+        let (below, wrapped, above) = other.split();
+        if !other.is_few() {
+            if self.is_few() {
+                self.make_bytes();
             }
-            return;
-        }
-        if self.is_few() {
-            self.make_bytes();
-        }
-        self.grow_to(other.low.len());
-        let ByteCounts { low, wraps } = self;
-        let chunks = low.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
-        for (c, (mine, theirs)) in chunks.enumerate() {
-            let mut carried = false;
-            for (m, &t) in mine.iter_mut().zip(theirs) {
-                let (sum, carry) = m.overflowing_add(t);
-                *m = sum;
-                carried |= carry;
-            }
-            if carried {
-                // A byte carried where its sum is below what was added.
-                for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
-                    if m < t {
-                        wraps_add(wraps, (c * CHUNK + j) as u32, 1);
+            let from = other.offset as usize;
+            self.cover(from, from + other.low.len());
+            let start = from - self.offset as usize;
+            let ByteCounts { low, wraps, .. } = self;
+            let mine = &mut low[start..start + other.low.len()];
+            let chunks = mine.chunks_mut(CHUNK).zip(other.low.chunks(CHUNK));
+            for (c, (mine, theirs)) in chunks.enumerate() {
+                let mut carried = false;
+                for (m, &t) in mine.iter_mut().zip(theirs) {
+                    let (sum, carry) = m.overflowing_add(t);
+                    *m = sum;
+                    carried |= carry;
+                }
+                if carried {
+                    // A byte carried where its sum is below what was added.
+                    for (j, (&m, &t)) in mine.iter().zip(theirs).enumerate() {
+                        if m < t {
+                            list_add(wraps, from + c * CHUNK + j, 1).expect(TOO_MANY);
+                        }
                     }
                 }
             }
+            for e in wrapped {
+                self.wraps_add(e.index(), e.n());
+            }
         }
-        for &(i, n) in &other.wraps {
-            self.wraps_add(i, n);
+        // Only the buckets counted are touched.
+        for e in below.iter().chain(above) {
+            self.increment_by(e.index(), e.n());
         }
     }
 
-    /// Counts `n` more wraps of bucket `i`.
-    fn wraps_add(&mut self, i: u32, n: u64) {
-        wraps_add(&mut self.wraps, i, n);
+    /// Counts `n` more wraps of bucket `i`, or `n` more of a bucket listed
+    /// whole. A whole count past an entry's 48 bits moves into the bytes,
+    /// where its entry counts wraps.
+    fn wraps_add(&mut self, i: usize, n: u64) {
+        if list_add(&mut self.wraps, i, n).is_none() {
+            let (from, to) = self.span();
+            assert!(!(from..to).contains(&i), "{TOO_MANY}");
+            if self.is_few() {
+                self.make_bytes();
+            }
+            self.cover(i, i + 1);
+            self.increment_by(i, n);
+        }
     }
 
-    /// Counts in all: the bytes summed (`byte_sum`) and the wraps.
+    /// The list's entries below the bytes and above them (whole counts),
+    /// and within them (wraps): `(below, within, above)`.
+    fn split(&self) -> (&List, &List, &List) {
+        let (from, to) = self.span();
+        let below = self.wraps.partition_point(|e| e.index() < from);
+        let (below, rest) = self.wraps.split_at(below);
+        let (within, above) = rest.split_at(rest.partition_point(|e| e.index() < to));
+        (below, within, above)
+    }
+
+    /// Counts in all: the whole counts, the bytes summed (`byte_sum`) and
+    /// the wraps.
     pub(crate) fn total(&self) -> u64 {
-        let listed = self.wraps.iter().map(|w| w.1).sum::<u64>();
-        if self.is_few() {
-            listed
-        } else {
-            byte_sum(&self.low) + (listed << 8)
-        }
+        let (below, wrapped, above) = self.split();
+        let sum = |list: &List| list.iter().map(|e| e.n()).sum::<u64>();
+        sum(below) + sum(above) + byte_sum(&self.low) + (sum(wrapped) << 8)
     }
 
     /// The highest bucket counted, if any.
     fn last(&self) -> Option<usize> {
-        if self.is_few() {
-            return self.wraps.last().map(|w| w.0 as usize);
-        }
         let low = self.low.iter().rposition(|&b| b != 0);
-        low.max(self.wraps.last().map(|w| w.0 as usize))
+        let low = low.map(|k| self.offset as usize + k);
+        low.max(self.wraps.last().map(|e| e.index()))
     }
 
     /// The buckets where the running count first reaches each of
-    /// `targets` (ascending, each from 1 to the total), in one pass: a
-    /// chunk whose counts fall short of the next target is summed and
-    /// stepped over, the others walked bucket by bucket.
+    /// `targets` (ascending, each from 1 to the total), in one pass: the
+    /// whole counts below the bytes, the bytes, where a chunk whose counts
+    /// fall short of the next target is summed and stepped over, the
+    /// others walked bucket by bucket, and the whole counts above them.
     fn reaching<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
         debug_assert!(targets.is_sorted(), "targets ascending");
-        if self.is_few() {
-            return self.reaching_few(targets);
-        }
-        let mut at = [0; N];
-        let (mut k, mut seen, mut w) = (0, 0u64, 0);
+        let (below, wrapped, above) = self.split();
+        let mut reach = Reach::new(targets);
+        below.iter().for_each(|e| reach.count(e.index(), e.n()));
+        let mut w = 0;
         for (c, chunk) in self.low.chunks(CHUNK).enumerate() {
-            if k == N {
+            if reach.done() {
                 break;
             }
-            let base = c * CHUNK;
-            let wraps_end = w + self.wraps[w..].partition_point(|x| (x.0 as usize) < base + CHUNK);
-            let bytes = byte_sum(chunk);
-            let wrapped: u64 = self.wraps[w..wraps_end].iter().map(|x| x.1).sum();
-            if seen + bytes + (wrapped << 8) < targets[k] {
-                (seen, w) = (seen + bytes + (wrapped << 8), wraps_end);
+            let base = self.offset as usize + c * CHUNK;
+            let wraps_end = w + wrapped[w..].partition_point(|e| e.index() < base + CHUNK);
+            let wraps: u64 = wrapped[w..wraps_end].iter().map(|e| e.n()).sum();
+            if reach.step_over(byte_sum(chunk) + (wraps << 8)) {
+                w = wraps_end;
                 continue;
             }
             for (j, &low) in chunk.iter().enumerate() {
                 let i = base + j;
-                seen += u64::from(low);
-                if w < wraps_end && self.wraps[w].0 as usize == i {
-                    seen += self.wraps[w].1 << 8;
+                let mut n = u64::from(low);
+                if w < wraps_end && wrapped[w].index() == i {
+                    n += wrapped[w].n() << 8;
                     w += 1;
                 }
-                while k < N && seen >= targets[k] {
-                    at[k] = i;
-                    k += 1;
-                }
+                reach.count(i, n);
             }
         }
-        at
-    }
-
-    /// `reaching` over the sorted list.
-    fn reaching_few<const N: usize>(&self, targets: [u64; N]) -> [usize; N] {
-        let mut at = [0; N];
-        let (mut k, mut seen) = (0, 0u64);
-        for &(i, n) in &self.wraps {
-            seen += n;
-            while k < N && seen >= targets[k] {
-                at[k] = i as usize;
-                k += 1;
-            }
-        }
-        at
+        above.iter().for_each(|e| reach.count(e.index(), e.n()));
+        reach.at
     }
 
     /// The values at the `qs` quantiles (ascending) in a histogram of
@@ -383,22 +545,75 @@ impl ByteCounts {
 
     /// The buckets counted, `(index, count)` by ascending index.
     pub(crate) fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        let few = self.is_few();
-        let listed = few.then_some(self.wraps.iter().map(|&(i, n)| (i as usize, n)));
-        let mut wraps = self.wraps.iter().peekable();
-        let bytes = self.low.iter().enumerate().filter_map(move |(i, &low)| {
-            let high = wraps.next_if(|w| w.0 as usize == i).map_or(0, |w| w.1);
+        let (below, wrapped, above) = self.split();
+        let mut wraps = wrapped.iter().peekable();
+        let offset = self.offset as usize;
+        let bytes = self.low.iter().enumerate().filter_map(move |(k, &low)| {
+            let i = offset + k;
+            let high = wraps.next_if(|e| e.index() == i).map_or(0, |e| e.n());
             let n = u64::from(low) + (high << 8);
             (n > 0).then_some((i, n))
         });
-        // The list's counts are never 0.
-        listed.into_iter().flatten().chain(bytes)
+        // Whole counts are never 0.
+        let whole = |e: &Entry| (e.index(), e.n());
+        below
+            .iter()
+            .map(whole)
+            .chain(bytes)
+            .chain(above.iter().map(whole))
+    }
+}
+
+/// A pass over counts by ascending bucket, noting the bucket where the
+/// running count first reaches each of its targets.
+struct Reach<const N: usize> {
+    /// Running counts to reach, ascending.
+    targets: [u64; N],
+    /// The bucket where each target was reached.
+    at: [usize; N],
+    /// Targets reached.
+    k: usize,
+    /// The running count.
+    seen: u64,
+}
+
+impl<const N: usize> Reach<N> {
+    fn new(targets: [u64; N]) -> Reach<N> {
+        Reach {
+            targets,
+            at: [0; N],
+            k: 0,
+            seen: 0,
+        }
+    }
+
+    /// Counts `n` at bucket `i`.
+    fn count(&mut self, i: usize, n: u64) {
+        self.seen += n;
+        while self.k < N && self.seen >= self.targets[self.k] {
+            self.at[self.k] = i;
+            self.k += 1;
+        }
+    }
+
+    /// Whether every target is reached.
+    fn done(&self) -> bool {
+        self.k == N
+    }
+
+    /// Counts `n` at once, if they leave the next target unreached.
+    fn step_over(&mut self, n: u64) -> bool {
+        let short = self.k < N && self.seen + n < self.targets[self.k];
+        if short {
+            self.seen += n;
+        }
+        short
     }
 }
 
 /// Equal when every bucket counts the same (however far each has grown).
-impl PartialEq for ByteCounts {
-    fn eq(&self, other: &ByteCounts) -> bool {
+impl<const FROM_ZERO: bool> PartialEq for ByteCounts<FROM_ZERO> {
+    fn eq(&self, other: &Self) -> bool {
         self.nonzero().eq(other.nonzero())
     }
 }
@@ -597,7 +812,7 @@ mod tests {
         fn counting_n_at_once_matches_one_by_one(
             steps in prop::collection::vec((0usize..50, 0u64..2_000), 0..80)
         ) {
-            let (mut at_once, mut one_by_one) = (ByteCounts::default(), ByteCounts::default());
+            let (mut at_once, mut one_by_one) = (<ByteCounts>::default(), <ByteCounts>::default());
             for &(i, n) in &steps {
                 at_once.increment_by(i, n);
                 for _ in 0..n {
@@ -616,7 +831,7 @@ mod tests {
     /// and enough buckets counted once that the list turned into bytes.
     #[test]
     fn byte_counts_keep_counts_past_a_byte() {
-        let mut counts = ByteCounts::default();
+        let mut counts = <ByteCounts>::default();
         let mut wanted = vec![
             (0usize, 70_000u64),
             (3, 255),
@@ -640,14 +855,14 @@ mod tests {
     /// turns them into bytes holding the same counts.
     #[test]
     fn few_buckets_are_a_list() {
-        let mut counts = ByteCounts::default();
+        let mut counts = <ByteCounts>::default();
         let wanted: Vec<(usize, u64)> = (0..FEW).map(|k| (k * 997, 300 + k as u64)).collect();
         for &(i, n) in wanted.iter().rev() {
             for _ in 0..n {
                 counts.increment(i);
             }
         }
-        assert!(counts.is_few() && counts.low.capacity() == 0);
+        assert!(counts.is_few() && counts.low.is_empty());
         assert_eq!(counts.nonzero().collect::<Vec<_>>(), wanted);
         let total: u64 = wanted.iter().map(|w| w.1).sum();
         assert_eq!(counts.total(), total);
@@ -669,7 +884,7 @@ mod tests {
             0..40,
         )) {
             let (mut a, mut b, mut each) =
-                (ByteCounts::default(), ByteCounts::default(), ByteCounts::default());
+                (<ByteCounts>::default(), <ByteCounts>::default(), <ByteCounts>::default());
             for &(i, n, to_a) in &increments {
                 for _ in 0..n {
                     if to_a { a.increment(i) } else { b.increment(i) }
@@ -684,6 +899,157 @@ mod tests {
             prop_assert_eq!(ab.nonzero().collect::<Vec<_>>(), wanted.clone());
             prop_assert_eq!(ba.nonzero().collect::<Vec<_>>(), wanted);
         }
+    }
+
+    /// The figures `counts` gives (total, quantiles, max, buckets) are
+    /// those of `each`, a histogram that recorded the same values.
+    fn assert_reads_as(counts: &HistogramCounts, each: &Histogram<u64>) {
+        assert_eq!(counts.len(), each.len());
+        let qs = [0.0, 0.01, 0.5, 0.9, 0.95, 0.99, 1.0];
+        assert_eq!(
+            counts.quantiles(qs),
+            Some(qs.map(|q| each.value_at_quantile(q)))
+        );
+        assert_eq!(counts.max(), Some(each.max()));
+        let recorded: Vec<(u64, u64)> = each
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect();
+        assert_eq!(counts.buckets().collect::<Vec<_>>(), recorded);
+    }
+
+    /// Waits of 10 to 20 s, in a scrambled order and each counted twice,
+    /// take a byte a bucket over that span alone: a few far shorter and
+    /// longer waits, and zero waits added in bulk (as a replication adds
+    /// them at its end), are listed apart; counted again, a listed wait
+    /// joins the bytes. The figures stay a histogram's throughout.
+    #[test]
+    fn bytes_span_the_buckets_counted_but_outliers() {
+        fn record(counts: &mut HistogramCounts, each: &mut Histogram<u64>, v: u64) {
+            counts.record(v);
+            each.record(v).expect("the histogram resizes");
+        }
+        let secs = |s: u64| s * 1_000_000;
+        let (mut counts, mut each) = (HistogramCounts::default(), histogram());
+        // 997 is prime to 1,000: every step of 10 ms, scrambled.
+        for k in (0..2_000).map(|k| k * 997 % 1_000) {
+            record(&mut counts, &mut each, secs(10) + k * secs(10) / 1_000);
+        }
+        for v in [1_000, secs(2), secs(3), secs(3_600), secs(7_200)] {
+            record(&mut counts, &mut each, v);
+        }
+        counts.record_n(0, 70_000);
+        each.record_n(0, 70_000).expect("the histogram resizes");
+        let (from, to) = counts.counts.span();
+        let index = |s| HistogramCounts::index(secs(s));
+        assert!(index(10) <= from && to <= index(20) + 1, "{from}..{to}");
+        assert_reads_as(&counts, &each);
+        record(&mut counts, &mut each, secs(2));
+        assert_eq!(counts.counts.span(), (index(2), to));
+        assert_reads_as(&counts, &each);
+    }
+
+    /// Past `OUTSIDE` buckets listed outside the bytes, those nearest to
+    /// them join them until half are left: the farthest stay listed, and no
+    /// count is lost.
+    #[test]
+    fn the_nearest_outliers_join_the_bytes() {
+        let mut counts = <ByteCounts>::default();
+        // The last bucket is listed outside the first bytes, then joins.
+        (1_000..=1_000 + FEW).for_each(|i| counts.increment(i));
+        counts.increment(1_000 + FEW);
+        assert_eq!(counts.span(), (1_000, 1_000 + FEW + 1));
+        // Alternately below and above, each farther than the last.
+        let outliers: Vec<usize> = (1..=OUTSIDE + 1)
+            .map(|k| match k % 2 {
+                0 => 1_000 - 10 * k,
+                _ => 1_000 + FEW + 10 * k,
+            })
+            .collect();
+        outliers.iter().for_each(|&i| counts.increment(i));
+        let (below, _, above) = counts.split();
+        let listed: Vec<usize> = below.iter().chain(above).map(|e| e.index()).collect();
+        let mut farthest = outliers[outliers.len() - OUTSIDE / 2..].to_vec();
+        farthest.sort_unstable();
+        assert_eq!(listed, farthest);
+        assert_eq!(counts.total(), (FEW + OUTSIDE) as u64 + 3);
+    }
+
+    proptest! {
+        /// Counts of values in different ranges (so bytes at different
+        /// offsets, or a list), with zero values added in bulk, added
+        /// together either way round read as the histogram that recorded
+        /// every value.
+        #[test]
+        fn added_counts_read_as_one_histogram(
+            a in prop::collection::vec(1u64 << 20..1 << 24, 0..200),
+            b in prop::collection::vec(prop_oneof![1u64..5_000, 1u64 << 22..1 << 30], 0..200),
+            zeros in (0u64..300, 0u64..300),
+        ) {
+            let mut each = histogram();
+            let mut counts = [(&a, zeros.0), (&b, zeros.1)].map(|(values, zeros)| {
+                let mut c = HistogramCounts::default();
+                for &v in values {
+                    c.record(v);
+                    each.record(v).expect("the histogram resizes");
+                }
+                c.record_n(0, zeros);
+                each.record_n(0, zeros).expect("the histogram resizes");
+                c
+            });
+            prop_assume!(!each.is_empty());
+            let [a, b] = &mut counts;
+            let mut ab = a.clone();
+            ab.add(b);
+            b.add(a);
+            assert_reads_as(&ab, &each);
+            assert_reads_as(b, &each);
+        }
+    }
+
+    /// A whole count past an entry's 48 bits moves into the bytes, where
+    /// its entry counts wraps: while the counts are few, and below the
+    /// bytes; nothing is lost either way.
+    #[test]
+    fn whole_counts_past_an_entry_move_into_the_bytes() {
+        let most = (1u64 << COUNT_BITS) - 1;
+        let mut few = <ByteCounts>::default();
+        few.increment_by(9, most);
+        few.increment(40);
+        assert!(few.is_few());
+        few.increment_by(9, 3);
+        assert!(!few.is_few());
+        assert_eq!(few.nonzero().collect::<Vec<_>>(), [(9, most + 3), (40, 1)]);
+        let mut below = <ByteCounts>::default();
+        (0..=FEW).for_each(|i| below.increment(100 + i));
+        below.increment_by(7, most);
+        below.increment_by(2, 5);
+        assert_eq!(below.offset, 100);
+        below.increment_by(7, most);
+        assert_eq!(below.offset, 7);
+        let mut wanted = vec![(2, 5), (7, 2 * most)];
+        wanted.extend((100..=100 + FEW).map(|i| (i, 1)));
+        assert_eq!(below.nonzero().collect::<Vec<_>>(), wanted);
+        assert_eq!(below.total(), 2 * most + 5 + FEW as u64 + 1);
+    }
+
+    /// A listed bucket takes 8 B.
+    #[test]
+    fn an_entry_takes_8_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 8);
+    }
+
+    /// Counts `FROM_ZERO` hold their bytes from bucket 0, whatever the
+    /// least bucket counted, and read as the others do.
+    #[test]
+    fn counts_from_zero_start_at_bucket_0() {
+        let (mut zero, mut offset) = (ByteCounts::<true>::default(), <ByteCounts>::default());
+        for i in (100..=100 + FEW).chain([90, 90, 1_000, 1_000]) {
+            zero.increment(i);
+            offset.increment(i);
+        }
+        assert_eq!((zero.span(), offset.span()), ((0, 1_001), (90, 1_001)));
+        assert!(zero.nonzero().eq(offset.nonzero()));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 use super::PoolLevels;
 
 /// Samples in a block: a replication holds one block's samples as they
-/// come (4 KiB a pool) before packing them.
-pub const BLOCK: usize = 256;
+/// come (1 KiB a pool) before packing them. Blocks of 256 had held 4 KiB
+/// a pool, a twentieth of a workload's memory in a run of many pools; a
+/// block's header and allocation, about 60 B, cost a sample 1 B here.
+pub const BLOCK: usize = 64;
 
 /// Up to `BLOCK` consecutive samples of a pool, packed.
 #[derive(Debug, Clone, PartialEq)]

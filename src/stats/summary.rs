@@ -2,7 +2,7 @@
 //! verdict by the one judge, the cost per day, and the long data (queue
 //! series, waits by hour) folded in as each replication ends.
 
-use super::{ObjectiveWaits, ReplicationSummary, WaitsByHourSum};
+use super::{HourWaits, ObjectiveWaits, ReplicationSummary, WaitsByHourSum};
 use crate::model::{
     Forecast, HOURS_OF_WEEK, HourOfWeek, Objectives, PriceBase, PriceTable, Scaling, Target,
 };
@@ -94,13 +94,18 @@ impl SeriesSum {
 
 /// Per workload, its waits in each hour of the week (168 entries), pooled
 /// over the replications: a single week holds too few runs of an hour for
-/// a p95 of its own.
-fn wait_by_hour(workloads: usize, sum: &WaitsByHourSum) -> Vec<Vec<HourWait>> {
+/// a p95 of its own. A workload's cells are dropped as its rows are made
+/// (the cells and the rows of every workload at once were the peak of a
+/// run of many workloads).
+fn wait_by_hour(workloads: usize, sum: WaitsByHourSum) -> Vec<Vec<HourWait>> {
+    let mut cells = sum.into_workloads().into_iter();
+    let none = HourWaits::default();
     (0..workloads)
-        .map(|w| {
+        .map(|_| {
+            let hours = cells.next().unwrap_or_default();
             (0..HOURS_OF_WEEK)
                 .map(|h| {
-                    let cell = sum.cell(w, h);
+                    let cell = hours.get(h).unwrap_or(&none);
                     let runs = cell.runs();
                     let mean = if runs == 0 {
                         f64::NAN
@@ -193,7 +198,7 @@ pub fn summarise_with(
         cost_by_day,
         advice: Vec::new(),
         series,
-        wait_by_hour: wait_by_hour(scenario.workloads.len(), &fold.wait_by_hour),
+        wait_by_hour: wait_by_hour(scenario.workloads.len(), fold.wait_by_hour),
         cost_per_day_range_usd: cost_range,
         per_replication: reps
             .into_iter()
