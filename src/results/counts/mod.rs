@@ -1,142 +1,18 @@
 //! Histogram counts kept the cheap way while a replication runs: the
 //! bucket arithmetic of an hdrhistogram with the layout as constants.
 
+mod entry;
+mod layout;
+mod reach;
+mod sum;
+
 use hdrhistogram::Histogram;
 
-/// 3 significant digits: percentiles within 0.1%. The histogram grows to the
-/// largest value recorded (logarithmically: a few kB per decade of ticks).
-pub(crate) fn histogram() -> Histogram<u64> {
-    Histogram::new(3).expect("3 significant figures is a valid histogram precision")
-}
-
-/// The layout of `histogram()` (3 significant digits, lowest value 1):
-/// 2^11 sub-buckets (the least power of two above 2 x 10^3), each bucket
-/// after the first using its upper half.
-pub(crate) const SUB_BUCKET_BITS: u32 = 11;
-
-/// The index of `value` in an hdrhistogram whose buckets have 2^`BITS`
-/// sub-buckets: its bucket is the number of doublings above the first
-/// bucket's range, then the sub-bucket.
-pub(crate) const fn bucket_index<const BITS: u32>(value: u64) -> usize {
-    let half = 1usize << (BITS - 1);
-    let bucket = (64 - BITS) - (value | ((1 << BITS) - 1)).leading_zeros();
-    let sub_bucket = (value >> bucket) as usize;
-    ((bucket as usize + 1) * half) + sub_bucket - half
-}
-
-/// The lowest value of the bucket at `index`: the inverse of
-/// `bucket_index`.
-pub(crate) fn bucket_value<const BITS: u32>(index: usize) -> u64 {
-    let half = 1usize << (BITS - 1);
-    let (bucket, sub_bucket) = if index < 2 * half {
-        (0, index)
-    } else {
-        let bucket = index / half - 1;
-        (bucket, index - bucket * half)
-    };
-    (sub_bucket as u64) << bucket
-}
-
-/// How many values the bucket at `index` holds: 1 in the first bucket,
-/// doubling with each bucket after it.
-fn bucket_width<const BITS: u32>(index: usize) -> u64 {
-    let half = 1usize << (BITS - 1);
-    if index < 2 * half {
-        1
-    } else {
-        1 << (index / half - 1)
-    }
-}
-
-/// The highest value of the bucket at `index`.
-fn highest_value<const BITS: u32>(index: usize) -> u64 {
-    bucket_value::<BITS>(index) + bucket_width::<BITS>(index) - 1
-}
-
-/// A bucket of `ByteCounts`' sorted list in 8 B, where an `(u32, u64)`
-/// pair took 16 (the lists of a workload's 168 hour cells were a fifth of
-/// its memory): its index in the top 16 bits, so that entries sort as
-/// their buckets, and its count (whole, or its byte's wraps) below.
-#[derive(Debug, Clone, Copy)]
-struct Entry(u64);
-
-/// Bits of an entry's count.
-const COUNT_BITS: u32 = 48;
-
-// Every bucket of a `u64` value in the finest layout (3 digits) fits an
-// entry's 16 bits of index.
-const _: () = assert!(bucket_index::<SUB_BUCKET_BITS>(u64::MAX) < 1 << (64 - COUNT_BITS));
-
-/// What a bucket's wraps cannot pass: 2^48 entries' worth of 256.
-const TOO_MANY: &str = "a histogram bucket counted 2^56 times (70 years of events on one core)";
-
-impl Entry {
-    /// Bucket `i` counting `n`, if `n` fits in 48 bits.
-    fn new(i: usize, n: u64) -> Option<Entry> {
-        debug_assert!(
-            i < 1 << (64 - COUNT_BITS),
-            "bucket {i} past an entry's index"
-        );
-        (n < 1 << COUNT_BITS).then_some(Entry(((i as u64) << COUNT_BITS) | n))
-    }
-
-    /// The bucket's index.
-    fn index(self) -> usize {
-        (self.0 >> COUNT_BITS) as usize
-    }
-
-    /// The bucket's count (whole, or its byte's wraps).
-    fn n(self) -> u64 {
-        self.0 & ((1 << COUNT_BITS) - 1)
-    }
-}
-
-/// Counts `n` more at bucket `i` of `list` (sorted; a new bucket is
-/// inserted in its place); `None`, and nothing counted, where the count
-/// would pass an entry's 48 bits. Inlined: each run of an hour cell whose
-/// counts are few comes here.
-#[inline]
-fn list_add(list: &mut Vec<Entry>, i: usize, n: u64) -> Option<()> {
-    match list.binary_search_by_key(&i, |e| e.index()) {
-        Ok(k) => {
-            // The count is the entry's low bits: added in place.
-            let e = &mut list[k];
-            (n < 1 << COUNT_BITS && e.n() + n < 1 << COUNT_BITS).then(|| e.0 += n)
-        }
-        Err(k) => Entry::new(i, n).map(|e| list.insert(k, e)),
-    }
-}
-
-/// Buckets added or summed at a time: a few vector registers' worth.
-const CHUNK: usize = 64;
-
-/// Words of 8 bytes whose byte pairs add up in 16-bit lanes before the
-/// four lanes' sum could pass 2^16: 32 x 8 x 255 < 2^16.
-const SUM_WORDS: usize = 32;
-
-/// The sum of `bytes`, eight at a time: the byte pairs of each word added
-/// in four 16-bit lanes, the lanes summed by a multiply. The compiler
-/// left the plain sum a byte at a time (two instructions a byte), and the
-/// quantiles of a replication sum its wait and turnaround counts, tens
-/// of thousands of buckets for a few runs: 13% of the instructions of a
-/// sweep of short points.
-#[inline]
-fn byte_sum(bytes: &[u8]) -> u64 {
-    /// The low byte of each 16-bit lane.
-    const LOW: u64 = 0x00ff_00ff_00ff_00ff;
-    let (words, rest) = bytes.as_chunks::<8>();
-    let mut total: u64 = rest.iter().map(|&b| u64::from(b)).sum();
-    for block in words.chunks(SUM_WORDS) {
-        let mut lanes = 0u64;
-        for &word in block {
-            let w = u64::from_le_bytes(word);
-            lanes += (w & LOW) + ((w >> 8) & LOW);
-        }
-        // The four lanes' sum lands in the top one, without carries.
-        total += lanes.wrapping_mul(0x0001_0001_0001_0001) >> 48;
-    }
-    total
-}
+use entry::{Entry, TOO_MANY, list_add};
+pub(crate) use layout::{SUB_BUCKET_BITS, bucket_index, bucket_value, histogram};
+use layout::{bucket_width, highest_value};
+use reach::Reach;
+use sum::{CHUNK, byte_sum};
 
 /// Counts by bucket index: a sorted list while few buckets are counted,
 /// then one byte per bucket over the buckets counted but their sparse
@@ -564,53 +440,6 @@ impl<const FROM_ZERO: bool> ByteCounts<FROM_ZERO> {
     }
 }
 
-/// A pass over counts by ascending bucket, noting the bucket where the
-/// running count first reaches each of its targets.
-struct Reach<const N: usize> {
-    /// Running counts to reach, ascending.
-    targets: [u64; N],
-    /// The bucket where each target was reached.
-    at: [usize; N],
-    /// Targets reached.
-    k: usize,
-    /// The running count.
-    seen: u64,
-}
-
-impl<const N: usize> Reach<N> {
-    fn new(targets: [u64; N]) -> Reach<N> {
-        Reach {
-            targets,
-            at: [0; N],
-            k: 0,
-            seen: 0,
-        }
-    }
-
-    /// Counts `n` at bucket `i`.
-    fn count(&mut self, i: usize, n: u64) {
-        self.seen += n;
-        while self.k < N && self.seen >= self.targets[self.k] {
-            self.at[self.k] = i;
-            self.k += 1;
-        }
-    }
-
-    /// Whether every target is reached.
-    fn done(&self) -> bool {
-        self.k == N
-    }
-
-    /// Counts `n` at once, if they leave the next target unreached.
-    fn step_over(&mut self, n: u64) -> bool {
-        let short = self.k < N && self.seen + n < self.targets[self.k];
-        if short {
-            self.seen += n;
-        }
-        short
-    }
-}
-
 /// Equal when every bucket counts the same (however far each has grown).
 impl<const FROM_ZERO: bool> PartialEq for ByteCounts<FROM_ZERO> {
     fn eq(&self, other: &Self) -> bool {
@@ -744,6 +573,7 @@ impl HistogramCounts {
 
 #[cfg(test)]
 mod tests {
+    use super::entry::COUNT_BITS;
     use super::*;
     use proptest::prelude::*;
 
