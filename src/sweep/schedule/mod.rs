@@ -29,14 +29,15 @@
 //!    longer than `max_stranded` is stranded, and misses; so is a run
 //!    queued at a scale-in, or in the half hour before it (a near miss), on
 //!    any day alike to one that scales to 0 there (a rare event, judged
-//!    over alike days as the waits are), and trim
-//!    never brings back a scale-in to 0 that stranded runs before.
+//!    over alike days as the waits are), and no schedule that scales to 0
+//!    where a scale-in to 0 stranded runs before meets (the memory).
 //! 5. **Confirmation.** The result is simulated again with a seed the
 //!    search never saw and at least 20 replications; if it misses there,
 //!    those replications join the judge and the search goes back to 3.
 //!    Its stranding check simulates 2,000 more days on another new seed,
-//!    for strandings alone: one found there is remembered (trim's memory,
-//!    which judges every later schedule) and the search goes back to 3.
+//!    for strandings alone: one found there at a scale-in to 0 is
+//!    remembered, one found elsewhere joins its replications to the judge,
+//!    and the search goes back to 3.
 //!
 //! Every schedule judged ran with the same seeds (common random numbers),
 //! so one schedule beats another on the same arrivals. Each scale-up fires

@@ -112,9 +112,10 @@ pub(super) struct Search<'a> {
     /// joins leaves it: a miss on one set is a miss on all).
     pub failed: HashSet<Vec<(usize, u32)>>,
     /// Hours of the week at which a scale-in to none stranded runs in a
-    /// schedule simulated (on any judged set, the confirmations' too): a
-    /// rare event, which the judged sets of a later schedule may not show
-    /// again, so trim does not bring such a scale-in back.
+    /// schedule simulated (on any judged set, the confirmations' and their
+    /// stranding checks' too): a rare event, which the judged sets of a
+    /// later schedule may not show again, so no schedule scaling to none
+    /// there meets (`remembered_strandings`).
     pub stranding_scale_ins: HashSet<usize>,
     /// Schedules simulated.
     pub tried: usize,
