@@ -173,7 +173,7 @@ fn verdicts(t: &mut String, plan: &SchedulePlan) {
         check.seed,
         check.replications,
         if check.stranded {
-            "runs stranded at a scale-in to 0, MISSED"
+            "runs stranded, MISSED"
         } else {
             "no run stranded"
         }

@@ -110,7 +110,8 @@ impl HourCounts {
 /// builds on 1 evening in 160 of new seeds), a queue in the last half hour
 /// several times as frequent, so the search sees the risk on the evenings
 /// it simulates and keeps an instance an hour longer, where the
-/// confirmation (`CONFIRM_DAYS`) would otherwise find it a round later.
+/// stranding check (`STRANDING_CHECK_DAYS`) would otherwise find it a round
+/// later.
 const NEAR_MISS: SimDuration = SimDuration::from_secs(30 * 60);
 
 /// How a workload's runs are judged: the target of the objective that
