@@ -1046,18 +1046,7 @@ fn a_quota_refusal_names_a_quota_that_plans() {
         .replace("standard_vcpu = 40", "standard_vcpu = 80")
         .replace("[slo]", release);
     let (dir, path) = write_scenario(&src, "release.toml");
-    let refused = poolcast()
-        .args([
-            "plan",
-            "--schedule",
-            "builders",
-            "--quiet",
-            "--outputs",
-            "none",
-        ])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let refused = plan_text(&path);
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     let named: u32 = stderr
@@ -1079,6 +1068,16 @@ fn a_quota_refusal_names_a_quota_that_plans() {
     assert_eq!(plan["confirmation"]["met_upper95"], true, "{plan}");
 }
 
+/// `plan --schedule builders` of `path` as printed, without files.
+fn plan_text(path: &Path) -> std::process::Output {
+    poolcast()
+        .args(["plan", "--schedule", "builders", "--quiet"])
+        .args(["--outputs", "none"])
+        .arg(path)
+        .output()
+        .expect("runs")
+}
+
 /// When a fixed pool of another tier is cheaper than the schedule's own
 /// tier, the plan says to plan that tier, and doing so costs less: the
 /// bundled team's builds take as long on S1 at half the price.
@@ -1086,18 +1085,7 @@ fn a_quota_refusal_names_a_quota_that_plans() {
 fn the_plan_points_to_a_cheaper_tier_and_that_tier_plans_cheaper() {
     let src = std::fs::read_to_string(scenarios_dir().join("plan-schedule.toml")).unwrap();
     let (dir, path) = write_scenario(&src, "team.toml");
-    let text = poolcast()
-        .args([
-            "plan",
-            "--schedule",
-            "builders",
-            "--quiet",
-            "--outputs",
-            "none",
-        ])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let text = plan_text(&path);
     let stdout = String::from_utf8_lossy(&text.stdout);
     let hint = "set tier = \"S1\" on pool builders and plan again";
     assert!(stdout.contains(hint), "{stdout}");

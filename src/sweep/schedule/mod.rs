@@ -259,19 +259,17 @@ pub fn plan_schedule(
 /// 140), or as it was when that search finds none or is interrupted.
 fn with_quota_that_meets(
     req: &ScheduleRequest,
-    capped: ScheduleError,
+    mut capped: ScheduleError,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> ScheduleError {
     let ScheduleError::QuotaCapped {
-        replications,
         kind,
-        pool,
         tier,
         vcpus,
-        other_tier,
+        others_miss_too,
         ..
-    } = capped
+    } = &mut capped
     else {
         return capped;
     };
@@ -288,25 +286,15 @@ fn with_quota_that_meets(
         let (counts, confirmation) = confirmed_search(&mut search, first)?;
         let held = &search.bounds.held;
         let needed = counts.iter().zip(held).map(|(&c, &h)| h + c * tier.vcpu());
-        Ok(confirmation
-            .confirmed()
-            .then(|| needed.max().unwrap_or(vcpus)))
+        Ok(confirmation.confirmed().then(|| needed.max()).flatten())
     });
-    let (vcpus, others_miss_too) = match found {
-        Ok(Some(meets)) => (meets.max(vcpus), false),
+    match found {
+        Ok(Some(meets)) => *vcpus = meets.max(*vcpus),
         Err(ScheduleError::Cancelled) => return ScheduleError::Cancelled,
-        Err(ScheduleError::OtherPools(_)) => (vcpus, true),
-        _ => (vcpus, false),
-    };
-    ScheduleError::QuotaCapped {
-        replications,
-        kind,
-        pool,
-        tier,
-        vcpus,
-        other_tier,
-        others_miss_too,
+        Err(ScheduleError::OtherPools(_)) => *others_miss_too = true,
+        _ => {}
     }
+    capped
 }
 
 /// The plan of `req` on the schedule `counts` found for a tighter wait
